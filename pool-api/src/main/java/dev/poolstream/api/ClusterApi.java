@@ -1,0 +1,45 @@
+package dev.poolstream.api;
+
+/** Names that Cluster API, CAPA and CAPZ give meaning to (MACHINEPOOL-SEMANTICS.md §1, §3). */
+public final class ClusterApi {
+
+    public static final String CLUSTER_GROUP = "cluster.x-k8s.io";
+    public static final String INFRASTRUCTURE_GROUP = "infrastructure.cluster.x-k8s.io";
+
+    public static final String KIND_MACHINE_POOL = "MachinePool";
+    public static final String KIND_AWS_MACHINE_POOL = "AWSMachinePool";
+    public static final String KIND_AZURE_MACHINE_POOL = "AzureMachinePool";
+
+    /** Cluster API core's finalizer on a MachinePool (owner mode). */
+    public static final String MACHINE_POOL_FINALIZER = "machinepool.cluster.x-k8s.io";
+    /** Poolstream's own finalizer on the infrastructure pool, removed only when the cloud group is gone. */
+    public static final String POOLSTREAM_FINALIZER = "poolstream.dev/scaling-group";
+
+    public static final String PAUSED_ANNOTATION = "cluster.x-k8s.io/paused";
+    public static final String REPLICAS_MANAGED_BY_ANNOTATION = "cluster.x-k8s.io/replicas-managed-by";
+    public static final String AUTOSCALER_MIN_SIZE_ANNOTATION = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size";
+    public static final String AUTOSCALER_MAX_SIZE_ANNOTATION = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size";
+    public static final String DELETE_MACHINE_ANNOTATION = "cluster.x-k8s.io/delete-machine";
+
+    /** Annotations written on every Node a pool references. */
+    public static final String NODE_CLUSTER_NAME_ANNOTATION = "cluster.x-k8s.io/cluster-name";
+    public static final String NODE_CLUSTER_NAMESPACE_ANNOTATION = "cluster.x-k8s.io/cluster-namespace";
+    public static final String NODE_OWNER_KIND_ANNOTATION = "cluster.x-k8s.io/owner-kind";
+    public static final String NODE_OWNER_NAME_ANNOTATION = "cluster.x-k8s.io/owner-name";
+    /** Removed from a Node once the pool references it. */
+    public static final String UNINITIALIZED_TAINT_KEY = "node.cluster.x-k8s.io/uninitialized";
+
+    /** Label that names a pool's cluster on the MachinePool and the infrastructure pool. */
+    public static final String CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
+
+    /** The workload cluster's kubeconfig: Secret {@code <cluster>-kubeconfig}, key {@code value}. */
+    public static final String KUBECONFIG_SECRET_SUFFIX = "-kubeconfig";
+    public static final String KUBECONFIG_SECRET_KEY = "value";
+
+    public static String kubeconfigSecretName(String clusterName) {
+        return clusterName + KUBECONFIG_SECRET_SUFFIX;
+    }
+
+    private ClusterApi() {
+    }
+}
