@@ -1,0 +1,39 @@
+package dev.poolstream.events.command;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.poolstream.events.Keyed;
+
+/**
+ * A command to a cloud provider on {@code scalinggroup.commands.<cloud>.v1}, keyed by pool so that every command
+ * of one pool is applied in order.
+ *
+ * <p>Every command carries the MachinePool generation it serves and an id derived from its content
+ * ({@link CommandIds}): a reconciler that restarts and emits the same decision emits the same id, and the
+ * provider treats an id it has seen as done.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.SIMPLE_NAME, property = "command")
+@JsonSubTypes({
+        @JsonSubTypes.Type(EnsureGroup.class),
+        @JsonSubTypes.Type(SetCapacity.class),
+        @JsonSubTypes.Type(RollOut.class),
+        @JsonSubTypes.Type(TerminateInstances.class),
+        @JsonSubTypes.Type(DeleteGroup.class)})
+public sealed interface ScalingGroupCommand extends Keyed
+        permits EnsureGroup, SetCapacity, RollOut, TerminateInstances, DeleteGroup {
+
+    String id();
+
+    /** The pool key, {@code <namespace>/<name>}. */
+    String pool();
+
+    long generation();
+
+    /** The Auto Scaling Group or VM Scale Set name. */
+    String group();
+
+    @Override
+    default String key() {
+        return pool();
+    }
+}

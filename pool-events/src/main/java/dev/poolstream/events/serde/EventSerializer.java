@@ -1,0 +1,92 @@
+package dev.poolstream.events.serde;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.poolstream.events.CloudEventType;
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.builder.CloudEventBuilder;
+import io.cloudevents.kafka.CloudEventSerializer;
+import java.net.URI;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Writes a topic value as a CloudEvent in Kafka binary mode: the JSON value is the record's value, and
+ * {@code ce_id}, {@code ce_type}, {@code ce_source}, {@code ce_specversion}, {@code ce_subject}, {@code ce_time}
+ * and {@code content-type} are headers, written by the CloudEvents SDK.
+ *
+ * <p>A null value is a tombstone: it is written as null, with no CloudEvents headers.
+ */
+public class EventSerializer<T extends Keyed> implements Serializer<T> {
+
+    public static final String CONTENT_TYPE = "application/json";
+
+    private final URI source;
+    private final Clock clock;
+    private final CloudEventSerializer cloudEvents = new CloudEventSerializer();
+
+    public EventSerializer(URI source, Clock clock) {
+        this.source = source;
+        this.clock = clock;
+    }
+
+    /** The value alone, without headers (Kafka calls this where a record has no headers to write). */
+    @Override
+    public byte[] serialize(String topic, T value) {
+        return value == null ? null : json(topic, value);
+    }
+
+    @Override
+    public byte[] serialize(String topic, Headers headers, T value) {
+        if (value == null) {
+            return null;
+        }
+        if (headers == null) {
+            return json(topic, value);
+        }
+        // Kafka Streams carries the input record's headers to its output: drop its CloudEvents attributes first.
+        for (Header header : headers.toArray()) {
+            if (header.key().startsWith("ce_") || header.key().equals("content-type")) {
+                headers.remove(header.key());
+            }
+        }
+        CloudEvent event = CloudEventBuilder.v1()
+                .withId(eventId(value))
+                .withType(typeOf(value.getClass()))
+                .withSource(source)
+                .withSubject(value.key())
+                .withTime(OffsetDateTime.now(clock))
+                .withDataContentType(CONTENT_TYPE)
+                .withData(json(topic, value))
+                .build();
+        return cloudEvents.serialize(topic, headers, event);
+    }
+
+    /** The CloudEvents type a value class is annotated with. */
+    public static String typeOf(Class<?> valueClass) {
+        CloudEventType type = valueClass.getAnnotation(CloudEventType.class);
+        if (type == null) {
+            throw new IllegalArgumentException(valueClass.getName() + " has no @CloudEventType: it is not a topic value");
+        }
+        return type.value();
+    }
+
+    /** A command's id is its event id, so that a repeated command is visibly the same event. */
+    private static String eventId(Keyed value) {
+        return value instanceof ScalingGroupCommand command ? command.id() : UUID.randomUUID().toString();
+    }
+
+    private static byte[] json(String topic, Object value) {
+        try {
+            return EventJson.mapper().writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new SerializationException("cannot write " + value.getClass().getSimpleName() + " to " + topic, e);
+        }
+    }
+}
