@@ -12,13 +12,13 @@ import dev.poolstream.events.Keyed;
  * ({@link CommandIds}): a reconciler that restarts and emits the same decision emits the same id, and the
  * provider treats an id it has seen as done.
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.SIMPLE_NAME, property = "command")
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "command")
 @JsonSubTypes({
-        @JsonSubTypes.Type(EnsureGroup.class),
-        @JsonSubTypes.Type(SetCapacity.class),
-        @JsonSubTypes.Type(RollOut.class),
-        @JsonSubTypes.Type(TerminateInstances.class),
-        @JsonSubTypes.Type(DeleteGroup.class)})
+        @JsonSubTypes.Type(value = EnsureGroup.class, name = "EnsureGroup"),
+        @JsonSubTypes.Type(value = SetCapacity.class, name = "SetCapacity"),
+        @JsonSubTypes.Type(value = RollOut.class, name = "RollOut"),
+        @JsonSubTypes.Type(value = TerminateInstances.class, name = "TerminateInstances"),
+        @JsonSubTypes.Type(value = DeleteGroup.class, name = "DeleteGroup")})
 public sealed interface ScalingGroupCommand extends Keyed
         permits EnsureGroup, SetCapacity, RollOut, TerminateInstances, DeleteGroup {
 

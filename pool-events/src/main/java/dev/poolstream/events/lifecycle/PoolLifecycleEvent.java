@@ -9,16 +9,16 @@ import java.time.Instant;
  * What happened to a pool, on {@code machinepool.lifecycle.v1}, for systems that subscribe to pools rather than
  * poll them. Derived by the status service from transitions of the computed status.
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.SIMPLE_NAME, property = "event")
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "event")
 @JsonSubTypes({
-        @JsonSubTypes.Type(ScalingStarted.class),
-        @JsonSubTypes.Type(ScalingFinished.class),
-        @JsonSubTypes.Type(NodeJoined.class),
-        @JsonSubTypes.Type(NodeReady.class),
-        @JsonSubTypes.Type(NodeRemoved.class),
-        @JsonSubTypes.Type(RolloutProgress.class),
-        @JsonSubTypes.Type(PoolReady.class),
-        @JsonSubTypes.Type(PoolError.class)})
+        @JsonSubTypes.Type(value = ScalingStarted.class, name = "ScalingStarted"),
+        @JsonSubTypes.Type(value = ScalingFinished.class, name = "ScalingFinished"),
+        @JsonSubTypes.Type(value = NodeJoined.class, name = "NodeJoined"),
+        @JsonSubTypes.Type(value = NodeReady.class, name = "NodeReady"),
+        @JsonSubTypes.Type(value = NodeRemoved.class, name = "NodeRemoved"),
+        @JsonSubTypes.Type(value = RolloutProgress.class, name = "RolloutProgress"),
+        @JsonSubTypes.Type(value = PoolReady.class, name = "PoolReady"),
+        @JsonSubTypes.Type(value = PoolError.class, name = "PoolError")})
 public sealed interface PoolLifecycleEvent extends Keyed
         permits ScalingStarted, ScalingFinished, NodeJoined, NodeReady, NodeRemoved, RolloutProgress, PoolReady,
         PoolError {
