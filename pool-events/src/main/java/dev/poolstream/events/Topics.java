@@ -5,6 +5,8 @@ import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
@@ -84,6 +86,14 @@ public final class Topics {
     public static List<TopicSpec> all() {
         return MAIN.stream().flatMap(t -> Stream.of(t, t.deadLetter())).toList();
     }
+
+    /** The topic of that name, dead-letter topics included. */
+    public static Optional<TopicSpec> byName(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    private static final Map<String, TopicSpec> BY_NAME = all().stream()
+            .collect(Collectors.toUnmodifiableMap(TopicSpec::name, t -> t));
 
     private static TopicSpec compacted(String name, Class<? extends Keyed> valueType) {
         return new TopicSpec(name, PARTITIONS, Cleanup.COMPACT, null, valueType);

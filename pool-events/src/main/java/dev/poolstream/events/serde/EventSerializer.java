@@ -10,6 +10,7 @@ import io.cloudevents.kafka.CloudEventSerializer;
 import java.net.URI;
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
@@ -26,14 +27,39 @@ import org.apache.kafka.common.serialization.Serializer;
 public class EventSerializer<T extends Keyed> implements Serializer<T> {
 
     public static final String CONTENT_TYPE = "application/json";
+    /**
+     * Producer property naming the CloudEvents {@code source} when Kafka instantiates the serializer itself
+     * (e.g. {@code spring.kafka.producer.properties[poolstream.cloudevents.source]=/poolstream/watcher}).
+     */
+    public static final String SOURCE_CONFIG = "poolstream.cloudevents.source";
 
-    private final URI source;
+    private URI source;
     private final Clock clock;
     private final CloudEventSerializer cloudEvents = new CloudEventSerializer();
 
     public EventSerializer(URI source, Clock clock) {
         this.source = source;
         this.clock = clock;
+    }
+
+    /** For Kafka to instantiate from {@code value.serializer}; the source comes from {@link #SOURCE_CONFIG}. */
+    public EventSerializer() {
+        this(null, Clock.systemUTC());
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        if (isKey) {
+            throw new IllegalArgumentException("EventSerializer writes record values; keys are plain strings");
+        }
+        Object configured = configs.get(SOURCE_CONFIG);
+        if (configured != null) {
+            source = URI.create(configured.toString());
+        }
+        if (source == null) {
+            throw new IllegalArgumentException(SOURCE_CONFIG + " is not set: name the writing service, e.g. "
+                    + "/poolstream/watcher");
+        }
     }
 
     /** The value alone, without headers (Kafka calls this where a record has no headers to write). */

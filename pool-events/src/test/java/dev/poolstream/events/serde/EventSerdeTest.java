@@ -170,6 +170,33 @@ class EventSerdeTest {
                 .hasMessageContaining("node.v1");
     }
 
+    @Test
+    void shouldReadEachTopicAsItsOwnTypeWhenKafkaCreatesTheDeserializer() {
+        EventDeserializer<Object> byTopic = new EventDeserializer<>();
+        byte[] node = serde(Topics.NODE).serializer().serialize(Topics.NODE.name(), Fixtures.node());
+        byte[] spec = serde(Topics.MACHINEPOOL_SPEC).serializer()
+                .serialize(Topics.MACHINEPOOL_SPEC.name(), Fixtures.awsPoolSpec());
+
+        assertThat(byTopic.deserialize(Topics.NODE.name(), node)).isEqualTo(Fixtures.node());
+        assertThat(byTopic.deserialize(Topics.MACHINEPOOL_SPEC.name(), spec)).isEqualTo(Fixtures.awsPoolSpec());
+        assertThatThrownBy(() -> byTopic.deserialize("node.v1.DLT", node))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node.v1.DLT");
+    }
+
+    @Test
+    void shouldTakeItsSourceFromTheProducerConfigWhenKafkaCreatesTheSerializer() {
+        EventSerializer<NodeState> serializer = new EventSerializer<>();
+        serializer.configure(java.util.Map.of(EventSerializer.SOURCE_CONFIG, "/poolstream/watcher"), false);
+        Headers headers = new RecordHeaders();
+
+        serializer.serialize(Topics.NODE.name(), headers, Fixtures.node());
+
+        assertThat(new String(headers.lastHeader("ce_source").value(), StandardCharsets.UTF_8))
+                .isEqualTo("/poolstream/watcher");
+        assertThatThrownBy(() -> new EventSerializer<NodeState>().configure(java.util.Map.of(), false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(EventSerializer.SOURCE_CONFIG);
+    }
+
     @SuppressWarnings("unchecked")
     private static EventSerde<Keyed> serde(Topics.TopicSpec topic) {
         return EventSerde.of((Class<Keyed>) topic.valueType(), SOURCE, CLOCK);
