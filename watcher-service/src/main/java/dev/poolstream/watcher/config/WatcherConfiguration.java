@@ -1,0 +1,103 @@
+package dev.poolstream.watcher.config;
+
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.Topics;
+import dev.poolstream.watcher.Watcher;
+import dev.poolstream.watcher.kafka.RecordSender;
+import dev.poolstream.watcher.kafka.TopicReader;
+import dev.poolstream.watcher.kube.Leadership;
+import dev.poolstream.watcher.kube.ManagementCache;
+import dev.poolstream.watcher.kube.WorkloadClusters;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+
+@Configuration(proxyBeanMethods = false)
+public class WatcherConfiguration {
+
+    /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    KubernetesClient kubernetesClient() {
+        return new KubernetesClientBuilder().build();
+    }
+
+    @Bean
+    RecordSender recordSender(KafkaTemplate<String, Keyed> template, MeterRegistry registry) {
+        return new RecordSender(template, registry);
+    }
+
+    @Bean
+    TopicReader topicReader(ConsumerFactory<?, ?> consumers) {
+        return new TopicReader(consumers);
+    }
+
+    @Bean(destroyMethod = "close")
+    Watcher watcher(WatcherProperties properties, RecordSender sender, TopicReader reader, MeterRegistry registry) {
+        return new Watcher(properties, sender, reader, registry);
+    }
+
+    @Bean(destroyMethod = "stop")
+    ManagementCache managementCache(KubernetesClient client, WatcherProperties properties, Watcher watcher) {
+        return new ManagementCache(client, properties, watcher);
+    }
+
+    @Bean(destroyMethod = "close")
+    WorkloadClusters workloadClusters(ManagementCache cache, Watcher watcher, WatcherProperties properties,
+                                      MeterRegistry registry) {
+        WorkloadClusters workloads = new WorkloadClusters(new WorkloadClusters.Clusters() {
+            @Override
+            public boolean exists(String namespace, String name) {
+                return cache.cluster(namespace, name).isPresent();
+            }
+
+            @Override
+            public Optional<String> kubeconfig(String namespace, String name) {
+                return cache.kubeconfig(namespace, name);
+            }
+        }, watcher, properties);
+        watcher.bind(cache, workloads);
+        for (WorkloadClusters.State state : WorkloadClusters.State.values()) {
+            Gauge.builder("poolstream.watcher.clusters", workloads,
+                            w -> w.health().values().stream().filter(h -> h.state() == state).count())
+                    .tag("state", state.name().toLowerCase())
+                    .description("Workload clusters by the state of their Node watch")
+                    .register(registry);
+        }
+        return workloads;
+    }
+
+    @Bean(destroyMethod = "close")
+    Leadership leadership(KubernetesClient client, WatcherProperties properties, Watcher watcher,
+                          MeterRegistry registry) {
+        Leadership leadership = new Leadership(client, properties.lease(), watcher);
+        Gauge.builder("poolstream.watcher.leader", leadership, l -> l.leader() ? 1 : 0)
+                .description("1 while this replica is the one that publishes").register(registry);
+        return leadership;
+    }
+
+    @Bean
+    WatcherLifecycle watcherLifecycle(ManagementCache cache, Leadership leadership, WorkloadClusters workloads) {
+        return new WatcherLifecycle(cache, leadership, workloads);
+    }
+
+    /** For local runs and the sandbox; in a real deployment the topics are declared (Strimzi KafkaTopic, k8s/). */
+    @Bean
+    @ConditionalOnProperty(name = "poolstream.kafka.create-topics", havingValue = "true")
+    KafkaAdmin.NewTopics watcherTopics(@Value("${poolstream.kafka.replication-factor:1}") short replicationFactor) {
+        return new KafkaAdmin.NewTopics(Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE)
+                .map(t -> t.newTopic(replicationFactor)).toArray(NewTopic[]::new));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.poolstream.watcher.config;
+
+import dev.poolstream.watcher.kube.Leadership;
+import dev.poolstream.watcher.kube.ManagementCache;
+import dev.poolstream.watcher.kube.WorkloadClusters;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.stereotype.Component;
+
+/** Health of the watcher's sources. Part of readiness: the caches must hold their first full list. */
+final class WatcherHealth {
+
+    /** Ready when the management-cluster caches are synced; shows who leads. */
+    @Component("caches")
+    static final class Caches implements HealthIndicator {
+        private final ManagementCache cache;
+        private final Leadership leadership;
+
+        Caches(ManagementCache cache, Leadership leadership) {
+            this.cache = cache;
+            this.leadership = leadership;
+        }
+
+        @Override
+        public Health health() {
+            Health.Builder builder = cache.synced() ? Health.up() : Health.outOfService();
+            return builder.withDetail("synced", cache.synced())
+                    .withDetail("leader", leadership.leader())
+                    .withDetail("currentLeader", String.valueOf(leadership.currentLeader()))
+                    .build();
+        }
+    }
+
+    /**
+     * One entry per workload cluster with the state of its Node watch. Always UP: an unreachable workload cluster
+     * is retried, and must not take the watcher of every other cluster out of service.
+     */
+    @Component("workloadClusters")
+    static final class Workloads implements HealthIndicator {
+        private final WorkloadClusters workloads;
+
+        Workloads(WorkloadClusters workloads) {
+            this.workloads = workloads;
+        }
+
+        @Override
+        public Health health() {
+            Map<String, Object> details = new LinkedHashMap<>();
+            workloads.health().forEach((cluster, health) -> {
+                Map<String, Object> detail = new LinkedHashMap<>();
+                detail.put("state", health.state());
+                detail.put("watching", health.watching());
+                if (health.failedAttempts() > 0) {
+                    detail.put("failedAttempts", health.failedAttempts());
+                    detail.put("lastError", health.lastError());
+                    detail.put("nextRetry", String.valueOf(health.nextRetry()));
+                }
+                details.put(cluster, detail);
+            });
+            return Health.up().withDetails(details).build();
+        }
+    }
+
+    private WatcherHealth() {
+    }
+}

@@ -1,0 +1,50 @@
+package dev.poolstream.watcher.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * @param namespaces   the management-cluster namespaces to watch; empty for all
+ * @param resyncPeriod how often informers replay their caches (each replay publishes nothing unless it differs)
+ * @param lease        leader election: one watcher publishes per management cluster
+ * @param workload     how workload clusters are connected to
+ * @param snapshotTimeout how long a new leader may take to read back what the topics hold
+ */
+@Validated
+@ConfigurationProperties("poolstream.watcher")
+public record WatcherProperties(
+        @DefaultValue({}) List<@NotBlank String> namespaces,
+        @DefaultValue("10m") @NotNull Duration resyncPeriod,
+        @DefaultValue @Valid Lease lease,
+        @DefaultValue @Valid Workload workload,
+        @DefaultValue("60s") @NotNull Duration snapshotTimeout) {
+
+    /**
+     * @param namespace   where the Lease lives (the watcher's own namespace)
+     * @param identity    this replica's name in the Lease; the pod name in Kubernetes
+     */
+    public record Lease(
+            @DefaultValue("poolstream-watcher") @NotBlank String name,
+            @DefaultValue("poolstream") @NotBlank String namespace,
+            @DefaultValue("${HOSTNAME:watcher}") @NotBlank String identity,
+            @DefaultValue("15s") @NotNull Duration duration,
+            @DefaultValue("10s") @NotNull Duration renewDeadline,
+            @DefaultValue("2s") @NotNull Duration retryPeriod) {
+    }
+
+    /**
+     * @param initialBackoff first wait before reconnecting to an unreachable workload cluster; doubles up to
+     *                       {@code maxBackoff}
+     */
+    public record Workload(
+            @DefaultValue("1s") @NotNull Duration initialBackoff,
+            @DefaultValue("5m") @NotNull Duration maxBackoff,
+            @DefaultValue("10s") @NotNull Duration connectTimeout) {
+    }
+}

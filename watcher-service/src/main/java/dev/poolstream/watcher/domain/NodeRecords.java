@@ -1,0 +1,89 @@
+package dev.poolstream.watcher.domain;
+
+import dev.poolstream.events.NodeState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The Node records of every workload cluster. A Node is keyed by its provider ID, or by a fallback key until it
+ * has one; when the key changes, the old key gets a tombstone, so the topic never holds a Node twice.
+ */
+public final class NodeRecords {
+
+    private final LastPublished<NodeState> published = new LastPublished<>();
+    /** {@code <cluster>/<node name>} → the key the Node is published under. */
+    private final Map<String, String> keyByNode = new HashMap<>();
+
+    public List<Change<NodeState>> upsert(NodeState node) {
+        List<Change<NodeState>> changes = new ArrayList<>(2);
+        String previousKey = keyByNode.put(identity(node), node.key());
+        if (previousKey != null && !previousKey.equals(node.key())) {
+            published.delete(previousKey).ifPresent(changes::add);
+        }
+        published.upsert(node.key(), node).ifPresent(changes::add);
+        return changes;
+    }
+
+    public List<Change<NodeState>> delete(String cluster, String nodeName) {
+        String key = keyByNode.remove(cluster + "/" + nodeName);
+        return key == null ? List.of() : published.delete(key).stream().toList();
+    }
+
+    /** Tombstones for every Node of a cluster that no longer exists. */
+    public List<Change<NodeState>> deleteCluster(String cluster) {
+        return reconcile(List.of(), Set.of(cluster));
+    }
+
+    /**
+     * The records that make the topic equal {@code current} for the given clusters. Nodes of other clusters
+     * (unreachable, or without a kubeconfig) keep their records.
+     */
+    public List<Change<NodeState>> reconcile(List<NodeState> current, Set<String> clusters) {
+        Map<String, NodeState> byKey = new HashMap<>();
+        for (NodeState node : current) {
+            byKey.put(node.key(), node);
+        }
+        List<Change<NodeState>> changes = published.reconcile(byKey, n -> clusters.contains(n.cluster()));
+        keyByNode.values().removeIf(key -> published.get(key).isEmpty());
+        current.forEach(node -> keyByNode.put(identity(node), node.key()));
+        return changes;
+    }
+
+    /** Starts from what {@code node.v1} already holds. */
+    public void seed(Map<String, NodeState> onTopic) {
+        published.seed(onTopic);
+        keyByNode.clear();
+        onTopic.values().forEach(node -> keyByNode.put(identity(node), node.key()));
+    }
+
+    public void undo(Change<NodeState> failed) {
+        published.undo(failed);
+        if (failed instanceof Change.Upsert<NodeState> upsert) {
+            keyByNode.remove(identity(upsert.value()), upsert.key());
+        } else if (failed instanceof Change.Delete<NodeState> delete) {
+            keyByNode.putIfAbsent(identity(delete.previous()), delete.key());
+        }
+    }
+
+    /** The clusters that have published Nodes. */
+    public Set<String> clusters() {
+        return published.values(n -> true).stream().map(NodeState::cluster).collect(Collectors.toSet());
+    }
+
+    public void clear() {
+        published.clear();
+        keyByNode.clear();
+    }
+
+    public int size() {
+        return published.size();
+    }
+
+    private static String identity(NodeState node) {
+        return node.cluster() + "/" + node.name();
+    }
+}

@@ -1,0 +1,294 @@
+package dev.poolstream.watcher.kube;
+
+import dev.poolstream.watcher.config.WatcherProperties;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Node informer on every workload cluster that has a kubeconfig: started when the Cluster and its
+ * {@code <cluster>-kubeconfig} Secret exist, restarted when the kubeconfig changes, stopped when either goes away.
+ * An unreachable cluster is retried with exponential backoff. The kubeconfig is held only by the client built
+ * from it; it is never logged: errors name the Secret, not its content.
+ *
+ * <p>Starting and stopping happen on one thread, so a cluster never has two informers.
+ */
+public final class WorkloadClusters implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkloadClusters.class);
+
+    public interface Listener {
+        void nodeChanged(String cluster, Node node);
+
+        void nodeDeleted(String cluster, Node node);
+
+        /** The informer of {@code cluster} holds a full list: its Nodes are authoritative from now on. */
+        void clusterSynced(String cluster);
+
+        /** The Cluster no longer exists: neither do its Nodes. */
+        void clusterGone(String cluster);
+    }
+
+    /** Where the watch of one workload cluster stands. */
+    public enum State { CONNECTING, WATCHING, RETRYING, NO_KUBECONFIG }
+
+    /** What health and metrics show of a cluster; nothing here comes from the kubeconfig. */
+    public record ClusterHealth(State state, boolean watching, int failedAttempts, String lastError,
+                                Instant nextRetry) {
+    }
+
+    /** What the caller knows about clusters; a narrow view of the management cache. */
+    public interface Clusters {
+        boolean exists(String namespace, String name);
+
+        Optional<String> kubeconfig(String namespace, String name);
+    }
+
+    private final Clusters clusters;
+    private final Listener listener;
+    private final WatcherProperties properties;
+    private final ScheduledExecutorService lifecycle = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "workload-clusters");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Map<String, Watch> watches = new ConcurrentHashMap<>();
+
+    public WorkloadClusters(Clusters clusters, Listener listener, WatcherProperties properties) {
+        this.clusters = clusters;
+        this.listener = listener;
+        this.properties = properties;
+    }
+
+    /** Looks at one cluster again: starts, restarts or stops its watch as its Cluster and Secret now say. */
+    public void reconcile(String namespace, String name) {
+        lifecycle.execute(() -> reconcileNow(namespace, name));
+    }
+
+    /** The Nodes of a synced cluster, from its informer's cache. */
+    public List<Node> nodes(String cluster) {
+        Watch watch = watches.get(cluster);
+        return watch == null || watch.informer == null || watch.state != State.WATCHING ? List.of()
+                : watch.informer.getStore().list();
+    }
+
+    public Optional<Node> node(String cluster, String name) {
+        Watch watch = watches.get(cluster);
+        return watch == null || watch.informer == null ? Optional.empty()
+                : Optional.ofNullable(watch.informer.getStore().getByKey(name));
+    }
+
+    /** Clusters whose Node list is complete and current. */
+    public Set<String> syncedClusters() {
+        return watches.entrySet().stream().filter(e -> e.getValue().state == State.WATCHING)
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+    }
+
+    public Map<String, ClusterHealth> health() {
+        return watches.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().health()));
+    }
+
+    private void reconcileNow(String namespace, String name) {
+        String cluster = namespace + "/" + name;
+        if (!clusters.exists(namespace, name)) {
+            if (stop(cluster)) {
+                log.info("Cluster {} is gone: stopped watching its Nodes", cluster);
+            }
+            listener.clusterGone(cluster);
+            return;
+        }
+        Optional<String> kubeconfig = clusters.kubeconfig(namespace, name);
+        if (kubeconfig.isEmpty()) {
+            if (stop(cluster)) {
+                log.warn("Secret {}/{}-kubeconfig is gone: stopped watching the Nodes of {}", namespace, name, cluster);
+            }
+            watches.put(cluster, new Watch(null, State.NO_KUBECONFIG));
+            return;
+        }
+        String digest = sha256(kubeconfig.get());
+        Watch current = watches.get(cluster);
+        if (current != null && digest.equals(current.digest) && current.state != State.NO_KUBECONFIG) {
+            return;
+        }
+        if (current != null && current.informer != null) {
+            log.info("kubeconfig of {} changed: restarting its Node informer", cluster);
+        }
+        stop(cluster);
+        connect(cluster, namespace, name, digest, kubeconfig.get(), 0);
+    }
+
+    private void connect(String cluster, String namespace, String name, String digest, String kubeconfig,
+                         int failedAttempts) {
+        Watch watch = new Watch(digest, State.CONNECTING);
+        watch.failedAttempts = failedAttempts;
+        watches.put(cluster, watch);
+        try {
+            Config config = Config.fromKubeconfig(kubeconfig);
+            config.setConnectionTimeout((int) properties.workload().connectTimeout().toMillis());
+            config.setRequestTimeout((int) properties.workload().connectTimeout().toMillis());
+            watch.client = new KubernetesClientBuilder().withConfig(config).build();
+        } catch (RuntimeException e) {
+            // Say which Secret, never what it holds: a parser's message can quote the file.
+            failed(cluster, namespace, name, watch, "the kubeconfig in Secret " + namespace + "/" + name
+                    + "-kubeconfig cannot be used (" + e.getClass().getSimpleName() + ")");
+            return;
+        }
+        SharedIndexInformer<Node> informer = watch.client.nodes()
+                .runnableInformer(properties.resyncPeriod().toMillis());
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Node node) {
+                listener.nodeChanged(cluster, node);
+            }
+
+            @Override
+            public void onUpdate(Node before, Node after) {
+                listener.nodeChanged(cluster, after);
+            }
+
+            @Override
+            public void onDelete(Node node, boolean finalStateUnknown) {
+                listener.nodeDeleted(cluster, node);
+            }
+        });
+        // Before the first list, give up and let this class retry with its backoff (and show it in health);
+        // after it, let the informer re-watch on its own.
+        informer.exceptionHandler((started, error) -> started);
+        watch.informer = informer;
+        informer.start().whenComplete((ignored, error) -> lifecycle.execute(() -> {
+            if (watches.get(cluster) != watch) {
+                return;
+            }
+            if (error == null) {
+                watch.state = State.WATCHING;
+                watch.failedAttempts = 0;
+                watch.lastError = null;
+                log.info("watching the Nodes of workload cluster {}", cluster);
+                listener.clusterSynced(cluster);
+            } else {
+                failed(cluster, namespace, name, watch, describe(error));
+            }
+        }));
+    }
+
+    private void failed(String cluster, String namespace, String name, Watch watch, String reason) {
+        watch.close();
+        watch.state = State.RETRYING;
+        watch.failedAttempts++;
+        watch.lastError = reason;
+        Duration backoff = backoff(watch.failedAttempts);
+        watch.nextRetry = Instant.now().plus(backoff);
+        log.warn("cannot watch the Nodes of workload cluster {} (attempt {}): {}; retrying in {}", cluster,
+                watch.failedAttempts, reason, backoff);
+        watch.retry = lifecycle.schedule(() -> {
+            if (watches.get(cluster) != watch) {
+                return;
+            }
+            Optional<String> kubeconfig = clusters.kubeconfig(namespace, name);
+            if (!clusters.exists(namespace, name) || kubeconfig.isEmpty()) {
+                reconcileNow(namespace, name);
+            } else {
+                connect(cluster, namespace, name, sha256(kubeconfig.get()), kubeconfig.get(), watch.failedAttempts);
+            }
+        }, backoff.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    Duration backoff(int failedAttempts) {
+        Duration initial = properties.workload().initialBackoff();
+        Duration max = properties.workload().maxBackoff();
+        int doublings = Math.min(failedAttempts - 1, 30);
+        Duration wait = initial.multipliedBy(1L << doublings);
+        return wait.compareTo(max) > 0 || wait.isNegative() ? max : wait;
+    }
+
+    /** Stops and forgets the watch of {@code cluster}; true if there was a running one. */
+    private boolean stop(String cluster) {
+        Watch watch = watches.remove(cluster);
+        if (watch == null) {
+            return false;
+        }
+        boolean running = watch.informer != null;
+        watch.close();
+        return running;
+    }
+
+    @Override
+    public void close() {
+        lifecycle.shutdownNow();
+        watches.values().forEach(Watch::close);
+        watches.clear();
+    }
+
+    private static String describe(Throwable error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final class Watch {
+        final String digest;
+        volatile State state;
+        volatile int failedAttempts;
+        volatile String lastError;
+        volatile Instant nextRetry;
+        volatile KubernetesClient client;
+        volatile SharedIndexInformer<Node> informer;
+        ScheduledFuture<?> retry;
+
+        Watch(String digest, State state) {
+            this.digest = digest;
+            this.state = state;
+        }
+
+        ClusterHealth health() {
+            return new ClusterHealth(state, informer != null && informer.isWatching(), failedAttempts, lastError,
+                    state == State.RETRYING ? nextRetry : null);
+        }
+
+        void close() {
+            if (retry != null) {
+                retry.cancel(false);
+            }
+            if (informer != null) {
+                informer.stop();
+                informer = null;
+            }
+            if (client != null) {
+                client.close();
+                client = null;
+            }
+        }
+    }
+}

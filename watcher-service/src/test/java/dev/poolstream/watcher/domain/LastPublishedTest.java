@@ -1,0 +1,60 @@
+package dev.poolstream.watcher.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LastPublishedTest {
+
+    private final LastPublished<String> published = new LastPublished<>();
+
+    @Test
+    void shouldPublishANewOrChangedValueAndNothingForAnEqualOne() {
+        assertThat(published.upsert("a", "v1")).contains(new Change.Upsert<>("a", "v1"));
+        assertThat(published.upsert("a", new String("v1"))).isEmpty();
+        assertThat(published.upsert("a", "v2")).contains(new Change.Upsert<>("a", "v2"));
+    }
+
+    @Test
+    void shouldPublishATombstoneOnlyForAPublishedKey() {
+        published.upsert("a", "v1");
+
+        assertThat(published.delete("a")).contains(new Change.Delete<>("a", "v1"));
+        assertThat(published.delete("a")).isEmpty();
+        assertThat(published.delete("never")).isEmpty();
+    }
+
+    @Test
+    void shouldReconcileToTheCurrentStateDeletingOnlyWhatIsInScope() {
+        published.seed(Map.of("a", "old", "b", "same", "x1", "unseen-cluster", "c", "gone"));
+
+        var changes = published.reconcile(Map.of("a", "new", "b", "same", "d", "added"),
+                v -> !v.startsWith("unseen"));
+
+        assertThat(changes).containsExactlyInAnyOrder(new Change.Upsert<>("a", "new"),
+                new Change.Upsert<>("d", "added"), new Change.Delete<>("c", "gone"));
+        assertThat(published.get("x1")).contains("unseen-cluster");
+    }
+
+    @Test
+    void shouldSendAgainWhatCouldNotBeSent() {
+        Change<String> upsert = published.upsert("a", "v1").orElseThrow();
+        published.undo(upsert);
+        assertThat(published.upsert("a", "v1")).isPresent();
+
+        Change<String> delete = published.delete("a").orElseThrow();
+        published.undo(delete);
+        assertThat(published.delete("a")).contains(new Change.Delete<>("a", "v1"));
+    }
+
+    @Test
+    void shouldNotUndoOverALaterChange() {
+        Change<String> first = published.upsert("a", "v1").orElseThrow();
+        published.upsert("a", "v2");
+
+        published.undo(first);
+
+        assertThat(published.get("a")).contains("v2");
+    }
+}

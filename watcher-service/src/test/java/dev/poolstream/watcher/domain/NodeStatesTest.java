@@ -1,0 +1,71 @@
+package dev.poolstream.watcher.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.NodeState;
+import dev.poolstream.events.Taint;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class NodeStatesTest {
+
+    @Test
+    void shouldReadWhatThePipelineNeedsFromANode() {
+        NodeState state = NodeStates.of("team-a/demo", node("2026-11-21T06:00:05Z", "True"));
+
+        assertThat(state.cluster()).isEqualTo("team-a/demo");
+        assertThat(state.name()).isEqualTo("ip-10-0-0-1");
+        assertThat(state.uid()).isEqualTo("uid-1");
+        assertThat(state.providerID()).isEqualTo("aws:///us-east-1a/i-1");
+        assertThat(state.ready()).isEqualTo(ConditionStatus.TRUE);
+        assertThat(state.readyTransitionTime()).isEqualTo(Instant.parse("2026-11-21T06:00:00Z"));
+        assertThat(state.kubeletVersion()).isEqualTo("v1.33.1");
+        assertThat(state.unschedulable()).isTrue();
+        assertThat(state.taints()).containsExactly(
+                new Taint("node.cluster.x-k8s.io/uninitialized", null, "NoSchedule"));
+        assertThat(state.annotations()).containsOnlyKeys("cluster.x-k8s.io/owner-kind");
+    }
+
+    @Test
+    void shouldReadTheSameStateWhenOnlyTheHeartbeatMoved() {
+        assertThat(NodeStates.of("team-a/demo", node("2026-11-21T06:00:05Z", "True")))
+                .isEqualTo(NodeStates.of("team-a/demo", node("2026-11-21T06:07:45Z", "True")));
+        assertThat(NodeStates.of("team-a/demo", node("2026-11-21T06:00:05Z", "True")))
+                .isNotEqualTo(NodeStates.of("team-a/demo", node("2026-11-21T06:00:05Z", "False")));
+    }
+
+    @Test
+    void shouldReadANodeWithoutStatusAsNotReady() {
+        Node bare = new NodeBuilder().withNewMetadata().withName("n").withUid("u").endMetadata().build();
+
+        NodeState state = NodeStates.of("team-a/demo", bare);
+
+        assertThat(state.ready()).isEqualTo(ConditionStatus.UNKNOWN);
+        assertThat(state.providerID()).isEmpty();
+        assertThat(state.key()).isEqualTo("cluster/team-a/demo/node/n");
+        assertThat(state.taints()).isEmpty();
+    }
+
+    private static Node node(String heartbeat, String ready) {
+        return new NodeBuilder()
+                .withNewMetadata().withName("ip-10-0-0-1").withUid("uid-1").withResourceVersion(heartbeat)
+                .addToAnnotations("cluster.x-k8s.io/owner-kind", "MachinePool")
+                .addToAnnotations("node.alpha.kubernetes.io/ttl", "0")
+                .endMetadata()
+                .withNewSpec().withProviderID("aws:///us-east-1a/i-1").withUnschedulable(true)
+                .addNewTaint().withKey("node.cluster.x-k8s.io/uninitialized").withEffect("NoSchedule").endTaint()
+                .addNewTaint().withKey("example.com/dedicated").withValue("gpu").withEffect("NoSchedule").endTaint()
+                .endSpec()
+                .withNewStatus()
+                .addNewCondition().withType("Ready").withStatus(ready).withReason("KubeletReady")
+                .withLastHeartbeatTime(heartbeat).withLastTransitionTime("2026-11-21T06:00:00Z").endCondition()
+                .addNewCondition().withType("MemoryPressure").withStatus("False")
+                .withLastHeartbeatTime(heartbeat).withLastTransitionTime("2026-11-21T06:00:00Z").endCondition()
+                .withNewNodeInfo().withKubeletVersion("v1.33.1").endNodeInfo()
+                .endStatus()
+                .build();
+    }
+}
