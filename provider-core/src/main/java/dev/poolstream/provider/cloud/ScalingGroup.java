@@ -1,0 +1,62 @@
+package dev.poolstream.provider.cloud;
+
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.domain.GroupShape;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.GroupUpdate;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The port every cloud implements: AWS Auto Scaling, Azure VM Scale Sets, the sandbox's simulated cloud.
+ *
+ * <p>Writes happen only where the engine's plan asks for them (the plan compares what {@link #describe} returns
+ * with the command), so an adapter does not compare again, except inside {@link #ensureTemplate}, where what a
+ * template holds is the cloud's own business.
+ *
+ * <p>Failures: {@link CommandRefusedException} for what retrying cannot fix (the cloud rejects the request as
+ * invalid), {@link RetryableCommandException} for what it may (throttling or a 5xx that outlasted the client's own
+ * retries, an unreachable endpoint, a Secret not there yet).
+ */
+public interface ScalingGroup {
+
+    Cloud cloud();
+
+    /** The group with its instances, or empty when it does not exist. Reads only. */
+    Optional<GroupSnapshot> describe(String group);
+
+    /**
+     * Where the group's instances go and how it is tagged, for this template. Computes only (no I/O); refuses a
+     * template that cannot be placed with a {@link CommandRefusedException}.
+     */
+    GroupShape shapeOf(String pool, String group, GroupTemplate template);
+
+    /**
+     * Makes sure the group's template holds what {@code template} asks for, including the bootstrap data read from
+     * its Secret now, and returns the version to use. Writes a new version only when the content differs from
+     * {@code currentVersion} (the group's) and from the newest one.
+     */
+    TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template, Optional<String> currentVersion);
+
+    void create(String pool, String group, GroupShape shape, String templateVersion, Capacity capacity);
+
+    /** Applies the non-null parts of {@code update}; {@code update} is never empty. */
+    void update(String group, GroupUpdate update);
+
+    /** Terminates the instances (cloud instance ids) and lowers desired capacity by as many. */
+    void terminate(String group, List<String> instanceIds);
+
+    /** Deletes the group with all its instances. */
+    void delete(String group);
+
+    /** Deletes the group's template if there is one; says whether there was (and so whether it wrote). */
+    boolean deleteTemplate(String group);
+
+    /**
+     * A template version, and whether ensuring it wrote a new one.
+     */
+    record TemplateVersion(String version, boolean written) {
+    }
+}

@@ -1,0 +1,125 @@
+package dev.poolstream.provider.domain;
+
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.command.Capacity;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides what each command needs from the cloud, given the group as described. A command the cloud already
+ * satisfies gets {@link Plan.NoChange}: the provider then makes no write.
+ */
+public final class GroupPlanner {
+
+    /** EnsureGroup: create the group, or bring size, template version, placement and tags up to date. */
+    public static Plan ensure(Optional<GroupSnapshot> current, GroupShape shape, String templateVersion,
+                              Capacity capacity) {
+        Optional<Failure> invalid = CapacityRules.check(capacity);
+        if (invalid.isPresent()) {
+            return new Plan.Refuse(invalid.get());
+        }
+        if (current.isEmpty() || current.get().deleting()) {
+            return new Plan.Create(shape, templateVersion, capacity);
+        }
+        GroupSnapshot group = current.get();
+        SizeChange size = size(group, capacity);
+        String version = Objects.equals(group.templateVersion(), templateVersion) ? null : templateVersion;
+        List<String> placement = new HashSet<>(group.placement()).equals(new HashSet<>(shape.placement()))
+                ? null : shape.placement();
+        GroupUpdate update = new GroupUpdate(size.desired, size.min, size.max, version, placement,
+                missingTags(group.tags(), shape.tags()));
+        return update.isEmpty() ? new Plan.NoChange("the group already matches the template and capacity")
+                : new Plan.Update(update);
+    }
+
+    /** SetCapacity: change min, max and (unless externally managed) desired where they differ. */
+    public static Plan capacity(Optional<GroupSnapshot> current, Capacity capacity) {
+        Optional<Failure> invalid = CapacityRules.check(capacity);
+        if (invalid.isPresent()) {
+            return new Plan.Refuse(invalid.get());
+        }
+        if (current.isEmpty() || current.get().deleting()) {
+            return notFound(current);
+        }
+        SizeChange size = size(current.get(), capacity);
+        GroupUpdate update = new GroupUpdate(size.desired, size.min, size.max, null, null, null);
+        return update.isEmpty() ? new Plan.NoChange("the group already has this capacity") : new Plan.Update(update);
+    }
+
+    /** RollOut: put the (already ensured) template version on the group. */
+    public static Plan rollOut(Optional<GroupSnapshot> current, String templateVersion) {
+        if (current.isEmpty() || current.get().deleting()) {
+            return notFound(current);
+        }
+        if (Objects.equals(current.get().templateVersion(), templateVersion)) {
+            return new Plan.NoChange("the group already uses template version " + templateVersion);
+        }
+        return new Plan.Update(new GroupUpdate(null, null, null, templateVersion, null, null));
+    }
+
+    /**
+     * TerminateInstances: the named instances the group still holds and is not already terminating. Names the
+     * group does not hold (already gone) need nothing.
+     */
+    public static Plan terminate(Optional<GroupSnapshot> current, List<String> providerIDs) {
+        if (current.isEmpty()) {
+            return new Plan.NoChange("the group is gone, and its instances with it");
+        }
+        List<String> ids = new ArrayList<>();
+        for (String providerID : providerIDs) {
+            current.get().instanceByProviderId(providerID)
+                    .filter(i -> i.lifecycle() != InstanceLifecycle.TERMINATING)
+                    .ifPresent(i -> ids.add(i.instanceId()));
+        }
+        return ids.isEmpty() ? new Plan.NoChange("none of the named instances is still running in the group")
+                : new Plan.Terminate(ids);
+    }
+
+    /** DeleteGroup: delete unless the group is gone or already being deleted. */
+    public static Plan delete(Optional<GroupSnapshot> current) {
+        if (current.isEmpty()) {
+            return new Plan.NoChange("the group does not exist");
+        }
+        if (current.get().deleting()) {
+            return new Plan.NoChange("the cloud is already deleting the group");
+        }
+        return new Plan.Delete();
+    }
+
+    private static Plan notFound(Optional<GroupSnapshot> current) {
+        String why = current.isPresent() ? " is being deleted" : " does not exist";
+        return new Plan.Refuse(new Failure(Reasons.GROUP_NOT_FOUND, "the group" + why
+                + "; an EnsureGroup must create it first"));
+    }
+
+    private record SizeChange(Integer desired, Integer min, Integer max) {
+    }
+
+    private static SizeChange size(GroupSnapshot group, Capacity capacity) {
+        Integer min = group.min() == capacity.min() ? null : capacity.min();
+        Integer max = group.max() == capacity.max() ? null : capacity.max();
+        // An external autoscaler owns desired: never push it (MACHINEPOOL-SEMANTICS.md §1).
+        Integer desired = capacity.externallyManaged() || group.desired() == capacity.desired()
+                ? null : capacity.desired();
+        return new SizeChange(desired, min, max);
+    }
+
+    private static Map<String, String> missingTags(Map<String, String> current, Map<String, String> wanted) {
+        Map<String, String> missing = new LinkedHashMap<>();
+        wanted.forEach((k, v) -> {
+            if (!v.equals(current.get(k))) {
+                missing.put(k, v);
+            }
+        });
+        return missing;
+    }
+
+    private GroupPlanner() {
+    }
+}

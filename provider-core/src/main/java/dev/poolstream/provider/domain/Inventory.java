@@ -1,0 +1,42 @@
+package dev.poolstream.provider.domain;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Predicate;
+
+/** The pools this provider instance looks after, rebuilt from Kafka on start and on every partition assignment. */
+public final class Inventory {
+
+    private final ConcurrentMap<String, PoolRecord> pools = new ConcurrentHashMap<>();
+
+    public Optional<PoolRecord> get(String pool) {
+        return Optional.ofNullable(pools.get(pool));
+    }
+
+    /** The pool's record, created for {@code group} if the pool is new; the group name follows the latest command. */
+    public PoolRecord track(String pool, String group) {
+        PoolRecord record = pools.computeIfAbsent(pool, p -> new PoolRecord(p, group));
+        if (group != null && !group.equals(record.group())) {
+            record.group(group);
+        }
+        return record;
+    }
+
+    public void put(PoolRecord record) {
+        pools.put(record.pool(), record);
+    }
+
+    public void forget(String pool) {
+        pools.remove(pool);
+    }
+
+    public void forgetIf(Predicate<String> pool) {
+        pools.keySet().removeIf(pool);
+    }
+
+    public List<PoolRecord> all() {
+        return List.copyOf(pools.values());
+    }
+}

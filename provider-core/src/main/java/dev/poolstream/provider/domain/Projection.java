@@ -1,0 +1,50 @@
+package dev.poolstream.provider.domain;
+
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.InstanceState;
+import dev.poolstream.events.ScalingGroupState;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Turns what the cloud describes into the values of {@code scalinggroup.state.v1} and {@code .instances.v1}. */
+public final class Projection {
+
+    /**
+     * The group's state.
+     *
+     * @param previous the state last published for the pool, whose applied generation and command id carry over
+     *                 when {@code appliedGeneration} is negative (a poll, or a refused command)
+     */
+    public static ScalingGroupState state(String pool, Cloud cloud, String group, Optional<GroupSnapshot> snapshot,
+                                          Optional<ScalingGroupState> previous, long appliedGeneration,
+                                          String commandId, Failure error) {
+        long generation = appliedGeneration >= 0 ? appliedGeneration
+                : previous.map(ScalingGroupState::appliedGeneration).orElse(0L);
+        String id = commandId != null ? commandId : previous.map(ScalingGroupState::lastCommandId).orElse(null);
+        Failure lastError = appliedGeneration >= 0 || error != null ? error
+                : previous.map(ScalingGroupState::lastError).orElse(null);
+        if (snapshot.isEmpty()) {
+            return new ScalingGroupState(pool, cloud, group, false, 0, 0, 0, null, false, generation, id, lastError);
+        }
+        GroupSnapshot g = snapshot.get();
+        return new ScalingGroupState(pool, cloud, group, !g.deleting(), g.desired(), g.min(), g.max(),
+                g.templateVersion(), g.rolloutInFlight(), generation, id, lastError);
+    }
+
+    /** Every instance of the group as an {@link InstanceState}. */
+    public static List<InstanceState> instances(String pool, Cloud cloud, Optional<GroupSnapshot> snapshot) {
+        if (snapshot.isEmpty()) {
+            return List.of();
+        }
+        GroupSnapshot g = snapshot.get();
+        return g.instances().stream().map(i -> new InstanceState(i.providerID(), pool, cloud, i.instanceId(),
+                i.zone(), i.lifecycle(), i.cloudState(), i.templateVersion(),
+                i.templateVersion() != null && Objects.equals(i.templateVersion(), g.templateVersion()),
+                i.launchTime())).toList();
+    }
+
+    private Projection() {
+    }
+}

@@ -1,0 +1,25 @@
+package dev.poolstream.provider.domain;
+
+/** The {@code reason}s of the failures a provider reports: CamelCase, stable, for programs to match. */
+public final class Reasons {
+
+    /** replicas outside [minSize, maxSize] while the pool's size is not managed externally. */
+    public static final String REPLICAS_OUT_OF_RANGE = "ReplicasOutOfRange";
+    /** minSize above maxSize, or a negative size. */
+    public static final String INVALID_CAPACITY = "InvalidCapacity";
+    /** A command other than EnsureGroup names a group that does not exist. */
+    public static final String GROUP_NOT_FOUND = "GroupNotFound";
+    /** The template cannot be turned into a cloud template (e.g. no AMI id). */
+    public static final String INVALID_TEMPLATE = "InvalidTemplate";
+    /** The command is for another cloud. */
+    public static final String WRONG_CLOUD = "WrongCloud";
+    /** The cloud rejected a request as invalid. */
+    public static final String CLOUD_REJECTED = "CloudRejected";
+    /** The record could not be read. */
+    public static final String MALFORMED_RECORD = "MalformedRecord";
+    /** A transient failure persisted through every retry. */
+    public static final String RETRIES_EXHAUSTED = "RetriesExhausted";
+
+    private Reasons() {
+    }
+}

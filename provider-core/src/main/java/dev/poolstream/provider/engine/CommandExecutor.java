@@ -1,0 +1,207 @@
+package dev.poolstream.provider.engine;
+
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.command.DeleteGroup;
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.RollOut;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.provider.cloud.CommandRefusedException;
+import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.CapacityRules;
+import dev.poolstream.provider.domain.GroupPlanner;
+import dev.poolstream.provider.domain.GroupShape;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.Inventory;
+import dev.poolstream.provider.domain.InventoryDiff;
+import dev.poolstream.provider.domain.Plan;
+import dev.poolstream.provider.domain.PoolRecord;
+import dev.poolstream.provider.domain.RecentIds;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out one command: describe the group, plan, write only what the plan asks for, describe again, publish.
+ * A command whose id was carried out before does nothing at all; a command the cloud already satisfies makes no
+ * write (only reads) and still publishes the state with its id, so the reconciler sees it done.
+ */
+public class CommandExecutor {
+
+    private static final Logger log = LoggerFactory.getLogger(CommandExecutor.class);
+
+    /** What became of a command. */
+    public enum Outcome { APPLIED, ALREADY_SATISFIED, DUPLICATE }
+
+    private final ScalingGroup cloud;
+    private final Inventory inventory;
+    private final RecentIds recentIds;
+    private final PoolLocks locks;
+    private final PoolPublisher publisher;
+    private final MeterRegistry meters;
+    private final Clock clock;
+
+    public CommandExecutor(ScalingGroup cloud, Inventory inventory, RecentIds recentIds, PoolLocks locks,
+                           Publication publication, MeterRegistry meters, Clock clock) {
+        this.cloud = cloud;
+        this.inventory = inventory;
+        this.recentIds = recentIds;
+        this.locks = locks;
+        this.publisher = new PoolPublisher(cloud.cloud(), publication);
+        this.meters = meters;
+        this.clock = clock;
+    }
+
+    public Outcome execute(ScalingGroupCommand command) {
+        String kind = command.getClass().getSimpleName();
+        if (recentIds.contains(command.id())) {
+            log.info("{} {} for group {} was carried out before: nothing to do", kind, command.id(), command.group());
+            count(kind, "duplicate");
+            return Outcome.DUPLICATE;
+        }
+        ReentrantLock lock = locks.of(command.pool());
+        lock.lock();
+        try {
+            PoolRecord record = inventory.track(command.pool(), command.group());
+            record.lastCommandAt(clock.instant());
+            record.nextPollAt(clock.instant());
+            Optional<GroupSnapshot> before = Optional.empty();
+            try {
+                before = cloud.describe(command.group());
+                Planned planned = plan(command, before);
+                Plan plan = planned.plan();
+                log.info("{} {} for group {} (generation {}): {}{}", kind, command.id(), command.group(),
+                        command.generation(), describe(plan), planned.templateWritten() ? ", new template version" : "");
+                if (plan instanceof Plan.Refuse refuse) {
+                    throw new CommandRefusedException(refuse.failure());
+                }
+                boolean wrote = apply(command, plan) | planned.templateWritten();
+                if (command instanceof DeleteGroup) {
+                    wrote |= cloud.deleteTemplate(command.group());
+                }
+                Optional<GroupSnapshot> after = wrote ? cloud.describe(command.group()) : before;
+                InventoryDiff diff = publisher.publish(record, after, command.generation(), command.id(), null, true);
+                recentIds.add(command.id());
+                log.info("{} {} done: {} write(s), published {} instance change(s) and {} tombstone(s)", kind,
+                        command.id(), wrote ? "with" : "no", diff.upserts().size(), diff.tombstones().size());
+                Outcome outcome = wrote ? Outcome.APPLIED : Outcome.ALREADY_SATISFIED;
+                count(kind, outcome.name().toLowerCase());
+                return outcome;
+            } catch (CommandRefusedException e) {
+                count(kind, "refused");
+                log.warn("{} {} for group {} refused: {}", kind, command.id(), command.group(), e.getMessage());
+                reportFailure(record, before, e.failure());
+                throw e;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Publishes the pool's state with the failure as its last error: for a command that went to the dead-letter
+     * topic after its retries.
+     */
+    public void reportFailure(ScalingGroupCommand command, Failure failure) {
+        ReentrantLock lock = locks.of(command.pool());
+        lock.lock();
+        try {
+            PoolRecord record = inventory.track(command.pool(), command.group());
+            Optional<GroupSnapshot> snapshot = record.lastState().filter(s -> s.exists()).isPresent()
+                    ? describeQuietly(command.group()) : Optional.empty();
+            count(command.getClass().getSimpleName(), "failed");
+            reportFailure(record, snapshot, failure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void reportFailure(PoolRecord record, Optional<GroupSnapshot> snapshot, Failure failure) {
+        try {
+            publisher.publish(record, snapshot, -1, null, failure, true);
+        } catch (RuntimeException e) {
+            log.warn("could not publish the failure of pool {}: {}", record.pool(), e.getMessage());
+        }
+    }
+
+    private Optional<GroupSnapshot> describeQuietly(String group) {
+        try {
+            return cloud.describe(group);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A plan, and whether making it already wrote a new template version. */
+    private record Planned(Plan plan, boolean templateWritten) {
+    }
+
+    private Planned plan(ScalingGroupCommand command, Optional<GroupSnapshot> before) {
+        if (command instanceof EnsureGroup ensure) {
+            Optional<Failure> invalid = CapacityRules.check(ensure.capacity());
+            if (invalid.isPresent()) {
+                return new Planned(new Plan.Refuse(invalid.get()), false);
+            }
+            GroupShape shape = cloud.shapeOf(ensure.pool(), ensure.group(), ensure.template());
+            ScalingGroup.TemplateVersion version = cloud.ensureTemplate(ensure.pool(), ensure.group(),
+                    ensure.template(), before.map(GroupSnapshot::templateVersion));
+            return new Planned(GroupPlanner.ensure(before, shape, version.version(), ensure.capacity()),
+                    version.written());
+        }
+        if (command instanceof SetCapacity set) {
+            return new Planned(GroupPlanner.capacity(before, set.capacity()), false);
+        }
+        if (command instanceof RollOut rollOut) {
+            Plan precheck = GroupPlanner.rollOut(before, null);
+            if (precheck instanceof Plan.Refuse) {
+                return new Planned(precheck, false);
+            }
+            ScalingGroup.TemplateVersion version = cloud.ensureTemplate(rollOut.pool(), rollOut.group(),
+                    rollOut.template(), before.map(GroupSnapshot::templateVersion));
+            return new Planned(GroupPlanner.rollOut(before, version.version()), version.written());
+        }
+        if (command instanceof TerminateInstances terminate) {
+            return new Planned(GroupPlanner.terminate(before, terminate.providerIDs()), false);
+        }
+        if (command instanceof DeleteGroup) {
+            return new Planned(GroupPlanner.delete(before), false);
+        }
+        throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+    }
+
+    /** Carries out the plan; says whether it wrote. */
+    private boolean apply(ScalingGroupCommand command, Plan plan) {
+        if (plan instanceof Plan.Create create) {
+            cloud.create(command.pool(), command.group(), create.shape(), create.templateVersion(), create.capacity());
+        } else if (plan instanceof Plan.Update update) {
+            cloud.update(command.group(), update.update());
+        } else if (plan instanceof Plan.Terminate terminate) {
+            cloud.terminate(command.group(), terminate.instanceIds());
+        } else if (plan instanceof Plan.Delete) {
+            cloud.delete(command.group());
+        } else if (plan instanceof Plan.Refuse refuse) {
+            throw new CommandRefusedException(refuse.failure());
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    private static String describe(Plan plan) {
+        if (plan instanceof Plan.NoChange noChange) {
+            return "no change (" + noChange.why() + ")";
+        }
+        if (plan instanceof Plan.Refuse refuse) {
+            return "refused (" + refuse.failure().reason() + ")";
+        }
+        return plan.toString();
+    }
+
+    private void count(String kind, String outcome) {
+        meters.counter("poolstream.provider.commands", "kind", kind, "outcome", outcome).increment();
+    }
+}

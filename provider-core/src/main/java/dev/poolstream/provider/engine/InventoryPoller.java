@@ -1,0 +1,141 @@
+package dev.poolstream.provider.engine;
+
+import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.Backoff;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.Inventory;
+import dev.poolstream.provider.domain.InventoryDiff;
+import dev.poolstream.provider.domain.PollSchedule;
+import dev.poolstream.provider.domain.PoolRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Describes every known group when it is due (often while a change is in flight, rarely at rest: {@link PollSchedule})
+ * and publishes what changed: the group's state, new or changed instances, tombstones for vanished ones. A pool
+ * whose group is gone and has nothing left published is forgotten.
+ */
+public class InventoryPoller implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(InventoryPoller.class);
+
+    private final ScalingGroup cloud;
+    private final Inventory inventory;
+    private final PoolLocks locks;
+    private final PoolPublisher publisher;
+    private final PollSchedule schedule;
+    private final Backoff failureBackoff;
+    private final Duration tick;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private ScheduledExecutorService executor;
+
+    public InventoryPoller(ScalingGroup cloud, Inventory inventory, PoolLocks locks, Publication publication,
+                           PollSchedule schedule, Backoff failureBackoff, Duration tick, MeterRegistry meters,
+                           Clock clock) {
+        this.cloud = cloud;
+        this.inventory = inventory;
+        this.locks = locks;
+        this.publisher = new PoolPublisher(cloud.cloud(), publication);
+        this.schedule = schedule;
+        this.failureBackoff = failureBackoff;
+        this.tick = tick;
+        this.meters = meters;
+        this.clock = clock;
+    }
+
+    /** Polls every pool that is due now. */
+    public void pollDue() {
+        for (PoolRecord record : inventory.all()) {
+            if (!clock.instant().isBefore(record.nextPollAt())) {
+                poll(record);
+            }
+        }
+    }
+
+    void poll(PoolRecord record) {
+        ReentrantLock lock = locks.of(record.pool());
+        if (!lock.tryLock()) {
+            return; // a command is running for this pool and will publish itself
+        }
+        try (MDC.MDCCloseable ignored = MDC.putCloseable("pool", record.pool())) {
+            if (inventory.get(record.pool()).orElse(null) != record) {
+                return; // forgotten or replaced meanwhile
+            }
+            Optional<GroupSnapshot> snapshot = cloud.describe(record.group());
+            InventoryDiff diff = publisher.publish(record, snapshot, -1, null, null, false);
+            if (!diff.isEmpty()) {
+                log.info("group {}: published {} instance change(s) and {} tombstone(s)", record.group(),
+                        diff.upserts().size(), diff.tombstones().size());
+            }
+            record.pollFailures(0);
+            Instant now = clock.instant();
+            record.nextPollAt(now.plus(schedule.interval(snapshot, record.lastCommandAt(), now)));
+            if (snapshot.isEmpty() && record.published().isEmpty() && !record.groupExists()
+                    && schedule.settled(record.lastCommandAt(), now)) {
+                inventory.forget(record.pool());
+                log.info("group {} is gone and nothing of it is published: no longer polled", record.group());
+            }
+            meters.counter("poolstream.provider.polls", "outcome", "ok").increment();
+        } catch (RuntimeException e) {
+            int failures = record.pollFailures() + 1;
+            record.pollFailures(failures);
+            Duration delay = failureBackoff.delay(failures, ThreadLocalRandom.current().nextDouble());
+            record.nextPollAt(clock.instant().plus(delay));
+            meters.counter("poolstream.provider.polls", "outcome", "failed").increment();
+            log.warn("describing group {} failed ({} in a row), next try in {}: {}", record.group(), failures, delay,
+                    e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (executor != null) {
+            return;
+        }
+        executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "inventory-poller");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                pollDue();
+            } catch (RuntimeException e) {
+                log.error("inventory poll round failed", e);
+            }
+        }, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (executor != null) {
+            executor.shutdownNow();
+            try {
+                executor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            executor = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return executor != null;
+    }
+}

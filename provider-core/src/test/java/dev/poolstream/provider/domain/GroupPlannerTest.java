@@ -1,0 +1,177 @@
+package dev.poolstream.provider.domain;
+
+import static dev.poolstream.provider.domain.Snapshots.deleting;
+import static dev.poolstream.provider.domain.Snapshots.group;
+import static dev.poolstream.provider.domain.Snapshots.instance;
+import static dev.poolstream.provider.domain.Snapshots.with;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.command.Capacity;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class GroupPlannerTest {
+
+    private static final GroupShape SHAPE = new GroupShape(List.of("us-east-1b", "us-east-1a"), Map.of("Name", "g"));
+
+    @Test
+    void shouldCreateWhenGroupDoesNotExist() {
+        Plan plan = GroupPlanner.ensure(Optional.empty(), SHAPE, "1", new Capacity(5, 1, 10, false));
+
+        assertThat(plan).isEqualTo(new Plan.Create(SHAPE, "1", new Capacity(5, 1, 10, false)));
+        assertThat(plan.writes()).isTrue();
+    }
+
+    @Test
+    void shouldCreateAgainWhenGroupIsBeingDeleted() {
+        Plan plan = GroupPlanner.ensure(Optional.of(deleting(group(5, 1, 10, "1", 5))), SHAPE, "1",
+                new Capacity(5, 1, 10, false));
+
+        assertThat(plan).isInstanceOf(Plan.Create.class);
+    }
+
+    @Test
+    void shouldMakeNoWriteWhenGroupAlreadyMatchesEnsure() {
+        Plan plan = GroupPlanner.ensure(Optional.of(group(5, 1, 10, "1", 5)), SHAPE, "1",
+                new Capacity(5, 1, 10, false));
+
+        assertThat(plan).isInstanceOf(Plan.NoChange.class);
+        assertThat(plan.writes()).isFalse();
+    }
+
+    @Test
+    void shouldChangeOnlyWhatDiffersWhenEnsureChangesVersionAndMax() {
+        Plan plan = GroupPlanner.ensure(Optional.of(group(5, 1, 10, "1", 5)), SHAPE, "2",
+                new Capacity(5, 1, 30, false));
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, 30, "2", null, Map.of())));
+    }
+
+    @Test
+    void shouldMovePlacementWhenFailureDomainsChange() {
+        GroupShape moved = new GroupShape(List.of("us-east-1c"), Map.of("Name", "g"));
+
+        Plan plan = GroupPlanner.ensure(Optional.of(group(5, 1, 10, "1", 5)), moved, "1",
+                new Capacity(5, 1, 10, false));
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, null, null, List.of("us-east-1c"),
+                Map.of())));
+    }
+
+    @Test
+    void shouldAddOnlyMissingOrChangedTagsWhenGroupCarriesOthers() {
+        GroupShape tagged = new GroupShape(SHAPE.placement(), Map.of("Name", "g", "team", "a"));
+
+        Plan plan = GroupPlanner.ensure(Optional.of(group(5, 1, 10, "1", 5)), tagged, "1",
+                new Capacity(5, 1, 10, false));
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, null, null, null,
+                Map.of("team", "a"))));
+    }
+
+    @Test
+    void shouldRefuseWhenReplicasAreOutsideBounds() {
+        Plan plan = GroupPlanner.ensure(Optional.empty(), SHAPE, "1", new Capacity(11, 1, 10, false));
+
+        assertThat(plan).isInstanceOfSatisfying(Plan.Refuse.class, r -> {
+            assertThat(r.failure().reason()).isEqualTo(Reasons.REPLICAS_OUT_OF_RANGE);
+            assertThat(r.failure().message()).contains("replicas 11", "minSize 1", "maxSize 10");
+        });
+    }
+
+    @Test
+    void shouldNeverPushDesiredWhenReplicasAreManagedExternally() {
+        Plan plan = GroupPlanner.capacity(Optional.of(group(7, 1, 10, "1", 7)), new Capacity(3, 2, 20, true));
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, 2, 20, null, null, Map.of())));
+    }
+
+    @Test
+    void shouldAcceptReplicasOutsideBoundsWhenManagedExternally() {
+        Plan plan = GroupPlanner.capacity(Optional.of(group(7, 1, 10, "1", 7)), new Capacity(50, 1, 10, true));
+
+        assertThat(plan).isInstanceOf(Plan.NoChange.class);
+    }
+
+    @Test
+    void shouldSetDesiredWhenCapacityChanges() {
+        Plan plan = GroupPlanner.capacity(Optional.of(group(5, 1, 30, "1", 5)), new Capacity(20, 1, 30, false));
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(20, null, null, null, null, Map.of())));
+    }
+
+    @Test
+    void shouldMakeNoWriteWhenCapacityIsAlreadySet() {
+        Plan plan = GroupPlanner.capacity(Optional.of(group(20, 1, 30, "1", 3)), new Capacity(20, 1, 30, false));
+
+        assertThat(plan).isInstanceOf(Plan.NoChange.class);
+    }
+
+    @Test
+    void shouldRefuseCapacityWhenGroupDoesNotExist() {
+        Plan plan = GroupPlanner.capacity(Optional.empty(), new Capacity(2, 1, 3, false));
+
+        assertThat(plan).isInstanceOfSatisfying(Plan.Refuse.class,
+                r -> assertThat(r.failure().reason()).isEqualTo(Reasons.GROUP_NOT_FOUND));
+    }
+
+    @Test
+    void shouldRefuseRollOutWhenGroupDoesNotExist() {
+        assertThat(GroupPlanner.rollOut(Optional.empty(), "2")).isInstanceOf(Plan.Refuse.class);
+    }
+
+    @Test
+    void shouldPutNewVersionOnGroupWhenRollingOut() {
+        Plan plan = GroupPlanner.rollOut(Optional.of(group(5, 1, 10, "1", 5)), "2");
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, null, "2", null, Map.of())));
+    }
+
+    @Test
+    void shouldMakeNoWriteWhenGroupAlreadyRunsVersion() {
+        assertThat(GroupPlanner.rollOut(Optional.of(group(5, 1, 10, "2", 5)), "2")).isInstanceOf(Plan.NoChange.class);
+    }
+
+    @Test
+    void shouldTerminateOnlyInstancesStillRunningWhenSomeAreGoneOrTerminating() {
+        GroupSnapshot g = with(group(3, 0, 10, "1", 0), List.of(instance("i-1", InstanceLifecycle.RUNNING, "1"),
+                instance("i-2", InstanceLifecycle.TERMINATING, "1"), instance("i-3", InstanceLifecycle.PENDING, "1")));
+
+        Plan plan = GroupPlanner.terminate(Optional.of(g), List.of("aws:///us-east-1a/i-1",
+                "aws:///us-east-1a/i-2", "aws:///us-east-1a/i-3", "aws:///us-east-1a/i-9"));
+
+        assertThat(plan).isEqualTo(new Plan.Terminate(List.of("i-1", "i-3")));
+    }
+
+    @Test
+    void shouldMatchProviderIdsExactlyWhenTerminating() {
+        GroupSnapshot g = group(1, 0, 10, "1", 1);
+
+        Plan plan = GroupPlanner.terminate(Optional.of(g), List.of("aws:///us-east-1b/i-0"));
+
+        assertThat(plan).isInstanceOf(Plan.NoChange.class);
+    }
+
+    @Test
+    void shouldMakeNoWriteWhenTerminatedInstancesAreAlreadyGone() {
+        assertThat(GroupPlanner.terminate(Optional.of(group(2, 0, 10, "1", 2)), List.of("aws:///us-east-1a/i-7")))
+                .isInstanceOf(Plan.NoChange.class);
+        assertThat(GroupPlanner.terminate(Optional.empty(), List.of("aws:///us-east-1a/i-7")))
+                .isInstanceOf(Plan.NoChange.class);
+    }
+
+    @Test
+    void shouldDeleteWhenGroupExists() {
+        assertThat(GroupPlanner.delete(Optional.of(group(2, 0, 10, "1", 2)))).isInstanceOf(Plan.Delete.class);
+    }
+
+    @Test
+    void shouldMakeNoWriteWhenGroupIsGoneOrAlreadyDeleting() {
+        assertThat(GroupPlanner.delete(Optional.empty())).isInstanceOf(Plan.NoChange.class);
+        assertThat(GroupPlanner.delete(Optional.of(deleting(group(2, 0, 10, "1", 2)))))
+                .isInstanceOf(Plan.NoChange.class);
+    }
+}

@@ -1,0 +1,213 @@
+package dev.poolstream.provider.testing;
+
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.GroupShape;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.GroupUpdate;
+import dev.poolstream.provider.domain.InstanceSnapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A cloud in memory for tests of the engine and the Kafka side: groups fill up to their desired size at once,
+ * templates are versioned by content, and every call is counted as a read or a write.
+ */
+public class InMemoryScalingGroup implements ScalingGroup {
+
+    private final Map<String, Group> groups = new LinkedHashMap<>();
+    private final Map<String, List<GroupTemplate>> templates = new LinkedHashMap<>();
+    private final AtomicInteger nextInstance = new AtomicInteger(1);
+    private final AtomicInteger reads = new AtomicInteger();
+    private final AtomicInteger writes = new AtomicInteger();
+    private final List<String> calls = new ArrayList<>();
+
+    private static final class Group {
+        String name;
+        int desired;
+        int min;
+        int max;
+        String version;
+        List<String> placement;
+        Map<String, String> tags = new LinkedHashMap<>();
+        List<InstanceSnapshot> instances = new ArrayList<>();
+    }
+
+    @Override
+    public Cloud cloud() {
+        return Cloud.AWS;
+    }
+
+    @Override
+    public synchronized Optional<GroupSnapshot> describe(String group) {
+        read("describe");
+        Group g = groups.get(group);
+        if (g == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new GroupSnapshot(g.name, false, g.desired, g.min, g.max, g.version, g.placement, g.tags,
+                false, List.copyOf(g.instances)));
+    }
+
+    @Override
+    public GroupShape shapeOf(String pool, String group, GroupTemplate template) {
+        Map<String, String> tags = new LinkedHashMap<>(template.tags());
+        tags.put("Name", group);
+        return new GroupShape(template.failureDomains(), tags);
+    }
+
+    @Override
+    public synchronized TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
+                                                       Optional<String> currentVersion) {
+        read("describeTemplate");
+        List<GroupTemplate> versions = templates.computeIfAbsent(group, g -> new ArrayList<>());
+        for (int i = versions.size() - 1; i >= 0; i--) {
+            if (same(versions.get(i), template)) {
+                return new TemplateVersion(Integer.toString(i + 1), false);
+            }
+        }
+        write("createTemplateVersion");
+        versions.add(template);
+        return new TemplateVersion(Integer.toString(versions.size()), true);
+    }
+
+    private static boolean same(GroupTemplate a, GroupTemplate b) {
+        return Objects.equals(a.infrastructure(), b.infrastructure())
+                && Objects.equals(a.bootstrapDataSecret(), b.bootstrapDataSecret())
+                && Objects.equals(a.version(), b.version());
+    }
+
+    @Override
+    public synchronized void create(String pool, String group, GroupShape shape, String templateVersion,
+                                    Capacity capacity) {
+        write("create");
+        Group g = new Group();
+        g.name = group;
+        g.desired = capacity.desired();
+        g.min = capacity.min();
+        g.max = capacity.max();
+        g.version = templateVersion;
+        g.placement = shape.placement();
+        g.tags.putAll(shape.tags());
+        groups.put(group, g);
+        fill(g);
+    }
+
+    @Override
+    public synchronized void update(String group, GroupUpdate update) {
+        Group g = existing(group);
+        if (update.changesGroup()) {
+            write("update");
+            if (update.min() != null) {
+                g.min = update.min();
+            }
+            if (update.max() != null) {
+                g.max = update.max();
+            }
+            if (update.desired() != null) {
+                g.desired = update.desired();
+            }
+            if (update.templateVersion() != null) {
+                g.version = update.templateVersion();
+            }
+            if (update.placement() != null) {
+                g.placement = update.placement();
+            }
+        }
+        if (!update.tags().isEmpty()) {
+            write("tag");
+            g.tags.putAll(update.tags());
+        }
+        fill(g);
+    }
+
+    @Override
+    public synchronized void terminate(String group, List<String> instanceIds) {
+        Group g = existing(group);
+        for (String id : instanceIds) {
+            write("terminate");
+            if (g.instances.removeIf(i -> i.instanceId().equals(id))) {
+                g.desired--;
+            }
+        }
+    }
+
+    @Override
+    public synchronized void delete(String group) {
+        write("delete");
+        groups.remove(group);
+    }
+
+    @Override
+    public synchronized boolean deleteTemplate(String group) {
+        read("describeTemplate");
+        if (templates.remove(group) == null) {
+            return false;
+        }
+        write("deleteTemplate");
+        return true;
+    }
+
+    /** Removes an instance behind the provider's back, as a cloud does when an instance dies. */
+    public synchronized void loseInstance(String group, String providerID) {
+        Group g = existing(group);
+        g.instances.removeIf(i -> i.providerID().equals(providerID));
+    }
+
+    public synchronized Optional<GroupSnapshot> peek(String group) {
+        Group g = groups.get(group);
+        return g == null ? Optional.empty() : Optional.of(new GroupSnapshot(g.name, false, g.desired, g.min, g.max,
+                g.version, g.placement, g.tags, false, List.copyOf(g.instances)));
+    }
+
+    public int reads() {
+        return reads.get();
+    }
+
+    public int writes() {
+        return writes.get();
+    }
+
+    public synchronized List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    private Group existing(String group) {
+        Group g = groups.get(group);
+        if (g == null) {
+            throw new IllegalStateException("no group " + group);
+        }
+        return g;
+    }
+
+    private void fill(Group g) {
+        while (g.instances.size() > g.desired) {
+            g.instances.remove(g.instances.size() - 1);
+        }
+        while (g.instances.size() < g.desired) {
+            String zone = g.placement.isEmpty() ? "zone-a" : g.placement.get(g.instances.size() % g.placement.size());
+            String id = "i-" + nextInstance.getAndIncrement();
+            g.instances.add(new InstanceSnapshot(id, "aws:///" + zone + "/" + id, zone, InstanceLifecycle.RUNNING,
+                    "InService", g.version, Instant.parse("2026-01-01T00:00:00Z")));
+        }
+    }
+
+    private void read(String call) {
+        reads.incrementAndGet();
+        calls.add(call);
+    }
+
+    private void write(String call) {
+        writes.incrementAndGet();
+        calls.add(call);
+    }
+}
