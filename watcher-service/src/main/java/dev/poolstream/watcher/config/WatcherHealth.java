@@ -13,7 +13,7 @@ import org.springframework.stereotype.Component;
 final class WatcherHealth {
 
     /** Ready when the management-cluster caches are synced; shows who leads. */
-    @Component("caches")
+    @Component("cachesHealthIndicator")
     static final class Caches implements HealthIndicator {
         private final ManagementCache cache;
         private final Leadership leadership;
@@ -37,7 +37,7 @@ final class WatcherHealth {
      * One entry per workload cluster with the state of its Node watch. Always UP: an unreachable workload cluster
      * is retried, and must not take the watcher of every other cluster out of service.
      */
-    @Component("workloadClusters")
+    @Component("workloadClustersHealthIndicator")
     static final class Workloads implements HealthIndicator {
         private final WorkloadClusters workloads;
 

@@ -83,7 +83,16 @@ public final class WorkloadClusters implements AutoCloseable {
 
     /** Looks at one cluster again: starts, restarts or stops its watch as its Cluster and Secret now say. */
     public void reconcile(String namespace, String name) {
-        lifecycle.execute(() -> reconcileNow(namespace, name));
+        lifecycle.execute(() -> guarded(namespace + "/" + name, () -> reconcileNow(namespace, name)));
+    }
+
+    /** A task on the lifecycle thread must not die silently: its executor would swallow the exception. */
+    private static void guarded(String cluster, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            log.error("managing the Node watch of workload cluster {} failed", cluster, e);
+        }
     }
 
     /** The Nodes of a synced cluster, from its informer's cache. */
@@ -147,6 +156,8 @@ public final class WorkloadClusters implements AutoCloseable {
             Config config = Config.fromKubeconfig(kubeconfig);
             config.setConnectionTimeout((int) properties.workload().connectTimeout().toMillis());
             config.setRequestTimeout((int) properties.workload().connectTimeout().toMillis());
+            // One try per attempt: the backoff between attempts is this class's, and shows in health.
+            config.setRequestRetryBackoffLimit(0);
             watch.client = new KubernetesClientBuilder().withConfig(config).build();
         } catch (RuntimeException e) {
             // Say which Secret, never what it holds: a parser's message can quote the file.
@@ -176,7 +187,7 @@ public final class WorkloadClusters implements AutoCloseable {
         // after it, let the informer re-watch on its own.
         informer.exceptionHandler((started, error) -> started);
         watch.informer = informer;
-        informer.start().whenComplete((ignored, error) -> lifecycle.execute(() -> {
+        informer.start().whenComplete((ignored, error) -> lifecycle.execute(() -> guarded(cluster, () -> {
             if (watches.get(cluster) != watch) {
                 return;
             }
@@ -189,7 +200,7 @@ public final class WorkloadClusters implements AutoCloseable {
             } else {
                 failed(cluster, namespace, name, watch, describe(error));
             }
-        }));
+        })));
     }
 
     private void failed(String cluster, String namespace, String name, Watch watch, String reason) {
@@ -201,7 +212,7 @@ public final class WorkloadClusters implements AutoCloseable {
         watch.nextRetry = Instant.now().plus(backoff);
         log.warn("cannot watch the Nodes of workload cluster {} (attempt {}): {}; retrying in {}", cluster,
                 watch.failedAttempts, reason, backoff);
-        watch.retry = lifecycle.schedule(() -> {
+        watch.retry = lifecycle.schedule(() -> guarded(cluster, () -> {
             if (watches.get(cluster) != watch) {
                 return;
             }
@@ -211,7 +222,7 @@ public final class WorkloadClusters implements AutoCloseable {
             } else {
                 connect(cluster, namespace, name, sha256(kubeconfig.get()), kubeconfig.get(), watch.failedAttempts);
             }
-        }, backoff.toMillis(), TimeUnit.MILLISECONDS);
+        }), backoff.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     Duration backoff(int failedAttempts) {

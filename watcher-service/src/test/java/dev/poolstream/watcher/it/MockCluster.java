@@ -1,0 +1,72 @@
+package dev.poolstream.watcher.it;
+
+import dev.poolstream.api.cluster.v1beta2.Cluster;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.util.HashMap;
+import java.util.List;
+
+/** An API server for tests: fabric8's mock server in CRUD mode, serving the Cluster API kinds too. */
+final class MockCluster implements AutoCloseable {
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+
+    MockCluster() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of(
+                        CustomResourceDefinitionContext.fromCustomResourceType(MachinePool.class),
+                        CustomResourceDefinitionContext.fromCustomResourceType(AWSMachinePool.class),
+                        CustomResourceDefinitionContext.fromCustomResourceType(AzureMachinePool.class),
+                        CustomResourceDefinitionContext.fromCustomResourceType(Cluster.class))), false);
+        server.init();
+        client = server.createClient();
+    }
+
+    KubernetesClient client() {
+        return client;
+    }
+
+    String url() {
+        return "http://" + server.getHostName() + ":" + server.getPort();
+    }
+
+    /** A kubeconfig that reaches this server, as Cluster API stores one in {@code <cluster>-kubeconfig}. */
+    String kubeconfig() {
+        return kubeconfig(url());
+    }
+
+    static String kubeconfig(String server) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: workload
+                  cluster:
+                    server: %s
+                contexts:
+                - name: workload
+                  context:
+                    cluster: workload
+                    user: admin
+                current-context: workload
+                users:
+                - name: admin
+                  user:
+                    token: secret-token-never-logged
+                """.formatted(server);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        server.destroy();
+    }
+}
