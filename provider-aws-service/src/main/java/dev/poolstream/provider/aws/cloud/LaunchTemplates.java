@@ -1,0 +1,183 @@
+package dev.poolstream.provider.aws.cloud;
+
+import dev.poolstream.provider.aws.domain.LaunchTemplateSpec;
+import dev.poolstream.provider.aws.domain.RootVolume;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.DescribeLaunchTemplateVersionsResponse;
+import software.amazon.awssdk.services.ec2.model.Image;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateBlockDeviceMappingRequest;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateEbsBlockDeviceRequest;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateTagSpecificationRequest;
+import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
+import software.amazon.awssdk.services.ec2.model.RequestLaunchTemplateData;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+import software.amazon.awssdk.services.ec2.model.Tag;
+
+/** The EC2 side of a group: its launch template (one per group, named as the group) and instance launch times. */
+class LaunchTemplates {
+
+    private static final String NOT_FOUND = "InvalidLaunchTemplateName.NotFoundException";
+    private static final String NOT_FOUND_ID = "InvalidLaunchTemplateId.NotFound";
+
+    private final Ec2Client ec2;
+    /** Launch times never change: remember them so that a describe asks EC2 only about new instances. */
+    private final Map<String, Instant> launchTimes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    LaunchTemplates(Ec2Client ec2) {
+        this.ec2 = ec2;
+    }
+
+    /** The version numbers among {@code versions} (numbers or {@code $Latest}) with their fingerprints. */
+    Optional<List<LaunchTemplateVersion>> versions(String name, Collection<String> versions) {
+        try {
+            DescribeLaunchTemplateVersionsResponse response = AwsErrors.call("DescribeLaunchTemplateVersions "
+                    + name, () -> ec2.describeLaunchTemplateVersions(b -> b.launchTemplateName(name)
+                    .versions(versions)));
+            return Optional.of(response.launchTemplateVersions());
+        } catch (RuntimeException e) {
+            if (notFound(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Creates the template with its first version; returns the version number. */
+    long create(String name, String fingerprint, LaunchTemplateSpec spec, byte[] userData) {
+        return AwsErrors.call("CreateLaunchTemplate " + name, () -> ec2.createLaunchTemplate(b -> b
+                .launchTemplateName(name).versionDescription(fingerprint).launchTemplateData(data(spec, userData))
+                .tagSpecifications(t -> t.resourceType(ResourceType.LAUNCH_TEMPLATE).tags(tags(spec)))))
+                .launchTemplate().latestVersionNumber();
+    }
+
+    /** Adds a version; returns its number. */
+    long addVersion(String name, String fingerprint, LaunchTemplateSpec spec, byte[] userData) {
+        return AwsErrors.call("CreateLaunchTemplateVersion " + name, () -> ec2.createLaunchTemplateVersion(b -> b
+                .launchTemplateName(name).versionDescription(fingerprint).launchTemplateData(data(spec, userData))))
+                .launchTemplateVersion().versionNumber();
+    }
+
+    /** Deletes the template if there is one; says whether there was. */
+    boolean deleteIfPresent(String name) {
+        try {
+            AwsErrors.call("DescribeLaunchTemplates " + name,
+                    () -> ec2.describeLaunchTemplates(b -> b.launchTemplateNames(name)));
+        } catch (RuntimeException e) {
+            if (notFound(e)) {
+                return false;
+            }
+            throw e;
+        }
+        try {
+            AwsErrors.run("DeleteLaunchTemplate " + name, () -> ec2.deleteLaunchTemplate(b -> b.launchTemplateName(name)));
+        } catch (RuntimeException e) {
+            if (notFound(e)) {
+                return false; // deleted meanwhile
+            }
+            throw e;
+        }
+        return true;
+    }
+
+    /** Launch times of the instances, from memory or one DescribeInstances for those not known yet. */
+    Map<String, Instant> launchTimes(Collection<String> instanceIds) {
+        List<String> missing = instanceIds.stream().filter(id -> !launchTimes.containsKey(id)).toList();
+        if (!missing.isEmpty()) {
+            try {
+                AwsErrors.call("DescribeInstances", () -> ec2.describeInstancesPaginator(b -> b.instanceIds(missing))
+                        .reservations().stream().flatMap(r -> r.instances().stream())
+                        .filter(i -> i.launchTime() != null)
+                        .map(i -> launchTimes.put(i.instanceId(), i.launchTime())).count());
+            } catch (RuntimeException e) {
+                if (!(e.getCause() instanceof AwsServiceException aws
+                        && AwsErrors.code(aws).startsWith("InvalidInstanceID"))) {
+                    throw e;
+                }
+                // A new instance EC2 does not list yet: its launch time comes with the next describe.
+            }
+            if (launchTimes.size() > 50_000) {
+                launchTimes.keySet().retainAll(instanceIds);
+            }
+        }
+        Map<String, Instant> times = new HashMap<>();
+        instanceIds.forEach(id -> {
+            Instant t = launchTimes.get(id);
+            if (t != null) {
+                times.put(id, t);
+            }
+        });
+        return times;
+    }
+
+    private RequestLaunchTemplateData data(LaunchTemplateSpec spec, byte[] userData) {
+        RequestLaunchTemplateData.Builder data = RequestLaunchTemplateData.builder()
+                .imageId(spec.imageId())
+                .instanceType(spec.instanceType())
+                .userData(Base64.getEncoder().encodeToString(userData))
+                .tagSpecifications(
+                        LaunchTemplateTagSpecificationRequest.builder().resourceType(ResourceType.INSTANCE)
+                                .tags(tags(spec)).build(),
+                        LaunchTemplateTagSpecificationRequest.builder().resourceType(ResourceType.VOLUME)
+                                .tags(tags(spec)).build());
+        if (spec.instanceProfile() != null) {
+            data.iamInstanceProfile(p -> p.name(spec.instanceProfile()));
+        }
+        if (spec.sshKeyName() != null) {
+            data.keyName(spec.sshKeyName());
+        }
+        if (!spec.securityGroupIds().isEmpty()) {
+            data.securityGroupIds(spec.securityGroupIds());
+        }
+        if (spec.rootVolume() != null) {
+            data.blockDeviceMappings(rootDevice(spec.imageId(), spec.rootVolume()));
+        }
+        return data.build();
+    }
+
+    private LaunchTemplateBlockDeviceMappingRequest rootDevice(String imageId, RootVolume root) {
+        String device = root.deviceName() != null ? root.deviceName() : AwsErrors.call("DescribeImages " + imageId,
+                () -> ec2.describeImages(b -> b.imageIds(imageId))).images().stream().findFirst()
+                .map(Image::rootDeviceName).orElse("/dev/xvda");
+        LaunchTemplateEbsBlockDeviceRequest.Builder ebs = LaunchTemplateEbsBlockDeviceRequest.builder()
+                .deleteOnTermination(true);
+        if (root.sizeGiB() != null) {
+            ebs.volumeSize(root.sizeGiB().intValue());
+        }
+        if (root.type() != null) {
+            ebs.volumeType(root.type());
+        }
+        if (root.iops() != null) {
+            ebs.iops(root.iops().intValue());
+        }
+        if (root.throughput() != null) {
+            ebs.throughput(root.throughput().intValue());
+        }
+        if (root.encrypted() != null) {
+            ebs.encrypted(root.encrypted());
+        }
+        if (root.kmsKeyId() != null) {
+            ebs.kmsKeyId(root.kmsKeyId());
+        }
+        return LaunchTemplateBlockDeviceMappingRequest.builder().deviceName(device).ebs(ebs.build()).build();
+    }
+
+    private static List<Tag> tags(LaunchTemplateSpec spec) {
+        List<Tag> tags = new ArrayList<>();
+        spec.tags().forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
+        return tags;
+    }
+
+    private static boolean notFound(RuntimeException e) {
+        return e.getCause() instanceof AwsServiceException aws
+                && (NOT_FOUND.equals(AwsErrors.code(aws)) || NOT_FOUND_ID.equals(AwsErrors.code(aws)));
+    }
+}

@@ -1,0 +1,104 @@
+package dev.poolstream.provider.aws.config;
+
+import dev.poolstream.provider.aws.cloud.AwsScalingGroup;
+import dev.poolstream.provider.aws.cloud.BootstrapData;
+import dev.poolstream.provider.aws.cloud.RateLimitInterceptor;
+import dev.poolstream.provider.aws.kube.SecretBootstrapData;
+import dev.poolstream.provider.cloud.RateLimiter;
+import dev.poolstream.provider.config.ProviderProperties;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+
+/**
+ * The AWS clients (URLConnection HTTP client, the SDK's standard retry strategy with exponential backoff on
+ * throttling and 5xx, the account's rate limit before every attempt) and the adapter built on them.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(AwsProperties.class)
+public class AwsConfiguration {
+
+    @Bean(destroyMethod = "close")
+    AutoScalingClient autoScalingClient(AwsProperties aws, ProviderProperties provider, RateLimiter limiter,
+                                        ObjectProvider<ExecutionInterceptor> interceptors) {
+        return configure(AutoScalingClient.builder(), aws, provider, limiter, interceptors.orderedStream().toList())
+                .build();
+    }
+
+    @Bean(destroyMethod = "close")
+    Ec2Client ec2Client(AwsProperties aws, ProviderProperties provider, RateLimiter limiter,
+                        ObjectProvider<ExecutionInterceptor> interceptors) {
+        return configure(Ec2Client.builder(), aws, provider, limiter, interceptors.orderedStream().toList()).build();
+    }
+
+    @Bean(destroyMethod = "close")
+    KubernetesClient kubernetesClient() {
+        return new KubernetesClientBuilder().build();
+    }
+
+    @Bean
+    BootstrapData bootstrapData(KubernetesClient kubernetes) {
+        return new SecretBootstrapData(kubernetes);
+    }
+
+    @Bean
+    AwsScalingGroup awsScalingGroup(AutoScalingClient autoScaling, Ec2Client ec2, BootstrapData bootstrapData) {
+        return new AwsScalingGroup(autoScaling, ec2, bootstrapData);
+    }
+
+    static RetryStrategy retryStrategy(ProviderProperties.Retry retry) {
+        BackoffStrategy backoff = BackoffStrategy.exponentialDelay(retry.baseDelay(), retry.maxDelay());
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(retry.maxAttempts())
+                .backoffStrategy(backoff)
+                .throttlingBackoffStrategy(backoff)
+                .build();
+    }
+
+    private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
+            B builder, AwsProperties aws, ProviderProperties provider, RateLimiter limiter,
+            List<ExecutionInterceptor> extra) {
+        ClientOverrideConfiguration.Builder overrides = ClientOverrideConfiguration.builder()
+                .retryStrategy(retryStrategy(provider.retry()))
+                .apiCallTimeout(aws.apiCallTimeout())
+                .apiCallAttemptTimeout(aws.apiCallAttemptTimeout())
+                .addExecutionInterceptor(new RateLimitInterceptor(limiter));
+        extra.forEach(overrides::addExecutionInterceptor);
+        builder.region(Region.of(aws.region()))
+                .credentialsProvider(credentials(aws.credentials()))
+                .overrideConfiguration(overrides.build())
+                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(aws.apiCallAttemptTimeout())
+                        .socketTimeout(aws.apiCallAttemptTimeout()));
+        if (aws.endpoint() != null) {
+            builder.endpointOverride(aws.endpoint());
+        }
+        return builder;
+    }
+
+    private static AwsCredentialsProvider credentials(AwsProperties.Credentials credentials) {
+        return credentials.isStatic()
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(credentials.accessKeyId(),
+                credentials.secretAccessKey()))
+                : DefaultCredentialsProvider.builder().build();
+    }
+}

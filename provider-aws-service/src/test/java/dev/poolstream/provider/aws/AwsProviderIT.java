@@ -1,0 +1,433 @@
+package dev.poolstream.provider.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.InstanceState;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.SecretRef;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.DeleteGroup;
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.events.command.RollOut;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.provider.aws.moto.ApiCalls;
+import dev.poolstream.provider.aws.moto.MotoExtension;
+import dev.poolstream.provider.testing.KafkaProbe;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
+
+/**
+ * The AWS provider end to end: commands on the embedded broker, AWS Auto Scaling and EC2 emulated by moto, the
+ * bootstrap Secret in fabric8's mock API server. Each test has its own pool and group.
+ */
+@ExtendWith(MotoExtension.class)
+@SpringBootTest(classes = {ProviderAwsApplication.class, AwsProviderIT.TestBeans.class},
+        webEnvironment = SpringBootTest.WebEnvironment.NONE)
+@EmbeddedKafka(partitions = 1)
+class AwsProviderIT {
+
+    private static final String COMMANDS = Topics.SCALINGGROUP_COMMANDS_AWS.name();
+    private static final String STATE = Topics.SCALINGGROUP_STATE.name();
+    private static final String INSTANCES = Topics.SCALINGGROUP_INSTANCES.name();
+    private static final Pattern AWS_PROVIDER_ID = Pattern.compile("aws:///us-east-1[ab]/i-[0-9a-f]+");
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String CLUSTER = "prod-eu";
+
+    private static KubernetesMockServer kubernetes;
+    private static KubernetesClient kube;
+    private static final ApiCalls calls = new ApiCalls();
+    private static AutoScalingClient autoScaling;
+    private static Ec2Client ec2;
+    private static String ami;
+    private static String securityGroup;
+
+    @Autowired
+    private EmbeddedKafkaBroker broker;
+    private static KafkaProbe probe;
+
+    @TestConfiguration
+    static class TestBeans {
+        @Bean
+        @Primary
+        KubernetesClient mockKubernetesClient() {
+            return kube;
+        }
+
+        @Bean
+        ApiCalls apiCalls() {
+            return calls;
+        }
+    }
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.kafka.bootstrap-servers", () -> "${spring.embedded.kafka.brokers}");
+        registry.add("spring.kafka.consumer.group-id", () -> "provider-aws-it");
+        registry.add("poolstream.provider.aws.region", () -> "us-east-1");
+        registry.add("poolstream.provider.aws.endpoint", () -> MotoExtension.server().proxy().endpoint().toString());
+        registry.add("poolstream.provider.aws.credentials.access-key-id", () -> "testing");
+        registry.add("poolstream.provider.aws.credentials.secret-access-key", () -> "testing");
+        registry.add("poolstream.provider.aws.api-call-attempt-timeout", () -> "10s");
+        registry.add("poolstream.provider.retry.max-attempts", () -> "3");
+        registry.add("poolstream.provider.retry.base-delay", () -> "50ms");
+        registry.add("poolstream.provider.retry.max-delay", () -> "400ms");
+        registry.add("poolstream.provider.command-retry.max-retries", () -> "2");
+        registry.add("poolstream.provider.command-retry.initial-interval", () -> "300ms");
+        registry.add("poolstream.provider.command-retry.max-interval", () -> "1s");
+        registry.add("poolstream.provider.poll.fast", () -> "500ms");
+        registry.add("poolstream.provider.poll.slow", () -> "10s");
+        registry.add("poolstream.provider.poll.settle", () -> "2s");
+        registry.add("poolstream.provider.poll.tick", () -> "100ms");
+        registry.add("poolstream.provider.rate-limit.requests-per-second", () -> "100");
+        registry.add("poolstream.provider.rate-limit.burst", () -> "100");
+    }
+
+    @BeforeAll
+    static void startFakes() throws Exception {
+        kubernetes = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        kubernetes.init(InetAddress.getByName("127.0.0.1"), 0);
+        kube = kubernetes.createClient();
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing", "testing"));
+        var endpoint = MotoExtension.server().endpoint();
+        autoScaling = AutoScalingClient.builder().region(Region.US_EAST_1).credentialsProvider(credentials)
+                .endpointOverride(endpoint).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        ec2 = Ec2Client.builder().region(Region.US_EAST_1).credentialsProvider(credentials)
+                .endpointOverride(endpoint).httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        ami = ec2.describeImages(b -> b.owners("amazon")).images().get(0).imageId();
+        securityGroup = ec2.createSecurityGroup(b -> b.groupName("nodes-" + System.nanoTime())
+                .description("poolstream test nodes")).groupId();
+        ec2.createKeyPair(b -> b.keyName("poolstream"));
+    }
+
+    @AfterAll
+    static void stopFakes() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
+        if (autoScaling != null) {
+            autoScaling.close();
+            ec2.close();
+        }
+        if (kube != null) {
+            kube.close();
+            kubernetes.destroy();
+        }
+    }
+
+    private KafkaProbe probe() {
+        if (probe == null) {
+            probe = new KafkaProbe(broker.getBrokersAsString());
+        }
+        return probe;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private static SecretRef bootstrapSecret(String name, String data) {
+        kube.secrets().inNamespace("clusters").resource(new SecretBuilder().withNewMetadata().withName(name)
+                .withNamespace("clusters").endMetadata()
+                .addToData("value", Base64.getEncoder().encodeToString(data.getBytes(StandardCharsets.UTF_8)))
+                .build()).createOr(r -> r.update());
+        return new SecretRef("clusters", name);
+    }
+
+    private static GroupTemplate template(String group, String instanceType, long generation) {
+        return AwsPools.template(CLUSTER, AwsPools.spec(ami, instanceType, securityGroup), generation,
+                new SecretRef("clusters", group + "-bootstrap"));
+    }
+
+    private void send(ScalingGroupCommand command) {
+        probe().send(COMMANDS, command);
+    }
+
+    /** Waits until the provider published the state that says it carried the command out. */
+    private ScalingGroupState awaitDone(ScalingGroupCommand command) {
+        await("state after " + command.getClass().getSimpleName()).atMost(WAIT).until(() -> {
+            ScalingGroupState state = probe().latest(STATE, ScalingGroupState.class).get(command.pool());
+            return state != null && command.id().equals(state.lastCommandId());
+        });
+        return probe().latest(STATE, ScalingGroupState.class).get(command.pool());
+    }
+
+    private Map<String, InstanceState> instancesOf(String pool) {
+        Map<String, InstanceState> all = probe().latest(INSTANCES, InstanceState.class);
+        all.values().removeIf(i -> !i.pool().equals(pool));
+        return all;
+    }
+
+    private void awaitInstances(String pool, int count) {
+        await(count + " instances of " + pool).atMost(WAIT).until(() -> instancesOf(pool).size() == count);
+    }
+
+    private static AutoScalingGroup asg(String group) {
+        return autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(group)).autoScalingGroups().get(0);
+    }
+
+    private static ResponseLaunchTemplateData templateData(String group, String version) {
+        return ec2.describeLaunchTemplateVersions(b -> b.launchTemplateName(group).versions(version))
+                .launchTemplateVersions().get(0).launchTemplateData();
+    }
+
+    private EnsureGroup createGroup(String name, int desired) {
+        bootstrapSecret(name + "-bootstrap", "#cloud-config for " + name);
+        EnsureGroup ensure = EnsureGroup.of("clusters/" + name, 1, name, template(name, "t3.large", 1),
+                new Capacity(desired, 1, 30, false));
+        send(ensure);
+        awaitDone(ensure);
+        awaitInstances(ensure.pool(), desired);
+        return ensure;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void shouldPublishFiveInstancesWithAwsProviderIdsWhenGroupIsCreated() {
+        String secretData = "#cloud-config secret-token-5f2a";
+        bootstrapSecret("five-bootstrap", secretData);
+        EnsureGroup ensure = EnsureGroup.of("clusters/five", 1, "five", template("five", "t3.large", 1),
+                new Capacity(5, 1, 10, false));
+
+        send(ensure);
+
+        ScalingGroupState state = awaitDone(ensure);
+        awaitInstances("clusters/five", 5);
+        assertThat(state).extracting(ScalingGroupState::exists, ScalingGroupState::desired, ScalingGroupState::min,
+                ScalingGroupState::max, ScalingGroupState::templateVersion).containsExactly(true, 5, 1, 10, "1");
+        assertThat(instancesOf("clusters/five").values()).allSatisfy(i -> {
+            assertThat(i.providerID()).matches(AWS_PROVIDER_ID).isEqualTo("aws:///" + i.zone() + "/" + i.instanceId());
+            assertThat(i.lifecycle()).isEqualTo(InstanceLifecycle.RUNNING);
+            assertThat(i.cloudState()).isEqualTo("InService");
+            assertThat(i.templateVersion()).isEqualTo("1");
+            assertThat(i.latestModel()).isTrue();
+            assertThat(i.launchTime()).isNotNull();
+        });
+
+        AutoScalingGroup group = asg("five");
+        assertThat(group.desiredCapacity()).isEqualTo(5);
+        assertThat(group.availabilityZones()).containsExactlyInAnyOrder("us-east-1a", "us-east-1b");
+        assertThat(group.launchTemplate().version()).isEqualTo("1");
+        Map<String, String> tags = new HashMap<>();
+        group.tags().forEach(t -> tags.put(t.key(), t.value()));
+        assertThat(tags).containsEntry("kubernetes.io/cluster/" + CLUSTER, "owned")
+                .containsEntry("sigs.k8s.io/cluster-api-provider-aws/cluster/" + CLUSTER, "owned")
+                .containsEntry("sigs.k8s.io/cluster-api-provider-aws/role", "node")
+                .containsEntry("Name", "five").containsEntry("team", "platform").containsEntry("environment", "test");
+
+        ResponseLaunchTemplateData data = templateData("five", "1");
+        assertThat(data.imageId()).isEqualTo(ami);
+        assertThat(data.instanceTypeAsString()).isEqualTo("t3.large");
+        assertThat(data.keyName()).isEqualTo("poolstream");
+        assertThat(data.iamInstanceProfile().name()).isEqualTo("nodes.cluster-api-provider-aws.sigs.k8s.io");
+        assertThat(data.securityGroupIds()).containsExactly(securityGroup);
+        assertThat(data.blockDeviceMappings().get(0).ebs().volumeSize()).isEqualTo(50);
+        assertThat(new String(Base64.getDecoder().decode(data.userData()), StandardCharsets.UTF_8))
+                .isEqualTo(secretData);
+        // The bootstrap data reached the launch template and nothing else.
+        for (String topic : List.of(STATE, INSTANCES, COMMANDS)) {
+            assertThat(probe().records(topic)).noneMatch(r -> r.value() != null
+                    && new String(r.value(), StandardCharsets.UTF_8).contains("secret-token-5f2a"));
+        }
+    }
+
+    @Test
+    void shouldFollowCapacityWhenScaledFromFiveToTwentyToFifteen() {
+        EnsureGroup ensure = createGroup("scaled", 5);
+        int mark = calls.mark();
+
+        SetCapacity up = SetCapacity.of(ensure.pool(), 2, "scaled", new Capacity(20, 1, 30, false));
+        send(up);
+        awaitDone(up);
+        awaitInstances(ensure.pool(), 20);
+
+        List<ApiCalls.Call> all = calls.callsSince(mark);
+        List<ApiCalls.Call> command = all.stream().filter(c -> c.thread().startsWith("scalinggroup-commands")).toList();
+        List<ApiCalls.Call> poller = all.stream().filter(c -> c.thread().startsWith("inventory-poller")).toList();
+        System.out.printf("AWS API calls for a 5 -> 20 scale-up: command path %d reads + %d writes %s; "
+                        + "poller meanwhile %d reads + %d writes %s%n", ApiCalls.reads(command),
+                ApiCalls.writes(command), command.stream().map(ApiCalls.Call::operation).toList(),
+                ApiCalls.reads(poller), ApiCalls.writes(poller), poller.stream().map(ApiCalls.Call::operation).toList());
+        assertThat(command).extracting(ApiCalls.Call::operation).filteredOn(op -> !op.startsWith("Describe"))
+                .containsExactly("UpdateAutoScalingGroup");
+        assertThat(ApiCalls.reads(command)).isLessThanOrEqualTo(3);
+        assertThat(ApiCalls.writes(poller)).isZero();
+        assertThat(asg("scaled").desiredCapacity()).isEqualTo(20);
+
+        SetCapacity down = SetCapacity.of(ensure.pool(), 3, "scaled", new Capacity(15, 1, 30, false));
+        send(down);
+        assertThat(awaitDone(down).desired()).isEqualTo(15);
+        awaitInstances(ensure.pool(), 15);
+        assertThat(asg("scaled").instances()).hasSize(15);
+        assertThat(probe().tombstones(INSTANCES)).containsAll(
+                instancesOfAllTime(ensure.pool()).stream().filter(id -> !instancesOf(ensure.pool()).containsKey(id))
+                        .toList());
+    }
+
+    private List<String> instancesOfAllTime(String pool) {
+        return probe().records(INSTANCES).stream().filter(r -> r.value() != null)
+                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"pool\":\"" + pool + "\""))
+                .map(r -> r.key()).distinct().toList();
+    }
+
+    @Test
+    void shouldTombstoneTerminatedInstancesAndLowerDesiredWhenTwoNamedInstancesAreTerminated() {
+        EnsureGroup ensure = createGroup("victims", 20);
+        List<String> victims = instancesOf(ensure.pool()).keySet().stream().sorted().limit(2).toList();
+
+        TerminateInstances terminate = TerminateInstances.of(ensure.pool(), 2, "victims", victims);
+        send(terminate);
+
+        assertThat(awaitDone(terminate).desired()).isEqualTo(18);
+        awaitInstances(ensure.pool(), 18);
+        assertThat(probe().tombstones(INSTANCES)).containsAll(victims);
+        assertThat(instancesOf(ensure.pool())).doesNotContainKeys(victims.toArray(String[]::new));
+        AutoScalingGroup group = asg("victims");
+        assertThat(group.desiredCapacity()).isEqualTo(18);
+        assertThat(group.instances()).extracting(i -> "aws:///" + i.availabilityZone() + "/" + i.instanceId())
+                .doesNotContainAnyElementsOf(victims);
+    }
+
+    @Test
+    void shouldPutNewLaunchTemplateVersionOnGroupWhenTemplateChanges() {
+        EnsureGroup ensure = createGroup("rolled", 2);
+
+        RollOut rollOut = RollOut.of(ensure.pool(), 2, "rolled", template("rolled", "t3.xlarge", 2));
+        send(rollOut);
+
+        assertThat(awaitDone(rollOut).templateVersion()).isEqualTo("2");
+        assertThat(asg("rolled").launchTemplate().version()).isEqualTo("2");
+        assertThat(templateData("rolled", "2").instanceTypeAsString()).isEqualTo("t3.xlarge");
+        assertThat(templateData("rolled", "1").instanceTypeAsString()).isEqualTo("t3.large");
+        await().atMost(WAIT).until(() -> instancesOf(ensure.pool()).values().stream().noneMatch(
+                InstanceState::latestModel));
+
+        // A rotated bootstrap token alone makes a new version too (MACHINEPOOL-SEMANTICS.md §5).
+        bootstrapSecret("rolled-bootstrap", "#cloud-config rotated token");
+        EnsureGroup rotated = EnsureGroup.of(ensure.pool(), 3, "rolled", template("rolled", "t3.xlarge", 2),
+                new Capacity(2, 1, 30, false));
+        send(rotated);
+
+        assertThat(awaitDone(rotated).templateVersion()).isEqualTo("3");
+        assertThat(new String(Base64.getDecoder().decode(templateData("rolled", "3").userData()),
+                StandardCharsets.UTF_8)).isEqualTo("#cloud-config rotated token");
+        assertThat(templateData("rolled", "3").instanceTypeAsString()).isEqualTo("t3.xlarge");
+    }
+
+    @Test
+    void shouldRemoveGroupAndTemplateAndTombstoneEveryInstanceWhenGroupIsDeleted() {
+        EnsureGroup ensure = createGroup("doomed", 3);
+        List<String> instances = List.copyOf(instancesOf(ensure.pool()).keySet());
+
+        DeleteGroup delete = DeleteGroup.of(ensure.pool(), 2, "doomed");
+        send(delete);
+
+        assertThat(awaitDone(delete).exists()).isFalse();
+        awaitInstances(ensure.pool(), 0);
+        assertThat(probe().tombstones(INSTANCES)).containsAll(instances);
+        assertThat(autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames("doomed"))
+                .autoScalingGroups()).isEmpty();
+        assertThatThrownBy(() -> ec2.describeLaunchTemplates(b -> b.launchTemplateNames("doomed")))
+                .isInstanceOfSatisfying(Ec2Exception.class, e -> assertThat(e.awsErrorDetails().errorCode())
+                        .isEqualTo("InvalidLaunchTemplateName.NotFoundException"));
+    }
+
+    @Test
+    void shouldMakeNoSecondWriteWhenSameCommandArrivesTwice() {
+        EnsureGroup ensure = createGroup("twice", 2);
+        int mark = calls.mark();
+
+        send(ensure);
+        SetCapacity satisfied = SetCapacity.of(ensure.pool(), 2, "twice", new Capacity(2, 1, 30, false));
+        send(satisfied);
+        awaitDone(satisfied);
+
+        List<ApiCalls.Call> command = calls.callsSince(mark).stream()
+                .filter(c -> c.thread().startsWith("scalinggroup-commands")).toList();
+        // The repeated EnsureGroup made no call at all (its id is known); the satisfied SetCapacity only read.
+        assertThat(command).extracting(ApiCalls.Call::operation).containsExactly("DescribeAutoScalingGroups");
+        assertThat(ApiCalls.writes(calls.callsSince(mark))).isZero();
+    }
+
+    @Test
+    void shouldBackOffAndSucceedWhenAwsThrottles() {
+        EnsureGroup ensure = createGroup("throttled", 2);
+        var proxy = MotoExtension.server().proxy();
+        int throttledBefore = proxy.throttled();
+        int mark = calls.mark();
+        // More throttling than one command's SDK attempts (3): the SDK backs off and gives up, the consumer backs
+        // off and carries the command out again, which then gets through.
+        proxy.throttleNext("UpdateAutoScalingGroup", 4);
+
+        SetCapacity up = SetCapacity.of(ensure.pool(), 2, "throttled", new Capacity(4, 1, 30, false));
+        send(up);
+
+        ScalingGroupState state = awaitDone(up);
+        assertThat(state.desired()).isEqualTo(4);
+        assertThat(state.lastError()).isNull();
+        awaitInstances(ensure.pool(), 4);
+        assertThat(proxy.throttled() - throttledBefore).isEqualTo(4);
+        assertThat(calls.attemptsSince(mark)).filteredOn(c -> c.operation().equals("UpdateAutoScalingGroup"))
+                .hasSize(5);
+        assertThat(probe().records(COMMANDS + Topics.DLT_SUFFIX)).noneMatch(r -> ensure.pool().equals(r.key()));
+    }
+
+    @Test
+    void shouldDeadLetterCommandWithReasonWhenReplicasAreOutsideBounds() {
+        EnsureGroup ensure = createGroup("bounded", 2);
+
+        SetCapacity tooMany = SetCapacity.of(ensure.pool(), 2, "bounded", new Capacity(31, 1, 30, false));
+        send(tooMany);
+
+        await().atMost(WAIT).until(() -> probe().records(COMMANDS + Topics.DLT_SUFFIX).stream()
+                .anyMatch(r -> ensure.pool().equals(r.key())
+                        && KafkaProbe.header(r, "poolstream-dlt-reason").orElse("").equals("ReplicasOutOfRange")));
+        await().atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+            return s.lastError() != null && s.lastError().reason().equals("ReplicasOutOfRange");
+        });
+        assertThat(asg("bounded").desiredCapacity()).isEqualTo(2);
+    }
+}
