@@ -18,6 +18,7 @@ final class Watchers {
 
     static ConfigurableApplicationContext start(MockCluster management, String brokers, String identity) {
         System.setProperty("kubernetes.master", management.url());
+        // Given as arguments: they override application.yaml (default properties would not).
         List<String> properties = new ArrayList<>(List.of(
                 "server.port=0",
                 "spring.kafka.bootstrap-servers=" + brokers,
@@ -33,8 +34,7 @@ final class Watchers {
                 "poolstream.watcher.workload.connect-timeout=2s",
                 "logging.structured.format.console="));
         return new SpringApplicationBuilder(WatcherApplication.class)
-                .properties(properties.toArray(String[]::new))
-                .run();
+                .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
     }
 
     private Watchers() {

@@ -1,0 +1,84 @@
+package dev.poolstream.watcher.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.Topics;
+import dev.poolstream.watcher.Watcher;
+import dev.poolstream.watcher.kube.Leadership;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+
+/** One watcher publishes; a standby takes over, and what changed meanwhile reaches the topic exactly once. */
+@EmbeddedKafka
+class LeaderFailoverIT {
+
+    /** The lease duration the watchers run with (Watchers.start), plus room for a retry period and a busy CI. */
+    private static final Duration TAKEOVER = Duration.ofSeconds(3).plusSeconds(5);
+
+    @Test
+    void shouldHandOverToTheStandbyAndLoseNothing(EmbeddedKafkaBroker broker) {
+        try (MockCluster management = new MockCluster()) {
+            KubernetesClient kube = management.client();
+            kube.resource(Objects.cluster("demo")).create();
+            kube.resource(Objects.awsPool("aws", "t3.large")).create();
+            kube.resource(Objects.machinePool("steady", "demo", 3, "AWSMachinePool", "aws")).create();
+            kube.resource(Objects.machinePool("doomed", "demo", 3, "AWSMachinePool", "aws")).create();
+
+            ConfigurableApplicationContext a = Watchers.start(management, broker.getBrokersAsString(), "watcher-a");
+            ConfigurableApplicationContext b = null;
+            try (TopicTail tail = new TopicTail(broker.getBrokersAsString(), List.of(Topics.MACHINEPOOL_SPEC.name()))) {
+                await().atMost(TAKEOVER).until(() -> leading(a));
+                b = Watchers.start(management, broker.getBrokersAsString(), "watcher-b");
+                ConfigurableApplicationContext standby = b;
+                tail.await("team-a/steady", r -> r.value() != null);
+                tail.await("team-a/doomed", r -> r.value() != null);
+                await().atMost(TAKEOVER).until(() -> "watcher-a".equals(
+                        standby.getBean(Leadership.class).currentLeader()));
+                assertThat(leading(standby)).isFalse();
+
+                // The leader goes away; the standby takes over within the lease duration.
+                a.close();
+                await().atMost(TAKEOVER).until(() -> leading(standby));
+
+                kube.resource(Objects.machinePool("doomed", "demo", 3, "AWSMachinePool", "aws")).delete();
+                kube.resource(Objects.machinePool("born-under-b", "demo", 1, "AWSMachinePool", "aws")).create();
+                tail.await("team-a/doomed", r -> r.value() == null);
+                tail.await("team-a/born-under-b", r -> r.value() != null);
+
+                // Now no watcher runs at all while the pools change; the next one catches up from the topic.
+                b.close();
+                kube.resource(Objects.machinePool("born-under-b", "demo", 1, "AWSMachinePool", "aws")).delete();
+                kube.resource(Objects.machinePool("born-in-the-gap", "demo", 2, "AWSMachinePool", "aws")).create();
+                ConfigurableApplicationContext c =
+                        Watchers.start(management, broker.getBrokersAsString(), "watcher-c");
+                try {
+                    tail.await("team-a/born-under-b", r -> r.value() == null);
+                    PoolSpec gap = (PoolSpec) tail.await("team-a/born-in-the-gap", r -> r.value() != null).value();
+                    assertThat(gap.spec().getReplicas()).isEqualTo(2);
+                    await().atMost(TAKEOVER).until(() -> leading(c));
+                } finally {
+                    c.close();
+                }
+                // Three leaders, one record for the pool that never changed: each new leader read the topic back.
+                assertThat(tail.recordsFor("team-a/steady")).hasSize(1);
+                assertThat(tail.recordsFor("team-a/doomed")).hasSize(2);
+            } finally {
+                a.close();
+                if (b != null) {
+                    b.close();
+                }
+            }
+        }
+    }
+
+    private static boolean leading(ConfigurableApplicationContext context) {
+        return context.isActive() && context.getBean(Watcher.class).leading();
+    }
+}
