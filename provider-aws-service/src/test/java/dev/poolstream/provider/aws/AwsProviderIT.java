@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.ScalingGroupState;
@@ -46,6 +45,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -66,6 +66,7 @@ import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
 @SpringBootTest(classes = {ProviderAwsApplication.class, AwsProviderIT.TestBeans.class},
         webEnvironment = SpringBootTest.WebEnvironment.NONE)
 @EmbeddedKafka(partitions = 1)
+@DirtiesContext // close the provider before moto stops at the end of the run
 class AwsProviderIT {
 
     private static final String COMMANDS = Topics.SCALINGGROUP_COMMANDS_AWS.name();

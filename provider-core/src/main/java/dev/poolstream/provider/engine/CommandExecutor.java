@@ -8,6 +8,7 @@ import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.provider.cloud.CommandRefusedException;
+import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.CapacityRules;
 import dev.poolstream.provider.domain.GroupPlanner;
@@ -95,6 +96,11 @@ public class CommandExecutor {
                 count(kind, "refused");
                 log.warn("{} {} for group {} refused: {}", kind, command.id(), command.group(), e.getMessage());
                 reportFailure(record, before, e.failure());
+                throw e;
+            } catch (RetryableCommandException e) {
+                count(kind, "retryable");
+                log.warn("{} {} for group {} failed and will be retried: {}", kind, command.id(), command.group(),
+                        e.getMessage());
                 throw e;
             }
         } finally {

@@ -20,12 +20,7 @@ public class MotoExtension implements BeforeAllCallback {
         server = context.getRoot().getStore(NAMESPACE).computeIfAbsent(MotoServer.class, key -> {
             var missing = MotoServer.unavailable();
             if (missing.isPresent()) {
-                String why = "moto is not available (" + missing.get() + "); install it with: "
-                        + MotoServer.python() + " -m pip install \"moto[server]\"";
-                if (Boolean.parseBoolean(System.getenv(REQUIRE_ENV))) {
-                    throw new IllegalStateException(why + " (" + REQUIRE_ENV + "=true: failing instead of skipping)");
-                }
-                throw new TestAbortedException("Skipped: " + why);
+                throw missing(missing.get(), Boolean.parseBoolean(System.getenv(REQUIRE_ENV)));
             }
             try {
                 return MotoServer.start();
@@ -33,6 +28,17 @@ public class MotoExtension implements BeforeAllCallback {
                 throw new IllegalStateException("cannot start moto", e);
             }
         }, MotoServer.class);
+    }
+
+    /** What a missing moto means: a skip with the reason, or (when moto is required) a failure. */
+    static RuntimeException missing(String reason, boolean required) {
+        String why = "moto is not available (" + reason + "); install it with: " + MotoServer.python()
+                + " -m pip install \"moto[server]\"";
+        if (required) {
+            return new IllegalStateException(why + " (" + REQUIRE_ENV + "=true: failing instead of skipping)");
+        }
+        System.err.println("[poolstream] skipping the tests that need moto: " + why);
+        return new TestAbortedException("Skipped: " + why);
     }
 
     /** The running server; only within tests extended with this extension. */

@@ -41,18 +41,22 @@ public final class MotoServer implements AutoCloseable {
 
     /** Empty when moto's server can be started here; otherwise why not. */
     static java.util.Optional<String> unavailable() {
+        return unavailable(python());
+    }
+
+    static java.util.Optional<String> unavailable(String python) {
         try {
-            Process probe = new ProcessBuilder(python(), "-c", "import moto.server, moto; print(moto.__version__)")
+            Process probe = new ProcessBuilder(python, "-c", "import moto.server, moto; print(moto.__version__)")
                     .redirectErrorStream(true).start();
             String out = new String(probe.getInputStream().readAllBytes()).trim();
             if (!probe.waitFor(60, TimeUnit.SECONDS)) {
                 probe.destroyForcibly();
-                return java.util.Optional.of(python() + " did not answer within 60 s");
+                return java.util.Optional.of(python + " did not answer within 60 s");
             }
             return probe.exitValue() == 0 ? java.util.Optional.empty()
-                    : java.util.Optional.of(python() + " cannot import moto.server: " + lastLine(out));
+                    : java.util.Optional.of(python + " cannot import moto.server: " + lastLine(out));
         } catch (IOException e) {
-            return java.util.Optional.of(python() + " cannot be run: " + e.getMessage());
+            return java.util.Optional.of(python + " cannot be run: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return java.util.Optional.of("interrupted");

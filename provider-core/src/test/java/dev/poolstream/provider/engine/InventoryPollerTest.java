@@ -1,0 +1,145 @@
+package dev.poolstream.provider.engine;
+
+import static dev.poolstream.provider.testing.Commands.capacity;
+import static dev.poolstream.provider.testing.Commands.template;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.DeleteGroup;
+import dev.poolstream.provider.domain.Backoff;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.Inventory;
+import dev.poolstream.provider.domain.PollSchedule;
+import dev.poolstream.provider.domain.RecentIds;
+import dev.poolstream.provider.testing.InMemoryScalingGroup;
+import dev.poolstream.provider.testing.RecordingPublication;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class InventoryPollerTest {
+
+    private static final String POOL = "ns/workers";
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends Clock {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+    }
+
+    private final ManualClock clock = new ManualClock();
+    private final Inventory inventory = new Inventory();
+    private final PoolLocks locks = new PoolLocks();
+    private final RecordingPublication published = new RecordingPublication();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final PollSchedule schedule = new PollSchedule(Duration.ofSeconds(2), Duration.ofSeconds(60),
+            Duration.ofSeconds(10));
+
+    /** A cloud whose describe can be made to fail. */
+    private static final class FlakyCloud extends InMemoryScalingGroup {
+        boolean failing;
+
+        @Override
+        public synchronized Optional<GroupSnapshot> describe(String group) {
+            if (failing) {
+                throw new IllegalStateException("cloud down");
+            }
+            return super.describe(group);
+        }
+    }
+
+    private final FlakyCloud cloud = new FlakyCloud();
+    private final CommandExecutor executor = new CommandExecutor(cloud, inventory, new RecentIds(10), locks, published,
+            meters, clock);
+    private final InventoryPoller poller = new InventoryPoller(cloud, inventory, locks, published, schedule,
+            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)), Duration.ofMillis(100), meters, clock);
+
+    @Test
+    void shouldTombstoneInstanceThatVanishedWhenPolled() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        String lost = cloud.peek("workers").orElseThrow().instances().get(1).providerID();
+        cloud.loseInstance("workers", lost);
+
+        poller.pollDue();
+
+        assertThat(published.tombstones()).containsExactly(lost);
+    }
+
+    @Test
+    void shouldPublishNothingWhenNothingChanged() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        int publications = published.diffs.size();
+
+        poller.pollDue();
+
+        assertThat(published.diffs).hasSize(publications);
+    }
+
+    @Test
+    void shouldPollFastAfterCommandThenSlowAtRest() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        poller.pollDue();
+        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.now.plusSeconds(2));
+
+        clock.advance(Duration.ofSeconds(11));
+        poller.pollDue();
+
+        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.now.plusSeconds(60));
+        int describes = cloud.reads();
+        clock.advance(Duration.ofSeconds(30));
+        poller.pollDue();
+        assertThat(cloud.reads()).isEqualTo(describes);
+    }
+
+    @Test
+    void shouldBackOffWhenDescribeFails() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        cloud.failing = true;
+
+        poller.pollDue();
+        Instant first = inventory.get(POOL).orElseThrow().nextPollAt();
+        clock.advance(Duration.ofSeconds(1));
+        poller.pollDue();
+        clock.advance(Duration.ofSeconds(2));
+        poller.pollDue();
+
+        assertThat(inventory.get(POOL).orElseThrow().pollFailures()).isGreaterThanOrEqualTo(2);
+        assertThat(first).isBetween(clock.now.minusSeconds(3).plusMillis(500), clock.now.minusSeconds(2));
+        assertThat(meters.counter("poolstream.provider.polls", "outcome", "failed").count()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void shouldForgetPoolWhenGroupIsGoneAndSettled() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(1, 1, 5)));
+        executor.execute(DeleteGroup.of(POOL, 2, "workers"));
+        poller.pollDue();
+        assertThat(inventory.get(POOL)).isPresent();
+
+        clock.advance(Duration.ofSeconds(11));
+        poller.pollDue();
+
+        assertThat(inventory.get(POOL)).isEmpty();
+    }
+}
