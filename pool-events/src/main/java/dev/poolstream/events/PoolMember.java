@@ -7,6 +7,7 @@ import java.time.Instant;
  *
  * @param nodeName        empty until a Node with this provider ID exists
  * @param deleteRequested the Node carries {@code cluster.x-k8s.io/delete-machine}
+ * @param nodeAdopted     the Node carries the pool's owner annotations and no longer the uninitialized taint
  */
 public record PoolMember(
         String providerID,
@@ -17,7 +18,8 @@ public record PoolMember(
         boolean ready,
         boolean available,
         boolean upToDate,
-        boolean deleteRequested) {
+        boolean deleteRequested,
+        boolean nodeAdopted) {
 
     public PoolMember {
         nodeName = nodeName == null ? "" : nodeName;

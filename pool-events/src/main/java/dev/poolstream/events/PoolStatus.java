@@ -5,23 +5,33 @@ import java.util.List;
 
 /**
  * A pool's computed status on {@code machinepool.status.v1}: the MachinePool v1beta2 status exactly as it is
- * written to the API server, the provider ID list, and the per-instance view behind the counts.
+ * written to the API server, the provider ID list, and the per-instance view behind the counts; with what a
+ * writer of the pool's Kubernetes objects needs to find them.
  *
  * @param generation          the MachinePool generation this status was computed for
- * @param infrastructureReady the group exists and reports its instances (the infra pool's {@code status.ready})
+ * @param cluster             the pool's Cluster, {@code <namespace>/<name>}: where its Nodes live
+ * @param infrastructureKind  the infrastructure pool's kind ({@code AWSMachinePool}, ...), null if unresolved
+ * @param infrastructureName  the infrastructure pool's name
+ * @param infrastructureReady the cloud group exists (the infra pool's {@code status.ready})
+ * @param retiredNodes        Nodes this pool referenced before whose instances left it: to be deleted
  */
 @CloudEventType("dev.poolstream.machinepool.status.v1")
 public record PoolStatus(
         String pool,
         long generation,
+        String cluster,
+        String infrastructureKind,
+        String infrastructureName,
         MachinePoolStatus status,
         List<String> providerIDList,
         boolean infrastructureReady,
-        List<PoolMember> members) implements Keyed {
+        List<PoolMember> members,
+        List<String> retiredNodes) implements Keyed {
 
     public PoolStatus {
         providerIDList = Copies.list(providerIDList);
         members = Copies.list(members);
+        retiredNodes = Copies.list(retiredNodes);
     }
 
     @Override

@@ -183,8 +183,9 @@ public final class Fixtures {
         status.setNodeRefs(List.of(ref));
         status.setConditions(List.of(available));
         status.setObservedGeneration(4L);
-        return new PoolStatus(POOL, 4, status, List.of(AWS_ID), true, List.of(new PoolMember(AWS_ID, "ip-10-0-0-1",
-                "uid-node-1", InstanceLifecycle.RUNNING, AT, true, true, true, false)));
+        return new PoolStatus(POOL, 4, "team-a/demo", "AWSMachinePool", "workers", status, List.of(AWS_ID), true,
+                List.of(new PoolMember(AWS_ID, "ip-10-0-0-1", "uid-node-1", InstanceLifecycle.RUNNING, AT, true, true,
+                        true, false, true)), List.of("ip-10-0-0-0"));
     }
 
     private Fixtures() {
