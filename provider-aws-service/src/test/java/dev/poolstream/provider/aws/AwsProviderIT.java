@@ -41,6 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
@@ -64,7 +65,7 @@ import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
  */
 @ExtendWith(MotoExtension.class)
 @SpringBootTest(classes = {ProviderAwsApplication.class, AwsProviderIT.TestBeans.class},
-        webEnvironment = SpringBootTest.WebEnvironment.NONE)
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @EmbeddedKafka(partitions = 1)
 @DirtiesContext // close the provider before moto stops at the end of the run
 class AwsProviderIT {
@@ -86,6 +87,8 @@ class AwsProviderIT {
 
     @Autowired
     private EmbeddedKafkaBroker broker;
+    @LocalServerPort
+    private int port;
     private static KafkaProbe probe;
 
     @TestConfiguration
@@ -106,6 +109,7 @@ class AwsProviderIT {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("spring.kafka.bootstrap-servers", () -> "${spring.embedded.kafka.brokers}");
         registry.add("spring.kafka.consumer.group-id", () -> "provider-aws-it");
+        registry.add("server.address", () -> "127.0.0.1");
         registry.add("poolstream.provider.aws.region", () -> "us-east-1");
         registry.add("poolstream.provider.aws.endpoint", () -> MotoExtension.server().proxy().endpoint().toString());
         registry.add("poolstream.provider.aws.credentials.access-key-id", () -> "testing");
@@ -430,5 +434,22 @@ class AwsProviderIT {
             return s.lastError() != null && s.lastError().reason().equals("ReplicasOutOfRange");
         });
         assertThat(asg("bounded").desiredCapacity()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldExposeHealthAndCommandMetricsWhenScraped() throws Exception {
+        createGroup("scraped", 1);
+        var http = java.net.http.HttpClient.newHttpClient();
+        var base = java.net.URI.create("http://127.0.0.1:" + port);
+
+        var health = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/actuator/health/readiness")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var metrics = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/actuator/prometheus")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("UP");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("poolstream_provider_commands_total{kind=\"EnsureGroup\",outcome=\"applied\"}");
     }
 }
