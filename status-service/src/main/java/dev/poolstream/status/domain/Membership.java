@@ -1,0 +1,91 @@
+package dev.poolstream.status.domain;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolMember;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Per-instance readings: which instances the pool lists, and whether each Node is ready, available, up to date. */
+public final class Membership {
+
+    /** The order of {@code providerIDList} and so of {@code nodeRefs}: oldest first, then by ID, stable. */
+    static final Comparator<Member> LIST_ORDER = Comparator
+            .comparing((Member m) -> m.instance().launchTime(), Comparator.nullsLast(Comparator.naturalOrder()))
+            .thenComparing(Member::providerID);
+
+    /** The instances the cloud reports for the group, leaving out those being terminated. */
+    public static List<Member> listed(Collection<Member> members) {
+        return members.stream()
+                .filter(m -> m.instance().lifecycle() != InstanceLifecycle.TERMINATING)
+                .sorted(LIST_ORDER)
+                .toList();
+    }
+
+    /** Ready: the Node's {@code Ready} condition is {@code True}. */
+    public static boolean ready(NodeState node) {
+        return node != null && node.ready() == ConditionStatus.TRUE;
+    }
+
+    /**
+     * Available: ready, and ready for longer than {@code minReadySeconds}. A Node without a transition time is not
+     * available while {@code minReadySeconds > 0}.
+     */
+    public static boolean available(NodeState node, int minReadySeconds, Instant now) {
+        if (!ready(node)) {
+            return false;
+        }
+        if (minReadySeconds <= 0) {
+            return true;
+        }
+        return availableAfter(node, minReadySeconds).map(now::isAfter).orElse(false);
+    }
+
+    /** When a ready Node becomes available, if that is still ahead: the moment to look at the pool again. */
+    public static Optional<Instant> becomesAvailable(NodeState node, int minReadySeconds, Instant now) {
+        if (!ready(node) || minReadySeconds <= 0) {
+            return Optional.empty();
+        }
+        return availableAfter(node, minReadySeconds).filter(at -> !now.isAfter(at)).map(at -> at.plusMillis(1));
+    }
+
+    private static Optional<Instant> availableAfter(NodeState node, int minReadySeconds) {
+        return Optional.ofNullable(node.readyTransitionTime()).map(t -> t.plusSeconds(minReadySeconds));
+    }
+
+    /** The Node carries this pool's owner annotations and no longer the uninitialized taint. */
+    public static boolean adopted(NodeState node, String namespace, String poolName, String clusterName) {
+        Map<String, String> annotations = node.annotations();
+        return Objects.equals(annotations.get(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION), clusterName)
+                && Objects.equals(annotations.get(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION), namespace)
+                && Objects.equals(annotations.get(ClusterApi.NODE_OWNER_KIND_ANNOTATION), ClusterApi.KIND_MACHINE_POOL)
+                && Objects.equals(annotations.get(ClusterApi.NODE_OWNER_NAME_ANNOTATION), poolName)
+                && node.taints().stream().noneMatch(t -> ClusterApi.UNINITIALIZED_TAINT_KEY.equals(t.key()));
+    }
+
+    static PoolMember member(Member member, boolean upToDate, int minReadySeconds, Instant now, String namespace,
+                             String poolName, String clusterName) {
+        NodeState node = member.node();
+        boolean deleteRequested = node != null && node.annotations().containsKey(ClusterApi.DELETE_MACHINE_ANNOTATION);
+        return new PoolMember(member.providerID(),
+                node == null ? "" : node.name(),
+                node == null ? null : node.uid(),
+                member.instance().lifecycle(),
+                member.instance().launchTime(),
+                ready(node),
+                available(node, minReadySeconds, now),
+                upToDate,
+                deleteRequested,
+                node != null && adopted(node, namespace, poolName, clusterName));
+    }
+
+    private Membership() {
+    }
+}

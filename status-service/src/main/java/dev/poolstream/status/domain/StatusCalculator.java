@@ -1,0 +1,230 @@
+package dev.poolstream.status.domain;
+
+import dev.poolstream.api.PoolKey;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus.Phase;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Conditions;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Deprecated;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Initialization;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.NodeRefs;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Versions;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.deprecated.V1beta1;
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolSpecChecks;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * A pool's status from its inputs (MACHINEPOOL-SEMANTICS.md §3, §4): a pure function of what is known, what was
+ * known at the last look, and the time. It also tells the transitions other systems hear about, and when time
+ * alone will change the status next.
+ */
+public final class StatusCalculator {
+
+    /** How long a retired Node stays on the list for deletion: long enough for a slow delete, bounded. */
+    static final Duration RETIRED_KEPT = Duration.ofMinutes(10);
+
+    /** The outcome of one look. {@code view} is null when the pool is gone. */
+    public record Look(PoolView view, List<PoolLifecycleEvent> events) {
+
+        public PoolStatus status() {
+            return view == null ? null : view.status();
+        }
+    }
+
+    public static Look look(String poolKey, PoolInputs inputs, PoolView previous, Instant now) {
+        PoolSpec spec = inputs.spec();
+        if (spec == null) {
+            return new Look(null, List.of());
+        }
+        PoolKey key = PoolKey.parse(poolKey);
+        ScalingGroupState group = inputs.group();
+        MachinePoolSpec mpSpec = spec.spec();
+        Spec template = mpSpec == null || mpSpec.getTemplate() == null ? null : mpSpec.getTemplate().getSpec();
+        int minReadySeconds = template == null || template.getMinReadySeconds() == null ? 0
+                : template.getMinReadySeconds();
+        String clusterName = mpSpec == null ? null : mpSpec.getClusterName();
+
+        List<Member> listed = Membership.listed(inputs.members().values());
+        List<PoolMember> members = listed.stream()
+                .map(m -> Membership.member(m, upToDate(m, group), minReadySeconds, now, key.namespace(),
+                        key.name(), clusterName))
+                .toList();
+        List<String> providerIDs = listed.stream().map(Member::providerID).toList();
+        PoolStatus previousStatus = previous == null ? null : previous.status();
+        if (providerIDs.isEmpty() && group != null && group.exists() && group.desired() > 0
+                && previousStatus != null) {
+            // The cloud says there are instances but names none yet: keep the list (as Cluster API does).
+            providerIDs = previousStatus.providerIDList();
+        }
+
+        Counts counts = new Counts(spec.desiredReplicas(), members.size(),
+                (int) members.stream().filter(PoolMember::ready).count(),
+                (int) members.stream().filter(PoolMember::available).count(),
+                (int) members.stream().filter(PoolMember::upToDate).count());
+        boolean provisioned = group != null && group.exists();
+        boolean bootstrapReady = template != null && template.getBootstrap() != null
+                && template.getBootstrap().getDataSecretName() != null;
+        List<Failure> problems = PoolSpecChecks.problems(spec);
+        boolean paused = spec.clusterPaused()
+                || spec.annotations().containsKey(dev.poolstream.api.ClusterApi.PAUSED_ANNOTATION);
+
+        MachinePoolStatus status = new MachinePoolStatus();
+        status.setReplicas(counts.replicas());
+        status.setReadyReplicas(counts.ready());
+        status.setAvailableReplicas(counts.available());
+        status.setUpToDateReplicas(counts.upToDate());
+        List<NodeRefs> nodeRefs = listed.stream().filter(m -> m.node() != null).map(m -> nodeRef(m.node())).toList();
+        status.setNodeRefs(nodeRefs);
+        Phase previousPhase = previousStatus == null || previousStatus.status() == null ? null
+                : previousStatus.status().getPhase();
+        status.setPhase(Phases.next(previousPhase, new Phases.Facts(bootstrapReady, provisioned,
+                !nodeRefs.isEmpty(), counts.desired(), counts.ready(), spec.replicasManagedExternally(),
+                spec.deleting())));
+        List<Conditions> previousConditions = previousStatus == null || previousStatus.status() == null
+                || previousStatus.status().getConditions() == null ? List.of()
+                : previousStatus.status().getConditions();
+        status.setConditions(PoolConditions.of(new PoolConditions.Facts(counts, provisioned, bootstrapReady,
+                spec.deleting(), paused, problems, group == null ? null : group.lastError(), spec.generation()),
+                previousConditions, now));
+        Initialization initialization = new Initialization();
+        initialization.setBootstrapDataSecretCreated(bootstrapReady);
+        initialization.setInfrastructureProvisioned(provisioned);
+        status.setInitialization(initialization);
+        status.setVersions(versions(listed));
+        status.setDeprecated(deprecated(counts, provisioned, previousStatus, now));
+        // Observed when this generation was looked at with nothing in the way; else what was observed before.
+        Long previousObserved = previousStatus == null || previousStatus.status() == null ? null
+                : previousStatus.status().getObservedGeneration();
+        status.setObservedGeneration(problems.isEmpty() ? Long.valueOf(spec.generation()) : previousObserved);
+
+        Map<String, PoolView.Retired> retired = retired(previous, members, now);
+        InfrastructurePool infrastructure = spec.infrastructure();
+        PoolStatus poolStatus = new PoolStatus(poolKey, spec.generation(),
+                clusterName == null ? null : key.namespace() + "/" + clusterName,
+                infrastructure == null ? null : infrastructure.kind(),
+                infrastructure == null ? null : infrastructure.name(),
+                status, providerIDs, provisioned, members,
+                retired.values().stream().map(PoolView.Retired::member).toList());
+
+        Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, problems, now);
+        Instant nextLook = nextLook(listed, minReadySeconds, retired, now);
+        PoolView view = new PoolView(inputs, poolStatus, counts.desired(), transitions.run(), retired,
+                problems.stream().map(Failure::reason).toList(), nextLook);
+        return new Look(view, transitions.events());
+    }
+
+    /**
+     * Up to date: the instance runs the group's current template, which the reconciler keeps equal to the pool's
+     * (version, bootstrap data, infrastructure template) through RollOut.
+     */
+    static boolean upToDate(Member member, ScalingGroupState group) {
+        if (!member.instance().latestModel()) {
+            return false;
+        }
+        String groupVersion = group == null ? null : group.templateVersion();
+        String instanceVersion = member.instance().templateVersion();
+        return groupVersion == null || instanceVersion == null || groupVersion.equals(instanceVersion);
+    }
+
+    private static NodeRefs nodeRef(NodeState node) {
+        NodeRefs ref = new NodeRefs();
+        ref.setApiVersion("v1");
+        ref.setKind("Node");
+        ref.setName(node.name());
+        ref.setUid(node.uid());
+        return ref;
+    }
+
+    private static List<Versions> versions(List<Member> listed) {
+        Map<String, Long> byVersion = listed.stream().map(Member::node)
+                .filter(n -> n != null && n.kubeletVersion() != null)
+                .collect(Collectors.groupingBy(NodeState::kubeletVersion, TreeMap::new, Collectors.counting()));
+        return byVersion.entrySet().stream().map(e -> {
+            Versions versions = new Versions();
+            versions.setVersion(e.getKey());
+            versions.setReplicas(e.getValue().intValue());
+            return versions;
+        }).toList();
+    }
+
+    /** The node-based counters in the block v1beta1 readers look at, with its Ready condition. */
+    private static Deprecated deprecated(Counts counts, boolean provisioned, PoolStatus previous, Instant now) {
+        V1beta1 v1beta1 = new V1beta1();
+        v1beta1.setReadyReplicas(counts.ready());
+        v1beta1.setAvailableReplicas(counts.available());
+        v1beta1.setUnavailableReplicas(Math.max(0, counts.desired() - counts.available()));
+        boolean ready = provisioned && counts.ready() == counts.desired() && counts.replicas() == counts.desired();
+        var condition = new dev.poolstream.api.cluster.v1beta2.machinepoolstatus.deprecated.v1beta1.Conditions();
+        condition.setType("Ready");
+        condition.setStatus(ready ? "True" : "False");
+        if (!ready) {
+            condition.setSeverity("Info");
+            condition.setReason(provisioned ? "WaitingForReplicasReady" : "WaitingForInfrastructure");
+            condition.setMessage(counts.ready() + " of " + counts.desired() + " replicas are Ready");
+        }
+        condition.setLastTransitionTime(Optional.ofNullable(previous).map(PoolStatus::status)
+                .map(MachinePoolStatus::getDeprecated).map(Deprecated::getV1beta1).map(V1beta1::getConditions)
+                .flatMap(c -> c.stream().filter(p -> "Ready".equals(p.getType())
+                        && Objects.equals(p.getStatus(), condition.getStatus())).findFirst())
+                .map(p -> p.getLastTransitionTime())
+                .orElse(ZonedDateTime.ofInstant(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                        ZoneOffset.UTC)));
+        v1beta1.setConditions(List.of(condition));
+        Deprecated deprecated = new Deprecated();
+        deprecated.setV1beta1(v1beta1);
+        return deprecated;
+    }
+
+    /** Members that left with a Node this pool referenced, kept for {@link #RETIRED_KEPT}. */
+    private static Map<String, PoolView.Retired> retired(PoolView previous, List<PoolMember> members, Instant now) {
+        Map<String, PoolView.Retired> retired = new HashMap<>();
+        if (previous == null) {
+            return retired;
+        }
+        Set<String> current = members.stream().map(PoolMember::providerID).collect(Collectors.toSet());
+        previous.retired().forEach((id, r) -> {
+            if (!current.contains(id) && r.at().plus(RETIRED_KEPT).isAfter(now)) {
+                retired.put(id, r);
+            }
+        });
+        if (previous.status() != null) {
+            previous.status().members().stream()
+                    .filter(m -> m.hasNode() && !current.contains(m.providerID()))
+                    .forEach(m -> retired.putIfAbsent(m.providerID(), new PoolView.Retired(m, now)));
+        }
+        return retired;
+    }
+
+    /** The next moment time alone changes something: a Node becoming available, or a retired Node dropped. */
+    private static Instant nextLook(List<Member> listed, int minReadySeconds, Map<String, PoolView.Retired> retired,
+                                    Instant now) {
+        List<Instant> moments = new ArrayList<>();
+        listed.forEach(m -> Membership.becomesAvailable(m.node(), minReadySeconds, now).ifPresent(moments::add));
+        retired.values().forEach(r -> moments.add(r.at().plus(RETIRED_KEPT)));
+        return moments.stream().min(Instant::compareTo).orElse(null);
+    }
+
+    private StatusCalculator() {
+    }
+}

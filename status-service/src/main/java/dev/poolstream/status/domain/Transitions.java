@@ -1,0 +1,97 @@
+package dev.poolstream.status.domain;
+
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus.Phase;
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.lifecycle.NodeJoined;
+import dev.poolstream.events.lifecycle.NodeReady;
+import dev.poolstream.events.lifecycle.NodeRemoved;
+import dev.poolstream.events.lifecycle.PoolError;
+import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
+import dev.poolstream.events.lifecycle.PoolReady;
+import dev.poolstream.events.lifecycle.RolloutProgress;
+import dev.poolstream.events.lifecycle.ScalingFinished;
+import dev.poolstream.events.lifecycle.ScalingStarted;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** The lifecycle events between two looks at a pool, and the scale they measure. */
+final class Transitions {
+
+    record Outcome(ScalingRun run, List<PoolLifecycleEvent> events) {
+    }
+
+    static Outcome between(PoolView previous, PoolStatus current, Counts counts, List<Failure> problems,
+                           Instant now) {
+        String pool = current.pool();
+        long generation = current.generation();
+        List<PoolLifecycleEvent> events = new ArrayList<>();
+        PoolStatus before = previous == null ? null : previous.status();
+        Map<String, PoolMember> was = before == null ? Map.of() : before.members().stream()
+                .collect(Collectors.toMap(PoolMember::providerID, Function.identity(), (a, b) -> a));
+
+        ScalingRun run = previous == null ? null : previous.run();
+        int desiredBefore = previous == null ? 0 : previous.desired();
+        if (counts.desired() != desiredBefore) {
+            events.add(new ScalingStarted(pool, now, generation, desiredBefore, counts.desired()));
+            run = new ScalingRun(generation, desiredBefore, counts.desired(), now, Map.of());
+        }
+
+        for (PoolMember member : current.members()) {
+            PoolMember then = was.get(member.providerID());
+            if (member.hasNode() && (then == null || !then.hasNode())) {
+                events.add(new NodeJoined(pool, now, member.nodeName(), member.providerID()));
+            }
+            if (member.ready() && (then == null || !then.ready())) {
+                long sinceLaunch = member.launchTime() == null ? -1
+                        : Duration.between(member.launchTime(), now).toMillis();
+                events.add(new NodeReady(pool, now, member.nodeName(), member.providerID(), sinceLaunch));
+                if (run != null) {
+                    run = run.withReady(member.providerID(), now);
+                }
+            }
+        }
+        var currentIds = current.members().stream().map(PoolMember::providerID).collect(Collectors.toSet());
+        was.values().stream().filter(m -> !currentIds.contains(m.providerID()))
+                .forEach(m -> events.add(new NodeRemoved(pool, now, m.nodeName(), m.providerID())));
+
+        if (run != null && counts.desired() == run.to() && counts.replicas() == run.to()
+                && (!run.scalingUp() || counts.ready() >= run.to())) {
+            events.add(new ScalingFinished(pool, now, run.generation(), run.from(), run.to(), run.latency()));
+            run = null;
+        }
+
+        MachinePoolStatus then = before == null ? null : before.status();
+        if (then != null) {
+            int upToDateBefore = then.getUpToDateReplicas() == null ? 0 : then.getUpToDateReplicas();
+            int replicasBefore = then.getReplicas() == null ? 0 : then.getReplicas();
+            boolean wasRolling = upToDateBefore < replicasBefore;
+            boolean isRolling = counts.upToDate() < counts.replicas();
+            if (counts.upToDate() != upToDateBefore && (wasRolling || isRolling)) {
+                events.add(new RolloutProgress(pool, now, generation, counts.upToDate(), counts.replicas()));
+            }
+        }
+
+        Phase phaseBefore = then == null ? null : then.getPhase();
+        if (current.status().getPhase() == Phase.RUNNING && phaseBefore != Phase.RUNNING) {
+            events.add(new PoolReady(pool, now, generation, counts.replicas()));
+        }
+
+        List<String> reasons = problems.stream().map(Failure::reason).toList();
+        List<String> reasonsBefore = previous == null ? List.of() : previous.problemReasons();
+        if (!reasons.isEmpty() && !reasons.equals(reasonsBefore)) {
+            events.add(new PoolError(pool, now, problems.get(0)));
+        }
+        return new Outcome(run, events);
+    }
+
+    private Transitions() {
+    }
+}

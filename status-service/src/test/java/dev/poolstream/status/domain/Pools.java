@@ -1,0 +1,103 @@
+package dev.poolstream.status.domain;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.InstanceState;
+import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.Taint;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Inputs for status tests, built the way the pipeline's topics carry them. */
+final class Pools {
+
+    static final String POOL = "team-a/workers";
+    static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
+
+    static String aws(int n) {
+        return "aws:///us-east-1a/i-" + String.format("%04d", n);
+    }
+
+    static PoolSpec spec(int replicas) {
+        return spec(replicas, 0, Map.of(), false);
+    }
+
+    static PoolSpec spec(int replicas, int minReadySeconds, Map<String, String> annotations, boolean deleting) {
+        Bootstrap bootstrap = new Bootstrap();
+        bootstrap.setDataSecretName("workers-bootstrap");
+        Spec template = new Spec();
+        template.setBootstrap(bootstrap);
+        template.setVersion("v1.33.1");
+        template.setMinReadySeconds(minReadySeconds);
+        Template t = new Template();
+        t.setSpec(template);
+        MachinePoolSpec spec = new MachinePoolSpec();
+        spec.setClusterName("demo");
+        spec.setReplicas(replicas);
+        spec.setTemplate(t);
+        AWSMachinePoolSpec aws = new AWSMachinePoolSpec();
+        aws.setMinSize(0);
+        aws.setMaxSize(100);
+        InfrastructurePool infra = new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
+                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", "u", 1, List.of(), null, new InfraSpec.Aws(aws), null);
+        return new PoolSpec("team-a", "workers", "uid", 3, Map.of(), annotations, List.of(),
+                deleting ? T0 : null, spec, infra, false);
+    }
+
+    static ScalingGroupState group(int desired) {
+        return new ScalingGroupState(POOL, Cloud.AWS, "workers", true, desired, 0, 100, "1", false, 3, "c", null);
+    }
+
+    static InstanceState instance(String providerId, int launchSecond) {
+        return instance(providerId, launchSecond, InstanceLifecycle.RUNNING, "1");
+    }
+
+    static InstanceState instance(String providerId, int launchSecond, InstanceLifecycle lifecycle, String version) {
+        return new InstanceState(providerId, POOL, Cloud.AWS, providerId.substring(providerId.lastIndexOf('/') + 1),
+                "us-east-1a", lifecycle, lifecycle.name(), version, true, T0.plusSeconds(launchSecond));
+    }
+
+    static NodeState node(String name, String providerId, ConditionStatus ready, Instant transition) {
+        return new NodeState("team-a/demo", name, "uid-" + name, providerId, ready, transition, "v1.33.1", false,
+                List.of(new Taint(ClusterApi.UNINITIALIZED_TAINT_KEY, null, "NoSchedule")), Map.of());
+    }
+
+    static NodeState readyNode(String name, String providerId) {
+        return node(name, providerId, ConditionStatus.TRUE, T0);
+    }
+
+    /** Members in the given order: instance i with node i, where a node may be null. */
+    static Map<String, Member> members(List<InstanceState> instances, List<NodeState> nodes) {
+        Map<String, Member> members = new LinkedHashMap<>();
+        for (int i = 0; i < instances.size(); i++) {
+            members.put(instances.get(i).providerID(), new Member(instances.get(i), nodes.get(i)));
+        }
+        return members;
+    }
+
+    /** {@code n} running instances with Ready Nodes. */
+    static Map<String, Member> ready(int n) {
+        Map<String, Member> members = new HashMap<>();
+        for (int i = 1; i <= n; i++) {
+            members.put(aws(i), new Member(instance(aws(i), i), readyNode("node-" + i, aws(i))));
+        }
+        return members;
+    }
+
+    private Pools() {
+    }
+}
