@@ -13,7 +13,8 @@ import java.util.List;
  * @param infrastructureKind  the infrastructure pool's kind ({@code AWSMachinePool}, ...), null if unresolved
  * @param infrastructureName  the infrastructure pool's name
  * @param infrastructureReady the cloud group exists (the infra pool's {@code status.ready})
- * @param retiredNodes        Nodes this pool referenced before whose instances left it: to be deleted
+ * @param retired             members that left the pool with a Node it referenced: those Nodes are to be deleted
+ *                            (each only while it still carries that provider ID: a Node name can come back)
  */
 @CloudEventType("dev.poolstream.machinepool.status.v1")
 public record PoolStatus(
@@ -26,12 +27,12 @@ public record PoolStatus(
         List<String> providerIDList,
         boolean infrastructureReady,
         List<PoolMember> members,
-        List<String> retiredNodes) implements Keyed {
+        List<PoolMember> retired) implements Keyed {
 
     public PoolStatus {
         providerIDList = Copies.list(providerIDList);
         members = Copies.list(members);
-        retiredNodes = Copies.list(retiredNodes);
+        retired = Copies.list(retired);
     }
 
     @Override

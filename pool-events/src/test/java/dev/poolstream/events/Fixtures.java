@@ -185,7 +185,8 @@ public final class Fixtures {
         status.setObservedGeneration(4L);
         return new PoolStatus(POOL, 4, "team-a/demo", "AWSMachinePool", "workers", status, List.of(AWS_ID), true,
                 List.of(new PoolMember(AWS_ID, "ip-10-0-0-1", "uid-node-1", InstanceLifecycle.RUNNING, AT, true, true,
-                        true, false, true)), List.of("ip-10-0-0-0"));
+                        true, false, true)), List.of(new PoolMember("aws:///us-east-1a/i-0old", "ip-10-0-0-0",
+                "uid-node-0", InstanceLifecycle.TERMINATING, AT, false, false, true, false, true)));
     }
 
     private Fixtures() {
