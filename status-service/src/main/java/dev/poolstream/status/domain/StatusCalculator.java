@@ -70,13 +70,10 @@ public final class StatusCalculator {
                 .map(m -> Membership.member(m, upToDate(m, group), minReadySeconds, now, key.namespace(),
                         key.name(), clusterName))
                 .toList();
+        // Cluster API keeps the list when a provider reports a count but no IDs. Here an instance record always has
+        // its ID, and leaves only by a tombstone the provider writes after a successful describe: follow it.
         List<String> providerIDs = listed.stream().map(Member::providerID).toList();
         PoolStatus previousStatus = previous == null ? null : previous.status();
-        if (providerIDs.isEmpty() && group != null && group.exists() && group.desired() > 0
-                && previousStatus != null) {
-            // The cloud says there are instances but names none yet: keep the list (as Cluster API does).
-            providerIDs = previousStatus.providerIDList();
-        }
 
         Counts counts = new Counts(spec.desiredReplicas(), members.size(),
                 (int) members.stream().filter(PoolMember::ready).count(),

@@ -169,12 +169,15 @@ class StatusCalculatorTest {
     }
 
     @Test
-    void shouldKeepTheListWhenTheCloudCountsInstancesButNamesNoneYet() {
+    void shouldDropAnInstanceFromTheListWhenItsRecordIsGoneEvenIfTheGroupStillCountsIt() {
         PoolView before = look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null, T0).view();
+        Map<String, Member> one = new HashMap<>(Pools.ready(2));
+        one.remove(aws(2));
 
-        PoolStatus after = look(new PoolInputs(spec(2), group(2), Map.of()), before, T0.plusSeconds(1)).status();
+        PoolStatus after = look(new PoolInputs(spec(2), group(2), one), before, T0.plusSeconds(1)).status();
 
-        assertThat(after.providerIDList()).containsExactly(aws(1), aws(2));
+        assertThat(after.providerIDList()).containsExactly(aws(1));
+        assertThat(after.status().getReplicas()).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,28 @@
+package dev.poolstream.status.config;
+
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * @param mode         what this service writes in Kubernetes (DESIGN.md §1, "two modes")
+ * @param lookInterval how often pools whose status changes with time alone (minReadySeconds) are looked at
+ */
+@Validated
+@ConfigurationProperties("poolstream.status")
+public record StatusProperties(
+        @DefaultValue("infrastructure-provider") @NotNull Mode mode,
+        @DefaultValue("1s") @NotNull Duration lookInterval) {
+
+    public enum Mode {
+        /**
+         * Cluster API core runs and writes MachinePool status: Poolstream writes the infrastructure pool's status
+         * and provider ID list (the InfraMachinePool contract) and publishes its own richer view to Kafka.
+         */
+        INFRASTRUCTURE_PROVIDER,
+        /** No Cluster API controllers: Poolstream also writes MachinePool status and tends the pool's Nodes. */
+        OWNER
+    }
+}

@@ -1,0 +1,217 @@
+package dev.poolstream.status.kube;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolKey;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.status.config.StatusProperties;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.HttpURLConnection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Writes a pool's computed status where Cluster API users, kubectl and cluster-autoscaler read it. Every write is
+ * made only when the object differs, status updates carry the resourceVersion they were computed from and are
+ * tried again on a conflict, and an object that is gone is left alone.
+ */
+public final class StatusWriter {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+    private static final int CONFLICT_ATTEMPTS = 5;
+    private static final Map<String, Class<? extends HasMetadata>> INFRASTRUCTURE_KINDS = Map.of(
+            ClusterApi.KIND_AWS_MACHINE_POOL, AWSMachinePool.class,
+            ClusterApi.KIND_AZURE_MACHINE_POOL, AzureMachinePool.class);
+
+    private final KubernetesClient management;
+    private final WorkloadClients workloads;
+    private final StatusProperties.Mode mode;
+    private final MeterRegistry registry;
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
+
+    public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
+                        MeterRegistry registry) {
+        this.management = management;
+        this.workloads = workloads;
+        this.mode = mode;
+        this.registry = registry;
+    }
+
+    public void write(PoolStatus status) {
+        PoolKey key = PoolKey.parse(status.pool());
+        try (var ignored = MDC.putCloseable("pool", status.pool())) {
+            writeInfrastructurePool(key, status);
+            if (mode == StatusProperties.Mode.OWNER) {
+                writeMachinePool(key, status);
+                tendNodes(status);
+            }
+        }
+    }
+
+    /** The InfraMachinePool contract: {@code status.ready}, {@code status.replicas}, {@code spec.providerIDList}. */
+    private void writeInfrastructurePool(PoolKey key, PoolStatus status) {
+        Class<? extends HasMetadata> type = INFRASTRUCTURE_KINDS.get(status.infrastructureKind());
+        if (type == null || status.infrastructureName() == null) {
+            return;
+        }
+        var objects = objects(type, key.namespace());
+        Resource<GenericKubernetesResource> resource = objects.withName(status.infrastructureName());
+        Map<String, Object> wanted = Map.of("ready", status.infrastructureReady(),
+                "replicas", status.status().getReplicas());
+        updateStatus(objects, resource, current -> {
+            Map<String, Object> currentStatus = map(current.getAdditionalProperties().get("status"));
+            if (wanted.entrySet().stream().allMatch(e -> Objects.equals(currentStatus.get(e.getKey()), e.getValue()))) {
+                return false;
+            }
+            Map<String, Object> merged = new HashMap<>(currentStatus);
+            merged.putAll(wanted);
+            current.getAdditionalProperties().put("status", merged);
+            return true;
+        }, "infrastructure-status");
+        patchProviderIdList(resource.get(), resource, status.providerIDList(), "infrastructure-provider-ids");
+    }
+
+    private void writeMachinePool(PoolKey key, PoolStatus status) {
+        var objects = objects(MachinePool.class, key.namespace());
+        Resource<GenericKubernetesResource> resource = objects.withName(key.name());
+        Object wanted = serialization.convertValue(status.status(), Map.class);
+        updateStatus(objects, resource, current -> {
+            if (Objects.equals(wanted, current.getAdditionalProperties().get("status"))) {
+                return false;
+            }
+            current.getAdditionalProperties().put("status", wanted);
+            return true;
+        }, "machinepool-status");
+        patchProviderIdList(resource.get(), resource, status.providerIDList(), "machinepool-provider-ids");
+    }
+
+    /** Annotates and untaints the pool's Nodes, and deletes the Nodes of instances that left it. */
+    private void tendNodes(PoolStatus status) {
+        List<PoolMember> toAdopt = status.members().stream().filter(m -> m.hasNode() && !m.nodeAdopted()).toList();
+        List<PoolMember> retired = status.retired();
+        if ((toAdopt.isEmpty() && retired.isEmpty()) || status.cluster() == null) {
+            return;
+        }
+        Optional<KubernetesClient> workload = workloads.client(status.cluster());
+        if (workload.isEmpty()) {
+            log.warn("pool {} has Nodes to tend, but its cluster {} has no kubeconfig Secret", status.pool(),
+                    status.cluster());
+            return;
+        }
+        PoolKey pool = PoolKey.parse(status.pool());
+        String clusterName = status.cluster().substring(status.cluster().indexOf('/') + 1);
+        for (PoolMember member : toAdopt) {
+            Resource<Node> node = workload.get().nodes().withName(member.nodeName());
+            Node current = node.get();
+            if (current == null || !member.providerID().equals(providerId(current))) {
+                continue;
+            }
+            node.edit(n -> {
+                if (n.getMetadata().getAnnotations() == null) {
+                    n.getMetadata().setAnnotations(new HashMap<>());
+                }
+                n.getMetadata().getAnnotations().put(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION, clusterName);
+                n.getMetadata().getAnnotations().put(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, pool.namespace());
+                n.getMetadata().getAnnotations().put(ClusterApi.NODE_OWNER_KIND_ANNOTATION, ClusterApi.KIND_MACHINE_POOL);
+                n.getMetadata().getAnnotations().put(ClusterApi.NODE_OWNER_NAME_ANNOTATION, pool.name());
+                if (n.getSpec() != null && n.getSpec().getTaints() != null) {
+                    n.getSpec().getTaints().removeIf(t -> ClusterApi.UNINITIALIZED_TAINT_KEY.equals(t.getKey()));
+                }
+                return n;
+            });
+            count("node-adopted");
+        }
+        for (PoolMember member : retired) {
+            Resource<Node> node = workload.get().nodes().withName(member.nodeName());
+            Node current = node.get();
+            // Only the Node this pool referenced: a Node name can come back on a new instance.
+            if (current != null && member.providerID().equals(providerId(current))) {
+                node.delete();
+                log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
+                        status.pool(), member.providerID());
+                count("node-deleted");
+            }
+        }
+    }
+
+    /** Read, change, write with the read resourceVersion; on a conflict, read again. */
+    private void updateStatus(NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+                                      Resource<GenericKubernetesResource>> objects,
+                              Resource<GenericKubernetesResource> resource,
+                              Predicate<GenericKubernetesResource> change, String what) {
+        for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+            GenericKubernetesResource current = resource.get();
+            if (current == null || !change.test(current)) {
+                return;
+            }
+            try {
+                objects.resource(current).updateStatus();
+                count(what);
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                registry.counter("poolstream.status.write.conflicts", "object", what).increment();
+            }
+        }
+    }
+
+    private void patchProviderIdList(GenericKubernetesResource current, Resource<GenericKubernetesResource> resource,
+                                     List<String> providerIds, String what) {
+        if (current == null) {
+            return;
+        }
+        Object listed = map(current.getAdditionalProperties().get("spec")).get("providerIDList");
+        if (Objects.equals(listed == null ? List.of() : listed, providerIds)) {
+            return;
+        }
+        // A merge patch replaces the whole list: this field is Poolstream's alone to write.
+        resource.patch(PatchContext.of(PatchType.JSON_MERGE),
+                serialization.asJson(Map.of("spec", Map.of("providerIDList", providerIds))));
+        count(what);
+    }
+
+    /** Generic access by the model's own definition: no discovery round trip, and one code path for every kind. */
+    private NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> objects(Class<? extends HasMetadata> type, String namespace) {
+        return management.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(type))
+                .inNamespace(namespace);
+    }
+
+    private void count(String what) {
+        registry.counter("poolstream.status.writes", "object", what).increment();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private static String providerId(Node node) {
+        return node.getSpec() == null ? null : node.getSpec().getProviderID();
+    }
+
+}

@@ -1,0 +1,266 @@
+package dev.poolstream.status.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.NodeRefs;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.InstanceState;
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.lifecycle.NodeReady;
+import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
+import dev.poolstream.events.serde.EventDeserializer;
+import dev.poolstream.events.serde.EventSerializer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The topology on Kafka Streams' test driver: the join in every order, tombstones, and time alone. */
+class StatusTopologyTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
+    private static final String POOL = "team-a/workers";
+    private static final String ID_1 = "aws:///us-east-1a/i-0001";
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, Keyed> specs;
+    private TestInputTopic<String, Keyed> groups;
+    private TestInputTopic<String, Keyed> instances;
+    private TestInputTopic<String, Keyed> nodes;
+    private TestOutputTopic<String, PoolStatus> statuses;
+    private TestOutputTopic<String, PoolLifecycleEvent> lifecycle;
+
+    @BeforeEach
+    void start(@TempDir Path stateDir) {
+        StreamsBuilder builder = new StreamsBuilder();
+        StatusTopology.build(builder, Duration.ofSeconds(1), new StatusMetrics(new SimpleMeterRegistry()));
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-test");
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        config.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        driver = new TopologyTestDriver(builder.build(), config, T0);
+        EventSerializer<Keyed> values = new EventSerializer<>(StatusTopology.SOURCE, Clock.systemUTC());
+        specs = driver.createInputTopic(Topics.MACHINEPOOL_SPEC.name(), new StringSerializer(), values);
+        groups = driver.createInputTopic(Topics.SCALINGGROUP_STATE.name(), new StringSerializer(), values);
+        instances = driver.createInputTopic(Topics.SCALINGGROUP_INSTANCES.name(), new StringSerializer(), values);
+        nodes = driver.createInputTopic(Topics.NODE.name(), new StringSerializer(), values);
+        statuses = driver.createOutputTopic(Topics.MACHINEPOOL_STATUS.name(), new StringDeserializer(),
+                new EventDeserializer<>(PoolStatus.class));
+        lifecycle = driver.createOutputTopic(Topics.MACHINEPOOL_LIFECYCLE.name(), new StringDeserializer(),
+                new EventDeserializer<>(PoolLifecycleEvent.class));
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void shouldJoinANodeThatArrivesBeforeItsInstance() {
+        pool(POOL, 1, 0);
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        pipe(instances, instance(POOL, ID_1));
+
+        PoolStatus status = last(POOL);
+
+        assertThat(status.providerIDList()).containsExactly(ID_1);
+        assertThat(status.status().getNodeRefs()).extracting(NodeRefs::getName).containsExactly("n1");
+        assertThat(status.status().getReadyReplicas()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldJoinANodeThatArrivesAfterItsInstance() {
+        pool(POOL, 1, 0);
+        pipe(instances, instance(POOL, ID_1));
+        assertThat(last(POOL).status().getNodeRefs()).isEmpty();
+
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+
+        assertThat(last(POOL).status().getNodeRefs()).extracting(NodeRefs::getName).containsExactly("n1");
+    }
+
+    @Test
+    void shouldFollowTombstonesOfEitherSide() {
+        pool(POOL, 1, 0);
+        pipe(instances, instance(POOL, ID_1));
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        assertThat(last(POOL).status().getNodeRefs()).hasSize(1);
+
+        nodes.pipeInput(ID_1, null);
+        PoolStatus nodeGone = last(POOL);
+        assertThat(nodeGone.status().getNodeRefs()).isEmpty();
+        assertThat(nodeGone.status().getReplicas()).isEqualTo(1);
+
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        assertThat(last(POOL).status().getNodeRefs()).hasSize(1);
+        instances.pipeInput(ID_1, null);
+        PoolStatus instanceGone = last(POOL);
+        assertThat(instanceGone.status().getReplicas()).isZero();
+        assertThat(instanceGone.providerIDList()).isEmpty();
+        assertThat(instanceGone.retired()).extracting(PoolMember::nodeName).containsExactly("n1");
+
+        specs.pipeInput(POOL, null);
+        TestRecord<String, PoolStatus> tombstone = statuses.readRecordsToList().get(0);
+        assertThat(tombstone.key()).isEqualTo(POOL);
+        assertThat(tombstone.value()).isNull();
+    }
+
+    @Test
+    void shouldTakeTheNewUidOfANodeRecreatedUnderTheSameName() {
+        pool(POOL, 1, 0);
+        pipe(instances, instance(POOL, ID_1));
+        pipe(nodes, node("n1", ID_1, "uid-old"));
+        assertThat(last(POOL).status().getNodeRefs()).extracting(NodeRefs::getUid).containsExactly("uid-old");
+
+        nodes.pipeInput(ID_1, null);
+        pipe(nodes, node("n1", ID_1, "uid-new"));
+
+        assertThat(last(POOL).status().getNodeRefs()).extracting(NodeRefs::getUid).containsExactly("uid-new");
+    }
+
+    @Test
+    void shouldKeepTwoAzurePoolsWhoseIdsEndInTheSameInstanceNumberApart() {
+        String one = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/"
+                + "virtualMachineScaleSets/nodepool1/virtualMachines/0";
+        String two = one.replace("nodepool1", "nodepool2");
+        azurePool("team-a/nodepool1");
+        azurePool("team-a/nodepool2");
+        pipe(instances, instance("team-a/nodepool1", one));
+        pipe(instances, instance("team-a/nodepool2", two));
+        pipe(nodes, node("pool1-vmss000000", one, "u1"));
+        pipe(nodes, node("pool2-vmss000000", two, "u2"));
+
+        Map<String, PoolStatus> latest = statuses.readKeyValuesToMap();
+
+        assertThat(latest.get("team-a/nodepool1").status().getNodeRefs()).extracting(NodeRefs::getName)
+                .containsExactly("pool1-vmss000000");
+        assertThat(latest.get("team-a/nodepool2").status().getNodeRefs()).extracting(NodeRefs::getName)
+                .containsExactly("pool2-vmss000000");
+    }
+
+    @Test
+    void shouldTurnANodeAvailableWhenMinReadySecondsPassWithoutANewEvent() {
+        pool(POOL, 1, 20);
+        pipe(instances, instance(POOL, ID_1));
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        PoolStatus ready = last(POOL);
+        assertThat(ready.status().getReadyReplicas()).isEqualTo(1);
+        assertThat(ready.status().getAvailableReplicas()).isZero();
+
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        assertThat(statuses.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
+
+        PoolStatus available = last(POOL);
+        assertThat(available.status().getAvailableReplicas()).isEqualTo(1);
+        assertThat(lifecycle.readValuesToList()).filteredOn(NodeReady.class::isInstance).hasSize(1);
+    }
+
+    @Test
+    void shouldPublishNothingWhenNothingChanged() {
+        pool(POOL, 1, 0);
+        pipe(instances, instance(POOL, ID_1));
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        last(POOL);
+
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+
+        assertThat(statuses.isEmpty()).isTrue();
+    }
+
+    private void pool(String pool, int replicas, int minReadySeconds) {
+        Bootstrap bootstrap = new Bootstrap();
+        bootstrap.setDataSecretName("bootstrap");
+        Spec template = new Spec();
+        template.setBootstrap(bootstrap);
+        template.setMinReadySeconds(minReadySeconds);
+        Template t = new Template();
+        t.setSpec(template);
+        MachinePoolSpec spec = new MachinePoolSpec();
+        spec.setClusterName("demo");
+        spec.setReplicas(replicas);
+        spec.setTemplate(t);
+        String[] key = pool.split("/");
+        var aws = new dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec();
+        aws.setMinSize(0);
+        aws.setMaxSize(10);
+        pipe(specs, new PoolSpec(key[0], key[1], "uid", 1, Map.of(), Map.of(), List.of(), null, spec,
+                new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, key[1],
+                        "u", 1, List.of(), null, new InfraSpec.Aws(aws), null), false));
+        pipe(groups, new ScalingGroupState(pool, Cloud.AWS, key[1], true, replicas, 0, 10, "1", false, 1, "c",
+                null));
+    }
+
+    private void azurePool(String pool) {
+        String[] key = pool.split("/");
+        Bootstrap bootstrap = new Bootstrap();
+        bootstrap.setDataSecretName("bootstrap");
+        Spec template = new Spec();
+        template.setBootstrap(bootstrap);
+        Template t = new Template();
+        t.setSpec(template);
+        MachinePoolSpec spec = new MachinePoolSpec();
+        spec.setClusterName("demo");
+        spec.setReplicas(1);
+        spec.setTemplate(t);
+        pipe(specs, new PoolSpec(key[0], key[1], "uid", 1, Map.of(), Map.of(), List.of(), null, spec,
+                new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AZURE_MACHINE_POOL, key[1],
+                        "u", 1, List.of(), null, new InfraSpec.Azure(new AzureMachinePoolSpec()), null), false));
+        pipe(groups, new ScalingGroupState(pool, Cloud.AZURE, key[1], true, 1, 0, 10, "1", false, 1, "c", null));
+    }
+
+    private static InstanceState instance(String pool, String providerId) {
+        return new InstanceState(providerId, pool, Cloud.AWS, "i", "z", InstanceLifecycle.RUNNING, "InService", "1",
+                true, T0);
+    }
+
+    private static NodeState node(String name, String providerId, String uid) {
+        return new NodeState("team-a/demo", name, uid, providerId, ConditionStatus.TRUE, T0, "v1.33.1", false,
+                List.of(), Map.of());
+    }
+
+    private static void pipe(TestInputTopic<String, Keyed> topic, Keyed value) {
+        topic.pipeInput(value.key(), value);
+    }
+
+    private PoolStatus last(String pool) {
+        List<TestRecord<String, PoolStatus>> records = statuses.readRecordsToList();
+        assertThat(records).as("status records").isNotEmpty();
+        return records.stream().filter(r -> r.key().equals(pool)).reduce((a, b) -> b).orElseThrow().value();
+    }
+}
