@@ -1,5 +1,7 @@
 package dev.poolstream.watcher.it;
 
+import dev.poolstream.testing.MockCluster;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

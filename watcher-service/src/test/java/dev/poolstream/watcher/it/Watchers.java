@@ -1,5 +1,7 @@
 package dev.poolstream.watcher.it;
 
+import dev.poolstream.testing.MockCluster;
+
 import dev.poolstream.watcher.WatcherApplication;
 import java.util.ArrayList;
 import java.util.List;

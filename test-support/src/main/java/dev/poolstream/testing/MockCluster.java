@@ -1,4 +1,4 @@
-package dev.poolstream.watcher.it;
+package dev.poolstream.testing;
 
 import dev.poolstream.api.cluster.v1beta2.Cluster;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
@@ -14,12 +14,12 @@ import java.util.HashMap;
 import java.util.List;
 
 /** An API server for tests: fabric8's mock server in CRUD mode, serving the Cluster API kinds too. */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
 
     private final KubernetesMockServer server;
     private final KubernetesClient client;
 
-    MockCluster() {
+    public MockCluster() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 new KubernetesCrudDispatcher(List.of(
                         CustomResourceDefinitionContext.fromCustomResourceType(MachinePool.class),
@@ -30,20 +30,20 @@ final class MockCluster implements AutoCloseable {
         client = server.createClient();
     }
 
-    KubernetesClient client() {
+    public KubernetesClient client() {
         return client;
     }
 
-    String url() {
+    public String url() {
         return "http://" + server.getHostName() + ":" + server.getPort();
     }
 
     /** A kubeconfig that reaches this server, as Cluster API stores one in {@code <cluster>-kubeconfig}. */
-    String kubeconfig() {
+    public String kubeconfig() {
         return kubeconfig(url());
     }
 
-    static String kubeconfig(String server) {
+    public static String kubeconfig(String server) {
         return """
                 apiVersion: v1
                 kind: Config
