@@ -1,4 +1,4 @@
-package dev.poolstream.provider.aws.cloud;
+package dev.poolstream.provider.cloud;
 
 import dev.poolstream.events.SecretRef;
 

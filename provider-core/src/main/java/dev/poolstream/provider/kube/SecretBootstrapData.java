@@ -1,7 +1,7 @@
-package dev.poolstream.provider.aws.kube;
+package dev.poolstream.provider.kube;
 
 import dev.poolstream.events.SecretRef;
-import dev.poolstream.provider.aws.cloud.BootstrapData;
+import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;

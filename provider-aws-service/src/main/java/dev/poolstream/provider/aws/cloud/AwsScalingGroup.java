@@ -9,6 +9,7 @@ import dev.poolstream.provider.aws.domain.CapaTags;
 import dev.poolstream.provider.aws.domain.InvalidTemplateException;
 import dev.poolstream.provider.aws.domain.LaunchTemplateSpec;
 import dev.poolstream.provider.aws.domain.Placement;
+import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.GroupShape;

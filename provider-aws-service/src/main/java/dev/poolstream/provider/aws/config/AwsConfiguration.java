@@ -1,9 +1,9 @@
 package dev.poolstream.provider.aws.config;
 
 import dev.poolstream.provider.aws.cloud.AwsScalingGroup;
-import dev.poolstream.provider.aws.cloud.BootstrapData;
+import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.aws.cloud.RateLimitInterceptor;
-import dev.poolstream.provider.aws.kube.SecretBootstrapData;
+import dev.poolstream.provider.kube.SecretBootstrapData;
 import dev.poolstream.provider.cloud.RateLimiter;
 import dev.poolstream.provider.config.ProviderProperties;
 import io.fabric8.kubernetes.client.KubernetesClient;
