@@ -1,0 +1,360 @@
+package dev.poolstream.provider.azure.cloud;
+
+import com.azure.core.exception.HttpResponseException;
+import com.azure.core.management.polling.PollResult;
+import com.azure.core.util.Context;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.core.util.polling.PollResponse;
+import com.azure.core.util.polling.SyncPoller;
+import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
+import com.azure.resourcemanager.compute.models.ImageReference;
+import com.azure.resourcemanager.compute.models.OrchestrationMode;
+import com.azure.resourcemanager.compute.models.Sku;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.azure.domain.Bookkeeping;
+import dev.poolstream.provider.azure.domain.CapacityChange;
+import dev.poolstream.provider.azure.domain.InvalidTemplateException;
+import dev.poolstream.provider.azure.domain.ModelSettings;
+import dev.poolstream.provider.azure.domain.ProviderIds;
+import dev.poolstream.provider.azure.domain.ScaleSetModel;
+import dev.poolstream.provider.azure.domain.ScaleSetModels;
+import dev.poolstream.provider.azure.domain.VmssLifecycle;
+import dev.poolstream.provider.cloud.BootstrapData;
+import dev.poolstream.provider.cloud.CommandRefusedException;
+import dev.poolstream.provider.cloud.RetryableCommandException;
+import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.GroupShape;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.GroupUpdate;
+import dev.poolstream.provider.domain.InstanceSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A pool's group as an Azure VM Scale Set named as the command's group, in one resource group. The scale set's
+ * model is the "template": its version is a fingerprint of the model kept in a tag, since Azure never returns the
+ * custom data. Every write is one ARM request (a PUT, a PATCH, a POST or a DELETE), followed through the SDK's
+ * long-running-operation poller.
+ *
+ * <p>Reads: describing a group is one GET of the scale set and one list of its VMs (the scale set VM list for
+ * Uniform, the VM list filtered by scale set for Flexible), whatever the number of instances.
+ */
+public class AzureScalingGroup implements ScalingGroup {
+
+    private static final Logger log = LoggerFactory.getLogger(AzureScalingGroup.class);
+
+    private final ComputeManagementClient client;
+    private final ModelSettings settings;
+    private final BootstrapData bootstrapData;
+    private final Duration operationWait;
+    /** Models prepared by {@link #ensureTemplate} for the write that follows it, by group. */
+    private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
+    /** What the last describe saw, by group: a PATCH needs the current tags and SKU. */
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+    /** A model ready to write, with the custom data read from the Secret (kept only until it is written). */
+    private record Prepared(String version, ScaleSetModel model, byte[] customData) {
+    }
+
+    private record Seen(long capacity, String skuName, Map<String, String> tags, List<String> zones) {
+    }
+
+    /**
+     * @param operationWait how long a command waits for a long-running operation to finish; after that it returns
+     *                      and the inventory poller follows the rest (a scale-up of many VMs can take minutes)
+     */
+    public AzureScalingGroup(ComputeManagementClient client, ModelSettings settings, BootstrapData bootstrapData,
+                             Duration operationWait) {
+        this.client = client;
+        this.settings = settings;
+        this.bootstrapData = bootstrapData;
+        this.operationWait = operationWait;
+    }
+
+    @Override
+    public Cloud cloud() {
+        return Cloud.AZURE;
+    }
+
+    @Override
+    public Optional<GroupSnapshot> describe(String group) {
+        String rg = settings.resourceGroup();
+        VirtualMachineScaleSetInner vmss = AzureErrors.call("GET scale set " + group, () -> {
+            try {
+                return client.getVirtualMachineScaleSets().getByResourceGroup(rg, group);
+            } catch (HttpResponseException e) {
+                if (AzureErrors.isNotFound(e)) {
+                    return null;
+                }
+                throw e;
+            }
+        });
+        if (vmss == null) {
+            seen.remove(group);
+            return Optional.empty();
+        }
+        Map<String, String> tags = vmss.tags() == null ? Map.of() : vmss.tags();
+        String version = Bookkeeping.model(tags);
+        long capacity = vmss.sku() == null || vmss.sku().capacity() == null ? 0 : vmss.sku().capacity();
+        String skuName = vmss.sku() == null ? null : vmss.sku().name();
+        seen.put(group, new Seen(capacity, skuName, tags, vmss.zones() == null ? List.of() : vmss.zones()));
+        boolean flexible = OrchestrationMode.FLEXIBLE.equals(vmss.orchestrationMode());
+        List<InstanceSnapshot> instances = flexible ? flexibleInstances(vmss, version) : uniformInstances(group,
+                version);
+        return Optional.of(new GroupSnapshot(group, VmssLifecycle.deleting(vmss.provisioningState()),
+                (int) capacity, Bookkeeping.minSize(tags).orElse(0), Bookkeeping.maxSize(tags).orElse(0), version,
+                vmss.zones(), tags, false, instances));
+    }
+
+    private List<InstanceSnapshot> uniformInstances(String group, String version) {
+        List<InstanceSnapshot> instances = new ArrayList<>();
+        AzureErrors.run("list VMs of scale set " + group, () -> {
+            for (VirtualMachineScaleSetVMInner vm : client.getVirtualMachineScaleSetVMs()
+                    .list(settings.resourceGroup(), group)) {
+                if (vm.instanceId() == null) {
+                    continue;
+                }
+                String providerId = vm.id() != null ? ProviderIds.fromResourceId(vm.id())
+                        : ProviderIds.uniform(settings.subscriptionId(), settings.resourceGroup(), group,
+                        vm.instanceId());
+                boolean latest = Boolean.TRUE.equals(vm.latestModelApplied());
+                instances.add(new InstanceSnapshot(vm.instanceId(), providerId, firstZone(vm.zones()),
+                        VmssLifecycle.of(vm.provisioningState()), vm.provisioningState(), latest ? version : null,
+                        vm.timeCreated() == null ? null : vm.timeCreated().toInstant()));
+            }
+        });
+        return instances;
+    }
+
+    /**
+     * Flexible scale sets have no scale set VM API and no latest-model flag: their VMs are listed by the scale set
+     * they belong to, and a VM counts as on the latest model when its size and image are the scale set's (as CAPZ
+     * decides it). A change of custom data alone is therefore not seen on Flexible VMs.
+     */
+    private List<InstanceSnapshot> flexibleInstances(VirtualMachineScaleSetInner vmss, String version) {
+        ImageReference modelImage = vmss.virtualMachineProfile() == null
+                || vmss.virtualMachineProfile().storageProfile() == null ? null
+                : vmss.virtualMachineProfile().storageProfile().imageReference();
+        String modelSize = vmss.sku() == null ? null : vmss.sku().name();
+        List<InstanceSnapshot> instances = new ArrayList<>();
+        String filter = "'virtualMachineScaleSet/id' eq '" + vmss.id() + "'";
+        AzureErrors.run("list VMs of scale set " + vmss.name(), () -> {
+            for (VirtualMachineInner vm : client.getVirtualMachines()
+                    .listByResourceGroup(settings.resourceGroup(), filter, null, Context.NONE)) {
+                if (vm.name() == null) {
+                    continue;
+                }
+                String providerId = vm.id() != null ? ProviderIds.fromResourceId(vm.id())
+                        : ProviderIds.flexible(settings.subscriptionId(), settings.resourceGroup(), vm.name());
+                String size = vm.hardwareProfile() == null || vm.hardwareProfile().vmSize() == null ? null
+                        : vm.hardwareProfile().vmSize().toString();
+                ImageReference image = vm.storageProfile() == null ? null : vm.storageProfile().imageReference();
+                boolean latest = Objects.equals(size, modelSize) && sameImage(image, modelImage);
+                instances.add(new InstanceSnapshot(vm.name(), providerId, firstZone(vm.zones()),
+                        VmssLifecycle.of(vm.provisioningState()), vm.provisioningState(), latest ? version : null,
+                        vm.timeCreated() == null ? null : vm.timeCreated().toInstant()));
+            }
+        });
+        return instances;
+    }
+
+    @Override
+    public GroupShape shapeOf(String pool, String group, GroupTemplate template) {
+        ScaleSetModel model = model(template, group);
+        return new GroupShape(model.zones(), model.tags());
+    }
+
+    @Override
+    public TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
+                                          Optional<String> currentVersion) {
+        ScaleSetModel model = model(template, group);
+        byte[] customData = bootstrapData.read(template.bootstrapDataSecret());
+        String version = model.fingerprint(customData);
+        prepared.put(group, new Prepared(version, model, customData));
+        // Nothing is written here: the model is part of the scale set, written by create or update.
+        return new TemplateVersion(version, false);
+    }
+
+    @Override
+    public void create(String pool, String group, GroupShape shape, String templateVersion, Capacity capacity) {
+        Prepared p = preparedFor(group, templateVersion);
+        Map<String, String> tags = Bookkeeping.merged(shape.tags(), Map.of(), capacity.min(), capacity.max(),
+                templateVersion);
+        VirtualMachineScaleSetInner body = ScaleSetRequests.create(group, p.model(), p.customData(),
+                capacity.desired(), tags);
+        await("PUT scale set " + group, () -> client.getVirtualMachineScaleSets()
+                .beginCreateOrUpdate(settings.resourceGroup(), group, body));
+        prepared.remove(group, p);
+        log.info("created scale set {} ({}, {} x {}, zones {}, model {})", group, p.model().orchestration()
+                .azureName(), capacity.desired(), p.model().vmSize(), p.model().zones(), templateVersion);
+    }
+
+    @Override
+    public void update(String group, GroupUpdate update) {
+        Seen current = seen.get(group);
+        if (current == null) {
+            describe(group);
+            current = seen.get(group);
+            if (current == null) {
+                throw new CommandRefusedException(new Failure(dev.poolstream.provider.domain.Reasons.GROUP_NOT_FOUND,
+                        "scale set " + group + " does not exist"));
+            }
+        }
+        if (update.placement() != null) {
+            throw new CommandRefusedException(new Failure("ZonesImmutable", "scale set " + group + " was created in zones "
+                    + current.zones() + "; Azure cannot move a scale set to zones "
+                    + update.placement() + ". Delete the pool's scale set and create it again to change zones"));
+        }
+        if (update.desired() != null) {
+            Optional<Failure> refused = CapacityChange.check(group, current.capacity(), update.desired());
+            if (refused.isPresent()) {
+                throw new CommandRefusedException(refused.get());
+            }
+        }
+        Prepared p = update.templateVersion() == null ? null : preparedFor(group, update.templateVersion());
+        VirtualMachineScaleSetUpdate patch = new VirtualMachineScaleSetUpdate();
+        if (update.desired() != null || p != null) {
+            // Capacity is sent only when it changes, so a model update never undoes a concurrent scale.
+            patch.withSku(new Sku().withName(p != null ? p.model().vmSize() : current.skuName())
+                    .withTier(ScaleSetRequests.SKU_TIER)
+                    .withCapacity(update.desired() == null ? null : update.desired().longValue()));
+        }
+        if (p != null) {
+            patch.withVirtualMachineProfile(ScaleSetRequests.modelUpdate(p.model(), p.customData()));
+        }
+        if (!update.tags().isEmpty() || update.min() != null || update.max() != null || p != null) {
+            patch.withTags(Bookkeeping.merged(current.tags(), update.tags(), update.min(), update.max(),
+                    p == null ? null : p.version()));
+        }
+        await("PATCH scale set " + group, () -> client.getVirtualMachineScaleSets()
+                .beginUpdate(settings.resourceGroup(), group, patch));
+        if (p != null) {
+            prepared.remove(group, p);
+        }
+        log.info("updated scale set {}: {}", group, update);
+    }
+
+    @Override
+    public void terminate(String group, List<String> instanceIds) {
+        VirtualMachineScaleSetVMInstanceRequiredIDs ids = new VirtualMachineScaleSetVMInstanceRequiredIDs()
+                .withInstanceIds(instanceIds);
+        try {
+            await("POST delete instances of " + group, () -> client.getVirtualMachineScaleSets()
+                    .beginDeleteInstances(settings.resourceGroup(), group, ids));
+        } catch (CommandRefusedException e) {
+            if (!(e.getCause() instanceof HttpResponseException h && AzureErrors.isNotFound(h))) {
+                throw e;
+            }
+        }
+        log.info("scale set {}: deleted instances {}", group, instanceIds);
+    }
+
+    @Override
+    public void delete(String group) {
+        try {
+            await("DELETE scale set " + group, () -> client.getVirtualMachineScaleSets()
+                    .beginDelete(settings.resourceGroup(), group));
+        } catch (CommandRefusedException e) {
+            if (!(e.getCause() instanceof HttpResponseException h && AzureErrors.isNotFound(h))) {
+                throw e;
+            }
+        }
+        seen.remove(group);
+        log.info("deleted scale set {} with its instances", group);
+    }
+
+    @Override
+    public boolean deleteTemplate(String group) {
+        prepared.remove(group);
+        return false; // the model lives in the scale set: nothing else to delete
+    }
+
+    /**
+     * Starts the operation and follows it with the SDK's poller (its poll interval, and {@code Retry-After} when
+     * ARM sends one) for at most {@code operationWait}. A failed operation fails the command (retried, then DLT);
+     * one still running after the wait is left to the inventory poller.
+     */
+    private void await(String what, java.util.function.Supplier<SyncPoller<? extends PollResult<?>, ?>> start) {
+        AzureErrors.run(what, () -> {
+            SyncPoller<? extends PollResult<?>, ?> poller = start.get();
+            PollResponse<? extends PollResult<?>> last;
+            try {
+                last = poller.waitForCompletion(operationWait);
+            } catch (RuntimeException e) {
+                if (causedBy(e, TimeoutException.class)) {
+                    log.info("{}: still running after {}, the inventory poller follows it", what, operationWait);
+                    return;
+                }
+                throw e;
+            }
+            if (last.getStatus() == LongRunningOperationStatus.FAILED
+                    || last.getStatus() == LongRunningOperationStatus.USER_CANCELLED) {
+                PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
+                throw new RetryableCommandException("CloudOperationFailed", what + " ended "
+                        + last.getStatus() + (error == null ? "" : ": " + error.getMessage()), null);
+            }
+        });
+    }
+
+    private Prepared preparedFor(String group, String version) {
+        Prepared p = prepared.get(group);
+        if (p == null || !p.version().equals(version)) {
+            // The engine always ensures the template right before it writes; a miss means a concurrent command.
+            throw new RetryableCommandException("ModelNotPrepared", "the model " + version + " of scale set " + group
+                    + " was not prepared by this command", null);
+        }
+        return p;
+    }
+
+    private ScaleSetModel model(GroupTemplate template, String group) {
+        try {
+            return ScaleSetModels.from(template, group, settings);
+        } catch (InvalidTemplateException e) {
+            throw new CommandRefusedException(e.failure());
+        }
+    }
+
+    private static boolean sameImage(ImageReference a, ImageReference b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return Objects.equals(lower(a.id()), lower(b.id()))
+                && Objects.equals(a.sharedGalleryImageId(), b.sharedGalleryImageId())
+                && Objects.equals(a.communityGalleryImageId(), b.communityGalleryImageId())
+                && Objects.equals(a.publisher(), b.publisher()) && Objects.equals(a.offer(), b.offer())
+                && Objects.equals(a.sku(), b.sku()) && Objects.equals(a.version(), b.version());
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String firstZone(List<String> zones) {
+        return zones == null || zones.isEmpty() ? null : zones.get(0);
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

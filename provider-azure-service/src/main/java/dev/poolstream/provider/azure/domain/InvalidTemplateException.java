@@ -1,0 +1,18 @@
+package dev.poolstream.provider.azure.domain;
+
+import dev.poolstream.events.Failure;
+
+/** A template that cannot become a VM Scale Set model, with the reason a user can act on. */
+public class InvalidTemplateException extends RuntimeException {
+
+    private final Failure failure;
+
+    public InvalidTemplateException(String reason, String message) {
+        super(reason + ": " + message);
+        this.failure = new Failure(reason, message);
+    }
+
+    public Failure failure() {
+        return failure;
+    }
+}

@@ -1,0 +1,510 @@
+package dev.poolstream.provider.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.InstanceState;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.SecretRef;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.DeleteGroup;
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.RollOut;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.provider.azure.arm.ArmCalls;
+import dev.poolstream.provider.azure.arm.ArmFake;
+import dev.poolstream.provider.azure.arm.TestCertificate;
+import dev.poolstream.provider.testing.KafkaProbe;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import reactor.core.publisher.Mono;
+
+/**
+ * The Azure provider end to end: commands on the embedded broker, Azure Resource Manager played by {@link ArmFake}
+ * over https and driven through the real compute SDK (custom AzureEnvironment, fixed test credential), the bootstrap
+ * Secret in fabric8's mock API server. Each test has its own pool and scale set.
+ */
+@SpringBootTest(classes = {ProviderAzureApplication.class, AzureProviderIT.TestBeans.class},
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@EmbeddedKafka(partitions = 1)
+@DirtiesContext
+class AzureProviderIT {
+
+    private static final String COMMANDS = Topics.SCALINGGROUP_COMMANDS_AZURE.name();
+    private static final String STATE = Topics.SCALINGGROUP_STATE.name();
+    private static final String INSTANCES = Topics.SCALINGGROUP_INSTANCES.name();
+    private static final String SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-111122223333";
+    /** Mixed case on purpose: provider IDs carry it lower-cased. */
+    private static final String RESOURCE_GROUP = "Pool-RG";
+    private static final Pattern UNIFORM_ID = Pattern.compile("azure:///subscriptions/" + SUBSCRIPTION
+            + "/resourceGroups/pool-rg/providers/Microsoft\\.Compute/virtualMachineScaleSets/[a-z]+/virtualMachines/\\d+");
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String CLUSTER = "prod-eu";
+
+    private static final ArmFake arm = ArmFake.start();
+    private static final ArmCalls calls = new ArmCalls();
+    private static KubernetesMockServer kubernetes;
+    private static KubernetesClient kube;
+    private static KafkaProbe probe;
+
+    @Autowired
+    private EmbeddedKafkaBroker broker;
+    @LocalServerPort
+    private int port;
+
+    @TestConfiguration
+    static class TestBeans {
+        @Bean
+        @Primary
+        KubernetesClient mockKubernetesClient() {
+            return kube;
+        }
+
+        /** A fixed bearer token: the fake checks that one is sent, not what it says. */
+        @Bean
+        @Primary
+        TokenCredential fixedCredential() {
+            return request -> Mono.just(new AccessToken("test-token", OffsetDateTime.now().plusHours(1)));
+        }
+
+        /** The JDK client trusting the fake's self-signed certificate. */
+        @Bean
+        @Primary
+        HttpClient trustingHttpClient() {
+            return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
+                    .sslContext(TestCertificate.get().clientContext())
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1))
+                    .build();
+        }
+
+        @Bean
+        ArmCalls armCalls() {
+            return calls;
+        }
+    }
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("spring.kafka.bootstrap-servers", () -> "${spring.embedded.kafka.brokers}");
+        registry.add("spring.kafka.consumer.group-id", () -> "provider-azure-it");
+        registry.add("server.address", () -> "127.0.0.1");
+        registry.add("poolstream.provider.azure.subscription-id", () -> SUBSCRIPTION);
+        registry.add("poolstream.provider.azure.resource-group", () -> RESOURCE_GROUP);
+        registry.add("poolstream.provider.azure.location", () -> "westeurope");
+        registry.add("poolstream.provider.azure.tenant-id", () -> "");
+        registry.add("poolstream.provider.azure.endpoint", () -> arm.endpoint().toString());
+        registry.add("poolstream.provider.azure.poll-interval", () -> "50ms");
+        registry.add("poolstream.provider.azure.operation-wait", () -> "10s");
+        registry.add("poolstream.provider.retry.max-attempts", () -> "4");
+        registry.add("poolstream.provider.retry.base-delay", () -> "50ms");
+        registry.add("poolstream.provider.retry.max-delay", () -> "2s");
+        registry.add("poolstream.provider.command-retry.max-retries", () -> "2");
+        registry.add("poolstream.provider.command-retry.initial-interval", () -> "300ms");
+        registry.add("poolstream.provider.command-retry.max-interval", () -> "1s");
+        registry.add("poolstream.provider.poll.fast", () -> "300ms");
+        registry.add("poolstream.provider.poll.slow", () -> "10s");
+        registry.add("poolstream.provider.poll.settle", () -> "2s");
+        registry.add("poolstream.provider.poll.tick", () -> "100ms");
+        registry.add("poolstream.provider.rate-limit.requests-per-second", () -> "200");
+        registry.add("poolstream.provider.rate-limit.burst", () -> "200");
+    }
+
+    @BeforeAll
+    static void startKubernetes() throws Exception {
+        kubernetes = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        kubernetes.init(InetAddress.getByName("127.0.0.1"), 0);
+        kube = kubernetes.createClient();
+    }
+
+    @AfterAll
+    static void stopFakes() {
+        if (probe != null) {
+            probe.close();
+            probe = null;
+        }
+        if (kube != null) {
+            kube.close();
+            kubernetes.destroy();
+        }
+        arm.close();
+    }
+
+    private KafkaProbe probe() {
+        if (probe == null) {
+            probe = new KafkaProbe(broker.getBrokersAsString());
+        }
+        return probe;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private static SecretRef bootstrapSecret(String name, String data) {
+        kube.secrets().inNamespace("clusters").resource(new SecretBuilder().withNewMetadata().withName(name)
+                .withNamespace("clusters").endMetadata()
+                .addToData("value", Base64.getEncoder().encodeToString(data.getBytes(StandardCharsets.UTF_8)))
+                .build()).createOr(r -> r.update());
+        return new SecretRef("clusters", name);
+    }
+
+    private static dev.poolstream.events.command.GroupTemplate template(String group, String vmSize,
+                                                                        String imageVersion, long generation) {
+        return AzurePools.template(CLUSTER, AzurePools.spec(vmSize, imageVersion), generation,
+                new SecretRef("clusters", group + "-bootstrap"));
+    }
+
+    private void send(ScalingGroupCommand command) {
+        probe().send(COMMANDS, command);
+    }
+
+    private ScalingGroupState awaitDone(ScalingGroupCommand command) {
+        await("state after " + command.getClass().getSimpleName()).atMost(WAIT).until(() -> {
+            ScalingGroupState state = probe().latest(STATE, ScalingGroupState.class).get(command.pool());
+            return state != null && command.id().equals(state.lastCommandId());
+        });
+        return probe().latest(STATE, ScalingGroupState.class).get(command.pool());
+    }
+
+    private Map<String, InstanceState> instancesOf(String pool) {
+        Map<String, InstanceState> all = probe().latest(INSTANCES, InstanceState.class);
+        all.values().removeIf(i -> !i.pool().equals(pool));
+        return all;
+    }
+
+    /** Waits until the pool has {@code count} instances published, all running. */
+    private Map<String, InstanceState> awaitRunning(String pool, int count) {
+        await(count + " running instances of " + pool).atMost(WAIT).until(() -> {
+            Map<String, InstanceState> instances = instancesOf(pool);
+            return instances.size() == count && instances.values().stream()
+                    .allMatch(i -> i.lifecycle() == InstanceLifecycle.RUNNING);
+        });
+        return instancesOf(pool);
+    }
+
+    private static ArmFake.ScaleSetView scaleSet(String name) {
+        return arm.scaleSet(RESOURCE_GROUP, name).orElseThrow();
+    }
+
+    private EnsureGroup createGroup(String name, int desired) {
+        bootstrapSecret(name + "-bootstrap", "#cloud-config for " + name);
+        EnsureGroup ensure = EnsureGroup.of("clusters/" + name, 1, name, template(name, "Standard_D2s_v3",
+                "133.0.20250101", 1), new Capacity(desired, 1, 30, false));
+        send(ensure);
+        awaitDone(ensure);
+        awaitRunning(ensure.pool(), desired);
+        return ensure;
+    }
+
+    private List<ArmCalls.Call> commandCalls(int mark) {
+        return ArmCalls.onThread(calls.since(mark), "scalinggroup-commands");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    @Test
+    void shouldCreateUniformScaleSetAndPublishFiveInstancesWithCapzProviderIdsWhenGroupIsEnsured() {
+        String secretData = "#cloud-config secret-token-9c1e";
+        bootstrapSecret("five-bootstrap", secretData);
+        EnsureGroup ensure = EnsureGroup.of("clusters/five", 1, "five", template("five", "Standard_D2s_v3",
+                "133.0.20250101", 1), new Capacity(5, 1, 10, false));
+
+        send(ensure);
+
+        ScalingGroupState state = awaitDone(ensure);
+        Map<String, InstanceState> instances = awaitRunning("clusters/five", 5);
+        assertThat(state).extracting(ScalingGroupState::exists, ScalingGroupState::desired, ScalingGroupState::min,
+                ScalingGroupState::max).containsExactly(true, 5, 1, 10);
+        assertThat(state.templateVersion()).hasSize(16);
+        assertThat(instances.values()).allSatisfy(i -> {
+            assertThat(i.providerID()).matches(UNIFORM_ID).isEqualTo("azure:///subscriptions/" + SUBSCRIPTION
+                    + "/resourceGroups/pool-rg/providers/Microsoft.Compute/virtualMachineScaleSets/five/virtualMachines/"
+                    + i.instanceId());
+            assertThat(i.cloudState()).isEqualTo("Succeeded");
+            assertThat(i.latestModel()).isTrue();
+            assertThat(i.templateVersion()).isEqualTo(state.templateVersion());
+            assertThat(i.zone()).isIn("1", "2", "3");
+            assertThat(i.launchTime()).isNotNull();
+        });
+        assertThat(instances.values()).extracting(InstanceState::instanceId)
+                .containsExactlyInAnyOrder("0", "1", "2", "3", "4");
+
+        ArmFake.ScaleSetView vmss = scaleSet("five");
+        assertThat(vmss.orchestrationMode()).isEqualTo("Uniform");
+        assertThat(vmss.upgradeMode()).isEqualTo("Manual");
+        assertThat(vmss.overprovision().asBoolean()).isFalse();
+        assertThat(vmss.vmSize()).isEqualTo("Standard_D2s_v3");
+        assertThat(vmss.capacity()).isEqualTo(5);
+        assertThat(vmss.zones()).containsExactly("1", "2", "3");
+        assertThat(vmss.customData()).isEqualTo(secretData);
+        assertThat(vmss.tags()).containsEntry("sigs.k8s.io_cluster-api-provider-azure_cluster_" + CLUSTER, "owned")
+                .containsEntry("sigs.k8s.io_cluster-api-provider-azure_role", "node").containsEntry("Name", "five")
+                .containsEntry("team", "platform").containsEntry("environment", "test")
+                .containsEntry("poolstream.dev_min-size", "1").containsEntry("poolstream.dev_max-size", "10")
+                .containsEntry("poolstream.dev_model", state.templateVersion());
+        var profile = vmss.virtualMachineProfile();
+        assertThat(profile.at("/storageProfile/imageReference/offer").asText()).isEqualTo("capi");
+        assertThat(profile.at("/storageProfile/imageReference/version").asText()).isEqualTo("133.0.20250101");
+        assertThat(profile.at("/storageProfile/osDisk/diskSizeGB").asInt()).isEqualTo(64);
+        assertThat(profile.at("/storageProfile/osDisk/managedDisk/storageAccountType").asText()).isEqualTo("Premium_LRS");
+        assertThat(profile.at("/osProfile/adminUsername").asText()).isEqualTo("capi");
+        assertThat(profile.at("/osProfile/linuxConfiguration/ssh/publicKeys/0/keyData").asText())
+                .isEqualTo(AzurePools.SSH_KEY);
+        assertThat(profile.at("/networkProfile/networkInterfaceConfigurations/0/properties/ipConfigurations/0"
+                + "/properties/subnet/id").asText()).isEqualTo("/subscriptions/" + SUBSCRIPTION + "/resourceGroups/"
+                + RESOURCE_GROUP + "/providers/Microsoft.Network/virtualNetworks/prod-eu-vnet/subnets/node-subnet");
+        // The bootstrap data reached the scale set's custom data and nothing else.
+        for (String topic : List.of(STATE, INSTANCES, COMMANDS)) {
+            assertThat(probe().records(topic)).noneMatch(r -> r.value() != null
+                    && new String(r.value(), StandardCharsets.UTF_8).contains("secret-token-9c1e"));
+        }
+    }
+
+    @Test
+    void shouldScaleFromFiveToTwentyWithOnePatchWhenCapacityRises() {
+        EnsureGroup ensure = createGroup("scaled", 5);
+        int mark = calls.mark();
+        int fakeMark = arm.requests().size();
+
+        SetCapacity up = SetCapacity.of(ensure.pool(), 2, "scaled", new Capacity(20, 1, 30, false));
+        send(up);
+        awaitDone(up);
+        Map<String, InstanceState> instances = awaitRunning(ensure.pool(), 20);
+
+        List<ArmCalls.Call> all = calls.since(mark);
+        List<ArmCalls.Call> command = commandCalls(mark);
+        List<ArmCalls.Call> poller = ArmCalls.onThread(all, "inventory-poller");
+        // The SDK's poller polls on reactor threads; only a command's long-running operation is ever polled.
+        long polls = ArmCalls.count(all, ArmCalls.Kind.POLL);
+        System.out.printf("ARM calls for a 5 -> 20 scale-up: command %d reads + %d writes + %d LRO polls %s; "
+                        + "inventory poller meanwhile %d reads + %d writes; all threads %d requests, fake saw %d%n",
+                ArmCalls.count(command, ArmCalls.Kind.READ), ArmCalls.count(command, ArmCalls.Kind.WRITE), polls,
+                command.stream().map(c -> c.method() + " " + c.path().replaceAll(".*/providers/", "")).toList(),
+                ArmCalls.count(poller, ArmCalls.Kind.READ), ArmCalls.count(poller, ArmCalls.Kind.WRITE), all.size(),
+                arm.requests().size() - fakeMark);
+        assertThat(command).filteredOn(c -> c.kind() == ArmCalls.Kind.WRITE).extracting(ArmCalls.Call::method)
+                .containsExactly("PATCH");
+        assertThat(polls).isEqualTo(2);
+        assertThat(ArmCalls.count(command, ArmCalls.Kind.READ)).isEqualTo(4); // describe before and after: 2 x (GET + list)
+        assertThat(ArmCalls.count(poller, ArmCalls.Kind.WRITE)).isZero();
+        assertThat(scaleSet("scaled").capacity()).isEqualTo(20);
+        assertThat(scaleSet("scaled").vms()).hasSize(20);
+        assertThat(instances.values()).allSatisfy(i -> assertThat(i.latestModel()).isTrue());
+    }
+
+    @Test
+    void shouldDeleteExactlyTheNamedInstancesWhenTwoAreTerminated() {
+        EnsureGroup ensure = createGroup("victims", 6);
+        List<String> victims = instancesOf(ensure.pool()).values().stream()
+                .filter(i -> i.instanceId().equals("1") || i.instanceId().equals("4"))
+                .map(InstanceState::providerID).toList();
+        assertThat(victims).hasSize(2);
+        int fakeMark = arm.requests().size();
+
+        TerminateInstances terminate = TerminateInstances.of(ensure.pool(), 2, "victims", victims);
+        send(terminate);
+
+        assertThat(awaitDone(terminate).desired()).isEqualTo(4);
+        awaitRunning(ensure.pool(), 4);
+        assertThat(probe().tombstones(INSTANCES)).containsAll(victims);
+        assertThat(scaleSet("victims").vms()).extracting(ArmFake.VmView::instanceId)
+                .containsExactlyInAnyOrder("0", "2", "3", "5");
+        assertThat(scaleSet("victims").capacity()).isEqualTo(4);
+        assertThat(arm.requests().subList(fakeMark, arm.requests().size()))
+                .filteredOn(r -> !r.method().equals("GET")).extracting(ArmFake.Request::method, r -> r.path()
+                        .replaceAll(".*/virtualMachineScaleSets/", ""))
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("POST", "victims/delete"));
+    }
+
+    @Test
+    void shouldRefuseAndWriteNothingWhenCapacityIsLoweredWithoutNamedInstances() {
+        EnsureGroup ensure = createGroup("blind", 4);
+        int mark = calls.mark();
+
+        SetCapacity down = SetCapacity.of(ensure.pool(), 2, "blind", new Capacity(2, 1, 30, false));
+        send(down);
+
+        await().atMost(WAIT).until(() -> probe().records(COMMANDS + Topics.DLT_SUFFIX).stream()
+                .anyMatch(r -> ensure.pool().equals(r.key()) && KafkaProbe.header(r, "poolstream-dlt-reason")
+                        .orElse("").equals("ScaleDownNeedsNamedInstances")));
+        await().atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+            return s.lastError() != null && s.lastError().reason().equals("ScaleDownNeedsNamedInstances")
+                    && s.lastError().message().contains("TerminateInstances");
+        });
+        assertThat(ArmCalls.count(calls.since(mark), ArmCalls.Kind.WRITE)).isZero();
+        assertThat(scaleSet("blind").capacity()).isEqualTo(4);
+        assertThat(scaleSet("blind").vms()).hasSize(4);
+    }
+
+    @Test
+    void shouldFlagExistingInstancesOutOfDateWhenModelIsRolledOut() {
+        EnsureGroup ensure = createGroup("rolled", 3);
+        String before = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool()).templateVersion();
+
+        RollOut rollOut = RollOut.of(ensure.pool(), 2, "rolled", template("rolled", "Standard_D4s_v3",
+                "133.0.20250301", 2));
+        send(rollOut);
+
+        String after = awaitDone(rollOut).templateVersion();
+        assertThat(after).isNotEqualTo(before);
+        await().atMost(WAIT).until(() -> instancesOf(ensure.pool()).values().stream()
+                .noneMatch(InstanceState::latestModel));
+        assertThat(instancesOf(ensure.pool()).values()).allSatisfy(i -> assertThat(i.templateVersion()).isNull());
+        ArmFake.ScaleSetView vmss = scaleSet("rolled");
+        assertThat(vmss.vmSize()).isEqualTo("Standard_D4s_v3");
+        assertThat(vmss.virtualMachineProfile().at("/storageProfile/imageReference/version").asText())
+                .isEqualTo("133.0.20250301");
+        assertThat(vmss.capacity()).isEqualTo(3);
+        assertThat(vmss.tags()).containsEntry("poolstream.dev_model", after);
+
+        // A new instance is built from the new model.
+        SetCapacity one = SetCapacity.of(ensure.pool(), 3, "rolled", new Capacity(4, 1, 30, false));
+        send(one);
+        awaitDone(one);
+        await().atMost(WAIT).until(() -> instancesOf(ensure.pool()).values().stream()
+                .filter(InstanceState::latestModel).map(InstanceState::instanceId).toList().equals(List.of("3")));
+    }
+
+    @Test
+    void shouldDeleteScaleSetAndTombstoneEveryInstanceWhenGroupIsDeleted() {
+        EnsureGroup ensure = createGroup("doomed", 3);
+        List<String> instances = List.copyOf(instancesOf(ensure.pool()).keySet());
+
+        DeleteGroup delete = DeleteGroup.of(ensure.pool(), 2, "doomed");
+        send(delete);
+
+        awaitDone(delete);
+        await().atMost(WAIT).until(() -> !probe().latest(STATE, ScalingGroupState.class).get(ensure.pool()).exists()
+                && instancesOf(ensure.pool()).isEmpty());
+        assertThat(probe().tombstones(INSTANCES)).containsAll(instances);
+        assertThat(arm.scaleSet(RESOURCE_GROUP, "doomed")).isEmpty();
+    }
+
+    @Test
+    void shouldMakeNoSecondWriteWhenSameCommandArrivesTwice() {
+        EnsureGroup ensure = createGroup("twice", 2);
+        int mark = calls.mark();
+        int fakeMark = arm.requests().size();
+
+        send(ensure);
+        SetCapacity satisfied = SetCapacity.of(ensure.pool(), 2, "twice", new Capacity(2, 1, 30, false));
+        send(satisfied);
+        awaitDone(satisfied);
+
+        // The repeated EnsureGroup made no call at all (its id is known); the satisfied SetCapacity only read.
+        assertThat(commandCalls(mark)).extracting(ArmCalls.Call::kind)
+                .containsExactly(ArmCalls.Kind.READ, ArmCalls.Kind.READ);
+        assertThat(arm.requests().subList(fakeMark, arm.requests().size()))
+                .allSatisfy(r -> assertThat(r.method()).isEqualTo("GET"));
+
+        // The same content under a new generation (a new id) writes nothing either: the model fingerprint matches.
+        EnsureGroup again = EnsureGroup.of(ensure.pool(), 5, "twice", template("twice", "Standard_D2s_v3",
+                "133.0.20250101", 1), new Capacity(2, 1, 30, false));
+        send(again);
+        awaitDone(again);
+        assertThat(ArmCalls.count(calls.since(mark), ArmCalls.Kind.WRITE)).isZero();
+    }
+
+    @Test
+    void shouldWaitForRetryAfterAndSucceedWhenArmThrottles() {
+        EnsureGroup ensure = createGroup("throttled", 2);
+        int fakeMark = arm.requests().size();
+        arm.throttleNext("PATCH", "/virtualMachineScaleSets/throttled", 2);
+
+        SetCapacity up = SetCapacity.of(ensure.pool(), 2, "throttled", new Capacity(4, 1, 30, false));
+        send(up);
+
+        ScalingGroupState state = awaitDone(up);
+        assertThat(state.desired()).isEqualTo(4);
+        assertThat(state.lastError()).isNull();
+        awaitRunning(ensure.pool(), 4);
+        List<ArmFake.Request> patches = arm.requests().subList(fakeMark, arm.requests().size()).stream()
+                .filter(r -> r.method().equals("PATCH")).toList();
+        assertThat(patches).extracting(ArmFake.Request::status).containsExactly(429, 429, 200);
+        // Retry-After: 1 was honoured before each retry (the SDK's own backoff here is 50 ms).
+        assertThat(Duration.ofNanos(patches.get(1).nanos() - patches.get(0).nanos())).isGreaterThanOrEqualTo(
+                Duration.ofMillis(950));
+        assertThat(Duration.ofNanos(patches.get(2).nanos() - patches.get(1).nanos())).isGreaterThanOrEqualTo(
+                Duration.ofMillis(950));
+        assertThat(probe().records(COMMANDS + Topics.DLT_SUFFIX)).noneMatch(r -> ensure.pool().equals(r.key()));
+    }
+
+    @Test
+    void shouldPublishVmProviderIdsWhenPoolAsksForFlexibleOrchestration() {
+        bootstrapSecret("flex-bootstrap", "#cloud-config flex");
+        EnsureGroup ensure = EnsureGroup.of("clusters/flex", 1, "flex", AzurePools.template(CLUSTER,
+                AzurePools.flexible(AzurePools.spec("Standard_D2s_v3", "133.0.20250101")), 1,
+                new SecretRef("clusters", "flex-bootstrap")), new Capacity(3, 1, 10, false));
+        send(ensure);
+        awaitDone(ensure);
+
+        Map<String, InstanceState> instances = awaitRunning(ensure.pool(), 3);
+        assertThat(instances.values()).allSatisfy(i -> {
+            assertThat(i.providerID()).isEqualTo("azure:///subscriptions/" + SUBSCRIPTION
+                    + "/resourceGroups/pool-rg/providers/Microsoft.Compute/virtualMachines/" + i.instanceId());
+            assertThat(i.instanceId()).startsWith("flex_");
+            assertThat(i.latestModel()).isTrue();
+        });
+        assertThat(scaleSet("flex").orchestrationMode()).isEqualTo("Flexible");
+
+        String victim = instances.keySet().iterator().next();
+        TerminateInstances terminate = TerminateInstances.of(ensure.pool(), 2, "flex", List.of(victim));
+        send(terminate);
+        assertThat(awaitDone(terminate).desired()).isEqualTo(2);
+        awaitRunning(ensure.pool(), 2);
+        assertThat(instancesOf(ensure.pool())).doesNotContainKey(victim);
+    }
+
+    @Test
+    void shouldExposeHealthAndCommandMetricsWhenScraped() throws Exception {
+        createGroup("scraped", 1);
+        var http = java.net.http.HttpClient.newHttpClient();
+        var base = java.net.URI.create("http://127.0.0.1:" + port);
+
+        var health = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/actuator/health/readiness"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var metrics = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/actuator/prometheus")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("UP");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .contains("poolstream_provider_commands_total{kind=\"EnsureGroup\",outcome=\"applied\"}");
+    }
+}

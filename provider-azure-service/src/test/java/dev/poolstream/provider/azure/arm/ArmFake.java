@@ -1,0 +1,666 @@
+package dev.poolstream.provider.azure.arm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Azure Resource Manager on the wire, for the VM Scale Set and VM endpoints the compute SDK calls, on https with a
+ * self-signed certificate (token credentials refuse plain http). It keeps state per scale set: its model (SKU,
+ * profile, zones, tags, orchestration mode, whether custom data was sent) and its VMs (instance id, name, latest
+ * model flag, provisioning state, creation time). Capacity creates VMs; a model change marks the existing ones out of
+ * date; deletes remove them.
+ *
+ * <p>Every write is a long-running operation the way ARM does it: the response carries {@code Azure-AsyncOperation}
+ * (and {@code Location} for POST and DELETE), whose status reports {@code InProgress} once, then {@code Succeeded},
+ * at which point the VMs finish provisioning or deleting. Requests without {@code api-version} or a bearer token are
+ * rejected as ARM rejects them. {@link #throttleNext} answers the next matching requests with 429 and
+ * {@code Retry-After: 1}. ARM returns the resource group of VM IDs upper-cased, as here.
+ */
+public final class ArmFake implements AutoCloseable {
+
+    /** One request as the fake saw it. */
+    public record Request(String method, String path, String query, int status, long nanos) {
+    }
+
+    /** A scale set as the fake holds it, for assertions. */
+    public record ScaleSetView(String name, String orchestrationMode, String upgradeMode, JsonNode overprovision,
+                               String vmSize, long capacity, List<String> zones, Map<String, String> tags,
+                               JsonNode virtualMachineProfile, String customData, String provisioningState,
+                               List<VmView> vms) {
+    }
+
+    /** A VM of a scale set, for assertions. */
+    public record VmView(String instanceId, String name, boolean latestModelApplied, String provisioningState,
+                         String zone, Instant timeCreated) {
+    }
+
+    private static final String API = "(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.Compute/";
+    private static final Pattern SCALE_SET = Pattern.compile(API + "virtualMachineScaleSets/([^/]+)$");
+    private static final Pattern SCALE_SET_VMS = Pattern.compile(API + "virtualMachineScaleSets/([^/]+)/virtualMachines$");
+    private static final Pattern DELETE_INSTANCES = Pattern.compile(API + "virtualMachineScaleSets/([^/]+)/delete$");
+    private static final Pattern VMS = Pattern.compile(API + "virtualMachines$");
+    private static final Pattern OPERATION = Pattern.compile("^/operations/([^/]+)(/result)?$");
+    private static final Pattern FILTER = Pattern.compile("'virtualMachineScaleSet/id'\\s+eq\\s+'([^']+)'",
+            Pattern.CASE_INSENSITIVE);
+    private static final String OPERATION_API = "2024-07-01";
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final HttpsServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "arm-fake");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, ScaleSet> scaleSets = new LinkedHashMap<>();
+    private final Map<String, Operation> operations = new LinkedHashMap<>();
+    private final List<Throttle> throttles = new ArrayList<>();
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+
+    private ArmFake(TestCertificate certificate) throws IOException {
+        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public static ArmFake start() {
+        try {
+            return new ArmFake(TestCertificate.get());
+        } catch (IOException e) {
+            throw new IllegalStateException("could not start the ARM fake", e);
+        }
+    }
+
+    public URI endpoint() {
+        return URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/");
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    /** Answers the next {@code times} requests of {@code method} whose path ends with {@code pathSuffix} with 429. */
+    public synchronized void throttleNext(String method, String pathSuffix, int times) {
+        throttles.add(new Throttle(method, pathSuffix, times));
+    }
+
+    public List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    public synchronized Optional<ScaleSetView> scaleSet(String resourceGroup, String name) {
+        ScaleSet s = scaleSets.get(key(resourceGroup, name));
+        if (s == null) {
+            return Optional.empty();
+        }
+        ObjectNode props = (ObjectNode) s.resource.path("properties");
+        List<String> zones = new ArrayList<>();
+        s.resource.path("zones").forEach(z -> zones.add(z.asText()));
+        Map<String, String> tags = new LinkedHashMap<>();
+        s.resource.path("tags").fields().forEachRemaining(e -> tags.put(e.getKey(), e.getValue().asText()));
+        List<VmView> vms = s.vms.values().stream().map(v -> new VmView(v.instanceId, v.name, v.latestModel,
+                v.provisioningState, v.zone, v.timeCreated)).toList();
+        return Optional.of(new ScaleSetView(s.name, props.path("orchestrationMode").asText("Uniform"),
+                props.path("upgradePolicy").path("mode").asText(null), props.get("overprovision"),
+                s.resource.path("sku").path("name").asText(), s.resource.path("sku").path("capacity").asLong(),
+                zones, tags, props.path("virtualMachineProfile").deepCopy(),
+                s.customData == null ? null : new String(Base64.getDecoder().decode(s.customData),
+                        StandardCharsets.UTF_8), s.provisioningState, vms));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private record Response(int status, Map<String, String> headers, String body) {
+        static Response json(int status, String body) {
+            return new Response(status, Map.of(), body);
+        }
+    }
+
+    private static final class Throttle {
+        final String method;
+        final String pathSuffix;
+        int remaining;
+
+        Throttle(String method, String pathSuffix, int remaining) {
+            this.method = method;
+            this.pathSuffix = pathSuffix;
+            this.remaining = remaining;
+        }
+    }
+
+    private static final class ScaleSet {
+        String subscription;
+        String resourceGroup;
+        String name;
+        ObjectNode resource;
+        String customData;
+        String provisioningState;
+        int nextInstance;
+        final Map<String, Vm> vms = new LinkedHashMap<>();
+
+        String id() {
+            return "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup
+                    + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + name;
+        }
+
+        boolean flexible() {
+            return "Flexible".equalsIgnoreCase(resource.path("properties").path("orchestrationMode").asText());
+        }
+
+        long capacity() {
+            return resource.path("sku").path("capacity").asLong();
+        }
+    }
+
+    private static final class Vm {
+        String instanceId;
+        String name;
+        boolean latestModel = true;
+        String provisioningState = "Creating";
+        String zone;
+        Instant timeCreated;
+        String vmSize;
+        JsonNode image;
+    }
+
+    private static final class Operation {
+        final Runnable onDone;
+        int polls;
+        boolean done;
+
+        Operation(Runnable onDone) {
+            this.onDone = onDone;
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        Response response;
+        String method = exchange.getRequestMethod();
+        URI uri = exchange.getRequestURI();
+        try {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            synchronized (this) {
+                response = route(method, uri.getRawPath(), uri.getRawQuery(), body,
+                        exchange.getRequestHeaders().getFirst("Authorization"));
+            }
+        } catch (RuntimeException e) {
+            response = error(500, "InternalServerError", String.valueOf(e));
+        }
+        requests.add(new Request(method, uri.getRawPath(), uri.getRawQuery(), response.status(), System.nanoTime()));
+        byte[] bytes = response.body() == null ? new byte[0] : response.body().getBytes(StandardCharsets.UTF_8);
+        response.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+        exchange.getResponseHeaders().add("x-ms-request-id", UUID.randomUUID().toString());
+        if (bytes.length > 0) {
+            exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+        }
+        exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+        exchange.close();
+    }
+
+    private Response route(String method, String path, String query, byte[] body, String authorization) {
+        if (authorization == null || !authorization.startsWith("Bearer ") || authorization.length() <= 7) {
+            return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+        }
+        for (Iterator<Throttle> it = throttles.iterator(); it.hasNext(); ) {
+            Throttle t = it.next();
+            if (t.method.equalsIgnoreCase(method) && path.toLowerCase(Locale.ROOT)
+                    .endsWith(t.pathSuffix.toLowerCase(Locale.ROOT))) {
+                if (--t.remaining <= 0) {
+                    it.remove();
+                }
+                return new Response(429, Map.of("Retry-After", "1"), errorBody("TooManyRequests",
+                        "The request is being throttled as the limit has been reached for operation type"));
+            }
+        }
+        Map<String, String> params = params(query);
+        if (!params.containsKey("api-version")) {
+            return error(400, "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+        Matcher m;
+        if ((m = OPERATION.matcher(path)).matches()) {
+            return operation(m.group(1), m.group(2) != null);
+        }
+        if ((m = SCALE_SET.matcher(path)).matches()) {
+            return switch (method) {
+                case "GET" -> get(m.group(2), m.group(3));
+                case "PUT" -> put(m.group(1), m.group(2), m.group(3), body);
+                case "PATCH" -> patch(m.group(2), m.group(3), body);
+                case "DELETE" -> delete(m.group(2), m.group(3));
+                default -> error(405, "MethodNotAllowed", method);
+            };
+        }
+        if ((m = SCALE_SET_VMS.matcher(path)).matches() && method.equals("GET")) {
+            return listScaleSetVms(m.group(2), m.group(3));
+        }
+        if ((m = DELETE_INSTANCES.matcher(path)).matches() && method.equals("POST")) {
+            return deleteInstances(m.group(2), m.group(3), body);
+        }
+        if ((m = VMS.matcher(path)).matches() && method.equals("GET")) {
+            return listVms(m.group(2), params.get("$filter"));
+        }
+        return error(404, "InvalidResourceType", "no route for " + method + " " + path);
+    }
+
+    private Response get(String rg, String name) {
+        ScaleSet s = scaleSets.get(key(rg, name));
+        return s == null ? notFound(name) : Response.json(200, write(view(s)));
+    }
+
+    private Response put(String subscription, String rg, String name, byte[] body) {
+        ObjectNode resource = readObject(body);
+        if (resource == null) {
+            return error(400, "InvalidRequestContent", "the body is not a JSON object");
+        }
+        String invalid = validateNew(resource);
+        if (invalid != null) {
+            return error(400, "InvalidParameter", invalid);
+        }
+        ScaleSet s = scaleSets.get(key(rg, name));
+        boolean created = s == null;
+        if (created) {
+            s = new ScaleSet();
+            s.subscription = subscription;
+            s.resourceGroup = rg;
+            s.name = name;
+            s.resource = resource;
+            s.customData = takeCustomData(resource);
+            s.provisioningState = "Creating";
+            scaleSets.put(key(rg, name), s);
+            resize(s, 0, s.capacity());
+        } else {
+            JsonNode modelBefore = model(s);
+            String customDataBefore = s.customData;
+            long before = s.capacity();
+            String customData = takeCustomData(resource);
+            s.resource = resource;
+            s.customData = customData;
+            s.provisioningState = "Updating";
+            if (!model(s).equals(modelBefore) || !java.util.Objects.equals(customData, customDataBefore)) {
+                s.vms.values().forEach(v -> v.latestModel = false);
+            }
+            resize(s, before, s.capacity());
+        }
+        ScaleSet done = s;
+        String op = startOperation(() -> finish(done));
+        return new Response(created ? 201 : 200, Map.of("Azure-AsyncOperation", operationUrl(op)), write(view(s)));
+    }
+
+    private Response patch(String rg, String name, byte[] body) {
+        ScaleSet s = scaleSets.get(key(rg, name));
+        if (s == null) {
+            return notFound(name);
+        }
+        ObjectNode patch = readObject(body);
+        if (patch == null) {
+            return error(400, "InvalidRequestContent", "the body is not a JSON object");
+        }
+        JsonNode modelBefore = model(s);
+        long before = s.capacity();
+        String customData = takeCustomData(patch);
+        if (patch.has("sku")) {
+            ObjectNode sku = (ObjectNode) s.resource.with("sku");
+            patch.get("sku").fields().forEachRemaining(e -> {
+                if (!e.getValue().isNull()) {
+                    sku.set(e.getKey(), e.getValue());
+                }
+            });
+        }
+        if (patch.has("tags")) {
+            s.resource.set("tags", patch.get("tags"));
+        }
+        if (patch.has("zones")) {
+            s.resource.set("zones", patch.get("zones"));
+        }
+        if (patch.has("properties")) {
+            merge((ObjectNode) s.resource.with("properties"), (ObjectNode) patch.get("properties"));
+        }
+        boolean modelChanged = !model(s).equals(modelBefore) || customData != null && !customData.equals(s.customData);
+        if (customData != null) {
+            s.customData = customData;
+        }
+        if (modelChanged) {
+            s.vms.values().forEach(v -> v.latestModel = false);
+        }
+        s.provisioningState = "Updating";
+        resize(s, before, s.capacity());
+        String op = startOperation(() -> finish(s));
+        return new Response(200, Map.of("Azure-AsyncOperation", operationUrl(op)), write(view(s)));
+    }
+
+    private Response delete(String rg, String name) {
+        ScaleSet s = scaleSets.get(key(rg, name));
+        if (s == null) {
+            return new Response(204, Map.of(), null);
+        }
+        s.provisioningState = "Deleting";
+        s.vms.values().forEach(v -> v.provisioningState = "Deleting");
+        String op = startOperation(() -> scaleSets.remove(key(rg, name)));
+        return new Response(202, Map.of("Azure-AsyncOperation", operationUrl(op), "Location", resultUrl(op)), null);
+    }
+
+    private Response deleteInstances(String rg, String name, byte[] body) {
+        ScaleSet s = scaleSets.get(key(rg, name));
+        if (s == null) {
+            return notFound(name);
+        }
+        ObjectNode request = readObject(body);
+        if (request == null || !request.path("instanceIds").isArray() || request.path("instanceIds").isEmpty()) {
+            return error(400, "InvalidParameter", "instanceIds is required");
+        }
+        List<Vm> victims = new ArrayList<>();
+        request.get("instanceIds").forEach(id -> {
+            Vm vm = s.vms.get(id.asText());
+            if (vm != null && !vm.provisioningState.equals("Deleting")) {
+                vm.provisioningState = "Deleting";
+                victims.add(vm);
+            }
+        });
+        ((ObjectNode) s.resource.with("sku")).put("capacity", s.capacity() - victims.size());
+        String op = startOperation(() -> victims.forEach(v -> s.vms.remove(v.instanceId)));
+        return new Response(202, Map.of("Azure-AsyncOperation", operationUrl(op), "Location", resultUrl(op)), null);
+    }
+
+    private Response listScaleSetVms(String rg, String name) {
+        ScaleSet s = scaleSets.get(key(rg, name));
+        if (s == null) {
+            return notFound(name);
+        }
+        if (s.flexible()) {
+            return error(400, "OperationNotAllowed", "the scale set VM API is not supported for Flexible orchestration");
+        }
+        ArrayNode value = json.createArrayNode();
+        s.vms.values().forEach(v -> value.add(uniformVm(s, v)));
+        return Response.json(200, write(json.createObjectNode().set("value", value)));
+    }
+
+    private Response listVms(String rg, String filter) {
+        String scaleSetId = null;
+        if (filter != null) {
+            Matcher m = FILTER.matcher(filter);
+            if (!m.find()) {
+                return error(400, "InvalidParameter", "unsupported $filter " + filter);
+            }
+            scaleSetId = m.group(1);
+        }
+        ArrayNode value = json.createArrayNode();
+        for (ScaleSet s : scaleSets.values()) {
+            if (s.flexible() && s.resourceGroup.equalsIgnoreCase(rg)
+                    && (scaleSetId == null || scaleSetId.equalsIgnoreCase(s.id()))) {
+                s.vms.values().forEach(v -> value.add(flexibleVm(s, v)));
+            }
+        }
+        return Response.json(200, write(json.createObjectNode().set("value", value)));
+    }
+
+    private Response operation(String id, boolean result) {
+        Operation op = operations.get(id);
+        if (op == null) {
+            return error(404, "OperationNotFound", id);
+        }
+        if (!op.done) {
+            op.polls++;
+            if (op.polls >= 2) {
+                op.done = true;
+                op.onDone.run();
+            }
+        }
+        if (result) {
+            return op.done ? new Response(200, Map.of(), "{}")
+                    : new Response(202, Map.of("Location", resultUrl(id)), null);
+        }
+        ObjectNode status = json.createObjectNode().put("name", id).put("status", op.done ? "Succeeded" : "InProgress");
+        return Response.json(200, write(status));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private String startOperation(Runnable onDone) {
+        String id = UUID.randomUUID().toString();
+        operations.put(id, new Operation(onDone));
+        return id;
+    }
+
+    private String operationUrl(String id) {
+        return endpoint() + "operations/" + id + "?api-version=" + OPERATION_API;
+    }
+
+    private String resultUrl(String id) {
+        return endpoint() + "operations/" + id + "/result?api-version=" + OPERATION_API;
+    }
+
+    private void finish(ScaleSet s) {
+        s.provisioningState = "Succeeded";
+        s.vms.values().removeIf(v -> v.provisioningState.equals("Deleting"));
+        s.vms.values().forEach(v -> v.provisioningState = "Succeeded");
+    }
+
+    /** Adds VMs up to the new capacity, or marks the newest ones deleting when it fell (Azure's default scale-in). */
+    private void resize(ScaleSet s, long before, long after) {
+        List<String> zones = new ArrayList<>();
+        s.resource.path("zones").forEach(z -> zones.add(z.asText()));
+        long live = s.vms.values().stream().filter(v -> !v.provisioningState.equals("Deleting")).count();
+        while (live < after) {
+            Vm vm = new Vm();
+            int n = s.nextInstance++;
+            vm.instanceId = s.flexible() ? s.name + "_" + String.format("%08x", n * 2654435761L & 0xffffffffL)
+                    : Integer.toString(n);
+            vm.name = s.flexible() ? vm.instanceId : s.name + "_" + n;
+            vm.zone = zones.isEmpty() ? null : zones.get(n % zones.size());
+            vm.timeCreated = Instant.now();
+            vm.vmSize = s.resource.path("sku").path("name").asText();
+            vm.image = s.resource.path("properties").path("virtualMachineProfile").path("storageProfile")
+                    .path("imageReference").deepCopy();
+            s.vms.put(vm.instanceId, vm);
+            live++;
+        }
+        List<Vm> newestFirst = new ArrayList<>(s.vms.values());
+        java.util.Collections.reverse(newestFirst);
+        for (Vm vm : newestFirst) {
+            if (live <= after) {
+                break;
+            }
+            if (!vm.provisioningState.equals("Deleting")) {
+                vm.provisioningState = "Deleting";
+                live--;
+            }
+        }
+    }
+
+    private ObjectNode view(ScaleSet s) {
+        ObjectNode out = s.resource.deepCopy();
+        out.put("id", s.id());
+        out.put("name", s.name);
+        out.put("type", "Microsoft.Compute/virtualMachineScaleSets");
+        ObjectNode props = (ObjectNode) out.with("properties");
+        props.put("provisioningState", s.provisioningState);
+        props.put("uniqueId", UUID.nameUUIDFromBytes(s.id().getBytes(StandardCharsets.UTF_8)).toString());
+        if (!props.has("orchestrationMode")) {
+            props.put("orchestrationMode", "Uniform");
+        }
+        return out;
+    }
+
+    private ObjectNode uniformVm(ScaleSet s, Vm v) {
+        ObjectNode vm = json.createObjectNode();
+        vm.put("id", "/subscriptions/" + s.subscription + "/resourceGroups/" + s.resourceGroup.toUpperCase(Locale.ROOT)
+                + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + s.name + "/virtualMachines/" + v.instanceId);
+        vm.put("name", v.name);
+        vm.put("type", "Microsoft.Compute/virtualMachineScaleSets/virtualMachines");
+        vm.put("location", s.resource.path("location").asText());
+        vm.put("instanceId", v.instanceId);
+        if (v.zone != null) {
+            vm.putArray("zones").add(v.zone);
+        }
+        vm.putObject("sku").put("name", v.vmSize).put("tier", "Standard");
+        ObjectNode props = vm.putObject("properties");
+        props.put("latestModelApplied", v.latestModel);
+        props.put("provisioningState", v.provisioningState);
+        props.put("timeCreated", v.timeCreated.toString());
+        props.put("vmId", UUID.nameUUIDFromBytes(v.name.getBytes(StandardCharsets.UTF_8)).toString());
+        props.putObject("osProfile").put("computerName", s.name + String.format("%06d", Integer.parseInt(v.instanceId)));
+        return vm;
+    }
+
+    private ObjectNode flexibleVm(ScaleSet s, Vm v) {
+        ObjectNode vm = json.createObjectNode();
+        vm.put("id", "/subscriptions/" + s.subscription + "/resourceGroups/" + s.resourceGroup.toUpperCase(Locale.ROOT)
+                + "/providers/Microsoft.Compute/virtualMachines/" + v.name);
+        vm.put("name", v.name);
+        vm.put("type", "Microsoft.Compute/virtualMachines");
+        vm.put("location", s.resource.path("location").asText());
+        if (v.zone != null) {
+            vm.putArray("zones").add(v.zone);
+        }
+        ObjectNode props = vm.putObject("properties");
+        props.put("provisioningState", v.provisioningState);
+        props.put("timeCreated", v.timeCreated.toString());
+        props.put("vmId", UUID.nameUUIDFromBytes(v.name.getBytes(StandardCharsets.UTF_8)).toString());
+        props.putObject("hardwareProfile").put("vmSize", v.vmSize);
+        props.putObject("storageProfile").set("imageReference", v.image);
+        props.putObject("virtualMachineScaleSet").put("id", s.id());
+        return vm;
+    }
+
+    /** What makes instances differ: the SKU name and the VM profile (custom data is compared separately). */
+    private static JsonNode model(ScaleSet s) {
+        ObjectNode model = new ObjectMapper().createObjectNode();
+        model.set("vmSize", s.resource.path("sku").path("name"));
+        model.set("profile", s.resource.path("properties").path("virtualMachineProfile"));
+        return model.deepCopy();
+    }
+
+    private static String takeCustomData(ObjectNode resource) {
+        JsonNode os = resource.path("properties").path("virtualMachineProfile").path("osProfile");
+        if (os instanceof ObjectNode osProfile && osProfile.has("customData")) {
+            JsonNode data = osProfile.remove("customData"); // write-only: ARM never returns it
+            if (osProfile.isEmpty()) {
+                ((ObjectNode) resource.path("properties").path("virtualMachineProfile")).remove("osProfile");
+            }
+            return data.isNull() ? null : data.asText();
+        }
+        return null;
+    }
+
+    private static String validateNew(ObjectNode r) {
+        if (r.path("location").asText().isEmpty()) {
+            return "location is required";
+        }
+        if (r.path("sku").path("name").asText().isEmpty() || !r.path("sku").path("capacity").canConvertToLong()) {
+            return "sku.name and sku.capacity are required";
+        }
+        JsonNode profile = r.path("properties").path("virtualMachineProfile");
+        if (profile.path("storageProfile").path("imageReference").isMissingNode()) {
+            return "virtualMachineProfile.storageProfile.imageReference is required";
+        }
+        if (profile.path("osProfile").path("adminUsername").asText().isEmpty()) {
+            return "virtualMachineProfile.osProfile.adminUsername is required";
+        }
+        if (profile.path("networkProfile").path("networkInterfaceConfigurations").isEmpty()) {
+            return "virtualMachineProfile.networkProfile.networkInterfaceConfigurations is required";
+        }
+        boolean flexible = "Flexible".equalsIgnoreCase(r.path("properties").path("orchestrationMode").asText());
+        if (flexible && !r.path("properties").has("platformFaultDomainCount")) {
+            return "platformFaultDomainCount is required for Flexible orchestration";
+        }
+        if (flexible && r.path("properties").path("overprovision").asBoolean(false)) {
+            return "overprovision is not supported for Flexible orchestration";
+        }
+        return null;
+    }
+
+    private static void merge(ObjectNode target, ObjectNode patch) {
+        patch.fields().forEachRemaining(e -> {
+            JsonNode existing = target.get(e.getKey());
+            if (existing instanceof ObjectNode existingObject && e.getValue() instanceof ObjectNode patchObject) {
+                merge(existingObject, patchObject);
+            } else if (!e.getValue().isNull()) {
+                target.set(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    private ObjectNode readObject(byte[] body) {
+        try {
+            JsonNode node = json.readTree(body);
+            return node instanceof ObjectNode o ? o : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private String write(JsonNode node) {
+        try {
+            return json.writeValueAsString(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Response notFound(String name) {
+        return error(404, "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachineScaleSets/" + name
+                + "' under resource group was not found.");
+    }
+
+    private Response error(int status, String code, String message) {
+        return Response.json(status, errorBody(code, message));
+    }
+
+    private String errorBody(String code, String message) {
+        ObjectNode error = json.createObjectNode();
+        error.putObject("error").put("code", code).put("message", message);
+        return write(error);
+    }
+
+    private static Map<String, String> params(String query) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (query == null || query.isEmpty()) {
+            return params;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.put(k, v);
+        }
+        return params;
+    }
+
+    private static String key(String rg, String name) {
+        return rg.toLowerCase(Locale.ROOT) + "/" + name.toLowerCase(Locale.ROOT);
+    }
+}
