@@ -6,15 +6,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 
 /**
  * Where a record goes that cannot be read or applied: {@code <topic>.DLT}, same partition, with the reason in a
@@ -30,12 +33,15 @@ public final class DeadLetters {
      * @param values          the template that writes a record whose value was read
      * @param reason          the reason header's text for a failure
      */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public static DeadLetterPublishingRecoverer recoverer(ProducerFactory<?, ?> producerFactory,
                                                           KafkaOperations<?, ?> values,
                                                           Function<Throwable, String> reason) {
-        KafkaTemplate<String, byte[]> bytes = new KafkaTemplate<>((ProducerFactory<String, byte[]>) producerFactory,
-                Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        // A record that could not be read has a String key in a listener and a byte[] key in Kafka Streams.
+        Serializer<Object> keys = (Serializer) new DelegatingByTypeSerializer(Map.of(
+                byte[].class, new ByteArraySerializer(), String.class, new StringSerializer()));
+        KafkaTemplate<Object, byte[]> bytes = new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(
+                producerFactory.getConfigurationProperties(), keys, new ByteArraySerializer()));
         Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
         templates.put(byte[].class, bytes);
         templates.put(Object.class, values);
