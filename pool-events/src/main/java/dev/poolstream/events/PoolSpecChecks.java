@@ -10,6 +10,7 @@ import java.util.List;
 public final class PoolSpecChecks {
 
     public static final String REASON_REPLICAS_OUT_OF_RANGE = "ReplicasOutOfRange";
+    public static final String REASON_BOOTSTRAP_DATA_MISSING = "BootstrapDataMissing";
 
     /** The problems of {@code spec}, empty when it can be acted on. */
     public static List<Failure> problems(PoolSpec spec) {
@@ -22,6 +23,12 @@ public final class PoolSpecChecks {
         if (!infrastructure.resolved()) {
             problems.add(infrastructure.error());
             return problems;
+        }
+        var template = spec.spec() == null || spec.spec().getTemplate() == null ? null
+                : spec.spec().getTemplate().getSpec();
+        if (template == null || template.getBootstrap() == null || template.getBootstrap().getDataSecretName() == null) {
+            problems.add(new Failure(REASON_BOOTSTRAP_DATA_MISSING, "spec.template.spec.bootstrap.dataSecretName is "
+                    + "not set: waiting for the bootstrap provider to write the bootstrap data"));
         }
         if (infrastructure.spec() instanceof InfraSpec.Aws aws && aws.spec() != null
                 && !spec.replicasManagedExternally()) {

@@ -45,6 +45,15 @@ class PoolSpecChecksTest {
     }
 
     @Test
+    void shouldWaitForBootstrapData() {
+        PoolSpec aws = Fixtures.awsPoolSpec();
+        aws.spec().getTemplate().getSpec().setBootstrap(null);
+
+        assertThat(PoolSpecChecks.problems(aws)).extracting(Failure::reason)
+                .containsExactly(PoolSpecChecks.REASON_BOOTSTRAP_DATA_MISSING);
+    }
+
+    @Test
     void shouldReportAnUnresolvedInfrastructurePool() {
         assertThat(PoolSpecChecks.problems(Fixtures.danglingPoolSpec()))
                 .extracting(Failure::reason).containsExactly(InfrastructurePool.REASON_NOT_FOUND);
