@@ -1,0 +1,17 @@
+package dev.poolstream.reconciler.domain;
+
+/** A write to the management cluster that a decision asks for. */
+public sealed interface KubeAction {
+
+    /** Poolstream's finalizer on the infrastructure pool (and Cluster API's on the MachinePool, in owner mode). */
+    record AddFinalizers() implements KubeAction {
+    }
+
+    /** The cloud group is gone and the pool's Nodes are handled: let the objects go. */
+    record RemoveFinalizers() implements KubeAction {
+    }
+
+    /** An autoscaler owns the size: the pool's {@code spec.replicas} follows the group's desired capacity. */
+    record SetReplicas(int replicas) implements KubeAction {
+    }
+}

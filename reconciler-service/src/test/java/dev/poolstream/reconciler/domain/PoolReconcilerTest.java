@@ -1,0 +1,250 @@
+package dev.poolstream.reconciler.domain;
+
+import static dev.poolstream.reconciler.domain.Pools.T0;
+import static dev.poolstream.reconciler.domain.Pools.aws;
+import static dev.poolstream.reconciler.domain.Pools.group;
+import static dev.poolstream.reconciler.domain.Pools.look;
+import static dev.poolstream.reconciler.domain.Pools.member;
+import static dev.poolstream.reconciler.domain.Pools.members;
+import static dev.poolstream.reconciler.domain.Pools.seen;
+import static dev.poolstream.reconciler.domain.Pools.status;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.command.DeleteGroup;
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.RollOut;
+import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.events.command.TerminateInstances;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PoolReconcilerTest {
+
+    @Test
+    void shouldEnsureTheGroupAndAddTheFinalizersOnFirstSight() {
+        PoolSpec spec = Pools.spec(5, "v1.33.1", Map.of(), null, aws(5).infrastructure().spec(),
+                ClusterApi.KIND_AWS_MACHINE_POOL, List.of());
+
+        Decision decision = PoolReconciler.decide(look(spec, null, null, Memory.EMPTY));
+
+        assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(EnsureGroup.class, ensure -> {
+            assertThat(ensure.pool()).isEqualTo("team-a/workers");
+            assertThat(ensure.group()).isEqualTo("workers");
+            assertThat(ensure.generation()).isEqualTo(7);
+            assertThat(ensure.capacity().desired()).isEqualTo(5);
+            assertThat(ensure.template().bootstrapDataSecret().name()).isEqualTo("workers-bootstrap");
+            assertThat(ensure.template().version()).isEqualTo("v1.33.1");
+        });
+        assertThat(decision.actions()).containsExactly(new KubeAction.AddFinalizers());
+    }
+
+    @Test
+    void shouldSendTheSameCommandsWithTheSameIdsAfterARestart() {
+        PoolSpec spec = aws(5);
+        ScalingGroupState group = group(5, "x");
+
+        Decision first = PoolReconciler.decide(look(spec, group, status(members(5)), Memory.EMPTY));
+        Decision again = PoolReconciler.decide(look(spec, group, status(members(5)), Memory.EMPTY));
+
+        assertThat(first.commands()).singleElement().isInstanceOf(RollOut.class);
+        assertThat(again.commands()).extracting(c -> c.id()).isEqualTo(first.commands().stream().map(c -> c.id())
+                .toList());
+        assertThat(PoolReconciler.decide(look(spec, group, status(members(5)), first.memory())).commands()).isEmpty();
+    }
+
+    @Test
+    void shouldScaleUpWithOneCapacityCommandAndWaitForIt() {
+        PoolSpec spec = aws(20);
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(20));
+        String id = decision.commands().get(0).id();
+        // Not carried out yet: nothing more.
+        assertThat(PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), decision.memory()))
+                .commands()).isEmpty();
+        // Carried out: nothing left to do.
+        assertThat(PoolReconciler.decide(look(spec, group(20, id), status(members(20)), decision.memory()))
+                .commands()).isEmpty();
+    }
+
+    @Test
+    void shouldStopWaitingForACommandAfterTheTimeout() {
+        PoolSpec spec = aws(20);
+        Decision sent = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        Decision later = PoolReconciler.decide(new PoolReconciler.Look(spec, group(5, "x"), status(members(5)),
+                sent.memory(), T0.plusSeconds(121), false, Duration.ofMinutes(2)));
+
+        assertThat(later.commands()).extracting(c -> c.id()).containsExactly(sent.commands().get(0).id());
+    }
+
+    @Test
+    void shouldDrainFiveNamedNodesBeforeTerminatingTheirInstances() {
+        PoolSpec spec = aws(15);
+        Decision drain = PoolReconciler.decide(look(spec, group(20, "x"), status(members(20)), seen(spec)));
+
+        assertThat(drain.commands()).isEmpty();
+        assertThat(drain.drains()).extracting(Memory.Drain::nodeName)
+                .containsExactly("node-1", "node-2", "node-3", "node-4", "node-5");
+
+        Map<String, Memory.Drain> done = new HashMap<>();
+        drain.memory().drains().forEach((id, d) -> done.put(id, new Memory.Drain(d.nodeName(), true)));
+        Decision terminate = PoolReconciler.decide(look(spec, group(20, "x"), status(members(20)),
+                drain.memory().withDrains(done)));
+
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactlyInAnyOrder(
+                        members(5).stream().map(PoolMember::providerID).toArray(String[]::new)));
+        assertThat(terminate.memory().drains()).isEmpty();
+    }
+
+    @Test
+    void shouldKeepTheVictimsItStartedDrainingWhenThePictureChanges() {
+        PoolSpec spec = aws(4);
+        Decision first = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        assertThat(first.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+        List<PoolMember> changed = new ArrayList<>(members(5));
+        changed.set(4, member(5, false, true));
+
+        Decision second = PoolReconciler.decide(look(spec, group(5, "x"), status(changed), first.memory()));
+
+        assertThat(second.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+    }
+
+    @Test
+    void shouldRollOutWithinMaxSurgeOneAndMaxUnavailableZeroNeverBelowFiveReady() {
+        PoolSpec before = Pools.azure(5, "v1.33.1", 1, 0);
+        PoolSpec after = Pools.azure(5, "v1.34.0", 1, 0);
+        Simulation sim = new Simulation(5);
+        Memory memory = seen(before);
+        int minReady = Integer.MAX_VALUE;
+        boolean rolledOut = false;
+        for (int step = 0; step < 100 && !sim.allUpToDate(); step++) {
+            Decision decision = PoolReconciler.decide(look(after, sim.group(), sim.status(), memory));
+            memory = sim.apply(decision);
+            rolledOut |= decision.commands().stream().anyMatch(RollOut.class::isInstance);
+            minReady = Math.min(minReady, sim.ready());
+        }
+
+        assertThat(rolledOut).isTrue();
+        assertThat(sim.allUpToDate()).isTrue();
+        assertThat(minReady).isGreaterThanOrEqualTo(5);
+        assertThat(sim.members).hasSize(5);
+        assertThat(sim.maxSize).isEqualTo(6);
+    }
+
+    @Test
+    void shouldDeleteTheGroupAndRemoveTheFinalizersOnlyWhenItIsGone() {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+
+        assertThat(PoolReconciler.decide(look(deleting, group(5, "x"), status(members(5)), Memory.EMPTY)).commands())
+                .singleElement().isInstanceOf(DeleteGroup.class);
+        ScalingGroupState gone = new ScalingGroupState(Pools.POOL, null, "workers", false, 0, 0, 0, null, false, 7,
+                "d", null);
+        assertThat(PoolReconciler.decide(look(deleting, gone, status(members(2)), Memory.EMPTY)).actions())
+                .isEmpty();
+        assertThat(PoolReconciler.decide(look(deleting, gone, status(List.of()), Memory.EMPTY)).actions())
+                .containsExactly(new KubeAction.RemoveFinalizers());
+    }
+
+    @Test
+    void shouldNeverPushCapacityForAnExternallyManagedPoolAndFollowItsSize() {
+        PoolSpec external = aws(5, "v1.33.1", Map.of(ClusterApi.REPLICAS_MANAGED_BY_ANNOTATION, "autoscaler"), null);
+
+        Decision decision = PoolReconciler.decide(look(external, group(8, "x"), status(members(8)), seen(external)));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.actions()).containsExactly(new KubeAction.SetReplicas(8));
+    }
+
+    @Test
+    void shouldDoNothingForAPausedPool() {
+        PoolSpec paused = aws(20, "v1.33.1", Map.of(ClusterApi.PAUSED_ANNOTATION, ""), null);
+
+        Decision decision = PoolReconciler.decide(look(paused, group(5, "x"), status(members(5)), Memory.EMPTY));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.actions()).isEmpty();
+        assertThat(decision.drains()).isEmpty();
+    }
+
+    @Test
+    void shouldSendNothingForAnInvalidSpecAndSayWhy() {
+        PoolSpec tooBig = aws(51);
+
+        Decision decision = PoolReconciler.decide(look(tooBig, group(5, "x"), status(members(5)), seen(tooBig)));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.blocked().reason()).isEqualTo("ReplicasOutOfRange");
+    }
+
+    /** A cloud and a status service in miniature: capacity launches Ready up-to-date instances at once. */
+    static final class Simulation {
+        final List<PoolMember> members = new ArrayList<>();
+        int desired;
+        int maxSize;
+        String lastCommand = "start";
+        int next = 100;
+
+        Simulation(int replicas) {
+            for (int i = 1; i <= replicas; i++) {
+                members.add(member(i, true, true));
+            }
+            desired = replicas;
+            maxSize = replicas;
+        }
+
+        boolean templateRolled;
+
+        ScalingGroupState group() {
+            return Pools.group(desired, lastCommand);
+        }
+
+        PoolStatus status() {
+            return Pools.status(List.copyOf(members));
+        }
+
+        int ready() {
+            return (int) members.stream().filter(PoolMember::ready).count();
+        }
+
+        boolean allUpToDate() {
+            return templateRolled && members.stream().allMatch(PoolMember::upToDate);
+        }
+
+        Memory apply(Decision decision) {
+            Map<String, Memory.Drain> drained = new HashMap<>();
+            decision.memory().drains().forEach((id, d) -> drained.put(id, new Memory.Drain(d.nodeName(), true)));
+            for (var command : decision.commands()) {
+                if (command instanceof RollOut) {
+                    templateRolled = true;
+                    members.replaceAll(m -> new PoolMember(m.providerID(), m.nodeName(), m.nodeUid(), m.lifecycle(),
+                            m.launchTime(), m.ready(), m.available(), false, false, true));
+                } else if (command instanceof SetCapacity set) {
+                    while (members.size() < set.capacity().desired()) {
+                        members.add(member(next++, true, true));
+                    }
+                    desired = set.capacity().desired();
+                } else if (command instanceof TerminateInstances terminate) {
+                    members.removeIf(m -> terminate.providerIDs().contains(m.providerID()));
+                    desired -= terminate.providerIDs().size();
+                }
+                lastCommand = command.id();
+                maxSize = Math.max(maxSize, members.size());
+            }
+            // Drains finish before the next look.
+            return decision.memory().withDrains(drained);
+        }
+    }
+}

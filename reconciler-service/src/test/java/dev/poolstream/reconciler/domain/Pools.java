@@ -1,0 +1,106 @@
+package dev.poolstream.reconciler.domain;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Pools as the reconciler's topics carry them. */
+final class Pools {
+
+    static final String POOL = "team-a/workers";
+    static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
+
+    static PoolSpec aws(int replicas) {
+        return aws(replicas, "v1.33.1", Map.of(), null);
+    }
+
+    static PoolSpec aws(int replicas, String version, Map<String, String> annotations, Instant deleting) {
+        AWSMachinePoolSpec aws = new AWSMachinePoolSpec();
+        aws.setMinSize(0);
+        aws.setMaxSize(50);
+        return spec(replicas, version, annotations, deleting, new InfraSpec.Aws(aws), ClusterApi.KIND_AWS_MACHINE_POOL,
+                List.of(ClusterApi.POOLSTREAM_FINALIZER));
+    }
+
+    static PoolSpec azure(int replicas, String version, Object maxSurge, Object maxUnavailable) {
+        AzureMachinePoolSpec azure = new AzureMachinePoolSpec();
+        var rolling = azure.getStrategy().getRollingUpdate();
+        rolling.setMaxSurge(maxSurge instanceof Integer i ? new IntOrString(i) : new IntOrString((String) maxSurge));
+        rolling.setMaxUnavailable(maxUnavailable instanceof Integer i ? new IntOrString(i)
+                : new IntOrString((String) maxUnavailable));
+        return spec(replicas, version, Map.of(), null, new InfraSpec.Azure(azure),
+                ClusterApi.KIND_AZURE_MACHINE_POOL, List.of(ClusterApi.POOLSTREAM_FINALIZER));
+    }
+
+    static PoolSpec spec(int replicas, String version, Map<String, String> annotations, Instant deleting,
+                         InfraSpec infra, String kind, List<String> infraFinalizers) {
+        Bootstrap bootstrap = new Bootstrap();
+        bootstrap.setDataSecretName("workers-bootstrap");
+        Spec template = new Spec();
+        template.setBootstrap(bootstrap);
+        template.setVersion(version);
+        Template t = new Template();
+        t.setSpec(template);
+        MachinePoolSpec spec = new MachinePoolSpec();
+        spec.setClusterName("demo");
+        spec.setReplicas(replicas);
+        spec.setTemplate(t);
+        return new PoolSpec("team-a", "workers", "uid", 7, Map.of(), annotations,
+                List.of(ClusterApi.MACHINE_POOL_FINALIZER), deleting, spec,
+                new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, kind, "workers", "u", 2, infraFinalizers, null,
+                        infra, null), false);
+    }
+
+    static ScalingGroupState group(int desired, String lastCommandId) {
+        return new ScalingGroupState(POOL, Cloud.AWS, "workers", true, desired, 0, 50, "1", false, 7,
+                lastCommandId, null);
+    }
+
+    static PoolMember member(int n, boolean ready, boolean upToDate) {
+        return new PoolMember("aws:///us-east-1a/i-" + String.format("%04d", n), "node-" + n, "uid-" + n,
+                InstanceLifecycle.RUNNING, T0.plusSeconds(n), ready, ready, upToDate, false, true);
+    }
+
+    static List<PoolMember> members(int count) {
+        List<PoolMember> members = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            members.add(member(i, true, true));
+        }
+        return members;
+    }
+
+    static PoolStatus status(List<PoolMember> members) {
+        return new PoolStatus(POOL, 7, "team-a/demo", "AWSMachinePool", "workers", null,
+                members.stream().map(PoolMember::providerID).toList(), true, members, List.of());
+    }
+
+    static PoolReconciler.Look look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory) {
+        return new PoolReconciler.Look(spec, group, status, memory, T0, false, Duration.ofMinutes(2));
+    }
+
+    /** What the reconciler remembers once it has seen the pool's template. */
+    static Memory seen(PoolSpec spec) {
+        return Memory.EMPTY.withTemplateKey(PoolReconciler.templateKey(spec));
+    }
+
+    private Pools() {
+    }
+}
