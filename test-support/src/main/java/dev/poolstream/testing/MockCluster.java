@@ -6,28 +6,36 @@ import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.util.HashMap;
 import java.util.List;
 
-/** An API server for tests: fabric8's mock server in CRUD mode, serving the Cluster API kinds too. */
+/**
+ * An API server for tests: fabric8's mock server in CRUD mode, serving the Cluster API kinds too, and the Eviction
+ * API and pod lists by Node that drains use.
+ */
 public final class MockCluster implements AutoCloseable {
 
     private final KubernetesMockServer server;
     private final KubernetesClient client;
+    private final ClusterApiDispatcher dispatcher;
 
     public MockCluster() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(List.of(
+        dispatcher = new ClusterApiDispatcher(List.of(
                         CustomResourceDefinitionContext.fromCustomResourceType(MachinePool.class),
                         CustomResourceDefinitionContext.fromCustomResourceType(AWSMachinePool.class),
                         CustomResourceDefinitionContext.fromCustomResourceType(AzureMachinePool.class),
-                        CustomResourceDefinitionContext.fromCustomResourceType(Cluster.class))), false);
+                        CustomResourceDefinitionContext.fromCustomResourceType(Cluster.class)));
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         client = server.createClient();
+    }
+
+    /** The next {@code times} evictions of the pod are refused (429), as a PodDisruptionBudget refuses them. */
+    public void refuseEvictions(String namespace, String pod, int times) {
+        dispatcher.refuseEvictions(namespace, pod, times);
     }
 
     public KubernetesClient client() {

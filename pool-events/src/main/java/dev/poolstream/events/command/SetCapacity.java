@@ -8,7 +8,16 @@ public record SetCapacity(String id, String pool, long generation, String group,
         implements ScalingGroupCommand {
 
     public static SetCapacity of(String pool, long generation, String group, Capacity capacity) {
-        return new SetCapacity(CommandIds.derive("SetCapacity", pool, generation, group, capacity),
+        return of(pool, generation, group, capacity, null);
+    }
+
+    /**
+     * @param after the group's last carried-out command when this one was decided: a roll-out asks for the same
+     *              capacity more than once in one generation, and each time is a new command (the same decision
+     *              made again from the same picture, as after a restart, keeps its id)
+     */
+    public static SetCapacity of(String pool, long generation, String group, Capacity capacity, String after) {
+        return new SetCapacity(CommandIds.derive("SetCapacity", pool, generation, group, capacity, after),
                 pool, generation, group, capacity);
     }
 }

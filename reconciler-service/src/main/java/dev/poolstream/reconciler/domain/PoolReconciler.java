@@ -88,15 +88,17 @@ public final class PoolReconciler {
 
         // A template change is rolled out first. It needs no wait: the provider applies a pool's commands in order,
         // so instances launched by a later command already get the new template.
-        List<ScalingGroupCommand> commands = new ArrayList<>();
-        if (!templateKey.equals(memory.templateKey())) {
-            commands.add(RollOut.of(pool, generation, groupName, template));
-            memory = memory.withTemplateKey(templateKey);
-        }
         Memory.Awaiting awaiting = memory.awaiting();
-        if (awaiting != null && (awaiting.commandId().equals(group.lastCommandId())
+        if (awaiting != null && (awaiting.carriedOut(group.lastCommandId())
                 || look.now().isAfter(awaiting.since().plus(look.awaitTimeout())))) {
             awaiting = null;
+        }
+        List<ScalingGroupCommand> commands = new ArrayList<>();
+        if (!templateKey.equals(memory.templateKey())) {
+            RollOut rollOut = RollOut.of(pool, generation, groupName, template);
+            commands.add(rollOut);
+            memory = memory.withTemplateKey(templateKey);
+            awaiting = awaiting == null ? null : awaiting.andThen(rollOut.id());
         }
         memory = memory.withAwaiting(awaiting);
         if (awaiting != null || spec.replicasManagedExternally()) {
@@ -112,7 +114,8 @@ public final class PoolReconciler {
         if (!outdated.isEmpty()) {
             int target = desired + budget.maxSurge();
             if (group.desired() < target && members.size() < target) {
-                capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, target, budget));
+                capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, target, budget),
+                        group.lastCommandId());
             } else {
                 int ready = (int) members.stream().filter(PoolMember::ready).count();
                 int unreadyOutdated = (int) outdated.stream().filter(m -> !m.ready()).count();
@@ -124,13 +127,14 @@ public final class PoolReconciler {
         } else if (members.size() > desired) {
             victims = choose(members, members.size() - desired, spec, memory);
         } else if (group.desired() != desired) {
-            capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget));
+            capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget),
+                    group.lastCommandId());
         }
 
         if (capacityCommand != null) {
             commands.add(capacityCommand);
             return new Decision(commands, List.of(), actions,
-                    memory.withAwaiting(new Memory.Awaiting(capacityCommand.id(), look.now())), null);
+                    memory.withAwaiting(Memory.Awaiting.of(capacityCommand.id(), look.now())), null);
         }
         return drainThenTerminate(pool, generation, groupName, victims, commands, actions, memory, look.now());
     }
@@ -153,7 +157,7 @@ public final class PoolReconciler {
         for (PoolMember victim : victims) {
             Memory.Drain drain = drains.get(victim.providerID());
             if (drain == null) {
-                drain = new Memory.Drain(victim.nodeName(), !victim.hasNode());
+                drain = new Memory.Drain(victim.providerID(), victim.nodeName(), !victim.hasNode());
                 drains.put(victim.providerID(), drain);
             }
             if (!drain.done()) {
@@ -168,7 +172,7 @@ public final class PoolReconciler {
         List<ScalingGroupCommand> all = new ArrayList<>(commands);
         all.add(terminate);
         return new Decision(all, List.of(), actions,
-                memory.withDrains(Map.of()).withAwaiting(new Memory.Awaiting(terminate.id(), now)), null);
+                memory.withDrains(Map.of()).withAwaiting(Memory.Awaiting.of(terminate.id(), now)), null);
     }
 
     /** Victims already being drained stay victims, so a changing picture never strands a cordoned Node. */
@@ -227,8 +231,8 @@ public final class PoolReconciler {
 
     private static Memory.Awaiting awaiting(Memory memory, ScalingGroupCommand command, Instant now) {
         Memory.Awaiting current = memory.awaiting();
-        return current != null && current.commandId().equals(command.id()) ? current
-                : new Memory.Awaiting(command.id(), now);
+        return current != null && current.commandIds().contains(command.id()) ? current
+                : Memory.Awaiting.of(command.id(), now);
     }
 
     private PoolReconciler() {

@@ -79,6 +79,21 @@ class PoolReconcilerTest {
     }
 
     @Test
+    void shouldKnowACapacityCommandCarriedOutWhenACommandSentAfterItIs() {
+        PoolSpec spec = aws(20);
+        Decision scaled = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        PoolSpec upgraded = aws(20, "v1.34.0", Map.of(), null);
+        Decision rolled = PoolReconciler.decide(look(upgraded, group(5, "x"), status(members(5)), scaled.memory()));
+        String rollOutId = rolled.commands().get(0).id();
+
+        Decision next = PoolReconciler.decide(look(upgraded, group(20, rollOutId), status(members(20)),
+                rolled.memory()));
+
+        assertThat(rolled.commands()).singleElement().isInstanceOf(RollOut.class);
+        assertThat(next.memory().awaiting()).isNull();
+    }
+
+    @Test
     void shouldStopWaitingForACommandAfterTheTimeout() {
         PoolSpec spec = aws(20);
         Decision sent = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
@@ -99,7 +114,7 @@ class PoolReconcilerTest {
                 .containsExactly("node-1", "node-2", "node-3", "node-4", "node-5");
 
         Map<String, Memory.Drain> done = new HashMap<>();
-        drain.memory().drains().forEach((id, d) -> done.put(id, new Memory.Drain(d.nodeName(), true)));
+        drain.memory().drains().forEach((id, d) -> done.put(id, d.finished()));
         Decision terminate = PoolReconciler.decide(look(spec, group(20, "x"), status(members(20)),
                 drain.memory().withDrains(done)));
 
@@ -225,7 +240,7 @@ class PoolReconcilerTest {
 
         Memory apply(Decision decision) {
             Map<String, Memory.Drain> drained = new HashMap<>();
-            decision.memory().drains().forEach((id, d) -> drained.put(id, new Memory.Drain(d.nodeName(), true)));
+            decision.memory().drains().forEach((id, d) -> drained.put(id, d.finished()));
             for (var command : decision.commands()) {
                 if (command instanceof RollOut) {
                     templateRolled = true;

@@ -6,7 +6,7 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.status.kube.StatusWriter;
-import dev.poolstream.status.kube.WorkloadClients;
+import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.status.stream.StatusMetrics;
 import dev.poolstream.status.stream.StatusTopology;
 import io.fabric8.kubernetes.client.KubernetesClient;

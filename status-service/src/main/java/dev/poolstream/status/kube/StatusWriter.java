@@ -2,6 +2,7 @@ package dev.poolstream.status.kube;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.PoolKey;
+import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;

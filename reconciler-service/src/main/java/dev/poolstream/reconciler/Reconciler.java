@@ -1,0 +1,193 @@
+package dev.poolstream.reconciler;
+
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.reconciler.config.ReconcilerProperties;
+import dev.poolstream.reconciler.domain.Decision;
+import dev.poolstream.reconciler.domain.KubeAction;
+import dev.poolstream.reconciler.domain.Memory;
+import dev.poolstream.reconciler.domain.PoolReconciler;
+import dev.poolstream.reconciler.kafka.CommandSender;
+import dev.poolstream.reconciler.kafka.PoolTopicsConsumer;
+import dev.poolstream.reconciler.kube.Drainer;
+import dev.poolstream.reconciler.kube.PoolObjects;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Keeps, for every pool of its partitions, the latest spec, group state and status, and looks at the pool each time
+ * one of them changes or a drain finishes. Every look and every change of what it knows happen on one thread.
+ */
+public final class Reconciler implements PoolTopicsConsumer.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+    private static final class Pool {
+        PoolSpec spec;
+        ScalingGroupState group;
+        PoolStatus status;
+        Memory memory = Memory.EMPTY;
+        Failure blocked;
+    }
+
+    private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "reconcile");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Map<String, Pool> pools = new HashMap<>();
+    /** pool/providerID of the drains running in this process. */
+    private final Set<String> draining = new HashSet<>();
+    private final ReconcilerProperties properties;
+    private final CommandSender sender;
+    private final Drainer drainer;
+    private final PoolObjects objects;
+    private volatile boolean caughtUp;
+
+    public Reconciler(ReconcilerProperties properties, CommandSender sender, Drainer drainer, PoolObjects objects) {
+        this.properties = properties;
+        this.sender = sender;
+        this.drainer = drainer;
+        this.objects = objects;
+    }
+
+    @Override
+    public void record(String topic, String key, Object value) {
+        loop.execute(() -> {
+            Pool pool = pools.computeIfAbsent(key, k -> new Pool());
+            if (topic.equals(Topics.MACHINEPOOL_SPEC.name())) {
+                pool.spec = (PoolSpec) value;
+            } else if (topic.equals(Topics.SCALINGGROUP_STATE.name())) {
+                pool.group = (ScalingGroupState) value;
+            } else if (topic.equals(Topics.MACHINEPOOL_STATUS.name())) {
+                pool.status = (PoolStatus) value;
+            }
+            if (caughtUp) {
+                look(key);
+            }
+        });
+    }
+
+    @Override
+    public void caughtUp() {
+        loop.execute(() -> {
+            caughtUp = true;
+            log.info("read back {} pools; deciding", pools.size());
+            Set.copyOf(pools.keySet()).forEach(this::look);
+        });
+    }
+
+    @Override
+    public void revoked(Collection<TopicPartition> partitions) {
+        Set<Integer> lost = new HashSet<>();
+        partitions.forEach(p -> lost.add(p.partition()));
+        loop.execute(() -> {
+            caughtUp = false;
+            pools.keySet().removeIf(key -> lost.contains(partitionOf(key)));
+        });
+    }
+
+    public boolean caughtUpNow() {
+        return caughtUp;
+    }
+
+    private void look(String key) {
+        Pool pool = pools.get(key);
+        if (pool == null) {
+            return;
+        }
+        if (pool.spec == null && pool.group == null && pool.status == null) {
+            pools.remove(key);
+            return;
+        }
+        try (var ignored = MDC.putCloseable("pool", key)) {
+            Decision decision = PoolReconciler.decide(new PoolReconciler.Look(pool.spec, pool.group, pool.status,
+                    pool.memory, Instant.now(), properties.mode() == ReconcilerProperties.Mode.OWNER,
+                    properties.awaitTimeout()));
+            pool.memory = decision.memory();
+            if (!Objects.equals(decision.blocked(), pool.blocked) && decision.blocked() != null) {
+                log.warn("pool {} gets no command: {} ({})", key, decision.blocked().message(),
+                        decision.blocked().reason());
+            }
+            pool.blocked = decision.blocked();
+            for (ScalingGroupCommand command : decision.commands()) {
+                sender.send(cloudOf(pool), command);
+            }
+            for (KubeAction action : decision.actions()) {
+                apply(pool.spec, action);
+            }
+            for (Memory.Drain drain : decision.drains()) {
+                startDrain(key, pool, drain);
+            }
+        } catch (RuntimeException e) {
+            log.error("looking at pool {} failed", key, e);
+        }
+    }
+
+    private void startDrain(String key, Pool pool, Memory.Drain drain) {
+        String providerId = drain.providerID();
+        if (!draining.add(key + "|" + providerId) || pool.status == null
+                || pool.status.cluster() == null) {
+            return;
+        }
+        var deletion = pool.spec.spec().getTemplate().getSpec().getDeletion();
+        Duration timeout = Duration.ofSeconds(deletion == null || deletion.getNodeDrainTimeoutSeconds() == null ? 0
+                : deletion.getNodeDrainTimeoutSeconds());
+        drainer.drain(key, pool.status.cluster(), drain.nodeName(), timeout).thenRun(() -> loop.execute(() -> {
+            draining.remove(key + "|" + providerId);
+            Pool current = pools.get(key);
+            if (current == null || !current.memory.drains().containsKey(providerId)) {
+                return;
+            }
+            Map<String, Memory.Drain> drains = new HashMap<>(current.memory.drains());
+            drains.put(providerId, drain.finished());
+            current.memory = current.memory.withDrains(drains);
+            look(key);
+        }));
+    }
+
+    private void apply(PoolSpec spec, KubeAction action) {
+        if (action instanceof KubeAction.AddFinalizers) {
+            objects.addFinalizers(spec);
+        } else if (action instanceof KubeAction.RemoveFinalizers) {
+            objects.removeFinalizers(spec);
+        } else if (action instanceof KubeAction.SetReplicas set) {
+            objects.setReplicas(spec, set.replicas());
+        }
+    }
+
+    private static Cloud cloudOf(Pool pool) {
+        if (pool.spec != null && pool.spec.infrastructure() != null && pool.spec.infrastructure().spec() != null) {
+            return pool.spec.infrastructure().spec().cloud();
+        }
+        return pool.group == null ? null : pool.group.cloud();
+    }
+
+    /** The partition Kafka's default partitioner puts a String key in. */
+    static int partitionOf(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                % Topics.PARTITIONS;
+    }
+
+    public void close() {
+        loop.shutdownNow();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.poolstream.reconciler.config;
+
+import dev.poolstream.api.kube.WorkloadClients;
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.Topics;
+import dev.poolstream.kafka.DeadLetters;
+import dev.poolstream.reconciler.Reconciler;
+import dev.poolstream.reconciler.kafka.CommandSender;
+import dev.poolstream.reconciler.kafka.PoolTopicsConsumer;
+import dev.poolstream.reconciler.kube.Drainer;
+import dev.poolstream.reconciler.kube.PoolObjects;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+
+@Configuration(proxyBeanMethods = false)
+public class ReconcilerConfiguration {
+
+    /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
+    @Bean(destroyMethod = "close")
+    KubernetesClient kubernetesClient() {
+        return new KubernetesClientBuilder().build();
+    }
+
+    @Bean(destroyMethod = "close")
+    WorkloadClients workloadClients(KubernetesClient management) {
+        return new WorkloadClients(management);
+    }
+
+    @Bean(destroyMethod = "close")
+    Drainer drainer(WorkloadClients workloads, ReconcilerProperties properties, MeterRegistry registry) {
+        return new Drainer(workloads, properties.drainRetry(), properties.drainThreads(), registry);
+    }
+
+    @Bean
+    PoolObjects poolObjects(KubernetesClient management, ReconcilerProperties properties) {
+        return new PoolObjects(management, properties.mode() == ReconcilerProperties.Mode.OWNER);
+    }
+
+    @Bean
+    CommandSender commandSender(KafkaTemplate<String, Keyed> template, MeterRegistry registry) {
+        return new CommandSender(template, registry);
+    }
+
+    @Bean(destroyMethod = "close")
+    Reconciler reconciler(ReconcilerProperties properties, CommandSender sender, Drainer drainer,
+                          PoolObjects objects) {
+        return new Reconciler(properties, sender, drainer, objects);
+    }
+
+    @Bean
+    DeadLetterPublishingRecoverer deadLetters(ProducerFactory<?, ?> producerFactory,
+                                              KafkaTemplate<String, Keyed> template) {
+        return DeadLetters.recoverer(producerFactory, template, e -> "MalformedRecord");
+    }
+
+    @Bean
+    PoolTopicsConsumer poolTopicsConsumer(ConsumerFactory<?, ?> consumers, Reconciler reconciler,
+                                          DeadLetterPublishingRecoverer deadLetters) {
+        return new PoolTopicsConsumer(consumers, reconciler, deadLetters::accept);
+    }
+
+    /** Ready once the assigned partitions are read back: before that, no decision is made. */
+    @Bean
+    HealthIndicator poolsHealthIndicator(Reconciler reconciler, PoolTopicsConsumer consumer) {
+        return () -> (reconciler.caughtUpNow() ? Health.up() : Health.outOfService())
+                .withDetail("caughtUp", reconciler.caughtUpNow()).build();
+    }
+
+    /** For local runs and the sandbox; in a deployment the topics are declared (k8s/). */
+    @Bean
+    @ConditionalOnProperty(name = "poolstream.kafka.create-topics", havingValue = "true")
+    KafkaAdmin.NewTopics reconcilerTopics(@Value("${poolstream.kafka.replication-factor:1}") short replication) {
+        return new KafkaAdmin.NewTopics(Stream.of(Topics.MACHINEPOOL_SPEC, Topics.SCALINGGROUP_STATE,
+                        Topics.MACHINEPOOL_STATUS, Topics.SCALINGGROUP_COMMANDS_AWS, Topics.SCALINGGROUP_COMMANDS_AZURE)
+                .flatMap(t -> Stream.of(t, t.deadLetter()))
+                .map(t -> t.newTopic(replication)).toArray(NewTopic[]::new));
+    }
+}
