@@ -1,4 +1,4 @@
-package dev.poolstream.status.kube;
+package dev.poolstream.api.kube;
 
 import dev.poolstream.api.ClusterApi;
 import io.fabric8.kubernetes.api.model.Secret;
