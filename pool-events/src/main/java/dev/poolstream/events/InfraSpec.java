@@ -17,11 +17,25 @@ public sealed interface InfraSpec {
     @JsonIgnore
     Cloud cloud();
 
+    /**
+     * The part of the spec every instance is built from (AWS: the launch template and mixed-instances policy;
+     * Azure: the VM template and orchestration mode). Not the rest: the provider ID list, the size bounds and the
+     * placement change no instance, and the provider ID list is written back into the spec all the time.
+     */
+    @JsonIgnore
+    Object instanceTemplate();
+
     /** An AWSMachinePool's spec (v1beta2). */
     record Aws(AWSMachinePoolSpec spec) implements InfraSpec {
         @Override
         public Cloud cloud() {
             return Cloud.AWS;
+        }
+
+        @Override
+        public Object instanceTemplate() {
+            return spec == null ? null
+                    : java.util.Arrays.asList(spec.getAwsLaunchTemplate(), spec.getMixedInstancesPolicy());
         }
     }
 
@@ -30,6 +44,11 @@ public sealed interface InfraSpec {
         @Override
         public Cloud cloud() {
             return Cloud.AZURE;
+        }
+
+        @Override
+        public Object instanceTemplate() {
+            return spec == null ? null : java.util.Arrays.asList(spec.getTemplate(), spec.getOrchestrationMode());
         }
     }
 }

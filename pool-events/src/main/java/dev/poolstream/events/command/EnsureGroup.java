@@ -9,8 +9,7 @@ public record EnsureGroup(String id, String pool, long generation, String group,
 
     public static EnsureGroup of(String pool, long generation, String group, GroupTemplate template,
                                  Capacity capacity) {
-        String id = CommandIds.derive("EnsureGroup", pool, generation, group,
-                template.infrastructureGeneration(), template.bootstrapDataSecret(), capacity);
+        String id = CommandIds.derive("EnsureGroup", pool, generation, group, template.fingerprint(), capacity);
         return new EnsureGroup(id, pool, generation, group, template, capacity);
     }
 }

@@ -3,6 +3,11 @@ package dev.poolstream.events.command;
 import dev.poolstream.events.Copies;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.SecretRef;
+import dev.poolstream.events.serde.EventJson;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -26,5 +31,20 @@ public record GroupTemplate(
     public GroupTemplate {
         failureDomains = Copies.list(failureDomains);
         tags = Copies.map(tags);
+    }
+
+    /**
+     * What makes an instance out of date when it changes: the Kubernetes version, the bootstrap data Secret and the
+     * infrastructure pool's instance template, hashed. Not the infrastructure pool's generation: writing the provider
+     * ID list into its spec moves that all the time.
+     */
+    public String fingerprint() {
+        try {
+            byte[] content = EventJson.mapper().writeValueAsBytes(java.util.Arrays.asList(version,
+                    bootstrapDataSecret, infrastructure == null ? null : infrastructure.instanceTemplate()));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)).substring(0, 16);
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot fingerprint the template", e);
+        }
     }
 }

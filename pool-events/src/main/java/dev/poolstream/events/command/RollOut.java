@@ -11,8 +11,7 @@ public record RollOut(String id, String pool, long generation, String group, Gro
         implements ScalingGroupCommand {
 
     public static RollOut of(String pool, long generation, String group, GroupTemplate template) {
-        String id = CommandIds.derive("RollOut", pool, generation, group, template.infrastructureGeneration(),
-                template.bootstrapDataSecret(), template.version());
+        String id = CommandIds.derive("RollOut", pool, generation, group, template.fingerprint());
         return new RollOut(id, pool, generation, group, template);
     }
 }

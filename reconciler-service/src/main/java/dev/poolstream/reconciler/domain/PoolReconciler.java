@@ -209,12 +209,9 @@ public final class PoolReconciler {
                 spec.spec().getFailureDomains(), Map.of());
     }
 
-    /** What, changed, makes instances out of date: the version, the bootstrap data, the infrastructure template. */
+    /** What, changed, makes instances out of date: the template's content, never the infra pool's generation. */
     static String templateKey(PoolSpec spec) {
-        Spec template = spec.spec().getTemplate().getSpec();
-        InfrastructurePool infrastructure = spec.infrastructure();
-        return template.getVersion() + "|" + template.getBootstrap().getDataSecretName() + "|"
-                + infrastructure.kind() + "/" + infrastructure.name() + "@" + infrastructure.generation();
+        return template(spec).fingerprint();
     }
 
     private static Capacity capacity(PoolSpec spec, int desired, RolloutBudget budget) {
