@@ -59,7 +59,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
@@ -90,7 +89,7 @@ class StatusServiceIT {
             System.setProperty("kubernetes.master", management.url());
             System.setProperty("kubernetes.auth.tryKubeConfig", "false");
             System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-            try (ConfigurableApplicationContext app = new SpringApplicationBuilder(StatusApplication.class).run(
+            try (ConfigurableApplicationContext app = StatusApplication.builder().run(
                     "--server.port=0",
                     "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                     "--spring.kafka.streams.state-dir=" + stateDir,

@@ -5,7 +5,6 @@ import dev.poolstream.testing.MockCluster;
 import dev.poolstream.watcher.WatcherApplication;
 import java.util.ArrayList;
 import java.util.List;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** Starts watcher-service instances against a test broker and the mock management cluster. */
@@ -35,7 +34,7 @@ final class Watchers {
                 "poolstream.watcher.workload.max-backoff=2s",
                 "poolstream.watcher.workload.connect-timeout=2s",
                 "logging.structured.format.console="));
-        return new SpringApplicationBuilder(WatcherApplication.class)
+        return WatcherApplication.builder()
                 .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
     }
 
