@@ -12,7 +12,11 @@ import dev.poolstream.status.stream.StatusTopology;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -115,7 +119,10 @@ public class StatusConfiguration {
         return new StatusWriteListener(writer);
     }
 
-    /** Reads what the topology committed, and writes it to Kubernetes. */
+    /**
+     * Reads what the topology committed, and writes it to Kubernetes: in batches, and of each pool only its latest
+     * status in the batch, since a status replaces the one before (a scale-up makes many in a row).
+     */
     static final class StatusWriteListener {
         private final StatusWriter writer;
 
@@ -123,10 +130,23 @@ public class StatusConfiguration {
             this.writer = writer;
         }
 
-        @KafkaListener(id = "status-writer", topics = "machinepool.status.v1")
-        void onStatus(Keyed value) {
-            if (value instanceof PoolStatus status) {
-                writer.write(status);
+        @KafkaListener(id = "status-writer", topics = "machinepool.status.v1", batch = "true")
+        void onStatuses(List<ConsumerRecord<String, Keyed>> records) {
+            Map<String, ConsumerRecord<String, Keyed>> latest = new LinkedHashMap<>();
+            for (ConsumerRecord<String, Keyed> record : records) {
+                latest.remove(record.key());
+                latest.put(record.key(), record);
+            }
+            for (ConsumerRecord<String, Keyed> record : latest.values()) {
+                if (record.value() instanceof PoolStatus status) {
+                    try {
+                        writer.write(status);
+                    } catch (RuntimeException e) {
+                        // The error handler retries this record with backoff, then sends it to the DLT.
+                        throw new BatchListenerFailedException("writing the status of " + record.key() + " failed",
+                                e, record);
+                    }
+                }
             }
         }
     }

@@ -18,8 +18,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
@@ -63,9 +61,12 @@ public final class StatusWriter {
     public void write(PoolStatus status) {
         PoolKey key = PoolKey.parse(status.pool());
         try (var ignored = MDC.putCloseable("pool", status.pool())) {
-            writeInfrastructurePool(key, status);
+            // What users wait for first: the MachinePool (owner mode), then the infrastructure pool, then the Nodes.
             if (mode == StatusProperties.Mode.OWNER) {
                 writeMachinePool(key, status);
+            }
+            writeInfrastructurePool(key, status);
+            if (mode == StatusProperties.Mode.OWNER) {
                 tendNodes(status);
             }
         }
@@ -126,7 +127,9 @@ public final class StatusWriter {
         for (PoolMember member : toAdopt) {
             Resource<Node> node = workload.get().nodes().withName(member.nodeName());
             Node current = node.get();
-            if (current == null || !member.providerID().equals(providerId(current))) {
+            // The status may be older than the Node: write only what the Node still lacks.
+            if (current == null || !member.providerID().equals(providerId(current))
+                    || adopted(current, pool, clusterName)) {
                 continue;
             }
             node.edit(n -> {
@@ -189,9 +192,13 @@ public final class StatusWriter {
         if (Objects.equals(listed == null ? List.of() : listed, providerIds)) {
             return;
         }
-        // A merge patch replaces the whole list: this field is Poolstream's alone to write.
-        resource.patch(PatchContext.of(PatchType.JSON_MERGE),
-                serialization.asJson(Map.of("spec", Map.of("providerIDList", providerIds))));
+        // An edit sends a JSON patch that replaces the list (the field is Poolstream's alone to write).
+        resource.edit(object -> {
+            Map<String, Object> spec = new HashMap<>(map(object.getAdditionalProperties().get("spec")));
+            spec.put("providerIDList", providerIds);
+            object.getAdditionalProperties().put("spec", spec);
+            return object;
+        });
         count(what);
     }
 
@@ -209,6 +216,17 @@ public final class StatusWriter {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(Object value) {
         return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private static boolean adopted(Node node, PoolKey pool, String clusterName) {
+        Map<String, String> annotations = node.getMetadata().getAnnotations() == null ? Map.of()
+                : node.getMetadata().getAnnotations();
+        boolean tainted = node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints()
+                .stream().anyMatch(t -> ClusterApi.UNINITIALIZED_TAINT_KEY.equals(t.getKey()));
+        return !tainted && clusterName.equals(annotations.get(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION))
+                && pool.namespace().equals(annotations.get(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION))
+                && ClusterApi.KIND_MACHINE_POOL.equals(annotations.get(ClusterApi.NODE_OWNER_KIND_ANNOTATION))
+                && pool.name().equals(annotations.get(ClusterApi.NODE_OWNER_NAME_ANNOTATION));
     }
 
     private static String providerId(Node node) {
