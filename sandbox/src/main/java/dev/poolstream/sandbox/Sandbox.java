@@ -1,0 +1,164 @@
+package dev.poolstream.sandbox;
+
+import dev.poolstream.events.Topics;
+import dev.poolstream.reconciler.ReconcilerApplication;
+import dev.poolstream.sandbox.cloud.BootDelays;
+import dev.poolstream.sandbox.cloud.SimulatedCloud;
+import dev.poolstream.sandbox.provider.SimulatedProvider;
+import dev.poolstream.status.StatusApplication;
+import dev.poolstream.testing.MockCluster;
+import dev.poolstream.watcher.WatcherApplication;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * The whole pipeline in one JVM: an embedded Kafka broker (KRaft), an in-process Kubernetes API (fabric8's mock
+ * server in CRUD mode) for the management cluster and one for the workload cluster, the simulated cloud, and the
+ * services: watcher, reconciler and status in owner mode, and provider-core with the simulated cloud standing in for
+ * provider-aws-service.
+ */
+public final class Sandbox implements AutoCloseable {
+
+    public static final String CLUSTER = "sandbox";
+    public static final String NAMESPACE = "default";
+
+    private final EmbeddedKafkaBroker broker;
+    private final MockCluster managementServer;
+    private final MockCluster workloadServer;
+    private final KubernetesClient management;
+    private final KubernetesClient workload;
+    private final String workloadKubeconfig;
+    private final SimulatedCloud cloud;
+    private final List<ConfigurableApplicationContext> services = new ArrayList<>();
+
+    public Sandbox(SandboxOptions options) {
+        broker = new EmbeddedKafkaKraftBroker(1, Topics.PARTITIONS).brokerProperties(Map.of(
+                "transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1",
+                "offsets.topic.replication.factor", "1"));
+        ((EmbeddedKafkaKraftBroker) broker).afterPropertiesSet();
+        if (options.kubeconfig() == null) {
+            managementServer = new MockCluster();
+            workloadServer = new MockCluster();
+            management = managementServer.client();
+            workload = workloadServer.client();
+            workloadKubeconfig = workloadServer.kubeconfig();
+            System.setProperty("kubernetes.master", managementServer.url());
+            System.setProperty("kubernetes.auth.tryKubeConfig", "false");
+            System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+        } else {
+            managementServer = null;
+            workloadServer = null;
+            workloadKubeconfig = read(options.kubeconfig());
+            management = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(workloadKubeconfig)).build();
+            workload = management;
+            System.setProperty("kubeconfig", options.kubeconfig().toAbsolutePath().toString());
+        }
+        Function<String, KubernetesClient> workloads = cluster -> workload;
+        cloud = new SimulatedCloud(workloads, BootDelays.parse(options.bootDelay(), options.seed()),
+                options.failRate(), options.seed());
+        // A fresh broker needs fresh Kafka Streams state: a directory of this run's own.
+        Path stateDir = temporaryDirectory("poolstream-sandbox-streams");
+        try {
+            start(WatcherApplication.builder(), "poolstream.watcher.lease.namespace=" + NAMESPACE,
+                    "poolstream.watcher.lease.identity=sandbox-watcher");
+            start(StatusApplication.builder(), "poolstream.status.mode=owner",
+                    "spring.kafka.streams.state-dir=" + stateDir, "poolstream.status.look-interval=200ms");
+            start(ReconcilerApplication.builder(), "poolstream.reconciler.mode=owner",
+                    "poolstream.reconciler.drain-retry=200ms");
+            start(SimulatedProvider.builder(cloud));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void start(SpringApplicationBuilder builder, String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--server.port=0",
+                "--spring.main.banner-mode=off",
+                "--poolstream.kafka.create-topics=true",
+                "--logging.structured.format.console=",
+                "--logging.level.root=WARN",
+                "--logging.level.dev.poolstream=" + (Boolean.getBoolean("sandbox.verbose") ? "INFO" : "WARN"),
+                "--logging.level.org.apache.kafka=ERROR",
+                "--logging.level.io.fabric8=ERROR"));
+        for (String property : extra) {
+            args.add("--" + property);
+        }
+        services.add(builder.run(args.toArray(String[]::new)));
+    }
+
+    public KubernetesClient management() {
+        return management;
+    }
+
+    public KubernetesClient workload() {
+        return workload;
+    }
+
+    public String workloadKubeconfig() {
+        return workloadKubeconfig;
+    }
+
+    public SimulatedCloud cloud() {
+        return cloud;
+    }
+
+    public String brokers() {
+        return broker.getBrokersAsString();
+    }
+
+    private static Path temporaryDirectory(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory", e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the kubeconfig " + file, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = services.size() - 1; i >= 0; i--) {
+            try {
+                services.get(i).close();
+            } catch (RuntimeException e) {
+                // Close the rest.
+            }
+        }
+        cloud.close();
+        if (workloadServer != null) {
+            workloadServer.close();
+        }
+        if (managementServer != null) {
+            managementServer.close();
+        } else {
+            management.close();
+        }
+        broker.destroy();
+    }
+}

@@ -1,0 +1,307 @@
+package dev.poolstream.sandbox.cloud;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.GroupShape;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.GroupUpdate;
+import dev.poolstream.provider.domain.InstanceSnapshot;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cloud in memory behind the same port as AWS and Azure. An instance boots for a delay drawn from
+ * {@link BootDelays}; its Node registers in the workload cluster Not Ready with the uninitialized taint, with the
+ * instance's provider ID, and turns Ready when the boot ends, the way Cluster API's in-memory provider behaves. A
+ * share of instances can be made to fail ({@code failRate}): they never get a Node.
+ */
+public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SimulatedCloud.class);
+    static final String ZONE = "sim-zone-a";
+
+    /** What the run reports of each instance: when it launched and when its Node turned Ready. */
+    public record Boot(String providerID, String group, Instant launched, Duration delay, Instant ready) {
+    }
+
+    private final class Group {
+        final String name;
+        final String cluster;
+        int desired;
+        int min;
+        int max;
+        String templateVersion;
+        final Map<String, Instance> instances = new LinkedHashMap<>();
+        final Map<String, String> tags = new LinkedHashMap<>();
+        List<String> placement = List.of(ZONE);
+
+        Group(String name, String cluster) {
+            this.name = name;
+            this.cluster = cluster;
+        }
+    }
+
+    private static final class Instance {
+        final String id;
+        final String providerID;
+        final String templateVersion;
+        final Instant launched;
+        volatile InstanceLifecycle lifecycle = InstanceLifecycle.PENDING;
+
+        Instance(String id, String templateVersion, Instant launched) {
+            this.id = id;
+            this.providerID = "aws:///" + ZONE + "/" + id;
+            this.templateVersion = templateVersion;
+            this.launched = launched;
+        }
+    }
+
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> templates = new ConcurrentHashMap<>();
+    private final Function<String, KubernetesClient> workloads;
+    private final BootDelays delays;
+    private final double failRate;
+    private final Random failures;
+    private final AtomicLong ids = new AtomicLong(0x1000);
+    private final List<Boot> boots = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService kubelets = Executors.newScheduledThreadPool(2, r -> {
+        Thread thread = new Thread(r, "simulated-kubelet");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /**
+     * @param workloads the workload cluster of a Cluster ({@code <namespace>/<name>}), where Nodes register
+     */
+    public SimulatedCloud(Function<String, KubernetesClient> workloads, BootDelays delays, double failRate, long seed) {
+        this.workloads = workloads;
+        this.delays = delays;
+        this.failRate = failRate;
+        this.failures = new Random(seed ^ 0x5eed);
+    }
+
+    @Override
+    public Cloud cloud() {
+        return Cloud.AWS;
+    }
+
+    @Override
+    public synchronized Optional<GroupSnapshot> describe(String name) {
+        Group group = groups.get(name);
+        if (group == null) {
+            return Optional.empty();
+        }
+        List<InstanceSnapshot> instances = group.instances.values().stream()
+                .map(i -> new InstanceSnapshot(i.id, i.providerID, ZONE, i.lifecycle, i.lifecycle.name(),
+                        i.templateVersion, i.launched))
+                .toList();
+        return Optional.of(new GroupSnapshot(name, false, group.desired, group.min, group.max, group.templateVersion,
+                group.placement, group.tags, false, instances));
+    }
+
+    @Override
+    public GroupShape shapeOf(String pool, String group, GroupTemplate template) {
+        String namespace = pool.substring(0, pool.indexOf('/'));
+        return new GroupShape(List.of(ZONE), Map.of(
+                "kubernetes.io/cluster/" + template.clusterName(), "owned",
+                "poolstream.dev/cluster", namespace + "/" + template.clusterName()));
+    }
+
+    @Override
+    public synchronized TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
+                                                       Optional<String> currentVersion) {
+        Map<String, String> versions = templates.computeIfAbsent(group, g -> new LinkedHashMap<>());
+        String content = template.fingerprint();
+        for (Map.Entry<String, String> version : versions.entrySet()) {
+            if (version.getValue().equals(content)) {
+                return new TemplateVersion(version.getKey(), false);
+            }
+        }
+        String next = Integer.toString(versions.size() + 1);
+        versions.put(next, content);
+        return new TemplateVersion(next, true);
+    }
+
+    @Override
+    public synchronized void create(String pool, String name, GroupShape shape, String templateVersion,
+                                    Capacity capacity) {
+        Group group = new Group(name, shape.tags().get("poolstream.dev/cluster"));
+        group.tags.putAll(shape.tags());
+        group.placement = shape.placement();
+        group.templateVersion = templateVersion;
+        group.min = capacity.min();
+        group.max = capacity.max();
+        groups.put(name, group);
+        resize(group, capacity.desired());
+    }
+
+    @Override
+    public synchronized void update(String name, GroupUpdate update) {
+        Group group = require(name);
+        if (update.templateVersion() != null) {
+            group.templateVersion = update.templateVersion();
+        }
+        if (update.min() != null) {
+            group.min = update.min();
+        }
+        if (update.max() != null) {
+            group.max = update.max();
+        }
+        group.tags.putAll(update.tags());
+        if (update.desired() != null) {
+            resize(group, update.desired());
+        }
+    }
+
+    @Override
+    public synchronized void terminate(String name, List<String> instanceIds) {
+        Group group = require(name);
+        for (String id : instanceIds) {
+            Instance instance = group.instances.remove(id);
+            if (instance != null) {
+                removeNode(group, instance);
+            }
+        }
+        group.desired = Math.max(0, group.desired - instanceIds.size());
+    }
+
+    @Override
+    public synchronized void delete(String name) {
+        Group group = groups.remove(name);
+        if (group != null) {
+            group.instances.values().forEach(i -> removeNode(group, i));
+        }
+    }
+
+    @Override
+    public synchronized boolean deleteTemplate(String group) {
+        return templates.remove(group) != null;
+    }
+
+    /** Every instance launched so far, with its boot. */
+    public List<Boot> boots() {
+        return List.copyOf(boots);
+    }
+
+    private void resize(Group group, int desired) {
+        group.desired = desired;
+        while (group.instances.size() < desired) {
+            launch(group);
+        }
+        // Lowering capacity by itself (AWS picks victims): the newest go, as an Auto Scaling Group's default does not
+        // guarantee; Poolstream scales down through TerminateInstances, so this path only follows a SetCapacity.
+        List<Instance> all = new ArrayList<>(group.instances.values());
+        for (int i = all.size() - 1; i >= 0 && group.instances.size() > desired; i--) {
+            group.instances.remove(all.get(i).id);
+            removeNode(group, all.get(i));
+        }
+    }
+
+    private void launch(Group group) {
+        String id = "i-" + Long.toHexString(ids.getAndIncrement());
+        Instance instance = new Instance(id, group.templateVersion, Instant.now());
+        group.instances.put(id, instance);
+        if (failRate > 0 && failures.nextDouble() < failRate) {
+            instance.lifecycle = InstanceLifecycle.FAILED;
+            log.info("simulated instance {} of group {} failed to boot", id, group.name);
+            return;
+        }
+        Duration delay = delays.next();
+        long registerAt = delay.toMillis() * 7 / 10;
+        kubelets.schedule(() -> registerNode(group, instance), registerAt, TimeUnit.MILLISECONDS);
+        kubelets.schedule(() -> nodeReady(group, instance, delay), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized boolean alive(Group group, Instance instance) {
+        return group.instances.get(instance.id) == instance;
+    }
+
+    private void registerNode(Group group, Instance instance) {
+        if (!alive(group, instance)) {
+            return;
+        }
+        try {
+            workloads.apply(group.cluster).resource(new NodeBuilder()
+                    .withNewMetadata().withName(nodeName(instance)).endMetadata()
+                    .withNewSpec().withProviderID(instance.providerID)
+                    .addNewTaint().withKey(ClusterApi.UNINITIALIZED_TAINT_KEY).withEffect("NoSchedule").endTaint()
+                    .endSpec()
+                    .withNewStatus()
+                    .addNewCondition().withType("Ready").withStatus("False").withReason("KubeletNotReady")
+                    .withLastTransitionTime(instance.launched.toString()).endCondition()
+                    .withNewNodeInfo().withKubeletVersion("v1.33.1").endNodeInfo()
+                    .endStatus().build()).create();
+        } catch (RuntimeException e) {
+            log.warn("simulated kubelet of {} could not register its Node: {}", instance.id, e.getMessage());
+        }
+    }
+
+    private void nodeReady(Group group, Instance instance, Duration delay) {
+        if (!alive(group, instance)) {
+            return;
+        }
+        Instant ready = Instant.now();
+        try {
+            workloads.apply(group.cluster).nodes().withName(nodeName(instance)).edit(node -> {
+                node.getStatus().getConditions().forEach(c -> {
+                    if ("Ready".equals(c.getType())) {
+                        c.setStatus("True");
+                        c.setReason("KubeletReady");
+                        c.setLastTransitionTime(ready.toString());
+                    }
+                });
+                return node;
+            });
+            instance.lifecycle = InstanceLifecycle.RUNNING;
+            boots.add(new Boot(instance.providerID, group.name, instance.launched, delay, ready));
+        } catch (RuntimeException e) {
+            log.warn("simulated kubelet of {} could not report Ready: {}", instance.id, e.getMessage());
+        }
+    }
+
+    private void removeNode(Group group, Instance instance) {
+        try {
+            workloads.apply(group.cluster).nodes().withName(nodeName(instance)).delete();
+        } catch (RuntimeException e) {
+            log.warn("could not delete the Node of {}: {}", instance.id, e.getMessage());
+        }
+    }
+
+    private static String nodeName(Instance instance) {
+        return "ip-" + instance.id.substring(2);
+    }
+
+    private Group require(String name) {
+        Group group = groups.get(name);
+        if (group == null) {
+            throw new IllegalStateException("no simulated group " + name);
+        }
+        return group;
+    }
+
+    @Override
+    public void close() {
+        kubelets.shutdownNow();
+    }
+}
