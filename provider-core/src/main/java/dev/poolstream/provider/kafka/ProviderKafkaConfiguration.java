@@ -1,6 +1,7 @@
 package dev.poolstream.provider.kafka;
 
 import dev.poolstream.events.Topics;
+import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.provider.cloud.CommandRefusedException;
@@ -11,24 +12,15 @@ import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import dev.poolstream.provider.engine.CommandExecutor;
 import dev.poolstream.events.Failure;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
-import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
@@ -46,7 +38,7 @@ import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
 public class ProviderKafkaConfiguration {
 
     /** Header of a dead-letter record with the CamelCase reason (beside spring-kafka's exception headers). */
-    public static final String DLT_REASON_HEADER = "poolstream-dlt-reason";
+    public static final String DLT_REASON_HEADER = DeadLetters.REASON_HEADER;
 
     @Bean
     @SuppressWarnings("unchecked")
@@ -81,15 +73,8 @@ public class ProviderKafkaConfiguration {
     DefaultErrorHandler providerErrorHandler(ProducerFactory<?, ?> producerFactory,
                                              KafkaTemplate<String, Object> providerEventTemplate,
                                              CommandExecutor executor, ProviderProperties properties) {
-        KafkaTemplate<String, byte[]> bytes = new KafkaTemplate<>((ProducerFactory<String, byte[]>) producerFactory,
-                Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-        Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
-        templates.put(byte[].class, bytes);
-        templates.put(Object.class, providerEventTemplate);
-        DeadLetterPublishingRecoverer deadLetters = new DeadLetterPublishingRecoverer(templates,
-                (record, e) -> new TopicPartition(record.topic() + Topics.DLT_SUFFIX, record.partition()));
-        deadLetters.setHeadersFunction((record, e) -> new RecordHeaders(List.of(new RecordHeader(DLT_REASON_HEADER,
-                reasonOf(e).getBytes(StandardCharsets.UTF_8)))));
+        DeadLetterPublishingRecoverer deadLetters = DeadLetters.recoverer(producerFactory, providerEventTemplate,
+                ProviderKafkaConfiguration::reasonOf);
         ConsumerRecordRecoverer recoverer = (record, e) -> {
             deadLetters.accept(record, e);
             RetryableCommandException retryable = find(e, RetryableCommandException.class);
