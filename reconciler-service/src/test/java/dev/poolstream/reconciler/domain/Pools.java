@@ -1,10 +1,8 @@
 package dev.poolstream.reconciler.domain;
 
+import dev.poolstream.testing.MachinePoolSpecs;
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.events.Cloud;
@@ -52,17 +50,7 @@ final class Pools {
 
     static PoolSpec spec(int replicas, String version, Map<String, String> annotations, Instant deleting,
                          InfraSpec infra, String kind, List<String> infraFinalizers) {
-        Bootstrap bootstrap = new Bootstrap();
-        bootstrap.setDataSecretName("workers-bootstrap");
-        Spec template = new Spec();
-        template.setBootstrap(bootstrap);
-        template.setVersion(version);
-        Template t = new Template();
-        t.setSpec(template);
-        MachinePoolSpec spec = new MachinePoolSpec();
-        spec.setClusterName("demo");
-        spec.setReplicas(replicas);
-        spec.setTemplate(t);
+        MachinePoolSpec spec = MachinePoolSpecs.of("demo", replicas, version, "workers-bootstrap", kind, "workers", 0);
         return new PoolSpec("team-a", "workers", "uid", 7, Map.of(), annotations,
                 List.of(ClusterApi.MACHINE_POOL_FINALIZER), deleting, spec,
                 new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, kind, "workers", "u", 2, infraFinalizers, null,

@@ -1,13 +1,11 @@
 package dev.poolstream.reconciler.it;
 
+import dev.poolstream.testing.MachinePoolSpecs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.RefreshPreferences;
@@ -17,7 +15,6 @@ import dev.poolstream.events.Keyed;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.DeleteGroup;
-import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
@@ -282,19 +279,8 @@ class ReconcilerIT {
         }
 
         MachinePoolSpec machinePoolSpec(int replicas, String version) {
-            Bootstrap bootstrap = new Bootstrap();
-            bootstrap.setDataSecretName(name + "-bootstrap");
-            Spec template = new Spec();
-            template.setClusterName("demo");
-            template.setVersion(version);
-            template.setBootstrap(bootstrap);
-            Template t = new Template();
-            t.setSpec(template);
-            MachinePoolSpec spec = new MachinePoolSpec();
-            spec.setClusterName("demo");
-            spec.setReplicas(replicas);
-            spec.setTemplate(t);
-            return spec;
+            return MachinePoolSpecs.of("demo", replicas, version, name + "-bootstrap",
+                    ClusterApi.KIND_AWS_MACHINE_POOL, "workers-" + name, 0);
         }
 
         void publishObserved() {

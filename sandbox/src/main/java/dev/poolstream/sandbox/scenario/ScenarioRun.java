@@ -1,15 +1,12 @@
 package dev.poolstream.sandbox.scenario;
 
+import dev.poolstream.testing.MachinePoolSpecs;
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.Cluster;
 import dev.poolstream.api.cluster.v1beta2.ClusterSpec;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.InfrastructureRef;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Conditions;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
@@ -221,23 +218,8 @@ public final class ScenarioRun {
         aws.setSpec(awsSpec);
         kube.resource(aws).create();
 
-        InfrastructureRef ref = new InfrastructureRef();
-        ref.setApiGroup(ClusterApi.INFRASTRUCTURE_GROUP);
-        ref.setKind(ClusterApi.KIND_AWS_MACHINE_POOL);
-        ref.setName(name);
-        Bootstrap bootstrap = new Bootstrap();
-        bootstrap.setDataSecretName(name + "-bootstrap");
-        Spec template = new Spec();
-        template.setClusterName(Sandbox.CLUSTER);
-        template.setVersion(VERSION);
-        template.setBootstrap(bootstrap);
-        template.setInfrastructureRef(ref);
-        Template t = new Template();
-        t.setSpec(template);
-        MachinePoolSpec spec = new MachinePoolSpec();
-        spec.setClusterName(Sandbox.CLUSTER);
-        spec.setReplicas(options.replicas());
-        spec.setTemplate(t);
+        MachinePoolSpec spec = MachinePoolSpecs.of(Sandbox.CLUSTER, options.replicas(), VERSION, name + "-bootstrap",
+                ClusterApi.KIND_AWS_MACHINE_POOL, name, 0);
         MachinePool pool = new MachinePool();
         pool.setMetadata(new ObjectMetaBuilder().withNamespace(Sandbox.NAMESPACE).withName(name)
                 .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, Sandbox.CLUSTER).build());

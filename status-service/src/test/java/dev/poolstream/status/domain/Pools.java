@@ -1,10 +1,8 @@
 package dev.poolstream.status.domain;
 
+import dev.poolstream.testing.MachinePoolSpecs;
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.ConditionStatus;
@@ -37,18 +35,8 @@ final class Pools {
     }
 
     static PoolSpec spec(int replicas, int minReadySeconds, Map<String, String> annotations, boolean deleting) {
-        Bootstrap bootstrap = new Bootstrap();
-        bootstrap.setDataSecretName("workers-bootstrap");
-        Spec template = new Spec();
-        template.setBootstrap(bootstrap);
-        template.setVersion("v1.33.1");
-        template.setMinReadySeconds(minReadySeconds);
-        Template t = new Template();
-        t.setSpec(template);
-        MachinePoolSpec spec = new MachinePoolSpec();
-        spec.setClusterName("demo");
-        spec.setReplicas(replicas);
-        spec.setTemplate(t);
+        MachinePoolSpec spec = MachinePoolSpecs.of("demo", replicas, "v1.33.1", "workers-bootstrap",
+                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", minReadySeconds);
         AWSMachinePoolSpec aws = new AWSMachinePoolSpec();
         aws.setMinSize(0);
         aws.setMaxSize(100);

@@ -1,5 +1,6 @@
 package dev.poolstream.status.it;
 
+import dev.poolstream.testing.MachinePoolSpecs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,10 +10,6 @@ import dev.poolstream.api.cluster.v1beta2.ClusterSpec;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.InfrastructureRef;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Conditions;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.NodeRefs;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
@@ -195,23 +192,8 @@ class StatusServiceIT {
     }
 
     private static MachinePool machinePool() {
-        InfrastructureRef ref = new InfrastructureRef();
-        ref.setApiGroup(ClusterApi.INFRASTRUCTURE_GROUP);
-        ref.setKind(ClusterApi.KIND_AWS_MACHINE_POOL);
-        ref.setName("workers");
-        Bootstrap bootstrap = new Bootstrap();
-        bootstrap.setDataSecretName("workers-bootstrap");
-        Spec template = new Spec();
-        template.setClusterName("demo");
-        template.setBootstrap(bootstrap);
-        template.setInfrastructureRef(ref);
-        template.setVersion("v1.33.1");
-        Template t = new Template();
-        t.setSpec(template);
-        MachinePoolSpec spec = new MachinePoolSpec();
-        spec.setClusterName("demo");
-        spec.setReplicas(1);
-        spec.setTemplate(t);
+        MachinePoolSpec spec = MachinePoolSpecs.of("demo", 1, "v1.33.1", "workers-bootstrap",
+                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", 0);
         MachinePool pool = new MachinePool();
         pool.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("workers").build());
         pool.setSpec(spec);

@@ -1,12 +1,10 @@
 package dev.poolstream.status.stream;
 
+import dev.poolstream.testing.MachinePoolSpecs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.NodeRefs;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
 import dev.poolstream.events.Cloud;
@@ -27,7 +25,6 @@ import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.events.serde.EventSerializer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -204,18 +201,9 @@ class StatusTopologyTest {
     }
 
     private void pool(String pool, int replicas, int minReadySeconds) {
-        Bootstrap bootstrap = new Bootstrap();
-        bootstrap.setDataSecretName("bootstrap");
-        Spec template = new Spec();
-        template.setBootstrap(bootstrap);
-        template.setMinReadySeconds(minReadySeconds);
-        Template t = new Template();
-        t.setSpec(template);
-        MachinePoolSpec spec = new MachinePoolSpec();
-        spec.setClusterName("demo");
-        spec.setReplicas(replicas);
-        spec.setTemplate(t);
         String[] key = pool.split("/");
+        MachinePoolSpec spec = MachinePoolSpecs.of("demo", replicas, "v1.33.1", "bootstrap",
+                ClusterApi.KIND_AWS_MACHINE_POOL, key[1], minReadySeconds);
         var aws = new dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec();
         aws.setMinSize(0);
         aws.setMaxSize(10);
@@ -228,16 +216,8 @@ class StatusTopologyTest {
 
     private void azurePool(String pool) {
         String[] key = pool.split("/");
-        Bootstrap bootstrap = new Bootstrap();
-        bootstrap.setDataSecretName("bootstrap");
-        Spec template = new Spec();
-        template.setBootstrap(bootstrap);
-        Template t = new Template();
-        t.setSpec(template);
-        MachinePoolSpec spec = new MachinePoolSpec();
-        spec.setClusterName("demo");
-        spec.setReplicas(1);
-        spec.setTemplate(t);
+        MachinePoolSpec spec = MachinePoolSpecs.of("demo", 1, "v1.33.1", "bootstrap",
+                ClusterApi.KIND_AZURE_MACHINE_POOL, key[1], 0);
         pipe(specs, new PoolSpec(key[0], key[1], "uid", 1, Map.of(), Map.of(), List.of(), null, spec,
                 new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AZURE_MACHINE_POOL, key[1],
                         "u", 1, List.of(), null, new InfraSpec.Azure(new AzureMachinePoolSpec()), null), false));

@@ -1,14 +1,11 @@
 package dev.poolstream.watcher.it;
 
+import dev.poolstream.testing.MachinePoolSpecs;
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.Cluster;
 import dev.poolstream.api.cluster.v1beta2.ClusterSpec;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.InfrastructureRef;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate;
@@ -58,23 +55,8 @@ final class Objects {
     }
 
     static MachinePool machinePool(String name, String cluster, int replicas, String infraKind, String infraName) {
-        InfrastructureRef ref = new InfrastructureRef();
-        ref.setApiGroup(ClusterApi.INFRASTRUCTURE_GROUP);
-        ref.setKind(infraKind);
-        ref.setName(infraName);
-        Bootstrap bootstrap = new Bootstrap();
-        bootstrap.setDataSecretName(name + "-bootstrap");
-        Spec templateSpec = new Spec();
-        templateSpec.setClusterName(cluster);
-        templateSpec.setVersion("v1.33.1");
-        templateSpec.setBootstrap(bootstrap);
-        templateSpec.setInfrastructureRef(ref);
-        Template template = new Template();
-        template.setSpec(templateSpec);
-        MachinePoolSpec spec = new MachinePoolSpec();
-        spec.setClusterName(cluster);
-        spec.setReplicas(replicas);
-        spec.setTemplate(template);
+        MachinePoolSpec spec = MachinePoolSpecs.of(cluster, replicas, "v1.33.1", name + "-bootstrap", infraKind,
+                infraName, 0);
         MachinePool pool = new MachinePool();
         pool.setMetadata(new ObjectMetaBuilder().withNamespace(NAMESPACE).withName(name).build());
         pool.setSpec(spec);
