@@ -41,6 +41,10 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SimulatedCloud.class);
     static final String ZONE = "sim-zone-a";
 
+    /** A write of a group's desired capacity, and when the cloud received it. */
+    public record CapacityWrite(String group, int desired, Instant at) {
+    }
+
     /** What the run reports of each instance: when it launched and when its Node turned Ready. */
     public record Boot(String providerID, String group, Instant launched, Duration delay, Instant ready) {
     }
@@ -85,6 +89,7 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
     private final Random failures;
     private final AtomicLong ids = new AtomicLong(0x1000);
     private final List<Boot> boots = new CopyOnWriteArrayList<>();
+    private final List<CapacityWrite> capacityWrites = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService kubelets = Executors.newScheduledThreadPool(2, r -> {
         Thread thread = new Thread(r, "simulated-kubelet");
         thread.setDaemon(true);
@@ -199,12 +204,18 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
         return templates.remove(group) != null;
     }
 
+    /** Every write of a group's desired capacity so far (creation included). */
+    public List<CapacityWrite> capacityWrites() {
+        return List.copyOf(capacityWrites);
+    }
+
     /** Every instance launched so far, with its boot. */
     public List<Boot> boots() {
         return List.copyOf(boots);
     }
 
     private void resize(Group group, int desired) {
+        capacityWrites.add(new CapacityWrite(group.name, desired, Instant.now()));
         group.desired = desired;
         while (group.instances.size() < desired) {
             launch(group);
@@ -229,17 +240,23 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
         }
         Duration delay = delays.next();
         long registerAt = delay.toMillis() * 7 / 10;
-        kubelets.schedule(() -> registerNode(group, instance), registerAt, TimeUnit.MILLISECONDS);
-        kubelets.schedule(() -> nodeReady(group, instance, delay), delay.toMillis(), TimeUnit.MILLISECONDS);
+        // The kubelet reports Ready only once its Node is registered, however short the boot.
+        kubelets.schedule(() -> {
+            if (registerNode(group, instance)) {
+                long left = Math.max(0, Duration.between(Instant.now(), instance.launched.plus(delay)).toMillis());
+                kubelets.schedule(() -> nodeReady(group, instance, delay), left, TimeUnit.MILLISECONDS);
+            }
+        }, registerAt, TimeUnit.MILLISECONDS);
     }
 
     private synchronized boolean alive(Group group, Instance instance) {
         return group.instances.get(instance.id) == instance;
     }
 
-    private void registerNode(Group group, Instance instance) {
+    /** Registers the instance's Node; false when the instance is gone or the API refused. */
+    private boolean registerNode(Group group, Instance instance) {
         if (!alive(group, instance)) {
-            return;
+            return false;
         }
         try {
             workloads.apply(group.cluster).resource(new NodeBuilder()
@@ -252,8 +269,10 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
                     .withLastTransitionTime(instance.launched.toString()).endCondition()
                     .withNewNodeInfo().withKubeletVersion("v1.33.1").endNodeInfo()
                     .endStatus().build()).create();
+            return true;
         } catch (RuntimeException e) {
             log.warn("simulated kubelet of {} could not register its Node: {}", instance.id, e.getMessage());
+            return false;
         }
     }
 

@@ -139,7 +139,8 @@ public final class ScenarioRun {
     }
 
     /** Waits until every pool's status matches, noting the fewest Ready replicas seen on the way. */
-    private void awaitAll(List<String> pools, Predicate<MachinePoolStatus> done, int[] minReady) {
+    /** Waits until every pool's status matches; {@code minReady}, if given, notes the fewest Ready seen. */
+    public void awaitAll(List<String> pools, Predicate<MachinePoolStatus> done, int[] minReady) {
         Instant deadline = Instant.now().plus(TIMEOUT);
         Instant started = Instant.now();
         java.util.Map<String, String> last = new java.util.HashMap<>();
@@ -183,7 +184,7 @@ public final class ScenarioRun {
                 + mp.getMetadata().getGeneration() + ", observed " + s.getObservedGeneration() + ")";
     }
 
-    private void createCluster() {
+    public void createCluster() {
         Cluster cluster = new Cluster();
         cluster.setMetadata(new ObjectMetaBuilder().withNamespace(Sandbox.NAMESPACE).withName(Sandbox.CLUSTER).build());
         cluster.setSpec(new ClusterSpec());
@@ -197,7 +198,7 @@ public final class ScenarioRun {
                 .build()).create();
     }
 
-    private void createPool(String name) {
+    public void createPool(String name) {
         kube.resource(new SecretBuilder().withNewMetadata().withNamespace(Sandbox.NAMESPACE)
                 .withName(name + "-bootstrap").endMetadata()
                 .addToData("value", Base64.getEncoder().encodeToString(
@@ -227,11 +228,21 @@ public final class ScenarioRun {
         kube.resource(pool).create();
     }
 
-    private void edit(String pool, java.util.function.Consumer<MachinePool> change) {
-        kube.resources(MachinePool.class).inNamespace(Sandbox.NAMESPACE).withName(pool).edit(mp -> {
-            change.accept(mp);
-            return mp;
-        });
+    /** Changes a pool as a user would, reading it again when the status service wrote it in between (409). */
+    public void edit(String pool, java.util.function.Consumer<MachinePool> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                kube.resources(MachinePool.class).inNamespace(Sandbox.NAMESPACE).withName(pool).edit(mp -> {
+                    change.accept(mp);
+                    return mp;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static boolean eq(Integer value, int expected) {

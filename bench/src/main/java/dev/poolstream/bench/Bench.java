@@ -1,0 +1,165 @@
+package dev.poolstream.bench;
+
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.events.serde.EventJson;
+import dev.poolstream.sandbox.Sandbox;
+import dev.poolstream.sandbox.SandboxOptions;
+import dev.poolstream.sandbox.cloud.SimulatedCloud;
+import dev.poolstream.sandbox.scenario.Report;
+import dev.poolstream.sandbox.scenario.ScenarioRun;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./bench.sh <benchmark>}: runs one benchmark, prints its table beside the hop baseline of the same run, and
+ * writes it as JSON to {@code bench/results/}. It fails only when it could not run: targets are reported, not
+ * asserted.
+ */
+public final class Bench {
+
+    static final PrintStream OUT = System.out;
+
+    public static void main(String[] args) throws Exception {
+        String name = args.length == 0 ? "help" : args[0];
+        Map<String, Object> result = switch (name) {
+            case "hop" -> hop();
+            case "replicas-to-cloud" -> replicasToCloud(args.length > 1 ? Integer.parseInt(args[1]) : 50);
+            case "seed-overhead" -> seedOverhead(args.length > 1 ? Integer.parseInt(args[1]) : 3);
+            default -> {
+                OUT.println("""
+                        usage: ./bench.sh <benchmark>
+                          hop                   produce -> consume of one record on the embedded broker (the baseline)
+                          replicas-to-cloud [N] spec.replicas change -> the simulated cloud's capacity write, N times
+                          seed-overhead [R]     the sandbox's scale-up, R runs: all Ready minus the slowest boot
+                        """);
+                System.exit(name.equals("help") ? 0 : 2);
+                yield Map.of();
+            }
+        };
+        Path dir = Path.of("bench", "results");
+        Files.createDirectories(dir);
+        Path file = dir.resolve(name + ".json");
+        EventJson.mapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), result);
+        OUT.println("  written to " + file);
+        System.exit(0);
+    }
+
+    private static Map<String, Object> header(String name) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("benchmark", name);
+        result.put("date", LocalDate.now().toString());
+        result.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        result.put("cores", Runtime.getRuntime().availableProcessors());
+        return result;
+    }
+
+    private static Map<String, Object> hop() throws Exception {
+        Map<String, Object> result = header("hop");
+        try (Sandbox sandbox = new Sandbox(SandboxOptions.parse("--boot-delay=100ms"))) {
+            Percentiles hop = HopBaseline.measure(sandbox.brokers(), 200, 2000);
+            result.put("hop", hop);
+            table("hop baseline", Map.of("produce -> consume, one record", hop.toString()));
+        }
+        return result;
+    }
+
+    /** Benchmark 3: from a MachinePool's spec.replicas written to the API server to the cloud's capacity write. */
+    private static Map<String, Object> replicasToCloud(int changes) throws Exception {
+        Map<String, Object> result = header("replicas-to-cloud");
+        SandboxOptions options = SandboxOptions.parse("--boot-delay=50ms..100ms", "--replicas=1");
+        try (Sandbox sandbox = new Sandbox(options)) {
+            ScenarioRun run = new ScenarioRun(sandbox, options, new PrintStream(PrintStream.nullOutputStream()));
+            run.createCluster();
+            run.createPool("bench");
+            run.awaitAll(List.of("bench"), s -> s.getPhase() == MachinePoolStatus.Phase.RUNNING
+                    && Integer.valueOf(1).equals(s.getReadyReplicas()), null);
+            List<Double> millis = new ArrayList<>();
+            for (int i = 0; i < changes; i++) {
+                int target = 2 + i;
+                Instant before = Instant.now();
+                long start = System.nanoTime();
+                run.edit("bench", mp -> mp.getSpec().setReplicas(target));
+                SimulatedCloud.CapacityWrite write = awaitWrite(sandbox.cloud(), target, before);
+                millis.add(Duration.between(before, write.at()).toNanos() / 1e6);
+                // Let the instance boot and the pool settle before the next change, as a user's changes come.
+                run.awaitAll(List.of("bench"), s -> Integer.valueOf(target).equals(s.getReadyReplicas()), null);
+                if (System.nanoTime() - start < 0) {
+                    throw new IllegalStateException("clock went back");
+                }
+            }
+            Percentiles latency = Percentiles.of(millis);
+            Percentiles hop = HopBaseline.measure(sandbox.brokers(), 100, 500);
+            result.put("replicasToCloudWrite", latency);
+            result.put("hop", hop);
+            result.put("target", "p99 <= 50 ms");
+            table("spec.replicas change -> cloud write (simulated cloud)", Map.of(
+                    "latency", latency.toString(),
+                    "hop baseline (same run)", hop.toString(),
+                    "p99 / hop p99", String.format(Locale.ROOT, "%.1f", latency.p99() / hop.p99()),
+                    "target", "p99 <= 50 ms: " + (latency.p99() <= 50 ? "met" : "missed by "
+                            + String.format(Locale.ROOT, "%.1f ms", latency.p99() - 50))));
+        }
+        return result;
+    }
+
+    private static SimulatedCloud.CapacityWrite awaitWrite(SimulatedCloud cloud, int desired, Instant after)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            for (SimulatedCloud.CapacityWrite write : cloud.capacityWrites()) {
+                if (write.desired() == desired && !write.at().isBefore(after)) {
+                    return write;
+                }
+            }
+            Thread.sleep(1);
+        }
+        throw new IllegalStateException("no capacity write of " + desired + " within 60 s");
+    }
+
+    /** Benchmark 7: the sandbox's scale-up, R runs, each in a fresh sandbox. */
+    private static Map<String, Object> seedOverhead(int runs) throws Exception {
+        Map<String, Object> result = header("seed-overhead");
+        List<Double> overheads = new ArrayList<>();
+        List<Percentiles> hops = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            SandboxOptions options = SandboxOptions.parse("--boot-delay=1s..3s", "--seed=" + (42 + i),
+                    "--out=target/bench-seed-" + i);
+            try (Sandbox sandbox = new Sandbox(options)) {
+                Report report = new ScenarioRun(sandbox, options, new PrintStream(PrintStream.nullOutputStream()))
+                        .run();
+                overheads.add(report.overhead() * 1000);
+                hops.add(HopBaseline.measure(sandbox.brokers(), 50, 200));
+                OUT.printf(Locale.ROOT, "  run %d: all Ready %.2f s, slowest boot %.2f s, overhead %.0f ms%n", i + 1,
+                        report.allReady(), report.allReady() - report.overhead(), report.overhead() * 1000);
+            }
+        }
+        Percentiles overhead = Percentiles.of(overheads);
+        result.put("overheadMillis", overheads);
+        result.put("overhead", overhead);
+        result.put("hop", hops);
+        result.put("target", "overhead <= 250 ms");
+        table("seed scenario overhead (5 -> 20, boots 1-3 s)", Map.of(
+                "overhead, all Ready minus the slowest boot", overhead.toString(),
+                "hop baseline p99 per run", hops.stream().map(h -> String.format(Locale.ROOT, "%.2f ms", h.p99()))
+                        .toList().toString(),
+                "target", "<= 250 ms: " + (overhead.p50() <= 250 ? "met (median)" : "missed (median)")));
+        return result;
+    }
+
+    private static void table(String title, Map<String, String> rows) {
+        OUT.println(title);
+        new java.util.TreeMap<>(rows).forEach((k, v) -> OUT.printf("  %-44s %s%n", k, v));
+    }
+
+    private Bench() {
+    }
+}
