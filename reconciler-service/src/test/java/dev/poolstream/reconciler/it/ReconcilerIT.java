@@ -171,8 +171,9 @@ class ReconcilerIT {
         pool.publishSpec(5, 2, "v2");
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             pool.answer(readyHistory);
-            return pool.sim.members.size() == 5 && pool.sim.members.stream().allMatch(m -> m.upToDate())
-                    && pool.commands.stream().anyMatch(RollOut.class::isInstance);
+            // Done when the new template is the group's and every instance runs it.
+            return pool.sim.template.equals("v2") && pool.sim.members.size() == 5
+                    && pool.sim.members.stream().allMatch(m -> m.upToDate());
         });
 
         assertThat(readyHistory).isNotEmpty().allMatch(ready -> ready >= 5);
