@@ -6,7 +6,7 @@ import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.provider.aws.domain.AwsInstances;
 import dev.poolstream.provider.aws.domain.CapaTags;
-import dev.poolstream.provider.aws.domain.InvalidTemplateException;
+import dev.poolstream.provider.domain.InvalidTemplateException;
 import dev.poolstream.provider.aws.domain.LaunchTemplateSpec;
 import dev.poolstream.provider.aws.domain.Placement;
 import dev.poolstream.provider.cloud.BootstrapData;

@@ -1,5 +1,6 @@
 package dev.poolstream.provider.aws.domain;
 
+import dev.poolstream.provider.domain.InvalidTemplateException;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.Subnets;
 import dev.poolstream.events.Copies;

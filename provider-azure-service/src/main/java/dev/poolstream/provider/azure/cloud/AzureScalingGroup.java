@@ -21,7 +21,7 @@ import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.provider.azure.domain.Bookkeeping;
 import dev.poolstream.provider.azure.domain.CapacityChange;
-import dev.poolstream.provider.azure.domain.InvalidTemplateException;
+import dev.poolstream.provider.domain.InvalidTemplateException;
 import dev.poolstream.provider.azure.domain.ModelSettings;
 import dev.poolstream.provider.azure.domain.ProviderIds;
 import dev.poolstream.provider.azure.domain.ScaleSetModel;

@@ -1,5 +1,6 @@
 package dev.poolstream.provider.azure.domain;
 
+import dev.poolstream.provider.domain.InvalidTemplateException;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.Template;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.Image;

@@ -1,5 +1,6 @@
 package dev.poolstream.provider.azure.domain;
 
+import dev.poolstream.provider.domain.InvalidTemplateException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,8 +1,8 @@
-package dev.poolstream.provider.aws.domain;
+package dev.poolstream.provider.domain;
 
 import dev.poolstream.events.Failure;
 
-/** A template that cannot become an AWS launch template or group as given. */
+/** A template that cannot become the cloud's template or group as given, with the reason a user can act on. */
 public class InvalidTemplateException extends RuntimeException {
 
     private final Failure failure;
