@@ -1,5 +1,9 @@
 package dev.poolstream.api;
 
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
 /** Names that Cluster API, CAPA and CAPZ give meaning to (MACHINEPOOL-SEMANTICS.md §1, §3). */
 public final class ClusterApi {
 
@@ -38,6 +42,19 @@ public final class ClusterApi {
 
     public static String kubeconfigSecretName(String clusterName) {
         return clusterName + KUBECONFIG_SECRET_SUFFIX;
+    }
+
+    /**
+     * A Node is adopted by a pool once it carries the pool's four owner annotations and no longer the
+     * uninitialized taint: the status-service computes it from Node events and checks it again before it edits.
+     */
+    public static boolean nodeAdopted(Map<String, String> annotations, Stream<String> taintKeys, String namespace,
+                                      String poolName, String clusterName) {
+        return Objects.equals(annotations.get(NODE_CLUSTER_NAME_ANNOTATION), clusterName)
+                && Objects.equals(annotations.get(NODE_CLUSTER_NAMESPACE_ANNOTATION), namespace)
+                && Objects.equals(annotations.get(NODE_OWNER_KIND_ANNOTATION), KIND_MACHINE_POOL)
+                && Objects.equals(annotations.get(NODE_OWNER_NAME_ANNOTATION), poolName)
+                && taintKeys.noneMatch(UNINITIALIZED_TAINT_KEY::equals);
     }
 
     private ClusterApi() {

@@ -5,12 +5,11 @@ import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.NodeState;
 import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.Taint;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /** Per-instance readings: which instances the pool lists, and whether each Node is ready, available, up to date. */
@@ -62,12 +61,8 @@ public final class Membership {
 
     /** The Node carries this pool's owner annotations and no longer the uninitialized taint. */
     public static boolean adopted(NodeState node, String namespace, String poolName, String clusterName) {
-        Map<String, String> annotations = node.annotations();
-        return Objects.equals(annotations.get(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION), clusterName)
-                && Objects.equals(annotations.get(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION), namespace)
-                && Objects.equals(annotations.get(ClusterApi.NODE_OWNER_KIND_ANNOTATION), ClusterApi.KIND_MACHINE_POOL)
-                && Objects.equals(annotations.get(ClusterApi.NODE_OWNER_NAME_ANNOTATION), poolName)
-                && node.taints().stream().noneMatch(t -> ClusterApi.UNINITIALIZED_TAINT_KEY.equals(t.key()));
+        return ClusterApi.nodeAdopted(node.annotations(), node.taints().stream().map(Taint::key),
+                namespace, poolName, clusterName);
     }
 
     static PoolMember member(Member member, boolean upToDate, int minReadySeconds, Instant now, String namespace,

@@ -12,6 +12,7 @@ import dev.poolstream.status.config.StatusProperties;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -221,12 +223,9 @@ public final class StatusWriter {
     private static boolean adopted(Node node, PoolKey pool, String clusterName) {
         Map<String, String> annotations = node.getMetadata().getAnnotations() == null ? Map.of()
                 : node.getMetadata().getAnnotations();
-        boolean tainted = node.getSpec() != null && node.getSpec().getTaints() != null && node.getSpec().getTaints()
-                .stream().anyMatch(t -> ClusterApi.UNINITIALIZED_TAINT_KEY.equals(t.getKey()));
-        return !tainted && clusterName.equals(annotations.get(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION))
-                && pool.namespace().equals(annotations.get(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION))
-                && ClusterApi.KIND_MACHINE_POOL.equals(annotations.get(ClusterApi.NODE_OWNER_KIND_ANNOTATION))
-                && pool.name().equals(annotations.get(ClusterApi.NODE_OWNER_NAME_ANNOTATION));
+        Stream<String> taintKeys = node.getSpec() == null || node.getSpec().getTaints() == null ? Stream.empty()
+                : node.getSpec().getTaints().stream().map(Taint::getKey);
+        return ClusterApi.nodeAdopted(annotations, taintKeys, pool.namespace(), pool.name(), clusterName);
     }
 
     private static String providerId(Node node) {
