@@ -75,7 +75,7 @@ public class ReconcilerConfiguration {
 
     /** Ready once the assigned partitions are read back: before that, no decision is made. */
     @Bean
-    HealthIndicator poolsHealthIndicator(Reconciler reconciler, PoolTopicsConsumer consumer) {
+    HealthIndicator poolsHealthIndicator(Reconciler reconciler) {
         return () -> (reconciler.caughtUpNow() ? Health.up() : Health.outOfService())
                 .withDetail("caughtUp", reconciler.caughtUpNow()).build();
     }

@@ -150,9 +150,4 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         return running;
     }
 
-    /** For health: true while an assignment is being read back. */
-    public boolean catchingUp() {
-        return !catchUpTo.isEmpty();
-    }
-
 }
