@@ -65,7 +65,8 @@ import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
  */
 @ExtendWith(MotoExtension.class)
 @SpringBootTest(classes = {ProviderAwsApplication.class, AwsProviderIT.TestBeans.class},
-        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=application,provider-aws-service")
 @EmbeddedKafka(partitions = 1)
 @DirtiesContext // close the provider before moto stops at the end of the run
 class AwsProviderIT {
@@ -333,6 +334,71 @@ class AwsProviderIT {
         assertThat(group.desiredCapacity()).isEqualTo(18);
         assertThat(group.instances()).extracting(i -> "aws:///" + i.availabilityZone() + "/" + i.instanceId())
                 .doesNotContainAnyElementsOf(victims);
+    }
+
+    @Test
+    void shouldDetachThenTerminateInTwoWritesWhenScaledFromTwentyToFive() {
+        EnsureGroup ensure = createGroup("shrunk", 20);
+        List<String> victims = instancesOf(ensure.pool()).keySet().stream().sorted().limit(15).toList();
+        int mark = calls.mark();
+
+        // The reconciler's scale-down: fifteen drained, named instances.
+        TerminateInstances down = TerminateInstances.of(ensure.pool(), 2, "shrunk", victims);
+        send(down);
+
+        assertThat(awaitDone(down).desired()).isEqualTo(5);
+        awaitInstances(ensure.pool(), 5);
+        List<ApiCalls.Call> command = calls.callsSince(mark).stream()
+                .filter(c -> c.thread().startsWith("scalinggroup-commands")).toList();
+        System.out.printf("AWS API calls for a 20 -> 5 scale-down (15 named instances): command path %d reads + %d "
+                + "writes %s%n", ApiCalls.reads(command), ApiCalls.writes(command),
+                command.stream().map(ApiCalls.Call::operation).toList());
+        assertThat(command).extracting(ApiCalls.Call::operation).filteredOn(op -> !op.startsWith("Describe"))
+                .containsExactly("DetachInstances", "TerminateInstances");
+        assertThat(ApiCalls.reads(command)).isLessThanOrEqualTo(2);
+        AutoScalingGroup group = asg("shrunk");
+        assertThat(group.desiredCapacity()).isEqualTo(5);
+        assertThat(group.instances()).hasSize(5).allSatisfy(i -> assertThat(i.lifecycleStateAsString())
+                .isEqualTo("InService"));
+        assertThat(ec2States(victims)).containsOnlyKeys(instanceIds(victims)).containsValues("terminated")
+                .doesNotContainValue("running");
+        assertThat(probe().tombstones(INSTANCES)).containsAll(victims);
+    }
+
+    @Test
+    void shouldTerminateDetachedInstancesWhenTerminateIsCarriedOutAgainAfterStoppingBetweenItsWrites() {
+        EnsureGroup ensure = createGroup("resumed", 8);
+        List<String> victims = instancesOf(ensure.pool()).keySet().stream().sorted().limit(3).toList();
+        // As if the provider had stopped right after its DetachInstances: the victims are out of the group, desired
+        // is lowered, and they still run. The command, not committed, comes again.
+        autoScaling.detachInstances(b -> b.autoScalingGroupName("resumed").instanceIds(instanceIds(victims))
+                .shouldDecrementDesiredCapacity(true));
+        assertThat(ec2States(victims)).containsOnlyKeys(instanceIds(victims)).containsValues("running");
+        int mark = calls.mark();
+
+        TerminateInstances again = TerminateInstances.of(ensure.pool(), 2, "resumed", victims);
+        send(again);
+
+        assertThat(awaitDone(again).desired()).isEqualTo(5);
+        List<ApiCalls.Call> command = calls.callsSince(mark).stream()
+                .filter(c -> c.thread().startsWith("scalinggroup-commands")).toList();
+        assertThat(command).extracting(ApiCalls.Call::operation).filteredOn(op -> !op.startsWith("Describe"))
+                .containsExactly("TerminateInstances");
+        assertThat(ec2States(victims)).containsOnlyKeys(instanceIds(victims)).doesNotContainValue("running");
+        assertThat(asg("resumed").instances()).hasSize(5);
+        awaitInstances(ensure.pool(), 5);
+    }
+
+    private static List<String> instanceIds(List<String> providerIds) {
+        return providerIds.stream().map(p -> p.substring(p.lastIndexOf('/') + 1)).toList();
+    }
+
+    /** EC2's state of each of the instances, by instance id. */
+    private static Map<String, String> ec2States(List<String> providerIds) {
+        Map<String, String> states = new HashMap<>();
+        ec2.describeInstancesPaginator(b -> b.instanceIds(instanceIds(providerIds))).reservations()
+                .forEach(r -> r.instances().forEach(i -> states.put(i.instanceId(), i.state().nameAsString())));
+        return states;
     }
 
     @Test

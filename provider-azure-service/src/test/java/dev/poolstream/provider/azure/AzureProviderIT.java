@@ -60,7 +60,8 @@ import reactor.core.publisher.Mono;
  * Secret in fabric8's mock API server. Each test has its own pool and scale set.
  */
 @SpringBootTest(classes = {ProviderAzureApplication.class, AzureProviderIT.TestBeans.class},
-        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.config.name=application,provider-azure-service")
 @EmbeddedKafka(partitions = 1)
 @DirtiesContext
 class AzureProviderIT {
@@ -324,6 +325,32 @@ class AzureProviderIT {
         assertThat(scaleSet("scaled").capacity()).isEqualTo(20);
         assertThat(scaleSet("scaled").vms()).hasSize(20);
         assertThat(instances.values()).allSatisfy(i -> assertThat(i.latestModel()).isTrue());
+    }
+
+    @Test
+    void shouldDeleteFifteenNamedInstancesWithOnePostWhenScaledFromTwentyToFive() {
+        EnsureGroup ensure = createGroup("shrunk", 20);
+        List<String> victims = instancesOf(ensure.pool()).keySet().stream().sorted().limit(15).toList();
+        int mark = calls.mark();
+
+        TerminateInstances down = TerminateInstances.of(ensure.pool(), 2, "shrunk", victims);
+        send(down);
+
+        assertThat(awaitDone(down).desired()).isEqualTo(5);
+        awaitRunning(ensure.pool(), 5);
+        List<ArmCalls.Call> command = commandCalls(mark);
+        long polls = ArmCalls.count(calls.since(mark), ArmCalls.Kind.POLL);
+        System.out.printf("ARM calls for a 20 -> 5 scale-down (15 named instances): command %d reads + %d writes + "
+                        + "%d LRO polls %s%n", ArmCalls.count(command, ArmCalls.Kind.READ),
+                ArmCalls.count(command, ArmCalls.Kind.WRITE), polls,
+                command.stream().map(c -> c.method() + " " + c.path().replaceAll(".*/providers/", "")).toList());
+        assertThat(command).filteredOn(c -> c.kind() == ArmCalls.Kind.WRITE)
+                .extracting(ArmCalls.Call::method, c -> c.path().replaceAll(".*/virtualMachineScaleSets/", ""))
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("POST", "shrunk/delete"));
+        assertThat(ArmCalls.count(command, ArmCalls.Kind.READ)).isEqualTo(4);
+        assertThat(polls).isEqualTo(2);
+        assertThat(scaleSet("shrunk").capacity()).isEqualTo(5);
+        assertThat(probe().tombstones(INSTANCES)).containsAll(victims);
     }
 
     @Test

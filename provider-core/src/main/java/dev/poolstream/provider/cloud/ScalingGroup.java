@@ -48,6 +48,20 @@ public interface ScalingGroup {
     /** Terminates the instances (cloud instance ids) and lowers desired capacity by as many. */
     void terminate(String group, List<String> instanceIds);
 
+    /**
+     * For a TerminateInstances: ends the named instances that left the group without being terminated, and says
+     * whether it wrote. {@code providerIDs} are the named instances the plan left out, as the group does not hold
+     * them or holds them as already leaving; {@code described} is the group as described for the plan.
+     *
+     * <p>A cloud whose {@link #terminate} is one write never leaves such instances behind: the default does nothing,
+     * without I/O. Where terminate takes two writes (AWS: detach from the group, then terminate), a provider that
+     * stopped between them leaves instances running outside the group; the command is then carried out again, and
+     * this ends them.
+     */
+    default boolean finishTerminate(String group, Optional<GroupSnapshot> described, List<String> providerIDs) {
+        return false;
+    }
+
     /** Deletes the group with all its instances. */
     void delete(String group);
 

@@ -81,6 +81,18 @@ public final class GroupPlanner {
                 : new Plan.Terminate(ids);
     }
 
+    /**
+     * The named instances a {@link #terminate} plan leaves out: those the group does not hold, or holds as already
+     * terminating. A cloud whose terminate takes two writes may have left them running outside the group
+     * ({@code ScalingGroup.finishTerminate}).
+     */
+    public static List<String> leftOut(Optional<GroupSnapshot> current, List<String> providerIDs) {
+        return providerIDs.stream().distinct()
+                .filter(providerID -> current.flatMap(g -> g.instanceByProviderId(providerID))
+                        .filter(i -> i.lifecycle() != InstanceLifecycle.TERMINATING).isEmpty())
+                .toList();
+    }
+
     /** DeleteGroup: delete unless the group is gone or already being deleted. */
     public static Plan delete(Optional<GroupSnapshot> current) {
         if (current.isEmpty()) {

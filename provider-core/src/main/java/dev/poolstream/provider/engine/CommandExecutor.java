@@ -21,6 +21,7 @@ import dev.poolstream.provider.domain.PoolRecord;
 import dev.poolstream.provider.domain.RecentIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -81,6 +82,12 @@ public class CommandExecutor {
                     throw new CommandRefusedException(refuse.failure());
                 }
                 boolean wrote = apply(command, plan) | planned.templateWritten();
+                if (command instanceof TerminateInstances terminate) {
+                    List<String> leftOut = GroupPlanner.leftOut(before, terminate.providerIDs());
+                    if (!leftOut.isEmpty()) {
+                        wrote |= cloud.finishTerminate(command.group(), before, leftOut);
+                    }
+                }
                 if (command instanceof DeleteGroup) {
                     wrote |= cloud.deleteTemplate(command.group());
                 }

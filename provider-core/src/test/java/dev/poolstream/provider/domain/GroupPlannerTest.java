@@ -147,6 +147,20 @@ class GroupPlannerTest {
     }
 
     @Test
+    void shouldLeaveOutNamedInstancesGroupNoLongerRunsWhenTerminating() {
+        GroupSnapshot g = with(group(3, 0, 10, "1", 0), List.of(instance("i-1", InstanceLifecycle.RUNNING, "1"),
+                instance("i-2", InstanceLifecycle.TERMINATING, "1"), instance("i-3", InstanceLifecycle.FAILED, "1")));
+        List<String> named = List.of("aws:///us-east-1a/i-1", "aws:///us-east-1a/i-2", "aws:///us-east-1a/i-3",
+                "aws:///us-east-1a/i-9", "aws:///us-east-1a/i-9");
+
+        assertThat(GroupPlanner.leftOut(Optional.of(g), named))
+                .containsExactly("aws:///us-east-1a/i-2", "aws:///us-east-1a/i-9");
+        assertThat(GroupPlanner.leftOut(Optional.empty(), named))
+                .containsExactly("aws:///us-east-1a/i-1", "aws:///us-east-1a/i-2", "aws:///us-east-1a/i-3",
+                        "aws:///us-east-1a/i-9");
+    }
+
+    @Test
     void shouldMatchProviderIdsExactlyWhenTerminating() {
         GroupSnapshot g = group(1, 0, 10, "1", 1);
 

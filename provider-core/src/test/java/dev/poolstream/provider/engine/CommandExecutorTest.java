@@ -105,6 +105,52 @@ class CommandExecutorTest {
     }
 
     @Test
+    void shouldAskNothingBeyondTerminateWhenGroupHoldsEveryNamedInstance() {
+        executor.execute(ensure(1, 5));
+        List<String> victims = cloud.peek("workers").orElseThrow().instances().stream().limit(2)
+                .map(i -> i.providerID()).toList();
+        int mark = cloud.calls().size();
+
+        executor.execute(TerminateInstances.of(POOL, 2, "workers", victims));
+
+        assertThat(cloud.calls().subList(mark, cloud.calls().size()))
+                .containsExactly("describe", "terminate", "terminate", "describe");
+    }
+
+    @Test
+    void shouldEndInstancesLeftRunningOutsideGroupWhenTerminateIsCarriedOutAgain() {
+        executor.execute(ensure(1, 5));
+        List<String> victims = cloud.peek("workers").orElseThrow().instances().stream().limit(3)
+                .map(i -> i.providerID()).toList();
+        // The provider stopped between its two writes for the first two victims: detached, still running.
+        cloud.detach("workers", victims.get(0));
+        cloud.detach("workers", victims.get(1));
+
+        assertThat(executor.execute(TerminateInstances.of(POOL, 2, "workers", victims)))
+                .isEqualTo(CommandExecutor.Outcome.APPLIED);
+
+        assertThat(cloud.runningOutside()).isEmpty();
+        assertThat(published.lastState().desired()).isEqualTo(2);
+        assertThat(published.tombstones()).containsExactlyInAnyOrderElementsOf(victims);
+    }
+
+    @Test
+    void shouldOnlyReadWhenTerminatedInstancesAreAlreadyGoneEverywhere() {
+        executor.execute(ensure(1, 5));
+        List<String> victims = cloud.peek("workers").orElseThrow().instances().stream().limit(2)
+                .map(i -> i.providerID()).toList();
+        executor.execute(TerminateInstances.of(POOL, 2, "workers", victims));
+        int writes = cloud.writes();
+
+        // The same victims under another id, as after a restart that lost the command ids.
+        assertThat(executor.execute(TerminateInstances.of(POOL, 3, "workers", victims)))
+                .isEqualTo(CommandExecutor.Outcome.ALREADY_SATISFIED);
+
+        assertThat(cloud.writes()).isEqualTo(writes);
+        assertThat(cloud.calls()).endsWith("describe", "describeOutside");
+    }
+
+    @Test
     void shouldPutNewTemplateVersionOnGroupWhenRollingOut() {
         executor.execute(ensure(1, 2));
 

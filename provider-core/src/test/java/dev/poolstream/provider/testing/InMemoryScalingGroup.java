@@ -30,6 +30,8 @@ public class InMemoryScalingGroup implements ScalingGroup {
     private final AtomicInteger reads = new AtomicInteger();
     private final AtomicInteger writes = new AtomicInteger();
     private final List<String> calls = new ArrayList<>();
+    /** Instances taken out of their group by a terminate cut short, still running, by provider ID. */
+    private final Map<String, InstanceSnapshot> outside = new LinkedHashMap<>();
 
     private static final class Group {
         String name;
@@ -141,6 +143,20 @@ public class InMemoryScalingGroup implements ScalingGroup {
         }
     }
 
+    /** Ends the named instances still running outside their group, as the AWS adapter does (one read, one write). */
+    @Override
+    public synchronized boolean finishTerminate(String group, Optional<GroupSnapshot> described,
+                                                List<String> providerIDs) {
+        read("describeOutside");
+        List<String> running = providerIDs.stream().filter(outside::containsKey).toList();
+        if (running.isEmpty()) {
+            return false;
+        }
+        write("terminateOutside");
+        running.forEach(outside::remove);
+        return true;
+    }
+
     @Override
     public synchronized void delete(String group) {
         write("delete");
@@ -161,6 +177,24 @@ public class InMemoryScalingGroup implements ScalingGroup {
     public synchronized void loseInstance(String group, String providerID) {
         Group g = existing(group);
         g.instances.removeIf(i -> i.providerID().equals(providerID));
+    }
+
+    /**
+     * Takes an instance out of its group (lowering desired) and leaves it running: what a two-step terminate (AWS:
+     * detach, then terminate) leaves when the provider stops between its two writes.
+     */
+    public synchronized void detach(String group, String providerID) {
+        Group g = existing(group);
+        g.instances.stream().filter(i -> i.providerID().equals(providerID)).findFirst().ifPresent(i -> {
+            g.instances.remove(i);
+            g.desired--;
+            outside.put(providerID, i);
+        });
+    }
+
+    /** Provider IDs of the instances left running outside their group. */
+    public synchronized List<String> runningOutside() {
+        return List.copyOf(outside.keySet());
     }
 
     public synchronized Optional<GroupSnapshot> peek(String group) {

@@ -11,19 +11,23 @@ import dev.poolstream.provider.aws.domain.LaunchTemplateSpec;
 import dev.poolstream.provider.aws.domain.Placement;
 import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
+import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import dev.poolstream.provider.domain.InstanceSnapshot;
+import dev.poolstream.provider.domain.Reasons;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -47,6 +51,11 @@ public class AwsScalingGroup implements ScalingGroup {
     private final AutoScalingClient autoScaling;
     private final LaunchTemplates templates;
     private final BootstrapData bootstrapData;
+    /**
+     * The Auto Scaling lifecycle state of each instance as the last describe saw it, by group: terminate picks the
+     * call by state, and the engine always describes a group just before it writes to it.
+     */
+    private final Map<String, Map<String, String>> lifecycleStates = new ConcurrentHashMap<>();
 
     public AwsScalingGroup(AutoScalingClient autoScaling, software.amazon.awssdk.services.ec2.Ec2Client ec2,
                            BootstrapData bootstrapData) {
@@ -65,6 +74,7 @@ public class AwsScalingGroup implements ScalingGroup {
         List<AutoScalingGroup> groups = AwsErrors.call("DescribeAutoScalingGroups " + group,
                 () -> autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(group)).autoScalingGroups());
         if (groups.isEmpty()) {
+            lifecycleStates.remove(group);
             return Optional.empty();
         }
         AutoScalingGroup g = groups.get(0);
@@ -76,12 +86,15 @@ public class AwsScalingGroup implements ScalingGroup {
         Map<String, Instant> launchTimes = templates.launchTimes(g.instances().stream().map(Instance::instanceId)
                 .toList());
         List<InstanceSnapshot> instances = new ArrayList<>();
+        Map<String, String> states = new HashMap<>();
         for (Instance i : g.instances()) {
+            states.put(i.instanceId(), i.lifecycleStateAsString());
             instances.add(new InstanceSnapshot(i.instanceId(), AwsInstances.providerId(i.availabilityZone(),
                     i.instanceId()), i.availabilityZone(), AwsInstances.lifecycle(i.lifecycleStateAsString(),
                     i.healthStatus()), i.lifecycleStateAsString(), i.launchTemplate() == null ? null
                     : i.launchTemplate().version(), launchTimes.get(i.instanceId())));
         }
+        lifecycleStates.put(group, states);
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
                 g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances));
@@ -177,8 +190,104 @@ public class AwsScalingGroup implements ScalingGroup {
         }
     }
 
+    /**
+     * Two writes for up to 20 instances (one more per further 20): {@code DetachInstances} with
+     * {@code ShouldDecrementDesiredCapacity} (up to 20 per call) takes the in-service ones out of the group and lowers
+     * desired capacity by as many, then one EC2 {@code TerminateInstances} (up to 1,000) ends them. Instances Auto
+     * Scaling does not let detach (not in service, or a detach refused as invalid, e.g. an instance gone meanwhile)
+     * are terminated through the group one by one, as before. A provider stopped between the two writes leaves
+     * detached instances running; the command is then carried out again and {@link #finishTerminate} ends them.
+     */
     @Override
     public void terminate(String group, List<String> instanceIds) {
+        Map<String, String> states = lifecycleStates.getOrDefault(group, Map.of());
+        List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(states.get(id))).toList();
+        List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
+        List<String> detached = new ArrayList<>();
+        try {
+            for (List<String> batch : AwsInstances.batches(inService, AwsInstances.DETACH_BATCH)) {
+                if (detach(group, batch)) {
+                    detached.addAll(batch);
+                } else {
+                    terminateInGroup(group, batch);
+                }
+            }
+        } catch (RuntimeException e) {
+            // What is detached already must not outlive the failure.
+            try {
+                terminateDetached(group, detached);
+            } catch (RuntimeException also) {
+                e.addSuppressed(also);
+            }
+            throw e;
+        }
+        terminateDetached(group, detached);
+        terminateInGroup(group, others);
+    }
+
+    /**
+     * Ends named instances that run outside the group, detached by a {@link #terminate} that stopped before its EC2
+     * terminate: one {@code DescribeInstances} of those the group no longer lists (or lists as detaching), then one
+     * {@code TerminateInstances} of those still running that carry the group's {@code Name} tag.
+     */
+    @Override
+    public boolean finishTerminate(String group, Optional<GroupSnapshot> described, List<String> providerIDs) {
+        List<String> candidates = new ArrayList<>();
+        for (String providerID : providerIDs) {
+            Optional<String> state = described.flatMap(g -> g.instanceByProviderId(providerID))
+                    .map(InstanceSnapshot::cloudState);
+            if (AwsInstances.mayRunOutsideGroup(state)) {
+                AwsInstances.instanceId(providerID).ifPresent(candidates::add);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return false;
+        }
+        List<String> running = templates.runningWithName(group, candidates);
+        if (running.isEmpty()) {
+            return false;
+        }
+        log.warn("group {}: instances {} were detached from it but are still running; terminating them", group,
+                running);
+        terminateDetached(group, running);
+        return true;
+    }
+
+    /** Detaches the instances, lowering desired capacity; false when Auto Scaling refused them as invalid. */
+    private boolean detach(String group, List<String> ids) {
+        try {
+            AwsErrors.run("DetachInstances " + group + " " + ids, () -> autoScaling.detachInstances(b -> b
+                    .autoScalingGroupName(group).instanceIds(ids).shouldDecrementDesiredCapacity(true)));
+            log.info("group {}: detached instances {} and lowered desired capacity by {}", group, ids, ids.size());
+            return true;
+        } catch (CommandRefusedException e) {
+            if (e.getCause() instanceof AwsServiceException aws && "ValidationError".equals(AwsErrors.code(aws))) {
+                log.info("group {}: DetachInstances refused ({}); terminating {} through the group one by one",
+                        group, aws.awsErrorDetails().errorMessage(), ids);
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * EC2 TerminateInstances of instances already out of the group. A failure is worth retrying whatever AWS said:
+     * the instances run outside the group until it succeeds, and the retried command finds and ends them.
+     */
+    private void terminateDetached(String group, List<String> ids) {
+        for (List<String> batch : AwsInstances.batches(ids, AwsInstances.TERMINATE_BATCH)) {
+            try {
+                templates.terminate(group, batch);
+            } catch (CommandRefusedException e) {
+                throw new RetryableCommandException(Reasons.CLOUD_REJECTED, e.failure().message()
+                        + "; the instances are out of the group and still running", e.getCause());
+            }
+            log.info("group {}: terminating detached instances {}", group, batch);
+        }
+    }
+
+    /** TerminateInstanceInAutoScalingGroup, lowering desired capacity, one call per instance. */
+    private void terminateInGroup(String group, List<String> instanceIds) {
         for (String id : instanceIds) {
             try {
                 AwsErrors.run("TerminateInstanceInAutoScalingGroup " + id, () -> autoScaling

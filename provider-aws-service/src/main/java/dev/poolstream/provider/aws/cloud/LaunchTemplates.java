@@ -1,5 +1,6 @@
 package dev.poolstream.provider.aws.cloud;
 
+import dev.poolstream.provider.aws.domain.AwsInstances;
 import dev.poolstream.provider.aws.domain.LaunchTemplateSpec;
 import dev.poolstream.provider.aws.domain.RootVolume;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.DescribeLaunchTemplateVersionsResponse;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.Image;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateBlockDeviceMappingRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateEbsBlockDeviceRequest;
@@ -22,7 +24,10 @@ import software.amazon.awssdk.services.ec2.model.RequestLaunchTemplateData;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 
-/** The EC2 side of a group: its launch template (one per group, named as the group) and instance launch times. */
+/**
+ * The EC2 side of a group: its launch template (one per group, named as the group), instance launch times, and the
+ * instances detached from it.
+ */
 class LaunchTemplates {
 
     private static final String NOT_FOUND = "InvalidLaunchTemplateName.NotFoundException";
@@ -116,6 +121,32 @@ class LaunchTemplates {
             }
         });
         return times;
+    }
+
+    /**
+     * Those of the instances that are still pending, running, stopping or stopped and carry the group's {@code Name}
+     * tag (which every instance of the group has from its launch template and the group's tags, and keeps when
+     * detached). Asks by filter, so unknown or long-gone ids are no error.
+     */
+    List<String> runningWithName(String group, List<String> instanceIds) {
+        List<String> running = new ArrayList<>();
+        for (List<String> batch : AwsInstances.batches(instanceIds, AwsInstances.FILTER_BATCH)) {
+            AwsErrors.call("DescribeInstances " + batch, () -> ec2.describeInstancesPaginator(b -> b.filters(
+                            Filter.builder().name("instance-id").values(batch).build(),
+                            Filter.builder().name("instance-state-name").values("pending", "running", "stopping",
+                                    "stopped").build(),
+                            Filter.builder().name("tag:Name").values(group).build()))
+                    .reservations().stream().flatMap(r -> r.instances().stream())
+                    .map(software.amazon.awssdk.services.ec2.model.Instance::instanceId).toList())
+                    .forEach(running::add);
+        }
+        return running;
+    }
+
+    /** EC2 TerminateInstances of instances detached from the group (at most {@link AwsInstances#TERMINATE_BATCH}). */
+    void terminate(String group, List<String> instanceIds) {
+        AwsErrors.run("TerminateInstances " + instanceIds + " (detached from " + group + ")",
+                () -> ec2.terminateInstances(b -> b.instanceIds(instanceIds)));
     }
 
     private RequestLaunchTemplateData data(LaunchTemplateSpec spec, byte[] userData) {

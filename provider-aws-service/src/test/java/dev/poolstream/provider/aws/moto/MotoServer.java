@@ -1,7 +1,5 @@
 package dev.poolstream.provider.aws.moto;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -17,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A moto server (the AWS emulator from PyPI, {@code pip install "moto[server]"}) on a free loopback port, run as a
- * subprocess of the tests, and a {@link ThrottlingProxy} in front of it.
+ * subprocess of the tests (and of {@code ./bench.sh cloud-calls}, through this module's test-jar), and a
+ * {@link ThrottlingProxy} in front of it.
  */
 public final class MotoServer implements AutoCloseable {
 
@@ -34,13 +33,13 @@ public final class MotoServer implements AutoCloseable {
     }
 
     /** The python to run moto with: {@code POOLSTREAM_PYTHON}, else {@code python3}. */
-    static String python() {
+    public static String python() {
         String configured = System.getenv("POOLSTREAM_PYTHON");
         return configured == null || configured.isBlank() ? "python3" : configured;
     }
 
     /** Empty when moto's server can be started here; otherwise why not. */
-    static java.util.Optional<String> unavailable() {
+    public static java.util.Optional<String> unavailable() {
         return unavailable(python());
     }
 
@@ -63,7 +62,7 @@ public final class MotoServer implements AutoCloseable {
         }
     }
 
-    static MotoServer start() throws IOException {
+    public static MotoServer start() throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             port = socket.getLocalPort();
@@ -72,21 +71,39 @@ public final class MotoServer implements AutoCloseable {
         Process process = new ProcessBuilder(List.of(python(), "-m", "moto.server", "-H", "127.0.0.1", "-p",
                 Integer.toString(port))).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         URI endpoint = URI.create("http://127.0.0.1:" + port);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        try {
-            await("moto server on " + endpoint).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                    .ignoreExceptions().until(() -> {
-                        if (!process.isAlive()) {
-                            throw new IllegalStateException("moto server exited: " + Files.readString(log));
-                        }
-                        return http.send(HttpRequest.newBuilder(endpoint.resolve("/moto-api/")).GET().build(),
-                                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                    });
-        } catch (RuntimeException e) {
+        if (!answers(process, endpoint, Duration.ofSeconds(60))) {
+            boolean exited = !process.isAlive();
             process.destroyForcibly();
-            throw new IllegalStateException("moto server did not start; its output: " + Files.readString(log), e);
+            throw new IllegalStateException("moto server " + (exited ? "exited"
+                    : "did not answer within 60 s") + "; its output: " + Files.readString(log));
         }
         return new MotoServer(process, endpoint, ThrottlingProxy.start(endpoint), log);
+    }
+
+    /** Whether moto answers on its endpoint before it exits or the time is up. */
+    private static boolean answers(Process process, URI endpoint, Duration within) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (process.isAlive() && System.nanoTime() < deadline) {
+            try {
+                if (http.send(HttpRequest.newBuilder(endpoint.resolve("/moto-api/")).GET().build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     /** Moto itself. */

@@ -1,0 +1,290 @@
+package dev.poolstream.provider.aws.cloud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.poolstream.provider.cloud.CommandRefusedException;
+import dev.poolstream.provider.cloud.RetryableCommandException;
+import dev.poolstream.provider.domain.GroupSnapshot;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
+import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGroupsRequest;
+import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGroupsResponse;
+import software.amazon.awssdk.services.autoscaling.model.DetachInstancesRequest;
+import software.amazon.awssdk.services.autoscaling.model.DetachInstancesResponse;
+import software.amazon.awssdk.services.autoscaling.model.Instance;
+import software.amazon.awssdk.services.autoscaling.model.TerminateInstanceInAutoScalingGroupRequest;
+import software.amazon.awssdk.services.autoscaling.model.TerminateInstanceInAutoScalingGroupResponse;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.DescribeInstancesResponse;
+import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Reservation;
+import software.amazon.awssdk.services.ec2.model.TerminateInstancesRequest;
+import software.amazon.awssdk.services.ec2.model.TerminateInstancesResponse;
+
+/**
+ * How {@link AwsScalingGroup} terminates named instances, against hand-written Auto Scaling and EC2 clients that
+ * record the calls (moto plays the happy path in {@code AwsProviderIT}; these are the paths moto cannot produce).
+ */
+class AwsScalingGroupTest {
+
+    private static final String GROUP = "workers";
+
+    private final FakeAutoScaling autoScaling = new FakeAutoScaling();
+    private final FakeEc2 ec2 = new FakeEc2();
+    private final AwsScalingGroup adapter = new AwsScalingGroup(autoScaling, ec2, secret -> new byte[0]);
+    private final List<String> calls = new ArrayList<>();
+
+    private static List<String> ids(int from, int to) {
+        return IntStream.range(from, to).mapToObj(i -> String.format("i-%04x", i)).toList();
+    }
+
+    private static String providerId(String id) {
+        return "aws:///us-east-1a/" + id;
+    }
+
+    /** The group holds these instances in these states, and the adapter has described it (as the engine does). */
+    private Optional<GroupSnapshot> groupWith(Map<String, String> states) {
+        autoScaling.states.clear();
+        autoScaling.states.putAll(states);
+        Optional<GroupSnapshot> described = adapter.describe(GROUP);
+        calls.clear();
+        return described;
+    }
+
+    private Optional<GroupSnapshot> groupWith(List<String> ids, String state) {
+        Map<String, String> states = new LinkedHashMap<>();
+        ids.forEach(id -> states.put(id, state));
+        return groupWith(states);
+    }
+
+    @Test
+    void shouldDetachThenTerminateInTwoWritesWhenFifteenInServiceInstancesAreNamed() {
+        groupWith(ids(0, 20), "InService");
+
+        adapter.terminate(GROUP, ids(0, 15));
+
+        assertThat(calls).containsExactly("DetachInstances " + ids(0, 15) + " decrement",
+                "TerminateInstances " + ids(0, 15));
+    }
+
+    @Test
+    void shouldDetachInBatchesOfTwentyAndTerminateOnceWhenManyAreNamed() {
+        groupWith(ids(0, 50), "InService");
+
+        adapter.terminate(GROUP, ids(0, 45));
+
+        assertThat(calls).containsExactly("DetachInstances " + ids(0, 20) + " decrement",
+                "DetachInstances " + ids(20, 40) + " decrement", "DetachInstances " + ids(40, 45) + " decrement",
+                "TerminateInstances " + ids(0, 45));
+    }
+
+    @Test
+    void shouldTerminateThroughGroupOneByOneWhenInstancesAreNotInService() {
+        groupWith(Map.of("i-0001", "InService", "i-0002", "Pending", "i-0003", "Standby", "i-0004", "InService"));
+
+        adapter.terminate(GROUP, List.of("i-0001", "i-0002", "i-0003", "i-0004"));
+
+        assertThat(calls).containsExactly("DetachInstances [i-0001, i-0004] decrement",
+                "TerminateInstances [i-0001, i-0004]", "TerminateInstanceInAutoScalingGroup i-0002 decrement",
+                "TerminateInstanceInAutoScalingGroup i-0003 decrement");
+    }
+
+    @Test
+    void shouldTerminateThroughGroupOneByOneWhenDetachIsRefusedAsInvalid() {
+        groupWith(ids(0, 5), "InService");
+        autoScaling.refuseDetach = "The instance i-0001 is not in InService.";
+
+        adapter.terminate(GROUP, ids(0, 2));
+
+        assertThat(calls).containsExactly("DetachInstances " + ids(0, 2) + " decrement",
+                "TerminateInstanceInAutoScalingGroup i-0000 decrement",
+                "TerminateInstanceInAutoScalingGroup i-0001 decrement");
+    }
+
+    @Test
+    void shouldTerminateWhatIsDetachedBeforeRefusingWhenLaterInstancesCannotLeave() {
+        groupWith(ids(0, 30), "InService");
+        autoScaling.refuseDetachFrom = 1;
+        autoScaling.refuseDetach = "Detaching would violate the group's minimum size.";
+        autoScaling.refuseTerminate = "Terminating instance without replacement will violate group's min size "
+                + "constraint.";
+
+        assertThatThrownBy(() -> adapter.terminate(GROUP, ids(0, 25)))
+                .isInstanceOf(CommandRefusedException.class).hasMessageContaining("min size");
+
+        assertThat(calls).containsExactly("DetachInstances " + ids(0, 20) + " decrement",
+                "DetachInstances " + ids(20, 25) + " decrement",
+                "TerminateInstanceInAutoScalingGroup i-0014 decrement", "TerminateInstances " + ids(0, 20));
+    }
+
+    @Test
+    void shouldAskForRetryNamingTheInstancesWhenTerminateOfDetachedInstancesFails() {
+        groupWith(ids(0, 5), "InService");
+        ec2.refuseTerminate = true;
+
+        assertThatThrownBy(() -> adapter.terminate(GROUP, ids(0, 2)))
+                .isInstanceOf(RetryableCommandException.class)
+                .hasMessageContaining("UnauthorizedOperation").hasMessageContaining(ids(0, 2).toString())
+                .hasMessageContaining("still running");
+    }
+
+    @Test
+    void shouldTerminateOnlyNamedInstancesStillRunningOutsideGroupWhenTerminateIsCarriedOutAgain() {
+        Optional<GroupSnapshot> described = groupWith(Map.of("i-0001", "InService", "i-0002", "Detaching",
+                "i-0003", "Terminating"));
+        ec2.running.addAll(List.of("i-0001", "i-0002", "i-0003", "i-0004", "i-0005"));
+        ec2.terminated.add("i-0006");
+
+        boolean wrote = adapter.finishTerminate(GROUP, described, List.of(providerId("i-0001"), providerId("i-0002"),
+                providerId("i-0003"), providerId("i-0004"), providerId("i-0006"), "aws:///us-east-1a/not-an-id"));
+
+        assertThat(wrote).isTrue();
+        // i-0001 is in service (the plan terminates it), i-0003 is the group's own to end; i-0005 is not named.
+        assertThat(calls).containsExactly("DescribeInstances [i-0002, i-0004, i-0006] Name=workers",
+                "TerminateInstances [i-0002, i-0004]");
+    }
+
+    @Test
+    void shouldMakeNoCallWhenNoNamedInstanceCanRunOutsideGroup() {
+        Optional<GroupSnapshot> described = groupWith(Map.of("i-0001", "Terminating"));
+
+        assertThat(adapter.finishTerminate(GROUP, described, List.of(providerId("i-0001")))).isFalse();
+
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void shouldOnlyReadWhenDetachedInstancesAreAlreadyTerminated() {
+        Optional<GroupSnapshot> described = groupWith(Map.of("i-0001", "InService"));
+        ec2.terminated.add("i-0002");
+
+        assertThat(adapter.finishTerminate(GROUP, described, List.of(providerId("i-0002")))).isFalse();
+
+        assertThat(calls).containsExactly("DescribeInstances [i-0002] Name=workers");
+    }
+
+    private static AwsServiceException validationError(String message) {
+        return AutoScalingException.builder().statusCode(400).awsErrorDetails(AwsErrorDetails.builder()
+                .errorCode("ValidationError").errorMessage(message).build()).build();
+    }
+
+    /** Auto Scaling with one group; detach and terminate record the call and take the instances out. */
+    private final class FakeAutoScaling implements AutoScalingClient {
+
+        final Map<String, String> states = new LinkedHashMap<>();
+        String refuseDetach;
+        int refuseDetachFrom;
+        String refuseTerminate;
+        private int detaches;
+
+        @Override
+        public DescribeAutoScalingGroupsResponse describeAutoScalingGroups(DescribeAutoScalingGroupsRequest request) {
+            calls.add("DescribeAutoScalingGroups");
+            List<Instance> instances = new ArrayList<>();
+            states.forEach((id, state) -> instances.add(Instance.builder().instanceId(id)
+                    .availabilityZone("us-east-1a").lifecycleState(state).healthStatus("Healthy").build()));
+            return DescribeAutoScalingGroupsResponse.builder().autoScalingGroups(AutoScalingGroup.builder()
+                    .autoScalingGroupName(GROUP).desiredCapacity(states.size()).minSize(0).maxSize(100)
+                    .availabilityZones("us-east-1a").instances(instances).build()).build();
+        }
+
+        @Override
+        public DetachInstancesResponse detachInstances(DetachInstancesRequest request) {
+            calls.add("DetachInstances " + request.instanceIds()
+                    + (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity()) ? " decrement" : ""));
+            if (refuseDetach != null && detaches++ >= refuseDetachFrom) {
+                throw validationError(refuseDetach);
+            }
+            request.instanceIds().forEach(states::remove);
+            return DetachInstancesResponse.builder().build();
+        }
+
+        @Override
+        public TerminateInstanceInAutoScalingGroupResponse terminateInstanceInAutoScalingGroup(
+                TerminateInstanceInAutoScalingGroupRequest request) {
+            calls.add("TerminateInstanceInAutoScalingGroup " + request.instanceId()
+                    + (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity()) ? " decrement" : ""));
+            if (refuseTerminate != null) {
+                throw validationError(refuseTerminate);
+            }
+            states.put(request.instanceId(), "Terminating");
+            return TerminateInstanceInAutoScalingGroupResponse.builder().build();
+        }
+
+        @Override
+        public String serviceName() {
+            return "autoscaling";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** EC2 with instances running or terminated; launch times for any id, the filtered query for the others. */
+    private final class FakeEc2 implements Ec2Client {
+
+        final List<String> running = new ArrayList<>();
+        final List<String> terminated = new ArrayList<>();
+        boolean refuseTerminate;
+
+        @Override
+        public DescribeInstancesResponse describeInstances(DescribeInstancesRequest request) {
+            if (!request.instanceIds().isEmpty()) {
+                // Launch times, asked by the describe of the group.
+                return DescribeInstancesResponse.builder().reservations(Reservation.builder().instances(request
+                        .instanceIds().stream().map(id -> software.amazon.awssdk.services.ec2.model.Instance.builder()
+                                .instanceId(id).launchTime(Instant.EPOCH).build()).toList()).build()).build();
+            }
+            Map<String, List<String>> filters = new LinkedHashMap<>();
+            for (Filter f : request.filters()) {
+                filters.put(f.name(), f.values());
+            }
+            assertThat(filters.get("instance-state-name")).containsExactlyInAnyOrder("pending", "running", "stopping",
+                    "stopped");
+            calls.add("DescribeInstances " + filters.get("instance-id") + " Name=" + String.join(",",
+                    filters.get("tag:Name")));
+            Set<String> wanted = Set.copyOf(filters.get("instance-id"));
+            return DescribeInstancesResponse.builder().reservations(Reservation.builder().instances(running.stream()
+                    .filter(wanted::contains).map(id -> software.amazon.awssdk.services.ec2.model.Instance.builder()
+                            .instanceId(id).build()).toList()).build()).build();
+        }
+
+        @Override
+        public TerminateInstancesResponse terminateInstances(TerminateInstancesRequest request) {
+            calls.add("TerminateInstances " + request.instanceIds());
+            if (refuseTerminate) {
+                throw Ec2Exception.builder().statusCode(403).awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode("UnauthorizedOperation").errorMessage("You are not authorized to perform this "
+                                + "operation.").build()).build();
+            }
+            running.removeAll(request.instanceIds());
+            terminated.addAll(request.instanceIds());
+            return TerminateInstancesResponse.builder().build();
+        }
+
+        @Override
+        public String serviceName() {
+            return "ec2";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
