@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the status service remembers of a pool between two looks: the inputs it last saw (to look again when time
- * alone changes availability), the status it last published, and what transitions are measured against.
+ * What the status service remembers of a pool between two looks: the status it last published, and what transitions
+ * are measured against. Not the inputs: the topology keeps those already, and reads them back for a look that time
+ * alone calls for.
  *
  * @param desired        the desired replicas of the last look, to see a scale start
  * @param run            the scale under way, or null
@@ -16,7 +17,7 @@ import java.util.Map;
  * @param problemReasons the reasons of the spec's problems at the last look, to publish a change only once
  * @param nextLook       when time alone will change the status (a Node becoming available), or null
  */
-public record PoolView(PoolInputs inputs, PoolStatus status, int desired, ScalingRun run,
+public record PoolView(PoolStatus status, int desired, ScalingRun run,
                        Map<String, Retired> retired, List<String> problemReasons, Instant nextLook) {
 
     public PoolView {

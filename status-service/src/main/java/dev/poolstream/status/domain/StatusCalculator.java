@@ -126,7 +126,7 @@ public final class StatusCalculator {
 
         Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, problems, now);
         Instant nextLook = nextLook(listed, minReadySeconds, retired, now);
-        PoolView view = new PoolView(inputs, poolStatus, counts.desired(), transitions.run(), retired,
+        PoolView view = new PoolView(poolStatus, counts.desired(), transitions.run(), retired,
                 problems.stream().map(Failure::reason).toList(), nextLook);
         return new Look(view, transitions.events());
     }

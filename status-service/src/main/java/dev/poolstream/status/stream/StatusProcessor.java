@@ -1,6 +1,8 @@
 package dev.poolstream.status.stream;
 
 import dev.poolstream.events.Keyed;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.status.domain.PoolInputs;
 import dev.poolstream.status.domain.PoolView;
@@ -17,21 +19,30 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.MDC;
 
 /**
  * Looks at a pool whenever one of its inputs changes, and again when time alone changes it (a Node becoming
- * available after minReadySeconds): a wall-clock punctuation looks at the pools whose next look is due. It
- * forwards the status only when it changed, and the lifecycle events of the look.
+ * available after minReadySeconds): a wall-clock punctuation looks at the pools whose next look is due, with their
+ * inputs read from the stores the join keeps (a view keeps no copy of them). It forwards the status only when it
+ * changed, and the lifecycle events of the look.
  */
 final class StatusProcessor implements Processor<String, PoolInputs, String, Keyed> {
 
     static final String VIEWS = "pool-views";
+    static final String SPECS = "specs";
+    static final String GROUPS = "groups";
+    static final String POOL_MEMBERS = "pool-members";
 
     private final Duration lookInterval;
     private final StatusMetrics metrics;
     private ProcessorContext<String, Keyed> context;
     private KeyValueStore<String, PoolView> views;
+    private TimestampedKeyValueStore<String, PoolSpec> specs;
+    private TimestampedKeyValueStore<String, ScalingGroupState> groups;
+    private TimestampedKeyValueStore<String, PoolMembers> poolMembers;
 
     StatusProcessor(Duration lookInterval, StatusMetrics metrics) {
         this.lookInterval = lookInterval;
@@ -42,6 +53,9 @@ final class StatusProcessor implements Processor<String, PoolInputs, String, Key
     public void init(ProcessorContext<String, Keyed> context) {
         this.context = context;
         this.views = context.getStateStore(VIEWS);
+        this.specs = context.getStateStore(SPECS);
+        this.groups = context.getStateStore(GROUPS);
+        this.poolMembers = context.getStateStore(POOL_MEMBERS);
         context.schedule(lookInterval, PunctuationType.WALL_CLOCK_TIME, this::lookAtDuePools);
     }
 
@@ -62,7 +76,14 @@ final class StatusProcessor implements Processor<String, PoolInputs, String, Key
                 }
             });
         }
-        due.forEach(entry -> look(entry.key, entry.value.inputs(), now, wallClockMillis));
+        due.forEach(entry -> look(entry.key, inputs(entry.key), now, wallClockMillis));
+    }
+
+    /** A pool's inputs as the join would give them now, read from the join's own stores. */
+    private PoolInputs inputs(String pool) {
+        PoolMembers members = ValueAndTimestamp.getValueOrNull(poolMembers.get(pool));
+        return new PoolInputs(ValueAndTimestamp.getValueOrNull(specs.get(pool)),
+                ValueAndTimestamp.getValueOrNull(groups.get(pool)), members == null ? Map.of() : members.members());
     }
 
     private void look(String pool, PoolInputs inputs, Instant now, long timestamp) {
@@ -80,6 +101,9 @@ final class StatusProcessor implements Processor<String, PoolInputs, String, Key
             if (previous == null || !look.status().equals(previous.status())) {
                 context.forward(new Record<>(pool, look.status(), timestamp));
                 metrics.statusPublished();
+                // Under exactly-once a status is seen only once its transaction commits: ask for the commit now,
+                // instead of waiting out commit.interval.ms a second time after the repartition (bench/README.md).
+                context.commit();
             }
             for (PoolLifecycleEvent event : look.events()) {
                 context.forward(new Record<>(pool, event, timestamp));

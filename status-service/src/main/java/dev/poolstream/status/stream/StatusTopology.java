@@ -37,7 +37,8 @@ import org.apache.kafka.streams.state.Stores;
  * node.v1 ───────────────────┴─▶ members ─▶ group by pool (one repartition) ─▶ pool members ─┐
  * machinepool.spec.v1 ──────┐ outer join on pool key                                         │ outer join
  * scalinggroup.state.v1 ────┴─▶ spec + group ─────────────────────────────────────────────────┴─▶ pool inputs
- *   ─▶ StatusProcessor (store pool-views, wall-clock look for minReadySeconds)
+ *   ─▶ StatusProcessor (store pool-views; a wall-clock look for minReadySeconds reads the inputs from the
+ *      specs, groups and pool-members stores)
  *   ─▶ machinepool.status.v1 (changed statuses), machinepool.lifecycle.v1 (transitions)
  * </pre>
  */
@@ -55,43 +56,39 @@ public final class StatusTopology {
                 Consumed.with(keys, contract(NodeState.class)).withName("nodes"),
                 Materialized.<String, NodeState, KeyValueStore<Bytes, byte[]>>as("nodes")
                         .withKeySerde(keys).withValueSerde(contract(NodeState.class)));
-        KTable<String, Member> members = instances.leftJoin(nodes, Member::new, Named.as("instance-node-join"),
-                Materialized.<String, Member, KeyValueStore<Bytes, byte[]>>as("members")
-                        .withKeySerde(keys).withValueSerde(InternalSerde.of(Member.class)));
+        // The join results are not materialized: each is computed from the stores of its inputs when needed, so
+        // a Node is kept once (in "nodes"), not once more per join (bench/: status-throughput).
+        KTable<String, Member> members = instances.leftJoin(nodes, Member::new, Named.as("instance-node-join"));
         KTable<String, PoolMembers> byPool = members
                 .groupBy((providerId, member) -> KeyValue.pair(member.pool(), member),
                         Grouped.with("members-by-pool", keys, InternalSerde.of(Member.class)))
                 .aggregate(PoolMembers::empty, (pool, member, all) -> all.with(member),
                         (pool, member, all) -> all.without(member), Named.as("pool-members-aggregate"),
-                        Materialized.<String, PoolMembers, KeyValueStore<Bytes, byte[]>>as("pool-members")
+                        Materialized.<String, PoolMembers, KeyValueStore<Bytes, byte[]>>as(StatusProcessor.POOL_MEMBERS)
                                 .withKeySerde(keys).withValueSerde(InternalSerde.of(PoolMembers.class)));
 
         KTable<String, PoolSpec> specs = builder.table(Topics.MACHINEPOOL_SPEC.name(),
                 Consumed.with(keys, contract(PoolSpec.class)).withName("specs"),
-                Materialized.<String, PoolSpec, KeyValueStore<Bytes, byte[]>>as("specs")
+                Materialized.<String, PoolSpec, KeyValueStore<Bytes, byte[]>>as(StatusProcessor.SPECS)
                         .withKeySerde(keys).withValueSerde(contract(PoolSpec.class)));
         KTable<String, ScalingGroupState> groups = builder.table(Topics.SCALINGGROUP_STATE.name(),
                 Consumed.with(keys, contract(ScalingGroupState.class)).withName("groups"),
-                Materialized.<String, ScalingGroupState, KeyValueStore<Bytes, byte[]>>as("groups")
+                Materialized.<String, ScalingGroupState, KeyValueStore<Bytes, byte[]>>as(StatusProcessor.GROUPS)
                         .withKeySerde(keys).withValueSerde(contract(ScalingGroupState.class)));
-        Serde<PoolInputs> inputsSerde = InternalSerde.of(PoolInputs.class);
         KTable<String, PoolInputs> inputs = specs
-                .outerJoin(groups, (spec, group) -> new PoolInputs(spec, group, null), Named.as("spec-group-join"),
-                        Materialized.<String, PoolInputs, KeyValueStore<Bytes, byte[]>>as("spec-and-group")
-                                .withKeySerde(keys).withValueSerde(inputsSerde))
+                .outerJoin(groups, (spec, group) -> new PoolInputs(spec, group, null), Named.as("spec-group-join"))
                 .outerJoin(byPool, (specAndGroup, pool) -> new PoolInputs(
                                 specAndGroup == null ? null : specAndGroup.spec(),
                                 specAndGroup == null ? null : specAndGroup.group(),
-                                pool == null ? null : pool.members()), Named.as("inputs-join"),
-                        Materialized.<String, PoolInputs, KeyValueStore<Bytes, byte[]>>as("pool-inputs")
-                                .withKeySerde(keys).withValueSerde(inputsSerde));
+                                pool == null ? null : pool.members()), Named.as("inputs-join"));
 
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StatusProcessor.VIEWS),
                 keys, InternalSerde.of(PoolView.class)));
         Serde<Keyed> out = Serdes.serdeFrom(new EventSerializer<>(SOURCE, Clock.systemUTC()),
                 new EventDeserializer<>(Keyed.class));
         inputs.toStream(Named.as("pool-inputs-changes"))
-                .process(() -> new StatusProcessor(lookInterval, metrics), Named.as("status"), StatusProcessor.VIEWS)
+                .process(() -> new StatusProcessor(lookInterval, metrics), Named.as("status"), StatusProcessor.VIEWS,
+                        StatusProcessor.SPECS, StatusProcessor.GROUPS, StatusProcessor.POOL_MEMBERS)
                 .to((pool, value, context) -> value == null || value instanceof PoolStatus
                                 ? Topics.MACHINEPOOL_STATUS.name() : Topics.MACHINEPOOL_LIFECYCLE.name(),
                         Produced.with(keys, out).withName("status-and-lifecycle"));

@@ -321,7 +321,7 @@ class StatusCalculatorTest {
                 List.of(instance(aws(1), 0)), List.of(node("n1", aws(1), ConditionStatus.TRUE, T0.plusSeconds(5)))));
 
         PoolView early = look(inputs, null, T0.plusSeconds(10)).view();
-        PoolView later = look(early.inputs(), early, early.nextLook()).view();
+        PoolView later = look(inputs, early, early.nextLook()).view();
 
         assertThat(early.status().status().getAvailableReplicas()).isZero();
         assertThat(early.nextLook()).isEqualTo(T0.plusSeconds(25).plusMillis(1));
@@ -335,11 +335,12 @@ class StatusCalculatorTest {
         Map<String, Member> twoLeft = new HashMap<>(Pools.ready(3));
         twoLeft.remove(aws(3));
 
-        PoolView after = look(new PoolInputs(spec(2), group(2), twoLeft), before, T0.plusSeconds(5)).view();
+        PoolInputs afterInputs = new PoolInputs(spec(2), group(2), twoLeft);
+        PoolView after = look(afterInputs, before, T0.plusSeconds(5)).view();
 
         assertThat(after.status().retired()).extracting(PoolMember::nodeName).containsExactly("node-3");
         assertThat(after.status().retired()).extracting(PoolMember::providerID).containsExactly(aws(3));
-        PoolView muchLater = look(after.inputs(), after, T0.plus(StatusCalculator.RETIRED_KEPT).plusSeconds(6))
+        PoolView muchLater = look(afterInputs, after, T0.plus(StatusCalculator.RETIRED_KEPT).plusSeconds(6))
                 .view();
         assertThat(muchLater.status().retired()).isEmpty();
     }
