@@ -28,18 +28,43 @@ public final class Bench {
 
     static final PrintStream OUT = System.out;
 
-    public static void main(String[] args) throws Exception {
+    /** fabric8's mock API server logs every request through java.util.logging; held here so it stays quiet. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    public static void main(String[] args) {
+        MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
+        try {
+            run(args);
+        } catch (Exception | Error e) {
+            // The benchmark could not run: say why, and stop the broker's and clients' threads with the JVM.
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         String name = args.length == 0 ? "help" : args[0];
         Map<String, Object> result = switch (name) {
             case "hop" -> hop();
+            case "node-to-status" -> NodeToStatus.run(List.of(args).subList(1, args.length));
             case "replicas-to-cloud" -> replicasToCloud(args.length > 1 ? Integer.parseInt(args[1]) : 50);
             case "seed-overhead" -> seedOverhead(args.length > 1 ? Integer.parseInt(args[1]) : 3);
+            case "cloud-calls" -> CloudCalls.run(List.of(args).subList(1, args.length));
+            case "status-throughput" -> StatusThroughput.run(List.of(args).subList(1, args.length));
             default -> {
                 OUT.println("""
                         usage: ./bench.sh <benchmark>
                           hop                   produce -> consume of one record on the embedded broker (the baseline)
+                          node-to-status [P F R [property=value...]]
+                                                Node Ready changes -> MachinePool status written, P pools of 20
+                                                Nodes (1000), F changes (600) at R per second (20); properties
+                                                go to the status service (to try a setting)
                           replicas-to-cloud [N] spec.replicas change -> the simulated cloud's capacity write, N times
                           seed-overhead [R]     the sandbox's scale-up, R runs: all Ready minus the slowest boot
+                          cloud-calls           cloud API calls of 5 -> 20 and 20 -> 5 on each provider (needs moto)
+                          status-throughput [N...] the status join's events/s and state per Node at N Nodes
+                                                (default 1000 10000 100000)
                         """);
                 System.exit(name.equals("help") ? 0 : 2);
                 yield Map.of();
@@ -53,7 +78,7 @@ public final class Bench {
         System.exit(0);
     }
 
-    private static Map<String, Object> header(String name) {
+    static Map<String, Object> header(String name) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("benchmark", name);
         result.put("date", LocalDate.now().toString());

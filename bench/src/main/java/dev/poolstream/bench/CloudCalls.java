@@ -90,11 +90,7 @@ final class CloudCalls {
     }
 
     static Map<String, Object> run(List<String> args) throws Exception {
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("benchmark", "cloud-calls");
-        result.put("date", java.time.LocalDate.now().toString());
-        result.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        result.put("cores", Runtime.getRuntime().availableProcessors());
+        Map<String, Object> result = Bench.header("cloud-calls");
 
         // The JDK HTTP client of the Azure SDK warns on every write that it sets Content-Length itself.
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("com.azure.core.http.jdk.httpclient"))

@@ -45,11 +45,7 @@ public final class Sandbox implements AutoCloseable {
     private final List<ConfigurableApplicationContext> services = new ArrayList<>();
 
     public Sandbox(SandboxOptions options) {
-        broker = new EmbeddedKafkaKraftBroker(1, Topics.PARTITIONS).brokerProperties(Map.of(
-                "transaction.state.log.replication.factor", "1",
-                "transaction.state.log.min.isr", "1",
-                "offsets.topic.replication.factor", "1"));
-        ((EmbeddedKafkaKraftBroker) broker).afterPropertiesSet();
+        broker = startBroker();
         if (options.kubeconfig() == null) {
             managementServer = new MockCluster();
             workloadServer = new MockCluster();
@@ -86,9 +82,26 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** One KRaft broker in this JVM, with the single-replica settings transactions (exactly-once) need. */
+    public static EmbeddedKafkaBroker startBroker() {
+        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, Topics.PARTITIONS);
+        broker.brokerProperties(Map.of(
+                "transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1",
+                "offsets.topic.replication.factor", "1"));
+        broker.afterPropertiesSet();
+        return broker;
+    }
+
     private void start(SpringApplicationBuilder builder, String... extra) {
+        services.add(startService(builder, broker.getBrokersAsString(), extra));
+    }
+
+    /** Starts a service on the broker, quiet but for warnings, with its topics created and any free port. */
+    public static ConfigurableApplicationContext startService(SpringApplicationBuilder builder, String brokers,
+                                                              String... extra) {
         List<String> args = new ArrayList<>(List.of(
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--spring.kafka.bootstrap-servers=" + brokers,
                 "--server.port=0",
                 "--spring.main.banner-mode=off",
                 "--poolstream.kafka.create-topics=true",
@@ -100,7 +113,7 @@ public final class Sandbox implements AutoCloseable {
         for (String property : extra) {
             args.add("--" + property);
         }
-        services.add(builder.run(args.toArray(String[]::new)));
+        return builder.run(args.toArray(String[]::new));
     }
 
     public KubernetesClient management() {

@@ -13,6 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -20,7 +22,8 @@ import java.util.stream.Collectors;
 /**
  * fabric8's CRUD dispatcher, plus the two API-server behaviours a drain needs and CRUD mode lacks, on the real wire
  * protocol: the Eviction subresource (it deletes the pod, or answers 429 as a PodDisruptionBudget would), and
- * listing pods by {@code fieldSelector=spec.nodeName=...}.
+ * listing pods by {@code fieldSelector=spec.nodeName=...}. It also tells listeners of each write it accepts, for
+ * measuring when a write reached the API server.
  */
 final class ClusterApiDispatcher extends KubernetesCrudDispatcher {
 
@@ -30,8 +33,38 @@ final class ClusterApiDispatcher extends KubernetesCrudDispatcher {
     private final KubernetesSerialization serialization = new KubernetesSerialization();
     private final Map<String, Integer> refusals = new ConcurrentHashMap<>();
 
+    private final List<Consumer<MockCluster.Write>> writeListeners = new CopyOnWriteArrayList<>();
+
     ClusterApiDispatcher(List<CustomResourceDefinitionContext> kinds) {
         super(kinds);
+    }
+
+    void onWrite(Consumer<MockCluster.Write> listener) {
+        writeListeners.add(listener);
+    }
+
+    @Override
+    public MockResponse handleUpdate(RecordedRequest request) {
+        return written(request, super.handleUpdate(request));
+    }
+
+    @Override
+    public MockResponse handlePatch(RecordedRequest request) {
+        return written(request, super.handlePatch(request));
+    }
+
+    /** Tells the listeners of a write the server accepted, with the object as it now stands. */
+    private MockResponse written(RecordedRequest request, MockResponse response) {
+        if (writeListeners.isEmpty() || response.code() >= 300) {
+            return response;
+        }
+        long at = System.nanoTime();
+        byte[] body = response.getBody().readByteArray();
+        response.setBody(body);
+        MockCluster.Write write = new MockCluster.Write(request.getMethod(), request.getPath(),
+                new String(body, StandardCharsets.UTF_8), at);
+        writeListeners.forEach(listener -> listener.accept(write));
+        return response;
     }
 
     /** The next {@code times} evictions of the pod are refused with 429, as a PodDisruptionBudget refuses them. */

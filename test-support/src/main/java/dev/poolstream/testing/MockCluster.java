@@ -38,6 +38,18 @@ public final class MockCluster implements AutoCloseable {
         dispatcher.refuseEvictions(namespace, pod, times);
     }
 
+    /**
+     * A write (PUT or PATCH) the server accepted: when ({@link System#nanoTime()}), on which path, and the object as
+     * it stands after it.
+     */
+    public record Write(String method, String path, String object, long nanoTime) {
+    }
+
+    /** Calls the listener on the server's thread after each update or patch it accepts. */
+    public void onWrite(java.util.function.Consumer<Write> listener) {
+        dispatcher.onWrite(listener);
+    }
+
     public KubernetesClient client() {
         return client;
     }

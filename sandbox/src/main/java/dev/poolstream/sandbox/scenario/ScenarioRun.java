@@ -185,16 +185,21 @@ public final class ScenarioRun {
     }
 
     public void createCluster() {
+        createCluster(kube, Sandbox.NAMESPACE, Sandbox.CLUSTER, sandbox.workloadKubeconfig());
+    }
+
+    /** A Cluster and its kubeconfig Secret, as Cluster API creates them: the watcher finds the workload cluster. */
+    public static void createCluster(KubernetesClient kube, String namespace, String name, String kubeconfig) {
         Cluster cluster = new Cluster();
-        cluster.setMetadata(new ObjectMetaBuilder().withNamespace(Sandbox.NAMESPACE).withName(Sandbox.CLUSTER).build());
+        cluster.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
         cluster.setSpec(new ClusterSpec());
         kube.resource(cluster).create();
-        kube.resource(new SecretBuilder().withNewMetadata().withNamespace(Sandbox.NAMESPACE)
-                .withName(ClusterApi.kubeconfigSecretName(Sandbox.CLUSTER))
-                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, Sandbox.CLUSTER).endMetadata()
+        kube.resource(new SecretBuilder().withNewMetadata().withNamespace(namespace)
+                .withName(ClusterApi.kubeconfigSecretName(name))
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, name).endMetadata()
                 .withType("cluster.x-k8s.io/secret")
                 .addToData(ClusterApi.KUBECONFIG_SECRET_KEY, Base64.getEncoder().encodeToString(
-                        sandbox.workloadKubeconfig().getBytes(StandardCharsets.UTF_8)))
+                        kubeconfig.getBytes(StandardCharsets.UTF_8)))
                 .build()).create();
     }
 
