@@ -101,9 +101,6 @@ final class StatusProcessor implements Processor<String, PoolInputs, String, Key
             if (previous == null || !look.status().equals(previous.status())) {
                 context.forward(new Record<>(pool, look.status(), timestamp));
                 metrics.statusPublished();
-                // Under exactly-once a status is seen only once its transaction commits: ask for the commit now,
-                // instead of waiting out commit.interval.ms a second time after the repartition (bench/README.md).
-                context.commit();
             }
             for (PoolLifecycleEvent event : look.events()) {
                 context.forward(new Record<>(pool, event, timestamp));
