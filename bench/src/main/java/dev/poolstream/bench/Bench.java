@@ -1,6 +1,12 @@
 package dev.poolstream.bench;
 
 import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.serde.EventJson;
 import dev.poolstream.sandbox.Sandbox;
 import dev.poolstream.sandbox.SandboxOptions;
@@ -18,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code ./bench.sh <benchmark>}: runs one benchmark, prints its table beside the hop baseline of the same run, and
@@ -97,7 +105,11 @@ public final class Bench {
         return result;
     }
 
-    /** Benchmark 3: from a MachinePool's spec.replicas written to the API server to the cloud's capacity write. */
+    /**
+     * Benchmark 3: from a MachinePool's spec.replicas write accepted by the API server to the simulated cloud's
+     * capacity write, split where the change crosses Kafka: its machinepool.spec.v1 record (the watcher) and the
+     * command carrying the new capacity, SetCapacity or EnsureGroup (the reconciler); the rest is the provider.
+     */
     private static Map<String, Object> replicasToCloud(int changes) throws Exception {
         Map<String, Object> result = header("replicas-to-cloud");
         SandboxOptions options = SandboxOptions.parse("--boot-delay=50ms..100ms", "--replicas=1");
@@ -107,41 +119,91 @@ public final class Bench {
             run.createPool("bench");
             run.awaitAll(List.of("bench"), s -> s.getPhase() == MachinePoolStatus.Phase.RUNNING
                     && Integer.valueOf(1).equals(s.getReadyReplicas()), null);
-            List<Double> millis = new ArrayList<>();
-            for (int i = 0; i < changes; i++) {
-                int target = 2 + i;
-                Instant before = Instant.now();
-                long start = System.nanoTime();
-                run.edit("bench", mp -> mp.getSpec().setReplicas(target));
-                SimulatedCloud.CapacityWrite write = awaitWrite(sandbox.cloud(), target, before);
-                millis.add(Duration.between(before, write.at()).toNanos() / 1e6);
-                // Let the instance boot and the pool settle before the next change, as a user's changes come.
-                run.awaitAll(List.of("bench"), s -> Integer.valueOf(target).equals(s.getReadyReplicas()), null);
-                if (System.nanoTime() - start < 0) {
-                    throw new IllegalStateException("clock went back");
+            AtomicInteger wanted = new AtomicInteger();
+            AtomicLong acceptedAt = new AtomicLong();
+            AtomicLong specAt = new AtomicLong();
+            AtomicLong commandAt = new AtomicLong();
+            sandbox.managementServer().orElseThrow().onWrite(write -> {
+                if (write.path().matches(".*/machinepools/bench(\\?.*)?")
+                        && specReplicas(write.object()) == wanted.get()) {
+                    acceptedAt.compareAndSet(0, write.nanoTime());
+                }
+            });
+            List<double[]> timings = new ArrayList<>();
+            try (NodeToStatus.Tail<PoolSpec> specs = new NodeToStatus.Tail<>(sandbox.brokers(),
+                    Topics.MACHINEPOOL_SPEC.name(), PoolSpec.class, (spec, at) -> {
+                        if (spec.desiredReplicas() == wanted.get()) {
+                            specAt.compareAndSet(0, at);
+                        }
+                    });
+                 NodeToStatus.Tail<ScalingGroupCommand> commands = new NodeToStatus.Tail<>(sandbox.brokers(),
+                         Topics.SCALINGGROUP_COMMANDS_AWS.name(), ScalingGroupCommand.class, (command, at) -> {
+                             Capacity capacity = command instanceof SetCapacity set ? set.capacity()
+                                     : command instanceof EnsureGroup ensure ? ensure.capacity() : null;
+                             if (capacity != null && capacity.desired() == wanted.get()) {
+                                 commandAt.compareAndSet(0, at);
+                             }
+                         })) {
+                for (int i = 0; i < changes; i++) {
+                    int target = 2 + i;
+                    acceptedAt.set(0);
+                    specAt.set(0);
+                    commandAt.set(0);
+                    wanted.set(target);
+                    long before = System.nanoTime();
+                    run.edit("bench", mp -> mp.getSpec().setReplicas(target));
+                    SimulatedCloud.CapacityWrite write = awaitWrite(sandbox.cloud(), target, before);
+                    timings.add(new double[] {acceptedAt.get(), specAt.get(), commandAt.get(), write.nanoTime()});
+                    // Let the instance boot and the pool settle before the next change, as a user's changes come.
+                    run.awaitAll(List.of("bench"), s -> Integer.valueOf(target).equals(s.getReadyReplicas()), null);
                 }
             }
-            Percentiles latency = Percentiles.of(millis);
+            Percentiles latency = between(timings, 0, 3);
+            Percentiles watcher = between(timings, 0, 1);
+            Percentiles reconciler = between(timings, 1, 2);
+            Percentiles provider = between(timings, 2, 3);
             Percentiles hop = HopBaseline.measure(sandbox.brokers(), 100, 500);
             result.put("replicasToCloudWrite", latency);
+            result.put("watcher", watcher);
+            result.put("reconciler", reconciler);
+            result.put("provider", provider);
             result.put("hop", hop);
             result.put("target", "p99 <= 50 ms");
-            table("spec.replicas change -> cloud write (simulated cloud)", Map.of(
-                    "latency", latency.toString(),
-                    "hop baseline (same run)", hop.toString(),
-                    "p99 / hop p99", String.format(Locale.ROOT, "%.1f", latency.p99() / hop.p99()),
-                    "target", "p99 <= 50 ms: " + (latency.p99() <= 50 ? "met" : "missed by "
-                            + String.format(Locale.ROOT, "%.1f ms", latency.p99() - 50))));
+            OUT.println("spec.replicas change -> cloud write (simulated cloud)");
+            OUT.printf("  %-44s %s%n", "latency", latency);
+            OUT.printf("  %-44s %s%n", "  spec write -> spec record (watcher)", watcher);
+            OUT.printf("  %-44s %s%n", "  spec record -> command (reconciler)", reconciler);
+            OUT.printf("  %-44s %s%n", "  command -> cloud write (provider)", provider);
+            OUT.printf("  %-44s %s%n", "hop baseline (same run)", hop);
+            OUT.printf(Locale.ROOT, "  %-44s %.1f%n", "p99 / hop p99", latency.p99() / hop.p99());
+            OUT.printf(Locale.ROOT, "  %-44s %s%n", "target", "p99 <= 50 ms: " + (latency.p99() <= 50 ? "met"
+                    : String.format(Locale.ROOT, "missed by %.1f ms", latency.p99() - 50)));
         }
         return result;
     }
 
-    private static SimulatedCloud.CapacityWrite awaitWrite(SimulatedCloud cloud, int desired, Instant after)
+    /** Milliseconds between two of each change's points in time, over the changes that reached both. */
+    private static Percentiles between(List<double[]> timings, int from, int to) {
+        return Percentiles.of(timings.stream().filter(t -> t[from] != 0 && t[to] != 0)
+                .map(t -> (t[to] - t[from]) / 1e6).toList());
+    }
+
+    private static int specReplicas(String machinePool) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode replicas = EventJson.mapper().readTree(machinePool)
+                    .path("spec").path("replicas");
+            return replicas.isInt() ? replicas.asInt() : -1;
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    private static SimulatedCloud.CapacityWrite awaitWrite(SimulatedCloud cloud, int desired, long afterNanos)
             throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(60);
         while (Instant.now().isBefore(deadline)) {
             for (SimulatedCloud.CapacityWrite write : cloud.capacityWrites()) {
-                if (write.desired() == desired && !write.at().isBefore(after)) {
+                if (write.desired() == desired && write.nanoTime() - afterNanos > 0) {
                     return write;
                 }
             }

@@ -128,6 +128,11 @@ public final class Sandbox implements AutoCloseable {
         return workloadKubeconfig;
     }
 
+    /** The in-process management API server; empty when the sandbox runs against a real cluster. */
+    public java.util.Optional<MockCluster> managementServer() {
+        return java.util.Optional.ofNullable(managementServer);
+    }
+
     public SimulatedCloud cloud() {
         return cloud;
     }

@@ -42,7 +42,8 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
     static final String ZONE = "sim-zone-a";
 
     /** A write of a group's desired capacity, and when the cloud received it. */
-    public record CapacityWrite(String group, int desired, Instant at) {
+    /** A write of a group's desired capacity, and when ({@link System#nanoTime()}, to time it against). */
+    public record CapacityWrite(String group, int desired, long nanoTime) {
     }
 
     /** What the run reports of each instance: when it launched and when its Node turned Ready. */
@@ -215,7 +216,7 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
     }
 
     private void resize(Group group, int desired) {
-        capacityWrites.add(new CapacityWrite(group.name, desired, Instant.now()));
+        capacityWrites.add(new CapacityWrite(group.name, desired, System.nanoTime()));
         group.desired = desired;
         while (group.instances.size() < desired) {
             launch(group);
