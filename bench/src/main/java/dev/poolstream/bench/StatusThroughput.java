@@ -1,0 +1,429 @@
+package dev.poolstream.bench;
+
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.serde.EventJson;
+import dev.poolstream.events.serde.EventSerializer;
+import dev.poolstream.sandbox.Sandbox;
+import dev.poolstream.status.stream.StatusMetrics;
+import dev.poolstream.status.stream.StatusTopology;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Benchmarks 4 and 5: the status topology alone, with the status service's own streams settings, on an embedded
+ * broker in this JVM. For each size it seeds a steady fleet (pools of 20 Ready Nodes), lets the topology catch up,
+ * measures what it keeps per Node, then queues Node Ready flips and measures how fast the topology works through
+ * them. The broker runs in the same JVM and shares the 2 cores: the process CPU per event includes its work.
+ */
+final class StatusThroughput {
+
+    static final int NODES_PER_POOL = 20;
+    private static final Duration CATCH_UP_LIMIT = Duration.ofMinutes(15);
+
+    record Size(int nodes, int flips, double seedSeconds, double seedEventsPerSecond, long heapBytes,
+                long stateDirBytes, Map<String, Long> storeBytes, double flipSeconds, double eventsPerSecond,
+                double streamThreadMicrosPerEvent, double processMicrosPerEvent) {
+
+        long logicalStateBytes() {
+            return storeBytes.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    static Map<String, Object> run(List<String> args) throws Exception {
+        List<Integer> sizes = args.isEmpty() ? List.of(1_000, 10_000, 100_000)
+                : args.stream().map(Integer::parseInt).toList();
+        Map<String, Object> result = Bench.header("status-throughput");
+        Map<String, Object> settings = streamsSettings();
+        result.put("streamsSettings", settings);
+        List<Size> measured = new ArrayList<>();
+        for (int nodes : sizes) {
+            Size size = measure(nodes, Math.max(50_000, nodes), settings);
+            measured.add(size);
+            Bench.OUT.printf(Locale.ROOT, "  %,d nodes: seeded in %.1f s; %,d flips in %.2f s = %,.0f events/s%n",
+                    nodes, size.seedSeconds(), size.flips(), size.flipSeconds(), size.eventsPerSecond());
+        }
+        result.put("sizes", measured);
+        result.put("target", "join >= 20,000 events/s with a flat cost per event; <= 2 KiB per Node");
+
+        Bench.OUT.println("status join throughput and memory per Node (pools of 20, the service's streams settings)");
+        Bench.OUT.printf("  %-10s %12s %14s %14s %12s %12s %12s%n", "nodes", "events/s", "stream CPU/ev",
+                "process CPU/ev", "heap/node", "state/node", "on disk/node");
+        for (Size s : measured) {
+            Bench.OUT.printf(Locale.ROOT, "  %-10s %12.0f %11.1f us %11.1f us %10.0f B %10.0f B %10.0f B%n",
+                    String.format(Locale.ROOT, "%,d", s.nodes()), s.eventsPerSecond(), s.streamThreadMicrosPerEvent(),
+                    s.processMicrosPerEvent(), (double) s.heapBytes() / s.nodes(),
+                    (double) s.logicalStateBytes() / s.nodes(), (double) s.stateDirBytes() / s.nodes());
+        }
+        Size largest = measured.get(measured.size() - 1);
+        Bench.OUT.println("  state per Node by store, at " + String.format(Locale.ROOT, "%,d", largest.nodes())
+                + " nodes: " + largest.storeBytes().entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue() / largest.nodes() + " B").collect(Collectors.joining(", ")));
+        double slowest = measured.stream().mapToDouble(Size::eventsPerSecond).min().orElse(0);
+        Bench.OUT.printf(Locale.ROOT, "  target: >= 20,000 events/s: %s (slowest size %,.0f events/s)%n",
+                slowest >= 20_000 ? "met" : "missed by " + String.format(Locale.ROOT, "%,.0f", 20_000 - slowest),
+                slowest);
+        double worstState = measured.stream().mapToDouble(s -> (double) s.logicalStateBytes() / s.nodes()).max()
+                .orElse(0);
+        Bench.OUT.printf(Locale.ROOT, "  target: <= 2 KiB (2,048 B) state per Node: %s (worst %.0f B)%n",
+                worstState <= 2048 ? "met" : "missed", worstState);
+        return result;
+    }
+
+    private static Size measure(int nodes, int flips, Map<String, Object> settings) throws Exception {
+        SteadyState fleet = new SteadyState(Math.max(1, nodes / NODES_PER_POOL), NODES_PER_POOL,
+                Instant.now().minus(Duration.ofHours(1)));
+        EmbeddedKafkaBroker broker = Sandbox.startBroker();
+        Path stateDir = Files.createTempDirectory("poolstream-bench-status");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString()));
+             KafkaProducer<String, Keyed> producer = producer(broker.getBrokersAsString())) {
+            createTopics(admin, Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE, Topics.SCALINGGROUP_STATE,
+                    Topics.SCALINGGROUP_INSTANCES, Topics.MACHINEPOOL_STATUS, Topics.MACHINEPOOL_LIFECYCLE));
+            for (int pool = 0; pool < fleet.pools(); pool++) {
+                send(producer, Topics.MACHINEPOOL_SPEC.name(), fleet.spec(pool));
+                send(producer, Topics.SCALINGGROUP_STATE.name(), fleet.group(pool));
+            }
+            for (int node = 0; node < fleet.nodes(); node++) {
+                send(producer, Topics.SCALINGGROUP_INSTANCES.name(), fleet.instance(node));
+                send(producer, Topics.NODE.name(), fleet.node(node, true, fleet.launched().plusSeconds(60)));
+            }
+            flush(producer);
+            long heapBefore = heapAfterGc();
+
+            Progress progress = new Progress(admin, (String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG));
+            long seedStart = System.nanoTime();
+            KafkaStreams streams = start(broker.getBrokersAsString(), stateDir, settings);
+            progress.awaitCaughtUp();
+            double seedSeconds = (System.nanoTime() - seedStart) / 1e9;
+            long heapBytes = Math.max(0, heapAfterGc() - heapBefore);
+            Map<String, Long> storeBytes = storeBytes(streams);
+            streams.close();
+            long onDisk = directorySize(stateDir);
+
+            // The flips: each Node in turn goes Not Ready, then Ready again, queued before the topology restarts so
+            // that it works through them as fast as it can.
+            Instant at = Instant.now();
+            for (int i = 0; i < flips; i++) {
+                int node = i % fleet.nodes();
+                boolean ready = (i / fleet.nodes()) % 2 == 1;
+                send(producer, Topics.NODE.name(), fleet.node(node, ready, at.plusMillis(i)));
+            }
+            flush(producer);
+            long seededNodeEnd = progress.committed(Topics.NODE.name());
+            streams = start(broker.getBrokersAsString(), stateDir, settings);
+            progress.awaitCommittedBeyond(Topics.NODE.name(), seededNodeEnd);
+            CpuClock cpu = new CpuClock((String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG));
+            long flipStart = System.nanoTime();
+            long processedAtStart = progress.committed(Topics.NODE.name()) - seededNodeEnd;
+            progress.awaitCaughtUp();
+            double flipSeconds = (System.nanoTime() - flipStart) / 1e9;
+            long events = flips - processedAtStart;
+            CpuClock.Used used = cpu.used();
+            streams.close();
+            return new Size(fleet.nodes(), flips, seedSeconds, 2.0 * fleet.nodes() / seedSeconds, heapBytes, onDisk,
+                    storeBytes, flipSeconds, events / flipSeconds, used.streamNanos() / 1e3 / events,
+                    used.processNanos() / 1e3 / events);
+        } finally {
+            broker.destroy();
+            deleteRecursively(stateDir);
+        }
+    }
+
+    /** The status service's streams settings, read from its own configuration file (status-service.yaml). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> streamsSettings() {
+        try (InputStream in = StatusTopology.class.getClassLoader().getResourceAsStream("status-service.yaml")) {
+            if (in == null) {
+                throw new IllegalStateException("status-service.yaml is not on the classpath");
+            }
+            Map<String, Object> yaml = new Yaml().load(in);
+            Map<String, Object> streams = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) yaml
+                    .get("spring")).get("kafka")).get("streams");
+            Map<String, Object> settings = new LinkedHashMap<>((Map<String, Object>) streams.get("properties"));
+            settings.put(StreamsConfig.APPLICATION_ID_CONFIG, streams.get("application-id"));
+            return settings;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Topology topology() {
+        StreamsBuilder builder = new StreamsBuilder();
+        StatusTopology.build(builder, Duration.ofSeconds(1), new StatusMetrics(new SimpleMeterRegistry()));
+        return builder.build();
+    }
+
+    private static KafkaStreams start(String brokers, Path stateDir, Map<String, Object> settings) {
+        Properties properties = new Properties();
+        properties.putAll(settings);
+        properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
+        properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        KafkaStreams streams = new KafkaStreams(topology(), properties);
+        streams.start();
+        return streams;
+    }
+
+    /**
+     * The load's producer: in order per partition, without idempotence. An idempotent producer's first batches on
+     * freshly created partitions were refused over and over by the embedded broker (OutOfOrderSequenceException)
+     * until the delivery timeout; that would measure the broker's start, not the topology.
+     */
+    static KafkaProducer<String, Keyed> producer(String brokers) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "1",
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024),
+                new StringSerializer(), new EventSerializer<>(URI.create("/poolstream/bench"), Clock.systemUTC()));
+    }
+
+    static void send(KafkaProducer<String, Keyed> producer, String topic, Keyed value) {
+        producer.send(new ProducerRecord<>(topic, value.key(), value), (metadata, e) -> {
+            if (e != null) {
+                FAILED_SENDS.compareAndSet(null, e);
+            }
+        });
+    }
+
+    /** The first send that failed: a load that did not arrive is no load, so the benchmark stops. */
+    private static final java.util.concurrent.atomic.AtomicReference<Exception> FAILED_SENDS =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
+    static void flush(KafkaProducer<String, Keyed> producer) {
+        producer.flush();
+        if (FAILED_SENDS.get() != null) {
+            throw new IllegalStateException("the load could not be sent", FAILED_SENDS.get());
+        }
+    }
+
+    /** Creates the topics and waits until every partition has a leader. */
+    static void createTopics(Admin admin, Stream<Topics.TopicSpec> topics) throws Exception {
+        List<Topics.TopicSpec> all = topics.toList();
+        admin.createTopics(all.stream().map(t -> t.newTopic((short) 1)).toList()).all().get();
+        Instant deadline = Instant.now().plusSeconds(60);
+        List<String> names = all.stream().map(Topics.TopicSpec::name).toList();
+        while (!admin.describeTopics(names).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the topics got no leaders within 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Keys and JSON values of every store of the topology, by store: the state it keeps, whatever holds it. */
+    private static Map<String, Long> storeBytes(KafkaStreams streams) {
+        Map<String, Long> bytes = new LinkedHashMap<>();
+        List<String> stores = topology().describe().subtopologies().stream()
+                .flatMap(sub -> sub.nodes().stream())
+                .flatMap(node -> node instanceof TopologyDescription.Processor p ? p.stores().stream() : Stream.empty())
+                .distinct().toList();
+        for (String store : stores) {
+            ReadOnlyKeyValueStore<String, Object> view = streams.store(
+                    StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.keyValueStore()));
+            long total = 0;
+            try (KeyValueIterator<String, Object> all = view.all()) {
+                while (all.hasNext()) {
+                    KeyValue<String, Object> entry = all.next();
+                    try {
+                        total += entry.key.length() + EventJson.mapper().writeValueAsBytes(entry.value).length;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            }
+            bytes.put(store, total);
+        }
+        return bytes;
+    }
+
+    private static long heapAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    private static long directorySize(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(f -> f.toFile().delete());
+        }
+    }
+
+    /**
+     * How far the topology has read: its committed offsets on the input topics and on its repartition topic,
+     * against their ends (read-committed, so a transaction still open does not count).
+     */
+    static final class Progress {
+        private final Admin admin;
+        private final String applicationId;
+
+        Progress(Admin admin, String applicationId) {
+            this.admin = admin;
+            this.applicationId = applicationId;
+        }
+
+        void awaitCaughtUp() throws Exception {
+            Instant deadline = Instant.now().plus(CATCH_UP_LIMIT);
+            while (!caughtUp()) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("the status topology did not catch up within " + CATCH_UP_LIMIT);
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        void awaitCommittedBeyond(String topic, long offsets) throws Exception {
+            Instant deadline = Instant.now().plus(CATCH_UP_LIMIT);
+            while (committed(topic) <= offsets) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("the status topology did not start within " + CATCH_UP_LIMIT);
+                }
+                Thread.sleep(10);
+            }
+        }
+
+        /** The sum of the committed offsets of the topic's partitions. */
+        long committed(String topic) throws Exception {
+            return committedOffsets().entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        }
+
+        private Map<TopicPartition, OffsetAndMetadata> committedOffsets() throws Exception {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(admin.listConsumerGroupOffsets(
+                    applicationId).partitionsToOffsetAndMetadata().get());
+            offsets.values().removeIf(java.util.Objects::isNull);
+            return offsets;
+        }
+
+        private boolean caughtUp() throws Exception {
+            Set<String> inputs = Set.of(Topics.MACHINEPOOL_SPEC.name(), Topics.NODE.name(),
+                    Topics.SCALINGGROUP_STATE.name(), Topics.SCALINGGROUP_INSTANCES.name());
+            String repartition = applicationId + "-members-by-pool-repartition";
+            Map<TopicPartition, OffsetAndMetadata> committed = committedOffsets();
+            Map<TopicPartition, OffsetSpec> ask = new HashMap<>();
+            for (String topic : Stream.concat(inputs.stream(), Stream.of(repartition)).toList()) {
+                for (int p = 0; p < Topics.PARTITIONS; p++) {
+                    ask.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                }
+            }
+            if (!admin.listTopics().names().get().contains(repartition)) {
+                return false; // the topology has not created its repartition topic yet
+            }
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+                    admin.listOffsets(ask, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+            for (var end : ends.entrySet()) {
+                long endOffset = end.getValue().offset();
+                OffsetAndMetadata at = committed.get(end.getKey());
+                long position = at == null ? 0 : at.offset();
+                // The repartition topic is written in transactions: its last entry is a commit marker, which the
+                // topology reads past without committing an offset for it.
+                long slack = end.getKey().topic().equals(repartition) && endOffset > 0 ? 1 : 0;
+                if (position < endOffset - slack) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** CPU time used since it was made: by the topology's threads, and by the whole process (broker included). */
+    static final class CpuClock {
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        private final String applicationId;
+        private final Map<Long, Long> streamStart;
+        private final long processStart;
+
+        record Used(long streamNanos, long processNanos) {
+        }
+
+        CpuClock(String applicationId) {
+            this.applicationId = applicationId;
+            this.streamStart = streamThreadCpu();
+            this.processStart = processCpu();
+        }
+
+        Used used() {
+            long stream = 0;
+            for (var entry : streamThreadCpu().entrySet()) {
+                stream += entry.getValue() - streamStart.getOrDefault(entry.getKey(), 0L);
+            }
+            return new Used(stream, processCpu() - processStart);
+        }
+
+        /** The stream threads and their producers' network threads. */
+        private Map<Long, Long> streamThreadCpu() {
+            Map<Long, Long> cpu = new HashMap<>();
+            for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+                if (info != null && info.getThreadName().contains(applicationId)) {
+                    long nanos = threads.getThreadCpuTime(info.getThreadId());
+                    if (nanos >= 0) {
+                        cpu.put(info.getThreadId(), nanos);
+                    }
+                }
+            }
+            return cpu;
+        }
+
+        private static long processCpu() {
+            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+        }
+    }
+
+    private StatusThroughput() {
+    }
+}
