@@ -5,6 +5,7 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.events.serde.EventJson;
 import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.sandbox.Sandbox;
+import dev.poolstream.status.stream.InternalSerde;
 import dev.poolstream.status.stream.StatusMetrics;
 import dev.poolstream.status.stream.StatusTopology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -257,7 +258,7 @@ final class StatusThroughput {
         }
     }
 
-    /** Keys and JSON values of every store of the topology, by store: the state it keeps, whatever holds it. */
+    /** Keys and values of every store of the topology, by store: the state it keeps, whatever holds it. */
     private static Map<String, Long> storeBytes(KafkaStreams streams) {
         Map<String, Long> bytes = new LinkedHashMap<>();
         List<String> stores = topology().describe().subtopologies().stream()
@@ -271,16 +272,25 @@ final class StatusThroughput {
             try (KeyValueIterator<String, Object> all = view.all()) {
                 while (all.hasNext()) {
                     KeyValue<String, Object> entry = all.next();
-                    try {
-                        total += entry.key.length() + EventJson.mapper().writeValueAsBytes(entry.value).length;
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
+                    total += entry.key.length() + valueBytes(entry.value);
                 }
             }
             bytes.put(store, total);
         }
         return bytes;
+    }
+
+    /** A value's size as its store holds it: the contract's JSON, or the topology's own (Smile) serde. */
+    @SuppressWarnings("unchecked")
+    private static int valueBytes(Object value) {
+        if (value instanceof Keyed) {
+            try {
+                return EventJson.mapper().writeValueAsBytes(value).length;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return InternalSerde.of((Class<Object>) value.getClass()).serializer().serialize("", value).length;
     }
 
     private static long heapAfterGc() {

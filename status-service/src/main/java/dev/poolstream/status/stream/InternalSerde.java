@@ -1,7 +1,9 @@
 package dev.poolstream.status.stream;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.dataformat.smile.databind.SmileMapper;
 import dev.poolstream.events.serde.EventJson;
 import java.io.IOException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -11,14 +13,17 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * JSON for the topology's own stores, changelogs and repartition topic: the contract's mapping, without
- * CloudEvents headers (no one outside this service reads these topics).
+ * The topology's own stores, changelogs and repartition topic: the contract's mapping in Smile, Jackson's binary
+ * JSON, without CloudEvents headers (no one outside this service reads these topics). Smile writes a pool's repeated
+ * field names once and parses without matching names as text: bench/README.md measured what it saves.
  */
-final class InternalSerde {
+public final class InternalSerde {
 
-    static <T> Serde<T> of(Class<T> type) {
-        ObjectWriter writer = EventJson.mapper().writerFor(type);
-        ObjectReader reader = EventJson.mapper().readerFor(type);
+    private static final ObjectMapper SMILE = EventJson.configure(SmileMapper.builder()).build();
+
+    public static <T> Serde<T> of(Class<T> type) {
+        ObjectWriter writer = SMILE.writerFor(type);
+        ObjectReader reader = SMILE.readerFor(type);
         Serializer<T> serializer = (topic, value) -> {
             try {
                 return value == null ? null : writer.writeValueAsBytes(value);
