@@ -153,6 +153,8 @@ public final class Bench {
                     long before = System.nanoTime();
                     run.edit("bench", mp -> mp.getSpec().setReplicas(target));
                     SimulatedCloud.CapacityWrite write = awaitWrite(sandbox.cloud(), target, before);
+                    // The provider may read the command before the bench's own tail does: wait for the tails too.
+                    awaitSet(List.of(specAt, commandAt), Duration.ofSeconds(2));
                     timings.add(new double[] {acceptedAt.get(), specAt.get(), commandAt.get(), write.nanoTime()});
                     // Let the instance boot and the pool settle before the next change, as a user's changes come.
                     run.awaitAll(List.of("bench"), s -> Integer.valueOf(target).equals(s.getReadyReplicas()), null);
@@ -195,6 +197,13 @@ public final class Bench {
             return replicas.isInt() ? replicas.asInt() : -1;
         } catch (java.io.IOException e) {
             return -1;
+        }
+    }
+
+    private static void awaitSet(List<AtomicLong> times, Duration limit) throws InterruptedException {
+        Instant deadline = Instant.now().plus(limit);
+        while (times.stream().anyMatch(t -> t.get() == 0) && Instant.now().isBefore(deadline)) {
+            Thread.sleep(1);
         }
     }
 
