@@ -2,17 +2,16 @@ package dev.poolstream.provider.aws.config;
 
 import dev.poolstream.provider.aws.cloud.AwsScalingGroup;
 import dev.poolstream.provider.cloud.BootstrapData;
+import dev.poolstream.provider.kube.BootstrapDataConfiguration;
 import dev.poolstream.provider.aws.cloud.RateLimitInterceptor;
-import dev.poolstream.provider.kube.SecretBootstrapData;
 import dev.poolstream.provider.cloud.RateLimiter;
 import dev.poolstream.provider.config.ProviderProperties;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -34,6 +33,7 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
  * throttling and 5xx, the account's rate limit before every attempt) and the adapter built on them.
  */
 @Configuration(proxyBeanMethods = false)
+@Import(BootstrapDataConfiguration.class)
 @EnableConfigurationProperties(AwsProperties.class)
 public class AwsConfiguration {
 
@@ -48,16 +48,6 @@ public class AwsConfiguration {
     Ec2Client ec2Client(AwsProperties aws, ProviderProperties provider, RateLimiter limiter,
                         ObjectProvider<ExecutionInterceptor> interceptors) {
         return configure(Ec2Client.builder(), aws, provider, limiter, interceptors.orderedStream().toList()).build();
-    }
-
-    @Bean(destroyMethod = "close")
-    KubernetesClient kubernetesClient() {
-        return new KubernetesClientBuilder().build();
-    }
-
-    @Bean
-    BootstrapData bootstrapData(KubernetesClient kubernetes) {
-        return new SecretBootstrapData(kubernetes);
     }
 
     @Bean

@@ -19,11 +19,9 @@ import dev.poolstream.provider.azure.cloud.AzureScalingGroup;
 import dev.poolstream.provider.azure.cloud.RateLimitPolicy;
 import dev.poolstream.provider.azure.domain.ModelSettings;
 import dev.poolstream.provider.cloud.BootstrapData;
+import dev.poolstream.provider.kube.BootstrapDataConfiguration;
 import dev.poolstream.provider.cloud.RateLimiter;
 import dev.poolstream.provider.config.ProviderProperties;
-import dev.poolstream.provider.kube.SecretBootstrapData;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,6 +38,7 @@ import org.springframework.context.annotation.Bean;
  * in production.
  */
 @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+@org.springframework.context.annotation.Import(BootstrapDataConfiguration.class)
 @EnableConfigurationProperties(AzureProperties.class)
 public class AzureConfiguration {
 
@@ -80,16 +79,6 @@ public class AzureConfiguration {
                 .subscriptionId(azure.subscriptionId())
                 .defaultPollInterval(azure.pollInterval())
                 .buildClient();
-    }
-
-    @Bean(destroyMethod = "close")
-    KubernetesClient kubernetesClient() {
-        return new KubernetesClientBuilder().build();
-    }
-
-    @Bean
-    BootstrapData bootstrapData(KubernetesClient kubernetes) {
-        return new SecretBootstrapData(kubernetes);
     }
 
     @Bean

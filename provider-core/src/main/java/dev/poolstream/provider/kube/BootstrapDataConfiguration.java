@@ -1,0 +1,26 @@
+package dev.poolstream.provider.kube;
+
+import dev.poolstream.provider.cloud.BootstrapData;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * What the cloud services (AWS, Azure) read from the management cluster: the pools' bootstrap data Secrets. Kept out
+ * of {@code ProviderConfiguration}, which the sandbox also imports with a simulated cloud that needs neither.
+ */
+@Configuration(proxyBeanMethods = false)
+public class BootstrapDataConfiguration {
+
+    /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
+    @Bean(destroyMethod = "close")
+    KubernetesClient kubernetesClient() {
+        return new KubernetesClientBuilder().build();
+    }
+
+    @Bean
+    BootstrapData bootstrapData(KubernetesClient kubernetes) {
+        return new SecretBootstrapData(kubernetes);
+    }
+}
