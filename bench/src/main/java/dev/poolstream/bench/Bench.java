@@ -13,6 +13,7 @@ import dev.poolstream.sandbox.SandboxOptions;
 import dev.poolstream.sandbox.cloud.SimulatedCloud;
 import dev.poolstream.sandbox.scenario.Report;
 import dev.poolstream.sandbox.scenario.ScenarioRun;
+import dev.poolstream.sandbox.scenario.TopicTail;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,18 +126,18 @@ public final class Bench {
             AtomicLong commandAt = new AtomicLong();
             sandbox.managementServer().orElseThrow().onWrite(write -> {
                 if (write.path().matches(".*/machinepools/bench(\\?.*)?")
-                        && specReplicas(write.object()) == wanted.get()) {
+                        && intAt(write.object(), "spec", "replicas") == wanted.get()) {
                     acceptedAt.compareAndSet(0, write.nanoTime());
                 }
             });
             List<double[]> timings = new ArrayList<>();
-            try (NodeToStatus.Tail<PoolSpec> specs = new NodeToStatus.Tail<>(sandbox.brokers(),
+            try (TopicTail<PoolSpec> specs = new TopicTail<>(sandbox.brokers(),
                     Topics.MACHINEPOOL_SPEC.name(), PoolSpec.class, (spec, at) -> {
                         if (spec.desiredReplicas() == wanted.get()) {
                             specAt.compareAndSet(0, at);
                         }
                     });
-                 NodeToStatus.Tail<ScalingGroupCommand> commands = new NodeToStatus.Tail<>(sandbox.brokers(),
+                 TopicTail<ScalingGroupCommand> commands = new TopicTail<>(sandbox.brokers(),
                          Topics.SCALINGGROUP_COMMANDS_AWS.name(), ScalingGroupCommand.class, (command, at) -> {
                              Capacity capacity = command instanceof SetCapacity set ? set.capacity()
                                      : command instanceof EnsureGroup ensure ? ensure.capacity() : null;
@@ -190,11 +191,14 @@ public final class Bench {
                 .map(t -> (t[to] - t[from]) / 1e6).toList());
     }
 
-    private static int specReplicas(String machinePool) {
+    /** The integer at the path in a JSON object (an API server's copy of an object), or -1 when there is none. */
+    static int intAt(String json, String... path) {
         try {
-            com.fasterxml.jackson.databind.JsonNode replicas = EventJson.mapper().readTree(machinePool)
-                    .path("spec").path("replicas");
-            return replicas.isInt() ? replicas.asInt() : -1;
+            com.fasterxml.jackson.databind.JsonNode node = EventJson.mapper().readTree(json);
+            for (String field : path) {
+                node = node.path(field);
+            }
+            return node.isInt() ? node.asInt() : -1;
         } catch (java.io.IOException e) {
             return -1;
         }

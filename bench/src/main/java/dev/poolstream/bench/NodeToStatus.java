@@ -1,6 +1,5 @@
 package dev.poolstream.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
@@ -9,10 +8,9 @@ import dev.poolstream.events.Keyed;
 import dev.poolstream.events.NodeState;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.Topics;
-import dev.poolstream.events.serde.EventDeserializer;
-import dev.poolstream.events.serde.EventJson;
 import dev.poolstream.sandbox.Sandbox;
 import dev.poolstream.sandbox.scenario.ScenarioRun;
+import dev.poolstream.sandbox.scenario.TopicTail;
 import dev.poolstream.status.StatusApplication;
 import dev.poolstream.testing.MockCluster;
 import dev.poolstream.watcher.WatcherApplication;
@@ -20,7 +18,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,17 +32,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 
@@ -132,7 +124,7 @@ final class NodeToStatus {
                 lastPoolWrite.set(write.nanoTime());
                 Flip flip = byPool.get(m.group(1) + "/" + m.group(2));
                 if (flip != null && flip.nodeWritten != 0 && flip.statusWritten == 0
-                        && readyReplicas(write.object()) == flip.expectedReady) {
+                        && Bench.intAt(write.object(), "status", "readyReplicas") == flip.expectedReady) {
                     flip.statusWritten = write.nanoTime();
                 }
             });
@@ -149,21 +141,23 @@ final class NodeToStatus {
             Bench.OUT.printf(Locale.ROOT, "  steady state (every pool 20/20 Ready, no status write for 3 s) %.1f s "
                     + "after the services started%n", (System.nanoTime() - servicesStart) / 1e9);
 
-            try (Tail<NodeState> nodes = new Tail<>(broker.getBrokersAsString(), Topics.NODE.name(), NodeState.class,
+            String brokers = broker.getBrokersAsString();
+            try (TopicTail<NodeState> nodes = new TopicTail<>(brokers, Topics.NODE.name(), NodeState.class,
                     (record, at) -> {
                         Flip flip = byNode.get(record.name());
                         if (flip != null && flip.nodeWritten != 0 && flip.nodeRecord == 0) {
                             flip.nodeRecord = at;
                         }
                     });
-                 Tail<PoolStatus> statuses = new Tail<>(broker.getBrokersAsString(), Topics.MACHINEPOOL_STATUS.name(),
+                 TopicTail<PoolStatus> statuses = new TopicTail<>(brokers, Topics.MACHINEPOOL_STATUS.name(),
                          PoolStatus.class, (record, at) -> {
-                     Flip flip = byPool.get(record.pool());
-                     if (flip != null && flip.nodeWritten != 0 && flip.statusRecord == 0 && record.status() != null
-                             && Integer.valueOf(flip.expectedReady).equals(record.status().getReadyReplicas())) {
-                         flip.statusRecord = at;
-                     }
-                 })) {
+                             Flip flip = byPool.get(record.pool());
+                             if (flip != null && flip.nodeWritten != 0 && flip.statusRecord == 0
+                                     && record.status() != null && Integer.valueOf(flip.expectedReady)
+                                     .equals(record.status().getReadyReplicas())) {
+                                 flip.statusRecord = at;
+                             }
+                         })) {
                 List<Flip> all = flipAtSteadyRate(fleet, workload.client(), flips, perSecond, byNode, byPool);
                 result.putAll(report(all, broker.getBrokersAsString()));
             }
@@ -348,52 +342,6 @@ final class NodeToStatus {
         Bench.OUT.printf(Locale.ROOT, "  %-44s %s%n", "target", "p99 <= 100 ms and <= 5 x hop p99: " + (met ? "met"
                 : String.format(Locale.ROOT, "missed (p99 %.1f ms, %.1f x the hop p99)", total.p99(), ratio)));
         return result;
-    }
-
-    private static int readyReplicas(String machinePool) {
-        try {
-            JsonNode ready = EventJson.mapper().readTree(machinePool).path("status").path("readyReplicas");
-            return ready.isInt() ? ready.asInt() : -1;
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    /** Follows a topic from its end (committed records only) and tells when each record arrived. */
-    static final class Tail<T extends Keyed> implements AutoCloseable {
-        private final KafkaConsumer<String, T> consumer;
-        private final Thread thread;
-        private volatile boolean running = true;
-
-        Tail(String brokers, String topic, Class<T> type, BiConsumer<T, Long> arrived) {
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100),
-                    new StringDeserializer(), new EventDeserializer<>(type));
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            thread = new Thread(() -> {
-                while (running) {
-                    consumer.poll(Duration.ofMillis(50)).forEach(record -> {
-                        if (record.value() != null) {
-                            arrived.accept(record.value(), System.nanoTime());
-                        }
-                    });
-                }
-                consumer.close();
-            }, "bench-tail-" + topic);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            thread.join(5_000);
-        }
     }
 
     private NodeToStatus() {

@@ -15,7 +15,6 @@ import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.RefreshPrefe
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.lifecycle.NodeReady;
 import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
-import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.events.serde.EventJson;
 import dev.poolstream.sandbox.Sandbox;
 import dev.poolstream.sandbox.SandboxOptions;
@@ -38,10 +37,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Creates the pools, waits for them to run, changes them, and measures until their status says it is done. */
 public final class ScenarioRun {
@@ -260,37 +255,19 @@ public final class ScenarioRun {
 
     /** Lifecycle events from now on: when the status service saw each Node Ready, and which pools rolled out. */
     static final class LifecycleTail implements AutoCloseable {
-        private final KafkaConsumer<String, PoolLifecycleEvent> consumer;
         private final Map<String, Instant> readyAt = new ConcurrentHashMap<>();
         private final Set<String> rolledOut = ConcurrentHashMap.newKeySet();
-        private final Thread thread;
-        private volatile boolean running = true;
+        private final TopicTail<PoolLifecycleEvent> tail;
 
         LifecycleTail(String brokers) {
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                    new StringDeserializer(), new EventDeserializer<>(PoolLifecycleEvent.class));
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.MACHINEPOOL_LIFECYCLE.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position);
-            thread = new Thread(this::run, "sandbox-lifecycle");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void run() {
-            while (running) {
-                consumer.poll(Duration.ofMillis(50)).forEach(record -> {
-                    if (record.value() instanceof NodeReady ready) {
-                        readyAt.putIfAbsent(ready.providerID(), ready.at());
-                    } else if (record.value() instanceof dev.poolstream.events.lifecycle.RolloutProgress p) {
-                        rolledOut.add(p.pool());
-                    }
-                });
-            }
-            consumer.close();
+            tail = new TopicTail<>(brokers, Topics.MACHINEPOOL_LIFECYCLE.name(), PoolLifecycleEvent.class,
+                    (event, at) -> {
+                        if (event instanceof NodeReady ready) {
+                            readyAt.putIfAbsent(ready.providerID(), ready.at());
+                        } else if (event instanceof dev.poolstream.events.lifecycle.RolloutProgress p) {
+                            rolledOut.add(p.pool());
+                        }
+                    });
         }
 
         Map<String, Instant> readyAt() {
@@ -303,12 +280,7 @@ public final class ScenarioRun {
 
         @Override
         public void close() {
-            running = false;
-            try {
-                thread.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            tail.close();
         }
     }
 }
