@@ -1,7 +1,9 @@
 package dev.poolstream.testing;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import dev.poolstream.api.cluster.v1beta2.machinepoolspec.Template;
 import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
 import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
@@ -39,6 +41,18 @@ public final class MachinePoolSpecs {
         spec.setReplicas(replicas);
         spec.setTemplate(t);
         return spec;
+    }
+
+    /**
+     * A MachinePool v1beta2 object backed by an AWSMachinePool of the same name, bootstrap data in
+     * {@code <name>-bootstrap}, Kubernetes v1.34.4.
+     */
+    public static MachinePool machinePool(String namespace, String name, String cluster, int replicas) {
+        MachinePool pool = new MachinePool();
+        pool.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name)
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, cluster).build());
+        pool.setSpec(of(cluster, replicas, "v1.34.4", name + "-bootstrap", ClusterApi.KIND_AWS_MACHINE_POOL, name, 0));
+        return pool;
     }
 
     private MachinePoolSpecs() {

@@ -1,0 +1,163 @@
+package dev.poolstream.testing;
+
+import dev.poolstream.api.Crds;
+import io.fabric8.kubeapitest.KubeAPIServer;
+import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real tier: a kube-apiserver and etcd (started by fabric8's {@code kube-api-test}), with the Cluster API CRDs
+ * installed. Unlike {@link MockCluster} it validates schemas and CEL rules, serves the status and scale
+ * subresources, rejects stale writes, expires watches and checks PodDisruptionBudgets on eviction. It has no
+ * controller-manager: no garbage collection, no namespace deletion, no disruption controller.
+ *
+ * <p>The binaries are built by {@code test-support/kube-api/build.sh} (the library's own download cannot reach
+ * the internet from the build machines). Where they are missing the tests that need them are skipped with that
+ * command in the message; with {@code POOLSTREAM_REQUIRE_KUBE_API=true} (CI) they fail instead.
+ */
+public final class KubeApiServer implements AutoCloseable {
+
+    public static final String VERSION = System.getProperty("poolstream.kube.version", "1.34.4");
+    public static final String REQUIRE_ENV = "POOLSTREAM_REQUIRE_KUBE_API";
+    public static final String BUILD_COMMAND = "test-support/kube-api/build.sh";
+    private static final Duration CRD_ESTABLISHED = Duration.ofSeconds(60);
+
+    private static KubeApiServer shared;
+
+    private final KubeAPIServer server;
+    private final String kubeconfig;
+    private final KubernetesClient client;
+
+    private KubeApiServer(List<String> flags) {
+        KubeAPIServerConfigBuilder config = KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withApiServerVersion(VERSION)
+                .withOfflineMode(true)
+                .withUpdateKubeConfig(false)
+                .withStartupTimeout(120_000);
+        flags.forEach(config::withApiServerFlag);
+        server = new KubeAPIServer(config.build());
+        server.start();
+        kubeconfig = server.getKubeConfigYaml();
+        client = new KubernetesClientBuilder().withConfig(config()).build();
+        installCrds();
+    }
+
+    /**
+     * One server for the whole test JVM, started on first use and stopped when the JVM exits. Tests that share it
+     * keep to their own namespaces and Node names.
+     */
+    public static synchronized KubeApiServer shared() {
+        requireBinaries();
+        if (shared == null) {
+            shared = new KubeApiServer(List.of());
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "kube-api-server-stop"));
+        }
+        return shared;
+    }
+
+    /**
+     * A server of the test's own, for tests that change how it runs.
+     *
+     * @param flags extra kube-apiserver flags, each {@code --name=value} or {@code --name}
+     */
+    public static KubeApiServer start(String... flags) {
+        requireBinaries();
+        return new KubeApiServer(List.of(flags));
+    }
+
+    /** Skips the calling test when the binaries are missing, or fails it where they are required. */
+    public static void requireBinaries() {
+        Path dir = binaryDirectory();
+        List<String> missing = new ArrayList<>();
+        for (String binary : List.of("kube-apiserver", "etcd", "kubectl")) {
+            if (!Files.isExecutable(dir.resolve(binary))) {
+                missing.add(binary);
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        String why = "the real-API-server tier needs " + String.join(", ", missing) + " " + VERSION + " in " + dir
+                + "; build them with " + BUILD_COMMAND + " (about 7 minutes cold, needs Go)";
+        if (Boolean.parseBoolean(System.getenv(REQUIRE_ENV))) {
+            throw new IllegalStateException(why + " (" + REQUIRE_ENV + "=true: failing instead of skipping)");
+        }
+        System.err.println("SKIPPED: " + why);
+        Assumptions.abort(why);
+    }
+
+    public static Path binaryDirectory() {
+        String root = System.getenv().getOrDefault(KubeAPIServerConfigBuilder.KUBE_API_TEST_DIR,
+                System.getProperty("user.home") + "/" + KubeAPIServerConfigBuilder.DIRECTORY_NAME);
+        return Path.of(root, "k8s", VERSION + "-linux-amd64");
+    }
+
+    /** An admin client (system:masters). */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** An admin kubeconfig, as Cluster API stores one in {@code <cluster>-kubeconfig}. */
+    public String kubeconfig() {
+        return kubeconfig;
+    }
+
+    public Config config() {
+        return Config.fromKubeconfig(kubeconfig);
+    }
+
+    /** The API server's URL. */
+    public String url() {
+        return config().getMasterUrl();
+    }
+
+    /** Creates the namespace unless it exists. */
+    public KubeApiServer namespace(String name) {
+        if (client.namespaces().withName(name).get() == null) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata()
+                    .build()).create();
+        }
+        return this;
+    }
+
+    /** Server-side apply: the Cluster CRD is too large for the last-applied annotation of client-side apply. */
+    private void installCrds() {
+        for (CustomResourceDefinition crd : Crds.all()) {
+            crd.getMetadata().setManagedFields(null);
+            client.resource(crd).fieldManager("poolstream-tests").forceConflicts().serverSideApply();
+        }
+        for (CustomResourceDefinition crd : Crds.all()) {
+            client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                    .waitUntilCondition(KubeApiServer::established, CRD_ESTABLISHED.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    private static boolean established(CustomResourceDefinition crd) {
+        return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
+                && crd.getStatus().getConditions().stream()
+                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private void stop() {
+        client.close();
+        server.stop();
+    }
+
+    @Override
+    public void close() {
+        if (this != shared) {
+            stop();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.poolstream.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Versions;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The real tier itself: the CRDs are served, and the server validates what the mock server lets through. */
+class KubeApiServerIT {
+
+    @Test
+    void shouldServeTheClusterApiKindsAndRejectAStatusTheSchemaForbids() {
+        KubeApiServer server = KubeApiServer.shared().namespace("tier");
+        KubernetesClient kube = server.client();
+        MachinePool pool = kube.resource(MachinePoolSpecs.machinePool("tier", "workers", "demo", 1)).create();
+        assertThat(pool.getMetadata().getGeneration()).isEqualTo(1L);
+
+        MachinePoolStatus status = new MachinePoolStatus();
+        status.setReplicas(0);
+        status.setVersions(List.of());
+        pool.setStatus(status);
+
+        assertThatThrownBy(() -> kube.resource(pool).updateStatus())
+                .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(422);
+                    assertThat(e.getMessage()).contains("status.versions");
+                });
+
+        Versions versions = new Versions();
+        versions.setVersion("v1.34.4");
+        versions.setReplicas(1);
+        status.setVersions(List.of(versions));
+        assertThat(kube.resource(pool).updateStatus().getStatus().getReplicas()).isZero();
+    }
+}
