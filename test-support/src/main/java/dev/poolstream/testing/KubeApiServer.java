@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,12 +37,14 @@ public final class KubeApiServer implements AutoCloseable {
 
     private static KubeApiServer shared;
 
+    private final Path directory;
     private final KubeAPIServer server;
     private final String kubeconfig;
     private final KubernetesClient client;
 
     private KubeApiServer(List<String> flags) {
         KubeAPIServerConfigBuilder config = KubeAPIServerConfigBuilder.anAPIServerConfig()
+                .withTestDir((directory = ownDirectory()).toString())
                 .withApiServerVersion(VERSION)
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
@@ -95,6 +99,20 @@ public final class KubeApiServer implements AutoCloseable {
         }
         System.err.println("SKIPPED: " + why);
         Assumptions.abort(why);
+    }
+
+    /**
+     * kube-api-test writes its certificates where it finds the binaries: each server gets a directory of its own
+     * that links to the shared binaries, so that test JVMs running at once do not overwrite each other's.
+     */
+    private static Path ownDirectory() {
+        try {
+            Path own = Files.createTempDirectory("kube-api-server");
+            Files.createSymbolicLink(own.resolve("k8s"), binaryDirectory().getParent());
+            return own;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare a directory for the API server", e);
+        }
     }
 
     public static Path binaryDirectory() {
@@ -152,6 +170,11 @@ public final class KubeApiServer implements AutoCloseable {
     private void stop() {
         client.close();
         server.stop();
+        try (var files = Files.walk(directory)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is harmless
+        }
     }
 
     @Override
