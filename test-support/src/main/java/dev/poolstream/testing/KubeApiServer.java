@@ -38,17 +38,26 @@ public final class KubeApiServer implements AutoCloseable {
     private static KubeApiServer shared;
 
     private final Path directory;
+    private final Path auditLog;
     private final KubeAPIServer server;
     private final String kubeconfig;
     private final KubernetesClient client;
 
     private KubeApiServer(List<String> flags) {
+        directory = ownDirectory();
+        auditLog = directory.resolve("audit.log");
         KubeAPIServerConfigBuilder config = KubeAPIServerConfigBuilder.anAPIServerConfig()
-                .withTestDir((directory = ownDirectory()).toString())
+                .withTestDir(directory.toString())
                 .withApiServerVersion(VERSION)
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
                 .withStartupTimeout(120_000);
+        // Every request the server answers, with its outcome: what tests check "no write was refused" and the
+        // permissions against.
+        config.withApiServerFlag("--audit-policy-file", writeAuditPolicy(directory).toString())
+                .withApiServerFlag("--audit-log-path", auditLog.toString())
+                .withApiServerFlag("--audit-log-format", "json")
+                .withApiServerFlag("--audit-log-mode", "blocking");
         flags.forEach(config::withApiServerFlag);
         server = new KubeAPIServer(config.build());
         server.start();
@@ -135,6 +144,20 @@ public final class KubeApiServer implements AutoCloseable {
         return Config.fromKubeconfig(kubeconfig);
     }
 
+    /**
+     * Every request this server has answered so far, oldest first, from its audit log (API server's own record:
+     * verb, resource, subresource, namespace, response code).
+     */
+    public List<AuditedRequest> requests() {
+        return AuditedRequest.read(auditLog);
+    }
+
+    /** The writes this server refused as invalid or malformed (400, 422) or forbidden (403), with their messages. */
+    public List<AuditedRequest> refusedWrites() {
+        return requests().stream().filter(AuditedRequest::write)
+                .filter(r -> r.code() == 400 || r.code() == 403 || r.code() == 422).toList();
+    }
+
     /** The API server's URL. */
     public String url() {
         return config().getMasterUrl();
@@ -147,6 +170,20 @@ public final class KubeApiServer implements AutoCloseable {
                     .build()).create();
         }
         return this;
+    }
+
+    private static Path writeAuditPolicy(Path directory) {
+        try {
+            return Files.writeString(directory.resolve("audit-policy.yaml"), """
+                    apiVersion: audit.k8s.io/v1
+                    kind: Policy
+                    omitStages: ["RequestReceived"]
+                    rules:
+                    - level: Metadata
+                    """);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the audit policy", e);
+        }
     }
 
     /** Server-side apply: the Cluster CRD is too large for the last-applied annotation of client-side apply. */

@@ -32,6 +32,13 @@ class KubeApiServerIT {
                     assertThat(e.getMessage()).contains("status.versions");
                 });
 
+        assertThat(server.refusedWrites()).filteredOn(r -> r.namespace().equals("tier"))
+                .singleElement().satisfies(refused -> {
+                    assertThat(refused.resource()).isEqualTo("machinepools");
+                    assertThat(refused.subresource()).isEqualTo("status");
+                    assertThat(refused.code()).isEqualTo(422);
+                });
+
         Versions versions = new Versions();
         versions.setVersion("v1.34.4");
         versions.setReplicas(1);

@@ -283,7 +283,8 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
         }
         Instant ready = Instant.now();
         try {
-            workloads.apply(group.cluster).nodes().withName(nodeName(instance)).edit(node -> {
+            // A kubelet reports Ready through the status subresource: an API server ignores status in a Node update.
+            workloads.apply(group.cluster).nodes().withName(nodeName(instance)).editStatus(node -> {
                 node.getStatus().getConditions().forEach(c -> {
                     if ("Ready".equals(c.getType())) {
                         c.setStatus("True");

@@ -4,6 +4,9 @@ import dev.poolstream.testing.MachinePoolSpecs;
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.Cluster;
 import dev.poolstream.api.cluster.v1beta2.ClusterSpec;
+import dev.poolstream.api.cluster.v1beta2.clusterspec.ControlPlaneEndpoint;
+import io.fabric8.kubernetes.client.Config;
+import java.net.URI;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
@@ -187,7 +190,14 @@ public final class ScenarioRun {
     public static void createCluster(KubernetesClient kube, String namespace, String name, String kubeconfig) {
         Cluster cluster = new Cluster();
         cluster.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
-        cluster.setSpec(new ClusterSpec());
+        // As Cluster API records it: the workload cluster's API endpoint (a Cluster's spec may not be empty).
+        URI server = URI.create(Config.fromKubeconfig(kubeconfig).getMasterUrl());
+        ControlPlaneEndpoint endpoint = new ControlPlaneEndpoint();
+        endpoint.setHost(server.getHost());
+        endpoint.setPort(server.getPort() > 0 ? server.getPort() : "https".equals(server.getScheme()) ? 443 : 80);
+        ClusterSpec spec = new ClusterSpec();
+        spec.setControlPlaneEndpoint(endpoint);
+        cluster.setSpec(spec);
         kube.resource(cluster).create();
         kube.resource(new SecretBuilder().withNewMetadata().withNamespace(namespace)
                 .withName(ClusterApi.kubeconfigSecretName(name))

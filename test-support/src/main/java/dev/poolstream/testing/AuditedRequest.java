@@ -1,0 +1,72 @@
+package dev.poolstream.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One request a real API server answered, as its audit log records it.
+ *
+ * @param user        the authenticated user name
+ * @param verb        Kubernetes' verb: get, list, watch, create, update, patch, delete, deletecollection
+ * @param group       the API group, "" for the core group
+ * @param resource    the resource (plural), e.g. {@code machinepools}
+ * @param subresource e.g. {@code status}, {@code scale}, {@code eviction}; "" for none
+ * @param namespace   "" for a cluster-scoped request
+ * @param name        the object's name, "" for collections
+ * @param code        the HTTP status code of the answer
+ * @param message     the answer's message where it failed, else ""
+ */
+public record AuditedRequest(String user, String verb, String group, String resource, String subresource,
+                             String namespace, String name, int code, String message) {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Set<String> WRITES = Set.of("create", "update", "patch", "delete", "deletecollection");
+
+    public boolean write() {
+        return WRITES.contains(verb);
+    }
+
+    static List<AuditedRequest> read(Path log) {
+        if (!Files.exists(log)) {
+            return List.of();
+        }
+        List<AuditedRequest> requests = new ArrayList<>();
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).isBlank()) {
+                    continue;
+                }
+                JsonNode event;
+                try {
+                    event = MAPPER.readTree(lines.get(i));
+                } catch (IOException e) {
+                    if (i == lines.size() - 1) {
+                        break; // the line the server is writing right now
+                    }
+                    throw e;
+                }
+                JsonNode ref = event.path("objectRef");
+                if (ref.isMissingNode()) {
+                    continue; // a non-resource request (/healthz, /version, discovery)
+                }
+                requests.add(new AuditedRequest(event.path("user").path("username").asText(""),
+                        event.path("verb").asText(""), ref.path("apiGroup").asText(""),
+                        ref.path("resource").asText(""), ref.path("subresource").asText(""),
+                        ref.path("namespace").asText(""), ref.path("name").asText(""),
+                        event.path("responseStatus").path("code").asInt(0),
+                        event.path("responseStatus").path("message").asText("")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the audit log " + log, e);
+        }
+        return requests;
+    }
+}
