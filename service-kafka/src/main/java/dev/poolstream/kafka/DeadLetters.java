@@ -12,6 +12,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -24,6 +26,8 @@ import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
  * header beside spring-kafka's exception headers. A record that could not be read goes there byte for byte.
  */
 public final class DeadLetters {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
 
     /** The header that says, in one CamelCase word or a short sentence, why the record is here. */
     public static final String REASON_HEADER = "poolstream-dlt-reason";
@@ -47,8 +51,13 @@ public final class DeadLetters {
         templates.put(Object.class, values);
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,
                 (record, e) -> new TopicPartition(record.topic() + Topics.DLT_SUFFIX, record.partition()));
-        recoverer.setHeadersFunction((record, e) -> new RecordHeaders(List.of(new RecordHeader(REASON_HEADER,
-                reason.apply(e).getBytes(StandardCharsets.UTF_8)))));
+        recoverer.setHeadersFunction((record, e) -> {
+            String why = reason.apply(e);
+            // The key is the pool (or the provider ID of an instance or Node): the line a user greps for.
+            log.warn("dead-lettered {}-{}@{} key {}: {}", record.topic(), record.partition(), record.offset(),
+                    record.key() instanceof byte[] raw ? new String(raw, StandardCharsets.UTF_8) : record.key(), why);
+            return new RecordHeaders(List.of(new RecordHeader(REASON_HEADER, why.getBytes(StandardCharsets.UTF_8))));
+        });
         return recoverer;
     }
 
