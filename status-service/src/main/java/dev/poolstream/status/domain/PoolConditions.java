@@ -103,9 +103,59 @@ public final class PoolConditions {
         Conditions condition = new Conditions();
         condition.setType(type);
         condition.setStatus(status ? Conditions.Status.TRUE : Conditions.Status.FALSE);
-        condition.setReason(reason);
-        condition.setMessage(message);
+        condition.setReason(reason(reason));
+        condition.setMessage(message(message));
         return condition;
+    }
+
+    /** metav1.Condition's reason: CamelCase, {@value #REASON_PATTERN}, at most {@value #REASON_MAX_LENGTH}. */
+    static final String REASON_PATTERN = "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$";
+    static final int REASON_MAX_LENGTH = 1024;
+    static final int MESSAGE_MAX_LENGTH = 32768;
+    private static final java.util.regex.Pattern REASON = java.util.regex.Pattern.compile(REASON_PATTERN);
+
+    /**
+     * A reason the API server accepts. Reasons come from other services through the topics (a cloud's error, a
+     * spec problem): one that does not fit metav1.Condition's pattern keeps its letters, digits and underscores, so
+     * that the condition is still written instead of the whole status being rejected.
+     */
+    static String reason(String reason) {
+        if (reason != null && reason.length() <= REASON_MAX_LENGTH && REASON.matcher(reason).matches()) {
+            return reason;
+        }
+        String kept = reason == null ? "" : reason.replaceAll("[^A-Za-z0-9_]", "").replaceFirst("^[^A-Za-z]+", "");
+        if (kept.length() > REASON_MAX_LENGTH) {
+            kept = kept.substring(0, REASON_MAX_LENGTH);
+        }
+        return kept.isEmpty() ? "Unknown" : kept;
+    }
+
+    /**
+     * A message within metav1.Condition's maxLength, cut with an ellipsis. The API server counts the limit in bytes
+     * ("Too long: may not be more than 32768 bytes"), so the cut is in UTF-8 bytes, between whole characters.
+     */
+    static String message(String message) {
+        if (message == null) {
+            return "";
+        }
+        if (message.length() * 3 <= MESSAGE_MAX_LENGTH
+                || message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MESSAGE_MAX_LENGTH) {
+            return message;
+        }
+        String ellipsis = "...";
+        int budget = MESSAGE_MAX_LENGTH - ellipsis.length();
+        int bytes = 0;
+        int end = 0;
+        while (end < message.length()) {
+            int codePoint = message.codePointAt(end);
+            int size = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+            if (bytes + size > budget) {
+                break;
+            }
+            bytes += size;
+            end += Character.charCount(codePoint);
+        }
+        return message.substring(0, end) + ellipsis;
     }
 
     private PoolConditions() {

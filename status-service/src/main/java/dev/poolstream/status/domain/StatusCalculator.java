@@ -43,6 +43,9 @@ public final class StatusCalculator {
 
     /** How long a retired Node stays on the list for deletion: long enough for a slow delete, bounded. */
     static final Duration RETIRED_KEPT = Duration.ofMinutes(10);
+    /** The v1beta2 schema's bounds on {@code status.versions}: {@code maxItems}, and each version's {@code maxLength}. */
+    static final int VERSIONS_MAX_ITEMS = 100;
+    static final int VERSION_MAX_LENGTH = 256;
 
     /** The outcome of one look. {@code view} is null when the pool is gone. */
     public record Look(PoolView view, List<PoolLifecycleEvent> events) {
@@ -113,9 +116,11 @@ public final class StatusCalculator {
         // Observed when this generation was looked at with nothing in the way; else what was observed before.
         Long previousObserved = previousStatus == null || previousStatus.status() == null ? null
                 : previousStatus.status().getObservedGeneration();
-        status.setObservedGeneration(problems.isEmpty() ? Long.valueOf(spec.generation()) : previousObserved);
+        // The schema's minimum is 1: a generation the API server never gives (0, a record built by hand) is not one.
+        status.setObservedGeneration(problems.isEmpty() && spec.generation() >= 1 ? Long.valueOf(spec.generation())
+                : previousObserved);
 
-        Map<String, PoolView.Retired> retired = retired(previous, members, now);
+        Map<String, PoolView.Retired> retired = retired(previous, members, paused, now);
         InfrastructurePool infrastructure = spec.infrastructure();
         PoolStatus poolStatus = new PoolStatus(poolKey, spec.generation(),
                 clusterName == null ? null : key.namespace() + "/" + clusterName,
@@ -153,11 +158,21 @@ public final class StatusCalculator {
         return ref;
     }
 
-    private static List<Versions> versions(List<Member> listed) {
+    /**
+     * Kubelet versions with their counts, in Kubernetes version order; null (the field left out) when no Node
+     * reports one, since the schema asks for at least one item. A version the schema cannot hold (empty, longer than
+     * {@link #VERSION_MAX_LENGTH}) is left out, and at most {@link #VERSIONS_MAX_ITEMS} versions are listed.
+     */
+    static List<Versions> versions(List<Member> listed) {
         Map<String, Long> byVersion = listed.stream().map(Member::node)
-                .filter(n -> n != null && n.kubeletVersion() != null)
-                .collect(Collectors.groupingBy(NodeState::kubeletVersion, TreeMap::new, Collectors.counting()));
-        return byVersion.entrySet().stream().map(e -> {
+                .filter(n -> n != null && n.kubeletVersion() != null && !n.kubeletVersion().isBlank()
+                        && n.kubeletVersion().length() <= VERSION_MAX_LENGTH)
+                .collect(Collectors.groupingBy(NodeState::kubeletVersion,
+                        () -> new TreeMap<>(KubernetesVersions.ORDER), Collectors.counting()));
+        if (byVersion.isEmpty()) {
+            return null;
+        }
+        return byVersion.entrySet().stream().limit(VERSIONS_MAX_ITEMS).map(e -> {
             Versions versions = new Versions();
             versions.setVersion(e.getKey());
             versions.setReplicas(e.getValue().intValue());
@@ -193,15 +208,25 @@ public final class StatusCalculator {
         return deprecated;
     }
 
-    /** Members that left with a Node this pool referenced, kept for {@link #RETIRED_KEPT}. */
-    private static Map<String, PoolView.Retired> retired(PoolView previous, List<PoolMember> members, Instant now) {
+    /**
+     * Members that left with a Node this pool referenced, kept for {@link #RETIRED_KEPT}. While the pool is paused
+     * nobody deletes their Nodes, so their clock stands still: each is kept, and the time counts again from the
+     * moment the pool resumes.
+     */
+    private static Map<String, PoolView.Retired> retired(PoolView previous, List<PoolMember> members, boolean paused,
+                                                         Instant now) {
         Map<String, PoolView.Retired> retired = new HashMap<>();
         if (previous == null) {
             return retired;
         }
         Set<String> current = members.stream().map(PoolMember::providerID).collect(Collectors.toSet());
         previous.retired().forEach((id, r) -> {
-            if (!current.contains(id) && r.at().plus(RETIRED_KEPT).isAfter(now)) {
+            if (current.contains(id)) {
+                return;
+            }
+            if (paused) {
+                retired.put(id, new PoolView.Retired(r.member(), now));
+            } else if (r.at().plus(RETIRED_KEPT).isAfter(now)) {
                 retired.put(id, r);
             }
         });

@@ -9,6 +9,7 @@ import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.config.StatusProperties;
+import dev.poolstream.status.domain.WritePlan;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -63,12 +64,18 @@ public final class StatusWriter {
     public void write(PoolStatus status) {
         PoolKey key = PoolKey.parse(status.pool());
         try (var ignored = MDC.putCloseable("pool", status.pool())) {
+            // What this mode may change, and nothing but the Paused condition while the pool is paused.
+            WritePlan plan = WritePlan.of(status, mode == StatusProperties.Mode.OWNER);
             // What users wait for first: the MachinePool (owner mode), then the infrastructure pool, then the Nodes.
-            if (mode == StatusProperties.Mode.OWNER) {
+            if (plan.machinePoolStatus()) {
                 writeMachinePool(key, status);
+            } else if (plan.pausedConditionOnly()) {
+                writePausedCondition(key, status);
             }
-            writeInfrastructurePool(key, status);
-            if (mode == StatusProperties.Mode.OWNER) {
+            if (plan.infrastructurePool()) {
+                writeInfrastructurePool(key, status);
+            }
+            if (plan.nodes()) {
                 tendNodes(status);
             }
         }
@@ -109,6 +116,23 @@ public final class StatusWriter {
             return true;
         }, "machinepool-status");
         patchProviderIdList(resource.get(), resource, status.providerIDList(), "machinepool-provider-ids");
+    }
+
+    /** A paused pool: its Paused condition, and the rest of the status as it stands on the object. */
+    private void writePausedCondition(PoolKey key, PoolStatus status) {
+        var paused = WritePlan.pausedCondition(status.status());
+        if (paused.isEmpty()) {
+            return;
+        }
+        Map<String, Object> condition = json(paused.get());
+        var objects = objects(MachinePool.class, key.namespace());
+        updateStatus(objects, objects.withName(key.name()), current -> {
+            Object onObject = current.getAdditionalProperties().get("status");
+            return WritePlan.statusWhilePaused(onObject == null ? null : map(onObject), condition).map(wanted -> {
+                current.getAdditionalProperties().put("status", wanted);
+                return true;
+            }).orElse(false);
+        }, "machinepool-status");
     }
 
     /** Annotates and untaints the pool's Nodes, and deletes the Nodes of instances that left it. */
@@ -213,6 +237,12 @@ public final class StatusWriter {
 
     private void count(String what) {
         registry.counter("poolstream.status.writes", "object", what).increment();
+    }
+
+    /** A model object as the JSON values the API server returns: numbers, strings and times read back from JSON. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> json(Object value) {
+        return serialization.unmarshal(serialization.asJson(value), Map.class);
     }
 
     @SuppressWarnings("unchecked")

@@ -210,6 +210,79 @@ class StatusCalculatorTest {
     }
 
     @Test
+    void shouldOrderKubeletVersionsAsKubernetesVersionsWhenCounting() {
+        List<String> kubelets = List.of("v1.33.10", "v1.33.9", "v1.34.0", "v1.34.0-rc.1", "v1.33.9");
+        List<InstanceState> instances = new ArrayList<>();
+        List<NodeState> nodes = new ArrayList<>();
+        for (int i = 0; i < kubelets.size(); i++) {
+            instances.add(instance(aws(i + 1), i + 1));
+            nodes.add(new NodeState("team-a/demo", "n" + i, "u" + i, aws(i + 1), ConditionStatus.TRUE, T0,
+                    kubelets.get(i), false, List.of(), Map.of()));
+        }
+
+        MachinePoolStatus status = status(new PoolInputs(spec(5), group(5), members(instances, nodes)));
+
+        assertThat(status.getVersions()).extracting(v -> v.getVersion() + "=" + v.getReplicas())
+                .containsExactly("v1.33.9=2", "v1.33.10=1", "v1.34.0-rc.1=1", "v1.34.0=1");
+    }
+
+    @Test
+    void shouldLeaveVersionsOutWhenNoNodeReportsAKubeletVersion() {
+        NodeState empty = new NodeState("team-a/demo", "e", "u-e", aws(2), ConditionStatus.TRUE, T0, "", false,
+                List.of(), Map.of());
+        NodeState none = new NodeState("team-a/demo", "x", "u-x", aws(3), ConditionStatus.TRUE, T0, null, false,
+                List.of(), Map.of());
+
+        MachinePoolStatus withoutNodes = status(new PoolInputs(spec(2), group(2), members(
+                List.of(instance(aws(1), 1)), java.util.Arrays.asList((NodeState) null))));
+        MachinePoolStatus withoutVersions = status(new PoolInputs(spec(2), group(2), members(
+                List.of(instance(aws(2), 2), instance(aws(3), 3)), List.of(empty, none))));
+        MachinePoolStatus scaledToZero = status(new PoolInputs(spec(0), group(0), Map.of()));
+
+        assertThat(withoutNodes.getVersions()).isNull();
+        assertThat(withoutVersions.getVersions()).isNull();
+        assertThat(scaledToZero.getVersions()).isNull();
+    }
+
+    @Test
+    void shouldSkipEmptyKubeletVersionsWhenOtherNodesReportOne() {
+        NodeState empty = new NodeState("team-a/demo", "e", "u-e", aws(2), ConditionStatus.TRUE, T0, "", false,
+                List.of(), Map.of());
+
+        MachinePoolStatus status = status(new PoolInputs(spec(2), group(2), members(
+                List.of(instance(aws(1), 1), instance(aws(2), 2)), List.of(readyNode("a", aws(1)), empty))));
+
+        assertThat(status.getVersions()).extracting(v -> v.getVersion() + "=" + v.getReplicas())
+                .containsExactly("v1.33.1=1");
+    }
+
+    @Test
+    void shouldNotObserveAGenerationTheApiServerNeverGivesWhenItIsZero() {
+        PoolSpec three = spec(1);
+        PoolSpec zero = new PoolSpec(three.namespace(), three.name(), three.uid(), 0, three.labels(),
+                three.annotations(), three.finalizers(), null, three.spec(), three.infrastructure(), false);
+
+        assertThat(status(new PoolInputs(zero, group(1), Pools.ready(1))).getObservedGeneration()).isNull();
+    }
+
+    @Test
+    void shouldKeepRetiredNodesWhilePausedAndCountTheirTimeFromTheResumeWhenThePoolWasPausedLong() {
+        PoolView before = look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null, T0).view();
+        Map<String, Member> one = new HashMap<>(Pools.ready(1));
+        PoolSpec paused = spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""), false);
+
+        PoolView retiring = look(new PoolInputs(paused, group(1), one), before, T0.plusSeconds(5)).view();
+        PoolView anHourLater = look(new PoolInputs(paused, group(1), one), retiring, T0.plusSeconds(3600)).view();
+        PoolView resumed = look(new PoolInputs(spec(1), group(1), one), anHourLater, T0.plusSeconds(3605)).view();
+        PoolView resumedLong = look(new PoolInputs(spec(1), group(1), one), resumed,
+                T0.plusSeconds(3600).plus(StatusCalculator.RETIRED_KEPT).plusSeconds(1)).view();
+
+        assertThat(anHourLater.status().retired()).extracting(PoolMember::nodeName).containsExactly("node-2");
+        assertThat(resumed.status().retired()).extracting(PoolMember::nodeName).containsExactly("node-2");
+        assertThat(resumedLong.status().retired()).isEmpty();
+    }
+
+    @Test
     void shouldSayHowManyReplicasAreNotReadyInTheConditionsAndTheV1beta1Block() {
         Map<String, Member> members = new HashMap<>(Pools.ready(17));
         for (int i = 18; i <= 20; i++) {

@@ -1,0 +1,92 @@
+package dev.poolstream.status.domain;
+
+import static dev.poolstream.status.domain.Pools.POOL;
+import static dev.poolstream.status.domain.Pools.T0;
+import static dev.poolstream.status.domain.Pools.group;
+import static dev.poolstream.status.domain.Pools.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.PoolStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WritePlanTest {
+
+    private static PoolStatus status(boolean paused) {
+        return StatusCalculator.look(POOL, new PoolInputs(spec(2, 0,
+                paused ? Map.of(ClusterApi.PAUSED_ANNOTATION, "") : Map.of(), false), group(2), Pools.ready(2)),
+                null, T0).status();
+    }
+
+    private static Map<String, Object> paused(String status, String message, int generation, String time) {
+        Map<String, Object> condition = new LinkedHashMap<>();
+        condition.put("type", "Paused");
+        condition.put("status", status);
+        condition.put("reason", status.equals("True") ? "Paused" : "NotPaused");
+        condition.put("message", message);
+        condition.put("observedGeneration", generation);
+        condition.put("lastTransitionTime", time);
+        return condition;
+    }
+
+    @Test
+    void shouldWriteEverythingOfTheModeWhenThePoolIsNotPaused() {
+        assertThat(WritePlan.of(status(false), true)).isEqualTo(new WritePlan(true, false, true, true, true));
+        assertThat(WritePlan.of(status(false), false)).isEqualTo(new WritePlan(false, false, true, true, false));
+    }
+
+    @Test
+    void shouldWriteOnlyThePausedConditionWhenThePoolIsPaused() {
+        assertThat(WritePlan.paused(status(true))).isTrue();
+        assertThat(WritePlan.of(status(true), true)).isEqualTo(new WritePlan(false, true, false, false, false));
+        assertThat(WritePlan.of(status(true), false)).isEqualTo(new WritePlan(false, false, false, false, false));
+    }
+
+    @Test
+    void shouldWriteThePausedConditionAloneWhenTheObjectHasNoStatus() {
+        Map<String, Object> condition = paused("True", "Reconciliation is paused", 3, "2026-11-21T06:00:00Z");
+
+        assertThat(WritePlan.statusWhilePaused(null, condition)).contains(Map.of("conditions", List.of(condition)));
+    }
+
+    @Test
+    void shouldReplaceOnlyThePausedConditionInPlaceWhenItsStatusChanges() {
+        Map<String, Object> available = Map.of("type", "Available", "status", "True");
+        Map<String, Object> onObject = new LinkedHashMap<>();
+        onObject.put("phase", "Running");
+        onObject.put("replicas", 3);
+        onObject.put("conditions", List.of(available, paused("False", "", 2, "2026-01-01T00:00:00Z"),
+                Map.of("type", "Deleting", "status", "False")));
+        Map<String, Object> wanted = paused("True", "Reconciliation is paused", 3, "2026-11-21T06:00:00Z");
+
+        Map<String, Object> written = WritePlan.statusWhilePaused(onObject, wanted).orElseThrow();
+
+        assertThat(written).containsEntry("phase", "Running").containsEntry("replicas", 3);
+        assertThat(written.get("conditions")).isEqualTo(List.of(available, wanted,
+                Map.of("type", "Deleting", "status", "False")));
+    }
+
+    @Test
+    void shouldKeepTheObjectsTransitionTimeWhenOnlyTheMessageOrGenerationChanges() {
+        Map<String, Object> onObject = Map.of("conditions",
+                List.of(paused("True", "Reconciliation is paused", 2, "2026-01-01T00:00:00Z")));
+
+        Map<String, Object> written = WritePlan.statusWhilePaused(onObject,
+                paused("True", "Reconciliation is paused", 3, "2026-11-21T06:00:00Z")).orElseThrow();
+
+        assertThat(written.get("conditions")).isEqualTo(List.of(
+                paused("True", "Reconciliation is paused", 3, "2026-01-01T00:00:00Z")));
+    }
+
+    @Test
+    void shouldWriteNothingWhenTheObjectAlreadySaysItIsPaused() {
+        Map<String, Object> onObject = Map.of("conditions",
+                List.of(paused("True", "Reconciliation is paused", 3, "2026-01-01T00:00:00Z")));
+
+        assertThat(WritePlan.statusWhilePaused(onObject,
+                paused("True", "Reconciliation is paused", 3, "2026-11-21T06:00:00Z"))).isEmpty();
+    }
+}

@@ -1,0 +1,140 @@
+package dev.poolstream.status.realapi;
+
+import static dev.poolstream.status.realapi.RealApiObjects.adopted;
+import static dev.poolstream.status.realapi.RealApiObjects.map;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.serde.EventSerializer;
+import dev.poolstream.status.StatusApplication;
+import dev.poolstream.status.shapes.PoolShape.Names;
+import dev.poolstream.status.shapes.PoolShapes;
+import dev.poolstream.testing.KubeApiServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+
+/**
+ * Real tier, end to end: the status service in owner mode, from the topics through the topology and the writer to a
+ * real kube-apiserver (management and workload cluster at once). A new pool whose instance has no Node yet gets a
+ * status the server accepts (no {@code versions}), and the Node's joining makes it Running with the Node adopted.
+ * {@code it.StatusServiceIT} keeps the mock-server run (and the DLT) for the fast path.
+ */
+@EmbeddedKafka(brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1"})
+class StatusServiceRealApiIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final String NAMESPACE = "status-e2e";
+    private static final List<String> CLIENT_PROPERTIES = List.of("kubeconfig", "kubernetes.master",
+            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount");
+
+    @Test
+    void shouldWriteAStatusTheServerAcceptsWhenThePoolHasNoNodeYetAndThenAdoptItsNode(EmbeddedKafkaBroker broker,
+                                                                                      @TempDir Path dir)
+            throws IOException {
+        KubeApiServer server = KubeApiServer.shared().namespace(NAMESPACE);
+        RealApiObjects objects = new RealApiObjects(server);
+        Names n = new Names(NAMESPACE, "workers", "e2e", "e2e");
+        objects.kubeconfigSecret(server, NAMESPACE, n.cluster());
+        MachinePool pool = objects.pool(n, 1, Map.of());
+        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
+
+        Map<String, String> saved = new HashMap<>();
+        CLIENT_PROPERTIES.forEach(p -> saved.put(p, System.getProperty(p)));
+        System.clearProperty("kubernetes.master");
+        System.setProperty("kubeconfig", kubeconfig.toString());
+        System.setProperty("kubernetes.auth.tryKubeConfig", "true");
+        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+        try (ConfigurableApplicationContext app = StatusApplication.builder().run(
+                "--server.port=0",
+                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--spring.kafka.streams.state-dir=" + dir.resolve("state"),
+                "--poolstream.kafka.create-topics=true",
+                "--poolstream.status.mode=owner",
+                "--logging.structured.format.console=");
+             KafkaProducer<String, byte[]> producer = producer(broker)) {
+            PoolSpec spec = PoolShapes.spec(n, 1);
+            send(producer, Topics.MACHINEPOOL_SPEC, new PoolSpec(spec.namespace(), spec.name(),
+                    pool.getMetadata().getUid(), pool.getMetadata().getGeneration(), spec.labels(), spec.annotations(),
+                    spec.finalizers(), null, spec.spec(), spec.infrastructure(), false));
+            send(producer, Topics.SCALINGGROUP_STATE, PoolShapes.group(n, 1, "1", null));
+            send(producer, Topics.SCALINGGROUP_INSTANCES, PoolShapes.instance(n, 1, InstanceLifecycle.RUNNING, "1"));
+
+            // No Node yet: the status has no kubelet version to list, and the server takes it.
+            await().atMost(WAIT).untilAsserted(() -> {
+                Map<String, Object> status = status(objects, n);
+                assertThat(status).containsEntry("replicas", 1).containsEntry("readyReplicas", 0)
+                        .containsEntry("phase", "ScalingUp").doesNotContainKey("versions");
+                assertThat(status.get("nodeRefs")).isEqualTo(List.of());
+            });
+
+            Node node = objects.node(PoolShapes.node(n, 1, ConditionStatus.TRUE, PoolShapes.KUBELET));
+            NodeState joined = PoolShapes.node(n, 1, ConditionStatus.TRUE, PoolShapes.KUBELET);
+            send(producer, Topics.NODE, new NodeState(joined.cluster(), joined.name(), node.getMetadata().getUid(),
+                    joined.providerID(), ConditionStatus.TRUE, java.time.Instant.now().minusSeconds(5),
+                    PoolShapes.KUBELET, false, joined.taints(), Map.of()));
+
+            await().atMost(WAIT).untilAsserted(() -> {
+                Map<String, Object> status = status(objects, n);
+                assertThat(status).containsEntry("readyReplicas", 1).containsEntry("availableReplicas", 1)
+                        .containsEntry("phase", "Running")
+                        .containsEntry("versions", List.of(Map.of("version", PoolShapes.KUBELET, "replicas", 1)))
+                        .containsEntry("nodeRefs", List.of(Map.of("apiVersion", "v1", "kind", "Node",
+                                "name", n.nodeName(1), "uid", node.getMetadata().getUid())));
+                assertThat(adopted(objects.node(n.nodeName(1)), n)).isTrue();
+                GenericKubernetesResource infra = objects.awsMachinePool(n);
+                assertThat(map(infra.getAdditionalProperties().get("status"))).containsEntry("ready", true)
+                        .containsEntry("replicas", 1);
+                assertThat(map(infra.getAdditionalProperties().get("spec")).get("providerIDList"))
+                        .isEqualTo(List.of(n.providerId(1)));
+            });
+        } finally {
+            saved.forEach((p, v) -> {
+                if (v == null) {
+                    System.clearProperty(p);
+                } else {
+                    System.setProperty(p, v);
+                }
+            });
+        }
+    }
+
+    private static Map<String, Object> status(RealApiObjects objects, Names n) {
+        return map(objects.machinePool(n).getAdditionalProperties().get("status"));
+    }
+
+    private static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker broker) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, Topics.TopicSpec topic, Keyed value) {
+        EventSerializer<Keyed> serializer = new EventSerializer<>(URI.create("/test"), java.time.Clock.systemUTC());
+        producer.send(new ProducerRecord<>(topic.name(), value.key(), serializer.serialize(topic.name(), value)));
+    }
+}

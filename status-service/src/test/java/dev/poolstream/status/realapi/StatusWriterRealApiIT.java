@@ -1,0 +1,195 @@
+package dev.poolstream.status.realapi;
+
+import static dev.poolstream.status.realapi.RealApiObjects.adopted;
+import static dev.poolstream.status.realapi.RealApiObjects.json;
+import static dev.poolstream.status.realapi.RealApiObjects.map;
+import static dev.poolstream.status.shapes.PoolShapes.group;
+import static dev.poolstream.status.shapes.PoolShapes.ready;
+import static dev.poolstream.status.shapes.PoolShapes.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.kube.WorkloadClients;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.status.config.StatusProperties;
+import dev.poolstream.status.domain.Member;
+import dev.poolstream.status.domain.PoolInputs;
+import dev.poolstream.status.domain.PoolView;
+import dev.poolstream.status.domain.StatusCalculator;
+import dev.poolstream.status.kube.StatusWriter;
+import dev.poolstream.status.shapes.PoolShape;
+import dev.poolstream.status.shapes.PoolShape.Names;
+import dev.poolstream.status.shapes.PoolShapes;
+import dev.poolstream.testing.KubeApiServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real tier: the {@link StatusWriter} in both modes against a real kube-apiserver (management and workload cluster
+ * at once). Infrastructure-provider mode, the default of {@code k8s/}, writes the infrastructure pool and nothing
+ * of the MachinePool's; owner mode writes the MachinePool too and tends the Nodes.
+ */
+class StatusWriterRealApiIT {
+
+    private static final String NAMESPACE = "status-writer";
+    private static final String CLUSTER = "writer";
+
+    private static KubeApiServer server;
+    private static KubernetesClient kube;
+    private static RealApiObjects objects;
+    private static WorkloadClients workloads;
+
+    @BeforeAll
+    static void start() {
+        server = KubeApiServer.shared().namespace(NAMESPACE);
+        kube = server.client();
+        objects = new RealApiObjects(server);
+        objects.kubeconfigSecret(server, NAMESPACE, CLUSTER);
+        workloads = new WorkloadClients(kube);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (workloads != null) {
+            workloads.close();
+        }
+    }
+
+    private static StatusWriter writer(StatusProperties.Mode mode) {
+        return new StatusWriter(kube, workloads, mode, new SimpleMeterRegistry());
+    }
+
+    @Test
+    void shouldWriteTheAwsMachinePoolAndNeverTheMachinePoolWhenInInfrastructureProviderMode() {
+        Names n = new Names(NAMESPACE, "infra-aws", CLUSTER, "wr-infra-aws");
+        objects.pool(n, 2, Map.of());
+        PoolStatus status = look(new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)));
+        status.members().forEach(m -> objects.node(PoolShapes.node(n, index(m.providerID()), ConditionStatus.TRUE,
+                PoolShapes.KUBELET)));
+        GenericKubernetesResource before = objects.machinePool(n);
+
+        writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER).write(status);
+
+        // The end marker: the infrastructure pool's write is done and visible.
+        GenericKubernetesResource infra = objects.awsMachinePool(n);
+        assertThat(map(infra.getAdditionalProperties().get("status")))
+                .containsEntry("ready", true).containsEntry("replicas", 2);
+        assertThat(map(infra.getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(List.of(n.providerId(1), n.providerId(2)));
+        // ... and the MachinePool is as it was: no status, no provider IDs, not one write.
+        GenericKubernetesResource after = objects.machinePool(n);
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(before.getMetadata().getResourceVersion());
+        assertThat(after.getAdditionalProperties().get("status")).isNull();
+        assertThat(map(after.getAdditionalProperties().get("spec"))).doesNotContainKey("providerIDList");
+        // Nor a Node: tending Nodes is the MachinePool controller's, Cluster API core's in this mode.
+        assertThat(objects.node(n.nodeName(1)).getMetadata().getAnnotations()).isNullOrEmpty();
+    }
+
+    @Test
+    void shouldWriteTheAzureMachinePoolAndNeverTheMachinePoolWhenInInfrastructureProviderMode() {
+        Names n = new Names(NAMESPACE, "infra-azure", CLUSTER, "wr-infra-azure");
+        var azure = kube.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(
+                dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool.class)).inNamespace(NAMESPACE);
+        azure.resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta1").withKind(ClusterApi.KIND_AZURE_MACHINE_POOL)
+                .withNewMetadata().withNamespace(NAMESPACE).withName(n.pool()).endMetadata()
+                .addToAdditionalProperties("spec", Map.of("location", "westeurope",
+                        "template", Map.of("vmSize", "Standard_D2s_v3", "osDisk", Map.of("osType", "Linux"))))
+                .build()).create();
+        var pool = dev.poolstream.testing.MachinePoolSpecs.machinePool(NAMESPACE, n.pool(), CLUSTER, 1);
+        pool.getSpec().getTemplate().getSpec().getInfrastructureRef().setKind(ClusterApi.KIND_AZURE_MACHINE_POOL);
+        String versionBefore = kube.resource(pool).create().getMetadata().getResourceVersion();
+        PoolSpec azureSpec = withInfrastructure(spec(n, 1), new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
+                ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), "u", 1, List.of(), null,
+                new InfraSpec.Azure(new dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec()), null));
+        PoolStatus status = look(new PoolInputs(azureSpec, group(n, 1, "1", null), ready(n, 1)));
+
+        writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER).write(status);
+
+        GenericKubernetesResource infra = azure.withName(n.pool()).get();
+        assertThat(map(infra.getAdditionalProperties().get("status")))
+                .containsEntry("ready", true).containsEntry("replicas", 1);
+        assertThat(map(infra.getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(List.of(n.providerId(1)));
+        GenericKubernetesResource after = objects.machinePool(n);
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(versionBefore);
+        assertThat(after.getAdditionalProperties().get("status")).isNull();
+    }
+
+    @Test
+    void shouldWriteTheMachinePoolTendItsNodesAndDeleteOnlyItsRetiredNodesWhenOwner() {
+        Names n = new Names(NAMESPACE, "owner", CLUSTER, "wr-owner");
+        objects.pool(n, 3, Map.of());
+        PoolShapes.ready(n, 3).values().forEach(m -> objects.node(m.node()));
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+        StatusCalculator.Look first = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 3), group(n, 3, "1", null), ready(n, 3)), null, PoolShape.T0);
+
+        writer.write(first.status());
+
+        GenericKubernetesResource pool = objects.machinePool(n);
+        assertThat(map(pool.getAdditionalProperties().get("status"))).isEqualTo(json(first.status().status()));
+        assertThat(map(pool.getAdditionalProperties().get("status"))).containsEntry("phase", "Running")
+                .containsEntry("readyReplicas", 3);
+        List<String> ids = List.of(n.providerId(1), n.providerId(2), n.providerId(3));
+        assertThat(map(pool.getAdditionalProperties().get("spec")).get("providerIDList")).isEqualTo(ids);
+        assertThat(map(objects.awsMachinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(ids);
+        for (int i = 1; i <= 3; i++) {
+            Node node = objects.node(n.nodeName(i));
+            assertThat(adopted(node, n)).as(node.getMetadata().getName()).isTrue();
+            // The user's taint stays (and the API server's own not-ready taint, added on create).
+            assertThat(node.getSpec().getTaints()).extracting(t -> t.getKey()).contains("example.com/gpu")
+                    .doesNotContain(ClusterApi.UNINITIALIZED_TAINT_KEY);
+        }
+
+        // Instances 2 and 3 leave. Node 3's name came back on another instance meanwhile: only Node 2 goes.
+        kube.nodes().withName(n.nodeName(3)).delete();
+        kube.nodes().withName(n.nodeName(3)).waitUntilCondition(java.util.Objects::isNull, 30,
+                java.util.concurrent.TimeUnit.SECONDS);
+        objects.node(new dev.poolstream.events.NodeState(n.clusterKey(), n.nodeName(3), "uid-new",
+                "aws:///us-east-1a/i-somewhere-else", ConditionStatus.TRUE, null, PoolShapes.KUBELET, false,
+                List.of(), Map.of()));
+        Map<String, Member> one = new HashMap<>(ready(n, 1));
+        StatusCalculator.Look second = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 1), group(n, 1, "1", null), one), first.view(), PoolShape.T0.plusSeconds(60));
+        assertThat(second.status().retired()).hasSize(2);
+
+        writer.write(second.status());
+
+        assertThat(objects.node(n.nodeName(2))).isNull();
+        assertThat(objects.node(n.nodeName(3))).isNotNull();
+        assertThat(objects.node(n.nodeName(1))).isNotNull();
+        assertThat(map(objects.machinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(List.of(n.providerId(1)));
+    }
+
+    private static PoolStatus look(PoolInputs inputs) {
+        String pool = inputs.spec().namespace() + "/" + inputs.spec().name();
+        StatusCalculator.Look look = StatusCalculator.look(pool, inputs, (PoolView) null, PoolShape.T0);
+        return look.status();
+    }
+
+    private static PoolSpec withInfrastructure(PoolSpec s, InfrastructurePool infrastructure) {
+        return new PoolSpec(s.namespace(), s.name(), s.uid(), s.generation(), s.labels(), s.annotations(),
+                s.finalizers(), s.deletionTimestamp(), s.spec(), infrastructure, s.clusterPaused());
+    }
+
+    private static int index(String providerId) {
+        return Integer.parseInt(providerId.substring(providerId.lastIndexOf('-') + 1));
+    }
+}
