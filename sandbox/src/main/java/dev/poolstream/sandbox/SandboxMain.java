@@ -14,8 +14,9 @@ public final class SandboxMain {
             System.exit(2);
             return;
         }
-        System.out.println("starting the sandbox: embedded Kafka, in-process Kubernetes API, simulated cloud, "
-                + "watcher, reconciler, status and provider...");
+        System.out.println("starting the sandbox: embedded Kafka, "
+                + (options.kubeconfig() == null ? "in-process Kubernetes API" : "the API server of " + options.kubeconfig())
+                + ", simulated cloud, watcher, reconciler, status and provider...");
         int exit = 0;
         try (Sandbox sandbox = new Sandbox(options)) {
             new ScenarioRun(sandbox, options, System.out).run();
