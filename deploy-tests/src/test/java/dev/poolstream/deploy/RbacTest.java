@@ -52,6 +52,7 @@ class RbacTest {
     private static final String INFRA = "infrastructure.cluster.x-k8s.io";
     private static final String CORE = "";
     private static final String LEASES = "coordination.k8s.io";
+    private static final String BOOTSTRAP = "bootstrap.cluster.x-k8s.io";
 
     /**
      * One call a service makes on the management cluster, in every mode or in owner mode only.
@@ -95,8 +96,9 @@ class RbacTest {
 
             // reconciler-service
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, INFRA, "awsmachinepools", "get,patch",
-                    "PoolObjects.editFinalizers → get, edit (Poolstream's finalizer on the infrastructure pool)",
-                    "PoolObjects: resource.edit(o -> {"),
+                    "PoolObjects.editFinalizers → get, JSON merge patch with the read resourceVersion (Poolstream's "
+                            + "finalizer on the infrastructure pool)",
+                    "PoolObjects: resource.patch(PatchContext.of(PatchType.JSON_MERGE),"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, INFRA, "azuremachinepools", "get,patch",
                     "PoolObjects.editFinalizers → get, edit (Poolstream's finalizer on the infrastructure pool)",
                     "PoolObjects: INFRASTRUCTURE_KINDS"),
@@ -107,8 +109,17 @@ class RbacTest {
                     "WorkloadClients.client, called by Drainer.round → the <cluster>-kubeconfig Secret",
                     "WorkloadClients: management.secrets().inNamespace(namespace).withName("),
             call(Repo.RECONCILER, Mode.OWNER, CLUSTER, CAPI, "machinepools", "get",
-                    "PoolObjects.editFinalizers → get (Cluster API's MachinePool finalizer, owner mode)",
+                    "PoolObjects.editFinalizers, setBootstrapDataSecret → get (Cluster API's MachinePool finalizer "
+                            + "and bootstrap step, owner mode)",
                     "PoolObjects: editFinalizers(machinePool(spec)"),
+            // Cluster API's bootstrap step in owner mode: the configRef's config, KubeadmConfig (CABPK) or EKSConfig
+            // (CAPA), read until its status names the data Secret.
+            call(Repo.RECONCILER, Mode.OWNER, CLUSTER, BOOTSTRAP, "kubeadmconfigs", "get",
+                    "PoolObjects.bootstrapConfig → get the pool's bootstrap config (found by discovery)",
+                    "PoolObjects: client.genericKubernetesResources(kind.get()).inNamespace(namespace)"),
+            call(Repo.RECONCILER, Mode.OWNER, CLUSTER, BOOTSTRAP, "eksconfigs", "get",
+                    "PoolObjects.bootstrapConfig → get the pool's bootstrap config (found by discovery)",
+                    "PoolObjects: client.genericKubernetesResources(kind.get()).inNamespace(namespace)"),
 
             // status-service
             call(Repo.STATUS, Mode.BOTH, CLUSTER, INFRA, "awsmachinepools", "get,patch",

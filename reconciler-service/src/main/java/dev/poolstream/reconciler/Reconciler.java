@@ -8,6 +8,7 @@ import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.reconciler.config.ReconcilerProperties;
+import dev.poolstream.reconciler.domain.BootstrapData;
 import dev.poolstream.reconciler.domain.Decision;
 import dev.poolstream.reconciler.domain.KubeAction;
 import dev.poolstream.reconciler.domain.Memory;
@@ -26,6 +27,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -34,7 +37,9 @@ import org.slf4j.MDC;
 
 /**
  * Keeps, for every pool of its partitions, the latest spec, group state and status, and looks at the pool each time
- * one of them changes or a drain finishes. Every look and every change of what it knows happen on one thread.
+ * one of them changes, a drain finishes or a read of its bootstrap config returns. Every look and every change of
+ * what it knows happen on one thread; the management cluster's reads that a look asks for (owner mode: the bootstrap
+ * config) are made on another, so a slow or waiting pool holds up no other.
  */
 public final class Reconciler implements PoolTopicsConsumer.Listener {
 
@@ -46,6 +51,8 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         PoolStatus status;
         Memory memory = Memory.EMPTY;
         Failure blocked;
+        /** The last read of the pool's bootstrap config (owner mode). */
+        BootstrapData.Config bootstrap;
     }
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
@@ -53,7 +60,17 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         thread.setDaemon(true);
         return thread;
     });
+    /** Bootstrap config reads, and looks made again after a write to the management cluster failed. */
+    private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "reconcile-later");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Map<String, Pool> pools = new HashMap<>();
+    /** Pools with a bootstrap config read scheduled or running. */
+    private final Set<String> reading = new HashSet<>();
+    /** Pools with a look scheduled after a failed write. */
+    private final Set<String> retrying = new HashSet<>();
     /** pool/providerID of the drains running in this process. */
     private final Set<String> draining = new HashSet<>();
     private final ReconcilerProperties properties;
@@ -121,7 +138,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         try (var ignored = MDC.putCloseable("pool", key)) {
             Decision decision = PoolReconciler.decide(new PoolReconciler.Look(pool.spec, pool.group, pool.status,
                     pool.memory, Instant.now(), properties.mode() == ReconcilerProperties.Mode.OWNER,
-                    properties.awaitTimeout()));
+                    properties.awaitTimeout(), pool.bootstrap, properties.recheck()));
             pool.memory = decision.memory();
             if (!Objects.equals(decision.blocked(), pool.blocked) && decision.blocked() != null) {
                 log.warn("pool {} gets no command: {} ({})", key, decision.blocked().message(),
@@ -132,10 +149,20 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
                 sender.send(cloudOf(pool), command);
             }
             for (KubeAction action : decision.actions()) {
-                apply(pool.spec, action);
+                try {
+                    apply(pool.spec, action);
+                } catch (RuntimeException e) {
+                    // One failed write holds up nothing else of the look; the pool is looked at again.
+                    log.warn("{} for pool {} failed ({}); looking again in {}", action, key, e.getMessage(),
+                            properties.recheck());
+                    lookAgainLater(key);
+                }
             }
             for (Memory.Drain drain : decision.drains()) {
                 startDrain(key, pool, drain);
+            }
+            if (decision.bootstrap() != null) {
+                readBootstrapConfig(key, pool.spec.namespace(), decision.bootstrap());
             }
         } catch (RuntimeException e) {
             log.error("looking at pool {} failed", key, e);
@@ -171,7 +198,58 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             objects.removeFinalizers(spec);
         } else if (action instanceof KubeAction.SetReplicas set) {
             objects.setReplicas(spec, set.replicas());
+        } else if (action instanceof KubeAction.SetBootstrapDataSecretName set) {
+            objects.setBootstrapDataSecretName(spec, set.name());
         }
+    }
+
+    /**
+     * Reads the pool's bootstrap config when the decision says (now, or after {@code recheck} while it is not ready),
+     * off the loop, then looks at the pool with what it found. One read per pool at a time.
+     */
+    private void readBootstrapConfig(String key, String namespace, BootstrapData.Read read) {
+        if (!reading.add(key)) {
+            return;
+        }
+        long delay = Math.max(0, Duration.between(Instant.now(), read.at()).toMillis());
+        later.schedule(() -> {
+            BootstrapData.Config config;
+            try (var ignored = MDC.putCloseable("pool", key)) {
+                config = objects.bootstrapConfig(namespace, read.ref(), Instant.now());
+            } catch (RuntimeException e) {
+                log.warn("reading bootstrap config {} of pool {} failed ({}); reading it again in {}", read.ref(),
+                        key, e.getMessage(), properties.recheck());
+                config = BootstrapData.Config.notFound(read.ref(), Instant.now());
+            }
+            BootstrapData.Config found = config;
+            loop.execute(() -> {
+                reading.remove(key);
+                Pool current = pools.get(key);
+                if (current == null) {
+                    return;
+                }
+                try (var ignored = MDC.putCloseable("pool", key)) {
+                    if (current.bootstrap == null || current.bootstrap.ready() != found.ready()
+                            || current.bootstrap.found() != found.found()) {
+                        log.info("bootstrap config {} of pool {}: {}", found.ref(), key, !found.found() ? "not found"
+                                : found.ready() ? "data Secret " + found.dataSecretName() + " created"
+                                : "no data Secret yet");
+                    }
+                }
+                current.bootstrap = found;
+                look(key);
+            });
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void lookAgainLater(String key) {
+        if (!retrying.add(key)) {
+            return;
+        }
+        later.schedule(() -> loop.execute(() -> {
+            retrying.remove(key);
+            look(key);
+        }), properties.recheck().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static Cloud cloudOf(Pool pool) {
@@ -188,6 +266,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     }
 
     public void close() {
+        later.shutdownNow();
         loop.shutdownNow();
     }
 }

@@ -13,6 +13,8 @@ import org.springframework.validation.annotation.Validated;
  * @param drainRetry       the pause between eviction rounds while a PodDisruptionBudget refuses
  * @param drainThreads     Nodes drained at once
  * @param catchUpTimeout   how long reading the topics back after an assignment may take
+ * @param recheck          how long until a pool waiting on the management cluster is looked at again: a bootstrap
+ *                         config without its data Secret yet (owner mode), a write that failed
  */
 @Validated
 @ConfigurationProperties("poolstream.reconciler")
@@ -21,7 +23,8 @@ public record ReconcilerProperties(
         @DefaultValue("2m") @NotNull Duration awaitTimeout,
         @DefaultValue("2s") @NotNull Duration drainRetry,
         @DefaultValue("4") @Min(1) int drainThreads,
-        @DefaultValue("2m") @NotNull Duration catchUpTimeout) {
+        @DefaultValue("2m") @NotNull Duration catchUpTimeout,
+        @DefaultValue("10s") @NotNull Duration recheck) {
 
     public enum Mode { INFRASTRUCTURE_PROVIDER, OWNER }
 }

@@ -14,4 +14,11 @@ public sealed interface KubeAction {
     /** An autoscaler owns the size: the pool's {@code spec.replicas} follows the group's desired capacity. */
     record SetReplicas(int replicas) implements KubeAction {
     }
+
+    /**
+     * Owner mode: the bootstrap config's data Secret is created; its name goes into the pool's
+     * {@code spec.template.spec.bootstrap.dataSecretName} (written only to the generation the decision saw).
+     */
+    record SetBootstrapDataSecretName(String name) implements KubeAction {
+    }
 }

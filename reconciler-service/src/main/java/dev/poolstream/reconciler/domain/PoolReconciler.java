@@ -36,9 +36,19 @@ import java.util.stream.Collectors;
  */
 public final class PoolReconciler {
 
-    /** The facts of one look. {@code group} and {@code status} are null until their first record. */
+    /**
+     * The facts of one look. {@code group} and {@code status} are null until their first record.
+     *
+     * @param bootstrap what the last read of the pool's bootstrap config found (owner mode), or null
+     * @param recheck   how long until a bootstrap config found not ready is read again
+     */
     public record Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
-                       boolean ownerMode, Duration awaitTimeout) {
+                       boolean ownerMode, Duration awaitTimeout, BootstrapData.Config bootstrap, Duration recheck) {
+
+        public Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
+                    boolean ownerMode, Duration awaitTimeout) {
+            this(spec, group, status, memory, now, ownerMode, awaitTimeout, null, Duration.ofSeconds(10));
+        }
     }
 
     public static Decision decide(Look look) {
@@ -51,16 +61,25 @@ public final class PoolReconciler {
             return Decision.nothing(memory);
         }
         ScalingGroupState group = look.group();
-        boolean groupExists = group != null && group.exists();
         InfrastructurePool infrastructure = spec.infrastructure();
         boolean deleting = spec.deleting() || (infrastructure != null && infrastructure.deletionTimestamp() != null);
         if (deleting) {
-            return delete(spec, group, look.status(), memory);
+            return delete(spec, group, look.status(), memory, look.ownerMode());
         }
+        // Owner mode: Cluster API's bootstrap step is Poolstream's. Until the config's data Secret is named in the
+        // spec, the spec has a problem (BootstrapDataMissing) and nothing else is decided.
+        BootstrapData.Step bootstrap = look.ownerMode()
+                ? BootstrapData.step(spec, look.bootstrap(), look.now(), look.recheck()) : BootstrapData.Step.NOTHING;
         List<Failure> problems = PoolSpecChecks.problems(spec);
         if (!problems.isEmpty()) {
-            return new Decision(List.of(), List.of(), List.of(), memory, problems.get(0));
+            return new Decision(List.of(), List.of(), List.of(), memory, problems.get(0)).withBootstrap(bootstrap);
         }
+        return decideValid(look, spec, group, infrastructure, memory).withBootstrap(bootstrap);
+    }
+
+    private static Decision decideValid(Look look, PoolSpec spec, ScalingGroupState group,
+                                        InfrastructurePool infrastructure, Memory memory) {
+        boolean groupExists = group != null && group.exists();
 
         List<KubeAction> actions = new ArrayList<>();
         boolean finalizersMissing = !infrastructure.finalizers().contains(ClusterApi.POOLSTREAM_FINALIZER)
@@ -76,6 +95,11 @@ public final class PoolReconciler {
         int desired = spec.replicasManagedExternally() && groupExists ? group.desired() : spec.desiredReplicas();
         RolloutBudget budget = RolloutBudget.of(infrastructure.spec(), desired);
 
+        if (!groupExists && finalizersMissing) {
+            // The finalizers first, as Cluster API's controllers do: a group is created only for objects that
+            // cannot vanish before Poolstream has deleted it. The watcher's next record shows them on.
+            return new Decision(List.of(), List.of(), actions, memory, null);
+        }
         if (!groupExists) {
             EnsureGroup ensure = EnsureGroup.of(pool, generation, groupName, template,
                     capacity(spec, desired, budget));
@@ -186,12 +210,31 @@ public final class PoolReconciler {
         return chosen;
     }
 
-    private static Decision delete(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory) {
-        if (group != null && group.exists()) {
-            String groupName = group.group() != null ? group.group()
-                    : spec.infrastructure() == null ? spec.name() : spec.infrastructure().name();
-            return new Decision(List.of(DeleteGroup.of(spec.key(), spec.generation(), groupName)), List.of(),
-                    List.of(), memory, null);
+    /**
+     * The pool is being deleted: the group goes, then the finalizers. A group state that says "no group" is not
+     * enough: an {@code EnsureGroup} sent before (by this process or one before a restart) may not be carried out
+     * yet. Only a state that reports this pool's {@code DeleteGroup} carried out proves the group gone for good (a
+     * pool's commands are applied in order); a provider that finds no group answers it without a write.
+     */
+    private static Decision delete(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory,
+                                   boolean ownerMode) {
+        InfrastructurePool infrastructure = spec.infrastructure();
+        boolean holding = infrastructure != null
+                && infrastructure.finalizers().contains(ClusterApi.POOLSTREAM_FINALIZER)
+                || ownerMode && spec.finalizers().contains(ClusterApi.MACHINE_POOL_FINALIZER);
+        boolean groupExists = group != null && group.exists();
+        if (!holding && !groupExists) {
+            // Never held by Poolstream, so never given a group (the finalizers come first): nothing to let go.
+            return Decision.nothing(memory);
+        }
+        String groupName = group != null && group.group() != null ? group.group()
+                : infrastructure == null || infrastructure.name() == null ? spec.name() : infrastructure.name();
+        DeleteGroup delete = DeleteGroup.of(spec.key(), spec.generation(), groupName);
+        boolean goneForGood = group != null && !group.exists() && delete.id().equals(group.lastCommandId());
+        // Without a group state and without a resolved infrastructure pool, no cloud can be asked.
+        boolean cloudKnown = group != null || infrastructure != null && infrastructure.resolved();
+        if (groupExists || !goneForGood && cloudKnown) {
+            return new Decision(List.of(delete), List.of(), List.of(), memory, null);
         }
         // The group is gone; the status service deletes the retired Nodes once no instance is left.
         boolean nodesHandled = status == null || (status.members().isEmpty() && status.retired().isEmpty());

@@ -6,11 +6,15 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,6 +27,11 @@ import org.slf4j.MDC;
  * Cordons a Node, then evicts its pods through the Eviction API, round after round while a PodDisruptionBudget
  * refuses, leaving DaemonSet and mirror pods; it stops when the Node is empty or {@code nodeDrainTimeoutSeconds}
  * has passed (as Cluster API does, the instance is then terminated anyway). A Node that is gone is drained.
+ *
+ * <p>An evicted pod is deleted gracefully: it stays, terminating, until its kubelet has stopped it. Such a pod is
+ * waited for, not evicted again. A refusal (429) is seen at once: the evictions go through a client that does not
+ * retry, since fabric8 otherwise retries a 429 itself, with backoff, for about 20 seconds per pod, holding a drain
+ * thread and hiding the refusal; the rounds ({@code drain-retry}) are the retries.
  */
 public final class Drainer implements AutoCloseable {
 
@@ -33,6 +42,8 @@ public final class Drainer implements AutoCloseable {
     private final Duration retry;
     private final MeterRegistry registry;
     private final ScheduledExecutorService executor;
+    /** Per workload client, one that shares its connections but never retries a request itself. */
+    private final Map<KubernetesClient, KubernetesClient> withoutRetries = new WeakHashMap<>();
 
     public Drainer(WorkloadClients workloads, Duration retry, int threads, MeterRegistry registry) {
         this.workloads = workloads;
@@ -94,9 +105,21 @@ public final class Drainer implements AutoCloseable {
                 done.complete(null);
                 return;
             }
+            KubernetesClient evictions = withoutRetries(client.get());
             for (Pod pod : evictable) {
-                boolean evicted = client.get().pods().inNamespace(pod.getMetadata().getNamespace())
-                        .withName(pod.getMetadata().getName()).evict();
+                if (pod.getMetadata().getDeletionTimestamp() != null) {
+                    continue;
+                }
+                boolean evicted;
+                try {
+                    evicted = evictions.pods().inNamespace(pod.getMetadata().getNamespace())
+                            .withName(pod.getMetadata().getName()).evict();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+                        throw e;
+                    }
+                    continue;
+                }
                 if (!evicted) {
                     registry.counter("poolstream.reconciler.evictions", "outcome", "refused").increment();
                     log.info("eviction of pod {}/{} from Node {} refused (a PodDisruptionBudget); retrying",
@@ -115,12 +138,21 @@ public final class Drainer implements AutoCloseable {
         }
     }
 
+    private synchronized KubernetesClient withoutRetries(KubernetesClient client) {
+        return withoutRetries.computeIfAbsent(client, c -> c.newClient(new RequestConfigBuilder(
+                c.getConfiguration().getRequestConfig()).withRequestRetryBackoffLimit(0).build())
+                .adapt(KubernetesClient.class));
+    }
+
     private void again(String pool, String cluster, String nodeName, Instant deadline, CompletableFuture<Void> done) {
         executor.schedule(() -> round(pool, cluster, nodeName, deadline, false, done), retry.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
-    /** Not DaemonSet pods (they would come back), not mirror pods (the kubelet owns them), not finished ones. */
+    /**
+     * Not DaemonSet pods (they would come back), not mirror pods (the kubelet owns them), not finished ones. A pod
+     * already terminating is still on the Node: it is waited for, not evicted again.
+     */
     static boolean evictable(Pod pod) {
         var annotations = pod.getMetadata().getAnnotations();
         if (annotations != null && annotations.containsKey(MIRROR_POD_ANNOTATION)) {

@@ -5,30 +5,52 @@ import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.events.PoolSpec;
+import dev.poolstream.reconciler.domain.BootstrapData;
+import io.fabric8.kubernetes.api.model.APIGroup;
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.net.HttpURLConnection;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The reconciler's writes to the management cluster: finalizers, and a pool's replicas when an autoscaler owns them. */
+/**
+ * The reconciler's reads and writes in the management cluster: finalizers, a pool's replicas when an autoscaler owns
+ * them, and in owner mode the bootstrap step (a pool's bootstrap config read, its data Secret's name written).
+ *
+ * <p>Every write that is computed from a read carries the read's {@code resourceVersion} (a JSON merge patch with
+ * {@code metadata.resourceVersion} is a precondition): the API server refuses it (409) when the object changed in
+ * between, instead of the write undoing someone else's. Nothing is created: a write to an object that is gone finds
+ * nothing (404) and does nothing.
+ */
 public final class PoolObjects {
 
     private static final Logger log = LoggerFactory.getLogger(PoolObjects.class);
     private static final Map<String, Class<? extends HasMetadata>> INFRASTRUCTURE_KINDS = Map.of(
             ClusterApi.KIND_AWS_MACHINE_POOL, AWSMachinePool.class,
             ClusterApi.KIND_AZURE_MACHINE_POOL, AzureMachinePool.class);
+    /** Fresh reads after a refused (409) finalizer write, before the look gives up and is made again later. */
+    private static final int CONFLICT_ATTEMPTS = 5;
 
     private final KubernetesClient client;
     private final boolean ownerMode;
+    /** Bootstrap config kinds found through discovery: {@code kind.group} → where they are served. */
+    private final Map<String, ResourceDefinitionContext> bootstrapKinds = new ConcurrentHashMap<>();
 
     public PoolObjects(KubernetesClient client, boolean ownerMode) {
         this.client = client;
@@ -43,25 +65,115 @@ public final class PoolObjects {
     }
 
     public void removeFinalizers(PoolSpec spec) {
-        infrastructurePool(spec).ifPresent(r -> editFinalizers(r, f -> remove(f, ClusterApi.POOLSTREAM_FINALIZER)));
+        boolean removed = infrastructurePool(spec)
+                .map(r -> editFinalizers(r, f -> remove(f, ClusterApi.POOLSTREAM_FINALIZER))).orElse(false);
         if (ownerMode) {
-            editFinalizers(machinePool(spec), f -> remove(f, ClusterApi.MACHINE_POOL_FINALIZER));
+            removed |= editFinalizers(machinePool(spec), f -> remove(f, ClusterApi.MACHINE_POOL_FINALIZER));
         }
-        log.info("removed the finalizers of pool {}: its cloud group is gone", spec.key());
+        if (removed) {
+            log.info("removed the finalizers of pool {}: its cloud group is gone", spec.key());
+        }
     }
 
     public void setReplicas(PoolSpec spec, int replicas) {
-        machinePool(spec).patch(PatchContext.of(PatchType.JSON_MERGE),
-                "{\"spec\":{\"replicas\":" + replicas + "}}");
+        try {
+            machinePool(spec).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"spec\":{\"replicas\":" + replicas + "}}");
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                return;
+            }
+            throw e;
+        }
         log.info("set spec.replicas of pool {} to {}, the size its autoscaler gave the group", spec.key(), replicas);
     }
 
-    private java.util.Optional<Resource<GenericKubernetesResource>> infrastructurePool(PoolSpec spec) {
+    /**
+     * Writes {@code spec.template.spec.bootstrap.dataSecretName}, only to the generation the decision was made from
+     * (a newer one may name another config: its own record brings its own decision), and not to a pool being
+     * deleted.
+     */
+    public void setBootstrapDataSecretName(PoolSpec spec, String name) {
+        Resource<GenericKubernetesResource> resource = machinePool(spec);
+        GenericKubernetesResource current = resource.get();
+        if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
+            return;
+        }
+        if (!Objects.equals(current.getMetadata().getGeneration(), spec.generation())) {
+            log.info("pool {} is at generation {}, not {}: its bootstrap data Secret is decided again",
+                    spec.key(), current.getMetadata().getGeneration(), spec.generation());
+            return;
+        }
+        Object written = at(current.getAdditionalProperties(), "spec", "template", "spec", "bootstrap")
+                .map(b -> b.get("dataSecretName")).orElse(null);
+        if (name.equals(written)) {
+            return;
+        }
+        try {
+            resource.patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of(
+                    "metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()),
+                    "spec", Map.of("template", Map.of("spec", Map.of("bootstrap", Map.of("dataSecretName",
+                            name)))))));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                log.info("pool {} changed while its bootstrap data Secret was written; decided again", spec.key());
+                return;
+            }
+            throw e;
+        }
+        log.info("set the bootstrap data Secret of pool {} to {}, from its bootstrap config", spec.key(), name);
+    }
+
+    /**
+     * The pool's bootstrap config as it is now: any kind, found through API discovery (the group's preferred
+     * version), in the pool's namespace.
+     */
+    public BootstrapData.Config bootstrapConfig(String namespace, BootstrapData.ConfigRef ref, Instant now) {
+        Optional<ResourceDefinitionContext> kind = bootstrapKind(ref);
+        if (kind.isEmpty()) {
+            return BootstrapData.Config.notFound(ref, now);
+        }
+        GenericKubernetesResource config = client.genericKubernetesResources(kind.get()).inNamespace(namespace)
+                .withName(ref.name()).get();
+        if (config == null) {
+            return BootstrapData.Config.notFound(ref, now);
+        }
+        Map<String, Object> status = at(config.getAdditionalProperties(), "status").orElse(Map.of());
+        boolean created = Boolean.TRUE.equals(at(status, "initialization").map(i -> i.get("dataSecretCreated"))
+                .orElse(null)) || Boolean.TRUE.equals(status.get("ready"));
+        Object name = status.get("dataSecretName");
+        return new BootstrapData.Config(ref, true, config.getMetadata().getDeletionTimestamp() != null, created,
+                name instanceof String s ? s : null, now);
+    }
+
+    private Optional<ResourceDefinitionContext> bootstrapKind(BootstrapData.ConfigRef ref) {
+        String key = ref.kind() + "." + ref.apiGroup();
+        ResourceDefinitionContext known = bootstrapKinds.get(key);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        APIGroup group = client.getApiGroup(ref.apiGroup());
+        if (group == null || group.getPreferredVersion() == null) {
+            return Optional.empty();
+        }
+        String groupVersion = group.getPreferredVersion().getGroupVersion();
+        APIResourceList resources = client.getApiResources(groupVersion);
+        Optional<APIResource> resource = resources == null ? Optional.empty() : resources.getResources().stream()
+                .filter(r -> ref.kind().equals(r.getKind()) && !r.getName().contains("/")).findFirst();
+        Optional<ResourceDefinitionContext> found = resource.map(r -> new ResourceDefinitionContext.Builder()
+                .withGroup(ref.apiGroup()).withVersion(group.getPreferredVersion().getVersion())
+                .withKind(ref.kind()).withPlural(r.getName()).withNamespaced(Boolean.TRUE.equals(r.getNamespaced()))
+                .build());
+        found.ifPresent(context -> bootstrapKinds.put(key, context));
+        return found;
+    }
+
+    private Optional<Resource<GenericKubernetesResource>> infrastructurePool(PoolSpec spec) {
         if (spec.infrastructure() == null || spec.infrastructure().kind() == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Class<? extends HasMetadata> type = INFRASTRUCTURE_KINDS.get(spec.infrastructure().kind());
-        return type == null ? java.util.Optional.empty() : java.util.Optional.of(
+        return type == null ? Optional.empty() : Optional.of(
                 client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(type))
                         .inNamespace(spec.namespace()).withName(spec.infrastructure().name()));
     }
@@ -71,23 +183,63 @@ public final class PoolObjects {
                 .inNamespace(spec.namespace()).withName(spec.name());
     }
 
-    /** Edits only when the list changes; an object that is gone needs nothing. */
-    private static void editFinalizers(Resource<GenericKubernetesResource> resource,
-                                       UnaryOperator<List<String>> change) {
-        GenericKubernetesResource current = resource.get();
-        if (current == null) {
-            return;
+    /**
+     * Writes the list when it changes, computed from a fresh read and guarded by that read's resourceVersion; a
+     * refused write (409: someone else wrote in between) is computed again. Adds nothing to an object being deleted:
+     * the API server forbids new finalizers there, and a pool being deleted gets no group. An object that is gone
+     * needs nothing.
+     *
+     * @return whether it wrote
+     */
+    private boolean editFinalizers(Resource<GenericKubernetesResource> resource, UnaryOperator<List<String>> change) {
+        for (int attempt = 1; ; attempt++) {
+            GenericKubernetesResource current = resource.get();
+            if (current == null) {
+                return false;
+            }
+            List<String> before = current.getMetadata().getFinalizers() == null ? List.of()
+                    : current.getMetadata().getFinalizers();
+            List<String> after = change.apply(new ArrayList<>(before));
+            if (after.equals(before)) {
+                return false;
+            }
+            if (current.getMetadata().getDeletionTimestamp() != null && !before.containsAll(after)) {
+                log.info("{} {}/{} is being deleted: no finalizer added", current.getKind(),
+                        current.getMetadata().getNamespace(), current.getMetadata().getName());
+                return false;
+            }
+            // No finalizers left: the field goes (null), which is what an empty list means, and what fabric8's mock
+            // server, which merges arrays instead of replacing them, also understands.
+            Map<String, Object> metadata = new java.util.HashMap<>();
+            metadata.put("resourceVersion", current.getMetadata().getResourceVersion());
+            metadata.put("finalizers", after.isEmpty() ? null : after);
+            try {
+                resource.patch(PatchContext.of(PatchType.JSON_MERGE),
+                        client.getKubernetesSerialization().asJson(Map.of("metadata", metadata)));
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    return false;
+                }
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                log.debug("{} {}/{} changed while its finalizers were written; reading it again", current.getKind(),
+                        current.getMetadata().getNamespace(), current.getMetadata().getName());
+            }
         }
-        List<String> before = current.getMetadata().getFinalizers() == null ? List.of()
-                : current.getMetadata().getFinalizers();
-        List<String> after = change.apply(new ArrayList<>(before));
-        if (!after.equals(before)) {
-            resource.edit(o -> {
-                o.getMetadata().setFinalizers(change.apply(o.getMetadata().getFinalizers() == null
-                        ? new ArrayList<>() : new ArrayList<>(o.getMetadata().getFinalizers())));
-                return o;
-            });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Optional<Map<String, Object>> at(Map<String, Object> object, String... path) {
+        Object at = object;
+        for (String key : path) {
+            if (!(at instanceof Map<?, ?> map)) {
+                return Optional.empty();
+            }
+            at = map.get(key);
         }
+        return at instanceof Map<?, ?> map ? Optional.of((Map<String, Object>) map) : Optional.empty();
     }
 
     private static List<String> add(List<String> finalizers, String finalizer) {

@@ -31,12 +31,18 @@ import org.junit.jupiter.api.Test;
 class PoolReconcilerTest {
 
     @Test
-    void shouldEnsureTheGroupAndAddTheFinalizersOnFirstSight() {
-        PoolSpec spec = Pools.spec(5, "v1.33.1", Map.of(), null, aws(5).infrastructure().spec(),
+    void shouldAddTheFinalizersOnFirstSightAndEnsureTheGroupOnlyOnceTheyAreOn() {
+        PoolSpec first = Pools.spec(5, "v1.33.1", Map.of(), null, aws(5).infrastructure().spec(),
                 ClusterApi.KIND_AWS_MACHINE_POOL, List.of());
 
-        Decision decision = PoolReconciler.decide(look(spec, null, null, Memory.EMPTY));
+        Decision decision = PoolReconciler.decide(look(first, null, null, Memory.EMPTY));
 
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.actions()).containsExactly(new KubeAction.AddFinalizers());
+
+        decision = PoolReconciler.decide(look(aws(5), null, null, decision.memory()));
+
+        assertThat(decision.actions()).isEmpty();
         assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(EnsureGroup.class, ensure -> {
             assertThat(ensure.pool()).isEqualTo("team-a/workers");
             assertThat(ensure.group()).isEqualTo("workers");
@@ -45,7 +51,21 @@ class PoolReconcilerTest {
             assertThat(ensure.template().bootstrapDataSecret().name()).isEqualTo("workers-bootstrap");
             assertThat(ensure.template().version()).isEqualTo("v1.33.1");
         });
+    }
+
+    @Test
+    void shouldEnsureNoGroupInOwnerModeWhileTheMachinePoolLacksItsFinalizer() {
+        PoolSpec infraHeld = aws(5);
+        PoolSpec poolBare = new PoolSpec(infraHeld.namespace(), infraHeld.name(), infraHeld.uid(),
+                infraHeld.generation(), Map.of(), Map.of(), List.of(), null, infraHeld.spec(),
+                infraHeld.infrastructure(), false);
+
+        Decision decision = PoolReconciler.decide(owner(poolBare, null, null, Memory.EMPTY));
+
+        assertThat(decision.commands()).isEmpty();
         assertThat(decision.actions()).containsExactly(new KubeAction.AddFinalizers());
+        assertThat(PoolReconciler.decide(owner(infraHeld, null, null, Memory.EMPTY)).commands())
+                .singleElement().isInstanceOf(EnsureGroup.class);
     }
 
     @Test
@@ -163,14 +183,49 @@ class PoolReconcilerTest {
     void shouldDeleteTheGroupAndRemoveTheFinalizersOnlyWhenItIsGone() {
         PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
 
-        assertThat(PoolReconciler.decide(look(deleting, group(5, "x"), status(members(5)), Memory.EMPTY)).commands())
-                .singleElement().isInstanceOf(DeleteGroup.class);
-        ScalingGroupState gone = new ScalingGroupState(Pools.POOL, null, "workers", false, 0, 0, 0, null, false, 7,
-                "d", null);
+        Decision delete = PoolReconciler.decide(look(deleting, group(5, "x"), status(members(5)), Memory.EMPTY));
+        assertThat(delete.commands()).singleElement().isInstanceOf(DeleteGroup.class);
+        assertThat(delete.actions()).isEmpty();
+        String deleteId = delete.commands().get(0).id();
+        ScalingGroupState gone = gone(deleteId);
         assertThat(PoolReconciler.decide(look(deleting, gone, status(members(2)), Memory.EMPTY)).actions())
                 .isEmpty();
         assertThat(PoolReconciler.decide(look(deleting, gone, status(List.of()), Memory.EMPTY)).actions())
                 .containsExactly(new KubeAction.RemoveFinalizers());
+    }
+
+    @Test
+    void shouldDeleteAGroupItCannotProveGoneBeforeLettingThePoolGo() {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+
+        // No group state yet, or one from before: an EnsureGroup may still be on its way to the cloud.
+        for (ScalingGroupState unproven : java.util.Arrays.asList(null, gone("an-earlier-command"))) {
+            Decision decision = PoolReconciler.decide(look(deleting, unproven, status(List.of()), Memory.EMPTY));
+            assertThat(decision.commands()).as(String.valueOf(unproven)).singleElement()
+                    .isInstanceOf(DeleteGroup.class);
+            assertThat(decision.actions()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldDoNothingForADeletedPoolPoolstreamNeverHeld() {
+        PoolSpec neverHeld = Pools.spec(5, "v1.33.1", Map.of(), T0, aws(5).infrastructure().spec(),
+                ClusterApi.KIND_AWS_MACHINE_POOL, List.of());
+
+        Decision decision = PoolReconciler.decide(look(neverHeld, null, null, Memory.EMPTY));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.actions()).isEmpty();
+    }
+
+    private static ScalingGroupState gone(String lastCommandId) {
+        return new ScalingGroupState(Pools.POOL, null, "workers", false, 0, 0, 0, null, false, 7, lastCommandId,
+                null);
+    }
+
+    private static PoolReconciler.Look owner(PoolSpec spec, ScalingGroupState group, PoolStatus status,
+                                             Memory memory) {
+        return new PoolReconciler.Look(spec, group, status, memory, T0, true, Duration.ofMinutes(2));
     }
 
     @Test

@@ -12,11 +12,13 @@ import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One pool's cloud group and status service in miniature: commands change its instances at once, each new
@@ -26,20 +28,34 @@ import java.util.List;
 final class PoolSimulator {
 
     private final String pool;
+    private final String cluster;
     private final KubernetesClient workload;
+    private final Function<String, Pod> podOnNode;
     final List<PoolMember> members = new ArrayList<>();
     boolean exists;
     int desired;
     String template = "v1";
     String lastCommandId;
     int next = 1;
+    private final Instant launched = Instant.now();
 
     private final String name;
 
     PoolSimulator(String pool, KubernetesClient workload) {
+        this(pool, "team-a/demo", workload, node -> new PodBuilder().withNewMetadata().withNamespace("apps")
+                .withName("app-on-" + node).endMetadata().withNewSpec().withNodeName(node).endSpec().build());
+    }
+
+    /**
+     * @param cluster   {@code <namespace>/<name>} of the workload cluster, as the status service names it
+     * @param podOnNode the ordinary pod each new Node gets
+     */
+    PoolSimulator(String pool, String cluster, KubernetesClient workload, Function<String, Pod> podOnNode) {
         this.pool = pool;
+        this.cluster = cluster;
         this.name = pool.substring(pool.indexOf('/') + 1);
         this.workload = workload;
+        this.podOnNode = podOnNode;
     }
 
     void start(int replicas) {
@@ -50,6 +66,7 @@ final class PoolSimulator {
     void handle(ScalingGroupCommand command) {
         if (command instanceof EnsureGroup ensure) {
             exists = true;
+            template = ensure.template().version();
             grow(ensure.capacity().desired());
         } else if (command instanceof SetCapacity set) {
             grow(set.capacity().desired());
@@ -76,10 +93,10 @@ final class PoolSimulator {
             String id = "aws:///us-east-1a/i-" + name + "-" + n;
             workload.resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata()
                     .withNewSpec().withProviderID(id).endSpec().build()).create();
-            workload.resource(new PodBuilder().withNewMetadata().withNamespace("apps").withName("app-on-" + node)
-                    .endMetadata().withNewSpec().withNodeName(node).endSpec().build()).create();
-            members.add(new PoolMember(id, node, "uid-" + n, InstanceLifecycle.RUNNING, Instant.now(), true, true,
-                    true, false, true));
+            workload.resource(podOnNode.apply(node)).create();
+            // Launched one after the other: the oldest is the first.
+            members.add(new PoolMember(id, node, "uid-" + n, InstanceLifecycle.RUNNING, launched.plusSeconds(n),
+                    true, true, true, false, true));
         }
         desired = Math.max(desired, to);
         desired = to;
@@ -95,7 +112,7 @@ final class PoolSimulator {
     }
 
     PoolStatus status() {
-        return new PoolStatus(pool, 1, "team-a/demo", "AWSMachinePool", "workers-" + name, null,
+        return new PoolStatus(pool, 1, cluster, "AWSMachinePool", "workers-" + name, null,
                 members.stream().map(PoolMember::providerID).toList(), exists, List.copyOf(members), List.of());
     }
 }

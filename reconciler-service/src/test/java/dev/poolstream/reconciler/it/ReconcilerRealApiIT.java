@@ -1,0 +1,634 @@
+package dev.poolstream.reconciler.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
+import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.bootstrap.ConfigRef;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
+import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate;
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.command.Capacity;
+import dev.poolstream.events.command.DeleteGroup;
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.events.serde.EventDeserializer;
+import dev.poolstream.events.serde.EventSerializer;
+import dev.poolstream.reconciler.Reconciler;
+import dev.poolstream.reconciler.ReconcilerApplication;
+import dev.poolstream.testing.KubeApiServer;
+import dev.poolstream.testing.MachinePoolSpecs;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+
+/**
+ * The reconciler on the real tier: a real kube-apiserver and etcd ({@link KubeApiServer}) as management and
+ * workload cluster, and a real broker. The watcher is played by a {@link SpecFeed} that publishes what the server
+ * holds; each pool's cloud and status service by a {@link PoolSimulator}; the kubelet by an informer that removes
+ * a terminating pod. There is no controller-manager: no garbage collector, no disruption controller.
+ */
+@EmbeddedKafka
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ReconcilerRealApiIT {
+
+    private static final String NS = "reconciler-real";
+    private static final String CLUSTER = "demo";
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** Another controller's finalizer: it keeps a deleted object until that controller is done. */
+    private static final String AUDIT_FINALIZER = "example.com/audit";
+    private static final String BOOTSTRAP_GROUP = "bootstrap.test.poolstream.dev";
+    private static final String BOOTSTRAP_KIND = "TestBootstrapConfig";
+    private static final ResourceDefinitionContext BOOTSTRAP_CONFIGS = new ResourceDefinitionContext.Builder()
+            .withGroup(BOOTSTRAP_GROUP).withVersion("v1beta2").withKind(BOOTSTRAP_KIND)
+            .withPlural("testbootstrapconfigs").withNamespaced(true).build();
+
+    private KubeApiServer server;
+    private KubernetesClient kube;
+    private Path kubeconfig;
+    private final Map<String, String> savedProperties = new HashMap<>();
+    private ConfigurableApplicationContext app;
+    private MeterRegistry meters;
+    private KafkaProducer<String, byte[]> producer;
+    private KafkaConsumer<String, ScalingGroupCommand> commands;
+    private final List<ConsumerRecord<String, ScalingGroupCommand>> others = new ArrayList<>();
+    private SpecFeed feed;
+    private SharedIndexInformer<Pod> kubelet;
+    private final EventSerializer<Keyed> serializer = new EventSerializer<>(URI.create("/test"), Clock.systemUTC());
+
+    @BeforeAll
+    void start(EmbeddedKafkaBroker broker) throws IOException {
+        server = KubeApiServer.shared().namespace(NS);
+        kube = server.client();
+        kube.resource(new SecretBuilder().withNewMetadata().withNamespace(NS)
+                .withName(ClusterApi.kubeconfigSecretName(CLUSTER))
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).endMetadata()
+                .addToData(ClusterApi.KUBECONFIG_SECRET_KEY, Base64.getEncoder().encodeToString(
+                        server.kubeconfig().getBytes(StandardCharsets.UTF_8))).build())
+                .createOr(existing -> existing.update());
+        // The reconciler's management client reads the same kubeconfig, from a file as kubectl does.
+        kubeconfig = Files.createTempFile("reconciler-real-api", ".kubeconfig");
+        Files.writeString(kubeconfig, server.kubeconfig());
+        property("kubeconfig", kubeconfig.toString());
+        property("kubernetes.master", null);
+        property("kubernetes.auth.tryKubeConfig", "true");
+        property("kubernetes.auth.tryServiceAccount", "false");
+        app = ReconcilerApplication.builder().run(
+                "--server.port=0",
+                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--poolstream.kafka.create-topics=true",
+                "--poolstream.reconciler.mode=owner",
+                "--poolstream.reconciler.drain-retry=100ms",
+                "--poolstream.reconciler.recheck=200ms",
+                "--logging.structured.format.console=");
+        meters = app.getBean(MeterRegistry.class);
+        // Deciding from here on: a record published now is acted on as it arrives, not folded into a read-back.
+        Reconciler reconciler = app.getBean(Reconciler.class);
+        await().atMost(WAIT).until(reconciler::caughtUpNow);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        commands = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.GROUP_ID_CONFIG, "test-cloud",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(), new EventDeserializer<>(ScalingGroupCommand.class));
+        commands.subscribe(List.of(Topics.SCALINGGROUP_COMMANDS_AWS.name()));
+        feed = new SpecFeed(kube, NS, this::publishSpec);
+        kubelet = kube.pods().inNamespace(NS).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                removeWhenTerminating(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod pod) {
+                removeWhenTerminating(pod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+            }
+        });
+    }
+
+    /** What a kubelet does once a pod's containers have stopped: the pod goes for good. */
+    private void removeWhenTerminating(Pod pod) {
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            kube.pods().inNamespace(NS).withName(pod.getMetadata().getName()).withGracePeriod(0).delete();
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        for (AutoCloseable closeable : new AutoCloseable[] {kubelet, feed, commands, producer, app}) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception e) {
+                // Close the rest.
+            }
+        }
+        if (kubeconfig != null) {
+            kubeconfig.toFile().delete();
+        }
+        savedProperties.forEach((name, value) -> {
+            if (value == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, value);
+            }
+        });
+    }
+
+    @Test
+    void shouldKeepTheDeletedPoolUntilItsGroupIsGoneThenRemoveOnlyItsOwnFinalizers() {
+        Pool pool = new Pool("doomed");
+        pool.create(2, Map.of(), List.of(AUDIT_FINALIZER));
+        pool.settle(EnsureGroup.class::isInstance);
+        await().atMost(WAIT).until(() -> pool.machinePool().getMetadata().getFinalizers()
+                .contains(ClusterApi.MACHINE_POOL_FINALIZER)
+                && pool.infrastructure().getMetadata().getFinalizers().contains(ClusterApi.POOLSTREAM_FINALIZER));
+
+        // As `kubectl delete`: both objects hold finalizers, so the server only marks them.
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).delete();
+        kube.resources(AWSMachinePool.class).inNamespace(NS).withName(pool.infraName()).delete();
+        assertThat(pool.machinePool().getMetadata().getDeletionTimestamp()).isNotNull();
+        assertThat(pool.infrastructure().getMetadata().getDeletionTimestamp()).isNotNull();
+
+        ScalingGroupCommand first = pool.next(DeleteGroup.class::isInstance);
+        assertThat(((DeleteGroup) first).group()).isEqualTo(pool.infraName());
+        // The spec of a pool being deleted can still change (its generation too): another look, another DeleteGroup.
+        // Once it arrives, the look that sent the first one is over: whatever it wrote, it has written.
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getSpec().setReplicas(1);
+            return p;
+        });
+        ScalingGroupCommand second = pool.next(c -> c instanceof DeleteGroup && !c.id().equals(first.id()));
+        // The group still exists: both objects are still there, with their finalizers.
+        assertThat(pool.machinePool().getMetadata().getFinalizers())
+                .contains(ClusterApi.MACHINE_POOL_FINALIZER, AUDIT_FINALIZER);
+        assertThat(pool.infrastructure().getMetadata().getFinalizers()).contains(ClusterApi.POOLSTREAM_FINALIZER);
+        pool.answer(first);
+        pool.answer(second);
+
+        // The group is gone: Poolstream lets go of both objects, and of nothing else.
+        await().atMost(WAIT).until(() -> pool.infrastructure() == null);
+        await().atMost(WAIT).until(() -> pool.machinePool().getMetadata().getFinalizers()
+                .equals(List.of(AUDIT_FINALIZER)));
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getMetadata().setFinalizers(List.of());
+            return p;
+        });
+        await().atMost(WAIT).until(() -> pool.machinePool() == null);
+        assertThat(pool.commands).filteredOn(EnsureGroup.class::isInstance).hasSize(1);
+    }
+
+    @Test
+    void shouldNotEnsureAGroupWhenAStaleRecordShowsAPoolTheServerIsAlreadyDeleting() {
+        Pool pool = new Pool("stale");
+        AWSMachinePool infra = pool.createInfrastructure();
+        MachinePool created = pool.createMachinePool(2, Map.of(), List.of(AUDIT_FINALIZER));
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).delete();
+        kube.resources(AWSMachinePool.class).inNamespace(NS).withName(pool.infraName()).delete();
+        await().atMost(WAIT).until(() -> pool.infrastructure() == null);
+
+        // The watcher had not seen the deletion yet: the record of the pool as created, then the one of now.
+        publishSpec(pool.key, SpecFeed.spec(created, infra));
+        publishSpec(pool.key, SpecFeed.spec(pool.machinePool(), null));
+        // A pool whose records share the partition, so the reconciler reads them after those: once it has
+        // its group, the stale record has been acted on, and any command it caused has been sent before.
+        Pool marker = new Pool(nameInPartitionOf("stale-marker", pool.key));
+        marker.create(1, Map.of(), List.of());
+        marker.settle(EnsureGroup.class::isInstance);
+
+        assertThat(pool.poll()).as("no command for a pool the server is deleting").isEmpty();
+        assertThat(pool.machinePool().getMetadata().getFinalizers()).containsExactly(AUDIT_FINALIZER);
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getMetadata().setFinalizers(List.of());
+            return p;
+        });
+        await().atMost(WAIT).until(() -> pool.machinePool() == null);
+        publishSpec(pool.key, null);
+    }
+
+    @Test
+    void shouldSendTheCapacityCommandWhenKubectlScalesThePoolThroughItsScaleSubresource() throws Exception {
+        Pool pool = new Pool("scaled");
+        pool.create(2, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        int before = pool.commands.size();
+
+        Process kubectl = new ProcessBuilder(KubeApiServer.binaryDirectory().resolve("kubectl").toString(),
+                "--kubeconfig", kubeconfig.toString(), "--namespace", NS, "scale", "machinepool/" + pool.name,
+                "--replicas=5").redirectErrorStream(true).start();
+        assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kubectl.exitValue()).as(output).isZero();
+        assertThat(output).contains("scaled");
+
+        pool.settle(SetCapacity.class::isInstance);
+        List<ScalingGroupCommand> sent = pool.commands.subList(before, pool.commands.size());
+        assertThat(sent).as(sent.toString()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(5));
+        assertThat(pool.machinePool().getSpec().getReplicas()).isEqualTo(5);
+        assertThat(pool.sim.members).hasSize(5);
+    }
+
+    @Test
+    void shouldCopyTheGroupsSizeIntoSpecReplicasAndSendNoCapacityCommandWhenAnAutoscalerOwnsIt() {
+        Pool pool = new Pool("autoscaled");
+        pool.create(3, Map.of(ClusterApi.REPLICAS_MANAGED_BY_ANNOTATION, "cluster-autoscaler"), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        int before = pool.commands.size();
+
+        // The autoscaler sets the group's desired capacity in the cloud, past Poolstream.
+        pool.sim.handle(SetCapacity.of(pool.key, 1, pool.infraName(), new Capacity(6, 0, 10, true)));
+        pool.publishObserved();
+
+        await().atMost(WAIT).until(() -> Integer.valueOf(6).equals(pool.machinePool().getSpec().getReplicas()));
+        pool.settle(null);
+        assertThat(pool.commands.subList(before, pool.commands.size()))
+                .noneMatch(c -> c instanceof SetCapacity || c instanceof TerminateInstances
+                        || c instanceof EnsureGroup);
+        assertThat(pool.sim.members).hasSize(6);
+    }
+
+    @Test
+    void shouldDrainThroughTheEvictionApiOnlyWhenThePodDisruptionBudgetAllowsItThenTerminate() {
+        Pool pool = new Pool("drained");
+        pool.create(2, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        String victim = pool.sim.members.get(0).nodeName();
+        String victimId = pool.sim.members.get(0).providerID();
+        Pod guarded = kube.resource(pod("guarded", victim, Map.of("app", "guarded"))).create();
+        // Running and Ready, as its kubelet would report it: a pending pod is evicted without asking the budget.
+        guarded.setStatus(new PodStatusBuilder().withPhase("Running")
+                .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
+        kube.resource(guarded).updateStatus();
+        budget("guarded", 0);
+        double refused = count("poolstream.reconciler.evictions", "refused");
+        double drained = count("poolstream.reconciler.drains", "drained");
+
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getSpec().setReplicas(1);
+            return p;
+        });
+
+        // The budget allows no disruption: the API server refuses the eviction (429), and the drainer sees each
+        // refusal and tries again round after round (drain-retry 100 ms here).
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            pool.answerAll();
+            return count("poolstream.reconciler.evictions", "refused") >= refused + 3;
+        });
+        assertThat(kube.nodes().withName(victim).get().getSpec().getUnschedulable()).as("cordoned first").isTrue();
+        Pod stillThere = kube.pods().inNamespace(NS).withName("guarded").get();
+        assertThat(stillThere).isNotNull();
+        assertThat(stillThere.getMetadata().getDeletionTimestamp()).isNull();
+        assertThat(count("poolstream.reconciler.drains", "drained")).as("the drain has not finished")
+                .isEqualTo(drained);
+        assertThat(pool.commands).noneMatch(TerminateInstances.class::isInstance);
+
+        budget("guarded", 1);
+        TerminateInstances terminate = (TerminateInstances) pool.settleUntil(TerminateInstances.class::isInstance,
+                c -> {
+                    assertThat(kube.nodes().withName(victim).get().getSpec().getUnschedulable()).isTrue();
+                    assertThat(kube.pods().inNamespace(NS).withName("guarded").get()).as("evicted").isNull();
+                });
+        assertThat(terminate.providerIDs()).containsExactly(victimId);
+        assertThat(kube.policy().v1().podDisruptionBudget().inNamespace(NS).withName("guarded").get().getStatus()
+                .getDisruptionsAllowed()).as("the eviction used the budget's one disruption").isZero();
+        assertThat(pool.sim.members).hasSize(1);
+    }
+
+    @Test
+    void shouldCopyTheBootstrapDataSecretNameFromTheConfigOnceItIsReadyThenEnsureTheGroup() {
+        installBootstrapConfigKind();
+        Pool pool = new Pool("kubeadm");
+        var configs = kube.genericKubernetesResources(BOOTSTRAP_CONFIGS).inNamespace(NS);
+        configs.resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion(BOOTSTRAP_GROUP + "/v1beta2").withKind(BOOTSTRAP_KIND)
+                .withNewMetadata().withNamespace(NS).withName("kubeadm-config").endMetadata()
+                .addToAdditionalProperties("spec", Map.of("joinConfiguration", Map.of())).build()).create();
+        ConfigRef ref = new ConfigRef();
+        ref.setApiGroup(BOOTSTRAP_GROUP);
+        ref.setKind(BOOTSTRAP_KIND);
+        ref.setName("kubeadm-config");
+        pool.bootstrap = ref;
+        pool.create(2, Map.of(), List.of());
+
+        // Not ready yet: the pool waits; a pool created after it is not held up.
+        Pool neighbour = new Pool("kubeadm-neighbour");
+        neighbour.create(1, Map.of(), List.of());
+        neighbour.settle(EnsureGroup.class::isInstance);
+        assertThat(pool.poll()).isEmpty();
+        assertThat(pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap().getDataSecretName()).isNull();
+
+        // The bootstrap provider writes the data Secret and says so.
+        GenericKubernetesResource config = configs.withName("kubeadm-config").get();
+        config.setAdditionalProperty("status", Map.of("dataSecretName", "kubeadm-config-data",
+                "initialization", Map.of("dataSecretCreated", true)));
+        configs.resource(config).updateStatus();
+
+        EnsureGroup ensure = (EnsureGroup) pool.settleUntil(EnsureGroup.class::isInstance, c -> { });
+        assertThat(ensure.template().bootstrapDataSecret().name()).isEqualTo("kubeadm-config-data");
+        var bootstrap = pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap();
+        assertThat(bootstrap.getDataSecretName()).isEqualTo("kubeadm-config-data");
+        assertThat(bootstrap.getConfigRef()).isEqualTo(ref);
+    }
+
+    private void installBootstrapConfigKind() {
+        CustomResourceDefinition crd = new CustomResourceDefinitionBuilder().withNewMetadata()
+                .withName(BOOTSTRAP_CONFIGS.getPlural() + "." + BOOTSTRAP_GROUP).endMetadata()
+                .withNewSpec().withGroup(BOOTSTRAP_GROUP).withScope("Namespaced")
+                .withNewNames().withKind(BOOTSTRAP_KIND).withPlural(BOOTSTRAP_CONFIGS.getPlural())
+                .withSingular("testbootstrapconfig").withListKind(BOOTSTRAP_KIND + "List").endNames()
+                .addNewVersion().withName("v1beta2").withServed(true).withStorage(true)
+                .withNewSubresources().withNewStatus().endStatus().endSubresources()
+                .withNewSchema().withNewOpenAPIV3Schema().withType("object")
+                .addToProperties("spec", new JSONSchemaPropsBuilder()
+                        .withType("object").withXKubernetesPreserveUnknownFields(true).build())
+                .addToProperties("status", new JSONSchemaPropsBuilder()
+                        .withType("object").withXKubernetesPreserveUnknownFields(true).build())
+                .endOpenAPIV3Schema().endSchema().endVersion().endSpec().build();
+        kube.resource(crd).createOr(existing -> existing.update());
+        kube.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                        && c.getStatus().getConditions().stream().anyMatch(
+                        k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())), 60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A PodDisruptionBudget for one pod, with the status the disruption controller would write (there is none
+     * here): without an observed generation the API server would treat the budget as not yet processed.
+     */
+    private void budget(String app, int disruptionsAllowed) {
+        var budgets = kube.policy().v1().podDisruptionBudget().inNamespace(NS);
+        PodDisruptionBudget pdb = budgets.withName(app).get();
+        if (pdb == null) {
+            pdb = budgets.resource(new PodDisruptionBudgetBuilder().withNewMetadata().withNamespace(NS)
+                    .withName(app).endMetadata().withNewSpec().withMinAvailable(new IntOrString(1))
+                    .withNewSelector().addToMatchLabels("app", app).endSelector().endSpec().build()).create();
+        }
+        pdb.setStatus(new PodDisruptionBudgetStatusBuilder().withDisruptionsAllowed(disruptionsAllowed)
+                .withCurrentHealthy(1 + disruptionsAllowed).withDesiredHealthy(1).withExpectedPods(1)
+                .withObservedGeneration(pdb.getMetadata().getGeneration()).build());
+        budgets.resource(pdb).updateStatus();
+    }
+
+    private static Pod pod(String name, String node, Map<String, String> labels) {
+        return new PodBuilder().withNewMetadata().withNamespace(NS).withName(name).withLabels(labels).endMetadata()
+                .withNewSpec().withNodeName(node).addNewContainer().withName("app")
+                .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build();
+    }
+
+    private double count(String meter, String outcome) {
+        Counter counter = meters.find(meter).tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** A pool name whose key lands in the same partition as {@code key}: its records are read after key's. */
+    private static String nameInPartitionOf(String prefix, String key) {
+        for (int i = 0; ; i++) {
+            String name = prefix + "-" + i;
+            if (partition(NS + "/" + name) == partition(key)) {
+                return name;
+            }
+        }
+    }
+
+    private static int partition(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % Topics.PARTITIONS;
+    }
+
+    private void property(String name, String value) {
+        savedProperties.putIfAbsent(name, System.getProperty(name));
+        if (value == null) {
+            System.clearProperty(name);
+        } else {
+            System.setProperty(name, value);
+        }
+    }
+
+    private void publishSpec(String key, PoolSpec spec) {
+        publish(Topics.MACHINEPOOL_SPEC, key, spec);
+    }
+
+    private void publish(Topics.TopicSpec topic, String key, Keyed value) {
+        synchronized (producer) {
+            producer.send(new ProducerRecord<>(topic.name(), key,
+                    value == null ? null : serializer.serialize(topic.name(), value)));
+            producer.flush();
+        }
+    }
+
+    /** One pool of the test: its objects on the server, its simulated cloud, and the commands it received. */
+    private final class Pool {
+        final String name;
+        final String key;
+        final PoolSimulator sim;
+        final List<ScalingGroupCommand> commands = new ArrayList<>();
+        ConfigRef bootstrap;
+
+        Pool(String name) {
+            this.name = name;
+            this.key = NS + "/" + name;
+            this.sim = new PoolSimulator(key, NS + "/" + CLUSTER, kube,
+                    node -> pod("app-on-" + node, node, Map.of("app", name)));
+        }
+
+        String infraName() {
+            return "workers-" + name;
+        }
+
+        /** The MachinePool and its AWSMachinePool, followed by the feed. */
+        void create(int replicas, Map<String, String> annotations, List<String> finalizers) {
+            feed.follow(name);
+            createInfrastructure();
+            createMachinePool(replicas, annotations, finalizers);
+        }
+
+        AWSMachinePool createInfrastructure() {
+            AWSMachinePool infra = new AWSMachinePool();
+            infra.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName(infraName())
+                    .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).build());
+            AWSMachinePoolSpec spec = new AWSMachinePoolSpec();
+            spec.setMinSize(0);
+            spec.setMaxSize(10);
+            AwsLaunchTemplate template = new AwsLaunchTemplate();
+            template.setInstanceType("m7i.large");
+            spec.setAwsLaunchTemplate(template);
+            infra.setSpec(spec);
+            return kube.resource(infra).create();
+        }
+
+        MachinePool createMachinePool(int replicas, Map<String, String> annotations, List<String> finalizers) {
+            MachinePool pool = new MachinePool();
+            pool.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName(name)
+                    .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).withAnnotations(annotations)
+                    .withFinalizers(finalizers).build());
+            pool.setSpec(MachinePoolSpecs.of(CLUSTER, replicas, "v1.34.4", bootstrap == null ? name + "-bootstrap"
+                    : null, ClusterApi.KIND_AWS_MACHINE_POOL, infraName(), 0));
+            if (bootstrap != null) {
+                Bootstrap onlyARef = new Bootstrap();
+                onlyARef.setConfigRef(bootstrap);
+                pool.getSpec().getTemplate().getSpec().setBootstrap(onlyARef);
+            }
+            return kube.resource(pool).create();
+        }
+
+        MachinePool machinePool() {
+            return kube.resources(MachinePool.class).inNamespace(NS).withName(name).get();
+        }
+
+        AWSMachinePool infrastructure() {
+            return kube.resources(AWSMachinePool.class).inNamespace(NS).withName(infraName()).get();
+        }
+
+        void publishObserved() {
+            publish(Topics.SCALINGGROUP_STATE, key, sim.state());
+            publish(Topics.MACHINEPOOL_STATUS, key, sim.status());
+        }
+
+        /** Answers commands until {@code last} arrives (checking it on arrival, before it is answered). */
+        ScalingGroupCommand settleUntil(Predicate<ScalingGroupCommand> last,
+                                        java.util.function.Consumer<ScalingGroupCommand> onArrival) {
+            List<ScalingGroupCommand> seen = new ArrayList<>();
+            await().atMost(WAIT).until(() -> {
+                for (ScalingGroupCommand c : poll()) {
+                    if (seen.isEmpty() && last.test(c)) {
+                        onArrival.accept(c);
+                        seen.add(c);
+                    }
+                    answer(c);
+                }
+                return !seen.isEmpty();
+            });
+            return seen.get(0);
+        }
+
+        /**
+         * Answers commands until one matching {@code expected} has been answered (if one is expected) and no command
+         * has come for a second: the reconciler has nothing more to say about the pool.
+         */
+        void settle(Predicate<ScalingGroupCommand> expected) {
+            long[] quietSince = {System.nanoTime()};
+            boolean[] matched = {expected == null};
+            await().atMost(WAIT).until(() -> {
+                List<ScalingGroupCommand> batch = poll();
+                for (ScalingGroupCommand c : batch) {
+                    matched[0] |= expected != null && expected.test(c);
+                    answer(c);
+                }
+                if (!batch.isEmpty()) {
+                    quietSince[0] = System.nanoTime();
+                }
+                return matched[0] && System.nanoTime() - quietSince[0] > Duration.ofSeconds(1).toNanos();
+            });
+        }
+
+        void answerAll() {
+            poll().forEach(this::answer);
+        }
+
+        /** Answers commands until one matches, and returns that one unanswered. */
+        ScalingGroupCommand next(Predicate<ScalingGroupCommand> match) {
+            List<ScalingGroupCommand> found = new ArrayList<>();
+            await().atMost(WAIT).until(() -> {
+                for (ScalingGroupCommand c : poll()) {
+                    if (found.isEmpty() && match.test(c)) {
+                        found.add(c);
+                    } else {
+                        answer(c);
+                    }
+                }
+                return !found.isEmpty();
+            });
+            return found.get(0);
+        }
+
+        void answer(ScalingGroupCommand command) {
+            commands.add(command);
+            sim.handle(command);
+            publishObserved();
+        }
+
+        List<ScalingGroupCommand> poll() {
+            List<ScalingGroupCommand> mine = new ArrayList<>();
+            synchronized (ReconcilerRealApiIT.this) {
+                for (ConsumerRecord<String, ScalingGroupCommand> record : ReconcilerRealApiIT.this.commands.poll(
+                        Duration.ofMillis(100))) {
+                    if (record.key().equals(key)) {
+                        mine.add(record.value());
+                    } else {
+                        others.add(record);
+                    }
+                }
+                var iterator = others.iterator();
+                while (iterator.hasNext()) {
+                    var record = iterator.next();
+                    if (record.key().equals(key)) {
+                        mine.add(record.value());
+                        iterator.remove();
+                    }
+                }
+            }
+            return mine;
+        }
+    }
+}
