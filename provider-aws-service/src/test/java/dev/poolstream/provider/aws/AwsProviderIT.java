@@ -29,10 +29,12 @@ import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,6 +59,7 @@ import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.ResponseLaunchTemplateData;
 
 /**
@@ -500,6 +503,195 @@ class AwsProviderIT {
             return s.lastError() != null && s.lastError().reason().equals("ReplicasOutOfRange");
         });
         assertThat(asg("bounded").desiredCapacity()).isEqualTo(2);
+    }
+
+    // --- only our own groups ------------------------------------------------------------------------------------
+
+    private static final String CAPA_OWNED = "sigs.k8s.io/cluster-api-provider-aws/cluster/" + CLUSTER;
+    private static final String POOL_TAG = "poolstream.dev/pool";
+    private static final List<String> kubeLog = new ArrayList<>();
+
+    /**
+     * An Auto Scaling Group of {@code desired} instances with a launch template of the same name, made behind the
+     * provider's back (as CAPA, another tool or a person would), tagged with {@code tags} only.
+     */
+    private static void plantGroup(String name, int desired, Map<String, String> tags) {
+        plantTemplate(name, tags);
+        autoScaling.createAutoScalingGroup(b -> b.autoScalingGroupName(name)
+                .launchTemplate(l -> l.launchTemplateName(name).version("1"))
+                .minSize(0).maxSize(10).desiredCapacity(desired).availabilityZones("us-east-1a")
+                .tags(tags.entrySet().stream().map(e -> software.amazon.awssdk.services.autoscaling.model.Tag.builder()
+                        .resourceId(name).resourceType("auto-scaling-group").key(e.getKey()).value(e.getValue())
+                        .propagateAtLaunch(true).build()).toList()));
+    }
+
+    private static void plantTemplate(String name, Map<String, String> tags) {
+        ec2.createLaunchTemplate(b -> {
+            b.launchTemplateName(name).launchTemplateData(d -> d.imageId(ami).instanceType("t3.small"));
+            if (!tags.isEmpty()) {
+                b.tagSpecifications(t -> t.resourceType(ResourceType.LAUNCH_TEMPLATE).tags(tags.entrySet().stream()
+                        .map(e -> software.amazon.awssdk.services.ec2.model.Tag.builder().key(e.getKey())
+                                .value(e.getValue()).build()).toList()));
+            }
+        });
+    }
+
+    /** What the group is on AWS: size, template version, tags, instances, and how many template versions exist. */
+    private static List<Object> cloudView(String group) {
+        AutoScalingGroup g = asg(group);
+        Map<String, String> tags = new HashMap<>();
+        g.tags().forEach(t -> tags.put(t.key(), t.value()));
+        return List.of(g.desiredCapacity(), g.minSize(), g.maxSize(), g.launchTemplate().version(), tags,
+                g.instances().stream().map(i -> i.instanceId()).sorted().toList(), templateVersions(group));
+    }
+
+    private static int templateVersions(String name) {
+        return ec2.describeLaunchTemplateVersions(b -> b.launchTemplateName(name)).launchTemplateVersions().size();
+    }
+
+    /** The dead letters of a pool whose reason is {@code reason}, by command id. */
+    private List<String> deadLetterIds(String pool, String reason) {
+        return probe().records(COMMANDS + Topics.DLT_SUFFIX).stream().filter(r -> pool.equals(r.key())
+                        && KafkaProbe.header(r, "poolstream-dlt-reason").orElse("").equals(reason))
+                .map(r -> KafkaProbe.header(r, "ce_id").orElse("")).toList();
+    }
+
+    private ScalingGroupState awaitLastError(String pool, String reason) {
+        await("last error " + reason + " of " + pool).atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(pool);
+            return s != null && s.lastError() != null && s.lastError().reason().equals(reason);
+        });
+        return probe().latest(STATE, ScalingGroupState.class).get(pool);
+    }
+
+    /** Whether the provider is done with the command: carried out, or dead-lettered. */
+    private boolean handled(ScalingGroupCommand command) {
+        ScalingGroupState state = probe().latest(STATE, ScalingGroupState.class).get(command.pool());
+        return state != null && command.id().equals(state.lastCommandId())
+                || probe().records(COMMANDS + Topics.DLT_SUFFIX).stream().anyMatch(r -> command.pool().equals(r.key())
+                && KafkaProbe.header(r, "ce_id").orElse("").equals(command.id()));
+    }
+
+    /** Every request the mock API server has had, as {@code METHOD path}, in order. */
+    private static synchronized List<String> kubeRequests() throws InterruptedException {
+        for (var r = kubernetes.takeRequest(1, TimeUnit.MILLISECONDS); r != null;
+             r = kubernetes.takeRequest(1, TimeUnit.MILLISECONDS)) {
+            kubeLog.add(r.getMethod() + " " + r.getPath());
+        }
+        return List.copyOf(kubeLog);
+    }
+
+    @Test
+    void shouldNeitherWriteNorDeleteWhenGroupWasMadeByCapaWithoutPoolTag() {
+        plantGroup("capa-made", 3, Map.of(CAPA_OWNED, "owned", "Name", "capa-made"));
+        await().atMost(WAIT).until(() -> asg("capa-made").instances().size() == 3);
+        List<Object> before = cloudView("capa-made");
+        String pool = "clusters/capa-made";
+        String victim = "aws:///us-east-1a/" + asg("capa-made").instances().get(0).instanceId();
+        int mark = calls.mark();
+
+        List<ScalingGroupCommand> commands = List.of(
+                SetCapacity.of(pool, 2, "capa-made", new Capacity(5, 1, 10, false)),
+                TerminateInstances.of(pool, 2, "capa-made", List.of(victim)),
+                RollOut.of(pool, 2, "capa-made", template("capa-made", "t3.xlarge", 2)),
+                EnsureGroup.of(pool, 2, "capa-made", template("capa-made", "t3.large", 1),
+                        new Capacity(3, 1, 10, false)),
+                DeleteGroup.of(pool, 3, "capa-made"));
+        commands.forEach(this::send);
+
+        await("every command dead-lettered as GroupNotOwned").atMost(WAIT).until(() ->
+                deadLetterIds(pool, "GroupNotOwned").containsAll(commands.stream().map(c -> c.id()).toList()));
+        ScalingGroupState state = awaitLastError(pool, "GroupNotOwned");
+        assertThat(state.exists()).isFalse();
+        assertThat(state.lastError().message()).contains("Auto Scaling Group capa-made exists but is not pool "
+                + pool + "'s own", "it has no tag " + POOL_TAG, "tag it " + POOL_TAG + "=" + pool);
+        assertThat(ApiCalls.writes(calls.callsSince(mark))).isZero();
+        assertThat(cloudView("capa-made")).isEqualTo(before);
+        assertThat(instancesOf(pool)).isEmpty();
+    }
+
+    @Test
+    void shouldCarryOutCommandWhenCapaGroupIsTakenOverByTaggingIt() {
+        plantGroup("taken-over", 2, Map.of(CAPA_OWNED, "owned", "Name", "taken-over"));
+        String pool = "clusters/taken-over";
+        SetCapacity refused = SetCapacity.of(pool, 2, "taken-over", new Capacity(4, 1, 10, false));
+        send(refused);
+        await().atMost(WAIT).until(() -> deadLetterIds(pool, "GroupNotOwned").contains(refused.id()));
+
+        // The takeover the READMEs describe: tag the group with the pool tag (it has CAPA's cluster tag already).
+        autoScaling.createOrUpdateTags(b -> b.tags(software.amazon.awssdk.services.autoscaling.model.Tag.builder()
+                .resourceId("taken-over").resourceType("auto-scaling-group").key(POOL_TAG).value(pool)
+                .propagateAtLaunch(true).build()));
+        SetCapacity again = SetCapacity.of(pool, 3, "taken-over", new Capacity(4, 1, 10, false));
+        send(again);
+
+        ScalingGroupState state = awaitDone(again);
+        assertThat(state.exists()).isTrue();
+        assertThat(state.lastError()).isNull();
+        assertThat(asg("taken-over").desiredCapacity()).isEqualTo(4);
+        awaitInstances(pool, 4);
+    }
+
+    @Test
+    void shouldNeitherDeleteNorVersionLaunchTemplateWhenOnlyAForeignTemplateHasTheGroupsName() {
+        plantTemplate("lone-template", Map.of(POOL_TAG, "other-team/lone-template", CAPA_OWNED, "owned"));
+        bootstrapSecret("lone-template-bootstrap", "#cloud-config lone");
+        String pool = "clusters/lone-template";
+        int mark = calls.mark();
+
+        DeleteGroup delete = DeleteGroup.of(pool, 2, "lone-template");
+        EnsureGroup ensure = EnsureGroup.of(pool, 3, "lone-template", template("lone-template", "t3.large", 1),
+                new Capacity(2, 1, 10, false));
+        send(delete);
+        send(ensure);
+
+        await().atMost(WAIT).until(() -> deadLetterIds(pool, "GroupNotOwned").containsAll(List.of(delete.id(),
+                ensure.id())));
+        assertThat(awaitLastError(pool, "GroupNotOwned").lastError().message())
+                .contains("launch template lone-template exists", "is 'other-team/lone-template'");
+        assertThat(ApiCalls.writes(calls.callsSince(mark))).isZero();
+        assertThat(templateVersions("lone-template")).isEqualTo(1);
+        assertThat(autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames("lone-template"))
+                .autoScalingGroups()).isEmpty();
+    }
+
+    @Test
+    void shouldNeverReadSecretWhenCommandNamesOneOutsideThePoolsNamespace() throws Exception {
+        EnsureGroup control = createGroup("secret-control", 1); // reads clusters/secret-control-bootstrap
+        kube.secrets().inNamespace("other-team").resource(new SecretBuilder().withNewMetadata()
+                .withName("stolen-bootstrap").withNamespace("other-team").endMetadata()
+                .addToData("value", Base64.getEncoder().encodeToString("#cloud-config other team's join token"
+                        .getBytes(StandardCharsets.UTF_8))).build()).create();
+        SecretRef stolen = new SecretRef("other-team", "stolen-bootstrap");
+        List<String> kubeBefore = kubeRequests();
+        List<Object> controlBefore = cloudView("secret-control");
+        int mark = calls.mark();
+
+        EnsureGroup ensure = EnsureGroup.of("clusters/thief", 1, "thief", AwsPools.template(CLUSTER,
+                AwsPools.spec(ami, "t3.large", securityGroup), 1, stolen), new Capacity(1, 1, 10, false));
+        RollOut rollOut = RollOut.of(control.pool(), 2, "secret-control", AwsPools.template(CLUSTER,
+                AwsPools.spec(ami, "t3.xlarge", securityGroup), 2, stolen));
+        send(ensure);
+        send(rollOut);
+
+        await("both commands handled").atMost(WAIT).until(() -> handled(ensure) && handled(rollOut));
+        // The API server was never asked for the other namespace's Secret; it was asked for the pool's own before.
+        assertThat(kubeBefore).contains("GET /api/v1/namespaces/clusters/secrets/secret-control-bootstrap");
+        List<String> kubeAfter = kubeRequests();
+        assertThat(kubeAfter.subList(kubeBefore.size(), kubeAfter.size()))
+                .noneMatch(r -> r.contains("/namespaces/other-team/"));
+        assertThat(deadLetterIds("clusters/thief", "BootstrapSecretOutsideNamespace")).contains(ensure.id());
+        assertThat(deadLetterIds(control.pool(), "BootstrapSecretOutsideNamespace")).contains(rollOut.id());
+        assertThat(awaitLastError("clusters/thief", "BootstrapSecretOutsideNamespace").lastError().message())
+                .contains("other-team/stolen-bootstrap", "has not read it");
+        ScalingGroupState controlState = awaitLastError(control.pool(), "BootstrapSecretOutsideNamespace");
+        assertThat(controlState.exists()).isTrue();
+        assertThat(controlState.appliedGeneration()).isEqualTo(1);
+        // Nor AWS, for either command: no call at all on the command path.
+        assertThat(calls.callsSince(mark)).noneMatch(c -> c.thread().startsWith("scalinggroup-commands"));
+        assertThat(autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames("thief")).autoScalingGroups())
+                .isEmpty();
+        assertThat(cloudView("secret-control")).isEqualTo(controlBefore);
     }
 
     @Test

@@ -33,10 +33,12 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -515,6 +517,154 @@ class AzureProviderIT {
         assertThat(awaitDone(terminate).desired()).isEqualTo(2);
         awaitRunning(ensure.pool(), 2);
         assertThat(instancesOf(ensure.pool())).doesNotContainKey(victim);
+    }
+
+    // --- only our own scale sets --------------------------------------------------------------------------------
+
+    private static final String CAPZ_OWNED = "sigs.k8s.io_cluster-api-provider-azure_cluster_" + CLUSTER;
+    private static final String POOL_TAG = "poolstream.dev_pool";
+    private static final List<String> kubeLog = new ArrayList<>();
+
+    private static SecretRef secret(String namespace, String name, String data) {
+        kube.secrets().inNamespace(namespace).resource(new SecretBuilder().withNewMetadata().withName(name)
+                .withNamespace(namespace).endMetadata()
+                .addToData("value", Base64.getEncoder().encodeToString(data.getBytes(StandardCharsets.UTF_8)))
+                .build()).createOr(r -> r.update());
+        return new SecretRef(namespace, name);
+    }
+
+    private List<String> deadLetterIds(String pool, String reason) {
+        return probe().records(COMMANDS + Topics.DLT_SUFFIX).stream().filter(r -> pool.equals(r.key())
+                        && KafkaProbe.header(r, "poolstream-dlt-reason").orElse("").equals(reason))
+                .map(r -> KafkaProbe.header(r, "ce_id").orElse("")).toList();
+    }
+
+    private ScalingGroupState awaitLastError(String pool, String reason) {
+        await("last error " + reason + " of " + pool).atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(pool);
+            return s != null && s.lastError() != null && s.lastError().reason().equals(reason);
+        });
+        return probe().latest(STATE, ScalingGroupState.class).get(pool);
+    }
+
+    /** Whether the provider is done with the command: carried out, or dead-lettered. */
+    private boolean handled(ScalingGroupCommand command) {
+        ScalingGroupState state = probe().latest(STATE, ScalingGroupState.class).get(command.pool());
+        return state != null && command.id().equals(state.lastCommandId())
+                || probe().records(COMMANDS + Topics.DLT_SUFFIX).stream().anyMatch(r -> command.pool().equals(r.key())
+                && KafkaProbe.header(r, "ce_id").orElse("").equals(command.id()));
+    }
+
+    /** Every request the mock API server has had, as {@code METHOD path}, in order. */
+    private static synchronized List<String> kubeRequests() throws InterruptedException {
+        for (var r = kubernetes.takeRequest(1, TimeUnit.MILLISECONDS); r != null;
+             r = kubernetes.takeRequest(1, TimeUnit.MILLISECONDS)) {
+            kubeLog.add(r.getMethod() + " " + r.getPath());
+        }
+        return List.copyOf(kubeLog);
+    }
+
+    /** The requests the fake has seen since {@code mark} that were not reads. */
+    private static List<ArmFake.Request> writesSince(int mark) {
+        List<ArmFake.Request> all = arm.requests();
+        return all.subList(mark, all.size()).stream().filter(r -> !r.method().equals("GET")).toList();
+    }
+
+    @Test
+    void shouldNeitherWriteNorDeleteWhenScaleSetWasMadeByCapzWithoutPoolTag() {
+        arm.seedScaleSet(SUBSCRIPTION, RESOURCE_GROUP, "capz-made", 3, Map.of(CAPZ_OWNED, "owned",
+                "sigs.k8s.io_cluster-api-provider-azure_role", "node", "Name", "capz-made"));
+        ArmFake.ScaleSetView before = scaleSet("capz-made");
+        String pool = "clusters/capz-made";
+        String victim = "azure:///subscriptions/" + SUBSCRIPTION + "/resourceGroups/pool-rg/providers/"
+                + "Microsoft.Compute/virtualMachineScaleSets/capz-made/virtualMachines/0";
+        int fakeMark = arm.requests().size();
+
+        List<ScalingGroupCommand> commands = List.of(
+                SetCapacity.of(pool, 2, "capz-made", new Capacity(5, 1, 10, false)),
+                TerminateInstances.of(pool, 2, "capz-made", List.of(victim)),
+                RollOut.of(pool, 2, "capz-made", template("capz-made", "Standard_D4s_v3", "133.0.20250301", 2)),
+                EnsureGroup.of(pool, 2, "capz-made", template("capz-made", "Standard_D2s_v3", "133.0.20250101", 1),
+                        new Capacity(3, 1, 10, false)),
+                DeleteGroup.of(pool, 3, "capz-made"));
+        commands.forEach(this::send);
+
+        await("every command dead-lettered as GroupNotOwned").atMost(WAIT).until(() ->
+                deadLetterIds(pool, "GroupNotOwned").containsAll(commands.stream().map(c -> c.id()).toList()));
+        ScalingGroupState state = awaitLastError(pool, "GroupNotOwned");
+        assertThat(state.exists()).isFalse();
+        assertThat(state.lastError().message()).contains("VM Scale Set capz-made exists but is not pool " + pool
+                + "'s own", "it has no tag " + POOL_TAG, "tag it " + POOL_TAG + "=" + pool + " and " + CAPZ_OWNED);
+        assertThat(writesSince(fakeMark)).isEmpty();
+        assertThat(scaleSet("capz-made")).isEqualTo(before);
+        assertThat(instancesOf(pool)).isEmpty();
+    }
+
+    @Test
+    void shouldLeaveOtherNamespacesScaleSetAloneWhenAPoolOfTheSameNameAddressesIt() {
+        // team-a's pool "np" made its scale set, addressed (as before derived names) by the pool's name alone.
+        EnsureGroup teamA = EnsureGroup.of("team-a/np", 1, "np", AzurePools.template(CLUSTER,
+                AzurePools.spec("Standard_D2s_v3", "133.0.20250101"), 1, secret("team-a", "np-bootstrap",
+                        "#cloud-config team-a")), new Capacity(2, 1, 10, false));
+        send(teamA);
+        awaitDone(teamA);
+        awaitRunning("team-a/np", 2);
+        ArmFake.ScaleSetView before = scaleSet("np");
+        int fakeMark = arm.requests().size();
+
+        // team-b's pool of the same name, in the same cluster and resource group.
+        String teamB = "team-b/np";
+        List<ScalingGroupCommand> commands = List.of(
+                EnsureGroup.of(teamB, 1, "np", AzurePools.template(CLUSTER, AzurePools.spec("Standard_D4s_v3",
+                        "133.0.20250101"), 1, secret("team-b", "np-bootstrap", "#cloud-config team-b")),
+                        new Capacity(4, 1, 10, false)),
+                SetCapacity.of(teamB, 2, "np", new Capacity(6, 1, 10, false)),
+                DeleteGroup.of(teamB, 3, "np"));
+        commands.forEach(this::send);
+
+        await().atMost(WAIT).until(() -> deadLetterIds(teamB, "GroupNotOwned")
+                .containsAll(commands.stream().map(c -> c.id()).toList()));
+        assertThat(awaitLastError(teamB, "GroupNotOwned").lastError().message())
+                .contains("its tag " + POOL_TAG + " is 'team-a/np', not 'team-b/np'");
+        assertThat(writesSince(fakeMark)).isEmpty();
+        assertThat(scaleSet("np")).isEqualTo(before);
+        assertThat(scaleSet("np").tags()).containsEntry(POOL_TAG, "team-a/np").containsEntry(CAPZ_OWNED, "owned");
+        assertThat(instancesOf("team-a/np")).hasSize(2);
+        assertThat(instancesOf(teamB)).isEmpty();
+    }
+
+    @Test
+    void shouldNeverReadSecretWhenCommandNamesOneOutsideThePoolsNamespace() throws Exception {
+        EnsureGroup control = createGroup("secret-control", 1); // reads clusters/secret-control-bootstrap
+        SecretRef stolen = secret("other-team", "stolen-bootstrap", "#cloud-config other team's join token");
+        List<String> kubeBefore = kubeRequests();
+        ArmFake.ScaleSetView controlBefore = scaleSet("secret-control");
+        int mark = calls.mark();
+
+        EnsureGroup ensure = EnsureGroup.of("clusters/thief", 1, "thief", AzurePools.template(CLUSTER,
+                AzurePools.spec("Standard_D2s_v3", "133.0.20250101"), 1, stolen), new Capacity(1, 1, 10, false));
+        RollOut rollOut = RollOut.of(control.pool(), 2, "secret-control", AzurePools.template(CLUSTER,
+                AzurePools.spec("Standard_D4s_v3", "133.0.20250301"), 2, stolen));
+        send(ensure);
+        send(rollOut);
+
+        await("both commands handled").atMost(WAIT).until(() -> handled(ensure) && handled(rollOut));
+        // The API server was never asked for the other namespace's Secret; it was asked for the pool's own before.
+        assertThat(kubeBefore).contains("GET /api/v1/namespaces/clusters/secrets/secret-control-bootstrap");
+        List<String> kubeAfter = kubeRequests();
+        assertThat(kubeAfter.subList(kubeBefore.size(), kubeAfter.size()))
+                .noneMatch(r -> r.contains("/namespaces/other-team/"));
+        assertThat(deadLetterIds("clusters/thief", "BootstrapSecretOutsideNamespace")).contains(ensure.id());
+        assertThat(deadLetterIds(control.pool(), "BootstrapSecretOutsideNamespace")).contains(rollOut.id());
+        assertThat(awaitLastError("clusters/thief", "BootstrapSecretOutsideNamespace").lastError().message())
+                .contains("other-team/stolen-bootstrap", "has not read it");
+        ScalingGroupState controlState = awaitLastError(control.pool(), "BootstrapSecretOutsideNamespace");
+        assertThat(controlState.exists()).isTrue();
+        assertThat(controlState.appliedGeneration()).isEqualTo(1);
+        // Nor ARM, for either command: no request at all on the command path.
+        assertThat(commandCalls(mark)).isEmpty();
+        assertThat(arm.scaleSet(RESOURCE_GROUP, "thief")).isEmpty();
+        assertThat(scaleSet("secret-control")).isEqualTo(controlBefore);
     }
 
     @Test

@@ -3,10 +3,12 @@ package dev.poolstream.provider.cloud;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,10 +21,31 @@ import java.util.Optional;
  * <p>Failures: {@link CommandRefusedException} for what retrying cannot fix (the cloud rejects the request as
  * invalid), {@link RetryableCommandException} for what it may (throttling or a 5xx that outlasted the client's own
  * retries, an unreachable endpoint, a Secret not there yet).
+ *
+ * <p>Ownership: a cloud that names its {@link #ownership() tags} has the engine refuse every write and delete on a
+ * group (or a template) that does not carry them for the command's pool ({@link GroupOwnership}), and stamp them on
+ * every group it creates. The adapter's write methods are called only after that check.
  */
 public interface ScalingGroup {
 
     Cloud cloud();
+
+    /**
+     * The names of the tags that make a group a pool's own on this cloud. Empty (the default) for a cloud that keeps
+     * no such tags, such as the sandbox's simulated cloud: the engine then checks nothing.
+     */
+    default Optional<GroupOwnership.TagNames> ownership() {
+        return Optional.empty();
+    }
+
+    /**
+     * The tags of the group's template where the cloud keeps one apart from the group (AWS: the launch template named
+     * as the group) and it exists; empty when there is none, or the template is part of the group (the default).
+     * The engine asks only when the group does not exist, before it writes or deletes the template. Reads only.
+     */
+    default Optional<Map<String, String>> templateTags(String group) {
+        return Optional.empty();
+    }
 
     /** The group with its instances, or empty when it does not exist. Reads only. */
     Optional<GroupSnapshot> describe(String group);
@@ -56,9 +79,11 @@ public interface ScalingGroup {
      * <p>A cloud whose {@link #terminate} is one write never leaves such instances behind: the default does nothing,
      * without I/O. Where terminate takes two writes (AWS: detach from the group, then terminate), a provider that
      * stopped between them leaves instances running outside the group; the command is then carried out again, and
-     * this ends them.
+     * this ends them. Only instances that carry {@code pool}'s ownership tag may be ended (the group may be gone, so
+     * its tags cannot be checked).
      */
-    default boolean finishTerminate(String group, Optional<GroupSnapshot> described, List<String> providerIDs) {
+    default boolean finishTerminate(String pool, String group, Optional<GroupSnapshot> described,
+                                    List<String> providerIDs) {
         return false;
     }
 

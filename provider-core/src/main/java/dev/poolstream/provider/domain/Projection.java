@@ -33,6 +33,19 @@ public final class Projection {
                 g.templateVersion(), g.rolloutInFlight(), generation, id, lastError);
     }
 
+    /**
+     * The state last published, with {@code error} as its last error: for a command refused before the group was
+     * read. Without a previous state of the same group, the group is reported as not known to exist.
+     */
+    public static ScalingGroupState withError(String pool, Cloud cloud, String group,
+                                              Optional<ScalingGroupState> previous, Failure error) {
+        return previous.filter(s -> Objects.equals(s.group(), group))
+                .map(s -> new ScalingGroupState(s.pool(), s.cloud(), s.group(), s.exists(), s.desired(), s.min(),
+                        s.max(), s.templateVersion(), s.rolloutInFlight(), s.appliedGeneration(), s.lastCommandId(),
+                        error))
+                .orElseGet(() -> state(pool, cloud, group, Optional.empty(), previous, -1, null, error));
+    }
+
     /** Every instance of the group as an {@link InstanceState}. */
     public static List<InstanceState> instances(String pool, Cloud cloud, Optional<GroupSnapshot> snapshot) {
         if (snapshot.isEmpty()) {

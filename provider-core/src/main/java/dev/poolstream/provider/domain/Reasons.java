@@ -9,6 +9,13 @@ public final class Reasons {
     public static final String INVALID_CAPACITY = "InvalidCapacity";
     /** A command other than EnsureGroup names a group that does not exist. */
     public static final String GROUP_NOT_FOUND = "GroupNotFound";
+    /**
+     * The group (or its template) exists but does not carry the tags that make it this pool's: Poolstream neither
+     * adopts, changes nor deletes it.
+     */
+    public static final String GROUP_NOT_OWNED = "GroupNotOwned";
+    /** The command names a bootstrap data Secret outside the pool's namespace: it is not read. */
+    public static final String BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE = "BootstrapSecretOutsideNamespace";
     /** The template cannot be turned into a cloud template (e.g. no AMI id). */
     public static final String INVALID_TEMPLATE = "InvalidTemplate";
     /** The command is for another cloud. */

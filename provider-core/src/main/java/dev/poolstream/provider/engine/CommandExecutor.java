@@ -1,6 +1,7 @@
 package dev.poolstream.provider.engine;
 
 import dev.poolstream.events.Failure;
+import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.RollOut;
@@ -10,7 +11,9 @@ import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.BootstrapSecretScope;
 import dev.poolstream.provider.domain.CapacityRules;
+import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupPlanner;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
@@ -18,10 +21,12 @@ import dev.poolstream.provider.domain.Inventory;
 import dev.poolstream.provider.domain.InventoryDiff;
 import dev.poolstream.provider.domain.Plan;
 import dev.poolstream.provider.domain.PoolRecord;
+import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -71,9 +76,25 @@ public class CommandExecutor {
             PoolRecord record = inventory.track(command.pool(), command.group());
             record.lastCommandAt(clock.instant());
             record.nextPollAt(clock.instant());
+            // Before any read, of the Secret or of the cloud: a bootstrap Secret outside the pool's namespace.
+            Optional<Failure> secret = BootstrapSecretScope.check(command.pool(), secretOf(command));
+            if (secret.isPresent()) {
+                count(kind, "refused");
+                log.warn("{} {} for group {} refused before any read: {}", kind, command.id(), command.group(),
+                        secret.get().message());
+                reportFailureOnly(record, secret.get());
+                throw new CommandRefusedException(secret.get());
+            }
             Optional<GroupSnapshot> before = Optional.empty();
             try {
-                before = cloud.describe(command.group());
+                Optional<GroupSnapshot> described = cloud.describe(command.group());
+                // A group that is not the pool's own is refused before any write, and is no group of the pool's:
+                // neither it nor its instances are published for the pool.
+                Optional<Failure> notOwned = described.flatMap(g -> notOwned(command, g.tags(), false));
+                if (notOwned.isPresent()) {
+                    throw new CommandRefusedException(notOwned.get());
+                }
+                before = described;
                 Planned planned = plan(command, before);
                 Plan plan = planned.plan();
                 log.info("{} {} for group {} (generation {}): {}{}", kind, command.id(), command.group(),
@@ -85,13 +106,13 @@ public class CommandExecutor {
                 if (command instanceof TerminateInstances terminate) {
                     List<String> leftOut = GroupPlanner.leftOut(before, terminate.providerIDs());
                     if (!leftOut.isEmpty()) {
-                        wrote |= cloud.finishTerminate(command.group(), before, leftOut);
+                        wrote |= cloud.finishTerminate(command.pool(), command.group(), before, leftOut);
                     }
                 }
-                if (command instanceof DeleteGroup) {
+                if (command instanceof DeleteGroup && (before.isPresent() || ownTemplateExists(command))) {
                     wrote |= cloud.deleteTemplate(command.group());
                 }
-                Optional<GroupSnapshot> after = wrote ? cloud.describe(command.group()) : before;
+                Optional<GroupSnapshot> after = wrote ? visible(command, cloud.describe(command.group())) : before;
                 InventoryDiff diff = publisher.publish(record, after, command.generation(), command.id(), null, true);
                 recentIds.add(command.id());
                 log.info("{} {} done: {} write(s), published {} instance change(s) and {} tombstone(s)", kind,
@@ -125,7 +146,7 @@ public class CommandExecutor {
         try {
             PoolRecord record = inventory.track(command.pool(), command.group());
             Optional<GroupSnapshot> snapshot = record.lastState().filter(s -> s.exists()).isPresent()
-                    ? describeQuietly(command.group()) : Optional.empty();
+                    ? visible(command, describeQuietly(command.group())) : Optional.empty();
             count(command.getClass().getSimpleName(), "failed");
             reportFailure(record, snapshot, failure);
         } finally {
@@ -136,6 +157,15 @@ public class CommandExecutor {
     private void reportFailure(PoolRecord record, Optional<GroupSnapshot> snapshot, Failure failure) {
         try {
             publisher.publish(record, snapshot, -1, null, failure, true);
+        } catch (RuntimeException e) {
+            log.warn("could not publish the failure of pool {}: {}", record.pool(), e.getMessage());
+        }
+    }
+
+    /** Publishes the failure as the pool's last error, keeping what was last published of its group (no read). */
+    private void reportFailureOnly(PoolRecord record, Failure failure) {
+        try {
+            publisher.publishFailure(record, failure);
         } catch (RuntimeException e) {
             log.warn("could not publish the failure of pool {}: {}", record.pool(), e.getMessage());
         }
@@ -159,7 +189,21 @@ public class CommandExecutor {
             if (invalid.isPresent()) {
                 return new Planned(new Plan.Refuse(invalid.get()), false);
             }
+            Optional<GroupOwnership.TagNames> names = cloud.ownership();
             GroupShape shape = cloud.shapeOf(ensure.pool(), ensure.group(), ensure.template());
+            if (names.isPresent()) {
+                String cluster = clusterOf(ensure);
+                if (cluster == null) {
+                    return new Planned(new Plan.Refuse(new Failure(Reasons.INVALID_TEMPLATE, "the template names no "
+                            + "cluster, so its group cannot be tagged as the cluster's own")), false);
+                }
+                // Every group is created with the tags that make it the pool's own.
+                shape = new GroupShape(shape.placement(), GroupOwnership.stamp(names.get(), shape.tags(),
+                        ensure.pool(), cluster));
+                if (before.isEmpty()) {
+                    ownTemplateExists(ensure); // refuses a template of that name that is not the pool's own
+                }
+            }
             ScalingGroup.TemplateVersion version = cloud.ensureTemplate(ensure.pool(), ensure.group(),
                     ensure.template(), before.map(GroupSnapshot::templateVersion));
             return new Planned(GroupPlanner.ensure(before, shape, version.version(), ensure.capacity()),
@@ -184,6 +228,68 @@ public class CommandExecutor {
             return new Planned(GroupPlanner.delete(before), false);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+    }
+
+    /**
+     * Why a group (or, with {@code template}, its separate template) with these tags is not the command's pool's own;
+     * empty when it is, or the cloud declares no ownership tags.
+     */
+    private Optional<Failure> notOwned(ScalingGroupCommand command, Map<String, String> tags,
+                                       boolean template) {
+        return cloud.ownership().flatMap(names -> GroupOwnership.check(names,
+                template && names.templateKind() != null ? names.templateKind() : names.groupKind(), command.group(),
+                tags, command.pool(), clusterOf(command)));
+    }
+
+    /**
+     * For a group that does not exist: whether its separate template exists, refusing the command when it does and
+     * is not the pool's own (so it is neither given a version nor deleted). A cloud that declares no ownership tags
+     * is not asked, and the template is taken to exist (the engine then behaves as before ownership was checked).
+     */
+    private boolean ownTemplateExists(ScalingGroupCommand command) {
+        if (cloud.ownership().isEmpty()) {
+            return true;
+        }
+        Optional<Map<String, String>> tags = cloud.templateTags(command.group());
+        if (tags.isEmpty()) {
+            return false;
+        }
+        Optional<Failure> notOwned = notOwned(command, tags.get(), true);
+        if (notOwned.isPresent()) {
+            throw new CommandRefusedException(notOwned.get());
+        }
+        return true;
+    }
+
+    /** The group as the pool may see it: empty when it is not the pool's own. */
+    private Optional<GroupSnapshot> visible(ScalingGroupCommand command, Optional<GroupSnapshot> group) {
+        return GroupOwnership.visible(cloud.ownership(), group, command.pool(), clusterOf(command));
+    }
+
+    /** The cluster a command names (in its template), or null. */
+    private static String clusterOf(ScalingGroupCommand command) {
+        if (command instanceof EnsureGroup ensure && ensure.template() != null) {
+            return blankToNull(ensure.template().clusterName());
+        }
+        if (command instanceof RollOut rollOut && rollOut.template() != null) {
+            return blankToNull(rollOut.template().clusterName());
+        }
+        return null;
+    }
+
+    /** The bootstrap Secret a command will have read, or null. */
+    private static SecretRef secretOf(ScalingGroupCommand command) {
+        if (command instanceof EnsureGroup ensure && ensure.template() != null) {
+            return ensure.template().bootstrapDataSecret();
+        }
+        if (command instanceof RollOut rollOut && rollOut.template() != null) {
+            return rollOut.template().bootstrapDataSecret();
+        }
+        return null;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     /** Carries out the plan; says whether it wrote. */

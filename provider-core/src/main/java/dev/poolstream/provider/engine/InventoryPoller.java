@@ -2,6 +2,7 @@ package dev.poolstream.provider.engine;
 
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.Backoff;
+import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.Inventory;
 import dev.poolstream.provider.domain.InventoryDiff;
@@ -74,7 +75,9 @@ public class InventoryPoller implements SmartLifecycle {
             if (inventory.get(record.pool()).orElse(null) != record) {
                 return; // forgotten or replaced meanwhile
             }
-            Optional<GroupSnapshot> snapshot = cloud.describe(record.group());
+            // A group that is not the pool's own (tags removed, or a name taken by another) is none of the pool's.
+            Optional<GroupSnapshot> snapshot = GroupOwnership.visible(cloud.ownership(),
+                    cloud.describe(record.group()), record.pool(), null);
             InventoryDiff diff = publisher.publish(record, snapshot, -1, null, null, false);
             if (!diff.isEmpty()) {
                 log.info("group {}: published {} instance change(s) and {} tombstone(s)", record.group(),

@@ -42,4 +42,11 @@ final class PoolPublisher {
         record.lastState(state);
         return diff;
     }
+
+    /** Publishes the state last published with {@code error} as its last error, without reading the cloud. */
+    void publishFailure(PoolRecord record, Failure error) {
+        ScalingGroupState state = Projection.withError(record.pool(), cloud, record.group(), record.lastState(), error);
+        publication.publish(new InventoryDiff(List.of(), List.of()), state);
+        record.lastState(state);
+    }
 }

@@ -94,4 +94,31 @@ class ProjectionTest {
                         org.assertj.core.groups.Tuple.tuple("aws:///us-east-1a/i-2", true, InstanceLifecycle.PENDING,
                                 "ns/p"));
     }
+
+    @Test
+    void shouldKeepLastPublishedGroupWhenOnlyTheErrorIsNew() {
+        ScalingGroupState previous = new ScalingGroupState("ns/p", Cloud.AWS, "g", true, 5, 1, 10, "3", false, 7,
+                "id-7", null);
+
+        ScalingGroupState state = Projection.withError("ns/p", Cloud.AWS, "g", Optional.of(previous),
+                new Failure("BootstrapSecretOutsideNamespace", "m"));
+
+        assertThat(state).isEqualTo(new ScalingGroupState("ns/p", Cloud.AWS, "g", true, 5, 1, 10, "3", false, 7,
+                "id-7", new Failure("BootstrapSecretOutsideNamespace", "m")));
+    }
+
+    @Test
+    void shouldSayNoGroupKnownWhenErrorComesBeforeAnyStateOfThatGroup() {
+        ScalingGroupState other = new ScalingGroupState("ns/p", Cloud.AWS, "old-name", true, 5, 1, 10, "3", false, 7,
+                "id-7", null);
+
+        ScalingGroupState state = Projection.withError("ns/p", Cloud.AWS, "g", Optional.of(other),
+                new Failure("X", "y"));
+
+        assertThat(state).extracting(ScalingGroupState::group, ScalingGroupState::exists,
+                ScalingGroupState::appliedGeneration, ScalingGroupState::lastError)
+                .containsExactly("g", false, 7L, new Failure("X", "y"));
+        assertThat(Projection.withError("ns/p", Cloud.AWS, "g", Optional.empty(), new Failure("X", "y")).exists())
+                .isFalse();
+    }
 }

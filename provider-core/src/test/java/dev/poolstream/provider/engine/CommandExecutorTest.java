@@ -5,12 +5,16 @@ import static dev.poolstream.provider.testing.Commands.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.command.RollOut;
+import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.provider.cloud.CommandRefusedException;
+import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.Inventory;
 import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
@@ -19,7 +23,13 @@ import dev.poolstream.provider.testing.RecordingPublication;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class CommandExecutorTest {
 
@@ -187,5 +197,165 @@ class CommandExecutorTest {
         assertThat(executor.execute(DeleteGroup.of(POOL, 3, "workers")))
                 .isEqualTo(CommandExecutor.Outcome.ALREADY_SATISFIED);
         assertThat(cloud.writes()).isEqualTo(writes);
+    }
+
+    // --- ownership: only the pool's own groups are written or deleted ------------------------------------------
+
+    private static final String OWNED_BY_C1 = InMemoryScalingGroup.TAG_NAMES.clusterKey("c1");
+    private static final String POOL_TAG = InMemoryScalingGroup.TAG_NAMES.poolKey();
+
+    /** Every command a pool can send for its group "workers". */
+    static Stream<Arguments> everyCommand() {
+        return Stream.of(
+                Arguments.of(EnsureGroup.of(POOL, 2, "workers", template("c1", 1), capacity(3, 1, 30))),
+                Arguments.of(SetCapacity.of(POOL, 2, "workers", capacity(5, 1, 30))),
+                Arguments.of(RollOut.of(POOL, 2, "workers", template("c1", 2, "v1.34.0"))),
+                Arguments.of(TerminateInstances.of(POOL, 2, "workers", List.of("aws:///zone-a/i-1"))),
+                Arguments.of(DeleteGroup.of(POOL, 2, "workers")));
+    }
+
+    private void assertRefusedUntouched(ScalingGroupCommand command, String reason) {
+        Optional<GroupSnapshot> before = cloud.peek("workers");
+        int upserts = published.upserts();
+
+        assertThatThrownBy(() -> executor.execute(command)).isInstanceOfSatisfying(CommandRefusedException.class,
+                e -> assertThat(e.failure().reason()).isEqualTo(reason));
+
+        assertThat(cloud.writes()).isZero();
+        assertThat(cloud.peek("workers")).isEqualTo(before);
+        assertThat(published.lastState().lastError().reason()).isEqualTo(reason);
+        // The group is not the pool's: neither it nor its instances are published for the pool.
+        assertThat(published.lastState().exists()).isFalse();
+        assertThat(published.upserts()).isEqualTo(upserts);
+    }
+
+    @Test
+    void shouldCreateGroupWithPoolTagAndClusterOwnedTagWhenGroupIsNew() {
+        executor.execute(ensure(1, 2));
+
+        assertThat(cloud.peek("workers").orElseThrow().tags()).containsEntry(POOL_TAG, POOL)
+                .containsEntry(OWNED_BY_C1, "owned").containsEntry("team", "a");
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyCommand")
+    void shouldRefuseAndWriteNothingWhenGroupWasMadeByCapaWithoutPoolTag(ScalingGroupCommand command) {
+        cloud.plant("workers", 3, Map.of(OWNED_BY_C1, "owned", "Name", "workers"));
+
+        assertRefusedUntouched(command, Reasons.GROUP_NOT_OWNED);
+        assertThat(cloud.hasTemplate("workers")).isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyCommand")
+    void shouldRefuseAndWriteNothingWhenGroupIsAnotherNamespacesPool(ScalingGroupCommand command) {
+        cloud.plant("workers", 3, Map.of(OWNED_BY_C1, "owned", POOL_TAG, "other-ns/workers"));
+
+        assertRefusedUntouched(command, Reasons.GROUP_NOT_OWNED);
+    }
+
+    @ParameterizedTest
+    @MethodSource("everyCommand")
+    void shouldRefuseAndWriteNothingWhenGroupCarriesNoTagsAtAll(ScalingGroupCommand command) {
+        cloud.plant("workers", 3, Map.of());
+
+        assertRefusedUntouched(command, Reasons.GROUP_NOT_OWNED);
+    }
+
+    @Test
+    void shouldRefuseEnsureAndWriteNothingWhenGroupIsAnotherClustersWithThisPoolKey() {
+        cloud.plant("workers", 3, Map.of(InMemoryScalingGroup.TAG_NAMES.clusterKey("c2"), "owned", POOL_TAG, POOL));
+
+        assertRefusedUntouched(ensure(2, 3), Reasons.GROUP_NOT_OWNED);
+    }
+
+    @Test
+    void shouldNameGroupMissingTagAndTakeOverInTheReasonWhenRefused() {
+        cloud.plant("workers", 3, Map.of(OWNED_BY_C1, "owned"));
+
+        assertThatThrownBy(() -> executor.execute(SetCapacity.of(POOL, 2, "workers", capacity(5, 1, 30))))
+                .isInstanceOf(CommandRefusedException.class);
+
+        assertThat(published.lastState().lastError().message()).contains("group workers exists")
+                .contains("it has no tag " + POOL_TAG).contains("tag it " + POOL_TAG + "=" + POOL);
+    }
+
+    @Test
+    void shouldCarryOutCommandsWhenForeignGroupIsTakenOverByTaggingIt() {
+        cloud.plant("workers", 3, Map.of(OWNED_BY_C1, "owned", POOL_TAG, POOL));
+
+        assertThat(executor.execute(SetCapacity.of(POOL, 2, "workers", capacity(5, 1, 30))))
+                .isEqualTo(CommandExecutor.Outcome.APPLIED);
+
+        assertThat(cloud.peek("workers").orElseThrow().desired()).isEqualTo(5);
+        assertThat(published.lastState().exists()).isTrue();
+        assertThat(published.upserts()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldRefuseEnsureAndCreateNothingWhenAForeignTemplateHasTheGroupsName() {
+        cloud.plantTemplate("workers", Map.of(OWNED_BY_C1, "owned"));
+
+        assertThatThrownBy(() -> executor.execute(ensure(1, 3))).isInstanceOfSatisfying(
+                CommandRefusedException.class, e -> assertThat(e.failure().message()).startsWith("template workers"));
+
+        assertThat(cloud.writes()).isZero();
+        assertThat(cloud.peek("workers")).isEmpty();
+    }
+
+    @Test
+    void shouldLeaveForeignTemplateWhenDeletingGroupThatIsGone() {
+        cloud.plantTemplate("workers", Map.of(POOL_TAG, "other-ns/workers", OWNED_BY_C1, "owned"));
+
+        assertThatThrownBy(() -> executor.execute(DeleteGroup.of(POOL, 2, "workers")))
+                .isInstanceOf(CommandRefusedException.class);
+
+        assertThat(cloud.writes()).isZero();
+        assertThat(cloud.hasTemplate("workers")).isTrue();
+    }
+
+    @Test
+    void shouldDeleteOwnTemplateLeftBehindWhenGroupIsAlreadyGone() {
+        executor.execute(ensure(1, 2));
+        cloud.delete("workers"); // as if the provider had stopped between deleting the group and its template
+
+        assertThat(executor.execute(DeleteGroup.of(POOL, 2, "workers"))).isEqualTo(CommandExecutor.Outcome.APPLIED);
+
+        assertThat(cloud.hasTemplate("workers")).isFalse();
+    }
+
+    // --- the bootstrap Secret: only from the pool's namespace --------------------------------------------------
+
+    private static GroupTemplate withSecret(GroupTemplate template, SecretRef secret) {
+        return new GroupTemplate(template.clusterName(), template.version(), template.infrastructure(),
+                template.infrastructureGeneration(), secret, template.failureDomains(), template.tags());
+    }
+
+    @Test
+    void shouldRefuseBeforeAnyCloudCallWhenEnsureNamesSecretOfAnotherNamespace() {
+        EnsureGroup ensure = EnsureGroup.of(POOL, 1, "workers", withSecret(template("c1", 1),
+                new SecretRef("other-ns", "workers-bootstrap")), capacity(3, 1, 30));
+
+        assertThatThrownBy(() -> executor.execute(ensure)).isInstanceOfSatisfying(CommandRefusedException.class,
+                e -> assertThat(e.failure().reason()).isEqualTo(Reasons.BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE));
+
+        assertThat(cloud.calls()).isEmpty();
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE);
+        assertThat(published.lastState().exists()).isFalse();
+    }
+
+    @Test
+    void shouldRefuseBeforeAnyCloudCallAndKeepGroupStateWhenRollOutNamesSecretOfAnotherNamespace() {
+        executor.execute(ensure(1, 3));
+        int calls = cloud.calls().size();
+        RollOut rollOut = RollOut.of(POOL, 2, "workers", withSecret(template("c1", 2, "v1.34.0"),
+                new SecretRef("kube-system", "bootstrap-token")));
+
+        assertThatThrownBy(() -> executor.execute(rollOut)).isInstanceOf(CommandRefusedException.class);
+
+        assertThat(cloud.calls()).hasSize(calls);
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE);
+        assertThat(published.lastState()).extracting(s -> s.exists(), s -> s.desired(), s -> s.templateVersion(),
+                s -> s.appliedGeneration()).containsExactly(true, 3, "1", 1L);
     }
 }

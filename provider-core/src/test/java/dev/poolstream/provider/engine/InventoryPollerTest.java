@@ -142,4 +142,31 @@ class InventoryPollerTest {
 
         assertThat(inventory.get(POOL)).isEmpty();
     }
+
+    @Test
+    void shouldPublishNoInstanceWhenPolledGroupIsNotThePools() {
+        cloud.plant("workers", 3, java.util.Map.of(InMemoryScalingGroup.TAG_NAMES.clusterKey("c"), "owned"));
+        inventory.track(POOL, "workers");
+
+        poller.pollDue();
+
+        assertThat(published.upserts()).isZero();
+        assertThat(published.states).allSatisfy(s -> assertThat(s.exists()).isFalse());
+    }
+
+    @Test
+    void shouldTombstoneInstancesWhenOwnGroupLosesItsPoolTag() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        assertThat(published.upserts()).isEqualTo(3);
+        // Someone retags the group for another pool: it is no longer this pool's.
+        cloud.plant("workers", 3, java.util.Map.of(InMemoryScalingGroup.TAG_NAMES.clusterKey("c"), "owned",
+                InMemoryScalingGroup.TAG_NAMES.poolKey(), "ns/someone-else"));
+        clock.advance(Duration.ofMinutes(2));
+
+        poller.pollDue();
+
+        assertThat(published.tombstones()).hasSize(3);
+        assertThat(published.upserts()).isEqualTo(3);
+        assertThat(published.lastState().exists()).isFalse();
+    }
 }

@@ -20,7 +20,7 @@ public final class Commands {
 
     public static GroupTemplate template(String cluster, long infrastructureGeneration, String version) {
         return new GroupTemplate(cluster, version, null, infrastructureGeneration,
-                new SecretRef("default", cluster + "-bootstrap"), List.of("zone-a", "zone-b"), Map.of("team", "a"));
+                new SecretRef("ns", cluster + "-bootstrap"), List.of("zone-a", "zone-b"), Map.of("team", "a"));
     }
 
     private Commands() {

@@ -5,6 +5,7 @@ import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
@@ -20,12 +21,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A cloud in memory for tests of the engine and the Kafka side: groups fill up to their desired size at once,
- * templates are versioned by content, and every call is counted as a read or a write.
+ * templates are versioned by content, and every call is counted as a read or a write. It keeps ownership tags as
+ * AWS does ({@link #TAG_NAMES}); {@link #plant} puts a group there behind the provider's back, tagged as given.
  */
 public class InMemoryScalingGroup implements ScalingGroup {
 
+    public static final GroupOwnership.TagNames TAG_NAMES = new GroupOwnership.TagNames("group", "template",
+            "test.poolstream.dev/cluster/", "poolstream.dev/pool");
+
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<String, List<GroupTemplate>> templates = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> templateTags = new LinkedHashMap<>();
     private final AtomicInteger nextInstance = new AtomicInteger(1);
     private final AtomicInteger reads = new AtomicInteger();
     private final AtomicInteger writes = new AtomicInteger();
@@ -50,6 +56,18 @@ public class InMemoryScalingGroup implements ScalingGroup {
     }
 
     @Override
+    public Optional<GroupOwnership.TagNames> ownership() {
+        return Optional.of(TAG_NAMES);
+    }
+
+    @Override
+    public synchronized Optional<Map<String, String>> templateTags(String group) {
+        read("describeTemplateTags");
+        return templates.containsKey(group) ? Optional.of(Map.copyOf(templateTags.getOrDefault(group, Map.of())))
+                : Optional.empty();
+    }
+
+    @Override
     public synchronized Optional<GroupSnapshot> describe(String group) {
         read("describe");
         Group g = groups.get(group);
@@ -71,6 +89,9 @@ public class InMemoryScalingGroup implements ScalingGroup {
     public synchronized TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
                                                        Optional<String> currentVersion) {
         read("describeTemplate");
+        if (!templates.containsKey(group)) {
+            templateTags.put(group, GroupOwnership.tags(TAG_NAMES, pool, template.clusterName()));
+        }
         List<GroupTemplate> versions = templates.computeIfAbsent(group, g -> new ArrayList<>());
         for (int i = versions.size() - 1; i >= 0; i--) {
             if (same(versions.get(i), template)) {
@@ -145,7 +166,7 @@ public class InMemoryScalingGroup implements ScalingGroup {
 
     /** Ends the named instances still running outside their group, as the AWS adapter does (one read, one write). */
     @Override
-    public synchronized boolean finishTerminate(String group, Optional<GroupSnapshot> described,
+    public synchronized boolean finishTerminate(String pool, String group, Optional<GroupSnapshot> described,
                                                 List<String> providerIDs) {
         read("describeOutside");
         List<String> running = providerIDs.stream().filter(outside::containsKey).toList();
@@ -166,11 +187,42 @@ public class InMemoryScalingGroup implements ScalingGroup {
     @Override
     public synchronized boolean deleteTemplate(String group) {
         read("describeTemplate");
+        templateTags.remove(group);
         if (templates.remove(group) == null) {
             return false;
         }
         write("deleteTemplate");
         return true;
+    }
+
+    /**
+     * Puts a group of {@code desired} instances there behind the provider's back (made by someone else: CAPA, another
+     * pool, a person), tagged with {@code tags} only, with a template of the same name tagged alike.
+     */
+    public synchronized void plant(String group, int desired, Map<String, String> tags) {
+        Group g = new Group();
+        g.name = group;
+        g.desired = desired;
+        g.min = 0;
+        g.max = Math.max(desired, 10);
+        g.version = "1";
+        g.placement = List.of("zone-a");
+        g.tags.putAll(tags);
+        groups.put(group, g);
+        fill(g);
+        plantTemplate(group, tags);
+    }
+
+    /** Puts a template there (without a group) behind the provider's back, tagged with {@code tags} only. */
+    public synchronized void plantTemplate(String group, Map<String, String> tags) {
+        templates.put(group, new ArrayList<>(List.of(new GroupTemplate("someone-elses", "v0", null, 0, null,
+                List.of(), Map.of()))));
+        templateTags.put(group, new LinkedHashMap<>(tags));
+    }
+
+    /** Whether a template of that name exists, without counting a read. */
+    public synchronized boolean hasTemplate(String group) {
+        return templates.containsKey(group);
     }
 
     /** Removes an instance behind the provider's back, as a cloud does when an instance dies. */

@@ -13,6 +13,7 @@ import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
@@ -69,6 +70,18 @@ public class AwsScalingGroup implements ScalingGroup {
         return Cloud.AWS;
     }
 
+    /** CAPA's cluster-owned tag and {@code poolstream.dev/pool}, on the group and on its launch template. */
+    @Override
+    public Optional<GroupOwnership.TagNames> ownership() {
+        return Optional.of(CapaTags.OWNERSHIP);
+    }
+
+    /** The launch template's own tags (one {@code DescribeLaunchTemplates}), when it exists. */
+    @Override
+    public Optional<Map<String, String>> templateTags(String group) {
+        return templates.tags(group);
+    }
+
     @Override
     public Optional<GroupSnapshot> describe(String group) {
         List<AutoScalingGroup> groups = AwsErrors.call("DescribeAutoScalingGroups " + group,
@@ -122,14 +135,17 @@ public class AwsScalingGroup implements ScalingGroup {
         } catch (InvalidTemplateException e) {
             throw new CommandRefusedException(e.failure());
         }
-        byte[] userData = bootstrapData.read(template.bootstrapDataSecret());
+        byte[] userData = bootstrapData.read(pool, template.bootstrapDataSecret());
         String fingerprint = spec.fingerprint(userData);
         LinkedHashSet<String> wanted = new LinkedHashSet<>();
         currentVersion.filter(v -> v.chars().allMatch(Character::isDigit)).ifPresent(wanted::add);
         wanted.add("$Latest");
         Optional<List<LaunchTemplateVersion>> versions = templates.versions(group, wanted);
         if (versions.isEmpty()) {
-            long created = templates.create(group, fingerprint, spec, userData);
+            // The template itself carries the ownership tags (its versions' instance tags do not: they are part of
+            // the fingerprint, and the instances get the pool tag from the group).
+            long created = templates.create(group, fingerprint, spec, userData,
+                    GroupOwnership.tags(CapaTags.OWNERSHIP, pool, template.clusterName()));
             log.info("created launch template {} (version {})", group, created);
             return new TemplateVersion(Long.toString(created), true);
         }
@@ -228,10 +244,13 @@ public class AwsScalingGroup implements ScalingGroup {
     /**
      * Ends named instances that run outside the group, detached by a {@link #terminate} that stopped before its EC2
      * terminate: one {@code DescribeInstances} of those the group no longer lists (or lists as detaching), then one
-     * {@code TerminateInstances} of those still running that carry the group's {@code Name} tag.
+     * {@code TerminateInstances} of those still running that carry the group's {@code Name} tag and the pool's
+     * {@code poolstream.dev/pool} tag (propagated from the group at launch): the group may be gone, so the instances'
+     * own tags say whose they are.
      */
     @Override
-    public boolean finishTerminate(String group, Optional<GroupSnapshot> described, List<String> providerIDs) {
+    public boolean finishTerminate(String pool, String group, Optional<GroupSnapshot> described,
+                                   List<String> providerIDs) {
         List<String> candidates = new ArrayList<>();
         for (String providerID : providerIDs) {
             Optional<String> state = described.flatMap(g -> g.instanceByProviderId(providerID))
@@ -243,7 +262,7 @@ public class AwsScalingGroup implements ScalingGroup {
         if (candidates.isEmpty()) {
             return false;
         }
-        List<String> running = templates.runningWithName(group, candidates);
+        List<String> running = templates.runningWithName(group, GroupOwnership.poolValue(pool), candidates);
         if (running.isEmpty()) {
             return false;
         }

@@ -56,12 +56,38 @@ class LaunchTemplates {
         }
     }
 
-    /** Creates the template with its first version; returns the version number. */
-    long create(String name, String fingerprint, LaunchTemplateSpec spec, byte[] userData) {
+    /**
+     * Creates the template with its first version; returns the version number. The template is tagged with the
+     * spec's tags and {@code ownTags} (the pool's ownership tags).
+     */
+    long create(String name, String fingerprint, LaunchTemplateSpec spec, byte[] userData,
+                Map<String, String> ownTags) {
+        Map<String, String> templateTags = new java.util.TreeMap<>(spec.tags());
+        templateTags.putAll(ownTags);
         return AwsErrors.call("CreateLaunchTemplate " + name, () -> ec2.createLaunchTemplate(b -> b
                 .launchTemplateName(name).versionDescription(fingerprint).launchTemplateData(data(spec, userData))
-                .tagSpecifications(t -> t.resourceType(ResourceType.LAUNCH_TEMPLATE).tags(tags(spec)))))
+                .tagSpecifications(t -> t.resourceType(ResourceType.LAUNCH_TEMPLATE).tags(tags(templateTags)))))
                 .launchTemplate().latestVersionNumber();
+    }
+
+    /** The template's own tags, when it exists (one {@code DescribeLaunchTemplates}). */
+    Optional<Map<String, String>> tags(String name) {
+        try {
+            List<software.amazon.awssdk.services.ec2.model.LaunchTemplate> found = AwsErrors.call(
+                    "DescribeLaunchTemplates " + name, () -> ec2.describeLaunchTemplates(b -> b
+                            .launchTemplateNames(name))).launchTemplates();
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            Map<String, String> tags = new java.util.TreeMap<>();
+            found.get(0).tags().forEach(t -> tags.put(t.key(), t.value()));
+            return Optional.of(tags);
+        } catch (RuntimeException e) {
+            if (notFound(e)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Adds a version; returns its number. */
@@ -126,16 +152,19 @@ class LaunchTemplates {
     /**
      * Those of the instances that are still pending, running, stopping or stopped and carry the group's {@code Name}
      * tag (which every instance of the group has from its launch template and the group's tags, and keeps when
-     * detached). Asks by filter, so unknown or long-gone ids are no error.
+     * detached) and the pool tag with {@code poolValue} (from the group's tags). Asks by filter, so unknown or
+     * long-gone ids are no error.
      */
-    List<String> runningWithName(String group, List<String> instanceIds) {
+    List<String> runningWithName(String group, String poolValue, List<String> instanceIds) {
         List<String> running = new ArrayList<>();
         for (List<String> batch : AwsInstances.batches(instanceIds, AwsInstances.FILTER_BATCH)) {
             AwsErrors.call("DescribeInstances " + batch, () -> ec2.describeInstancesPaginator(b -> b.filters(
                             Filter.builder().name("instance-id").values(batch).build(),
                             Filter.builder().name("instance-state-name").values("pending", "running", "stopping",
                                     "stopped").build(),
-                            Filter.builder().name("tag:Name").values(group).build()))
+                            Filter.builder().name("tag:Name").values(group).build(),
+                            Filter.builder().name("tag:" + dev.poolstream.provider.aws.domain.CapaTags.POOL)
+                                    .values(poolValue).build()))
                     .reservations().stream().flatMap(r -> r.instances().stream())
                     .map(software.amazon.awssdk.services.ec2.model.Instance::instanceId).toList())
                     .forEach(running::add);
@@ -202,8 +231,12 @@ class LaunchTemplates {
     }
 
     private static List<Tag> tags(LaunchTemplateSpec spec) {
+        return tags(spec.tags());
+    }
+
+    private static List<Tag> tags(Map<String, String> map) {
         List<Tag> tags = new ArrayList<>();
-        spec.tags().forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
+        map.forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
         return tags;
     }
 

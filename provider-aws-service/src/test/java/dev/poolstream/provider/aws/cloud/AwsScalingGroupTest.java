@@ -43,6 +43,7 @@ import software.amazon.awssdk.services.ec2.model.TerminateInstancesResponse;
 class AwsScalingGroupTest {
 
     private static final String GROUP = "workers";
+    private static final String POOL = "ns/workers";
 
     private final FakeAutoScaling autoScaling = new FakeAutoScaling();
     private final FakeEc2 ec2 = new FakeEc2();
@@ -150,12 +151,13 @@ class AwsScalingGroupTest {
         ec2.running.addAll(List.of("i-0001", "i-0002", "i-0003", "i-0004", "i-0005"));
         ec2.terminated.add("i-0006");
 
-        boolean wrote = adapter.finishTerminate(GROUP, described, List.of(providerId("i-0001"), providerId("i-0002"),
-                providerId("i-0003"), providerId("i-0004"), providerId("i-0006"), "aws:///us-east-1a/not-an-id"));
+        boolean wrote = adapter.finishTerminate(POOL, GROUP, described, List.of(providerId("i-0001"),
+                providerId("i-0002"), providerId("i-0003"), providerId("i-0004"), providerId("i-0006"),
+                "aws:///us-east-1a/not-an-id"));
 
         assertThat(wrote).isTrue();
         // i-0001 is in service (the plan terminates it), i-0003 is the group's own to end; i-0005 is not named.
-        assertThat(calls).containsExactly("DescribeInstances [i-0002, i-0004, i-0006] Name=workers",
+        assertThat(calls).containsExactly("DescribeInstances [i-0002, i-0004, i-0006] Name=workers pool=ns/workers",
                 "TerminateInstances [i-0002, i-0004]");
     }
 
@@ -163,7 +165,7 @@ class AwsScalingGroupTest {
     void shouldMakeNoCallWhenNoNamedInstanceCanRunOutsideGroup() {
         Optional<GroupSnapshot> described = groupWith(Map.of("i-0001", "Terminating"));
 
-        assertThat(adapter.finishTerminate(GROUP, described, List.of(providerId("i-0001")))).isFalse();
+        assertThat(adapter.finishTerminate(POOL, GROUP, described, List.of(providerId("i-0001")))).isFalse();
 
         assertThat(calls).isEmpty();
     }
@@ -173,9 +175,9 @@ class AwsScalingGroupTest {
         Optional<GroupSnapshot> described = groupWith(Map.of("i-0001", "InService"));
         ec2.terminated.add("i-0002");
 
-        assertThat(adapter.finishTerminate(GROUP, described, List.of(providerId("i-0002")))).isFalse();
+        assertThat(adapter.finishTerminate(POOL, GROUP, described, List.of(providerId("i-0002")))).isFalse();
 
-        assertThat(calls).containsExactly("DescribeInstances [i-0002] Name=workers");
+        assertThat(calls).containsExactly("DescribeInstances [i-0002] Name=workers pool=ns/workers");
     }
 
     private static AwsServiceException validationError(String message) {
@@ -258,7 +260,7 @@ class AwsScalingGroupTest {
             assertThat(filters.get("instance-state-name")).containsExactlyInAnyOrder("pending", "running", "stopping",
                     "stopped");
             calls.add("DescribeInstances " + filters.get("instance-id") + " Name=" + String.join(",",
-                    filters.get("tag:Name")));
+                    filters.get("tag:Name")) + " pool=" + String.join(",", filters.get("tag:poolstream.dev/pool")));
             Set<String> wanted = Set.copyOf(filters.get("instance-id"));
             return DescribeInstancesResponse.builder().reservations(Reservation.builder().instances(running.stream()
                     .filter(wanted::contains).map(id -> software.amazon.awssdk.services.ec2.model.Instance.builder()

@@ -29,4 +29,20 @@ class CapaTagsTest {
     void shouldLetPoolTagsOverrideTemplateTags() {
         assertThat(CapaTags.of("prod", "g", Map.of("team", "a"), Map.of("team", "b"))).containsEntry("team", "b");
     }
+
+    @Test
+    void shouldDropUserTagsThatWouldClaimAPoolOrClusterWhenTheyUseOwnershipKeys() {
+        Map<String, String> tags = CapaTags.of("prod", "g", Map.of(CapaTags.POOL, "other-ns/workers"),
+                Map.of("sigs.k8s.io/cluster-api-provider-aws/cluster/dev", "owned", "team", "a"));
+
+        assertThat(tags).doesNotContainKeys(CapaTags.POOL, "sigs.k8s.io/cluster-api-provider-aws/cluster/dev")
+                .containsEntry("sigs.k8s.io/cluster-api-provider-aws/cluster/prod", "owned").containsEntry("team", "a");
+    }
+
+    @Test
+    void shouldDeclareCapasClusterOwnedTagAndPoolTagAsOwnership() {
+        assertThat(CapaTags.OWNERSHIP.clusterKey("prod")).isEqualTo("sigs.k8s.io/cluster-api-provider-aws/cluster/prod");
+        assertThat(CapaTags.OWNERSHIP.poolKey()).isEqualTo("poolstream.dev/pool");
+        assertThat(CapaTags.OWNERSHIP.templateKind()).isEqualTo("launch template");
+    }
 }

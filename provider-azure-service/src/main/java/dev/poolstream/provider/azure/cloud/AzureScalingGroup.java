@@ -21,6 +21,7 @@ import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.provider.azure.domain.Bookkeeping;
 import dev.poolstream.provider.azure.domain.CapacityChange;
+import dev.poolstream.provider.azure.domain.CapzTags;
 import dev.poolstream.provider.domain.InvalidTemplateException;
 import dev.poolstream.provider.azure.domain.ModelSettings;
 import dev.poolstream.provider.azure.domain.ProviderIds;
@@ -31,6 +32,7 @@ import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
@@ -90,6 +92,12 @@ public class AzureScalingGroup implements ScalingGroup {
     @Override
     public Cloud cloud() {
         return Cloud.AZURE;
+    }
+
+    /** CAPZ's cluster-owned tag and {@code poolstream.dev_pool}, on the scale set (its model is part of it). */
+    @Override
+    public Optional<GroupOwnership.TagNames> ownership() {
+        return Optional.of(CapzTags.OWNERSHIP);
     }
 
     @Override
@@ -184,7 +192,7 @@ public class AzureScalingGroup implements ScalingGroup {
     public TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
                                           Optional<String> currentVersion) {
         ScaleSetModel model = model(template, group);
-        byte[] customData = bootstrapData.read(template.bootstrapDataSecret());
+        byte[] customData = bootstrapData.read(pool, template.bootstrapDataSecret());
         String version = model.fingerprint(customData);
         prepared.put(group, new Prepared(version, model, customData));
         // Nothing is written here: the model is part of the scale set, written by create or update.

@@ -137,6 +137,37 @@ public final class ArmFake implements AutoCloseable {
                         StandardCharsets.UTF_8), s.provisioningState, vms));
     }
 
+    /**
+     * Puts a Uniform scale set of {@code capacity} running VMs there directly, as CAPZ, another tool or a person
+     * would have made it, tagged with {@code tags} only. No request is recorded for it.
+     */
+    public synchronized void seedScaleSet(String subscription, String resourceGroup, String name, int capacity,
+                                          Map<String, String> tags) {
+        ObjectNode resource = json.createObjectNode();
+        resource.put("location", "westeurope");
+        resource.putObject("sku").put("name", "Standard_D2s_v3").put("tier", "Standard").put("capacity", capacity);
+        ObjectNode tagNode = resource.putObject("tags");
+        tags.forEach(tagNode::put);
+        ObjectNode props = resource.putObject("properties");
+        props.put("orchestrationMode", "Uniform").put("overprovision", false);
+        props.putObject("upgradePolicy").put("mode", "Manual");
+        ObjectNode profile = props.putObject("virtualMachineProfile");
+        profile.putObject("storageProfile").putObject("imageReference").put("publisher", "cncf-upstream")
+                .put("offer", "capi").put("sku", "ubuntu-2404-gen1").put("version", "133.0.20250101");
+        profile.putObject("osProfile").put("computerNamePrefix", name).put("adminUsername", "capi");
+        profile.putObject("networkProfile").putArray("networkInterfaceConfigurations").addObject()
+                .put("name", name + "-nic");
+        ScaleSet s = new ScaleSet();
+        s.subscription = subscription;
+        s.resourceGroup = resourceGroup;
+        s.name = name;
+        s.resource = resource;
+        s.provisioningState = "Succeeded";
+        scaleSets.put(key(resourceGroup, name), s);
+        resize(s, 0, capacity);
+        finish(s);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     private record Response(int status, Map<String, String> headers, String body) {

@@ -31,4 +31,19 @@ class CapzTagsTest {
     void shouldAcceptMissingUserTagsWhenThePoolHasNone() {
         assertThat(CapzTags.of("prod", "np1", null, null)).hasSize(3);
     }
+
+    @Test
+    void shouldDropUserTagsThatWouldClaimAPoolOrClusterWhenTheyUseOwnershipKeys() {
+        assertThat(CapzTags.of("prod", "np1", Map.of(CapzTags.POOL, "other-ns/np1"),
+                Map.of(CapzTags.clusterKey("dev"), "owned", "team", "a")))
+                .doesNotContainKeys(CapzTags.POOL, CapzTags.clusterKey("dev"))
+                .containsEntry(CapzTags.clusterKey("prod"), "owned").containsEntry("team", "a");
+    }
+
+    @Test
+    void shouldDeclareCapzClusterOwnedTagAndPoolTagWithoutSlashesAsOwnership() {
+        assertThat(CapzTags.OWNERSHIP.clusterKey("prod")).isEqualTo(CapzTags.clusterKey("prod"));
+        assertThat(CapzTags.OWNERSHIP.poolKey()).isEqualTo("poolstream.dev_pool").doesNotContain("/");
+        assertThat(CapzTags.OWNERSHIP.templateKind()).isNull();
+    }
 }
