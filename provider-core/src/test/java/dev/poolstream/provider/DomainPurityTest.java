@@ -11,4 +11,12 @@ class DomainPurityTest {
 
     @ArchTest
     static final ArchRule domainDoesNoIo = DomainRules.domainDoesNoIo("dev.poolstream.provider");
+
+    @ArchTest
+    static final ArchRule domainTakesTimeAndConfigurationAsArguments =
+            DomainRules.domainTakesTimeAndConfigurationAsArguments("dev.poolstream.provider");
+
+    @ArchTest
+    static final ArchRule adaptersDoNotImportEachOther = DomainRules.adaptersDoNotImportEachOther("dev.poolstream.provider",
+            java.util.List.of("kafka", "kube")); // cloud holds the port here: ScalingGroup, BootstrapData, their errors
 }

@@ -11,4 +11,11 @@ class DomainPurityTest {
 
     @ArchTest
     static final ArchRule domainDoesNoIo = DomainRules.domainDoesNoIo("dev.poolstream.watcher");
+
+    @ArchTest
+    static final ArchRule domainTakesTimeAndConfigurationAsArguments =
+            DomainRules.domainTakesTimeAndConfigurationAsArguments("dev.poolstream.watcher");
+
+    @ArchTest
+    static final ArchRule adaptersDoNotImportEachOther = DomainRules.adaptersDoNotImportEachOther("dev.poolstream.watcher");
 }
