@@ -105,6 +105,13 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         registry.counter("poolstream.watcher.informer.resyncs", "kind", kind).increment();
     }
 
+    @Override
+    public void relisting(String kind) {
+        // An expired watch (410 Gone): what the list finds is looked at again, and publishes only what differs.
+        log.info("the {} informer lists again: its watch expired or failed", kind);
+        registry.counter("poolstream.watcher.informer.relists", "kind", kind).increment();
+    }
+
     private void publishPool(PoolKey key) {
         if (!leading) {
             return;
@@ -159,6 +166,12 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                 sendNodes(nodes.deleteCluster(cluster));
             }
         });
+    }
+
+    @Override
+    public void nodesRelisting(String cluster) {
+        log.info("the Node informer of workload cluster {} lists again: its watch expired or failed", cluster);
+        registry.counter("poolstream.watcher.informer.relists", "kind", "Node").increment();
     }
 
     /** Looks at one Node again, in the cache of its cluster: present, changed, or gone. */
@@ -236,6 +249,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         List<Change<NodeState>> nodeChanges = nodes.reconcile(currentNodes(authoritative), authoritative);
         sendNodes(nodeChanges);
         leading = true;
+        registry.counter("poolstream.watcher.takeovers").increment();
         log.info("took over publishing: {} pool records and {} Node records differed from the topics",
                 poolChanges.size(), nodeChanges.size());
     }

@@ -27,6 +27,7 @@ final class WatcherHealth {
         public Health health() {
             Health.Builder builder = cache.synced() ? Health.up() : Health.outOfService();
             return builder.withDetail("synced", cache.synced())
+                    .withDetail("kindsNotServed", cache.kindsNotServed())
                     .withDetail("leader", leadership.leader())
                     .withDetail("currentLeader", String.valueOf(leadership.currentLeader()))
                     .build();

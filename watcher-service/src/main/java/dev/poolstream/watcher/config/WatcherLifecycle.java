@@ -31,7 +31,9 @@ final class WatcherLifecycle implements SmartLifecycle {
         running = true;
         cache.start().whenComplete((ignored, error) -> {
             if (error != null) {
-                log.error("the management-cluster caches could not start: {}", error.getMessage());
+                if (running) {
+                    log.error("the management-cluster caches could not start: {}", error.getMessage());
+                }
             } else if (running) {
                 log.info("management-cluster caches synced; standing for leadership");
                 leadership.start();

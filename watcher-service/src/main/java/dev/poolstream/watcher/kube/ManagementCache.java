@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Informer caches of the management cluster: MachinePools (v1beta2), AWSMachinePools, AzureMachinePools,
@@ -41,6 +42,12 @@ public final class ManagementCache {
 
         /** An informer replayed its cache with nothing new (a resync). */
         void resynced(String kind);
+
+        /**
+         * An informer lists again, after its watch expired (410 Gone) or failed: the adds, updates and deletes the
+         * list finds follow, each only a look again.
+         */
+        void relisting(String kind);
     }
 
     static final String BY_INFRASTRUCTURE = "infrastructure";
@@ -63,12 +70,13 @@ public final class ManagementCache {
         this.awsPools = Informers.create(ClusterApi.KIND_AWS_MACHINE_POOL,
                 sources(namespaces, ns -> ns == null ? client.resources(AWSMachinePool.class).inAnyNamespace()
                         : client.resources(AWSMachinePool.class).inNamespace(ns)),
-                resync, handler(ClusterApi.KIND_AWS_MACHINE_POOL, listener, infrastructureChanged(listener)), Map.of());
+                resync, handler(ClusterApi.KIND_AWS_MACHINE_POOL, listener, infrastructureChanged(listener)), Map.of())
+                .mayBeNotServed();
         this.azurePools = Informers.create(ClusterApi.KIND_AZURE_MACHINE_POOL,
                 sources(namespaces, ns -> ns == null ? client.resources(AzureMachinePool.class).inAnyNamespace()
                         : client.resources(AzureMachinePool.class).inNamespace(ns)),
                 resync, handler(ClusterApi.KIND_AZURE_MACHINE_POOL, listener, infrastructureChanged(listener)),
-                Map.of());
+                Map.of()).mayBeNotServed();
         this.clusters = Informers.create("Cluster",
                 sources(namespaces, ns -> ns == null ? client.resources(Cluster.class).inAnyNamespace()
                         : client.resources(Cluster.class).inNamespace(ns)),
@@ -96,6 +104,12 @@ public final class ManagementCache {
 
     public boolean synced() {
         return pools.synced() && awsPools.synced() && azurePools.synced() && clusters.synced() && kubeconfigs.synced();
+    }
+
+    /** The infrastructure kinds the management cluster does not serve (yet): no CRD, so no such pools. */
+    public List<String> kindsNotServed() {
+        return Stream.of(awsPools, azurePools).filter(Informers::notServed).map(Informers::kind)
+                .toList();
     }
 
     public Optional<MachinePool> pool(PoolKey key) {
@@ -175,10 +189,20 @@ public final class ManagementCache {
                 : List.of(pool.getMetadata().getNamespace() + "/" + pool.getSpec().getClusterName());
     }
 
-    /** Adds, updates and deletes all mean "look again"; an update with the same resourceVersion is a resync. */
+    /**
+     * Adds, updates and deletes all mean "look again"; an update with the same resourceVersion is a resync. A list
+     * after the first is a relist (its deletes are the objects that went while the watch was broken).
+     */
     private static <T extends HasMetadata> ResourceEventHandler<T> handler(String kind, Listener listener,
                                                                           Consumer<? super T> changed) {
         return new ResourceEventHandler<>() {
+            @Override
+            public void onBeforeList(String lastSyncResourceVersion) {
+                if (lastSyncResourceVersion != null) {
+                    listener.relisting(kind);
+                }
+            }
+
             @Override
             public void onAdd(T object) {
                 changed.accept(object);

@@ -48,6 +48,9 @@ public final class WorkloadClusters implements AutoCloseable {
 
         /** The Cluster no longer exists: neither do its Nodes. */
         void clusterGone(String cluster);
+
+        /** The Node informer of {@code cluster} lists again, after its watch expired (410 Gone) or failed. */
+        void nodesRelisting(String cluster);
     }
 
     /** Where the watch of one workload cluster stands. */
@@ -168,6 +171,13 @@ public final class WorkloadClusters implements AutoCloseable {
         SharedIndexInformer<Node> informer = watch.client.nodes()
                 .runnableInformer(properties.resyncPeriod().toMillis());
         informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onBeforeList(String lastSyncResourceVersion) {
+                if (lastSyncResourceVersion != null) {
+                    listener.nodesRelisting(cluster);
+                }
+            }
+
             @Override
             public void onAdd(Node node) {
                 listener.nodeChanged(cluster, node);

@@ -3,11 +3,15 @@ package dev.poolstream.watcher.it;
 import dev.poolstream.testing.MockCluster;
 
 import dev.poolstream.watcher.WatcherApplication;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 
-/** Starts watcher-service instances against a test broker and the mock management cluster. */
+/** Starts watcher-service instances against a test broker and a management cluster (mock or real). */
 final class Watchers {
 
     static {
@@ -19,6 +23,23 @@ final class Watchers {
 
     static ConfigurableApplicationContext start(MockCluster management, String brokers, String identity) {
         System.setProperty("kubernetes.master", management.url());
+        return WatcherApplication.builder().run(arguments(brokers, identity, List.of()));
+    }
+
+    /**
+     * A watcher that reaches its management cluster through {@code management} (which it closes when it stops), for
+     * the real API server, whose client certificates system properties cannot carry. {@code overrides} are
+     * {@code name=value} properties given after the defaults of these tests.
+     */
+    static ConfigurableApplicationContext start(KubernetesClient management, String brokers, String identity,
+                                                String... overrides) {
+        return WatcherApplication.builder()
+                .initializers(context -> ((GenericApplicationContext) context)
+                        .registerBean("managementClient", KubernetesClient.class, () -> management))
+                .run(arguments(brokers, identity, List.of(overrides)));
+    }
+
+    private static String[] arguments(String brokers, String identity, List<String> overrides) {
         // Given as arguments: they override application.yaml (default properties would not).
         List<String> properties = new ArrayList<>(List.of(
                 "server.port=0",
@@ -34,8 +55,11 @@ final class Watchers {
                 "poolstream.watcher.workload.max-backoff=2s",
                 "poolstream.watcher.workload.connect-timeout=2s",
                 "logging.structured.format.console="));
-        return WatcherApplication.builder()
-                .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
+        properties.addAll(overrides);
+        // One value per name, the last given: a repeated command-line option would join its values with commas.
+        Map<String, String> byName = new LinkedHashMap<>();
+        properties.forEach(p -> byName.put(p.substring(0, p.indexOf('=')), p));
+        return byName.values().stream().map(p -> "--" + p).toArray(String[]::new);
     }
 
     private Watchers() {
