@@ -141,6 +141,13 @@ class RbacTest {
             call(Repo.STATUS, Mode.OWNER, CLUSTER, CORE, "secrets", "get",
                     "WorkloadClients.client, called by StatusWriter.tendNodes → the <cluster>-kubeconfig Secret",
                     "WorkloadClients: management.secrets().inNamespace(namespace).withName("),
+            call(Repo.STATUS, Mode.BOTH, CLUSTER, CAPI, "machinepools", "get",
+                    "StatusWriter.tell → get the MachinePool (its uid, which its Events name) when there is news",
+                    "StatusWriter: machinePoolForEvents = objects(MachinePool.class, key.namespace())"),
+            call(Repo.STATUS, Mode.BOTH, CLUSTER, "events.k8s.io", "events", "create,get,update",
+                    "KubeEvents.record, called by StatusWriter.tell → create an Event; get and update its series "
+                            + "when it repeats",
+                    "KubeEvents: client.events().v1().events().inNamespace(namespace).resource(event).update()"),
 
             // the providers: the bootstrap data Secret, nothing else (provider-core)
             call(Repo.PROVIDER_AWS, Mode.BOTH, CLUSTER, CORE, "secrets", "get",

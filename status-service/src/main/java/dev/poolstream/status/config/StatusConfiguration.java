@@ -5,10 +5,15 @@ import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.kafka.DeadLetters;
+import dev.poolstream.status.domain.ThreadReplacements;
 import dev.poolstream.status.kube.StatusWriter;
+import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
+import dev.poolstream.status.stream.DeadLetterProcessingHandler;
 import dev.poolstream.status.stream.StatusMetrics;
 import dev.poolstream.status.stream.StatusTopology;
+import dev.poolstream.status.stream.StreamThreadDeaths;
+import java.time.Clock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +28,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -30,6 +36,9 @@ import org.springframework.kafka.annotation.EnableKafkaStreams;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
 import org.springframework.kafka.config.KafkaStreamsConfiguration;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.config.StreamsBuilderFactoryBean;
+import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
@@ -54,10 +63,20 @@ public class StatusConfiguration {
         return new WorkloadClients(management);
     }
 
+    /**
+     * Events ({@code events.k8s.io/v1}) on the MachinePools and infrastructure pools, reported by this pod
+     * ({@code HOSTNAME} is the pod's name in Kubernetes).
+     */
+    @Bean
+    KubeEvents kubeEvents(KubernetesClient management,
+                          @Value("${HOSTNAME:status-service}") String instance) {
+        return new KubeEvents(management, StatusWriter.REPORTING_CONTROLLER, instance, Clock.systemUTC());
+    }
+
     @Bean
     StatusWriter statusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties properties,
-                              MeterRegistry registry) {
-        return new StatusWriter(management, workloads, properties.mode(), registry);
+                              KubeEvents events, MeterRegistry registry) {
+        return new StatusWriter(management, workloads, properties.mode(), events, registry);
     }
 
     @Bean
@@ -92,8 +111,8 @@ public class StatusConfiguration {
     }
 
     /**
-     * Spring Boot's streams properties, and a record the topology cannot read goes to its topic's DLT instead of
-     * stopping the streams.
+     * Spring Boot's streams properties; a record the topology cannot read, or fails on (a key that is no pool key),
+     * goes to its topic's DLT with the reason instead of stopping the streams.
      */
     @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
     KafkaStreamsConfiguration streamsConfiguration(KafkaProperties kafka, DeadLetterPublishingRecoverer deadLetters) {
@@ -101,8 +120,43 @@ public class StatusConfiguration {
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 RecoveringDeserializationExceptionHandler.class);
         config.put(RecoveringDeserializationExceptionHandler.KSTREAM_DESERIALIZATION_RECOVERER, deadLetters);
+        config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
+        config.put(DeadLetterProcessingHandler.RECOVERER, deadLetters);
         return new KafkaStreamsConfiguration(config);
     }
+
+    /** A stream thread that dies is replaced, within a budget; past it, Kafka Streams stops and liveness says so. */
+    @Bean
+    StreamThreadDeaths streamThreadDeaths(StatusProperties properties) {
+        return new StreamThreadDeaths(new ThreadReplacements(properties.threadReplacements(),
+                properties.threadReplacementWindow()), Clock.systemUTC());
+    }
+
+    @Bean
+    StreamsBuilderFactoryBeanConfigurer streamThreadDeathsConfigurer(StreamThreadDeaths deaths) {
+        return factoryBean -> factoryBean.setStreamsUncaughtExceptionHandler(deaths);
+    }
+
+    @Bean
+    WorkerHealthIndicators workerHealth(StreamsBuilderFactoryBean streams, KafkaListenerEndpointRegistry listeners,
+                                        StreamThreadDeaths deaths) {
+        return new WorkerHealthIndicators(streams, () -> listeners.getListenerContainer(STATUS_WRITER), deaths);
+    }
+
+    /** In the liveness group: DOWN when the topology or the status writer is dead, so that the pod is restarted. */
+    @Bean
+    HealthIndicator workerLivenessHealthIndicator(WorkerHealthIndicators worker) {
+        return worker::liveness;
+    }
+
+    /** In the readiness group: both halves running, with partitions assigned. */
+    @Bean
+    HealthIndicator workerReadinessHealthIndicator(WorkerHealthIndicators worker) {
+        return worker::readiness;
+    }
+
+    /** The status writer's listener. */
+    public static final String STATUS_WRITER = "status-writer";
 
     /** Writing to Kubernetes is retried with backoff; a status that still cannot be written goes to the DLT. */
     @Bean
@@ -130,7 +184,7 @@ public class StatusConfiguration {
             this.writer = writer;
         }
 
-        @KafkaListener(id = "status-writer", topics = "machinepool.status.v1", batch = "true")
+        @KafkaListener(id = STATUS_WRITER, topics = "machinepool.status.v1", batch = "true")
         void onStatuses(List<ConsumerRecord<String, Keyed>> records) {
             Map<String, ConsumerRecord<String, Keyed>> latest = new LinkedHashMap<>();
             for (ConsumerRecord<String, Keyed> record : records) {
@@ -138,7 +192,9 @@ public class StatusConfiguration {
                 latest.put(record.key(), record);
             }
             for (ConsumerRecord<String, Keyed> record : latest.values()) {
-                if (record.value() instanceof PoolStatus status) {
+                if (record.value() == null) {
+                    writer.forget(record.key());
+                } else if (record.value() instanceof PoolStatus status) {
                     try {
                         writer.write(status);
                     } catch (RuntimeException e) {

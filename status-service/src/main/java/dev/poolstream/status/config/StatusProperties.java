@@ -1,5 +1,6 @@
 package dev.poolstream.status.config;
 
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -8,13 +9,20 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * @param mode         what this service writes in Kubernetes (DESIGN.md §1, "two modes")
- * @param lookInterval how often pools whose status changes with time alone (minReadySeconds) are looked at
+ * @param lookInterval            how often pools whose status changes with time alone (minReadySeconds) are
+ *                                looked at
+ * @param threadReplacements      how many dead stream threads are replaced within {@code threadReplacementWindow}
+ *                                before Kafka Streams is shut down and liveness goes DOWN (a thread that dies on
+ *                                every try makes no progress)
+ * @param threadReplacementWindow see {@code threadReplacements}
  */
 @Validated
 @ConfigurationProperties("poolstream.status")
 public record StatusProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
-        @DefaultValue("1s") @NotNull Duration lookInterval) {
+        @DefaultValue("1s") @NotNull Duration lookInterval,
+        @DefaultValue("5") @Min(0) int threadReplacements,
+        @DefaultValue("10m") @NotNull Duration threadReplacementWindow) {
 
     public enum Mode {
         /**

@@ -16,6 +16,12 @@ import java.util.Optional;
  */
 public final class PoolConditions {
 
+    public static final String INFRASTRUCTURE_READY = "InfrastructureReady";
+    /** InfrastructureReady's reasons when nothing is wrong, only not done yet (or done). */
+    public static final String WAITING_FOR_BOOTSTRAP_DATA = "WaitingForBootstrapData";
+    public static final String WAITING_FOR_SCALING_GROUP = "WaitingForScalingGroup";
+    public static final String PROVISIONED = "Provisioned";
+
     /** The facts the conditions say. {@code problems} are why the spec cannot be acted on. */
     public record Facts(Counts counts, boolean infrastructureProvisioned, boolean bootstrapDataReady,
                         boolean deleting, boolean paused, List<Failure> problems, Failure cloudError,
@@ -74,20 +80,20 @@ public final class PoolConditions {
 
     private static Conditions infrastructureReady(Facts facts, Optional<Failure> problem) {
         if (problem.isPresent()) {
-            return condition("InfrastructureReady", false, problem.get().reason(), problem.get().message());
+            return condition(INFRASTRUCTURE_READY, false, problem.get().reason(), problem.get().message());
         }
         if (facts.cloudError() != null) {
-            return condition("InfrastructureReady", false, facts.cloudError().reason(), facts.cloudError().message());
+            return condition(INFRASTRUCTURE_READY, false, facts.cloudError().reason(), facts.cloudError().message());
         }
         if (!facts.bootstrapDataReady()) {
-            return condition("InfrastructureReady", false, "WaitingForBootstrapData",
+            return condition(INFRASTRUCTURE_READY, false, WAITING_FOR_BOOTSTRAP_DATA,
                     "Waiting for spec.template.spec.bootstrap.dataSecretName");
         }
         if (!facts.infrastructureProvisioned()) {
-            return condition("InfrastructureReady", false, "WaitingForScalingGroup",
+            return condition(INFRASTRUCTURE_READY, false, WAITING_FOR_SCALING_GROUP,
                     "Waiting for the cloud's scaling group to exist");
         }
-        return condition("InfrastructureReady", true, "Provisioned", "The scaling group exists");
+        return condition(INFRASTRUCTURE_READY, true, PROVISIONED, "The scaling group exists");
     }
 
     /** A scale the spec asks for but that cannot happen is False with the reason why. */
@@ -135,15 +141,20 @@ public final class PoolConditions {
      * ("Too long: may not be more than 32768 bytes"), so the cut is in UTF-8 bytes, between whole characters.
      */
     static String message(String message) {
+        return message(message, MESSAGE_MAX_LENGTH);
+    }
+
+    /** {@code message} within {@code maxBytes} UTF-8 bytes, cut between whole characters with an ellipsis. */
+    static String message(String message, int maxBytes) {
         if (message == null) {
             return "";
         }
-        if (message.length() * 3 <= MESSAGE_MAX_LENGTH
-                || message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MESSAGE_MAX_LENGTH) {
+        if (message.length() * 3 <= maxBytes
+                || message.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxBytes) {
             return message;
         }
         String ellipsis = "...";
-        int budget = MESSAGE_MAX_LENGTH - ellipsis.length();
+        int budget = maxBytes - ellipsis.length();
         int bytes = 0;
         int end = 0;
         while (end < message.length()) {

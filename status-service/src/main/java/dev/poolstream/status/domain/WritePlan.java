@@ -21,19 +21,21 @@ import java.util.Optional;
  * @param providerIdLists     write the provider ID lists of the MachinePool (owner mode) and the infrastructure pool
  * @param infrastructurePool  write the infrastructure pool's status
  * @param nodes               annotate and untaint the referenced Nodes, delete the retired ones (owner mode)
+ * @param events              record Kubernetes Events on the MachinePool and the infrastructure pool (both modes;
+ *                            a paused pool is left alone: no Event either, as Cluster API's controllers do)
  */
 public record WritePlan(boolean machinePoolStatus, boolean pausedConditionOnly, boolean providerIdLists,
-                        boolean infrastructurePool, boolean nodes) {
+                        boolean infrastructurePool, boolean nodes, boolean events) {
 
     public static final String PAUSED = "Paused";
 
     /** @param owner the writer owns the MachinePool (owner mode); else it is the infrastructure provider */
     public static WritePlan of(PoolStatus status, boolean owner) {
         if (paused(status)) {
-            // The infrastructure pool carries no condition of Poolstream's: while paused it is not written at all.
-            return new WritePlan(false, owner, false, false, false);
+            // The infrastructure pool's conditions wait with the rest: while paused it is not written at all.
+            return new WritePlan(false, owner, false, false, false, false);
         }
-        return new WritePlan(owner, false, true, true, owner);
+        return new WritePlan(owner, false, true, true, owner, true);
     }
 
     /** The computed status says the pool is paused: its Paused condition is True. */

@@ -2,6 +2,7 @@ package dev.poolstream.status.kube;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.PoolKey;
+import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
@@ -9,6 +10,8 @@ import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.config.StatusProperties;
+import dev.poolstream.status.domain.InfrastructurePoolConditions;
+import dev.poolstream.status.domain.PoolNotices;
 import dev.poolstream.status.domain.WritePlan;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -23,7 +26,10 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,12 +43,19 @@ import org.slf4j.MDC;
 /**
  * Writes a pool's computed status where Cluster API users, kubectl and cluster-autoscaler read it. Every write is
  * made only when the object differs, status updates carry the resourceVersion they were computed from and are
- * tried again on a conflict, and an object that is gone is left alone.
+ * tried again on a conflict, and an object that is gone is left alone. What is news to users (an error, the pool
+ * Running, a scale finished: {@link PoolNotices}) is recorded as Kubernetes Events on the MachinePool and the
+ * infrastructure pool, once the writes are done.
  */
 public final class StatusWriter {
 
+    /** The {@code reportingController} of the Events this service records. */
+    public static final String REPORTING_CONTROLLER = "poolstream.dev/status-service";
+
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
     private static final int CONFLICT_ATTEMPTS = 5;
+    /** Pools whose last notices are remembered, to tell only what changed (a few hundred bytes each). */
+    private static final int TOLD_REMEMBERED = 20_000;
     private static final Map<String, Class<? extends HasMetadata>> INFRASTRUCTURE_KINDS = Map.of(
             ClusterApi.KIND_AWS_MACHINE_POOL, AWSMachinePool.class,
             ClusterApi.KIND_AZURE_MACHINE_POOL, AzureMachinePool.class);
@@ -50,14 +63,24 @@ public final class StatusWriter {
     private final KubernetesClient management;
     private final WorkloadClients workloads;
     private final StatusProperties.Mode mode;
+    private final KubeEvents events;
     private final MeterRegistry registry;
+    private final Clock clock = Clock.systemUTC();
     private final KubernetesSerialization serialization = new KubernetesSerialization();
+    /** Pool key → what its Events told last. */
+    private final Map<String, PoolNotices.Seen> told = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PoolNotices.Seen> eldest) {
+            return size() > TOLD_REMEMBERED;
+        }
+    };
 
     public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
-                        MeterRegistry registry) {
+                        KubeEvents events, MeterRegistry registry) {
         this.management = management;
         this.workloads = workloads;
         this.mode = mode;
+        this.events = events;
         this.registry = registry;
     }
 
@@ -67,44 +90,108 @@ public final class StatusWriter {
             // What this mode may change, and nothing but the Paused condition while the pool is paused.
             WritePlan plan = WritePlan.of(status, mode == StatusProperties.Mode.OWNER);
             // What users wait for first: the MachinePool (owner mode), then the infrastructure pool, then the Nodes.
+            GenericKubernetesResource machinePool = null;
+            GenericKubernetesResource infrastructurePool = null;
             if (plan.machinePoolStatus()) {
-                writeMachinePool(key, status);
+                machinePool = writeMachinePool(key, status);
             } else if (plan.pausedConditionOnly()) {
                 writePausedCondition(key, status);
             }
             if (plan.infrastructurePool()) {
-                writeInfrastructurePool(key, status);
+                infrastructurePool = writeInfrastructurePool(key, status);
             }
             if (plan.nodes()) {
                 tendNodes(status);
             }
+            if (plan.events()) {
+                tell(key, status, machinePool, infrastructurePool);
+            }
         }
     }
 
-    /** The InfraMachinePool contract: {@code status.ready}, {@code status.replicas}, {@code spec.providerIDList}. */
-    private void writeInfrastructurePool(PoolKey key, PoolStatus status) {
+    /** The pool is gone (its status tombstoned): nothing more to compare its next status with. */
+    public synchronized void forget(String pool) {
+        told.remove(pool);
+    }
+
+    /**
+     * Records the notices between the last status told about and this one as Events on the MachinePool and the
+     * infrastructure pool. Events never fail the write ({@link KubeEvents} logs what it cannot record).
+     */
+    private void tell(PoolKey key, PoolStatus status, GenericKubernetesResource machinePool,
+                      GenericKubernetesResource infrastructurePool) {
+        List<PoolNotices.Notice> notices;
+        synchronized (this) {
+            notices = PoolNotices.between(told.get(status.pool()), status);
+        }
+        if (!notices.isEmpty()) {
+            List<HasMetadata> regarding = new ArrayList<>();
+            GenericKubernetesResource machinePoolForEvents = machinePool;
+            if (machinePoolForEvents == null) {
+                try {
+                    // Its uid: kubectl describe finds an object's Events by it.
+                    machinePoolForEvents = objects(MachinePool.class, key.namespace()).withName(key.name()).get();
+                } catch (KubernetesClientException e) {
+                    log.warn("cannot read MachinePool {} to record Events on it: {}", status.pool(), e.getMessage());
+                }
+            }
+            if (machinePoolForEvents != null) {
+                regarding.add(machinePoolForEvents);
+            }
+            if (infrastructurePool != null) {
+                regarding.add(infrastructurePool);
+            }
+            for (PoolNotices.Notice notice : notices) {
+                for (HasMetadata object : regarding) {
+                    events.record(object, notice.warning() ? KubeEvents.Type.Warning : KubeEvents.Type.Normal,
+                            notice.action(), notice.reason(), notice.note());
+                }
+                registry.counter("poolstream.status.events", "reason", notice.reason()).increment();
+            }
+        }
+        synchronized (this) {
+            told.put(status.pool(), PoolNotices.seen(status));
+        }
+    }
+
+    /**
+     * The InfraMachinePool contract: {@code status.ready}, {@code status.replicas}, {@code spec.providerIDList}; and
+     * the provider's conditions (CAPA's, CAPZ's) with the Ready summary Cluster API mirrors onto the MachinePool.
+     *
+     * @return the infrastructure pool as it is now, null when there is none
+     */
+    private GenericKubernetesResource writeInfrastructurePool(PoolKey key, PoolStatus status) {
         Class<? extends HasMetadata> type = INFRASTRUCTURE_KINDS.get(status.infrastructureKind());
         if (type == null || status.infrastructureName() == null) {
-            return;
+            return null;
         }
         var objects = objects(type, key.namespace());
         Resource<GenericKubernetesResource> resource = objects.withName(status.infrastructureName());
         Map<String, Object> wanted = Map.of("ready", status.infrastructureReady(),
                 "replicas", status.status().getReplicas());
+        List<InfrastructurePoolConditions.Condition> conditions =
+                InfrastructurePoolConditions.of(status.infrastructureKind(), status.status());
         updateStatus(objects, resource, current -> {
             Map<String, Object> currentStatus = map(current.getAdditionalProperties().get("status"));
-            if (wanted.entrySet().stream().allMatch(e -> Objects.equals(currentStatus.get(e.getKey()), e.getValue()))) {
+            var newConditions = InfrastructurePoolConditions.merge(currentStatus.get("conditions"), conditions,
+                    clock.instant());
+            if (newConditions.isEmpty() && wanted.entrySet().stream()
+                    .allMatch(e -> Objects.equals(currentStatus.get(e.getKey()), e.getValue()))) {
                 return false;
             }
             Map<String, Object> merged = new HashMap<>(currentStatus);
             merged.putAll(wanted);
+            newConditions.ifPresent(c -> merged.put("conditions", c));
             current.getAdditionalProperties().put("status", merged);
             return true;
         }, "infrastructure-status");
-        patchProviderIdList(resource.get(), resource, status.providerIDList(), "infrastructure-provider-ids");
+        GenericKubernetesResource now = resource.get();
+        patchProviderIdList(now, resource, status.providerIDList(), "infrastructure-provider-ids");
+        return now;
     }
 
-    private void writeMachinePool(PoolKey key, PoolStatus status) {
+    /** @return the MachinePool as it is now, null when it is gone */
+    private GenericKubernetesResource writeMachinePool(PoolKey key, PoolStatus status) {
         var objects = objects(MachinePool.class, key.namespace());
         Resource<GenericKubernetesResource> resource = objects.withName(key.name());
         Object wanted = serialization.convertValue(status.status(), Map.class);
@@ -115,7 +202,9 @@ public final class StatusWriter {
             current.getAdditionalProperties().put("status", wanted);
             return true;
         }, "machinepool-status");
-        patchProviderIdList(resource.get(), resource, status.providerIDList(), "machinepool-provider-ids");
+        GenericKubernetesResource now = resource.get();
+        patchProviderIdList(now, resource, status.providerIDList(), "machinepool-provider-ids");
+        return now;
     }
 
     /** A paused pool: its Paused condition, and the rest of the status as it stands on the object. */

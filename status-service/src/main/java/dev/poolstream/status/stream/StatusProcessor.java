@@ -86,7 +86,21 @@ final class StatusProcessor implements Processor<String, PoolInputs, String, Key
                 ValueAndTimestamp.getValueOrNull(groups.get(pool)), members == null ? Map.of() : members.members());
     }
 
+    /**
+     * A failure carries the pool's key to the error handlers: the processing exception handler dead-letters the
+     * record and goes on, the uncaught-exception handler logs it.
+     */
     private void look(String pool, PoolInputs inputs, Instant now, long timestamp) {
+        try {
+            lookAt(pool, inputs, now, timestamp);
+        } catch (PoolProcessingException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new PoolProcessingException(pool, e);
+        }
+    }
+
+    private void lookAt(String pool, PoolInputs inputs, Instant now, long timestamp) {
         try (var ignored = MDC.putCloseable("pool", pool)) {
             PoolView previous = views.get(pool);
             StatusCalculator.Look look = StatusCalculator.look(pool, inputs, previous, now);

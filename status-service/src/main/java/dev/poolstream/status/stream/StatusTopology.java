@@ -1,5 +1,6 @@
 package dev.poolstream.status.stream;
 
+import dev.poolstream.api.PoolKey;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.NodeState;
@@ -60,7 +61,9 @@ public final class StatusTopology {
         // a Node is kept once (in "nodes"), not once more per join (bench/: status-throughput).
         KTable<String, Member> members = instances.leftJoin(nodes, Member::new, Named.as("instance-node-join"));
         KTable<String, PoolMembers> byPool = members
-                .groupBy((providerId, member) -> KeyValue.pair(member.pool(), member),
+                // An instance whose pool is no pool key fails here, on its own record (dead-lettered from its
+                // topic), not later on the repartition topic.
+                .groupBy((providerId, member) -> KeyValue.pair(PoolKey.parse(member.pool()).toString(), member),
                         Grouped.with("members-by-pool", keys, InternalSerde.of(Member.class)))
                 .aggregate(PoolMembers::empty, (pool, member, all) -> all.with(member),
                         (pool, member, all) -> all.without(member), Named.as("pool-members-aggregate"),

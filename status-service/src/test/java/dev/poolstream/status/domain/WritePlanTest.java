@@ -34,15 +34,15 @@ class WritePlanTest {
 
     @Test
     void shouldWriteEverythingOfTheModeWhenThePoolIsNotPaused() {
-        assertThat(WritePlan.of(status(false), true)).isEqualTo(new WritePlan(true, false, true, true, true));
-        assertThat(WritePlan.of(status(false), false)).isEqualTo(new WritePlan(false, false, true, true, false));
+        assertThat(WritePlan.of(status(false), true)).isEqualTo(new WritePlan(true, false, true, true, true, true));
+        assertThat(WritePlan.of(status(false), false)).isEqualTo(new WritePlan(false, false, true, true, false, true));
     }
 
     @Test
     void shouldWriteOnlyThePausedConditionWhenThePoolIsPaused() {
         assertThat(WritePlan.paused(status(true))).isTrue();
-        assertThat(WritePlan.of(status(true), true)).isEqualTo(new WritePlan(false, true, false, false, false));
-        assertThat(WritePlan.of(status(true), false)).isEqualTo(new WritePlan(false, false, false, false, false));
+        assertThat(WritePlan.of(status(true), true)).isEqualTo(new WritePlan(false, true, false, false, false, false));
+        assertThat(WritePlan.of(status(true), false)).isEqualTo(new WritePlan(false, false, false, false, false, false));
     }
 
     @Test

@@ -48,7 +48,8 @@ class CalculatedStatusRealApiIT {
         objects = new RealApiObjects(server);
         objects.kubeconfigSecret(server, NAMESPACE, CLUSTER);
         workloads = new WorkloadClients(server.client());
-        writer = new StatusWriter(server.client(), workloads, StatusProperties.Mode.OWNER, new SimpleMeterRegistry());
+        writer = new StatusWriter(server.client(), workloads, StatusProperties.Mode.OWNER,
+                RealApiObjects.events(server.client()), new SimpleMeterRegistry());
     }
 
     @AfterAll

@@ -75,9 +75,10 @@ class PausedPoolRealApiIT {
         for (int i = 1; i <= 4; i++) {
             objects.node(node(n, i, ConditionStatus.TRUE, PoolShapes.KUBELET));
         }
-        StatusWriter owner = new StatusWriter(kube, workloads, StatusProperties.Mode.OWNER, new SimpleMeterRegistry());
+        StatusWriter owner = new StatusWriter(kube, workloads, StatusProperties.Mode.OWNER, RealApiObjects.events(kube),
+                new SimpleMeterRegistry());
         StatusWriter infrastructureProvider = new StatusWriter(kube, workloads,
-                StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, new SimpleMeterRegistry());
+                StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, RealApiObjects.events(kube), new SimpleMeterRegistry());
 
         // Running unpaused: instances 1 and 2 of 3 wanted, their Nodes adopted. Phase ScalingUp.
         StatusCalculator.Look scalingUp = look(n, spec(n, false, byCluster), members(n, 1, 2), null, PoolShape.T0);

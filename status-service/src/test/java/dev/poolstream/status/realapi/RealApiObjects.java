@@ -1,6 +1,9 @@
 package dev.poolstream.status.realapi;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.kube.KubeEvents;
+import dev.poolstream.status.kube.StatusWriter;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.events.NodeState;
@@ -17,7 +20,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 
 /** The objects a pool has on the real API server, which here is both the management and the workload cluster. */
@@ -77,6 +83,31 @@ final class RealApiObjects {
                                               Names n) {
         return kube.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(type))
                 .inNamespace(n.namespace()).withName(n.pool()).get();
+    }
+
+    /** The Events a status writer under test records, reported as the service reports them. */
+    static KubeEvents events(KubernetesClient kube) {
+        return new KubeEvents(kube, StatusWriter.REPORTING_CONTROLLER, "status-test", Clock.systemUTC());
+    }
+
+    /** The Events on an object, oldest first. */
+    static List<Event> eventsOn(KubernetesClient kube, GenericKubernetesResource object) {
+        return kube.events().v1().events().inNamespace(object.getMetadata().getNamespace()).list().getItems()
+                .stream().filter(e -> e.getRegarding() != null
+                        && object.getMetadata().getUid().equals(e.getRegarding().getUid()))
+                .sorted(Comparator.comparing(e -> e.getMetadata().getCreationTimestamp() + e.getMetadata().getName()))
+                .toList();
+    }
+
+    /** The object's {@code status.conditions}. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> conditions(GenericKubernetesResource object) {
+        Object conditions = map(object.getAdditionalProperties().get("status")).get("conditions");
+        return conditions instanceof List<?> list ? (List<Map<String, Object>>) list : List.of();
+    }
+
+    static Map<String, Object> condition(GenericKubernetesResource object, String type) {
+        return conditions(object).stream().filter(c -> type.equals(c.get("type"))).findFirst().orElse(Map.of());
     }
 
     /** A model object as the JSON values the API server returns. */

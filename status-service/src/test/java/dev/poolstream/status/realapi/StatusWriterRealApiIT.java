@@ -37,6 +37,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Real tier: the {@link StatusWriter} in both modes against a real kube-apiserver (management and workload cluster
@@ -70,7 +72,7 @@ class StatusWriterRealApiIT {
     }
 
     private static StatusWriter writer(StatusProperties.Mode mode) {
-        return new StatusWriter(kube, workloads, mode, new SimpleMeterRegistry());
+        return new StatusWriter(kube, workloads, mode, RealApiObjects.events(kube), new SimpleMeterRegistry());
     }
 
     @Test
@@ -176,6 +178,95 @@ class StatusWriterRealApiIT {
         assertThat(objects.node(n.nodeName(1))).isNotNull();
         assertThat(map(objects.machinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
                 .isEqualTo(List.of(n.providerId(1)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StatusProperties.Mode.class)
+    void shouldPutAnInvalidSpecOnTheAwsMachinePoolsConditionsAndRecordAnEventOnBothPools(StatusProperties.Mode mode) {
+        Names n = new Names(NAMESPACE, "invalid-" + mode.name().toLowerCase().replace('_', '-'), CLUSTER,
+                "wr-invalid-" + mode.ordinal());
+        objects.pool(n, 2, Map.of());
+        StatusWriter writer = writer(mode);
+        StatusCalculator.Look valid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+        writer.write(valid.status());
+        assertThat(RealApiObjects.condition(objects.awsMachinePool(n), "ASGReady")).containsEntry("status", "True");
+
+        // Replicas 500 against the AWSMachinePool's [0, 100].
+        StatusCalculator.Look invalid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 500), group(n, 2, "1", null), ready(n, 2)), valid.view(),
+                PoolShape.T0.plusSeconds(60));
+        writer.write(invalid.status());
+
+        GenericKubernetesResource infra = objects.awsMachinePool(n);
+        for (String type : List.of("Ready", "ASGReady")) {
+            assertThat(RealApiObjects.condition(infra, type)).as(type).containsEntry("status", "False")
+                    .containsEntry("severity", "Error").containsEntry("reason", "ReplicasOutOfRange")
+                    .hasEntrySatisfying("message", m -> assertThat((String) m)
+                            .startsWith("replicas 500 is outside [0, 100], the minSize and maxSize of AWSMachinePool"));
+        }
+        // The writes before keep their meaning: ready and replicas as the contract wants them.
+        assertThat(map(infra.getAdditionalProperties().get("status"))).containsEntry("ready", true)
+                .containsEntry("replicas", 2);
+        for (GenericKubernetesResource object : List.of(objects.machinePool(n), infra)) {
+            assertThat(RealApiObjects.eventsOn(kube, object)).as(object.getKind())
+                    .filteredOn(e -> "Warning".equals(e.getType())).singleElement().satisfies(e -> {
+                        assertThat(e.getReason()).isEqualTo("ReplicasOutOfRange");
+                        assertThat(e.getNote()).startsWith("replicas 500 is outside [0, 100]");
+                        assertThat(e.getReportingController()).isEqualTo(StatusWriter.REPORTING_CONTROLLER);
+                        assertThat(e.getRegarding().getKind()).isEqualTo(object.getKind());
+                    });
+        }
+
+        // The same status again: the object says it already, and the problem is no news.
+        String version = objects.awsMachinePool(n).getMetadata().getResourceVersion();
+        writer.write(invalid.status());
+        assertThat(objects.awsMachinePool(n).getMetadata().getResourceVersion()).isEqualTo(version);
+        assertThat(RealApiObjects.eventsOn(kube, objects.awsMachinePool(n)))
+                .filteredOn(e -> "Warning".equals(e.getType())).singleElement()
+                .satisfies(e -> assertThat(e.getSeries()).isNull());
+        assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
+    }
+
+    @Test
+    void shouldPutTheCloudsErrorOnTheAzureMachinePoolsScaleSetRunningAndRecordAnEventOnBothPools() {
+        Names n = new Names(NAMESPACE, "azure-error", CLUSTER, "wr-azure-error");
+        var azure = kube.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(
+                dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool.class)).inNamespace(NAMESPACE);
+        azure.resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta1").withKind(ClusterApi.KIND_AZURE_MACHINE_POOL)
+                .withNewMetadata().withNamespace(NAMESPACE).withName(n.pool()).endMetadata()
+                .addToAdditionalProperties("spec", Map.of("location", "westeurope",
+                        "template", Map.of("vmSize", "Standard_D2s_v3", "osDisk", Map.of("osType", "Linux"))))
+                .build()).create();
+        var pool = dev.poolstream.testing.MachinePoolSpecs.machinePool(NAMESPACE, n.pool(), CLUSTER, 1);
+        pool.getSpec().getTemplate().getSpec().getInfrastructureRef().setKind(ClusterApi.KIND_AZURE_MACHINE_POOL);
+        kube.resource(pool).create();
+        PoolSpec azureSpec = withInfrastructure(spec(n, 1), new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
+                ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), "u", 1, List.of(), null,
+                new InfraSpec.Azure(new dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec()), null));
+        String message = "VM Scale Set model: no image given, and no default image reference is looked up";
+        PoolStatus status = look(new PoolInputs(azureSpec,
+                group(n, 1, "1", new dev.poolstream.events.Failure("InvalidTemplate", message)), ready(n, 1)));
+
+        writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER).write(status);
+
+        GenericKubernetesResource infra = azure.withName(n.pool()).get();
+        assertThat(RealApiObjects.conditions(infra)).extracting(c -> c.get("type"))
+                .containsExactly("Ready", "ScaleSetModelUpdated", "ScaleSetRunning");
+        assertThat(RealApiObjects.condition(infra, "ScaleSetRunning")).containsEntry("status", "False")
+                .containsEntry("reason", "InvalidTemplate").containsEntry("message", message);
+        assertThat(RealApiObjects.condition(infra, "Ready")).containsEntry("reason", "InvalidTemplate");
+        assertThat(RealApiObjects.condition(infra, "ScaleSetModelUpdated")).containsEntry("status", "True");
+        for (GenericKubernetesResource object : List.of(objects.machinePool(n), infra)) {
+            assertThat(RealApiObjects.eventsOn(kube, object)).as(object.getKind()).singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getType()).isEqualTo("Warning");
+                        assertThat(e.getReason()).isEqualTo("InvalidTemplate");
+                        assertThat(e.getNote()).isEqualTo(message);
+                    });
+        }
+        assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
     }
 
     private static PoolStatus look(PoolInputs inputs) {
