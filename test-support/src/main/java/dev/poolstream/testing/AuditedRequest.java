@@ -13,7 +13,7 @@ import java.util.Set;
 /**
  * One request a real API server answered, as its audit log records it.
  *
- * @param user        the authenticated user name
+ * @param user        the user the request was made as: the impersonated user where there is one
  * @param verb        Kubernetes' verb: get, list, watch, create, update, patch, delete, deletecollection
  * @param group       the API group, "" for the core group
  * @param resource    the resource (plural), e.g. {@code machinepools}
@@ -57,7 +57,10 @@ public record AuditedRequest(String user, String verb, String group, String reso
                 if (ref.isMissingNode()) {
                     continue; // a non-resource request (/healthz, /version, discovery)
                 }
-                requests.add(new AuditedRequest(event.path("user").path("username").asText(""),
+                // A service in a test runs as its ServiceAccount through impersonation: that is the user that counts.
+                JsonNode user = event.path("impersonatedUser").isMissingNode() ? event.path("user")
+                        : event.path("impersonatedUser");
+                requests.add(new AuditedRequest(user.path("username").asText(""),
                         event.path("verb").asText(""), ref.path("apiGroup").asText(""),
                         ref.path("resource").asText(""), ref.path("subresource").asText(""),
                         ref.path("namespace").asText(""), ref.path("name").asText(""),

@@ -8,11 +8,17 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.Set;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.fabric8.kubeapitest.KubeAPITestException;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +38,10 @@ public final class KubeApiServer implements AutoCloseable {
 
     public static final String VERSION = System.getProperty("poolstream.kube.version", "1.34.4");
     public static final String REQUIRE_ENV = "POOLSTREAM_REQUIRE_KUBE_API";
+    /** Where k8s/ runs the services, and so the namespace of their ServiceAccounts. */
+    public static final String POOLSTREAM_NAMESPACE = "poolstream";
     public static final String BUILD_COMMAND = "test-support/kube-api/build.sh";
+    private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration CRD_ESTABLISHED = Duration.ofSeconds(60);
 
     private static KubeApiServer shared;
@@ -51,7 +60,7 @@ public final class KubeApiServer implements AutoCloseable {
                 .withApiServerVersion(VERSION)
                 .withOfflineMode(true)
                 .withUpdateKubeConfig(false)
-                .withStartupTimeout(120_000);
+                .withStartupTimeout((int) STARTUP_TIMEOUT.toMillis());
         // Every request the server answers, with its outcome: what tests check "no write was refused" and the
         // permissions against.
         config.withApiServerFlag("--audit-policy-file", writeAuditPolicy(directory).toString())
@@ -59,11 +68,40 @@ public final class KubeApiServer implements AutoCloseable {
                 .withApiServerFlag("--audit-log-format", "json")
                 .withApiServerFlag("--audit-log-mode", "blocking");
         flags.forEach(config::withApiServerFlag);
-        server = new KubeAPIServer(config.build());
-        server.start();
+        server = startAcrossMidnight(config);
         kubeconfig = server.getKubeConfigYaml();
         client = new KubernetesClientBuilder().withConfig(config()).build();
         installCrds();
+    }
+
+    /**
+     * kube-api-test 7.4 times its readiness wait with {@link LocalTime}, which wraps at midnight: a start in the
+     * last {@link #STARTUP_TIMEOUT} before midnight gives up at its first poll. Such a start is stopped and tried
+     * again once midnight has passed; any other failure stops the processes and is thrown.
+     */
+    private static KubeAPIServer startAcrossMidnight(KubeAPIServerConfigBuilder config) {
+        for (int attempt = 1; ; attempt++) {
+            KubeAPIServer server = new KubeAPIServer(config.build());
+            LocalTime started = LocalTime.now();
+            try {
+                server.start();
+                return server;
+            } catch (KubeAPITestException e) {
+                server.stop();
+                boolean wrapped = started.plus(STARTUP_TIMEOUT).isBefore(started);
+                if (!wrapped || attempt > 1) {
+                    throw e;
+                }
+                LocalTime now = LocalTime.now();
+                long untilMidnight = now.isBefore(started) ? 0 : Duration.between(now, LocalTime.MAX).toMillis() + 1;
+                try {
+                    Thread.sleep(untilMidnight + 1_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
@@ -161,6 +199,40 @@ public final class KubeApiServer implements AutoCloseable {
     /** The API server's URL. */
     public String url() {
         return config().getMasterUrl();
+    }
+
+    /**
+     * A client that acts as the ServiceAccount {@code poolstream/<service>} (impersonated by the admin), so that the
+     * server authorizes every call with that account's RBAC, as in a cluster. Apply the RBAC with
+     * {@link #applyRbac(Path...)}.
+     */
+    public KubernetesClient clientAs(String service) {
+        Config config = config();
+        config.setImpersonateUsername("system:serviceaccount:" + POOLSTREAM_NAMESPACE + ":" + service);
+        config.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + POOLSTREAM_NAMESPACE,
+                "system:authenticated");
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    /**
+     * Applies the ServiceAccounts, (Cluster)Roles and their bindings of the manifests (other kinds are skipped), as
+     * {@code k8s/} ships them; the {@code poolstream} namespace is created first.
+     */
+    public KubeApiServer applyRbac(Path... manifests) {
+        namespace(POOLSTREAM_NAMESPACE);
+        Set<String> kinds = Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
+        for (Path manifest : manifests) {
+            try (InputStream in = Files.newInputStream(manifest)) {
+                for (HasMetadata object : client.load(in).items()) {
+                    if (kinds.contains(object.getKind())) {
+                        client.resource(object).createOr(NonDeletingOperation::update);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + manifest, e);
+            }
+        }
+        return this;
     }
 
     /** Creates the namespace unless it exists. */

@@ -8,6 +8,7 @@ import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Versions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -44,5 +45,22 @@ class KubeApiServerIT {
         versions.setReplicas(1);
         status.setVersions(List.of(versions));
         assertThat(kube.resource(pool).updateStatus().getStatus().getReplicas()).isZero();
+    }
+
+    @Test
+    void shouldAuthorizeAServiceByTheRbacOfItsManifestAndRecordItsCallsAsItsServiceAccount() {
+        KubeApiServer server = KubeApiServer.shared().namespace("rbac-tier");
+        server.applyRbac(Path.of("..", "k8s", "base", "watcher-service.yaml"));
+        try (KubernetesClient watcher = server.clientAs("watcher-service")) {
+            assertThat(watcher.resources(MachinePool.class).inNamespace("rbac-tier").list().getItems()).isEmpty();
+            assertThatThrownBy(() -> watcher.resource(MachinePoolSpecs.machinePool("rbac-tier", "x", "demo", 1))
+                    .create()).isInstanceOfSatisfying(KubernetesClientException.class,
+                            e -> assertThat(e.getCode()).isEqualTo(403));
+        }
+        assertThat(server.requests()).filteredOn(r -> r.namespace().equals("rbac-tier")
+                        && r.user().equals("system:serviceaccount:poolstream:watcher-service"))
+                .extracting(AuditedRequest::verb, AuditedRequest::code)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("list", 200),
+                        org.assertj.core.groups.Tuple.tuple("create", 403));
     }
 }
