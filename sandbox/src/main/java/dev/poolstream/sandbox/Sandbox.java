@@ -55,12 +55,17 @@ public final class Sandbox implements AutoCloseable {
             System.setProperty("kubernetes.master", managementServer.url());
             System.setProperty("kubernetes.auth.tryKubeConfig", "false");
             System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+            System.clearProperty("kubeconfig");
         } else {
             managementServer = null;
             workloadServer = null;
             workloadKubeconfig = read(options.kubeconfig());
             management = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(workloadKubeconfig)).build();
             workload = management;
+            // The services' clients read these: the file, and nothing an earlier sandbox in this JVM set.
+            System.clearProperty("kubernetes.master");
+            System.setProperty("kubernetes.auth.tryKubeConfig", "true");
+            System.setProperty("kubernetes.auth.tryServiceAccount", "false");
             System.setProperty("kubeconfig", options.kubeconfig().toAbsolutePath().toString());
         }
         Function<String, KubernetesClient> workloads = cluster -> workload;
