@@ -1,6 +1,8 @@
 package dev.poolstream.events;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * One cloud instance of a pool's group on {@code scalinggroup.instances.v1}, keyed by provider ID exactly as the
@@ -12,12 +14,12 @@ import java.time.Instant;
  */
 @CloudEventType("dev.poolstream.scalinggroup.instance.v1")
 public record InstanceState(
-        String providerID,
-        String pool,
+        @JsonProperty(required = true) String providerID,
+        @JsonProperty(required = true) String pool,
         Cloud cloud,
-        String instanceId,
+        @JsonProperty(required = true) String instanceId,
         String zone,
-        InstanceLifecycle lifecycle,
+        @JsonProperty(required = true) InstanceLifecycle lifecycle,
         String cloudState,
         String templateVersion,
         boolean latestModel,
@@ -27,6 +29,9 @@ public record InstanceState(
         if (providerID == null || providerID.isEmpty()) {
             throw new IllegalArgumentException("instance " + instanceId + " of pool " + pool + " has no provider ID");
         }
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(instanceId, "instanceId");
+        Objects.requireNonNull(lifecycle, "lifecycle");
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.poolstream.events;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A workload cluster's Node on {@code node.v1}, with only what the pipeline reads: nothing that changes on a
@@ -17,8 +19,8 @@ import java.util.Map;
  */
 @CloudEventType("dev.poolstream.node.v1")
 public record NodeState(
-        String cluster,
-        String name,
+        @JsonProperty(required = true) String cluster,
+        @JsonProperty(required = true) String name,
         String uid,
         String providerID,
         ConditionStatus ready,
@@ -29,6 +31,8 @@ public record NodeState(
         Map<String, String> annotations) implements Keyed {
 
     public NodeState {
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(name, "name");
         providerID = providerID == null ? "" : providerID;
         ready = ready == null ? ConditionStatus.UNKNOWN : ready;
         taints = Copies.list(taints);

@@ -1,6 +1,8 @@
 package dev.poolstream.events;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * One instance of a pool joined with its Node: what the reconciler needs to choose victims and pace a roll-out.
@@ -10,7 +12,7 @@ import java.time.Instant;
  * @param nodeAdopted     the Node carries the pool's owner annotations and no longer the uninitialized taint
  */
 public record PoolMember(
-        String providerID,
+        @JsonProperty(required = true) String providerID,
         String nodeName,
         String nodeUid,
         InstanceLifecycle lifecycle,
@@ -22,6 +24,7 @@ public record PoolMember(
         boolean nodeAdopted) {
 
     public PoolMember {
+        Objects.requireNonNull(providerID, "providerID");
         nodeName = nodeName == null ? "" : nodeName;
     }
 

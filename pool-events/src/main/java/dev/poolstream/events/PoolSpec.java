@@ -1,11 +1,13 @@
 package dev.poolstream.events;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.api.MachinePools;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A pool's desired state on {@code machinepool.spec.v1}: the MachinePool's metadata and spec, its infrastructure
@@ -18,8 +20,8 @@ import java.util.Map;
  */
 @CloudEventType("dev.poolstream.machinepool.spec.v1")
 public record PoolSpec(
-        String namespace,
-        String name,
+        @JsonProperty(required = true) String namespace,
+        @JsonProperty(required = true) String name,
         String uid,
         long generation,
         Map<String, String> labels,
@@ -31,6 +33,8 @@ public record PoolSpec(
         boolean clusterPaused) implements Keyed {
 
     public PoolSpec {
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(name, "name");
         labels = Copies.map(labels);
         annotations = Copies.map(annotations);
         finalizers = Copies.list(finalizers);

@@ -1,7 +1,9 @@
 package dev.poolstream.events;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A pool's computed status on {@code machinepool.status.v1}: the MachinePool v1beta2 status exactly as it is
@@ -18,7 +20,7 @@ import java.util.List;
  */
 @CloudEventType("dev.poolstream.machinepool.status.v1")
 public record PoolStatus(
-        String pool,
+        @JsonProperty(required = true) String pool,
         long generation,
         String cluster,
         String infrastructureKind,
@@ -30,6 +32,7 @@ public record PoolStatus(
         List<PoolMember> retired) implements Keyed {
 
     public PoolStatus {
+        Objects.requireNonNull(pool, "pool");
         providerIDList = Copies.list(providerIDList);
         members = Copies.list(members);
         retired = Copies.list(retired);

@@ -1,5 +1,8 @@
 package dev.poolstream.events;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Objects;
+
 /**
  * A pool's cloud group as the provider last saw it, on {@code scalinggroup.state.v1}.
  *
@@ -13,9 +16,9 @@ package dev.poolstream.events;
  */
 @CloudEventType("dev.poolstream.scalinggroup.state.v1")
 public record ScalingGroupState(
-        String pool,
+        @JsonProperty(required = true) String pool,
         Cloud cloud,
-        String group,
+        @JsonProperty(required = true) String group,
         boolean exists,
         int desired,
         int min,
@@ -25,6 +28,11 @@ public record ScalingGroupState(
         long appliedGeneration,
         String lastCommandId,
         Failure lastError) implements Keyed {
+
+    public ScalingGroupState {
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(group, "group");
+    }
 
     @Override
     public String key() {

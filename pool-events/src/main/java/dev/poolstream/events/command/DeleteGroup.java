@@ -1,10 +1,22 @@
 package dev.poolstream.events.command;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.events.CloudEventType;
+import java.util.Objects;
 
 /** Delete the group with all its instances, then its template. */
 @CloudEventType("dev.poolstream.scalinggroup.command.deletegroup.v1")
-public record DeleteGroup(String id, String pool, long generation, String group) implements ScalingGroupCommand {
+public record DeleteGroup(
+        @JsonProperty(required = true) String id,
+        @JsonProperty(required = true) String pool,
+        long generation,
+        @JsonProperty(required = true) String group) implements ScalingGroupCommand {
+
+    public DeleteGroup {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(group, "group");
+    }
 
     public static DeleteGroup of(String pool, long generation, String group) {
         return new DeleteGroup(CommandIds.derive("DeleteGroup", pool, generation, group), pool, generation, group);

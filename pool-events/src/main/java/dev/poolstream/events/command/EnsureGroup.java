@@ -1,11 +1,26 @@
 package dev.poolstream.events.command;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.events.CloudEventType;
+import java.util.Objects;
 
 /** Create the group and its template, or bring both up to date. A group that already matches sees no write. */
 @CloudEventType("dev.poolstream.scalinggroup.command.ensuregroup.v1")
-public record EnsureGroup(String id, String pool, long generation, String group, GroupTemplate template,
-                          Capacity capacity) implements ScalingGroupCommand {
+public record EnsureGroup(
+        @JsonProperty(required = true) String id,
+        @JsonProperty(required = true) String pool,
+        long generation,
+        @JsonProperty(required = true) String group,
+        @JsonProperty(required = true) GroupTemplate template,
+        @JsonProperty(required = true) Capacity capacity) implements ScalingGroupCommand {
+
+    public EnsureGroup {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(capacity, "capacity");
+    }
 
     public static EnsureGroup of(String pool, long generation, String group, GroupTemplate template,
                                  Capacity capacity) {

@@ -1,14 +1,27 @@
 package dev.poolstream.events.command;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.events.CloudEventType;
+import java.util.Objects;
 
 /**
  * Make a new template version (AWS) or model (Azure) the one new instances get. Existing instances are replaced
  * by the reconciler, within the pool's surge and unavailability budget, through drain and {@link TerminateInstances}.
  */
 @CloudEventType("dev.poolstream.scalinggroup.command.rollout.v1")
-public record RollOut(String id, String pool, long generation, String group, GroupTemplate template)
-        implements ScalingGroupCommand {
+public record RollOut(
+        @JsonProperty(required = true) String id,
+        @JsonProperty(required = true) String pool,
+        long generation,
+        @JsonProperty(required = true) String group,
+        @JsonProperty(required = true) GroupTemplate template) implements ScalingGroupCommand {
+
+    public RollOut {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(template, "template");
+    }
 
     public static RollOut of(String pool, long generation, String group, GroupTemplate template) {
         String id = CommandIds.derive("RollOut", pool, generation, group, template.fingerprint());

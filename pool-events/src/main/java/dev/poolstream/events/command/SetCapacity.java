@@ -1,11 +1,24 @@
 package dev.poolstream.events.command;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.events.CloudEventType;
+import java.util.Objects;
 
 /** Change the group's size. On Azure a scale-down arrives as {@link TerminateInstances} instead. */
 @CloudEventType("dev.poolstream.scalinggroup.command.setcapacity.v1")
-public record SetCapacity(String id, String pool, long generation, String group, Capacity capacity)
-        implements ScalingGroupCommand {
+public record SetCapacity(
+        @JsonProperty(required = true) String id,
+        @JsonProperty(required = true) String pool,
+        long generation,
+        @JsonProperty(required = true) String group,
+        @JsonProperty(required = true) Capacity capacity) implements ScalingGroupCommand {
+
+    public SetCapacity {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(capacity, "capacity");
+    }
 
     public static SetCapacity of(String pool, long generation, String group, Capacity capacity) {
         return of(pool, generation, group, capacity, null);

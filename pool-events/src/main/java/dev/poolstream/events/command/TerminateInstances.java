@@ -1,8 +1,10 @@
 package dev.poolstream.events.command;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.events.CloudEventType;
 import dev.poolstream.events.Copies;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Terminate the named instances, already drained, and lower the group's desired size by as many.
@@ -10,10 +12,17 @@ import java.util.List;
  * @param providerIDs the instances, by provider ID exactly as on {@code scalinggroup.instances.v1}
  */
 @CloudEventType("dev.poolstream.scalinggroup.command.terminateinstances.v1")
-public record TerminateInstances(String id, String pool, long generation, String group, List<String> providerIDs)
-        implements ScalingGroupCommand {
+public record TerminateInstances(
+        @JsonProperty(required = true) String id,
+        @JsonProperty(required = true) String pool,
+        long generation,
+        @JsonProperty(required = true) String group,
+        List<String> providerIDs) implements ScalingGroupCommand {
 
     public TerminateInstances {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(group, "group");
         providerIDs = Copies.list(providerIDs);
     }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The schemas shipped in the jar describe what the serde really writes. */
+/** The schemas shipped in the jar (the committed contract) describe what the serde really writes. */
 class JsonSchemaTest {
 
     static Stream<Fixtures.Sample> samples() {
@@ -54,6 +54,17 @@ class JsonSchemaTest {
     }
 
     @Test
+    void shouldRejectAValueWhenARequiredFieldIsMissing() {
+        ObjectNode node = EventJson.mapper().valueToTree(Fixtures.node());
+        node.remove("cluster");
+        node.remove("unschedulable");
+
+        assertThat(validate(Topics.NODE, node)).extracting(ValidationMessage::getMessage)
+                .anySatisfy(m -> assertThat(m).contains("cluster"))
+                .anySatisfy(m -> assertThat(m).contains("unschedulable"));
+    }
+
+    @Test
     void shouldRejectAFamilyMemberWithAnUnknownDiscriminator() {
         ObjectNode event = EventJson.mapper().valueToTree(Fixtures.all().stream()
                 .filter(s -> s.topic() == Topics.MACHINEPOOL_LIFECYCLE).findFirst().orElseThrow().value());
@@ -78,8 +89,7 @@ class JsonSchemaTest {
     private static JsonNode schemaJson(Topics.TopicSpec topic) {
         String resource = "schemas/" + topic.name() + ".schema.json";
         try (InputStream in = JsonSchemaTest.class.getClassLoader().getResourceAsStream(resource)) {
-            assertThat(in).as(resource + " on the classpath (written by JsonSchemaWriter at process-test-classes)")
-                    .isNotNull();
+            assertThat(in).as(resource + " on the classpath (committed in src/main/resources/schemas)").isNotNull();
             return EventJson.mapper().readTree(in);
         } catch (IOException e) {
             throw new IllegalStateException(resource, e);
