@@ -29,6 +29,31 @@ public record AuditedRequest(String user, String verb, String group, String reso
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Set<String> WRITES = Set.of("create", "update", "patch", "delete", "deletecollection");
 
+    /** One line of {@code target/api-calls/*.jsonl}: the call, and whether a refusal of it was expected. */
+    static String json(AuditedRequest call, boolean refusalExpected) {
+        var node = MAPPER.valueToTree(call);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("refusalExpected", refusalExpected);
+        return node.toString();
+    }
+
+    /** Reads {@code target/api-calls/*.jsonl} lines back; the flag is in {@link #refusalExpected(String)}. */
+    public static AuditedRequest fromJson(String line) {
+        try {
+            return MAPPER.readerFor(AuditedRequest.class).without(
+                    com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a recorded call: " + line, e);
+        }
+    }
+
+    public static boolean refusalExpected(String line) {
+        try {
+            return MAPPER.readTree(line).path("refusalExpected").asBoolean(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a recorded call: " + line, e);
+        }
+    }
+
     public boolean write() {
         return WRITES.contains(verb);
     }

@@ -48,6 +48,7 @@ public final class KubeApiServer implements AutoCloseable {
 
     private final Path directory;
     private final Path auditLog;
+    private volatile boolean refusalsExpected;
     private final KubeAPIServer server;
     private final String kubeconfig;
     private final KubernetesClient client;
@@ -276,7 +277,39 @@ public final class KubeApiServer implements AutoCloseable {
                 .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
+    /**
+     * Says that this server's tests make a service's calls be refused on purpose (to show it retries): the refusals
+     * are recorded as expected, so the RBAC check does not count them as a missing grant.
+     */
+    public KubeApiServer expectRefusals() {
+        refusalsExpected = true;
+        return this;
+    }
+
+    /**
+     * Appends the calls Poolstream's ServiceAccounts made on this server to {@code target/api-calls/} of the
+     * module under test, where deploy-tests' RbacTest compares them with what {@code k8s/} grants.
+     */
+    private void recordServiceCalls() {
+        List<AuditedRequest> calls = requests().stream()
+                .filter(r -> r.user().startsWith("system:serviceaccount:" + POOLSTREAM_NAMESPACE + ":")).toList();
+        if (calls.isEmpty()) {
+            return;
+        }
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "api-calls"));
+            List<String> lines = new ArrayList<>();
+            for (AuditedRequest call : calls) {
+                lines.add(AuditedRequest.json(call, refusalsExpected));
+            }
+            Files.write(dir.resolve(directory.getFileName() + ".jsonl"), lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the services' calls", e);
+        }
+    }
+
     private void stop() {
+        recordServiceCalls();
         client.close();
         server.stop();
         try (var files = Files.walk(directory)) {

@@ -50,7 +50,7 @@ class WatcherStartRealApiIT {
 
     @BeforeAll
     void start() {
-        server = KubeApiServer.start().namespace(NAMESPACE).namespace("poolstream");
+        server = KubeApiServer.start().expectRefusals().namespace(NAMESPACE).namespace("poolstream");
         kube = server.client();
     }
 
