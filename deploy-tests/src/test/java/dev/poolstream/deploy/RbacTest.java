@@ -120,6 +120,10 @@ class RbacTest {
             call(Repo.RECONCILER, Mode.OWNER, CLUSTER, BOOTSTRAP, "eksconfigs", "get",
                     "PoolObjects.bootstrapConfig → get the pool's bootstrap config (found by discovery)",
                     "PoolObjects: client.genericKubernetesResources(kind.get()).inNamespace(namespace)"),
+            call(Repo.RECONCILER, Mode.BOTH, CLUSTER, "events.k8s.io", "events", "create,get,update",
+                    "KubeEvents.record, called by PoolEvents.record → create an Event on the MachinePool and its "
+                            + "infrastructure pool; get and update its series when it repeats",
+                    "KubeEvents: client.events().v1().events().inNamespace(namespace).resource(event).update()"),
 
             // status-service
             call(Repo.STATUS, Mode.BOTH, CLUSTER, INFRA, "awsmachinepools", "get,patch",
@@ -165,11 +169,12 @@ class RbacTest {
             call(Repo.WATCHER, Mode.BOTH, CLUSTER, CORE, "nodes", "list,watch",
                     "WorkloadClusters.connect → Node informer", "WorkloadClusters: watch.client.nodes()"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "nodes", "get,patch",
-                    "Drainer.round → get, edit spec.unschedulable (cordon)",
-                    "Drainer: client.get().nodes().withName(nodeName).edit("),
+                    "Drainer.roundWithin → get, JSON merge patch of spec.unschedulable (cordon, every round until the "
+                            + "server holds it)",
+                    "Drainer: client.nodes().withName(run.nodeName).patch(PatchContext.of(PatchType.JSON_MERGE),"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "pods", "list",
-                    "Drainer.round → the Node's pods, all namespaces",
-                    "Drainer: client.get().pods().inAnyNamespace().withField(\"spec.nodeName\", nodeName).list()"),
+                    "Drainer.roundWithin → the Node's pods, all namespaces",
+                    "Drainer: client.pods().inAnyNamespace().withField(\"spec.nodeName\", run.nodeName).list()"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "pods/eviction", "create",
                     "Drainer.round → the Eviction API", "Drainer: .evict()"),
             call(Repo.STATUS, Mode.OWNER, CLUSTER, CORE, "nodes", "get,patch,delete",

@@ -8,20 +8,30 @@ import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.reconciler.config.ReconcilerProperties;
+import dev.poolstream.reconciler.domain.Attempts;
 import dev.poolstream.reconciler.domain.BootstrapData;
+import dev.poolstream.reconciler.domain.CommandFailure;
 import dev.poolstream.reconciler.domain.Decision;
+import dev.poolstream.reconciler.domain.DrainOutcome;
 import dev.poolstream.reconciler.domain.KubeAction;
 import dev.poolstream.reconciler.domain.Memory;
+import dev.poolstream.reconciler.domain.Notice;
+import dev.poolstream.reconciler.domain.Notices;
 import dev.poolstream.reconciler.domain.PoolReconciler;
 import dev.poolstream.reconciler.kafka.CommandSender;
 import dev.poolstream.reconciler.kafka.PoolTopicsConsumer;
 import dev.poolstream.reconciler.kube.Drainer;
+import dev.poolstream.reconciler.kube.PoolEvents;
 import dev.poolstream.reconciler.kube.PoolObjects;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -37,13 +47,17 @@ import org.slf4j.MDC;
 
 /**
  * Keeps, for every pool of its partitions, the latest spec, group state and status, and looks at the pool each time
- * one of them changes, a drain finishes or a read of its bootstrap config returns. Every look and every change of
+ * one of them changes, a command of it fails, a drain ends, a read of its bootstrap config returns, or a time the
+ * last look named comes (a retry's backoff over, an awaited command out of time). Every look and every change of
  * what it knows happen on one thread; the management cluster's reads that a look asks for (owner mode: the bootstrap
- * config) are made on another, so a slow or waiting pool holds up no other.
+ * config) are made on another, so a slow or waiting pool holds up no other. What a user should see of a look (the
+ * commands sent, the drains, the errors) becomes Events on the MachinePool and its infrastructure pool.
  */
 public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+    /** Failed commands remembered per pool. */
+    private static final int FAILURES_REMEMBERED = 16;
 
     private static final class Pool {
         PoolSpec spec;
@@ -51,8 +65,16 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         PoolStatus status;
         Memory memory = Memory.EMPTY;
         Failure blocked;
+        Failure retrying;
         /** The last read of the pool's bootstrap config (owner mode). */
         BootstrapData.Config bootstrap;
+        /** The pool's commands that were dead-lettered lately, by id. */
+        final Map<String, CommandFailure> failures = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, CommandFailure> eldest) {
+                return size() > FAILURES_REMEMBERED;
+            }
+        };
     }
 
     private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
@@ -71,19 +93,28 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     private final Set<String> reading = new HashSet<>();
     /** Pools with a look scheduled after a failed write. */
     private final Set<String> retrying = new HashSet<>();
+    /** Pools with a look scheduled at a time a decision named, and that time. */
+    private final Map<String, Instant> scheduled = new HashMap<>();
     /** pool/providerID of the drains running in this process. */
     private final Set<String> draining = new HashSet<>();
     private final ReconcilerProperties properties;
     private final CommandSender sender;
     private final Drainer drainer;
     private final PoolObjects objects;
+    private final PoolEvents events;
+    private final Clock clock;
+    private final MeterRegistry registry;
     private volatile boolean caughtUp;
 
-    public Reconciler(ReconcilerProperties properties, CommandSender sender, Drainer drainer, PoolObjects objects) {
+    public Reconciler(ReconcilerProperties properties, CommandSender sender, Drainer drainer, PoolObjects objects,
+                      PoolEvents events, Clock clock, MeterRegistry registry) {
         this.properties = properties;
         this.sender = sender;
         this.drainer = drainer;
         this.objects = objects;
+        this.events = events;
+        this.clock = clock;
+        this.registry = registry;
     }
 
     @Override
@@ -97,6 +128,26 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             } else if (topic.equals(Topics.MACHINEPOOL_STATUS.name())) {
                 pool.status = (PoolStatus) value;
             }
+            if (caughtUp) {
+                look(key);
+            }
+        });
+    }
+
+    @Override
+    public void commandFailed(String key, ScalingGroupCommand command, Failure why) {
+        registry.counter("poolstream.reconciler.commands.failed", "command", command.getClass().getSimpleName(),
+                "reason", why.reason()).increment();
+        loop.execute(() -> {
+            Pool pool = pools.get(key);
+            if (pool == null) {
+                return;
+            }
+            try (var ignored = MDC.putCloseable("pool", key)) {
+                log.warn("{} {} for pool {} was dead-lettered by the provider: {} {}", command.getClass()
+                        .getSimpleName(), command.id(), key, why.reason(), why.message());
+            }
+            pool.failures.put(command.id(), CommandFailure.of(command, why));
             if (caughtUp) {
                 look(key);
             }
@@ -136,17 +187,43 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             return;
         }
         try (var ignored = MDC.putCloseable("pool", key)) {
+            Instant now = clock.instant();
+            if (pool.spec != null) {
+                pool.failures.values().removeIf(f -> f.generation() < pool.spec.generation());
+            }
             Decision decision = PoolReconciler.decide(new PoolReconciler.Look(pool.spec, pool.group, pool.status,
-                    pool.memory, Instant.now(), properties.mode() == ReconcilerProperties.Mode.OWNER,
-                    properties.awaitTimeout(), pool.bootstrap, properties.recheck()));
+                    pool.memory, now, properties.mode() == ReconcilerProperties.Mode.OWNER,
+                    properties.awaitTimeout(), pool.bootstrap, properties.recheck(),
+                    List.copyOf(pool.failures.values()), properties.retries()));
             pool.memory = decision.memory();
+            for (Notice notice : decision.notices()) {
+                if (notice.reason().equals(Attempts.REASON_RETRYING)) {
+                    registry.counter("poolstream.reconciler.command.retries").increment();
+                } else if (notice.reason().equals(Attempts.REASON_FAILED)) {
+                    registry.counter("poolstream.reconciler.command.given-up").increment();
+                }
+                log.warn("pool {}: {} ({})", key, notice.note(), notice.reason());
+                events.record(pool.spec, notice);
+            }
             if (!Objects.equals(decision.blocked(), pool.blocked) && decision.blocked() != null) {
                 log.warn("pool {} gets no command: {} ({})", key, decision.blocked().message(),
                         decision.blocked().reason());
+                events.record(pool.spec, Notice.warning("Reconcile", decision.blocked().reason(),
+                        decision.blocked().message()));
             }
             pool.blocked = decision.blocked();
+            if (!Objects.equals(decision.retrying(), pool.retrying)) {
+                if (decision.retrying() != null) {
+                    log.info("pool {} is retrying: {}", key, decision.retrying().message());
+                } else if (pool.retrying != null) {
+                    log.info("pool {} is no longer retrying a command", key);
+                }
+            }
+            pool.retrying = decision.retrying();
             for (ScalingGroupCommand command : decision.commands()) {
-                sender.send(cloudOf(pool), command);
+                if (sender.send(cloudOf(pool), command)) {
+                    events.record(pool.spec, Notices.sent(command, pool.group, pool.status));
+                }
             }
             for (KubeAction action : decision.actions()) {
                 try {
@@ -155,6 +232,9 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
                     // One failed write holds up nothing else of the look; the pool is looked at again.
                     log.warn("{} for pool {} failed ({}); looking again in {}", action, key, e.getMessage(),
                             properties.recheck());
+                    events.record(pool.spec, Notice.warning("Write", "WriteFailed", action.getClass()
+                            .getSimpleName() + " failed (" + e.getMessage() + "); trying again in "
+                            + properties.recheck()));
                     lookAgainLater(key);
                 }
             }
@@ -164,6 +244,9 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             if (decision.bootstrap() != null) {
                 readBootstrapConfig(key, pool.spec.namespace(), decision.bootstrap());
             }
+            if (decision.lookAgainAt() != null) {
+                lookAt(key, decision.lookAgainAt(), now);
+            }
         } catch (RuntimeException e) {
             log.error("looking at pool {} failed", key, e);
         }
@@ -171,24 +254,37 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     private void startDrain(String key, Pool pool, Memory.Drain drain) {
         String providerId = drain.providerID();
-        if (!draining.add(key + "|" + providerId) || pool.status == null
-                || pool.status.cluster() == null) {
+        if (pool.status == null || pool.status.cluster() == null || !draining.add(key + "|" + providerId)) {
             return;
         }
-        var deletion = pool.spec.spec().getTemplate().getSpec().getDeletion();
-        Duration timeout = Duration.ofSeconds(deletion == null || deletion.getNodeDrainTimeoutSeconds() == null ? 0
-                : deletion.getNodeDrainTimeoutSeconds());
-        drainer.drain(key, pool.status.cluster(), drain.nodeName(), timeout).thenRun(() -> loop.execute(() -> {
-            draining.remove(key + "|" + providerId);
-            Pool current = pools.get(key);
-            if (current == null || !current.memory.drains().containsKey(providerId)) {
+        PoolSpec spec = pool.spec;
+        events.record(spec, Notices.draining(drain));
+        drainer.drain(key, pool.status.cluster(), drain.nodeName(), drain.deadline(),
+                        notice -> events.record(spec, notice))
+                .whenComplete((outcome, error) -> loop.execute(() -> drainEnded(key, drain,
+                        error != null ? new DrainOutcome.Failed(error.toString()) : outcome)));
+    }
+
+    /** A drain ended: its outcome is remembered (a failure waits to be tried again) and shown. */
+    private void drainEnded(String key, Memory.Drain started, DrainOutcome outcome) {
+        String providerId = started.providerID();
+        draining.remove(key + "|" + providerId);
+        Pool current = pools.get(key);
+        try (var ignored = MDC.putCloseable("pool", key)) {
+            Instant now = clock.instant();
+            Memory.Drain remembered = current == null ? null : current.memory.drains().get(providerId);
+            Memory.Drain drain = remembered == null ? started : remembered;
+            log.info("drain of Node {} for pool {} ended: {}", drain.nodeName(), key, outcome);
+            events.record(current == null ? null : current.spec,
+                    Notices.drained(drain, outcome, now, properties.retries()));
+            if (remembered == null) {
                 return;
             }
             Map<String, Memory.Drain> drains = new HashMap<>(current.memory.drains());
-            drains.put(providerId, drain.finished());
+            drains.put(providerId, remembered.ended(outcome, now, properties.retries()));
             current.memory = current.memory.withDrains(drains);
             look(key);
-        }));
+        }
     }
 
     private void apply(PoolSpec spec, KubeAction action) {
@@ -211,15 +307,15 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         if (!reading.add(key)) {
             return;
         }
-        long delay = Math.max(0, Duration.between(Instant.now(), read.at()).toMillis());
+        long delay = Math.max(0, Duration.between(clock.instant(), read.at()).toMillis());
         later.schedule(() -> {
             BootstrapData.Config config;
             try (var ignored = MDC.putCloseable("pool", key)) {
-                config = objects.bootstrapConfig(namespace, read.ref(), Instant.now());
+                config = objects.bootstrapConfig(namespace, read.ref(), clock.instant());
             } catch (RuntimeException e) {
                 log.warn("reading bootstrap config {} of pool {} failed ({}); reading it again in {}", read.ref(),
                         key, e.getMessage(), properties.recheck());
-                config = BootstrapData.Config.notFound(read.ref(), Instant.now());
+                config = BootstrapData.Config.notFound(read.ref(), clock.instant());
             }
             BootstrapData.Config found = config;
             loop.execute(() -> {
@@ -250,6 +346,28 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             retrying.remove(key);
             look(key);
         }), properties.recheck().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Looks at the pool again at {@code at} (just after it: the decision compares strictly), unless a look is
+     * already scheduled before then. A time already past is one this look has dealt with.
+     */
+    private void lookAt(String key, Instant at, Instant now) {
+        if (at.isBefore(now)) {
+            return;
+        }
+        Instant already = scheduled.get(key);
+        if (already != null && !already.isAfter(at) && already.isAfter(now)) {
+            return;
+        }
+        scheduled.put(key, at);
+        long delay = Duration.between(now, at).toMillis() + 1;
+        later.schedule(() -> loop.execute(() -> {
+            if (at.equals(scheduled.get(key))) {
+                scheduled.remove(key);
+            }
+            look(key);
+        }), delay, TimeUnit.MILLISECONDS);
     }
 
     private static Cloud cloudOf(Pool pool) {

@@ -1,5 +1,6 @@
 package dev.poolstream.reconciler.config;
 
+import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
@@ -8,12 +9,15 @@ import dev.poolstream.reconciler.Reconciler;
 import dev.poolstream.reconciler.kafka.CommandSender;
 import dev.poolstream.reconciler.kafka.PoolTopicsConsumer;
 import dev.poolstream.reconciler.kube.Drainer;
+import dev.poolstream.reconciler.kube.PoolEvents;
 import dev.poolstream.reconciler.kube.PoolObjects;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.health.contributor.Health;
@@ -40,9 +44,28 @@ public class ReconcilerConfiguration {
         return new WorkloadClients(management);
     }
 
+    /** The reconciler's time: the system's, unless the context is given another (tests). */
+    @Bean
+    ReconcilerClock reconcilerClock(ObjectProvider<Clock> clock) {
+        return new ReconcilerClock(clock.getIfAvailable(Clock::systemUTC));
+    }
+
     @Bean(destroyMethod = "close")
-    Drainer drainer(WorkloadClients workloads, ReconcilerProperties properties, MeterRegistry registry) {
-        return new Drainer(workloads, properties.drainRetry(), properties.drainThreads(), registry);
+    Drainer drainer(WorkloadClients workloads, ReconcilerProperties properties, ReconcilerClock clock,
+                    MeterRegistry registry) {
+        return new Drainer(workloads::client, properties.drainRetry(), properties.drainRetryMax(),
+                properties.drainThreads(), clock.clock(), registry);
+    }
+
+    /**
+     * Events ({@code events.k8s.io/v1}) on the MachinePools and infrastructure pools, reported by this pod
+     * ({@code HOSTNAME} is the pod's name in Kubernetes).
+     */
+    @Bean(destroyMethod = "close")
+    PoolEvents poolEvents(KubernetesClient management, @Value("${HOSTNAME:reconciler-service}") String instance,
+                          ReconcilerClock clock, MeterRegistry registry) {
+        return new PoolEvents(new KubeEvents(management, PoolEvents.REPORTING_CONTROLLER, instance, clock.clock()),
+                registry);
     }
 
     @Bean
@@ -57,8 +80,8 @@ public class ReconcilerConfiguration {
 
     @Bean(destroyMethod = "close")
     Reconciler reconciler(ReconcilerProperties properties, CommandSender sender, Drainer drainer,
-                          PoolObjects objects) {
-        return new Reconciler(properties, sender, drainer, objects);
+                          PoolObjects objects, PoolEvents events, ReconcilerClock clock, MeterRegistry registry) {
+        return new Reconciler(properties, sender, drainer, objects, events, clock.clock(), registry);
     }
 
     @Bean
@@ -73,11 +96,24 @@ public class ReconcilerConfiguration {
         return new PoolTopicsConsumer(consumers, reconciler, deadLetters::accept);
     }
 
-    /** Ready once the assigned partitions are read back: before that, no decision is made. */
+    /**
+     * Ready once partitions are assigned and read back: before that (and during a rebalance, which revokes them),
+     * no decision is made. In the readiness group.
+     */
     @Bean
     HealthIndicator poolsHealthIndicator(Reconciler reconciler) {
         return () -> (reconciler.caughtUpNow() ? Health.up() : Health.outOfService())
                 .withDetail("caughtUp", reconciler.caughtUpNow()).build();
+    }
+
+    /**
+     * DOWN once the consumer thread has ended without being stopped: nothing reads the pools any more, and only a
+     * restart helps. In the liveness group, so that Kubernetes restarts the pod.
+     */
+    @Bean
+    HealthIndicator consumerHealthIndicator(PoolTopicsConsumer consumer) {
+        return () -> consumer.died().map(cause -> Health.down().withDetail("error", cause.toString()).build())
+                .orElseGet(() -> Health.up().build());
     }
 
     /** For local runs and the sandbox; in a deployment the topics are declared (k8s/). */

@@ -1,5 +1,6 @@
 package dev.poolstream.reconciler.config;
 
+import dev.poolstream.reconciler.domain.Retries;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
@@ -9,12 +10,20 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * @param mode             {@code owner} also handles Cluster API's MachinePool finalizer (DESIGN.md §1)
- * @param awaitTimeout     how long a sent capacity command may stay not carried out before it is decided again
- * @param drainRetry       the pause between eviction rounds while a PodDisruptionBudget refuses
+ * @param awaitTimeout     how long a sent capacity command may stay not carried out before it counts as failed (and
+ *                         is tried again)
+ * @param drainRetry       the pause between drain rounds, and the first backoff while a PodDisruptionBudget refuses
+ *                         or the workload cluster's API fails
+ * @param drainRetryMax    the longest such backoff
  * @param drainThreads     Nodes drained at once
  * @param catchUpTimeout   how long reading the topics back after an assignment may take
  * @param recheck          how long until a pool waiting on the management cluster is looked at again: a bootstrap
  *                         config without its data Secret yet (owner mode), a write that failed
+ * @param retryBackoff     the pause before a failed (dead-lettered or timed-out) command's next attempt, doubling
+ *                         for each failure; also before a failed drain is started again
+ * @param retryBackoffMax  the longest such pause
+ * @param retryAttempts    attempts of one command in all, the first included, before it is given up until the
+ *                         pool's spec changes
  */
 @Validated
 @ConfigurationProperties("poolstream.reconciler")
@@ -22,9 +31,18 @@ public record ReconcilerProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
         @DefaultValue("2m") @NotNull Duration awaitTimeout,
         @DefaultValue("2s") @NotNull Duration drainRetry,
+        @DefaultValue("30s") @NotNull Duration drainRetryMax,
         @DefaultValue("4") @Min(1) int drainThreads,
         @DefaultValue("2m") @NotNull Duration catchUpTimeout,
-        @DefaultValue("10s") @NotNull Duration recheck) {
+        @DefaultValue("10s") @NotNull Duration recheck,
+        @DefaultValue("10s") @NotNull Duration retryBackoff,
+        @DefaultValue("5m") @NotNull Duration retryBackoffMax,
+        @DefaultValue("5") @Min(1) int retryAttempts) {
 
     public enum Mode { INFRASTRUCTURE_PROVIDER, OWNER }
+
+    public Retries retries() {
+        return new Retries(retryBackoff, retryBackoffMax.compareTo(retryBackoff) < 0 ? retryBackoff : retryBackoffMax,
+                retryAttempts);
+    }
 }

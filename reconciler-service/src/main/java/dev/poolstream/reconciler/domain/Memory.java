@@ -1,5 +1,6 @@
 package dev.poolstream.reconciler.domain;
 
+import dev.poolstream.events.command.ScalingGroupCommand;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -11,32 +12,39 @@ import java.util.Set;
  * @param templateKey the pool template the last look saw; a different one means a roll-out
  * @param awaiting    the capacity command sent and not yet carried out: nothing else changes the group's size
  *                    until the provider reports it, or a command sent after it ({@code ScalingGroupState
- *                    .lastCommandId}: a pool's commands are applied in order), or {@code since} is old
+ *                    .lastCommandId}: a pool's commands are applied in order), or it failed, or {@code since} is old
  * @param drains      provider ID → the drain of a victim, started or done
+ * @param attempts    the commands that failed, and their next attempts
  */
-public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains) {
+public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains, Attempts attempts) {
 
-    public static final Memory EMPTY = new Memory(null, null, Map.of());
+    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE);
 
     public Memory {
         drains = drains == null ? Map.of() : Map.copyOf(drains);
+        attempts = attempts == null ? Attempts.NONE : attempts;
     }
 
-    /** @param commandIds the awaited command and those sent after it: seeing any of them applied means it was */
-    public record Awaiting(Set<String> commandIds, Instant since) {
+    /**
+     * @param commandId  the id of the command sent (the decision's own, or one of its later attempts)
+     * @param kind       its kind, e.g. {@code SetCapacity}
+     * @param commandIds the awaited command and those sent after it: seeing any of them applied means it was
+     */
+    public record Awaiting(String commandId, String kind, long generation, Set<String> commandIds, Instant since) {
 
         public Awaiting {
             commandIds = Set.copyOf(commandIds);
         }
 
-        static Awaiting of(String commandId, Instant since) {
-            return new Awaiting(Set.of(commandId), since);
+        static Awaiting of(ScalingGroupCommand command, Instant since) {
+            return new Awaiting(command.id(), command.getClass().getSimpleName(), command.generation(),
+                    Set.of(command.id()), since);
         }
 
-        Awaiting andThen(String commandId) {
+        Awaiting andThen(String id) {
             Set<String> ids = new java.util.HashSet<>(commandIds);
-            ids.add(commandId);
-            return new Awaiting(ids, since);
+            ids.add(id);
+            return new Awaiting(commandId, kind, generation, ids, since);
         }
 
         boolean carriedOut(String lastCommandId) {
@@ -44,23 +52,56 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
         }
     }
 
-    /** @param done the Node is cordoned and empty, or its drain timed out */
-    public record Drain(String providerID, String nodeName, boolean done) {
+    /**
+     * The drain of one victim.
+     *
+     * @param startedAt when it was first started: {@code deadline} counts from here, across a failed drain's retries
+     * @param deadline  {@code startedAt + nodeDrainTimeoutSeconds}; null for no limit (unset or 0, as Cluster API)
+     * @param outcome   how it ended; null while it runs or waits to be tried again
+     * @param failures  how many times in a row it failed
+     * @param retryAt   when a failed drain is started again; null when not waiting
+     */
+    public record Drain(String providerID, String nodeName, Instant startedAt, Instant deadline,
+                        DrainOutcome outcome, int failures, Instant retryAt) {
 
-        public Drain finished() {
-            return new Drain(providerID, nodeName, true);
+        static Drain start(String providerID, String nodeName, Instant now, Instant deadline, boolean hasNode) {
+            return new Drain(providerID, nodeName, now, deadline, hasNode ? null : new DrainOutcome.NodeGone(), 0,
+                    null);
+        }
+
+        /** Its instance may be terminated: drained, gone, or out of time. */
+        public boolean done() {
+            return outcome != null && outcome.terminates();
+        }
+
+        /** To be (re)started now: not ended, and not waiting after a failure. */
+        boolean due(Instant now) {
+            return outcome == null && (retryAt == null || !now.isBefore(retryAt));
+        }
+
+        /** The drain ended: a failure waits {@link Retries#delay} and is tried again, keeping its deadline. */
+        public Drain ended(DrainOutcome how, Instant now, Retries retries) {
+            if (how.terminates()) {
+                return new Drain(providerID, nodeName, startedAt, deadline, how, failures, null);
+            }
+            return new Drain(providerID, nodeName, startedAt, deadline, null, failures + 1,
+                    now.plus(retries.delay(failures + 1)));
         }
     }
 
     Memory withTemplateKey(String key) {
-        return new Memory(key, awaiting, drains);
+        return new Memory(key, awaiting, drains, attempts);
     }
 
     Memory withAwaiting(Awaiting next) {
-        return new Memory(templateKey, next, drains);
+        return new Memory(templateKey, next, drains, attempts);
     }
 
     public Memory withDrains(Map<String, Drain> next) {
-        return new Memory(templateKey, awaiting, next);
+        return new Memory(templateKey, awaiting, next, attempts);
+    }
+
+    Memory withAttempts(Attempts next) {
+        return new Memory(templateKey, awaiting, drains, next);
     }
 }

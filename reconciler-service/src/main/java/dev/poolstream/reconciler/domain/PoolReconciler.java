@@ -9,6 +9,7 @@ import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolSpecChecks;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupNames;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.Capacity;
@@ -41,13 +42,28 @@ public final class PoolReconciler {
      *
      * @param bootstrap what the last read of the pool's bootstrap config found (owner mode), or null
      * @param recheck   how long until a bootstrap config found not ready is read again
+     * @param failures  the pool's commands that failed lately (dead-lettered by the provider)
+     * @param retries   how a failed command, and a failed drain, are tried again
      */
     public record Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
-                       boolean ownerMode, Duration awaitTimeout, BootstrapData.Config bootstrap, Duration recheck) {
+                       boolean ownerMode, Duration awaitTimeout, BootstrapData.Config bootstrap, Duration recheck,
+                       List<CommandFailure> failures, Retries retries) {
+
+        public Look {
+            failures = failures == null ? List.of() : List.copyOf(failures);
+            retries = retries == null ? Retries.DEFAULT : retries;
+        }
 
         public Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
                     boolean ownerMode, Duration awaitTimeout) {
-            this(spec, group, status, memory, now, ownerMode, awaitTimeout, null, Duration.ofSeconds(10));
+            this(spec, group, status, memory, now, ownerMode, awaitTimeout, null, Duration.ofSeconds(10), List.of(),
+                    Retries.DEFAULT);
+        }
+
+        public Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
+                    boolean ownerMode, Duration awaitTimeout, BootstrapData.Config bootstrap, Duration recheck) {
+            this(spec, group, status, memory, now, ownerMode, awaitTimeout, bootstrap, recheck, List.of(),
+                    Retries.DEFAULT);
         }
     }
 
@@ -60,26 +76,62 @@ public final class PoolReconciler {
         if (spec.clusterPaused() || spec.annotations().containsKey(ClusterApi.PAUSED_ANNOTATION)) {
             return Decision.nothing(memory);
         }
+        // A failed command's next attempt waits its backoff, whatever else the look decides.
+        List<Notice> notices = new ArrayList<>();
+        Attempts attempts = memory.attempts().prune(spec.generation());
+        for (CommandFailure failure : look.failures()) {
+            attempts = attempts.failed(failure, spec.generation(), look.now(), look.retries(), notices);
+        }
+        memory = memory.withAttempts(attempts);
+
         ScalingGroupState group = look.group();
         InfrastructurePool infrastructure = spec.infrastructure();
         boolean deleting = spec.deleting() || (infrastructure != null && infrastructure.deletionTimestamp() != null);
         if (deleting) {
-            return delete(spec, group, look.status(), memory, look.ownerMode());
+            return delete(look, spec, group, memory).finish(notices, look.retries(), look.now());
         }
         // Owner mode: Cluster API's bootstrap step is Poolstream's. Until the config's data Secret is named in the
         // spec, the spec has a problem (BootstrapDataMissing) and nothing else is decided.
         BootstrapData.Step bootstrap = look.ownerMode()
                 ? BootstrapData.step(spec, look.bootstrap(), look.now(), look.recheck()) : BootstrapData.Step.NOTHING;
-        List<Failure> problems = PoolSpecChecks.problems(spec);
-        if (!problems.isEmpty()) {
-            return new Decision(List.of(), List.of(), List.of(), memory, problems.get(0)).withBootstrap(bootstrap);
+        List<Failure> problems = new ArrayList<>(PoolSpecChecks.problems(spec));
+        String groupName = null;
+        if (problems.isEmpty()) {
+            try {
+                groupName = groupName(spec, group);
+            } catch (IllegalArgumentException e) {
+                problems.add(new Failure(ScalingGroupNames.REASON_INVALID_NAME, e.getMessage()));
+            }
         }
-        return decideValid(look, spec, group, infrastructure, memory).withBootstrap(bootstrap);
+        if (!problems.isEmpty()) {
+            return new Decision(List.of(), List.of(), List.of(), memory, problems.get(0)).withBootstrap(bootstrap)
+                    .finish(notices, look.retries(), look.now());
+        }
+        return decideValid(look, spec, group, infrastructure, memory, groupName).withBootstrap(bootstrap)
+                .finish(notices, look.retries(), look.now());
+    }
+
+    /**
+     * The pool's cloud group: the one its group state names once it exists (a name never changes under a group),
+     * else the name {@link ScalingGroupNames} gives it: derived from cluster, namespace and infrastructure pool, or
+     * the existing group its MachinePool names in {@value ScalingGroupNames#ANNOTATION}.
+     *
+     * @throws IllegalArgumentException when no valid name can be given (the annotation names none, no cluster)
+     */
+    static String groupName(PoolSpec spec, ScalingGroupState group) {
+        if (group != null && group.exists() && group.group() != null) {
+            return group.group();
+        }
+        InfrastructurePool infrastructure = spec.infrastructure();
+        return ScalingGroupNames.forPool(infrastructure.spec().cloud(), spec.spec().getClusterName(),
+                spec.namespace(), infrastructure.name(), spec.annotations());
     }
 
     private static Decision decideValid(Look look, PoolSpec spec, ScalingGroupState group,
-                                        InfrastructurePool infrastructure, Memory memory) {
+                                        InfrastructurePool infrastructure, Memory memory, String groupName) {
         boolean groupExists = group != null && group.exists();
+        Instant now = look.now();
+        Retries retries = look.retries();
 
         List<KubeAction> actions = new ArrayList<>();
         boolean finalizersMissing = !infrastructure.finalizers().contains(ClusterApi.POOLSTREAM_FINALIZER)
@@ -89,7 +141,6 @@ public final class PoolReconciler {
         }
         String pool = spec.key();
         long generation = spec.generation();
-        String groupName = infrastructure.name();
         GroupTemplate template = template(spec);
         String templateKey = templateKey(spec);
         int desired = spec.replicasManagedExternally() && groupExists ? group.desired() : spec.desiredReplicas();
@@ -100,35 +151,62 @@ public final class PoolReconciler {
             // cannot vanish before Poolstream has deleted it. The watcher's next record shows them on.
             return new Decision(List.of(), List.of(), actions, memory, null);
         }
+
+        // The awaited command: carried out, failed (dead-lettered), or out of time. Either of the last two is tried
+        // again after a backoff, under a new id (Attempts); nothing else changes the size meanwhile.
+        List<Notice> notices = new ArrayList<>();
+        Memory.Awaiting awaiting = memory.awaiting();
+        Attempts attempts = memory.attempts();
+        if (awaiting != null) {
+            if (group != null && awaiting.carriedOut(group.lastCommandId())) {
+                awaiting = null;
+            } else if (attempts.hasFailed(awaiting.commandId())) {
+                awaiting = null;
+            } else if (now.isAfter(awaiting.since().plus(look.awaitTimeout()))) {
+                attempts = attempts.failed(new CommandFailure(awaiting.commandId(), awaiting.kind(),
+                        awaiting.generation(), new Failure(CommandFailure.REASON_TIMED_OUT, "not carried out within "
+                        + look.awaitTimeout())), generation, now, retries, notices);
+                awaiting = null;
+            }
+        }
+        memory = memory.withAwaiting(awaiting).withAttempts(attempts);
+
         if (!groupExists) {
+            if (awaiting != null) {
+                return waiting(memory, actions, notices, look);
+            }
             EnsureGroup ensure = EnsureGroup.of(pool, generation, groupName, template,
                     capacity(spec, desired, budget));
-            return new Decision(List.of(ensure), List.of(), actions, memory.withTemplateKey(templateKey)
-                    .withAwaiting(awaiting(memory, ensure, look.now())), null);
+            return sendAwaited(attempts.send(ensure, now, retries), List.of(), actions, memory
+                    .withTemplateKey(templateKey), notices, look);
         }
         if (spec.replicasManagedExternally() && !Integer.valueOf(group.desired()).equals(spec.spec().getReplicas())) {
             actions.add(new KubeAction.SetReplicas(group.desired()));
         }
 
         // A template change is rolled out first. It needs no wait: the provider applies a pool's commands in order,
-        // so instances launched by a later command already get the new template.
-        Memory.Awaiting awaiting = memory.awaiting();
-        if (awaiting != null && (awaiting.carriedOut(group.lastCommandId())
-                || look.now().isAfter(awaiting.since().plus(look.awaitTimeout())))) {
-            awaiting = null;
-        }
+        // so instances launched by a later command already get the new template. A roll-out that failed is tried
+        // again (its template is still the pool's).
         List<ScalingGroupCommand> commands = new ArrayList<>();
-        if (!templateKey.equals(memory.templateKey())) {
-            RollOut rollOut = RollOut.of(pool, generation, groupName, template);
-            commands.add(rollOut);
-            memory = memory.withTemplateKey(templateKey);
-            awaiting = awaiting == null ? null : awaiting.andThen(rollOut.id());
+        Instant lookAgainAt = null;
+        RollOut rollOut = RollOut.of(pool, generation, groupName, template);
+        if (!templateKey.equals(memory.templateKey()) || attempts.waiting(rollOut.id())) {
+            Attempts.Sending sending = attempts.send(rollOut, now, retries);
+            attempts = sending.attempts();
+            memory = memory.withTemplateKey(templateKey).withAttempts(attempts);
+            lookAgainAt = sending.heldUntil();
+            if (sending.command() != null) {
+                commands.add(sending.command());
+                awaiting = awaiting == null ? null : awaiting.andThen(sending.command().id());
+                memory = memory.withAwaiting(awaiting);
+            }
         }
-        memory = memory.withAwaiting(awaiting);
         if (awaiting != null || spec.replicasManagedExternally()) {
             // Nothing changes the size while the last change is not carried out; an autoscaler owns the size of an
             // externally managed pool, and nothing is replaced that would need a surge.
-            return new Decision(commands, List.of(), actions, memory, null);
+            Decision decision = new Decision(commands, List.of(), actions, memory, null, null, notices, null,
+                    lookAgainAt);
+            return awaiting == null ? decision : decision.lookAgainAt(awaiting.since().plus(look.awaitTimeout()));
         }
 
         List<PoolMember> members = look.status() == null ? List.of() : look.status().members();
@@ -156,17 +234,42 @@ public final class PoolReconciler {
         }
 
         if (capacityCommand != null) {
-            commands.add(capacityCommand);
-            return new Decision(commands, List.of(), actions,
-                    memory.withAwaiting(Memory.Awaiting.of(capacityCommand.id(), look.now())), null);
+            return sendAwaited(attempts.send(capacityCommand, now, retries), commands, actions, memory, notices,
+                    look).lookAgainAt(lookAgainAt);
         }
-        return drainThenTerminate(pool, generation, groupName, victims, commands, actions, memory, look.now());
+        return drainThenTerminate(spec, groupName, victims, commands, actions, memory, notices, look)
+                .lookAgainAt(lookAgainAt);
     }
 
-    /** Cordon and drain each victim; when every one is drained (or has no Node), terminate them together. */
-    private static Decision drainThenTerminate(String pool, long generation, String groupName,
-                                               List<PoolMember> victims, List<ScalingGroupCommand> commands,
-                                               List<KubeAction> actions, Memory memory, Instant now) {
+    /** A command in flight: nothing but to look again when it is out of time. */
+    private static Decision waiting(Memory memory, List<KubeAction> actions, List<Notice> notices, Look look) {
+        return new Decision(List.of(), List.of(), actions, memory, null, null, notices, null,
+                memory.awaiting().since().plus(look.awaitTimeout()));
+    }
+
+    /** A capacity command: sent and awaited, held while its next attempt waits, or given up. */
+    private static Decision sendAwaited(Attempts.Sending sending, List<ScalingGroupCommand> before,
+                                        List<KubeAction> actions, Memory memory, List<Notice> notices, Look look) {
+        memory = memory.withAttempts(sending.attempts());
+        if (sending.command() == null) {
+            return new Decision(before, List.of(), actions, memory, sending.gaveUp(), null, notices, null,
+                    sending.heldUntil());
+        }
+        List<ScalingGroupCommand> all = new ArrayList<>(before);
+        all.add(sending.command());
+        return new Decision(all, List.of(), actions,
+                memory.withAwaiting(Memory.Awaiting.of(sending.command(), look.now())), null, null, notices, null,
+                look.now().plus(look.awaitTimeout()));
+    }
+
+    /**
+     * Cordon and drain each victim; when every one is drained, gone or out of time, terminate them together. A
+     * failed drain is started again after its backoff; its instance is not terminated.
+     */
+    private static Decision drainThenTerminate(PoolSpec spec, String groupName, List<PoolMember> victims,
+                                               List<ScalingGroupCommand> commands, List<KubeAction> actions,
+                                               Memory memory, List<Notice> notices, Look look) {
+        Instant now = look.now();
         Set<String> victimIds = victims.stream().map(PoolMember::providerID).collect(Collectors.toSet());
         Map<String, Memory.Drain> drains = new HashMap<>();
         memory.drains().forEach((id, drain) -> {
@@ -175,28 +278,47 @@ public final class PoolReconciler {
             }
         });
         if (victims.isEmpty()) {
-            return new Decision(commands, List.of(), actions, memory.withDrains(drains), null);
+            return new Decision(commands, List.of(), actions, memory.withDrains(drains), null, null, notices, null,
+                    null);
         }
         List<Memory.Drain> toDrain = new ArrayList<>();
+        boolean allDone = true;
+        Instant retryAt = null;
         for (PoolMember victim : victims) {
             Memory.Drain drain = drains.get(victim.providerID());
             if (drain == null) {
-                drain = new Memory.Drain(victim.providerID(), victim.nodeName(), !victim.hasNode());
+                drain = Memory.Drain.start(victim.providerID(), victim.nodeName(), now, drainDeadline(spec, now),
+                        victim.hasNode());
                 drains.put(victim.providerID(), drain);
             }
-            if (!drain.done()) {
+            allDone &= drain.done();
+            if (drain.due(now)) {
                 toDrain.add(drain);
+            } else if (!drain.done()) {
+                retryAt = Decision.earliest(retryAt, drain.retryAt());
             }
         }
-        if (!toDrain.isEmpty()) {
-            return new Decision(commands, toDrain, actions, memory.withDrains(drains), null);
+        if (!allDone) {
+            return new Decision(commands, toDrain, actions, memory.withDrains(drains), null, null, notices, null,
+                    retryAt);
         }
-        TerminateInstances terminate = TerminateInstances.of(pool, generation, groupName,
+        TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName,
                 victims.stream().map(PoolMember::providerID).toList());
-        List<ScalingGroupCommand> all = new ArrayList<>(commands);
-        all.add(terminate);
-        return new Decision(all, List.of(), actions,
-                memory.withDrains(Map.of()).withAwaiting(Memory.Awaiting.of(terminate.id(), now)), null);
+        Attempts.Sending sending = memory.attempts().send(terminate, now, look.retries());
+        if (sending.command() == null) {
+            // Held (or given up): the victims stay victims, drained.
+            return sendAwaited(sending, commands, actions, memory.withDrains(drains), notices, look);
+        }
+        return sendAwaited(sending, commands, actions, memory.withDrains(Map.of()), notices, look);
+    }
+
+    /** {@code nodeDrainTimeoutSeconds} from now; null when unset or 0 (no limit, as Cluster API). */
+    static Instant drainDeadline(PoolSpec spec, Instant now) {
+        var template = spec.spec() == null || spec.spec().getTemplate() == null ? null
+                : spec.spec().getTemplate().getSpec();
+        var deletion = template == null ? null : template.getDeletion();
+        Number seconds = deletion == null ? null : deletion.getNodeDrainTimeoutSeconds();
+        return seconds == null || seconds.longValue() <= 0 ? null : now.plusSeconds(seconds.longValue());
     }
 
     /** Victims already being drained stay victims, so a changing picture never strands a cordoned Node. */
@@ -213,34 +335,54 @@ public final class PoolReconciler {
     /**
      * The pool is being deleted: the group goes, then the finalizers. A group state that says "no group" is not
      * enough: an {@code EnsureGroup} sent before (by this process or one before a restart) may not be carried out
-     * yet. Only a state that reports this pool's {@code DeleteGroup} carried out proves the group gone for good (a
-     * pool's commands are applied in order); a provider that finds no group answers it without a write.
+     * yet. Only a state that reports this pool's {@code DeleteGroup} (one of its attempts) carried out proves the
+     * group gone for good (a pool's commands are applied in order); a provider that finds no group answers it
+     * without a write.
      */
-    private static Decision delete(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory,
-                                   boolean ownerMode) {
+    private static Decision delete(Look look, PoolSpec spec, ScalingGroupState group, Memory memory) {
         InfrastructurePool infrastructure = spec.infrastructure();
         boolean holding = infrastructure != null
                 && infrastructure.finalizers().contains(ClusterApi.POOLSTREAM_FINALIZER)
-                || ownerMode && spec.finalizers().contains(ClusterApi.MACHINE_POOL_FINALIZER);
+                || look.ownerMode() && spec.finalizers().contains(ClusterApi.MACHINE_POOL_FINALIZER);
         boolean groupExists = group != null && group.exists();
         if (!holding && !groupExists) {
             // Never held by Poolstream, so never given a group (the finalizers come first): nothing to let go.
             return Decision.nothing(memory);
         }
-        String groupName = group != null && group.group() != null ? group.group()
-                : infrastructure == null || infrastructure.name() == null ? spec.name() : infrastructure.name();
-        DeleteGroup delete = DeleteGroup.of(spec.key(), spec.generation(), groupName);
-        boolean goneForGood = group != null && !group.exists() && delete.id().equals(group.lastCommandId());
+        DeleteGroup delete = DeleteGroup.of(spec.key(), spec.generation(), groupNameWhileDeleting(spec, group));
+        boolean goneForGood = group != null && !group.exists() && group.lastCommandId() != null
+                && memory.attempts().isAttemptOf(group.lastCommandId(), delete.id());
         // Without a group state and without a resolved infrastructure pool, no cloud can be asked.
         boolean cloudKnown = group != null || infrastructure != null && infrastructure.resolved();
         if (groupExists || !goneForGood && cloudKnown) {
-            return new Decision(List.of(delete), List.of(), List.of(), memory, null);
+            Attempts.Sending sending = memory.attempts().send(delete, look.now(), look.retries());
+            return new Decision(sending.command() == null ? List.of() : List.of(sending.command()), List.of(),
+                    List.of(), memory.withAttempts(sending.attempts()), sending.gaveUp(), null, List.of(), null,
+                    sending.heldUntil());
         }
         // The group is gone; the status service deletes the retired Nodes once no instance is left.
+        PoolStatus status = look.status();
         boolean nodesHandled = status == null || (status.members().isEmpty() && status.retired().isEmpty());
         return nodesHandled
                 ? new Decision(List.of(), List.of(), List.of(new KubeAction.RemoveFinalizers()), memory, null)
                 : Decision.nothing(memory);
+    }
+
+    /** The group a deleted pool had: as its state names it, else as it would have been named. */
+    private static String groupNameWhileDeleting(PoolSpec spec, ScalingGroupState group) {
+        if (group != null && group.group() != null) {
+            return group.group();
+        }
+        InfrastructurePool infrastructure = spec.infrastructure();
+        String fallback = infrastructure == null || infrastructure.name() == null ? spec.name() : infrastructure.name();
+        if (infrastructure == null || !infrastructure.resolved()) {
+            return fallback;
+        }
+        try {
+            return groupName(spec, null);
+        } catch (IllegalArgumentException e) {
+            return fallback;
+        }
     }
 
     static GroupTemplate template(PoolSpec spec) {
@@ -267,12 +409,6 @@ public final class PoolReconciler {
         }
         return new Capacity(desired, 0, Math.max(desired, spec.desiredReplicas() + budget.maxSurge()),
                 spec.replicasManagedExternally());
-    }
-
-    private static Memory.Awaiting awaiting(Memory memory, ScalingGroupCommand command, Instant now) {
-        Memory.Awaiting current = memory.awaiting();
-        return current != null && current.commandIds().contains(command.id()) ? current
-                : Memory.Awaiting.of(command.id(), now);
     }
 
     private PoolReconciler() {

@@ -16,7 +16,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 /**
  * Sends a pool's commands to its cloud's topic, keyed by pool. A command id already sent by this process is not
  * sent again (a look repeats its decision until the provider reports it); after a restart the provider's own
- * memory of ids takes that role.
+ * memory of ids takes that role. A command tried again after a failure carries a new id (the attempt's).
  */
 public final class CommandSender {
 
@@ -37,9 +37,10 @@ public final class CommandSender {
         this.registry = registry;
     }
 
-    public synchronized void send(Cloud cloud, ScalingGroupCommand command) {
+    /** @return whether it was sent now: false for an id already sent by this process */
+    public synchronized boolean send(Cloud cloud, ScalingGroupCommand command) {
         if (!sent.add(command.id())) {
-            return;
+            return false;
         }
         String kind = command.getClass().getSimpleName();
         template.send(new ProducerRecord<>(cloud.commandTopic().name(), command.key(), command))
@@ -54,6 +55,7 @@ public final class CommandSender {
         registry.counter("poolstream.reconciler.commands", "command", kind, "cloud", cloud.name().toLowerCase())
                 .increment();
         log.info("sent {} {} for pool {} (generation {})", kind, command.id(), command.pool(), command.generation());
+        return true;
     }
 
     private synchronized void forget(String id) {

@@ -1,53 +1,83 @@
 package dev.poolstream.reconciler.kube;
 
-import dev.poolstream.api.kube.WorkloadClients;
+import dev.poolstream.reconciler.domain.DrainOutcome;
+import dev.poolstream.reconciler.domain.Notice;
+import dev.poolstream.reconciler.domain.Notices;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Cordons a Node, then evicts its pods through the Eviction API, round after round while a PodDisruptionBudget
- * refuses, leaving DaemonSet and mirror pods; it stops when the Node is empty or {@code nodeDrainTimeoutSeconds}
- * has passed (as Cluster API does, the instance is then terminated anyway). A Node that is gone is drained.
+ * Drains a Node as {@code kubectl drain} does, in rounds: cordon it, then evict its pods through the Eviction API,
+ * leaving DaemonSet pods (they would come back), mirror pods (the kubelet owns them) and finished pods.
  *
- * <p>An evicted pod is deleted gracefully: it stays, terminating, until its kubelet has stopped it. Such a pod is
- * waited for, not evicted again. A refusal (429) is seen at once: the evictions go through a client that does not
- * retry, since fabric8 otherwise retries a 429 itself, with backoff, for about 20 seconds per pod, holding a drain
- * thread and hiding the refusal; the rounds ({@code drain-retry}) are the retries.
+ * <ul>
+ *   <li>The cordon is checked every round and written until the API server holds it ({@code spec.unschedulable} in
+ *       its answer): a round that fails before or at the cordon (no kubeconfig Secret yet, an API error) cordons in
+ *       the next one, and nothing is evicted from a Node that is not cordoned.</li>
+ *   <li>Only what the API server says counts: an eviction it accepted (the pod is then deleted gracefully and waited
+ *       for, not evicted again), or a pod already gone. The Node is drained when a list of its pods shows none
+ *       left.</li>
+ *   <li>A PodDisruptionBudget's refusal (429) and an API error are retried, with a backoff from {@code retry}
+ *       doubling to {@code maxRetry}. The evictions go through a client that never retries by itself: fabric8
+ *       otherwise retries a 429 for about 20 seconds per pod, holding a drain thread and hiding the refusal.</li>
+ *   <li>The deadline ({@code nodeDrainTimeoutSeconds} from the drain's start, as Cluster API) ends it as
+ *       {@link DrainOutcome.TimedOut}, whatever held it up; none means no limit.</li>
+ *   <li>Anything else (not an API error) ends it as {@link DrainOutcome.Failed}: an error is never "drained".</li>
+ * </ul>
  */
 public final class Drainer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Drainer.class);
     static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
+    private static final String CORDON = "{\"spec\":{\"unschedulable\":true}}";
 
-    private final WorkloadClients workloads;
+    private final Function<String, Optional<KubernetesClient>> clients;
     private final Duration retry;
+    private final Duration maxRetry;
+    private final Clock clock;
     private final MeterRegistry registry;
     private final ScheduledExecutorService executor;
     /** Per workload client, one that shares its connections but never retries a request itself. */
     private final Map<KubernetesClient, KubernetesClient> withoutRetries = new WeakHashMap<>();
 
-    public Drainer(WorkloadClients workloads, Duration retry, int threads, MeterRegistry registry) {
-        this.workloads = workloads;
+    /**
+     * @param clients  a workload cluster's client by {@code <namespace>/<name>}; empty while it has no kubeconfig
+     *                 Secret ({@code WorkloadClients::client})
+     * @param retry    the pause between rounds, and the first backoff
+     * @param maxRetry the longest backoff while a PodDisruptionBudget refuses or the API fails
+     */
+    public Drainer(Function<String, Optional<KubernetesClient>> clients, Duration retry, Duration maxRetry,
+                   int threads, Clock clock, MeterRegistry registry) {
+        this.clients = clients;
         this.retry = retry;
+        this.maxRetry = maxRetry.compareTo(retry) < 0 ? retry : maxRetry;
+        this.clock = clock;
         this.registry = registry;
         this.executor = Executors.newScheduledThreadPool(threads, r -> {
             Thread thread = new Thread(r, "drain");
@@ -57,84 +87,171 @@ public final class Drainer implements AutoCloseable {
     }
 
     /**
-     * @param cluster {@code <namespace>/<name>}
-     * @param timeout zero or negative: no limit
-     * @return completes when the Node is drained, gone, or out of time; never exceptionally
+     * @param cluster  {@code <namespace>/<name>}
+     * @param deadline when it times out; null for no limit
+     * @param progress gets what a user should see while it runs (a PodDisruptionBudget refusing)
+     * @return completes with how it ended; never exceptionally
      */
-    public CompletableFuture<Void> drain(String pool, String cluster, String nodeName, Duration timeout) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Instant deadline = timeout.isZero() || timeout.isNegative() ? Instant.MAX : Instant.now().plus(timeout);
-        executor.execute(() -> round(pool, cluster, nodeName, deadline, true, done));
-        return done;
+    public CompletableFuture<DrainOutcome> drain(String pool, String cluster, String nodeName, Instant deadline,
+                                                 Consumer<Notice> progress) {
+        Run run = new Run(pool, cluster, nodeName, deadline, progress);
+        schedule(run, Duration.ZERO);
+        return run.done;
     }
 
-    private void round(String pool, String cluster, String nodeName, Instant deadline, boolean first,
-                       CompletableFuture<Void> done) {
-        try (var ignored = MDC.putCloseable("pool", pool)) {
-            Optional<KubernetesClient> client = workloads.client(cluster);
-            if (client.isEmpty()) {
-                log.warn("cannot drain Node {}: cluster {} has no kubeconfig Secret; retrying", nodeName, cluster);
-                again(pool, cluster, nodeName, deadline, done);
+    /** One drain's state between its rounds. */
+    private static final class Run {
+        final String pool;
+        final String cluster;
+        final String nodeName;
+        final Instant deadline;
+        final Consumer<Notice> progress;
+        final CompletableFuture<DrainOutcome> done = new CompletableFuture<>();
+        /** Rounds in a row that failed, or in which nothing was evicted and a budget refused. */
+        int held;
+        int podsLeft = -1;
+        String problem = "nothing yet";
+
+        Run(String pool, String cluster, String nodeName, Instant deadline, Consumer<Notice> progress) {
+            this.pool = pool;
+            this.cluster = cluster;
+            this.nodeName = nodeName;
+            this.deadline = deadline;
+            this.progress = progress;
+        }
+    }
+
+    private void round(Run run) {
+        try (var ignored = MDC.putCloseable("pool", run.pool)) {
+            if (run.deadline != null && clock.instant().isAfter(run.deadline)) {
+                log.warn("drain of Node {} for pool {} timed out ({} pods left: {}); its instance is terminated anyway",
+                        run.nodeName, run.pool, run.podsLeft < 0 ? "?" : run.podsLeft, run.problem);
+                end(run, new DrainOutcome.TimedOut(run.podsLeft, run.problem));
                 return;
             }
-            Node node = client.get().nodes().withName(nodeName).get();
-            if (node == null) {
-                done.complete(null);
+            try {
+                roundWithin(run);
+            } catch (KubernetesClientException e) {
+                run.problem = "the API server answered " + e.getCode() + ": " + e.getMessage();
+                log.warn("draining Node {} of cluster {} for pool {} failed ({}); retrying", run.nodeName,
+                        run.cluster, run.pool, run.problem);
+                registry.counter("poolstream.reconciler.drain.errors").increment();
+                again(run, true);
+            } catch (RuntimeException e) {
+                log.error("draining Node {} of cluster {} for pool {} failed; it is not drained", run.nodeName,
+                        run.cluster, run.pool, e);
+                end(run, new DrainOutcome.Failed(e.toString()));
+            }
+        }
+    }
+
+    private void roundWithin(Run run) {
+        Optional<KubernetesClient> found = clients.apply(run.cluster);
+        if (found.isEmpty()) {
+            run.problem = "cluster " + run.cluster + " has no kubeconfig Secret";
+            log.warn("cannot drain Node {} for pool {} yet: {}; retrying", run.nodeName, run.pool, run.problem);
+            again(run, true);
+            return;
+        }
+        KubernetesClient client = found.get();
+        Node node = client.nodes().withName(run.nodeName).get();
+        if (node == null) {
+            log.info("Node {} of pool {} is gone: nothing to drain", run.nodeName, run.pool);
+            end(run, new DrainOutcome.NodeGone());
+            return;
+        }
+        if (!unschedulable(node)) {
+            Node cordoned = client.nodes().withName(run.nodeName).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    CORDON);
+            if (cordoned == null || !unschedulable(cordoned)) {
+                run.problem = "the cordon of Node " + run.nodeName + " did not hold";
+                again(run, true);
                 return;
             }
-            if (first && !Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
-                client.get().nodes().withName(nodeName).edit(n -> {
-                    n.getSpec().setUnschedulable(true);
-                    return n;
-                });
-                log.info("cordoned Node {}", nodeName);
+            log.info("cordoned Node {} of pool {}", run.nodeName, run.pool);
+        }
+        List<Pod> left = client.pods().inAnyNamespace().withField("spec.nodeName", run.nodeName).list()
+                .getItems().stream().filter(p -> run.nodeName.equals(p.getSpec().getNodeName()))
+                .filter(Drainer::evictable).toList();
+        run.podsLeft = left.size();
+        if (left.isEmpty()) {
+            log.info("drained Node {} of pool {}", run.nodeName, run.pool);
+            end(run, new DrainOutcome.Drained());
+            return;
+        }
+        KubernetesClient evictions = withoutRetries(client);
+        int accepted = 0;
+        List<String> refused = new ArrayList<>();
+        for (Pod pod : left) {
+            if (pod.getMetadata().getDeletionTimestamp() != null) {
+                continue; // evicted: its kubelet is stopping it
             }
-            List<Pod> evictable = client.get().pods().inAnyNamespace().withField("spec.nodeName", nodeName).list()
-                    .getItems().stream().filter(p -> nodeName.equals(p.getSpec().getNodeName()))
-                    .filter(Drainer::evictable).toList();
-            if (evictable.isEmpty()) {
-                log.info("drained Node {}", nodeName);
-                registry.counter("poolstream.reconciler.drains", "outcome", "drained").increment();
-                done.complete(null);
-                return;
-            }
-            if (Instant.now().isAfter(deadline)) {
-                log.warn("drain of Node {} timed out with {} pods left; terminating it anyway", nodeName,
-                        evictable.size());
-                registry.counter("poolstream.reconciler.drains", "outcome", "timed-out").increment();
-                done.complete(null);
-                return;
-            }
-            KubernetesClient evictions = withoutRetries(client.get());
-            for (Pod pod : evictable) {
-                if (pod.getMetadata().getDeletionTimestamp() != null) {
-                    continue;
+            String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+            boolean evicted;
+            try {
+                evicted = evictions.pods().inNamespace(pod.getMetadata().getNamespace())
+                        .withName(pod.getMetadata().getName()).evict();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+                    throw e;
                 }
-                boolean evicted;
-                try {
-                    evicted = evictions.pods().inNamespace(pod.getMetadata().getNamespace())
-                            .withName(pod.getMetadata().getName()).evict();
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
-                        throw e;
-                    }
-                    continue;
-                }
-                if (!evicted) {
-                    registry.counter("poolstream.reconciler.evictions", "outcome", "refused").increment();
-                    log.info("eviction of pod {}/{} from Node {} refused (a PodDisruptionBudget); retrying",
-                            pod.getMetadata().getNamespace(), pod.getMetadata().getName(), nodeName);
-                } else {
-                    registry.counter("poolstream.reconciler.evictions", "outcome", "evicted").increment();
-                }
+                registry.counter("poolstream.reconciler.evictions", "outcome", "gone").increment();
+                continue;
             }
-            again(pool, cluster, nodeName, deadline, done);
-        } catch (KubernetesClientException e) {
-            log.warn("draining Node {} of cluster {} failed ({}); retrying", nodeName, cluster, e.getMessage());
-            again(pool, cluster, nodeName, deadline, done);
-        } catch (RuntimeException e) {
-            log.error("draining Node {} of cluster {} failed; giving up on it", nodeName, cluster, e);
-            done.complete(null);
+            if (evicted) {
+                accepted++;
+                registry.counter("poolstream.reconciler.evictions", "outcome", "evicted").increment();
+            } else {
+                refused.add(name);
+                registry.counter("poolstream.reconciler.evictions", "outcome", "refused").increment();
+            }
+        }
+        if (!refused.isEmpty()) {
+            run.problem = "a PodDisruptionBudget refuses evicting " + String.join(", ", refused);
+            log.info("eviction of {} from Node {} of pool {} refused (a PodDisruptionBudget); retrying", refused,
+                    run.nodeName, run.pool);
+            run.progress.accept(Notices.blocked(run.nodeName, refused));
+        } else {
+            run.problem = "waiting for " + left.size() + " evicted pods to stop";
+        }
+        again(run, accepted == 0 && !refused.isEmpty());
+    }
+
+    private static boolean unschedulable(Node node) {
+        return node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+    }
+
+    private void end(Run run, DrainOutcome outcome) {
+        registry.counter("poolstream.reconciler.drains", "outcome", metricName(outcome)).increment();
+        run.done.complete(outcome);
+    }
+
+    /** The {@code outcome} tag of {@code poolstream.reconciler.drains}. */
+    public static String metricName(DrainOutcome outcome) {
+        if (outcome instanceof DrainOutcome.Drained) {
+            return "drained";
+        }
+        if (outcome instanceof DrainOutcome.NodeGone) {
+            return "node-gone";
+        }
+        return outcome instanceof DrainOutcome.TimedOut ? "timed-out" : "failed";
+    }
+
+    /** The next round: after {@code retry}, or after a backoff while held up. */
+    private void again(Run run, boolean heldUp) {
+        run.held = heldUp ? run.held + 1 : 0;
+        Duration delay = retry;
+        for (int i = 1; i < run.held && delay.compareTo(maxRetry) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        schedule(run, delay.compareTo(maxRetry) > 0 ? maxRetry : delay);
+    }
+
+    private void schedule(Run run, Duration delay) {
+        try {
+            executor.schedule(() -> round(run), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            run.done.complete(new DrainOutcome.Failed("the drainer is stopping"));
         }
     }
 
@@ -142,11 +259,6 @@ public final class Drainer implements AutoCloseable {
         return withoutRetries.computeIfAbsent(client, c -> c.newClient(new RequestConfigBuilder(
                 c.getConfiguration().getRequestConfig()).withRequestRetryBackoffLimit(0).build())
                 .adapt(KubernetesClient.class));
-    }
-
-    private void again(String pool, String cluster, String nodeName, Instant deadline, CompletableFuture<Void> done) {
-        executor.schedule(() -> round(pool, cluster, nodeName, deadline, false, done), retry.toMillis(),
-                TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -11,10 +11,13 @@ import static dev.poolstream.reconciler.domain.Pools.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupNames;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
@@ -45,7 +48,8 @@ class PoolReconcilerTest {
         assertThat(decision.actions()).isEmpty();
         assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(EnsureGroup.class, ensure -> {
             assertThat(ensure.pool()).isEqualTo("team-a/workers");
-            assertThat(ensure.group()).isEqualTo("workers");
+            assertThat(ensure.group()).isEqualTo(ScalingGroupNames.derive(Cloud.AWS, "demo", "team-a", "workers"))
+                    .startsWith("workers-");
             assertThat(ensure.generation()).isEqualTo(7);
             assertThat(ensure.capacity().desired()).isEqualTo(5);
             assertThat(ensure.template().bootstrapDataSecret().name()).isEqualTo("workers-bootstrap");
@@ -114,14 +118,246 @@ class PoolReconcilerTest {
     }
 
     @Test
-    void shouldStopWaitingForACommandAfterTheTimeout() {
+    void shouldRetryACommandNotCarriedOutInTimeUnderANewIdAfterTheBackoff() {
         PoolSpec spec = aws(20);
         Decision sent = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        SetCapacity first = (SetCapacity) sent.commands().get(0);
+        assertThat(sent.lookAgainAt()).as("looked at again when it is out of time").isEqualTo(T0.plusSeconds(120));
 
-        Decision later = PoolReconciler.decide(new PoolReconciler.Look(spec, group(5, "x"), status(members(5)),
-                sent.memory(), T0.plusSeconds(121), false, Duration.ofMinutes(2)));
+        Decision timedOut = decide(spec, group(5, "x"), status(members(5)), sent.memory(), T0.plusSeconds(121),
+                List.of());
+        assertThat(timedOut.commands()).isEmpty();
+        assertThat(timedOut.notices()).singleElement().satisfies(n -> {
+            assertThat(n.reason()).isEqualTo(Attempts.REASON_RETRYING);
+            assertThat(n.warning()).isTrue();
+            assertThat(n.note()).contains("SetCapacity", CommandFailure.REASON_TIMED_OUT, "attempt 2 of 5");
+        });
+        assertThat(timedOut.retrying().reason()).isEqualTo(Attempts.REASON_RETRYING);
+        assertThat(timedOut.lookAgainAt()).isEqualTo(T0.plusSeconds(131));
 
-        assertThat(later.commands()).extracting(c -> c.id()).containsExactly(sent.commands().get(0).id());
+        Decision retried = decide(spec, group(5, "x"), status(members(5)), timedOut.memory(), T0.plusSeconds(131),
+                List.of());
+        assertThat(retried.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class, c -> {
+            assertThat(c.id()).isNotEqualTo(first.id()).isEqualTo(Attempts.attemptId(first, 2));
+            assertThat(c.capacity()).isEqualTo(first.capacity());
+            assertThat(c.group()).isEqualTo(first.group());
+        });
+    }
+
+    @Test
+    void shouldRetryADeadLetteredCommandWithBackoffUnderAnIdThatNamesTheAttemptThenGiveUp() {
+        PoolSpec spec = aws(20);
+        Decision sent = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        SetCapacity decided = (SetCapacity) sent.commands().get(0);
+        List<CommandFailure> failures = new ArrayList<>();
+        Memory memory = sent.memory();
+        java.time.Instant now = T0;
+        List<String> ids = new ArrayList<>(List.of(decided.id()));
+        for (int attempt = 1; attempt <= Retries.DEFAULT.attempts(); attempt++) {
+            // The provider dead-letters the attempt.
+            failures.add(CommandFailure.of(Attempts.withId(decided, ids.get(attempt - 1)),
+                    new Failure("RetriesExhausted", "Rate exceeded")));
+            Decision failed = decide(spec, group(5, "x"), status(members(5)), memory, now, failures);
+            assertThat(failed.commands()).as("attempt " + attempt + " failed: nothing at once").isEmpty();
+            assertThat(failed.notices()).singleElement().extracting(Notice::reason).isEqualTo(
+                    attempt < Retries.DEFAULT.attempts() ? Attempts.REASON_RETRYING : Attempts.REASON_FAILED);
+            memory = failed.memory();
+            if (attempt == Retries.DEFAULT.attempts()) {
+                assertThat(failed.blocked().reason()).isEqualTo(Attempts.REASON_FAILED);
+                assertThat(failed.blocked().message()).contains("failed 5 times", "Rate exceeded");
+                break;
+            }
+            // Backoff: 10 s, 20 s, 40 s, ... Not before.
+            java.time.Instant due = now.plus(Retries.DEFAULT.delay(attempt));
+            assertThat(failed.lookAgainAt()).isEqualTo(due);
+            assertThat(decide(spec, group(5, "x"), status(members(5)), memory, due.minusMillis(1), failures)
+                    .commands()).isEmpty();
+            Decision retried = decide(spec, group(5, "x"), status(members(5)), memory, due, failures);
+            assertThat(retried.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class, c -> {
+                assertThat(c.capacity()).isEqualTo(decided.capacity());
+                assertThat(ids).doesNotContain(c.id());
+            });
+            String id = retried.commands().get(0).id();
+            assertThat(id).as("derived: the same attempt is the same command").isEqualTo(
+                    Attempts.attemptId(decided, attempt + 1));
+            // Looked at again while it is in flight: the same id (the sender drops the repeat).
+            assertThat(decide(spec, group(5, "x"), status(members(5)), retried.memory(), due.plusSeconds(1),
+                    failures).commands()).isEmpty();
+            ids.add(id);
+            memory = retried.memory();
+            now = due.plusSeconds(2);
+        }
+
+        // Given up: nothing more for this decision, however long one waits, until the spec changes.
+        Decision later = decide(spec, group(5, "x"), status(members(5)), memory, now.plusSeconds(3600), failures);
+        assertThat(later.commands()).isEmpty();
+        assertThat(later.blocked().reason()).isEqualTo(Attempts.REASON_FAILED);
+        PoolSpec changed = new PoolSpec(spec.namespace(), spec.name(), spec.uid(), 8, spec.labels(),
+                spec.annotations(), spec.finalizers(), null, aws(20).spec(), spec.infrastructure(), false);
+        assertThat(decide(changed, group(5, "x"), status(members(5)), memory, now.plusSeconds(3600), failures)
+                .commands()).singleElement().isInstanceOf(SetCapacity.class);
+    }
+
+    @Test
+    void shouldRetryAnEnsureGroupThatFailedBeforeTheGroupExists() {
+        PoolSpec spec = aws(3);
+        Decision sent = PoolReconciler.decide(look(spec, null, null, Memory.EMPTY));
+        EnsureGroup ensure = (EnsureGroup) sent.commands().get(0);
+        List<CommandFailure> failed = List.of(CommandFailure.of(ensure, new Failure("InvalidTemplate", "no AMI")));
+
+        Decision held = decide(spec, null, null, sent.memory(), T0.plusSeconds(1), failed);
+        Decision retried = decide(spec, null, null, held.memory(), T0.plusSeconds(11), failed);
+
+        assertThat(held.commands()).isEmpty();
+        assertThat(held.retrying().message()).contains("EnsureGroup", "InvalidTemplate", "no AMI");
+        assertThat(retried.commands()).singleElement().isInstanceOfSatisfying(EnsureGroup.class, e -> {
+            assertThat(e.id()).isEqualTo(Attempts.attemptId(ensure, 2));
+            assertThat(e.group()).isEqualTo(ensure.group());
+        });
+        assertThat(retried.retrying()).isNull();
+    }
+
+    @Test
+    void shouldRetryAFailedDeleteGroupAndKnowTheGroupGoneWhenItsAttemptIsCarriedOut() {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+        Decision delete = PoolReconciler.decide(look(deleting, group(5, "x"), status(List.of()), Memory.EMPTY));
+        DeleteGroup first = (DeleteGroup) delete.commands().get(0);
+        List<CommandFailure> failed = List.of(CommandFailure.of(first, new Failure("RetriesExhausted", "throttled")));
+
+        Decision held = decide(deleting, group(5, "x"), status(List.of()), delete.memory(), T0.plusSeconds(1),
+                failed);
+        Decision retried = decide(deleting, group(5, "x"), status(List.of()), held.memory(), T0.plusSeconds(11),
+                failed);
+        assertThat(held.commands()).isEmpty();
+        String attempt = retried.commands().get(0).id();
+        Decision gone = decide(deleting, gone(attempt), status(List.of()), retried.memory(), T0.plusSeconds(20),
+                failed);
+
+        assertThat(attempt).isEqualTo(Attempts.attemptId(first, 2));
+        assertThat(gone.actions()).containsExactly(new KubeAction.RemoveFinalizers());
+    }
+
+    @Test
+    void shouldNotTerminateAfterAFailedDrainAndDrainAgainAfterTheBackoff() {
+        PoolSpec spec = aws(4);
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        Memory.Drain started = drain.drains().get(0);
+
+        Memory failed = drain.memory().withDrains(Map.of(started.providerID(),
+                started.ended(new DrainOutcome.Failed("java.lang.IllegalStateException: boom"), T0, Retries.DEFAULT)));
+        Decision waiting = decide(spec, group(5, "x"), status(members(5)), failed, T0.plusSeconds(1), List.of());
+        Decision again = decide(spec, group(5, "x"), status(members(5)), failed, T0.plusSeconds(10), List.of());
+
+        assertThat(waiting.commands()).as("an error is never drained").isEmpty();
+        assertThat(waiting.drains()).isEmpty();
+        assertThat(waiting.lookAgainAt()).isEqualTo(T0.plusSeconds(10));
+        assertThat(again.commands()).isEmpty();
+        assertThat(again.drains()).singleElement().satisfies(d -> {
+            assertThat(d.nodeName()).isEqualTo(started.nodeName());
+            assertThat(d.startedAt()).as("the deadline still counts from the first start").isEqualTo(T0);
+        });
+    }
+
+    @Test
+    void shouldTerminateOnlyOnceEveryVictimIsDrainedGoneOrTimedOut() {
+        PoolSpec spec = aws(2);
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        List<Memory.Drain> started = drain.drains();
+        assertThat(started).hasSize(3);
+        DrainOutcome[] outcomes = {new DrainOutcome.Drained(), new DrainOutcome.NodeGone(),
+                new DrainOutcome.TimedOut(1, "a PodDisruptionBudget refuses evicting apps/db-0")};
+        Map<String, Memory.Drain> drains = new HashMap<>();
+        for (int i = 0; i < 3; i++) {
+            drains.put(started.get(i).providerID(), started.get(i).ended(outcomes[i], T0, Retries.DEFAULT));
+            Decision decision = decide(spec, group(5, "x"), status(members(5)), drain.memory().withDrains(drains),
+                    T0.plusSeconds(1), List.of());
+            if (i < 2) {
+                assertThat(decision.commands()).as("not all ended yet").isEmpty();
+            } else {
+                assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                        t -> assertThat(t.providerIDs()).hasSize(3));
+            }
+        }
+    }
+
+    @Test
+    void shouldBoundTheDrainByNodeDrainTimeoutSecondsAndNotWhenUnsetOrZero() {
+        PoolSpec spec = aws(4);
+        var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
+        spec.spec().getTemplate().getSpec().setDeletion(deletion);
+        assertThat(PoolReconciler.drainDeadline(spec, T0)).as("unset").isNull();
+        deletion.setNodeDrainTimeoutSeconds(0);
+        assertThat(PoolReconciler.drainDeadline(spec, T0)).as("0").isNull();
+        deletion.setNodeDrainTimeoutSeconds(300);
+        assertThat(PoolReconciler.drainDeadline(spec, T0)).isEqualTo(T0.plusSeconds(300));
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        assertThat(drain.drains()).singleElement().extracting(Memory.Drain::deadline)
+                .isEqualTo(T0.plusSeconds(300));
+    }
+
+    @Test
+    void shouldNameANewGroupUniquelyPerClusterNamespaceAndInfrastructurePool() {
+        PoolSpec here = aws(3);
+        PoolSpec otherNamespace = in("team-b", "demo", here);
+        PoolSpec otherCluster = in("team-a", "other", here);
+
+        List<String> names = java.util.stream.Stream.of(here, otherNamespace, otherCluster)
+                .map(spec -> ((EnsureGroup) PoolReconciler.decide(look(spec, null, null, Memory.EMPTY)).commands()
+                        .get(0)).group()).toList();
+
+        assertThat(names).doesNotHaveDuplicates().allMatch(n -> n.startsWith("workers-"));
+        assertThat(names.get(0)).isEqualTo(ScalingGroupNames.derive(Cloud.AWS, "demo", "team-a", "workers"));
+        assertThat(names.get(1)).isEqualTo(ScalingGroupNames.derive(Cloud.AWS, "demo", "team-b", "workers"));
+        assertThat(names.get(2)).isEqualTo(ScalingGroupNames.derive(Cloud.AWS, "other", "team-a", "workers"));
+        // The same pool, the same name: a decision made again keeps its id.
+        assertThat(((EnsureGroup) PoolReconciler.decide(look(here, null, null, Memory.EMPTY)).commands().get(0))
+                .group()).isEqualTo(names.get(0));
+    }
+
+    @Test
+    void shouldKeepTheNameAGroupStateAlreadyNames() {
+        // A group created before names were derived (named as its infrastructure pool): it keeps its name.
+        PoolSpec spec = aws(20);
+        ScalingGroupState existing = group(5, "x");
+        assertThat(existing.group()).isEqualTo("workers");
+
+        Decision scale = PoolReconciler.decide(look(spec, existing, status(members(5)), seen(spec)));
+        Decision delete = PoolReconciler.decide(look(aws(5, "v1.33.1", Map.of(), T0), existing, status(members(5)),
+                Memory.EMPTY));
+
+        assertThat(scale.commands()).singleElement().extracting(c -> c.group()).isEqualTo("workers");
+        assertThat(delete.commands()).singleElement().extracting(c -> c.group()).isEqualTo("workers");
+        assertThat(PoolReconciler.decide(look(aws(5, "v1.33.1", Map.of(), T0), null, null, Memory.EMPTY))
+                .commands()).singleElement().extracting(c -> c.group())
+                .as("deleted without a state: the name it was given")
+                .isEqualTo(ScalingGroupNames.derive(Cloud.AWS, "demo", "team-a", "workers"));
+    }
+
+    @Test
+    void shouldTakeOverTheGroupTheAnnotationNamesAndRefuseAnInvalidName() {
+        PoolSpec takeover = aws(3, "v1.33.1", Map.of(ScalingGroupNames.ANNOTATION, "capa-workers"), null);
+        PoolSpec invalid = aws(3, "v1.33.1", Map.of(ScalingGroupNames.ANNOTATION, "no spaces allowed"), null);
+
+        Decision taken = PoolReconciler.decide(look(takeover, null, null, Memory.EMPTY));
+        Decision refused = PoolReconciler.decide(look(invalid, null, null, Memory.EMPTY));
+
+        assertThat(taken.commands()).singleElement().extracting(c -> c.group()).isEqualTo("capa-workers");
+        assertThat(refused.commands()).isEmpty();
+        assertThat(refused.blocked().reason()).isEqualTo(ScalingGroupNames.REASON_INVALID_NAME);
+    }
+
+    private static PoolSpec in(String namespace, String cluster, PoolSpec spec) {
+        var machinePool = dev.poolstream.testing.MachinePoolSpecs.of(cluster, 3, "v1.33.1", "workers-bootstrap",
+                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", 0);
+        return new PoolSpec(namespace, spec.name(), spec.uid(), spec.generation(), spec.labels(), spec.annotations(),
+                spec.finalizers(), null, machinePool, spec.infrastructure(), false);
+    }
+
+    private static Decision decide(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory,
+                                   java.time.Instant now, List<CommandFailure> failures) {
+        return PoolReconciler.decide(new PoolReconciler.Look(spec, group, status, memory, now, false,
+                Duration.ofMinutes(2), null, Duration.ofSeconds(10), failures, Retries.DEFAULT));
     }
 
     @Test
@@ -134,7 +370,7 @@ class PoolReconcilerTest {
                 .containsExactly("node-1", "node-2", "node-3", "node-4", "node-5");
 
         Map<String, Memory.Drain> done = new HashMap<>();
-        drain.memory().drains().forEach((id, d) -> done.put(id, d.finished()));
+        drain.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), T0, Retries.DEFAULT)));
         Decision terminate = PoolReconciler.decide(look(spec, group(20, "x"), status(members(20)),
                 drain.memory().withDrains(done)));
 
@@ -295,7 +531,7 @@ class PoolReconcilerTest {
 
         Memory apply(Decision decision) {
             Map<String, Memory.Drain> drained = new HashMap<>();
-            decision.memory().drains().forEach((id, d) -> drained.put(id, d.finished()));
+            decision.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(), T0, Retries.DEFAULT)));
             for (var command : decision.commands()) {
                 if (command instanceof RollOut) {
                     templateRolled = true;

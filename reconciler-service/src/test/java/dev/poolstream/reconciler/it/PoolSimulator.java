@@ -36,6 +36,8 @@ final class PoolSimulator {
     int desired;
     String template = "v1";
     String lastCommandId;
+    /** The group's name: as the EnsureGroup that created it named it. */
+    String group;
     int next = 1;
     private final Instant launched = Instant.now();
 
@@ -54,6 +56,7 @@ final class PoolSimulator {
         this.pool = pool;
         this.cluster = cluster;
         this.name = pool.substring(pool.indexOf('/') + 1);
+        this.group = "workers-" + name;
         this.workload = workload;
         this.podOnNode = podOnNode;
     }
@@ -66,6 +69,7 @@ final class PoolSimulator {
     void handle(ScalingGroupCommand command) {
         if (command instanceof EnsureGroup ensure) {
             exists = true;
+            group = ensure.group();
             template = ensure.template().version();
             grow(ensure.capacity().desired());
         } else if (command instanceof SetCapacity set) {
@@ -107,12 +111,12 @@ final class PoolSimulator {
     }
 
     ScalingGroupState state() {
-        return new ScalingGroupState(pool, Cloud.AWS, "workers-" + name, exists, desired, 0, 50, template, false, 1,
+        return new ScalingGroupState(pool, Cloud.AWS, group, exists, desired, 0, 50, template, false, 1,
                 lastCommandId, null);
     }
 
     PoolStatus status() {
-        return new PoolStatus(pool, 1, cluster, "AWSMachinePool", "workers-" + name, null,
+        return new PoolStatus(pool, 1, cluster, "AWSMachinePool", group, null,
                 members.stream().map(PoolMember::providerID).toList(), exists, List.copyOf(members), List.of());
     }
 }

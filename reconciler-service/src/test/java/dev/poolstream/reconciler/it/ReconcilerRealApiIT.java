@@ -10,8 +10,11 @@ import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.bootstra
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate;
+import dev.poolstream.events.Cloud;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolSpecChecks;
+import dev.poolstream.events.ScalingGroupNames;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.DeleteGroup;
@@ -21,6 +24,7 @@ import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.events.serde.EventSerializer;
+import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.reconciler.Reconciler;
 import dev.poolstream.reconciler.ReconcilerApplication;
 import dev.poolstream.testing.KubeApiServer;
@@ -36,6 +40,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetStatusBuilder;
@@ -74,6 +79,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
 
@@ -135,6 +141,7 @@ class ReconcilerRealApiIT {
                 "--poolstream.reconciler.mode=owner",
                 "--poolstream.reconciler.drain-retry=100ms",
                 "--poolstream.reconciler.recheck=200ms",
+                "--poolstream.reconciler.retry-backoff=200ms",
                 "--logging.structured.format.console=");
         meters = app.getBean(MeterRegistry.class);
         // Deciding from here on: a record published now is acted on as it arrives, not folded into a read-back.
@@ -212,7 +219,10 @@ class ReconcilerRealApiIT {
         assertThat(pool.infrastructure().getMetadata().getDeletionTimestamp()).isNotNull();
 
         ScalingGroupCommand first = pool.next(DeleteGroup.class::isInstance);
-        assertThat(((DeleteGroup) first).group()).isEqualTo(pool.infraName());
+        EnsureGroup created = (EnsureGroup) pool.commands.stream().filter(EnsureGroup.class::isInstance).findFirst()
+                .orElseThrow();
+        assertThat(((DeleteGroup) first).group()).as("the group it created").isEqualTo(created.group())
+                .isEqualTo(ScalingGroupNames.derive(Cloud.AWS, CLUSTER, NS, pool.infraName()));
         // The spec of a pool being deleted can still change (its generation too): another look, another DeleteGroup.
         // Once it arrives, the look that sent the first one is over: whatever it wrote, it has written.
         kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
@@ -390,6 +400,122 @@ class ReconcilerRealApiIT {
         var bootstrap = pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap();
         assertThat(bootstrap.getDataSecretName()).isEqualTo("kubeadm-config-data");
         assertThat(bootstrap.getConfigRef()).isEqualTo(ref);
+    }
+
+    @Test
+    void shouldShowTheScaleDownsDrainAndTerminationAsEventsOnTheMachinePoolAndItsInfrastructurePool()
+            throws Exception {
+        Pool pool = new Pool("described");
+        pool.create(2, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        String victim = pool.sim.members.get(0).nodeName();
+
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getSpec().setReplicas(1);
+            return p;
+        });
+        pool.settle(TerminateInstances.class::isInstance);
+
+        // As `kubectl describe` finds them: Events whose regarding.uid is the object's.
+        String uid = pool.machinePool().getMetadata().getUid();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(uid)).extracting(Event::getReason)
+                .contains("Scaling", "DrainingNode", "NodeDrained", "TerminatingInstances"));
+        List<Event> onPool = events(uid);
+        assertThat(onPool).filteredOn(e -> e.getReason().equals("NodeDrained")).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Normal");
+            assertThat(e.getNote()).contains(victim);
+            assertThat(e.getReportingController()).isEqualTo("poolstream.dev/reconciler");
+            assertThat(e.getRegarding().getKind()).isEqualTo("MachinePool");
+        });
+        assertThat(onPool).filteredOn(e -> e.getReason().equals("Scaling")).extracting(Event::getNote)
+                .anyMatch(note -> note.startsWith("Scaling from 0 to 2"));
+        assertThat(onPool).filteredOn(e -> e.getReason().equals("TerminatingInstances")).extracting(Event::getNote)
+                .singleElement().asString().contains(victim, "scaling from 2 to 1");
+        String infraUid = pool.infrastructure().getMetadata().getUid();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(infraUid)).extracting(Event::getReason)
+                .contains("NodeDrained", "TerminatingInstances"));
+
+        String described = kubectl("describe", "machinepool/" + pool.name);
+        assertThat(described).contains("DrainingNode", "NodeDrained", "TerminatingInstances", victim);
+    }
+
+    @Test
+    void shouldShowARefusedSpecAsAWarningEventAndSendNoCommand() {
+        Pool pool = new Pool("too-big");
+        pool.create(11, Map.of(), List.of());
+        String uid = pool.machinePool().getMetadata().getUid();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(uid)).filteredOn(e -> e.getReason()
+                .equals(PoolSpecChecks.REASON_REPLICAS_OUT_OF_RANGE)).singleElement().satisfies(e -> {
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getNote()).contains("replicas 11", "[0, 10]");
+                }));
+        // A pool whose records share the partition, created after: once it has its group, the refused pool's
+        // records have been looked at, and any command it caused has been sent before.
+        Pool marker = new Pool(nameInPartitionOf("too-big-marker", pool.key));
+        marker.create(1, Map.of(), List.of());
+        marker.settle(EnsureGroup.class::isInstance);
+        assertThat(pool.poll()).as("no command for a refused spec").isEmpty();
+    }
+
+    @Test
+    void shouldRetryADeadLetteredCommandUnderANewIdAndShowThatItIsRetrying() {
+        Pool pool = new Pool("retried");
+        pool.create(2, Map.of(), List.of());
+        EnsureGroup first = (EnsureGroup) pool.next(EnsureGroup.class::isInstance);
+
+        // The provider gives up on it: the command goes to its topic's dead-letter topic with the reason.
+        deadLetter(first, "RetriesExhausted", "Rate exceeded");
+
+        EnsureGroup retry = (EnsureGroup) pool.next(c -> c instanceof EnsureGroup && !c.id().equals(first.id()));
+        assertThat(retry.group()).isEqualTo(first.group());
+        assertThat(retry.capacity()).isEqualTo(first.capacity());
+        assertThat(retry.template()).isEqualTo(first.template());
+        String uid = pool.machinePool().getMetadata().getUid();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(uid)).filteredOn(e -> e.getReason()
+                .equals("RetryingCommand")).singleElement().satisfies(e -> {
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getNote()).contains("EnsureGroup", "RetriesExhausted", "Rate exceeded");
+                }));
+        assertThat(count("poolstream.reconciler.command.retries")).isPositive();
+
+        pool.answer(retry);
+        pool.settle(null);
+        assertThat(pool.commands).filteredOn(EnsureGroup.class::isInstance).hasSize(1);
+        assertThat(pool.sim.members).hasSize(2);
+    }
+
+    /** As the provider's dead-letter recoverer writes it: the command, with the reason and message headers. */
+    private void deadLetter(ScalingGroupCommand command, String reason, String message) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(
+                Topics.SCALINGGROUP_COMMANDS_AWS.deadLetter().name(), command.key(),
+                serializer.serialize(Topics.SCALINGGROUP_COMMANDS_AWS.name(), command));
+        record.headers().add(DeadLetters.REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+        record.headers().add(KafkaHeaders.DLT_EXCEPTION_MESSAGE, message.getBytes(StandardCharsets.UTF_8));
+        synchronized (producer) {
+            producer.send(record);
+            producer.flush();
+        }
+    }
+
+    /** The Events about an object, as {@code kubectl describe} lists them: by {@code regarding.uid}. */
+    private List<Event> events(String uid) {
+        return kube.events().v1().events().inNamespace(NS).withField("regarding.uid", uid).list().getItems();
+    }
+
+    private String kubectl(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(KubeApiServer.binaryDirectory().resolve("kubectl")
+                .toString(), "--kubeconfig", kubeconfig.toString(), "--namespace", NS));
+        command.addAll(List.of(args));
+        Process kubectl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kubectl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(kubectl.exitValue()).as(output).isZero();
+        return output;
+    }
+
+    private double count(String meter) {
+        return meters.find(meter).counters().stream().mapToDouble(Counter::count).sum();
     }
 
     private void installBootstrapConfigKind() {
