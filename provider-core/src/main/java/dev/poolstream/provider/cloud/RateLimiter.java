@@ -2,6 +2,7 @@ package dev.poolstream.provider.cloud;
 
 import dev.poolstream.provider.domain.TokenBucket;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,14 +13,17 @@ public class RateLimiter {
 
     private final TokenBucket bucket;
     private final LongSupplier nanoClock;
+    private final LongConsumer parker;
 
     public RateLimiter(double requestsPerSecond, int burst) {
-        this(new TokenBucket(requestsPerSecond, burst), System::nanoTime);
+        this(new TokenBucket(requestsPerSecond, burst), System::nanoTime, LockSupport::parkNanos);
     }
 
-    RateLimiter(TokenBucket bucket, LongSupplier nanoClock) {
+    /** The clock and the way to wait are arguments so that tests drive both (a parker may wake early). */
+    RateLimiter(TokenBucket bucket, LongSupplier nanoClock, LongConsumer parker) {
         this.bucket = bucket;
         this.nanoClock = nanoClock;
+        this.parker = parker;
     }
 
     /** Blocks until the request may go; returns the nanoseconds waited. */
@@ -28,7 +32,7 @@ public class RateLimiter {
         long deadline = nanoClock.getAsLong() + wait;
         long left = wait;
         while (left > 0) {
-            LockSupport.parkNanos(left);
+            parker.accept(left);
             if (Thread.interrupted()) {
                 Thread.currentThread().interrupt();
                 throw new RetryableCommandException("Interrupted", "interrupted while waiting for the rate limit", null);

@@ -35,6 +35,14 @@ class BackoffTest {
     }
 
     @Test
+    void shouldAcceptBaseEqualToMaxAndThenWaitTheSameCeilingEveryTime() {
+        Backoff flat = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1));
+
+        assertThat(flat.delay(1, 0)).isEqualTo(Duration.ofMillis(500));
+        assertThat(flat.delay(9, 0)).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
     void shouldRejectBaseAboveMax() {
         assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -11,7 +11,11 @@ import dev.poolstream.events.command.Capacity;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class GroupPlannerTest {
 
@@ -116,6 +120,29 @@ class GroupPlannerTest {
 
         assertThat(plan).isInstanceOfSatisfying(Plan.Refuse.class,
                 r -> assertThat(r.failure().reason()).isEqualTo(Reasons.GROUP_NOT_FOUND));
+    }
+
+    static List<Arguments> commandsThatNeedALiveGroup() {
+        Function<Optional<GroupSnapshot>, Plan> capacity = g -> GroupPlanner.capacity(g, new Capacity(2, 1, 3, false));
+        Function<Optional<GroupSnapshot>, Plan> rollOut = g -> GroupPlanner.rollOut(g, "2");
+        Optional<GroupSnapshot> gone = Optional.empty();
+        Optional<GroupSnapshot> beingDeleted = Optional.of(deleting(group(2, 1, 3, "1", 2)));
+        return List.of(
+                Arguments.of("SetCapacity", capacity, gone, "the group does not exist"),
+                Arguments.of("SetCapacity", capacity, beingDeleted, "the group is being deleted"),
+                Arguments.of("RollOut", rollOut, gone, "the group does not exist"),
+                Arguments.of("RollOut", rollOut, beingDeleted, "the group is being deleted"));
+    }
+
+    @ParameterizedTest(name = "{0}: {3}")
+    @MethodSource("commandsThatNeedALiveGroup")
+    void shouldRefuseSayingWhyWhenTheGroupIsGoneOrBeingDeleted(String command,
+                                                               Function<Optional<GroupSnapshot>, Plan> plan,
+                                                               Optional<GroupSnapshot> current, String why) {
+        assertThat(plan.apply(current)).isInstanceOfSatisfying(Plan.Refuse.class, r -> {
+            assertThat(r.failure().reason()).isEqualTo(Reasons.GROUP_NOT_FOUND);
+            assertThat(r.failure().message()).isEqualTo(why + "; an EnsureGroup must create it first");
+        });
     }
 
     @Test

@@ -60,6 +60,13 @@ class PollScheduleTest {
     }
 
     @Test
+    void shouldAcceptOneIntervalWhenFastEqualsSlow() {
+        PollSchedule same = new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ZERO);
+
+        assertThat(same.interval(Optional.empty(), null, NOW)).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
     void shouldRejectFastSlowerThanSlow() {
         assertThatThrownBy(() -> new PollSchedule(Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fast");

@@ -40,6 +40,19 @@ class ProjectionTest {
     }
 
     @Test
+    void shouldTakeGenerationZeroAsAppliedWhenACommandServesGenerationZero() {
+        ScalingGroupState previous = new ScalingGroupState("ns/p", Cloud.AWS, "g", true, 5, 1, 10, "3", false, 7,
+                "id-7", new Failure("X", "y"));
+
+        ScalingGroupState state = Projection.state("ns/p", Cloud.AWS, "g", Optional.of(group(5, 1, 10, "3", 5)),
+                Optional.of(previous), 0, "id-0", null);
+
+        assertThat(state.appliedGeneration()).isZero();
+        assertThat(state.lastCommandId()).isEqualTo("id-0");
+        assertThat(state.lastError()).isNull();
+    }
+
+    @Test
     void shouldClearErrorWhenCommandSucceeds() {
         ScalingGroupState previous = new ScalingGroupState("ns/p", Cloud.AWS, "g", true, 5, 1, 10, "3", false, 7,
                 "id-7", new Failure("X", "y"));

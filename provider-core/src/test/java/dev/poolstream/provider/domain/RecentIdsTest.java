@@ -17,6 +17,22 @@ class RecentIdsTest {
     }
 
     @Test
+    void shouldKeepOnlyTheLatestIdWhenCapacityIsOne() {
+        RecentIds ids = new RecentIds(1);
+        ids.add("a");
+        ids.add("b");
+
+        assertThat(ids.contains("a")).isFalse();
+        assertThat(ids.contains("b")).isTrue();
+    }
+
+    @Test
+    void shouldRejectCapacityBelowOne() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RecentIds(0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void shouldForgetOldestWhenFull() {
         RecentIds ids = new RecentIds(2);
         ids.add("a");

@@ -39,6 +39,17 @@ class TokenBucketTest {
     }
 
     @Test
+    void shouldRefillFromTheFirstReadingWhenTheClockStartsBelowZero() {
+        // System.nanoTime() has an arbitrary origin and may be negative.
+        TokenBucket bucket = new TokenBucket(10, 1);
+        long start = -50 * SECOND;
+        bucket.reserve(start);
+
+        assertThat(bucket.reserve(start + SECOND / 10)).isZero();
+        assertThat(bucket.reserve(start + SECOND / 10)).isEqualTo(SECOND / 10);
+    }
+
+    @Test
     void shouldRejectNonPositiveRate() {
         assertThatThrownBy(() -> new TokenBucket(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new TokenBucket(1, 0)).isInstanceOf(IllegalArgumentException.class);

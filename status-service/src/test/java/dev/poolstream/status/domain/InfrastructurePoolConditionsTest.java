@@ -143,4 +143,26 @@ class InfrastructurePoolConditionsTest {
         s.spec().getTemplate().getSpec().getBootstrap().setDataSecretName(null);
         return s;
     }
+
+    @Test
+    void shouldSayTheScaleSetIsBeingDeletedWhenAnAzurePoolIsDeleted() {
+        MachinePoolStatus deleting = status(Pools.spec(1, 0, Map.of(), true), group(1), 1);
+
+        assertThat(InfrastructurePoolConditions.of(AZURE, deleting)).contains(new Condition("ScaleSetRunning", false,
+                Severity.Info, "ScaleSetDeleting", "Deleting the scaling group: 1 replicas remain"));
+        assertThat(InfrastructurePoolConditions.of(AWS, deleting)).contains(new Condition("ASGReady", false,
+                Severity.Info, "ASGDeletionInProgress", "Deleting the scaling group: 1 replicas remain"));
+    }
+
+    @Test
+    void shouldOrderReadyFirstThenByTypeWhenOtherControllersConditionsAreInAnyOrder() {
+        List<Condition> wanted = List.of(new Condition("Ready", true, null, null, null),
+                new Condition("ASGReady", true, null, null, null));
+        List<Object> onObject = List.of(
+                Map.of("type", "Zeta", "status", "True", "lastTransitionTime", "2026-01-01T00:00:00Z"),
+                Map.of("type", "Beta", "status", "True", "lastTransitionTime", "2026-01-01T00:00:00Z"));
+
+        assertThat(InfrastructurePoolConditions.merge(onObject, wanted, T0).orElseThrow()).extracting(c -> c.get("type"))
+                .containsExactly("Ready", "ASGReady", "Beta", "Zeta");
+    }
 }

@@ -44,4 +44,30 @@ class KubernetesVersionsTest {
         assertThat(sorted("unknown", "v1.33.1", "v1", "v1.x.2", "v1.34.0-"))
                 .containsExactly("v1.33.1", "unknown", "v1", "v1.34.0-", "v1.x.2");
     }
+
+    @Test
+    void shouldTakeAMissingComponentAsZeroWhenVersionsHaveDifferentLengths() {
+        assertThat(sorted("v1.30.1", "v1.30.0", "v1.30", "v1.29.9.9"))
+                .containsExactly("v1.29.9.9", "v1.30", "v1.30.0", "v1.30.1");
+        assertThat(KubernetesVersions.compare("v1.30.0.1", "v1.30")).isPositive();
+        assertThat(KubernetesVersions.compare("v1.30", "v1.30.0.1")).isNegative();
+    }
+
+    @Test
+    void shouldReadMajorAndMinorAloneAsAVersionWhenOrdering() {
+        assertThat(sorted("v1.31", "zzz", "v1.30.5")).containsExactly("v1.30.5", "v1.31", "zzz");
+    }
+
+    @Test
+    void shouldPutANumericPreReleaseIdentifierBeforeAnAlphanumericOneWhateverFollows() {
+        // Semantic versioning: numeric identifiers before alphanumeric ones, before the number of identifiers.
+        assertThat(KubernetesVersions.compare("v1.34.0-1.x", "v1.34.0-alpha")).isNegative();
+        assertThat(KubernetesVersions.compare("v1.34.0-alpha", "v1.34.0-1.x")).isPositive();
+    }
+
+    @Test
+    void shouldPutAShorterPreReleaseFirstWhenItIsAPrefixOfALongerOneHoweverWritten() {
+        assertThat(KubernetesVersions.compare("v1.34.0-rc.1", "1.34.0-rc.1.0")).isNegative();
+        assertThat(KubernetesVersions.compare("1.34.0-rc.1.0", "v1.34.0-rc.1")).isPositive();
+    }
 }

@@ -3,9 +3,16 @@ package dev.poolstream.status.domain;
 import static dev.poolstream.status.domain.Pools.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolMember;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,5 +40,43 @@ class MembershipTest {
         assertThat(Membership.becomesAvailable(node, minReadySeconds, now))
                 .isEqualTo(java.util.Optional.ofNullable(nextLookSecond)
                         .map(s -> T0.plusMillis(Math.round(s * 1000))));
+    }
+
+    private static Member member(int id, Integer launchSecond, NodeState node) {
+        InstanceState instance = Pools.instance(Pools.aws(id), 0);
+        return new Member(new InstanceState(instance.providerID(), instance.pool(), instance.cloud(),
+                instance.instanceId(), instance.zone(), instance.lifecycle(), instance.cloudState(),
+                instance.templateVersion(), instance.latestModel(),
+                launchSecond == null ? null : T0.plusSeconds(launchSecond)), node);
+    }
+
+    @Test
+    void shouldListOldestFirstThenByProviderIdWithUnknownLaunchTimesLastWhenLaunchOrderDiffersFromIds() {
+        List<Member> listed = Membership.listed(List.of(member(1, 30, null), member(2, null, null),
+                member(3, 10, null), member(4, 30, null), member(5, null, null)));
+
+        assertThat(listed).extracting(Member::providerID).containsExactly(Pools.aws(3), Pools.aws(1), Pools.aws(4),
+                Pools.aws(2), Pools.aws(5));
+    }
+
+    @Test
+    void shouldAskForDeletionOnlyWhenTheNodeCarriesClusterApisDeleteAnnotation() {
+        NodeState plain = Pools.readyNode("n", Pools.aws(1));
+        NodeState marked = new NodeState(plain.cluster(), plain.name(), plain.uid(), plain.providerID(), plain.ready(),
+                plain.readyTransitionTime(), plain.kubeletVersion(), false, List.of(),
+                Map.of(ClusterApi.DELETE_MACHINE_ANNOTATION, ""));
+
+        assertThat(Membership.member(member(1, 0, marked), true, 0, T0, "team-a", "workers", "demo")
+                .deleteRequested()).isTrue();
+        assertThat(Membership.member(member(1, 0, plain), true, 0, T0, "team-a", "workers", "demo")
+                .deleteRequested()).isFalse();
+    }
+
+    @Test
+    void shouldDescribeAnInstanceWithoutNodeAsNotReadyNotAdoptedAndNamelessWhenItHasNoNode() {
+        PoolMember member = Membership.member(member(1, 0, null), false, 0, T0, "team-a", "workers", "demo");
+
+        assertThat(member).isEqualTo(new PoolMember(Pools.aws(1), "", null, InstanceLifecycle.RUNNING, T0, false,
+                false, false, false, false));
     }
 }

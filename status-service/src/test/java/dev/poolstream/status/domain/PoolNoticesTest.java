@@ -96,4 +96,13 @@ class PoolNoticesTest {
         assertThat(PoolNotices.between(PoolNotices.seen(s.get(0)), s.get(1))).extracting(Notice::reason)
                 .containsExactly("ReplicasOutOfRange");
     }
+
+    @Test
+    void shouldTellNothingWhenThereIsNoComputedStatus() {
+        PoolStatus none = new PoolStatus(POOL, 3, null, null, null, null, List.of(), false, List.of(), List.of());
+
+        assertThat(PoolNotices.between(null, none)).isEmpty();
+        assertThat(PoolNotices.between(PoolNotices.seen(looks(new PoolInputs(spec(500), group(2), Pools.ready(2)))
+                .get(0)), none)).isEmpty();
+    }
 }

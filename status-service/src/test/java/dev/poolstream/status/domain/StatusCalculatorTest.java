@@ -507,4 +507,154 @@ class StatusCalculatorTest {
             assertThat(after.events()).contains(new RolloutProgress(POOL, T0.plusSeconds(60), 3, 1, 2));
         }
     }
+
+    /** The deprecated v1beta1 block that older readers (and clusterctl) still look at. */
+    @Nested
+    class V1beta1Block {
+
+        private dev.poolstream.api.cluster.v1beta2.machinepoolstatus.deprecated.V1beta1 v1beta1(PoolInputs inputs,
+                                                                                                PoolView previous,
+                                                                                                Instant now) {
+            return look(inputs, previous, now).status().status().getDeprecated().getV1beta1();
+        }
+
+        @Test
+        void shouldSayReadyWithoutSeverityReasonOrMessageWhenEveryDesiredReplicaIsReady() {
+            var block = v1beta1(new PoolInputs(spec(3), group(3), Pools.ready(3)), null, T0.plusMillis(1_500));
+
+            assertThat(block.getReadyReplicas()).isEqualTo(3);
+            assertThat(block.getAvailableReplicas()).isEqualTo(3);
+            assertThat(block.getUnavailableReplicas()).isZero();
+            assertThat(block.getConditions()).singleElement().satisfies(c -> {
+                assertThat(c.getType()).isEqualTo("Ready");
+                assertThat(c.getStatus()).isEqualTo("True");
+                assertThat(c.getSeverity()).isNull();
+                assertThat(c.getReason()).isNull();
+                assertThat(c.getMessage()).isNull();
+                assertThat(c.getLastTransitionTime().toInstant()).isEqualTo(T0.plusSeconds(1));
+            });
+        }
+
+        @Test
+        void shouldSayWaitingForInfrastructureAsInfoWhenTheGroupDoesNotExist() {
+            var block = v1beta1(new PoolInputs(spec(2), null, Map.of()), null, T0);
+
+            assertThat(block.getUnavailableReplicas()).isEqualTo(2);
+            assertThat(block.getConditions()).singleElement().satisfies(c -> {
+                assertThat(c.getStatus()).isEqualTo("False");
+                assertThat(c.getSeverity()).isEqualTo("Info");
+                assertThat(c.getReason()).isEqualTo("WaitingForInfrastructure");
+                assertThat(c.getMessage()).isEqualTo("0 of 2 replicas are Ready");
+            });
+        }
+
+        @Test
+        void shouldNotSayReadyWhenMoreReplicasThanDesiredAreStillThere() {
+            Map<String, Member> three = new HashMap<>(Pools.ready(2));
+            three.put(aws(3), new Member(instance(aws(3), 3), node("n3", aws(3), ConditionStatus.FALSE, T0)));
+
+            var block = v1beta1(new PoolInputs(spec(2), group(2), three), null, T0);
+
+            assertThat(block.getConditions()).singleElement().satisfies(c -> {
+                assertThat(c.getStatus()).isEqualTo("False");
+                assertThat(c.getReason()).isEqualTo("WaitingForReplicasReady");
+                assertThat(c.getMessage()).isEqualTo("2 of 2 replicas are Ready");
+            });
+        }
+
+        @Test
+        void shouldKeepTheReadyTransitionTimeWhileTheStatusHoldsAndMoveItWhenItChanges() {
+            PoolView first = look(new PoolInputs(spec(2), group(2), Pools.ready(1)), null, T0).view();
+            PoolView same = look(new PoolInputs(spec(2), group(2), Pools.ready(1)), first, T0.plusSeconds(30)).view();
+            var changed = v1beta1(new PoolInputs(spec(2), group(2), Pools.ready(2)), same, T0.plusSeconds(60));
+
+            assertThat(same.status().status().getDeprecated().getV1beta1().getConditions()).singleElement()
+                    .satisfies(c -> assertThat(c.getLastTransitionTime().toInstant()).isEqualTo(T0));
+            assertThat(changed.getConditions()).singleElement()
+                    .satisfies(c -> assertThat(c.getLastTransitionTime().toInstant()).isEqualTo(T0.plusSeconds(60)));
+        }
+    }
+
+    @Test
+    void shouldListAKubeletVersionUpToTheSchemasMaximumLengthAndLeaveALongerOneOut() {
+        String longest = "v1.33." + "1".repeat(StatusCalculator.VERSION_MAX_LENGTH - 6);
+        NodeState fits = new NodeState("team-a/demo", "a", "u-a", aws(1), ConditionStatus.TRUE, T0, longest, false,
+                List.of(), Map.of());
+        NodeState tooLong = new NodeState("team-a/demo", "b", "u-b", aws(2), ConditionStatus.TRUE, T0, longest + "1",
+                false, List.of(), Map.of());
+
+        MachinePoolStatus status = status(new PoolInputs(spec(2), group(2), members(
+                List.of(instance(aws(1), 1), instance(aws(2), 2)), List.of(fits, tooLong))));
+
+        assertThat(status.getVersions()).extracting(v -> v.getVersion() + "=" + v.getReplicas())
+                .containsExactly(longest + "=1");
+    }
+
+    @Test
+    void shouldObserveGenerationOneWhenItIsTheFirstTheApiServerGives() {
+        PoolSpec three = spec(1);
+        PoolSpec one = new PoolSpec(three.namespace(), three.name(), three.uid(), 1, three.labels(),
+                three.annotations(), three.finalizers(), null, three.spec(), three.infrastructure(), false);
+
+        assertThat(status(new PoolInputs(one, group(1), Pools.ready(1))).getObservedGeneration()).isEqualTo(1L);
+    }
+
+    @Test
+    void shouldKeepTheLastObservedGenerationWhenANewerGenerationCannotBeActedOn() {
+        PoolView before = look(new PoolInputs(spec(5), group(5), Pools.ready(5)), null, T0).view();
+        PoolSpec tooMany = spec(500);
+        PoolSpec newer = new PoolSpec(tooMany.namespace(), tooMany.name(), tooMany.uid(), 4, tooMany.labels(),
+                tooMany.annotations(), tooMany.finalizers(), null, tooMany.spec(), tooMany.infrastructure(), false);
+
+        MachinePoolStatus after = look(new PoolInputs(newer, group(5), Pools.ready(5)), before, T0.plusSeconds(1))
+                .status().status();
+
+        assertThat(after.getObservedGeneration()).isEqualTo(3L);
+        assertThat(look(new PoolInputs(newer, group(5), Pools.ready(5)), null, T0).status().status()
+                .getObservedGeneration()).isNull();
+    }
+
+    @Test
+    void shouldKeepThePreviousPhaseWhenNoPhaseRuleMatches() {
+        PoolView running = look(new PoolInputs(spec(1), group(1), Pools.ready(1)), null, T0).view();
+        PoolSpec bootstrapless = spec(1);
+        bootstrapless.spec().getTemplate().getSpec().getBootstrap().setDataSecretName(null);
+
+        MachinePoolStatus after = look(new PoolInputs(bootstrapless, null, Map.of()), running, T0.plusSeconds(1))
+                .status().status();
+
+        assertThat(running.status().status().getPhase()).isEqualTo(Phase.RUNNING);
+        assertThat(after.getPhase()).isEqualTo(Phase.RUNNING);
+        assertThat(status(new PoolInputs(bootstrapless, null, Map.of())).getPhase()).isEqualTo(Phase.PENDING);
+    }
+
+    @Test
+    void shouldLookAgainWhenARetiredNodeIsToBeDroppedWithoutANewEvent() {
+        PoolView before = look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null, T0).view();
+        Map<String, Member> one = new HashMap<>(Pools.ready(1));
+
+        PoolView after = look(new PoolInputs(spec(1), group(1), one), before, T0.plusSeconds(5)).view();
+
+        assertThat(before.nextLook()).isNull();
+        assertThat(after.nextLook()).isEqualTo(T0.plusSeconds(5).plus(StatusCalculator.RETIRED_KEPT));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "latest model {0}, group {1}, instance {2} -> {3}")
+    @org.junit.jupiter.params.provider.CsvSource(nullValues = "null", textBlock = """
+            false, 1,    1,    false
+            true,  1,    1,    true
+            true,  2,    1,    false
+            true,  null, 1,    true
+            true,  2,    null, true
+            """)
+    void shouldCountAnInstanceUpToDateOnlyWhenItRunsTheGroupsLatestTemplate(boolean latestModel, String groupVersion,
+                                                                          String instanceVersion, boolean upToDate) {
+        InstanceState instance = new InstanceState(aws(1), POOL, Cloud.AWS, "i-1", "us-east-1a",
+                InstanceLifecycle.RUNNING, "InService", instanceVersion, latestModel, T0);
+        ScalingGroupState group = new ScalingGroupState(POOL, Cloud.AWS, "workers", true, 1, 0, 100, groupVersion,
+                false, 3, "c", null);
+
+        assertThat(StatusCalculator.upToDate(new Member(instance, null), group)).isEqualTo(upToDate);
+        assertThat(StatusCalculator.upToDate(new Member(instance, null), null)).isEqualTo(latestModel);
+    }
 }

@@ -89,4 +89,29 @@ class WritePlanTest {
         assertThat(WritePlan.statusWhilePaused(onObject,
                 paused("True", "Reconciliation is paused", 3, "2026-11-21T06:00:00Z"))).isEmpty();
     }
+
+    @Test
+    void shouldCompareGenerationsAsNumbersWhenTheObjectsJsonHoldsAnotherNumberType() {
+        Map<String, Object> onObject = new LinkedHashMap<>(paused("True", "Reconciliation is paused", 3,
+                "2026-01-01T00:00:00Z"));
+        onObject.put("observedGeneration", 3L);
+
+        assertThat(WritePlan.statusWhilePaused(Map.of("conditions", List.of(onObject)),
+                paused("True", "Reconciliation is paused", 3, "2026-11-21T06:00:00Z"))).isEmpty();
+    }
+
+    @Test
+    void shouldWriteThePausedConditionWhenItsGenerationIsMissingOrNotANumberOnTheObject() {
+        Map<String, Object> wanted = paused("True", "Reconciliation is paused", 3, "2026-11-21T06:00:00Z");
+        Map<String, Object> missing = new LinkedHashMap<>(wanted);
+        missing.remove("observedGeneration");
+        Map<String, Object> text = new LinkedHashMap<>(wanted);
+        text.put("observedGeneration", "3");
+
+        assertThat(WritePlan.statusWhilePaused(Map.of("conditions", List.of(missing)), wanted)).isPresent();
+        assertThat(WritePlan.statusWhilePaused(Map.of("conditions", List.of(text)), wanted)).isPresent();
+        Map<String, Object> neither = new LinkedHashMap<>(wanted);
+        neither.remove("observedGeneration");
+        assertThat(WritePlan.statusWhilePaused(Map.of("conditions", List.of(missing)), neither)).isEmpty();
+    }
 }

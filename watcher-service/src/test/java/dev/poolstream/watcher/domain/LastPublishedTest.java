@@ -38,6 +38,26 @@ class LastPublishedTest {
     }
 
     @Test
+    void shouldHoldOnlyTheLatestSeedWhenSeededTwice() {
+        published.seed(Map.of("a", "v1"));
+
+        published.seed(Map.of("b", "v2"));
+
+        assertThat(published.get("a")).isEmpty();
+        assertThat(published.values(v -> true)).containsExactly("v2");
+    }
+
+    @Test
+    void shouldHoldNothingWhenCleared() {
+        published.upsert("a", "v1");
+
+        published.clear();
+
+        assertThat(published.size()).isZero();
+        assertThat(published.upsert("a", "v1")).isPresent();
+    }
+
+    @Test
     void shouldSendAgainWhatCouldNotBeSent() {
         Change<String> upsert = published.upsert("a", "v1").orElseThrow();
         published.undo(upsert);

@@ -59,6 +59,122 @@ class NodeRecordsTest {
         assertThat(records.upsert(ready)).isEmpty();
     }
 
+    @Test
+    void shouldMoveANodeFromItsFallbackKeyWhenReconcileFirstSawItWithoutProviderId() {
+        NodeState before = node("n1", null, ConditionStatus.FALSE);
+        records.reconcile(List.of(before), Set.of(CLUSTER));
+        NodeState after = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+
+        assertThat(records.upsert(after)).containsExactly(new Change.Delete<>("cluster/team-a/demo/node/n1", before),
+                new Change.Upsert<>("aws:///a/i-1", after));
+    }
+
+    @Test
+    void shouldForgetTheKeyOfANodeThatReconcileRemovedWhenAnotherNodeTakesThatKey() {
+        NodeState gone = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(gone);
+        records.reconcile(List.of(), Set.of(CLUSTER));
+        NodeState renamed = node("n2", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(renamed);
+
+        // A late delete of the old Node must not tombstone the Node that now holds its provider ID.
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+        assertThat(records.delete(CLUSTER, "n2")).containsExactly(new Change.Delete<>("aws:///a/i-1", renamed));
+    }
+
+    @Test
+    void shouldKeepTheKeysOfOtherClustersNodesWhenReconcilingOneCluster() {
+        NodeState other = new NodeState("team-b/other", "n9", "u9", "aws:///a/i-9", ConditionStatus.TRUE, null,
+                "v1.33.1", false, List.of(), Map.of());
+        records.upsert(other);
+        records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+
+        records.reconcile(List.of(node("n1", "aws:///a/i-1", ConditionStatus.TRUE)), Set.of(CLUSTER));
+
+        assertThat(records.delete("team-b/other", "n9")).containsExactly(new Change.Delete<>("aws:///a/i-9", other));
+    }
+
+    @Test
+    void shouldKnowTheKeysOfSeededNodesWhenTheyMoveOrGo() {
+        NodeState n1 = node("n1", null, ConditionStatus.FALSE);
+        NodeState n2 = node("n2", "aws:///a/i-2", ConditionStatus.TRUE);
+        records.seed(Map.of(n1.key(), n1, n2.key(), n2));
+        NodeState n1WithId = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+
+        assertThat(records.upsert(n1WithId)).containsExactly(new Change.Delete<>(n1.key(), n1),
+                new Change.Upsert<>("aws:///a/i-1", n1WithId));
+        assertThat(records.delete(CLUSTER, "n2")).containsExactly(new Change.Delete<>("aws:///a/i-2", n2));
+    }
+
+    @Test
+    void shouldForgetWhatAnEarlierSeedSaidWhenSeededAgain() {
+        records.seed(Map.of("aws:///a/i-1", node("n1", "aws:///a/i-1", ConditionStatus.TRUE)));
+        NodeState now = node("n2", "aws:///a/i-1", ConditionStatus.TRUE);
+
+        records.seed(Map.of("aws:///a/i-1", now));
+
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+        assertThat(records.size()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldPublishANodeAgainWhenItsUpsertCouldNotBeSent() {
+        NodeState n1 = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
+        Change<NodeState> failed = records.upsert(n1).get(0);
+
+        records.undo(failed);
+
+        assertThat(records.size()).isZero();
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+        assertThat(records.upsert(n1)).containsExactly(new Change.Upsert<>("aws:///a/i-1", n1));
+    }
+
+    @Test
+    void shouldTombstoneANodeAgainWhenItsTombstoneCouldNotBeSent() {
+        NodeState n1 = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(n1);
+        Change<NodeState> failed = records.delete(CLUSTER, "n1").get(0);
+
+        records.undo(failed);
+
+        assertThat(records.size()).isEqualTo(1);
+        assertThat(records.delete(CLUSTER, "n1")).containsExactly(new Change.Delete<>("aws:///a/i-1", n1));
+    }
+
+    @Test
+    void shouldKeepTheNewKeyWhenAnOlderUpsertOfTheNodeIsUndone() {
+        NodeState before = node("n1", null, ConditionStatus.FALSE);
+        Change<NodeState> older = records.upsert(before).get(0);
+        NodeState after = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+        records.upsert(after);
+
+        records.undo(older);
+
+        assertThat(records.delete(CLUSTER, "n1")).containsExactly(new Change.Delete<>("aws:///a/i-1", after));
+    }
+
+    @Test
+    void shouldForgetEveryNodeWhenCleared() {
+        records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+
+        records.clear();
+
+        assertThat(records.size()).isZero();
+        assertThat(records.clusters()).isEmpty();
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+    }
+
+    @Test
+    void shouldNotTombstoneANewNodeForALateDeleteOfANodeFromBeforeTheClear() {
+        records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+        records.clear();
+        NodeState renamed = node("n2", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(renamed);
+
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+        assertThat(records.size()).isEqualTo(1);
+    }
+
     private static NodeState node(String name, String providerId, ConditionStatus ready) {
         return new NodeState(CLUSTER, name, "uid-" + name, providerId, ready, null, "v1.33.1", false, List.of(),
                 Map.of());

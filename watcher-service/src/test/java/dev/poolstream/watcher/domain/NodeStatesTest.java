@@ -49,6 +49,22 @@ class NodeStatesTest {
         assertThat(state.taints()).isEmpty();
     }
 
+    @Test
+    void shouldReadTheReadyConditionWhenOtherConditionsComeFirst() {
+        Node node = new NodeBuilder().withNewMetadata().withName("n").withUid("u").endMetadata()
+                .withNewStatus()
+                .addNewCondition().withType("DiskPressure").withStatus("True")
+                .withLastTransitionTime("2026-11-21T05:00:00Z").endCondition()
+                .addNewCondition().withType("Ready").withStatus("False")
+                .withLastTransitionTime("2026-11-21T06:00:00Z").endCondition()
+                .endStatus().build();
+
+        NodeState state = NodeStates.of("team-a/demo", node);
+
+        assertThat(state.ready()).isEqualTo(ConditionStatus.FALSE);
+        assertThat(state.readyTransitionTime()).isEqualTo(Instant.parse("2026-11-21T06:00:00Z"));
+    }
+
     private static Node node(String heartbeat, String ready) {
         return new NodeBuilder()
                 .withNewMetadata().withName("ip-10-0-0-1").withUid("uid-1").withResourceVersion(heartbeat)

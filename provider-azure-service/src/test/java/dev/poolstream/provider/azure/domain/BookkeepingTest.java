@@ -28,6 +28,9 @@ class BookkeepingTest {
         assertThat(Bookkeeping.maxSize(Map.of(Bookkeeping.MAX_SIZE, "lots"))).isEmpty();
         assertThat(Bookkeeping.minSize(null)).isEmpty();
         assertThat(Bookkeeping.model(Map.of())).isNull();
+        assertThat(Bookkeeping.model(null)).isNull();
+        assertThat(Bookkeeping.model(Map.of(Bookkeeping.MODEL, "abc"))).isEqualTo("abc");
+        assertThat(Bookkeeping.maxSize(Map.of(Bookkeeping.MAX_SIZE, " 30 "))).hasValue(30);
     }
 
     @Test

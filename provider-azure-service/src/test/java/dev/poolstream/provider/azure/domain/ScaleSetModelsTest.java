@@ -6,15 +6,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.Image;
+import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.OsDisk;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.image.ComputeGallery;
+import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.image.Marketplace;
+import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.image.SharedGallery;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.provider.azure.AzurePools;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ScaleSetModelsTest {
 
@@ -168,5 +176,218 @@ class ScaleSetModelsTest {
         spec.setAdditionalTags(Map.of("team", "other"));
         assertThat(ScaleSetModels.from(template(spec, List.of("1")), "np1", SETTINGS).fingerprint(data))
                 .isEqualTo(base);
+    }
+
+    // The parts of the model, one at a time.
+
+    private static Image imageById(String id) {
+        Image image = new Image();
+        image.setId(id);
+        return image;
+    }
+
+    private static Image sharedGallery(String subscription, String group) {
+        SharedGallery sg = new SharedGallery();
+        sg.setGallery("shared");
+        sg.setName("ubuntu");
+        sg.setVersion("2.0.0");
+        sg.setSubscriptionID(subscription);
+        sg.setResourceGroup(group);
+        Image image = new Image();
+        image.setSharedGallery(sg);
+        return image;
+    }
+
+    private static Image marketplace(String publisher, String offer, String sku, String version, Boolean thirdParty) {
+        Marketplace mp = new Marketplace();
+        mp.setPublisher(publisher);
+        mp.setOffer(offer);
+        mp.setSku(sku);
+        mp.setVersion(version);
+        mp.setThirdPartyImage(thirdParty);
+        Image image = new Image();
+        image.setMarketplace(mp);
+        return image;
+    }
+
+    private static Image computeGallery(String gallery, String name, String version) {
+        ComputeGallery cg = new ComputeGallery();
+        cg.setGallery(gallery);
+        cg.setName(name);
+        cg.setVersion(version);
+        Image image = new Image();
+        image.setComputeGallery(cg);
+        return image;
+    }
+
+    @Test
+    void shouldUseTheImageIdBeforeAnyOtherReferenceWhenAnIdIsGiven() {
+        Image image = marketplace("p", "o", "s", "1", false);
+        image.setId("/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/custom");
+
+        assertThat(ScaleSetModels.image(image, SETTINGS)).isEqualTo(ScaleSetModel.ImageRef.byId(
+                "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/custom"));
+    }
+
+    @Test
+    void shouldSkipABlankImageIdWhenAnotherReferenceIsGiven() {
+        Image image = marketplace("p", "o", "s", "1", null);
+        image.setId(" ");
+
+        assertThat(ScaleSetModels.image(image, SETTINGS))
+                .isEqualTo(ScaleSetModel.ImageRef.marketplace("p", "o", "s", "1", false));
+    }
+
+    @Test
+    void shouldMarkAThirdPartyMarketplaceImageWhenThePoolSaysSo() {
+        assertThat(ScaleSetModels.image(marketplace("p", "o", "s", "1", true), SETTINGS).thirdParty()).isTrue();
+    }
+
+    @ParameterizedTest(name = "shared gallery in subscription ''{0}'', group ''{1}'' -> {2}")
+    @CsvSource(nullValues = "null", value = {
+        "sub-2, images, /subscriptions/sub-2/resourceGroups/images",
+        "null, images, /subscriptions/sub-1/resourceGroups/images",
+        "' ', images, /subscriptions/sub-1/resourceGroups/images",
+        "sub-2, null, /subscriptions/sub-2/resourceGroups/Pool-RG",
+        "sub-2, '', /subscriptions/sub-2/resourceGroups/Pool-RG",
+        "null, null, /subscriptions/sub-1/resourceGroups/Pool-RG"})
+    void shouldNameSharedGalleryImagesByIdWithTheConfiguredSubscriptionAndGroupWhenTheyAreNotGiven(
+            String subscription, String group, String prefix) {
+        assertThat(ScaleSetModels.image(sharedGallery(subscription, group), SETTINGS)).isEqualTo(
+                ScaleSetModel.ImageRef.byId(prefix + "/providers/Microsoft.Compute/galleries/shared/images/ubuntu/"
+                        + "versions/2.0.0"));
+    }
+
+    @ParameterizedTest(name = "gallery ''{0}'', name ''{1}'', version ''{2}''")
+    @CsvSource(nullValues = "null", value = {"null, n, v", "g, null, v", "g, n, null", "' ', n, v", "g, ' ', v",
+        "g, n, ' '"})
+    void shouldRefuseAGalleryImageWhenGalleryNameOrVersionIsMissing(String gallery, String name, String version) {
+        Image shared = sharedGallery("sub", "rg");
+        shared.getSharedGallery().setGallery(gallery);
+        shared.getSharedGallery().setName(name);
+        shared.getSharedGallery().setVersion(version);
+
+        assertThatThrownBy(() -> ScaleSetModels.image(shared, SETTINGS)).isInstanceOf(InvalidTemplateException.class)
+                .hasMessage("InvalidTemplate: a shared gallery image needs gallery, name and version");
+        assertThatThrownBy(() -> ScaleSetModels.image(computeGallery(gallery, name, version), SETTINGS))
+                .isInstanceOf(InvalidTemplateException.class)
+                .hasMessage("InvalidTemplate: a compute gallery image needs gallery, name and version");
+    }
+
+    @ParameterizedTest(name = "subscription ''{0}'', group ''{1}''")
+    @CsvSource(nullValues = "null", value = {"null, rg", "sub, null", "' ', rg", "sub, ' '"})
+    void shouldTakeAComputeGalleryForACommunityGalleryWhenSubscriptionOrGroupIsMissing(String subscription,
+                                                                                      String group) {
+        Image image = computeGallery("community", "img", "1.0.0");
+        image.getComputeGallery().setSubscriptionID(subscription);
+        image.getComputeGallery().setResourceGroup(group);
+
+        assertThat(ScaleSetModels.image(image, SETTINGS)).isEqualTo(ScaleSetModel.ImageRef.sharedGallery(
+                "/CommunityGalleries/community/Images/img/Versions/1.0.0"));
+    }
+
+    @ParameterizedTest(name = "publisher ''{0}'', offer ''{1}'', sku ''{2}'', version ''{3}''")
+    @CsvSource(nullValues = "null", value = {"null, o, s, v", "p, null, s, v", "p, o, null, v", "p, o, s, null",
+        "' ', o, s, v", "p, ' ', s, v", "p, o, ' ', v", "p, o, s, ' '"})
+    void shouldRefuseAMarketplaceImageWhenAnyOfItsFourNamesIsMissing(String publisher, String offer, String sku,
+                                                                     String version) {
+        assertThatThrownBy(() -> ScaleSetModels.image(marketplace(publisher, offer, sku, version, false), SETTINGS))
+                .isInstanceOf(InvalidTemplateException.class)
+                .hasMessage("InvalidTemplate: a marketplace image needs publisher, offer, sku and version");
+    }
+
+    @Test
+    void shouldGiveALinuxDiskWithNoCachingAndTheImagesSizeWhenThePoolNamesNoOsDisk() {
+        assertThat(ScaleSetModels.osDisk(null)).isEqualTo(new ScaleSetModel.OsDisk(null, null, "None", "Linux"));
+    }
+
+    @ParameterizedTest(name = "caching {0}, os type ''{1}'', size {2} -> {3}, {4}")
+    @CsvSource(nullValues = "null", value = {
+        "null, null, null, None, Linux",
+        "READONLY, '', 1, ReadOnly, Linux",
+        "READWRITE, ' ', 30, ReadWrite, Linux",
+        "NONE, Windows, 128, None, Windows"})
+    void shouldTakeCachingOsTypeAndSizeFromThePoolWhenGiven(OsDisk.CachingType caching, String osType, Integer size,
+                                                          String expectedCaching, String expectedOsType) {
+        OsDisk disk = new OsDisk();
+        disk.setCachingType(caching);
+        disk.setOsType(osType);
+        disk.setDiskSizeGB(size);
+
+        assertThat(ScaleSetModels.osDisk(disk))
+                .isEqualTo(new ScaleSetModel.OsDisk(size, null, expectedCaching, expectedOsType));
+    }
+
+    @ParameterizedTest(name = "diskSizeGB {0}")
+    @ValueSource(ints = {0, -1})
+    void shouldRefuseAnOsDiskSizeWhenItIsNotPositive(int size) {
+        OsDisk disk = new OsDisk();
+        disk.setDiskSizeGB(size);
+
+        assertThatThrownBy(() -> ScaleSetModels.osDisk(disk)).isInstanceOf(InvalidTemplateException.class)
+                .hasMessage("InvalidTemplate: osDisk.diskSizeGB must be positive, got " + size);
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {" "})
+    void shouldSetNoSshKeyWhenThePoolGivesNone(String sshPublicKey) {
+        assertThat(ScaleSetModels.sshKey(sshPublicKey)).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ssh-rsa AAAAB3Nza user@host", "ecdsa-sha2-nistp256 AAAAE2Vj user@host",
+        "  ssh-ed25519 AAAAC3 user@host\n"})
+    void shouldDecodeTheOpenSshKeyWhenItIsBase64(String line) {
+        String encoded = " " + Base64.getEncoder().encodeToString(line.getBytes(StandardCharsets.UTF_8)) + " ";
+
+        assertThat(ScaleSetModels.sshKey(encoded)).isEqualTo(line.trim());
+    }
+
+    @Test
+    void shouldRefuseAnSshKeyWhenItDecodesToSomethingElse() {
+        String pem = Base64.getEncoder().encodeToString("-----BEGIN PUBLIC KEY-----".getBytes(StandardCharsets.UTF_8));
+
+        assertThatThrownBy(() -> ScaleSetModels.sshKey(pem)).isInstanceOf(InvalidTemplateException.class)
+                .hasMessageContaining("does not decode to an OpenSSH public key");
+    }
+
+    @ParameterizedTest(name = "failure domain ''{0}''")
+    @ValueSource(strings = {"0", "100", "1a", "", "westeurope-1"})
+    void shouldRefuseAFailureDomainWhenItIsNotAZoneNumber(String failureDomain) {
+        assertThatThrownBy(() -> ScaleSetModels.zones(List.of(failureDomain)))
+                .isInstanceOf(InvalidTemplateException.class).hasMessageContaining("'" + failureDomain + "'");
+    }
+
+    @Test
+    void shouldTakeZonesInTheirOrderWhenEveryFailureDomainIsAZone() {
+        assertThat(ScaleSetModels.zones(List.of("3", "1", "99"))).containsExactly("3", "1", "99");
+        assertThat(ScaleSetModels.zones(null)).isEmpty();
+        assertThatThrownBy(() -> ScaleSetModels.zones(java.util.Arrays.asList("1", null)))
+                .hasMessageContaining("'null'");
+    }
+
+    @Test
+    void shouldRefuseAPoolWithoutLocationWhenNoDefaultIsConfigured() {
+        AzureMachinePoolSpec spec = AzurePools.spec("Standard_D2s_v3", "1");
+        spec.setLocation(" ");
+        ModelSettings noDefault = new ModelSettings("sub-1", "Pool-RG", null, "{cluster}-vnet", "net-rg",
+                "node-subnet", "capi");
+
+        assertThatThrownBy(() -> ScaleSetModels.from(AzurePools.template("prod", spec, 1, SECRET), "np1", noDefault))
+                .isInstanceOf(InvalidTemplateException.class).hasMessageContaining("names no location");
+    }
+
+    @ParameterizedTest(name = "Azure''s {0} -> {1}")
+    @CsvSource(nullValues = "null", value = {"Flexible, FLEXIBLE", "flexible, FLEXIBLE", "Uniform, UNIFORM",
+        "null, UNIFORM", "other, UNIFORM"})
+    void shouldReadTheOrchestrationModeWhenAzureNamesIt(String azureName, ScaleSetModel.Orchestration mode) {
+        assertThat(ScaleSetModel.Orchestration.fromAzure(azureName)).isEqualTo(mode);
+    }
+
+    @Test
+    void shouldNameTheOrchestrationModesAsAzureDoesWhenWriting() {
+        assertThat(ScaleSetModel.Orchestration.UNIFORM.azureName()).isEqualTo("Uniform");
+        assertThat(ScaleSetModel.Orchestration.FLEXIBLE.azureName()).isEqualTo("Flexible");
     }
 }
