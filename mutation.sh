@@ -5,7 +5,7 @@
 #   ./mutation.sh status-service       some of them
 #   ./mutation.sh -o status-service    arguments starting with '-' go to Maven
 #
-# Runs `./mvnw -Pmutation -pl <modules> test` (PIT on the unit tests, *Test, never *IT), then prints the mutation
+# Runs `./mvnw -Pmutation -am -pl <modules> test` (-am: a fresh clone has nothing installed) (PIT on the unit tests, *Test, never *IT), then prints the mutation
 # score (mutants killed / mutants generated) of every module and every domain package from each module's
 # target/pit-reports/mutations.xml, the surviving mutants, and the time taken. Exits non-zero when Maven failed or
 # any package is below the bar (POOLSTREAM_MUTATION_THRESHOLD, default 85).
@@ -28,7 +28,7 @@ fi
 start=$(date +%s)
 for m in "${modules[@]}"; do rm -rf "$m/target/pit-reports"; done
 set +e
-./mvnw -B -ntp -fae -Pmutation -Dpit.mutationThreshold="$threshold" -pl "$(IFS=,; echo "${modules[*]}")" \
+./mvnw -B -ntp -fae -Pmutation -Dpit.mutationThreshold="$threshold" -am -pl "$(IFS=,; echo "${modules[*]}")" \
   "${maven_args[@]+"${maven_args[@]}"}" test
 maven_rc=$?
 set -e
