@@ -15,6 +15,7 @@ import dev.poolstream.status.shapes.PoolShape.Names;
 import dev.poolstream.status.shapes.PoolShapes;
 import dev.poolstream.testing.KubeApiServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,7 @@ class CalculatedStatusRealApiIT {
 
     private static KubeApiServer server;
     private static RealApiObjects objects;
+    private static KubernetesClient management;
     private static WorkloadClients workloads;
     private static StatusWriter writer;
 
@@ -47,15 +49,20 @@ class CalculatedStatusRealApiIT {
         server = KubeApiServer.shared().namespace(NAMESPACE);
         objects = new RealApiObjects(server);
         objects.kubeconfigSecret(server, NAMESPACE, CLUSTER);
-        workloads = new WorkloadClients(server.client());
-        writer = new StatusWriter(server.client(), workloads, StatusProperties.Mode.OWNER,
-                RealApiObjects.events(server.client()), new SimpleMeterRegistry());
+        // The writer as the status service's ServiceAccount, with the RBAC of k8s/.
+        management = RealApiObjects.asStatusService(server);
+        workloads = new WorkloadClients(management);
+        writer = new StatusWriter(management, workloads, StatusProperties.Mode.OWNER,
+                RealApiObjects.events(management), new SimpleMeterRegistry());
     }
 
     @AfterAll
     static void stop() {
         if (workloads != null) {
             workloads.close();
+        }
+        if (management != null) {
+            management.close();
         }
     }
 

@@ -46,23 +46,27 @@ class PausedPoolRealApiIT {
     private static final String CLUSTER = "paused";
 
     private static KubeApiServer server;
-    private static KubernetesClient kube;
     private static RealApiObjects objects;
+    private static KubernetesClient management;
     private static WorkloadClients workloads;
 
     @BeforeAll
     static void start() {
         server = KubeApiServer.shared().namespace(NAMESPACE);
-        kube = server.client();
         objects = new RealApiObjects(server);
         objects.kubeconfigSecret(server, NAMESPACE, CLUSTER);
-        workloads = new WorkloadClients(kube);
+        // The writers as the status service's ServiceAccount, with the RBAC of k8s/.
+        management = RealApiObjects.asStatusService(server);
+        workloads = new WorkloadClients(management);
     }
 
     @AfterAll
     static void stop() {
         if (workloads != null) {
             workloads.close();
+        }
+        if (management != null) {
+            management.close();
         }
     }
 
@@ -75,10 +79,11 @@ class PausedPoolRealApiIT {
         for (int i = 1; i <= 4; i++) {
             objects.node(node(n, i, ConditionStatus.TRUE, PoolShapes.KUBELET));
         }
-        StatusWriter owner = new StatusWriter(kube, workloads, StatusProperties.Mode.OWNER, RealApiObjects.events(kube),
+        StatusWriter owner = new StatusWriter(management, workloads, StatusProperties.Mode.OWNER,
+                RealApiObjects.events(management), new SimpleMeterRegistry());
+        StatusWriter infrastructureProvider = new StatusWriter(management, workloads,
+                StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, RealApiObjects.events(management),
                 new SimpleMeterRegistry());
-        StatusWriter infrastructureProvider = new StatusWriter(kube, workloads,
-                StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, RealApiObjects.events(kube), new SimpleMeterRegistry());
 
         // Running unpaused: instances 1 and 2 of 3 wanted, their Nodes adopted. Phase ScalingUp.
         StatusCalculator.Look scalingUp = look(n, spec(n, false, byCluster), members(n, 1, 2), null, PoolShape.T0);

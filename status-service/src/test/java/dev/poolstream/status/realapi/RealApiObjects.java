@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Comparator;
@@ -30,6 +31,23 @@ import java.util.Map;
 final class RealApiObjects {
 
     static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    /** The status service's ServiceAccount (namespace poolstream), as which these tests run its management client. */
+    static final String SERVICE_ACCOUNT = "status-service";
+    /**
+     * Its ServiceAccount and RBAC as {@code k8s/} ships them: the base (infrastructure-provider mode) and the owner-mode
+     * component, both applied, as tests of both modes share the server.
+     */
+    static final Path[] K8S_RBAC = {Path.of("..", "k8s", "base", "status-service.yaml"),
+            Path.of("..", "k8s", "components", "owner-mode", "rbac.yaml")};
+    /**
+     * The system properties that make fabric8's auto-configured client (the service's own {@code KubernetesClient}
+     * bean, from a kubeconfig) act as the ServiceAccount: the admin of the kubeconfig impersonates it.
+     */
+    static final Map<String, String> IMPERSONATION = Map.of(
+            "kubernetes.impersonate.username",
+            "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + SERVICE_ACCOUNT,
+            "kubernetes.impersonate.group", "system:serviceaccounts,system:serviceaccounts:"
+                    + KubeApiServer.POOLSTREAM_NAMESPACE + ",system:authenticated");
 
     private final KubernetesClient kube;
 
@@ -85,9 +103,21 @@ final class RealApiObjects {
                 .inNamespace(n.namespace()).withName(n.pool()).get();
     }
 
+    /**
+     * The status service's management client: its ServiceAccount, with the RBAC of {@code k8s/} applied. The
+     * workload cluster's client (from the kubeconfig Secret) stays the admin's, as Cluster API's kubeconfig is.
+     */
+    static KubernetesClient asStatusService(KubeApiServer server) {
+        return server.applyRbac(K8S_RBAC).clientAs(SERVICE_ACCOUNT);
+    }
+
     /** The Events a status writer under test records, reported as the service reports them. */
     static KubeEvents events(KubernetesClient kube) {
-        return new KubeEvents(kube, StatusWriter.REPORTING_CONTROLLER, "status-test", Clock.systemUTC());
+        return events(kube, Clock.systemUTC());
+    }
+
+    static KubeEvents events(KubernetesClient kube, Clock clock) {
+        return new KubeEvents(kube, StatusWriter.REPORTING_CONTROLLER, "status-test", clock);
     }
 
     /** The Events on an object, oldest first. */

@@ -50,13 +50,14 @@ class StatusServiceRealApiIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String NAMESPACE = "status-e2e";
     private static final List<String> CLIENT_PROPERTIES = List.of("kubeconfig", "kubernetes.master",
-            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount");
+            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount", "kubernetes.impersonate.username",
+            "kubernetes.impersonate.group");
 
     @Test
     void shouldWriteAStatusTheServerAcceptsWhenThePoolHasNoNodeYetAndThenAdoptItsNode(EmbeddedKafkaBroker broker,
                                                                                       @TempDir Path dir)
             throws IOException {
-        KubeApiServer server = KubeApiServer.shared().namespace(NAMESPACE);
+        KubeApiServer server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(RealApiObjects.K8S_RBAC);
         RealApiObjects objects = new RealApiObjects(server);
         Names n = new Names(NAMESPACE, "workers", "e2e", "e2e");
         objects.kubeconfigSecret(server, NAMESPACE, n.cluster());
@@ -69,6 +70,8 @@ class StatusServiceRealApiIT {
         System.setProperty("kubeconfig", kubeconfig.toString());
         System.setProperty("kubernetes.auth.tryKubeConfig", "true");
         System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+        // The service's own client, from the kubeconfig, acts as its ServiceAccount with the RBAC of k8s/.
+        RealApiObjects.IMPERSONATION.forEach(System::setProperty);
         try (ConfigurableApplicationContext app = StatusApplication.builder().run(
                 "--server.port=0",
                 "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),

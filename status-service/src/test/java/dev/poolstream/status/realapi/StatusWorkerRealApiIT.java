@@ -74,7 +74,8 @@ class StatusWorkerRealApiIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String NAMESPACE = "status-worker";
     private static final List<String> CLIENT_PROPERTIES = List.of("kubeconfig", "kubernetes.master",
-            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount");
+            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount", "kubernetes.impersonate.username",
+            "kubernetes.impersonate.group");
 
     private final Map<String, String> savedProperties = new HashMap<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -83,7 +84,7 @@ class StatusWorkerRealApiIT {
 
     @BeforeEach
     void pointTheServiceAtTheRealApiServer(@TempDir Path dir) throws IOException {
-        server = KubeApiServer.shared().namespace(NAMESPACE);
+        server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(RealApiObjects.K8S_RBAC);
         objects = new RealApiObjects(server);
         Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
         CLIENT_PROPERTIES.forEach(p -> savedProperties.put(p, System.getProperty(p)));
@@ -91,6 +92,8 @@ class StatusWorkerRealApiIT {
         System.setProperty("kubeconfig", kubeconfig.toString());
         System.setProperty("kubernetes.auth.tryKubeConfig", "true");
         System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+        // The service's own client, from the kubeconfig, acts as its ServiceAccount with the RBAC of k8s/.
+        RealApiObjects.IMPERSONATION.forEach(System::setProperty);
     }
 
     @AfterEach

@@ -9,6 +9,7 @@ import static dev.poolstream.status.shapes.PoolShapes.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InfraSpec;
@@ -31,6 +32,11 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +57,10 @@ class StatusWriterRealApiIT {
     private static final String CLUSTER = "writer";
 
     private static KubeApiServer server;
+    /** The test's own client: the admin, arranging objects and reading what was written. */
     private static KubernetesClient kube;
+    /** The writer's management client: the status service's ServiceAccount, with the RBAC of {@code k8s/}. */
+    private static KubernetesClient management;
     private static RealApiObjects objects;
     private static WorkloadClients workloads;
 
@@ -61,7 +70,8 @@ class StatusWriterRealApiIT {
         kube = server.client();
         objects = new RealApiObjects(server);
         objects.kubeconfigSecret(server, NAMESPACE, CLUSTER);
-        workloads = new WorkloadClients(kube);
+        management = RealApiObjects.asStatusService(server);
+        workloads = new WorkloadClients(management);
     }
 
     @AfterAll
@@ -69,10 +79,18 @@ class StatusWriterRealApiIT {
         if (workloads != null) {
             workloads.close();
         }
+        if (management != null) {
+            management.close();
+        }
     }
 
     private static StatusWriter writer(StatusProperties.Mode mode) {
-        return new StatusWriter(kube, workloads, mode, RealApiObjects.events(kube), new SimpleMeterRegistry());
+        return writer(mode, Clock.systemUTC());
+    }
+
+    private static StatusWriter writer(StatusProperties.Mode mode, Clock eventClock) {
+        return new StatusWriter(management, workloads, mode, RealApiObjects.events(management, eventClock),
+                new SimpleMeterRegistry());
     }
 
     @Test
@@ -226,6 +244,66 @@ class StatusWriterRealApiIT {
                 .filteredOn(e -> "Warning".equals(e.getType())).singleElement()
                 .satisfies(e -> assertThat(e.getSeries()).isNull());
         assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
+    }
+
+    @Test
+    void shouldCountAnErrorThatComesBackOnTheSeriesOfItsFirstEvent() {
+        Names n = new Names(NAMESPACE, "error-again", CLUSTER, "wr-error-again");
+        objects.pool(n, 2, Map.of());
+        SteppedClock clock = new SteppedClock();
+        StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, clock);
+        StatusCalculator.Look invalid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 500), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+        writer.write(invalid.status());
+        StatusCalculator.Look valid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), invalid.view(),
+                PoolShape.T0.plusSeconds(60));
+        writer.write(valid.status());
+
+        // The same error again, past the interval at which one Event's series is written: the first Event counts
+        // it (read, then updated: events.k8s.io get and update), no second Event is made.
+        clock.step(KubeEvents.SERIES_INTERVAL);
+        StatusCalculator.Look again = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 500), group(n, 2, "1", null), ready(n, 2)), valid.view(),
+                PoolShape.T0.plusSeconds(120));
+        writer.write(again.status());
+
+        for (GenericKubernetesResource object : List.of(objects.machinePool(n), objects.awsMachinePool(n))) {
+            assertThat(RealApiObjects.eventsOn(kube, object)).as(object.getKind())
+                    .filteredOn(e -> "Warning".equals(e.getType())).singleElement().satisfies(e -> {
+                        assertThat(e.getReason()).isEqualTo("ReplicasOutOfRange");
+                        assertThat(e.getSeries()).isNotNull();
+                        assertThat(e.getSeries().getCount()).isEqualTo(2);
+                    });
+        }
+        assertThat(server.requests()).filteredOn(r -> NAMESPACE.equals(r.namespace())
+                        && r.user().endsWith(":" + RealApiObjects.SERVICE_ACCOUNT) && r.resource().equals("events"))
+                .extracting(r -> r.verb() + " " + r.code()).contains("create 201", "get 200", "update 200");
+        assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
+    }
+
+    /** The Events' clock: now, moved forward by the test. */
+    private static final class SteppedClock extends Clock {
+        private volatile Duration offset = Duration.ZERO;
+
+        void step(Duration by) {
+            offset = offset.plus(by);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(offset);
+        }
     }
 
     @Test

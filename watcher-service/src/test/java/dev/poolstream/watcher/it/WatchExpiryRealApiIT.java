@@ -15,9 +15,7 @@ import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.watcher.Watcher;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -59,7 +57,7 @@ class WatchExpiryRealApiIT {
     void shouldPublishExactlyTheFinalStateWhenTheWatchesExpireWhileCutOff(EmbeddedKafkaBroker broker) throws Exception {
         try (KubeApiServer server = KubeApiServer.start("--watch-cache=false", "--etcd-compaction-interval=1s");
              ApiProxy proxy = new ApiProxy(server)) {
-            server.namespace(NAMESPACE);
+            server.namespace(NAMESPACE).applyRbac(Watchers.K8S_RBAC);
             KubernetesClient kube = server.client();
             // team-a/gap's workload cluster is the same server, reached through the proxy as well.
             kube.resource(Objects.cluster("gap")).create();
@@ -77,10 +75,9 @@ class WatchExpiryRealApiIT {
             Node lateId = kube.resource(Objects.node("gap-late-id", null, "True", "2026-11-21T06:00:00Z")).create();
             kube.resource(node("gap-steady", "True")).create();
 
+            // The watcher as its ServiceAccount, through the proxy: each relist is authorized by k8s/'s RBAC too.
             ConfigurableApplicationContext watcher = Watchers.start(
-                    new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(proxy.kubeconfig())).build(),
-                    broker.getBrokersAsString(), "watcher-gap",
-                    "poolstream.watcher.lease.namespace=" + NAMESPACE,
+                    Watchers.asServiceAccount(proxy.kubeconfig()), broker.getBrokersAsString(), "watcher-gap",
                     // Long enough to keep the lease through the cut: a new leader would reconcile with the topics
                     // by itself, and hide what the relists do.
                     "poolstream.watcher.lease.duration=60s",

@@ -17,9 +17,7 @@ import dev.poolstream.watcher.Watcher;
 import dev.poolstream.watcher.kube.WorkloadClusters;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -55,12 +53,12 @@ class WatcherRealApiIT {
 
     @BeforeAll
     void start(EmbeddedKafkaBroker broker) {
-        server = KubeApiServer.shared().namespace(NAMESPACE);
+        server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(Watchers.K8S_RBAC);
         kube = server.client();
-        watcher = Watchers.start(new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.kubeconfig()))
-                        .build(), broker.getBrokersAsString(), "watcher-real",
-                "poolstream.watcher.namespaces=" + NAMESPACE,
-                "poolstream.watcher.lease.namespace=" + NAMESPACE);
+        // The watcher as its ServiceAccount, with the RBAC of k8s/ (and its Lease in poolstream, where k8s/ grants
+        // it); the workload cluster's kubeconfig stays the admin's, as Cluster API's is.
+        watcher = Watchers.start(server.clientAs(Watchers.SERVICE_ACCOUNT), broker.getBrokersAsString(),
+                "watcher-real", "poolstream.watcher.namespaces=" + NAMESPACE);
         await().atMost(WAIT).until(() -> watcher.getBean(Watcher.class).leading());
         tail = new TopicTail(broker.getBrokersAsString(), List.of(Topics.MACHINEPOOL_SPEC.name(), Topics.NODE.name()));
         kube.resource(Objects.cluster(WORKLOAD)).create();

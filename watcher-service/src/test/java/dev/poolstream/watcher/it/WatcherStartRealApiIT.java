@@ -12,21 +12,17 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.watcher.Watcher;
 import dev.poolstream.watcher.kube.ManagementCache;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
@@ -37,13 +33,11 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
  */
 @EmbeddedKafka
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WatcherStartRealApiIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String AZURE_CRD = "azuremachinepools.infrastructure.cluster.x-k8s.io";
-    /** The watcher's ServiceAccount, RBAC and Lease as {@code k8s/} ships them. */
-    private static final Path K8S_WATCHER = Path.of("..", "k8s", "base", "watcher-service.yaml");
-    private static final String SERVICE_ACCOUNT = "system:serviceaccount:poolstream:watcher-service";
 
     private KubeApiServer server;
     private KubernetesClient kube;
@@ -61,7 +55,9 @@ class WatcherStartRealApiIT {
         }
     }
 
+    /** First: it needs a server where the watcher's RBAC has not been applied yet. */
     @Test
+    @Order(1)
     void shouldStartAndAskNoMoreThanK8sGrantsWhenItsRbacIsAppliedAfterIt(EmbeddedKafkaBroker broker)
             throws Exception {
         kube.resource(Objects.cluster("rbac")).create();
@@ -71,13 +67,8 @@ class WatcherStartRealApiIT {
 
         try (ApiProxy proxy = new ApiProxy(server)) {
             // The watcher as its ServiceAccount, before its RBAC is applied: every list is Forbidden.
-            Config config = Config.fromKubeconfig(proxy.kubeconfig());
-            config.setImpersonateUsername(SERVICE_ACCOUNT);
-            config.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:poolstream",
-                    "system:authenticated");
-            ConfigurableApplicationContext watcher = Watchers.start(
-                    new KubernetesClientBuilder().withConfig(config).build(), broker.getBrokersAsString(),
-                    "watcher-rbac", "poolstream.watcher.lease.namespace=poolstream");
+            ConfigurableApplicationContext watcher = Watchers.start(Watchers.asServiceAccount(proxy.kubeconfig()),
+                    broker.getBrokersAsString(), "watcher-rbac");
             try (TopicTail tail = new TopicTail(broker.getBrokersAsString(), List.of(Topics.MACHINEPOOL_SPEC.name()))) {
                 String pools = "/apis/cluster.x-k8s.io/v1beta2/machinepools";
                 // Refused, and trying again: fabric8's informer alone would have stopped at the first refusal.
@@ -86,7 +77,7 @@ class WatcherStartRealApiIT {
                 assertThat(watcher.getBean(ManagementCache.class).synced()).isFalse();
                 assertThat(watcher.getBean(Watcher.class).leading()).isFalse();
 
-                applyWatcherRbac();
+                server.applyRbac(Watchers.K8S_RBAC);
 
                 await().atMost(WAIT).until(() -> watcher.getBean(Watcher.class).leading());
                 long leadingFrom = proxy.exchanges().stream().mapToLong(e -> e.sequence).max().orElse(0);
@@ -107,7 +98,9 @@ class WatcherStartRealApiIT {
     }
 
     @Test
+    @Order(2)
     void shouldStartWithoutACloudAndResolveItsPoolsWhenItsCrdIsInstalledLater(EmbeddedKafkaBroker broker) {
+        server.applyRbac(Watchers.K8S_RBAC);
         // A management cluster with CAPA but not CAPZ: no AzureMachinePool CRD.
         kube.apiextensions().v1().customResourceDefinitions().withName(AZURE_CRD).delete();
         await().atMost(WAIT).until(() -> kube.apiextensions().v1().customResourceDefinitions().withName(AZURE_CRD)
@@ -117,10 +110,9 @@ class WatcherStartRealApiIT {
         kube.resource(Objects.machinePool("capa-pool", "capa-only", 2, "AWSMachinePool", "capa-aws")).create();
         kube.resource(Objects.machinePool("capz-pool", "capa-only", 1, "AzureMachinePool", "capz-azure")).create();
 
-        ConfigurableApplicationContext watcher = Watchers.start(
-                new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(server.kubeconfig())).build(),
-                broker.getBrokersAsString(), "watcher-capa",
-                "poolstream.watcher.lease.namespace=" + NAMESPACE);
+        // As its ServiceAccount: the missing kind is a 404 to it, not a refusal.
+        ConfigurableApplicationContext watcher = Watchers.start(server.clientAs(Watchers.SERVICE_ACCOUNT),
+                broker.getBrokersAsString(), "watcher-capa");
         try (TopicTail tail = new TopicTail(broker.getBrokersAsString(), List.of(Topics.MACHINEPOOL_SPEC.name()))) {
             await().atMost(WAIT).until(() -> watcher.getBean(Watcher.class).leading());
             assertThat(watcher.getBean(ManagementCache.class).kindsNotServed()).containsExactly("AzureMachinePool");
@@ -152,18 +144,6 @@ class WatcherStartRealApiIT {
             await().atMost(WAIT).until(() -> watcher.getBean(ManagementCache.class).kindsNotServed().isEmpty());
         } finally {
             watcher.close();
-        }
-    }
-
-    /** The ServiceAccount, ClusterRole, Role and their bindings of {@code k8s/base/watcher-service.yaml}. */
-    private void applyWatcherRbac() throws Exception {
-        Set<String> kinds = Set.of("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
-        try (InputStream in = Files.newInputStream(K8S_WATCHER)) {
-            for (HasMetadata object : kube.load(in).items()) {
-                if (kinds.contains(object.getKind())) {
-                    kube.resource(object).create();
-                }
-            }
         }
     }
 

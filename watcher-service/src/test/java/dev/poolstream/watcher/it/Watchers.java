@@ -1,9 +1,13 @@
 package dev.poolstream.watcher.it;
 
+import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.testing.MockCluster;
 
 import dev.poolstream.watcher.WatcherApplication;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +17,11 @@ import org.springframework.context.support.GenericApplicationContext;
 
 /** Starts watcher-service instances against a test broker and a management cluster (mock or real). */
 final class Watchers {
+
+    /** The watcher's ServiceAccount (namespace poolstream), as which the real-API-server tests run it. */
+    static final String SERVICE_ACCOUNT = "watcher-service";
+    /** Its ServiceAccount, ClusterRole, Role (the Lease) and bindings as {@code k8s/} ships them. */
+    static final Path K8S_RBAC = Path.of("..", "k8s", "base", "watcher-service.yaml");
 
     static {
         // fabric8 reads the management cluster's address from these, as from a kubeconfig in production.
@@ -37,6 +46,19 @@ final class Watchers {
                 .initializers(context -> ((GenericApplicationContext) context)
                         .registerBean("managementClient", KubernetesClient.class, () -> management))
                 .run(arguments(brokers, identity, List.of(overrides)));
+    }
+
+    /**
+     * A client that reaches the management cluster of {@code kubeconfig} (e.g. through a proxy) as the watcher's
+     * ServiceAccount, impersonated as {@code KubeApiServer.clientAs} does.
+     */
+    static KubernetesClient asServiceAccount(String kubeconfig) {
+        Config config = Config.fromKubeconfig(kubeconfig);
+        config.setImpersonateUsername("system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":"
+                + SERVICE_ACCOUNT);
+        config.setImpersonateGroups("system:serviceaccounts",
+                "system:serviceaccounts:" + KubeApiServer.POOLSTREAM_NAMESPACE, "system:authenticated");
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     private static String[] arguments(String brokers, String identity, List<String> overrides) {
