@@ -54,6 +54,7 @@ public final class KubeApiServer implements AutoCloseable {
     private final KubernetesClient client;
 
     private KubeApiServer(List<String> flags) {
+        forgetEarlierRuns();
         directory = ownDirectory();
         auditLog = directory.resolve("audit.log");
         KubeAPIServerConfigBuilder config = KubeAPIServerConfigBuilder.anAPIServerConfig()
@@ -305,6 +306,26 @@ public final class KubeApiServer implements AutoCloseable {
             Files.write(dir.resolve(directory.getFileName() + ".jsonl"), lines);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record the services' calls", e);
+        }
+    }
+
+    private static boolean recordingsCleared;
+
+    /** The first server of a test JVM drops what earlier runs recorded, so the record is this run's alone. */
+    private static synchronized void forgetEarlierRuns() {
+        if (recordingsCleared) {
+            return;
+        }
+        recordingsCleared = true;
+        Path dir = Path.of("target", "api-calls");
+        if (Files.isDirectory(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot clear " + dir, e);
+            }
         }
     }
 
