@@ -43,7 +43,7 @@ public final class Notices {
         }
         if (command instanceof TerminateInstances terminate) {
             Map<String, String> nodes = status == null ? Map.of() : status.members().stream()
-                    .filter(m -> m.nodeName() != null)
+                    .filter(PoolMember::hasNode)
                     .collect(Collectors.toMap(PoolMember::providerID, PoolMember::nodeName, (a, b) -> a));
             String which = terminate.providerIDs().stream().map(id -> nodes.containsKey(id)
                     ? id + " (Node " + nodes.get(id) + ")" : id).collect(Collectors.joining(", "));

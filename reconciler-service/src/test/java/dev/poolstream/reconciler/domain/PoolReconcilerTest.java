@@ -22,6 +22,7 @@ import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.RollOut;
+import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
 import java.time.Duration;
@@ -30,6 +31,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PoolReconcilerTest {
 
@@ -117,31 +120,58 @@ class PoolReconcilerTest {
         assertThat(next.memory().awaiting()).isNull();
     }
 
+    /**
+     * What the running service sends when the provider never reports a capacity command: nothing at the await
+     * timeout (the same id again would be dropped by the sender), a {@code RetryingCommand} notice, then after the
+     * backoff the next attempt under its own id; after the last attempt, {@code CommandFailed} and no further look.
+     * The looks are only those the service makes: the ones its decisions schedule (nothing else arrives).
+     */
     @Test
-    void shouldRetryACommandNotCarriedOutInTimeUnderANewIdAfterTheBackoff() {
+    void shouldSendEachNextAttemptUnderANewIdAfterTheBackoffWhenACommandIsNeverCarriedOutThenGiveUp() {
         PoolSpec spec = aws(20);
-        Decision sent = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
-        SetCapacity first = (SetCapacity) sent.commands().get(0);
-        assertThat(sent.lookAgainAt()).as("looked at again when it is out of time").isEqualTo(T0.plusSeconds(120));
+        ServiceLoop service = new ServiceLoop(spec, group(5, "x"), status(members(5)), seen(spec), T0,
+                Duration.ofMinutes(2), Retries.DEFAULT);
+        List<ScalingGroupCommand> sent = service.lookAt(T0);
+        SetCapacity first = (SetCapacity) sent.get(0);
+        assertThat(sent).hasSize(1);
+        java.time.Instant sentAt = T0;
 
-        Decision timedOut = decide(spec, group(5, "x"), status(members(5)), sent.memory(), T0.plusSeconds(121),
-                List.of());
-        assertThat(timedOut.commands()).isEmpty();
-        assertThat(timedOut.notices()).singleElement().satisfies(n -> {
-            assertThat(n.reason()).isEqualTo(Attempts.REASON_RETRYING);
-            assertThat(n.warning()).isTrue();
-            assertThat(n.note()).contains("SetCapacity", CommandFailure.REASON_TIMED_OUT, "attempt 2 of 5");
-        });
-        assertThat(timedOut.retrying().reason()).isEqualTo(Attempts.REASON_RETRYING);
-        assertThat(timedOut.lookAgainAt()).isEqualTo(T0.plusSeconds(131));
+        for (int attempt = 2; attempt <= Retries.DEFAULT.attempts(); attempt++) {
+            // The await timeout: nothing sent, the retry announced.
+            assertThat(service.nextTimer()).as("looked at again when it is out of time")
+                    .isEqualTo(sentAt.plus(Duration.ofMinutes(2)).plusMillis(1));
+            int noticed = service.notices.size();
+            assertThat(service.timerFires()).as("attempt " + (attempt - 1) + " timed out").isEmpty();
+            assertThat(service.notices.subList(noticed, service.notices.size())).singleElement().satisfies(n -> {
+                assertThat(n.reason()).isEqualTo(Attempts.REASON_RETRYING);
+                assertThat(n.warning()).isTrue();
+            });
+            assertThat(service.notices.get(noticed).note()).contains("SetCapacity", CommandFailure.REASON_TIMED_OUT,
+                    "attempt " + attempt + " of 5");
+            assertThat(service.last.retrying().reason()).isEqualTo(Attempts.REASON_RETRYING);
+            java.time.Instant timedOutAt = service.now;
 
-        Decision retried = decide(spec, group(5, "x"), status(members(5)), timedOut.memory(), T0.plusSeconds(131),
-                List.of());
-        assertThat(retried.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class, c -> {
-            assertThat(c.id()).isNotEqualTo(first.id()).isEqualTo(Attempts.attemptId(first, 2));
-            assertThat(c.capacity()).isEqualTo(first.capacity());
-            assertThat(c.group()).isEqualTo(first.group());
-        });
+            // After the backoff (10 s, 20 s, 40 s, ...): the next attempt, under its own id.
+            assertThat(service.nextTimer()).isEqualTo(timedOutAt.plus(Retries.DEFAULT.delay(attempt - 1))
+                    .plusMillis(1));
+            int n = attempt;
+            assertThat(service.timerFires()).singleElement().isInstanceOfSatisfying(SetCapacity.class, c -> {
+                assertThat(c.id()).isNotEqualTo(first.id()).isEqualTo(Attempts.attemptId(first, n));
+                assertThat(c.capacity()).isEqualTo(first.capacity());
+                assertThat(c.group()).isEqualTo(first.group());
+            });
+            assertThat(service.last.retrying()).isNull();
+            sentAt = service.now;
+        }
+
+        // The last attempt times out too: given up, and the service looks no more.
+        int noticed = service.notices.size();
+        assertThat(service.timerFires()).isEmpty();
+        assertThat(service.notices.subList(noticed, service.notices.size())).singleElement()
+                .extracting(Notice::reason).isEqualTo(Attempts.REASON_FAILED);
+        assertThat(service.last.blocked().message()).contains("failed 5 times", CommandFailure.REASON_TIMED_OUT);
+        assertThat(service.nextTimer()).isNull();
+        assertThat(service.sent).extracting(ScalingGroupCommand::id).doesNotHaveDuplicates().hasSize(5);
     }
 
     @Test
@@ -393,26 +423,48 @@ class PoolReconcilerTest {
         assertThat(second.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
     }
 
-    @Test
-    void shouldRollOutWithinMaxSurgeOneAndMaxUnavailableZeroNeverBelowFiveReady() {
-        PoolSpec before = Pools.azure(5, "v1.33.1", 1, 0);
-        PoolSpec after = Pools.azure(5, "v1.34.0", 1, 0);
-        Simulation sim = new Simulation(5);
+    /**
+     * A roll-out of five instances, step by step against {@link SimulatedPool}, whose new instances boot for
+     * {@code bootLooks} looks before their Node is Ready: never fewer Ready than desired minus maxUnavailable, never
+     * more instances than desired plus maxSurge, only out-of-date instances terminated, and every one replaced.
+     * With instant boots (0) a budget that counts a booting instance as Ready looks right; only slow boots show it.
+     */
+    @ParameterizedTest(name = "Azure maxSurge={0} maxUnavailable={1}, boots for {2} looks: >= {3} Ready, <= {4} instances")
+    @CsvSource(textBlock = """
+            1,   0,   0, 5, 6
+            1,   0,   2, 5, 6
+            1,   0,   5, 5, 6
+            2,   0,   3, 5, 7
+            0,   1,   3, 4, 5
+            25%, 25%, 3, 4, 7
+            """)
+    void shouldNeverDropBelowDesiredReadyDuringARollOutWhenNewInstancesBootSlowly(String maxSurge,
+            String maxUnavailable, int bootLooks, int fewestReady, int mostInstances) {
+        PoolSpec before = Pools.azure(5, "v1.33.1", intOrPercent(maxSurge), intOrPercent(maxUnavailable));
+        PoolSpec after = Pools.azure(5, "v1.34.0", intOrPercent(maxSurge), intOrPercent(maxUnavailable));
+        SimulatedPool sim = new SimulatedPool(5, bootLooks);
         Memory memory = seen(before);
-        int minReady = Integer.MAX_VALUE;
-        boolean rolledOut = false;
-        for (int step = 0; step < 100 && !sim.allUpToDate(); step++) {
-            Decision decision = PoolReconciler.decide(look(after, sim.group(), sim.status(), memory));
+        boolean done = false;
+        for (int step = 0; step < 200 && !done; step++) {
+            Decision decision = PoolReconciler.decide(new PoolReconciler.Look(after, sim.group(), sim.status(),
+                    memory, T0.plusSeconds(step), false, Duration.ofMinutes(2)));
+            // Done: five up-to-date instances, all Ready, and nothing more to do.
+            done = sim.allUpToDate() && sim.members.size() == 5 && sim.ready() == 5
+                    && decision.commands().isEmpty() && decision.drains().isEmpty();
             memory = sim.apply(decision);
-            rolledOut |= decision.commands().stream().anyMatch(RollOut.class::isInstance);
-            minReady = Math.min(minReady, sim.ready());
         }
 
-        assertThat(rolledOut).isTrue();
-        assertThat(sim.allUpToDate()).isTrue();
-        assertThat(minReady).isGreaterThanOrEqualTo(5);
-        assertThat(sim.members).hasSize(5);
-        assertThat(sim.maxSize).isEqualTo(6);
+        assertThat(done).as("rolled out: " + sim.members).isTrue();
+        assertThat(sim.maxBooting > 0).as("instances booted while old ones ran").isEqualTo(bootLooks > 0);
+        assertThat(sim.minReady).as("fewest Ready during the roll-out").isEqualTo(fewestReady);
+        assertThat(sim.maxMembers).as("most instances during the roll-out").isEqualTo(mostInstances);
+        assertThat(sim.terminated.stream().filter(m -> !m.upToDate()).map(PoolMember::providerID))
+                .as("each old instance terminated once").containsExactlyInAnyOrderElementsOf(
+                        members(5).stream().map(PoolMember::providerID).toList());
+    }
+
+    private static Object intOrPercent(String value) {
+        return value.endsWith("%") ? value : (Object) Integer.parseInt(value);
     }
 
     @Test
@@ -493,64 +545,5 @@ class PoolReconcilerTest {
 
         assertThat(decision.commands()).isEmpty();
         assertThat(decision.blocked().reason()).isEqualTo("ReplicasOutOfRange");
-    }
-
-    /** A cloud and a status service in miniature: capacity launches Ready up-to-date instances at once. */
-    static final class Simulation {
-        final List<PoolMember> members = new ArrayList<>();
-        int desired;
-        int maxSize;
-        String lastCommand = "start";
-        int next = 100;
-
-        Simulation(int replicas) {
-            for (int i = 1; i <= replicas; i++) {
-                members.add(member(i, true, true));
-            }
-            desired = replicas;
-            maxSize = replicas;
-        }
-
-        boolean templateRolled;
-
-        ScalingGroupState group() {
-            return Pools.group(desired, lastCommand);
-        }
-
-        PoolStatus status() {
-            return Pools.status(List.copyOf(members));
-        }
-
-        int ready() {
-            return (int) members.stream().filter(PoolMember::ready).count();
-        }
-
-        boolean allUpToDate() {
-            return templateRolled && members.stream().allMatch(PoolMember::upToDate);
-        }
-
-        Memory apply(Decision decision) {
-            Map<String, Memory.Drain> drained = new HashMap<>();
-            decision.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(), T0, Retries.DEFAULT)));
-            for (var command : decision.commands()) {
-                if (command instanceof RollOut) {
-                    templateRolled = true;
-                    members.replaceAll(m -> new PoolMember(m.providerID(), m.nodeName(), m.nodeUid(), m.lifecycle(),
-                            m.launchTime(), m.ready(), m.available(), false, false, true));
-                } else if (command instanceof SetCapacity set) {
-                    while (members.size() < set.capacity().desired()) {
-                        members.add(member(next++, true, true));
-                    }
-                    desired = set.capacity().desired();
-                } else if (command instanceof TerminateInstances terminate) {
-                    members.removeIf(m -> terminate.providerIDs().contains(m.providerID()));
-                    desired -= terminate.providerIDs().size();
-                }
-                lastCommand = command.id();
-                maxSize = Math.max(maxSize, members.size());
-            }
-            // Drains finish before the next look.
-            return decision.memory().withDrains(drained);
-        }
     }
 }

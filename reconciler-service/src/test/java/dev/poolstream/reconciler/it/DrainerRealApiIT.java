@@ -169,10 +169,13 @@ class DrainerRealApiIT {
     void shouldCordonInALaterRoundWhenTheKubeconfigSecretAppearsOnlyAfterTheFirst() {
         String node = node("drainer-late", Map.of());
         runningPod("app-on-late", node, Map.of("app", "late"));
-        WorkloadClients workloads = new WorkloadClients(kube);
+        // The kubeconfig Secret is read as the reconciler reads it: with its ServiceAccount and the RBAC of k8s/.
+        KubernetesClient management = server.applyRbac(ReconcilerRealApiIT.K8S_RBAC)
+                .clientAs(ReconcilerRealApiIT.SERVICE_ACCOUNT);
+        WorkloadClients workloads = new WorkloadClients(management);
         String secret = ClusterApi.kubeconfigSecretName("late");
 
-        try (Drainer drainer = drainer(workloads::client); workloads) {
+        try (Drainer drainer = drainer(workloads::client); workloads; management) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/late", NS + "/late", node, null,
                     notices::add);
             // The first round found no kubeconfig Secret (the API server answered 404)...

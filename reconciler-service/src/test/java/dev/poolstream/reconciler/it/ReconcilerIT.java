@@ -22,11 +22,16 @@ import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.reconciler.ReconcilerApplication;
+import dev.poolstream.reconciler.domain.Attempts;
+import dev.poolstream.reconciler.domain.CommandFailure;
+import dev.poolstream.reconciler.domain.Notices;
 import dev.poolstream.testing.MockCluster;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -56,13 +61,23 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
 
 /**
  * The reconciler on a real broker and mock API servers, with each pool's cloud and status played by a
- * {@link PoolSimulator} that answers its commands.
+ * {@link PoolSimulator} that answers its commands; new instances boot for {@link #BOOT} before they are Ready.
+ *
+ * <p>No test waits for a quiet moment. A test awaits what it expects (a command, an object's state), and asserts
+ * that something did <em>not</em> happen against an end marker: the pool's next generation. The reconciler looks
+ * at a pool on one thread, always with its latest spec, and sends a pool's commands in order to one partition, each
+ * carrying the generation it was decided for. So once the first command of generation n+1 has arrived, every
+ * command of generation n has arrived before it: none can come later.
  */
 @EmbeddedKafka
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReconcilerIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** How long a new instance boots before its Node is Ready. */
+    private static final Duration BOOT = Duration.ofMillis(1500);
+    /** How long the reconciler awaits a capacity command before it counts as failed and is tried again. */
+    private static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(6);
 
     private MockCluster management;
     private MockCluster workload;
@@ -88,6 +103,8 @@ class ReconcilerIT {
                 "--poolstream.kafka.create-topics=true",
                 "--poolstream.reconciler.mode=owner",
                 "--poolstream.reconciler.drain-retry=100ms",
+                "--poolstream.reconciler.await-timeout=" + AWAIT_TIMEOUT.toMillis() + "ms",
+                "--poolstream.reconciler.retry-backoff=1s",
                 "--logging.structured.format.console=");
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
@@ -116,34 +133,39 @@ class ReconcilerIT {
     void shouldScaleFiveToTwentyWithOneCapacityCommand() {
         Pool pool = new Pool("scale-up");
         pool.create(5, 1, 50);
-        pool.settle();
 
-        int before = pool.commands.size();
         pool.publishSpec(20, 2, "v1");
-        pool.settle(c -> c instanceof SetCapacity);
+        pool.awaitCommand(c -> c instanceof SetCapacity && c.generation() == 2);
+        // The end marker: generation 3 goes out only once generation 2's SetCapacity is carried out.
+        pool.publishSpec(21, 3, "v1");
+        ScalingGroupCommand marker = pool.awaitCommand(c -> c.generation() == 3);
 
-        List<ScalingGroupCommand> sent = pool.commands.subList(before, pool.commands.size());
+        assertThat(marker).isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(21));
+        List<ScalingGroupCommand> sent = pool.commandsOf(2);
         assertThat(sent).as(sent.toString()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
                 c -> assertThat(c.capacity().desired()).isEqualTo(20));
-        assertThat(pool.sim.members).hasSize(20);
+        assertThat(pool.sim.members).hasSize(21);
     }
 
     @Test
     void shouldCordonAndEvictFiveNamedNodesBeforeTheirTerminateCommand() {
         Pool pool = new Pool("scale-down");
         pool.create(20, 1, 50);
-        pool.settle();
         List<String> oldest = pool.sim.members.subList(0, 5).stream().map(m -> m.nodeName()).toList();
+        List<String> oldestIds = pool.sim.members.subList(0, 5).stream().map(m -> m.providerID()).toList();
         workload.client().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
                 .withNamespace("kube-system").withName("daemon-on-" + oldest.get(0))
                 .addNewOwnerReference().withKind("DaemonSet").withName("agent").withApiVersion("apps/v1")
                 .withUid("ds").endOwnerReference().endMetadata()
                 .withNewSpec().withNodeName(oldest.get(0)).endSpec().build()).create();
         // A PodDisruptionBudget refuses the first two evictions of one pod: the drain keeps trying.
-        workload.refuseEvictions("apps", "app-on-" + oldest.get(1), 2);
+        String guarded = "app-on-" + oldest.get(1);
+        workload.refuseEvictions("apps", guarded, 2);
+        double refusedBefore = evictions("refused");
 
         pool.publishSpec(15, 2, "v1");
-        TerminateInstances terminate = (TerminateInstances) pool.settleUntil(c -> c instanceof TerminateInstances,
+        TerminateInstances terminate = (TerminateInstances) pool.awaitCommand(c -> c instanceof TerminateInstances,
                 c -> {
                     // The moment the command arrives, its Nodes are already cordoned and empty.
                     for (String node : oldest) {
@@ -154,7 +176,11 @@ class ReconcilerIT {
                     }
                 });
 
-        assertThat(terminate.providerIDs()).hasSize(5);
+        assertThat(terminate.providerIDs()).containsExactlyInAnyOrderElementsOf(oldestIds);
+        // The budget's two refusals were seen (not hidden by client retries), shown, and the eviction retried.
+        assertThat(evictions("refused") - refusedBefore).as("evictions refused").isEqualTo(2.0);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events("scale-down", Notices.DRAIN_BLOCKED))
+                .anySatisfy(note -> assertThat(note).contains(oldest.get(1), "apps/" + guarded)));
         assertThat(workload.client().pods().inNamespace("kube-system").withName("daemon-on-" + oldest.get(0)).get())
                 .as("a DaemonSet pod is left alone").isNotNull();
         assertThat(pool.sim.members).hasSize(15);
@@ -162,22 +188,23 @@ class ReconcilerIT {
     }
 
     @Test
-    void shouldRollOutFiveWithMaxSurgeOneNeverBelowFiveReady() {
+    void shouldRollOutFiveWithMaxSurgeOneNeverBelowFiveReadyWhileNewInstancesBoot() {
         Pool pool = new Pool("roll-out");
         pool.create(5, 1, 50);
-        pool.settle();
-        List<Integer> readyHistory = new ArrayList<>();
+        int from = pool.sim.readyHistory.size();
 
         pool.publishSpec(5, 2, "v2");
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            pool.answer(readyHistory);
-            // Done when the new template is the group's and every instance runs it.
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            pool.pump();
+            // Done when the new template is the group's and every instance runs it, Ready.
             return pool.sim.template.equals("v2") && pool.sim.members.size() == 5
-                    && pool.sim.members.stream().allMatch(m -> m.upToDate());
+                    && pool.sim.members.stream().allMatch(m -> m.upToDate() && m.ready());
         });
 
-        assertThat(readyHistory).isNotEmpty().allMatch(ready -> ready >= 5);
-        assertThat(pool.commands.stream().filter(TerminateInstances.class::isInstance)).hasSize(5);
+        List<Integer> readyHistory = pool.sim.readyHistory.subList(from, pool.sim.readyHistory.size());
+        assertThat(readyHistory).as("Ready instances after every change").isNotEmpty().allMatch(ready -> ready >= 5);
+        assertThat(pool.sim.mostBooting).as("new instances booted while old ones ran, one at a time").isEqualTo(1);
+        assertThat(pool.commandsOf(2).stream().filter(TerminateInstances.class::isInstance)).hasSize(5);
         assertThat(pool.sim.template).isEqualTo("v2");
     }
 
@@ -185,11 +212,10 @@ class ReconcilerIT {
     void shouldRemoveTheFinalizerOnlyAfterTheGroupIsGone() {
         Pool pool = new Pool("deleted");
         pool.create(2, 1, 50);
-        pool.settle();
         await().atMost(WAIT).until(() -> pool.infraFinalizers().contains(ClusterApi.POOLSTREAM_FINALIZER));
 
         pool.publishDeleting();
-        DeleteGroup delete = (DeleteGroup) pool.settleUntil(c -> c instanceof DeleteGroup, c ->
+        DeleteGroup delete = (DeleteGroup) pool.awaitCommand(c -> c instanceof DeleteGroup, c ->
                 assertThat(pool.infraFinalizers()).as("finalizer kept while the group exists")
                         .contains(ClusterApi.POOLSTREAM_FINALIZER));
 
@@ -202,18 +228,68 @@ class ReconcilerIT {
         Pool pool = new Pool("autoscaled");
         pool.annotations = Map.of(ClusterApi.REPLICAS_MANAGED_BY_ANNOTATION, "cluster-autoscaler");
         pool.create(3, 1, 50);
-        pool.settle();
 
+        // The autoscaler grows the group; the reconciler copies its size into spec.replicas.
         pool.sim.handle(SetCapacity.of(pool.key, 1, "x", new dev.poolstream.events.command.Capacity(6, 0, 50,
                 true)));
         pool.publishObserved();
-        await().atMost(WAIT).until(() -> Integer.valueOf(6).equals(management.client()
-                .resources(dev.poolstream.api.cluster.v1beta2.MachinePool.class).inNamespace("team-a")
-                .withName("autoscaled").get().getSpec().getReplicas()));
-        pool.publishSpec(6, 2, "v1");
-        pool.settle();
+        await().atMost(WAIT).until(() -> {
+            pool.pump();
+            return Integer.valueOf(6).equals(management.client()
+                    .resources(dev.poolstream.api.cluster.v1beta2.MachinePool.class).inNamespace("team-a")
+                    .withName("autoscaled").get().getSpec().getReplicas());
+        });
+        // A spec that still says 3 (the watcher has not seen that write yet): the group's size stands.
+        pool.publishSpec(3, 2, "v1");
+        // The end marker: a new template in generation 3 is rolled out (a roll-out is not a capacity command). Its
+        // Event is written after every Event of earlier looks (one writer, in order).
+        pool.publishSpec(6, 3, "v2");
+        ScalingGroupCommand marker = pool.awaitCommand(c -> c.generation() == 3);
+        await().atMost(WAIT).until(() -> !events("autoscaled", Notices.ROLLING_OUT).isEmpty());
 
-        assertThat(pool.commands).noneMatch(c -> c instanceof SetCapacity || c instanceof TerminateInstances);
+        assertThat(marker).isInstanceOf(RollOut.class);
+        assertThat(pool.commands).as(pool.commands.toString())
+                .noneMatch(c -> c instanceof SetCapacity || c instanceof TerminateInstances);
+        assertThat(events("autoscaled", Notices.SCALING)).as("no scaling").isEmpty();
+        assertThat(events("autoscaled", Notices.DRAINING)).as("no drain started").isEmpty();
+    }
+
+    @Test
+    void shouldSendTheNextAttemptUnderANewIdWhenACapacityCommandIsNotCarriedOutInTime() {
+        Pool pool = new Pool("unanswered");
+        pool.create(2, 1, 50);
+        // The cloud never carries out generation 2's first SetCapacity.
+        pool.unanswered = c -> c instanceof SetCapacity && c.generation() == 2
+                && pool.commandsOf(2).stream().noneMatch(SetCapacity.class::isInstance);
+
+        pool.publishSpec(3, 2, "v1");
+        SetCapacity first = (SetCapacity) pool.awaitCommand(c -> c instanceof SetCapacity);
+        long sentAt = System.nanoTime();
+        SetCapacity second = (SetCapacity) pool.awaitCommand(c -> c instanceof SetCapacity && c != first);
+        Duration after = Duration.ofNanos(System.nanoTime() - sentAt);
+
+        assertThat(second.id()).isEqualTo(Attempts.attemptId(first, 2)).isNotEqualTo(first.id());
+        assertThat(second.capacity()).isEqualTo(first.capacity());
+        assertThat(after).as("not before the await timeout").isGreaterThanOrEqualTo(AWAIT_TIMEOUT);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events("unanswered", Attempts.REASON_RETRYING))
+                .anySatisfy(note -> assertThat(note).contains(first.id(), CommandFailure.REASON_TIMED_OUT)));
+        assertThat(pool.sim.members).as("the second attempt carried out").hasSize(3);
+    }
+
+    /** {@code poolstream.reconciler.evictions} of the running service with this outcome. */
+    private double evictions(String outcome) {
+        Counter counter = app.getBean(MeterRegistry.class).find("poolstream.reconciler.evictions")
+                .tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** The notes of the Events with this reason on the MachinePool {@code name}. */
+    private List<String> events(String name, String reason) {
+        return management.client().events().v1().events().inNamespace("team-a").list().getItems().stream()
+                .filter(e -> e.getRegarding() != null && name.equals(e.getRegarding().getName())
+                        && ClusterApi.KIND_MACHINE_POOL.equals(e.getRegarding().getKind())
+                        && reason.equals(e.getReason()))
+                .map(e -> e.getNote()).toList();
     }
 
     /** One pool of the test: its objects, its simulator, and the commands it received. */
@@ -223,13 +299,15 @@ class ReconcilerIT {
         final PoolSimulator sim;
         final List<ScalingGroupCommand> commands = new ArrayList<>();
         Map<String, String> annotations = Map.of();
+        /** Commands the cloud never carries out (nor reports). */
+        Predicate<ScalingGroupCommand> unanswered = c -> false;
         int min;
         int max;
 
         Pool(String name) {
             this.name = name;
             this.key = "team-a/" + name;
-            this.sim = new PoolSimulator(key, workload.client());
+            this.sim = new PoolSimulator(key, workload.client()).bootingFor(BOOT, Clock.systemUTC());
         }
 
         void create(int replicas, int min, int max) {
@@ -247,6 +325,8 @@ class ReconcilerIT {
             sim.start(replicas);
             publishObserved();
             publishSpec(replicas, 1, "v1");
+            // The first look since the reconciler started rolls the template out (the same template: no change).
+            awaitCommand(c -> c instanceof RollOut && c.generation() == 1);
         }
 
         AWSMachinePoolSpec awsSpec() {
@@ -295,60 +375,59 @@ class ReconcilerIT {
             return infra.getMetadata().getFinalizers() == null ? List.of() : infra.getMetadata().getFinalizers();
         }
 
-        /** Answers commands until {@code last} arrives (checking each on arrival), then until quiet. */
-        ScalingGroupCommand settleUntil(Predicate<ScalingGroupCommand> last,
-                                        java.util.function.Consumer<ScalingGroupCommand> onArrival) {
+        /**
+         * Answers commands, and lets booted instances join, until one matching {@code expected} arrives; returns
+         * it (answered).
+         */
+        ScalingGroupCommand awaitCommand(Predicate<ScalingGroupCommand> expected) {
+            return awaitCommand(expected, c -> {
+            });
+        }
+
+        /** The same, calling {@code onArrival} with the matching command before it is answered. */
+        ScalingGroupCommand awaitCommand(Predicate<ScalingGroupCommand> expected,
+                                         java.util.function.Consumer<ScalingGroupCommand> onArrival) {
             List<ScalingGroupCommand> seen = new ArrayList<>();
             await().atMost(WAIT).until(() -> {
-                for (ScalingGroupCommand c : poll()) {
-                    if (last.test(c)) {
+                pump(c -> {
+                    if (seen.isEmpty() && expected.test(c)) {
                         onArrival.accept(c);
                         seen.add(c);
                     }
-                    answer(c);
-                }
+                });
                 return !seen.isEmpty();
             });
             return seen.get(0);
         }
 
-        /**
-         * Answers commands until one matching {@code expected} has been answered (if one is expected) and no command
-         * has come for a second: the reconciler has nothing more to say about the pool.
-         */
-        void settle() {
-            settle(null);
+        /** The commands received for this generation of the pool, in order. */
+        List<ScalingGroupCommand> commandsOf(long generation) {
+            return commands.stream().filter(c -> c.generation() == generation).toList();
         }
 
-        void settle(Predicate<ScalingGroupCommand> expected) {
-            long[] quietSince = {System.nanoTime()};
-            boolean[] matched = {false};
-            boolean expectsOne = expected != null;
-            await().atMost(WAIT).until(() -> {
-                List<ScalingGroupCommand> batch = poll();
-                for (ScalingGroupCommand c : batch) {
-                    matched[0] |= expectsOne && expected.test(c);
-                    answer(c);
-                }
-                if (!batch.isEmpty()) {
-                    quietSince[0] = System.nanoTime();
-                }
-                return (matched[0] || !expectsOne)
-                        && System.nanoTime() - quietSince[0] > Duration.ofSeconds(1).toNanos();
+        /** One round of the cloud and status service: the commands that came answered, booted instances Ready. */
+        void pump() {
+            pump(c -> {
             });
         }
 
-        void answer(List<Integer> readyHistory) {
+        private void pump(java.util.function.Consumer<ScalingGroupCommand> beforeAnswer) {
             for (ScalingGroupCommand c : poll()) {
+                beforeAnswer.accept(c);
                 answer(c);
-                readyHistory.add(sim.ready());
+            }
+            if (sim.boot()) {
+                publishObserved();
             }
         }
 
         private void answer(ScalingGroupCommand command) {
+            boolean carriedOut = !unanswered.test(command);
             commands.add(command);
-            sim.handle(command);
-            publishObserved();
+            if (carriedOut) {
+                sim.handle(command);
+                publishObserved();
+            }
         }
 
         private List<ScalingGroupCommand> poll() {

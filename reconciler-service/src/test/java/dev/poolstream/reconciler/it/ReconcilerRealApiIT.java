@@ -7,10 +7,14 @@ import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Bootstrap;
 import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.bootstrap.ConfigRef;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate;
+import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.events.Cloud;
+import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolSpecChecks;
@@ -57,6 +61,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -78,7 +85,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
@@ -98,11 +108,13 @@ class ReconcilerRealApiIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** Another controller's finalizer: it keeps a deleted object until that controller is done. */
     private static final String AUDIT_FINALIZER = "example.com/audit";
-    private static final String BOOTSTRAP_GROUP = "bootstrap.test.poolstream.dev";
-    private static final String BOOTSTRAP_KIND = "TestBootstrapConfig";
-    private static final ResourceDefinitionContext BOOTSTRAP_CONFIGS = new ResourceDefinitionContext.Builder()
-            .withGroup(BOOTSTRAP_GROUP).withVersion("v1beta2").withKind(BOOTSTRAP_KIND)
-            .withPlural("testbootstrapconfigs").withNamespaced(true).build();
+    /** Cluster API's bootstrap group: CABPK's KubeadmConfig and CAPA's EKSConfig, the kinds k8s/ lets it read. */
+    private static final String BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io";
+    /** The reconciler's ServiceAccount (namespace poolstream), as which its management client runs here. */
+    static final String SERVICE_ACCOUNT = "reconciler-service";
+    /** Its ServiceAccount and RBAC as {@code k8s/} ships them: the base and the owner-mode component. */
+    static final Path[] K8S_RBAC = {Path.of("..", "k8s", "base", "reconciler-service.yaml"),
+            Path.of("..", "k8s", "components", "owner-mode", "rbac.yaml")};
 
     private KubeApiServer server;
     private KubernetesClient kube;
@@ -116,10 +128,32 @@ class ReconcilerRealApiIT {
     private SpecFeed feed;
     private SharedIndexInformer<Pod> kubelet;
     private final EventSerializer<Keyed> serializer = new EventSerializer<>(URI.create("/test"), Clock.systemUTC());
+    /** The reconciler's clock (its decisions, drains and Events): now, moved forward by a test. */
+    private final MovableClock clock = new MovableClock();
+
+    /** The system clock plus an offset a test moves forward: a series interval passes without waiting for it. */
+    private static final class MovableClock extends Clock {
+        volatile Duration offset = Duration.ZERO;
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(offset);
+        }
+    }
 
     @BeforeAll
     void start(EmbeddedKafkaBroker broker) throws IOException {
-        server = KubeApiServer.shared().namespace(NS);
+        server = KubeApiServer.shared().namespace(NS).applyRbac(K8S_RBAC);
         kube = server.client();
         kube.resource(new SecretBuilder().withNewMetadata().withNamespace(NS)
                 .withName(ClusterApi.kubeconfigSecretName(CLUSTER))
@@ -127,14 +161,24 @@ class ReconcilerRealApiIT {
                 .addToData(ClusterApi.KUBECONFIG_SECRET_KEY, Base64.getEncoder().encodeToString(
                         server.kubeconfig().getBytes(StandardCharsets.UTF_8))).build())
                 .createOr(existing -> existing.update());
-        // The reconciler's management client reads the same kubeconfig, from a file as kubectl does.
+        // The reconciler's management client reads the same kubeconfig, from a file as kubectl does, and acts as
+        // the reconciler's ServiceAccount (the kubeconfig's admin impersonates it): every call it makes on the
+        // management cluster is authorized by the RBAC of k8s/. The workload cluster's client, from the kubeconfig
+        // Secret, stays the admin's, as Cluster API's kubeconfig is.
         kubeconfig = Files.createTempFile("reconciler-real-api", ".kubeconfig");
         Files.writeString(kubeconfig, server.kubeconfig());
         property("kubeconfig", kubeconfig.toString());
         property("kubernetes.master", null);
         property("kubernetes.auth.tryKubeConfig", "true");
         property("kubernetes.auth.tryServiceAccount", "false");
-        app = ReconcilerApplication.builder().run(
+        property("kubernetes.impersonate.username",
+                "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + SERVICE_ACCOUNT);
+        property("kubernetes.impersonate.group", "system:serviceaccounts,system:serviceaccounts:"
+                + KubeApiServer.POOLSTREAM_NAMESPACE + ",system:authenticated");
+        app = ReconcilerApplication.builder()
+                .initializers(context -> ((GenericApplicationContext) context)
+                        .registerBean(Clock.class, () -> clock))
+                .run(
                 "--server.port=0",
                 "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--poolstream.kafka.create-topics=true",
@@ -354,6 +398,16 @@ class ReconcilerRealApiIT {
                 .isEqualTo(drained);
         assertThat(pool.commands).noneMatch(TerminateInstances.class::isInstance);
 
+        // Refused round after round: one DrainBlocked Event, its repeats counted on its series (written at most
+        // once per series interval, which the reconciler's clock passes here).
+        String uid = pool.machinePool().getMetadata().getUid();
+        await().atMost(WAIT).until(() -> events(uid).stream().anyMatch(e -> e.getReason().equals("DrainBlocked")));
+        clock.offset = clock.offset.plus(KubeEvents.SERIES_INTERVAL);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(uid))
+                .filteredOn(e -> e.getReason().equals("DrainBlocked")).singleElement()
+                .satisfies(e -> assertThat(e.getSeries()).isNotNull()
+                        .satisfies(series -> assertThat(series.getCount()).isGreaterThan(1))));
+
         budget("guarded", 1);
         TerminateInstances terminate = (TerminateInstances) pool.settleUntil(TerminateInstances.class::isInstance,
                 c -> {
@@ -366,39 +420,42 @@ class ReconcilerRealApiIT {
         assertThat(pool.sim.members).hasSize(1);
     }
 
-    @Test
-    void shouldCopyTheBootstrapDataSecretNameFromTheConfigOnceItIsReadyThenEnsureTheGroup() {
-        installBootstrapConfigKind();
-        Pool pool = new Pool("kubeadm");
-        var configs = kube.genericKubernetesResources(BOOTSTRAP_CONFIGS).inNamespace(NS);
+    /** CABPK's KubeadmConfig and CAPA's EKSConfig: the reconciler finds either through discovery. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"KubeadmConfig, kubeadmconfigs, kubeadm", "EKSConfig, eksconfigs, eks"})
+    void shouldCopyTheBootstrapDataSecretNameFromTheConfigOnceItIsReadyThenEnsureTheGroup(String kind, String plural,
+                                                                                           String name) {
+        ResourceDefinitionContext configsKind = installBootstrapConfigKind(kind, plural);
+        Pool pool = new Pool(name);
+        var configs = kube.genericKubernetesResources(configsKind).inNamespace(NS);
         configs.resource(new GenericKubernetesResourceBuilder()
-                .withApiVersion(BOOTSTRAP_GROUP + "/v1beta2").withKind(BOOTSTRAP_KIND)
-                .withNewMetadata().withNamespace(NS).withName("kubeadm-config").endMetadata()
-                .addToAdditionalProperties("spec", Map.of("joinConfiguration", Map.of())).build()).create();
+                .withApiVersion(BOOTSTRAP_GROUP + "/v1beta2").withKind(kind)
+                .withNewMetadata().withNamespace(NS).withName(name + "-config").endMetadata()
+                .addToAdditionalProperties("spec", Map.of()).build()).create();
         ConfigRef ref = new ConfigRef();
         ref.setApiGroup(BOOTSTRAP_GROUP);
-        ref.setKind(BOOTSTRAP_KIND);
-        ref.setName("kubeadm-config");
+        ref.setKind(kind);
+        ref.setName(name + "-config");
         pool.bootstrap = ref;
         pool.create(2, Map.of(), List.of());
 
         // Not ready yet: the pool waits; a pool created after it is not held up.
-        Pool neighbour = new Pool("kubeadm-neighbour");
+        Pool neighbour = new Pool(name + "-neighbour");
         neighbour.create(1, Map.of(), List.of());
         neighbour.settle(EnsureGroup.class::isInstance);
         assertThat(pool.poll()).isEmpty();
         assertThat(pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap().getDataSecretName()).isNull();
 
         // The bootstrap provider writes the data Secret and says so.
-        GenericKubernetesResource config = configs.withName("kubeadm-config").get();
-        config.setAdditionalProperty("status", Map.of("dataSecretName", "kubeadm-config-data",
+        GenericKubernetesResource config = configs.withName(name + "-config").get();
+        config.setAdditionalProperty("status", Map.of("dataSecretName", name + "-config-data",
                 "initialization", Map.of("dataSecretCreated", true)));
         configs.resource(config).updateStatus();
 
         EnsureGroup ensure = (EnsureGroup) pool.settleUntil(EnsureGroup.class::isInstance, c -> { });
-        assertThat(ensure.template().bootstrapDataSecret().name()).isEqualTo("kubeadm-config-data");
+        assertThat(ensure.template().bootstrapDataSecret().name()).isEqualTo(name + "-config-data");
         var bootstrap = pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap();
-        assertThat(bootstrap.getDataSecretName()).isEqualTo("kubeadm-config-data");
+        assertThat(bootstrap.getDataSecretName()).isEqualTo(name + "-config-data");
         assertThat(bootstrap.getConfigRef()).isEqualTo(ref);
     }
 
@@ -485,6 +542,67 @@ class ReconcilerRealApiIT {
         assertThat(pool.sim.members).hasSize(2);
     }
 
+    @Test
+    void shouldPutBothFinalizersOnAPoolOfAnAzureMachinePool() {
+        String name = "azure";
+        String key = NS + "/" + name;
+        String infraName = "workers-" + name;
+        kube.resource("""
+                apiVersion: infrastructure.cluster.x-k8s.io/v1beta1
+                kind: AzureMachinePool
+                metadata:
+                  name: %s
+                  namespace: %s
+                  labels:
+                    cluster.x-k8s.io/cluster-name: %s
+                spec:
+                  location: westeurope
+                  template:
+                    vmSize: Standard_D2s_v3
+                    osDisk:
+                      diskSizeGB: 30
+                """.formatted(infraName, NS, CLUSTER)).create();
+        AzureMachinePool infra = kube.resources(AzureMachinePool.class).inNamespace(NS).withName(infraName).get();
+        MachinePool pool = new MachinePool();
+        pool.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName(name)
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).build());
+        pool.setSpec(MachinePoolSpecs.of(CLUSTER, 1, "v1.34.4", name + "-bootstrap",
+                ClusterApi.KIND_AZURE_MACHINE_POOL, infraName, 0));
+        pool = kube.resource(pool).create();
+        try {
+            // As the watcher folds them (SpecFeed plays it for AWSMachinePools only).
+            var meta = pool.getMetadata();
+            publishSpec(key, new PoolSpec(NS, name, meta.getUid(), meta.getGeneration(), meta.getLabels(), Map.of(),
+                    List.of(), null, pool.getSpec(), new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
+                    ClusterApi.KIND_AZURE_MACHINE_POOL, infraName, infra.getMetadata().getUid(),
+                    infra.getMetadata().getGeneration(), List.of(), null, new InfraSpec.Azure(infra.getSpec()),
+                    null), false));
+
+            // The finalizers first, as Cluster API's controllers do: Poolstream's on the AzureMachinePool, Cluster
+            // API's on the MachinePool (owner mode).
+            await().atMost(WAIT).until(() -> {
+                AzureMachinePool now = kube.resources(AzureMachinePool.class).inNamespace(NS).withName(infraName)
+                        .get();
+                return now.getMetadata().getFinalizers().contains(ClusterApi.POOLSTREAM_FINALIZER);
+            });
+            await().atMost(WAIT).until(() -> kube.resources(MachinePool.class).inNamespace(NS).withName(name).get()
+                    .getMetadata().getFinalizers().contains(ClusterApi.MACHINE_POOL_FINALIZER));
+        } finally {
+            // Forgotten by the reconciler, then gone from the server.
+            publishSpec(key, null);
+            kube.resources(AzureMachinePool.class).inNamespace(NS).withName(infraName).edit(p -> {
+                p.getMetadata().setFinalizers(List.of());
+                return p;
+            });
+            kube.resources(MachinePool.class).inNamespace(NS).withName(name).edit(p -> {
+                p.getMetadata().setFinalizers(List.of());
+                return p;
+            });
+            kube.resources(AzureMachinePool.class).inNamespace(NS).withName(infraName).delete();
+            kube.resources(MachinePool.class).inNamespace(NS).withName(name).delete();
+        }
+    }
+
     /** As the provider's dead-letter recoverer writes it: the command, with the reason and message headers. */
     private void deadLetter(ScalingGroupCommand command, String reason, String message) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(
@@ -518,12 +636,16 @@ class ReconcilerRealApiIT {
         return meters.find(meter).counters().stream().mapToDouble(Counter::count).sum();
     }
 
-    private void installBootstrapConfigKind() {
+    /**
+     * A stand-in for the bootstrap provider's CRD (CABPK's or CAPA's): its group, kind, plural and version, with a
+     * status subresource, and spec and status kept as written (the reconciler reads only the status).
+     */
+    private ResourceDefinitionContext installBootstrapConfigKind(String kind, String plural) {
         CustomResourceDefinition crd = new CustomResourceDefinitionBuilder().withNewMetadata()
-                .withName(BOOTSTRAP_CONFIGS.getPlural() + "." + BOOTSTRAP_GROUP).endMetadata()
+                .withName(plural + "." + BOOTSTRAP_GROUP).endMetadata()
                 .withNewSpec().withGroup(BOOTSTRAP_GROUP).withScope("Namespaced")
-                .withNewNames().withKind(BOOTSTRAP_KIND).withPlural(BOOTSTRAP_CONFIGS.getPlural())
-                .withSingular("testbootstrapconfig").withListKind(BOOTSTRAP_KIND + "List").endNames()
+                .withNewNames().withKind(kind).withPlural(plural)
+                .withSingular(kind.toLowerCase()).withListKind(kind + "List").endNames()
                 .addNewVersion().withName("v1beta2").withServed(true).withStorage(true)
                 .withNewSubresources().withNewStatus().endStatus().endSubresources()
                 .withNewSchema().withNewOpenAPIV3Schema().withType("object")
@@ -537,6 +659,8 @@ class ReconcilerRealApiIT {
                 .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
                         && c.getStatus().getConditions().stream().anyMatch(
                         k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())), 60, TimeUnit.SECONDS);
+        return new ResourceDefinitionContext.Builder().withGroup(BOOTSTRAP_GROUP).withVersion("v1beta2")
+                .withKind(kind).withPlural(plural).withNamespaced(true).build();
     }
 
     /**

@@ -1,0 +1,340 @@
+package dev.poolstream.reconciler.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.poolstream.reconciler.domain.DrainOutcome;
+import dev.poolstream.reconciler.domain.Notice;
+import dev.poolstream.reconciler.domain.Notices;
+import dev.poolstream.testing.MockCluster;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The {@link Drainer} against fabric8's mock API server (CRUD, with the Eviction API and PodDisruptionBudget
+ * refusals of {@link MockCluster}): fast, and no real API server needed. What only a real server shows (a budget's
+ * own refusal, a cordon an admission policy refuses, the audit log's order, a pod left terminating: the mock server
+ * drops {@code deletionTimestamp}) is {@code DrainerRealApiIT}'s.
+ */
+class DrainerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration RETRY = Duration.ofMillis(20);
+
+    /** The drain's time: moved by the test, never waited for. */
+    private static final class MovableClock extends Clock {
+        volatile Instant now = Instant.parse("2026-11-21T06:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private MockCluster cluster;
+    private KubernetesClient kube;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final MovableClock clock = new MovableClock();
+    private final List<Notice> notices = new CopyOnWriteArrayList<>();
+    private Drainer drainer;
+
+    @BeforeEach
+    void start() {
+        cluster = new MockCluster();
+        kube = cluster.client();
+    }
+
+    @AfterEach
+    void stop() {
+        if (drainer != null) {
+            drainer.close();
+        }
+        cluster.close();
+    }
+
+    private Drainer drainer(Function<String, Optional<KubernetesClient>> clients, Duration retry, Duration max) {
+        drainer = new Drainer(clients, retry, max, 2, clock, meters);
+        return drainer;
+    }
+
+    private Drainer drainer() {
+        return drainer(c -> Optional.of(kube), RETRY, RETRY.multipliedBy(8));
+    }
+
+    @Test
+    void shouldCordonEvictAndEndDrainedLeavingDaemonSetMirrorAndFinishedPods() {
+        node("n1");
+        pod("apps", "app", "n1");
+        pod("apps", "other-node", "n2");
+        kube.resource(new PodBuilder().withNewMetadata().withNamespace("kube-system").withName("agent")
+                .addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet").withName("agent")
+                .withUid("ds").endOwnerReference().endMetadata().withNewSpec().withNodeName("n1").endSpec()
+                .build()).create();
+        kube.resource(new PodBuilder().withNewMetadata().withNamespace("kube-system").withName("static")
+                .addToAnnotations(Drainer.MIRROR_POD_ANNOTATION, "abc").endMetadata().withNewSpec()
+                .withNodeName("n1").endSpec().build()).create();
+        kube.resource(new PodBuilder().withNewMetadata().withNamespace("apps").withName("job").endMetadata()
+                .withNewSpec().withNodeName("n1").endSpec().withNewStatus().withPhase("Succeeded").endStatus()
+                .build()).create();
+
+        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+
+        assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
+        assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).as("cordoned").isTrue();
+        assertThat(kube.pods().inNamespace("apps").withName("app").get()).as("evicted").isNull();
+        assertThat(kube.pods().inNamespace("apps").withName("other-node").get()).as("another Node's").isNotNull();
+        assertThat(kube.pods().inNamespace("kube-system").withName("agent").get()).isNotNull();
+        assertThat(kube.pods().inNamespace("kube-system").withName("static").get()).isNotNull();
+        assertThat(kube.pods().inNamespace("apps").withName("job").get()).isNotNull();
+        assertThat(count("poolstream.reconciler.evictions", "evicted")).isEqualTo(1);
+        assertThat(count("poolstream.reconciler.drains", "drained")).isEqualTo(1);
+        assertThat(notices).isEmpty();
+    }
+
+    @Test
+    void shouldEndDrainedAtOnceForAnEmptyNodeAlreadyCordoned() {
+        kube.resource(new NodeBuilder().withNewMetadata().withName("n1").endMetadata().withNewSpec()
+                .withUnschedulable(true).endSpec().build()).create();
+
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "n1", null, notices::add)))
+                .isInstanceOf(DrainOutcome.Drained.class);
+        assertThat(count("poolstream.reconciler.evictions", "evicted")).isZero();
+    }
+
+    @Test
+    void shouldEndNodeGoneForANodeThatDoesNotExist() {
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "never", null, notices::add)))
+                .isInstanceOf(DrainOutcome.NodeGone.class);
+        assertThat(count("poolstream.reconciler.drains", "node-gone")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRetryEvictionsABudgetRefusesAndSayItIsBlocked() {
+        node("n1");
+        pod("apps", "db-0", "n1");
+        cluster.refuseEvictions("apps", "db-0", 2);
+
+        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+
+        assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
+        assertThat(count("poolstream.reconciler.evictions", "refused")).isEqualTo(2);
+        assertThat(count("poolstream.reconciler.evictions", "evicted")).isEqualTo(1);
+        assertThat(notices).hasSize(2).allSatisfy(n -> assertThat(n).isEqualTo(Notices.blocked("n1",
+                List.of("apps/db-0"))));
+    }
+
+    /**
+     * Each round a budget refuses and nothing is evicted waits twice as long as the one before, up to the most:
+     * 100, 200, 400, 400 ms between refusals. Measured in real time, so only as lower bounds and as growth from one
+     * pause to the next (a busy machine adds to every pause alike, and only makes them longer).
+     */
+    @Test
+    void shouldBackOffBetweenRoundsWhileABudgetRefusesEverything() {
+        node("n1");
+        pod("apps", "db-0", "n1");
+        cluster.refuseEvictions("apps", "db-0", 1000);
+        List<Long> refusedAt = new CopyOnWriteArrayList<>();
+
+        CompletableFuture<DrainOutcome> drain = drainer(c -> Optional.of(kube), Duration.ofMillis(100),
+                Duration.ofMillis(400)).drain("team-a/workers", "team-a/demo", "n1", clock.instant().plusSeconds(60),
+                notice -> refusedAt.add(System.nanoTime()));
+        await().atMost(WAIT).until(() -> refusedAt.size() >= 5);
+
+        long[] pause = new long[4];
+        for (int i = 0; i < 4; i++) {
+            pause[i] = Duration.ofNanos(refusedAt.get(i + 1) - refusedAt.get(i)).toMillis();
+        }
+        String pauses = java.util.Arrays.toString(pause) + " ms";
+        assertThat(pause[0]).as(pauses).isGreaterThanOrEqualTo(100);
+        assertThat(pause[1]).as(pauses).isGreaterThanOrEqualTo(200);
+        assertThat(pause[2]).as(pauses).isGreaterThanOrEqualTo(400);
+        assertThat(pause[3]).as(pauses).isGreaterThanOrEqualTo(400);
+        assertThat(pause[2]).as("doubling: " + pauses).isGreaterThanOrEqualTo(pause[1] + 100)
+                .isGreaterThanOrEqualTo(pause[0] + 200);
+        assertThat(drain).isNotDone();
+        clock.now = clock.now.plusSeconds(61);
+        assertThat(join(drain)).isEqualTo(new DrainOutcome.TimedOut(1, "a PodDisruptionBudget refuses evicting"
+                + " apps/db-0"));
+        assertThat(kube.pods().inNamespace("apps").withName("db-0").get()).isNotNull();
+        assertThat(count("poolstream.reconciler.drains", "timed-out")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldEndTimedOutOnlyAfterTheDeadlineAndNotAtIt() {
+        node("n1");
+        pod("apps", "db-0", "n1");
+        cluster.refuseEvictions("apps", "db-0", 1000);
+        Instant deadline = clock.instant().plusSeconds(60);
+
+        CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1", deadline,
+                notices::add);
+        clock.now = deadline;
+        double refused = count("poolstream.reconciler.evictions", "refused");
+        await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= refused + 2);
+        assertThat(drain).as("at the deadline, not past it").isNotDone();
+
+        clock.now = deadline.plusMillis(1);
+        assertThat(join(drain)).isInstanceOf(DrainOutcome.TimedOut.class);
+    }
+
+    @Test
+    void shouldCordonAndDrainOnceTheWorkloadClusterHasAClient() {
+        node("n1");
+        pod("apps", "app", "n1");
+        AtomicInteger asked = new AtomicInteger();
+
+        DrainOutcome outcome = join(drainer(c -> asked.incrementAndGet() <= 2 ? Optional.empty() : Optional.of(kube),
+                RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+
+        assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
+        assertThat(asked.get()).isGreaterThanOrEqualTo(3);
+        assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).isTrue();
+    }
+
+    @Test
+    void shouldTimeOutWhileTheWorkloadClusterHasNoClientAndSayWhy() {
+        AtomicInteger asked = new AtomicInteger();
+        CompletableFuture<DrainOutcome> drain = drainer(c -> {
+            asked.incrementAndGet();
+            return Optional.empty();
+        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", clock.instant().plusSeconds(60), notices::add);
+        await().atMost(WAIT).until(() -> asked.get() >= 1);
+        clock.now = clock.now.plusSeconds(61);
+
+        assertThat(join(drain)).isEqualTo(new DrainOutcome.TimedOut(-1,
+                "cluster team-a/demo has no kubeconfig Secret"));
+    }
+
+    @Test
+    void shouldRetryAnApiErrorAndCountIt() {
+        node("n1");
+        pod("apps", "app", "n1");
+        // A workload API server that does not answer, then one that does.
+        KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl("http://127.0.0.1:9").withRequestRetryBackoffLimit(0).withConnectionTimeout(500)
+                .build()).build();
+        AtomicInteger asked = new AtomicInteger();
+        try {
+            DrainOutcome outcome = join(drainer(c -> Optional.of(asked.incrementAndGet() <= 2 ? unreachable : kube),
+                    RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+
+            assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
+            assertThat(meters.counter("poolstream.reconciler.drain.errors").count()).isEqualTo(2);
+        } finally {
+            unreachable.close();
+        }
+    }
+
+    @Test
+    void shouldEndFailedNeverDrainedWhenSomethingUnexpectedIsThrown() {
+        DrainOutcome outcome = join(drainer(c -> {
+            throw new IllegalStateException("a bug, not an API error");
+        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+
+        assertThat(outcome).isEqualTo(new DrainOutcome.Failed(
+                "java.lang.IllegalStateException: a bug, not an API error"));
+        assertThat(count("poolstream.reconciler.drains", "failed")).isEqualTo(1);
+        assertThat(count("poolstream.reconciler.drains", "drained")).isZero();
+    }
+
+    @Test
+    void shouldEndFailedWhenTheDrainerIsStopping() {
+        Drainer stopped = drainer();
+        stopped.close();
+
+        assertThat(join(stopped.drain("team-a/workers", "team-a/demo", "n1", null, notices::add)))
+                .isEqualTo(new DrainOutcome.Failed("the drainer is stopping"));
+    }
+
+    static Stream<Arguments> outcomes() {
+        return Stream.of(Arguments.of(new DrainOutcome.Drained(), "drained"),
+                Arguments.of(new DrainOutcome.NodeGone(), "node-gone"),
+                Arguments.of(new DrainOutcome.TimedOut(1, "x"), "timed-out"),
+                Arguments.of(new DrainOutcome.Failed("x"), "failed"));
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @MethodSource("outcomes")
+    void shouldTagEachOutcomeInTheDrainsMetric(DrainOutcome outcome, String tag) {
+        assertThat(Drainer.metricName(outcome)).isEqualTo(tag);
+    }
+
+    static Stream<Arguments> pods() {
+        return Stream.of(
+                Arguments.of("ordinary, running", new PodBuilder().withNewMetadata().endMetadata()
+                        .withNewStatus().withPhase("Running").endStatus().build(), true),
+                Arguments.of("no status", new PodBuilder().withNewMetadata().endMetadata().build(), true),
+                Arguments.of("owned by a ReplicaSet", new PodBuilder().withNewMetadata().addNewOwnerReference()
+                        .withKind("ReplicaSet").endOwnerReference().endMetadata().build(), true),
+                Arguments.of("other annotations", new PodBuilder().withNewMetadata().addToAnnotations("a", "b")
+                        .endMetadata().build(), true),
+                Arguments.of("DaemonSet", new PodBuilder().withNewMetadata().addNewOwnerReference()
+                        .withKind("DaemonSet").endOwnerReference().endMetadata().build(), false),
+                Arguments.of("mirror", new PodBuilder().withNewMetadata()
+                        .addToAnnotations(Drainer.MIRROR_POD_ANNOTATION, "x").endMetadata().build(), false),
+                Arguments.of("Succeeded", new PodBuilder().withNewMetadata().endMetadata().withNewStatus()
+                        .withPhase("Succeeded").endStatus().build(), false),
+                Arguments.of("Failed", new PodBuilder().withNewMetadata().endMetadata().withNewStatus()
+                        .withPhase("Failed").endStatus().build(), false));
+    }
+
+    @ParameterizedTest(name = "{0}: evictable={2}")
+    @MethodSource("pods")
+    void shouldEvictOnlyWhatKubectlDrainEvicts(String name, Pod pod, boolean evictable) {
+        assertThat(Drainer.evictable(pod)).isEqualTo(evictable);
+    }
+
+    private void node(String name) {
+        kube.resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec()
+                .withProviderID("aws:///us-east-1a/i-" + name).endSpec().build()).create();
+    }
+
+    private void pod(String namespace, String name, String node) {
+        kube.resource(new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
+                .withNewSpec().withNodeName(node).endSpec().build()).create();
+    }
+
+    private double count(String meter, String outcome) {
+        Counter counter = meters.find(meter).tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static DrainOutcome join(CompletableFuture<DrainOutcome> drain) {
+        return drain.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+    }
+}
