@@ -22,7 +22,7 @@ for arg in "$@"; do
   esac
 done
 if [ ${#modules[@]} -eq 0 ]; then
-  modules=(provider-core provider-aws-service provider-azure-service watcher-service status-service)
+  modules=(provider-core provider-aws-service provider-azure-service watcher-service status-service reconciler-service)
 fi
 
 start=$(date +%s)
