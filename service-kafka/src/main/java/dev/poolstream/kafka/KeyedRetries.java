@@ -1,0 +1,326 @@
+package dev.poolstream.kafka;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.BackOffExecution;
+
+/**
+ * Work on keyed records (one pool per key) where a key that fails is tried again with backoff on a thread of its
+ * own, while the consumer goes on with every other key: one pool's failing cloud or API server never delays
+ * another pool. Work for one key is never run twice at once, and while a key has work waiting, later records of
+ * that key wait behind it ({@link Order#IN_ORDER}: commands) or replace it ({@link Order#LATEST_WINS}: a status
+ * replaces the one before).
+ *
+ * <p>Nothing is lost on a restart: {@link #committable()} gives, per partition, the offset of the oldest record whose
+ * work is not done (or the end of what was delivered), so a record is committed only once its work is done, given
+ * up, or superseded. The consumer commits that (see {@link #commit(Consumer)}); its container commits nothing of
+ * its own (ack mode MANUAL, never acknowledged).
+ *
+ * @param <V> the record's value
+ */
+public final class KeyedRetries<V> implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(KeyedRetries.class);
+
+    /** What a key's later records do while it has work waiting. */
+    public enum Order {
+        /** Queue behind it, and run in order once it is done. */
+        IN_ORDER,
+        /** Replace it: only the newest value of a key matters. */
+        LATEST_WINS
+    }
+
+    /** The work on one record; an exception means it failed. */
+    @FunctionalInterface
+    public interface Work<V> {
+        void run(String key, V value) throws Exception;
+    }
+
+    /** What the owner hears of a key's retries. Called on the thread that made the attempt. */
+    public interface Outcomes<V> {
+        /** An attempt failed and another comes after {@code next}. */
+        default void retrying(ConsumerRecord<String, ?> record, V value, int failedAttempts, Duration next,
+                              Exception e) {
+        }
+
+        /** A record's work succeeded after {@code failedAttempts} failed ones. */
+        default void recovered(ConsumerRecord<String, ?> record, V value, int failedAttempts) {
+        }
+
+        /** The record's work failed for good: not retryable, or its backoff ran out (send it to the DLT). */
+        void gaveUp(ConsumerRecord<String, ?> record, V value, Exception e);
+    }
+
+    private final String name;
+    private final Order order;
+    private final Work<V> work;
+    private final BackOff backOff;
+    private final Predicate<Exception> retryable;
+    private final Outcomes<V> outcomes;
+    private final ScheduledExecutorService retryThread;
+
+    /** Key → its records whose work is waiting, oldest first (at most one with LATEST_WINS). */
+    private final Map<String, Deque<Item<V>>> waiting = new HashMap<>();
+    /** Per partition: the offsets of records whose work is not done. */
+    private final Map<TopicPartition, TreeMap<Long, Item<V>>> pending = new HashMap<>();
+    /** Per partition: the offset after the last record delivered. */
+    private final Map<TopicPartition, Long> delivered = new HashMap<>();
+    /** Per partition: the offset last handed out to commit. */
+    private final Map<TopicPartition, Long> handedOut = new HashMap<>();
+
+    /**
+     * @param name      for the retry thread's name and log lines
+     * @param backOff   how long between attempts of one record, and when to give up ({@code STOP})
+     * @param retryable whether a failure is worth another attempt; the others are given up at once
+     */
+    public KeyedRetries(String name, Order order, Work<V> work, BackOff backOff, Predicate<Exception> retryable,
+                        Outcomes<V> outcomes) {
+        this.name = name;
+        this.order = order;
+        this.work = work;
+        this.backOff = backOff;
+        this.retryable = retryable;
+        this.outcomes = outcomes;
+        this.retryThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, name + "-retries");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    private static final class Item<V> {
+        final ConsumerRecord<String, ?> record;
+        final V value;
+        final TopicPartition partition;
+        BackOffExecution backOff;
+        int failures;
+
+        Item(ConsumerRecord<String, ?> record, V value) {
+            this.record = record;
+            this.value = value;
+            this.partition = new TopicPartition(record.topic(), record.partition());
+        }
+    }
+
+    /**
+     * On the consumer thread: runs the record's work now, unless its key has work waiting (then it waits behind it,
+     * or replaces it). A failure is tried again later on the retry thread; the call returns either way.
+     */
+    public void submit(ConsumerRecord<String, ?> record, V value) {
+        Item<V> item = new Item<>(record, value);
+        synchronized (this) {
+            delivered.merge(item.partition, record.offset() + 1, Math::max);
+            Deque<Item<V>> queue = waiting.get(record.key());
+            if (queue != null) {
+                if (order == Order.LATEST_WINS) {
+                    // The waiting value is superseded; the new one keeps the retry schedule already running.
+                    Item<V> replaced = queue.pollLast();
+                    if (replaced != null) {
+                        done(replaced);
+                        item.backOff = replaced.backOff;
+                        item.failures = replaced.failures;
+                    }
+                }
+                queue.addLast(item);
+                pending(item);
+                return;
+            }
+        }
+        attempt(item, false);
+    }
+
+    /** Runs one attempt of an item; on the retry thread the item is the head of its key's queue. */
+    private void attempt(Item<V> item, boolean retry) {
+        try {
+            work.run(item.record.key(), item.value);
+        } catch (Exception e) {
+            failed(item, retry, e);
+            return;
+        }
+        if (retry) {
+            if (item.failures > 0) {
+                outcomes.recovered(item.record, item.value, item.failures);
+            }
+            finished(item);
+        }
+    }
+
+    private void failed(Item<V> item, boolean retry, Exception e) {
+        boolean stillWanted;
+        synchronized (this) {
+            stillWanted = !retry || isHead(item);
+        }
+        if (!stillWanted) {
+            finished(item); // replaced by a newer value, or revoked, while it ran: the failure is moot
+            return;
+        }
+        item.failures++;
+        long next = BackOffExecution.STOP;
+        if (retryable.test(e)) {
+            if (item.backOff == null) {
+                item.backOff = backOff.start();
+            }
+            next = item.backOff.nextBackOff();
+        }
+        if (next == BackOffExecution.STOP) {
+            outcomes.gaveUp(item.record, item.value, e);
+            if (retry) {
+                finished(item);
+            }
+            return;
+        }
+        synchronized (this) {
+            if (!retry) {
+                if (!delivered.containsKey(item.partition)) {
+                    return; // revoked meanwhile: its new owner reads it again
+                }
+                waiting.computeIfAbsent(item.record.key(), k -> new ArrayDeque<>()).addFirst(item);
+                pending(item);
+            }
+        }
+        outcomes.retrying(item.record, item.value, item.failures, Duration.ofMillis(next), e);
+        schedule(item.record.key(), next);
+    }
+
+    /** The item's work is done (succeeded, given up, or replaced while it ran): the key's next goes on. */
+    private void finished(Item<V> item) {
+        String key = item.record.key();
+        boolean more;
+        synchronized (this) {
+            Deque<Item<V>> queue = waiting.get(key);
+            if (queue == null) {
+                return; // revoked
+            }
+            if (queue.peekFirst() == item) {
+                queue.pollFirst();
+                done(item);
+            }
+            more = !queue.isEmpty();
+            if (!more) {
+                waiting.remove(key);
+            }
+        }
+        if (more) {
+            schedule(key, 0);
+        }
+    }
+
+    private void schedule(String key, long delayMillis) {
+        try {
+            retryThread.schedule(() -> retry(key), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("{}: not retrying {}: stopping", name, key);
+        }
+    }
+
+    private void retry(String key) {
+        Item<V> head;
+        synchronized (this) {
+            Deque<Item<V>> queue = waiting.get(key);
+            head = queue == null ? null : queue.peekFirst();
+        }
+        if (head != null) {
+            try {
+                attempt(head, true);
+            } catch (RuntimeException e) {
+                log.error("{}: retrying {} failed unexpectedly; trying again in 1 s", name, key, e);
+                schedule(key, 1_000);
+            }
+        }
+    }
+
+    private boolean isHead(Item<V> item) {
+        Deque<Item<V>> queue = waiting.get(item.record.key());
+        return queue != null && queue.peekFirst() == item;
+    }
+
+    private void pending(Item<V> item) {
+        pending.computeIfAbsent(item.partition, p -> new TreeMap<>()).put(item.record.offset(), item);
+    }
+
+    private void done(Item<V> item) {
+        TreeMap<Long, Item<V>> offsets = pending.get(item.partition);
+        if (offsets != null && offsets.get(item.record.offset()) == item) {
+            offsets.remove(item.record.offset());
+        }
+    }
+
+    /**
+     * The offsets to commit now, per partition that moved since the last call: the oldest record whose work is not
+     * done, or the end of what was delivered.
+     */
+    public synchronized Map<TopicPartition, OffsetAndMetadata> committable() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        delivered.forEach((partition, end) -> {
+            TreeMap<Long, Item<V>> open = pending.get(partition);
+            long safe = open == null || open.isEmpty() ? end : open.firstKey();
+            if (!Long.valueOf(safe).equals(handedOut.get(partition))) {
+                offsets.put(partition, new OffsetAndMetadata(safe));
+                handedOut.put(partition, safe);
+            }
+        });
+        return offsets;
+    }
+
+    /** On the consumer thread: commits what is safe (asynchronously; a lost commit only means work done twice). */
+    public void commit(Consumer<?, ?> consumer) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable();
+        if (!offsets.isEmpty()) {
+            consumer.commitAsync(offsets, (committed, e) -> {
+                if (e != null) {
+                    log.debug("{}: commit of {} failed: {}", name, committed, e.toString());
+                }
+            });
+        }
+    }
+
+    /**
+     * The partitions went to another consumer (call before they go, after a last {@link #commit}): their waiting
+     * work is dropped, since their new owner reads it again from the committed offset.
+     */
+    public synchronized void revoked(Collection<TopicPartition> partitions) {
+        Set<TopicPartition> gone = new HashSet<>(partitions);
+        waiting.values().removeIf(queue -> {
+            queue.removeIf(item -> gone.contains(item.partition));
+            return queue.isEmpty();
+        });
+        gone.forEach(p -> {
+            pending.remove(p);
+            delivered.remove(p);
+            handedOut.remove(p);
+        });
+    }
+
+    /** Keys with work waiting for another attempt. */
+    public synchronized int waitingKeys() {
+        return waiting.size();
+    }
+
+    /** Whether a key has work waiting. */
+    public synchronized boolean isWaiting(String key) {
+        return waiting.containsKey(key);
+    }
+
+    @Override
+    public void close() {
+        retryThread.shutdownNow();
+    }
+}

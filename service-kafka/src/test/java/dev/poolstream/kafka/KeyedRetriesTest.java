@@ -1,0 +1,178 @@
+package dev.poolstream.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.backoff.FixedBackOff;
+
+class KeyedRetriesTest {
+
+    private static final TopicPartition P0 = new TopicPartition("commands", 0);
+
+    /** Keys whose work fails while they are in here. */
+    private final Set<String> broken = ConcurrentHashMap.newKeySet();
+    /** "key=value" of every successful run, in order. */
+    private final List<String> done = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> heard = Collections.synchronizedList(new ArrayList<>());
+    private KeyedRetries<String> retries;
+
+    private KeyedRetries<String> retries(KeyedRetries.Order order, FixedBackOff backOff) {
+        retries = new KeyedRetries<>("test", order, (key, value) -> {
+            if (broken.contains(key) || broken.contains(value)) {
+                throw new IllegalStateException(key + " is broken");
+            }
+            if (value.startsWith("refused")) {
+                throw new IllegalArgumentException("refused " + key);
+            }
+            done.add(key + "=" + value);
+        }, backOff, e -> !(e instanceof IllegalArgumentException), new KeyedRetries.Outcomes<>() {
+            @Override
+            public void retrying(ConsumerRecord<String, ?> record, String value, int failedAttempts, Duration next,
+                                 Exception e) {
+                heard.add("retrying " + value + " after " + failedAttempts + ": " + e.getMessage());
+            }
+
+            @Override
+            public void recovered(ConsumerRecord<String, ?> record, String value, int failedAttempts) {
+                heard.add("recovered " + value + " after " + failedAttempts);
+            }
+
+            @Override
+            public void gaveUp(ConsumerRecord<String, ?> record, String value, Exception e) {
+                heard.add("gave up " + value + " at " + record.offset() + ": " + e.getMessage());
+            }
+        });
+        return retries;
+    }
+
+    @AfterEach
+    void close() {
+        retries.close();
+    }
+
+    private static ConsumerRecord<String, String> record(long offset, String key, String value) {
+        return new ConsumerRecord<>(P0.topic(), P0.partition(), offset, key, value);
+    }
+
+    private void submit(long offset, String key, String value) {
+        retries.submit(record(offset, key, value), value);
+    }
+
+    @Test
+    void aFailingKeyNeverDelaysTheOthersAndIsCommittedOnlyOnceDone() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        broken.add("a");
+
+        submit(0, "a", "a1");
+        submit(1, "b", "b1");
+        submit(2, "c", "c1");
+
+        // b and c ran at once, on the caller's thread, while a waits for its retry.
+        assertThat(done).containsExactly("b=b1", "c=c1");
+        assertThat(retries.isWaiting("a")).isTrue();
+        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(0)));
+
+        broken.remove("a");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
+        assertThat(done).containsExactly("b=b1", "c=c1", "a=a1");
+        assertThat(heard).contains("recovered a1 after " + heard.stream()
+                .filter(h -> h.startsWith("retrying a1")).count());
+        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
+        assertThat(retries.committable()).as("nothing moved since").isEmpty();
+    }
+
+    @Test
+    void inOrderLaterRecordsOfAWaitingKeyWaitBehindIt() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        broken.add("a");
+
+        submit(0, "a", "a1");
+        submit(1, "a", "a2");
+        submit(2, "b", "b1");
+
+        assertThat(done).containsExactly("b=b1");
+        broken.remove("a");
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.size() == 3);
+        assertThat(done).containsExactly("b=b1", "a=a1", "a=a2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
+        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
+    }
+
+    @Test
+    void latestWinsANewerValueReplacesTheWaitingOne() {
+        retries(KeyedRetries.Order.LATEST_WINS, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        broken.add("a");
+
+        submit(0, "a", "a1");
+        submit(1, "a", "a2");
+        submit(2, "a", "a3");
+        // The superseded ones are done with: only a3 holds the commit back.
+        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
+
+        broken.remove("a");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
+        assertThat(done).containsExactly("a=a3");
+        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
+    }
+
+    @Test
+    void aFailureThatIsNotRetryableIsGivenUpAtOnce() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+
+        submit(0, "a", "refused-1");
+        submit(1, "a", "a2");
+
+        assertThat(heard).containsExactly("gave up refused-1 at 0: refused a");
+        assertThat(done).containsExactly("a=a2");
+        assertThat(retries.waitingKeys()).isZero();
+        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
+    }
+
+    @Test
+    void whenTheBackOffRunsOutTheRecordIsGivenUpAndTheKeyGoesOn() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(10, 2));
+        broken.add("a1");
+
+        submit(0, "a", "a1");
+        submit(1, "a", "a2");
+
+        // Three failed attempts (the first and two retries), then the DLT; a2 is next.
+        await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("gave up a1 at 0: a is broken"));
+        assertThat(heard).containsExactly("retrying a1 after 1: a is broken",
+                "retrying a1 after 2: a is broken", "gave up a1 at 0: a is broken");
+        await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
+        assertThat(done).containsExactly("a=a2");
+        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
+    }
+
+    @Test
+    void revokedPartitionsDropTheirWaitingWorkForTheirNewOwner() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(60_000, FixedBackOff.UNLIMITED_ATTEMPTS));
+        TopicPartition p1 = new TopicPartition("commands", 1);
+        broken.add("a");
+        broken.add("z");
+        submit(0, "a", "a1");
+        retries.submit(new ConsumerRecord<>(p1.topic(), 1, 7, "z", "z1"), "z1");
+        assertThat(retries.committable()).containsOnly(Map.entry(P0, new OffsetAndMetadata(0)),
+                Map.entry(p1, new OffsetAndMetadata(7)));
+
+        retries.revoked(List.of(P0));
+
+        assertThat(retries.isWaiting("a")).isFalse();
+        assertThat(retries.isWaiting("z")).isTrue();
+        submit(0, "b", "b1");
+        assertThat(retries.committable()).containsOnly(Map.entry(P0, new OffsetAndMetadata(1)));
+    }
+}
