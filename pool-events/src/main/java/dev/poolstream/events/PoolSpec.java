@@ -17,6 +17,9 @@ import java.util.Objects;
  *                    the watcher leaves out the rest, such as kubectl's last-applied configuration
  * @param spec        the MachinePool's v1beta2 spec, as the API server holds it
  * @param infrastructure the infrastructure pool, or why it could not be resolved
+ * @param workloadCluster why the Nodes of the pool's workload cluster cannot be watched (its kubeconfig Secret is
+ *                        missing or unusable, or the cluster does not answer); null while they are watched or not
+ *                        yet tried. A pool's Nodes cannot be seen while it is set.
  */
 @CloudEventType("dev.poolstream.machinepool.spec.v1")
 public record PoolSpec(
@@ -30,7 +33,11 @@ public record PoolSpec(
         Instant deletionTimestamp,
         MachinePoolSpec spec,
         InfrastructurePool infrastructure,
-        boolean clusterPaused) implements Keyed {
+        boolean clusterPaused,
+        Failure workloadCluster) implements Keyed {
+
+    /** The reason of a {@link #workloadCluster} failure. */
+    public static final String REASON_WORKLOAD_CLUSTER_UNREACHABLE = "WorkloadClusterUnreachable";
 
     public PoolSpec {
         Objects.requireNonNull(namespace, "namespace");
@@ -38,6 +45,20 @@ public record PoolSpec(
         labels = Copies.map(labels);
         annotations = Copies.map(annotations);
         finalizers = Copies.list(finalizers);
+    }
+
+    /** A pool whose workload cluster's Nodes are watched (or not yet tried). */
+    public PoolSpec(String namespace, String name, String uid, long generation, Map<String, String> labels,
+                    Map<String, String> annotations, List<String> finalizers, Instant deletionTimestamp,
+                    MachinePoolSpec spec, InfrastructurePool infrastructure, boolean clusterPaused) {
+        this(namespace, name, uid, generation, labels, annotations, finalizers, deletionTimestamp, spec,
+                infrastructure, clusterPaused, null);
+    }
+
+    /** The same pool, with what is known of its workload cluster's Nodes. */
+    public PoolSpec withWorkloadCluster(Failure why) {
+        return new PoolSpec(namespace, name, uid, generation, labels, annotations, finalizers, deletionTimestamp,
+                spec, infrastructure, clusterPaused, why);
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.poolstream.watcher;
 
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
 import dev.poolstream.watcher.config.WatcherProperties;
@@ -118,14 +120,24 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         }
         try (var ignored = MDC.putCloseable("pool", key.toString())) {
             Optional<Change<PoolSpec>> change = cache.pool(key)
-                    .map(pool -> pools.upsert(key.toString(), PoolSpecs.of(pool, cache.infrastructureOf(pool),
-                            cache.clusterOf(pool).orElse(null))))
+                    .map(pool -> pools.upsert(key.toString(), specOf(pool)))
                     .orElseGet(() -> pools.delete(key.toString()));
             change.ifPresentOrElse(c -> sendPool(c), () -> sender.unchanged(Topics.MACHINEPOOL_SPEC));
             change.filter(c -> c instanceof Change.Upsert<PoolSpec> u && !u.value().infrastructure().resolved())
                     .ifPresent(c -> log.warn("pool {} published without its infrastructure: {}", key,
                             ((Change.Upsert<PoolSpec>) c).value().infrastructure().error().message()));
         }
+    }
+
+    /** A pool's record: the MachinePool with its infrastructure pool and Cluster, and whether its Nodes are seen. */
+    private PoolSpec specOf(MachinePool pool) {
+        PoolSpec spec = PoolSpecs.of(pool, cache.infrastructureOf(pool), cache.clusterOf(pool).orElse(null));
+        String cluster = spec.spec() == null || spec.spec().getClusterName() == null ? null
+                : spec.namespace() + "/" + spec.spec().getClusterName();
+        return cluster == null ? spec : workloads.problem(cluster)
+                .map(why -> spec.withWorkloadCluster(new Failure(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE,
+                        "the Nodes of workload cluster " + cluster + " cannot be watched: " + why)))
+                .orElse(spec);
     }
 
     private void sendPool(Change<PoolSpec> change) {
@@ -155,8 +167,20 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         loop.execute(() -> {
             if (leading) {
                 sendNodes(nodes.reconcile(currentNodes(Set.of(cluster)), Set.of(cluster)));
+                publishPoolsOf(cluster); // a problem they showed is over
             }
         });
+    }
+
+    @Override
+    public void clusterUnwatchable(String cluster) {
+        loop.execute(() -> publishPoolsOf(cluster));
+    }
+
+    /** Publishes the pools of a workload cluster again (only those whose record differs go out). */
+    private void publishPoolsOf(String cluster) {
+        PoolKey key = PoolKey.parse(cluster);
+        cache.poolsOfCluster(key.namespace(), key.name()).forEach(p -> publishPool(PoolKey.of(p)));
     }
 
     @Override
@@ -234,8 +258,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             nodes.clear();
         }
         Map<String, PoolSpec> currentPools = new HashMap<>();
-        cache.pools().forEach(pool -> currentPools.put(PoolKey.of(pool).toString(),
-                PoolSpecs.of(pool, cache.infrastructureOf(pool), cache.clusterOf(pool).orElse(null))));
+        cache.pools().forEach(pool -> currentPools.put(PoolKey.of(pool).toString(), specOf(pool)));
         List<Change<PoolSpec>> poolChanges = pools.reconcile(currentPools, any -> true);
         poolChanges.forEach(this::sendPool);
 

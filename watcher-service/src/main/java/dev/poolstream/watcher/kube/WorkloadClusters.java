@@ -51,6 +51,9 @@ public final class WorkloadClusters implements AutoCloseable {
 
         /** The Node informer of {@code cluster} lists again, after its watch expired (410 Gone) or failed. */
         void nodesRelisting(String cluster);
+
+        /** The Nodes of {@code cluster} cannot be watched, or cannot for a new reason: see {@link #problem}. */
+        void clusterUnwatchable(String cluster);
     }
 
     /** Where the watch of one workload cluster stands. */
@@ -117,6 +120,24 @@ public final class WorkloadClusters implements AutoCloseable {
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
     }
 
+    /**
+     * Why the Nodes of {@code cluster} cannot be watched: its kubeconfig Secret is missing or unusable, or the cluster
+     * does not answer. Empty while they are watched, and while the first attempt is under way.
+     */
+    public Optional<String> problem(String cluster) {
+        Watch watch = watches.get(cluster);
+        if (watch == null) {
+            return Optional.empty();
+        }
+        return switch (watch.state) {
+            case NO_KUBECONFIG -> Optional.of("its kubeconfig Secret " + cluster + "-kubeconfig does not exist"
+                    + " (or has no key \"value\")");
+            // Connecting again after a failure: the failure stands until the attempt succeeds.
+            case RETRYING, CONNECTING -> Optional.ofNullable(watch.lastError);
+            case WATCHING -> Optional.empty();
+        };
+    }
+
     public Map<String, ClusterHealth> health() {
         return watches.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().health()));
     }
@@ -135,7 +156,10 @@ public final class WorkloadClusters implements AutoCloseable {
             if (stop(cluster)) {
                 log.warn("Secret {}/{}-kubeconfig is gone: stopped watching the Nodes of {}", namespace, name, cluster);
             }
-            watches.put(cluster, new Watch(null, State.NO_KUBECONFIG));
+            Watch previous = watches.put(cluster, new Watch(null, State.NO_KUBECONFIG));
+            if (previous == null || previous.state != State.NO_KUBECONFIG) {
+                listener.clusterUnwatchable(cluster);
+            }
             return;
         }
         String digest = sha256(kubeconfig.get());
@@ -147,16 +171,24 @@ public final class WorkloadClusters implements AutoCloseable {
             log.info("kubeconfig of {} changed: restarting its Node informer", cluster);
         }
         stop(cluster);
-        connect(cluster, namespace, name, digest, kubeconfig.get(), 0);
+        connect(cluster, namespace, name, digest, kubeconfig.get(), 0, null);
     }
 
     private void connect(String cluster, String namespace, String name, String digest, String kubeconfig,
-                         int failedAttempts) {
+                         int failedAttempts, String lastError) {
         Watch watch = new Watch(digest, State.CONNECTING);
         watch.failedAttempts = failedAttempts;
+        watch.lastError = lastError;
         watches.put(cluster, watch);
         try {
             Config config = Config.fromKubeconfig(kubeconfig);
+            if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
+                // Not a kubeconfig at all (the client would fall back to defaults and fail on an unknown host).
+                failed(cluster, namespace, name, watch, "the kubeconfig in Secret " + namespace + "/" + name
+                        + "-kubeconfig cannot be used (it has no current context with a cluster server)");
+                return;
+            }
+            watch.server = config.getMasterUrl();
             config.setConnectionTimeout((int) properties.workload().connectTimeout().toMillis());
             config.setRequestTimeout((int) properties.workload().connectTimeout().toMillis());
             // One try per attempt: the backoff between attempts is this class's, and shows in health.
@@ -208,12 +240,13 @@ public final class WorkloadClusters implements AutoCloseable {
                 log.info("watching the Nodes of workload cluster {}", cluster);
                 listener.clusterSynced(cluster);
             } else {
-                failed(cluster, namespace, name, watch, describe(error));
+                failed(cluster, namespace, name, watch, "cannot reach " + watch.server + ": " + describe(error));
             }
         })));
     }
 
     private void failed(String cluster, String namespace, String name, Watch watch, String reason) {
+        boolean news = !reason.equals(watch.lastError);
         watch.close();
         watch.state = State.RETRYING;
         watch.failedAttempts++;
@@ -222,6 +255,9 @@ public final class WorkloadClusters implements AutoCloseable {
         watch.nextRetry = Instant.now().plus(backoff);
         log.warn("cannot watch the Nodes of workload cluster {} (attempt {}): {}; retrying in {}", cluster,
                 watch.failedAttempts, reason, backoff);
+        if (news) {
+            listener.clusterUnwatchable(cluster);
+        }
         watch.retry = lifecycle.schedule(() -> guarded(cluster, () -> {
             if (watches.get(cluster) != watch) {
                 return;
@@ -230,7 +266,8 @@ public final class WorkloadClusters implements AutoCloseable {
             if (!clusters.exists(namespace, name) || kubeconfig.isEmpty()) {
                 reconcileNow(namespace, name);
             } else {
-                connect(cluster, namespace, name, sha256(kubeconfig.get()), kubeconfig.get(), watch.failedAttempts);
+                connect(cluster, namespace, name, sha256(kubeconfig.get()), kubeconfig.get(), watch.failedAttempts,
+                        watch.lastError);
             }
         }), backoff.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -284,6 +321,8 @@ public final class WorkloadClusters implements AutoCloseable {
         volatile int failedAttempts;
         volatile String lastError;
         volatile Instant nextRetry;
+        /** The API server's URL from the kubeconfig (an address, not a credential). */
+        volatile String server;
         volatile KubernetesClient client;
         volatile SharedIndexInformer<Node> informer;
         ScheduledFuture<?> retry;

@@ -277,6 +277,38 @@ class WatcherRealApiIT {
         assertThat(tail.recordsFor(goneId)).hasSize(2);
     }
 
+    @Test
+    void shouldSayOnThePoolsOfAClusterWhyItsNodesCannotBeWatchedUntilItsKubeconfigIsFixed() {
+        kube.resource(Objects.cluster("garbled")).create();
+        kube.resource(Objects.machinePool("garbled-workers", "garbled", 1, "AWSMachinePool", "none")).create();
+        PoolSpec noSecret = awaitWorkloadProblem("team-a/garbled-workers", "does not exist");
+        assertThat(noSecret.workloadCluster().reason()).isEqualTo(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE);
+        assertThat(noSecret.workloadCluster().message()).isEqualTo("the Nodes of workload cluster team-a/garbled"
+                + " cannot be watched: its kubeconfig Secret team-a/garbled-kubeconfig does not exist"
+                + " (or has no key \"value\")");
+
+        // The pool is published already: the new failure itself must publish it again.
+        kube.resource(Objects.kubeconfigSecret("garbled", "token: s3cr3t-not-a-kubeconfig {")).create();
+        PoolSpec garbage = awaitWorkloadProblem("team-a/garbled-workers", "cannot be used");
+        assertThat(garbage.workloadCluster().message()).isEqualTo("the Nodes of workload cluster team-a/garbled"
+                + " cannot be watched: the kubeconfig in Secret team-a/garbled-kubeconfig cannot be used (it has no"
+                + " current context with a cluster server)");
+
+        Secret secret = kube.secrets().inNamespace(NAMESPACE).withName("garbled-kubeconfig").get();
+        kube.resource(secret).delete();
+        kube.resource(Objects.kubeconfigSecret("garbled", server.kubeconfig())).create();
+        await().atMost(WAIT).until(() -> {
+            List<TopicTail.Read> records = tail.recordsFor("team-a/garbled-workers");
+            return records.get(records.size() - 1).value() instanceof PoolSpec p && p.workloadCluster() == null;
+        });
+        await().atMost(WAIT).until(() -> state("team-a/garbled") == WorkloadClusters.State.WATCHING);
+    }
+
+    private PoolSpec awaitWorkloadProblem(String pool, String saying) {
+        return (PoolSpec) tail.await(pool, r -> r.value() instanceof PoolSpec p && p.workloadCluster() != null
+                && p.workloadCluster().message().contains(saying)).value();
+    }
+
     private static String instanceType(PoolSpec spec) {
         return ((InfraSpec.Aws) spec.infrastructure().spec()).spec().getAwsLaunchTemplate().getInstanceType();
     }
