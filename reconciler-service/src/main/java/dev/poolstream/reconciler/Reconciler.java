@@ -51,7 +51,9 @@ import org.slf4j.MDC;
  * last look named comes (a retry's backoff over, an awaited command out of time). Every look and every change of
  * what it knows happen on one thread; the management cluster's reads that a look asks for (owner mode: the bootstrap
  * config) are made on another, so a slow or waiting pool holds up no other. What a user should see of a look (the
- * commands sent, the drains, the errors) becomes Events on the MachinePool and its infrastructure pool.
+ * commands sent, the drains, the errors) becomes Events on the MachinePool and its infrastructure pool. It looks
+ * only while its partitions are read back and taken in ({@link ReadBack}): not before, and not from a revocation
+ * until the next assignment is read back.
  */
 public final class Reconciler implements PoolTopicsConsumer.Listener {
 
@@ -82,12 +84,8 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         thread.setDaemon(true);
         return thread;
     });
-    /** Bootstrap config reads, and looks made again after a write to the management cluster failed. */
-    private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "reconcile-later");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Bootstrap config reads, and looks made again (at a time a decision named, after a failed write). */
+    private final ScheduledExecutorService later;
     private final Map<String, Pool> pools = new HashMap<>();
     /** Pools with a bootstrap config read scheduled or running. */
     private final Set<String> reading = new HashSet<>();
@@ -104,10 +102,26 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     private final PoolEvents events;
     private final Clock clock;
     private final MeterRegistry registry;
-    private volatile boolean caughtUp;
+    /**
+     * The assigned partitions are read back and taken in: the reconciler decides, and is ready. Not from a
+     * revocation on (at once, not when the loop gets to it) until the next assignment is.
+     */
+    private final ReadBack readBack = new ReadBack();
 
     public Reconciler(ReconcilerProperties properties, CommandSender sender, Drainer drainer, PoolObjects objects,
                       PoolEvents events, Clock clock, MeterRegistry registry) {
+        this(properties, sender, drainer, objects, events, clock, registry,
+                Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread thread = new Thread(r, "reconcile-later");
+                    thread.setDaemon(true);
+                    return thread;
+                }));
+    }
+
+    /** @param later runs what is scheduled for later (a test passes one driven by its clock) */
+    Reconciler(ReconcilerProperties properties, CommandSender sender, Drainer drainer, PoolObjects objects,
+               PoolEvents events, Clock clock, MeterRegistry registry, ScheduledExecutorService later) {
+        this.later = later;
         this.properties = properties;
         this.sender = sender;
         this.drainer = drainer;
@@ -128,9 +142,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             } else if (topic.equals(Topics.MACHINEPOOL_STATUS.name())) {
                 pool.status = (PoolStatus) value;
             }
-            if (caughtUp) {
-                look(key);
-            }
+            look(key);
         });
     }
 
@@ -148,16 +160,18 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
                         .getSimpleName(), command.id(), key, why.reason(), why.message());
             }
             pool.failures.put(command.id(), CommandFailure.of(command, why));
-            if (caughtUp) {
-                look(key);
-            }
+            look(key);
         });
     }
 
     @Override
     public void caughtUp() {
+        long announced = readBack.announced();
         loop.execute(() -> {
-            caughtUp = true;
+            if (!readBack.takeIn(announced)) {
+                // Revoked since: the next assignment is being read back.
+                return;
+            }
             log.info("read back {} pools; deciding", pools.size());
             Set.copyOf(pools.keySet()).forEach(this::look);
         });
@@ -165,21 +179,24 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     @Override
     public void revoked(Collection<TopicPartition> partitions) {
+        readBack.revoked();
+        if (!partitions.isEmpty()) {
+            log.info("{} partitions revoked; not ready until the next assignment is read back", partitions.size());
+        }
         Set<Integer> lost = new HashSet<>();
         partitions.forEach(p -> lost.add(p.partition()));
-        loop.execute(() -> {
-            caughtUp = false;
-            pools.keySet().removeIf(key -> lost.contains(partitionOf(key)));
-        });
+        loop.execute(() -> pools.keySet().removeIf(key -> lost.contains(partitionOf(key))));
     }
 
     public boolean caughtUpNow() {
-        return caughtUp;
+        return readBack.caughtUp();
     }
 
     private void look(String key) {
         Pool pool = pools.get(key);
-        if (pool == null) {
+        if (pool == null || !readBack.caughtUp()) {
+            // Never from a picture half read back (a record of the read-back, a look scheduled before a rebalance):
+            // the catch-up looks at every pool.
             return;
         }
         if (pool.spec == null && pool.group == null && pool.status == null) {
@@ -199,8 +216,6 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             for (Notice notice : decision.notices()) {
                 if (notice.reason().equals(Attempts.REASON_RETRYING)) {
                     registry.counter("poolstream.reconciler.command.retries").increment();
-                } else if (notice.reason().equals(Attempts.REASON_FAILED)) {
-                    registry.counter("poolstream.reconciler.command.given-up").increment();
                 }
                 log.warn("pool {}: {} ({})", key, notice.note(), notice.reason());
                 events.record(pool.spec, notice);

@@ -5,6 +5,7 @@ import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
 import dev.poolstream.kafka.DeadLetters;
+import dev.poolstream.kafka.StaticMembership;
 import dev.poolstream.reconciler.Reconciler;
 import dev.poolstream.reconciler.kafka.CommandSender;
 import dev.poolstream.reconciler.kafka.PoolTopicsConsumer;
@@ -90,15 +91,17 @@ public class ReconcilerConfiguration {
         return DeadLetters.recoverer(producerFactory, template, e -> "MalformedRecord");
     }
 
+    /** Static group membership when the pod has a name ({@code POOLSTREAM_KAFKA_INSTANCE_ID}): see k8s/. */
     @Bean
     PoolTopicsConsumer poolTopicsConsumer(ConsumerFactory<?, ?> consumers, Reconciler reconciler,
-                                          DeadLetterPublishingRecoverer deadLetters) {
-        return new PoolTopicsConsumer(consumers, reconciler, deadLetters::accept);
+                                          DeadLetterPublishingRecoverer deadLetters,
+                                          @Value("${" + StaticMembership.INSTANCE_ID_PROPERTY + ":}") String instance) {
+        return new PoolTopicsConsumer(consumers, reconciler, deadLetters::accept, new StaticMembership(instance));
     }
 
     /**
-     * Ready once partitions are assigned and read back: before that (and during a rebalance, which revokes them),
-     * no decision is made. In the readiness group.
+     * Ready once partitions are assigned and read back, and the reconciler has taken them in: before that, and from
+     * a revocation (a rebalance) until the next assignment is read back, no decision is made. In the readiness group.
      */
     @Bean
     HealthIndicator poolsHealthIndicator(Reconciler reconciler) {

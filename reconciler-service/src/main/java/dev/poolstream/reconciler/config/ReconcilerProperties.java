@@ -22,8 +22,10 @@ import org.springframework.validation.annotation.Validated;
  * @param retryBackoff     the pause before a failed (dead-lettered or timed-out) command's next attempt, doubling
  *                         for each failure; also before a failed drain is started again
  * @param retryBackoffMax  the longest such pause
- * @param retryAttempts    attempts of one command in all, the first included, before it is given up until the
- *                         pool's spec changes
+ * @param retryAttempts    attempts of one command at that growing backoff, the first included. A command is never
+ *                         given up: past them it is still tried again, as long as the pool needs it
+ * @param retryBackoffAfterAttempts the longest pause once {@code retryAttempts} attempts have failed: a cause
+ *                         fixed meanwhile (a bootstrap Secret created, a quota raised) is picked up within it
  */
 @Validated
 @ConfigurationProperties("poolstream.reconciler")
@@ -37,12 +39,13 @@ public record ReconcilerProperties(
         @DefaultValue("10s") @NotNull Duration recheck,
         @DefaultValue("10s") @NotNull Duration retryBackoff,
         @DefaultValue("5m") @NotNull Duration retryBackoffMax,
-        @DefaultValue("5") @Min(1) int retryAttempts) {
+        @DefaultValue("5") @Min(1) int retryAttempts,
+        @DefaultValue("60s") @NotNull Duration retryBackoffAfterAttempts) {
 
     public enum Mode { INFRASTRUCTURE_PROVIDER, OWNER }
 
     public Retries retries() {
         return new Retries(retryBackoff, retryBackoffMax.compareTo(retryBackoff) < 0 ? retryBackoff : retryBackoffMax,
-                retryAttempts);
+                retryAttempts, retryBackoffAfterAttempts);
     }
 }

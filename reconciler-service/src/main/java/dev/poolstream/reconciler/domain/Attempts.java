@@ -21,8 +21,11 @@ import java.util.Set;
  * what it does (the same decision, the same id: the sender and the provider drop a repeat). Once that id has
  * failed (dead-lettered, or not carried out in time), the same decision is sent again after a backoff, under the id
  * of its next attempt ({@link #attemptId}): new, so that it is sent and carried out, and still derived, so that the
- * same attempt made twice (a look repeated, a restart) is the same command. After {@link Retries#attempts()} the
- * decision is given up until the pool's spec changes (a new generation decides commands with new ids).
+ * same attempt made twice (a look repeated, a restart) is the same command. A decision is never given up: a cause
+ * that a user fixes later (a bootstrap Secret created, a quota raised) must let the pool converge without a new
+ * generation. Past {@link Retries#attempts()} failed attempts it is still tried again, at most
+ * {@link Retries#maxBackoffAfterAttempts()} apart, and the pool keeps saying it is retrying, why, and when. A new
+ * generation decides commands with new ids, and its attempts start over.
  *
  * @param byBase the id the decision derives (the first attempt's) → what became of it
  */
@@ -30,7 +33,8 @@ public record Attempts(Map<String, Attempt> byBase) {
 
     public static final Attempts NONE = new Attempts(Map.of());
     public static final String REASON_RETRYING = "RetryingCommand";
-    public static final String REASON_FAILED = "CommandFailed";
+    /** The later attempts whose ids a decision keeps: a report of an older one is long overdue. */
+    static final int ATTEMPT_IDS_KEPT = 16;
 
     public Attempts {
         byBase = Map.copyOf(byBase);
@@ -39,7 +43,8 @@ public record Attempts(Map<String, Attempt> byBase) {
     /**
      * @param sent    attempts made so far
      * @param lastId  the id of the last attempt made
-     * @param ids     every attempt's id
+     * @param ids     the decision's own id and those of its last {@link Attempts#ATTEMPT_IDS_KEPT} attempts:
+     *                bounded, since a decision is retried for as long as it fails
      * @param retryAt when the next attempt may go (the last one failed); null while the last attempt is in flight
      * @param why     why the last failed attempt failed
      */
@@ -58,11 +63,10 @@ public record Attempts(Map<String, Attempt> byBase) {
     /**
      * What becomes of a decided command now.
      *
-     * @param command   to send (the decided one, or its attempt under the attempt's id); null when held or given up
+     * @param command   to send (the decided one, or its attempt under the attempt's id); null while held
      * @param heldUntil when the next attempt may go, while it may not yet
-     * @param gaveUp    why the decision is given up: every attempt failed
      */
-    public record Sending(ScalingGroupCommand command, Attempts attempts, Instant heldUntil, Failure gaveUp) {
+    public record Sending(ScalingGroupCommand command, Attempts attempts, Instant heldUntil) {
     }
 
     /** The id of a decision's {@code attempt}-th attempt (the first is the decision's own). */
@@ -82,10 +86,10 @@ public record Attempts(Map<String, Attempt> byBase) {
     }
 
     /**
-     * Takes a failure in: the attempt it ends waits {@link Retries#delay} before the next. A failure already taken
-     * in, or of an earlier attempt, or of an older generation, changes nothing.
+     * Takes a failure in: the attempt it ends waits {@link Retries#attemptDelay} before the next. A failure already
+     * taken in, or of an earlier attempt, or of an older generation, changes nothing.
      *
-     * @param notices gets what a user should see: {@code RetryingCommand}, or {@code CommandFailed} after the last
+     * @param notices gets what a user should see: {@code RetryingCommand}, with why and when
      */
     Attempts failed(CommandFailure failure, long generation, Instant now, Retries retries, List<Notice> notices) {
         for (Map.Entry<String, Attempt> entry : byBase.entrySet()) {
@@ -95,7 +99,7 @@ public record Attempts(Map<String, Attempt> byBase) {
                     return this;
                 }
                 Attempt next = new Attempt(a.kind(), a.generation(), a.sent(), a.lastId(), a.ids(),
-                        now.plus(retries.delay(a.sent())), failure.why());
+                        now.plus(retries.attemptDelay(a.sent())), failure.why());
                 notices.add(notice(next, retries));
                 return with(entry.getKey(), next);
             }
@@ -108,7 +112,7 @@ public record Attempts(Map<String, Attempt> byBase) {
         }
         // The decision's first attempt (its own id) failed.
         Attempt first = new Attempt(failure.kind(), failure.generation(), 1, failure.id(), Set.of(failure.id()),
-                now.plus(retries.delay(1)), failure.why());
+                now.plus(retries.attemptDelay(1)), failure.why());
         notices.add(notice(first, retries));
         return with(failure.id(), first);
     }
@@ -119,29 +123,30 @@ public record Attempts(Map<String, Attempt> byBase) {
                 || !a.lastId().equals(id)));
     }
 
-    /** What to do with a command the look decided: send it (maybe as its next attempt), hold it, or give it up. */
-    Sending send(ScalingGroupCommand decided, Instant now, Retries retries) {
+    /** What to do with a command the look decided: send it (maybe as its next attempt), or hold it. */
+    Sending send(ScalingGroupCommand decided, Instant now) {
         Attempt a = byBase.get(decided.id());
         if (a == null) {
-            return new Sending(decided, this, null, null);
+            return new Sending(decided, this, null);
         }
         if (!a.waiting()) {
-            return new Sending(withId(decided, a.lastId()), this, null, null);
-        }
-        if (a.sent() >= retries.attempts()) {
-            return new Sending(null, this, null, gaveUp(a));
+            return new Sending(withId(decided, a.lastId()), this, null);
         }
         if (now.isBefore(a.retryAt())) {
-            return new Sending(null, this, a.retryAt(), null);
+            return new Sending(null, this, a.retryAt());
         }
         String id = attemptId(decided, a.sent() + 1);
         Set<String> ids = new HashSet<>(a.ids());
         ids.add(id);
+        int forgotten = a.sent() + 1 - ATTEMPT_IDS_KEPT;
+        if (forgotten > 1) {
+            ids.remove(attemptId(decided, forgotten));
+        }
         Attempt next = new Attempt(a.kind(), a.generation(), a.sent() + 1, id, ids, null, a.why());
-        return new Sending(withId(decided, id), with(decided.id(), next), null, null);
+        return new Sending(withId(decided, id), with(decided.id(), next), null);
     }
 
-    /** Whether the decision of this id has failed and waits for (or has given up) its next attempt. */
+    /** Whether the decision of this id has failed and waits for its next attempt. */
     boolean waiting(String decidedId) {
         Attempt a = byBase.get(decidedId);
         return a != null && a.waiting();
@@ -158,21 +163,24 @@ public record Attempts(Map<String, Attempt> byBase) {
      * without it being made belongs to a decision no longer made (the picture changed): it is not counted.
      */
     Failure retrying(Retries retries, Instant now) {
-        return byBase.values().stream().filter(a -> pending(a, retries, now))
+        return byBase.values().stream().filter(a -> pending(a, now))
                 .min(java.util.Comparator.comparing(Attempt::retryAt))
-                .map(a -> new Failure(REASON_RETRYING, a.kind() + " failed (" + describe(a.why()) + "); attempt "
-                        + (a.sent() + 1) + " of " + retries.attempts() + " at " + a.retryAt()))
+                .map(a -> new Failure(REASON_RETRYING, retries.beyondAttempts(a.sent())
+                        ? a.kind() + " failed " + a.sent() + " times (last: " + describe(a.why()) + "); attempt "
+                        + (a.sent() + 1) + " at " + a.retryAt()
+                        : a.kind() + " failed (" + describe(a.why()) + "); attempt " + (a.sent() + 1) + " of "
+                        + retries.attempts() + " at " + a.retryAt()))
                 .orElse(null);
     }
 
     /** When the next attempt of a decision may go; null when none waits. */
-    Instant nextRetryAt(Retries retries, Instant now) {
-        return byBase.values().stream().filter(a -> pending(a, retries, now))
+    Instant nextRetryAt(Instant now) {
+        return byBase.values().stream().filter(a -> pending(a, now))
                 .map(Attempt::retryAt).min(Instant::compareTo).orElse(null);
     }
 
-    private static boolean pending(Attempt a, Retries retries, Instant now) {
-        return a.waiting() && a.sent() < retries.attempts() && a.retryAt().isAfter(now);
+    private static boolean pending(Attempt a, Instant now) {
+        return a.waiting() && a.retryAt().isAfter(now);
     }
 
     private Attempts with(String base, Attempt attempt) {
@@ -182,18 +190,17 @@ public record Attempts(Map<String, Attempt> byBase) {
     }
 
     private static Notice notice(Attempt a, Retries retries) {
-        if (a.sent() >= retries.attempts()) {
-            return Notice.warning("Retry", REASON_FAILED, gaveUp(a).message());
+        Duration in = retries.attemptDelay(a.sent());
+        String failed = a.kind() + " " + a.lastId() + " failed (" + describe(a.why()) + "); retrying in " + human(in);
+        if (retries.beyondAttempts(a.sent())) {
+            // Past the budget: still retrying (never given up), and saying how often from now on.
+            return Notice.warning("Retry", REASON_RETRYING, failed + " (attempt " + (a.sent() + 1) + "; "
+                    + a.sent() + (a.sent() == 1 ? " attempt" : " attempts") + " failed, so it is tried at most "
+                    + human(retries.maxBackoffAfterAttempts()) + " apart until it succeeds or the pool's spec"
+                    + " changes)");
         }
-        Duration in = retries.delay(a.sent());
-        return Notice.warning("Retry", REASON_RETRYING, a.kind() + " " + a.lastId() + " failed ("
-                + describe(a.why()) + "); retrying in " + human(in) + " (attempt " + (a.sent() + 1) + " of "
+        return Notice.warning("Retry", REASON_RETRYING, failed + " (attempt " + (a.sent() + 1) + " of "
                 + retries.attempts() + ")");
-    }
-
-    private static Failure gaveUp(Attempt a) {
-        return new Failure(REASON_FAILED, a.kind() + " failed " + a.sent() + (a.sent() == 1 ? " time" : " times")
-                + " (last: " + describe(a.why()) + "); not tried again until the pool's spec changes");
     }
 
     private static String describe(Failure why) {

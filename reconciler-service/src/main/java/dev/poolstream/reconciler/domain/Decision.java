@@ -13,10 +13,9 @@ import java.util.List;
  * @param drains      Nodes to cordon and drain before their instances are terminated
  * @param actions     writes to the management cluster
  * @param memory      what to remember for the next look
- * @param blocked     why nothing is done, when something should be (an invalid spec, a command given up); null
- *                    otherwise
+ * @param blocked     why nothing is done, when something should be (an invalid spec); null otherwise
  * @param bootstrap   the pool's bootstrap config to read (owner mode), and when; null for none
- * @param notices     what a user should see of this look (a command's retry scheduled, given up)
+ * @param notices     what a user should see of this look (a command failed, and when it is tried again)
  * @param retrying    the pool is retrying a command that failed: which, why, when; null when it is not
  * @param lookAgainAt when to look at the pool again though nothing changes (a retry's backoff over, an awaited
  *                    command's timeout); null for no such time
@@ -63,7 +62,7 @@ public record Decision(List<ScalingGroupCommand> commands, List<Memory.Drain> dr
         all.addAll(notices);
         return new Decision(commands, drains, actions, memory, blocked, bootstrap, all,
                 memory.attempts().retrying(retries, now),
-                earliest(lookAgainAt, memory.attempts().nextRetryAt(retries, now)));
+                earliest(lookAgainAt, memory.attempts().nextRetryAt(now)));
     }
 
     static Instant earliest(Instant a, Instant b) {

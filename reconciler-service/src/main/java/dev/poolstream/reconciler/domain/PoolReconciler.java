@@ -177,7 +177,7 @@ public final class PoolReconciler {
             }
             EnsureGroup ensure = EnsureGroup.of(pool, generation, groupName, template,
                     capacity(spec, desired, budget));
-            return sendAwaited(attempts.send(ensure, now, retries), List.of(), actions, memory
+            return sendAwaited(attempts.send(ensure, now), List.of(), actions, memory
                     .withTemplateKey(templateKey), notices, look);
         }
         if (spec.replicasManagedExternally() && !Integer.valueOf(group.desired()).equals(spec.spec().getReplicas())) {
@@ -191,7 +191,7 @@ public final class PoolReconciler {
         Instant lookAgainAt = null;
         RollOut rollOut = RollOut.of(pool, generation, groupName, template);
         if (!templateKey.equals(memory.templateKey()) || attempts.waiting(rollOut.id())) {
-            Attempts.Sending sending = attempts.send(rollOut, now, retries);
+            Attempts.Sending sending = attempts.send(rollOut, now);
             attempts = sending.attempts();
             memory = memory.withTemplateKey(templateKey).withAttempts(attempts);
             lookAgainAt = sending.heldUntil();
@@ -234,7 +234,7 @@ public final class PoolReconciler {
         }
 
         if (capacityCommand != null) {
-            return sendAwaited(attempts.send(capacityCommand, now, retries), commands, actions, memory, notices,
+            return sendAwaited(attempts.send(capacityCommand, now), commands, actions, memory, notices,
                     look).lookAgainAt(lookAgainAt);
         }
         return drainThenTerminate(spec, groupName, victims, commands, actions, memory, notices, look)
@@ -247,12 +247,12 @@ public final class PoolReconciler {
                 memory.awaiting().since().plus(look.awaitTimeout()));
     }
 
-    /** A capacity command: sent and awaited, held while its next attempt waits, or given up. */
+    /** A capacity command: sent and awaited, or held while its next attempt waits. */
     private static Decision sendAwaited(Attempts.Sending sending, List<ScalingGroupCommand> before,
                                         List<KubeAction> actions, Memory memory, List<Notice> notices, Look look) {
         memory = memory.withAttempts(sending.attempts());
         if (sending.command() == null) {
-            return new Decision(before, List.of(), actions, memory, sending.gaveUp(), null, notices, null,
+            return new Decision(before, List.of(), actions, memory, null, null, notices, null,
                     sending.heldUntil());
         }
         List<ScalingGroupCommand> all = new ArrayList<>(before);
@@ -304,9 +304,9 @@ public final class PoolReconciler {
         }
         TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName,
                 victims.stream().map(PoolMember::providerID).toList());
-        Attempts.Sending sending = memory.attempts().send(terminate, now, look.retries());
+        Attempts.Sending sending = memory.attempts().send(terminate, now);
         if (sending.command() == null) {
-            // Held (or given up): the victims stay victims, drained.
+            // Held: the victims stay victims, drained.
             return sendAwaited(sending, commands, actions, memory.withDrains(drains), notices, look);
         }
         return sendAwaited(sending, commands, actions, memory.withDrains(Map.of()), notices, look);
@@ -355,9 +355,9 @@ public final class PoolReconciler {
         // Without a group state and without a resolved infrastructure pool, no cloud can be asked.
         boolean cloudKnown = group != null || infrastructure != null && infrastructure.resolved();
         if (groupExists || !goneForGood && cloudKnown) {
-            Attempts.Sending sending = memory.attempts().send(delete, look.now(), look.retries());
+            Attempts.Sending sending = memory.attempts().send(delete, look.now());
             return new Decision(sending.command() == null ? List.of() : List.of(sending.command()), List.of(),
-                    List.of(), memory.withAttempts(sending.attempts()), sending.gaveUp(), null, List.of(), null,
+                    List.of(), memory.withAttempts(sending.attempts()), null, null, List.of(), null,
                     sending.heldUntil());
         }
         // The group is gone; the status service deletes the retired Nodes once no instance is left.

@@ -6,6 +6,7 @@ import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.kafka.DeadLetters;
+import dev.poolstream.kafka.StaticMembership;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,11 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -27,6 +31,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.support.KafkaHeaders;
@@ -35,10 +40,19 @@ import org.springframework.kafka.support.KafkaHeaders;
  * Reads the pool-keyed topics the reconciler decides from (spec, group state, status). They are compacted and
  * co-partitioned, so a consumer that owns partition n of one owns partition n of all three: everything about its
  * pools. On every assignment it reads them back from the start and says when it has caught up; no decision is made
- * from a half-read picture, and nothing but the topics has to survive a restart (no offsets are committed).
+ * from a half-read picture, and nothing but the topics has to survive a restart. A revocation ends a read-back:
+ * caught up is said only of an assignment read back to its end.
+ *
+ * <p>It commits its positions in the pool partitions, but only as a watermark of what it has dead-lettered, never to
+ * start from: a malformed record below the group's committed offset went to its DLT in an earlier run (or on an
+ * earlier owner) and does not go there again at every restart. Committed asynchronously after a poll that went
+ * further, synchronously when partitions are revoked and when it stops.
  *
  * <p>It also reads the dead-letter topics of the command topics (same key, same partitions), from their end at each
  * assignment: a command the provider could not carry out lands there, and the reconciler tries it again.
+ *
+ * <p>Its membership of the group is static when the instance has an id ({@link StaticMembership}): a restarted pod
+ * takes its partitions back at once instead of waiting for its predecessor's session to expire.
  *
  * <p>Its thread is the reconciler's only way to its pools: when it ends other than by {@link #stop()} (a fatal
  * error), {@link #died()} says why, and the liveness probe goes DOWN so that the pod is restarted.
@@ -52,6 +66,9 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
     static final List<String> FAILED_COMMANDS = List.of(Topics.SCALINGGROUP_COMMANDS_AWS.deadLetter().name(),
             Topics.SCALINGGROUP_COMMANDS_AZURE.deadLetter().name());
     private static final int MESSAGE_LIMIT = 512;
+    /** Its name among the process's consumers, in its {@code group.instance.id}. */
+    static final String CONSUMER = "reconciler";
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
 
     /** What the consumer tells the reconciler. */
     public interface Listener {
@@ -60,6 +77,10 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         /** Every record of the assigned partitions up to their end at assignment has been delivered. */
         void caughtUp();
 
+        /**
+         * These partitions are this consumer's no more (a rebalance, or its membership lost); {@link #caughtUp()}
+         * comes again only once the next assignment is read back.
+         */
         void revoked(Collection<TopicPartition> partitions);
 
         /** The provider dead-lettered a command of the pool {@code key} (refused, or its retries exhausted). */
@@ -69,6 +90,7 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
     private final ConsumerFactory<?, ?> consumers;
     private final Listener listener;
     private final BiConsumer<ConsumerRecord<?, ?>, Exception> deadLetters;
+    private final StaticMembership membership;
     private final EventDeserializer<Object> deserializer = new EventDeserializer<>();
     private final EventDeserializer<ScalingGroupCommand> commands = new EventDeserializer<>(ScalingGroupCommand.class);
     private volatile Consumer<String, byte[]> consumer;
@@ -76,14 +98,20 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
     private Thread thread;
     private volatile Map<TopicPartition, Long> catchUpTo = Map.of();
     private volatile boolean catchingUp;
+    /**
+     * Pool partition → the offset below which its malformed records are dead-lettered already: the group's committed
+     * offset at the assignment, then the positions committed since. The consumer thread's only.
+     */
+    private final Map<TopicPartition, Long> deadLetteredUpTo = new HashMap<>();
     /** Why the thread ended when it was not stopped; null while it runs (or was stopped). */
     private volatile Throwable died;
 
     public PoolTopicsConsumer(ConsumerFactory<?, ?> consumers, Listener listener,
-                              BiConsumer<ConsumerRecord<?, ?>, Exception> deadLetters) {
+                              BiConsumer<ConsumerRecord<?, ?>, Exception> deadLetters, StaticMembership membership) {
         this.consumers = consumers;
         this.listener = listener;
         this.deadLetters = deadLetters;
+        this.membership = membership;
     }
 
     @Override
@@ -94,24 +122,38 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         thread.start();
     }
 
-    @SuppressWarnings("unchecked")
-    private void run() {
+    /** What this consumer sets over the service's consumer configuration. */
+    private Properties overrides() {
         Properties overrides = new Properties();
         overrides.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         overrides.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
                 org.apache.kafka.clients.consumer.RangeAssignor.class.getName());
+        membership.applyTo(overrides, CONSUMER);
+        return overrides;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void run() {
         Throwable failure = null;
         try (Consumer<String, byte[]> c = (Consumer<String, byte[]>) consumers.createConsumer(null, null, null,
-                overrides)) {
+                overrides())) {
             consumer = c;
             List<String> topics = new ArrayList<>(TOPICS);
             topics.addAll(FAILED_COMMANDS);
             c.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    listener.revoked(partitions);
+                    // Still the owner: the next one (this pod again, after a restart) skips what went to the DLT.
+                    commit(c, partitions);
+                    revoked(partitions);
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    // No longer a member of the group: nothing can be committed.
+                    revoked(partitions);
                 }
 
                 @Override
@@ -119,23 +161,32 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
                     List<TopicPartition> pools = partitions.stream().filter(p -> TOPICS.contains(p.topic())).toList();
                     c.seekToBeginning(pools);
                     c.seekToEnd(partitions.stream().filter(p -> FAILED_COMMANDS.contains(p.topic())).toList());
+                    c.committed(Set.copyOf(pools)).forEach((partition, committed) -> {
+                        if (committed != null) {
+                            deadLetteredUpTo.put(partition, committed.offset());
+                        }
+                    });
                     catchUpTo = new HashMap<>(c.endOffsets(pools));
                     catchingUp = true;
                     log.info("assigned {} partitions; reading them back to their end", pools.size());
                 }
             });
-            while (running) {
-                for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(200))) {
-                    deliver(record);
+            try {
+                while (running) {
+                    for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(200))) {
+                        deliver(record);
+                    }
+                    commitAsync(c);
+                    if (catchingUp && caughtUp(c)) {
+                        catchingUp = false;
+                        catchUpTo = Map.of();
+                        listener.caughtUp();
+                    }
                 }
-                if (catchingUp && caughtUp(c)) {
-                    catchingUp = false;
-                    catchUpTo = Map.of();
-                    listener.caughtUp();
-                }
+            } catch (WakeupException e) {
+                // Stopping.
             }
-        } catch (WakeupException e) {
-            // Stopping.
+            commit(c, c.assignment());
         } catch (RuntimeException | Error e) {
             failure = e;
             log.error("the reconciler's consumer stopped: no pool is reconciled any more (liveness is DOWN)", e);
@@ -155,6 +206,14 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         return Optional.ofNullable(cause);
     }
 
+    /** A revocation ends the assignment's read-back: caught up is said again only of the next one. */
+    private void revoked(Collection<TopicPartition> partitions) {
+        catchingUp = false;
+        catchUpTo = Map.of();
+        partitions.forEach(deadLetteredUpTo::remove);
+        listener.revoked(partitions);
+    }
+
     private void deliver(ConsumerRecord<String, byte[]> record) {
         if (record.key() == null) {
             return;
@@ -167,11 +226,72 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         try {
             value = deserializer.deserialize(record);
         } catch (MalformedRecordException e) {
-            log.warn("{}", e.getMessage());
+            try (var ignored = MDC.putCloseable("pool", record.key())) {
+                long upTo = deadLetteredUpTo.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L);
+                if (record.offset() < upTo) {
+                    log.debug("pool {}: {}; dead-lettered before (committed up to {}), not again", record.key(),
+                            e.getMessage(), upTo);
+                    return;
+                }
+                log.warn("pool {}: {}; dead-lettered (MalformedRecord)", record.key(), e.getMessage());
+            }
             deadLetters.accept(record, e);
             return;
         }
         listener.record(record.topic(), record.key(), value);
+    }
+
+    /** Commits the pool partitions whose position went past what is dead-lettered already; a failure waits. */
+    private void commitAsync(Consumer<String, byte[]> c) {
+        Map<TopicPartition, OffsetAndMetadata> further = new HashMap<>();
+        for (TopicPartition partition : c.assignment()) {
+            if (TOPICS.contains(partition.topic())) {
+                long position = c.position(partition);
+                if (position > deadLetteredUpTo.getOrDefault(partition, 0L)) {
+                    further.put(partition, new OffsetAndMetadata(position));
+                    deadLetteredUpTo.put(partition, position);
+                }
+            }
+        }
+        if (!further.isEmpty()) {
+            c.commitAsync(further, (offsets, e) -> {
+                if (e != null) {
+                    // The next synchronous commit (a revocation, the stop) carries the same offsets.
+                    log.debug("committing {} failed: {}", offsets.keySet(), e.toString());
+                }
+            });
+        }
+    }
+
+    /**
+     * Commits what is dead-lettered of these pool partitions, and waits: they are being revoked, or the consumer
+     * stops. A failure is logged: the records dead-lettered since the last commit go to the DLT again.
+     */
+    private void commit(Consumer<String, byte[]> c, Collection<TopicPartition> partitions) {
+        // A second try only when stop() woke the consumer after its last poll: this is the commit it waits for.
+        for (int tries = 1; tries <= 2; tries++) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            try {
+                for (TopicPartition partition : partitions) {
+                    if (TOPICS.contains(partition.topic())) {
+                        long upTo = Math.max(deadLetteredUpTo.getOrDefault(partition, 0L), c.position(partition));
+                        if (upTo > 0) {
+                            offsets.put(partition, new OffsetAndMetadata(upTo));
+                        }
+                    }
+                }
+                if (!offsets.isEmpty()) {
+                    c.commitSync(offsets, COMMIT_TIMEOUT);
+                }
+                return;
+            } catch (WakeupException e) {
+                log.debug("woken while committing; trying once more");
+            } catch (KafkaException e) {
+                log.warn("committing {} partitions failed ({}): malformed records read since the last commit may be"
+                        + " dead-lettered again", offsets.size(), e.toString());
+                return;
+            }
+        }
     }
 
     /** A dead-lettered command: the provider's reason header, and spring-kafka's exception message. */

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** A failed command's attempts: their ids, their backoff, when they are given up, what a user is told. */
+/** A failed command's attempts: their ids, their backoff (capped, never given up), what a user is told. */
 class AttemptsTest {
 
     private static final SetCapacity DECIDED = SetCapacity.of(POOL, 7, "workers", new Capacity(20, 0, 50, false),
@@ -76,15 +76,14 @@ class AttemptsTest {
         assertThat(failed.waiting(DECIDED.id())).isTrue();
         assertThat(failed.retrying(Retries.DEFAULT, T0).message()).isEqualTo("SetCapacity failed (RetriesExhausted:"
                 + " Rate exceeded); attempt 2 of 5 at " + T0.plusSeconds(10));
-        assertThat(failed.nextRetryAt(Retries.DEFAULT, T0)).isEqualTo(T0.plusSeconds(10));
+        assertThat(failed.nextRetryAt(T0)).isEqualTo(T0.plusSeconds(10));
 
-        Attempts.Sending held = failed.send(DECIDED, T0.plusSeconds(10).minusMillis(1), Retries.DEFAULT);
+        Attempts.Sending held = failed.send(DECIDED, T0.plusSeconds(10).minusMillis(1));
         assertThat(held.command()).isNull();
         assertThat(held.heldUntil()).isEqualTo(T0.plusSeconds(10));
-        assertThat(held.gaveUp()).isNull();
         assertThat(held.attempts()).isEqualTo(failed);
 
-        Attempts.Sending second = failed.send(DECIDED, T0.plusSeconds(10), Retries.DEFAULT);
+        Attempts.Sending second = failed.send(DECIDED, T0.plusSeconds(10));
         String id = Attempts.attemptId(DECIDED, 2);
         assertThat(second.command()).isEqualTo(Attempts.withId(DECIDED, id));
         assertThat(second.heldUntil()).isNull();
@@ -100,13 +99,13 @@ class AttemptsTest {
         assertThat(inFlight.hasFailed("unknown")).isFalse();
         assertThat(inFlight.waiting(DECIDED.id())).isFalse();
         assertThat(inFlight.retrying(Retries.DEFAULT, T0.plusSeconds(11))).isNull();
-        assertThat(inFlight.nextRetryAt(Retries.DEFAULT, T0.plusSeconds(11))).isNull();
+        assertThat(inFlight.nextRetryAt(T0.plusSeconds(11))).isNull();
         assertThat(inFlight.isAttemptOf(id, DECIDED.id())).isTrue();
         assertThat(inFlight.isAttemptOf(DECIDED.id(), DECIDED.id())).isTrue();
         assertThat(inFlight.isAttemptOf("another", DECIDED.id())).isFalse();
         assertThat(Attempts.NONE.isAttemptOf(id, DECIDED.id())).isFalse();
         // Decided again while it is in flight: the same attempt, under the same id (the sender drops the repeat).
-        assertThat(inFlight.send(DECIDED, T0.plusSeconds(12), Retries.DEFAULT).command().id()).isEqualTo(id);
+        assertThat(inFlight.send(DECIDED, T0.plusSeconds(12)).command().id()).isEqualTo(id);
     }
 
     @Test
@@ -114,7 +113,7 @@ class AttemptsTest {
         List<Notice> notices = new ArrayList<>();
         Attempts failed = Attempts.NONE.failed(CommandFailure.of(DECIDED, THROTTLED), 7, T0, Retries.DEFAULT,
                 notices);
-        Attempts second = failed.send(DECIDED, T0.plusSeconds(10), Retries.DEFAULT).attempts();
+        Attempts second = failed.send(DECIDED, T0.plusSeconds(10)).attempts();
         notices.clear();
 
         assertThat(failed.failed(CommandFailure.of(DECIDED, THROTTLED), 7, T0.plusSeconds(1), Retries.DEFAULT,
@@ -136,48 +135,100 @@ class AttemptsTest {
         assertThat(again.hasFailed(attempt2.id())).isTrue();
     }
 
-    @ParameterizedTest(name = "{0} attempts in all")
-    @CsvSource({"1", "2"})
-    void shouldGiveUpAfterTheLastAttemptAndSayHowOftenItFailed(int attempts) {
-        Retries retries = new Retries(Duration.ofMillis(1500), Duration.ofMinutes(1), attempts);
+    /**
+     * A cause a user fixes later (a bootstrap Secret created) must still be picked up: past its attempts a decision
+     * is tried again at most the cap apart, each attempt under its own derived id, and the pool says so.
+     */
+    @ParameterizedTest(name = "{0} attempts at the growing backoff")
+    @CsvSource({"1", "2", "3"})
+    void shouldNeverGiveUpButTryAgainPastTheAttemptsAtMostTheCapApartUnderNewIds(int attempts) {
+        Retries retries = new Retries(Duration.ofSeconds(2), Duration.ofMinutes(1), attempts, Duration.ofSeconds(5));
+        Failure why = new Failure("InvalidTemplate", "no Secret team-a/workers-bootstrap");
         List<Notice> notices = new ArrayList<>();
         Attempts state = Attempts.NONE;
         Instant now = T0;
-        for (int i = 1; i <= attempts; i++) {
-            ScalingGroupCommand sent = Attempts.withId(DECIDED, Attempts.attemptId(DECIDED, i));
-            state = state.failed(CommandFailure.of(sent, new Failure("InvalidTemplate", "")), 7, now, retries,
-                    notices);
-            now = now.plusSeconds(60);
-            if (i < attempts) {
-                assertThat(notices.get(notices.size() - 1).note()).contains("retrying in 1500ms");
-                state = state.send(DECIDED, now, retries).attempts();
+        List<String> ids = new ArrayList<>();
+        for (int failed = 1; failed <= attempts + 3; failed++) {
+            String id = Attempts.attemptId(DECIDED, failed);
+            ids.add(id);
+            state = state.failed(CommandFailure.of(Attempts.withId(DECIDED, id), why), 7, now, retries, notices);
+
+            // 2 s, 4 s, 8 s, ... while within the attempts; past them, at most 5 s.
+            long seconds = failed < attempts ? 2L << (failed - 1) : Math.min(5, 2L << (failed - 1));
+            Instant due = now.plusSeconds(seconds);
+            String note = "SetCapacity " + id + " failed (InvalidTemplate: no Secret team-a/workers-bootstrap);"
+                    + " retrying in " + seconds + "s (attempt " + (failed + 1)
+                    + (failed < attempts ? " of " + attempts + ")" : "; " + failed
+                    + (failed == 1 ? " attempt" : " attempts") + " failed, so it is tried at most 5s apart until it"
+                    + " succeeds or the pool's spec changes)");
+            assertThat(notices).last().isEqualTo(Notice.warning("Retry", Attempts.REASON_RETRYING, note));
+            assertThat(state.retrying(retries, now)).isEqualTo(new Failure(Attempts.REASON_RETRYING,
+                    failed < attempts
+                            ? "SetCapacity failed (InvalidTemplate: no Secret team-a/workers-bootstrap); attempt "
+                            + (failed + 1) + " of " + attempts + " at " + due
+                            : "SetCapacity failed " + failed + " times (last: InvalidTemplate: no Secret"
+                            + " team-a/workers-bootstrap); attempt " + (failed + 1) + " at " + due));
+            assertThat(state.nextRetryAt(now)).as("looked at again when it is due").isEqualTo(due);
+
+            Attempts.Sending held = state.send(DECIDED, due.minusMillis(1));
+            assertThat(held.command()).isNull();
+            assertThat(held.heldUntil()).isEqualTo(due);
+            Attempts.Sending next = state.send(DECIDED, due);
+            String nextId = Attempts.attemptId(DECIDED, failed + 1);
+            assertThat(next.command()).isEqualTo(Attempts.withId(DECIDED, nextId));
+            assertThat(ids).doesNotContain(nextId);
+            assertThat(state.send(DECIDED, due.plusSeconds(1)).command().id()).as("the same attempt, the same id")
+                    .isEqualTo(nextId);
+            state = next.attempts();
+            assertThat(state.retrying(retries, due)).as("in flight").isNull();
+            now = due.plusSeconds(1);
+        }
+        assertThat(notices).hasSize(attempts + 3).allMatch(n -> n.reason().equals(Attempts.REASON_RETRYING));
+    }
+
+    /** Retried for as long as it fails, a decision keeps its own id and its last attempts' ids, not all of them. */
+    @Test
+    void shouldKeepTheIdsOfOnlyTheLastAttemptsOfADecisionRetriedForLong() {
+        Attempts state = Attempts.NONE.failed(CommandFailure.of(DECIDED, THROTTLED), 7, T0, Retries.DEFAULT,
+                new ArrayList<>());
+        Instant now = T0;
+        for (int attempt = 2; attempt <= 41; attempt++) {
+            now = now.plus(Duration.ofMinutes(2));
+            state = state.send(DECIDED, now).attempts();
+            if (attempt < 41) {
+                state = state.failed(CommandFailure.of(Attempts.withId(DECIDED, Attempts.attemptId(DECIDED, attempt)),
+                        THROTTLED), 7, now, Retries.DEFAULT, new ArrayList<>());
             }
         }
 
-        Attempts.Sending sending = state.send(DECIDED, now.plusSeconds(3600), retries);
-        String times = attempts == 1 ? "1 time" : attempts + " times";
-        assertThat(sending.command()).isNull();
-        assertThat(sending.heldUntil()).isNull();
-        assertThat(sending.gaveUp()).isEqualTo(new Failure(Attempts.REASON_FAILED, "SetCapacity failed " + times
-                + " (last: InvalidTemplate); not tried again until the pool's spec changes"));
-        assertThat(notices.get(notices.size() - 1)).isEqualTo(Notice.warning("Retry", Attempts.REASON_FAILED,
-                sending.gaveUp().message()));
-        assertThat(state.retrying(retries, now)).as("nothing pending once given up").isNull();
-        assertThat(state.nextRetryAt(retries, now)).isNull();
+        List<String> kept = new ArrayList<>(List.of(DECIDED.id()));
+        for (int attempt = 26; attempt <= 41; attempt++) {
+            kept.add(Attempts.attemptId(DECIDED, attempt));
+        }
+        assertThat(state.byBase().get(DECIDED.id()).ids()).containsExactlyInAnyOrderElementsOf(kept);
+        assertThat(state.byBase().get(DECIDED.id()).sent()).isEqualTo(41);
+        assertThat(state.isAttemptOf(Attempts.attemptId(DECIDED, 26), DECIDED.id())).isTrue();
+        assertThat(state.isAttemptOf(Attempts.attemptId(DECIDED, 25), DECIDED.id())).as("forgotten").isFalse();
+        assertThat(state.hasFailed(Attempts.attemptId(DECIDED, 40))).isTrue();
+        assertThat(state.hasFailed(Attempts.attemptId(DECIDED, 41))).as("in flight").isFalse();
     }
 
-    @ParameterizedTest(name = "retry at +{0}s, now +{1}s: pending={2}")
+    @ParameterizedTest(name = "{0} attempts failed, retry at +{1}s, now +{2}s: pending={3}")
     @CsvSource(textBlock = """
-            10, 0,  true
-            10, 9,  true
-            10, 10, false
-            10, 11, false
+            1, 10, 0,  true
+            1, 10, 9,  true
+            1, 10, 10, false
+            1, 10, 11, false
+            5, 10, 9,  true
+            5, 10, 10, false
+            9, 10, 9,  true
             """)
-    void shouldCountAnAttemptAsPendingOnlyUntilItsTimeHasCome(long retryIn, long nowAt, boolean pending) {
-        Attempts waiting = new Attempts(Map.of(DECIDED.id(), new Attempts.Attempt("SetCapacity", 7, 1,
+    void shouldCountAnAttemptAsPendingOnlyUntilItsTimeHasComeHoweverOftenItFailed(int failed, long retryIn,
+                                                                                long nowAt, boolean pending) {
+        Attempts waiting = new Attempts(Map.of(DECIDED.id(), new Attempts.Attempt("SetCapacity", 7, failed,
                 DECIDED.id(), Set.of(DECIDED.id()), T0.plusSeconds(retryIn), null)));
 
-        assertThat(waiting.nextRetryAt(Retries.DEFAULT, T0.plusSeconds(nowAt)))
+        assertThat(waiting.nextRetryAt(T0.plusSeconds(nowAt)))
                 .isEqualTo(pending ? T0.plusSeconds(retryIn) : null);
         assertThat(waiting.retrying(Retries.DEFAULT, T0.plusSeconds(nowAt)) != null).isEqualTo(pending);
     }
@@ -189,7 +240,7 @@ class AttemptsTest {
                 "b", new Attempts.Attempt("RollOut", 7, 1, "b", Set.of("b"), T0.plusSeconds(20),
                         new Failure("InvalidTemplate", "no AMI"))));
 
-        assertThat(attempts.nextRetryAt(Retries.DEFAULT, T0)).isEqualTo(T0.plusSeconds(20));
+        assertThat(attempts.nextRetryAt(T0)).isEqualTo(T0.plusSeconds(20));
         assertThat(attempts.retrying(Retries.DEFAULT, T0).message()).isEqualTo("RollOut failed (InvalidTemplate: no"
                 + " AMI); attempt 2 of 5 at " + T0.plusSeconds(20));
         assertThat(attempts.retrying(Retries.DEFAULT, T0.plusSeconds(30)).message())

@@ -321,7 +321,7 @@ class DecisionTablesTest {
 
     @Test
     void shouldTakeTheRetriesGivenAndTheDefaultsWithoutThem() {
-        Retries quick = new Retries(Duration.ofSeconds(1), Duration.ofSeconds(4), 2);
+        Retries quick = new Retries(Duration.ofSeconds(1), Duration.ofSeconds(4), 2, Duration.ofSeconds(3));
 
         PoolReconciler.Look given = new PoolReconciler.Look(aws(3), null, null, Memory.EMPTY, T0, false,
                 Duration.ofMinutes(2), null, Duration.ofSeconds(10), null, quick);

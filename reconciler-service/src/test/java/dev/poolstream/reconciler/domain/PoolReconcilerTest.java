@@ -123,11 +123,11 @@ class PoolReconcilerTest {
     /**
      * What the running service sends when the provider never reports a capacity command: nothing at the await
      * timeout (the same id again would be dropped by the sender), a {@code RetryingCommand} notice, then after the
-     * backoff the next attempt under its own id; after the last attempt, {@code CommandFailed} and no further look.
-     * The looks are only those the service makes: the ones its decisions schedule (nothing else arrives).
+     * backoff the next attempt under its own id; past the attempts the same, never given up, at most the cap (60 s)
+     * apart. The looks are only those the service makes: the ones its decisions schedule (nothing else arrives).
      */
     @Test
-    void shouldSendEachNextAttemptUnderANewIdAfterTheBackoffWhenACommandIsNeverCarriedOutThenGiveUp() {
+    void shouldKeepSendingEachNextAttemptUnderANewIdPastTheAttemptsWhenACommandIsNeverCarriedOut() {
         PoolSpec spec = aws(20);
         ServiceLoop service = new ServiceLoop(spec, group(5, "x"), status(members(5)), seen(spec), T0,
                 Duration.ofMinutes(2), Retries.DEFAULT);
@@ -136,7 +136,8 @@ class PoolReconcilerTest {
         assertThat(sent).hasSize(1);
         java.time.Instant sentAt = T0;
 
-        for (int attempt = 2; attempt <= Retries.DEFAULT.attempts(); attempt++) {
+        int budget = Retries.DEFAULT.attempts();
+        for (int attempt = 2; attempt <= budget + 3; attempt++) {
             // The await timeout: nothing sent, the retry announced.
             assertThat(service.nextTimer()).as("looked at again when it is out of time")
                     .isEqualTo(sentAt.plus(Duration.ofMinutes(2)).plusMillis(1));
@@ -147,13 +148,15 @@ class PoolReconcilerTest {
                 assertThat(n.warning()).isTrue();
             });
             assertThat(service.notices.get(noticed).note()).contains("SetCapacity", CommandFailure.REASON_TIMED_OUT,
-                    "attempt " + attempt + " of 5");
+                    attempt <= budget ? "attempt " + attempt + " of 5" : "attempt " + attempt + "; ");
             assertThat(service.last.retrying().reason()).isEqualTo(Attempts.REASON_RETRYING);
+            assertThat(service.last.blocked()).as("never given up").isNull();
             java.time.Instant timedOutAt = service.now;
 
-            // After the backoff (10 s, 20 s, 40 s, ...): the next attempt, under its own id.
-            assertThat(service.nextTimer()).isEqualTo(timedOutAt.plus(Retries.DEFAULT.delay(attempt - 1))
-                    .plusMillis(1));
+            // After the backoff (10 s, 20 s, 40 s, 80 s, then 60 s at most): the next attempt, under its own id.
+            java.time.Duration backoff = attempt <= budget ? Retries.DEFAULT.delay(attempt - 1)
+                    : Duration.ofSeconds(60);
+            assertThat(service.nextTimer()).isEqualTo(timedOutAt.plus(backoff).plusMillis(1));
             int n = attempt;
             assertThat(service.timerFires()).singleElement().isInstanceOfSatisfying(SetCapacity.class, c -> {
                 assertThat(c.id()).isNotEqualTo(first.id()).isEqualTo(Attempts.attemptId(first, n));
@@ -163,19 +166,22 @@ class PoolReconcilerTest {
             assertThat(service.last.retrying()).isNull();
             sentAt = service.now;
         }
+        assertThat(service.sent).extracting(ScalingGroupCommand::id).doesNotHaveDuplicates().hasSize(budget + 3);
 
-        // The last attempt times out too: given up, and the service looks no more.
-        int noticed = service.notices.size();
-        assertThat(service.timerFires()).isEmpty();
-        assertThat(service.notices.subList(noticed, service.notices.size())).singleElement()
-                .extracting(Notice::reason).isEqualTo(Attempts.REASON_FAILED);
-        assertThat(service.last.blocked().message()).contains("failed 5 times", CommandFailure.REASON_TIMED_OUT);
-        assertThat(service.nextTimer()).isNull();
-        assertThat(service.sent).extracting(ScalingGroupCommand::id).doesNotHaveDuplicates().hasSize(5);
+        // The cause is gone: the provider carries out the eighth attempt, and the pool converges.
+        String last = service.sent.get(service.sent.size() - 1).id();
+        service.group = group(20, last);
+        service.status = status(members(20));
+        assertThat(service.lookAt(sentAt.plusSeconds(5))).isEmpty();
+        assertThat(service.last.retrying()).isNull();
+        assertThat(service.memory.awaiting()).isNull();
+        while (service.nextTimer() != null) {
+            assertThat(service.timerFires()).as("nothing more once carried out").isEmpty();
+        }
     }
 
     @Test
-    void shouldRetryADeadLetteredCommandWithBackoffUnderAnIdThatNamesTheAttemptThenGiveUp() {
+    void shouldRetryADeadLetteredCommandWithBackoffUnderAnIdThatNamesTheAttemptPastTheAttemptsToo() {
         PoolSpec spec = aws(20);
         Decision sent = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
         SetCapacity decided = (SetCapacity) sent.commands().get(0);
@@ -183,22 +189,21 @@ class PoolReconcilerTest {
         Memory memory = sent.memory();
         java.time.Instant now = T0;
         List<String> ids = new ArrayList<>(List.of(decided.id()));
-        for (int attempt = 1; attempt <= Retries.DEFAULT.attempts(); attempt++) {
+        for (int attempt = 1; attempt <= Retries.DEFAULT.attempts() + 2; attempt++) {
             // The provider dead-letters the attempt.
             failures.add(CommandFailure.of(Attempts.withId(decided, ids.get(attempt - 1)),
                     new Failure("RetriesExhausted", "Rate exceeded")));
             Decision failed = decide(spec, group(5, "x"), status(members(5)), memory, now, failures);
             assertThat(failed.commands()).as("attempt " + attempt + " failed: nothing at once").isEmpty();
-            assertThat(failed.notices()).singleElement().extracting(Notice::reason).isEqualTo(
-                    attempt < Retries.DEFAULT.attempts() ? Attempts.REASON_RETRYING : Attempts.REASON_FAILED);
+            assertThat(failed.notices()).singleElement().extracting(Notice::reason)
+                    .isEqualTo(Attempts.REASON_RETRYING);
+            assertThat(failed.blocked()).as("never given up").isNull();
+            assertThat(failed.retrying().message()).contains("SetCapacity", "Rate exceeded", "attempt "
+                    + (attempt + 1));
             memory = failed.memory();
-            if (attempt == Retries.DEFAULT.attempts()) {
-                assertThat(failed.blocked().reason()).isEqualTo(Attempts.REASON_FAILED);
-                assertThat(failed.blocked().message()).contains("failed 5 times", "Rate exceeded");
-                break;
-            }
-            // Backoff: 10 s, 20 s, 40 s, ... Not before.
-            java.time.Instant due = now.plus(Retries.DEFAULT.delay(attempt));
+            // Backoff: 10 s, 20 s, 40 s, 80 s; past the five attempts, 60 s at most. Not before.
+            java.time.Instant due = now.plus(attempt < Retries.DEFAULT.attempts() ? Retries.DEFAULT.delay(attempt)
+                    : Duration.ofSeconds(60));
             assertThat(failed.lookAgainAt()).isEqualTo(due);
             assertThat(decide(spec, group(5, "x"), status(members(5)), memory, due.minusMillis(1), failures)
                     .commands()).isEmpty();
@@ -218,14 +223,64 @@ class PoolReconcilerTest {
             now = due.plusSeconds(2);
         }
 
-        // Given up: nothing more for this decision, however long one waits, until the spec changes.
-        Decision later = decide(spec, group(5, "x"), status(members(5)), memory, now.plusSeconds(3600), failures);
-        assertThat(later.commands()).isEmpty();
-        assertThat(later.blocked().reason()).isEqualTo(Attempts.REASON_FAILED);
+        // A new generation decides anew, under its own ids, whatever the last one's attempts (once the attempt in
+        // flight is carried out or out of time).
         PoolSpec changed = new PoolSpec(spec.namespace(), spec.name(), spec.uid(), 8, spec.labels(),
                 spec.annotations(), spec.finalizers(), null, aws(20).spec(), spec.infrastructure(), false);
         assertThat(decide(changed, group(5, "x"), status(members(5)), memory, now.plusSeconds(3600), failures)
-                .commands()).singleElement().isInstanceOf(SetCapacity.class);
+                .commands())
+                .singleElement().isInstanceOfSatisfying(SetCapacity.class, c -> {
+                    assertThat(c.generation()).isEqualTo(8);
+                    assertThat(ids).doesNotContain(c.id());
+                });
+    }
+
+    /**
+     * The issue's pool: its bootstrap Secret is missing, so the provider refuses each {@code EnsureGroup}, well
+     * past the attempts. Once the Secret is created (nothing about it reaches the reconciler) the next scheduled
+     * attempt is carried out, and the pool converges in the same generation.
+     */
+    @Test
+    void shouldCreateTheGroupOnceItsBootstrapSecretExistsHoweverOftenEnsureGroupFailedBefore() {
+        PoolSpec spec = aws(3);
+        ServiceLoop service = new ServiceLoop(spec, null, null, Memory.EMPTY, T0, Duration.ofMinutes(2),
+                Retries.DEFAULT);
+        Failure missing = new Failure("InvalidTemplate", "bootstrap data Secret team-a/workers-bootstrap not found");
+        List<ScalingGroupCommand> sent = service.lookAt(T0);
+        for (int failed = 1; failed <= 8; failed++) {
+            ScalingGroupCommand attempt = sent.get(0);
+            assertThat(attempt).isInstanceOf(EnsureGroup.class);
+            // The provider dead-letters it a second later: the only thing that arrives.
+            java.time.Instant failedAt = service.now.plusSeconds(1);
+            service.failures.add(CommandFailure.of(attempt, missing));
+            assertThat(service.lookAt(failedAt)).isEmpty();
+            assertThat(service.last.retrying().message()).contains("EnsureGroup", missing.message());
+            java.time.Instant due = failedAt.plus(Retries.DEFAULT.attemptDelay(failed));
+            // Only the looks its decisions scheduled (an earlier attempt's await timeout among them).
+            sent = List.of();
+            while (sent.isEmpty()) {
+                java.time.Instant at = service.nextTimer();
+                assertThat(at).as("a look is scheduled after failure " + failed).isNotNull();
+                sent = service.timerFires();
+                assertThat(sent.isEmpty() || at.equals(due.plusMillis(1))).as("sent when due, not before").isTrue();
+            }
+        }
+
+        // The Secret exists now: the ninth attempt is carried out.
+        ScalingGroupCommand ninth = sent.get(0);
+        assertThat(ninth.id()).isEqualTo(Attempts.attemptId(service.sent.get(0), 9));
+        service.group = new ScalingGroupState(Pools.POOL, Cloud.AWS, ((EnsureGroup) ninth).group(), true, 3, 0, 50,
+                "1", false, 7, ninth.id(), null);
+        service.status = status(members(3));
+        assertThat(service.lookAt(service.now.plusSeconds(5))).isEmpty();
+        assertThat(service.last.retrying()).isNull();
+        assertThat(service.sent).hasSize(9).allSatisfy(c -> {
+            assertThat(c).isInstanceOf(EnsureGroup.class);
+            assertThat(c.generation()).isEqualTo(7);
+        }).extracting(ScalingGroupCommand::id).doesNotHaveDuplicates();
+        while (service.nextTimer() != null) {
+            assertThat(service.timerFires()).as("nothing more once the group exists").isEmpty();
+        }
     }
 
     @Test
@@ -480,6 +535,41 @@ class PoolReconcilerTest {
                 .isEmpty();
         assertThat(PoolReconciler.decide(look(deleting, gone, status(List.of()), Memory.EMPTY)).actions())
                 .containsExactly(new KubeAction.RemoveFinalizers());
+    }
+
+    /**
+     * The group is gone; the status service deletes the pool's retired Nodes and drops each from
+     * {@code status.retired} as soon as its Node is gone. The finalizers stay while one is listed and go at the look
+     * that sees the list empty: nothing is sent again meanwhile, and no time is waited for (no look is scheduled;
+     * the next status record brings the next look).
+     */
+    @ParameterizedTest(name = "owner mode {0}")
+    @CsvSource({"false", "true"})
+    void shouldKeepTheFinalizersWhileRetiredNodesAreListedAndRemoveThemOnceTheListIsEmpty(boolean owner) {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+        Decision delete = PoolReconciler.decide(new PoolReconciler.Look(deleting, group(2, "x"),
+                status(members(2)), Memory.EMPTY, T0, owner, Duration.ofMinutes(2)));
+        ScalingGroupState gone = gone(delete.commands().get(0).id());
+        java.time.Instant now = T0.plusSeconds(30);
+        for (int retired = 2; retired >= 0; retired--) {
+            PoolStatus status = new PoolStatus(Pools.POOL, 7, "team-a/demo", "AWSMachinePool", "workers", null,
+                    List.of(), false, List.of(), members(retired));
+            now = now.plusSeconds(1);
+
+            Decision decision = PoolReconciler.decide(new PoolReconciler.Look(deleting, gone, status,
+                    delete.memory(), now, owner, Duration.ofMinutes(2)));
+
+            assertThat(decision.commands()).as(retired + " retired: the group is gone for good").isEmpty();
+            assertThat(decision.lookAgainAt()).as("nothing waits for a time").isNull();
+            if (retired > 0) {
+                assertThat(decision.actions()).as(retired + " retired Nodes listed").isEmpty();
+            } else {
+                assertThat(decision.actions()).containsExactly(new KubeAction.RemoveFinalizers());
+            }
+        }
+        assertThat(PoolReconciler.decide(new PoolReconciler.Look(deleting, gone, null, delete.memory(), now, owner,
+                Duration.ofMinutes(2))).actions()).as("no status at all").containsExactly(
+                new KubeAction.RemoveFinalizers());
     }
 
     @Test

@@ -26,28 +26,63 @@ class RetriesTest {
             0,  5,   3,  0
             """)
     void shouldDoubleTheBackoffAfterEachFailureUpToItsMaximum(long backoff, long max, int failures, long seconds) {
-        Retries retries = new Retries(Duration.ofSeconds(backoff), Duration.ofSeconds(max), 5);
+        Retries retries = new Retries(Duration.ofSeconds(backoff), Duration.ofSeconds(max), 50, Duration.ofHours(1));
 
         assertThat(retries.delay(failures)).isEqualTo(Duration.ofSeconds(seconds));
+        assertThat(retries.attemptDelay(failures)).as("within the attempts: the same")
+                .isEqualTo(retries.delay(failures));
     }
 
-    @ParameterizedTest(name = "backoff {0} ms, at most {1} ms, {2} attempts: valid={3}")
+    /** Past the attempts a command is still tried again, its pause capped so that a fixed cause is picked up soon. */
+    @ParameterizedTest(name = "backoff 10s to 300s, {0} attempts, then at most {1}s: after failure {2} wait {3}s")
     @CsvSource(textBlock = """
-            0,   0,   1, true
-            100, 100, 1, true
-            100, 200, 5, true
-            -1,  100, 5, false
-            100, 99,  5, false
-            100, 200, 0, false
+            5, 60,  1,  10
+            5, 60,  4,  80
+            5, 60,  5,  60
+            5, 60,  6,  60
+            5, 60,  40, 60
+            5, 600, 5,  160
+            5, 600, 6,  300
+            1, 60,  1,  10
+            1, 5,   1,  5
+            1, 5,   3,  5
+            3, 30,  2,  20
+            3, 30,  3,  30
+            """)
+    void shouldCapTheBackoffPastTheAttemptsAndKeepItsGrowthBefore(int attempts, long after, int failed, long seconds) {
+        Retries retries = new Retries(Duration.ofSeconds(10), Duration.ofSeconds(300), attempts,
+                Duration.ofSeconds(after));
+
+        assertThat(retries.attemptDelay(failed)).isEqualTo(Duration.ofSeconds(seconds));
+        assertThat(retries.beyondAttempts(failed)).isEqualTo(failed >= attempts);
+    }
+
+    @ParameterizedTest(name = "a drain failed {0} times: its pause grows to the maximum (the commands' cap is not its)")
+    @CsvSource({"5", "6", "9"})
+    void shouldKeepTheDrainsBackoffGrowingPastTheCommandsAttempts(int failures) {
+        assertThat(Retries.DEFAULT.delay(failures)).isEqualTo(Duration.ofSeconds(Math.min(300,
+                10L << (failures - 1))));
+    }
+
+    @ParameterizedTest(name = "backoff {0} ms, at most {1} ms, {2} attempts, then at most {3} ms: valid={4}")
+    @CsvSource(textBlock = """
+            0,   0,   1, 0,   true
+            100, 100, 1, 100, true
+            100, 200, 5, 50,  true
+            -1,  100, 5, 100, false
+            100, 99,  5, 100, false
+            100, 200, 0, 100, false
+            100, 200, 5, -1,  false
             """)
     void shouldRefuseANegativeBackoffAMaximumBelowItOrNoAttemptWhenCreated(long backoff, long max, int attempts,
-                                                                          boolean valid) {
+                                                                          long after, boolean valid) {
         if (valid) {
-            assertThat(new Retries(Duration.ofMillis(backoff), Duration.ofMillis(max), attempts).attempts())
-                    .isEqualTo(attempts);
+            assertThat(new Retries(Duration.ofMillis(backoff), Duration.ofMillis(max), attempts,
+                    Duration.ofMillis(after)).attempts()).isEqualTo(attempts);
         } else {
-            assertThatThrownBy(() -> new Retries(Duration.ofMillis(backoff), Duration.ofMillis(max), attempts))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid retries");
+            assertThatThrownBy(() -> new Retries(Duration.ofMillis(backoff), Duration.ofMillis(max), attempts,
+                    Duration.ofMillis(after))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("invalid retries");
         }
     }
 

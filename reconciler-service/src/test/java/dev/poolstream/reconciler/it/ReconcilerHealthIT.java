@@ -15,28 +15,33 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 
 /**
  * The reconciler's probes as Kubernetes calls them (HTTP, {@code /actuator/health/liveness} and {@code /readiness}),
  * with its consumer played by Kafka's {@link MockConsumer}: partitions are assigned when the test says, and the
- * consumer fails for good when the test says.
+ * consumer fails for good when the test says. The pod has a name, as in k8s/ ({@code POOLSTREAM_KAFKA_INSTANCE_ID}).
  */
 class ReconcilerHealthIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+    /** What the reconciler's consumer was created with over the service's consumer configuration. */
+    private final AtomicReference<Properties> overrides = new AtomicReference<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, String> savedProperties = new HashMap<>();
     private ConfigurableApplicationContext app;
@@ -53,6 +58,7 @@ class ReconcilerHealthIT {
             @Override
             public Consumer<String, byte[]> createConsumer(String groupId, String clientIdPrefix,
                                                            String clientIdSuffix, Properties properties) {
+                overrides.set(properties);
                 return consumer;
             }
         };
@@ -60,6 +66,7 @@ class ReconcilerHealthIT {
                 .initializers(context -> context.getBeanFactory().registerSingleton("kafkaConsumerFactory",
                         consumers))
                 .run("--server.port=0", "--spring.kafka.bootstrap-servers=127.0.0.1:1",
+                        "--poolstream.kafka.instance-id=reconciler-service-6f7d8-x2k9p",
                         "--logging.structured.format.console=");
         base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
     }
@@ -89,6 +96,43 @@ class ReconcilerHealthIT {
         assertThat(probe("liveness").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * A rebalance (the range assignor's eager protocol: everything revoked, then assigned again) while a record is
+     * on its way: not ready from the revocation until the new assignment is read back.
+     */
+    @Test
+    void shouldBeOutOfServiceFromARevocationUntilTheNextAssignmentIsReadBack() {
+        List<TopicPartition> partitions = assign();
+        await().atMost(WAIT).until(() -> probe("readiness").statusCode() == 200);
+        TopicPartition spec = new TopicPartition(Topics.MACHINEPOOL_SPEC.name(), 0);
+
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of());
+            consumer.updateEndOffsets(Map.of(spec, 1L));
+            consumer.rebalance(partitions);
+        });
+
+        await().atMost(WAIT).until(() -> probe("readiness").statusCode() == 503);
+        assertThat(probe("readiness").body()).contains("\"pools\"", "OUT_OF_SERVICE");
+        assertThat(probe("liveness").statusCode()).as("alive all along").isEqualTo(200);
+        // The record that ends the partition (one without a key: nothing to decide) is read.
+        consumer.schedulePollTask(() -> consumer.addRecord(new ConsumerRecord<>(spec.topic(), 0, 0, null, null)));
+        await().atMost(WAIT).until(() -> probe("readiness").statusCode() == 200);
+    }
+
+    /** A restarted pod takes its partitions back at once; a dead one is replaced within the session (6 s). */
+    @Test
+    void shouldJoinAsAStaticMemberNamedAfterThePodWithASixSecondSession() {
+        await().atMost(WAIT).until(() -> overrides.get() != null);
+
+        assertThat(overrides.get()).containsEntry(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG,
+                "reconciler-service-6f7d8-x2k9p-reconciler");
+        assertThat(app.getBean(KafkaProperties.class).buildConsumerProperties())
+                .containsEntry(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "6000")
+                .containsEntry(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000")
+                .containsEntry(ConsumerConfig.GROUP_ID_CONFIG, "poolstream-reconciler");
+    }
+
     @Test
     void shouldTurnLivenessDownWhenTheConsumerThreadDies() {
         assign();
@@ -104,7 +148,7 @@ class ReconcilerHealthIT {
     }
 
     /** What the group coordinator would do: every partition of the subscribed topics to this consumer. */
-    private void assign() {
+    private List<TopicPartition> assign() {
         List<TopicPartition> partitions = new ArrayList<>();
         Stream.of(Topics.MACHINEPOOL_SPEC, Topics.SCALINGGROUP_STATE, Topics.MACHINEPOOL_STATUS,
                         Topics.SCALINGGROUP_COMMANDS_AWS.deadLetter(), Topics.SCALINGGROUP_COMMANDS_AZURE.deadLetter())
@@ -120,6 +164,7 @@ class ReconcilerHealthIT {
             consumer.updateEndOffsets(empty);
             consumer.rebalance(partitions);
         });
+        return partitions;
     }
 
     private HttpResponse<String> probe(String group) {

@@ -1,0 +1,312 @@
+package dev.poolstream.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
+import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.reconciler.config.ReconcilerProperties;
+import dev.poolstream.reconciler.domain.Attempts;
+import dev.poolstream.reconciler.kafka.CommandSender;
+import dev.poolstream.reconciler.kube.PoolEvents;
+import dev.poolstream.testing.MachinePoolSpecs;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * The running reconciler, its own loop and scheduling, with time in the test's hands: its clock stands still until
+ * the test moves it, and what it schedules for later runs when the test says that time has come. Its commands go to
+ * a {@link MockProducer}, each noted with the clock's time and whether the reconciler was caught up when it went.
+ */
+class ReconcilerTest {
+
+    private static final String POOL = "team-a/workers";
+    private static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final TestClock clock = new TestClock();
+    private final ManualScheduler later = new ManualScheduler(clock);
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MockProducer<String, Keyed> producer = new MockProducer<>(true, null, new StringSerializer(),
+            (topic, value) -> new byte[0]);
+    /** Every command sent, in order. */
+    private final List<Sent> sent = new CopyOnWriteArrayList<>();
+    /** Closed: a send waits, and holds up the reconciler's loop. */
+    private volatile CountDownLatch hold = new CountDownLatch(0);
+    private volatile boolean holding;
+    private final PoolEvents events = new PoolEvents(null, registry);
+    private final Reconciler reconciler;
+
+    /** A command as it went: when by the reconciler's clock, and whether the reconciler was caught up. */
+    private record Sent(ScalingGroupCommand command, Instant at, boolean caughtUp) {
+    }
+
+    ReconcilerTest() {
+        // Events are not what these tests look at: none is written (the counter still counts them).
+        events.close();
+        ReconcilerProperties properties = new ReconcilerProperties(ReconcilerProperties.Mode.INFRASTRUCTURE_PROVIDER,
+                Duration.ofMinutes(2), Duration.ofSeconds(2), Duration.ofSeconds(30), 4, Duration.ofMinutes(2),
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(5), 5, Duration.ofSeconds(60));
+        reconciler = new Reconciler(properties, new CommandSender(new KafkaTemplate<>(this::producer), registry),
+                null, null, events, clock, registry, later);
+    }
+
+    @AfterEach
+    void close() {
+        hold.countDown();
+        reconciler.close();
+    }
+
+    @Test
+    void shouldNotBeReadyFromARevocationOnEvenWhileItsLoopIsBusy() throws Exception {
+        catchUp();
+        // A look is sending: the loop is busy with it.
+        hold = new CountDownLatch(1);
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
+        await().atMost(WAIT).until(() -> holding);
+
+        reconciler.revoked(allPartitions());
+
+        assertThat(reconciler.caughtUpNow()).as("from the revocation on").isFalse();
+        // The consumer has read the next assignment back; the loop has not taken it in yet.
+        reconciler.caughtUp();
+        assertThat(reconciler.caughtUpNow()).isFalse();
+        hold.countDown();
+        await().atMost(WAIT).until(reconciler::caughtUpNow);
+    }
+
+    @Test
+    void shouldLookAtNoPoolWhileItsPictureIsReadBackNotEvenAtATimeALookWasScheduledFor() {
+        catchUp();
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
+        // Looked at again when the EnsureGroup is out of time (scheduled by the look, after it sent).
+        await().atMost(WAIT).until(() -> T0.plus(Duration.ofMinutes(2)).plusMillis(1).equals(later.next()));
+
+        // A rebalance: the pool is read back, with a newer spec, when that time comes.
+        reconciler.revoked(allPartitions());
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(8));
+        clock.advance(Duration.ofMinutes(3));
+        later.runDue();
+        reconciler.caughtUp();
+
+        await().atMost(WAIT).until(() -> sent.size() == 2);
+        assertThat(sent.get(1).command()).isInstanceOfSatisfying(EnsureGroup.class,
+                c -> assertThat(c.generation()).isEqualTo(8));
+        assertThat(sent).as("every command decided from a picture read back").allMatch(Sent::caughtUp);
+    }
+
+    /**
+     * The issue's pool: its bootstrap Secret is missing, so the provider dead-letters every {@code EnsureGroup}. The
+     * reconciler keeps trying (10 s, 20 s, 40 s, 80 s, then every 60 s at most), each time when the time its last
+     * look named comes, with nothing else arriving; once the Secret exists, the next attempt is carried out.
+     */
+    @Test
+    void shouldSendTheNextAttemptWhenItsBackoffIsOverPastTheAttemptsWithNothingElseArriving() {
+        catchUp();
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
+        await().atMost(WAIT).until(() -> sent.size() == 1);
+        ScalingGroupCommand first = sent.get(0).command();
+        Failure missing = new Failure("InvalidTemplate", "bootstrap data Secret team-a/workers-bootstrap not found");
+        // 10 s, 20 s, 40 s, 80 s, then 60 s at most.
+        long[] pauses = {10, 20, 40, 80, 60, 60, 60};
+        for (int failed = 1; failed <= pauses.length; failed++) {
+            clock.advance(Duration.ofSeconds(1));
+            Instant failedAt = clock.instant();
+            reconciler.commandFailed(POOL, sent.get(failed - 1).command(), missing);
+            // The look that takes the failure in schedules the next one just after the backoff (lookAt: +1 ms).
+            Instant due = failedAt.plusSeconds(pauses[failed - 1]).plusMillis(1);
+            await().atMost(WAIT).until(() -> later.scheduled().contains(due));
+            assertThat(counted("poolstream.reconciler.command.retries")).isEqualTo(failed);
+
+            // Its time comes (and that of every look scheduled before it, an await timeout among them).
+            clock.set(due);
+            later.runDue();
+
+            int attempts = failed + 1;
+            await().atMost(WAIT).until(() -> sent.size() == attempts);
+            Sent attempt = sent.get(failed);
+            assertThat(attempt.command().id()).isEqualTo(Attempts.attemptId(first, attempts));
+            assertThat(attempt.at()).as("attempt " + attempts + " when due").isEqualTo(due);
+        }
+
+        // The Secret exists: the eighth attempt is carried out, and nothing more of generation 7 is sent.
+        ScalingGroupCommand eighth = sent.get(7).command();
+        reconciler.record(Topics.SCALINGGROUP_STATE.name(), POOL, new ScalingGroupState(POOL, Cloud.AWS,
+                ((EnsureGroup) eighth).group(), true, 3, 0, 50, "1", false, 7, eighth.id(), null));
+        // The end marker: a scale-up in generation 8, sent after every command of the looks before it.
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(8, 4));
+        await().atMost(WAIT).until(() -> sent.size() == 9);
+        assertThat(sent.get(8).command()).isInstanceOfSatisfying(SetCapacity.class, c -> {
+            assertThat(c.generation()).isEqualTo(8);
+            assertThat(c.capacity().desired()).isEqualTo(4);
+        });
+        assertThat(sent).extracting(s -> s.command().id()).doesNotHaveDuplicates();
+    }
+
+    private void catchUp() {
+        reconciler.caughtUp();
+        await().atMost(WAIT).until(reconciler::caughtUpNow);
+    }
+
+    private double counted(String name) {
+        Counter counter = registry.find(name).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** The producer the template sends with: it waits while {@link #hold} is closed, and never closes. */
+    private Producer<String, Keyed> producer() {
+        holding = true;
+        try {
+            hold.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        holding = false;
+        @SuppressWarnings("unchecked")
+        Producer<String, Keyed> view = (Producer<String, Keyed>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                        return null;
+                    }
+                    if (method.getName().equals("send")) {
+                        sent.add(new Sent((ScalingGroupCommand) ((org.apache.kafka.clients.producer.ProducerRecord<?,
+                                ?>) args[0]).value(), clock.instant(), reconciler.caughtUpNow()));
+                    }
+                    try {
+                        return method.invoke(producer, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return view;
+    }
+
+    private static List<TopicPartition> allPartitions() {
+        return IntStream.range(0, Topics.PARTITIONS)
+                .mapToObj(p -> new TopicPartition(Topics.MACHINEPOOL_SPEC.name(), p)).toList();
+    }
+
+    /** An AWS pool of three, held by Poolstream's finalizer, as the watcher publishes it. */
+    private static PoolSpec spec(long generation) {
+        return spec(generation, 3);
+    }
+
+    private static PoolSpec spec(long generation, int replicas) {
+        AWSMachinePoolSpec aws = new AWSMachinePoolSpec();
+        aws.setMinSize(0);
+        aws.setMaxSize(50);
+        return new PoolSpec("team-a", "workers", "uid", generation, Map.of(), Map.of(), List.of(), null,
+                MachinePoolSpecs.of("demo", replicas, "v1.33.1", "workers-bootstrap", ClusterApi.KIND_AWS_MACHINE_POOL,
+                        "workers", 0),
+                new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, "workers",
+                        "u", 2, List.of(ClusterApi.POOLSTREAM_FINALIZER), null, new InfraSpec.Aws(aws), null),
+                false);
+    }
+
+    /** A clock that moves only when the test moves it. */
+    private static final class TestClock extends Clock {
+        private volatile Instant now = T0;
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        void set(Instant at) {
+            now = at;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** Keeps what is scheduled, at the clock's time plus its delay, and runs it when the test says it is due. */
+    private static final class ManualScheduler extends ScheduledThreadPoolExecutor {
+        private record Task(Instant at, Runnable run) {
+        }
+
+        private final Clock clock;
+        private final List<Task> tasks = new ArrayList<>();
+
+        ManualScheduler(Clock clock) {
+            super(1);
+            this.clock = clock;
+        }
+
+        @Override
+        public synchronized ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            tasks.add(new Task(clock.instant().plus(Duration.of(delay, unit.toChronoUnit())), command));
+            return null;
+        }
+
+        /** When the earliest task is due; null when none is scheduled. */
+        synchronized Instant next() {
+            return tasks.stream().map(Task::at).min(Instant::compareTo).orElse(null);
+        }
+
+        synchronized List<Instant> scheduled() {
+            return tasks.stream().map(Task::at).toList();
+        }
+
+        /** Runs, earliest first, every task due by the clock's time. */
+        void runDue() {
+            while (true) {
+                Task due;
+                synchronized (this) {
+                    due = tasks.stream().filter(t -> !t.at().isAfter(clock.instant()))
+                            .min((a, b) -> a.at().compareTo(b.at())).orElse(null);
+                    if (due == null) {
+                        return;
+                    }
+                    tasks.remove(due);
+                }
+                due.run().run();
+            }
+        }
+    }
+}
