@@ -17,8 +17,10 @@ import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.provider.aws.moto.ApiCalls;
 import dev.poolstream.provider.aws.moto.MotoExtension;
+import dev.poolstream.provider.kafka.Partitions;
 import dev.poolstream.provider.testing.KafkaProbe;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,6 +117,7 @@ class AwsProviderIT {
         registry.add("spring.kafka.bootstrap-servers", () -> "${spring.embedded.kafka.brokers}");
         registry.add("spring.kafka.consumer.group-id", () -> "provider-aws-it");
         registry.add("server.address", () -> "127.0.0.1");
+        registry.add("management.endpoint.health.show-components", () -> "always");
         registry.add("poolstream.provider.aws.region", () -> "us-east-1");
         registry.add("poolstream.provider.aws.endpoint", () -> MotoExtension.server().proxy().endpoint().toString());
         registry.add("poolstream.provider.aws.credentials.access-key-id", () -> "testing");
@@ -488,6 +492,70 @@ class AwsProviderIT {
         assertThat(probe().records(COMMANDS + Topics.DLT_SUFFIX)).noneMatch(r -> ensure.pool().equals(r.key()));
     }
 
+    /** Group names whose pools' commands share one partition of the command topic. */
+    private static List<String> namesOfOnePartition(String prefix, int count) {
+        List<String> names = new ArrayList<>();
+        int partition = Partitions.of("clusters/" + prefix + "-0", Topics.PARTITIONS);
+        for (int i = 0; names.size() < count; i++) {
+            if (Partitions.of("clusters/" + prefix + "-" + i, Topics.PARTITIONS) == partition) {
+                names.add(prefix + "-" + i);
+            }
+        }
+        return names;
+    }
+
+    private List<ConsumerRecord<String, byte[]>> stateRecords(String pool) {
+        return probe().records(STATE).stream().filter(r -> pool.equals(r.key()) && r.value() != null).toList();
+    }
+
+    @Test
+    void shouldCarryOutAnotherPoolsCommandWhileOnePoolsThrottledCommandIsRetriedThenDeadLetterItOnce() {
+        List<String> names = namesOfOnePartition("iso", 2);
+        EnsureGroup stuckPool = createGroup(names.get(0), 2);
+        EnsureGroup otherPool = createGroup(names.get(1), 2);
+        var proxy = MotoExtension.server().proxy();
+        // Every UpdateAutoScalingGroup of the first group is throttled: through the SDK's attempts and the command's.
+        proxy.throttleNext("UpdateAutoScalingGroup", 1_000, "AutoScalingGroupName=" + names.get(0) + "&");
+        SetCapacity stuck = SetCapacity.of(stuckPool.pool(), 2, names.get(0), new Capacity(4, 1, 30, false));
+        SetCapacity other = SetCapacity.of(otherPool.pool(), 2, names.get(1), new Capacity(3, 1, 30, false));
+        try {
+            send(stuck);
+            send(other);
+
+            assertThat(awaitDone(other).desired()).isEqualTo(3);
+            await("the throttled command given up").atMost(WAIT)
+                    .until(() -> !deadLetterIds(stuckPool.pool(), "RetriesExhausted").isEmpty());
+        } finally {
+            proxy.throttleNext("UpdateAutoScalingGroup", 0);
+        }
+        // The other pool, in the same partition, did not wait for the throttled one's retries: its state came
+        // before the throttled command was given up (which takes the two backoffs of 300 and 600 ms at least).
+        ConsumerRecord<String, byte[]> otherDone = stateRecords(otherPool.pool()).stream()
+                .filter(r -> new EventDeserializer<>(ScalingGroupState.class)
+                        .deserialize(r).lastCommandId().equals(other.id())).findFirst().orElseThrow();
+        ConsumerRecord<String, byte[]> dead = probe().records(COMMANDS + Topics.DLT_SUFFIX).stream()
+                .filter(r -> KafkaProbe.header(r, "ce_id").orElse("").equals(stuck.id())).findFirst().orElseThrow();
+        assertThat(otherDone.timestamp()).isLessThan(dead.timestamp());
+        // While it was retried, the pool's condition said so, with AWS's error.
+        List<ScalingGroupState> states = stateRecords(stuckPool.pool()).stream()
+                .map(r -> new EventDeserializer<>(ScalingGroupState.class).deserialize(r))
+                .toList();
+        assertThat(states).anySatisfy(s -> assertThat(s.lastError()).isNotNull().extracting(e -> e.message())
+                .asString().matches(
+                "retrying SetCapacity \\(attempt 1, next in 300ms\\): CloudThrottled: UpdateAutoScalingGroup "
+                        + names.get(0) + ": Throttling: Rate exceeded"));
+        assertThat(awaitLastError(stuckPool.pool(), "RetriesExhausted").lastError().message())
+                .startsWith("CloudThrottled: UpdateAutoScalingGroup " + names.get(0));
+        assertThat(asg(names.get(0)).desiredCapacity()).isEqualTo(2);
+
+        // The pool goes on with its next command; the given-up one was dead-lettered once.
+        SetCapacity next = SetCapacity.of(stuckPool.pool(), 3, names.get(0), new Capacity(3, 1, 30, false));
+        send(next);
+        assertThat(awaitDone(next).lastError()).isNull();
+        assertThat(asg(names.get(0)).desiredCapacity()).isEqualTo(3);
+        assertThat(deadLetterIds(stuckPool.pool(), "RetriesExhausted")).containsExactly(stuck.id());
+    }
+
     @Test
     void shouldDeadLetterCommandWithReasonWhenReplicasAreOutsideBounds() {
         EnsureGroup ensure = createGroup("bounded", 2);
@@ -707,7 +775,14 @@ class AwsProviderIT {
 
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("UP");
+        // Each probe includes the command consumer's indicator (components shown for this test only).
+        assertThat(health.body()).contains("\"commands\":{\"status\":\"UP\"");
+        var liveness = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/actuator/health/liveness"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(liveness.statusCode()).isEqualTo(200);
+        assertThat(liveness.body()).contains("\"commandConsumer\":{\"status\":\"UP\"");
         assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("poolstream_provider_commands_retrying ");
         assertThat(metrics.body()).contains("poolstream_provider_commands_total{kind=\"EnsureGroup\",outcome=\"applied\"}");
     }
 }

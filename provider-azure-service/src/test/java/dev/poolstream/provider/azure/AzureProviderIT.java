@@ -19,9 +19,11 @@ import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.provider.azure.arm.ArmCalls;
 import dev.poolstream.provider.azure.arm.ArmFake;
 import dev.poolstream.provider.azure.arm.TestCertificate;
+import dev.poolstream.provider.kafka.Partitions;
 import dev.poolstream.provider.testing.KafkaProbe;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,6 +129,7 @@ class AzureProviderIT {
         registry.add("spring.kafka.bootstrap-servers", () -> "${spring.embedded.kafka.brokers}");
         registry.add("spring.kafka.consumer.group-id", () -> "provider-azure-it");
         registry.add("server.address", () -> "127.0.0.1");
+        registry.add("management.endpoint.health.show-components", () -> "always");
         registry.add("poolstream.provider.azure.subscription-id", () -> SUBSCRIPTION);
         registry.add("poolstream.provider.azure.resource-group", () -> RESOURCE_GROUP);
         registry.add("poolstream.provider.azure.location", () -> "westeurope");
@@ -493,6 +497,60 @@ class AzureProviderIT {
         assertThat(probe().records(COMMANDS + Topics.DLT_SUFFIX)).noneMatch(r -> ensure.pool().equals(r.key()));
     }
 
+    /** Scale set names whose pools' commands share one partition of the command topic. */
+    private static List<String> namesOfOnePartition(String prefix, int count) {
+        List<String> names = new ArrayList<>();
+        int partition = Partitions.of("clusters/" + prefix + "-0", Topics.PARTITIONS);
+        for (int i = 0; names.size() < count; i++) {
+            if (Partitions.of("clusters/" + prefix + "-" + i, Topics.PARTITIONS) == partition) {
+                names.add(prefix + "-" + i);
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void shouldCarryOutAnotherPoolsCommandWhileOnePoolsThrottledCommandIsRetriedThenDeadLetterItOnce() {
+        List<String> names = namesOfOnePartition("iso", 2);
+        EnsureGroup stuckPool = createGroup(names.get(0), 2);
+        EnsureGroup otherPool = createGroup(names.get(1), 2);
+        // Every PATCH of the first scale set is throttled: through the SDK's attempts and the command's.
+        arm.throttleNext("PATCH", "/virtualMachineScaleSets/" + names.get(0), 1_000);
+        SetCapacity stuck = SetCapacity.of(stuckPool.pool(), 2, names.get(0), new Capacity(4, 1, 30, false));
+        SetCapacity other = SetCapacity.of(otherPool.pool(), 2, names.get(1), new Capacity(3, 1, 30, false));
+        try {
+            send(stuck);
+            send(other);
+
+            assertThat(awaitDone(other).desired()).isEqualTo(3);
+            await("the throttled command given up").atMost(Duration.ofSeconds(60))
+                    .until(() -> !deadLetterIds(stuckPool.pool(), "RetriesExhausted").isEmpty());
+        } finally {
+            arm.clearThrottles();
+        }
+        EventDeserializer<ScalingGroupState> states = new EventDeserializer<>(ScalingGroupState.class);
+        // The other pool, in the same partition, did not wait for the throttled one's retries.
+        ConsumerRecord<String, byte[]> otherDone = probe().records(STATE).stream()
+                .filter(r -> otherPool.pool().equals(r.key()) && r.value() != null
+                        && other.id().equals(states.deserialize(r).lastCommandId())).findFirst().orElseThrow();
+        ConsumerRecord<String, byte[]> dead = probe().records(COMMANDS + Topics.DLT_SUFFIX).stream()
+                .filter(r -> KafkaProbe.header(r, "ce_id").orElse("").equals(stuck.id())).findFirst().orElseThrow();
+        assertThat(otherDone.timestamp()).isLessThan(dead.timestamp());
+        // While it was retried, the pool's condition said so, with ARM's error.
+        assertThat(probe().records(STATE).stream().filter(r -> stuckPool.pool().equals(r.key()) && r.value() != null)
+                .map(states::deserialize)).anySatisfy(s -> assertThat(s.lastError()).isNotNull()
+                .extracting(e -> e.message()).asString()
+                .startsWith("retrying SetCapacity (attempt 1, next in 300ms): CloudThrottled: "));
+        assertThat(awaitLastError(stuckPool.pool(), "RetriesExhausted").lastError().message())
+                .startsWith("CloudThrottled: ");
+        assertThat(scaleSet(names.get(0)).capacity()).isEqualTo(2);
+
+        SetCapacity next = SetCapacity.of(stuckPool.pool(), 3, names.get(0), new Capacity(3, 1, 30, false));
+        send(next);
+        assertThat(awaitDone(next).lastError()).isNull();
+        assertThat(deadLetterIds(stuckPool.pool(), "RetriesExhausted")).containsExactly(stuck.id());
+    }
+
     @Test
     void shouldPublishVmProviderIdsWhenPoolAsksForFlexibleOrchestration() {
         bootstrapSecret("flex-bootstrap", "#cloud-config flex");
@@ -680,7 +738,14 @@ class AzureProviderIT {
 
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("UP");
+        // Each probe includes the command consumer's indicator (components shown for this test only).
+        assertThat(health.body()).contains("\"commands\":{\"status\":\"UP\"");
+        var liveness = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/actuator/health/liveness"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(liveness.statusCode()).isEqualTo(200);
+        assertThat(liveness.body()).contains("\"commandConsumer\":{\"status\":\"UP\"");
         assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("poolstream_provider_commands_retrying ");
         assertThat(metrics.body())
                 .contains("poolstream_provider_commands_total{kind=\"EnsureGroup\",outcome=\"applied\"}");
     }

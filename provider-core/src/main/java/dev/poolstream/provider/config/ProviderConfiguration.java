@@ -26,7 +26,7 @@ import org.springframework.context.annotation.Import;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(ProviderProperties.class)
-@Import(ProviderKafkaConfiguration.class)
+@Import({ProviderKafkaConfiguration.class, ProviderHealthConfiguration.class})
 public class ProviderConfiguration {
 
     @Bean

@@ -28,6 +28,14 @@ public final class Inventory {
         pools.put(record.pool(), record);
     }
 
+    /**
+     * Adds the record unless the pool is known already (a command may have tracked it meanwhile, on another
+     * thread): says whether it was added.
+     */
+    public boolean putIfAbsent(PoolRecord record) {
+        return pools.putIfAbsent(record.pool(), record) == null;
+    }
+
     public void forget(String pool) {
         pools.remove(pool);
     }

@@ -127,8 +127,9 @@ public class CommandExecutor {
                 throw e;
             } catch (RetryableCommandException e) {
                 count(kind, "retryable");
-                log.warn("{} {} for group {} failed and will be retried: {}", kind, command.id(), command.group(),
-                        e.getMessage());
+                // The caller decides whether it is tried again, and says so (with the pool) in its own line.
+                log.debug("{} {} for group {} failed for a reason that may pass: {}", kind, command.id(),
+                        command.group(), e.getMessage());
                 throw e;
             }
         } finally {
@@ -145,10 +146,33 @@ public class CommandExecutor {
         lock.lock();
         try {
             PoolRecord record = inventory.track(command.pool(), command.group());
-            Optional<GroupSnapshot> snapshot = record.lastState().filter(s -> s.exists()).isPresent()
-                    ? visible(command, describeQuietly(command.group())) : Optional.empty();
             count(command.getClass().getSimpleName(), "failed");
+            Optional<GroupSnapshot> snapshot = Optional.empty();
+            if (record.lastState().filter(s -> s.exists()).isPresent()) {
+                try {
+                    snapshot = visible(command, cloud.describe(command.group()));
+                } catch (RuntimeException e) {
+                    // The cloud cannot be read (often why the command failed): an empty snapshot would say the group
+                    // is gone and tombstone its instances. Keep what was last published instead.
+                    reportFailureOnly(record, failure);
+                    return;
+                }
+            }
             reportFailure(record, snapshot, failure);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Publishes the failure as the pool's last error without reading the cloud: for a command waiting for another
+     * attempt, so that the pool's condition says it is retrying and why. Keeps what was last published of the group.
+     */
+    public void reportRetrying(ScalingGroupCommand command, Failure failure) {
+        ReentrantLock lock = locks.of(command.pool());
+        lock.lock();
+        try {
+            reportFailureOnly(inventory.track(command.pool(), command.group()), failure);
         } finally {
             lock.unlock();
         }
@@ -168,14 +192,6 @@ public class CommandExecutor {
             publisher.publishFailure(record, failure);
         } catch (RuntimeException e) {
             log.warn("could not publish the failure of pool {}: {}", record.pool(), e.getMessage());
-        }
-    }
-
-    private Optional<GroupSnapshot> describeQuietly(String group) {
-        try {
-            return cloud.describe(group);
-        } catch (RuntimeException e) {
-            return Optional.empty();
         }
     }
 

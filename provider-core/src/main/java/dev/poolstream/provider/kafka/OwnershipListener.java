@@ -4,6 +4,7 @@ import dev.poolstream.provider.domain.Inventory;
 import java.util.Collection;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,7 @@ public class OwnershipListener implements ConsumerAwareRebalanceListener {
     private final InventoryRestorer restorer;
     private final Inventory inventory;
     private final int partitions;
+    private volatile String restoreFailure;
 
     public OwnershipListener(InventoryRestorer restorer, Inventory inventory, int partitions) {
         this.restorer = restorer;
@@ -32,11 +34,23 @@ public class OwnershipListener implements ConsumerAwareRebalanceListener {
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> assigned) {
         try {
             restorer.restore(InventoryRestorer.partitionNumbers(assigned));
+            restoreFailure = null;
         } catch (RuntimeException e) {
             // The poller still publishes what the cloud holds; only tombstones of instances that vanished while no
-            // one owned the pool may be missing until the next restore.
+            // one owned the pool may be missing until the next restore. Readiness says so meanwhile.
+            restoreFailure = "partitions " + InventoryRestorer.partitionNumbers(assigned) + ": " + e.getMessage();
             log.error("restoring pools of partitions {} from Kafka failed", assigned, e);
         }
+    }
+
+    /** Whether a command record was dead-lettered before this instance took its partition (as its restore read). */
+    public boolean deadLetteredBefore(ConsumerRecord<?, ?> record) {
+        return restorer.deadLettered(record.partition(), record.offset(), record.timestamp());
+    }
+
+    /** Why the last restore failed, or null when it succeeded (or none ran yet). */
+    public String restoreFailure() {
+        return restoreFailure;
     }
 
     @Override

@@ -1,9 +1,9 @@
 package dev.poolstream.provider.kafka;
 
 import dev.poolstream.events.Topics;
-import dev.poolstream.kafka.DeadLetters;
-import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.serde.MalformedRecordException;
+import dev.poolstream.kafka.DeadLetters;
+import dev.poolstream.kafka.StaticMembership;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.config.ProviderProperties;
@@ -11,11 +11,15 @@ import dev.poolstream.provider.domain.Inventory;
 import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import dev.poolstream.provider.engine.CommandExecutor;
-import dev.poolstream.events.Failure;
+import dev.poolstream.provider.engine.PoolLocks;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
@@ -23,16 +27,18 @@ import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
-import org.springframework.kafka.listener.ConsumerRecordRecoverer;
+import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.ExponentialBackOffWithMaxRetries;
+import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.FixedBackOff;
 
 /**
- * The provider's Kafka side: the command listener with its dead-letter handling, the publisher of state and
- * instances, the restore on partition assignment, and the topics it writes.
+ * The provider's Kafka side: the command listener with its retries and dead-letter handling, the publisher of state
+ * and instances, the restore on partition assignment, and the topics it writes.
  */
 @Configuration(proxyBeanMethods = false)
 public class ProviderKafkaConfiguration {
@@ -63,48 +69,82 @@ public class ProviderKafkaConfiguration {
         return new OwnershipListener(restorer, inventory, Topics.PARTITIONS);
     }
 
+    /** Where a command goes that cannot be carried out, with the reason in a header and a WARN line naming its key. */
     @Bean
-    CommandListener commandListener(CommandExecutor executor, ProviderProperties properties) {
-        return new CommandListener(executor, properties.cloud().commandTopic().name());
+    DeadLetterPublishingRecoverer providerDeadLetters(ProducerFactory<?, ?> producerFactory,
+                                                      KafkaTemplate<String, Object> providerEventTemplate) {
+        return DeadLetters.recoverer(producerFactory, providerEventTemplate, ProviderKafkaConfiguration::reasonOf);
+    }
+
+    /** Static group membership for the command consumer when {@code poolstream.kafka.instance-id} is set. */
+    @Bean
+    StaticMembership providerStaticMembership(
+            @Value("${" + StaticMembership.INSTANCE_ID_PROPERTY + ":}") String instanceId) {
+        return new StaticMembership(instanceId);
     }
 
     @Bean
-    @SuppressWarnings("unchecked")
-    DefaultErrorHandler providerErrorHandler(ProducerFactory<?, ?> producerFactory,
-                                             KafkaTemplate<String, Object> providerEventTemplate,
-                                             CommandExecutor executor, ProviderProperties properties) {
-        DeadLetterPublishingRecoverer deadLetters = DeadLetters.recoverer(producerFactory, providerEventTemplate,
-                ProviderKafkaConfiguration::reasonOf);
-        ConsumerRecordRecoverer recoverer = (record, e) -> {
-            deadLetters.accept(record, e);
-            RetryableCommandException retryable = find(e, RetryableCommandException.class);
-            if (record.value() instanceof ScalingGroupCommand command && retryable != null) {
-                executor.reportFailure(command, new Failure(Reasons.RETRIES_EXHAUSTED,
-                        retryable.getMessage()));
-            }
-        };
-        ProviderProperties.CommandRetry retry = properties.commandRetry();
+    CommandListener commandListener(CommandExecutor executor, ProviderProperties properties,
+                                    DeadLetterPublishingRecoverer providerDeadLetters,
+                                    OwnershipListener ownershipListener, PoolLocks poolLocks,
+                                    ObjectProvider<MeterRegistry> meters) {
+        return new CommandListener(executor, properties.cloud().commandTopic().name(), providerDeadLetters,
+                ownershipListener, poolLocks, commandBackOff(properties.commandRetry()),
+                meters.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    /** Between the attempts of one command: exponential, then the DLT. */
+    static BackOff commandBackOff(ProviderProperties.CommandRetry retry) {
         ExponentialBackOffWithMaxRetries backOff = new ExponentialBackOffWithMaxRetries(retry.maxRetries());
         backOff.setInitialInterval(retry.initialInterval().toMillis());
         backOff.setMultiplier(retry.multiplier());
         backOff.setMaxInterval(retry.maxInterval().toMillis());
-        DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, backOff);
-        handler.addNotRetryableExceptions(CommandRefusedException.class, MalformedRecordException.class,
-                DeserializationException.class, IllegalArgumentException.class);
+        return backOff;
+    }
+
+    /**
+     * For records that never reach the listener, those that cannot be read: dead-lettered at once (DeadLetters logs
+     * the key and reason), then handed to the listener only so that their offset is committed in turn. Retries of
+     * commands are the listener's, off the consumer thread; the container commits nothing itself.
+     */
+    @Bean
+    DefaultErrorHandler providerErrorHandler(DeadLetterPublishingRecoverer providerDeadLetters,
+                                             ObjectProvider<CommandListener> commandListener) {
+        // The listener is looked up when a record comes: its @KafkaListener needs this handler while it is created.
+        ConsumerAwareRecordRecoverer recoverer = (record, consumer, e) -> {
+            CommandListener listener = commandListener.getObject();
+            if (!listener.deadLetteredBefore(record)) { // delivered again after a restart: it is there already
+                providerDeadLetters.accept(record, consumer, e);
+            }
+            listener.skipped(record, consumer);
+        };
+        DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, new FixedBackOff(0, 0));
+        handler.setAckAfterHandle(false);
         return handler;
     }
 
     @Bean
     ConcurrentKafkaListenerContainerFactory<Object, Object> providerCommandContainerFactory(
             ConsumerFactory<?, ?> consumerFactory, DefaultErrorHandler providerErrorHandler,
-            OwnershipListener ownershipListener) {
+            ObjectProvider<CommandListener> commandListener, StaticMembership providerStaticMembership) {
         ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
         @SuppressWarnings("unchecked")
         ConsumerFactory<Object, Object> typed = (ConsumerFactory<Object, Object>) consumerFactory;
         factory.setConsumerFactory(typed);
         factory.setCommonErrorHandler(providerErrorHandler);
-        factory.getContainerProperties().setAckMode(ContainerProperties.AckMode.RECORD);
-        factory.getContainerProperties().setConsumerRebalanceListener(ownershipListener);
+        ContainerProperties container = factory.getContainerProperties();
+        // Never acknowledged: the listener commits up to the oldest command not done (KeyedRetries).
+        container.setAckMode(ContainerProperties.AckMode.MANUAL);
+        // When no record comes, a command the retry thread finished is still committed within about a second.
+        container.setIdleEventInterval(1_000L);
+        container.setPollTimeout(1_000L);
+        factory.setContainerCustomizer(made -> {
+            // The listener restores pools on assignment, and commits and lets go of commands before partitions go
+            // (set here: the listener is still being created when this factory is).
+            made.getContainerProperties().setConsumerRebalanceListener(commandListener.getObject());
+            // On the container's own properties: the factory does not pass its consumer properties on.
+            providerStaticMembership.applyTo(made.getContainerProperties(), "commands");
+        });
         return factory;
     }
 

@@ -30,6 +30,18 @@ class InventoryTest {
     }
 
     @Test
+    void shouldKeepTheRecordACommandTrackedWhenARestoredOneComesForTheSamePool() {
+        PoolRecord tracked = inventory.track("ns/p", "g-1");
+
+        assertThat(inventory.putIfAbsent(new PoolRecord("ns/p", "g-old"))).isFalse();
+        assertThat(inventory.get("ns/p")).containsSame(tracked);
+
+        PoolRecord restored = new PoolRecord("ns/q", "g-2");
+        assertThat(inventory.putIfAbsent(restored)).isTrue();
+        assertThat(inventory.get("ns/q")).containsSame(restored);
+    }
+
+    @Test
     void shouldKeepTheGroupWhenACommandNamesNone() {
         inventory.track("ns/p", "g-1");
 

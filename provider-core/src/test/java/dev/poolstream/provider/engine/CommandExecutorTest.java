@@ -5,6 +5,7 @@ import static dev.poolstream.provider.testing.Commands.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
@@ -14,6 +15,7 @@ import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.provider.cloud.CommandRefusedException;
+import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.Inventory;
 import dev.poolstream.provider.domain.Reasons;
@@ -92,6 +94,50 @@ class CommandExecutorTest {
         assertThat(cloud.writes()).isEqualTo(writes);
         assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.REPLICAS_OUT_OF_RANGE);
         assertThat(published.lastState().appliedGeneration()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldReportExhaustedRetriesWithTheGroupAsDescribedNow() {
+        executor.execute(ensure(1, 5));
+        cloud.loseInstance("workers", cloud.peek("workers").orElseThrow().instances().get(0).providerID());
+
+        executor.reportFailure(SetCapacity.of(POOL, 2, "workers", capacity(6, 1, 30)),
+                new Failure(Reasons.RETRIES_EXHAUSTED, "CloudThrottled: Rate exceeded"));
+
+        assertThat(published.lastState().lastError()).isEqualTo(new Failure(Reasons.RETRIES_EXHAUSTED,
+                "CloudThrottled: Rate exceeded"));
+        assertThat(published.tombstones()).hasSize(1);
+    }
+
+    @Test
+    void shouldKeepWhatWasPublishedWhenReportingAFailureWhileTheCloudCannotBeRead() {
+        executor.execute(ensure(1, 5));
+        cloud.whenDescribing("workers", () -> {
+            throw new RetryableCommandException("CloudThrottled", "Rate exceeded", null);
+        });
+
+        executor.reportFailure(SetCapacity.of(POOL, 2, "workers", capacity(6, 1, 30)),
+                new Failure(Reasons.RETRIES_EXHAUSTED, "CloudThrottled: Rate exceeded"));
+
+        // Not "the group is gone": an unreadable cloud must not tombstone the pool's instances.
+        assertThat(published.tombstones()).isEmpty();
+        assertThat(published.lastState()).extracting(s -> s.exists(), s -> s.desired(), s -> s.appliedGeneration())
+                .containsExactly(true, 5, 1L);
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.RETRIES_EXHAUSTED);
+    }
+
+    @Test
+    void shouldPublishARetryingNoticeWithoutReadingTheCloud() {
+        executor.execute(ensure(1, 5));
+        int calls = cloud.calls().size();
+
+        executor.reportRetrying(SetCapacity.of(POOL, 2, "workers", capacity(6, 1, 30)),
+                new Failure(Reasons.RETRYING, "retrying SetCapacity (attempt 1, next in 1s): CloudThrottled"));
+
+        assertThat(cloud.calls()).hasSize(calls);
+        assertThat(published.lastState()).extracting(s -> s.exists(), s -> s.desired(), s -> s.lastCommandId())
+                .containsExactly(true, 5, ensure(1, 5).id());
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.RETRYING);
     }
 
     @Test

@@ -5,11 +5,16 @@ import static dev.poolstream.provider.testing.Commands.template;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.testing.InMemoryScalingGroup;
 import dev.poolstream.provider.testing.KafkaProbe;
@@ -21,6 +26,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -33,6 +39,7 @@ class ProviderKafkaIT {
     private static ConfigurableApplicationContext app;
     private static KafkaProbe probe;
     private static final InMemoryScalingGroup cloud = new InMemoryScalingGroup();
+    private static final ListAppender<ILoggingEvent> deadLetterLog = new ListAppender<>();
 
     @BeforeAll
     static void start() {
@@ -44,10 +51,14 @@ class ProviderKafkaIT {
                         .toArray(String[]::new))
                 .properties("poolstream.provider.cloud=AWS").run();
         probe = new KafkaProbe(broker.getBrokersAsString());
+        // After the start: Spring Boot resets logging as a context starts.
+        deadLetterLog.start();
+        ((Logger) LoggerFactory.getLogger(DeadLetters.class)).addAppender(deadLetterLog);
     }
 
     @AfterAll
     static void stop() {
+        ((Logger) LoggerFactory.getLogger(DeadLetters.class)).detachAppender(deadLetterLog);
         if (probe != null) {
             probe.close();
         }
@@ -75,6 +86,10 @@ class ProviderKafkaIT {
                     .contains(Reasons.MALFORMED_RECORD);
             assertThat(KafkaProbe.header(dead.get(0), "kafka_dlt-exception-message")).isPresent();
         });
+        // Where a user looks: one WARN line naming the key and the reason.
+        assertThat(deadLetterLog.list.stream().filter(e -> e.getLevel() == Level.WARN
+                && e.getFormattedMessage().contains("key ns/broken: " + Reasons.MALFORMED_RECORD))).singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).startsWith("dead-lettered " + COMMANDS + "-"));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 assertThat(probe.latest(Topics.SCALINGGROUP_STATE.name(), ScalingGroupState.class))
                         .hasEntrySatisfying("ns/after-broken", s -> assertThat(s.lastCommandId()).isEqualTo(next.id())));

@@ -32,6 +32,7 @@ public class InMemoryScalingGroup implements ScalingGroup {
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<String, List<GroupTemplate>> templates = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> templateTags = new LinkedHashMap<>();
+    private final Map<String, Runnable> describing = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger nextInstance = new AtomicInteger(1);
     private final AtomicInteger reads = new AtomicInteger();
     private final AtomicInteger writes = new AtomicInteger();
@@ -67,8 +68,29 @@ public class InMemoryScalingGroup implements ScalingGroup {
                 : Optional.empty();
     }
 
+    /**
+     * Runs {@code action} each time the group is described, before the cloud answers and outside its lock: it may
+     * throw (the cloud fails for that group only) or wait (a call that takes long).
+     */
+    public void whenDescribing(String group, Runnable action) {
+        describing.put(group, action);
+    }
+
+    /** The group is described as usual again. */
+    public void describeNormally(String group) {
+        describing.remove(group);
+    }
+
     @Override
-    public synchronized Optional<GroupSnapshot> describe(String group) {
+    public Optional<GroupSnapshot> describe(String group) {
+        Runnable action = describing.get(group);
+        if (action != null) {
+            action.run();
+        }
+        return describeNow(group);
+    }
+
+    private synchronized Optional<GroupSnapshot> describeNow(String group) {
         read("describe");
         Group g = groups.get(group);
         if (g == null) {

@@ -33,6 +33,8 @@ public final class ThrottlingProxy implements AutoCloseable {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, AtomicInteger> throttle = new ConcurrentHashMap<>();
+    /** Action → what a request's body must contain to be throttled (absent: every request of the action). */
+    private final Map<String, String> throttleOnly = new ConcurrentHashMap<>();
     private final AtomicInteger throttled = new AtomicInteger();
 
     private ThrottlingProxy(HttpServer server, URI target) {
@@ -59,6 +61,16 @@ public final class ThrottlingProxy implements AutoCloseable {
 
     /** Answers the next {@code times} requests of {@code action} (e.g. {@code UpdateAutoScalingGroup}) with throttling. */
     public void throttleNext(String action, int times) {
+        throttleOnly.remove(action);
+        throttle.put(action, new AtomicInteger(times));
+    }
+
+    /**
+     * Answers the next {@code times} requests of {@code action} whose form body contains {@code bodyPart} (e.g.
+     * {@code AutoScalingGroupName=workers}) with throttling: one group's calls fail, every other group's go through.
+     */
+    public void throttleNext(String action, int times, String bodyPart) {
+        throttleOnly.put(action, bodyPart);
         throttle.put(action, new AtomicInteger(times));
     }
 
@@ -72,6 +84,10 @@ public final class ThrottlingProxy implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String action = action(exchange.getRequestURI().getRawQuery(), body);
             AtomicInteger left = action == null ? null : throttle.get(action);
+            String only = action == null ? null : throttleOnly.get(action);
+            if (only != null && !new String(body, StandardCharsets.UTF_8).contains(only)) {
+                left = null;
+            }
             if (left != null && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throttled.incrementAndGet();
                 byte[] error = ("<ErrorResponse xmlns=\"https://autoscaling.amazonaws.com/doc/2011-01-01/\"><Error>"

@@ -113,6 +113,11 @@ public final class ArmFake implements AutoCloseable {
         throttles.add(new Throttle(method, pathSuffix, times));
     }
 
+    /** Answers every request as usual again. */
+    public synchronized void clearThrottles() {
+        throttles.clear();
+    }
+
     public List<Request> requests() {
         return List.copyOf(requests);
     }
