@@ -1,27 +1,22 @@
 package dev.poolstream.status.config;
 
-import dev.poolstream.events.Keyed;
-import dev.poolstream.events.PoolStatus;
-import dev.poolstream.events.Topics;
-import dev.poolstream.events.serde.MalformedRecordException;
-import dev.poolstream.kafka.DeadLetters;
-import dev.poolstream.status.domain.ThreadReplacements;
-import dev.poolstream.status.kube.StatusWriter;
 import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.Topics;
+import dev.poolstream.kafka.StaticMembership;
+import dev.poolstream.status.domain.ThreadReplacements;
+import dev.poolstream.status.kafka.StatusWriteListener;
+import dev.poolstream.status.kube.StatusWriter;
 import dev.poolstream.status.stream.DeadLetterProcessingHandler;
 import dev.poolstream.status.stream.StatusMetrics;
 import dev.poolstream.status.stream.StatusTopology;
 import dev.poolstream.status.stream.StreamThreadDeaths;
-import java.time.Clock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.time.Clock;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.springframework.kafka.listener.BatchListenerFailedException;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -33,21 +28,19 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.annotation.EnableKafkaStreams;
-import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.annotation.KafkaStreamsDefaultConfiguration;
-import org.springframework.kafka.config.KafkaStreamsConfiguration;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.config.KafkaStreamsConfiguration;
 import org.springframework.kafka.config.StreamsBuilderFactoryBean;
 import org.springframework.kafka.config.StreamsBuilderFactoryBeanConfigurer;
 import org.springframework.kafka.core.KafkaAdmin;
-import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.core.ProducerFactory;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.streams.RecoveringDeserializationExceptionHandler;
-import org.springframework.kafka.support.serializer.DeserializationException;
-import org.springframework.util.backoff.ExponentialBackOff;
 
+/**
+ * The status service: the management cluster's clients, the topology and its Kafka Streams configuration, the
+ * Kubernetes status writer ({@link StatusWriterConfiguration} reads the topic it is fed from), and health.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableKafkaStreams
 public class StatusConfiguration {
@@ -76,7 +69,8 @@ public class StatusConfiguration {
     @Bean
     StatusWriter statusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties properties,
                               KubeEvents events, MeterRegistry registry) {
-        return new StatusWriter(management, workloads, properties.mode(), events, registry);
+        return new StatusWriter(management, workloads, properties.mode(), events, registry,
+                properties.workloadTimeout());
     }
 
     @Bean
@@ -94,29 +88,16 @@ public class StatusConfiguration {
     record StatusTopologyBuilt() {
     }
 
-    @Bean
-    KafkaTemplate<String, Object> deadLetterValues(ProducerFactory<?, ?> producerFactory) {
-        @SuppressWarnings("unchecked")
-        ProducerFactory<String, Object> typed = (ProducerFactory<String, Object>) producerFactory;
-        return new KafkaTemplate<>(typed);
-    }
-
-    @Bean
-    DeadLetterPublishingRecoverer deadLetters(ProducerFactory<?, ?> producerFactory,
-                                              KafkaTemplate<String, Object> deadLetterValues) {
-        return DeadLetters.recoverer(producerFactory, deadLetterValues, e ->
-                e instanceof MalformedRecordException || e.getCause() instanceof MalformedRecordException
-                        || e instanceof DeserializationException || e.getCause() instanceof DeserializationException
-                        ? "MalformedRecord" : DeadLetters.rootCause(e));
-    }
-
     /**
      * Spring Boot's streams properties; a record the topology cannot read, or fails on (a key that is no pool key),
-     * goes to its topic's DLT with the reason instead of stopping the streams.
+     * goes to its topic's DLT with the reason instead of stopping the streams. Static membership as the writer's.
      */
     @Bean(name = KafkaStreamsDefaultConfiguration.DEFAULT_STREAMS_CONFIG_BEAN_NAME)
-    KafkaStreamsConfiguration streamsConfiguration(KafkaProperties kafka, DeadLetterPublishingRecoverer deadLetters) {
+    KafkaStreamsConfiguration streamsConfiguration(KafkaProperties kafka, DeadLetterPublishingRecoverer deadLetters,
+                                                   StaticMembership statusStaticMembership) {
         Map<String, Object> config = kafka.buildStreamsProperties();
+        // A restarted pod takes its tasks back at once (Kafka Streams suffixes the id with each thread's index).
+        statusStaticMembership.applyTo(config, STREAMS_CONSUMER);
         config.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 RecoveringDeserializationExceptionHandler.class);
         config.put(RecoveringDeserializationExceptionHandler.KSTREAM_DESERIALIZATION_RECOVERER, deadLetters);
@@ -139,8 +120,9 @@ public class StatusConfiguration {
 
     @Bean
     WorkerHealthIndicators workerHealth(StreamsBuilderFactoryBean streams, KafkaListenerEndpointRegistry listeners,
-                                        StreamThreadDeaths deaths) {
-        return new WorkerHealthIndicators(streams, () -> listeners.getListenerContainer(STATUS_WRITER), deaths);
+                                        StreamThreadDeaths deaths, StatusWriteListener statusWriteListener) {
+        return new WorkerHealthIndicators(streams, () -> listeners.getListenerContainer(STATUS_WRITER), deaths,
+                statusWriteListener::retryingPools);
     }
 
     /** In the liveness group: DOWN when the topology or the status writer is dead, so that the pod is restarted. */
@@ -155,56 +137,30 @@ public class StatusConfiguration {
         return worker::readiness;
     }
 
-    /** The status writer's listener. */
-    public static final String STATUS_WRITER = "status-writer";
+    /** The status writer's listener (container) id, for health lookups; its consumer group is configured. */
+    public static final String STATUS_WRITER = StatusWriteListener.ID;
+    /** The consumer name of Kafka Streams in its {@code group.instance.id}. */
+    static final String STREAMS_CONSUMER = "streams";
 
-    /** Writing to Kubernetes is retried with backoff; a status that still cannot be written goes to the DLT. */
+    /** What the status writer's listener writes with: the Kubernetes writer. */
     @Bean
-    DefaultErrorHandler statusWriteErrorHandler(DeadLetterPublishingRecoverer deadLetters) {
-        ExponentialBackOff backOff = new ExponentialBackOff(500, 2);
-        backOff.setMaxElapsedTime(30_000);
-        DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters, backOff);
-        handler.addNotRetryableExceptions(MalformedRecordException.class, DeserializationException.class);
-        return handler;
-    }
-
-    @Bean
-    StatusWriteListener statusWriteListener(StatusWriter writer) {
-        return new StatusWriteListener(writer);
-    }
-
-    /**
-     * Reads what the topology committed, and writes it to Kubernetes: in batches, and of each pool only its latest
-     * status in the batch, since a status replaces the one before (a scale-up makes many in a row).
-     */
-    static final class StatusWriteListener {
-        private final StatusWriter writer;
-
-        StatusWriteListener(StatusWriter writer) {
-            this.writer = writer;
-        }
-
-        @KafkaListener(id = STATUS_WRITER, topics = "machinepool.status.v1", batch = "true")
-        void onStatuses(List<ConsumerRecord<String, Keyed>> records) {
-            Map<String, ConsumerRecord<String, Keyed>> latest = new LinkedHashMap<>();
-            for (ConsumerRecord<String, Keyed> record : records) {
-                latest.remove(record.key());
-                latest.put(record.key(), record);
+    StatusWriteListener.Writer kubernetesStatusWriter(StatusWriter writer) {
+        return new StatusWriteListener.Writer() {
+            @Override
+            public void write(PoolStatus status) {
+                writer.write(status);
             }
-            for (ConsumerRecord<String, Keyed> record : latest.values()) {
-                if (record.value() == null) {
-                    writer.forget(record.key());
-                } else if (record.value() instanceof PoolStatus status) {
-                    try {
-                        writer.write(status);
-                    } catch (RuntimeException e) {
-                        // The error handler retries this record with backoff, then sends it to the DLT.
-                        throw new BatchListenerFailedException("writing the status of " + record.key() + " failed",
-                                e, record);
-                    }
-                }
+
+            @Override
+            public void forget(String pool) {
+                writer.forget(pool);
             }
-        }
+
+            @Override
+            public void tellRetrying(String pool, String note) {
+                writer.tellRetrying(pool, note);
+            }
+        };
     }
 
     /** For local runs and the sandbox; in a deployment the topics are declared (k8s/). */

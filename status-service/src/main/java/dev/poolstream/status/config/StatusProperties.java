@@ -15,6 +15,12 @@ import org.springframework.validation.annotation.Validated;
  *                                before Kafka Streams is shut down and liveness goes DOWN (a thread that dies on
  *                                every try makes no progress)
  * @param threadReplacementWindow see {@code threadReplacements}
+ * @param writeRetryInitial       the first wait before a pool's failed status write is tried again; it doubles on
+ *                                each failure, up to {@code writeRetryMax}, for as long as the write fails (a status
+ *                                write failing is taken as transient: nothing goes to the DLT for it)
+ * @param writeRetryMax           see {@code writeRetryInitial}
+ * @param workloadTimeout         how long one request to a workload cluster (tending Nodes) may take to connect and
+ *                                to answer; it is made once, the write is tried again with backoff
  */
 @Validated
 @ConfigurationProperties("poolstream.status")
@@ -22,7 +28,10 @@ public record StatusProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
         @DefaultValue("1s") @NotNull Duration lookInterval,
         @DefaultValue("5") @Min(0) int threadReplacements,
-        @DefaultValue("10m") @NotNull Duration threadReplacementWindow) {
+        @DefaultValue("10m") @NotNull Duration threadReplacementWindow,
+        @DefaultValue("500ms") @NotNull Duration writeRetryInitial,
+        @DefaultValue("30s") @NotNull Duration writeRetryMax,
+        @DefaultValue("5s") @NotNull Duration workloadTimeout) {
 
     public enum Mode {
         /**

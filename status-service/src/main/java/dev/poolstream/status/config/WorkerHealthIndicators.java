@@ -5,6 +5,7 @@ import dev.poolstream.status.stream.StreamThreadDeaths;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
@@ -25,13 +26,16 @@ final class WorkerHealthIndicators implements SmartLifecycle {
     private final StreamsBuilderFactoryBean streams;
     private final Supplier<MessageListenerContainer> writer;
     private final StreamThreadDeaths deaths;
+    private final IntSupplier poolsRetrying;
     private volatile boolean started;
 
+    /** @param poolsRetrying pools whose status write failed and waits for another attempt (a detail, no verdict) */
     WorkerHealthIndicators(StreamsBuilderFactoryBean streams, Supplier<MessageListenerContainer> writer,
-                           StreamThreadDeaths deaths) {
+                           StreamThreadDeaths deaths, IntSupplier poolsRetrying) {
         this.streams = streams;
         this.writer = writer;
         this.deaths = deaths;
+        this.poolsRetrying = poolsRetrying;
     }
 
     Health liveness() {
@@ -74,6 +78,7 @@ final class WorkerHealthIndicators implements SmartLifecycle {
         details.put("streamThreadsReplaced", deaths.replaced());
         details.put("writerRunning", o.writerRunning());
         details.put("writerPartitions", o.writerPartitions());
+        details.put("writerPoolsRetrying", poolsRetrying.getAsInt());
         return details;
     }
 

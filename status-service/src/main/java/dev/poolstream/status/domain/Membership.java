@@ -20,10 +20,10 @@ public final class Membership {
             .comparing((Member m) -> m.instance().launchTime(), Comparator.nullsLast(Comparator.naturalOrder()))
             .thenComparing(Member::providerID);
 
-    /** The instances the cloud reports for the group, leaving out those being terminated. */
+    /** The instances the cloud reports for the group, leaving out those being terminated (and Nodes left behind). */
     public static List<Member> listed(Collection<Member> members) {
         return members.stream()
-                .filter(m -> m.instance().lifecycle() != InstanceLifecycle.TERMINATING)
+                .filter(m -> !m.instanceGone() && m.instance().lifecycle() != InstanceLifecycle.TERMINATING)
                 .sorted(LIST_ORDER)
                 .toList();
     }
@@ -57,6 +57,29 @@ public final class Membership {
 
     private static Optional<Instant> availableAfter(NodeState node, int minReadySeconds) {
         return Optional.ofNullable(node.readyTransitionTime()).map(t -> t.plusSeconds(minReadySeconds));
+    }
+
+    /**
+     * The pool a Node names in its owner annotations ({@code cluster.x-k8s.io/owner-kind: MachinePool},
+     * {@code cluster-namespace}, {@code owner-name}), as a pool key; null when it names none, or has no provider ID.
+     * A Node adopted by its pool carries them (Poolstream's writer or Cluster API core wrote them), so a Node whose
+     * instance is gone can still be found in its pool.
+     */
+    public static String ownerPool(NodeState node) {
+        if (node == null || node.providerID().isEmpty()
+                || !ClusterApi.KIND_MACHINE_POOL.equals(node.annotations().get(ClusterApi.NODE_OWNER_KIND_ANNOTATION))) {
+            return null;
+        }
+        String namespace = node.annotations().get(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION);
+        String name = node.annotations().get(ClusterApi.NODE_OWNER_NAME_ANNOTATION);
+        if (!keyPart(namespace) || !keyPart(name)) {
+            return null;
+        }
+        return namespace + "/" + name;
+    }
+
+    private static boolean keyPart(String part) {
+        return part != null && !part.isBlank() && part.indexOf('/') < 0;
     }
 
     /** The Node carries this pool's owner annotations and no longer the uninitialized taint. */

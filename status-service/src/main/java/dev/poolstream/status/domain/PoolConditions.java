@@ -22,10 +22,20 @@ public final class PoolConditions {
     public static final String WAITING_FOR_SCALING_GROUP = "WaitingForScalingGroup";
     public static final String PROVISIONED = "Provisioned";
 
-    /** The facts the conditions say. {@code problems} are why the spec cannot be acted on. */
+    /**
+     * The facts the conditions say. {@code problems} are why the spec cannot be acted on; {@code workloadCluster} why
+     * the pool's Nodes cannot be seen (the watcher's word), or null.
+     */
     public record Facts(Counts counts, boolean infrastructureProvisioned, boolean bootstrapDataReady,
                         boolean deleting, boolean paused, List<Failure> problems, Failure cloudError,
-                        long generation) {
+                        long generation, Failure workloadCluster) {
+
+        /** Facts of a pool whose Nodes are seen. */
+        public Facts(Counts counts, boolean infrastructureProvisioned, boolean bootstrapDataReady, boolean deleting,
+                     boolean paused, List<Failure> problems, Failure cloudError, long generation) {
+            this(counts, infrastructureProvisioned, bootstrapDataReady, deleting, paused, problems, cloudError,
+                    generation, null);
+        }
     }
 
     public static List<Conditions> of(Facts facts, List<Conditions> previous, Instant now) {
@@ -38,10 +48,17 @@ public final class PoolConditions {
                 c.available() + " of " + c.desired() + " replicas are available"));
 
         boolean allReady = c.ready() == c.replicas();
-        conditions.add(condition("MachinesReady", allReady, allReady ? "Ready" : "NotReady",
-                c.replicas() == 0 ? "No replicas"
-                        : allReady ? "All " + c.replicas() + " replicas are Ready"
-                        : (c.replicas() - c.ready()) + " of " + c.replicas() + " replicas are not Ready"));
+        if (facts.workloadCluster() != null) {
+            // Whether the Nodes are Ready cannot be known now (the counts are as last seen): say so, and why, as
+            // Cluster API says of a Machine's Node when its cluster does not answer.
+            conditions.add(condition("MachinesReady", Conditions.Status.UNKNOWN, facts.workloadCluster().reason(),
+                    facts.workloadCluster().message()));
+        } else {
+            conditions.add(condition("MachinesReady", allReady, allReady ? "Ready" : "NotReady",
+                    c.replicas() == 0 ? "No replicas"
+                            : allReady ? "All " + c.replicas() + " replicas are Ready"
+                            : (c.replicas() - c.ready()) + " of " + c.replicas() + " replicas are not Ready"));
+        }
 
         boolean allUpToDate = c.upToDate() == c.replicas();
         conditions.add(condition("MachinesUpToDate", allUpToDate, allUpToDate ? "UpToDate" : "NotUpToDate",
@@ -106,9 +123,13 @@ public final class PoolConditions {
     }
 
     private static Conditions condition(String type, boolean status, String reason, String message) {
+        return condition(type, status ? Conditions.Status.TRUE : Conditions.Status.FALSE, reason, message);
+    }
+
+    private static Conditions condition(String type, Conditions.Status status, String reason, String message) {
         Conditions condition = new Conditions();
         condition.setType(type);
-        condition.setStatus(status ? Conditions.Status.TRUE : Conditions.Status.FALSE);
+        condition.setStatus(status);
         condition.setReason(reason(reason));
         condition.setMessage(message(message));
         return condition;

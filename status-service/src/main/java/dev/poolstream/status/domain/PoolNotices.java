@@ -13,7 +13,7 @@ import java.util.Set;
 /**
  * What is news to a user about a pool, told as Kubernetes Events on the MachinePool and its infrastructure pool: every
  * error the status service sees (a spec it cannot act on, the cloud's error in the group state, bootstrap data
- * missing), and the transitions users wait for (the pool Running, a scale finished). A pure comparison of the last
+ * missing, the pool's Nodes that cannot be seen), and the transitions users wait for (the pool Running, a scale finished). A pure comparison of the last
  * status told about with the current one: an error is told when it appears or changes, not on every status.
  */
 public final class PoolNotices {
@@ -23,6 +23,7 @@ public final class PoolNotices {
     public static final String ACTION_RECONCILE = "Reconcile";
     public static final String ACTION_PROVISION = "Provision";
     public static final String ACTION_SCALE = "Scale";
+    public static final String ACTION_WATCH_NODES = "WatchNodes";
 
     /** InfrastructureReady reasons that are not errors. */
     private static final Set<String> NOT_ERRORS = Set.of(PoolConditions.WAITING_FOR_BOOTSTRAP_DATA,
@@ -42,17 +43,21 @@ public final class PoolNotices {
     /**
      * What was last told about a pool: all that the comparison needs, so that remembering many pools costs little.
      *
-     * @param error     the error's reason, null when there was none
-     * @param scaling   a scale was under way (ScalingUp or ScalingDown True)
+     * @param error        the error's reason, null when there was none
+     * @param scaling      a scale was under way (ScalingUp or ScalingDown True)
+     * @param nodesProblem why the pool's Nodes could not be seen (MachinesReady Unknown), null when they could
      */
-    public record Seen(Phase phase, String error, String errorMessage, boolean scaling) {
+    public record Seen(Phase phase, String error, String errorMessage, boolean scaling, String nodesProblem,
+                       String nodesProblemMessage) {
     }
 
     public static Seen seen(PoolStatus status) {
         MachinePoolStatus s = status.status();
         Optional<Conditions> error = error(s);
+        Optional<Conditions> nodes = nodesProblem(s);
         return new Seen(s == null ? null : s.getPhase(), error.map(Conditions::getReason).orElse(null),
-                error.map(Conditions::getMessage).orElse(null), scaling(s));
+                error.map(Conditions::getMessage).orElse(null), scaling(s),
+                nodes.map(Conditions::getReason).orElse(null), nodes.map(Conditions::getMessage).orElse(null));
     }
 
     /**
@@ -71,6 +76,10 @@ public final class PoolNotices {
         if (now.error() != null && (previous == null || !Objects.equals(previous.error(), now.error())
                 || !Objects.equals(previous.errorMessage(), now.errorMessage()))) {
             notices.add(new Notice(true, ACTION_RECONCILE, now.error(), now.errorMessage()));
+        }
+        if (now.nodesProblem() != null && (previous == null || !Objects.equals(previous.nodesProblem(),
+                now.nodesProblem()) || !Objects.equals(previous.nodesProblemMessage(), now.nodesProblemMessage()))) {
+            notices.add(new Notice(true, ACTION_WATCH_NODES, now.nodesProblem(), now.nodesProblemMessage()));
         }
         if (previous == null) {
             return notices;
@@ -93,6 +102,11 @@ public final class PoolNotices {
     private static Optional<Conditions> error(MachinePoolStatus status) {
         return condition(status, PoolConditions.INFRASTRUCTURE_READY)
                 .filter(c -> c.getStatus() != Conditions.Status.TRUE && !NOT_ERRORS.contains(c.getReason()));
+    }
+
+    /** Why the Nodes cannot be seen: MachinesReady Unknown (PoolConditions sets it only for that). */
+    private static Optional<Conditions> nodesProblem(MachinePoolStatus status) {
+        return condition(status, "MachinesReady").filter(c -> c.getStatus() == Conditions.Status.UNKNOWN);
     }
 
     private static boolean scaling(MachinePoolStatus status) {

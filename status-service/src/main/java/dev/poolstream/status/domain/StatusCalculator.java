@@ -41,7 +41,10 @@ import java.util.stream.Collectors;
  */
 public final class StatusCalculator {
 
-    /** How long a retired Node stays on the list for deletion: long enough for a slow delete, bounded. */
+    /**
+     * How long a retired Node stays on the list for deletion when it is never seen to go (a Node never adopted, whose
+     * instance is gone: its tombstone cannot be told from its absence): long enough for a slow delete, bounded.
+     */
     static final Duration RETIRED_KEPT = Duration.ofMinutes(10);
     /** The v1beta2 schema's bounds on {@code status.versions}: {@code maxItems}, and each version's {@code maxLength}. */
     static final int VERSIONS_MAX_ITEMS = 100;
@@ -105,7 +108,8 @@ public final class StatusCalculator {
                 || previousStatus.status().getConditions() == null ? List.of()
                 : previousStatus.status().getConditions();
         status.setConditions(PoolConditions.of(new PoolConditions.Facts(counts, provisioned, bootstrapReady,
-                spec.deleting(), paused, problems, group == null ? null : group.lastError(), spec.generation()),
+                spec.deleting(), paused, problems, group == null ? null : group.lastError(), spec.generation(),
+                spec.workloadCluster()),
                 previousConditions, now));
         Initialization initialization = new Initialization();
         initialization.setBootstrapDataSecretCreated(bootstrapReady);
@@ -120,7 +124,7 @@ public final class StatusCalculator {
         status.setObservedGeneration(problems.isEmpty() && spec.generation() >= 1 ? Long.valueOf(spec.generation())
                 : previousObserved);
 
-        Map<String, PoolView.Retired> retired = retired(previous, members, paused, now);
+        Map<String, PoolView.Retired> retired = retired(previous, inputs.members(), members, paused, now);
         InfrastructurePool infrastructure = spec.infrastructure();
         PoolStatus poolStatus = new PoolStatus(poolKey, spec.generation(),
                 clusterName == null ? null : key.namespace() + "/" + clusterName,
@@ -209,19 +213,21 @@ public final class StatusCalculator {
     }
 
     /**
-     * Members that left with a Node this pool referenced, kept for {@link #RETIRED_KEPT}. While the pool is paused
-     * nobody deletes their Nodes, so their clock stands still: each is kept, and the time counts again from the
-     * moment the pool resumes.
+     * Members that left with a Node this pool referenced: the Nodes to delete (owner mode), and what a deletion waits
+     * for. One leaves the list as soon as its Node is seen gone ({@link #nodeGone}); {@link #RETIRED_KEPT} only bounds
+     * how long one is kept whose Node is never seen to go. While the pool is paused nobody deletes their Nodes, so
+     * that bound stands still: each is kept, and the time counts again from the moment the pool resumes (a Node seen
+     * gone leaves the list even then: there is nothing left to delete).
      */
-    private static Map<String, PoolView.Retired> retired(PoolView previous, List<PoolMember> members, boolean paused,
-                                                         Instant now) {
+    private static Map<String, PoolView.Retired> retired(PoolView previous, Map<String, Member> inputs,
+                                                         List<PoolMember> members, boolean paused, Instant now) {
         Map<String, PoolView.Retired> retired = new HashMap<>();
         if (previous == null) {
             return retired;
         }
         Set<String> current = members.stream().map(PoolMember::providerID).collect(Collectors.toSet());
         previous.retired().forEach((id, r) -> {
-            if (current.contains(id)) {
+            if (current.contains(id) || nodeGone(r.member(), inputs.get(id))) {
                 return;
             }
             if (paused) {
@@ -232,10 +238,29 @@ public final class StatusCalculator {
         });
         if (previous.status() != null) {
             previous.status().members().stream()
-                    .filter(m -> m.hasNode() && !current.contains(m.providerID()))
+                    .filter(m -> m.hasNode() && !current.contains(m.providerID())
+                            && !nodeGone(m, inputs.get(m.providerID())))
                     .forEach(m -> retired.putIfAbsent(m.providerID(), new PoolView.Retired(m, now)));
         }
         return retired;
+    }
+
+    /**
+     * Whether the Node a retired member referenced is seen gone. While the instance is still reported (terminating),
+     * its Node is joined to it: gone when there is none, or another one now carries the provider ID. Once the
+     * instance is gone too, a Node that carried the pool's owner annotations (adopted) is still in the inputs for as
+     * long as it exists ({@link Member#instanceGone()}): its absence means its tombstone came. A Node that was never
+     * adopted cannot be found once its instance is gone, so its absence says nothing: it is kept for the bound.
+     *
+     * @param now the member's entry in the inputs, null when there is none
+     */
+    static boolean nodeGone(PoolMember retired, Member now) {
+        if (now == null) {
+            return retired.nodeAdopted();
+        }
+        NodeState node = now.node();
+        return node == null || !node.name().equals(retired.nodeName())
+                || (retired.nodeUid() != null && node.uid() != null && !retired.nodeUid().equals(node.uid()));
     }
 
     /** The next moment time alone changes something: a Node becoming available, or a retired Node dropped. */

@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -47,10 +48,15 @@ import org.slf4j.MDC;
  * Running, a scale finished: {@link PoolNotices}) is recorded as Kubernetes Events on the MachinePool and the
  * infrastructure pool, once the writes are done.
  */
-public final class StatusWriter {
+public final class StatusWriter implements AutoCloseable {
 
     /** The {@code reportingController} of the Events this service records. */
     public static final String REPORTING_CONTROLLER = "poolstream.dev/status-service";
+    /** The Event that says a pool's status write fails and is being tried again. */
+    public static final String REASON_RETRYING = "StatusWriteRetrying";
+    static final String ACTION_WRITE_STATUS = "WriteStatus";
+    /** How long one request to a workload cluster may take, when not configured. */
+    static final Duration WORKLOAD_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
     private static final int CONFLICT_ATTEMPTS = 5;
@@ -61,7 +67,7 @@ public final class StatusWriter {
             ClusterApi.KIND_AZURE_MACHINE_POOL, AzureMachinePool.class);
 
     private final KubernetesClient management;
-    private final WorkloadClients workloads;
+    private final BoundedWorkloadClients workloads;
     private final StatusProperties.Mode mode;
     private final KubeEvents events;
     private final MeterRegistry registry;
@@ -77,36 +83,111 @@ public final class StatusWriter {
 
     public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
                         KubeEvents events, MeterRegistry registry) {
+        this(management, workloads, mode, events, registry, WORKLOAD_TIMEOUT);
+    }
+
+    /** @param workloadTimeout how long one request to a workload cluster may take to connect and to answer */
+    public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
+                        KubeEvents events, MeterRegistry registry, Duration workloadTimeout) {
         this.management = management;
-        this.workloads = workloads;
+        this.workloads = new BoundedWorkloadClients(workloads, workloadTimeout);
         this.mode = mode;
         this.events = events;
         this.registry = registry;
     }
 
+    /**
+     * Writes what this mode may change of the pool's status. The parts are independent: the MachinePool (owner
+     * mode), the infrastructure pool, the Events, then the Nodes in the workload cluster; each is tried whatever the
+     * others did, so that a workload cluster that cannot be reached (or a kubeconfig that cannot be used) never keeps
+     * the pool's status from its objects.
+     *
+     * @throws StatusWriteException when a part failed: the write is to be tried again (what was done makes no request
+     *                              the next time)
+     */
     public void write(PoolStatus status) {
         PoolKey key = PoolKey.parse(status.pool());
         try (var ignored = MDC.putCloseable("pool", status.pool())) {
             // What this mode may change, and nothing but the Paused condition while the pool is paused.
             WritePlan plan = WritePlan.of(status, mode == StatusProperties.Mode.OWNER);
+            Parts parts = new Parts();
             // What users wait for first: the MachinePool (owner mode), then the infrastructure pool, then the Nodes.
             GenericKubernetesResource machinePool = null;
             GenericKubernetesResource infrastructurePool = null;
             if (plan.machinePoolStatus()) {
-                machinePool = writeMachinePool(key, status);
+                machinePool = parts.call("the MachinePool's status", () -> writeMachinePool(key, status));
             } else if (plan.pausedConditionOnly()) {
-                writePausedCondition(key, status);
+                parts.run("the MachinePool's Paused condition", () -> writePausedCondition(key, status));
             }
             if (plan.infrastructurePool()) {
-                infrastructurePool = writeInfrastructurePool(key, status);
-            }
-            if (plan.nodes()) {
-                tendNodes(status);
+                infrastructurePool = parts.call("the status of " + status.infrastructureKind() + " "
+                        + key.namespace() + "/" + status.infrastructureName(),
+                        () -> writeInfrastructurePool(key, status));
             }
             if (plan.events()) {
-                tell(key, status, machinePool, infrastructurePool);
+                GenericKubernetesResource pool = machinePool;
+                GenericKubernetesResource infra = infrastructurePool;
+                parts.run("the Events", () -> tell(key, status, pool, infra));
+            }
+            if (plan.nodes()) {
+                parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
+            }
+            parts.throwIfFailed(status.pool());
+        }
+    }
+
+    /** Tells, as a Warning Event on the MachinePool (when it can be read), that the pool's status is being retried. */
+    public void tellRetrying(String pool, String note) {
+        try (var ignored = MDC.putCloseable("pool", pool)) {
+            PoolKey key = PoolKey.parse(pool);
+            GenericKubernetesResource machinePool = objects(MachinePool.class, key.namespace()).withName(key.name())
+                    .get();
+            if (machinePool != null) {
+                events.record(machinePool, KubeEvents.Type.Warning, ACTION_WRITE_STATUS, REASON_RETRYING, note);
+            }
+        } catch (RuntimeException e) {
+            // The same trouble that fails the write, likely: the log line says it already.
+            log.debug("cannot record that the status of pool {} is retried: {}", pool, e.toString());
+        }
+    }
+
+    /** The parts of one write, each tried whatever the others did; what failed is thrown at the end. */
+    private static final class Parts {
+        private final List<String> failed = new ArrayList<>();
+        private RuntimeException first;
+
+        <T> T call(String part, java.util.function.Supplier<T> write) {
+            try {
+                return write.get();
+            } catch (RuntimeException e) {
+                failed.add(part + ": " + describe(e));
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+                return null;
             }
         }
+
+        void run(String part, Runnable write) {
+            call(part, () -> {
+                write.run();
+                return null;
+            });
+        }
+
+        void throwIfFailed(String pool) {
+            if (first != null) {
+                throw new StatusWriteException("writing the status of pool " + pool + " failed for "
+                        + String.join("; ", failed), first);
+            }
+        }
+    }
+
+    /** What a person needs of a failure: the message, else the class. */
+    static String describe(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** The pool is gone (its status tombstoned): nothing more to compare its next status with. */
@@ -237,10 +318,20 @@ public final class StatusWriter {
                     status.cluster());
             return;
         }
+        try {
+            tendNodes(status, workload.get());
+        } catch (KubernetesClientException e) {
+            throw new WorkloadClusterException("workload cluster " + status.cluster() + ": " + describe(e));
+        }
+    }
+
+    private void tendNodes(PoolStatus status, KubernetesClient workload) {
+        List<PoolMember> toAdopt = status.members().stream().filter(m -> m.hasNode() && !m.nodeAdopted()).toList();
+        List<PoolMember> retired = status.retired();
         PoolKey pool = PoolKey.parse(status.pool());
         String clusterName = status.cluster().substring(status.cluster().indexOf('/') + 1);
         for (PoolMember member : toAdopt) {
-            Resource<Node> node = workload.get().nodes().withName(member.nodeName());
+            Resource<Node> node = workload.nodes().withName(member.nodeName());
             Node current = node.get();
             // The status may be older than the Node: write only what the Node still lacks.
             if (current == null || !member.providerID().equals(providerId(current))
@@ -263,7 +354,7 @@ public final class StatusWriter {
             count("node-adopted");
         }
         for (PoolMember member : retired) {
-            Resource<Node> node = workload.get().nodes().withName(member.nodeName());
+            Resource<Node> node = workload.nodes().withName(member.nodeName());
             Node current = node.get();
             // Only the Node this pool referenced: a Node name can come back on a new instance.
             if (current != null && member.providerID().equals(providerId(current))) {
@@ -351,4 +442,9 @@ public final class StatusWriter {
         return node.getSpec() == null ? null : node.getSpec().getProviderID();
     }
 
+    /** Closes the bounded workload clients (the {@link WorkloadClients} they come from are their owner's). */
+    @Override
+    public void close() {
+        workloads.close();
+    }
 }

@@ -34,7 +34,7 @@ import org.apache.kafka.streams.state.Stores;
  * The status topology:
  *
  * <pre>
- * scalinggroup.instances.v1 ─┐ left join on provider ID (co-partitioned: no repartition)
+ * scalinggroup.instances.v1 ─┐ outer join on provider ID (co-partitioned: no repartition)
  * node.v1 ───────────────────┴─▶ members ─▶ group by pool (one repartition) ─▶ pool members ─┐
  * machinepool.spec.v1 ──────┐ outer join on pool key                                         │ outer join
  * scalinggroup.state.v1 ────┴─▶ spec + group ─────────────────────────────────────────────────┴─▶ pool inputs
@@ -59,11 +59,11 @@ public final class StatusTopology {
                         .withKeySerde(keys).withValueSerde(contract(NodeState.class)));
         // The join results are not materialized: each is computed from the stores of its inputs when needed, so
         // a Node is kept once (in "nodes"), not once more per join (bench/: status-throughput).
-        KTable<String, Member> members = instances.leftJoin(nodes, Member::new, Named.as("instance-node-join"));
+        // Outer: a Node whose instance is gone stays in its pool (found by its owner annotations) until it goes too,
+        // so that the pool sees its tombstone (a retired Node leaves the status as soon as it is gone).
+        KTable<String, Member> members = instances.outerJoin(nodes, Member::new, Named.as("instance-node-join"));
         KTable<String, PoolMembers> byPool = members
-                // An instance whose pool is no pool key fails here, on its own record (dead-lettered from its
-                // topic), not later on the repartition topic.
-                .groupBy((providerId, member) -> KeyValue.pair(PoolKey.parse(member.pool()).toString(), member),
+                .groupBy((providerId, member) -> KeyValue.pair(poolOf(member), member),
                         Grouped.with("members-by-pool", keys, InternalSerde.of(Member.class)))
                 .aggregate(PoolMembers::empty, (pool, member, all) -> all.with(member),
                         (pool, member, all) -> all.without(member), Named.as("pool-members-aggregate"),
@@ -95,6 +95,16 @@ public final class StatusTopology {
                 .to((pool, value, context) -> value == null || value instanceof PoolStatus
                                 ? Topics.MACHINEPOOL_STATUS.name() : Topics.MACHINEPOOL_LIFECYCLE.name(),
                         Produced.with(keys, out).withName("status-and-lifecycle"));
+    }
+
+    /**
+     * The pool a member is grouped in: its instance's. An instance whose pool is no pool key fails here, on its own
+     * record (dead-lettered from its topic), not later on the repartition topic. A Node without an instance goes to
+     * the pool its owner annotations name, and one that names none is left out (a null key drops it): control-plane
+     * Nodes, Nodes of Machines, Nodes no pool adopted.
+     */
+    static String poolOf(Member member) {
+        return member.instanceGone() ? member.pool() : PoolKey.parse(member.pool()).toString();
     }
 
     private static <T extends Keyed> Serde<T> contract(Class<T> type) {

@@ -79,4 +79,53 @@ class MembershipTest {
         assertThat(member).isEqualTo(new PoolMember(Pools.aws(1), "", null, InstanceLifecycle.RUNNING, T0, false,
                 false, false, false, false));
     }
+
+    /** Owner annotations as Cluster API core and Poolstream's writer set them, with one changed. */
+    private static NodeState owned(String providerId, String kind, String namespace, String name) {
+        Map<String, String> annotations = new java.util.HashMap<>();
+        annotations.put(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION, "demo");
+        if (kind != null) {
+            annotations.put(ClusterApi.NODE_OWNER_KIND_ANNOTATION, kind);
+        }
+        if (namespace != null) {
+            annotations.put(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, namespace);
+        }
+        if (name != null) {
+            annotations.put(ClusterApi.NODE_OWNER_NAME_ANNOTATION, name);
+        }
+        return new NodeState("team-a/demo", "n", "u", providerId, ConditionStatus.TRUE, T0, "v1.33.1", false,
+                List.of(), annotations);
+    }
+
+    @ParameterizedTest(name = "id {0}, owner-kind {1}, namespace {2}, owner-name {3} -> {4}")
+    @CsvSource(nullValues = "null", textBlock = """
+            aws:///a/i-1, MachinePool, team-a, workers, team-a/workers
+            aws:///a/i-1, MachineSet,  team-a, workers, null
+            aws:///a/i-1, null,        team-a, workers, null
+            aws:///a/i-1, MachinePool, null,   workers, null
+            aws:///a/i-1, MachinePool, team-a, null,    null
+            aws:///a/i-1, MachinePool, ' ',    workers, null
+            aws:///a/i-1, MachinePool, team-a, '',      null
+            aws:///a/i-1, MachinePool, team/a, workers, null
+            aws:///a/i-1, MachinePool, team-a, wor/kers, null
+            '',           MachinePool, team-a, workers, null
+            """)
+    void shouldFindTheOwnerPoolOfANodeOnlyFromCompleteMachinePoolOwnerAnnotations(String providerId, String kind,
+                                                                                    String namespace, String name,
+                                                                                    String pool) {
+        assertThat(Membership.ownerPool(owned(providerId, kind, namespace, name))).isEqualTo(pool);
+    }
+
+    @Test
+    void shouldFindNoOwnerPoolWithoutANode() {
+        assertThat(Membership.ownerPool(null)).isNull();
+    }
+
+    @Test
+    void shouldLeaveNodesWhoseInstanceIsGoneOutOfTheList() {
+        Member left = new Member(null, Pools.adoptedNode("n9", Pools.aws(9)));
+
+        assertThat(Membership.listed(List.of(member(1, 0, null), left))).extracting(Member::providerID)
+                .containsExactly(Pools.aws(1));
+    }
 }

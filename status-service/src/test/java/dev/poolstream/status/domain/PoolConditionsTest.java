@@ -203,4 +203,34 @@ class PoolConditionsTest {
         assertThat(PoolConditions.message(wide, 20)).isEqualTo(wide);
         assertThat(PoolConditions.message(wide, 19)).isEqualTo("é".repeat(8) + "...");
     }
+
+    @Test
+    void shouldSayTheReadinessOfTheNodesIsUnknownAndWhyWhenTheirClusterCannotBeWatched() {
+        Failure unwatchable = new Failure("WorkloadClusterUnreachable", "the Nodes of workload cluster team-a/demo "
+                + "cannot be watched: the kubeconfig in Secret team-a/demo-kubeconfig cannot be used");
+        List<Conditions> conditions = PoolConditions.of(new PoolConditions.Facts(new Counts(3, 3, 2, 2, 3), true,
+                true, false, false, List.of(), null, 4, unwatchable), List.of(), NOW);
+
+        assertThat(conditions).filteredOn(c -> c.getType().equals("MachinesReady")).singleElement().satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo(Conditions.Status.UNKNOWN);
+            assertThat(c.getReason()).isEqualTo("WorkloadClusterUnreachable");
+            assertThat(c.getMessage()).isEqualTo(unwatchable.message());
+            assertThat(c.getObservedGeneration()).isEqualTo(4L);
+        });
+        // The rest says what it said: the counts as last seen.
+        assertThat(conditions.stream().map(c -> c.getType() + "=" + c.getStatus().getValue()).toList())
+                .isEqualTo(described(new Counts(3, 3, 2, 2, 3), true, true, false, false, List.of(), null).stream()
+                        .map(d -> d.substring(0, d.indexOf('/'))).map(d -> d.startsWith("MachinesReady=")
+                                ? "MachinesReady=Unknown" : d).toList());
+    }
+
+    @Test
+    void shouldFitAWorkloadClusterReasonThatDoesNotMatchThePattern() {
+        List<Conditions> conditions = PoolConditions.of(new PoolConditions.Facts(new Counts(1, 1, 1, 1, 1), true,
+                true, false, false, List.of(), null, 4, new Failure("Workload.Cluster Unreachable", "why")),
+                List.of(), NOW);
+
+        assertThat(conditions).filteredOn(c -> c.getType().equals("MachinesReady")).singleElement()
+                .satisfies(c -> assertThat(c.getReason()).isEqualTo("WorkloadClusterUnreachable"));
+    }
 }

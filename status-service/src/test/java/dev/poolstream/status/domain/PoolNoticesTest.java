@@ -105,4 +105,36 @@ class PoolNoticesTest {
         assertThat(PoolNotices.between(PoolNotices.seen(looks(new PoolInputs(spec(500), group(2), Pools.ready(2)))
                 .get(0)), none)).isEmpty();
     }
+
+    private static dev.poolstream.events.PoolSpec unwatchable(String message) {
+        return spec(2).withWorkloadCluster(new Failure("WorkloadClusterUnreachable", message));
+    }
+
+    @Test
+    void shouldTellThatThePoolsNodesCannotBeSeenOnceAsAWarningAndAgainWhenTheReasonChanges() {
+        List<PoolStatus> s = looks(new PoolInputs(spec(2), group(2), Pools.ready(2)),
+                new PoolInputs(unwatchable("kubeconfig unusable"), group(2), Pools.ready(2)),
+                new PoolInputs(unwatchable("kubeconfig unusable"), group(2), Pools.ready(2)),
+                new PoolInputs(unwatchable("connection refused"), group(2), Pools.ready(2)),
+                new PoolInputs(spec(2), group(2), Pools.ready(2)));
+
+        assertThat(PoolNotices.between(PoolNotices.seen(s.get(0)), s.get(1)))
+                .containsExactly(new Notice(true, "WatchNodes", "WorkloadClusterUnreachable", "kubeconfig unusable"));
+        assertThat(PoolNotices.between(PoolNotices.seen(s.get(1)), s.get(2))).isEmpty();
+        assertThat(PoolNotices.between(PoolNotices.seen(s.get(2)), s.get(3)))
+                .containsExactly(new Notice(true, "WatchNodes", "WorkloadClusterUnreachable", "connection refused"));
+        assertThat(PoolNotices.between(PoolNotices.seen(s.get(3)), s.get(4))).isEmpty();
+        // A process that never told it (a restart): told once more.
+        assertThat(PoolNotices.between(null, s.get(1))).extracting(Notice::reason)
+                .containsExactly("WorkloadClusterUnreachable");
+    }
+
+    @Test
+    void shouldTellASpecProblemAndUnseenNodesTogether() {
+        List<PoolStatus> s = looks(new PoolInputs(spec(500).withWorkloadCluster(new Failure(
+                "WorkloadClusterUnreachable", "why")), group(2), Pools.ready(2)));
+
+        assertThat(PoolNotices.between(null, s.get(0))).extracting(Notice::reason)
+                .containsExactly("ReplicasOutOfRange", "WorkloadClusterUnreachable");
+    }
 }

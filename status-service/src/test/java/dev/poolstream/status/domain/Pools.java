@@ -68,6 +68,24 @@ final class Pools {
         return node(name, providerId, ConditionStatus.TRUE, T0);
     }
 
+    /** A Ready Node the pool adopted: its owner annotations, no uninitialized taint. */
+    static NodeState adoptedNode(String name, String providerId) {
+        return new NodeState("team-a/demo", name, "uid-" + name, providerId, ConditionStatus.TRUE, T0, "v1.33.1",
+                false, List.of(), Map.of(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION, "demo",
+                ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, "team-a",
+                ClusterApi.NODE_OWNER_KIND_ANNOTATION, ClusterApi.KIND_MACHINE_POOL,
+                ClusterApi.NODE_OWNER_NAME_ANNOTATION, "workers"));
+    }
+
+    /** {@code n} running instances with Ready Nodes the pool adopted. */
+    static Map<String, Member> adopted(int n) {
+        Map<String, Member> members = new HashMap<>();
+        for (int i = 1; i <= n; i++) {
+            members.put(aws(i), new Member(instance(aws(i), i), adoptedNode("node-" + i, aws(i))));
+        }
+        return members;
+    }
+
     /** Members in the given order: instance i with node i, where a node may be null. */
     static Map<String, Member> members(List<InstanceState> instances, List<NodeState> nodes) {
         Map<String, Member> members = new LinkedHashMap<>();

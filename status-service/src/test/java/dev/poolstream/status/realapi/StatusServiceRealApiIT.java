@@ -27,6 +27,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.serde.EventDeserializer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,6 +51,8 @@ import org.springframework.kafka.test.context.EmbeddedKafka;
  * Real tier, end to end: the status service in owner mode, from the topics through the topology and the writer to a
  * real kube-apiserver (management and workload cluster at once). A new pool whose instance has no Node yet gets a
  * status the server accepts (no {@code versions}), and the Node's joining makes it Running with the Node adopted.
+ * Deleted, the pool says Deleting at once, its counts follow its instance going, the Node it retired is deleted, and
+ * the retired list is empty once the Node's tombstone comes. Both consumer groups carry the pod's static membership.
  * {@code it.StatusServiceIT} keeps the mock-server run (and the DLT) for the fast path.
  */
 @EmbeddedKafka(brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1"})
@@ -54,8 +65,8 @@ class StatusServiceRealApiIT {
             "kubernetes.impersonate.group");
 
     @Test
-    void shouldWriteAStatusTheServerAcceptsWhenThePoolHasNoNodeYetAndThenAdoptItsNode(EmbeddedKafkaBroker broker,
-                                                                                      @TempDir Path dir)
+    void shouldWriteAStatusTheServerAcceptsAdoptTheNodeAndFollowThePoolsDeletionToTheEnd(EmbeddedKafkaBroker broker,
+                                                                                          @TempDir Path dir)
             throws IOException {
         KubeApiServer server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(RealApiObjects.K8S_RBAC);
         RealApiObjects objects = new RealApiObjects(server);
@@ -78,6 +89,7 @@ class StatusServiceRealApiIT {
                 "--spring.kafka.streams.state-dir=" + dir.resolve("state"),
                 "--poolstream.kafka.create-topics=true",
                 "--poolstream.status.mode=owner",
+                "--poolstream.kafka.instance-id=status-pod-0",
                 "--logging.structured.format.console=");
              KafkaProducer<String, byte[]> producer = producer(broker)) {
             PoolSpec spec = PoolShapes.spec(n, 1);
@@ -115,6 +127,69 @@ class StatusServiceRealApiIT {
                 assertThat(map(infra.getAdditionalProperties().get("spec")).get("providerIDList"))
                         .isEqualTo(List.of(n.providerId(1)));
             });
+
+            // Static membership: the pod's name in each group's member, so that a restart takes its partitions back.
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    broker.getBrokersAsString()))) {
+                var groups = admin.describeConsumerGroups(List.of("poolstream-status", "poolstream-status-writer"))
+                        .all().get();
+                assertThat(groups.get("poolstream-status").members()).isNotEmpty().allSatisfy(m -> assertThat(
+                        m.groupInstanceId()).hasValueSatisfying(id -> assertThat(id).startsWith("status-pod-0-streams")));
+                assertThat(groups.get("poolstream-status-writer").members()).singleElement().satisfies(m -> assertThat(
+                        m.groupInstanceId()).hasValueSatisfying(id -> assertThat(id)
+                        .startsWith("status-pod-0-status-writer")));
+            }
+
+            // What the watcher publishes of the Node once it is adopted: its owner annotations, no taint.
+            Node adoptedNode = objects.node(n.nodeName(1));
+            send(producer, Topics.NODE, new NodeState(joined.cluster(), joined.name(),
+                    adoptedNode.getMetadata().getUid(), joined.providerID(), ConditionStatus.TRUE,
+                    java.time.Instant.now().minusSeconds(5), PoolShapes.KUBELET, false, List.of(),
+                    adoptedNode.getMetadata().getAnnotations().entrySet().stream()
+                            .filter(a -> a.getKey().startsWith("cluster.x-k8s.io/"))
+                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue))));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(lastStatus(broker, n.poolKey()).members())
+                    .singleElement().satisfies(m -> assertThat(m.nodeAdopted()).isTrue()));
+
+            // The pool is deleted (its finalizer holds it): Deleting at once, then the counts follow its instance
+            // going, and its retired Node leaves the status once gone (the reconciler's finalizer waits for that).
+            server.client().resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).edit(p -> {
+                p.getMetadata().setFinalizers(List.of("cluster.x-k8s.io/machinepool"));
+                return p;
+            });
+            server.client().resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+            MachinePool marked = server.client().resources(MachinePool.class).inNamespace(NAMESPACE)
+                    .withName(n.pool()).get();
+            send(producer, Topics.MACHINEPOOL_SPEC, new PoolSpec(spec.namespace(), spec.name(),
+                    marked.getMetadata().getUid(), marked.getMetadata().getGeneration(), spec.labels(),
+                    spec.annotations(), marked.getMetadata().getFinalizers(),
+                    java.time.Instant.parse(marked.getMetadata().getDeletionTimestamp()), spec.spec(),
+                    spec.infrastructure(), false));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(status(objects, n)).containsEntry("phase", "Deleting")
+                    .containsEntry("replicas", 1));
+            // The group goes: the provider's instance tombstone; the writer deletes the Node it retired.
+            producer.send(new ProducerRecord<>(Topics.SCALINGGROUP_INSTANCES.name(), n.providerId(1), null));
+            await().atMost(WAIT).untilAsserted(() -> {
+                assertThat(status(objects, n)).containsEntry("phase", "Deleting").containsEntry("replicas", 0)
+                        .containsEntry("readyReplicas", 0);
+                assertThat(objects.node(n.nodeName(1))).isNull();
+            });
+            assertThat(lastStatus(broker, n.poolKey()).retired()).extracting(PoolMember::nodeName)
+                    .containsExactly(n.nodeName(1));
+            // The watcher's tombstone for the Node: nothing is left for the finalizer to wait for.
+            producer.send(new ProducerRecord<>(Topics.NODE.name(), n.providerId(1), null));
+            await().atMost(WAIT).untilAsserted(() -> {
+                PoolStatus last = lastStatus(broker, n.poolKey());
+                assertThat(last.members()).isEmpty();
+                assertThat(last.retired()).isEmpty();
+            });
+            server.client().resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool())
+                    .edit(p -> {
+                        p.getMetadata().setFinalizers(List.of());
+                        return p;
+                    });
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError(e);
         } finally {
             saved.forEach((p, v) -> {
                 if (v == null) {
@@ -123,6 +198,31 @@ class StatusServiceRealApiIT {
                     System.setProperty(p, v);
                 }
             });
+        }
+    }
+
+    /** The pool's latest record on {@code machinepool.status.v1}, as the writer reads it (committed only). */
+    private static PoolStatus lastStatus(EmbeddedKafkaBroker broker, String pool) {
+        try (KafkaConsumer<String, PoolStatus> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), new EventDeserializer<>(PoolStatus.class))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.MACHINEPOOL_STATUS.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            PoolStatus last = null;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                assertThat(System.nanoTime()).as("read to the end of the status topic").isLessThan(deadline);
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    if (pool.equals(record.key())) {
+                        last = record.value();
+                    }
+                }
+            }
+            return last;
         }
     }
 

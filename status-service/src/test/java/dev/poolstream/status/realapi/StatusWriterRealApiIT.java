@@ -347,6 +347,235 @@ class StatusWriterRealApiIT {
         assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
     }
 
+    // ---- bad inputs: the status is always written, says why, and recovers by itself --------------------------------
+
+    /** The MachinePool alone (no AWSMachinePool), as a user who forgot it would make it. */
+    private static GenericKubernetesResource machinePoolAlone(Names n) {
+        kube.resource(dev.poolstream.testing.MachinePoolSpecs.machinePool(NAMESPACE, n.pool(), n.cluster(), 2))
+                .create();
+        return objects.machinePool(n);
+    }
+
+    /** The spec as the watcher publishes it when the infrastructure pool does not exist. */
+    private static PoolSpec infrastructureMissing(Names n) {
+        return withInfrastructure(spec(n, 2), InfrastructurePool.unresolved(ClusterApi.INFRASTRUCTURE_GROUP,
+                ClusterApi.KIND_AWS_MACHINE_POOL, n.pool(), new dev.poolstream.events.Failure(
+                        InfrastructurePool.REASON_NOT_FOUND, "AWSMachinePool " + NAMESPACE + "/" + n.pool()
+                        + " does not exist")));
+    }
+
+    private static Map<String, Object> status(GenericKubernetesResource object) {
+        return map(object.getAdditionalProperties().get("status"));
+    }
+
+    private static List<io.fabric8.kubernetes.api.model.events.v1.Event> warnings(GenericKubernetesResource object) {
+        return RealApiObjects.eventsOn(kube, object).stream().filter(e -> "Warning".equals(e.getType())).toList();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StatusProperties.Mode.class)
+    void shouldWriteWhyWhenTheInfrastructurePoolDoesNotExistAndRecoverOnceItDoes(StatusProperties.Mode mode) {
+        Names n = new Names(NAMESPACE, "no-infra-" + mode.ordinal(), CLUSTER, "wr-noinfra-" + mode.ordinal());
+        machinePoolAlone(n);
+        StatusWriter writer = writer(mode);
+        StatusCalculator.Look missing = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(infrastructureMissing(n), null, Map.of()), null, PoolShape.T0);
+
+        writer.write(missing.status());
+
+        GenericKubernetesResource pool = objects.machinePool(n);
+        if (mode == StatusProperties.Mode.OWNER) {
+            assertThat(status(pool)).containsEntry("phase", "Provisioning");
+            assertThat(RealApiObjects.conditions(pool)).filteredOn(c -> "InfrastructureReady".equals(c.get("type")))
+                    .singleElement().satisfies(c -> assertThat(c).containsEntry("status", "False")
+                            .containsEntry("reason", "InfrastructureNotFound")
+                            .containsEntry("message", "AWSMachinePool " + NAMESPACE + "/" + n.pool()
+                                    + " does not exist"));
+        }
+        assertThat(warnings(pool)).singleElement().satisfies(e -> {
+            assertThat(e.getReason()).isEqualTo("InfrastructureNotFound");
+            assertThat(e.getNote()).isEqualTo("AWSMachinePool " + NAMESPACE + "/" + n.pool() + " does not exist");
+        });
+
+        // The user creates it: the next status computed is written, nothing is stuck.
+        var infra = new dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool();
+        infra.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withNamespace(NAMESPACE)
+                .withName(n.pool()).build());
+        infra.setSpec(PoolShapes.awsSpec());
+        kube.resource(infra).create();
+        StatusCalculator.Look found = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), missing.view(),
+                PoolShape.T0.plusSeconds(60));
+        writer.write(found.status());
+
+        assertThat(RealApiObjects.condition(objects.awsMachinePool(n), "Ready")).containsEntry("status", "True");
+        assertThat(status(objects.awsMachinePool(n))).containsEntry("ready", true).containsEntry("replicas", 2);
+        if (mode == StatusProperties.Mode.OWNER) {
+            assertThat(status(objects.machinePool(n))).containsEntry("phase", "Running");
+            assertThat(RealApiObjects.condition(objects.machinePool(n), "InfrastructureReady"))
+                    .containsEntry("status", "True");
+        }
+        assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StatusProperties.Mode.class)
+    void shouldNameTheMissingBootstrapSecretOnceTheProviderGivesUpAndRecoverOnceItExists(StatusProperties.Mode mode) {
+        Names n = new Names(NAMESPACE, "no-bootstrap-" + mode.ordinal(), CLUSTER, "wr-noboot-" + mode.ordinal());
+        objects.pool(n, 2, Map.of()); // its bootstrap Secret, <pool>-bootstrap, is never made
+        StatusWriter writer = writer(mode);
+        String secretMissing = "BootstrapDataSecretNotFound: Secret " + NAMESPACE + "/" + n.pool()
+                + "-bootstrap does not exist (yet)";
+        StatusCalculator.Look waiting = StatusCalculator.look(n.poolKey(), new PoolInputs(spec(n, 2), null, Map.of()),
+                null, PoolShape.T0);
+        // What the provider publishes when its retries of EnsureGroup ran out.
+        StatusCalculator.Look gaveUp = StatusCalculator.look(n.poolKey(), new PoolInputs(spec(n, 2),
+                new dev.poolstream.events.ScalingGroupState(n.poolKey(), dev.poolstream.events.Cloud.AWS, n.pool(),
+                        false, 0, 0, 0, null, false, 0, null,
+                        new dev.poolstream.events.Failure("RetriesExhausted", secretMissing)), Map.of()),
+                waiting.view(), PoolShape.T0.plusSeconds(10));
+
+        writer.write(waiting.status());
+        writer.write(gaveUp.status());
+
+        GenericKubernetesResource infra = objects.awsMachinePool(n);
+        for (String type : List.of("Ready", "ASGReady")) {
+            assertThat(RealApiObjects.condition(infra, type)).as(type).containsEntry("status", "False")
+                    .containsEntry("reason", "RetriesExhausted").containsEntry("message", secretMissing);
+        }
+        if (mode == StatusProperties.Mode.OWNER) {
+            assertThat(RealApiObjects.condition(objects.machinePool(n), "InfrastructureReady"))
+                    .containsEntry("status", "False").containsEntry("reason", "RetriesExhausted")
+                    .containsEntry("message", secretMissing);
+        }
+        assertThat(warnings(objects.machinePool(n))).singleElement()
+                .satisfies(e -> assertThat(e.getNote()).isEqualTo(secretMissing));
+
+        // The bootstrap provider writes the Secret, the provider makes the group: written, the error gone.
+        StatusCalculator.Look made = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), gaveUp.view(),
+                PoolShape.T0.plusSeconds(60));
+        writer.write(made.status());
+
+        assertThat(RealApiObjects.condition(objects.awsMachinePool(n), "ASGReady")).containsEntry("status", "True");
+        if (mode == StatusProperties.Mode.OWNER) {
+            assertThat(RealApiObjects.condition(objects.machinePool(n), "InfrastructureReady"))
+                    .containsEntry("status", "True");
+        }
+        assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
+    }
+
+    /** A Cluster whose kubeconfig Secret holds {@code value}. */
+    private static void kubeconfig(String cluster, String value) {
+        kube.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withNamespace(NAMESPACE)
+                .withName(ClusterApi.kubeconfigSecretName(cluster))
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, cluster).endMetadata()
+                .addToData(ClusterApi.KUBECONFIG_SECRET_KEY, java.util.Base64.getEncoder().encodeToString(
+                        value.getBytes(java.nio.charset.StandardCharsets.UTF_8))).build()).createOr(e -> e.update());
+    }
+
+    private static final String GARBAGE = "this is no kubeconfig: {{ secret-token-4711";
+
+    @Test
+    void shouldWriteThePoolsStatusSayWhyItsNodesAreUnseenAndTendThemOnceTheKubeconfigIsFixed() {
+        Names n = new Names(NAMESPACE, "garbage", "garbage", "wr-garbage");
+        kubeconfig(n.cluster(), GARBAGE);
+        objects.pool(n, 2, Map.of());
+        // Its Nodes exist (and were seen: the watcher keeps what it published, or another cluster's watch sees
+        // them), but the watcher cannot watch this cluster and says why on the pool's record.
+        PoolShapes.ready(n, 2).values().forEach(m -> objects.node(m.node()));
+        String why = "the Nodes of workload cluster " + n.clusterKey() + " cannot be watched: the kubeconfig in "
+                + "Secret " + n.clusterKey() + "-kubeconfig cannot be used (MismatchedInputException)";
+        PoolSpec unwatchable = spec(n, 2).withWorkloadCluster(new dev.poolstream.events.Failure(
+                "WorkloadClusterUnreachable", why));
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+        StatusCalculator.Look look = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(unwatchable, group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+
+        // Only the Nodes fail: to be tried again; the message names the Secret and never quotes it.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(look.status()))
+                .isInstanceOf(dev.poolstream.status.kube.StatusWriteException.class)
+                .hasMessageContaining("the Nodes in workload cluster " + n.clusterKey())
+                .hasMessageContaining("the kubeconfig in Secret " + n.clusterKey() + "-kubeconfig cannot be used")
+                .satisfies(e -> assertThat(stackTrace(e)).doesNotContain("secret-token-4711"));
+
+        GenericKubernetesResource pool = objects.machinePool(n);
+        assertThat(status(pool)).containsEntry("phase", "Running").containsEntry("readyReplicas", 2);
+        assertThat(RealApiObjects.condition(pool, "MachinesReady")).containsEntry("status", "Unknown")
+                .containsEntry("reason", "WorkloadClusterUnreachable").containsEntry("message", why);
+        assertThat(map(pool.getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(List.of(n.providerId(1), n.providerId(2)));
+        assertThat(status(objects.awsMachinePool(n))).containsEntry("ready", true).containsEntry("replicas", 2);
+        assertThat(warnings(pool)).singleElement().satisfies(e -> {
+            assertThat(e.getReason()).isEqualTo("WorkloadClusterUnreachable");
+            assertThat(e.getNote()).isEqualTo(why);
+        });
+        assertThat(adopted(objects.node(n.nodeName(1)), n)).isFalse();
+
+        // Fixed: the write tried again goes through, and the Nodes are tended.
+        kubeconfig(n.cluster(), server.kubeconfig());
+        writer.write(look.status());
+        assertThat(adopted(objects.node(n.nodeName(1)), n)).isTrue();
+        assertThat(adopted(objects.node(n.nodeName(2)), n)).isTrue();
+        // And the watcher's next record: the pool's Nodes are seen again.
+        StatusCalculator.Look seen = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), look.view(),
+                PoolShape.T0.plusSeconds(60));
+        writer.write(seen.status());
+        assertThat(RealApiObjects.condition(objects.machinePool(n), "MachinesReady")).containsEntry("status", "True");
+        assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
+    }
+
+    @Test
+    void shouldWriteThePoolsStatusAndFailOnlyItsNodesQuicklyWhenTheWorkloadClusterDoesNotAnswer() {
+        Names n = new Names(NAMESPACE, "unreachable", "unreachable", "wr-unreachable");
+        // A kubeconfig that parses, for a server nothing listens on.
+        kubeconfig(n.cluster(), server.kubeconfig().replaceAll("server: *\\S+", "server: https://127.0.0.1:1"));
+        objects.pool(n, 1, Map.of());
+        PoolStatus status = look(new PoolInputs(spec(n, 1), group(n, 1, "1", null), ready(n, 1)));
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+
+        long started = System.nanoTime();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(status))
+                .isInstanceOf(dev.poolstream.status.kube.StatusWriteException.class)
+                .hasMessageContaining("the Nodes in workload cluster " + n.clusterKey());
+        // One attempt, under a second here, not fabric8's retries with backoff (about 20 s against a closed port,
+        // minutes against one that does not answer): the retrying is the listener's, off the consumer thread.
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+
+        assertThat(status(objects.machinePool(n))).containsEntry("phase", "Running");
+        assertThat(status(objects.awsMachinePool(n))).containsEntry("ready", true);
+    }
+
+    @Test
+    void shouldWriteTheOtherPartsWhenTheServerRefusesOneAndSayWhichFailed() {
+        // Its own namespace: the refusal here is on purpose, the other tests check there is none in theirs.
+        String namespace = "status-writer-refused";
+        server.namespace(namespace);
+        Names n = new Names(namespace, "refused", CLUSTER, "wr-refused");
+        objects.pool(n, 1, Map.of());
+        PoolStatus status = look(new PoolInputs(spec(n, 1), group(n, 1, "1", null), ready(n, 1)));
+        // A reason metav1.Condition's pattern refuses: the API server answers 422 to the MachinePool's status.
+        status.status().getConditions().get(0).setReason("not a reason!");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer(StatusProperties.Mode.OWNER).write(status))
+                .isInstanceOf(dev.poolstream.status.kube.StatusWriteException.class)
+                .hasMessageContaining("the MachinePool's status: ")
+                .hasMessageContaining("422")
+                .hasMessageNotContaining("the status of AWSMachinePool");
+
+        // The infrastructure pool's part is written all the same.
+        assertThat(status(objects.awsMachinePool(n))).containsEntry("ready", true).containsEntry("replicas", 1);
+        assertThat(server.refusedWrites()).filteredOn(r -> namespace.equals(r.namespace()))
+                .extracting(r -> r.code()).containsOnly(422);
+    }
+
+    private static String stackTrace(Throwable e) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        e.printStackTrace(new java.io.PrintWriter(out));
+        return out.toString();
+    }
+
     private static PoolStatus look(PoolInputs inputs) {
         String pool = inputs.spec().namespace() + "/" + inputs.spec().name();
         StatusCalculator.Look look = StatusCalculator.look(pool, inputs, (PoolView) null, PoolShape.T0);

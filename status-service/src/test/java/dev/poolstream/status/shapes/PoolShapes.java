@@ -82,6 +82,18 @@ public final class PoolShapes {
                         inputs(spec(n, 1, 0, Map.of(), false, false, false), null, Map.of()))),
                 new PoolShape("invalid spec: dangling infrastructureRef", n -> List.of(
                         inputs(unresolved(n), null, Map.of()))),
+                new PoolShape("bootstrap data Secret missing: the provider gave up creating the group", n -> List.of(
+                        inputs(spec(n, 2), null, Map.of()),
+                        inputs(spec(n, 2), new ScalingGroupState(n.poolKey(), Cloud.AWS, n.pool(), false, 0, 0, 0,
+                                null, false, 0, null, new Failure("RetriesExhausted", "BootstrapDataSecretNotFound: "
+                                + "Secret " + n.namespace() + "/" + n.pool() + "-bootstrap does not exist (yet)")),
+                                Map.of()))),
+                new PoolShape("workload cluster's Nodes cannot be watched (kubeconfig unusable)", n -> List.of(
+                        inputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)),
+                        inputs(spec(n, 2).withWorkloadCluster(new Failure("WorkloadClusterUnreachable",
+                                "the Nodes of workload cluster " + n.clusterKey() + " cannot be watched: the "
+                                        + "kubeconfig in Secret " + n.clusterKey() + "-kubeconfig cannot be used "
+                                        + "(MismatchedInputException)")), group(n, 2, "1", null), ready(n, 2)))),
                 new PoolShape("cloud error with a long message and an odd reason", n -> List.of(
                         inputs(spec(n, 2), group(n, 1, "1", new Failure("AutoScaling.ValidationError",
                                 "the cloud said: " + "x".repeat(40_000))), ready(n, 1)))),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.NodeRefs;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
 import dev.poolstream.events.Cloud;
@@ -200,6 +201,77 @@ class StatusTopologyTest {
         assertThat(statuses.isEmpty()).isTrue();
     }
 
+    @Test
+    void shouldSayDeletingAndEmptyTheRetiredListWhenTheNodesGoAfterTheirInstances() {
+        pool(POOL, 2, 0);
+        String id2 = "aws:///us-east-1a/i-0002";
+        pipe(instances, instance(POOL, ID_1));
+        pipe(instances, instance(POOL, id2));
+        pipe(nodes, adopted("n1", ID_1));
+        pipe(nodes, adopted("n2", id2));
+        assertThat(last(POOL).status().getPhase()).isEqualTo(MachinePoolStatus.Phase.RUNNING);
+
+        pipe(specs, deleting(POOL, 2));
+        PoolStatus marked = last(POOL);
+        assertThat(marked.status().getPhase()).isEqualTo(MachinePoolStatus.Phase.DELETING);
+        assertThat(marked.status().getReplicas()).isEqualTo(2);
+
+        // As the process tier saw it: the provider's instance tombstones first, then the Nodes' (the kubelet's).
+        instances.pipeInput(ID_1, null);
+        instances.pipeInput(id2, null);
+        PoolStatus instancesGone = last(POOL);
+        assertThat(instancesGone.status().getReplicas()).isZero();
+        assertThat(instancesGone.status().getPhase()).isEqualTo(MachinePoolStatus.Phase.DELETING);
+        assertThat(instancesGone.members()).isEmpty();
+        assertThat(instancesGone.retired()).extracting(PoolMember::nodeName).containsExactlyInAnyOrder("n1", "n2");
+
+        nodes.pipeInput(ID_1, null);
+        assertThat(last(POOL).retired()).extracting(PoolMember::nodeName).containsExactly("n2");
+        nodes.pipeInput(id2, null);
+        PoolStatus allGone = last(POOL);
+        assertThat(allGone.members()).isEmpty();
+        assertThat(allGone.retired()).isEmpty();
+    }
+
+    @Test
+    void shouldEmptyTheRetiredListWhenTheNodesGoBeforeTheirInstances() {
+        pool(POOL, 1, 0);
+        pipe(instances, instance(POOL, ID_1));
+        pipe(nodes, adopted("n1", ID_1));
+        last(POOL);
+        pipe(specs, deleting(POOL, 1));
+        pipe(instances, new InstanceState(ID_1, POOL, Cloud.AWS, "i", "z", InstanceLifecycle.TERMINATING,
+                "Terminating", "1", true, T0));
+        assertThat(last(POOL).retired()).extracting(PoolMember::nodeName).containsExactly("n1");
+
+        nodes.pipeInput(ID_1, null);
+        PoolStatus nodeGone = last(POOL);
+        assertThat(nodeGone.members()).isEmpty();
+        assertThat(nodeGone.retired()).isEmpty();
+
+        // The instance's tombstone then changes nothing the status says.
+        instances.pipeInput(ID_1, null);
+        assertThat(statuses.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldLeaveNodesThatNameNoPoolOutAndPublishNothingForThem() {
+        pool(POOL, 1, 0);
+        pipe(instances, instance(POOL, ID_1));
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        last(POOL);
+
+        // A control-plane Node, and a Node of another pool's (gone) instance: nothing to join, no status change.
+        pipe(nodes, node("cp-1", "aws:///us-east-1a/i-cp", "uid-cp"));
+        pipe(nodes, new NodeState("team-a/demo", "other", "uid-o", "aws:///us-east-1a/i-other", ConditionStatus.TRUE,
+                T0, "v1.33.1", false, List.of(), Map.of(ClusterApi.NODE_OWNER_KIND_ANNOTATION, "MachinePool",
+                ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, "team-b", ClusterApi.NODE_OWNER_NAME_ANNOTATION,
+                "elsewhere")));
+        nodes.pipeInput("aws:///us-east-1a/i-cp", null);
+
+        assertThat(statuses.isEmpty()).isTrue();
+    }
+
     private void pool(String pool, int replicas, int minReadySeconds) {
         String[] key = pool.split("/");
         MachinePoolSpec spec = MachinePoolSpecs.of("demo", replicas, "v1.33.1", "bootstrap",
@@ -222,6 +294,27 @@ class StatusTopologyTest {
                 new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AZURE_MACHINE_POOL, key[1],
                         "u", 1, List.of(), null, new InfraSpec.Azure(new AzureMachinePoolSpec()), null), false));
         pipe(groups, new ScalingGroupState(pool, Cloud.AZURE, key[1], true, 1, 0, 10, "1", false, 1, "c", null));
+    }
+
+    /** The pool's spec with its deletionTimestamp set. */
+    private static PoolSpec deleting(String pool, int replicas) {
+        String[] key = pool.split("/");
+        MachinePoolSpec spec = MachinePoolSpecs.of("demo", replicas, "v1.33.1", "bootstrap",
+                ClusterApi.KIND_AWS_MACHINE_POOL, key[1], 0);
+        var aws = new dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec();
+        aws.setMinSize(0);
+        aws.setMaxSize(10);
+        return new PoolSpec(key[0], key[1], "uid", 1, Map.of(), Map.of(), List.of("f"), T0, spec,
+                new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, key[1],
+                        "u", 1, List.of(), null, new InfraSpec.Aws(aws), null), false);
+    }
+
+    /** A Ready Node the pool (team-a/workers of cluster demo) adopted. */
+    private static NodeState adopted(String name, String providerId) {
+        return new NodeState("team-a/demo", name, "uid-" + name, providerId, ConditionStatus.TRUE, T0, "v1.33.1",
+                false, List.of(), Map.of(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION, "demo",
+                ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, "team-a",
+                ClusterApi.NODE_OWNER_KIND_ANNOTATION, "MachinePool", ClusterApi.NODE_OWNER_NAME_ANNOTATION, "workers"));
     }
 
     private static InstanceState instance(String pool, String providerId) {

@@ -1,0 +1,303 @@
+package dev.poolstream.status.kafka;
+
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.kafka.KeyedRetries;
+import dev.poolstream.status.domain.RetryReports;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.context.ApplicationListener;
+import org.springframework.core.log.LogAccessor;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.event.ListenerContainerIdleEvent;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.listener.ConsumerRecordRecoverer;
+import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.kafka.support.serializer.SerializationUtils;
+import org.springframework.util.backoff.BackOff;
+
+/**
+ * Reads what the topology committed on {@code machinepool.status.v1} and writes it to Kubernetes, each pool on its
+ * own: a pool whose write fails is tried again with backoff on the retry thread ({@link KeyedRetries}, keyed by
+ * pool), for as long as it fails, while every other pool's status is written at once. A newer status of a waiting
+ * pool replaces the waiting one ({@link KeyedRetries.Order#LATEST_WINS}), and so does its tombstone. Of each batch,
+ * only each pool's latest record is written (a scale-up makes many in a row). A record that cannot be read goes to
+ * the DLT; nothing else does.
+ *
+ * <p>Offsets are committed only up to the oldest record whose write is not done, by this listener on the consumer
+ * thread (the container commits nothing): a restart delivers again what was still being retried. It is also the
+ * container's rebalance listener: before partitions go it commits what is done, drops their waiting writes (their new
+ * owner reads them again) and waits for one still running.
+ */
+public class StatusWriteListener implements ConsumerAwareRebalanceListener,
+        ApplicationListener<ListenerContainerIdleEvent>, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusWriteListener.class);
+    private static final LogAccessor LOG_ACCESSOR = new LogAccessor(StatusWriteListener.class);
+
+    /** The listener (container) id, for health lookups; not the consumer group, which is configured. */
+    public static final String ID = "status-writer";
+    /** A failing pool is reported (WARN line, Event) at its first failure, then at most this often. */
+    public static final Duration REPORT_INTERVAL = Duration.ofMinutes(1);
+    /** How long partitions that go wait for a write of theirs still running on the retry thread. */
+    static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(30);
+
+    /** Where statuses go: the Kubernetes writer, in the service. */
+    public interface Writer {
+        void write(PoolStatus status);
+
+        /** The pool's status was tombstoned: the pool is gone. */
+        void forget(String pool);
+
+        /** Tells where users look that the pool's status write fails and is tried again. */
+        void tellRetrying(String pool, String note);
+    }
+
+    /** What one record asks for. */
+    sealed interface Delivery {
+        ConsumerRecord<?, ?> record();
+
+        record Write(ConsumerRecord<?, ?> record, PoolStatus status) implements Delivery {
+        }
+
+        record Forget(ConsumerRecord<?, ?> record) implements Delivery {
+        }
+
+        /** A record that could not be read: to the DLT, with the reason. */
+        record Malformed(ConsumerRecord<?, ?> record, Exception error) implements Delivery {
+        }
+    }
+
+    private final Writer writer;
+    private final ConsumerRecordRecoverer deadLetters;
+    private final Clock clock;
+    private final KeyedRetries<Delivery> retries;
+    private final RetryReports reports = new RetryReports(REPORT_INTERVAL);
+    private final Counter failures;
+    /** Partitions given up and not assigned again: a write of theirs still waiting is their new owner's. */
+    private final Set<TopicPartition> gone = ConcurrentHashMap.newKeySet();
+    /** Pool → the partition of its write running now. */
+    private final Map<String, TopicPartition> inFlight = new ConcurrentHashMap<>();
+
+    /**
+     * @param deadLetters where a record goes that cannot be read (it throws when Kafka did not take it: tried again)
+     * @param backOff     between attempts of one pool's write; it should never stop (a status write failing is
+     *                    taken as transient)
+     */
+    public StatusWriteListener(Writer writer, ConsumerRecordRecoverer deadLetters, BackOff backOff, Clock clock,
+                               MeterRegistry registry) {
+        this.writer = writer;
+        this.deadLetters = deadLetters;
+        this.clock = clock;
+        this.retries = new KeyedRetries<>(ID, KeyedRetries.Order.LATEST_WINS, this::attempt, backOff, e -> true,
+                new Outcomes());
+        Gauge.builder("poolstream.status.write.retrying", retries, KeyedRetries::waitingKeys)
+                .description("pools whose status write failed and waits for another attempt")
+                .register(registry);
+        this.failures = Counter.builder("poolstream.status.write.failures")
+                .description("failed attempts at writing a pool's status").register(registry);
+    }
+
+    @KafkaListener(id = ID, idIsGroup = false, topics = "machinepool.status.v1", batch = "true",
+            containerFactory = "statusWriterContainerFactory")
+    public void onStatuses(List<ConsumerRecord<String, Keyed>> records, Consumer<?, ?> consumer) {
+        // A status replaces the one before: of each pool only its latest record, in the order they came.
+        Map<String, ConsumerRecord<String, Keyed>> latest = new LinkedHashMap<>();
+        List<Delivery> deliveries = new ArrayList<>();
+        for (ConsumerRecord<String, Keyed> record : records) {
+            DeserializationException unreadable = SerializationUtils.getExceptionFromHeader(record,
+                    SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG_ACCESSOR);
+            if (unreadable != null) {
+                deliveries.add(new Delivery.Malformed(record, unreadable));
+            } else {
+                latest.remove(record.key());
+                latest.put(record.key(), record);
+            }
+        }
+        for (ConsumerRecord<String, Keyed> record : latest.values()) {
+            if (record.value() == null) {
+                deliveries.add(new Delivery.Forget(record));
+            } else if (record.value() instanceof PoolStatus status) {
+                deliveries.add(new Delivery.Write(record, status));
+            } else {
+                deliveries.add(new Delivery.Malformed(record, new IllegalArgumentException(
+                        "not a pool status: " + record.value().getClass().getSimpleName())));
+            }
+        }
+        for (Delivery delivery : deliveries) {
+            @SuppressWarnings("unchecked")
+            ConsumerRecord<String, ?> record = (ConsumerRecord<String, ?>) delivery.record();
+            retries.submit(record, delivery);
+        }
+        retries.commit(consumer);
+    }
+
+    /** Commits when no record came for a while: what the retry thread finished since the last batch. */
+    @Override
+    public void onApplicationEvent(ListenerContainerIdleEvent event) {
+        if (event.getListenerId().startsWith(ID) && event.getConsumer() != null) {
+            retries.commit(event.getConsumer()); // the event comes on the consumer thread
+        }
+    }
+
+    /** One attempt at a record, on the consumer thread or the retry thread. What it throws is tried again. */
+    private void attempt(String pool, Delivery delivery) {
+        TopicPartition partition = new TopicPartition(delivery.record().topic(), delivery.record().partition());
+        synchronized (inFlight) {
+            if (gone.contains(partition)) {
+                return; // its new owner writes it
+            }
+            inFlight.put(pool == null ? "" : pool, partition);
+        }
+        try {
+            if (delivery instanceof Delivery.Write write) {
+                writer.write(write.status());
+            } else if (delivery instanceof Delivery.Malformed malformed) {
+                deadLetters.accept(malformed.record(), malformed.error());
+            } else {
+                writer.forget(pool);
+            }
+        } finally {
+            synchronized (inFlight) {
+                inFlight.remove(pool == null ? "" : pool);
+                inFlight.notifyAll();
+            }
+        }
+    }
+
+    private final class Outcomes implements KeyedRetries.Outcomes<Delivery> {
+
+        @Override
+        public void retrying(ConsumerRecord<String, ?> record, Delivery delivery, int failedAttempts, Duration next,
+                             Exception e) {
+            String pool = record.key();
+            failures.increment();
+            if (!reports.failed(String.valueOf(pool), clock.instant())) {
+                return;
+            }
+            try (var ignored = MDC.putCloseable("pool", pool)) {
+                if (delivery instanceof Delivery.Malformed) {
+                    log.warn("pool {}: an unreadable record ({}-{}@{}) could not be dead-lettered (attempt {}), next "
+                                    + "attempt in {}: {}", pool, record.topic(), record.partition(), record.offset(),
+                            failedAttempts, seconds(next), describe(e));
+                    return;
+                }
+                log.warn("pool {}: writing its status failed (attempt {}), next attempt in {}, and on until it is "
+                        + "written: {}", pool, failedAttempts, seconds(next), describe(e));
+                writer.tellRetrying(pool, "Writing the pool's status failed and is tried again with backoff: "
+                        + describe(e));
+            }
+        }
+
+        @Override
+        public void recovered(ConsumerRecord<String, ?> record, Delivery delivery, int failedAttempts) {
+            String pool = record.key();
+            reports.recovered(String.valueOf(pool));
+            try (var ignored = MDC.putCloseable("pool", pool)) {
+                String done = delivery instanceof Delivery.Write ? "its status was written"
+                        : delivery instanceof Delivery.Forget ? "it is gone (its status tombstoned)"
+                        : "an unreadable record of it was dead-lettered";
+                log.info("pool {}: {} after {} failed attempt(s)", pool, done, failedAttempts);
+            }
+        }
+
+        @Override
+        public void gaveUp(ConsumerRecord<String, ?> record, Delivery delivery, Exception e) {
+            // The backoff never stops and every failure is retryable: this is a bug if it happens.
+            try (var ignored = MDC.putCloseable("pool", record.key())) {
+                log.error("pool {}: gave up writing its status ({}-{}@{}): {}", record.key(), record.topic(),
+                        record.partition(), record.offset(), describe(e));
+            }
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    // ---- rebalance ----------------------------------------------------------------------------------------------
+
+    @Override
+    public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        // Synchronously, while the partitions are still ours: their next owner starts at the oldest write not done.
+        Map<TopicPartition, OffsetAndMetadata> offsets = retries.committable();
+        if (!offsets.isEmpty()) {
+            try {
+                consumer.commitSync(offsets, Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                log.warn("committing {} as partitions {} go failed; statuses written since the last commit are read "
+                        + "again (and make no request): {}", offsets, partitions, e.toString());
+            }
+        }
+        letGo(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        letGo(partitions); // nothing can be committed for them any more
+    }
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        gone.removeAll(partitions);
+    }
+
+    /**
+     * Drops the partitions' waiting writes, and waits for one of theirs still running on the retry thread: an older
+     * status written after their new owner wrote a newer one would stand until the pool's next change.
+     */
+    private void letGo(Collection<TopicPartition> partitions) {
+        synchronized (inFlight) {
+            gone.addAll(partitions);
+        }
+        retries.revoked(partitions);
+        long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
+        synchronized (inFlight) {
+            while (inFlight.values().stream().anyMatch(partitions::contains)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.warn("a status write of partitions {} still runs after {}; their new owner may write an "
+                            + "older status after it", partitions, IN_FLIGHT_WAIT);
+                    return;
+                }
+                try {
+                    inFlight.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Pools whose status write waits for another attempt. */
+    public int retryingPools() {
+        return retries.waitingKeys();
+    }
+
+    @Override
+    public void close() {
+        retries.close();
+    }
+}
