@@ -3,9 +3,12 @@ package dev.poolstream.api.kube;
 import dev.poolstream.api.ClusterApi;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
@@ -13,27 +16,52 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Clients of workload clusters, built from the Cluster's {@code <cluster>-kubeconfig} Secret when there is work to
- * do there, and kept while the Secret's resourceVersion holds. The kubeconfig is never logged.
+ * do there, and kept while the Secret's resourceVersion holds.
+ *
+ * <p>Every request is bounded in time and made once: trying again belongs to the caller, with its backoff and off
+ * its consumer thread. A workload cluster that does not answer costs an attempt a few seconds, not fabric8's default
+ * of ten retries with backoff (minutes, during which a single-threaded caller serves no other pool). The kubeconfig is
+ * never logged or quoted: a kubeconfig that cannot be used is named by its Secret ({@link WorkloadClusterException}),
+ * since a parser's message can hold the file.
  */
 public final class WorkloadClients implements AutoCloseable {
+
+    /** How long one request may take to connect, and to be answered, unless told otherwise. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     private record Cached(String resourceVersion, KubernetesClient client) {
     }
 
     private final KubernetesClient management;
+    private final int timeoutMillis;
     private final Map<String, Cached> clients = new ConcurrentHashMap<>();
 
     public WorkloadClients(KubernetesClient management) {
-        this.management = management;
+        this(management, DEFAULT_TIMEOUT);
     }
 
-    /** @param cluster {@code <namespace>/<name>}; empty when the cluster has no kubeconfig Secret */
+    /** @param timeout how long one request to a workload cluster may take to connect, and to be answered */
+    public WorkloadClients(KubernetesClient management, Duration timeout) {
+        this.management = management;
+        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    }
+
+    /**
+     * @param cluster {@code <namespace>/<name>}
+     * @return empty when the cluster has no kubeconfig Secret
+     * @throws WorkloadClusterException when the Secret cannot be read, or its kubeconfig cannot be used
+     */
     public Optional<KubernetesClient> client(String cluster) {
         int slash = cluster.indexOf('/');
         String namespace = cluster.substring(0, slash);
         String name = cluster.substring(slash + 1);
-        Secret secret = management.secrets().inNamespace(namespace).withName(ClusterApi.kubeconfigSecretName(name))
-                .get();
+        Secret secret;
+        try {
+            secret = management.secrets().inNamespace(namespace).withName(ClusterApi.kubeconfigSecretName(name)).get();
+        } catch (KubernetesClientException e) {
+            throw new WorkloadClusterException("reading Secret " + secret(cluster) + " failed: "
+                    + (e.getCode() > 0 ? "HTTP " + e.getCode() : e.getClass().getSimpleName()));
+        }
         if (secret == null || secret.getData() == null || secret.getData().get(ClusterApi.KUBECONFIG_SECRET_KEY) == null) {
             close(cluster);
             return Optional.empty();
@@ -44,12 +72,31 @@ public final class WorkloadClients implements AutoCloseable {
             return Optional.of(cached.client());
         }
         close(cluster);
-        String kubeconfig = new String(Base64.getDecoder().decode(secret.getData().get(ClusterApi.KUBECONFIG_SECRET_KEY)),
-                StandardCharsets.UTF_8);
-        Config config = Config.fromKubeconfig(kubeconfig);
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        KubernetesClient client;
+        try {
+            String kubeconfig = new String(Base64.getDecoder().decode(
+                    secret.getData().get(ClusterApi.KUBECONFIG_SECRET_KEY)), StandardCharsets.UTF_8);
+            Config config = Config.fromKubeconfig(kubeconfig);
+            if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
+                // Not a kubeconfig at all: the client would fall back to defaults and fail on an unknown host.
+                throw new IllegalArgumentException("no current context with a cluster server");
+            }
+            client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(config)
+                    .withConnectionTimeout(timeoutMillis)
+                    .withRequestTimeout(timeoutMillis)
+                    .withRequestRetryBackoffLimit(0)
+                    .build()).build();
+        } catch (RuntimeException e) {
+            throw new WorkloadClusterException("the kubeconfig in Secret " + secret(cluster) + " cannot be used ("
+                    + e.getClass().getSimpleName() + ")");
+        }
         clients.put(cluster, new Cached(version, client));
         return Optional.of(client);
+    }
+
+    private static String secret(String cluster) {
+        int slash = cluster.indexOf('/');
+        return cluster.substring(0, slash + 1) + ClusterApi.kubeconfigSecretName(cluster.substring(slash + 1));
     }
 
     private void close(String cluster) {

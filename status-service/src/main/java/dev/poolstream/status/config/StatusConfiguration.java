@@ -52,8 +52,8 @@ public class StatusConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    WorkloadClients workloadClients(KubernetesClient management) {
-        return new WorkloadClients(management);
+    WorkloadClients workloadClients(KubernetesClient management, StatusProperties properties) {
+        return new WorkloadClients(management, properties.workloadTimeout());
     }
 
     /**
@@ -69,8 +69,7 @@ public class StatusConfiguration {
     @Bean
     StatusWriter statusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties properties,
                               KubeEvents events, MeterRegistry registry) {
-        return new StatusWriter(management, workloads, properties.mode(), events, registry,
-                properties.workloadTimeout());
+        return new StatusWriter(management, workloads, properties.mode(), events, registry);
     }
 
     @Bean

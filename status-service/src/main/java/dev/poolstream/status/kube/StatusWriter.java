@@ -4,6 +4,7 @@ import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
+import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
@@ -27,7 +28,6 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -55,8 +55,6 @@ public final class StatusWriter implements AutoCloseable {
     /** The Event that says a pool's status write fails and is being tried again. */
     public static final String REASON_RETRYING = "StatusWriteRetrying";
     static final String ACTION_WRITE_STATUS = "WriteStatus";
-    /** How long one request to a workload cluster may take, when not configured. */
-    static final Duration WORKLOAD_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
     private static final int CONFLICT_ATTEMPTS = 5;
@@ -67,7 +65,7 @@ public final class StatusWriter implements AutoCloseable {
             ClusterApi.KIND_AZURE_MACHINE_POOL, AzureMachinePool.class);
 
     private final KubernetesClient management;
-    private final BoundedWorkloadClients workloads;
+    private final WorkloadClients workloads;
     private final StatusProperties.Mode mode;
     private final KubeEvents events;
     private final MeterRegistry registry;
@@ -83,14 +81,8 @@ public final class StatusWriter implements AutoCloseable {
 
     public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
                         KubeEvents events, MeterRegistry registry) {
-        this(management, workloads, mode, events, registry, WORKLOAD_TIMEOUT);
-    }
-
-    /** @param workloadTimeout how long one request to a workload cluster may take to connect and to answer */
-    public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
-                        KubeEvents events, MeterRegistry registry, Duration workloadTimeout) {
         this.management = management;
-        this.workloads = new BoundedWorkloadClients(workloads, workloadTimeout);
+        this.workloads = workloads;
         this.mode = mode;
         this.events = events;
         this.registry = registry;

@@ -1,4 +1,4 @@
-package dev.poolstream.status.kube;
+package dev.poolstream.api.kube;
 
 /**
  * A pool's workload cluster cannot be worked in: its kubeconfig Secret cannot be read or used, or the cluster does
