@@ -44,7 +44,8 @@ public final class StaticMembership {
 
     /**
      * Adds {@code group.instance.id} to a listener container's consumer properties; spring-kafka appends
-     * {@code -<n>} for each consumer of a concurrent container.
+     * {@code -<n>} for each consumer of a concurrent container. Apply it to a created container (a container
+     * customizer): a container factory does not copy its own consumer properties into the containers it creates.
      */
     public void applyTo(ContainerProperties container, String consumer) {
         groupInstanceId(consumer).ifPresent(id -> container.getKafkaConsumerProperties()
