@@ -24,6 +24,8 @@ public final class ClusterApi {
     public static final String AUTOSCALER_MIN_SIZE_ANNOTATION = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size";
     public static final String AUTOSCALER_MAX_SIZE_ANNOTATION = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size";
     public static final String DELETE_MACHINE_ANNOTATION = "cluster.x-k8s.io/delete-machine";
+    /** The taint cluster-autoscaler puts on a Node it has chosen to remove, before it drains it and resizes. */
+    public static final String AUTOSCALER_DELETING_TAINT_KEY = "ToBeDeletedByClusterAutoscaler";
 
     /** Annotations written on every Node a pool references. */
     public static final String NODE_CLUSTER_NAME_ANNOTATION = "cluster.x-k8s.io/cluster-name";

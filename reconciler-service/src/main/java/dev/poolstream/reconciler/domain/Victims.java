@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Which instances leave a pool first (MACHINEPOOL-SEMANTICS.md §5): failed ones, then those whose Node asks to be
- * deleted ({@code cluster.x-k8s.io/delete-machine}), then those not Ready, then by the delete policy. Random is
+ * deleted ({@code cluster.x-k8s.io/delete-machine}, or cluster-autoscaler's {@code ToBeDeletedByClusterAutoscaler}
+ * taint), then those not Ready, then by the delete policy. Random is
  * seeded by the pool and its generation, so every look picks the same victims.
  */
 public final class Victims {

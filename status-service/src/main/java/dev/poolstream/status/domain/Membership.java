@@ -91,7 +91,10 @@ public final class Membership {
     static PoolMember member(Member member, boolean upToDate, int minReadySeconds, Instant now, String namespace,
                              String poolName, String clusterName) {
         NodeState node = member.node();
-        boolean deleteRequested = node != null && node.annotations().containsKey(ClusterApi.DELETE_MACHINE_ANNOTATION);
+        // Chosen for removal: by Cluster API's annotation, or by cluster-autoscaler's taint (it taints and drains
+        // the Node it picked, then lowers replicas by one: that Node's instance must be the one to go).
+        boolean deleteRequested = node != null && (node.annotations().containsKey(ClusterApi.DELETE_MACHINE_ANNOTATION)
+                || node.taints().stream().anyMatch(t -> ClusterApi.AUTOSCALER_DELETING_TAINT_KEY.equals(t.key())));
         return new PoolMember(member.providerID(),
                 node == null ? "" : node.name(),
                 node == null ? null : node.uid(),

@@ -9,6 +9,7 @@ import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.NodeState;
 import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.Taint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,23 @@ class MembershipTest {
         assertThat(Membership.member(member(1, 0, marked), true, 0, T0, "team-a", "workers", "demo")
                 .deleteRequested()).isTrue();
         assertThat(Membership.member(member(1, 0, plain), true, 0, T0, "team-a", "workers", "demo")
+                .deleteRequested()).isFalse();
+    }
+
+    @Test
+    void shouldAskForDeletionWhenClusterAutoscalerTaintedTheNodeForRemoval() {
+        NodeState plain = Pools.readyNode("n", Pools.aws(1));
+        NodeState chosen = new NodeState(plain.cluster(), plain.name(), plain.uid(), plain.providerID(), plain.ready(),
+                plain.readyTransitionTime(), plain.kubeletVersion(), true,
+                List.of(new Taint(ClusterApi.AUTOSCALER_DELETING_TAINT_KEY, "1732950000", "NoSchedule")), Map.of());
+        NodeState candidate = new NodeState(plain.cluster(), plain.name(), plain.uid(), plain.providerID(),
+                plain.ready(), plain.readyTransitionTime(), plain.kubeletVersion(), false,
+                List.of(new Taint("DeletionCandidateOfClusterAutoscaler", "1732950000", "PreferNoSchedule")), Map.of());
+
+        assertThat(Membership.member(member(1, 0, chosen), true, 0, T0, "team-a", "workers", "demo")
+                .deleteRequested()).isTrue();
+        // Only a candidate: the autoscaler has not decided yet.
+        assertThat(Membership.member(member(1, 0, candidate), true, 0, T0, "team-a", "workers", "demo")
                 .deleteRequested()).isFalse();
     }
 

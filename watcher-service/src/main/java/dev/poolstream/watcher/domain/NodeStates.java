@@ -26,7 +26,7 @@ public final class NodeStates {
             "node.kubernetes.io/unreachable",
             "node.kubernetes.io/unschedulable",
             "node.kubernetes.io/out-of-service",
-            "ToBeDeletedByClusterAutoscaler",
+            ClusterApi.AUTOSCALER_DELETING_TAINT_KEY,
             "DeletionCandidateOfClusterAutoscaler");
 
     private static final String CLUSTER_API_PREFIX = ClusterApi.CLUSTER_GROUP + "/";
