@@ -159,6 +159,26 @@ public record Attempts(Map<String, Attempt> byBase) {
     }
 
     /**
+     * Whether a command of this id (null: none) is one of the attempts of {@code decided}: its own id, a later
+     * attempt remembered, or one of its first {@link #ATTEMPT_IDS_KEPT}, remembered or not (their ids are derived,
+     * so a look that lost its memory, after a restart, still knows them).
+     */
+    boolean isAttemptOf(String id, ScalingGroupCommand decided) {
+        if (id == null) {
+            return false;
+        }
+        if (isAttemptOf(id, decided.id())) {
+            return true;
+        }
+        for (int attempt = 2; attempt <= ATTEMPT_IDS_KEPT; attempt++) {
+            if (attemptId(decided, attempt).equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The pool is retrying: which command, why, and when; null when it is not. An attempt whose time has passed
      * without it being made belongs to a decision no longer made (the picture changed): it is not counted.
      */

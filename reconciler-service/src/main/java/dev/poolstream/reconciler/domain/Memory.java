@@ -15,10 +15,15 @@ import java.util.Set;
  *                    .lastCommandId}: a pool's commands are applied in order), or it failed, or {@code since} is old
  * @param drains      provider ID → the drain of a victim, started or done
  * @param attempts    the commands that failed, and their next attempts
+ * @param unconfirmed the {@code RollOut} or {@code DeleteGroup} sent and not yet seen carried out (the group state
+ *                    names one of its attempts; for a {@code DeleteGroup}, with the group gone). It holds up nothing
+ *                    else, but its failure may never be seen (dead-lettered while the partition was reassigned): an
+ *                    attempt not seen within the await timeout has failed, and its next one goes after the backoff
  */
-public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains, Attempts attempts) {
+public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains, Attempts attempts,
+                     Awaiting unconfirmed) {
 
-    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE);
+    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null);
 
     public Memory {
         drains = drains == null ? Map.of() : Map.copyOf(drains);
@@ -29,22 +34,30 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
      * @param commandId  the id of the command sent (the decision's own, or one of its later attempts)
      * @param kind       its kind, e.g. {@code SetCapacity}
      * @param commandIds the awaited command and those sent after it: seeing any of them applied means it was
+     * @param confirming sent by a look that remembered nothing of the pool (its first since a start or an
+     *                   assignment), only to confirm what it cannot know: not seeing it in time is no failure to
+     *                   show, only a reason to send it again
      */
-    public record Awaiting(String commandId, String kind, long generation, Set<String> commandIds, Instant since) {
+    public record Awaiting(String commandId, String kind, long generation, Set<String> commandIds, Instant since,
+                           boolean confirming) {
 
         public Awaiting {
             commandIds = Set.copyOf(commandIds);
         }
 
         static Awaiting of(ScalingGroupCommand command, Instant since) {
+            return of(command, since, false);
+        }
+
+        static Awaiting of(ScalingGroupCommand command, Instant since, boolean confirming) {
             return new Awaiting(command.id(), command.getClass().getSimpleName(), command.generation(),
-                    Set.of(command.id()), since);
+                    Set.of(command.id()), since, confirming);
         }
 
         Awaiting andThen(String id) {
             Set<String> ids = new java.util.HashSet<>(commandIds);
             ids.add(id);
-            return new Awaiting(commandId, kind, generation, ids, since);
+            return new Awaiting(commandId, kind, generation, ids, since, confirming);
         }
 
         boolean carriedOut(String lastCommandId) {
@@ -90,18 +103,22 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
     }
 
     Memory withTemplateKey(String key) {
-        return new Memory(key, awaiting, drains, attempts);
+        return new Memory(key, awaiting, drains, attempts, unconfirmed);
     }
 
     Memory withAwaiting(Awaiting next) {
-        return new Memory(templateKey, next, drains, attempts);
+        return new Memory(templateKey, next, drains, attempts, unconfirmed);
     }
 
     public Memory withDrains(Map<String, Drain> next) {
-        return new Memory(templateKey, awaiting, next, attempts);
+        return new Memory(templateKey, awaiting, next, attempts, unconfirmed);
     }
 
     Memory withAttempts(Attempts next) {
-        return new Memory(templateKey, awaiting, drains, next);
+        return new Memory(templateKey, awaiting, drains, next, unconfirmed);
+    }
+
+    Memory withUnconfirmed(Awaiting next) {
+        return new Memory(templateKey, awaiting, drains, attempts, next);
     }
 }

@@ -37,6 +37,8 @@ import java.util.stream.Collectors;
  */
 public final class PoolReconciler {
 
+    private static final String ROLL_OUT = RollOut.class.getSimpleName();
+
     /**
      * The facts of one look. {@code group} and {@code status} are null until their first record.
      *
@@ -163,15 +165,15 @@ public final class PoolReconciler {
             } else if (attempts.hasFailed(awaiting.commandId())) {
                 awaiting = null;
             } else if (now.isAfter(awaiting.since().plus(look.awaitTimeout()))) {
-                attempts = attempts.failed(new CommandFailure(awaiting.commandId(), awaiting.kind(),
-                        awaiting.generation(), new Failure(CommandFailure.REASON_TIMED_OUT, "not carried out within "
-                        + look.awaitTimeout())), generation, now, retries, notices);
+                attempts = attempts.failed(timedOut(awaiting, look), generation, now, retries, notices);
                 awaiting = null;
             }
         }
         memory = memory.withAwaiting(awaiting).withAttempts(attempts);
 
         if (!groupExists) {
+            // The EnsureGroup carries the template: a RollOut awaited for a group that is gone is not needed.
+            memory = memory.withUnconfirmed(null);
             if (awaiting != null) {
                 return waiting(memory, actions, notices, look);
             }
@@ -184,23 +186,50 @@ public final class PoolReconciler {
             actions.add(new KubeAction.SetReplicas(group.desired()));
         }
 
-        // A template change is rolled out first. It needs no wait: the provider applies a pool's commands in order,
-        // so instances launched by a later command already get the new template. A roll-out that failed is tried
-        // again (its template is still the pool's).
+        // A template change is rolled out first. It holds up nothing: the provider applies a pool's commands in
+        // order, so instances launched by a later command already get the new template. A roll-out that failed is
+        // tried again (its template is still the pool's), and so is one not seen carried out in time (its failure
+        // may have been dead-lettered unseen; lost, the group would keep the old template for good).
         List<ScalingGroupCommand> commands = new ArrayList<>();
-        Instant lookAgainAt = null;
         RollOut rollOut = RollOut.of(pool, generation, groupName, template);
-        if (!templateKey.equals(memory.templateKey()) || attempts.waiting(rollOut.id())) {
+        boolean templateChanged = !templateKey.equals(memory.templateKey());
+        boolean rollOutDue = templateChanged;
+        Memory.Awaiting unconfirmed = memory.unconfirmed();
+        if (templateChanged || unconfirmed != null && !unconfirmed.kind().equals(ROLL_OUT)) {
+            // Another template's RollOut (this one's replaces it), or no RollOut at all.
+            unconfirmed = null;
+        } else if (unconfirmed != null) {
+            // Decided for this template, maybe in an older generation: its id is derived again from that one.
+            RollOut awaited = RollOut.of(pool, unconfirmed.generation(), groupName, template);
+            if (attempts.isAttemptOf(group.lastCommandId(), awaited)) {
+                unconfirmed = null;
+            } else if (outOfTime(unconfirmed, attempts, look)) {
+                if (unconfirmed.generation() < generation) {
+                    // Attempts are per generation: the spec changed since (not its template), so decide it anew.
+                    rollOutDue = true;
+                } else {
+                    // After a look without memory it was only a confirmation: no failure to show.
+                    attempts = attempts.failed(timedOut(unconfirmed, look), generation, now, retries,
+                            unconfirmed.confirming() ? new ArrayList<>() : notices);
+                }
+            }
+        }
+        Instant lookAgainAt = null;
+        if (rollOutDue || attempts.waiting(rollOut.id())) {
             Attempts.Sending sending = attempts.send(rollOut, now);
             attempts = sending.attempts();
-            memory = memory.withTemplateKey(templateKey).withAttempts(attempts);
             lookAgainAt = sending.heldUntil();
             if (sending.command() != null) {
                 commands.add(sending.command());
                 awaiting = awaiting == null ? null : awaiting.andThen(sending.command().id());
-                memory = memory.withAwaiting(awaiting);
+                if (!attempts.isAttemptOf(group.lastCommandId(), rollOut)) {
+                    unconfirmed = await(unconfirmed, sending.command(), now, memory.templateKey() == null);
+                }
             }
         }
+        memory = memory.withTemplateKey(templateKey).withAttempts(attempts).withAwaiting(awaiting)
+                .withUnconfirmed(unconfirmed);
+        lookAgainAt = Decision.earliest(lookAgainAt, deadline(unconfirmed, attempts, look));
         if (awaiting != null || spec.replicasManagedExternally()) {
             // Nothing changes the size while the last change is not carried out; an autoscaler owns the size of an
             // externally managed pool, and nothing is replaced that would need a surge.
@@ -239,6 +268,31 @@ public final class PoolReconciler {
         }
         return drainThenTerminate(spec, groupName, victims, commands, actions, memory, notices, look)
                 .lookAgainAt(lookAgainAt);
+    }
+
+    /** Not carried out within the await timeout: a failure, so its next attempt goes after the backoff. */
+    private static CommandFailure timedOut(Memory.Awaiting awaited, Look look) {
+        return new CommandFailure(awaited.commandId(), awaited.kind(), awaited.generation(),
+                new Failure(CommandFailure.REASON_TIMED_OUT, "not carried out within " + look.awaitTimeout()));
+    }
+
+    /** A RollOut or DeleteGroup in flight (not known to have failed) and not seen carried out in time. */
+    private static boolean outOfTime(Memory.Awaiting awaited, Attempts attempts, Look look) {
+        return !attempts.hasFailed(awaited.commandId())
+                && look.now().isAfter(awaited.since().plus(look.awaitTimeout()));
+    }
+
+    /** When the RollOut or DeleteGroup in flight is out of time; null when none is in flight. */
+    private static Instant deadline(Memory.Awaiting awaited, Attempts attempts, Look look) {
+        return awaited == null || attempts.hasFailed(awaited.commandId()) ? null
+                : awaited.since().plus(look.awaitTimeout());
+    }
+
+    /** Awaits a command sent; the same id decided again keeps its time, so a repeated look puts off no timeout. */
+    private static Memory.Awaiting await(Memory.Awaiting awaited, ScalingGroupCommand sent, Instant now,
+                                         boolean confirming) {
+        return awaited != null && awaited.commandId().equals(sent.id()) ? awaited
+                : Memory.Awaiting.of(sent, now, confirming);
     }
 
     /** A command in flight: nothing but to look again when it is out of time. */
@@ -337,7 +391,8 @@ public final class PoolReconciler {
      * enough: an {@code EnsureGroup} sent before (by this process or one before a restart) may not be carried out
      * yet. Only a state that reports this pool's {@code DeleteGroup} (one of its attempts) carried out proves the
      * group gone for good (a pool's commands are applied in order); a provider that finds no group answers it
-     * without a write.
+     * without a write. An attempt not seen so within the await timeout has failed, and the next one goes after the
+     * backoff.
      */
     private static Decision delete(Look look, PoolSpec spec, ScalingGroupState group, Memory memory) {
         InfrastructurePool infrastructure = spec.infrastructure();
@@ -350,17 +405,34 @@ public final class PoolReconciler {
             return Decision.nothing(memory);
         }
         DeleteGroup delete = DeleteGroup.of(spec.key(), spec.generation(), groupNameWhileDeleting(spec, group));
-        boolean goneForGood = group != null && !group.exists() && group.lastCommandId() != null
-                && memory.attempts().isAttemptOf(group.lastCommandId(), delete.id());
+        Attempts attempts = memory.attempts();
+        boolean goneForGood = group != null && !group.exists()
+                && attempts.isAttemptOf(group.lastCommandId(), delete);
         // Without a group state and without a resolved infrastructure pool, no cloud can be asked.
         boolean cloudKnown = group != null || infrastructure != null && infrastructure.resolved();
         if (groupExists || !goneForGood && cloudKnown) {
-            Attempts.Sending sending = memory.attempts().send(delete, look.now());
+            // Awaited as a capacity command is, though nothing else waits for it: its failure may never be seen
+            // (dead-lettered while the partition was reassigned), and the finalizers would wait for good.
+            List<Notice> notices = new ArrayList<>();
+            Memory.Awaiting unconfirmed = memory.unconfirmed();
+            if (unconfirmed != null && !attempts.isAttemptOf(unconfirmed.commandId(), delete)) {
+                // Another decision's: a RollOut's, or an older generation's DeleteGroup.
+                unconfirmed = null;
+            } else if (unconfirmed != null && outOfTime(unconfirmed, attempts, look)) {
+                attempts = attempts.failed(timedOut(unconfirmed, look), spec.generation(), look.now(),
+                        look.retries(), notices);
+            }
+            Attempts.Sending sending = attempts.send(delete, look.now());
+            if (sending.command() != null) {
+                unconfirmed = await(unconfirmed, sending.command(), look.now(), false);
+            }
             return new Decision(sending.command() == null ? List.of() : List.of(sending.command()), List.of(),
-                    List.of(), memory.withAttempts(sending.attempts()), null, null, List.of(), null,
-                    sending.heldUntil());
+                    List.of(), memory.withAttempts(sending.attempts()).withUnconfirmed(unconfirmed), null, null,
+                    notices, null, Decision.earliest(sending.heldUntil(),
+                    deadline(unconfirmed, sending.attempts(), look)));
         }
         // The group is gone; the status service deletes the retired Nodes once no instance is left.
+        memory = memory.withUnconfirmed(null);
         PoolStatus status = look.status();
         boolean nodesHandled = status == null || (status.members().isEmpty() && status.retired().isEmpty());
         return nodesHandled

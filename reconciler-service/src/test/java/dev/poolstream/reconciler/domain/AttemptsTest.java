@@ -187,6 +187,33 @@ class AttemptsTest {
     }
 
     /** Retried for as long as it fails, a decision keeps its own id and its last attempts' ids, not all of them. */
+    /**
+     * A group state names the last command carried out; whether it is an attempt of a decision must be known after
+     * a restart too (nothing remembered): the first attempts' ids are derived, a later one only remembered.
+     */
+    @ParameterizedTest(name = "attempt {0}, remembered {1}: known {2}")
+    @CsvSource(textBlock = """
+            1,  false, true
+            2,  false, true
+            16, false, true
+            17, false, false
+            17, true,  true
+            40, true,  true
+            """)
+    void shouldKnowTheFirstAttemptsOfADecisionWithoutMemoryAndLaterOnesWhenRemembered(int attempt,
+                                                                                       boolean remembered,
+                                                                                       boolean known) {
+        String id = Attempts.attemptId(DECIDED, attempt);
+        Attempts attempts = remembered ? new Attempts(Map.of(DECIDED.id(), new Attempts.Attempt("SetCapacity", 7,
+                attempt, id, Set.of(DECIDED.id(), id), null, null))) : Attempts.NONE;
+        SetCapacity other = SetCapacity.of(POOL, 7, "workers", new Capacity(21, 0, 50, false), "x");
+
+        assertThat(attempts.isAttemptOf(id, DECIDED)).isEqualTo(known);
+        assertThat(attempts.isAttemptOf(Attempts.attemptId(other, attempt), DECIDED)).as("another decision's")
+                .isFalse();
+        assertThat(attempts.isAttemptOf(null, DECIDED)).as("no command carried out yet").isFalse();
+    }
+
     @Test
     void shouldKeepTheIdsOfOnlyTheLastAttemptsOfADecisionRetriedForLong() {
         Attempts state = Attempts.NONE.failed(CommandFailure.of(DECIDED, THROTTLED), 7, T0, Retries.DEFAULT,

@@ -23,6 +23,7 @@ import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
 import java.time.Duration;
@@ -304,6 +305,164 @@ class DecisionTablesTest {
                 assertThat(decision.actions()).isEmpty();
             }
         }
+    }
+
+    /**
+     * One look at a deleted pool whose {@code DeleteGroup} (sent at T0, awaited for 2 min) was not seen carried out
+     * before: only a group state showing the group gone by one of its attempts lets the pool go (a group that
+     * exists, or is gone by an earlier command, is no proof); out of time, it has failed and its next attempt waits
+     * the backoff; a failure seen (dead-lettered) waits its own.
+     */
+    @ParameterizedTest(name = "group {0} by {1}, at +{2}s, dead-lettered {3} -> sent {4}, notice {5}, finalizers"
+            + " removed {6}, look again at +{7}s")
+    @CsvSource(nullValues = "null", textBlock = """
+            exists, x,      30,  false, first, null,             false, 120
+            exists, x,      120, false, first, null,             false, 120
+            exists, x,      121, false, none,  CommandTimedOut,  false, 131
+            exists, first,  121, false, none,  CommandTimedOut,  false, 131
+            exists, x,      30,  true,  none,  RetriesExhausted, false, 40
+            gone,   first,  30,  false, none,  null,             true,  null
+            gone,   first,  500, false, none,  null,             true,  null
+            gone,   second, 30,  false, none,  null,             true,  null
+            gone,   x,      30,  false, first, null,             false, 120
+            gone,   x,      121, false, none,  CommandTimedOut,  false, 131
+            """)
+    void shouldAwaitADeleteGroupUntilTheGroupIsSeenGoneByOneOfItsAttempts(String state, String by, long at,
+            boolean deadLettered, String sent, String notice, boolean released, Long lookAgain) {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+        Decision first = PoolReconciler.decide(look(deleting, group(5, "x"), status(List.of()), Memory.EMPTY));
+        DeleteGroup delete = (DeleteGroup) first.commands().get(0);
+        String lastCommandId = switch (by) {
+            case "first" -> delete.id();
+            case "second" -> Attempts.attemptId(delete, 2);
+            default -> by;
+        };
+        List<CommandFailure> failures = deadLettered
+                ? List.of(CommandFailure.of(delete, new Failure("RetriesExhausted", "throttled"))) : List.of();
+
+        Decision decision = decide(deleting, state.equals("exists") ? group(5, lastCommandId) : Pools.gone(
+                lastCommandId), List.of(), first.memory(), T0.plusSeconds(at), failures);
+
+        if (sent.equals("first")) {
+            assertThat(decision.commands()).as("the same decision: the same id").extracting(c -> c.id())
+                    .containsExactly(delete.id());
+        } else {
+            assertThat(decision.commands()).isEmpty();
+        }
+        if (notice == null) {
+            assertThat(decision.notices()).isEmpty();
+        } else {
+            assertThat(decision.notices()).singleElement().satisfies(n -> {
+                assertThat(n.reason()).isEqualTo(Attempts.REASON_RETRYING);
+                assertThat(n.note()).contains("DeleteGroup " + delete.id(), notice);
+            });
+        }
+        if (released) {
+            assertThat(decision.actions()).containsExactly(new KubeAction.RemoveFinalizers());
+        } else {
+            assertThat(decision.actions()).isEmpty();
+        }
+        assertThat(decision.lookAgainAt()).isEqualTo(at(lookAgain));
+    }
+
+    /**
+     * One look at a pool whose {@code RollOut} (sent at T0 for a new template, or, without memory, by the first look
+     * since a start) was not seen carried out before. It is awaited, holding up nothing: seen once the group state
+     * names one of its attempts (remembered or not), else out of time after 2 min, then a failure shown, unless it
+     * was only sent to confirm the template. A newer generation with the same template keeps awaiting it, and sends
+     * its own at once when it is out of time (attempts are per generation).
+     */
+    @ParameterizedTest(name = "sent {0} memory, group's last command {1}, generation {2}, at +{3}s -> sent {4},"
+            + " notice {5}, look again at +{6}s")
+    @CsvSource(nullValues = "null", textBlock = """
+            with,    x,      7, 60,  none,  null,            120
+            with,    x,      7, 120, none,  null,            120
+            with,    x,      7, 121, none,  CommandTimedOut, 131
+            with,    first,  7, 60,  none,  null,            null
+            with,    first,  7, 500, none,  null,            null
+            with,    second, 7, 121, none,  null,            null
+            without, x,      7, 121, none,  null,            131
+            without, first,  7, 60,  none,  null,            null
+            with,    x,      8, 60,  none,  null,            120
+            with,    x,      8, 121, own,   null,            241
+            with,    first,  8, 121, none,  null,            null
+            """)
+    void shouldAwaitARollOutUntilTheGroupStateNamesOneOfItsAttemptsWithoutHoldingUpAnything(String memory,
+            String by, long generation, long at, String sent, String notice, Long lookAgain) {
+        PoolSpec upgraded = aws(5, "v1.34.0", Map.of(), null);
+        Decision first = PoolReconciler.decide(look(upgraded, group(5, "x"), status(members(5)),
+                memory.equals("with") ? seen(aws(5)) : Memory.EMPTY));
+        RollOut rollOut = (RollOut) first.commands().get(0);
+        assertThat(first.lookAgainAt()).isEqualTo(T0.plusSeconds(120));
+        String lastCommandId = switch (by) {
+            case "first" -> rollOut.id();
+            case "second" -> Attempts.attemptId(rollOut, 2);
+            default -> by;
+        };
+        PoolSpec spec = generation == upgraded.generation() ? upgraded : withGeneration(upgraded, generation);
+
+        Decision decision = decide(spec, group(5, lastCommandId), members(5), first.memory(), T0.plusSeconds(at),
+                List.of());
+
+        if (sent.equals("own")) {
+            assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(RollOut.class, r -> {
+                assertThat(r.generation()).isEqualTo(generation);
+                assertThat(r.id()).isEqualTo(RollOut.of(r.pool(), generation, r.group(), r.template()).id())
+                        .isNotEqualTo(rollOut.id());
+            });
+        } else {
+            assertThat(decision.commands()).isEmpty();
+        }
+        if (notice == null) {
+            assertThat(decision.notices()).isEmpty();
+        } else {
+            assertThat(decision.notices()).singleElement().satisfies(n -> assertThat(n.note())
+                    .contains("RollOut " + rollOut.id(), notice));
+        }
+        assertThat(decision.lookAgainAt()).isEqualTo(at(lookAgain));
+        assertThat(decision.drains()).isEmpty();
+    }
+
+    /**
+     * The first look since a start sends the pool's {@code RollOut} (its own id: a repeat the provider drops when it
+     * was carried out) and awaits it only when the group state does not already name one of its attempts.
+     */
+    @ParameterizedTest(name = "group's last command {0} -> awaited {1}")
+    @CsvSource(textBlock = """
+            x,      true
+            first,  false
+            second, false
+            """)
+    void shouldAwaitTheFirstLooksRollOutOnlyWhenTheGroupStateDoesNotNameIt(String by, boolean awaited) {
+        PoolSpec spec = aws(5);
+        RollOut rollOut = (RollOut) PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)),
+                Memory.EMPTY)).commands().get(0);
+        String lastCommandId = switch (by) {
+            case "first" -> rollOut.id();
+            case "second" -> Attempts.attemptId(rollOut, 2);
+            default -> by;
+        };
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, lastCommandId), status(members(5)),
+                Memory.EMPTY));
+
+        assertThat(decision.commands()).extracting(c -> c.id()).containsExactly(rollOut.id());
+        if (awaited) {
+            assertThat(decision.memory().unconfirmed()).satisfies(u -> {
+                assertThat(u.commandId()).isEqualTo(rollOut.id());
+                assertThat(u.confirming()).isTrue();
+            });
+            assertThat(decision.lookAgainAt()).isEqualTo(T0.plusSeconds(120));
+        } else {
+            assertThat(decision.memory().unconfirmed()).isNull();
+            assertThat(decision.lookAgainAt()).isNull();
+        }
+    }
+
+    private static PoolSpec withGeneration(PoolSpec spec, long generation) {
+        return new PoolSpec(spec.namespace(), spec.name(), spec.uid(), generation, spec.labels(),
+                spec.annotations(), spec.finalizers(), spec.deletionTimestamp(), spec.spec(), spec.infrastructure(),
+                false);
     }
 
     @Test

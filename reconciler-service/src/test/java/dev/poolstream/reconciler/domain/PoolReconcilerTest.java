@@ -2,6 +2,7 @@ package dev.poolstream.reconciler.domain;
 
 import static dev.poolstream.reconciler.domain.Pools.T0;
 import static dev.poolstream.reconciler.domain.Pools.aws;
+import static dev.poolstream.reconciler.domain.Pools.gone;
 import static dev.poolstream.reconciler.domain.Pools.group;
 import static dev.poolstream.reconciler.domain.Pools.look;
 import static dev.poolstream.reconciler.domain.Pools.member;
@@ -322,6 +323,196 @@ class PoolReconcilerTest {
         assertThat(gone.actions()).containsExactly(new KubeAction.RemoveFinalizers());
     }
 
+    /**
+     * A deleted pool whose {@code DeleteGroup} is never reported (its failure dead-lettered while the partition was
+     * reassigned), as the running service handles it: nothing at the await timeout but a {@code RetryingCommand}
+     * notice, then after the backoff the next attempt under its own id; past the attempts the same, at most 60 s
+     * apart, never given up. Once the group state shows the group gone by an attempt, the finalizers go.
+     */
+    @Test
+    void shouldSendADeleteGroupAgainUnderEachNextAttemptWhileItIsNotSeenAndLetThePoolGoOnceTheGroupIsGone() {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+        ServiceLoop service = new ServiceLoop(deleting, group(5, "x"), status(members(5)), Memory.EMPTY, T0,
+                Duration.ofMinutes(2), Retries.DEFAULT);
+        DeleteGroup first = (DeleteGroup) service.lookAt(T0).get(0);
+        assertThat(service.sent).hasSize(1);
+        // A record arrives meanwhile: the same decision, the same id (nothing sent), the same timeout.
+        assertThat(service.lookAt(T0.plusSeconds(30))).isEmpty();
+        assertThat(service.last.commands()).extracting(ScalingGroupCommand::id).containsExactly(first.id());
+        java.time.Instant sentAt = T0;
+
+        int budget = Retries.DEFAULT.attempts();
+        for (int attempt = 2; attempt <= budget + 2; attempt++) {
+            assertThat(service.nextTimer()).as("looked at again when it is out of time")
+                    .isEqualTo(sentAt.plus(Duration.ofMinutes(2)).plusMillis(1));
+            int noticed = service.notices.size();
+            assertThat(service.timerFires()).as("attempt " + (attempt - 1) + " timed out").isEmpty();
+            assertThat(service.notices.subList(noticed, service.notices.size())).singleElement().satisfies(n -> {
+                assertThat(n.reason()).isEqualTo(Attempts.REASON_RETRYING);
+                assertThat(n.warning()).isTrue();
+                assertThat(n.note()).contains("DeleteGroup", CommandFailure.REASON_TIMED_OUT);
+            });
+            assertThat(service.last.actions()).as("the finalizers stay").isEmpty();
+            assertThat(service.last.retrying().message()).contains("DeleteGroup");
+            java.time.Instant timedOutAt = service.now;
+
+            Duration backoff = attempt <= budget ? Retries.DEFAULT.delay(attempt - 1) : Duration.ofSeconds(60);
+            assertThat(service.nextTimer()).isEqualTo(timedOutAt.plus(backoff).plusMillis(1));
+            int n = attempt;
+            assertThat(service.timerFires()).singleElement().isInstanceOfSatisfying(DeleteGroup.class, d -> {
+                assertThat(d.id()).isEqualTo(Attempts.attemptId(first, n));
+                assertThat(d.group()).isEqualTo(first.group());
+            });
+            sentAt = service.now;
+        }
+        assertThat(service.sent).extracting(ScalingGroupCommand::id).doesNotHaveDuplicates().hasSize(budget + 2);
+
+        // The cloud carries out the last attempt: the group and its instances are gone, and so are the finalizers.
+        service.group = gone(service.sent.get(service.sent.size() - 1).id());
+        service.status = status(List.of());
+        assertThat(service.lookAt(sentAt.plusSeconds(3))).isEmpty();
+        assertThat(service.last.actions()).containsExactly(new KubeAction.RemoveFinalizers());
+        assertThat(service.last.retrying()).isNull();
+        assertThat(service.memory.unconfirmed()).isNull();
+        while (service.nextTimer() != null) {
+            assertThat(service.timerFires()).as("nothing more once gone").isEmpty();
+        }
+    }
+
+    /**
+     * The ids are derived, so a restarted reconciler (nothing remembered) sends the same ones: the decision's own,
+     * then, when that is not seen in time, the same second attempt as before the restart (a repeat the provider
+     * drops). And a group state showing the group gone by an attempt it does not remember still lets the pool go.
+     */
+    @Test
+    void shouldSendTheSameDeleteGroupIdsAfterARestartAndKnowTheGroupGoneByAnAttemptItDoesNotRemember() {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+        ServiceLoop before = new ServiceLoop(deleting, group(5, "x"), status(List.of()), Memory.EMPTY, T0,
+                Duration.ofMinutes(2), Retries.DEFAULT);
+        before.lookAt(T0);
+        before.timerFires();
+        before.timerFires();
+        assertThat(before.sent).hasSize(2);
+        DeleteGroup first = (DeleteGroup) before.sent.get(0);
+
+        java.time.Instant restart = T0.plusSeconds(200);
+        ServiceLoop after = new ServiceLoop(deleting, group(5, "x"), status(List.of()), Memory.EMPTY, restart,
+                Duration.ofMinutes(2), Retries.DEFAULT);
+        assertThat(after.lookAt(restart)).extracting(ScalingGroupCommand::id).containsExactly(first.id());
+        assertThat(after.nextTimer()).isEqualTo(restart.plus(Duration.ofMinutes(2)).plusMillis(1));
+        assertThat(after.timerFires()).isEmpty();
+        assertThat(after.timerFires()).extracting(ScalingGroupCommand::id)
+                .containsExactly(before.sent.get(1).id());
+
+        Decision fresh = decide(deleting, gone(before.sent.get(1).id()), status(List.of()), Memory.EMPTY,
+                restart.plusSeconds(400), List.of());
+        assertThat(fresh.commands()).isEmpty();
+        assertThat(fresh.actions()).containsExactly(new KubeAction.RemoveFinalizers());
+        assertThat(fresh.lookAgainAt()).isNull();
+    }
+
+    /**
+     * A template change whose {@code RollOut} is never reported: it holds up neither the drain nor the terminate of
+     * the instance too many; at the await timeout it has failed ({@code RetryingCommand}), and after the backoff it
+     * goes again under its second attempt's id, until the group state names it.
+     */
+    @Test
+    void shouldSendARollOutAgainWhenItIsNotSeenCarriedOutWithoutHoldingUpTheDrainOrTheTerminate() {
+        PoolSpec upgraded = aws(4, "v1.34.0", Map.of(), null);
+        ServiceLoop service = new ServiceLoop(upgraded, group(5, "x"), status(members(5)), seen(aws(4)), T0,
+                Duration.ofMinutes(2), Retries.DEFAULT);
+        RollOut first = (RollOut) service.lookAt(T0).get(0);
+        assertThat(service.sent).hasSize(1);
+        assertThat(service.last.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+
+        Map<String, Memory.Drain> drained = new HashMap<>();
+        service.memory.drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(),
+                T0.plusSeconds(15), Retries.DEFAULT)));
+        service.memory = service.memory.withDrains(drained);
+        TerminateInstances terminate = (TerminateInstances) service.lookAt(T0.plusSeconds(20)).get(0);
+        // The cloud carries out the terminate, never the RollOut.
+        service.group = group(4, terminate.id());
+        service.status = status(members(5).subList(1, 5));
+        assertThat(service.lookAt(T0.plusSeconds(25))).isEmpty();
+        assertThat(service.memory.awaiting()).as("the terminate is done").isNull();
+
+        assertThat(service.nextTimer()).isEqualTo(T0.plus(Duration.ofMinutes(2)).plusMillis(1));
+        assertThat(service.timerFires()).isEmpty();
+        assertThat(service.notices).singleElement().satisfies(n -> {
+            assertThat(n.reason()).isEqualTo(Attempts.REASON_RETRYING);
+            assertThat(n.note()).contains("RollOut", first.id(), CommandFailure.REASON_TIMED_OUT, "attempt 2 of 5");
+        });
+        assertThat(service.nextTimer()).isEqualTo(service.now.plusSeconds(10).plusMillis(1));
+        assertThat(service.timerFires()).singleElement().isInstanceOfSatisfying(RollOut.class, r -> {
+            assertThat(r.id()).isEqualTo(Attempts.attemptId(first, 2));
+            assertThat(r.template()).isEqualTo(first.template());
+        });
+
+        service.group = group(4, service.sent.get(2).id());
+        assertThat(service.lookAt(service.now.plusSeconds(3))).isEmpty();
+        assertThat(service.memory.unconfirmed()).isNull();
+        while (service.nextTimer() != null) {
+            assertThat(service.timerFires()).as("nothing more once carried out").isEmpty();
+        }
+        assertThat(service.sent).extracting(c -> c.getClass().getSimpleName())
+                .containsExactly("RollOut", "TerminateInstances", "RollOut");
+    }
+
+    /**
+     * The first look since a start sends the pool's {@code RollOut} without knowing whether it is needed (a repeat
+     * the provider drops does not show in the group state): not seen in time, it goes again under its next attempt's
+     * id without a failure shown. Only when that attempt is not seen either is it a failure.
+     */
+    @Test
+    void shouldConfirmTheTemplateAfterARestartWithoutShowingAFailureUnlessTheConfirmationIsNotSeenEither() {
+        ServiceLoop service = new ServiceLoop(aws(5), group(5, "x"), status(members(5)), Memory.EMPTY, T0,
+                Duration.ofMinutes(2), Retries.DEFAULT);
+        RollOut first = (RollOut) service.lookAt(T0).get(0);
+
+        assertThat(service.timerFires()).as("out of time").isEmpty();
+        assertThat(service.notices).as("no failure shown").isEmpty();
+        assertThat(service.timerFires()).extracting(ScalingGroupCommand::id)
+                .containsExactly(Attempts.attemptId(first, 2));
+        assertThat(service.timerFires()).as("the confirmation out of time").isEmpty();
+        assertThat(service.notices).singleElement().satisfies(n -> assertThat(n.note())
+                .contains("RollOut", CommandFailure.REASON_TIMED_OUT, "attempt 3 of 5"));
+        assertThat(service.timerFires()).extracting(ScalingGroupCommand::id)
+                .containsExactly(Attempts.attemptId(first, 3));
+    }
+
+    @Test
+    void shouldAwaitOnlyTheDeleteGroupOnceAPoolWhoseRollOutIsNotSeenYetIsDeleted() {
+        PoolSpec upgraded = aws(5, "v1.34.0", Map.of(), null);
+        Decision rolled = PoolReconciler.decide(look(upgraded, group(5, "x"), status(members(5)), seen(aws(5))));
+        assertThat(rolled.memory().unconfirmed().kind()).isEqualTo("RollOut");
+
+        // Deleted, and the RollOut's time is long over: not a failure of anything the pool still needs.
+        Decision delete = decide(aws(5, "v1.34.0", Map.of(), T0), group(5, "x"), status(members(5)),
+                rolled.memory(), T0.plusSeconds(500), List.of());
+
+        DeleteGroup deleteGroup = (DeleteGroup) delete.commands().get(0);
+        assertThat(delete.notices()).isEmpty();
+        assertThat(delete.memory().unconfirmed().commandId()).isEqualTo(deleteGroup.id());
+        assertThat(delete.lookAgainAt()).isEqualTo(T0.plusSeconds(620));
+    }
+
+    @Test
+    void shouldForgetAnUnseenRollOutWhenTheGroupIsGoneSinceTheEnsureGroupCarriesTheTemplate() {
+        PoolSpec upgraded = aws(5, "v1.34.0", Map.of(), null);
+        Decision rolled = PoolReconciler.decide(look(upgraded, group(5, "x"), status(members(5)), seen(aws(5))));
+
+        Decision ensure = decide(upgraded, gone("x"), status(List.of()), rolled.memory(), T0.plusSeconds(10),
+                List.of());
+        String ensureId = ensure.commands().get(0).id();
+        Decision after = decide(upgraded, group(5, ensureId), status(members(5)), ensure.memory(),
+                T0.plusSeconds(500), List.of());
+
+        assertThat(ensure.commands()).singleElement().isInstanceOf(EnsureGroup.class);
+        assertThat(ensure.memory().unconfirmed()).isNull();
+        assertThat(after.commands()).as("nothing to roll out: the group was made with the template").isEmpty();
+        assertThat(after.notices()).isEmpty();
+    }
+
     @Test
     void shouldNotTerminateAfterAFailedDrainAndDrainAgainAfterTheBackoff() {
         PoolSpec spec = aws(4);
@@ -594,11 +785,6 @@ class PoolReconcilerTest {
 
         assertThat(decision.commands()).isEmpty();
         assertThat(decision.actions()).isEmpty();
-    }
-
-    private static ScalingGroupState gone(String lastCommandId) {
-        return new ScalingGroupState(Pools.POOL, null, "workers", false, 0, 0, 0, null, false, 7, lastCommandId,
-                null);
     }
 
     private static PoolReconciler.Look owner(PoolSpec spec, ScalingGroupState group, PoolStatus status,

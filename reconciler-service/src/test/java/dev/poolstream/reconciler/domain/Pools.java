@@ -62,6 +62,11 @@ final class Pools {
                 lastCommandId, null);
     }
 
+    /** A group gone (or never created), as the provider reports it after the command {@code lastCommandId}. */
+    static ScalingGroupState gone(String lastCommandId) {
+        return new ScalingGroupState(POOL, null, "workers", false, 0, 0, 0, null, false, 7, lastCommandId, null);
+    }
+
     static PoolMember member(int n, boolean ready, boolean upToDate) {
         return new PoolMember("aws:///us-east-1a/i-" + String.format("%04d", n), "node-" + n, "uid-" + n,
                 InstanceLifecycle.RUNNING, T0.plusSeconds(n), ready, ready, upToDate, false, true);
