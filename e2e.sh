@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The process tier: the services as separate JVMs from their runnable jars, against a Kafka broker process (KRaft),
 # a real kube-apiserver and etcd, moto and a simulated kubelet, all on 127.0.0.1. See docs/e2e.md.
-#   ./e2e.sh                  every scenario: scale-up, scale-down, kill -9 of each service and of the broker
+#   ./e2e.sh                  every scenario: scale-up, scale-down, kill -9 of each service and of the broker mid
+#                             scale-up and mid scale-down, two pools at once, pool deletion, failover between two
+#                             replicas, bad inputs beside a healthy pool, poison records
 #   ./e2e.sh --smoke          scale-up and kill-status-service only (CI; about 3 minutes)
 #   ./e2e.sh --help           every option
 # Needs: a JDK 17+, python3 with moto ("pip install 'moto[server]'"), and kube-apiserver, etcd and kubectl from
@@ -24,13 +26,20 @@ for arg in "$@"; do
     -h|--help)
       cat <<'USAGE'
 usage: ./e2e.sh [--smoke] [--scenarios=a,b,...] [--boot-delay=3s..8s] [--seed=42] [--timeout=180s]
-                [--kill-after=1s] [--set=<service>:<property>=<value>]... [--no-build]
+                [--kill-after=1s] [--delete-replicas=20] [--set=<service>:<property>=<value>]... [--no-build]
   --smoke       scale-up and kill-status-service only (CI)
-  --scenarios   any of scale-up, scale-down, kill-watcher-service, kill-reconciler-service, kill-status-service,
-                kill-provider-aws-service, kill-broker (default: all, in that order)
+  --scenarios   any of (default: all, in this order)
+                  scale-up, scale-down,
+                  kill-<target>, kill-<target>-down   for each target of watcher-service, reconciler-service,
+                                                      status-service, provider-aws-service, broker
+                                                      (kill -9 mid 5 -> 20, and mid 20 -> 5)
+                  two-pools, delete-pool, failover-reconciler-service, failover-status-service,
+                  bad-infrastructure-pool, bad-bootstrap-secret, poison-records, bad-kubeconfig
+                services by short name too: kill-status, kill-status-down, failover-reconciler
   --boot-delay  the simulated kubelet's boot per instance (uniform in the range, drawn from --seed)
   --timeout     how long a scenario may take to converge before it fails
-  --kill-after  how long into the 5 -> 20 scale-up the kill comes
+  --kill-after  how long into the scale the kill comes
+  --delete-replicas  the size of the pool delete-pool deletes (10 to save time)
   --set         an extra property for a service's JVM, to try a setting (service "all" for the four), e.g.
                 --set=reconciler-service:spring.kafka.consumer.properties[session.timeout.ms]=6000
   --no-build    use the jars and classpaths of the last build

@@ -76,13 +76,14 @@ public final class E2eMain {
         pools.createCluster(env.kubeconfigText());
         Set<String> poolNames = new LinkedHashSet<>();
         for (String scenario : options.scenarios()) {
-            poolNames.add(poolFor(scenario));
+            poolNames.addAll(poolsFor(scenario));
         }
         try (Observer observer = new Observer(env.kube(), env.ec2(), env.brokers(), Environment.NAMESPACE)) {
             for (String pool : poolNames) {
                 pools.createPool(pool, FROM, ami);
             }
             Scenarios scenarios = new Scenarios(env, observer, pools, out);
+            BadInputs badInputs = new BadInputs(env, observer, pools, scenarios, out, ami);
             for (String pool : poolNames) {
                 Scenarios.Convergence c = scenarios.await(pool, FROM, options.timeout());
                 if (c.at() == null) {
@@ -94,29 +95,20 @@ public final class E2eMain {
                     poolNames.size(), FROM, String.join(", ", poolNames));
 
             List<Result> results = new ArrayList<>();
-            boolean workersAtTo = false;
             for (String scenario : options.scenarios()) {
                 Result result;
                 try {
                     java.util.Optional<String> unfit = env.unfit(options.timeout());
                     if (unfit.isPresent()) {
                         result = new Result(scenario, "not run").error("not run: " + unfit.get());
-                    } else if (E2eOptions.SCALE_UP.equals(scenario)) {
-                        result = scenarios.scaleUp("workers", FROM, TO);
-                        workersAtTo = true;
-                    } else if (E2eOptions.SCALE_DOWN.equals(scenario)) {
-                        if (!workersAtTo) {
-                            pools.scale("workers", TO);
-                            scenarios.await("workers", TO, options.timeout());
-                        }
-                        result = scenarios.scaleDown("workers", TO, FROM);
-                        workersAtTo = false;
                     } else {
-                        String target = scenario.substring(E2eOptions.KILL.length());
-                        result = scenarios.kill(target, poolFor(scenario), FROM, TO);
+                        result = runOne(scenario, options, env, observer, pools, scenarios, badInputs, out);
                     }
                 } catch (Exception e) {
                     result = new Result(scenario, "did not run to the end").error(e.toString());
+                    if (!env.closing()) {
+                        e.printStackTrace(System.err);
+                    }
                 }
                 results.add(result);
                 out.print(result.table());
@@ -126,20 +118,76 @@ public final class E2eMain {
         }
     }
 
-    /** The scale scenarios share "workers" (up, then down); each kill has a pool of its own, at 5 until then. */
-    static String poolFor(String scenario) {
-        if (scenario.startsWith(E2eOptions.KILL)) {
-            return scenario.replace("-service", "");
+    static Result runOne(String scenario, E2eOptions options, Environment env, Observer observer, Pools pools,
+                         Scenarios scenarios, BadInputs badInputs, PrintStream out) throws Exception {
+        if (E2eOptions.SCALE_UP.equals(scenario)) {
+            scenarios.ensureAt("workers", FROM);
+            return scenarios.scaleUp("workers", FROM, TO);
         }
-        return "workers";
+        if (E2eOptions.SCALE_DOWN.equals(scenario)) {
+            scenarios.ensureAt("workers", TO);
+            return scenarios.scaleDown("workers", TO, FROM);
+        }
+        if (scenario.startsWith(E2eOptions.KILL)) {
+            String pool = poolsFor(scenario).get(0);
+            boolean down = E2eOptions.killDown(scenario);
+            scenarios.ensureAt(pool, down ? TO : FROM);
+            return scenarios.kill(scenario, E2eOptions.killTarget(scenario), pool, down ? TO : FROM, down ? FROM : TO);
+        }
+        if (E2eOptions.TWO_POOLS.equals(scenario)) {
+            scenarios.ensureAt("twin-a", FROM);
+            scenarios.ensureAt("twin-b", FROM);
+            return scenarios.twoPools("twin-a", 12, "twin-b", 9, FROM);
+        }
+        if (E2eOptions.DELETE_POOL.equals(scenario)) {
+            return new PoolDeletion(env, observer, pools, scenarios, out).run(options.deleteReplicas());
+        }
+        if (scenario.startsWith(E2eOptions.FAILOVER)) {
+            return new Failover(env, observer, pools, scenarios, out).run(
+                    scenario.substring(E2eOptions.FAILOVER.length()));
+        }
+        if (E2eOptions.POISON.equals(scenario)) {
+            return new PoisonRecords(env, observer, pools, scenarios, out).run();
+        }
+        return badInputs.run(BadInputs.Kind.of(scenario));
+    }
+
+    /**
+     * The pools a scenario needs from the start, each created with 5 replicas: the scale scenarios share "workers"
+     * (up, then down); each kill has a pool of its own (its scale-down flavour the same one, back from 20), so do
+     * the other scenarios; the bad inputs share the healthy pool, and make their bad pool themselves.
+     */
+    static List<String> poolsFor(String scenario) {
+        if (scenario.startsWith(E2eOptions.KILL)) {
+            return List.of(E2eOptions.KILL + E2eOptions.killTarget(scenario).replace("-service", ""));
+        }
+        if (E2eOptions.TWO_POOLS.equals(scenario)) {
+            return List.of("twin-a", "twin-b");
+        }
+        if (E2eOptions.DELETE_POOL.equals(scenario)) {
+            return List.of(PoolDeletion.POOL);
+        }
+        if (scenario.startsWith(E2eOptions.FAILOVER)) {
+            return List.of(Failover.pool(scenario.substring(E2eOptions.FAILOVER.length())));
+        }
+        if (E2eOptions.POISON.equals(scenario)) {
+            return List.of(BadInputs.HEALTHY, PoisonRecords.POOL);
+        }
+        if (List.of(E2eOptions.BAD_INFRASTRUCTURE, E2eOptions.BAD_BOOTSTRAP, E2eOptions.BAD_KUBECONFIG)
+                .contains(scenario)) {
+            return List.of(BadInputs.HEALTHY);
+        }
+        return List.of("workers");
     }
 
     static void printSummary(PrintStream out, List<Result> results, Duration took) {
-        out.println("summary (seconds; converged: from the change of spec.replicas; working again: from the restart)");
-        out.printf(Locale.ROOT, "  %-28s %12s %15s   %s%n", "scenario", "converged", "working again", "result");
+        out.println("summary (converged: from the change, for a bad input from the fix, for delete-pool until the "
+                + "MachinePool is gone; undisturbed: the same change undisturbed in this run; working: from the "
+                + "restart, for failover from the kill to the survivor holding every partition; ready->work: from "
+                + "the restarted process's readiness, target " + (int) Recovery.READY_TARGET_SECONDS + " s)");
+        out.println(Result.SUMMARY_HEADER);
         for (Result r : results) {
-            out.printf(Locale.ROOT, "  %-28s %12s %15s   %s%n", r.scenario(), Result.format(r.converged()),
-                    Result.format(r.workingAgain()), r.passed() ? "passed" : "FAILED");
+            out.println(r.summaryLine());
         }
         long passed = results.stream().filter(Result::passed).count();
         out.printf(Locale.ROOT, "  (the whole run: %.0f s)%n", took.toMillis() / 1000.0);

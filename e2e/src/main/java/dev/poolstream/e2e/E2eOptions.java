@@ -15,27 +15,52 @@ import java.util.Map;
  * @param timeout     how long a scenario may take to converge before it fails
  * @param killAfter   how long into the scale-up a kill comes
  * @param serviceArgs extra {@code --property=value} arguments per service (for trying settings; none by default)
+ * @param deleteReplicas how big the pool {@code delete-pool} deletes is
  */
 public record E2eOptions(List<String> scenarios, boolean smoke, String bootDelay, long seed, Duration timeout,
                          Duration killAfter, Map<String, List<String>> serviceArgs, Path root, Path work,
-                         Path kafkaLibs, String testSupportClasspath, String e2eClasspath) {
+                         Path kafkaLibs, String testSupportClasspath, String e2eClasspath, int deleteReplicas) {
 
     public static final String SCALE_UP = "scale-up";
     public static final String SCALE_DOWN = "scale-down";
     public static final String KILL = "kill-";
+    /** A kill scenario's flavour that kills mid scale-down (20 -> 5) instead of mid scale-up. */
+    public static final String DOWN = "-down";
     public static final String BROKER = "broker";
+    public static final String TWO_POOLS = "two-pools";
+    public static final String DELETE_POOL = "delete-pool";
+    public static final String FAILOVER = "failover-";
+    public static final String BAD_INFRASTRUCTURE = "bad-infrastructure-pool";
+    public static final String BAD_BOOTSTRAP = "bad-bootstrap-secret";
+    public static final String BAD_KUBECONFIG = "bad-kubeconfig";
+    public static final String POISON = "poison-records";
     public static final List<String> SERVICES = List.of("watcher-service", "reconciler-service", "status-service",
             "provider-aws-service");
-    public static final List<String> ALL = List.of(SCALE_UP, SCALE_DOWN, "kill-watcher-service",
-            "kill-reconciler-service", "kill-status-service", "kill-provider-aws-service", "kill-broker");
+    /** The services a second replica is started of for {@code failover-<service>}. */
+    public static final List<String> FAILOVER_SERVICES = List.of("reconciler-service", "status-service");
+    /**
+     * Every scenario, in the order a full run takes them: each kill mid scale-up is followed by the same kill mid
+     * scale-down of its pool (back from 20 to 5); the bad inputs come last, the garbage kubeconfig (a second Cluster on
+     * the same API server, which stays) at the very end.
+     */
+    public static final List<String> ALL = List.of(SCALE_UP, SCALE_DOWN,
+            "kill-watcher-service", "kill-watcher-service-down",
+            "kill-reconciler-service", "kill-reconciler-service-down",
+            "kill-status-service", "kill-status-service-down",
+            "kill-provider-aws-service", "kill-provider-aws-service-down",
+            "kill-broker", "kill-broker-down",
+            TWO_POOLS, DELETE_POOL, "failover-reconciler-service", "failover-status-service",
+            BAD_INFRASTRUCTURE, BAD_BOOTSTRAP, POISON, BAD_KUBECONFIG);
     public static final List<String> SMOKE = List.of(SCALE_UP, "kill-status-service");
 
     public static final String USAGE = """
             usage: ./e2e.sh [--smoke] [--scenarios=a,b,...] [--boot-delay=3s..8s] [--seed=42] [--timeout=180s]
-                            [--kill-after=1s] [--set=<service>:<property>=<value>]... [--no-build]
+                            [--kill-after=1s] [--delete-replicas=20] [--set=<service>:<property>=<value>]...
+                            [--no-build]
               --smoke        scale-up and kill-status-service only (CI)
               --scenarios    any of: %s
-                             (kill-watcher, kill-reconciler, kill-status, kill-provider-aws are accepted too)
+                             (services by short name too: kill-status, kill-status-down, failover-reconciler)
+              --delete-replicas  the size of the pool delete-pool deletes (20; 10 to save time)
               --set          an extra property for a service's JVM, e.g.
                              --set=reconciler-service:spring.kafka.consumer.properties[session.timeout.ms]=6000
                              (service "all" for the four); to try a setting, never needed otherwise
@@ -55,6 +80,7 @@ public record E2eOptions(List<String> scenarios, boolean smoke, String bootDelay
         Path kafkaLibs = null;
         String testSupportClasspath = null;
         String e2eClasspath = null;
+        int deleteReplicas = 20;
         for (String arg : args) {
             String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "";
             String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
@@ -65,6 +91,12 @@ public record E2eOptions(List<String> scenarios, boolean smoke, String bootDelay
                 case "--seed" -> seed = Long.parseLong(value);
                 case "--timeout" -> timeout = duration(value);
                 case "--kill-after" -> killAfter = duration(value);
+                case "--delete-replicas" -> {
+                    deleteReplicas = Integer.parseInt(value);
+                    if (deleteReplicas < 1 || deleteReplicas > 100) {
+                        throw new IllegalArgumentException("--delete-replicas must be 1..100: " + arg);
+                    }
+                }
                 case "--set" -> {
                     int colon = value.indexOf(':');
                     if (colon < 1 || !value.substring(colon + 1).contains("=")) {
@@ -96,7 +128,7 @@ public record E2eOptions(List<String> scenarios, boolean smoke, String bootDelay
             work = root.resolve("e2e/target/e2e-run");
         }
         return new E2eOptions(scenarios, smoke, bootDelay, seed, timeout, killAfter, serviceArgs, root, work,
-                kafkaLibs, testSupportClasspath, e2eClasspath);
+                kafkaLibs, testSupportClasspath, e2eClasspath, deleteReplicas);
     }
 
     private static List<String> scenarios(String list) {
@@ -106,11 +138,12 @@ public record E2eOptions(List<String> scenarios, boolean smoke, String bootDelay
             if (name.isEmpty()) {
                 continue;
             }
-            if (name.startsWith(KILL) && !name.equals(KILL + BROKER)) {
-                name = KILL + service(name.substring(KILL.length()));
-            }
+            name = fullName(name);
             if (!ALL.contains(name)) {
                 throw new IllegalArgumentException("unknown scenario " + s + "; known: " + String.join(", ", ALL));
+            }
+            if (out.contains(name)) {
+                throw new IllegalArgumentException("scenario " + name + " named twice: each runs once per run");
             }
             out.add(name);
         }
@@ -118,6 +151,29 @@ public record E2eOptions(List<String> scenarios, boolean smoke, String bootDelay
             throw new IllegalArgumentException("--scenarios names none");
         }
         return List.copyOf(out);
+    }
+
+    /** A scenario's full name: {@code kill-status-down} is {@code kill-status-service-down}. */
+    static String fullName(String name) {
+        if (name.startsWith(KILL)) {
+            boolean down = name.endsWith(DOWN);
+            String target = name.substring(KILL.length(), name.length() - (down ? DOWN.length() : 0));
+            return KILL + (BROKER.equals(target) ? BROKER : service(target)) + (down ? DOWN : "");
+        }
+        if (name.startsWith(FAILOVER)) {
+            return FAILOVER + service(name.substring(FAILOVER.length()));
+        }
+        return name;
+    }
+
+    /** The process a kill scenario kills ({@code kill-status-service-down}: {@code status-service}). */
+    public static String killTarget(String scenario) {
+        String target = scenario.substring(KILL.length());
+        return target.endsWith(DOWN) ? target.substring(0, target.length() - DOWN.length()) : target;
+    }
+
+    public static boolean killDown(String scenario) {
+        return scenario.startsWith(KILL) && scenario.endsWith(DOWN);
     }
 
     /** {@code status} and {@code status-service} both name the status service. */

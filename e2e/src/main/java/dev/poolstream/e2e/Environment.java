@@ -61,6 +61,10 @@ public final class Environment implements AutoCloseable {
     private Path kubeconfig;
     private KubernetesClient kube;
     private Admin admin;
+    private ConsumerGroups groups;
+    private ComposeEnvironment compose;
+    private final Map<String, String> replicaOf = new LinkedHashMap<>();
+    private final Map<String, Path> jars = new LinkedHashMap<>();
     private Ec2Client ec2;
     private AutoScalingClient autoScaling;
     private volatile boolean closing;
@@ -73,7 +77,7 @@ public final class Environment implements AutoCloseable {
 
     public void start() throws IOException, InterruptedException {
         Files.createDirectories(options.work());
-        ComposeEnvironment compose = ComposeEnvironment.read(options.root().resolve("docker-compose.yml"));
+        compose = ComposeEnvironment.read(options.root().resolve("docker-compose.yml"));
         brokerPort = freePort();
         int controllerPort = freePort();
         motoPort = freePort();
@@ -106,30 +110,81 @@ public final class Environment implements AutoCloseable {
                 "--kubelet-version=" + Pools.VERSION), Map.of(), true);
         kubelet.start();
 
-        Map<String, String> variables = Map.of("POOLSTREAM_MODE", "owner");
         for (String service : E2eOptions.SERVICES) {
-            int port = freePort();
-            servicePorts.put(service, port);
-            Map<String, String> env = new LinkedHashMap<>(compose.serviceEnvironment(service, variables, brokers(),
-                    motoUrl(), kubeconfig));
-            // As in a container: the port inside is the service's own, the hostname survives a restart.
-            env.put("SERVER_PORT", Integer.toString(port));
-            env.put("HOSTNAME", "e2e-" + service);
-            Path tmp = Files.createDirectories(options.work().resolve(service).resolve("tmp"));
-            List<String> command = new ArrayList<>();
-            command.add(java());
-            command.addAll(List.of(javaOpts().split("\\s+")));
-            command.add("-Djava.io.tmpdir=" + tmp);
-            command.add("-jar");
-            command.add(execJar(service).toString());
-            command.addAll(options.serviceArgs().getOrDefault(service, List.of()));
-            process(service, command, env, false).start();
+            serviceProcess(service, service, Map.of()).start();
         }
         for (String service : E2eOptions.SERVICES) {
             await(service + " is ready", processes.get(service), () -> ready(service));
         }
         await("the simulated kubelet runs", kubelet, kubelet::alive);
         admin = Admin.create(adminProperties());
+        groups = new ConsumerGroups(admin);
+    }
+
+    /**
+     * A service's process: its runnable jar with exactly the environment of its docker-compose.yml service (as a
+     * container: the port inside is the service's own, the hostname survives a restart), {@code overrides} on top.
+     *
+     * @param name the process's name: the service's, or a second replica's ({@code reconciler-service-2})
+     */
+    private ManagedProcess serviceProcess(String service, String name, Map<String, String> overrides)
+            throws IOException {
+        int port = freePort();
+        servicePorts.put(name, port);
+        Map<String, String> env = new LinkedHashMap<>(compose.serviceEnvironment(service,
+                Map.of("POOLSTREAM_MODE", "owner"), brokers(), motoUrl(), kubeconfig));
+        env.put("SERVER_PORT", Integer.toString(port));
+        env.put("HOSTNAME", "e2e-" + name);
+        env.putAll(overrides);
+        Path tmp = Files.createDirectories(options.work().resolve(name).resolve("tmp"));
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.addAll(List.of(javaOpts().split("\\s+")));
+        command.add("-Djava.io.tmpdir=" + tmp);
+        command.add("-jar");
+        command.add(execJar(service).toString());
+        command.addAll(options.serviceArgs().getOrDefault(service, List.of()));
+        return process(name, command, env, false);
+    }
+
+    /**
+     * Starts a second replica of a service, as a second pod would run: its own {@code HOSTNAME}, Kafka instance id
+     * ({@code POOLSTREAM_KAFKA_INSTANCE_ID}), port and temporary directory (Kafka Streams' state), the rest of the
+     * service's environment the same. It is not one of the run's fixed processes: {@link #removeReplica} ends it.
+     */
+    public ManagedProcess startReplica(String service, String name) throws IOException {
+        replicaOf.put(name, service);
+        ManagedProcess replica = serviceProcess(service, name, Map.of(INSTANCE_ID_VARIABLE, name));
+        replica.start();
+        return replica;
+    }
+
+    /** Stops a replica (SIGTERM, SIGKILL after 15 s) if it still runs, and forgets it. */
+    public synchronized void removeReplica(String name) {
+        ManagedProcess replica = processes.get(name);
+        if (replica != null) {
+            replica.stop(Duration.ofSeconds(15));
+            processes.remove(name);
+        }
+        replicaOf.remove(name);
+        servicePorts.remove(name);
+    }
+
+    /** The Kafka instance id variable of docker-compose.yml (static membership); a replica needs its own. */
+    public static final String INSTANCE_ID_VARIABLE = "POOLSTREAM_KAFKA_INSTANCE_ID";
+
+    /** The service's Kafka instance id as compose gives it, or its process name when compose gives none. */
+    public String instanceId(String name) {
+        String service = replicaOf.getOrDefault(name, name);
+        if (!name.equals(service)) {
+            return name;
+        }
+        return compose.serviceEnvironment(service, Map.of("POOLSTREAM_MODE", "owner"), brokers(), motoUrl(),
+                kubeconfig).getOrDefault(INSTANCE_ID_VARIABLE, "");
+    }
+
+    public ConsumerGroups groups() {
+        return groups;
     }
 
     private ManagedProcess broker(ComposeEnvironment compose, int controllerPort) throws IOException,
@@ -204,7 +259,8 @@ public final class Environment implements AutoCloseable {
         }
     }
 
-    private boolean brokerAnswers() {
+    /** The broker answers an admin client (it lists its nodes). */
+    boolean brokerAnswers() {
         Properties p = adminProperties();
         try (Admin probe = Admin.create(p)) {
             return !probe.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty();
@@ -222,9 +278,10 @@ public final class Environment implements AutoCloseable {
         return p;
     }
 
-    /** The service's readiness probe says UP (HTTP 200). */
+    /** The service's (or replica's) readiness probe says UP (HTTP 200). */
     public boolean ready(String service) {
-        return answers("http://127.0.0.1:" + servicePorts.get(service) + "/actuator/health/readiness");
+        Integer port = servicePorts.get(service);
+        return port != null && answers("http://127.0.0.1:" + port + "/actuator/health/readiness");
     }
 
     private boolean answers(String url) {
@@ -241,15 +298,20 @@ public final class Environment implements AutoCloseable {
     }
 
     /**
-     * The service's runnable jar, copied into the run's directory: a restart runs the very jar the first start ran,
-     * even when a build in the same checkout replaces {@code target/} meanwhile.
+     * The service's runnable jar, copied into the run's directory once: a restart (and a second replica) runs the very
+     * jar the first start ran, even when a build in the same checkout replaces {@code target/} meanwhile.
      */
     private Path execJar(String service) throws IOException {
+        Path copied = jars.get(service);
+        if (copied != null) {
+            return copied;
+        }
         Path target = options.root().resolve(service).resolve("target");
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, service + "-*-exec.jar")) {
-            for (Path jar : jars) {
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(target, service + "-*-exec.jar")) {
+            for (Path jar : found) {
                 Path copy = Files.createDirectories(options.work().resolve("jars")).resolve(jar.getFileName());
-                return Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                jars.put(service, Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING));
+                return jars.get(service);
             }
         } catch (IOException e) {
             // reported below
@@ -356,12 +418,12 @@ public final class Environment implements AutoCloseable {
         return options;
     }
 
-    /** Stops everything: the services first, the broker and the API server last. */
     /** Whether the run is being stopped (at its end, or by a signal: Ctrl-C, SIGTERM). */
     public boolean closing() {
         return closing;
     }
 
+    /** Stops everything: the services first, the broker and the API server last. */
     @Override
     public synchronized void close() {
         if (closing && processes.values().stream().noneMatch(ManagedProcess::alive)) {
@@ -382,7 +444,7 @@ public final class Environment implements AutoCloseable {
         // The services and the kubelet in parallel, then moto and the broker, the API server (and etcd) last.
         List<Thread> stopping = new ArrayList<>();
         for (ManagedProcess p : all) {
-            if (E2eOptions.SERVICES.contains(p.name()) || p.name().equals("kubelet")) {
+            if (isService(p.name()) || p.name().equals("kubelet")) {
                 Thread t = new Thread(() -> p.stop(Duration.ofSeconds(10)), "stop-" + p.name());
                 t.start();
                 stopping.add(t);
@@ -390,10 +452,14 @@ public final class Environment implements AutoCloseable {
         }
         join(stopping);
         for (ManagedProcess p : all) {
-            if (!E2eOptions.SERVICES.contains(p.name()) && !p.name().equals("kubelet")) {
+            if (!isService(p.name()) && !p.name().equals("kubelet")) {
                 p.stop(Duration.ofSeconds(15));
             }
         }
+    }
+
+    private boolean isService(String name) {
+        return E2eOptions.SERVICES.contains(name) || replicaOf.containsKey(name);
     }
 
     private static void join(List<Thread> threads) {

@@ -1,6 +1,7 @@
 package dev.poolstream.e2e;
 
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import dev.poolstream.events.Topics;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -55,7 +56,7 @@ public final class Observer implements AutoCloseable {
      * record is serialized), else the record's timestamp. Kafka Streams gives an output record its input's timestamp,
      * so the status service's records carry the time of what they were computed from, not when they were written.
      */
-    public record TopicRecord(String topic, String key, Instant timestamp, String value) {
+    public record TopicRecord(String topic, String key, Instant timestamp, boolean tombstone, Instant received) {
     }
 
     private final KubernetesClient kube;
@@ -68,8 +69,15 @@ public final class Observer implements AutoCloseable {
     private final Map<String, Instant> nodeDeletedAt = new ConcurrentHashMap<>();
     private final Map<String, String> nodeProviderIds = new ConcurrentHashMap<>();
     private final Map<String, List<Instant>> statusWrites = new ConcurrentHashMap<>();
+    private final Map<String, List<Checks.StatusSeen>> statusHistory = new ConcurrentHashMap<>();
+    private final Map<String, Instant> poolDeletedAt = new ConcurrentHashMap<>();
     private final Map<String, InstanceView> instances = new ConcurrentHashMap<>();
-    private final List<TopicRecord> records = new CopyOnWriteArrayList<>();
+    /** Only what the recovery probes ask (topic, key, time): a long run writes tens of thousands of records. */
+    private final List<TopicRecord> records = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Node name → the resourceVersion of the first version of it seen cordoned. */
+    private final Map<String, Long> cordonedRevision = new ConcurrentHashMap<>();
+    /** Node name → the API server's current resourceVersion when its instance was first seen gone. */
+    private final Map<String, Long> goneRevision = new ConcurrentHashMap<>();
     private final Thread cloudPoller;
     private final Thread topicTail;
     private volatile boolean closed;
@@ -100,6 +108,7 @@ public final class Observer implements AutoCloseable {
         pools = kube.resources(MachinePool.class).inNamespace(namespace).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(MachinePool pool) {
+                statusSeen(pool);
             }
 
             @Override
@@ -109,11 +118,13 @@ public final class Observer implements AutoCloseable {
                 if (!before.equals(after)) {
                     statusWrites.computeIfAbsent(pool.getMetadata().getName(), p -> new CopyOnWriteArrayList<>())
                             .add(Instant.now());
+                    statusSeen(pool);
                 }
             }
 
             @Override
             public void onDelete(MachinePool pool, boolean unknownFinalState) {
+                poolDeletedAt.put(pool.getMetadata().getName(), Instant.now());
             }
         }, 0);
         cloudPoller = new Thread(this::pollCloud, "e2e-cloud-poller");
@@ -124,6 +135,13 @@ public final class Observer implements AutoCloseable {
         topicTail.start();
     }
 
+    private void statusSeen(MachinePool pool) {
+        MachinePoolStatus s = pool.getStatus();
+        statusHistory.computeIfAbsent(pool.getMetadata().getName(), p -> new CopyOnWriteArrayList<>())
+                .add(new Checks.StatusSeen(Instant.now(), s == null || s.getPhase() == null ? "none" : s.getPhase().getValue(),
+                        s == null ? null : s.getReplicas(), s == null ? null : s.getObservedGeneration()));
+    }
+
     private void seen(Node node) {
         String name = node.getMetadata().getName();
         if (node.getSpec() != null && node.getSpec().getProviderID() != null) {
@@ -131,6 +149,7 @@ public final class Observer implements AutoCloseable {
         }
         if (unschedulable(node)) {
             cordonedAt.putIfAbsent(name, Instant.now());
+            revision(node.getMetadata().getResourceVersion()).ifPresent(rv -> cordonedRevision.putIfAbsent(name, rv));
         }
     }
 
@@ -181,16 +200,57 @@ public final class Observer implements AutoCloseable {
                         .findFirst().orElse("");
                 String state = i.state().nameAsString();
                 boolean live = "pending".equals(state) || "running".equals(state);
-                instances.compute(i.instanceId(), (id, before) -> {
-                    Instant first = before == null ? now : before.firstSeen();
-                    Instant gone = before != null && before.goneSeen() != null ? before.goneSeen() : live ? null : now;
+                InstanceView before = instances.get(i.instanceId());
+                InstanceView after = instances.compute(i.instanceId(), (id, was) -> {
+                    Instant first = was == null ? now : was.firstSeen();
+                    Instant gone = was != null && was.goneSeen() != null ? was.goneSeen() : live ? null : now;
                     return new InstanceView(id, pool, SimulatedKubelet.providerId(i), state, first, gone);
                 });
+                if (before != null && before.live() && !after.live()) {
+                    wentNow(i.instanceId());
+                }
             }
         }
-        instances.replaceAll((id, v) -> listed.contains(id) || v.goneSeen() != null ? v
-                : new InstanceView(id, v.pool(), v.providerId(), "absent", v.firstSeen(), now));
+        for (InstanceView v : List.copyOf(instances.values())) {
+            if (!listed.contains(v.id()) && v.goneSeen() == null) {
+                instances.put(v.id(), new InstanceView(v.id(), v.pool(), v.providerId(), "absent", v.firstSeen(), now));
+                wentNow(v.id());
+            }
+        }
         lastCloudLook = now;
+    }
+
+    /**
+     * The moment an instance is first seen gone, the API server's current resourceVersion (a list of one Node: a read
+     * at the store's current revision), so that the cordon can be ordered before or after it by the API server's own
+     * revisions, however late the watch delivers it.
+     */
+    private void wentNow(String instanceId) {
+        try {
+            String rv = kube.nodes().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L)
+                    .build()).getMetadata().getResourceVersion();
+            revision(rv).ifPresent(r -> goneRevision.putIfAbsent(SimulatedKubelet.nodeName(instanceId), r));
+        } catch (RuntimeException e) {
+            // unknown: the watch's times decide
+        }
+    }
+
+    /**
+     * Whether the Node's cordon was stored before its instance was first seen gone, by the API server's revisions
+     * (etcd's, which order every write): null when either is not known.
+     */
+    public Boolean cordonedWhenGone(String node) {
+        Long gone = goneRevision.get(node);
+        Long cordon = cordonedRevision.get(node);
+        return gone == null || cordon == null ? null : cordon < gone;
+    }
+
+    static java.util.Optional<Long> revision(String resourceVersion) {
+        try {
+            return java.util.Optional.of(Long.parseLong(resourceVersion));
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     private void tail(String brokers) {
@@ -211,8 +271,7 @@ public final class Observer implements AutoCloseable {
             consumer.seekToEnd(partitions);
             while (!closed) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    records.add(new TopicRecord(r.topic(), r.key(), written(r),
-                            r.value() == null ? null : new String(r.value(), java.nio.charset.StandardCharsets.UTF_8)));
+                    records.add(new TopicRecord(r.topic(), r.key(), written(r), r.value() == null, Instant.now()));
                 }
             }
         } catch (RuntimeException e) {
@@ -289,8 +348,31 @@ public final class Observer implements AutoCloseable {
         return statusWrites.getOrDefault(pool, List.of()).stream().filter(t -> t.isAfter(since)).toList();
     }
 
+    /** Every status of the pool seen through the watch, in order (the first as it was when first seen). */
+    public List<Checks.StatusSeen> statusHistory(String pool) {
+        return List.copyOf(statusHistory.getOrDefault(pool, List.of()));
+    }
+
+    /** When the watch saw the MachinePool go (null: not gone). */
+    public Instant poolDeletedAt(String pool) {
+        return poolDeletedAt.get(pool);
+    }
+
+    /** The pool's status conditions as {@code kubectl describe} shows them (none: empty). */
+    public List<Checks.ConditionView> conditions(String pool) {
+        MachinePool mp = pool(pool);
+        if (mp == null || mp.getStatus() == null || mp.getStatus().getConditions() == null) {
+            return List.of();
+        }
+        return mp.getStatus().getConditions().stream().map(c -> new Checks.ConditionView(c.getType(),
+                c.getStatus() == null ? null : c.getStatus().getValue(), c.getReason(), c.getMessage())).toList();
+    }
+
     public List<TopicRecord> recordsAfter(Instant since, Collection<String> topics) {
-        return records.stream().filter(r -> topics.contains(r.topic()) && !r.timestamp().isBefore(since)).toList();
+        synchronized (records) {
+            return records.stream().filter(r -> topics.contains(r.topic()) && !r.timestamp().isBefore(since))
+                    .toList();
+        }
     }
 
     @Override

@@ -44,6 +44,14 @@ public final class Pools {
     }
 
     public void createCluster(String kubeconfig) {
+        createCluster(CLUSTER, kubeconfig, kubeconfig);
+    }
+
+    /**
+     * A Cluster whose control plane endpoint is the API server of {@code kubeconfig}, and its
+     * {@code <name>-kubeconfig} Secret holding {@code secretValue} (the kubeconfig, or garbage).
+     */
+    public void createCluster(String name, String kubeconfig, String secretValue) {
         URI server = URI.create(Config.fromKubeconfig(kubeconfig).getMasterUrl());
         ControlPlaneEndpoint endpoint = new ControlPlaneEndpoint();
         endpoint.setHost(server.getHost());
@@ -51,22 +59,63 @@ public final class Pools {
         ClusterSpec spec = new ClusterSpec();
         spec.setControlPlaneEndpoint(endpoint);
         Cluster cluster = new Cluster();
-        cluster.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(CLUSTER).build());
+        cluster.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
         cluster.setSpec(spec);
         kube.resource(cluster).create();
         kube.resource(new SecretBuilder().withNewMetadata().withNamespace(namespace)
-                .withName(ClusterApi.kubeconfigSecretName(CLUSTER))
-                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).endMetadata()
+                .withName(ClusterApi.kubeconfigSecretName(name))
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, name).endMetadata()
                 .withType("cluster.x-k8s.io/secret")
-                .addToData(ClusterApi.KUBECONFIG_SECRET_KEY, base64(kubeconfig))
+                .addToData(ClusterApi.KUBECONFIG_SECRET_KEY, base64(secretValue))
                 .build()).create();
     }
 
+    /** Replaces the value of a Cluster's kubeconfig Secret, as Cluster API would when it rotates it. */
+    public void setKubeconfig(String cluster, String value) {
+        kube.secrets().inNamespace(namespace).withName(ClusterApi.kubeconfigSecretName(cluster)).edit(s -> {
+            s.getData().put(ClusterApi.KUBECONFIG_SECRET_KEY, base64(value));
+            return s;
+        });
+    }
+
     public void createPool(String name, int replicas, String ami) {
-        kube.resource(new SecretBuilder().withNewMetadata().withNamespace(namespace).withName(name + "-bootstrap")
-                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).endMetadata()
+        createPool(name, replicas, ami, CLUSTER, true, true);
+    }
+
+    /**
+     * A pool of {@code cluster}: its bootstrap data Secret and its AWSMachinePool (each only when asked for: a bad
+     * input leaves one out), and the MachinePool that references both.
+     */
+    public void createPool(String name, int replicas, String ami, String cluster, boolean infrastructure,
+                           boolean bootstrapSecret) {
+        if (bootstrapSecret) {
+            createBootstrapSecret(name, cluster);
+        }
+        if (infrastructure) {
+            createInfrastructurePool(name, cluster, ami);
+        }
+        MachinePoolSpec spec = MachinePoolSpecs.of(cluster, replicas, VERSION, bootstrapSecretName(name),
+                ClusterApi.KIND_AWS_MACHINE_POOL, name, 0);
+        MachinePool pool = new MachinePool();
+        pool.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name)
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, cluster).build());
+        pool.setSpec(spec);
+        kube.resource(pool).create();
+    }
+
+    public static String bootstrapSecretName(String pool) {
+        return pool + "-bootstrap";
+    }
+
+    public void createBootstrapSecret(String pool, String cluster) {
+        kube.resource(new SecretBuilder().withNewMetadata().withNamespace(namespace)
+                .withName(bootstrapSecretName(pool))
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, cluster).endMetadata()
                 .addToData("value", base64("#cloud-config\n# e2e: the simulated kubelet joins by itself\n"))
                 .build()).create();
+    }
+
+    public void createInfrastructurePool(String name, String cluster, String ami) {
         Ami image = new Ami();
         image.setId(ami);
         AwsLaunchTemplate template = new AwsLaunchTemplate();
@@ -79,17 +128,31 @@ public final class Pools {
         awsSpec.setAwsLaunchTemplate(template);
         AWSMachinePool aws = new AWSMachinePool();
         aws.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name)
-                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).build());
+                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, cluster).build());
         aws.setSpec(awsSpec);
         kube.resource(aws).create();
+    }
 
-        MachinePoolSpec spec = MachinePoolSpecs.of(CLUSTER, replicas, VERSION, name + "-bootstrap",
-                ClusterApi.KIND_AWS_MACHINE_POOL, name, 0);
-        MachinePool pool = new MachinePool();
-        pool.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name)
-                .addToLabels(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER).build());
-        pool.setSpec(spec);
-        kube.resource(pool).create();
+    /** {@code kubectl delete machinepool <pool>}: sets its deletionTimestamp; its finalizers hold it until removed. */
+    public void delete(String pool) {
+        kube.resources(MachinePool.class).inNamespace(namespace).withName(pool).delete();
+    }
+
+    public MachinePool get(String pool) {
+        return kube.resources(MachinePool.class).inNamespace(namespace).withName(pool).get();
+    }
+
+    public AWSMachinePool infrastructurePool(String pool) {
+        return kube.resources(AWSMachinePool.class).inNamespace(namespace).withName(pool).get();
+    }
+
+    /**
+     * After a pool's deletion: its AWSMachinePool (Cluster API's MachinePool controller would delete it; no such
+     * controller runs here) and its bootstrap Secret. A finalizer still on the AWSMachinePool is left for the report.
+     */
+    public void deleteLeftovers(String pool) {
+        kube.resources(AWSMachinePool.class).inNamespace(namespace).withName(pool).delete();
+        kube.secrets().inNamespace(namespace).withName(bootstrapSecretName(pool)).delete();
     }
 
     /** Sets {@code spec.replicas} as a user would, reading again when a service wrote the pool in between (409). */

@@ -16,7 +16,7 @@ import org.apache.kafka.common.GroupState;
 /**
  * When a killed process works again, by what can be observed from outside it:
  * <ul>
- *   <li><b>ready</b>: the restarted service's readiness probe answers UP;</li>
+ *   <li><b>ready</b>: the restarted service's readiness probe answers UP (the broker: it answers an admin client);</li>
  *   <li><b>partitions back</b>: its consumer groups are Stable with every member a new one holding partitions (for the
  *       broker: every Poolstream group Stable with partitions assigned);</li>
  *   <li><b>first record</b>: the first committed record on the topics it writes, produced after the restart;</li>
@@ -26,22 +26,14 @@ import org.apache.kafka.common.GroupState;
  * "Working again" is, per target: the watcher's first record (it publishes what changed while it was down); the
  * reconciler's partitions back and ready (it decides only once its partitions are read back); the status service's
  * first status write; the provider's partitions back (it carries out commands again); for the broker, the first
- * record any service writes through it again.
+ * record any service writes through it again. Each is printed from the restart and, since the target is a service
+ * that works again within {@value #READY_TARGET_SECONDS} s of its start, also from the moment it was ready. The
+ * consumer groups are {@link ConsumerGroups}' (by whichever name the broker knows them).
  */
 final class Recovery {
 
-    /**
-     * The consumer groups as the broker shows them. The status writer's and the provider's are their
-     * {@code @KafkaListener} ids ({@code status-writer}, {@code scalinggroup-commands}), which take the place of the
-     * {@code spring.kafka.consumer.group-id} in their yaml; Kafka Streams' is its application id.
-     */
-    static final Map<String, List<String>> GROUPS = Map.of(
-            "watcher-service", List.of(),
-            "reconciler-service", List.of("poolstream-reconciler"),
-            "status-service", List.of("poolstream-status", "status-writer"),
-            "provider-aws-service", List.of("scalinggroup-commands"),
-            E2eOptions.BROKER, List.of("poolstream-reconciler", "poolstream-status", "status-writer",
-                    "scalinggroup-commands"));
+    /** The most "ready -> working again" may take: a restarted service works again within 5 s of being ready. */
+    static final double READY_TARGET_SECONDS = 5.0;
 
     static final Map<String, List<String>> OUTPUT = Map.of(
             "watcher-service", List.of(Topics.NODE.name(), Topics.MACHINEPOOL_SPEC.name()),
@@ -79,7 +71,7 @@ final class Recovery {
             return;
         }
         try {
-            for (ConsumerGroupDescription group : describe(GROUPS.get(target)).values()) {
+            for (ConsumerGroupDescription group : describe(groupNames()).values()) {
                 group.members().forEach(m -> oldMembers.add(m.consumerId()));
             }
         } catch (Exception e) {
@@ -90,16 +82,19 @@ final class Recovery {
     void probe(Instant restarted, Duration timeout) {
         Instant deadline = restarted.plus(timeout);
         while (Instant.now().isBefore(deadline) && !done()) {
-            Instant now = Instant.now();
-            if (ready == null && service() && env.ready(target)) {
-                ready = now;
+            // Each time is taken after its observation returned: a call to a broker that is coming back blocks.
+            if (ready == null && (service() ? env.ready(target) : brokerAnswers())) {
+                ready = Instant.now();
             }
-            if (partitionsBack == null && groupsBack()) {
-                partitionsBack = now;
+            if (partitionsBack == null && (service() || ready != null) && groupsBack()) {
+                partitionsBack = Instant.now();
             }
             if (firstRecord == null) {
+                // A record's CloudEvents time is when its service serialized it; one serialized while the broker was
+                // down is written only once it is back: for the broker, when the driver's consumer got it.
                 firstRecord = observer.recordsAfter(restarted, OUTPUT.get(target)).stream()
-                        .map(Observer.TopicRecord::timestamp).min(Instant::compareTo).orElse(null);
+                        .map(service() ? Observer.TopicRecord::timestamp : Observer.TopicRecord::received)
+                        .min(Instant::compareTo).orElse(null);
             }
             if (firstStatusWrite == null) {
                 firstStatusWrite = observer.statusWritesAfter(pool, restarted).stream().findFirst().orElse(null);
@@ -115,18 +110,36 @@ final class Recovery {
         }
     }
 
-    /** Waits (bounded) for the target's own observable of working again, then ends the probe. */
+    /**
+     * Waits (bounded) for the target's own observable of working again, and for its readiness (for "ready -> working
+     * again"; at most {@link #READY_WAIT} more), then ends the probe.
+     */
     void finish(Instant deadline) throws InterruptedException {
         while (workingAgain() == null && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
+        }
+        Instant readyDeadline = Instant.now().plus(READY_WAIT);
+        while (ready == null && Instant.now().isBefore(readyDeadline) && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
         }
         stopped = true;
     }
 
+    static final Duration READY_WAIT = Duration.ofSeconds(60);
+
     private boolean done() {
-        return stopped || (ready != null || !service()) && (partitionsBack != null || GROUPS.get(target).isEmpty())
+        return stopped || ready != null && (partitionsBack != null || groupNames().isEmpty())
                 && firstRecord != null && firstStatusWrite != null
                 && (leadsAgain != null || !"watcher-service".equals(target));
+    }
+
+    /** The restarted broker answers the run's admin client (its cluster's nodes), within a second. */
+    private boolean brokerAnswers() {
+        try {
+            return !env.admin().describeCluster().nodes().get(1, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private Instant renewedAfter(Instant restarted) {
@@ -143,7 +156,7 @@ final class Recovery {
     }
 
     private boolean groupsBack() {
-        List<String> groups = GROUPS.get(target);
+        List<String> groups = groupNames();
         if (groups.isEmpty()) {
             return false;
         }
@@ -162,6 +175,10 @@ final class Recovery {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    private List<String> groupNames() {
+        return env.groups().names(ConsumerGroups.of(target));
     }
 
     private Map<String, ConsumerGroupDescription> describe(List<String> groups) throws Exception {
@@ -191,11 +208,9 @@ final class Recovery {
     }
 
     void report(Result r, Instant restarted) {
-        if (service()) {
-            r.seconds("restart -> readiness UP", since(restarted, ready));
-        }
-        if (!GROUPS.get(target).isEmpty()) {
-            r.seconds("restart -> partitions back (" + String.join(", ", GROUPS.get(target)) + ")",
+        r.seconds(service() ? "restart -> readiness UP" : "restart -> the broker answers", since(restarted, ready));
+        if (!groupNames().isEmpty()) {
+            r.seconds("restart -> partitions back (" + String.join(", ", groupNames()) + ")",
                     since(restarted, partitionsBack));
         }
         if ("watcher-service".equals(target)) {
@@ -209,10 +224,33 @@ final class Recovery {
         Double working = since(restarted, workingAgain());
         r.workingAgain(working);
         r.seconds("restart -> working again (" + definition(target) + ")", working);
+        Double fromReady = readyToWorking(ready, workingAgain());
+        r.readyToWorking(fromReady);
+        r.row("ready -> working again", Result.format(fromReady) + "   " + targetVerdict(fromReady));
         String exited = service() && !env.process(target).alive() ? "; the restarted process exited:\n"
                 + env.process(target).tail(15) : "";
         r.check("working again after the restart", working != null && exited.isEmpty(), working == null
                 ? "not seen: " + definition(target) + exited : definition(target) + exited);
+    }
+
+    /**
+     * From ready to working again: 0 when it worked before its probe said ready (the reconciler is ready only once
+     * it holds its partitions and has read them back), null when either was not seen.
+     */
+    static Double readyToWorking(Instant ready, Instant working) {
+        if (ready == null || working == null) {
+            return null;
+        }
+        return Math.max(0, Scenarios.seconds(ready, working));
+    }
+
+    /** Whether {@link #READY_TARGET_SECONDS} was met: printed beside the time, not a check of the scenario. */
+    static String targetVerdict(Double readyToWorking) {
+        if (readyToWorking == null) {
+            return "(target " + (int) READY_TARGET_SECONDS + " s: not measured)";
+        }
+        return readyToWorking <= READY_TARGET_SECONDS ? "(target " + (int) READY_TARGET_SECONDS + " s: met)"
+                : "(target " + (int) READY_TARGET_SECONDS + " s: MISSED)";
     }
 
     private static Double since(Instant from, Instant to) {

@@ -18,7 +18,10 @@ public final class Result {
     private final List<Row> rows = new ArrayList<>();
     private final List<Check> checks = new ArrayList<>();
     private Double converged;
+    private Double undisturbed;
     private Double workingAgain;
+    private Double readyToWorking;
+    private String note = "";
     private String error;
 
     public Result(String scenario, String title) {
@@ -54,6 +57,24 @@ public final class Result {
         return this;
     }
 
+    /** The same change's time in the undisturbed run (scale-up, scale-down) this scenario compares with. */
+    public Result undisturbed(Double seconds) {
+        this.undisturbed = seconds;
+        return this;
+    }
+
+    /** From the restarted process's readiness to working again. */
+    public Result readyToWorking(Double seconds) {
+        this.readyToWorking = seconds;
+        return this;
+    }
+
+    /** A short line for the summary (what else was measured). */
+    public Result note(String text) {
+        this.note = text == null ? "" : text;
+        return this;
+    }
+
     public Result error(String message) {
         this.error = message;
         return this;
@@ -67,6 +88,26 @@ public final class Result {
         return workingAgain;
     }
 
+    public Double undisturbed() {
+        return undisturbed;
+    }
+
+    public Double readyToWorking() {
+        return readyToWorking;
+    }
+
+    public String note() {
+        return note;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public List<Row> rows() {
+        return List.copyOf(rows);
+    }
+
     public List<Check> checks() {
         return List.copyOf(checks);
     }
@@ -74,6 +115,19 @@ public final class Result {
     public boolean passed() {
         return error == null && !checks.isEmpty() && checks.stream().allMatch(Check::ok);
     }
+
+    /** The summary's line for this scenario, under {@link #SUMMARY_HEADER}. */
+    public String summaryLine() {
+        String failed = checks.stream().filter(c -> !c.ok()).map(Check::what).reduce((a, b) -> a + "; " + b)
+                .orElse(error == null ? "" : "error");
+        String verdict = passed() ? "passed" : "FAILED" + (failed.isEmpty() ? "" : " (" + failed + ")");
+        return String.format(Locale.ROOT, "  %-28s %10s %11s %10s %12s   %s%s", scenario, format(converged),
+                format(undisturbed), format(workingAgain), format(readyToWorking), verdict,
+                note.isEmpty() ? "" : "; " + note);
+    }
+
+    public static final String SUMMARY_HEADER = String.format(Locale.ROOT, "  %-28s %10s %11s %10s %12s   %s",
+            "scenario", "converged", "undisturbed", "working", "ready->work", "result");
 
     static String format(Double seconds) {
         return seconds == null ? "-" : String.format(Locale.ROOT, "%.2f s", seconds);

@@ -34,4 +34,11 @@ class ObserverTest {
         assertThat(Observer.written(record(1_000, null))).isEqualTo(Instant.ofEpochMilli(1_000));
         assertThat(Observer.written(record(2_000, "not a time"))).isEqualTo(Instant.ofEpochMilli(2_000));
     }
+
+    @Test
+    void shouldReadAResourceVersionAsARevisionOnlyWhenItIsOne() {
+        assertThat(Observer.revision("12345")).contains(12345L);
+        assertThat(Observer.revision("opaque")).isEmpty();
+        assertThat(Observer.revision(null)).isEmpty();
+    }
 }

@@ -27,4 +27,16 @@ class ResultTest {
         assertThat(table).contains("kill-status-service: kill-status, 5 -> 20", "FAILED", "12.35 s",
                 "restart -> working again", "ok     converged", "FAILED working again");
     }
+
+    @Test
+    void shouldSummariseEachScenarioBesideItsUndisturbedTimeWithWhatFailed() {
+        Result r = new Result("kill-status-service-down", "x").converged(12.0).undisturbed(4.5).workingAgain(8.25)
+                .readyToWorking(1.0).check("converged", true, "").check("ends in the undisturbed run's state", false,
+                        "got ...").note("extra");
+
+        assertThat(r.summaryLine()).contains("kill-status-service-down", "12.00 s", "4.50 s", "8.25 s", "1.00 s",
+                "FAILED (ends in the undisturbed run's state)", "; extra");
+        assertThat(Result.SUMMARY_HEADER).contains("scenario", "converged", "undisturbed", "working", "ready->work");
+        assertThat(new Result("a", "b").check("x", true, "").summaryLine()).contains("passed").doesNotContain(";");
+    }
 }
