@@ -4,7 +4,6 @@ import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
-import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.kafka.StaticMembership;
 import dev.poolstream.reconciler.Reconciler;
 import dev.poolstream.reconciler.kafka.CommandSender;
@@ -28,8 +27,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.core.ProducerFactory;
-import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 
 @Configuration(proxyBeanMethods = false)
 public class ReconcilerConfiguration {
@@ -85,18 +82,15 @@ public class ReconcilerConfiguration {
         return new Reconciler(properties, sender, drainer, objects, events, clock.clock(), registry);
     }
 
-    @Bean
-    DeadLetterPublishingRecoverer deadLetters(ProducerFactory<?, ?> producerFactory,
-                                              KafkaTemplate<String, Keyed> template) {
-        return DeadLetters.recoverer(producerFactory, template, e -> "MalformedRecord");
-    }
-
-    /** Static group membership when the pod has a name ({@code POOLSTREAM_KAFKA_INSTANCE_ID}): see k8s/. */
+    /**
+     * Static group membership when the pod has a name ({@code POOLSTREAM_KAFKA_INSTANCE_ID}): see k8s/. A malformed
+     * record is logged and skipped, not dead-lettered: the status service reads every topic the reconciler reads and
+     * dead-letters it, and one reader per topic does, so that a bad record lands on its DLT once.
+     */
     @Bean
     PoolTopicsConsumer poolTopicsConsumer(ConsumerFactory<?, ?> consumers, Reconciler reconciler,
-                                          DeadLetterPublishingRecoverer deadLetters,
                                           @Value("${" + StaticMembership.INSTANCE_ID_PROPERTY + ":}") String instance) {
-        return new PoolTopicsConsumer(consumers, reconciler, deadLetters::accept, new StaticMembership(instance));
+        return new PoolTopicsConsumer(consumers, reconciler, (record, e) -> { }, new StaticMembership(instance));
     }
 
     /**

@@ -43,9 +43,10 @@ import org.springframework.kafka.support.KafkaHeaders;
  * from a half-read picture, and nothing but the topics has to survive a restart. A revocation ends a read-back:
  * caught up is said only of an assignment read back to its end.
  *
- * <p>It commits its positions in the pool partitions, but only as a watermark of what it has dead-lettered, never to
- * start from: a malformed record below the group's committed offset went to its DLT in an earlier run (or on an
- * earlier owner) and does not go there again at every restart. Committed asynchronously after a poll that went
+ * <p>It commits its positions in the pool partitions, but only as a watermark of the malformed records it has told
+ * of, never to start from: a malformed record below the group's committed offset was logged (and handed to the
+ * {@code malformed} callback) in an earlier run or on an earlier owner, and is not again at every restart. In the
+ * service the callback does nothing more: the status service, which reads these topics too, dead-letters them. Committed asynchronously after a poll that went
  * further, synchronously when partitions are revoked and when it stops.
  *
  * <p>It also reads the dead-letter topics of the command topics (same key, same partitions), from their end at each
@@ -89,7 +90,7 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
 
     private final ConsumerFactory<?, ?> consumers;
     private final Listener listener;
-    private final BiConsumer<ConsumerRecord<?, ?>, Exception> deadLetters;
+    private final BiConsumer<ConsumerRecord<?, ?>, Exception> malformed;
     private final StaticMembership membership;
     private final EventDeserializer<Object> deserializer = new EventDeserializer<>();
     private final EventDeserializer<ScalingGroupCommand> commands = new EventDeserializer<>(ScalingGroupCommand.class);
@@ -99,7 +100,7 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
     private volatile Map<TopicPartition, Long> catchUpTo = Map.of();
     private volatile boolean catchingUp;
     /**
-     * Pool partition → the offset below which its malformed records are dead-lettered already: the group's committed
+     * Pool partition → the offset below which its malformed records were told of already: the group's committed
      * offset at the assignment, then the positions committed since. The consumer thread's only.
      */
     private final Map<TopicPartition, Long> deadLetteredUpTo = new HashMap<>();
@@ -107,10 +108,10 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
     private volatile Throwable died;
 
     public PoolTopicsConsumer(ConsumerFactory<?, ?> consumers, Listener listener,
-                              BiConsumer<ConsumerRecord<?, ?>, Exception> deadLetters, StaticMembership membership) {
+                              BiConsumer<ConsumerRecord<?, ?>, Exception> malformed, StaticMembership membership) {
         this.consumers = consumers;
         this.listener = listener;
-        this.deadLetters = deadLetters;
+        this.malformed = malformed;
         this.membership = membership;
     }
 
@@ -229,13 +230,14 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
             try (var ignored = MDC.putCloseable("pool", record.key())) {
                 long upTo = deadLetteredUpTo.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L);
                 if (record.offset() < upTo) {
-                    log.debug("pool {}: {}; dead-lettered before (committed up to {}), not again", record.key(),
+                    log.debug("pool {}: {}; told before (committed up to {}), skipped", record.key(),
                             e.getMessage(), upTo);
                     return;
                 }
-                log.warn("pool {}: {}; dead-lettered (MalformedRecord)", record.key(), e.getMessage());
+                log.warn("pool {}: {}; skipped (MalformedRecord: the status service dead-letters it)", record.key(),
+                        e.getMessage());
             }
-            deadLetters.accept(record, e);
+            malformed.accept(record, e);
             return;
         }
         listener.record(record.topic(), record.key(), value);
@@ -288,7 +290,7 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
                 log.debug("woken while committing; trying once more");
             } catch (KafkaException e) {
                 log.warn("committing {} partitions failed ({}): malformed records read since the last commit may be"
-                        + " dead-lettered again", offsets.size(), e.toString());
+                        + " logged again", offsets.size(), e.toString());
                 return;
             }
         }
