@@ -293,6 +293,23 @@ public final class KeyedRetries<V> implements AutoCloseable {
     }
 
     /**
+     * On the consumer thread, while partitions are still ours (before they go): commits what is safe, and waits, so
+     * that their next owner starts at the oldest record whose work is not done. A failed commit only means work done
+     * since the last one comes again, and says so.
+     */
+    public void commitSync(Consumer<?, ?> consumer, Duration timeout) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable();
+        if (!offsets.isEmpty()) {
+            try {
+                consumer.commitSync(offsets, timeout);
+            } catch (RuntimeException e) {
+                log.warn("{}: committing {} before a rebalance failed; what was done since the last commit comes "
+                        + "again: {}", name, offsets, e.toString());
+            }
+        }
+    }
+
+    /**
      * The partitions went to another consumer (call before they go, after a last {@link #commit}): their waiting
      * work is dropped, since their new owner reads it again from the committed offset.
      */

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -283,15 +282,7 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // Synchronously, while the partitions are still ours: their next owner starts at the oldest command not done.
-        Map<TopicPartition, OffsetAndMetadata> offsets = retries.committable();
-        if (!offsets.isEmpty()) {
-            try {
-                consumer.commitSync(offsets, Duration.ofSeconds(10));
-            } catch (RuntimeException e) {
-                log.warn("committing {} as partitions {} go failed; commands done since the last commit come again "
-                        + "(their ids are known): {}", offsets, partitions, e.toString());
-            }
-        }
+        retries.commitSync(consumer, Duration.ofSeconds(10));
         letGo(partitions);
         ownership.onPartitionsRevokedBeforeCommit(consumer, partitions);
     }

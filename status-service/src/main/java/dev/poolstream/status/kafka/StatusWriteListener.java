@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -241,15 +240,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // Synchronously, while the partitions are still ours: their next owner starts at the oldest write not done.
-        Map<TopicPartition, OffsetAndMetadata> offsets = retries.committable();
-        if (!offsets.isEmpty()) {
-            try {
-                consumer.commitSync(offsets, Duration.ofSeconds(10));
-            } catch (RuntimeException e) {
-                log.warn("committing {} as partitions {} go failed; statuses written since the last commit are read "
-                        + "again (and make no request): {}", offsets, partitions, e.toString());
-            }
-        }
+        retries.commitSync(consumer, Duration.ofSeconds(10));
         letGo(partitions);
     }
 

@@ -126,6 +126,8 @@ class MembershipTest {
             aws:///a/i-1, MachinePool, team-a, '',      null
             aws:///a/i-1, MachinePool, team/a, workers, null
             aws:///a/i-1, MachinePool, team-a, wor/kers, null
+            aws:///a/i-1, MachinePool, /team-a, workers, null
+            aws:///a/i-1, MachinePool, team-a, /workers, null
             '',           MachinePool, team-a, workers, null
             """)
     void shouldFindTheOwnerPoolOfANodeOnlyFromCompleteMachinePoolOwnerAnnotations(String providerId, String kind,
