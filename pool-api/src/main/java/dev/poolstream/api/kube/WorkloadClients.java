@@ -76,43 +76,22 @@ public final class WorkloadClients implements AutoCloseable {
         try {
             String kubeconfig = new String(Base64.getDecoder().decode(
                     secret.getData().get(ClusterApi.KUBECONFIG_SECRET_KEY)), StandardCharsets.UTF_8);
-            client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(config(kubeconfig))
+            Config config = Config.fromKubeconfig(kubeconfig);
+            if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
+                // Not a kubeconfig at all: the client would fall back to defaults and fail on an unknown host.
+                throw new IllegalArgumentException("no current context with a cluster server");
+            }
+            client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(config)
                     .withConnectionTimeout(timeoutMillis)
                     .withRequestTimeout(timeoutMillis)
                     .withRequestRetryBackoffLimit(0)
                     .build()).build();
         } catch (RuntimeException e) {
             throw new WorkloadClusterException("the kubeconfig in Secret " + secret(cluster) + " cannot be used ("
-                    + whyUnusable(e) + ")");
+                    + e.getClass().getSimpleName() + ")");
         }
         clients.put(cluster, new Cached(version, client));
         return Optional.of(client);
-    }
-
-    /**
-     * The client configuration a kubeconfig gives.
-     *
-     * @throws RuntimeException when it cannot be parsed, or is no kubeconfig at all (no current context with a
-     *                          cluster server: the client would fall back to defaults and fail on an unknown host);
-     *                          {@link #whyUnusable} says which without quoting it
-     */
-    public static Config config(String kubeconfig) {
-        Config config = Config.fromKubeconfig(kubeconfig);
-        if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
-            throw new NotAKubeconfigException();
-        }
-        return config;
-    }
-
-    /** Why {@link #config} failed, in words that never quote the kubeconfig (a parser's message can hold it). */
-    public static String whyUnusable(RuntimeException e) {
-        return e instanceof NotAKubeconfigException ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    private static final class NotAKubeconfigException extends IllegalArgumentException {
-        NotAKubeconfigException() {
-            super("it has no current context with a cluster server");
-        }
     }
 
     private static String secret(String cluster) {

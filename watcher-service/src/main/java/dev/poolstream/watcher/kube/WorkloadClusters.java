@@ -2,7 +2,6 @@ package dev.poolstream.watcher.kube;
 
 import dev.poolstream.watcher.config.WatcherProperties;
 import io.fabric8.kubernetes.api.model.Node;
-import dev.poolstream.api.kube.WorkloadClients;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -182,7 +181,13 @@ public final class WorkloadClusters implements AutoCloseable {
         watch.lastError = lastError;
         watches.put(cluster, watch);
         try {
-            Config config = WorkloadClients.config(kubeconfig);
+            Config config = Config.fromKubeconfig(kubeconfig);
+            if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
+                // Not a kubeconfig at all (the client would fall back to defaults and fail on an unknown host).
+                failed(cluster, namespace, name, watch, "the kubeconfig in Secret " + namespace + "/" + name
+                        + "-kubeconfig cannot be used (it has no current context with a cluster server)");
+                return;
+            }
             watch.server = config.getMasterUrl();
             config.setConnectionTimeout((int) properties.workload().connectTimeout().toMillis());
             config.setRequestTimeout((int) properties.workload().connectTimeout().toMillis());
@@ -192,7 +197,7 @@ public final class WorkloadClusters implements AutoCloseable {
         } catch (RuntimeException e) {
             // Say which Secret, never what it holds: a parser's message can quote the file.
             failed(cluster, namespace, name, watch, "the kubeconfig in Secret " + namespace + "/" + name
-                    + "-kubeconfig cannot be used (" + WorkloadClients.whyUnusable(e) + ")");
+                    + "-kubeconfig cannot be used (" + e.getClass().getSimpleName() + ")");
             return;
         }
         SharedIndexInformer<Node> informer = watch.client.nodes()
