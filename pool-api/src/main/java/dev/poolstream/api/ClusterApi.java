@@ -13,9 +13,20 @@ public final class ClusterApi {
     public static final String KIND_MACHINE_POOL = "MachinePool";
     public static final String KIND_AWS_MACHINE_POOL = "AWSMachinePool";
     public static final String KIND_AZURE_MACHINE_POOL = "AzureMachinePool";
+    public static final String KIND_MACHINE = "Machine";
+    public static final String KIND_MACHINE_HEALTH_CHECK = "MachineHealthCheck";
+    public static final String KIND_AWS_MACHINE = "AWSMachine";
+    public static final String KIND_AZURE_MACHINE_POOL_MACHINE = "AzureMachinePoolMachine";
 
     /** Cluster API core's finalizer on a MachinePool (owner mode). */
     public static final String MACHINE_POOL_FINALIZER = "machinepool.cluster.x-k8s.io";
+    /** Cluster API core's finalizer on a Machine; Poolstream puts it on the Machines it creates (owner mode). */
+    public static final String MACHINE_FINALIZER = "machine.cluster.x-k8s.io";
+    /**
+     * Poolstream's finalizer on an infrastructure machine (AWSMachine, AzureMachinePoolMachine): removed only when
+     * its instance is gone, so deleting the object is how anyone asks for exactly that instance to go.
+     */
+    public static final String INSTANCE_FINALIZER = "poolstream.dev/instance";
     /** Poolstream's own finalizer on the infrastructure pool, removed only when the cloud group is gone. */
     public static final String POOLSTREAM_FINALIZER = "poolstream.dev/scaling-group";
 
@@ -24,6 +35,23 @@ public final class ClusterApi {
     public static final String AUTOSCALER_MIN_SIZE_ANNOTATION = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size";
     public static final String AUTOSCALER_MAX_SIZE_ANNOTATION = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size";
     public static final String DELETE_MACHINE_ANNOTATION = "cluster.x-k8s.io/delete-machine";
+    /** Marks a Machine for a MachineHealthCheck to find unhealthy (Cluster API). */
+    public static final String REMEDIATE_MACHINE_ANNOTATION = "cluster.x-k8s.io/remediate-machine";
+    /** A Machine that no MachineHealthCheck remediates (Cluster API). */
+    public static final String SKIP_REMEDIATION_ANNOTATION = "cluster.x-k8s.io/skip-remediation";
+    /** A Machine whose Node is not drained before it goes (Cluster API). */
+    public static final String EXCLUDE_NODE_DRAINING_ANNOTATION = "machine.cluster.x-k8s.io/exclude-node-draining";
+    /** Names a Node's Machine, beside the owner annotations. */
+    public static final String NODE_MACHINE_ANNOTATION = "cluster.x-k8s.io/machine";
+
+    /** Machine conditions a MachineHealthCheck and the Machine's owner use (Cluster API v1beta2). */
+    public static final String CONDITION_HEALTH_CHECK_SUCCEEDED = "HealthCheckSucceeded";
+    public static final String CONDITION_OWNER_REMEDIATED = "OwnerRemediated";
+    /** {@code OwnerRemediated} reasons: marked by a health check; its owner is deleting it; held back. */
+    public static final String REASON_WAITING_FOR_REMEDIATION = "WaitingForRemediation";
+    public static final String REASON_MACHINE_DELETING = "MachineDeleting";
+    public static final String REASON_REMEDIATION_DEFERRED = "RemediationDeferred";
+
     /** The taint cluster-autoscaler puts on a Node it has chosen to remove, before it drains it and resizes. */
     public static final String AUTOSCALER_DELETING_TAINT_KEY = "ToBeDeletedByClusterAutoscaler";
 
@@ -37,6 +65,8 @@ public final class ClusterApi {
 
     /** Label that names a pool's cluster on the MachinePool and the infrastructure pool. */
     public static final String CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name";
+    /** Label that names a Machine's or infrastructure machine's MachinePool, as {@link PoolMachines#poolNameLabel}. */
+    public static final String POOL_NAME_LABEL = "cluster.x-k8s.io/pool-name";
 
     /** The workload cluster's kubeconfig: Secret {@code <cluster>-kubeconfig}, key {@code value}. */
     public static final String KUBECONFIG_SECRET_SUFFIX = "-kubeconfig";

@@ -17,7 +17,11 @@ public final class Crds {
             "crds/cluster.x-k8s.io_machinepools.yaml",
             "crds/cluster.x-k8s.io_clusters.yaml",
             "crds/infrastructure.cluster.x-k8s.io_awsmachinepools.yaml",
-            "crds/infrastructure.cluster.x-k8s.io_azuremachinepools.yaml");
+            "crds/infrastructure.cluster.x-k8s.io_azuremachinepools.yaml",
+            "crds/cluster.x-k8s.io_machines.yaml",
+            "crds/cluster.x-k8s.io_machinehealthchecks.yaml",
+            "crds/infrastructure.cluster.x-k8s.io_awsmachines.yaml",
+            "crds/infrastructure.cluster.x-k8s.io_azuremachinepoolmachines.yaml");
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 

@@ -11,6 +11,9 @@ import java.util.Objects;
  * @param deleteRequested the Node carries {@code cluster.x-k8s.io/delete-machine}, or cluster-autoscaler's
  *                        {@code ToBeDeletedByClusterAutoscaler} taint: it goes first when the pool shrinks
  * @param nodeAdopted     the Node carries the pool's owner annotations and no longer the uninitialized taint
+ * @param nodeReady       the status of the Node's {@code Ready} condition; null without a Node
+ * @param nodeReadySince  that condition's last transition time; null when unknown
+ * @param kubeletVersion  the Node's kubelet version; null without a Node
  */
 public record PoolMember(
         @JsonProperty(required = true) String providerID,
@@ -22,11 +25,22 @@ public record PoolMember(
         boolean available,
         boolean upToDate,
         boolean deleteRequested,
-        boolean nodeAdopted) {
+        boolean nodeAdopted,
+        ConditionStatus nodeReady,
+        Instant nodeReadySince,
+        String kubeletVersion) {
 
     public PoolMember {
         Objects.requireNonNull(providerID, "providerID");
         nodeName = nodeName == null ? "" : nodeName;
+    }
+
+    /** A member without the Node's Ready condition and kubelet version in detail. */
+    public PoolMember(String providerID, String nodeName, String nodeUid, InstanceLifecycle lifecycle,
+                      Instant launchTime, boolean ready, boolean available, boolean upToDate, boolean deleteRequested,
+                      boolean nodeAdopted) {
+        this(providerID, nodeName, nodeUid, lifecycle, launchTime, ready, available, upToDate, deleteRequested,
+                nodeAdopted, null, null, null);
     }
 
     public boolean hasNode() {

@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param workloadCluster why the Nodes of the pool's workload cluster cannot be watched (its kubeconfig Secret is
  *                        missing or unusable, or the cluster does not answer); null while they are watched or not
  *                        yet tried. A pool's Nodes cannot be seen while it is set.
+ * @param machines    the pool's Machines and infrastructure machines that ask to be deleted, to go first, or to be
+ *                    remediated (the rest are left out)
+ * @param healthChecks the MachineHealthChecks whose selector matches the pool's Machines
  */
 @CloudEventType("dev.poolstream.machinepool.spec.v1")
 public record PoolSpec(
@@ -34,7 +37,9 @@ public record PoolSpec(
         MachinePoolSpec spec,
         InfrastructurePool infrastructure,
         boolean clusterPaused,
-        Failure workloadCluster) implements Keyed {
+        Failure workloadCluster,
+        List<MachineRequest> machines,
+        List<HealthCheck> healthChecks) implements Keyed {
 
     /** The reason of a {@link #workloadCluster} failure. */
     public static final String REASON_WORKLOAD_CLUSTER_UNREACHABLE = "WorkloadClusterUnreachable";
@@ -45,6 +50,17 @@ public record PoolSpec(
         labels = Copies.map(labels);
         annotations = Copies.map(annotations);
         finalizers = Copies.list(finalizers);
+        machines = Copies.list(machines);
+        healthChecks = Copies.list(healthChecks);
+    }
+
+    /** A pool whose Machines ask nothing, with what is known of its workload cluster's Nodes. */
+    public PoolSpec(String namespace, String name, String uid, long generation, Map<String, String> labels,
+                    Map<String, String> annotations, List<String> finalizers, Instant deletionTimestamp,
+                    MachinePoolSpec spec, InfrastructurePool infrastructure, boolean clusterPaused,
+                    Failure workloadCluster) {
+        this(namespace, name, uid, generation, labels, annotations, finalizers, deletionTimestamp, spec,
+                infrastructure, clusterPaused, workloadCluster, List.of(), List.of());
     }
 
     /** A pool whose workload cluster's Nodes are watched (or not yet tried). */
@@ -52,13 +68,19 @@ public record PoolSpec(
                     Map<String, String> annotations, List<String> finalizers, Instant deletionTimestamp,
                     MachinePoolSpec spec, InfrastructurePool infrastructure, boolean clusterPaused) {
         this(namespace, name, uid, generation, labels, annotations, finalizers, deletionTimestamp, spec,
-                infrastructure, clusterPaused, null);
+                infrastructure, clusterPaused, null, List.of(), List.of());
     }
 
     /** The same pool, with what is known of its workload cluster's Nodes. */
     public PoolSpec withWorkloadCluster(Failure why) {
         return new PoolSpec(namespace, name, uid, generation, labels, annotations, finalizers, deletionTimestamp,
-                spec, infrastructure, clusterPaused, why);
+                spec, infrastructure, clusterPaused, why, machines, healthChecks);
+    }
+
+    /** The same pool, with what its Machines ask and the health checks that select them. */
+    public PoolSpec withMachines(List<MachineRequest> requests, List<HealthCheck> checks) {
+        return new PoolSpec(namespace, name, uid, generation, labels, annotations, finalizers, deletionTimestamp,
+                spec, infrastructure, clusterPaused, workloadCluster, requests, checks);
     }
 
     @Override

@@ -83,7 +83,11 @@ public final class Fixtures {
     public static PoolSpec awsPoolSpec() {
         return poolSpec(ClusterApi.KIND_AWS_MACHINE_POOL, new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
                 ClusterApi.KIND_AWS_MACHINE_POOL, "workers", "uid-infra", 2, List.of(ClusterApi.POOLSTREAM_FINALIZER),
-                null, new InfraSpec.Aws(awsSpec()), null));
+                null, new InfraSpec.Aws(awsSpec()), null))
+                .withMachines(List.of(new MachineRequest(AWS_ID, "workers-i-0abc", "workers-i-0abc", false, true,
+                                true, ClusterApi.REASON_WAITING_FOR_REMEDIATION, false, false)),
+                        List.of(new HealthCheck("team-a/workers-unhealthy", 600, List.of(
+                                new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.FALSE, 300)), "40%")));
     }
 
     public static PoolSpec azurePoolSpec() {
@@ -185,7 +189,7 @@ public final class Fixtures {
         status.setObservedGeneration(4L);
         return new PoolStatus(POOL, 4, "team-a/demo", "AWSMachinePool", "workers", status, List.of(AWS_ID), true,
                 List.of(new PoolMember(AWS_ID, "ip-10-0-0-1", "uid-node-1", InstanceLifecycle.RUNNING, AT, true, true,
-                        true, false, true)), List.of(new PoolMember("aws:///us-east-1a/i-0old", "ip-10-0-0-0",
+                        true, false, true, ConditionStatus.TRUE, AT, "v1.33.1")), List.of(new PoolMember("aws:///us-east-1a/i-0old", "ip-10-0-0-0",
                 "uid-node-0", InstanceLifecycle.TERMINATING, AT, false, false, true, false, true)));
     }
 
