@@ -20,7 +20,11 @@ public record SandboxOptions(Scenario scenario, int replicas, int scaleTo, int p
         /** A pool reaches Running, then its Kubernetes version changes: every instance is replaced. */
         ROLLOUT,
         /** A pool reaches Running, then scales down: victims are drained, then terminated. */
-        SCALE_DOWN
+        SCALE_DOWN,
+        /** cluster-autoscaler taints and drains one Node, marks its Machine, lowers replicas: that instance goes. */
+        AUTOSCALER,
+        /** One Node turns Not Ready for longer than a MachineHealthCheck allows: that instance is replaced. */
+        REMEDIATE
     }
 
     public static SandboxOptions defaults() {
@@ -29,7 +33,7 @@ public record SandboxOptions(Scenario scenario, int replicas, int scaleTo, int p
 
     public static final String USAGE = """
             usage: ./sandbox.sh [options]
-              --scenario=scale-up|rollout|scale-down   what to run (default scale-up)
+              --scenario=scale-up|rollout|scale-down|autoscaler|remediate   what to run (default scale-up)
               --replicas=N        replicas each pool starts with (default 5)
               --scale-to=N        replicas to scale to (default 20; for scale-down, fewer than --replicas)
               --pools=N           pools, each in its own scaling group (default 1)
@@ -81,6 +85,14 @@ public record SandboxOptions(Scenario scenario, int replicas, int scaleTo, int p
             o = new SandboxOptions(o.scenario, Math.max(o.replicas, 20), 5, o.pools, o.bootDelay, o.failRate, o.seed,
                     o.out, o.kubeconfig);
         }
+        if (o.scenario == Scenario.AUTOSCALER) {
+            o = new SandboxOptions(o.scenario, Math.max(o.replicas, 3), Math.max(o.replicas, 3) - 1, o.pools,
+                    o.bootDelay, o.failRate, o.seed, o.out, o.kubeconfig);
+        }
+        if (o.scenario == Scenario.REMEDIATE) {
+            o = new SandboxOptions(o.scenario, Math.max(o.replicas, 3), Math.max(o.replicas, 3), o.pools,
+                    o.bootDelay, o.failRate, o.seed, o.out, o.kubeconfig);
+        }
         if (o.scenario == Scenario.ROLLOUT && !scaleToGiven) {
             o = new SandboxOptions(o.scenario, o.replicas, o.replicas, o.pools, o.bootDelay, o.failRate, o.seed, o.out,
                     o.kubeconfig);
@@ -94,7 +106,7 @@ public record SandboxOptions(Scenario scenario, int replicas, int scaleTo, int p
     private static Scenario scenario(String value) {
         return Arrays.stream(Scenario.values()).filter(s -> s.name().replace('_', '-').equalsIgnoreCase(value))
                 .findFirst().orElseThrow(() -> new IllegalArgumentException("unknown scenario " + value + "; one of "
-                        + List.of("scale-up", "rollout", "scale-down")));
+                        + List.of("scale-up", "rollout", "scale-down", "autoscaler", "remediate")));
     }
 
     private static int number(String[] kv) {

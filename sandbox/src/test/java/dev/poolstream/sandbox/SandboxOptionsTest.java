@@ -28,6 +28,17 @@ class SandboxOptionsTest {
     }
 
     @Test
+    void shouldEndTheMachineScenariosOneBelowOrAtTheirReplicas() {
+        SandboxOptions autoscaler = SandboxOptions.parse("--scenario=autoscaler");
+        assertThat(autoscaler.scenario()).isEqualTo(SandboxOptions.Scenario.AUTOSCALER);
+        assertThat(autoscaler.replicas()).isEqualTo(5);
+        assertThat(autoscaler.scaleTo()).isEqualTo(4);
+        SandboxOptions remediate = SandboxOptions.parse("--scenario=remediate", "--replicas=1");
+        assertThat(remediate.replicas()).as("a third instance to pick").isEqualTo(3);
+        assertThat(remediate.scaleTo()).isEqualTo(3);
+    }
+
+    @Test
     void shouldRefuseWhatItDoesNotKnowWithTheUsage() {
         assertThatThrownBy(() -> SandboxOptions.parse("--replicas=many")).hasMessageContaining("--replicas");
         assertThatThrownBy(() -> SandboxOptions.parse("--warp=9")).hasMessageContaining("usage:");

@@ -1,7 +1,11 @@
 package dev.poolstream.testing;
 
 import dev.poolstream.api.cluster.v1beta2.Cluster;
+import dev.poolstream.api.cluster.v1beta2.Machine;
+import dev.poolstream.api.cluster.v1beta2.MachineHealthCheck;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolMachine;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachine;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,7 +31,11 @@ public final class MockCluster implements AutoCloseable {
                         CustomResourceDefinitionContext.fromCustomResourceType(MachinePool.class),
                         CustomResourceDefinitionContext.fromCustomResourceType(AWSMachinePool.class),
                         CustomResourceDefinitionContext.fromCustomResourceType(AzureMachinePool.class),
-                        CustomResourceDefinitionContext.fromCustomResourceType(Cluster.class)));
+                        CustomResourceDefinitionContext.fromCustomResourceType(Cluster.class),
+                        CustomResourceDefinitionContext.fromCustomResourceType(Machine.class),
+                        CustomResourceDefinitionContext.fromCustomResourceType(MachineHealthCheck.class),
+                        CustomResourceDefinitionContext.fromCustomResourceType(AWSMachine.class),
+                        CustomResourceDefinitionContext.fromCustomResourceType(AzureMachinePoolMachine.class)));
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         client = server.createClient();

@@ -73,10 +73,31 @@ public final class ScenarioRun {
         awaitAll(pools, s -> s.getPhase() == MachinePoolStatus.Phase.RUNNING
                 && eq(s.getReplicas(), options.replicas()) && eq(s.getReadyReplicas(), options.replicas()), null);
 
+        InstanceRemoval removal = new InstanceRemoval(kube, sandbox.workload(), out);
+        InstanceRemoval.Outcome outcome = null;
         try (LifecycleTail tail = new LifecycleTail(sandbox.brokers())) {
             Instant start = Instant.now();
             int[] minReady = {Integer.MAX_VALUE};
             switch (options.scenario()) {
+                case AUTOSCALER, REMEDIATE -> {
+                    for (String pool : pools) {
+                        List<String> before = removal.providerIds(pool);
+                        String victim = removal.victim(pool);
+                        if (options.scenario() == SandboxOptions.Scenario.AUTOSCALER) {
+                            removal.scaleDownAsAutoscaler(pool, victim, this);
+                        } else {
+                            removal.breakNode(pool, victim);
+                        }
+                        removal.awaitGone(pool, victim, Duration.ofMinutes(2));
+                        awaitAll(List.of(pool), s -> s.getPhase() == MachinePoolStatus.Phase.RUNNING
+                                && eq(s.getReplicas(), options.scaleTo())
+                                && eq(s.getReadyReplicas(), options.scaleTo()), minReady);
+                        InstanceRemoval.Outcome o = removal.outcome(pool, before, victim);
+                        out.printf("%s: instances removed: %s%n", pool, o.removed().isEmpty() ? "none"
+                                : String.join(", ", o.removed()));
+                        outcome = outcome == null || outcome.asExpected() ? o : outcome;
+                    }
+                }
                 case SCALE_UP, SCALE_DOWN -> {
                     out.printf("scaling %s from %d to %d replicas...%n", String.join(", ", pools), options.replicas(),
                             options.scaleTo());
@@ -95,7 +116,14 @@ public final class ScenarioRun {
                 }
             }
             double allReady = seconds(start, Instant.now());
-            return report(pools, start, allReady, tail, minReady[0] == Integer.MAX_VALUE ? -1 : minReady[0]);
+            Report report = report(pools, start, allReady, tail, minReady[0] == Integer.MAX_VALUE ? -1 : minReady[0]);
+            if (outcome != null) {
+                out.println(outcome.verdict());
+                if (!outcome.asExpected()) {
+                    throw new IllegalStateException(outcome.verdict());
+                }
+            }
+            return report;
         }
     }
 
@@ -165,12 +193,17 @@ public final class ScenarioRun {
                 throw new IllegalStateException("the pools did not get there within " + TIMEOUT + ": "
                         + pools.stream().map(this::describe).collect(Collectors.joining("; ")));
             }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+            pause();
+        }
+    }
+
+    /** One poll interval: the API server is asked again, the way a user watching {@code kubectl get} would. */
+    static void pause() {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -1,0 +1,158 @@
+package dev.poolstream.sandbox.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolMachines;
+import dev.poolstream.api.cluster.v1beta2.Machine;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachine;
+import dev.poolstream.sandbox.Sandbox;
+import dev.poolstream.sandbox.SandboxOptions;
+import dev.poolstream.sandbox.scenario.ScenarioRun;
+import dev.poolstream.testing.KubeApiServer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real-API-server tier for MachinePool Machines (issue 17), the whole pipeline in owner mode: an AWSMachine and a
+ * Machine per instance, appearing and disappearing with the instances; cluster-autoscaler's and a
+ * MachineHealthCheck's chosen instance is the one that goes; deleting a Machine removes exactly its instance, after
+ * its Node was cordoned. Every write must be accepted by the real CRDs.
+ */
+class MachinesRealApiIT {
+
+    private static final String POOL = "workers";
+
+    @Test
+    void theAutoscalersChosenNodeIsTheOneRemoved(@TempDir Path out) throws Exception {
+        String printed = runScenario(out, "autoscaler");
+
+        assertThat(printed).contains("cluster-autoscaler marks Machine workers-")
+                .contains("expected instance removed: yes");
+    }
+
+    @Test
+    void anUnhealthyNodesInstanceIsReplacedAndNoOther(@TempDir Path out) throws Exception {
+        String printed = runScenario(out, "remediate");
+
+        assertThat(printed).contains("expected instance removed: yes");
+    }
+
+    @Test
+    void deletingAMachineRemovesExactlyItsInstanceAfterItsNodeIsCordoned(@TempDir Path out) throws Exception {
+        try (KubeApiServer server = KubeApiServer.start()) {
+            Path kubeconfig = Files.writeString(out.resolve("kubeconfig"), server.kubeconfig());
+            SandboxOptions options = SandboxOptions.parse("--kubeconfig=" + kubeconfig, "--replicas=4",
+                    "--boot-delay=200ms..600ms", "--out=" + out);
+            try (Sandbox sandbox = new Sandbox(options)) {
+                ScenarioRun run = new ScenarioRun(sandbox, options, new PrintStream(new ByteArrayOutputStream()));
+                KubernetesClient kube = sandbox.management();
+                run.createCluster();
+                run.createPool(POOL);
+                run.awaitAll(List.of(POOL), running(4), null);
+                List<String> before = providerIds(kube);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertObjectsMatch(kube, before));
+
+                String victim = before.get(1);
+                String machine = PoolMachines.machineName(POOL, victim);
+                String node = sandbox.workload().nodes().list().getItems().stream()
+                        .filter(n -> victim.equals(n.getSpec().getProviderID())).findFirst().orElseThrow()
+                        .getMetadata().getName();
+                AtomicReference<Node> deletedNode = new AtomicReference<>();
+                Watch watch = sandbox.workload().nodes().withName(node).watch(new Watcher<>() {
+                    @Override
+                    public void eventReceived(Action action, Node n) {
+                        if (action == Action.DELETED) {
+                            deletedNode.set(n);
+                        }
+                    }
+
+                    @Override
+                    public void onClose(WatcherException cause) {
+                    }
+                });
+                kube.resources(Machine.class).inNamespace(Sandbox.NAMESPACE).withName(machine).delete();
+
+                // Replaced: the pool keeps its replicas, with a new instance in place of exactly that one.
+                await().atMost(Duration.ofMinutes(2)).until(() -> !providerIds(kube).contains(victim));
+                run.awaitAll(List.of(POOL), running(4), null);
+                List<String> after = providerIds(kube);
+                assertThat(after).hasSize(4).doesNotContain(victim)
+                        .containsAll(before.stream().filter(id -> !id.equals(victim)).toList());
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertObjectsMatch(kube, after));
+                assertThat(kube.resources(Machine.class).inNamespace(Sandbox.NAMESPACE).withName(machine).get())
+                        .as("the deleted Machine, once its instance is gone").isNull();
+
+                // Drained first: the Node's last state, as the simulated cloud deleted it with its instance, is
+                // cordoned.
+                await().atMost(Duration.ofSeconds(30)).until(() -> deletedNode.get() != null);
+                watch.close();
+                assertThat(deletedNode.get().getSpec().getUnschedulable()).as("the Node cordoned before it went")
+                        .isTrue();
+            }
+            assertThat(server.refusedWrites()).as("writes the API server refused").isEmpty();
+        }
+    }
+
+    private static String runScenario(Path out, String scenario) throws Exception {
+        try (KubeApiServer server = KubeApiServer.start()) {
+            Path kubeconfig = Files.writeString(out.resolve("kubeconfig"), server.kubeconfig());
+            SandboxOptions options = SandboxOptions.parse("--kubeconfig=" + kubeconfig, "--scenario=" + scenario,
+                    "--boot-delay=200ms..600ms", "--out=" + out);
+            ByteArrayOutputStream printed = new ByteArrayOutputStream();
+            try (Sandbox sandbox = new Sandbox(options)) {
+                new ScenarioRun(sandbox, options, new PrintStream(printed, true, StandardCharsets.UTF_8)).run();
+                KubernetesClient kube = sandbox.management();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertObjectsMatch(kube, providerIds(kube)));
+            }
+            assertThat(server.refusedWrites()).as("writes the API server refused").isEmpty();
+            return printed.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** One AWSMachine and one Machine per instance of the pool, named after it, and no more. */
+    private static void assertObjectsMatch(KubernetesClient kube, List<String> providerIds) {
+        Set<String> expected = providerIds.stream().map(id -> PoolMachines.machineName(POOL, id))
+                .collect(Collectors.toSet());
+        assertThat(names(kube.resources(AWSMachine.class).inNamespace(Sandbox.NAMESPACE).list().getItems()))
+                .isEqualTo(expected);
+        assertThat(names(kube.resources(Machine.class).inNamespace(Sandbox.NAMESPACE).list().getItems()))
+                .isEqualTo(expected);
+        assertThat(kube.resources(AWSMachine.class).inNamespace(Sandbox.NAMESPACE).list().getItems())
+                .allSatisfy(m -> assertThat(m.getMetadata().getFinalizers()).contains(ClusterApi.INSTANCE_FINALIZER));
+    }
+
+    private static Set<String> names(List<? extends HasMetadata> objects) {
+        return objects.stream().filter(o -> o.getMetadata().getDeletionTimestamp() == null)
+                .map(o -> o.getMetadata().getName()).collect(Collectors.toSet());
+    }
+
+    private static List<String> providerIds(KubernetesClient kube) {
+        MachinePool mp = kube.resources(MachinePool.class).inNamespace(Sandbox.NAMESPACE).withName(POOL).get();
+        return mp.getSpec().getProviderIDList() == null ? List.of() : List.copyOf(mp.getSpec().getProviderIDList());
+    }
+
+    private static java.util.function.Predicate<MachinePoolStatus> running(int replicas) {
+        return s -> s.getPhase() == MachinePoolStatus.Phase.RUNNING && Integer.valueOf(replicas).equals(s.getReplicas())
+                && Integer.valueOf(replicas).equals(s.getReadyReplicas());
+    }
+}
