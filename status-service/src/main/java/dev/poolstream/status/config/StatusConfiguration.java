@@ -69,7 +69,8 @@ public class StatusConfiguration {
     @Bean
     StatusWriter statusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties properties,
                               KubeEvents events, MeterRegistry registry) {
-        return new StatusWriter(management, workloads, properties.mode(), events, registry);
+        return new StatusWriter(management, workloads, properties.mode(), events, registry,
+                properties.machines().enabled());
     }
 
     @Bean

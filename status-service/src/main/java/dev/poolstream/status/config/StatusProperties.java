@@ -21,6 +21,7 @@ import org.springframework.validation.annotation.Validated;
  * @param writeRetryMax           see {@code writeRetryInitial}
  * @param workloadTimeout         how long one request to a workload cluster (tending Nodes) may take to connect and
  *                                to answer; it is made once, the write is tried again with backoff
+ * @param machines                the per-instance objects (docs/machines.md)
  */
 @Validated
 @ConfigurationProperties("poolstream.status")
@@ -31,7 +32,16 @@ public record StatusProperties(
         @DefaultValue("10m") @NotNull Duration threadReplacementWindow,
         @DefaultValue("500ms") @NotNull Duration writeRetryInitial,
         @DefaultValue("30s") @NotNull Duration writeRetryMax,
-        @DefaultValue("5s") @NotNull Duration workloadTimeout) {
+        @DefaultValue("5s") @NotNull Duration workloadTimeout,
+        @DefaultValue @NotNull Machines machines) {
+
+    /**
+     * @param enabled keep an infrastructure machine per instance (and in owner mode a Machine), and name its kind in
+     *                the infrastructure pool's {@code status.infrastructureMachineKind}; in infrastructure-provider
+     *                mode that makes Cluster API core make and count Machines for the pool
+     */
+    public record Machines(@DefaultValue("true") boolean enabled) {
+    }
 
     public enum Mode {
         /**

@@ -104,7 +104,10 @@ public final class Membership {
                 available(node, minReadySeconds, now),
                 upToDate,
                 deleteRequested,
-                node != null && adopted(node, namespace, poolName, clusterName));
+                node != null && adopted(node, namespace, poolName, clusterName),
+                node == null ? null : node.ready(),
+                node == null ? null : node.readyTransitionTime(),
+                node == null ? null : node.kubeletVersion());
     }
 
     private Membership() {

@@ -2,6 +2,7 @@ package dev.poolstream.status.kube;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.PoolKey;
+import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.api.kube.WorkloadClusterException;
@@ -60,7 +61,7 @@ public final class StatusWriter implements AutoCloseable {
     private static final int CONFLICT_ATTEMPTS = 5;
     /** Pools whose last notices are remembered, to tell only what changed (a few hundred bytes each). */
     private static final int TOLD_REMEMBERED = 20_000;
-    private static final Map<String, Class<? extends HasMetadata>> INFRASTRUCTURE_KINDS = Map.of(
+    static final Map<String, Class<? extends HasMetadata>> INFRASTRUCTURE_KINDS = Map.of(
             ClusterApi.KIND_AWS_MACHINE_POOL, AWSMachinePool.class,
             ClusterApi.KIND_AZURE_MACHINE_POOL, AzureMachinePool.class);
 
@@ -70,6 +71,8 @@ public final class StatusWriter implements AutoCloseable {
     private final KubeEvents events;
     private final MeterRegistry registry;
     private final Clock clock = Clock.systemUTC();
+    /** The per-instance objects (docs/machines.md); null when they are not made. */
+    private final MachineWriter machines;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
     /** Pool key → what its Events told last. */
     private final Map<String, PoolNotices.Seen> told = new LinkedHashMap<>(16, 0.75f, true) {
@@ -79,13 +82,25 @@ public final class StatusWriter implements AutoCloseable {
         }
     };
 
+    /** A writer that also keeps the pools' per-instance objects. */
     public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
                         KubeEvents events, MeterRegistry registry) {
+        this(management, workloads, mode, events, registry, true);
+    }
+
+    /**
+     * @param machines keep an infrastructure machine per instance (and a Machine, in owner mode), and name its kind
+     *                 in the infrastructure pool's {@code status.infrastructureMachineKind}
+     */
+    public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
+                        KubeEvents events, MeterRegistry registry, boolean machines) {
         this.management = management;
         this.workloads = workloads;
         this.mode = mode;
         this.events = events;
         this.registry = registry;
+        this.machines = machines ? new MachineWriter(management, mode == StatusProperties.Mode.OWNER, events,
+                registry, clock) : null;
     }
 
     /**
@@ -120,6 +135,12 @@ public final class StatusWriter implements AutoCloseable {
                 GenericKubernetesResource pool = machinePool;
                 GenericKubernetesResource infra = infrastructurePool;
                 parts.run("the Events", () -> tell(key, status, pool, infra));
+            }
+            if (machines != null && plan.infrastructurePool()) {
+                // Paused: as the infrastructure pool, its instances' objects wait.
+                GenericKubernetesResource pool = machinePool;
+                GenericKubernetesResource infra = infrastructurePool;
+                parts.run("the instances' machines", () -> machines.write(status, infra, pool));
             }
             if (plan.nodes()) {
                 parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
@@ -182,9 +203,19 @@ public final class StatusWriter implements AutoCloseable {
         return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    /** The pool is gone (its status tombstoned): nothing more to compare its next status with. */
-    public synchronized void forget(String pool) {
-        told.remove(pool);
+    /**
+     * The pool is gone (its status tombstoned): nothing more to compare its next status with, and what is left of
+     * its instances' objects is let go, so that none hangs on a finalizer.
+     */
+    public void forget(String pool) {
+        synchronized (this) {
+            told.remove(pool);
+        }
+        if (machines != null) {
+            try (var ignored = MDC.putCloseable("pool", pool)) {
+                machines.forget(pool);
+            }
+        }
     }
 
     /**
@@ -240,8 +271,13 @@ public final class StatusWriter implements AutoCloseable {
         }
         var objects = objects(type, key.namespace());
         Resource<GenericKubernetesResource> resource = objects.withName(status.infrastructureName());
-        Map<String, Object> wanted = Map.of("ready", status.infrastructureReady(),
-                "replicas", status.status().getReplicas());
+        Map<String, Object> wanted = new HashMap<>(Map.of("ready", status.infrastructureReady(),
+                "replicas", status.status().getReplicas()));
+        String machineKind = PoolMachines.infrastructureMachineKind(status.infrastructureKind());
+        if (machines != null && machineKind != null) {
+            // The MachinePool Machines contract: Cluster API core then finds the infrastructure machines.
+            wanted.put("infrastructureMachineKind", machineKind);
+        }
         List<InfrastructurePoolConditions.Condition> conditions =
                 InfrastructurePoolConditions.of(status.infrastructureKind(), status.status());
         updateStatus(objects, resource, current -> {
@@ -437,6 +473,9 @@ public final class StatusWriter implements AutoCloseable {
     /** Closes the bounded workload clients (the {@link WorkloadClients} they come from are their owner's). */
     @Override
     public void close() {
+        if (machines != null) {
+            machines.close();
+        }
         workloads.close();
     }
 }

@@ -98,6 +98,17 @@ class MembershipTest {
                 false, false, false, false));
     }
 
+    @Test
+    void shouldCarryTheNodesReadyConditionItsTransitionAndTheKubeletVersionWhenItHasANode() {
+        NodeState node = Pools.node("n-1", Pools.aws(1), ConditionStatus.FALSE, T0.plusSeconds(7));
+
+        PoolMember member = Membership.member(member(1, 0, node), true, 0, T0, "team-a", "workers", "demo");
+
+        assertThat(member.nodeReady()).isEqualTo(ConditionStatus.FALSE);
+        assertThat(member.nodeReadySince()).isEqualTo(T0.plusSeconds(7));
+        assertThat(member.kubeletVersion()).isEqualTo("v1.33.1");
+    }
+
     /** Owner annotations as Cluster API core and Poolstream's writer set them, with one changed. */
     private static NodeState owned(String providerId, String kind, String namespace, String name) {
         Map<String, String> annotations = new java.util.HashMap<>();

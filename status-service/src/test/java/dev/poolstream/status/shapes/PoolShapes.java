@@ -137,7 +137,10 @@ public final class PoolShapes {
         AWSMachinePoolSpec aws = new AWSMachinePoolSpec();
         aws.setMinSize(0);
         aws.setMaxSize(100);
-        aws.setAwsLaunchTemplate(new dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate());
+        var launchTemplate = new dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate();
+        // The AWSMachine CRD requires an instance type: its AWSMachines take the launch template's.
+        launchTemplate.setInstanceType("m5.large");
+        aws.setAwsLaunchTemplate(launchTemplate);
         return aws;
     }
 

@@ -1,0 +1,450 @@
+package dev.poolstream.status.domain;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolMachines;
+import dev.poolstream.api.ProviderId;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One object per instance (docs/machines.md): the infrastructure machine ({@code AWSMachine},
+ * {@code AzureMachinePoolMachine}) of every member, and in owner mode its Cluster API {@code Machine}, as Cluster
+ * API's {@code createOrUpdateMachines} makes it. {@link #desired} says what each should be; {@link #steps} compares
+ * that with what exists and says what to do: create, write a status that changed, set a Machine's version, or let an
+ * object of an instance that left go (its finalizer removed, then deleted). Objects are JSON values, as the API server
+ * takes them.
+ */
+public final class InstanceMachines {
+
+    public static final String MACHINE_API_VERSION = ClusterApi.CLUSTER_GROUP + "/v1beta2";
+    public static final String CONDITION_READY = "Ready";
+    public static final String PHASE_PROVISIONING = "Provisioning";
+    public static final String PHASE_RUNNING = "Running";
+    public static final String PHASE_DELETING = "Deleting";
+
+    /** An object reference: an owner. */
+    public record Ref(String apiVersion, String kind, String name, String uid) {
+    }
+
+    /**
+     * What the pool's per-instance objects hang from, as the writer read it.
+     *
+     * @param infrastructurePool the infrastructure pool; null when it could not be read (nothing is created then)
+     * @param machinePool        the MachinePool; null when no Machines are made (infrastructure-provider mode) or it
+     *                           could not be read
+     * @param instanceType       the AWSMachinePool's launch template instance type (the AWSMachine CRD requires one)
+     * @param amiId              the launch template's AMI id, null when not given
+     * @param templateLabels     the MachinePool's {@code spec.template.metadata.labels}
+     * @param templateAnnotations its {@code spec.template.metadata.annotations}
+     */
+    public record Owners(String namespace, String clusterName, String machinePoolName, Ref infrastructurePool,
+                         Ref machinePool, String instanceType, String amiId, Map<String, String> templateLabels,
+                         Map<String, String> templateAnnotations) {
+        public Owners {
+            templateLabels = templateLabels == null ? Map.of() : Map.copyOf(templateLabels);
+            templateAnnotations = templateAnnotations == null ? Map.of() : Map.copyOf(templateAnnotations);
+        }
+    }
+
+    /**
+     * One object as it should be.
+     *
+     * @param object  the whole object to create (no status: the API server drops it on create)
+     * @param status  the status fields this service owns; for a Machine, {@code conditions} holds only its Ready
+     *                condition (merged into the object's list by {@link #statusToWrite})
+     * @param version a Machine's {@code spec.version}: the Node's kubelet version, null while unknown
+     */
+    public record Desired(String kind, String name, String providerID, boolean create, Map<String, Object> object,
+                          Map<String, Object> status, String version) {
+    }
+
+    /**
+     * An object of the pool as it exists (from the writer's cache).
+     *
+     * @param providerID        {@code spec.providerID}, null when not set
+     * @param infrastructureRef a Machine's {@code spec.infrastructureRef.name}, null for infrastructure machines
+     * @param version           a Machine's {@code spec.version}
+     * @param status            its {@code status} as JSON values, empty when it has none
+     */
+    public record Existing(String kind, String name, String providerID, String infrastructureRef,
+                           List<String> finalizers, boolean deleting, String version, Map<String, Object> status) {
+        public Existing {
+            finalizers = finalizers == null ? List.of() : List.copyOf(finalizers);
+            status = status == null ? Map.of() : status;
+        }
+    }
+
+    /** What to do about one object. */
+    public sealed interface Step {
+        String kind();
+
+        String name();
+    }
+
+    public record Create(Desired desired) implements Step {
+        @Override
+        public String kind() {
+            return desired.kind();
+        }
+
+        @Override
+        public String name() {
+            return desired.name();
+        }
+    }
+
+    /** @param status the whole new status, the object's own fields kept */
+    public record WriteStatus(String kind, String name, Map<String, Object> status) implements Step {
+    }
+
+    /** A Machine's {@code spec.version}, once the Node's kubelet says it. */
+    public record SetVersion(String kind, String name, String version) implements Step {
+    }
+
+    /**
+     * The instance left the pool: remove {@code finalizer} (null: none of ours to remove) and delete the object
+     * unless its deletion was asked already.
+     */
+    public record Release(String kind, String name, String finalizer, boolean delete) implements Step {
+    }
+
+    /** The objects the pool's members should have; none for a kind Poolstream does not know. */
+    public static List<Desired> desired(PoolStatus status, Owners owners) {
+        String infraKind = PoolMachines.infrastructureMachineKind(status.infrastructureKind());
+        if (infraKind == null || owners == null || owners.infrastructurePool() == null) {
+            return List.of();
+        }
+        List<Desired> desired = new ArrayList<>();
+        for (PoolMember member : status.members()) {
+            String name = PoolMachines.machineName(owners.infrastructurePool().name(), member.providerID());
+            // A terminating instance gets no new object: it is on its way out.
+            boolean create = member.lifecycle() != InstanceLifecycle.TERMINATING;
+            desired.add(new Desired(infraKind, name, member.providerID(), create,
+                    infrastructureMachine(infraKind, name, member, owners),
+                    infrastructureMachineStatus(infraKind, member), null));
+            if (owners.machinePool() != null) {
+                desired.add(new Desired(ClusterApi.KIND_MACHINE, name, member.providerID(), create,
+                        machine(infraKind, name, member, owners), machineStatus(member),
+                        blankToNull(member.kubeletVersion())));
+            }
+        }
+        return desired;
+    }
+
+    /**
+     * What to do so that what exists becomes what is desired.
+     *
+     * @param members the provider IDs of the pool's members, terminating ones included: an object of a member is
+     *                never let go
+     * @param owner   owner mode: the Machines' finalizer is this service's to remove
+     */
+    public static List<Step> steps(List<Desired> desired, List<Existing> existing, Set<String> members, boolean owner,
+                                   Instant now) {
+        Map<String, Existing> byKey = new LinkedHashMap<>();
+        existing.forEach(e -> byKey.put(e.kind() + "/" + e.name(), e));
+        List<Step> steps = new ArrayList<>();
+        for (Desired want : desired) {
+            Existing have = byKey.get(want.kind() + "/" + want.name());
+            if (have == null) {
+                if (want.create()) {
+                    steps.add(new Create(want));
+                }
+                continue;
+            }
+            if (ClusterApi.KIND_MACHINE.equals(want.kind()) && want.version() != null
+                    && !want.version().equals(have.version()) && !have.deleting()) {
+                steps.add(new SetVersion(want.kind(), want.name(), want.version()));
+            }
+            statusToWrite(want, have, now).ifPresent(s -> steps.add(new WriteStatus(want.kind(), want.name(), s)));
+        }
+        Set<String> goneInfrastructure = new HashSet<>();
+        for (Existing have : existing) {
+            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && gone(have.providerID(), members)) {
+                goneInfrastructure.add(have.name());
+                release(have, ClusterApi.INSTANCE_FINALIZER).ifPresent(steps::add);
+            }
+        }
+        for (Existing have : existing) {
+            // A Machine Cluster API made may not have its provider ID yet: its infrastructure machine tells.
+            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && (gone(have.providerID(), members)
+                    || (have.providerID() == null && goneInfrastructure.contains(have.infrastructureRef())))) {
+                // In infrastructure-provider mode the Machine's finalizer is Cluster API's: only the delete is ours.
+                release(have, owner ? ClusterApi.MACHINE_FINALIZER : null).ifPresent(steps::add);
+            }
+        }
+        return steps;
+    }
+
+    /** An object whose instance is known and is no member (any more). */
+    private static boolean gone(String providerID, Set<String> members) {
+        return providerID != null && !providerID.isEmpty() && !members.contains(providerID);
+    }
+
+    private static Optional<Step> release(Existing have, String finalizer) {
+        String remove = finalizer != null && have.finalizers().contains(finalizer) ? finalizer : null;
+        if (remove == null && have.deleting()) {
+            return Optional.empty(); // nothing of ours holds it; its deletion is under way
+        }
+        return Optional.of(new Release(have.kind(), have.name(), remove, !have.deleting()));
+    }
+
+    /**
+     * The status to write so that the object says what is desired, keeping every field and condition of others
+     * (a Machine's {@code HealthCheckSucceeded}, {@code OwnerRemediated}); empty when it says it already.
+     */
+    public static Optional<Map<String, Object>> statusToWrite(Desired want, Existing have, Instant now) {
+        Map<String, Object> current = have.status();
+        Map<String, Object> next = new LinkedHashMap<>(current);
+        for (Map.Entry<String, Object> field : want.status().entrySet()) {
+            if (!"conditions".equals(field.getKey())) {
+                next.put(field.getKey(), field.getValue());
+            }
+        }
+        if (ClusterApi.KIND_MACHINE.equals(want.kind())) {
+            if (have.deleting()) {
+                next.put("phase", PHASE_DELETING);
+            }
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> wanted = (List<Map<String, Object>>) want.status().get("conditions");
+            next.put("conditions", mergeConditions(current.get("conditions"), wanted, now));
+        }
+        return next.equals(current) ? Optional.empty() : Optional.of(next);
+    }
+
+    /**
+     * The object's conditions with {@code wanted} put in place of those of their type; a condition whose status does
+     * not change keeps its lastTransitionTime, and a new one without a time gets {@code now}.
+     */
+    static List<Object> mergeConditions(Object onObject, List<Map<String, Object>> wanted, Instant now) {
+        List<Object> conditions = onObject instanceof List<?> list ? new ArrayList<>(list) : new ArrayList<>();
+        for (Map<String, Object> condition : wanted) {
+            Map<String, Object> next = new LinkedHashMap<>(condition);
+            int at = -1;
+            for (int i = 0; i < conditions.size(); i++) {
+                if (conditions.get(i) instanceof Map<?, ?> c && Objects.equals(c.get("type"), condition.get("type"))) {
+                    at = i;
+                    break;
+                }
+            }
+            if (at >= 0) {
+                Map<?, ?> current = (Map<?, ?>) conditions.get(at);
+                if (Objects.equals(current.get("status"), next.get("status"))
+                        && current.get("lastTransitionTime") != null) {
+                    next.put("lastTransitionTime", current.get("lastTransitionTime"));
+                }
+            }
+            next.putIfAbsent("lastTransitionTime", time(now));
+            if (at >= 0) {
+                conditions.set(at, next);
+            } else {
+                conditions.add(next);
+            }
+        }
+        return conditions;
+    }
+
+    // ---- the objects ------------------------------------------------------------------------------------------------
+
+    private static Map<String, Object> infrastructureMachine(String kind, String name, PoolMember member,
+                                                             Owners owners) {
+        Ref pool = owners.infrastructurePool();
+        Map<String, Object> ownerReference = new LinkedHashMap<>();
+        ownerReference.put("apiVersion", pool.apiVersion());
+        ownerReference.put("kind", pool.kind());
+        ownerReference.put("name", pool.name());
+        ownerReference.put("uid", pool.uid());
+        // No controller: Cluster API's Machine controller makes itself the controller (docs/machines-research.md §1).
+        ownerReference.put("blockOwnerDeletion", true);
+        Map<String, Object> metadata = metadata(name, owners, poolLabels(owners), Map.of(), ownerReference,
+                ClusterApi.INSTANCE_FINALIZER);
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("providerID", member.providerID());
+        spec.put("instanceID", ProviderId.parse(member.providerID()).instance());
+        String apiVersion = pool.apiVersion();
+        if (ClusterApi.KIND_AWS_MACHINE.equals(kind)) {
+            spec.put("instanceType", owners.instanceType());
+            if (owners.amiId() != null) {
+                spec.put("ami", Map.of("id", owners.amiId()));
+            }
+        }
+        return object(apiVersion, kind, metadata, spec);
+    }
+
+    private static Map<String, Object> machine(String infraKind, String name, PoolMember member, Owners owners) {
+        Ref pool = owners.machinePool();
+        Map<String, Object> ownerReference = new LinkedHashMap<>();
+        ownerReference.put("apiVersion", pool.apiVersion());
+        ownerReference.put("kind", pool.kind());
+        ownerReference.put("name", pool.name());
+        ownerReference.put("uid", pool.uid());
+        ownerReference.put("controller", true);
+        ownerReference.put("blockOwnerDeletion", true);
+        // As createOrUpdateMachines: the template's labels, then the two that find the pool's Machines.
+        Map<String, String> labels = new LinkedHashMap<>(owners.templateLabels());
+        labels.putAll(poolLabels(owners));
+        Map<String, Object> metadata = metadata(name, owners, labels, owners.templateAnnotations(), ownerReference,
+                ClusterApi.MACHINE_FINALIZER);
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("clusterName", owners.clusterName());
+        spec.put("bootstrap", Map.of("dataSecretName", ""));
+        spec.put("infrastructureRef", Map.of("apiGroup", ClusterApi.INFRASTRUCTURE_GROUP, "kind", infraKind,
+                "name", name));
+        spec.put("providerID", member.providerID());
+        // The CRD asks for at least one character: left out until the Node says it.
+        String version = blankToNull(member.kubeletVersion());
+        if (version != null) {
+            spec.put("version", version);
+        }
+        return object(MACHINE_API_VERSION, ClusterApi.KIND_MACHINE, metadata, spec);
+    }
+
+    private static Map<String, String> poolLabels(Owners owners) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(ClusterApi.CLUSTER_NAME_LABEL, owners.clusterName());
+        labels.put(ClusterApi.POOL_NAME_LABEL, PoolMachines.poolNameLabel(owners.machinePoolName()));
+        return labels;
+    }
+
+    private static Map<String, Object> metadata(String name, Owners owners, Map<String, String> labels,
+                                                Map<String, String> annotations, Map<String, Object> ownerReference,
+                                                String finalizer) {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("name", name);
+        metadata.put("namespace", owners.namespace());
+        metadata.put("labels", labels);
+        if (!annotations.isEmpty()) {
+            metadata.put("annotations", annotations);
+        }
+        metadata.put("ownerReferences", List.of(ownerReference));
+        metadata.put("finalizers", List.of(finalizer));
+        return metadata;
+    }
+
+    private static Map<String, Object> object(String apiVersion, String kind, Map<String, Object> metadata,
+                                              Map<String, Object> spec) {
+        Map<String, Object> object = new LinkedHashMap<>();
+        object.put("apiVersion", apiVersion);
+        object.put("kind", kind);
+        object.put("metadata", metadata);
+        object.put("spec", spec);
+        return object;
+    }
+
+    // ---- their status -----------------------------------------------------------------------------------------------
+
+    private static Map<String, Object> infrastructureMachineStatus(String kind, PoolMember member) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        if (ClusterApi.KIND_AWS_MACHINE.equals(kind)) {
+            // As CAPA: ready is the EC2 instance running, not its Node.
+            status.put("ready", member.lifecycle() == InstanceLifecycle.RUNNING);
+            status.put("instanceState", ec2State(member.lifecycle()));
+            return status;
+        }
+        // As CAPZ: ready is the Node Ready.
+        status.put("ready", member.nodeReady() == ConditionStatus.TRUE);
+        status.put("provisioningState", azureProvisioningState(member.lifecycle()));
+        status.put("latestModelApplied", member.upToDate());
+        String version = blankToNull(member.kubeletVersion());
+        if (version != null) {
+            status.put("version", version);
+        }
+        if (member.hasNode()) {
+            Map<String, Object> nodeRef = new LinkedHashMap<>();
+            nodeRef.put("apiVersion", "v1");
+            nodeRef.put("kind", "Node");
+            nodeRef.put("name", member.nodeName());
+            if (member.nodeUid() != null) {
+                nodeRef.put("uid", member.nodeUid());
+            }
+            status.put("nodeRef", nodeRef);
+        }
+        return status;
+    }
+
+    private static Map<String, Object> machineStatus(PoolMember member) {
+        Map<String, Object> status = new LinkedHashMap<>();
+        if (member.hasNode()) {
+            status.put("nodeRef", Map.of("name", member.nodeName()));
+        }
+        status.put("phase", member.hasNode() ? PHASE_RUNNING : PHASE_PROVISIONING);
+        status.put("conditions", List.of(readyCondition(member)));
+        return status;
+    }
+
+    /** The Machine's Ready condition, from its Node's (Poolstream evaluates no other part of Cluster API's summary). */
+    static Map<String, Object> readyCondition(PoolMember member) {
+        Map<String, Object> condition = new LinkedHashMap<>();
+        condition.put("type", CONDITION_READY);
+        if (!member.hasNode()) {
+            condition.put("status", "False");
+            condition.put("reason", "NodeDoesNotExist");
+            condition.put("message", "Waiting for a Node with provider ID " + member.providerID());
+            return condition;
+        }
+        ConditionStatus ready = member.nodeReady() == null ? ConditionStatus.UNKNOWN : member.nodeReady();
+        switch (ready) {
+            case TRUE -> {
+                condition.put("status", "True");
+                condition.put("reason", "Ready");
+                condition.put("message", "");
+            }
+            case FALSE -> {
+                condition.put("status", "False");
+                condition.put("reason", "NotReady");
+                condition.put("message", "Node " + member.nodeName() + " is not Ready");
+            }
+            default -> {
+                condition.put("status", "Unknown");
+                condition.put("reason", "ReadyUnknown");
+                condition.put("message", "Node " + member.nodeName() + " does not say whether it is Ready");
+            }
+        }
+        if (member.nodeReadySince() != null) {
+            condition.put("lastTransitionTime", time(member.nodeReadySince()));
+        }
+        return condition;
+    }
+
+    /** EC2's word for the state, as CAPA writes it; a failed instance serves nothing, as a stopped one. */
+    static String ec2State(InstanceLifecycle lifecycle) {
+        return switch (lifecycle) {
+            case PENDING -> "pending";
+            case RUNNING -> "running";
+            case TERMINATING -> "shutting-down";
+            case FAILED -> "stopped";
+        };
+    }
+
+    /** Azure's provisioning state of a VM, as CAPZ writes it. */
+    static String azureProvisioningState(InstanceLifecycle lifecycle) {
+        return switch (lifecycle) {
+            case PENDING -> "Creating";
+            case RUNNING -> "Succeeded";
+            case TERMINATING -> "Deleting";
+            case FAILED -> "Failed";
+        };
+    }
+
+    private static String time(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private InstanceMachines() {
+    }
+}

@@ -1,0 +1,137 @@
+package dev.poolstream.status.kube;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.Machine;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolMachine;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachine;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The per-instance objects of every pool (those labelled {@code cluster.x-k8s.io/pool-name}), kept by informers
+ * (one list, then a watch) and indexed by pool: a status write reads them for no request. Started on first use.
+ *
+ * <p>The informers learn of this service's own writes a moment later; until they do, what the write returned stands
+ * in for what they hold, so that the next status does not repeat a create, a status or a release.
+ */
+final class MachineCache implements AutoCloseable {
+
+    static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+            ClusterApi.KIND_AWS_MACHINE, AWSMachine.class,
+            ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE, AzureMachinePoolMachine.class,
+            ClusterApi.KIND_MACHINE, Machine.class);
+    private static final String BY_POOL = "pool";
+    private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
+    private static final int WRITES_REMEMBERED = 10_000;
+
+    private final KubernetesClient client;
+    private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new LinkedHashMap<>();
+    /** kind/namespace/name → what this service wrote, until the informer shows something else. */
+    private final Map<String, Written> written = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Written> eldest) {
+            return size() > WRITES_REMEMBERED;
+        }
+    };
+
+    /**
+     * @param before the resourceVersion the write replaced, null for a create
+     * @param after  the object the write returned, null when it is gone
+     */
+    private record Written(String before, GenericKubernetesResource after) {
+    }
+
+    MachineCache(KubernetesClient client) {
+        this.client = client;
+    }
+
+    static ResourceDefinitionContext context(String kind) {
+        return ResourceDefinitionContext.fromResourceType(KINDS.get(kind));
+    }
+
+    /** The pool's objects of this kind, as this service last knows them. */
+    List<GenericKubernetesResource> objects(String namespace, String poolNameLabel, String kind) {
+        List<GenericKubernetesResource> objects = new ArrayList<>();
+        {
+            SharedIndexInformer<GenericKubernetesResource> informer = informer(kind);
+            Map<String, GenericKubernetesResource> byName = new LinkedHashMap<>();
+            informer.getIndexer().byIndex(BY_POOL, namespace + "/" + poolNameLabel)
+                    .forEach(o -> byName.put(o.getMetadata().getName(), o));
+            synchronized (written) {
+                String prefix = kind + "/" + namespace + "/";
+                for (var entry : new ArrayList<>(written.entrySet())) {
+                    if (!entry.getKey().startsWith(prefix)) {
+                        continue;
+                    }
+                    String name = entry.getKey().substring(prefix.length());
+                    Written w = entry.getValue();
+                    GenericKubernetesResource cached = byName.get(name);
+                    String cachedVersion = cached == null ? null : cached.getMetadata().getResourceVersion();
+                    boolean stale = java.util.Objects.equals(cachedVersion, w.before());
+                    if (!stale) {
+                        written.remove(entry.getKey()); // the informer has caught up, or another writer wrote
+                    } else if (w.after() == null) {
+                        byName.remove(name);
+                    } else if (poolNameLabel.equals(label(w.after()))) {
+                        byName.put(name, w.after());
+                    }
+                }
+            }
+            objects.addAll(byName.values());
+        }
+        return objects;
+    }
+
+    /** What one write of this service did to an object; {@code after} null when the object is gone. */
+    void wrote(String kind, String namespace, String name, String versionBefore, GenericKubernetesResource after) {
+        synchronized (written) {
+            written.put(kind + "/" + namespace + "/" + name, new Written(versionBefore, after));
+        }
+    }
+
+    private synchronized SharedIndexInformer<GenericKubernetesResource> informer(String kind) {
+        SharedIndexInformer<GenericKubernetesResource> informer = informers.get(kind);
+        if (informer != null) {
+            return informer;
+        }
+        informer = client.genericKubernetesResources(context(kind)).inAnyNamespace()
+                .withLabel(ClusterApi.POOL_NAME_LABEL).runnableInformer(0);
+        informer.addIndexers(Map.of(BY_POOL, o -> List.of(o.getMetadata().getNamespace() + "/" + label(o))));
+        try {
+            informer.start().toCompletableFuture().get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            informer.stop();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing " + kind + " objects", e);
+        } catch (ExecutionException | TimeoutException e) {
+            informer.stop();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("cannot list and watch the " + kind + " objects of the pools: "
+                    + StatusWriter.describe(cause), cause);
+        }
+        informers.put(kind, informer);
+        return informer;
+    }
+
+    private static String label(GenericKubernetesResource object) {
+        Map<String, String> labels = object.getMetadata().getLabels();
+        return labels == null ? null : labels.get(ClusterApi.POOL_NAME_LABEL);
+    }
+
+    @Override
+    public synchronized void close() {
+        informers.values().forEach(SharedIndexInformer::stop);
+        informers.clear();
+    }
+}

@@ -1,0 +1,391 @@
+package dev.poolstream.status.kube;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolKey;
+import dev.poolstream.api.PoolMachines;
+import dev.poolstream.api.kube.KubeEvents;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.status.domain.InstanceMachines;
+import dev.poolstream.status.domain.InstanceMachines.Desired;
+import dev.poolstream.status.domain.InstanceMachines.Existing;
+import dev.poolstream.status.domain.InstanceMachines.Step;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.HttpURLConnection;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a pool's per-instance objects (docs/machines.md): the infrastructure machine of each member and, in owner
+ * mode, its Machine; lets those of instances that left go. {@link InstanceMachines} decides; this makes the calls.
+ * What exists comes from {@link MachineCache}: a status that changes nothing of them makes no request.
+ *
+ * <p>Each object is written on its own: a write the API server refuses (400, 422: the object is not valid) is logged
+ * with the pool's key and told as a Warning Event on the infrastructure pool, is not tried again until the object
+ * to write changes, and keeps no other object from being written. Other failures are thrown at the end, after every
+ * object was tried, so that the pool's write is tried again.
+ */
+final class MachineWriter implements AutoCloseable {
+
+    static final String ACTION = "WriteMachines";
+    static final String REASON_REFUSED = "MachineWriteRefused";
+
+    private static final Logger log = LoggerFactory.getLogger(MachineWriter.class);
+    private static final int CONFLICT_ATTEMPTS = 3;
+    private static final int REFUSALS_REMEMBERED = 10_000;
+
+    private final KubernetesClient management;
+    private final boolean owner;
+    private final KubeEvents events;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final MachineCache cache;
+    private final KubernetesSerialization serialization = new KubernetesSerialization();
+    /** kind/namespace/name → the object or status whose write was refused: not sent again while it is the same. */
+    private final Map<String, Object> refused = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+            return size() > REFUSALS_REMEMBERED;
+        }
+    };
+
+    MachineWriter(KubernetesClient management, boolean owner, KubeEvents events, MeterRegistry registry,
+                  Clock clock) {
+        this.management = management;
+        this.owner = owner;
+        this.events = events;
+        this.registry = registry;
+        this.clock = clock;
+        this.cache = new MachineCache(management);
+    }
+
+    /**
+     * Makes the pool's objects say what its status says.
+     *
+     * @param infrastructurePool the infrastructure pool as the status write left it (null: read here)
+     * @param machinePool        the MachinePool as the status write left it (owner mode; null: read here)
+     */
+    void write(PoolStatus status, GenericKubernetesResource infrastructurePool,
+               GenericKubernetesResource machinePool) {
+        String infraKind = PoolMachines.infrastructureMachineKind(status.infrastructureKind());
+        if (infraKind == null || status.infrastructureName() == null) {
+            return;
+        }
+        PoolKey key = PoolKey.parse(status.pool());
+        GenericKubernetesResource infra = infrastructurePool != null ? infrastructurePool
+                : get(StatusWriter.INFRASTRUCTURE_KINDS.get(status.infrastructureKind()), key.namespace(),
+                status.infrastructureName());
+        GenericKubernetesResource pool = !owner ? null : machinePool != null ? machinePool
+                : get(dev.poolstream.api.cluster.v1beta2.MachinePool.class, key.namespace(), key.name());
+        InstanceMachines.Owners owners = owners(key, status, infra, pool);
+        List<Desired> desired = InstanceMachines.desired(status, owners);
+        Set<String> members = status.members().stream().map(PoolMember::providerID).collect(Collectors.toSet());
+        apply(key, infraKind, desired, members, infra);
+    }
+
+    /** The pool is gone: every object of it lets its instance go (none is a member any more). */
+    void forget(String pool) {
+        PoolKey key = PoolKey.parse(pool);
+        for (String infraKind : List.of(ClusterApi.KIND_AWS_MACHINE, ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)) {
+            apply(key, infraKind, List.of(), Set.of(), null);
+        }
+    }
+
+    private void apply(PoolKey key, String infraKind, List<Desired> desired, Set<String> members,
+                       GenericKubernetesResource infra) {
+        List<String> kinds = List.of(infraKind, ClusterApi.KIND_MACHINE);
+        Map<String, GenericKubernetesResource> byKey = new LinkedHashMap<>();
+        List<Existing> existing = new ArrayList<>();
+        for (String kind : kinds) {
+            for (GenericKubernetesResource object : cache.objects(key.namespace(),
+                    PoolMachines.poolNameLabel(key.name()), kind)) {
+                byKey.put(kind + "/" + object.getMetadata().getName(), object);
+                existing.add(existing(kind, object));
+            }
+        }
+        Map<String, Desired> desiredByKey = new LinkedHashMap<>();
+        desired.forEach(d -> desiredByKey.put(d.kind() + "/" + d.name(), d));
+        List<Step> steps = InstanceMachines.steps(desired, existing, members, owner, clock.instant());
+        List<RuntimeException> failures = new ArrayList<>();
+        for (Step step : steps) {
+            String stepKey = step.kind() + "/" + step.name();
+            try {
+                if (step instanceof InstanceMachines.Create create) {
+                    create(key, create.desired(), infra);
+                } else if (step instanceof InstanceMachines.WriteStatus write) {
+                    writeStatus(key, desiredByKey.get(stepKey), byKey.get(stepKey), write.status(), infra);
+                } else if (step instanceof InstanceMachines.SetVersion version) {
+                    setVersion(key, version, byKey.get(stepKey));
+                } else if (step instanceof InstanceMachines.Release release) {
+                    release(key, release, byKey.get(stepKey));
+                }
+            } catch (KubernetesClientException e) {
+                if (refusal(e)) {
+                    refused(key, step, e, infra);
+                } else {
+                    failures.add(e);
+                }
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.get(0);
+            failures.stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    private void create(PoolKey key, Desired desired, GenericKubernetesResource infra) {
+        String refusedKey = "create/" + desired.kind() + "/" + key.namespace() + "/" + desired.name();
+        if (Objects.equals(refusedObject(refusedKey), desired.object())) {
+            return; // refused as it is: told already
+        }
+        GenericKubernetesResource object = serialization.convertValue(desired.object(),
+                GenericKubernetesResource.class);
+        GenericKubernetesResource created;
+        try {
+            created = objects(desired.kind(), key.namespace()).resource(object).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                return; // already there: the informer shows it, and its status, next time
+            }
+            if (refusal(e)) {
+                remember(refusedKey, desired.object());
+            }
+            throw e;
+        }
+        count("created", desired.kind());
+        cache.wrote(desired.kind(), key.namespace(), desired.name(), null, created);
+        log.info("created {} {}/{} for instance {} of pool {}", desired.kind(), key.namespace(), desired.name(),
+                desired.providerID(), key);
+        // The status is a subresource: the create left it out.
+        InstanceMachines.statusToWrite(desired, existing(desired.kind(), created), clock.instant())
+                .ifPresent(s -> writeStatus(key, desired, created, s, infra));
+    }
+
+    private void writeStatus(PoolKey key, Desired desired, GenericKubernetesResource current,
+                             Map<String, Object> status, GenericKubernetesResource infra) {
+        String refusedKey = "status/" + desired.kind() + "/" + key.namespace() + "/" + desired.name();
+        if (Objects.equals(refusedObject(refusedKey), status)) {
+            return;
+        }
+        var objects = objects(desired.kind(), key.namespace());
+        Map<String, Object> next = status;
+        for (int attempt = 1; ; attempt++) {
+            GenericKubernetesResource object = serialization.convertValue(
+                    serialization.convertValue(current, Map.class), GenericKubernetesResource.class);
+            object.setApiVersion(apiVersion(desired.kind()));
+            object.setKind(desired.kind());
+            object.getAdditionalProperties().put("status", next);
+            try {
+                GenericKubernetesResource written = objects.resource(object).updateStatus();
+                count("status", desired.kind());
+                cache.wrote(desired.kind(), key.namespace(), desired.name(),
+                        current.getMetadata().getResourceVersion(), written);
+                return;
+            } catch (KubernetesClientException e) {
+                if (refusal(e)) {
+                    remember(refusedKey, status);
+                }
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    return; // gone meanwhile
+                }
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                registry.counter("poolstream.status.write.conflicts", "object", desired.kind()).increment();
+                // Someone else wrote it (a health check's conditions): merge into what is there now.
+                current = objects.withName(desired.name()).get();
+                if (current == null) {
+                    return;
+                }
+                var again = InstanceMachines.statusToWrite(desired, existing(desired.kind(), current),
+                        clock.instant());
+                if (again.isEmpty()) {
+                    return;
+                }
+                next = again.get();
+            }
+        }
+    }
+
+    private void setVersion(PoolKey key, InstanceMachines.SetVersion step, GenericKubernetesResource current) {
+        // Given the object it has, the client sends the patch alone (without, it reads the object first).
+        GenericKubernetesResource written = objects(step.kind(), key.namespace()).resource(current)
+                .patch(PatchContext.of(PatchType.JSON_MERGE),
+                        serialization.asJson(Map.of("spec", Map.of("version", step.version()))));
+        count("version", step.kind());
+        if (written != null) {
+            cache.wrote(step.kind(), key.namespace(), step.name(), null, written);
+        }
+    }
+
+    /** Its finalizer removed (the instance is gone: nothing is left to terminate), then deleted. */
+    private void release(PoolKey key, InstanceMachines.Release step, GenericKubernetesResource current) {
+        var objects = objects(step.kind(), key.namespace());
+        Resource<GenericKubernetesResource> resource = objects.withName(step.name());
+        String versionBefore = current.getMetadata().getResourceVersion();
+        if (step.finalizer() != null) {
+            GenericKubernetesResource object = current;
+            for (int attempt = 1; object != null; attempt++) {
+                List<String> rest = new ArrayList<>(object.getMetadata().getFinalizers());
+                if (!rest.remove(step.finalizer())) {
+                    break;
+                }
+                Map<String, Object> metadata = new LinkedHashMap<>();
+                // The resourceVersion makes it conditional: a finalizer added meanwhile is not lost.
+                metadata.put("resourceVersion", object.getMetadata().getResourceVersion());
+                metadata.put("finalizers", rest);
+                try {
+                    objects.resource(object).patch(PatchContext.of(PatchType.JSON_MERGE),
+                            serialization.asJson(Map.of("metadata", metadata)));
+                    count("finalizer-removed", step.kind());
+                    break;
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                        object = null;
+                    } else if (e.getCode() == HttpURLConnection.HTTP_CONFLICT && attempt < CONFLICT_ATTEMPTS) {
+                        object = resource.get();
+                    } else {
+                        throw e;
+                    }
+                }
+            }
+            if (object == null) {
+                cache.wrote(step.kind(), key.namespace(), step.name(), versionBefore, null);
+                return;
+            }
+        }
+        if (step.delete()) {
+            resource.delete();
+            count("deleted", step.kind());
+        }
+        cache.wrote(step.kind(), key.namespace(), step.name(), versionBefore, null);
+        log.info("let {} {}/{} of pool {} go: its instance {} left the pool", step.kind(), key.namespace(),
+                step.name(), key, providerId(current));
+    }
+
+    private void refused(PoolKey key, Step step, KubernetesClientException e, GenericKubernetesResource infra) {
+        String note = "The API server refused to write " + step.kind() + " " + key.namespace() + "/" + step.name()
+                + ": " + StatusWriter.describe(e);
+        log.warn("pool {}: {}", key, note);
+        registry.counter("poolstream.status.machine.refusals", "object", step.kind()).increment();
+        if (infra != null) {
+            events.record(infra, KubeEvents.Type.Warning, ACTION, REASON_REFUSED, note);
+        }
+    }
+
+    private static boolean refusal(KubernetesClientException e) {
+        return e.getCode() == HttpURLConnection.HTTP_BAD_REQUEST || e.getCode() == 422;
+    }
+
+    private Object refusedObject(String key) {
+        synchronized (refused) {
+            return refused.get(key);
+        }
+    }
+
+    private void remember(String key, Object object) {
+        synchronized (refused) {
+            refused.put(key, object);
+        }
+    }
+
+    private static InstanceMachines.Owners owners(PoolKey key, PoolStatus status, GenericKubernetesResource infra,
+                                                  GenericKubernetesResource machinePool) {
+        String clusterName = status.cluster() == null ? null
+                : status.cluster().substring(status.cluster().indexOf('/') + 1);
+        Map<String, Object> infraSpec = map(infra == null ? null : infra.getAdditionalProperties().get("spec"));
+        Map<String, Object> launchTemplate = map(infraSpec.get("awsLaunchTemplate"));
+        String instanceType = (String) launchTemplate.get("instanceType");
+        if (instanceType == null) {
+            // A mixed instances policy may name the types only in its overrides: the first is the template's.
+            Object overrides = map(infraSpec.get("mixedInstancesPolicy")).get("overrides");
+            if (overrides instanceof List<?> list && !list.isEmpty()) {
+                instanceType = (String) map(list.get(0)).get("instanceType");
+            }
+        }
+        String amiId = (String) map(launchTemplate.get("ami")).get("id");
+        Map<String, Object> poolSpec = map(machinePool == null ? null : machinePool.getAdditionalProperties()
+                .get("spec"));
+        Map<String, Object> templateMetadata = map(map(poolSpec.get("template")).get("metadata"));
+        if (poolSpec.get("clusterName") instanceof String name) {
+            clusterName = name;
+        }
+        return new InstanceMachines.Owners(key.namespace(), clusterName, key.name(), ref(infra), ref(machinePool),
+                instanceType, amiId, strings(templateMetadata.get("labels")),
+                strings(templateMetadata.get("annotations")));
+    }
+
+    private static InstanceMachines.Ref ref(GenericKubernetesResource object) {
+        return object == null ? null : new InstanceMachines.Ref(object.getApiVersion(), object.getKind(),
+                object.getMetadata().getName(), object.getMetadata().getUid());
+    }
+
+    static Existing existing(String kind, GenericKubernetesResource object) {
+        Map<String, Object> spec = map(object.getAdditionalProperties().get("spec"));
+        return new Existing(kind, object.getMetadata().getName(), providerId(object),
+                (String) map(spec.get("infrastructureRef")).get("name"), object.getMetadata().getFinalizers(),
+                object.getMetadata().getDeletionTimestamp() != null, (String) spec.get("version"),
+                map(object.getAdditionalProperties().get("status")));
+    }
+
+    private static String providerId(GenericKubernetesResource object) {
+        return (String) map(object.getAdditionalProperties().get("spec")).get("providerID");
+    }
+
+    private GenericKubernetesResource get(Class<? extends HasMetadata> type, String namespace, String name) {
+        return type == null ? null : management.genericKubernetesResources(
+                ResourceDefinitionContext.fromResourceType(type)).inNamespace(namespace).withName(name).get();
+    }
+
+    private static String apiVersion(String kind) {
+        ResourceDefinitionContext context = MachineCache.context(kind);
+        return context.getGroup() + "/" + context.getVersion();
+    }
+
+    private NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> objects(String kind, String namespace) {
+        return management.genericKubernetesResources(MachineCache.context(kind)).inNamespace(namespace);
+    }
+
+    private void count(String what, String kind) {
+        registry.counter("poolstream.status.machine.writes", "object", kind, "write", what).increment();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private static Map<String, String> strings(Object value) {
+        Map<String, String> strings = new LinkedHashMap<>();
+        map(value).forEach((k, v) -> strings.put(k, String.valueOf(v)));
+        return strings;
+    }
+
+    @Override
+    public void close() {
+        cache.close();
+    }
+}

@@ -1,0 +1,361 @@
+package dev.poolstream.status.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.status.domain.InstanceMachines.Create;
+import dev.poolstream.status.domain.InstanceMachines.Desired;
+import dev.poolstream.status.domain.InstanceMachines.Existing;
+import dev.poolstream.status.domain.InstanceMachines.Owners;
+import dev.poolstream.status.domain.InstanceMachines.Ref;
+import dev.poolstream.status.domain.InstanceMachines.Release;
+import dev.poolstream.status.domain.InstanceMachines.SetVersion;
+import dev.poolstream.status.domain.InstanceMachines.Step;
+import dev.poolstream.status.domain.InstanceMachines.WriteStatus;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class InstanceMachinesTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
+    private static final String AWS_1 = "aws:///us-east-1a/i-0aaa";
+    private static final String AWS_2 = "aws:///us-east-1a/i-0bbb";
+    private static final String AZURE_3 = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/"
+            + "virtualMachineScaleSets/workers/virtualMachines/3";
+    private static final Ref AWS_POOL = new Ref("infrastructure.cluster.x-k8s.io/v1beta2", "AWSMachinePool",
+            "workers-infra", "infra-uid");
+    private static final Ref AZURE_POOL = new Ref("infrastructure.cluster.x-k8s.io/v1beta1", "AzureMachinePool",
+            "workers-infra", "infra-uid");
+    private static final Ref MACHINE_POOL = new Ref("cluster.x-k8s.io/v1beta2", "MachinePool", "workers", "mp-uid");
+
+    private static Owners owners(Ref infra, Ref machinePool) {
+        return new Owners("team-a", "demo", "workers", infra, machinePool, "m5.large", "ami-123",
+                Map.of("team", "a", ClusterApi.POOL_NAME_LABEL, "not-this"), Map.of("note", "from the template"));
+    }
+
+    private static PoolMember member(String providerId, InstanceLifecycle lifecycle, String node, ConditionStatus ready,
+                                     boolean upToDate) {
+        return new PoolMember(providerId, node, node == null ? null : "uid-" + node, lifecycle, T0,
+                ready == ConditionStatus.TRUE, false, upToDate, false, node != null, node == null ? null : ready,
+                node == null ? null : T0.plusSeconds(30), node == null ? null : "v1.33.1");
+    }
+
+    private static PoolStatus status(String infraKind, PoolMember... members) {
+        return new PoolStatus("team-a/workers", 1, "team-a/demo", infraKind, "workers-infra",
+                new MachinePoolStatus(), List.of(), true, List.of(members), List.of());
+    }
+
+    private static Desired only(List<Desired> desired, String kind) {
+        return desired.stream().filter(d -> d.kind().equals(kind)).findFirst().orElseThrow();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return (Map<String, Object>) value;
+    }
+
+    // ---- desired objects ------------------------------------------------------------------------------------------
+
+    @Test
+    void shouldDescribeAnAwsMachineOwnedButNotControlledByTheInfrastructurePoolWithTheLaunchTemplatesTypeAndAmi() {
+        List<Desired> desired = InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL,
+                member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)), owners(AWS_POOL, null));
+
+        assertThat(desired).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo(ClusterApi.KIND_AWS_MACHINE);
+            assertThat(d.name()).isEqualTo("workers-infra-i-0aaa");
+            assertThat(d.create()).isTrue();
+            assertThat(d.object()).containsEntry("apiVersion", "infrastructure.cluster.x-k8s.io/v1beta2")
+                    .containsEntry("kind", "AWSMachine");
+            Map<String, Object> metadata = map(d.object().get("metadata"));
+            assertThat(metadata).containsEntry("name", "workers-infra-i-0aaa").containsEntry("namespace", "team-a")
+                    .containsEntry("labels", Map.of(ClusterApi.CLUSTER_NAME_LABEL, "demo",
+                            ClusterApi.POOL_NAME_LABEL, "workers"))
+                    .containsEntry("finalizers", List.of(ClusterApi.INSTANCE_FINALIZER))
+                    .doesNotContainKey("annotations");
+            assertThat(metadata.get("ownerReferences")).isEqualTo(List.of(Map.of(
+                    "apiVersion", AWS_POOL.apiVersion(), "kind", "AWSMachinePool", "name", "workers-infra",
+                    "uid", "infra-uid", "blockOwnerDeletion", true)));
+            assertThat(map(d.object().get("spec"))).isEqualTo(Map.of("providerID", AWS_1, "instanceID", "i-0aaa",
+                    "instanceType", "m5.large", "ami", Map.of("id", "ami-123")));
+            assertThat(d.status()).isEqualTo(Map.of("ready", true, "instanceState", "running"));
+        });
+    }
+
+    @ParameterizedTest(name = "{0} -> ready {1}, {2}; Azure {3}")
+    @CsvSource(textBlock = """
+            PENDING,     false, pending,       Creating
+            RUNNING,     true,  running,       Succeeded
+            TERMINATING, false, shutting-down, Deleting
+            FAILED,      false, stopped,       Failed
+            """)
+    void shouldSayTheInstancesStateAsTheProviderWould(InstanceLifecycle lifecycle, boolean awsReady, String ec2,
+                                                       String azure) {
+        Desired aws = InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL,
+                member(AWS_1, lifecycle, null, null, true)), owners(AWS_POOL, null)).get(0);
+        Desired ampm = InstanceMachines.desired(status(ClusterApi.KIND_AZURE_MACHINE_POOL,
+                member(AZURE_3, lifecycle, null, null, true)), owners(AZURE_POOL, null)).get(0);
+
+        assertThat(aws.status()).containsEntry("ready", awsReady).containsEntry("instanceState", ec2);
+        assertThat(ampm.status()).containsEntry("provisioningState", azure);
+        assertThat(aws.create()).isEqualTo(lifecycle != InstanceLifecycle.TERMINATING);
+    }
+
+    @Test
+    void shouldDescribeAnAzureMachinePoolMachineReadyWithItsNodeAndItsModelAndKubelet() {
+        Desired without = InstanceMachines.desired(status(ClusterApi.KIND_AZURE_MACHINE_POOL,
+                member(AZURE_3, InstanceLifecycle.RUNNING, null, null, false)), owners(AZURE_POOL, null)).get(0);
+        Desired with = InstanceMachines.desired(status(ClusterApi.KIND_AZURE_MACHINE_POOL,
+                member(AZURE_3, InstanceLifecycle.RUNNING, "node-3", ConditionStatus.TRUE, true)),
+                owners(AZURE_POOL, null)).get(0);
+
+        assertThat(without.kind()).isEqualTo(ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE);
+        assertThat(without.object()).containsEntry("apiVersion", "infrastructure.cluster.x-k8s.io/v1beta1");
+        assertThat(map(without.object().get("spec"))).isEqualTo(Map.of("providerID", AZURE_3, "instanceID", "3"));
+        // As CAPZ: ready is the Node Ready, not the VM running.
+        assertThat(without.status()).isEqualTo(Map.of("ready", false, "provisioningState", "Succeeded",
+                "latestModelApplied", false));
+        assertThat(with.status()).isEqualTo(Map.of("ready", true, "provisioningState", "Succeeded",
+                "latestModelApplied", true, "version", "v1.33.1",
+                "nodeRef", Map.of("apiVersion", "v1", "kind", "Node", "name", "node-3", "uid", "uid-node-3")));
+    }
+
+    @Test
+    void shouldDescribeAMachineAsCreateOrUpdateMachinesDoesWhenOwner() {
+        List<Desired> desired = InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL,
+                member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)), owners(AWS_POOL, MACHINE_POOL));
+
+        Desired machine = only(desired, ClusterApi.KIND_MACHINE);
+        assertThat(machine.name()).isEqualTo(only(desired, ClusterApi.KIND_AWS_MACHINE).name());
+        assertThat(machine.object()).containsEntry("apiVersion", "cluster.x-k8s.io/v1beta2");
+        Map<String, Object> metadata = map(machine.object().get("metadata"));
+        // The template's labels, with the two that find the pool's Machines forced.
+        assertThat(metadata).containsEntry("labels", Map.of("team", "a", ClusterApi.CLUSTER_NAME_LABEL, "demo",
+                        ClusterApi.POOL_NAME_LABEL, "workers"))
+                .containsEntry("annotations", Map.of("note", "from the template"))
+                .containsEntry("finalizers", List.of(ClusterApi.MACHINE_FINALIZER));
+        assertThat(metadata.get("ownerReferences")).isEqualTo(List.of(Map.of("apiVersion", MACHINE_POOL.apiVersion(),
+                "kind", "MachinePool", "name", "workers", "uid", "mp-uid", "controller", true,
+                "blockOwnerDeletion", true)));
+        // No version while there is no Node: the CRD asks for at least one character.
+        assertThat(map(machine.object().get("spec"))).isEqualTo(Map.of("clusterName", "demo",
+                "bootstrap", Map.of("dataSecretName", ""),
+                "infrastructureRef", Map.of("apiGroup", "infrastructure.cluster.x-k8s.io", "kind", "AWSMachine",
+                        "name", "workers-infra-i-0aaa"),
+                "providerID", AWS_1));
+        assertThat(machine.version()).isNull();
+        assertThat(machine.status()).containsEntry("phase", "Provisioning").doesNotContainKey("nodeRef");
+        assertThat((List<?>) machine.status().get("conditions")).singleElement().isEqualTo(Map.of("type", "Ready",
+                "status", "False", "reason", "NodeDoesNotExist",
+                "message", "Waiting for a Node with provider ID " + AWS_1));
+    }
+
+    @Test
+    void shouldGiveTheMachineItsNodesNameReadyAndKubeletVersionOnceTheNodeExists() {
+        Desired machine = only(InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL,
+                member(AWS_1, InstanceLifecycle.RUNNING, "node-1", ConditionStatus.TRUE, true)),
+                owners(AWS_POOL, MACHINE_POOL)), ClusterApi.KIND_MACHINE);
+
+        assertThat(map(machine.object().get("spec"))).containsEntry("version", "v1.33.1");
+        assertThat(machine.version()).isEqualTo("v1.33.1");
+        assertThat(machine.status()).containsEntry("phase", "Running")
+                .containsEntry("nodeRef", Map.of("name", "node-1"));
+        assertThat((List<?>) machine.status().get("conditions")).singleElement().isEqualTo(Map.of("type", "Ready",
+                "status", "True", "reason", "Ready", "message", "", "lastTransitionTime", "2026-11-21T06:00:30Z"));
+    }
+
+    @Test
+    void shouldDescribeNoMachineInInfrastructureProviderModeAndNothingForAnUnknownKindOrAnUnreadPool() {
+        PoolMember one = member(AWS_1, InstanceLifecycle.RUNNING, null, null, true);
+
+        assertThat(InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL, one), owners(AWS_POOL, null)))
+                .extracting(Desired::kind).containsExactly(ClusterApi.KIND_AWS_MACHINE);
+        assertThat(InstanceMachines.desired(status("GCPMachinePool", one), owners(AWS_POOL, MACHINE_POOL))).isEmpty();
+        assertThat(InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL, one), owners(null, null)))
+                .isEmpty();
+    }
+
+    // ---- steps ----------------------------------------------------------------------------------------------------
+
+    private static List<Desired> desired(Ref machinePool, PoolMember... members) {
+        return InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL, members),
+                owners(AWS_POOL, machinePool));
+    }
+
+    /** An object as the desired one was created, with a status already written. */
+    private static Existing existing(Desired d, Map<String, Object> status, boolean deleting) {
+        String version = (String) map(d.object().get("spec")).get("version");
+        Map<String, Object> infraRef = ClusterApi.KIND_MACHINE.equals(d.kind())
+                ? map(map(d.object().get("spec")).get("infrastructureRef")) : Map.of();
+        return new Existing(d.kind(), d.name(), d.providerID(), (String) infraRef.get("name"),
+                List.of(ClusterApi.KIND_MACHINE.equals(d.kind()) ? ClusterApi.MACHINE_FINALIZER
+                        : ClusterApi.INSTANCE_FINALIZER), deleting, version, status);
+    }
+
+    private static Existing written(Desired d) {
+        Existing fresh = existing(d, Map.of(), false);
+        Map<String, Object> status = InstanceMachines.statusToWrite(d, fresh, T0).orElseThrow();
+        return existing(d, status, false);
+    }
+
+    private static Set<String> members(String... ids) {
+        return Set.of(ids);
+    }
+
+    @Test
+    void shouldCreateWhatIsMissingAndNothingForATerminatingInstance() {
+        List<Desired> desired = desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.PENDING, null, null, true),
+                member(AWS_2, InstanceLifecycle.TERMINATING, null, null, true));
+
+        List<Step> steps = InstanceMachines.steps(desired, List.of(), members(AWS_1, AWS_2), true, T0);
+
+        assertThat(steps).allMatch(s -> s instanceof Create).extracting(Step::kind, Step::name).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("AWSMachine", "workers-infra-i-0aaa"),
+                org.assertj.core.groups.Tuple.tuple("Machine", "workers-infra-i-0aaa"));
+    }
+
+    @Test
+    void shouldDoNothingWhenTheObjectsSayWhatTheStatusSays() {
+        List<Desired> desired = desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
+                ConditionStatus.TRUE, true));
+
+        List<Step> steps = InstanceMachines.steps(desired, desired.stream().map(InstanceMachinesTest::written)
+                .toList(), members(AWS_1), true, T0.plusSeconds(600));
+
+        assertThat(steps).isEmpty();
+    }
+
+    @Test
+    void shouldWriteAStatusThatChangedKeepingWhatOthersWroteInIt() {
+        Desired pending = desired(null, member(AWS_1, InstanceLifecycle.PENDING, null, null, true)).get(0);
+        Map<String, Object> onObject = new LinkedHashMap<>(written(pending).status());
+        onObject.put("interruptible", false); // CAPA's
+        Existing have = existing(pending, onObject, false);
+        Desired running = desired(null, member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)).get(0);
+
+        List<Step> steps = InstanceMachines.steps(List.of(running), List.of(have), members(AWS_1), false, T0);
+
+        assertThat(steps).singleElement().isEqualTo(new WriteStatus("AWSMachine", "workers-infra-i-0aaa",
+                Map.of("ready", true, "instanceState", "running", "interruptible", false)));
+    }
+
+    @Test
+    void shouldKeepTheHealthCheckConditionsOfAMachineAndTheReadyTimeWhileItsStatusHolds() {
+        Desired notReady = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
+                ConditionStatus.FALSE, true)), ClusterApi.KIND_MACHINE);
+        Map<String, Object> status = new LinkedHashMap<>(written(notReady).status());
+        Map<String, Object> healthCheck = Map.of("type", ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED,
+                "status", "False", "reason", "UnhealthyNode", "message", "", "lastTransitionTime", "2026-11-21T05:00:00Z");
+        Map<String, Object> remediated = Map.of("type", ClusterApi.CONDITION_OWNER_REMEDIATED, "status", "False",
+                "reason", ClusterApi.REASON_WAITING_FOR_REMEDIATION, "message", "",
+                "lastTransitionTime", "2026-11-21T05:00:00Z");
+        List<Object> conditions = new java.util.ArrayList<>((List<?>) status.get("conditions"));
+        conditions.add(0, healthCheck);
+        conditions.add(remediated);
+        status.put("conditions", conditions);
+        Existing have = existing(notReady, status, false);
+        // The Node turns Ready: the transition time is the Node's, and the health check's conditions stay.
+        Desired ready = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
+                ConditionStatus.TRUE, true)), ClusterApi.KIND_MACHINE);
+
+        Map<String, Object> next = InstanceMachines.statusToWrite(ready, have, T0.plusSeconds(90)).orElseThrow();
+        @SuppressWarnings("unchecked")
+        List<Object> nextConditions = (List<Object>) next.get("conditions");
+
+        assertThat(nextConditions).containsExactly(healthCheck, Map.of("type", "Ready",
+                "status", "True", "reason", "Ready", "message", "", "lastTransitionTime", "2026-11-21T06:00:30Z"),
+                remediated);
+        assertThat(InstanceMachines.statusToWrite(notReady, have, T0.plusSeconds(90))).isEmpty();
+    }
+
+    @Test
+    void shouldSayDeletingOnAMachineWhoseDeletionWasAskedWhileItsInstanceIsStillAMember() {
+        Desired machine = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
+                ConditionStatus.TRUE, true)), ClusterApi.KIND_MACHINE);
+        Existing deleting = existing(machine, written(machine).status(), true);
+
+        List<Step> steps = InstanceMachines.steps(List.of(machine), List.of(deleting), members(AWS_1), true, T0);
+
+        assertThat(steps).singleElement().isInstanceOfSatisfying(WriteStatus.class,
+                w -> assertThat(w.status()).containsEntry("phase", "Deleting"));
+    }
+
+    @Test
+    void shouldSetTheMachinesVersionOnceTheKubeletSaysIt() {
+        Desired before = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)),
+                ClusterApi.KIND_MACHINE);
+        Desired after = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
+                ConditionStatus.TRUE, true)), ClusterApi.KIND_MACHINE);
+
+        List<Step> steps = InstanceMachines.steps(List.of(after), List.of(written(before)), members(AWS_1), true, T0);
+
+        assertThat(steps).first().isEqualTo(new SetVersion("Machine", "workers-infra-i-0aaa", "v1.33.1"));
+        assertThat(steps).hasSize(2).last().isInstanceOf(WriteStatus.class);
+    }
+
+    @Test
+    void shouldLetTheObjectsOfAnInstanceThatLeftGoFinalizerFirstThenTheDelete() {
+        List<Desired> gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true));
+        List<Existing> existing = gone.stream().map(InstanceMachinesTest::written).toList();
+
+        List<Step> steps = InstanceMachines.steps(List.of(), existing, members(AWS_1), true, T0);
+
+        assertThat(steps).containsExactly(
+                new Release("AWSMachine", "workers-infra-i-0bbb", ClusterApi.INSTANCE_FINALIZER, true),
+                new Release("Machine", "workers-infra-i-0bbb", ClusterApi.MACHINE_FINALIZER, true));
+    }
+
+    @Test
+    void shouldOnlyRemoveTheFinalizerWhenTheDeletionWasAskedAlreadyAndNothingOnceItIsOff() {
+        Desired gone = desired(null, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true)).get(0);
+        Existing deleting = existing(gone, Map.of(), true);
+        Existing released = new Existing(gone.kind(), gone.name(), AWS_2, null, List.of("other.example/hold"), true,
+                null, Map.of());
+
+        assertThat(InstanceMachines.steps(List.of(), List.of(deleting), members(), false, T0)).containsExactly(
+                new Release("AWSMachine", "workers-infra-i-0bbb", ClusterApi.INSTANCE_FINALIZER, false));
+        assertThat(InstanceMachines.steps(List.of(), List.of(released), members(), false, T0)).isEmpty();
+    }
+
+    @Test
+    void shouldNeverLetAMembersObjectsGoNotEvenWhenTheirDeletionIsAskedOrTheInstanceIsTerminating() {
+        // The reconciler drains and terminates first; the finalizers go with the instance's tombstone.
+        List<Desired> desired = desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.TERMINATING, "node-1",
+                ConditionStatus.TRUE, true));
+        List<Existing> deleting = desired.stream().map(d -> existing(d, written(d).status(), true)).toList();
+
+        List<Step> steps = InstanceMachines.steps(desired, deleting, members(AWS_1), true, T0);
+
+        assertThat(steps).noneMatch(s -> s instanceof Release);
+        // Nor when the status lists no object for it (the infrastructure pool could not be read).
+        assertThat(InstanceMachines.steps(List.of(), deleting, members(AWS_1), true, T0)).isEmpty();
+    }
+
+    @Test
+    void shouldOnlyDeleteClusterApisMachineInInfrastructureProviderModeEvenBeforeItHasAProviderId() {
+        Desired gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true)).get(0);
+        Existing infra = written(gone);
+        Existing capiMachine = new Existing(ClusterApi.KIND_MACHINE, "workers-infra-i-0bbb", null,
+                "workers-infra-i-0bbb", List.of(ClusterApi.MACHINE_FINALIZER), false, null, Map.of());
+        Existing otherMachine = new Existing(ClusterApi.KIND_MACHINE, "someone-elses", null, "someone-elses",
+                List.of(ClusterApi.MACHINE_FINALIZER), false, null, Map.of());
+
+        List<Step> steps = InstanceMachines.steps(List.of(), List.of(infra, capiMachine, otherMachine), members(),
+                false, T0);
+
+        assertThat(steps).containsExactly(
+                new Release("AWSMachine", "workers-infra-i-0bbb", ClusterApi.INSTANCE_FINALIZER, true),
+                new Release("Machine", "workers-infra-i-0bbb", null, true));
+    }
+}
