@@ -69,9 +69,10 @@ class RbacTest {
 
     static final List<ManagementCaller> MANAGEMENT_CALLERS = List.of(
             caller(Repo.WATCHER, "ManagementCache", "informers (list, watch) on MachinePools, Clusters, "
-                            + "AWS/AzureMachinePools and the kubeconfig Secrets (label cluster.x-k8s.io/cluster-name; "
+                            + "AWS/AzureMachinePools, Machines, MachineHealthChecks, AWSMachines, "
+                            + "AzureMachinePoolMachines and the kubeconfig Secrets (label cluster.x-k8s.io/cluster-name; "
                             + "RBAC cannot narrow a list to a label: the one service that lists Secrets)",
-                    "WatcherRealApiIT", "WatchExpiryRealApiIT", "WatcherStartRealApiIT"),
+                    "WatcherRealApiIT", "WatchExpiryRealApiIT", "WatcherStartRealApiIT", "MachineRequestsRealApiIT"),
             caller(Repo.WATCHER, "Leadership", "the Lease poolstream-watcher in poolstream: fabric8's LeaseLock gets, "
                     + "creates, and renews with a JSON merge patch", "WatcherRealApiIT", "WatcherStartRealApiIT"),
             caller(Repo.RECONCILER, "PoolObjects", "finalizers on the MachinePool (owner mode) and the AWS/Azure"
@@ -86,6 +87,12 @@ class RbacTest {
                             + "/status); the MachinePool (get for its Events; owner mode: patch, update of /status)",
                     "StatusWriterRealApiIT", "StatusWorkerRealApiIT", "StatusServiceRealApiIT",
                     "CalculatedStatusRealApiIT", "PausedPoolRealApiIT"),
+            caller(Repo.STATUS, "MachineCache", "informers (list, watch) on AWSMachines, AzureMachinePoolMachines and "
+                    + "Machines with label cluster.x-k8s.io/pool-name", "InstanceMachinesRealApiIT"),
+            caller(Repo.STATUS, "MachineWriter", "an AWSMachine or AzureMachinePoolMachine per instance (create, "
+                    + "update of /status, patch of its finalizer, delete, get after a conflict); owner mode: a Machine "
+                    + "per instance (create, patch of spec.version and its finalizer, update of /status, get); the "
+                    + "Machine of a vanished instance (delete)", "InstanceMachinesRealApiIT"),
             caller(Repo.STATUS, "WorkloadClients", "owner mode: the <cluster>-kubeconfig Secret (get), for "
                     + "StatusWriter.tendNodes", "StatusWriterRealApiIT", "StatusServiceRealApiIT"),
             caller(Repo.STATUS, "KubeEvents", "Events on the MachinePool and infrastructure pool (create; get and "
@@ -106,6 +113,10 @@ class RbacTest {
                     new Permission(CLUSTER, BOOTSTRAP, "kubeadmconfigs", "get", ""),
                     new Permission(CLUSTER, BOOTSTRAP, "eksconfigs", "get", "")),
             Repo.STATUS, Set.of(
+                    new Permission(CLUSTER, CAPI, "machines", "get", ""),
+                    new Permission(CLUSTER, CAPI, "machines", "create", ""),
+                    new Permission(CLUSTER, CAPI, "machines", "patch", ""),
+                    new Permission(CLUSTER, CAPI, "machines/status", "update", ""),
                     new Permission(CLUSTER, CAPI, "machinepools", "patch", ""),
                     new Permission(CLUSTER, CAPI, "machinepools/status", "update", ""),
                     new Permission(CLUSTER, CORE, "secrets", "get", "")));
