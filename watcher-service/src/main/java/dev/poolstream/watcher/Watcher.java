@@ -7,8 +7,11 @@ import dev.poolstream.events.Failure;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
 import dev.poolstream.watcher.config.WatcherProperties;
+import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.watcher.domain.Change;
+import dev.poolstream.watcher.domain.HealthChecks;
 import dev.poolstream.watcher.domain.LastPublished;
+import dev.poolstream.watcher.domain.MachineRequests;
 import dev.poolstream.watcher.domain.NodeRecords;
 import dev.poolstream.watcher.domain.NodeStates;
 import dev.poolstream.watcher.domain.PoolSpecs;
@@ -53,6 +56,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     });
     private final LastPublished<PoolSpec> pools = new LastPublished<>();
     private final NodeRecords nodes = new NodeRecords();
+    /** Bad input already logged (a malformed selector...): said once, not at every look at every pool. */
+    private final Set<String> reportedProblems = new HashSet<>();
     private final WatcherProperties properties;
     private final RecordSender sender;
     private final TopicReader reader;
@@ -129,15 +134,31 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         }
     }
 
-    /** A pool's record: the MachinePool with its infrastructure pool and Cluster, and whether its Nodes are seen. */
+    /**
+     * A pool's record: the MachinePool with its infrastructure pool and Cluster, what its Machines ask, the health
+     * checks that select them, and whether its Nodes are seen.
+     */
     private PoolSpec specOf(MachinePool pool) {
-        PoolSpec spec = PoolSpecs.of(pool, cache.infrastructureOf(pool), cache.clusterOf(pool).orElse(null));
+        List<Machine> machines = cache.machinesOf(pool);
+        PoolSpec spec = PoolSpecs.of(pool, cache.infrastructureOf(pool), cache.clusterOf(pool).orElse(null))
+                .withMachines(
+                        MachineRequests.of(pool, machines, cache.infrastructureMachinesOf(pool, machines),
+                                problem -> reportOnce(pool, problem)),
+                        HealthChecks.of(pool, cache.healthChecksOf(pool), problem -> reportOnce(pool, problem)));
         String cluster = spec.spec() == null || spec.spec().getClusterName() == null ? null
                 : spec.namespace() + "/" + spec.spec().getClusterName();
         return cluster == null ? spec : workloads.problem(cluster)
                 .map(why -> spec.withWorkloadCluster(new Failure(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE,
                         "the Nodes of workload cluster " + cluster + " cannot be watched: " + why)))
                 .orElse(spec);
+    }
+
+    private void reportOnce(MachinePool pool, String problem) {
+        if (reportedProblems.add(problem)) {
+            try (var ignored = MDC.putCloseable("pool", PoolKey.of(pool).toString())) {
+                log.warn("pool {}: {}", PoolKey.of(pool), problem);
+            }
+        }
     }
 
     private void sendPool(Change<PoolSpec> change) {

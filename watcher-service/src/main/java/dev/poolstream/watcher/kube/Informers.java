@@ -51,6 +51,11 @@ final class Informers<T extends HasMetadata> {
         return kindInformers;
     }
 
+    /** No informers: an empty cache, synced at once, for a kind that is not watched. */
+    static <T extends HasMetadata> Informers<T> none(String kind) {
+        return new Informers<>(kind);
+    }
+
     /**
      * A kind the management cluster may not serve (its CRD not installed: CAPA without CAPZ, or the reverse): when
      * its first list finds no such resource, the cache starts without it, and its informers keep trying, so that

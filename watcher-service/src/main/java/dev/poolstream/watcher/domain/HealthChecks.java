@@ -1,0 +1,103 @@
+package dev.poolstream.watcher.domain;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolMachines;
+import dev.poolstream.api.cluster.v1beta2.MachineHealthCheck;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.cluster.v1beta2.machinehealthcheckspec.checks.UnhealthyNodeConditions;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.HealthCheck;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The MachineHealthChecks that select a pool's Machines, as Cluster API selects them ({@code getMachinesFromMHC}):
+ * same namespace, {@code spec.clusterName} the pool's cluster, and {@code spec.selector} matching the labels
+ * every Machine of the pool carries.
+ */
+public final class HealthChecks {
+
+    /**
+     * @param problems told of a check whose selector cannot be used (it then matches nothing)
+     * @return sorted by name
+     */
+    public static List<HealthCheck> of(MachinePool pool, Collection<MachineHealthCheck> checks,
+                                       Consumer<String> problems) {
+        String namespace = pool.getMetadata().getNamespace();
+        String cluster = pool.getSpec() == null ? null : pool.getSpec().getClusterName();
+        if (cluster == null) {
+            return List.of();
+        }
+        Map<String, String> labels = machineLabels(pool);
+        return checks.stream()
+                .filter(c -> Objects.equals(namespace, c.getMetadata().getNamespace()))
+                .filter(c -> c.getSpec() != null && cluster.equals(c.getSpec().getClusterName()))
+                .filter(c -> {
+                    Optional<String> problem = LabelSelectors.problem(c.getSpec().getSelector());
+                    problem.ifPresent(why -> problems.accept("MachineHealthCheck " + name(c) + " matches nothing: "
+                            + why));
+                    return problem.isEmpty() && LabelSelectors.matches(c.getSpec().getSelector(), labels);
+                })
+                .map(HealthChecks::healthCheck)
+                .sorted(Comparator.comparing(HealthCheck::name))
+                .toList();
+    }
+
+    /**
+     * The labels Cluster API puts on every Machine of the pool: the template's, then the pool-name and cluster-name
+     * labels forced over them ({@code computeDesiredMachine}).
+     */
+    public static Map<String, String> machineLabels(MachinePool pool) {
+        Map<String, String> labels = new HashMap<>();
+        var template = pool.getSpec() == null ? null : pool.getSpec().getTemplate();
+        if (template != null && template.getMetadata() != null && template.getMetadata().getLabels() != null) {
+            labels.putAll(template.getMetadata().getLabels());
+        }
+        labels.put(ClusterApi.POOL_NAME_LABEL, PoolMachines.poolNameLabel(pool.getMetadata().getName()));
+        if (pool.getSpec() != null && pool.getSpec().getClusterName() != null) {
+            labels.put(ClusterApi.CLUSTER_NAME_LABEL, pool.getSpec().getClusterName());
+        }
+        return labels;
+    }
+
+    static HealthCheck healthCheck(MachineHealthCheck check) {
+        var spec = check.getSpec();
+        Integer startup = spec.getChecks() == null ? null : spec.getChecks().getNodeStartupTimeoutSeconds();
+        List<UnhealthyNodeConditions> conditions = spec.getChecks() == null
+                || spec.getChecks().getUnhealthyNodeConditions() == null ? List.of()
+                : spec.getChecks().getUnhealthyNodeConditions();
+        IntOrString maxUnhealthy = spec.getRemediation() == null || spec.getRemediation().getTriggerIf() == null
+                ? null : spec.getRemediation().getTriggerIf().getUnhealthyLessThanOrEqualTo();
+        return new HealthCheck(name(check),
+                startup == null ? HealthCheck.DEFAULT_NODE_STARTUP_TIMEOUT_SECONDS : startup,
+                conditions.stream().filter(c -> c.getType() != null)
+                        .map(c -> new HealthCheck.UnhealthyNodeCondition(c.getType(), ConditionStatus.of(c.getStatus()),
+                                c.getTimeoutSeconds() == null ? 0 : c.getTimeoutSeconds()))
+                        .toList(),
+                asString(maxUnhealthy));
+    }
+
+    static String asString(IntOrString value) {
+        if (value == null) {
+            return null;
+        }
+        if (value.getStrVal() != null) {
+            return value.getStrVal();
+        }
+        return value.getIntVal() == null ? null : String.valueOf(value.getIntVal());
+    }
+
+    private static String name(MachineHealthCheck check) {
+        return check.getMetadata().getNamespace() + "/" + check.getMetadata().getName();
+    }
+
+    private HealthChecks() {
+    }
+}
