@@ -78,7 +78,8 @@ class RbacTest {
             caller(Repo.RECONCILER, "PoolObjects", "finalizers on the MachinePool (owner mode) and the AWS/Azure"
                             + "MachinePool (get, JSON merge patch); spec.replicas of autoscaled pools (patch); owner "
                             + "mode: the bootstrap config, KubeadmConfig or EKSConfig (get, found by discovery), and "
-                            + "the MachinePool's dataSecretName (get, patch)", "ReconcilerRealApiIT"),
+                            + "the MachinePool's dataSecretName (get, patch); a Machine to remediate (get, merge patch "
+                            + "of /status, delete)", "ReconcilerRealApiIT", "MachineRemediationRealApiIT"),
             caller(Repo.RECONCILER, "WorkloadClients", "the <cluster>-kubeconfig Secret (get), for Drainer",
                     "ReconcilerRealApiIT", "DrainerRealApiIT"),
             caller(Repo.RECONCILER, "KubeEvents", "Events on the MachinePool and infrastructure pool (create; get and "

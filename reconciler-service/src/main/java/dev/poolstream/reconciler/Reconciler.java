@@ -311,6 +311,26 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             objects.setReplicas(spec, set.replicas());
         } else if (action instanceof KubeAction.SetBootstrapDataSecretName set) {
             objects.setBootstrapDataSecretName(spec, set.name());
+        } else if (action instanceof KubeAction.RemediateMachine remediate) {
+            // The mark first, then the delete: a look that fails between them finds the mark and deletes again.
+            boolean marked = objects.setMachineConditions(spec, remediate.machine(), remediate.conditions(),
+                    clock.instant());
+            objects.deleteMachine(spec, remediate.machine());
+            if (marked) {
+                show(spec, remediate.notices());
+            }
+        } else if (action instanceof KubeAction.DeferRemediation defer) {
+            if (objects.setMachineConditions(spec, defer.machine(), defer.conditions(), clock.instant())) {
+                show(spec, defer.notices());
+            }
+        }
+    }
+
+    /** The notices of a write, shown only when it changed something, so that a repeated look repeats none. */
+    private void show(PoolSpec spec, List<Notice> notices) {
+        for (Notice notice : notices) {
+            log.info("pool {}: {} ({})", spec.key(), notice.note(), notice.reason());
+            events.record(spec, notice);
         }
     }
 

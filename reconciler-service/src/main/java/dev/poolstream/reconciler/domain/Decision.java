@@ -56,6 +56,16 @@ public record Decision(List<ScalingGroupCommand> commands, List<Memory.Drain> dr
                 earliest(lookAgainAt, at));
     }
 
+    /** Besides this decision: more writes (after its own), more notices, and maybe an earlier look. */
+    Decision and(List<KubeAction> moreActions, List<Notice> moreNotices, Instant at) {
+        List<KubeAction> allActions = new ArrayList<>(actions);
+        allActions.addAll(moreActions);
+        List<Notice> allNotices = new ArrayList<>(notices);
+        allNotices.addAll(moreNotices);
+        return new Decision(commands, drains, allActions, memory, blocked, bootstrap, allNotices, retrying,
+                earliest(lookAgainAt, at));
+    }
+
     /** The notices go first; the state of the retries and their time come from the memory. */
     Decision finish(List<Notice> earlier, Retries retries, Instant now) {
         List<Notice> all = new ArrayList<>(earlier);

@@ -1,5 +1,7 @@
 package dev.poolstream.reconciler.domain;
 
+import java.util.List;
+
 /** A write to the management cluster that a decision asks for. */
 public sealed interface KubeAction {
 
@@ -20,5 +22,44 @@ public sealed interface KubeAction {
      * {@code spec.template.spec.bootstrap.dataSecretName} (written only to the generation the decision saw).
      */
     record SetBootstrapDataSecretName(String name) implements KubeAction {
+    }
+
+    /**
+     * A condition the reconciler writes on a Machine ({@code status.conditions}, v1beta2), beside those others
+     * wrote. Always False here: only a Machine's owner marks it, and it only marks what goes wrong.
+     */
+    record MachineCondition(String type, String reason, String message) {
+    }
+
+    /**
+     * Remediates a Machine, re-entrantly as Cluster API's MachineSet does: first its conditions ({@code OwnerRemediated}
+     * False reason {@code MachineDeleting}, and in owner mode {@code HealthCheckSucceeded} False), then it is deleted;
+     * the deleting Machine's path then drains and terminates exactly its instance, and the pool's replicas refill it.
+     *
+     * @param machine the Machine's name, in the pool's namespace
+     * @param notices shown once the conditions are written (not when they already were)
+     */
+    record RemediateMachine(String providerID, String machine, List<MachineCondition> conditions,
+                            List<Notice> notices) implements KubeAction {
+
+        public RemediateMachine {
+            conditions = List.copyOf(conditions);
+            notices = List.copyOf(notices);
+        }
+    }
+
+    /**
+     * Holds a Machine's remediation back ({@code OwnerRemediated} reason {@code RemediationDeferred}, and in owner
+     * mode {@code HealthCheckSucceeded} False): as many are in flight as the pool allows.
+     *
+     * @param notices shown once the conditions are written (not when they already were)
+     */
+    record DeferRemediation(String providerID, String machine, List<MachineCondition> conditions,
+                            List<Notice> notices) implements KubeAction {
+
+        public DeferRemediation {
+            conditions = List.copyOf(conditions);
+            notices = List.copyOf(notices);
+        }
     }
 }

@@ -19,15 +19,18 @@ import java.util.Set;
  *                    names one of its attempts; for a {@code DeleteGroup}, with the group gone). It holds up nothing
  *                    else, but its failure may never be seen (dead-lettered while the partition was reassigned): an
  *                    attempt not seen within the await timeout has failed, and its next one goes after the backoff
+ * @param restricted  the MachineHealthChecks (owner mode) that remediate none because too many Machines are
+ *                    unhealthy: each says so once, when it starts to
  */
 public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains, Attempts attempts,
-                     Awaiting unconfirmed) {
+                     Awaiting unconfirmed, Set<String> restricted) {
 
-    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null);
+    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null, Set.of());
 
     public Memory {
         drains = drains == null ? Map.of() : Map.copyOf(drains);
         attempts = attempts == null ? Attempts.NONE : attempts;
+        restricted = restricted == null ? Set.of() : Set.copyOf(restricted);
     }
 
     /**
@@ -103,22 +106,26 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
     }
 
     Memory withTemplateKey(String key) {
-        return new Memory(key, awaiting, drains, attempts, unconfirmed);
+        return new Memory(key, awaiting, drains, attempts, unconfirmed, restricted);
     }
 
     Memory withAwaiting(Awaiting next) {
-        return new Memory(templateKey, next, drains, attempts, unconfirmed);
+        return new Memory(templateKey, next, drains, attempts, unconfirmed, restricted);
     }
 
     public Memory withDrains(Map<String, Drain> next) {
-        return new Memory(templateKey, awaiting, next, attempts, unconfirmed);
+        return new Memory(templateKey, awaiting, next, attempts, unconfirmed, restricted);
     }
 
     Memory withAttempts(Attempts next) {
-        return new Memory(templateKey, awaiting, drains, next, unconfirmed);
+        return new Memory(templateKey, awaiting, drains, next, unconfirmed, restricted);
     }
 
     Memory withUnconfirmed(Awaiting next) {
-        return new Memory(templateKey, awaiting, drains, attempts, next);
+        return new Memory(templateKey, awaiting, drains, attempts, next, restricted);
+    }
+
+    Memory withRestricted(Set<String> next) {
+        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, next);
     }
 }

@@ -5,6 +5,7 @@ import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.MachineRequest;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolSpecChecks;
@@ -129,8 +130,24 @@ public final class PoolReconciler {
                 spec.namespace(), infrastructure.name(), spec.annotations());
     }
 
+    /**
+     * The pool's size and template, and besides them the remediation of its unhealthy Machines: a remediation
+     * changes no size itself (it deletes a Machine, whose instance then goes as a deleting Machine's does).
+     */
     private static Decision decideValid(Look look, PoolSpec spec, ScalingGroupState group,
                                         InfrastructurePool infrastructure, Memory memory, String groupName) {
+        boolean groupExists = group != null && group.exists();
+        int desired = spec.replicasManagedExternally() && groupExists ? group.desired() : spec.desiredReplicas();
+        List<PoolMember> members = look.status() == null ? List.of() : look.status().members();
+        int maxInFlight = Math.max(1, RolloutBudget.of(infrastructure.spec(), desired).maxUnavailable());
+        Remediations.Plan remediations = Remediations.plan(spec, members, look.ownerMode(), maxInFlight,
+                memory.restricted(), look.now());
+        return decideSize(look, spec, group, infrastructure, memory.withRestricted(remediations.restricted()),
+                groupName).and(remediations.actions(), remediations.notices(), remediations.lookAgainAt());
+    }
+
+    private static Decision decideSize(Look look, PoolSpec spec, ScalingGroupState group,
+                                       InfrastructurePool infrastructure, Memory memory, String groupName) {
         boolean groupExists = group != null && group.exists();
         Instant now = look.now();
         Retries retries = look.retries();
@@ -230,7 +247,14 @@ public final class PoolReconciler {
         memory = memory.withTemplateKey(templateKey).withAttempts(attempts).withAwaiting(awaiting)
                 .withUnconfirmed(unconfirmed);
         lookAgainAt = Decision.earliest(lookAgainAt, deadline(unconfirmed, attempts, look));
-        if (awaiting != null || spec.replicasManagedExternally()) {
+        List<PoolMember> members = look.status() == null ? List.of() : look.status().members();
+        // Members whose Machine is being deleted go whether or not there is a surplus, and count toward one: a
+        // replicas decrement with a deleting Machine (cluster-autoscaler) removes that instance and no other.
+        Set<String> deletingIds = spec.machines().stream().filter(MachineRequest::deleting)
+                .map(MachineRequest::providerID).collect(Collectors.toSet());
+        List<PoolMember> deleting = members.stream().filter(m -> deletingIds.contains(m.providerID())).toList();
+        List<PoolMember> staying = members.stream().filter(m -> !deletingIds.contains(m.providerID())).toList();
+        if (awaiting != null || spec.replicasManagedExternally() && deleting.isEmpty()) {
             // Nothing changes the size while the last change is not carried out; an autoscaler owns the size of an
             // externally managed pool, and nothing is replaced that would need a surge.
             Decision decision = new Decision(commands, List.of(), actions, memory, null, null, notices, null,
@@ -238,25 +262,31 @@ public final class PoolReconciler {
             return awaiting == null ? decision : decision.lookAgainAt(awaiting.since().plus(look.awaitTimeout()));
         }
 
-        List<PoolMember> members = look.status() == null ? List.of() : look.status().members();
         List<PoolMember> victims = List.of();
-        List<PoolMember> outdated = members.stream().filter(m -> !m.upToDate()).toList();
+        List<PoolMember> outdated = staying.stream().filter(m -> !m.upToDate()).toList();
         ScalingGroupCommand capacityCommand = null;
-        if (!outdated.isEmpty()) {
+        if (spec.replicasManagedExternally()) {
+            // Asked for by name: the autoscaler's size follows the group's, lowered by the terminate.
+            victims = deleting;
+        } else if (!outdated.isEmpty()) {
             int target = desired + budget.maxSurge();
             if (group.desired() < target && members.size() < target) {
                 capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, target, budget),
                         group.lastCommandId());
             } else {
-                int ready = (int) members.stream().filter(PoolMember::ready).count();
+                // A deleting member is going: it is no Ready member the budget can count on.
+                int ready = (int) staying.stream().filter(PoolMember::ready).count();
                 int unreadyOutdated = (int) outdated.stream().filter(m -> !m.ready()).count();
                 int readyOutdated = outdated.size() - unreadyOutdated;
                 int removable = unreadyOutdated
                         + Math.min(readyOutdated, Math.max(0, ready - desired + budget.maxUnavailable()));
-                victims = choose(outdated, removable, spec, memory);
+                victims = with(deleting, choose(outdated, removable, spec, memory));
             }
         } else if (members.size() > desired) {
-            victims = choose(members, members.size() - desired, spec, memory);
+            victims = with(deleting, choose(staying, members.size() - desired - deleting.size(), spec, memory));
+        } else if (!deleting.isEmpty()) {
+            // Its terminate lowers the group's size by one: the next look raises it again (replace).
+            victims = deleting;
         } else if (group.desired() != desired) {
             capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget),
                     group.lastCommandId());
@@ -378,12 +408,20 @@ public final class PoolReconciler {
     /** Victims already being drained stay victims, so a changing picture never strands a cordoned Node. */
     private static List<PoolMember> choose(List<PoolMember> candidates, int count, PoolSpec spec, Memory memory) {
         List<PoolMember> draining = candidates.stream().filter(m -> memory.drains().containsKey(m.providerID()))
-                .limit(count).toList();
+                .limit(Math.max(0, count)).toList();
         List<PoolMember> rest = candidates.stream().filter(m -> !memory.drains().containsKey(m.providerID())).toList();
+        Set<String> machineAnnotated = spec.machines().stream().filter(MachineRequest::deleteAnnotated)
+                .map(MachineRequest::providerID).collect(Collectors.toSet());
         List<PoolMember> chosen = new ArrayList<>(draining);
         chosen.addAll(Victims.choose(rest, count - draining.size(), Victims.policyOf(spec.infrastructure().spec()),
-                (spec.key() + "/" + spec.generation()).hashCode()));
+                (spec.key() + "/" + spec.generation()).hashCode(), machineAnnotated));
         return chosen;
+    }
+
+    private static List<PoolMember> with(List<PoolMember> first, List<PoolMember> then) {
+        List<PoolMember> all = new ArrayList<>(first);
+        all.addAll(then);
+        return all;
     }
 
     /**

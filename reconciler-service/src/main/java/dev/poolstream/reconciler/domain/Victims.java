@@ -7,12 +7,15 @@ import dev.poolstream.events.PoolMember;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Which instances leave a pool first (MACHINEPOOL-SEMANTICS.md §5): failed ones, then those whose Node asks to be
- * deleted ({@code cluster.x-k8s.io/delete-machine}, or cluster-autoscaler's {@code ToBeDeletedByClusterAutoscaler}
- * taint), then those not Ready, then by the delete policy. Random is
- * seeded by the pool and its generation, so every look picks the same victims.
+ * Which instances leave a pool first when it has a surplus or a roll-out's budget allows removals (docs/machines.md,
+ * "Victims"): those whose Machine carries {@code cluster.x-k8s.io/delete-machine} (what cluster-autoscaler and users
+ * set), then those whose Node asks to go (cluster-autoscaler's {@code ToBeDeletedByClusterAutoscaler} taint, or the
+ * annotation on the Node), then failed instances and Nodes not Ready, then by the delete policy. Random is seeded by
+ * the pool and its generation, so every look picks the same victims. Choosing is all it does: an annotation alone
+ * removes nothing, since cluster-autoscaler annotates before it lowers the replicas and takes it back if that fails.
  */
 public final class Victims {
 
@@ -30,6 +33,12 @@ public final class Victims {
     }
 
     public static List<PoolMember> choose(List<PoolMember> candidates, int count, DeletePolicy policy, long seed) {
+        return choose(candidates, count, policy, seed, Set.of());
+    }
+
+    /** @param machineAnnotated provider IDs of the instances whose Machine carries the delete-machine annotation */
+    public static List<PoolMember> choose(List<PoolMember> candidates, int count, DeletePolicy policy, long seed,
+                                          Set<String> machineAnnotated) {
         if (count <= 0) {
             return List.of();
         }
@@ -39,8 +48,9 @@ public final class Victims {
             case RANDOM -> Comparator.comparingLong(m -> mix(seed ^ m.providerID().hashCode()));
         };
         return candidates.stream()
-                .sorted(Comparator.comparing((PoolMember m) -> m.lifecycle() != InstanceLifecycle.FAILED)
+                .sorted(Comparator.comparing((PoolMember m) -> !machineAnnotated.contains(m.providerID()))
                         .thenComparing(m -> !m.deleteRequested())
+                        .thenComparing(m -> m.lifecycle() != InstanceLifecycle.FAILED)
                         .thenComparing(PoolMember::ready)
                         .thenComparing(byPolicy)
                         .thenComparing(PoolMember::providerID))

@@ -1,11 +1,13 @@
 package dev.poolstream.reconciler.kube;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.reconciler.domain.BootstrapData;
+import dev.poolstream.reconciler.domain.KubeAction;
 import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceList;
@@ -19,6 +21,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.net.HttpURLConnection;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The reconciler's reads and writes in the management cluster: finalizers, a pool's replicas when an autoscaler owns
- * them, and in owner mode the bootstrap step (a pool's bootstrap config read, its data Secret's name written).
+ * them, the remediation of its Machines (their conditions written, then they are deleted), and in owner mode the
+ * bootstrap step (a pool's bootstrap config read, its data Secret's name written).
  *
  * <p>Every write that is computed from a read carries the read's {@code resourceVersion} (a JSON merge patch with
  * {@code metadata.resourceVersion} is a precondition): the API server refuses it (409) when the object changed in
@@ -122,6 +126,108 @@ public final class PoolObjects {
             throw e;
         }
         log.info("set the bootstrap data Secret of pool {} to {}, from its bootstrap config", spec.key(), name);
+    }
+
+    /**
+     * Writes conditions on the pool's Machine ({@code status.conditions} through the status subresource, v1beta2),
+     * keeping every condition others wrote: a JSON merge patch replaces the whole list, so it is computed from a
+     * fresh read and guarded by that read's resourceVersion (a 409 is computed again). A condition already False
+     * with the same reason and message is left as it is; one that turns False gets {@code lastTransitionTime} now.
+     *
+     * @return whether it wrote (false when every condition already held, or the Machine is gone)
+     */
+    public boolean setMachineConditions(PoolSpec spec, String machine, List<KubeAction.MachineCondition> conditions,
+                                        Instant now) {
+        Resource<GenericKubernetesResource> resource = machine(spec, machine);
+        String transition = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        for (int attempt = 1; ; attempt++) {
+            GenericKubernetesResource current = resource.get();
+            if (current == null) {
+                log.debug("Machine {}/{} of pool {} does not exist: no condition written", spec.namespace(), machine,
+                        spec.key());
+                return false;
+            }
+            List<Map<String, Object>> written = conditionsOf(current);
+            List<Map<String, Object>> after = new ArrayList<>(written);
+            for (KubeAction.MachineCondition condition : conditions) {
+                Map<String, Object> next = condition(condition, after, transition, current.getMetadata()
+                        .getGeneration());
+                if (next != null) {
+                    after.removeIf(c -> condition.type().equals(c.get("type")));
+                    after.add(next);
+                }
+            }
+            if (after.equals(written)) {
+                return false;
+            }
+            try {
+                resource.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
+                        client.getKubernetesSerialization().asJson(Map.of(
+                                "metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()),
+                                "status", Map.of("conditions", after))));
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    log.debug("Machine {}/{} of pool {} is gone: no condition written", spec.namespace(), machine,
+                            spec.key());
+                    return false;
+                }
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                log.debug("Machine {}/{} changed while its conditions were written; reading it again",
+                        spec.namespace(), machine);
+            }
+        }
+    }
+
+    /** Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left. */
+    public void deleteMachine(PoolSpec spec, String machine) {
+        if (machine(spec, machine).delete().isEmpty()) {
+            log.debug("Machine {}/{} of pool {} does not exist: nothing deleted", spec.namespace(), machine,
+                    spec.key());
+        } else {
+            log.info("deleted Machine {}/{} of pool {} to remediate it", spec.namespace(), machine, spec.key());
+        }
+    }
+
+    /** The condition to write, or null when the Machine already has it so. */
+    private static Map<String, Object> condition(KubeAction.MachineCondition condition,
+                                                 List<Map<String, Object>> written, String now, Long generation) {
+        Map<String, Object> existing = written.stream().filter(c -> condition.type().equals(c.get("type")))
+                .findFirst().orElse(null);
+        boolean wasFalse = existing != null && "False".equals(existing.get("status"));
+        if (wasFalse && condition.reason().equals(existing.get("reason"))
+                && condition.message().equals(existing.get("message"))) {
+            return null;
+        }
+        Map<String, Object> next = new java.util.LinkedHashMap<>();
+        next.put("type", condition.type());
+        next.put("status", "False");
+        if (generation != null) {
+            next.put("observedGeneration", generation);
+        }
+        next.put("lastTransitionTime", wasFalse && existing.get("lastTransitionTime") != null
+                ? existing.get("lastTransitionTime") : now);
+        next.put("reason", condition.reason());
+        next.put("message", condition.message());
+        return next;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> conditionsOf(GenericKubernetesResource machine) {
+        Object conditions = at(machine.getAdditionalProperties(), "status").map(s -> s.get("conditions"))
+                .orElse(null);
+        List<Map<String, Object>> list = new ArrayList<>();
+        if (conditions instanceof List<?> items) {
+            items.stream().filter(Map.class::isInstance).forEach(c -> list.add((Map<String, Object>) c));
+        }
+        return list;
+    }
+
+    private Resource<GenericKubernetesResource> machine(PoolSpec spec, String machine) {
+        return client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(Machine.class))
+                .inNamespace(spec.namespace()).withName(machine);
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.poolstream.events.Cloud;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.MachineRequest;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
@@ -57,6 +58,36 @@ final class Pools {
                         infra, null), false);
     }
 
+    /** The provider ID of {@link #member}{@code (n, ...)}. */
+    static String id(int n) {
+        return "aws:///us-east-1a/i-" + String.format("%04d", n);
+    }
+
+    /** The Machine of {@link #member}{@code (n, ...)}: named after the infrastructure pool and the instance. */
+    static String machine(int n) {
+        return "workers-i-" + String.format("%04d", n);
+    }
+
+    /** What member n's Machine asks for, as the watcher reads it. */
+    static MachineRequest request(int n, boolean deleting, boolean deleteAnnotated, boolean healthCheckFailed,
+                                  String ownerRemediated) {
+        return new MachineRequest(id(n), machine(n), machine(n), deleting, deleteAnnotated, healthCheckFailed,
+                ownerRemediated, false, false);
+    }
+
+    static MachineRequest deleting(int n) {
+        return request(n, true, false, false, null);
+    }
+
+    /** Marked by a MachineHealthCheck, not yet taken up by its owner. */
+    static MachineRequest marked(int n) {
+        return request(n, false, false, true, ClusterApi.REASON_WAITING_FOR_REMEDIATION);
+    }
+
+    static PoolSpec with(PoolSpec spec, MachineRequest... requests) {
+        return spec.withMachines(List.of(requests), spec.healthChecks());
+    }
+
     static ScalingGroupState group(int desired, String lastCommandId) {
         return new ScalingGroupState(POOL, Cloud.AWS, "workers", true, desired, 0, 50, "1", false, 7,
                 lastCommandId, null);
@@ -68,7 +99,7 @@ final class Pools {
     }
 
     static PoolMember member(int n, boolean ready, boolean upToDate) {
-        return new PoolMember("aws:///us-east-1a/i-" + String.format("%04d", n), "node-" + n, "uid-" + n,
+        return new PoolMember(id(n), "node-" + n, "uid-" + n,
                 InstanceLifecycle.RUNNING, T0.plusSeconds(n), ready, ready, upToDate, false, true);
     }
 

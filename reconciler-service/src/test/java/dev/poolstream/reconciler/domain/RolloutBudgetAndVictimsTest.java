@@ -12,6 +12,7 @@ import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.PoolMember;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,7 +57,8 @@ class RolloutBudgetAndVictimsTest {
     }
 
     @Test
-    void shouldChooseFailedThenDeleteRequestedThenNotReadyThenOldest() {
+    void shouldChooseMachineAnnotatedThenNodeRequestedThenFailedThenNotReadyThenOldest() {
+        PoolMember annotated = member(8, true, true);
         PoolMember failed = new PoolMember("aws:///a/i-f", "f", "u", InstanceLifecycle.FAILED, Pools.T0.plusSeconds(9),
                 false, false, true, false, false);
         PoolMember requested = new PoolMember("aws:///a/i-r", "r", "u", InstanceLifecycle.RUNNING,
@@ -64,14 +66,21 @@ class RolloutBudgetAndVictimsTest {
         PoolMember unready = member(7, false, true);
         PoolMember oldest = member(1, true, true);
         PoolMember newest = member(9, true, true);
-        List<PoolMember> all = List.of(newest, oldest, unready, requested, failed);
+        List<PoolMember> all = List.of(newest, oldest, unready, requested, failed, annotated);
+        Set<String> machineAnnotated = Set.of(annotated.providerID());
 
-        assertThat(Victims.choose(all, 5, Victims.DeletePolicy.OLDEST, 1))
-                .containsExactly(failed, requested, unready, oldest, newest);
-        assertThat(Victims.choose(all, 5, Victims.DeletePolicy.NEWEST, 1))
-                .containsExactly(failed, requested, unready, newest, oldest);
-        assertThat(Victims.choose(all, 2, Victims.DeletePolicy.OLDEST, 1)).containsExactly(failed, requested);
-        assertThat(Victims.choose(all, 0, Victims.DeletePolicy.OLDEST, 1)).isEmpty();
+        assertThat(Victims.choose(all, 6, Victims.DeletePolicy.OLDEST, 1, machineAnnotated))
+                .containsExactly(annotated, requested, failed, unready, oldest, newest);
+        assertThat(Victims.choose(all, 6, Victims.DeletePolicy.NEWEST, 1, machineAnnotated))
+                .containsExactly(annotated, requested, failed, unready, newest, oldest);
+        assertThat(Victims.choose(all, 2, Victims.DeletePolicy.OLDEST, 1, machineAnnotated))
+                .containsExactly(annotated, requested);
+        assertThat(Victims.choose(all, 1, Victims.DeletePolicy.RANDOM, 1, machineAnnotated))
+                .containsExactly(annotated);
+        assertThat(Victims.choose(all, 0, Victims.DeletePolicy.OLDEST, 1, machineAnnotated)).isEmpty();
+        // Without Machines: the Node's request first.
+        assertThat(Victims.choose(all, 3, Victims.DeletePolicy.OLDEST, 1))
+                .containsExactly(requested, failed, unready);
     }
 
     @Test

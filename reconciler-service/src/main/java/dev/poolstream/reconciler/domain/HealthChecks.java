@@ -1,0 +1,147 @@
+package dev.poolstream.reconciler.domain;
+
+import dev.poolstream.events.HealthCheck;
+import dev.poolstream.events.MachineRequest;
+import dev.poolstream.events.PoolMember;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Owner mode: the MachineHealthChecks that select a pool's Machines, evaluated as Cluster API's MachineHealthCheck
+ * controller does (docs/machines.md), since none runs there. A member is unhealthy when its Machine carries
+ * {@code cluster.x-k8s.io/remediate-machine}, when its instance has run without a Node for longer than
+ * {@code nodeStartupTimeoutSeconds} (0 turns that off), or when its Node's {@code Ready} condition has held a status
+ * a check names for longer than that entry's timeout. Only {@code Ready} is evaluated: it is the only Node condition
+ * Poolstream carries. A check that finds more unhealthy members than its {@code maxUnhealthy} allows remediates none
+ * of them (Cluster API's short-circuit), so that a cluster-wide outage does not delete every Machine.
+ */
+public final class HealthChecks {
+
+    /** Cluster API v1beta2's reasons for {@code HealthCheckSucceeded} False. */
+    public static final String REASON_UNHEALTHY_NODE = "UnhealthyNode";
+    public static final String REASON_NODE_STARTUP_TIMEOUT = "NodeStartupTimeout";
+    public static final String REASON_REMEDIATE_ANNOTATION = "HasRemediateAnnotation";
+    static final String READY = "Ready";
+
+    /** A member a check found unhealthy, and why. */
+    public record Unhealthy(PoolMember member, String check, String reason, String message) {
+    }
+
+    /**
+     * @param unhealthy  the unhealthy members of the checks that allow remediation, each once (its first check's
+     *                   reason)
+     * @param restricted check name → why it remediates none (too many unhealthy, or an unreadable maxUnhealthy)
+     * @param nextAt     when a timeout of a member not yet unhealthy passes; null for none
+     */
+    public record Result(List<Unhealthy> unhealthy, Map<String, String> restricted, Instant nextAt) {
+    }
+
+    public static Result evaluate(List<HealthCheck> checks, List<PoolMember> members,
+                                  Map<String, MachineRequest> requests, Instant now) {
+        Map<String, Unhealthy> unhealthy = new LinkedHashMap<>();
+        Map<String, String> restricted = new LinkedHashMap<>();
+        Instant nextAt = null;
+        for (HealthCheck check : checks) {
+            List<Unhealthy> found = new ArrayList<>();
+            for (PoolMember member : members) {
+                MachineRequest request = requests.get(member.providerID());
+                if (request != null && (request.skipRemediation() || request.deleting())) {
+                    // Skipped as Cluster API skips them; one being deleted goes anyway.
+                    continue;
+                }
+                Verdict verdict = judge(check, member, request, now);
+                if (verdict.unhealthy() != null) {
+                    found.add(verdict.unhealthy());
+                }
+                nextAt = Decision.earliest(nextAt, verdict.nextAt());
+            }
+            int allowed = maxUnhealthy(check.maxUnhealthy(), members.size());
+            if (!found.isEmpty() && found.size() > allowed) {
+                restricted.put(check.name(), allowed < 0
+                        ? "MachineHealthCheck " + check.name() + ": maxUnhealthy '" + check.maxUnhealthy()
+                        + "' is neither a count nor a percentage; remediating none of " + found.size()
+                        + " unhealthy Machines"
+                        : "MachineHealthCheck " + check.name() + ": " + found.size() + " of " + members.size()
+                        + " Machines unhealthy, more than maxUnhealthy " + check.maxUnhealthy() + " (" + allowed
+                        + "); remediating none");
+                continue;
+            }
+            found.forEach(u -> unhealthy.putIfAbsent(u.member().providerID(), u));
+        }
+        return new Result(List.copyOf(unhealthy.values()), restricted, nextAt);
+    }
+
+    private record Verdict(Unhealthy unhealthy, Instant nextAt) {
+    }
+
+    private static Verdict judge(HealthCheck check, PoolMember member, MachineRequest request, Instant now) {
+        if (request != null && request.remediateAnnotated()) {
+            return new Verdict(new Unhealthy(member, check.name(), REASON_REMEDIATE_ANNOTATION,
+                    "Health check failed: marked for remediation by the cluster.x-k8s.io/remediate-machine"
+                            + " annotation"), null);
+        }
+        if (!member.hasNode()) {
+            int startup = check.nodeStartupTimeoutSeconds();
+            if (startup <= 0 || member.launchTime() == null) {
+                return new Verdict(null, null);
+            }
+            Instant deadline = member.launchTime().plusSeconds(startup);
+            return now.isAfter(deadline)
+                    ? new Verdict(new Unhealthy(member, check.name(), REASON_NODE_STARTUP_TIMEOUT,
+                    "Health check failed: instance " + member.providerID() + " has no Node " + startup
+                            + "s after its launch (nodeStartupTimeoutSeconds)"), null)
+                    : new Verdict(null, deadline);
+        }
+        Instant nextAt = null;
+        for (HealthCheck.UnhealthyNodeCondition condition : check.unhealthyNodeConditions()) {
+            if (!READY.equals(condition.type()) || condition.status() != member.nodeReady()
+                    || member.nodeReadySince() == null) {
+                continue;
+            }
+            Instant deadline = member.nodeReadySince().plusSeconds(Math.max(0, condition.timeoutSeconds()));
+            if (now.isAfter(deadline)) {
+                return new Verdict(new Unhealthy(member, check.name(), REASON_UNHEALTHY_NODE,
+                        "Health check failed: Node " + member.nodeName() + " has had condition Ready "
+                                + wire(member.nodeReady()) + " for more than " + condition.timeoutSeconds() + "s"),
+                        null);
+            }
+            nextAt = Decision.earliest(nextAt, deadline);
+        }
+        return new Verdict(null, nextAt);
+    }
+
+    private static String wire(dev.poolstream.events.ConditionStatus status) {
+        return switch (status) {
+            case TRUE -> "True";
+            case FALSE -> "False";
+            case UNKNOWN -> "Unknown";
+        };
+    }
+
+    /**
+     * {@code unhealthyLessThanOrEqualTo}: a count, or a percentage of {@code total} rounded down (as Cluster API's
+     * {@code GetScaledValueFromIntOrPercent}); null is 100%. -1 when it is neither.
+     */
+    static int maxUnhealthy(String value, int total) {
+        if (value == null) {
+            return total;
+        }
+        String text = value.trim();
+        try {
+            if (text.endsWith("%")) {
+                int percent = Integer.parseInt(text.substring(0, text.length() - 1).trim());
+                return percent < 0 ? -1 : (int) Math.floor(percent / 100.0 * total);
+            }
+            int count = Integer.parseInt(text);
+            return count < 0 ? -1 : count;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private HealthChecks() {
+    }
+}

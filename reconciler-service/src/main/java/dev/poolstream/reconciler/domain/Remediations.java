@@ -1,0 +1,157 @@
+package dev.poolstream.reconciler.domain;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolMachines;
+import dev.poolstream.events.MachineRequest;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Poolstream as the owner that acts on a MachineHealthCheck's mark, in both modes (docs/machines.md; nothing in
+ * Cluster API v1.14, CAPA or CAPZ does it for a pool), the way Cluster API's MachineSet does for its Machines: at
+ * most {@code max(1, maxUnavailable)} remediations in flight (Machines whose {@code OwnerRemediated} reason is
+ * {@code MachineDeleting}, or being deleted); each admitted one first gets {@code OwnerRemediated} reason
+ * {@code MachineDeleting}, then its Machine is deleted, so the step is re-entrant; the others get reason
+ * {@code RemediationDeferred}. In owner mode no MachineHealthCheck controller runs, so the marks come from
+ * {@link HealthChecks} too.
+ */
+final class Remediations {
+
+    public static final String MARKED_UNHEALTHY = "MachineMarkedUnhealthy";
+    public static final String REMEDIATING = "MachineRemediating";
+    public static final String DEFERRED = "RemediationDeferred";
+    public static final String RESTRICTED = "RemediationRestricted";
+    static final String MACHINE_DELETING_MESSAGE = "Machine is deleting";
+
+    /**
+     * @param restricted  the health checks that remediate none now, remembered so that each says so once
+     * @param lookAgainAt when a health check's timeout passes; null for none
+     */
+    record Plan(List<KubeAction> actions, List<Notice> notices, Set<String> restricted, Instant lookAgainAt) {
+    }
+
+    /** A Machine to remediate; {@code marking} is the health check's finding when the Machine is not yet marked. */
+    private record Candidate(String providerID, String machine, HealthChecks.Unhealthy marking) {
+    }
+
+    static Plan plan(PoolSpec spec, List<PoolMember> members, boolean ownerMode, int maxInFlight,
+                     Set<String> restrictedBefore, Instant now) {
+        Map<String, MachineRequest> requests = new LinkedHashMap<>();
+        spec.machines().forEach(r -> requests.putIfAbsent(r.providerID(), r));
+        String infrastructurePool = spec.infrastructure().name();
+
+        List<KubeAction> actions = new ArrayList<>();
+        List<Candidate> waiting = new ArrayList<>();
+        long inFlight = requests.values().stream().filter(Remediations::inFlight).count();
+        for (MachineRequest request : requests.values()) {
+            if (!request.awaitingRemediation()) {
+                continue;
+            }
+            Candidate candidate = new Candidate(request.providerID(), machineName(request, infrastructurePool), null);
+            if (ClusterApi.REASON_MACHINE_DELETING.equals(request.ownerRemediated())) {
+                // Admitted before, not yet deleted (the delete failed, or is not seen yet): delete it again.
+                actions.add(remediate(candidate));
+            } else {
+                waiting.add(candidate);
+            }
+        }
+
+        List<Notice> notices = new ArrayList<>();
+        Instant lookAgainAt = null;
+        Set<String> restricted = Set.of();
+        if (ownerMode && !spec.healthChecks().isEmpty()) {
+            HealthChecks.Result result = HealthChecks.evaluate(spec.healthChecks(), members, requests, now);
+            lookAgainAt = result.nextAt();
+            restricted = Set.copyOf(result.restricted().keySet());
+            result.restricted().forEach((check, why) -> {
+                if (!restrictedBefore.contains(check)) {
+                    notices.add(Notice.warning("Remediate", RESTRICTED, why));
+                }
+            });
+            for (HealthChecks.Unhealthy unhealthy : result.unhealthy()) {
+                MachineRequest request = requests.get(unhealthy.member().providerID());
+                boolean taken = request != null && (request.awaitingRemediation() || inFlight(request));
+                if (!taken) {
+                    waiting.add(new Candidate(unhealthy.member().providerID(),
+                            machineName(request, infrastructurePool, unhealthy.member().providerID()), unhealthy));
+                }
+            }
+        }
+
+        waiting.sort(Comparator.comparing(Candidate::machine));
+        long slots = Math.max(0, maxInFlight - inFlight);
+        for (Candidate candidate : waiting) {
+            if (slots > 0) {
+                slots--;
+                actions.add(remediate(candidate));
+                continue;
+            }
+            MachineRequest request = requests.get(candidate.providerID());
+            boolean deferredAlready = candidate.marking() == null && request != null
+                    && ClusterApi.REASON_REMEDIATION_DEFERRED.equals(request.ownerRemediated());
+            if (!deferredAlready) {
+                actions.add(defer(candidate, inFlight, maxInFlight));
+            }
+        }
+        return new Plan(actions, notices, restricted, lookAgainAt);
+    }
+
+    /** Being remediated: admitted ({@code MachineDeleting}) or already being deleted. */
+    private static boolean inFlight(MachineRequest request) {
+        return request.deleting() || ClusterApi.REASON_MACHINE_DELETING.equals(request.ownerRemediated());
+    }
+
+    private static KubeAction remediate(Candidate candidate) {
+        List<KubeAction.MachineCondition> conditions = new ArrayList<>(marks(candidate));
+        conditions.add(new KubeAction.MachineCondition(ClusterApi.CONDITION_OWNER_REMEDIATED,
+                ClusterApi.REASON_MACHINE_DELETING, MACHINE_DELETING_MESSAGE));
+        List<Notice> notices = new ArrayList<>(markedNotices(candidate));
+        notices.add(Notice.normal("Remediate", REMEDIATING, "Remediating Machine " + candidate.machine() + " ("
+                + candidate.providerID() + "): deleting it; its instance is drained, terminated and replaced"));
+        return new KubeAction.RemediateMachine(candidate.providerID(), candidate.machine(), conditions, notices);
+    }
+
+    private static KubeAction defer(Candidate candidate, long inFlight, int maxInFlight) {
+        String why = "Waiting: " + inFlight + " remediation" + (inFlight == 1 ? "" : "s") + " in flight, at most "
+                + maxInFlight + " (the pool's maxUnavailable, at least 1)";
+        List<KubeAction.MachineCondition> conditions = new ArrayList<>(marks(candidate));
+        conditions.add(new KubeAction.MachineCondition(ClusterApi.CONDITION_OWNER_REMEDIATED,
+                ClusterApi.REASON_REMEDIATION_DEFERRED, why));
+        List<Notice> notices = new ArrayList<>(markedNotices(candidate));
+        notices.add(Notice.normal("Remediate", DEFERRED, "Remediation of Machine " + candidate.machine() + " ("
+                + candidate.providerID() + ") deferred. " + why));
+        return new KubeAction.DeferRemediation(candidate.providerID(), candidate.machine(), conditions, notices);
+    }
+
+    private static List<KubeAction.MachineCondition> marks(Candidate candidate) {
+        return candidate.marking() == null ? List.of() : List.of(new KubeAction.MachineCondition(
+                ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, candidate.marking().reason(),
+                candidate.marking().message()));
+    }
+
+    private static List<Notice> markedNotices(Candidate candidate) {
+        return candidate.marking() == null ? List.of() : List.of(Notice.normal("Remediate", MARKED_UNHEALTHY,
+                "Machine " + candidate.machine() + " (" + candidate.providerID() + ") marked unhealthy by "
+                        + "MachineHealthCheck " + candidate.marking().check() + ": " + candidate.marking().message()));
+    }
+
+    private static String machineName(MachineRequest request, String infrastructurePool) {
+        return machineName(request, infrastructurePool, request.providerID());
+    }
+
+    /** The Machine the watcher named, else the one an instance's Machine is always named. */
+    private static String machineName(MachineRequest request, String infrastructurePool, String providerID) {
+        return request != null && request.machine() != null ? request.machine()
+                : PoolMachines.machineName(infrastructurePool, providerID);
+    }
+
+    private Remediations() {
+    }
+}

@@ -1,0 +1,522 @@
+package dev.poolstream.reconciler.domain;
+
+import static dev.poolstream.reconciler.domain.Pools.T0;
+import static dev.poolstream.reconciler.domain.Pools.aws;
+import static dev.poolstream.reconciler.domain.Pools.deleting;
+import static dev.poolstream.reconciler.domain.Pools.group;
+import static dev.poolstream.reconciler.domain.Pools.id;
+import static dev.poolstream.reconciler.domain.Pools.look;
+import static dev.poolstream.reconciler.domain.Pools.machine;
+import static dev.poolstream.reconciler.domain.Pools.marked;
+import static dev.poolstream.reconciler.domain.Pools.member;
+import static dev.poolstream.reconciler.domain.Pools.members;
+import static dev.poolstream.reconciler.domain.Pools.request;
+import static dev.poolstream.reconciler.domain.Pools.seen;
+import static dev.poolstream.reconciler.domain.Pools.status;
+import static dev.poolstream.reconciler.domain.Pools.with;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.HealthCheck;
+import dev.poolstream.events.MachineRequest;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.events.command.TerminateInstances;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * What a pool's Machines ask of the reconciler (docs/machines.md): to go first on a scale-down, to be deleted (exactly
+ * their instance, drained, then replaced or removed), to be remediated.
+ */
+class MachineRequestsTest {
+
+    private static final KubeAction.MachineCondition MACHINE_DELETING = new KubeAction.MachineCondition(
+            ClusterApi.CONDITION_OWNER_REMEDIATED, ClusterApi.REASON_MACHINE_DELETING, "Machine is deleting");
+
+    // --- victim order ---------------------------------------------------------------------------------------
+
+    @Test
+    void shouldTakeTheMachineAnnotatedForDeletionFirstOnASurplusBeforeTheNodeTheAutoscalerTainted() {
+        List<PoolMember> all = new ArrayList<>(members(5));
+        all.set(1, new PoolMember(id(2), "node-2", "uid-2", dev.poolstream.events.InstanceLifecycle.RUNNING,
+                T0.plusSeconds(2), true, true, true, true, true));
+        PoolSpec spec = with(aws(3), request(4, false, true, false, null));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(all), seen(spec)));
+
+        assertThat(decision.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-4", "node-2");
+    }
+
+    @Test
+    void shouldRemoveNothingForADeleteAnnotationAlone() {
+        PoolSpec spec = with(aws(5), request(4, false, true, false, null));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.drains()).isEmpty();
+        assertThat(decision.actions()).isEmpty();
+    }
+
+    @Test
+    void shouldTakeTheAnnotatedOutOfDateInstanceFirstWithinARollOutsBudget() {
+        // Azure maxSurge 0, maxUnavailable 1: one old Ready instance may go at a time.
+        PoolSpec before = Pools.azure(3, "v1.33.1", 0, 1);
+        PoolSpec after = with(Pools.azure(3, "v1.34.0", 0, 1), request(3, false, true, false, null));
+        Memory memory = seen(before).withTemplateKey(PoolReconciler.templateKey(after));
+
+        Decision decision = PoolReconciler.decide(look(after, group(3, "x"),
+                status(List.of(member(1, true, false), member(2, true, false), member(3, true, false))), memory));
+
+        assertThat(decision.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-3");
+    }
+
+    // --- deleting Machines ----------------------------------------------------------------------------------
+
+    /** Replicas unchanged: exactly that instance is drained and terminated, then the group is raised again. */
+    @Test
+    void shouldDrainAndTerminateExactlyTheDeletingMachinesInstanceThenReplaceIt() {
+        PoolSpec spec = with(aws(5), deleting(3));
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(drain.commands()).as("nothing terminated before its drain ended").isEmpty();
+        assertThat(drain.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-3");
+
+        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), drained(drain)));
+
+        TerminateInstances sent = (TerminateInstances) terminate.commands().get(0);
+        assertThat(terminate.commands()).hasSize(1);
+        assertThat(sent.providerIDs()).containsExactly(id(3));
+
+        // The provider lowered the group by one: the same replicas refill it, on the current template.
+        List<PoolMember> left = new ArrayList<>(members(5));
+        left.remove(2);
+        Decision refill = PoolReconciler.decide(look(Pools.aws(5), group(4, sent.id()), status(left),
+                terminate.memory()));
+
+        assertThat(refill.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(5));
+        assertThat(refill.drains()).isEmpty();
+    }
+
+    /** Replicas lowered with the delete (cluster-autoscaler): the deleting one is the surplus, nothing refills. */
+    @Test
+    void shouldRemoveOnlyTheDeletingMachinesInstanceWhenTheReplicasWereLoweredWithIt() {
+        PoolSpec spec = with(aws(4), deleting(3));
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(drain.drains()).as("the deleting one counts toward the surplus: not node-1 as well")
+                .extracting(Memory.Drain::nodeName).containsExactly("node-3");
+
+        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), drained(drain)));
+        TerminateInstances sent = (TerminateInstances) terminate.commands().get(0);
+        assertThat(terminate.commands()).hasSize(1);
+        assertThat(sent.providerIDs()).containsExactly(id(3));
+
+        List<PoolMember> left = new ArrayList<>(members(5));
+        left.remove(2);
+        Decision after = PoolReconciler.decide(look(Pools.aws(4), group(4, sent.id()), status(left),
+                terminate.memory()));
+
+        assertThat(after.commands()).as("removed, not replaced").isEmpty();
+        assertThat(after.drains()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "replicas {0}, deleting {1} -> drained {2}")
+    @CsvSource(textBlock = """
+            5, 3,   node-3
+            4, 3,   node-3
+            3, 3,   node-3 node-1
+            3, 3 4, node-3 node-4
+            4, 3 4, node-3 node-4
+            5, 9,   ''
+            """)
+    void shouldCountDeletingMachinesTowardTheSurplus(int replicas, String deletingMembers, String drained) {
+        PoolSpec spec = with(aws(replicas), java.util.Arrays.stream(deletingMembers.split(" "))
+                .map(n -> deleting(Integer.parseInt(n))).toArray(MachineRequest[]::new));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.drains()).extracting(Memory.Drain::nodeName)
+                .containsExactlyElementsOf(drained.isEmpty() ? List.of() : List.of(drained.split(" ")));
+        assertThat(decision.commands()).isEmpty();
+    }
+
+    @Test
+    void shouldBoundADeletingMachinesDrainByTheNodeDrainTimeoutAndTerminateItOnceTimedOut() {
+        PoolSpec spec = with(aws(5), deleting(2));
+        var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
+        deletion.setNodeDrainTimeoutSeconds(120);
+        spec.spec().getTemplate().getSpec().setDeletion(deletion);
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        Memory.Drain started = drain.drains().get(0);
+        assertThat(started.deadline()).isEqualTo(T0.plusSeconds(120));
+
+        Memory timedOut = drain.memory().withDrains(Map.of(started.providerID(),
+                started.ended(new DrainOutcome.TimedOut(1, "a PodDisruptionBudget"), T0.plusSeconds(121),
+                        Retries.DEFAULT)));
+        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), timedOut));
+
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(id(2)));
+    }
+
+    @Test
+    void shouldTerminateADeletingMachinesInstanceWithTheSurplusVictimsOfTheSameLook() {
+        PoolSpec spec = with(aws(2), deleting(4));
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), drained(drain)));
+
+        assertThat(drain.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-4", "node-1", "node-2");
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactlyInAnyOrder(id(4), id(1), id(2)));
+    }
+
+    @Test
+    void shouldDrainADeletingMachineBesidesARollOutsVictimsWithoutCountingItAsReady() {
+        // maxSurge 0, maxUnavailable 1, three old Ready instances: one may go. The deleting one is going anyway
+        // and is no Ready member to count on, so it leaves no room for a second (two Ready must stay).
+        PoolSpec before = Pools.azure(3, "v1.33.1", 0, 1);
+        PoolSpec after = with(Pools.azure(3, "v1.34.0", 0, 1), deleting(3));
+        Memory memory = seen(before).withTemplateKey(PoolReconciler.templateKey(after));
+        List<PoolMember> old = List.of(member(1, true, false), member(2, true, false), member(3, true, false));
+        List<PoolMember> replacing = List.of(member(1, true, false), member(2, true, false), member(3, true, false),
+                member(4, true, true));
+
+        Decision decision = PoolReconciler.decide(look(after, group(3, "x"), status(old), memory));
+        Decision withANewOne = PoolReconciler.decide(look(after, group(4, "x"), status(replacing), memory));
+
+        assertThat(decision.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-3");
+        assertThat(withANewOne.drains()).as("a new Ready instance makes room for one old one")
+                .extracting(Memory.Drain::nodeName).containsExactly("node-3", "node-1");
+    }
+
+    @Test
+    void shouldWaitForTheAwaitedCommandBeforeDrainingADeletingMachine() {
+        PoolSpec spec = with(aws(20), deleting(3));
+        Decision scaled = PoolReconciler.decide(look(Pools.aws(20), group(5, "x"), status(members(5)),
+                seen(spec)));
+
+        Decision next = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), scaled.memory()));
+
+        assertThat(scaled.commands()).singleElement().isInstanceOf(SetCapacity.class);
+        assertThat(next.commands()).isEmpty();
+        assertThat(next.drains()).isEmpty();
+    }
+
+    @Test
+    void shouldTerminateADeletingMachineOfAnAutoscaledPoolAndPushNoCapacity() {
+        PoolSpec external = with(aws(5, "v1.33.1", Map.of(ClusterApi.REPLICAS_MANAGED_BY_ANNOTATION, "autoscaler"),
+                null), deleting(2));
+
+        Decision drain = PoolReconciler.decide(look(external, group(5, "x"), status(members(5)), seen(external)));
+        Decision terminate = PoolReconciler.decide(look(external, group(5, "x"), status(members(5)),
+                drained(drain)));
+        TerminateInstances sent = (TerminateInstances) terminate.commands().get(0);
+        List<PoolMember> left = new ArrayList<>(members(5));
+        left.remove(1);
+        Decision after = PoolReconciler.decide(look(external, group(4, sent.id()), status(left),
+                terminate.memory()));
+
+        assertThat(drain.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-2");
+        assertThat(sent.providerIDs()).containsExactly(id(2));
+        assertThat(after.commands()).isEmpty();
+        assertThat(after.actions()).containsExactly(new KubeAction.SetReplicas(4));
+    }
+
+    @Test
+    void shouldDrainNothingForADeletingMachineOfAPausedPool() {
+        PoolSpec paused = with(aws(5, "v1.33.1", Map.of(ClusterApi.PAUSED_ANNOTATION, ""), null), deleting(3),
+                marked(4));
+
+        Decision decision = PoolReconciler.decide(look(paused, group(5, "x"), status(members(5)), seen(paused)));
+
+        assertThat(decision.drains()).isEmpty();
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.actions()).isEmpty();
+    }
+
+    // --- remediation ----------------------------------------------------------------------------------------
+
+    @Test
+    void shouldMarkTheMachineDeletingThenDeleteItWhenAHealthCheckMarkedIt() {
+        PoolSpec spec = with(aws(5), marked(3));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.actions()).singleElement().isInstanceOfSatisfying(KubeAction.RemediateMachine.class,
+                r -> {
+                    assertThat(r.machine()).isEqualTo(machine(3));
+                    assertThat(r.providerID()).isEqualTo(id(3));
+                    assertThat(r.conditions()).as("the health check marked it: only the owner's condition")
+                            .containsExactly(MACHINE_DELETING);
+                    assertThat(r.notices()).extracting(Notice::reason).containsExactly("MachineRemediating");
+                });
+        assertThat(decision.commands()).as("the remediation changes no size itself").isEmpty();
+        assertThat(decision.drains()).isEmpty();
+    }
+
+    @Test
+    void shouldDeriveTheMachineNameWhenTheWatcherGaveNone() {
+        PoolSpec spec = with(aws(5), new MachineRequest(id(3), null, null, false, false, true,
+                ClusterApi.REASON_WAITING_FOR_REMEDIATION, false, false));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.actions()).singleElement().extracting(a -> ((KubeAction.RemediateMachine) a).machine())
+                .isEqualTo(dev.poolstream.api.PoolMachines.machineName("workers", id(3)));
+    }
+
+    /**
+     * At most max(1, maxUnavailable) in flight (admitted with MachineDeleting, or being deleted); the rest deferred,
+     * written only when not deferred already. AWS's defaults allow 0 unavailable of 5: one at a time. Requests: M
+     * marked by a health check, D being deleted, A admitted before (MachineDeleting, not yet deleted), R deferred.
+     */
+    @ParameterizedTest(name = "{0} -> remediated [{1}], deferred [{2}]")
+    @CsvSource(textBlock = """
+            M5 M3 M4, 3,   4 5
+            M4,       4,   ''
+            D1 R3 R4, '',  ''
+            D1 M3,    '',  3
+            A2 R3,    2,   ''
+            A2 M3,    2,   3
+            R3 R4,    3,   ''
+            R4 M3,    3,   ''
+            """)
+    void shouldRemediateAtMostOneAtATimeUnderAwsDefaultsAndDeferTheRestOnce(String requests, String remediated,
+                                                                           String deferred) {
+        List<MachineRequest> asked = java.util.Arrays.stream(requests.split(" ")).map(r -> {
+            int n = Integer.parseInt(r.substring(1));
+            return switch (r.charAt(0)) {
+                case 'M' -> marked(n);
+                case 'D' -> deleting(n);
+                case 'A' -> request(n, false, false, true, ClusterApi.REASON_MACHINE_DELETING);
+                default -> request(n, false, false, true, ClusterApi.REASON_REMEDIATION_DEFERRED);
+            };
+        }).toList();
+        PoolSpec spec = aws(5).withMachines(asked, List.of());
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.actions().stream().filter(KubeAction.RemediateMachine.class::isInstance)
+                .map(a -> ((KubeAction.RemediateMachine) a).machine()).toList()).isEqualTo(names(remediated));
+        assertThat(decision.actions().stream().filter(KubeAction.DeferRemediation.class::isInstance)
+                .map(a -> ((KubeAction.DeferRemediation) a).machine()).toList()).isEqualTo(names(deferred));
+    }
+
+    @Test
+    void shouldDeferWithTheReasonWhyAndNoHealthCheckConditionInProviderMode() {
+        PoolSpec spec = with(aws(5), marked(3), marked(4));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.actions()).element(1).isInstanceOfSatisfying(KubeAction.DeferRemediation.class, d -> {
+            assertThat(d.machine()).isEqualTo(machine(4));
+            assertThat(d.conditions()).singleElement().satisfies(c -> {
+                assertThat(c.type()).isEqualTo(ClusterApi.CONDITION_OWNER_REMEDIATED);
+                assertThat(c.reason()).isEqualTo(ClusterApi.REASON_REMEDIATION_DEFERRED);
+                assertThat(c.message()).contains("0 remediations in flight, at most 1");
+            });
+            assertThat(d.notices()).extracting(Notice::reason).containsExactly("RemediationDeferred");
+        });
+    }
+
+    @ParameterizedTest(name = "Azure maxUnavailable {0}, {1} in flight -> {2} admitted of 4")
+    @CsvSource(textBlock = """
+            0, 0, 1
+            2, 0, 2
+            2, 1, 1
+            2, 2, 0
+            3, 0, 3
+            """)
+    void shouldAdmitUpToThePoolsMaxUnavailable(int maxUnavailable, int inFlight, int admitted) {
+        List<MachineRequest> requests = new ArrayList<>();
+        for (int n = 1; n <= inFlight; n++) {
+            requests.add(request(n, true, false, true, ClusterApi.REASON_MACHINE_DELETING));
+        }
+        for (int n = 5; n <= 8; n++) {
+            requests.add(marked(n));
+        }
+        PoolSpec spec = Pools.azure(8, "v1.33.1", 1, maxUnavailable).withMachines(requests, List.of());
+
+        Decision decision = PoolReconciler.decide(look(spec, group(8, "x"), status(members(8)), seen(spec)));
+
+        assertThat(decision.actions().stream().filter(KubeAction.RemediateMachine.class::isInstance).count())
+                .isEqualTo(admitted);
+        assertThat(decision.actions().stream().filter(KubeAction.DeferRemediation.class::isInstance).count())
+                .isEqualTo(4 - admitted);
+    }
+
+    @Test
+    void shouldRemediateNothingThatSkipsRemediationAndNothingOfAPoolBeingDeleted() {
+        MachineRequest skipped = new MachineRequest(id(3), machine(3), machine(3), false, false, true,
+                ClusterApi.REASON_WAITING_FOR_REMEDIATION, true, false);
+        PoolSpec spec = with(aws(5), skipped);
+        PoolSpec deleted = with(aws(5, "v1.33.1", Map.of(), T0), marked(3));
+
+        assertThat(PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec))).actions())
+                .isEmpty();
+        assertThat(PoolReconciler.decide(look(deleted, group(5, "x"), status(members(5)), seen(deleted)))
+                .actions()).isEmpty();
+    }
+
+    @Test
+    void shouldRemediateWhileACapacityCommandIsAwaited() {
+        PoolSpec spec = with(aws(20), marked(3));
+        Decision scaled = PoolReconciler.decide(look(Pools.aws(20), group(5, "x"), status(members(5)),
+                seen(spec)));
+
+        Decision next = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), scaled.memory()));
+
+        assertThat(next.commands()).isEmpty();
+        assertThat(next.actions()).singleElement().isInstanceOf(KubeAction.RemediateMachine.class);
+    }
+
+    // --- owner mode: health checks --------------------------------------------------------------------------
+
+    private static final HealthCheck READY_FALSE_5M = new HealthCheck("team-a/workers-mhc", 600,
+            List.of(new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.FALSE, 300)), null);
+
+    @Test
+    void shouldMarkAndRemediateAMemberWhoseNodeIsNotReadyPastTheTimeoutInOwnerModeOnly() {
+        List<PoolMember> all = new ArrayList<>(members(5));
+        all.set(2, notReady(3, T0.minusSeconds(301)));
+        all.set(3, notReady(4, T0.minusSeconds(200)));
+        PoolSpec spec = aws(5).withMachines(List.of(), List.of(READY_FALSE_5M));
+
+        Decision owner = PoolReconciler.decide(owner(spec, group(5, "x"), status(all), seen(spec)));
+        Decision provider = PoolReconciler.decide(look(spec, group(5, "x"), status(all), seen(spec)));
+
+        assertThat(owner.actions()).singleElement().isInstanceOfSatisfying(KubeAction.RemediateMachine.class, r -> {
+            assertThat(r.machine()).isEqualTo(machine(3));
+            assertThat(r.conditions()).hasSize(2).last().isEqualTo(MACHINE_DELETING);
+            assertThat(r.conditions().get(0)).satisfies(c -> {
+                assertThat(c.type()).isEqualTo(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED);
+                assertThat(c.reason()).isEqualTo(HealthChecks.REASON_UNHEALTHY_NODE);
+                assertThat(c.message()).contains("node-3", "Ready False", "300s");
+            });
+            assertThat(r.notices()).extracting(Notice::reason)
+                    .containsExactly("MachineMarkedUnhealthy", "MachineRemediating");
+        });
+        assertThat(owner.lookAgainAt()).as("when node-4's timeout passes").isEqualTo(T0.plusSeconds(100));
+        assertThat(provider.actions()).as("Cluster API's MachineHealthCheck marks there").isEmpty();
+        assertThat(provider.lookAgainAt()).isNull();
+    }
+
+    @Test
+    void shouldMarkAndDeferAnUnhealthyMemberWhenOneIsAlreadyInFlight() {
+        List<PoolMember> all = new ArrayList<>(members(5));
+        all.set(2, notReady(3, T0.minusSeconds(400)));
+        PoolSpec spec = aws(5).withMachines(List.of(request(1, true, false, true,
+                ClusterApi.REASON_MACHINE_DELETING)), List.of(READY_FALSE_5M));
+
+        Decision decision = PoolReconciler.decide(owner(spec, group(5, "x"), status(all), seen(spec)));
+
+        assertThat(decision.actions()).singleElement().isInstanceOfSatisfying(KubeAction.DeferRemediation.class,
+                d -> {
+                    assertThat(d.conditions()).extracting(KubeAction.MachineCondition::reason)
+                            .containsExactly(HealthChecks.REASON_UNHEALTHY_NODE,
+                                    ClusterApi.REASON_REMEDIATION_DEFERRED);
+                    assertThat(d.notices()).extracting(Notice::reason)
+                            .containsExactly("MachineMarkedUnhealthy", "RemediationDeferred");
+                });
+    }
+
+    @Test
+    void shouldNotMarkAgainAMemberItsOwnMarkAlreadyShows() {
+        List<PoolMember> all = new ArrayList<>(members(5));
+        all.set(2, notReady(3, T0.minusSeconds(400)));
+        PoolSpec deferred = aws(5).withMachines(List.of(deleting(1), request(3, false, false, true,
+                ClusterApi.REASON_REMEDIATION_DEFERRED)), List.of(READY_FALSE_5M));
+
+        Decision decision = PoolReconciler.decide(owner(deferred, group(5, "x"), status(all), seen(deferred)));
+
+        assertThat(decision.actions()).isEmpty();
+    }
+
+    @Test
+    void shouldRemediateNoneAndSayItOnceWhenMoreAreUnhealthyThanTheCheckAllows() {
+        List<PoolMember> all = new ArrayList<>(members(5));
+        all.set(1, notReady(2, T0.minusSeconds(400)));
+        all.set(2, notReady(3, T0.minusSeconds(400)));
+        HealthCheck strict = new HealthCheck("team-a/strict", 600, READY_FALSE_5M.unhealthyNodeConditions(), "20%");
+        PoolSpec spec = aws(5).withMachines(List.of(), List.of(strict));
+
+        Decision first = PoolReconciler.decide(owner(spec, group(5, "x"), status(all), seen(spec)));
+        Decision again = PoolReconciler.decide(owner(spec, group(5, "x"), status(all), first.memory()));
+        Decision recovered = PoolReconciler.decide(owner(spec, group(5, "x"), status(members(5)),
+                again.memory()));
+        Decision restrictedAgain = PoolReconciler.decide(owner(spec, group(5, "x"), status(all),
+                recovered.memory()));
+
+        assertThat(first.actions()).isEmpty();
+        assertThat(first.notices()).singleElement().satisfies(n -> {
+            assertThat(n.reason()).isEqualTo("RemediationRestricted");
+            assertThat(n.warning()).isTrue();
+            assertThat(n.note()).contains("team-a/strict", "2 of 5", "20%");
+        });
+        assertThat(first.memory().restricted()).containsExactly("team-a/strict");
+        assertThat(again.notices()).as("said once").isEmpty();
+        assertThat(again.actions()).isEmpty();
+        assertThat(recovered.memory().restricted()).isEmpty();
+        assertThat(restrictedAgain.notices()).extracting(Notice::reason).containsExactly("RemediationRestricted");
+    }
+
+    @Test
+    void shouldRemediateAMemberWithoutANodePastTheStartupTimeoutAndOneAnnotatedForRemediation() {
+        PoolMember booting = new PoolMember(id(6), "", null, dev.poolstream.events.InstanceLifecycle.RUNNING,
+                T0.minusSeconds(601), false, false, true, false, false);
+        List<PoolMember> all = new ArrayList<>(members(5));
+        all.add(booting);
+        MachineRequest annotated = new MachineRequest(id(2), machine(2), machine(2), false, false, false, null,
+                false, true);
+        PoolSpec spec = Pools.azure(6, "v1.33.1", 1, 2).withMachines(List.of(annotated), List.of(READY_FALSE_5M));
+
+        Decision decision = PoolReconciler.decide(owner(spec, group(6, "x"), status(all), seen(spec)));
+
+        assertThat(decision.actions()).hasSize(2).allSatisfy(a -> assertThat(a)
+                .isInstanceOf(KubeAction.RemediateMachine.class));
+        assertThat(decision.actions()).extracting(a -> ((KubeAction.RemediateMachine) a).conditions().get(0)
+                .reason()).containsExactly(HealthChecks.REASON_REMEDIATE_ANNOTATION,
+                HealthChecks.REASON_NODE_STARTUP_TIMEOUT);
+    }
+
+    private static PoolMember notReady(int n, Instant since) {
+        return new PoolMember(id(n), "node-" + n, "uid-" + n, dev.poolstream.events.InstanceLifecycle.RUNNING,
+                T0.minusSeconds(3600), false, false, true, false, true, ConditionStatus.FALSE, since, "v1.33.1");
+    }
+
+    private static List<String> names(String members) {
+        return members.isEmpty() ? List.of() : java.util.Arrays.stream(members.split(" "))
+                .map(n -> machine(Integer.parseInt(n))).toList();
+    }
+
+    private static PoolReconciler.Look owner(PoolSpec spec, ScalingGroupState group, PoolStatus status,
+                                             Memory memory) {
+        return new PoolReconciler.Look(spec, group, status, memory, T0, true, Duration.ofMinutes(2));
+    }
+
+    /** Every drain the decision started, ended drained. */
+    private static Memory drained(Decision decision) {
+        Map<String, Memory.Drain> done = new HashMap<>();
+        decision.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), T0,
+                Retries.DEFAULT)));
+        return decision.memory().withDrains(done);
+    }
+}
