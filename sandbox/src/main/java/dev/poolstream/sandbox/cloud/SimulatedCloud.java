@@ -11,6 +11,7 @@ import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import dev.poolstream.provider.domain.InstanceSnapshot;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -282,22 +283,33 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
             return;
         }
         Instant ready = Instant.now();
-        try {
-            // A kubelet reports Ready through the status subresource: an API server ignores status in a Node update.
-            workloads.apply(group.cluster).nodes().withName(nodeName(instance)).editStatus(node -> {
-                node.getStatus().getConditions().forEach(c -> {
-                    if ("Ready".equals(c.getType())) {
-                        c.setStatus("True");
-                        c.setReason("KubeletReady");
-                        c.setLastTransitionTime(ready.toString());
-                    }
+        // A real kubelet keeps reporting its status; this one reports once, so it reads the Node again when another
+        // writer (the status service tending the Node) changed it in between (409), as client-go's retry does.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                // A kubelet reports Ready through the status subresource: an API server ignores status in an update.
+                workloads.apply(group.cluster).nodes().withName(nodeName(instance)).editStatus(node -> {
+                    node.getStatus().getConditions().forEach(c -> {
+                        if ("Ready".equals(c.getType())) {
+                            c.setStatus("True");
+                            c.setReason("KubeletReady");
+                            c.setLastTransitionTime(ready.toString());
+                        }
+                    });
+                    return node;
                 });
-                return node;
-            });
-            instance.lifecycle = InstanceLifecycle.RUNNING;
-            boots.add(new Boot(instance.providerID, group.name, instance.launched, delay, ready));
-        } catch (RuntimeException e) {
-            log.warn("simulated kubelet of {} could not report Ready: {}", instance.id, e.getMessage());
+                instance.lifecycle = InstanceLifecycle.RUNNING;
+                boots.add(new Boot(instance.providerID, group.name, instance.launched, delay, ready));
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10 || !alive(group, instance)) {
+                    log.warn("simulated kubelet of {} could not report Ready: {}", instance.id, e.getMessage());
+                    return;
+                }
+            } catch (RuntimeException e) {
+                log.warn("simulated kubelet of {} could not report Ready: {}", instance.id, e.getMessage());
+                return;
+            }
         }
     }
 

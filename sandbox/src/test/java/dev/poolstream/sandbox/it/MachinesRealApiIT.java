@@ -27,6 +27,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MachinesRealApiIT {
 
     private static final String POOL = "workers";
+
+    private String deletedVictim;
 
     @Test
     void theAutoscalersChosenNodeIsTheOneRemoved(@TempDir Path out) throws Exception {
@@ -73,6 +77,7 @@ class MachinesRealApiIT {
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertObjectsMatch(kube, before));
 
                 String victim = before.get(1);
+                deletedVictim = victim;
                 String machine = PoolMachines.machineName(POOL, victim);
                 String node = sandbox.workload().nodes().list().getItems().stream()
                         .filter(n -> victim.equals(n.getSpec().getProviderID())).findFirst().orElseThrow()
@@ -110,6 +115,18 @@ class MachinesRealApiIT {
                         .isTrue();
             }
             assertThat(server.refusedWrites()).as("writes the API server refused").isEmpty();
+
+            // What one instance's whole life cost in writes to its two objects (created, Node joined and Ready,
+            // Machine deleted, drained, terminated, released): docs/machines.md quotes it.
+            String machine = PoolMachines.machineName(POOL, deletedVictim);
+            Map<String, Long> writes = server.requests().stream()
+                    .filter(r -> r.write() && r.code() < 300 && machine.equals(r.name())
+                            && ("machines".equals(r.resource()) || "awsmachines".equals(r.resource())))
+                    .collect(Collectors.groupingBy(r -> r.resource() + (r.subresource().isEmpty() ? "" : "/"
+                            + r.subresource()) + " " + r.verb(), TreeMap::new, Collectors.counting()));
+            long total = writes.values().stream().mapToLong(Long::longValue).sum();
+            System.out.printf("API writes over the life of %s: %d %s%n", machine, total, writes);
+            assertThat(total).as("writes over one instance's life, " + writes).isBetween(4L, 16L);
         }
     }
 
