@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.ScalingGroupState;
@@ -760,6 +761,52 @@ class AwsProviderIT {
         assertThat(autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames("thief")).autoScalingGroups())
                 .isEmpty();
         assertThat(cloudView("secret-control")).isEqualTo(controlBefore);
+    }
+
+    @Test
+    void shouldDeadLetterMalformedAndMisroutedCommandsWithTheirReasonWithoutAnyRequestToAws() {
+        bootstrapSecret("bad-ensure-bootstrap", "#cloud-config for bad-ensure");
+        int motoMark = MotoExtension.server().proxy().requestCount();
+        int mark = calls.mark();
+        GroupTemplate azureTemplate = new GroupTemplate(CLUSTER, "v1.33.0", new InfraSpec.Azure(
+                new dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec()), 1,
+                new SecretRef("clusters", "bad-ensure-bootstrap"), List.of(), Map.of());
+        // Keyed as another pool than the one it names: nothing is published for either.
+        EnsureGroup misrouted = EnsureGroup.of("clusters/bad-misrouted", 1, "bad-misrouted",
+                template("bad-misrouted", "t3.large", 1), new Capacity(1, 1, 3, false));
+        Map<ScalingGroupCommand, String> bad = new java.util.LinkedHashMap<>();
+        bad.put(SetCapacity.of("clusters/bad-bounds", 1, "bad-bounds", new Capacity(2, 5, 3, false)),
+                "InvalidCapacity");
+        bad.put(SetCapacity.of("clusters/bad-range", 1, "bad-range", new Capacity(9, 1, 3, false)),
+                "ReplicasOutOfRange");
+        bad.put(TerminateInstances.of("clusters/bad-victims", 1, "bad-victims", List.of(
+                "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/"
+                        + "bad-victims/virtualMachines/0")), "InvalidCommand");
+        bad.put(DeleteGroup.of("clusters/bad-name", 1, "bad name!"), "InvalidCommand");
+        bad.put(EnsureGroup.of("clusters/bad-ensure", 1, "bad-ensure", azureTemplate, new Capacity(1, 1, 3, false)),
+                "WrongCloud");
+
+        probe().send(COMMANDS, "clusters/intruder", misrouted);
+        bad.keySet().forEach(this::send);
+
+        await("every bad command dead-lettered").atMost(WAIT).until(() ->
+                deadLetterIds("clusters/intruder", "KeyMismatch").contains(misrouted.id())
+                        && bad.entrySet().stream().allMatch(e -> deadLetterIds(e.getKey().pool(), e.getValue())
+                        .contains(e.getKey().id())));
+        // The reason is in the headers, the message in spring-kafka's exception header, naming what is wrong.
+        assertThat(probe().records(COMMANDS + Topics.DLT_SUFFIX)).filteredOn(r -> "clusters/bad-victims"
+                .equals(r.key())).singleElement().satisfies(r -> assertThat(KafkaProbe.header(r,
+                "kafka_dlt-exception-message").orElse("")).contains("cannot be one of group 'bad-victims'",
+                "not an EC2 instance's provider ID"));
+        assertThat(awaitLastError("clusters/bad-bounds", "InvalidCapacity").lastError().message())
+                .contains("minSize 5 is greater than maxSize 3");
+        assertThat(awaitLastError("clusters/bad-ensure", "WrongCloud").exists()).isFalse();
+        assertThat(probe().latest(STATE, ScalingGroupState.class)).doesNotContainKeys("clusters/bad-misrouted",
+                "clusters/intruder");
+        // Neither moto nor the SDK saw anything of them: no request names their groups, no call on the command path.
+        assertThat(MotoExtension.server().proxy().requestsSince(motoMark)).noneMatch(r -> r.contains("bad-")
+                || r.contains("bad name!"));
+        assertThat(calls.callsSince(mark)).noneMatch(c -> c.thread().startsWith("scalinggroup-commands"));
     }
 
     @Test

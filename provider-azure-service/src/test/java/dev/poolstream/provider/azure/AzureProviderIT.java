@@ -7,6 +7,7 @@ import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.ScalingGroupState;
@@ -15,6 +16,7 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
@@ -723,6 +725,55 @@ class AzureProviderIT {
         assertThat(commandCalls(mark)).isEmpty();
         assertThat(arm.scaleSet(RESOURCE_GROUP, "thief")).isEmpty();
         assertThat(scaleSet("secret-control")).isEqualTo(controlBefore);
+    }
+
+    @Test
+    void shouldDeadLetterMalformedAndMisroutedCommandsWithTheirReasonWithoutAnyRequestToArm() {
+        EnsureGroup owner = createGroup("bad-owner", 2);
+        awaitRunning(owner.pool(), 2);
+        ArmFake.ScaleSetView ownerBefore = scaleSet("bad-owner");
+        int armMark = arm.requests().size();
+        int mark = calls.mark();
+        // Keyed as another pool than the one it names: nothing is published for either.
+        EnsureGroup misrouted = EnsureGroup.of("clusters/bad-misrouted", 1, "bad-misrouted",
+                template("bad-misrouted", "Standard_D2s_v3", "133.0.20250101", 1), new Capacity(1, 1, 3, false));
+        GroupTemplate awsTemplate = new GroupTemplate(CLUSTER, "v1.33.0", new InfraSpec.Aws(
+                new dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec()), 1,
+                new SecretRef("clusters", "bad-wrong-bootstrap"), List.of(), Map.of());
+        // A VM of another scale set in the same resource group, named in a TerminateInstances of the pool's own.
+        String othersVm = "azure:///subscriptions/" + SUBSCRIPTION + "/resourceGroups/pool-rg/providers/"
+                + "Microsoft.Compute/virtualMachineScaleSets/someone-elses/virtualMachines/0";
+        Map<ScalingGroupCommand, String> bad = new java.util.LinkedHashMap<>();
+        bad.put(TerminateInstances.of(owner.pool(), 2, "bad-owner", List.of(othersVm)), "InvalidCommand");
+        bad.put(SetCapacity.of("clusters/bad-bounds", 1, "bad-bounds", new Capacity(2, 5, 3, false)),
+                "InvalidCapacity");
+        bad.put(EnsureGroup.of("clusters/bad-wrong", 1, "bad-wrong", awsTemplate, new Capacity(1, 1, 3, false)),
+                "WrongCloud");
+        bad.put(DeleteGroup.of("clusters/bad-name", 1, "-bad-name"), "InvalidCommand");
+
+        probe().send(COMMANDS, "clusters/intruder", misrouted);
+        bad.keySet().forEach(this::send);
+
+        await("every bad command dead-lettered").atMost(WAIT).until(() ->
+                deadLetterIds("clusters/intruder", "KeyMismatch").contains(misrouted.id())
+                        && bad.entrySet().stream().allMatch(e -> deadLetterIds(e.getKey().pool(), e.getValue())
+                        .contains(e.getKey().id())));
+        // The reason is in the headers, the message in spring-kafka's exception header, naming what is wrong.
+        assertThat(probe().records(COMMANDS + Topics.DLT_SUFFIX)).filteredOn(r -> owner.pool().equals(r.key()))
+                .singleElement().satisfies(r -> assertThat(KafkaProbe.header(r, "kafka_dlt-exception-message")
+                        .orElse("")).contains("cannot be one of group 'bad-owner'", "it is a VM of another scale set"));
+        ScalingGroupState ownerState = awaitLastError(owner.pool(), "InvalidCommand");
+        assertThat(ownerState.exists()).isTrue();
+        assertThat(ownerState.desired()).isEqualTo(2);
+        assertThat(probe().latest(STATE, ScalingGroupState.class)).doesNotContainKeys("clusters/bad-misrouted",
+                "clusters/intruder");
+        // The fake saw nothing of them: no write at all, no request naming the new groups, none on the command path.
+        List<ArmFake.Request> requests = arm.requests();
+        assertThat(requests.subList(armMark, requests.size())).allMatch(r -> r.method().equals("GET"))
+                .noneMatch(r -> r.path().contains("bad-misrouted") || r.path().contains("bad-bounds")
+                        || r.path().contains("bad-wrong") || r.path().contains("-bad-name"));
+        assertThat(commandCalls(mark)).isEmpty();
+        assertThat(scaleSet("bad-owner")).isEqualTo(ownerBefore);
     }
 
     @Test

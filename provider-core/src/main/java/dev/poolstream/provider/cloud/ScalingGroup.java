@@ -3,6 +3,7 @@ package dev.poolstream.provider.cloud;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.domain.CommandRules;
 import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
@@ -36,6 +37,14 @@ public interface ScalingGroup {
      */
     default Optional<GroupOwnership.TagNames> ownership() {
         return Optional.empty();
+    }
+
+    /**
+     * What this cloud accepts in a command (group names, provider IDs, a template's infrastructure spec), checked
+     * before any cloud call. Computes only. The default accepts everything.
+     */
+    default CommandRules rules() {
+        return CommandRules.ANY;
     }
 
     /**

@@ -16,6 +16,13 @@ public final class Reasons {
     public static final String GROUP_NOT_OWNED = "GroupNotOwned";
     /** The command names a bootstrap data Secret outside the pool's namespace: it is not read. */
     public static final String BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE = "BootstrapSecretOutsideNamespace";
+    /**
+     * The record's key is not the pool the command names: commands are keyed by their pool (one pool's commands in
+     * order on one partition), and a command keyed otherwise is not carried out.
+     */
+    public static final String KEY_MISMATCH = "KeyMismatch";
+    /** The command is malformed: an empty id, group or instance list, a pool key that is no pool key, a foreign instance. */
+    public static final String INVALID_COMMAND = "InvalidCommand";
     /** The template cannot be turned into a cloud template (e.g. no AMI id). */
     public static final String INVALID_TEMPLATE = "InvalidTemplate";
     /** The command is for another cloud. */

@@ -1,7 +1,6 @@
 package dev.poolstream.provider.engine;
 
 import dev.poolstream.events.Failure;
-import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.RollOut;
@@ -11,8 +10,7 @@ import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
-import dev.poolstream.provider.domain.BootstrapSecretScope;
-import dev.poolstream.provider.domain.CapacityRules;
+import dev.poolstream.provider.domain.CommandChecks;
 import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupPlanner;
 import dev.poolstream.provider.domain.GroupShape;
@@ -63,7 +61,17 @@ public class CommandExecutor {
         this.clock = clock;
     }
 
+    /** Carries out a command read from a record keyed by its own pool (the key check passes by construction). */
     public Outcome execute(ScalingGroupCommand command) {
+        return execute(command.pool(), command);
+    }
+
+    /**
+     * Carries out a command read from a record with key {@code recordKey}. Every check that needs no cloud call
+     * ({@link CommandChecks#beforeCloud}) comes first: a command that fails one is refused before the cloud is asked
+     * anything and before its Secret is read.
+     */
+    public Outcome execute(String recordKey, ScalingGroupCommand command) {
         String kind = command.getClass().getSimpleName();
         if (recentIds.contains(command.id())) {
             log.info("{} {} for group {} was carried out before: nothing to do", kind, command.id(), command.group());
@@ -73,24 +81,20 @@ public class CommandExecutor {
         ReentrantLock lock = locks.of(command.pool());
         lock.lock();
         try {
+            Optional<Failure> invalid = CommandChecks.beforeCloud(recordKey, command, cloud.cloud(), cloud.rules());
+            if (invalid.isPresent()) {
+                refuseBeforeCloud(kind, command, invalid.get());
+            }
             PoolRecord record = inventory.track(command.pool(), command.group());
             record.lastCommandAt(clock.instant());
             record.nextPollAt(clock.instant());
-            // Before any read, of the Secret or of the cloud: a bootstrap Secret outside the pool's namespace.
-            Optional<Failure> secret = BootstrapSecretScope.check(command.pool(), secretOf(command));
-            if (secret.isPresent()) {
-                count(kind, "refused");
-                log.warn("{} {} for group {} refused before any read: {}", kind, command.id(), command.group(),
-                        secret.get().message());
-                reportFailureOnly(record, secret.get());
-                throw new CommandRefusedException(secret.get());
-            }
             Optional<GroupSnapshot> before = Optional.empty();
             try {
                 Optional<GroupSnapshot> described = cloud.describe(command.group());
                 // A group that is not the pool's own is refused before any write, and is no group of the pool's:
                 // neither it nor its instances are published for the pool.
-                Optional<Failure> notOwned = described.flatMap(g -> notOwned(command, g.tags(), false));
+                Optional<Failure> notOwned = described.flatMap(g -> CommandChecks.ownership(cloud.ownership(),
+                        command, command.group(), g.tags(), false));
                 if (notOwned.isPresent()) {
                     throw new CommandRefusedException(notOwned.get());
                 }
@@ -135,6 +139,22 @@ public class CommandExecutor {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Refuses a command that failed a check made before any cloud call. The pool's state gets the failure as its last
+     * error, without a read and without tracking a pool this provider did not know (which would have the poller
+     * describe its group); a record keyed as another pool gets nothing published: it is not trusted to be the pool's.
+     */
+    private void refuseBeforeCloud(String kind, ScalingGroupCommand command, Failure failure) {
+        count(kind, "refused");
+        log.warn("{} {} for group {} refused before any cloud call: {}", kind, command.id(), command.group(),
+                failure.message());
+        if (!Reasons.KEY_MISMATCH.equals(failure.reason())) {
+            reportFailureOnly(inventory.get(command.pool()).orElseGet(() -> new PoolRecord(command.pool(),
+                    command.group())), failure);
+        }
+        throw new CommandRefusedException(failure);
     }
 
     /**
@@ -201,18 +221,10 @@ public class CommandExecutor {
 
     private Planned plan(ScalingGroupCommand command, Optional<GroupSnapshot> before) {
         if (command instanceof EnsureGroup ensure) {
-            Optional<Failure> invalid = CapacityRules.check(ensure.capacity());
-            if (invalid.isPresent()) {
-                return new Planned(new Plan.Refuse(invalid.get()), false);
-            }
             Optional<GroupOwnership.TagNames> names = cloud.ownership();
             GroupShape shape = cloud.shapeOf(ensure.pool(), ensure.group(), ensure.template());
             if (names.isPresent()) {
-                String cluster = clusterOf(ensure);
-                if (cluster == null) {
-                    return new Planned(new Plan.Refuse(new Failure(Reasons.INVALID_TEMPLATE, "the template names no "
-                            + "cluster, so its group cannot be tagged as the cluster's own")), false);
-                }
+                String cluster = CommandChecks.clusterOf(ensure); // present: checked before the cloud
                 // Every group is created with the tags that make it the pool's own.
                 shape = new GroupShape(shape.placement(), GroupOwnership.stamp(names.get(), shape.tags(),
                         ensure.pool(), cluster));
@@ -247,17 +259,6 @@ public class CommandExecutor {
     }
 
     /**
-     * Why a group (or, with {@code template}, its separate template) with these tags is not the command's pool's own;
-     * empty when it is, or the cloud declares no ownership tags.
-     */
-    private Optional<Failure> notOwned(ScalingGroupCommand command, Map<String, String> tags,
-                                       boolean template) {
-        return cloud.ownership().flatMap(names -> GroupOwnership.check(names,
-                template && names.templateKind() != null ? names.templateKind() : names.groupKind(), command.group(),
-                tags, command.pool(), clusterOf(command)));
-    }
-
-    /**
      * For a group that does not exist: whether its separate template exists, refusing the command when it does and
      * is not the pool's own (so it is neither given a version nor deleted). A cloud that declares no ownership tags
      * is not asked, and the template is taken to exist (the engine then behaves as before ownership was checked).
@@ -270,7 +271,8 @@ public class CommandExecutor {
         if (tags.isEmpty()) {
             return false;
         }
-        Optional<Failure> notOwned = notOwned(command, tags.get(), true);
+        Optional<Failure> notOwned = CommandChecks.ownership(cloud.ownership(), command, command.group(), tags.get(),
+                true);
         if (notOwned.isPresent()) {
             throw new CommandRefusedException(notOwned.get());
         }
@@ -279,33 +281,7 @@ public class CommandExecutor {
 
     /** The group as the pool may see it: empty when it is not the pool's own. */
     private Optional<GroupSnapshot> visible(ScalingGroupCommand command, Optional<GroupSnapshot> group) {
-        return GroupOwnership.visible(cloud.ownership(), group, command.pool(), clusterOf(command));
-    }
-
-    /** The cluster a command names (in its template), or null. */
-    private static String clusterOf(ScalingGroupCommand command) {
-        if (command instanceof EnsureGroup ensure && ensure.template() != null) {
-            return blankToNull(ensure.template().clusterName());
-        }
-        if (command instanceof RollOut rollOut && rollOut.template() != null) {
-            return blankToNull(rollOut.template().clusterName());
-        }
-        return null;
-    }
-
-    /** The bootstrap Secret a command will have read, or null. */
-    private static SecretRef secretOf(ScalingGroupCommand command) {
-        if (command instanceof EnsureGroup ensure && ensure.template() != null) {
-            return ensure.template().bootstrapDataSecret();
-        }
-        if (command instanceof RollOut rollOut && rollOut.template() != null) {
-            return rollOut.template().bootstrapDataSecret();
-        }
-        return null;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
+        return CommandChecks.visible(cloud.ownership(), command, group);
     }
 
     /** Carries out the plan; says whether it wrote. */

@@ -128,11 +128,8 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
             retries.submit(keyed(record, command.pool()), new Delivery(record, null));
         } else {
             try (MDC.MDCCloseable ignored = MDC.putCloseable("pool", command.pool())) {
-                if (!command.pool().equals(record.key())) {
-                    log.warn("command {} is keyed {} but names pool {}; carrying it out for {}", command.id(),
-                            record.key(), command.pool(), command.pool());
-                }
-                // Keyed by the pool the command names: that is what must not run twice at once, or out of order.
+                // Taken in the turn of the pool the command names (what must not run twice at once, or out of
+                // order); a record keyed otherwise is refused when its turn comes (CommandChecks: KeyMismatch).
                 retries.submit(keyed(record, command.pool()), new Delivery(record, command));
             }
         }
@@ -186,7 +183,7 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
                             d.partition);
                     return;
                 }
-                executor.execute(d.command);
+                executor.execute(d.record.key() instanceof String key ? key : null, d.command);
             } catch (RuntimeException e) {
                 if (retryable(e)) {
                     throw e;

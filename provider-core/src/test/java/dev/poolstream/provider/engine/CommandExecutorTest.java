@@ -404,4 +404,76 @@ class CommandExecutorTest {
         assertThat(published.lastState()).extracting(s -> s.exists(), s -> s.desired(), s -> s.templateVersion(),
                 s -> s.appliedGeneration()).containsExactly(true, 3, "1", 1L);
     }
+
+    // --- every check that needs no cloud call comes before the first one --------------------------------------
+
+    /** Malformed commands of every kind, with the reason they are refused for. */
+    static Stream<Arguments> malformed() {
+        return Stream.of(
+                Arguments.of(EnsureGroup.of(POOL, 1, "workers", template("c1", 1), capacity(31, 1, 30)),
+                        Reasons.REPLICAS_OUT_OF_RANGE),
+                Arguments.of(EnsureGroup.of(POOL, 1, "workers", template(" ", 1), capacity(3, 1, 30)),
+                        Reasons.INVALID_TEMPLATE),
+                Arguments.of(SetCapacity.of(POOL, 1, "workers", capacity(3, 5, 4)), Reasons.INVALID_CAPACITY),
+                Arguments.of(RollOut.of(POOL, -1, "workers", template("c1", 2)), Reasons.INVALID_COMMAND),
+                Arguments.of(TerminateInstances.of(POOL, 1, "workers", List.of()), Reasons.INVALID_COMMAND),
+                Arguments.of(DeleteGroup.of("not-a-pool-key", 1, "workers"), Reasons.INVALID_COMMAND));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("malformed")
+    void shouldRefuseMalformedCommandWithoutAnyCloudCallOrTrackingThePool(ScalingGroupCommand command,
+                                                                         String reason) {
+        assertThatThrownBy(() -> executor.execute(command)).isInstanceOfSatisfying(CommandRefusedException.class,
+                e -> assertThat(e.failure().reason()).isEqualTo(reason));
+
+        assertThat(cloud.calls()).isEmpty();
+        assertThat(published.lastState().lastError().reason()).isEqualTo(reason);
+        // Not tracked: the inventory poller would describe the group it names.
+        assertThat(inventory.get(command.pool())).isEmpty();
+    }
+
+    @Test
+    void shouldKeepTrackedGroupAndStateWhenAMalformedCommandNamesAnotherGroup() {
+        executor.execute(ensure(1, 3));
+        int calls = cloud.calls().size();
+
+        assertThatThrownBy(() -> executor.execute(SetCapacity.of(POOL, 2, "elsewhere", capacity(9, 1, 5))))
+                .isInstanceOf(CommandRefusedException.class);
+
+        assertThat(cloud.calls()).hasSize(calls);
+        assertThat(inventory.get(POOL).orElseThrow().group()).isEqualTo("workers");
+        assertThat(published.lastState()).extracting(s -> s.group(), s -> s.exists(), s -> s.desired(),
+                s -> s.lastError().reason()).containsExactly("workers", true, 3, Reasons.REPLICAS_OUT_OF_RANGE);
+    }
+
+    @Test
+    void shouldRefuseCommandKeyedAsAnotherPoolWithoutCloudCallAndPublishNothing() {
+        assertThatThrownBy(() -> executor.execute("other-ns/workers", ensure(1, 3)))
+                .isInstanceOfSatisfying(CommandRefusedException.class,
+                        e -> assertThat(e.failure().reason()).isEqualTo(Reasons.KEY_MISMATCH));
+
+        assertThat(cloud.calls()).isEmpty();
+        assertThat(published.states).isEmpty();
+        assertThat(inventory.get(POOL)).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseInstanceTheCloudsRulesSayIsNotTheGroupsBeforeAnyCloudCall() {
+        executor.execute(ensure(1, 3));
+        int calls = cloud.calls().size();
+        cloud.rules(new dev.poolstream.provider.domain.CommandRules() {
+            @Override
+            public Optional<String> instanceProblem(String group, String providerID) {
+                return providerID.startsWith("aws:///") ? Optional.empty() : Optional.of("not an AWS provider ID");
+            }
+        });
+
+        assertThatThrownBy(() -> executor.execute(TerminateInstances.of(POOL, 2, "workers",
+                List.of("azure:///subscriptions/s/x")))).isInstanceOfSatisfying(CommandRefusedException.class,
+                e -> assertThat(e.failure().message()).contains("not an AWS provider ID"));
+
+        assertThat(cloud.calls()).hasSize(calls);
+        assertThat(cloud.peek("workers").orElseThrow().desired()).isEqualTo(3);
+    }
 }

@@ -5,6 +5,7 @@ import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.CommandRules;
 import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
@@ -54,6 +55,18 @@ public class InMemoryScalingGroup implements ScalingGroup {
     @Override
     public Cloud cloud() {
         return Cloud.AWS;
+    }
+
+    private volatile CommandRules rules = CommandRules.ANY;
+
+    /** What this cloud accepts in a command from now on (by default everything). */
+    public void rules(CommandRules rules) {
+        this.rules = rules;
+    }
+
+    @Override
+    public CommandRules rules() {
+        return rules;
     }
 
     @Override

@@ -43,10 +43,14 @@ public class KafkaProbe implements AutoCloseable {
 
     /** Sends a topic value as the services do: keyed by {@code value.key()}, with CloudEvents headers. */
     public void send(String topic, Keyed value) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, value.key(), null);
+        send(topic, value.key(), value);
+    }
+
+    /** Sends a topic value with CloudEvents headers under {@code key}: a record keyed other than the services do. */
+    public void send(String topic, String key, Keyed value) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, null);
         byte[] bytes = serializer.serialize(topic, record.headers(), value);
-        ProducerRecord<String, byte[]> withValue = new ProducerRecord<>(topic, null, value.key(), bytes,
-                record.headers());
+        ProducerRecord<String, byte[]> withValue = new ProducerRecord<>(topic, null, key, bytes, record.headers());
         get(producer.send(withValue));
     }
 

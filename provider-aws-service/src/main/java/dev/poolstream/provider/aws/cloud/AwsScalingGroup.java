@@ -4,6 +4,7 @@ import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.aws.domain.AwsCommandRules;
 import dev.poolstream.provider.aws.domain.AwsInstances;
 import dev.poolstream.provider.aws.domain.CapaTags;
 import dev.poolstream.provider.domain.InvalidTemplateException;
@@ -13,6 +14,7 @@ import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.CommandRules;
 import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
@@ -46,6 +48,8 @@ import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
  */
 public class AwsScalingGroup implements ScalingGroup {
 
+    private static final CommandRules RULES = new AwsCommandRules();
+
     private static final Logger log = LoggerFactory.getLogger(AwsScalingGroup.class);
     private static final String DELETE_IN_PROGRESS = "Delete in progress";
 
@@ -68,6 +72,11 @@ public class AwsScalingGroup implements ScalingGroup {
     @Override
     public Cloud cloud() {
         return Cloud.AWS;
+    }
+
+    @Override
+    public CommandRules rules() {
+        return RULES;
     }
 
     /** CAPA's cluster-owned tag and {@code poolstream.dev/pool}, on the group and on its launch template. */

@@ -1,12 +1,15 @@
 package dev.poolstream.provider.aws.config;
 
 import dev.poolstream.provider.aws.cloud.AwsScalingGroup;
+import dev.poolstream.provider.aws.domain.WorkloadIdentity;
 import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.kube.BootstrapDataConfiguration;
 import dev.poolstream.provider.aws.cloud.RateLimitInterceptor;
 import dev.poolstream.provider.cloud.RateLimiter;
 import dev.poolstream.provider.config.ProviderProperties;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -37,17 +40,28 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 @EnableConfigurationProperties(AwsProperties.class)
 public class AwsConfiguration {
 
+    /**
+     * The credentials both clients sign with: static keys, else the pod's workload identity (or the SDK's default
+     * chain when configured). Built at start, so that a missing identity fails the start, naming what is missing.
+     */
+    @Bean
+    AwsCredentialsProvider awsCredentials(AwsProperties aws) {
+        return credentials(aws, WorkloadIdentityCredentials::setting, WorkloadIdentityCredentials::readable);
+    }
+
     @Bean(destroyMethod = "close")
     AutoScalingClient autoScalingClient(AwsProperties aws, ProviderProperties provider, RateLimiter limiter,
+                                        AwsCredentialsProvider awsCredentials,
                                         ObjectProvider<ExecutionInterceptor> interceptors) {
-        return configure(AutoScalingClient.builder(), aws, provider, limiter, interceptors.orderedStream().toList())
-                .build();
+        return configure(AutoScalingClient.builder(), aws, provider, limiter, awsCredentials,
+                interceptors.orderedStream().toList()).build();
     }
 
     @Bean(destroyMethod = "close")
     Ec2Client ec2Client(AwsProperties aws, ProviderProperties provider, RateLimiter limiter,
-                        ObjectProvider<ExecutionInterceptor> interceptors) {
-        return configure(Ec2Client.builder(), aws, provider, limiter, interceptors.orderedStream().toList()).build();
+                        AwsCredentialsProvider awsCredentials, ObjectProvider<ExecutionInterceptor> interceptors) {
+        return configure(Ec2Client.builder(), aws, provider, limiter, awsCredentials,
+                interceptors.orderedStream().toList()).build();
     }
 
     @Bean
@@ -66,7 +80,7 @@ public class AwsConfiguration {
 
     private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
             B builder, AwsProperties aws, ProviderProperties provider, RateLimiter limiter,
-            List<ExecutionInterceptor> extra) {
+            AwsCredentialsProvider credentials, List<ExecutionInterceptor> extra) {
         ClientOverrideConfiguration.Builder overrides = ClientOverrideConfiguration.builder()
                 .retryStrategy(retryStrategy(provider.retry()))
                 .apiCallTimeout(aws.apiCallTimeout())
@@ -74,7 +88,7 @@ public class AwsConfiguration {
                 .addExecutionInterceptor(new RateLimitInterceptor(limiter));
         extra.forEach(overrides::addExecutionInterceptor);
         builder.region(Region.of(aws.region()))
-                .credentialsProvider(credentials(aws.credentials()))
+                .credentialsProvider(credentials)
                 .overrideConfiguration(overrides.build())
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(aws.apiCallAttemptTimeout())
@@ -85,10 +99,23 @@ public class AwsConfiguration {
         return builder;
     }
 
-    private static AwsCredentialsProvider credentials(AwsProperties.Credentials credentials) {
-        return credentials.isStatic()
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(credentials.accessKeyId(),
-                credentials.secretAccessKey()))
-                : DefaultCredentialsProvider.builder().build();
+    /**
+     * Static keys when set; else, by {@code credentials.source}, the pod's workload identity
+     * ({@link WorkloadIdentityCredentials}) or the SDK's default chain.
+     *
+     * @throws IllegalStateException when the workload identity is missing, naming what is missing
+     */
+    static AwsCredentialsProvider credentials(AwsProperties aws, Function<String, String> settings,
+                                              Predicate<String> readableFile) {
+        AwsProperties.Credentials credentials = aws.credentials();
+        if (credentials.isStatic()) {
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create(credentials.accessKeyId(),
+                    credentials.secretAccessKey()));
+        }
+        if (credentials.source() == AwsProperties.Source.DEFAULT_CHAIN) {
+            return DefaultCredentialsProvider.builder().build();
+        }
+        return WorkloadIdentityCredentials.create(WorkloadIdentity.choose(settings, readableFile),
+                Region.of(aws.region()), aws.stsEndpoint(), aws.apiCallAttemptTimeout());
     }
 }

@@ -18,9 +18,9 @@ class AwsConfigurationTest {
 
     @Test
     void shouldTellStaticCredentialsFromDefaultChain() {
-        assertThat(new AwsProperties.Credentials("id", "secret").isStatic()).isTrue();
-        assertThat(new AwsProperties.Credentials(null, null).isStatic()).isFalse();
-        assertThat(new AwsProperties.Credentials("id", null).isComplete()).isFalse();
-        assertThat(new AwsProperties.Credentials("id", "secret").toString()).doesNotContain("secret");
+        assertThat(new AwsProperties.Credentials("id", "secret", null).isStatic()).isTrue();
+        assertThat(new AwsProperties.Credentials(null, null, null).isStatic()).isFalse();
+        assertThat(new AwsProperties.Credentials("id", null, null).isComplete()).isFalse();
+        assertThat(new AwsProperties.Credentials("id", "secret", null).toString()).doesNotContain("secret");
     }
 }

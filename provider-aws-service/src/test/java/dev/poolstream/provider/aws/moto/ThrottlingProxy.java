@@ -13,6 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +39,8 @@ public final class ThrottlingProxy implements AutoCloseable {
     /** Action → what a request's body must contain to be throttled (absent: every request of the action). */
     private final Map<String, String> throttleOnly = new ConcurrentHashMap<>();
     private final AtomicInteger throttled = new AtomicInteger();
+    /** Every request that reached the proxy: its query string and form body, URL-decoded. */
+    private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
 
     private ThrottlingProxy(HttpServer server, URI target) {
         this.server = server;
@@ -74,6 +79,18 @@ public final class ThrottlingProxy implements AutoCloseable {
         throttle.put(action, new AtomicInteger(times));
     }
 
+    /** How many requests reached moto's endpoint so far: a mark for {@link #requestsSince}. */
+    public int requestCount() {
+        return requests.size();
+    }
+
+    /** The requests since the mark, each as its URL-decoded query string and form body. */
+    public List<String> requestsSince(int mark) {
+        synchronized (requests) {
+            return List.copyOf(requests.subList(mark, requests.size()));
+        }
+    }
+
     /** How many requests were answered with throttling so far. */
     public int throttled() {
         return throttled.get();
@@ -83,6 +100,9 @@ public final class ThrottlingProxy implements AutoCloseable {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String action = action(exchange.getRequestURI().getRawQuery(), body);
+            requests.add(URLDecoder.decode(exchange.getRequestURI().getRawQuery() == null ? ""
+                    : exchange.getRequestURI().getRawQuery(), StandardCharsets.UTF_8) + " "
+                    + URLDecoder.decode(new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8));
             AtomicInteger left = action == null ? null : throttle.get(action);
             String only = action == null ? null : throttleOnly.get(action);
             if (only != null && !new String(body, StandardCharsets.UTF_8).contains(only)) {

@@ -19,6 +19,7 @@ import dev.poolstream.events.Cloud;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.azure.domain.AzureCommandRules;
 import dev.poolstream.provider.azure.domain.Bookkeeping;
 import dev.poolstream.provider.azure.domain.CapacityChange;
 import dev.poolstream.provider.azure.domain.CapzTags;
@@ -32,6 +33,7 @@ import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.domain.CommandRules;
 import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
@@ -92,6 +94,11 @@ public class AzureScalingGroup implements ScalingGroup {
     @Override
     public Cloud cloud() {
         return Cloud.AZURE;
+    }
+
+    @Override
+    public CommandRules rules() {
+        return new AzureCommandRules(settings.subscriptionId(), settings.resourceGroup());
     }
 
     /** CAPZ's cluster-owned tag and {@code poolstream.dev_pool}, on the scale set (its model is part of it). */

@@ -1,5 +1,18 @@
 package dev.poolstream.provider.azure.config;
 
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenRequestContext;
+import com.azure.identity.CredentialUnavailableException;
+import com.azure.identity.WorkloadIdentityCredentialBuilder;
+import dev.poolstream.provider.azure.domain.AzureWorkloadIdentity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpPipeline;
@@ -33,14 +46,16 @@ import org.springframework.context.annotation.Bean;
 /**
  * The ARM client (JDK HTTP client, the SDK's retry policy with exponential backoff that honours {@code Retry-After}
  * on 429 and 5xx, the account's rate limit before every attempt, a short poll interval for long-running operations)
- * and the adapter built on it. Credentials come from azure-identity's DefaultAzureCredential: workload identity
- * ({@code AZURE_FEDERATED_TOKEN_FILE}, {@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID}) or environment variables
- * in production.
+ * and the adapter built on it. Credentials: the pod's workload identity ({@code AZURE_CLIENT_ID},
+ * {@code AZURE_TENANT_ID}, {@code AZURE_FEDERATED_TOKEN_FILE}) and nothing else, unless DefaultAzureCredential is
+ * asked for ({@link #credential}).
  */
 @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
 @org.springframework.context.annotation.Import(BootstrapDataConfiguration.class)
 @EnableConfigurationProperties(AzureProperties.class)
 public class AzureConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(AzureConfiguration.class);
 
     @Bean
     HttpClient azureHttpClient(AzureProperties azure) {
@@ -52,11 +67,48 @@ public class AzureConfiguration {
 
     @Bean
     TokenCredential azureCredential(AzureProperties azure) {
-        DefaultAzureCredentialBuilder builder = new DefaultAzureCredentialBuilder();
-        if (azure.tenantId() != null && !azure.tenantId().isBlank()) {
-            builder.tenantId(azure.tenantId());
+        return credential(azure, name -> Configuration.getGlobalConfiguration().get(name), file ->
+                Files.isRegularFile(Path.of(file)) && Files.isReadable(Path.of(file)));
+    }
+
+    /**
+     * The pod's workload identity, or DefaultAzureCredential when {@code credentials.source} asks for it. A missing
+     * identity does not stop the start (the service stays up, as beside docker-compose without credentials): it is
+     * logged at start, and every token request fails with the same message, so commands fail naming it.
+     *
+     * @param settings a setting by its environment variable's name (azure-core's configuration: environment, then
+     *                 system properties); {@code tenant-id}, when set, stands for AZURE_TENANT_ID
+     */
+    static TokenCredential credential(AzureProperties azure, Function<String, String> settings,
+                                      Predicate<String> readableFile) {
+        boolean tenantSet = azure.tenantId() != null && !azure.tenantId().isBlank();
+        if (azure.credentials().source() == AzureProperties.Source.DEFAULT_CHAIN) {
+            DefaultAzureCredentialBuilder builder = new DefaultAzureCredentialBuilder();
+            if (tenantSet) {
+                builder.tenantId(azure.tenantId());
+            }
+            return builder.build();
         }
-        return builder.build();
+        AzureWorkloadIdentity.Choice choice = AzureWorkloadIdentity.choose(name -> tenantSet
+                && name.equals(AzureWorkloadIdentity.TENANT_ID) ? azure.tenantId() : settings.apply(name), readableFile);
+        if (choice instanceof AzureWorkloadIdentity.Federated federated) {
+            return new WorkloadIdentityCredentialBuilder()
+                    .clientId(federated.clientId())
+                    .tenantId(federated.tenantId())
+                    .tokenFilePath(federated.tokenFile())
+                    .build();
+        }
+        String message = ((AzureWorkloadIdentity.Missing) choice).message();
+        log.warn(message);
+        return new MissingIdentity(message);
+    }
+
+    /** No identity: every token request fails, naming what is missing. */
+    record MissingIdentity(String message) implements TokenCredential {
+        @Override
+        public Mono<AccessToken> getToken(TokenRequestContext request) {
+            return Mono.error(new CredentialUnavailableException(message));
+        }
     }
 
     @Bean

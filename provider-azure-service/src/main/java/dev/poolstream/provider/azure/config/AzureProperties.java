@@ -26,6 +26,8 @@ import org.springframework.validation.annotation.Validated;
  * @param connectTimeout   TCP connect timeout of one request
  * @param responseTimeout  time to the response headers of one request
  * @param network          where the pools' instances join the network (CAPZ takes this from the AzureCluster)
+ * @param credentials      where the ARM token comes from: the pod's workload identity (default), or
+ *                         DefaultAzureCredential
  */
 @Validated
 @ConfigurationProperties("poolstream.provider.azure")
@@ -39,7 +41,23 @@ public record AzureProperties(
         @NotNull @DefaultValue("60s") Duration operationWait,
         @NotNull @DefaultValue("10s") Duration connectTimeout,
         @NotNull @DefaultValue("60s") Duration responseTimeout,
-        @Valid @NotNull @DefaultValue Network network) {
+        @Valid @NotNull @DefaultValue Network network,
+        @Valid @NotNull @DefaultValue Credentials credentials) {
+
+    /** Where the ARM token comes from. */
+    public enum Source {
+        /**
+         * The pod's workload identity only (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE); without it
+         * every token request fails naming what is missing, never reaching for the node's managed identity.
+         */
+        WORKLOAD_IDENTITY,
+        /** azure-identity's DefaultAzureCredential: environment, workload identity, managed identity, ... */
+        DEFAULT_CHAIN
+    }
+
+    /** @param source unset = {@link Source#WORKLOAD_IDENTITY} */
+    public record Credentials(@NotNull @DefaultValue("workload-identity") Source source) {
+    }
 
     @AssertTrue(message = "endpoint must be an https URL (Azure token credentials refuse plain http)")
     public boolean isEndpointHttps() {

@@ -1,6 +1,7 @@
 package dev.poolstream.provider.azure.domain;
 
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,6 +54,29 @@ public final class ProviderIds {
             return flexible(vm.group(1), vm.group(2), vm.group(3));
         }
         throw new IllegalArgumentException("not the resource ID of a scale set VM or a VM: " + resourceId);
+    }
+
+    /**
+     * The parts of a provider ID.
+     *
+     * @param scaleSet the Uniform scale set, or null for a Flexible (plain) VM
+     * @param name     the scale set VM's instance ID (Uniform) or the VM's name (Flexible)
+     */
+    public record Parts(String subscription, String resourceGroup, String scaleSet, String name) {
+    }
+
+    /** The parts of a provider ID of either form; empty for any other string. */
+    public static Optional<Parts> parse(String providerId) {
+        if (providerId == null || !providerId.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        String id = providerId.substring(PREFIX.length());
+        Matcher uniform = UNIFORM_ID.matcher(id);
+        if (uniform.matches()) {
+            return Optional.of(new Parts(uniform.group(1), uniform.group(2), uniform.group(3), uniform.group(4)));
+        }
+        Matcher vm = VM_ID.matcher(id);
+        return vm.matches() ? Optional.of(new Parts(vm.group(1), vm.group(2), null, vm.group(3))) : Optional.empty();
     }
 
     private ProviderIds() {
