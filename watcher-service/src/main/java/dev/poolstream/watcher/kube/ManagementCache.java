@@ -16,7 +16,7 @@ import dev.poolstream.watcher.config.WatcherProperties;
 import dev.poolstream.watcher.domain.PoolSpecs;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.PartialObjectMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Informer caches of the management cluster: MachinePools (v1beta2), AWSMachinePools, AzureMachinePools,
- * Clusters, the Clusters' kubeconfig Secrets, and the per-instance kinds (Machines, AWSMachines,
+ * Clusters, the Clusters' kubeconfigs (the labelled Secrets as metadata, the content of {@code <cluster>-kubeconfig}
+ * alone: {@link KubeconfigSecrets}), and the per-instance kinds (Machines, AWSMachines,
  * AzureMachinePoolMachines) and MachineHealthChecks of those that are served. Every change is reported to a
  * {@link Listener}; the publisher then reads the current state back from these caches, so what it publishes never
  * depends on the order of events.
@@ -82,7 +83,10 @@ public final class ManagementCache {
     private final Informers<AWSMachinePool> awsPools;
     private final Informers<AzureMachinePool> azurePools;
     private final Informers<Cluster> clusters;
-    private final Informers<Secret> kubeconfigs;
+    /** The Secrets labelled with a cluster name, as metadata only: names, labels, resourceVersions. */
+    private final Informers<PartialObjectMetadata> labelledSecrets;
+    private final KubeconfigSecrets kubeconfigs;
+    private final CompletableFuture<Void> kubeconfigsRead = new CompletableFuture<>();
 
     // The per-instance kinds are optional (a cluster with CAPZ alone has no AWSMachine CRD): discovery says at start
     // which are served; until then, and for those that are not, the cache is empty.
@@ -131,30 +135,36 @@ public final class ManagementCache {
                         : client.resources(Cluster.class).inNamespace(ns)),
                 resync, handler("Cluster", listener, c -> listener.clusterChanged(
                         c.getMetadata().getNamespace(), c.getMetadata().getName())), Map.of());
-        // Only the Secrets Cluster API labels with a cluster name: the watcher has no business with the others.
-        this.kubeconfigs = Informers.create("Secret",
-                sources(namespaces, ns -> ns == null
-                        ? client.secrets().inAnyNamespace().withLabel(ClusterApi.CLUSTER_NAME_LABEL)
-                        : client.secrets().inNamespace(ns).withLabel(ClusterApi.CLUSTER_NAME_LABEL)),
-                resync, handler("Secret", listener, s -> {
-                    String name = s.getMetadata().getName();
-                    if (name.endsWith(ClusterApi.KUBECONFIG_SECRET_SUFFIX)) {
-                        listener.kubeconfigChanged(s.getMetadata().getNamespace(),
-                                name.substring(0, name.length() - ClusterApi.KUBECONFIG_SECRET_SUFFIX.length()));
-                    }
-                }), Map.of());
+        // Only the Secrets Cluster API labels with a cluster name, and of those only the metadata: the content of
+        // the kubeconfig Secrets alone is read, by name (KubeconfigSecrets), never a CA, etcd or account key.
+        this.kubeconfigs = new KubeconfigSecrets(
+                (namespace, name) -> client.secrets().inNamespace(namespace).withName(name).get(),
+                listener::kubeconfigChanged);
+        SecretMetadata secretMetadata = new SecretMetadata(client);
+        this.labelledSecrets = Informers.create("Secret", sources(namespaces, secretMetadata::labelled), resync,
+                secretHandler(listener, kubeconfigs), Map.of());
     }
 
     /** Completes when every cache holds its first full list. */
     public CompletableFuture<Void> start() {
         discovery.execute(() -> discoverMachineKinds(1_000));
+        // The kubeconfigs count as held once the Secrets of the first list are read: a Cluster seen at start is not
+        // told its kubeconfig is missing only because its read had not been made yet.
+        labelledSecrets.start().thenCompose(ignored -> kubeconfigs.read(labelledSecrets.list()))
+                .whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        kubeconfigsRead.completeExceptionally(error);
+                    } else {
+                        kubeconfigsRead.complete(null);
+                    }
+                });
         return CompletableFuture.allOf(pools.start(), awsPools.start(), azurePools.start(), clusters.start(),
-                kubeconfigs.start(), machineKindsStarted);
+                kubeconfigsRead, machineKindsStarted);
     }
 
     public boolean synced() {
-        return pools.synced() && awsPools.synced() && azurePools.synced() && clusters.synced() && kubeconfigs.synced()
-                && discovered && machines.synced() && awsMachines.synced() && azureMachines.synced()
+        return pools.synced() && awsPools.synced() && azurePools.synced() && clusters.synced()
+                && labelledSecrets.synced() && kubeconfigsRead.isDone() && discovered && machines.synced() && awsMachines.synced() && azureMachines.synced()
                 && healthChecks.synced();
     }
 
@@ -244,19 +254,15 @@ public final class ManagementCache {
 
     /** The kubeconfig of a workload cluster, or empty; the content never leaves the caller. */
     public Optional<String> kubeconfig(String namespace, String clusterName) {
-        return kubeconfigs.get(namespace, ClusterApi.kubeconfigSecretName(clusterName))
-                .map(Secret::getData)
-                .map(data -> data.get(ClusterApi.KUBECONFIG_SECRET_KEY))
-                .filter(Objects::nonNull)
-                .map(encoded -> new String(java.util.Base64.getDecoder().decode(encoded),
-                        java.nio.charset.StandardCharsets.UTF_8));
+        return kubeconfigs.kubeconfig(namespace, clusterName);
     }
 
     public void stop() {
         stopped = true;
         discovery.shutdownNow();
-        List.of(pools, awsPools, azurePools, clusters, kubeconfigs, machines, awsMachines, azureMachines,
+        List.of(pools, awsPools, azurePools, clusters, labelledSecrets, machines, awsMachines, azureMachines,
                 healthChecks).forEach(Informers::stop);
+        kubeconfigs.stop();
     }
 
     /**
@@ -475,6 +481,41 @@ public final class ManagementCache {
     private static List<String> clusterKeys(MachinePool pool) {
         return pool.getSpec() == null || pool.getSpec().getClusterName() == null ? List.of()
                 : List.of(pool.getMetadata().getNamespace() + "/" + pool.getSpec().getClusterName());
+    }
+
+    /**
+     * The labelled Secrets' metadata: an add or a change of a kubeconfig Secret has it read, a delete forgets it
+     * (the others are dropped there); the listener hears of it once that is done.
+     */
+    private static ResourceEventHandler<PartialObjectMetadata> secretHandler(Listener listener,
+                                                                            KubeconfigSecrets kubeconfigs) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onBeforeList(String lastSyncResourceVersion) {
+                if (lastSyncResourceVersion != null) {
+                    listener.relisting("Secret");
+                }
+            }
+
+            @Override
+            public void onAdd(PartialObjectMetadata secret) {
+                kubeconfigs.seen(secret);
+            }
+
+            @Override
+            public void onUpdate(PartialObjectMetadata before, PartialObjectMetadata after) {
+                if (Objects.equals(before.getMetadata().getResourceVersion(),
+                        after.getMetadata().getResourceVersion())) {
+                    listener.resynced("Secret");
+                }
+                kubeconfigs.seen(after);
+            }
+
+            @Override
+            public void onDelete(PartialObjectMetadata secret, boolean finalStateUnknown) {
+                kubeconfigs.gone(secret);
+            }
+        };
     }
 
     /**

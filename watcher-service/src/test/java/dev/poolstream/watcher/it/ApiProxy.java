@@ -44,8 +44,9 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * A TLS-terminating proxy in front of a real API server, for cutting the watcher off and letting it back in, and
  * for seeing what it asked and what it was told. It presents a certificate of its own (the kubeconfig it hands out
  * trusts that one), and reaches the API server with the server's admin client certificate. Between the two TLS
- * connections the HTTP/1.1 exchanges are plain text: each request line is recorded with its answer's status code,
- * and whether it was {@code 410 Gone}, as the status or as the {@code ERROR} event of a watch.
+ * connections the HTTP/1.1 exchanges are plain text: each request line is recorded with its {@code Accept} header,
+ * its answer's status code, whether it was {@code 410 Gone}, as the status or as the {@code ERROR} event of a watch,
+ * and whether the answer carried the text given to {@link #watchFor(String)}.
  */
 final class ApiProxy implements AutoCloseable {
 
@@ -65,6 +66,10 @@ final class ApiProxy implements AutoCloseable {
         /** The status code of the answer; 0 until it comes, 101 for a watch over a WebSocket. */
         volatile int status;
         volatile boolean gone;
+        /** The request's Accept header, "" without one. */
+        volatile String accept = "";
+        /** The answer carried the text watched for. */
+        volatile boolean carried;
 
         Exchange(long sequence, String method, String target) {
             this.sequence = sequence;
@@ -104,6 +109,7 @@ final class ApiProxy implements AutoCloseable {
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean cut;
     private volatile boolean closed;
+    private volatile String watchedFor;
 
     ApiProxy(KubeApiServer server) throws Exception {
         Config config = server.config();
@@ -154,6 +160,11 @@ final class ApiProxy implements AutoCloseable {
 
     List<Exchange> exchanges() {
         return List.copyOf(exchanges);
+    }
+
+    /** From now on, marks each answer that carries {@code text} (as sent: base64 stays base64). */
+    void watchFor(String text) {
+        watchedFor = text;
     }
 
     private void accept() {
@@ -225,6 +236,7 @@ final class ApiProxy implements AutoCloseable {
     /** One client connection: HTTP/1.1 without pipelining, so an answer belongs to the last request sent. */
     private final class Connection {
         private final StringBuilder line = new StringBuilder();
+        private boolean inHeaders;
         private volatile Exchange current;
         private Exchange tailOf;
         private String tail = "";
@@ -233,10 +245,16 @@ final class ApiProxy implements AutoCloseable {
             for (int i = 0; i < length; i++) {
                 char c = (char) (bytes[i] & 0xff);
                 if (c == '\n') {
-                    Matcher request = REQUEST_LINE.matcher(line.toString().stripTrailing());
+                    String text = line.toString().stripTrailing();
+                    Matcher request = REQUEST_LINE.matcher(text);
                     if (request.find()) {
                         current = new Exchange(sequence.incrementAndGet(), request.group(1), request.group(2));
                         exchanges.add(current);
+                        inHeaders = true;
+                    } else if (inHeaders && text.isEmpty()) {
+                        inHeaders = false;
+                    } else if (inHeaders && current != null && text.regionMatches(true, 0, "accept:", 0, 7)) {
+                        current.accept = text.substring(7).strip();
                     }
                     line.setLength(0);
                 } else if (line.length() < 8 * 1024) {
@@ -256,8 +274,14 @@ final class ApiProxy implements AutoCloseable {
                 if (exchange.status == 410 || text.contains(GONE_EVENT)) {
                     exchange.gone = true;
                 }
+                String marker = watchedFor;
+                if (marker != null && text.contains(marker)) {
+                    exchange.carried = true;
+                }
             }
-            tail = text.substring(Math.max(0, text.length() - CARRIED));
+            String marker = watchedFor;
+            int carried = Math.max(CARRIED, marker == null ? 0 : marker.length());
+            tail = text.substring(Math.max(0, text.length() - carried));
             tailOf = exchange;
         }
     }
