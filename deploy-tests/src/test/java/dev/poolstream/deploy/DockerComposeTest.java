@@ -30,7 +30,7 @@ class DockerComposeTest {
 
     @Test
     void shouldNameKafkaMotoAndTheFiveServices() {
-        assertThat(services(COMPOSE).keySet()).contains("kafka", "moto").containsAll(Repo.SERVICES);
+        assertThat(services(COMPOSE).keySet()).contains("kafka", "kafka-tls", "moto").containsAll(Repo.SERVICES);
     }
 
     @Test
@@ -73,6 +73,47 @@ class DockerComposeTest {
         assertThat(service).containsEntry("read_only", true);
         assertThat(list(service.get("tmpfs"))).contains("/tmp");
         assertThat(list(service.get("cap_drop"))).contains("ALL");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("services")
+    void shouldConnectOverSaslSslAsItselfTrustingTheGeneratedCertificate(String name) {
+        Map<String, Object> env = env(service(name));
+        assertThat(env).containsEntry("SPRING_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+                .containsEntry("SPRING_KAFKA_PROPERTIES_SASL_MECHANISM", "PLAIN")
+                .containsEntry("SPRING_KAFKA_SSL_TRUSTSTORETYPE", "PEM")
+                .containsEntry("SPRING_KAFKA_SSL_TRUSTSTORELOCATION", "file:/kafka-tls/ca.crt");
+        String login = env.get("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG").toString();
+        assertThat(login).contains("username=\"" + name + "\"");
+        // The password is a variable (a marked dev default when unset), never a literal in the file.
+        assertThat(login).containsPattern("password=\"\\$\\{POOLSTREAM_KAFKA_PASSWORD_[A-Z_]+:-dev-only-[a-z-]+}\"");
+        assertThat(list(service(name).get("volumes"))).map(Object::toString).contains("kafka-tls:/kafka-tls:ro");
+        // The broker's login list holds the same variable for this user.
+        String password = login.replaceAll(".*password=\"([^\"]*)\".*", "$1");
+        assertThat(env(service("kafka")).get("KAFKA_LISTENER_NAME_SASL__SSL_PLAIN_SASL_JAAS_CONFIG").toString())
+                .contains("user_" + name + "=\"" + password + "\"");
+    }
+
+    @Test
+    void shouldOfferOnlySaslSslToOtherContainersAndTheHost() {
+        Map<String, Object> env = env(service("kafka"));
+        Map<String, String> protocols = java.util.Arrays.stream(env.get("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP")
+                .toString().split(",")).map(p -> p.split(":")).collect(java.util.stream.Collectors.toMap(
+                        p -> p[0], p -> p[1]));
+        for (String listener : env.get("KAFKA_LISTENERS").toString().split(",")) {
+            String listenerName = listener.substring(0, listener.indexOf(':'));
+            String host = listener.substring(listener.indexOf("//") + 2, listener.lastIndexOf(':'));
+            if (!protocols.get(listenerName).equals("SASL_SSL")) {
+                assertThat(host).as(listener + " is not SASL_SSL: loopback only").isIn("localhost", "127.0.0.1");
+            }
+        }
+        assertThat(env.get("KAFKA_ADVERTISED_LISTENERS").toString()).contains("SASL_SSL://kafka:9092");
+        assertThat(protocols).containsEntry("SASL_SSL", "SASL_SSL").containsEntry("HOST", "SASL_SSL");
+        assertThat(env.get("KAFKA_SSL_KEYSTORE_LOCATION").toString()).startsWith("/tls/");
+        assertThat(map(map(service("kafka").get("depends_on")).get("kafka-tls")))
+                .containsEntry("condition", "service_completed_successfully");
+        assertThat(String.join(" ", list(service("kafka-tls").get("command")).stream().map(Object::toString)
+                .toList())).contains("keytool -genkeypair").contains("SAN=dns:kafka,dns:localhost");
     }
 
     @Test

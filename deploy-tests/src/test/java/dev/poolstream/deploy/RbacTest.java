@@ -70,9 +70,11 @@ class RbacTest {
     static final List<ManagementCaller> MANAGEMENT_CALLERS = List.of(
             caller(Repo.WATCHER, "ManagementCache", "informers (list, watch) on MachinePools, Clusters, "
                             + "AWS/AzureMachinePools, Machines, MachineHealthChecks, AWSMachines, "
-                            + "AzureMachinePoolMachines and the kubeconfig Secrets (label cluster.x-k8s.io/cluster-name; "
+                            + "AzureMachinePoolMachines; the labelled Secrets as metadata only (list, watch), and a get "
+                            + "of each <cluster>-kubeconfig by name (label cluster.x-k8s.io/cluster-name; "
                             + "RBAC cannot narrow a list to a label: the one service that lists Secrets)",
-                    "WatcherRealApiIT", "WatchExpiryRealApiIT", "WatcherStartRealApiIT", "MachineRequestsRealApiIT"),
+                    "WatcherRealApiIT", "WatchExpiryRealApiIT", "WatcherStartRealApiIT", "MachineRequestsRealApiIT",
+                    "KubeconfigSecretsRealApiIT"),
             caller(Repo.WATCHER, "Leadership", "the Lease poolstream-watcher in poolstream: fabric8's LeaseLock gets, "
                     + "creates, and renews with a JSON merge patch", "WatcherRealApiIT", "WatcherStartRealApiIT"),
             caller(Repo.RECONCILER, "PoolObjects", "finalizers on the MachinePool (owner mode) and the AWS/Azure"
@@ -89,11 +91,13 @@ class RbacTest {
                     "StatusWriterRealApiIT", "StatusWorkerRealApiIT", "StatusServiceRealApiIT",
                     "CalculatedStatusRealApiIT", "PausedPoolRealApiIT"),
             caller(Repo.STATUS, "MachineCache", "informers (list, watch) on AWSMachines, AzureMachinePoolMachines and "
-                    + "Machines with label cluster.x-k8s.io/pool-name", "InstanceMachinesRealApiIT"),
+                    + "Machines with label cluster.x-k8s.io/pool-name, in all namespaces or each listed one",
+                    "InstanceMachinesRealApiIT", "MachineCacheNamespacesRealApiIT"),
             caller(Repo.STATUS, "MachineWriter", "an AWSMachine or AzureMachinePoolMachine per instance (create, "
-                    + "update of /status, patch of its finalizer, delete, get after a conflict); owner mode: a Machine "
-                    + "per instance (create, patch of spec.version and its finalizer, update of /status, get); the "
-                    + "Machine of a vanished instance (delete)", "InstanceMachinesRealApiIT"),
+                    + "update of /status, patch of its finalizer, delete; after a conflict it reads MachineCache's "
+                    + "informer, not the API server); owner mode: a Machine per instance (create, patch of "
+                    + "spec.version and its finalizer, update of /status); the Machine of a vanished instance "
+                    + "(delete)", "InstanceMachinesRealApiIT"),
             caller(Repo.STATUS, "WorkloadClients", "owner mode: the <cluster>-kubeconfig Secret (get), for "
                     + "StatusWriter.tendNodes", "StatusWriterRealApiIT", "StatusServiceRealApiIT"),
             caller(Repo.STATUS, "KubeEvents", "Events on the MachinePool and infrastructure pool (create; get and "
@@ -114,7 +118,6 @@ class RbacTest {
                     new Permission(CLUSTER, BOOTSTRAP, "kubeadmconfigs", "get", ""),
                     new Permission(CLUSTER, BOOTSTRAP, "eksconfigs", "get", "")),
             Repo.STATUS, Set.of(
-                    new Permission(CLUSTER, CAPI, "machines", "get", ""),
                     new Permission(CLUSTER, CAPI, "machines", "create", ""),
                     new Permission(CLUSTER, CAPI, "machines", "patch", ""),
                     new Permission(CLUSTER, CAPI, "machines/status", "update", ""),
@@ -236,7 +239,7 @@ class RbacTest {
                     .filter(p -> p.group().isEmpty() && p.resource().equals("secrets")).map(Permission::verb)
                     .collect(Collectors.toSet());
             if (service.equals(Repo.WATCHER)) {
-                assertThat(secretVerbs).as(service).containsExactlyInAnyOrder("list", "watch");
+                assertThat(secretVerbs).as(service).containsExactlyInAnyOrder("get", "list", "watch");
             } else {
                 assertThat(secretVerbs).as(service).isSubsetOf("get");
             }

@@ -86,6 +86,30 @@ public final class ComposeEnvironment {
         return properties;
     }
 
+    /**
+     * The broker's properties without compose's TLS and SASL settings: this tier runs Kafka in plaintext (docs/e2e.md),
+     * since compose's key and certificate are made in a container at its start. The caller sets the listeners.
+     */
+    public static Map<String, String> plaintext(Map<String, String> brokerProperties) {
+        Map<String, String> plain = new LinkedHashMap<>(brokerProperties);
+        plain.keySet().removeIf(k -> k.startsWith("ssl.") || k.startsWith("sasl.") || k.startsWith("listener.name."));
+        return plain;
+    }
+
+    /** The variable that sets a service's Kafka security protocol (Spring Boot's {@code spring.kafka.security.protocol}). */
+    public static final String SECURITY_PROTOCOL_VARIABLE = "SPRING_KAFKA_SECURITY_PROTOCOL";
+
+    /**
+     * A service's environment for the plaintext broker: compose's SASL_SSL client settings (truststore, login) left
+     * out and the protocol set to PLAINTEXT explicitly, so that nothing else of the environment changes.
+     */
+    public static Map<String, String> plaintextClient(Map<String, String> serviceEnvironment) {
+        Map<String, String> plain = new TreeMap<>(serviceEnvironment);
+        plain.keySet().removeIf(k -> k.startsWith("SPRING_KAFKA_SSL_") || k.startsWith("SPRING_KAFKA_PROPERTIES_SASL_"));
+        plain.put(SECURITY_PROTOCOL_VARIABLE, "PLAINTEXT");
+        return plain;
+    }
+
     /** {@code KAFKA_NODE_ID} → {@code node.id}; {@code ___} → {@code -}, {@code __} → {@code _}, {@code _} → {@code .}. */
     static String propertyName(String variable) {
         return variable.substring("KAFKA_".length()).toLowerCase()

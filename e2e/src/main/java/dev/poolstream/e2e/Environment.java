@@ -131,8 +131,8 @@ public final class Environment implements AutoCloseable {
             throws IOException {
         int port = freePort();
         servicePorts.put(name, port);
-        Map<String, String> env = new LinkedHashMap<>(compose.serviceEnvironment(service,
-                Map.of("POOLSTREAM_MODE", "owner"), brokers(), motoUrl(), kubeconfig));
+        Map<String, String> env = new LinkedHashMap<>(ComposeEnvironment.plaintextClient(compose.serviceEnvironment(
+                service, Map.of("POOLSTREAM_MODE", "owner"), brokers(), motoUrl(), kubeconfig)));
         env.put("SERVER_PORT", Integer.toString(port));
         env.put("HOSTNAME", "e2e-" + name);
         env.putAll(overrides);
@@ -190,11 +190,13 @@ public final class Environment implements AutoCloseable {
     private ManagedProcess broker(ComposeEnvironment compose, int controllerPort) throws IOException,
             InterruptedException {
         Path dir = Files.createDirectories(options.work().resolve("kafka"));
-        Map<String, String> properties = new LinkedHashMap<>(compose.brokerProperties("kafka"));
-        // Compose's listeners are for its network; here every listener is on loopback.
+        Map<String, String> properties = ComposeEnvironment.plaintext(compose.brokerProperties("kafka"));
+        // Compose's listeners are for its network; here every listener is on loopback, and plaintext (docs/e2e.md).
         properties.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:"
                 + controllerPort);
         properties.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        properties.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        properties.put("inter.broker.listener.name", "PLAINTEXT");
         properties.put("controller.quorum.voters", properties.getOrDefault("node.id", "1") + "@127.0.0.1:"
                 + controllerPort);
         properties.put("log.dirs", dir.resolve("data").toString());

@@ -47,6 +47,21 @@ class ComposeEnvironmentTest {
     }
 
     @Test
+    void shouldRunThisTierInPlaintextWhileComposeRunsSaslSsl() {
+        Map<String, String> env = compose.serviceEnvironment("status-service", Map.of(), "b", "m", Path.of("k"));
+        assertThat(env).containsEntry(ComposeEnvironment.SECURITY_PROTOCOL_VARIABLE, "SASL_SSL")
+                .containsKey("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG");
+
+        Map<String, String> plain = ComposeEnvironment.plaintextClient(env);
+        assertThat(plain).containsEntry(ComposeEnvironment.SECURITY_PROTOCOL_VARIABLE, "PLAINTEXT")
+                .doesNotContainKeys("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "SPRING_KAFKA_PROPERTIES_SASL_MECHANISM",
+                        "SPRING_KAFKA_SSL_TRUSTSTORELOCATION", "SPRING_KAFKA_SSL_TRUSTSTORETYPE")
+                .containsEntry("POOLSTREAM_KAFKA_INSTANCE_ID", "status-service");
+        assertThat(ComposeEnvironment.plaintext(compose.brokerProperties("kafka")).keySet())
+                .isNotEmpty().noneMatch(k -> k.startsWith("ssl.") || k.startsWith("sasl.") || k.startsWith("listener.name."));
+    }
+
+    @Test
     void shouldMapVariableNamesWithTheImagesUnderscoreRules() {
         assertThat(ComposeEnvironment.propertyName("KAFKA_LOG_DIRS")).isEqualTo("log.dirs");
         assertThat(ComposeEnvironment.propertyName("KAFKA_LISTENER_NAME_X__Y")).isEqualTo("listener.name.x_y");
