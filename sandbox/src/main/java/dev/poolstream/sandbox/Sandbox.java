@@ -1,6 +1,7 @@
 package dev.poolstream.sandbox;
 
 import dev.poolstream.events.Topics;
+import dev.poolstream.provider.kube.SecretBootstrapData;
 import dev.poolstream.reconciler.ReconcilerApplication;
 import dev.poolstream.sandbox.cloud.BootDelays;
 import dev.poolstream.sandbox.cloud.SimulatedCloud;
@@ -69,7 +70,8 @@ public final class Sandbox implements AutoCloseable {
             System.setProperty("kubeconfig", options.kubeconfig().toAbsolutePath().toString());
         }
         Function<String, KubernetesClient> workloads = cluster -> workload;
-        cloud = new SimulatedCloud(workloads, BootDelays.parse(options.bootDelay(), options.seed()),
+        // provider-core's reader of the bootstrap Secrets, as provider-aws-service has it.
+        cloud = new SimulatedCloud(workloads, new SecretBootstrapData(management), BootDelays.parse(options.bootDelay(), options.seed()),
                 options.failRate(), options.seed());
         // A fresh broker needs fresh Kafka Streams state: a directory of this run's own.
         Path stateDir = temporaryDirectory("poolstream-sandbox-streams");

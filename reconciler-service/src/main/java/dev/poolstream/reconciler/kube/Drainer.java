@@ -1,5 +1,6 @@
 package dev.poolstream.reconciler.kube;
 
+import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.reconciler.domain.DrainOutcome;
 import dev.poolstream.reconciler.domain.Notice;
 import dev.poolstream.reconciler.domain.Notices;
@@ -132,7 +133,8 @@ public final class Drainer implements AutoCloseable {
             try {
                 roundWithin(run);
             } catch (KubernetesClientException e) {
-                run.problem = "the API server answered " + e.getCode() + ": " + e.getMessage();
+                // Never the client's message: it names the request's URL, the kubeconfig's server.
+                run.problem = "the workload cluster's API server: " + WorkloadClusterException.describe(e);
                 log.warn("draining Node {} of cluster {} for pool {} failed ({}); retrying", run.nodeName,
                         run.cluster, run.pool, run.problem);
                 registry.counter("poolstream.reconciler.drain.errors").increment();

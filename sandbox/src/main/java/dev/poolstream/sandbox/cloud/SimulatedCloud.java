@@ -2,9 +2,13 @@ package dev.poolstream.sandbox.cloud;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.cloud.BootstrapData;
+import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
@@ -13,9 +17,12 @@ import dev.poolstream.provider.domain.InstanceSnapshot;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +48,9 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SimulatedCloud.class);
     static final String ZONE = "sim-zone-a";
+    /** EC2's limit on a launch template's user data, before base64. */
+    public static final int MAX_USER_DATA_BYTES = 16 * 1024;
+    public static final String USER_DATA_TOO_LARGE = "UserDataTooLarge";
 
     /** A write of a group's desired capacity, and when the cloud received it. */
     /** A write of a group's desired capacity, and when ({@link System#nanoTime()}, to time it against). */
@@ -86,6 +96,7 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
     private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private final Map<String, Map<String, String>> templates = new ConcurrentHashMap<>();
     private final Function<String, KubernetesClient> workloads;
+    private final BootstrapData bootstrapData;
     private final BootDelays delays;
     private final double failRate;
     private final Random failures;
@@ -99,10 +110,13 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
     });
 
     /**
-     * @param workloads the workload cluster of a Cluster ({@code <namespace>/<name>}), where Nodes register
+     * @param workloads     the workload cluster of a Cluster ({@code <namespace>/<name>}), where Nodes register
+     * @param bootstrapData the pools' bootstrap data Secrets, read for each template as the AWS adapter reads them
      */
-    public SimulatedCloud(Function<String, KubernetesClient> workloads, BootDelays delays, double failRate, long seed) {
+    public SimulatedCloud(Function<String, KubernetesClient> workloads, BootstrapData bootstrapData, BootDelays delays,
+                          double failRate, long seed) {
         this.workloads = workloads;
+        this.bootstrapData = bootstrapData;
         this.delays = delays;
         this.failRate = failRate;
         this.failures = new Random(seed ^ 0x5eed);
@@ -135,11 +149,26 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
                 "poolstream.dev/cluster", namespace + "/" + template.clusterName()));
     }
 
+    /**
+     * Reads the bootstrap data as the AWS adapter does (from the pool's namespace only, each time), and refuses what
+     * EC2 refuses: user data over {@value #MAX_USER_DATA_BYTES} bytes. The data is never logged or quoted: the
+     * refusal gives its size.
+     */
     @Override
-    public synchronized TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
-                                                       Optional<String> currentVersion) {
+    public TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
+                                          Optional<String> currentVersion) {
+        byte[] userData = bootstrapData.read(pool, template.bootstrapDataSecret());
+        if (userData.length > MAX_USER_DATA_BYTES) {
+            SecretRef secret = template.bootstrapDataSecret();
+            throw new CommandRefusedException(new Failure(USER_DATA_TOO_LARGE, "the bootstrap data in Secret "
+                    + secret.namespace() + "/" + secret.name() + " is " + userData.length + " bytes; user data may"
+                    + " be at most " + MAX_USER_DATA_BYTES));
+        }
+        return ensureTemplateVersion(group, template.fingerprint() + "/" + digest(userData));
+    }
+
+    private synchronized TemplateVersion ensureTemplateVersion(String group, String content) {
         Map<String, String> versions = templates.computeIfAbsent(group, g -> new LinkedHashMap<>());
-        String content = template.fingerprint();
         for (Map.Entry<String, String> version : versions.entrySet()) {
             if (version.getValue().equals(content)) {
                 return new TemplateVersion(version.getKey(), false);
@@ -336,5 +365,14 @@ public final class SimulatedCloud implements ScalingGroup, AutoCloseable {
     @Override
     public void close() {
         kubelets.shutdownNow();
+    }
+
+    /** Template versions differ when the bootstrap data does, as a launch template's do; the data is not kept. */
+    private static String digest(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -69,8 +69,7 @@ public class StatusConfiguration {
     @Bean
     StatusWriter statusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties properties,
                               KubeEvents events, MeterRegistry registry) {
-        return new StatusWriter(management, workloads, properties.mode(), events, registry,
-                properties.machines().enabled());
+        return new StatusWriter(management, workloads, properties, events, registry);
     }
 
     @Bean

@@ -1,8 +1,10 @@
 package dev.poolstream.status.config;
 
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -22,6 +24,8 @@ import org.springframework.validation.annotation.Validated;
  * @param workloadTimeout         how long one request to a workload cluster (tending Nodes) may take to connect and
  *                                to answer; it is made once, the write is tried again with backoff
  * @param machines                the per-instance objects (docs/machines.md)
+ * @param namespaces              the management-cluster namespaces whose pools this service writes, each listed and
+ *                                watched on its own (so Roles there suffice); empty for all namespaces
  */
 @Validated
 @ConfigurationProperties("poolstream.status")
@@ -33,7 +37,8 @@ public record StatusProperties(
         @DefaultValue("500ms") @NotNull Duration writeRetryInitial,
         @DefaultValue("30s") @NotNull Duration writeRetryMax,
         @DefaultValue("5s") @NotNull Duration workloadTimeout,
-        @DefaultValue @NotNull Machines machines) {
+        @DefaultValue @NotNull Machines machines,
+        @DefaultValue({}) List<@NotBlank String> namespaces) {
 
     /**
      * @param enabled keep an infrastructure machine per instance (and in owner mode a Machine), and name its kind in

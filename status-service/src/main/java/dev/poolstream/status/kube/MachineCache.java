@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,10 @@ import java.util.concurrent.TimeoutException;
  * The per-instance objects of every pool (those labelled {@code cluster.x-k8s.io/pool-name}), kept by informers
  * (one list, then a watch) and indexed by pool: a status write reads them for no request. Started on first use.
  *
+ * <p>Limited to namespaces ({@code poolstream.status.namespaces}), it lists and watches each kind in each of those
+ * namespaces (once one of its pools is written), never across the cluster, so that Roles in those namespaces are
+ * all it needs; a pool elsewhere is refused. Unlimited, one informer per kind watches all namespaces.
+ *
  * <p>The informers learn of this service's own writes a moment later; until they do, what the write returned stands
  * in for what they hold, so that the next status does not repeat a create, a status or a release.
  */
@@ -34,9 +39,16 @@ final class MachineCache implements AutoCloseable {
     private static final String BY_POOL = "pool";
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
     private static final int WRITES_REMEMBERED = 10_000;
+    /** The key of the one informer of a kind over all namespaces. */
+    private static final String ALL_NAMESPACES = "";
 
     private final KubernetesClient client;
+    /** The namespaces this service is limited to; empty for all. */
+    private final List<String> namespaces;
+    /** kind/namespace (or kind/ for all) → its informer. */
     private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new LinkedHashMap<>();
+    /** Notified on every informer event: {@link #newerThan} waits on it. */
+    private final Object changes = new Object();
     /** kind/namespace/name → what this service wrote, until the informer shows something else. */
     private final Map<String, Written> written = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -53,7 +65,13 @@ final class MachineCache implements AutoCloseable {
     }
 
     MachineCache(KubernetesClient client) {
+        this(client, List.of());
+    }
+
+    /** @param namespaces the namespaces to list and watch in, each on its own; empty for all namespaces */
+    MachineCache(KubernetesClient client, List<String> namespaces) {
         this.client = client;
+        this.namespaces = List.copyOf(namespaces);
     }
 
     static ResourceDefinitionContext context(String kind) {
@@ -64,7 +82,7 @@ final class MachineCache implements AutoCloseable {
     List<GenericKubernetesResource> objects(String namespace, String poolNameLabel, String kind) {
         List<GenericKubernetesResource> objects = new ArrayList<>();
         {
-            SharedIndexInformer<GenericKubernetesResource> informer = informer(kind);
+            SharedIndexInformer<GenericKubernetesResource> informer = informer(kind, namespace);
             Map<String, GenericKubernetesResource> byName = new LinkedHashMap<>();
             informer.getIndexer().byIndex(BY_POOL, namespace + "/" + poolNameLabel)
                     .forEach(o -> byName.put(o.getMetadata().getName(), o));
@@ -93,6 +111,35 @@ final class MachineCache implements AutoCloseable {
         return objects;
     }
 
+    /**
+     * The object as another writer left it, after this service's write of {@code conflictedVersion} met a 409: the
+     * informer is waited for (it learns of the other write a moment later), so a conflict costs no request and needs
+     * no {@code get} grant. Null when the informer does not show a newer version within {@code timeout}, or shows
+     * the object gone.
+     */
+    GenericKubernetesResource newerThan(String kind, String namespace, String name, String conflictedVersion,
+                                        Duration timeout) throws InterruptedException {
+        SharedIndexInformer<GenericKubernetesResource> informer = informer(kind, namespace);
+        synchronized (written) {
+            written.remove(kind + "/" + namespace + "/" + name);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (changes) {
+            while (true) {
+                GenericKubernetesResource cached = informer.getStore().getByKey(namespace + "/" + name);
+                if (cached != null && !java.util.Objects.equals(cached.getMetadata().getResourceVersion(),
+                        conflictedVersion)) {
+                    return cached;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                TimeUnit.NANOSECONDS.timedWait(changes, left);
+            }
+        }
+    }
+
     /** What one write of this service did to an object; {@code after} null when the object is gone. */
     void wrote(String kind, String namespace, String name, String versionBefore, GenericKubernetesResource after) {
         synchronized (written) {
@@ -100,14 +147,36 @@ final class MachineCache implements AutoCloseable {
         }
     }
 
-    private synchronized SharedIndexInformer<GenericKubernetesResource> informer(String kind) {
-        SharedIndexInformer<GenericKubernetesResource> informer = informers.get(kind);
+    private synchronized SharedIndexInformer<GenericKubernetesResource> informer(String kind, String namespace) {
+        if (!namespaces.isEmpty() && !namespaces.contains(namespace)) {
+            throw new IllegalStateException("the pools of namespace " + namespace + " are not this service's: it is "
+                    + "limited to the namespaces " + namespaces + " (poolstream.status.namespaces)");
+        }
+        String scope = namespaces.isEmpty() ? ALL_NAMESPACES : namespace;
+        SharedIndexInformer<GenericKubernetesResource> informer = informers.get(kind + "/" + scope);
         if (informer != null) {
             return informer;
         }
-        informer = client.genericKubernetesResources(context(kind)).inAnyNamespace()
+        var resources = client.genericKubernetesResources(context(kind));
+        informer = (scope.equals(ALL_NAMESPACES) ? resources.inAnyNamespace() : resources.inNamespace(scope))
                 .withLabel(ClusterApi.POOL_NAME_LABEL).runnableInformer(0);
         informer.addIndexers(Map.of(BY_POOL, o -> List.of(o.getMetadata().getNamespace() + "/" + label(o))));
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(GenericKubernetesResource object) {
+                changed();
+            }
+
+            @Override
+            public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+                changed();
+            }
+
+            @Override
+            public void onDelete(GenericKubernetesResource object, boolean finalStateUnknown) {
+                changed();
+            }
+        });
         try {
             informer.start().toCompletableFuture().get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -117,11 +186,17 @@ final class MachineCache implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             informer.stop();
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new IllegalStateException("cannot list and watch the " + kind + " objects of the pools: "
-                    + StatusWriter.describe(cause), cause);
+            throw new IllegalStateException("cannot list and watch the " + kind + " objects of the pools"
+                    + (scope.equals(ALL_NAMESPACES) ? "" : " in " + scope) + ": " + StatusWriter.describe(cause), cause);
         }
-        informers.put(kind, informer);
+        informers.put(kind + "/" + scope, informer);
         return informer;
+    }
+
+    private void changed() {
+        synchronized (changes) {
+            changes.notifyAll();
+        }
     }
 
     private static String label(GenericKubernetesResource object) {

@@ -59,6 +59,8 @@ final class MachineWriter implements AutoCloseable {
     private final MeterRegistry registry;
     private final Clock clock;
     private final MachineCache cache;
+    /** How long a conflicting write may take to reach the informer before the pool's write is tried again later. */
+    private static final java.time.Duration CONFLICT_WAIT = java.time.Duration.ofSeconds(5);
     private final KubernetesSerialization serialization = new KubernetesSerialization();
     /** kind/namespace/name → the object or status whose write was refused: not sent again while it is the same. */
     private final Map<String, Object> refused = new LinkedHashMap<>(16, 0.75f, true) {
@@ -69,13 +71,13 @@ final class MachineWriter implements AutoCloseable {
     };
 
     MachineWriter(KubernetesClient management, boolean owner, KubeEvents events, MeterRegistry registry,
-                  Clock clock) {
+                  Clock clock, List<String> namespaces) {
         this.management = management;
         this.owner = owner;
         this.events = events;
         this.registry = registry;
         this.clock = clock;
-        this.cache = new MachineCache(management);
+        this.cache = new MachineCache(management, namespaces);
     }
 
     /**
@@ -214,11 +216,9 @@ final class MachineWriter implements AutoCloseable {
                     throw e;
                 }
                 registry.counter("poolstream.status.write.conflicts", "object", desired.kind()).increment();
-                // Someone else wrote it (a health check's conditions): merge into what is there now.
-                current = objects.withName(desired.name()).get();
-                if (current == null) {
-                    return;
-                }
+                // Someone else wrote it (a health check's conditions): merge into what is there now, as the
+                // informer shows it a moment later; not shown in time, the pool's write is tried again later.
+                current = newer(desired.kind(), key.namespace(), desired.name(), object, e);
                 var again = InstanceMachines.statusToWrite(desired, existing(desired.kind(), current),
                         clock.instant());
                 if (again.isEmpty()) {
@@ -265,7 +265,7 @@ final class MachineWriter implements AutoCloseable {
                     if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
                         object = null;
                     } else if (e.getCode() == HttpURLConnection.HTTP_CONFLICT && attempt < CONFLICT_ATTEMPTS) {
-                        object = resource.get();
+                        object = newer(step.kind(), key.namespace(), step.name(), object, e);
                     } else {
                         throw e;
                     }
@@ -352,6 +352,22 @@ final class MachineWriter implements AutoCloseable {
 
     private static String providerId(GenericKubernetesResource object) {
         return (String) map(object.getAdditionalProperties().get("spec")).get("providerID");
+    }
+
+    /** The object as the conflicting writer left it (the informer's copy); the conflict itself when not shown. */
+    private GenericKubernetesResource newer(String kind, String namespace, String name,
+                                            GenericKubernetesResource sent, KubernetesClientException conflict) {
+        try {
+            GenericKubernetesResource newer = cache.newerThan(kind, namespace, name,
+                    sent.getMetadata().getResourceVersion(), CONFLICT_WAIT);
+            if (newer == null) {
+                throw conflict;
+            }
+            return newer;
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw conflict;
+        }
     }
 
     private GenericKubernetesResource get(Class<? extends HasMetadata> type, String namespace, String name) {

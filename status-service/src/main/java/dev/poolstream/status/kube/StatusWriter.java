@@ -85,22 +85,31 @@ public final class StatusWriter implements AutoCloseable {
     /** A writer that also keeps the pools' per-instance objects. */
     public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
                         KubeEvents events, MeterRegistry registry) {
-        this(management, workloads, mode, events, registry, true);
+        this(management, workloads, mode, events, registry, true, List.of());
+    }
+
+    /** The writer the service runs: its mode, per-instance objects and namespaces as configured. */
+    public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties properties,
+                        KubeEvents events, MeterRegistry registry) {
+        this(management, workloads, properties.mode(), events, registry, properties.machines().enabled(),
+                properties.namespaces());
     }
 
     /**
      * @param machines keep an infrastructure machine per instance (and a Machine, in owner mode), and name its kind
      *                 in the infrastructure pool's {@code status.infrastructureMachineKind}
+     * @param namespaces the namespaces whose per-instance objects are listed and watched, each on its own; empty
+     *                   for all
      */
     public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
-                        KubeEvents events, MeterRegistry registry, boolean machines) {
+                        KubeEvents events, MeterRegistry registry, boolean machines, List<String> namespaces) {
         this.management = management;
         this.workloads = workloads;
         this.mode = mode;
         this.events = events;
         this.registry = registry;
         this.machines = machines ? new MachineWriter(management, mode == StatusProperties.Mode.OWNER, events,
-                registry, clock) : null;
+                registry, clock, namespaces) : null;
     }
 
     /**
@@ -349,7 +358,9 @@ public final class StatusWriter implements AutoCloseable {
         try {
             tendNodes(status, workload.get());
         } catch (KubernetesClientException e) {
-            throw new WorkloadClusterException("workload cluster " + status.cluster() + ": " + describe(e));
+            // Never the client's message: it names the request's URL, the kubeconfig's server.
+            throw new WorkloadClusterException("workload cluster " + status.cluster() + ": "
+                    + WorkloadClusterException.describe(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.poolstream.watcher.kube;
 
+import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.watcher.config.WatcherProperties;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.Config;
@@ -240,7 +241,10 @@ public final class WorkloadClusters implements AutoCloseable {
                 log.info("watching the Nodes of workload cluster {}", cluster);
                 listener.clusterSynced(cluster);
             } else {
-                failed(cluster, namespace, name, watch, "cannot reach " + watch.server + ": " + describe(error));
+                // Neither the server's address nor the client's message (it can quote the URL): both come from
+                // the kubeconfig, whose content never reaches a log, a topic or a condition.
+                failed(cluster, namespace, name, watch, "cannot reach the API server its kubeconfig names: "
+                        + WorkloadClusterException.describe(error));
             }
         })));
     }
@@ -296,14 +300,6 @@ public final class WorkloadClusters implements AutoCloseable {
         lifecycle.shutdownNow();
         watches.values().forEach(Watch::close);
         watches.clear();
-    }
-
-    private static String describe(Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     }
 
     private static String sha256(String text) {
