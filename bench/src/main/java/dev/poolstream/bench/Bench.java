@@ -61,6 +61,7 @@ public final class Bench {
             case "seed-overhead" -> seedOverhead(args.length > 1 ? Integer.parseInt(args[1]) : 3);
             case "cloud-calls" -> CloudCalls.run(List.of(args).subList(1, args.length));
             case "status-throughput" -> StatusThroughput.run(List.of(args).subList(1, args.length));
+            case "watcher-heap" -> WatcherHeap.run(List.of(args).subList(1, args.length));
             default -> {
                 OUT.println("""
                         usage: ./bench.sh <benchmark>
@@ -74,6 +75,8 @@ public final class Bench {
                           cloud-calls           cloud API calls of 5 -> 20 and 20 -> 5 on each provider (needs moto)
                           status-throughput [N...] the status join's events/s and state per Node at N Nodes
                                                 (default 1000 10000 100000)
+                          watcher-heap [N]      heap per watched Node of the watcher's Node informer, N Nodes
+                                                (20000) on the real API server, beside whole Nodes (before)
                         """);
                 System.exit(name.equals("help") ? 0 : 2);
                 yield Map.of();

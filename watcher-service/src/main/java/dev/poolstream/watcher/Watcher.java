@@ -175,12 +175,15 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     @Override
     public void nodeChanged(String cluster, Node node) {
-        loop.execute(() -> publishNode(cluster, node.getMetadata().getName()));
+        // The name only: a queued look must not hold on to the whole Node the informer handed over.
+        String name = node.getMetadata().getName();
+        loop.execute(() -> publishNode(cluster, name));
     }
 
     @Override
     public void nodeDeleted(String cluster, Node node) {
-        loop.execute(() -> publishNode(cluster, node.getMetadata().getName()));
+        String name = node.getMetadata().getName();
+        loop.execute(() -> publishNode(cluster, name));
     }
 
     @Override

@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class WorkloadClusters implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WorkloadClusters.class);
+    static final long LIST_PAGE_SIZE = 100;
 
     public interface Listener {
         void nodeChanged(String cluster, Node node);
@@ -102,7 +103,7 @@ public final class WorkloadClusters implements AutoCloseable {
         }
     }
 
-    /** The Nodes of a synced cluster, from its informer's cache. */
+    /** The Nodes of a synced cluster, from its informer's cache: stripped ({@link StrippedNodeStore}). */
     public List<Node> nodes(String cluster) {
         Watch watch = watches.get(cluster);
         return watch == null || watch.informer == null || watch.state != State.WATCHING ? List.of()
@@ -202,7 +203,14 @@ public final class WorkloadClusters implements AutoCloseable {
             return;
         }
         SharedIndexInformer<Node> informer = watch.client.nodes()
-                .runnableInformer(properties.resyncPeriod().toMillis());
+                // Lists in pages: fabric8 can hold on to the last page of whole Nodes after the sync; a page
+                // bounds that, and the peak of a first list, whatever the cluster's size.
+                .withLimit(LIST_PAGE_SIZE)
+                .runnableInformer(properties.resyncPeriod().toMillis())
+                // Cache only what the records are made of: a whole Node is mostly managedFields and images.
+                .itemStore(new StrippedNodeStore())
+                // Nodes have no namespace: the default index would only hold every key once more.
+                .removeNamespaceIndex();
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onBeforeList(String lastSyncResourceVersion) {

@@ -1,5 +1,7 @@
 package dev.poolstream.watcher.domain;
 
+import dev.poolstream.watcher.testing.KubeletNodes;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.events.ConditionStatus;
@@ -63,6 +65,49 @@ class NodeStatesTest {
 
         assertThat(state.ready()).isEqualTo(ConditionStatus.FALSE);
         assertThat(state.readyTransitionTime()).isEqualTo(Instant.parse("2026-11-21T06:00:00Z"));
+    }
+
+    @Test
+    void shouldReadTheSameStateFromAStrippedNode() {
+        Node big = bigNode();
+
+        assertThat(NodeStates.of("team-a/demo", NodeStates.strip(big))).isEqualTo(NodeStates.of("team-a/demo", big));
+    }
+
+    @Test
+    void shouldStripEverythingTheRecordDoesNotRead() {
+        Node stripped = NodeStates.strip(bigNode());
+
+        assertThat(stripped.getMetadata().getManagedFields()).isEmpty();
+        assertThat(stripped.getMetadata().getAnnotations()).containsOnlyKeys("cluster.x-k8s.io/owner-kind",
+                "cluster.x-k8s.io/machine");
+        assertThat(stripped.getMetadata().getLabels()).containsOnlyKeys("cluster.x-k8s.io/cluster-name");
+        assertThat(stripped.getMetadata().getResourceVersion()).isEqualTo("1234");
+        assertThat(stripped.getStatus().getImages()).isEmpty();
+        assertThat(stripped.getStatus().getAddresses()).isEmpty();
+        assertThat(stripped.getStatus().getCapacity()).isEmpty();
+        assertThat(stripped.getStatus().getAllocatable()).isEmpty();
+        assertThat(stripped.getStatus().getConditions()).singleElement()
+                .satisfies(c -> assertThat(c.getLastHeartbeatTime()).isNull());
+        assertThat(stripped.getStatus().getNodeInfo().getOsImage()).isNull();
+        assertThat(stripped.getSpec().getTaints()).extracting(t -> t.getKey())
+                .containsExactly("node.cluster.x-k8s.io/uninitialized");
+        assertThat(stripped.getSpec().getPodCIDRs()).isEmpty();
+    }
+
+    /** A Node as a kubelet and Cluster API leave it: images, managedFields, and far more status than is read. */
+    private static Node bigNode() {
+        NodeBuilder builder = new NodeBuilder(node("2026-11-21T06:00:05Z", "True"));
+        builder.editMetadata().withResourceVersion("1234")
+                .addToAnnotations("cluster.x-k8s.io/machine", "workers-abcde")
+                .addToAnnotations("volumes.kubernetes.io/controller-managed-attach-detach", "true")
+                .addToLabels("cluster.x-k8s.io/cluster-name", "demo")
+                .addToLabels("kubernetes.io/hostname", "ip-10-0-0-1")
+                .addNewManagedField().withManager("kubelet").withOperation("Update").withApiVersion("v1")
+                .withSubresource("status").endManagedField()
+                .endMetadata()
+                .editSpec().withPodCIDRs("10.244.1.0/24").endSpec();
+        return KubeletNodes.filled(builder.build());
     }
 
     private static Node node(String heartbeat, String ready) {

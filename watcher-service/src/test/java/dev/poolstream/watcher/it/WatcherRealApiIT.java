@@ -1,5 +1,7 @@
 package dev.poolstream.watcher.it;
 
+import dev.poolstream.watcher.testing.KubeletNodes;
+
 import static dev.poolstream.watcher.it.Objects.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,8 +16,10 @@ import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.watcher.Watcher;
+import dev.poolstream.watcher.domain.NodeStates;
 import dev.poolstream.watcher.kube.WorkloadClusters;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
@@ -241,6 +245,40 @@ class WatcherRealApiIT {
         tail.await(id, r -> r.value() == null);
         assertThat(tail.recordsFor(id)).hasSize(2);
         assertThat(tail.recordsFor(fallback)).hasSize(2);
+    }
+
+    @Test
+    void shouldPublishTheRecordOfTheWholeNodeWhileCachingItStripped() {
+        String id = "aws:///us-east-1a/i-0realbig";
+        var bigNode = new NodeBuilder(Objects.node("real-big", id, "True", "2026-11-21T06:00:00Z"))
+                .editMetadata()
+                .addToAnnotations("cluster.x-k8s.io/machine", "workers-real-big")
+                .addToAnnotations("cluster.x-k8s.io/owner-kind", "MachinePool")
+                .addToAnnotations("volumes.kubernetes.io/controller-managed-attach-detach", "true")
+                .addToLabels("kubernetes.io/hostname", "real-big")
+                .endMetadata()
+                .editSpec().addNewTaint().withKey("node.cluster.x-k8s.io/uninitialized").withEffect("NoSchedule")
+                .endTaint().addNewTaint().withKey("example.com/dedicated").withValue("gpu").withEffect("NoSchedule")
+                .endTaint().endSpec()
+                .editStatus()
+                .addNewCondition().withType("MemoryPressure").withStatus("False").withReason("KubeletHasSufficientMemory")
+                .withLastHeartbeatTime("2026-11-21T06:00:00Z").withLastTransitionTime("2026-11-21T05:00:00Z")
+                .endCondition()
+                .endStatus();
+        Node created = kube.resource(KubeletNodes.filled(bigNode.build())).create();
+        assertThat(created.getMetadata().getManagedFields()).isNotEmpty();
+
+        NodeState published = (NodeState) tail.await(id, r -> r.value() != null).value();
+
+        assertThat(published).isEqualTo(NodeStates.of(WORKLOAD_KEY, created));
+        Node cached = watcher.getBean(WorkloadClusters.class).node(WORKLOAD_KEY, "real-big").orElseThrow();
+        assertThat(cached.getMetadata().getManagedFields()).isEmpty();
+        assertThat(cached.getMetadata().getAnnotations()).containsOnlyKeys("cluster.x-k8s.io/machine",
+                "cluster.x-k8s.io/owner-kind");
+        assertThat(cached.getMetadata().getLabels()).isEmpty();
+        assertThat(cached.getStatus().getImages()).isEmpty();
+        assertThat(cached.getStatus().getAddresses()).isEmpty();
+        assertThat(cached.getStatus().getConditions()).extracting(c -> c.getType()).containsExactly("Ready");
     }
 
     @Test
