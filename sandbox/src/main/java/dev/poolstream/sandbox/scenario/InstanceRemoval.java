@@ -70,8 +70,16 @@ final class InstanceRemoval {
      * The instances of a pool, oldest first, as its status lists them; the victim is the third, so that neither the
      * oldest (the default delete policy) nor the newest would be it by chance.
      */
-    String victim(String pool) {
+    String victim(String pool, int replicas) {
+        // The status and spec.providerIDList are two writes: the status can say Running before the list is there.
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+        while (providerIds(pool).size() != replicas && Instant.now().isBefore(deadline)) {
+            ScenarioRun.pause();
+        }
         List<String> ids = providerIds(pool);
+        if (ids.isEmpty()) {
+            throw new IllegalStateException(pool + " lists no instance in spec.providerIDList");
+        }
         return ids.get(Math.min(2, ids.size() - 1));
     }
 

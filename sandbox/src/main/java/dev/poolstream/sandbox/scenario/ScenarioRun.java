@@ -81,8 +81,8 @@ public final class ScenarioRun {
             switch (options.scenario()) {
                 case AUTOSCALER, REMEDIATE -> {
                     for (String pool : pools) {
+                        String victim = removal.victim(pool, options.replicas());
                         List<String> before = removal.providerIds(pool);
-                        String victim = removal.victim(pool);
                         if (options.scenario() == SandboxOptions.Scenario.AUTOSCALER) {
                             removal.scaleDownAsAutoscaler(pool, victim, this);
                         } else {

@@ -73,6 +73,8 @@ class MachinesRealApiIT {
                 run.createCluster();
                 run.createPool(POOL);
                 run.awaitAll(List.of(POOL), running(4), null);
+                // The status and spec.providerIDList are two writes: Running can come before the list.
+                await().atMost(Duration.ofSeconds(30)).until(() -> providerIds(kube).size() == 4);
                 List<String> before = providerIds(kube);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertObjectsMatch(kube, before));
 
@@ -100,6 +102,8 @@ class MachinesRealApiIT {
                 // Replaced: the pool keeps its replicas, with a new instance in place of exactly that one.
                 await().atMost(Duration.ofMinutes(2)).until(() -> !providerIds(kube).contains(victim));
                 run.awaitAll(List.of(POOL), running(4), null);
+                await().atMost(Duration.ofSeconds(30)).until(() -> providerIds(kube).size() == 4
+                        && !providerIds(kube).contains(victim));
                 List<String> after = providerIds(kube);
                 assertThat(after).hasSize(4).doesNotContain(victim)
                         .containsAll(before.stream().filter(id -> !id.equals(victim)).toList());
