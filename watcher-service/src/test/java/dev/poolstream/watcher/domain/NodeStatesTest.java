@@ -10,6 +10,8 @@ import dev.poolstream.events.Taint;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NodeStatesTest {
@@ -93,6 +95,71 @@ class NodeStatesTest {
         assertThat(stripped.getSpec().getTaints()).extracting(t -> t.getKey())
                 .containsExactly("node.cluster.x-k8s.io/uninitialized");
         assertThat(stripped.getSpec().getPodCIDRs()).isEmpty();
+    }
+
+    /**
+     * Heap is the point of stripping: what is left empty is the one shared immutable instance, never a collection
+     * allocated per Node (fabric8's model gives every list and map field its own).
+     */
+    @Test
+    void shouldShareTheEmptyCollectionsOfEveryStrippedNode() {
+        Node stripped = NodeStates.strip(bigNode());
+
+        var meta = stripped.getMetadata();
+        var spec = stripped.getSpec();
+        var status = stripped.getStatus();
+        for (Object empty : List.of(meta.getFinalizers(), meta.getManagedFields(), meta.getOwnerReferences(),
+                spec.getPodCIDRs(), status.getAddresses(), status.getDeclaredFeatures(), status.getImages(),
+                status.getRuntimeHandlers(), status.getVolumesAttached(), status.getVolumesInUse())) {
+            assertThat(empty).isSameAs(List.of());
+        }
+        for (Object empty : List.of(meta.getAdditionalProperties(), stripped.getAdditionalProperties(),
+                spec.getAdditionalProperties(), status.getAdditionalProperties(), status.getAllocatable(),
+                status.getCapacity(), status.getNodeInfo().getAdditionalProperties(),
+                status.getConditions().get(0).getAdditionalProperties())) {
+            assertThat(empty).isSameAs(Map.of());
+        }
+        assertThat(NodeStates.strip(new NodeBuilder().withNewMetadata().withName("bare").endMetadata()
+                .withNewStatus().withConditions(List.of()).endStatus().build()).getStatus().getConditions())
+                .isSameAs(List.of());
+    }
+
+    /** Values a fleet's Nodes share are one String each, not one per Node. */
+    @Test
+    void shouldShareTheValuesEveryNodeOfAClusterRepeats() {
+        Node one = NodeStates.strip(withFreshStrings(bigNode()));
+        Node two = NodeStates.strip(withFreshStrings(bigNode()));
+
+        assertThat(one.getMetadata().getAnnotations().get("cluster.x-k8s.io/owner-kind"))
+                .isSameAs(two.getMetadata().getAnnotations().get("cluster.x-k8s.io/owner-kind"));
+        assertThat(one.getStatus().getConditions().get(0).getStatus())
+                .isSameAs(two.getStatus().getConditions().get(0).getStatus());
+        assertThat(one.getStatus().getNodeInfo().getKubeletVersion())
+                .isSameAs(two.getStatus().getNodeInfo().getKubeletVersion());
+    }
+
+    /** The node with its shared values as distinct String instances, as each Node's JSON decodes them. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static Node withFreshStrings(Node node) {
+        node.getMetadata().getAnnotations().replaceAll((k, v) -> new String(v));
+        node.getStatus().getConditions().forEach(c -> c.setStatus(new String(c.getStatus())));
+        node.getStatus().getNodeInfo().setKubeletVersion(new String(node.getStatus().getNodeInfo().getKubeletVersion()));
+        return node;
+    }
+
+    @Test
+    void shouldKeepTheReadyConditionWhereverItIsInTheList() {
+        Node node = new NodeBuilder(bigNode()).editStatus()
+                .withConditions(new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType("MemoryPressure")
+                        .withStatus("False").build(), new io.fabric8.kubernetes.api.model.NodeConditionBuilder()
+                        .withType("Ready").withStatus("False").withLastTransitionTime("2026-11-21T06:00:00Z")
+                        .build())
+                .endStatus().build();
+
+        assertThat(NodeStates.strip(node).getStatus().getConditions()).singleElement().satisfies(c -> {
+            assertThat(c.getType()).isEqualTo("Ready");
+            assertThat(c.getStatus()).isEqualTo("False");
+        });
     }
 
     /** A Node as a kubelet and Cluster API leave it: images, managedFields, and far more status than is read. */
