@@ -2,7 +2,6 @@ package dev.poolstream.bench;
 
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
-import dev.poolstream.events.serde.EventJson;
 import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.sandbox.Sandbox;
 import dev.poolstream.status.stream.InternalSerde;
@@ -54,6 +53,7 @@ import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.yaml.snakeyaml.Yaml;
 
@@ -138,7 +138,8 @@ final class StatusThroughput {
             flush(producer);
             long heapBefore = heapAfterGc();
 
-            Progress progress = new Progress(admin, (String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG));
+            Progress progress = new Progress(admin, (String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG),
+                    String.valueOf(settings.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).startsWith("exactly_once"));
             long seedStart = System.nanoTime();
             KafkaStreams streams = start(broker.getBrokersAsString(), stateDir, settings);
             progress.awaitCaughtUp();
@@ -177,7 +178,14 @@ final class StatusThroughput {
         }
     }
 
-    /** The status service's streams settings, read from its own configuration file (status-service.yaml). */
+    private static final String OVERRIDE = "bench.streams.";
+    /** Not a streams setting: the status service's look interval, carried with them to build the topology. */
+    private static final String LOOK_INTERVAL = "poolstream.status.look-interval";
+
+    /**
+     * The status service's streams settings and look interval, read from its own configuration file
+     * (status-service.yaml).
+     */
     @SuppressWarnings("unchecked")
     static Map<String, Object> streamsSettings() {
         try (InputStream in = StatusTopology.class.getClassLoader().getResourceAsStream("status-service.yaml")) {
@@ -189,24 +197,31 @@ final class StatusThroughput {
                     .get("spring")).get("kafka")).get("streams");
             Map<String, Object> settings = new LinkedHashMap<>((Map<String, Object>) streams.get("properties"));
             settings.put(StreamsConfig.APPLICATION_ID_CONFIG, streams.get("application-id"));
+            // -Dbench.streams.<setting>=<value> runs the topology with another setting, e.g. the other guarantee.
+            System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(OVERRIDE))
+                    .forEach(k -> settings.put(k.substring(OVERRIDE.length()), System.getProperty(k)));
+            Object lookInterval = ((Map<String, Object>) ((Map<String, Object>) yaml.get("poolstream")).get("status"))
+                    .get("look-interval");
+            settings.put(LOOK_INTERVAL, DurationStyle.detectAndParse(String.valueOf(lookInterval)));
             return settings;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static Topology topology() {
+    private static Topology topology(Duration lookInterval) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, Duration.ofSeconds(1), new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, lookInterval, new StatusMetrics(new SimpleMeterRegistry()));
         return builder.build();
     }
 
     private static KafkaStreams start(String brokers, Path stateDir, Map<String, Object> settings) {
         Properties properties = new Properties();
         properties.putAll(settings);
+        properties.remove(LOOK_INTERVAL);
         properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        KafkaStreams streams = new KafkaStreams(topology(), properties);
+        KafkaStreams streams = new KafkaStreams(topology((Duration) settings.get(LOOK_INTERVAL)), properties);
         streams.start();
         return streams;
     }
@@ -261,7 +276,7 @@ final class StatusThroughput {
     /** Keys and values of every store of the topology, by store: the state it keeps, whatever holds it. */
     private static Map<String, Long> storeBytes(KafkaStreams streams) {
         Map<String, Long> bytes = new LinkedHashMap<>();
-        List<String> stores = topology().describe().subtopologies().stream()
+        List<String> stores = topology(Duration.ofSeconds(1)).describe().subtopologies().stream()
                 .flatMap(sub -> sub.nodes().stream())
                 .flatMap(node -> node instanceof TopologyDescription.Processor p ? p.stores().stream() : Stream.empty())
                 .distinct().toList();
@@ -280,16 +295,9 @@ final class StatusThroughput {
         return bytes;
     }
 
-    /** A value's size as its store holds it: the contract's JSON, or the topology's own (Smile) serde. */
+    /** A value's size as its store holds it: the topology's own (Smile) serde. */
     @SuppressWarnings("unchecked")
     private static int valueBytes(Object value) {
-        if (value instanceof Keyed) {
-            try {
-                return EventJson.mapper().writeValueAsBytes(value).length;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
         return InternalSerde.of((Class<Object>) value.getClass()).serializer().serialize("", value).length;
     }
 
@@ -321,9 +329,12 @@ final class StatusThroughput {
         private final Admin admin;
         private final String applicationId;
 
-        Progress(Admin admin, String applicationId) {
+        private final boolean transactional;
+
+        Progress(Admin admin, String applicationId, boolean transactional) {
             this.admin = admin;
             this.applicationId = applicationId;
+            this.transactional = transactional;
         }
 
         void awaitCaughtUp() throws Exception {
@@ -379,9 +390,9 @@ final class StatusThroughput {
                 long endOffset = end.getValue().offset();
                 OffsetAndMetadata at = committed.get(end.getKey());
                 long position = at == null ? 0 : at.offset();
-                // The repartition topic is written in transactions: its last entry is a commit marker, which the
-                // topology reads past without committing an offset for it.
-                long slack = end.getKey().topic().equals(repartition) && endOffset > 0 ? 1 : 0;
+                // Under exactly-once the repartition topic is written in transactions: its last entry is a commit
+                // marker, which the topology reads past without committing an offset for it.
+                long slack = transactional && end.getKey().topic().equals(repartition) && endOffset > 0 ? 1 : 0;
                 if (position < endOffset - slack) {
                     return false;
                 }

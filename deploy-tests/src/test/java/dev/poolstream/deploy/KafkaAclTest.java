@@ -106,7 +106,6 @@ class KafkaAclTest {
                     // Kafka Streams, application.id poolstream-status: its changelog and repartition topics.
                     Grant.of("topic", "poolstream-status-", "prefix", "Create", "Read", "Write", "Describe",
                             "DescribeConfigs", "Delete"),
-                    Grant.of("transactionalId", "poolstream-status-", "prefix", "Write", "Describe"),
                     Grant.group("poolstream-status"),
                     Grant.group("poolstream-status-writer")),
             Repo.PROVIDER_AWS, provider(COMMANDS_AWS, "poolstream-provider-aws"),

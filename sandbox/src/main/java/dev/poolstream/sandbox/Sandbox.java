@@ -79,7 +79,7 @@ public final class Sandbox implements AutoCloseable {
             start(WatcherApplication.builder(), "poolstream.watcher.lease.namespace=" + NAMESPACE,
                     "poolstream.watcher.lease.identity=sandbox-watcher");
             start(StatusApplication.builder(), "poolstream.status.mode=owner",
-                    "spring.kafka.streams.state-dir=" + stateDir, "poolstream.status.look-interval=200ms");
+                    "spring.kafka.streams.state-dir=" + stateDir);
             start(ReconcilerApplication.builder(), "poolstream.reconciler.mode=owner",
                     "poolstream.reconciler.drain-retry=200ms");
             start(SimulatedProvider.builder(cloud));

@@ -8,6 +8,7 @@ import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.kafka.CloudEventSerializer;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Map;
@@ -32,6 +33,12 @@ public class EventSerializer<T extends Keyed> implements Serializer<T> {
      * (e.g. {@code spring.kafka.producer.properties[poolstream.cloudevents.source]=/poolstream/watcher}).
      */
     public static final String SOURCE_CONFIG = "poolstream.cloudevents.source";
+    /**
+     * A record header naming the CloudEvents {@code id} to write, set by a writer whose events can be published twice
+     * (the status service's lifecycle events): the same event gets the same id, so a subscriber can drop the second.
+     * It is consumed here, not written to the topic.
+     */
+    public static final String ID_HEADER = "poolstream_event_id";
 
     private URI source;
     private final Clock clock;
@@ -76,6 +83,9 @@ public class EventSerializer<T extends Keyed> implements Serializer<T> {
         if (headers == null) {
             return json(topic, value);
         }
+        Header idHeader = headers.lastHeader(ID_HEADER);
+        String id = idHeader == null ? eventId(value) : new String(idHeader.value(), StandardCharsets.UTF_8);
+        headers.remove(ID_HEADER);
         // Kafka Streams carries the input record's headers to its output: drop its CloudEvents attributes first.
         for (Header header : headers.toArray()) {
             if (header.key().startsWith("ce_") || header.key().equals("content-type")) {
@@ -83,7 +93,7 @@ public class EventSerializer<T extends Keyed> implements Serializer<T> {
             }
         }
         CloudEvent event = CloudEventBuilder.v1()
-                .withId(eventId(value))
+                .withId(id)
                 .withType(typeOf(value.getClass()))
                 .withSource(source)
                 .withSubject(value.key())

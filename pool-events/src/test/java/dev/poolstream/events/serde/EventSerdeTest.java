@@ -91,6 +91,17 @@ class EventSerdeTest {
     }
 
     @Test
+    void shouldTakeTheEventIdFromTheIdHeaderAndNotWriteThatHeader() {
+        Headers headers = new RecordHeaders();
+        headers.add(EventSerializer.ID_HEADER, "same-event".getBytes(StandardCharsets.UTF_8));
+
+        serde(Topics.NODE).serializer().serialize(Topics.NODE.name(), headers, Fixtures.node());
+
+        assertThat(new String(headers.lastHeader("ce_id").value(), StandardCharsets.UTF_8)).isEqualTo("same-event");
+        assertThat(headers.lastHeader(EventSerializer.ID_HEADER)).isNull();
+    }
+
+    @Test
     void shouldWriteATombstoneAsNullWithoutHeaders() {
         Headers headers = new RecordHeaders();
 

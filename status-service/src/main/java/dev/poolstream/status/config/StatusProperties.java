@@ -11,8 +11,9 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * @param mode         what this service writes in Kubernetes (DESIGN.md §1, "two modes")
- * @param lookInterval            how often pools whose status changes with time alone (minReadySeconds) are
- *                                looked at
+ * @param lookInterval            how long a pool's changes are taken together: a changed pool is looked at at
+ *                                once, or at the end of this when it was looked at within it; also how often the
+ *                                pools whose status changes with time alone (minReadySeconds) are checked
  * @param threadReplacements      how many dead stream threads are replaced within {@code threadReplacementWindow}
  *                                before Kafka Streams is shut down and liveness goes DOWN (a thread that dies on
  *                                every try makes no progress)
@@ -31,7 +32,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("poolstream.status")
 public record StatusProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
-        @DefaultValue("1s") @NotNull Duration lookInterval,
+        @DefaultValue("10ms") @NotNull Duration lookInterval,
         @DefaultValue("5") @Min(0) int threadReplacements,
         @DefaultValue("10m") @NotNull Duration threadReplacementWindow,
         @DefaultValue("500ms") @NotNull Duration writeRetryInitial,

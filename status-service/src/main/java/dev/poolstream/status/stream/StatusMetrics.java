@@ -35,6 +35,10 @@ public final class StatusMetrics {
         }
     }
 
+    void lookFailed() {
+        registry.counter("poolstream.status.look.failures").increment();
+    }
+
     void statusPublished() {
         registry.counter("poolstream.status.published").increment();
     }

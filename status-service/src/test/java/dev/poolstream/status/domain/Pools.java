@@ -21,20 +21,20 @@ import java.util.List;
 import java.util.Map;
 
 /** Inputs for status tests, built the way the pipeline's topics carry them. */
-final class Pools {
+public final class Pools {
 
-    static final String POOL = "team-a/workers";
-    static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
+    public static final String POOL = "team-a/workers";
+    public static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
 
-    static String aws(int n) {
+    public static String aws(int n) {
         return "aws:///us-east-1a/i-" + String.format("%04d", n);
     }
 
-    static PoolSpec spec(int replicas) {
+    public static PoolSpec spec(int replicas) {
         return spec(replicas, 0, Map.of(), false);
     }
 
-    static PoolSpec spec(int replicas, int minReadySeconds, Map<String, String> annotations, boolean deleting) {
+    public static PoolSpec spec(int replicas, int minReadySeconds, Map<String, String> annotations, boolean deleting) {
         MachinePoolSpec spec = MachinePoolSpecs.of("demo", replicas, "v1.33.1", "workers-bootstrap",
                 ClusterApi.KIND_AWS_MACHINE_POOL, "workers", minReadySeconds);
         AWSMachinePoolSpec aws = new AWSMachinePoolSpec();
@@ -46,30 +46,30 @@ final class Pools {
                 deleting ? T0 : null, spec, infra, false);
     }
 
-    static ScalingGroupState group(int desired) {
+    public static ScalingGroupState group(int desired) {
         return new ScalingGroupState(POOL, Cloud.AWS, "workers", true, desired, 0, 100, "1", false, 3, "c", null);
     }
 
-    static InstanceState instance(String providerId, int launchSecond) {
+    public static InstanceState instance(String providerId, int launchSecond) {
         return instance(providerId, launchSecond, InstanceLifecycle.RUNNING, "1");
     }
 
-    static InstanceState instance(String providerId, int launchSecond, InstanceLifecycle lifecycle, String version) {
+    public static InstanceState instance(String providerId, int launchSecond, InstanceLifecycle lifecycle, String version) {
         return new InstanceState(providerId, POOL, Cloud.AWS, providerId.substring(providerId.lastIndexOf('/') + 1),
                 "us-east-1a", lifecycle, lifecycle.name(), version, true, T0.plusSeconds(launchSecond));
     }
 
-    static NodeState node(String name, String providerId, ConditionStatus ready, Instant transition) {
+    public static NodeState node(String name, String providerId, ConditionStatus ready, Instant transition) {
         return new NodeState("team-a/demo", name, "uid-" + name, providerId, ready, transition, "v1.33.1", false,
                 List.of(new Taint(ClusterApi.UNINITIALIZED_TAINT_KEY, null, "NoSchedule")), Map.of());
     }
 
-    static NodeState readyNode(String name, String providerId) {
+    public static NodeState readyNode(String name, String providerId) {
         return node(name, providerId, ConditionStatus.TRUE, T0);
     }
 
     /** A Ready Node the pool adopted: its owner annotations, no uninitialized taint. */
-    static NodeState adoptedNode(String name, String providerId) {
+    public static NodeState adoptedNode(String name, String providerId) {
         return new NodeState("team-a/demo", name, "uid-" + name, providerId, ConditionStatus.TRUE, T0, "v1.33.1",
                 false, List.of(), Map.of(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION, "demo",
                 ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, "team-a",
@@ -78,7 +78,7 @@ final class Pools {
     }
 
     /** {@code n} running instances with Ready Nodes the pool adopted. */
-    static Map<String, Member> adopted(int n) {
+    public static Map<String, Member> adopted(int n) {
         Map<String, Member> members = new HashMap<>();
         for (int i = 1; i <= n; i++) {
             members.put(aws(i), new Member(instance(aws(i), i), adoptedNode("node-" + i, aws(i))));
@@ -87,7 +87,7 @@ final class Pools {
     }
 
     /** Members in the given order: instance i with node i, where a node may be null. */
-    static Map<String, Member> members(List<InstanceState> instances, List<NodeState> nodes) {
+    public static Map<String, Member> members(List<InstanceState> instances, List<NodeState> nodes) {
         Map<String, Member> members = new LinkedHashMap<>();
         for (int i = 0; i < instances.size(); i++) {
             members.put(instances.get(i).providerID(), new Member(instances.get(i), nodes.get(i)));
@@ -96,7 +96,7 @@ final class Pools {
     }
 
     /** {@code n} running instances with Ready Nodes. */
-    static Map<String, Member> ready(int n) {
+    public static Map<String, Member> ready(int n) {
         Map<String, Member> members = new HashMap<>();
         for (int i = 1; i <= n; i++) {
             members.put(aws(i), new Member(instance(aws(i), i), readyNode("node-" + i, aws(i))));

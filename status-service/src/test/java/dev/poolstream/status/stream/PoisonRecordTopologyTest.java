@@ -64,7 +64,7 @@ class PoisonRecordTopologyTest {
     @BeforeEach
     void start(@TempDir Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, Duration.ofSeconds(1), new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, Duration.ofMillis(10), new StatusMetrics(new SimpleMeterRegistry()));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-poison-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -94,6 +94,7 @@ class PoisonRecordTopologyTest {
     void shouldDeadLetterASpecWhoseKeyIsNoPoolKeyAndGoOnWithTheNextPool() {
         specs.pipeInput("no-slash", spec("team-a", "workers"));
         pool("team-a", "workers");
+        driver.advanceWallClockTime(Duration.ofMillis(10));
 
         assertThat(statuses.readRecordsToList()).extracting(TestRecord::key).contains("team-a/workers");
         assertThat(deadLettered).singleElement().satisfies(r -> {
@@ -110,6 +111,7 @@ class PoisonRecordTopologyTest {
         instances.pipeInput("aws:///us-east-1a/i-bad", instance("bogus", "aws:///us-east-1a/i-bad"));
         pool("team-a", "workers");
         instances.pipeInput("aws:///us-east-1a/i-good", instance("team-a/workers", "aws:///us-east-1a/i-good"));
+        driver.advanceWallClockTime(Duration.ofMillis(10));
 
         assertThat(statuses.readRecordsToList()).extracting(r -> r.value().status().getReplicas()).contains(1);
         assertThat(deadLettered).singleElement().satisfies(r -> {

@@ -50,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StatusTopologyTest {
 
     private static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
+    private static final Duration LOOK_INTERVAL = Duration.ofMillis(10);
     private static final String POOL = "team-a/workers";
     private static final String ID_1 = "aws:///us-east-1a/i-0001";
 
@@ -64,7 +65,7 @@ class StatusTopologyTest {
     @BeforeEach
     void start(@TempDir Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, Duration.ofSeconds(1), new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, LOOK_INTERVAL, new StatusMetrics(new SimpleMeterRegistry()));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -132,6 +133,7 @@ class StatusTopologyTest {
         assertThat(instanceGone.retired()).extracting(PoolMember::nodeName).containsExactly("n1");
 
         specs.pipeInput(POOL, null);
+        tick();
         TestRecord<String, PoolStatus> tombstone = statuses.readRecordsToList().get(0);
         assertThat(tombstone.key()).isEqualTo(POOL);
         assertThat(tombstone.value()).isNull();
@@ -162,6 +164,7 @@ class StatusTopologyTest {
         pipe(nodes, node("pool1-vmss000000", one, "u1"));
         pipe(nodes, node("pool2-vmss000000", two, "u2"));
 
+        tick();
         Map<String, PoolStatus> latest = statuses.readKeyValuesToMap();
 
         assertThat(latest.get("team-a/nodepool1").status().getNodeRefs()).extracting(NodeRefs::getName)
@@ -251,6 +254,7 @@ class StatusTopologyTest {
 
         // The instance's tombstone then changes nothing the status says.
         instances.pipeInput(ID_1, null);
+        tick();
         assertThat(statuses.isEmpty()).isTrue();
     }
 
@@ -268,6 +272,7 @@ class StatusTopologyTest {
                 ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, "team-b", ClusterApi.NODE_OWNER_NAME_ANNOTATION,
                 "elsewhere")));
         nodes.pipeInput("aws:///us-east-1a/i-cp", null);
+        tick();
 
         assertThat(statuses.isEmpty()).isTrue();
     }
@@ -331,7 +336,13 @@ class StatusTopologyTest {
         topic.pipeInput(value.key(), value);
     }
 
+    /** The look interval passes: the pools changed within it are looked at. */
+    private void tick() {
+        driver.advanceWallClockTime(LOOK_INTERVAL);
+    }
+
     private PoolStatus last(String pool) {
+        tick();
         List<TestRecord<String, PoolStatus>> records = statuses.readRecordsToList();
         assertThat(records).as("status records").isNotEmpty();
         return records.stream().filter(r -> r.key().equals(pool)).reduce((a, b) -> b).orElseThrow().value();

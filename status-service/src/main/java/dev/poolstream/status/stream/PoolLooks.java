@@ -1,0 +1,257 @@
+package dev.poolstream.status.stream;
+
+import dev.poolstream.api.PoolKey;
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.serde.EventSerializer;
+import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
+import dev.poolstream.status.domain.LifecycleIds;
+import dev.poolstream.status.domain.Member;
+import dev.poolstream.status.domain.PoolInputs;
+import dev.poolstream.status.domain.PoolView;
+import dev.poolstream.status.domain.StatusCalculator;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Keeps each pool's inputs, one store entry per member under the pool's prefix, and looks at a pool when they change:
+ * at once when it was not looked at within the look interval, else once at the end of it, however many of its inputs
+ * changed meanwhile (a scale-up of 20 Nodes is not 20 looks of 20 members). It looks again when time alone changes a
+ * pool (a Node becoming available after minReadySeconds). It forwards the status when it changed, and the lifecycle
+ * events of the look with their ids ({@link LifecycleIds}).
+ *
+ * <p>At-least-once: a crash can lose what was sent since the last commit while the stores kept it, or the other way
+ * round. So at its first run after a start it looks at every pool again and sends each status (unchanged or not), and
+ * the lifecycle events each pool sent within {@link PoolView#RECENT_KEPT} again, with the same ids.
+ */
+final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keyed> {
+
+    static final String MEMBERS = "pool-members";
+    static final String SPECS = "specs";
+    static final String GROUPS = "groups";
+    static final String VIEWS = "pool-views";
+    /** Between the pool key and the provider ID in a member's key: no pool key has it. */
+    static final char SEPARATOR = '|';
+
+    /** What a pool is made of: its members (from the member join), its spec and its cloud group. */
+    sealed interface Input permits MemberChange, SpecInput, GroupInput {
+    }
+
+    record SpecInput(PoolSpec spec) implements Input {
+    }
+
+    record GroupInput(ScalingGroupState group) implements Input {
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(PoolLooks.class);
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final Duration lookInterval;
+    private final StatusMetrics metrics;
+    private ProcessorContext<String, Keyed> context;
+    private KeyValueStore<String, Member> members;
+    private KeyValueStore<String, PoolSpec> specs;
+    private KeyValueStore<String, ScalingGroupState> groups;
+    private KeyValueStore<String, PoolView> views;
+    /** Pools whose inputs changed since their last look, looked at by the next punctuation. */
+    private final Set<String> changed = new LinkedHashSet<>();
+    /** When each pool was last looked at (this task, since its start). */
+    private final Map<String, Instant> lookedAt = new HashMap<>();
+    /** When time alone changes a pool next, both ways. */
+    private final TreeMap<Instant, Set<String>> due = new TreeMap<>();
+    private final Map<String, Instant> dueOf = new HashMap<>();
+    private boolean started;
+
+    PoolLooks(Duration lookInterval, StatusMetrics metrics) {
+        this.lookInterval = lookInterval;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Keyed> context) {
+        this.context = context;
+        this.members = context.getStateStore(MEMBERS);
+        this.specs = context.getStateStore(SPECS);
+        this.groups = context.getStateStore(GROUPS);
+        this.views = context.getStateStore(VIEWS);
+        context.schedule(lookInterval, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(Record<String, Input> record) {
+        String pool = record.key();
+        try {
+            keep(pool, record.value());
+        } catch (RuntimeException e) {
+            throw new PoolProcessingException(pool, e);
+        }
+        Instant now = now();
+        Instant last = lookedAt.get(pool);
+        if (started && (last == null || !last.plus(lookInterval).isAfter(now))) {
+            look(pool, now, false);
+        } else {
+            changed.add(pool);
+        }
+    }
+
+    private void keep(String pool, Input input) {
+        if (input instanceof MemberChange change) {
+            String key = pool + SEPARATOR + change.providerID();
+            if (change.member() == null) {
+                members.delete(key);
+            } else {
+                members.put(key, change.member());
+            }
+        } else if (input instanceof SpecInput spec) {
+            PoolKey.parse(pool);
+            put(specs, pool, spec.spec());
+        } else if (input instanceof GroupInput group) {
+            PoolKey.parse(pool);
+            put(groups, pool, group.group());
+        }
+    }
+
+    private static <V> void put(KeyValueStore<String, V> store, String key, V value) {
+        if (value == null) {
+            store.delete(key);
+        } else {
+            store.put(key, value);
+        }
+    }
+
+    private void punctuate(long wallClockMillis) {
+        Instant now = Instant.ofEpochMilli(wallClockMillis);
+        if (!started) {
+            started = true;
+            lookAtEveryPool(now);
+        }
+        Set<String> pools = new LinkedHashSet<>(changed);
+        due.headMap(now, true).values().forEach(pools::addAll);
+        changed.clear();
+        pools.forEach(pool -> lookInPunctuation(pool, now, false));
+    }
+
+    /** With no record to dead-letter, a failure is logged with the pool's key and the other pools are looked at. */
+    private void lookInPunctuation(String pool, Instant now, boolean sendAgain) {
+        try {
+            look(pool, now, sendAgain);
+        } catch (PoolProcessingException e) {
+            schedule(pool, null);
+            metrics.lookFailed();
+            log.error("looking at pool {} failed; it is looked at again at its next change", pool, e);
+        }
+    }
+
+    /** The first run after a start: every pool this task has, each status sent, and what each sent lately. */
+    private void lookAtEveryPool(Instant now) {
+        Set<String> pools = new HashSet<>();
+        try (KeyValueIterator<String, PoolView> all = views.all()) {
+            all.forEachRemaining(entry -> pools.add(entry.key));
+        }
+        try (KeyValueIterator<String, PoolSpec> all = specs.all()) {
+            all.forEachRemaining(entry -> pools.add(entry.key));
+        }
+        pools.forEach(pool -> lookInPunctuation(pool, now, true));
+    }
+
+    /** A pool's inputs as they are now, read from the stores. */
+    private PoolInputs inputs(String pool) {
+        Map<String, Member> poolMembers = new HashMap<>();
+        try (KeyValueIterator<String, Member> all = members.prefixScan(pool + SEPARATOR, KEYS)) {
+            all.forEachRemaining(entry -> poolMembers.put(entry.value.providerID(), entry.value));
+        }
+        return new PoolInputs(specs.get(pool), groups.get(pool), poolMembers);
+    }
+
+    /** A failure carries the pool's key to the error handler, which dead-letters the record that asked for the look. */
+    private void look(String pool, Instant now, boolean sendAgain) {
+        try (var ignored = MDC.putCloseable("pool", pool)) {
+            lookAt(pool, now, sendAgain);
+        } catch (RuntimeException e) {
+            throw new PoolProcessingException(pool, e);
+        } finally {
+            changed.remove(pool);
+        }
+    }
+
+    private void lookAt(String pool, Instant now, boolean sendAgain) {
+        lookedAt.put(pool, now);
+        long timestamp = now.toEpochMilli();
+        PoolView previous = views.get(pool);
+        StatusCalculator.Look look = StatusCalculator.look(pool, inputs(pool), previous, now);
+        if (look.view() == null) {
+            schedule(pool, null);
+            lookedAt.remove(pool);
+            if (previous != null) {
+                views.delete(pool);
+                context.forward(new Record<>(pool, null, timestamp));
+            }
+            return;
+        }
+        List<PoolView.Sent> sent = new ArrayList<>();
+        for (PoolLifecycleEvent event : look.events()) {
+            sent.add(new PoolView.Sent(LifecycleIds.of(event, look.status(),
+                    previous == null ? null : previous.status()), event));
+        }
+        PoolView view = look.view().remembering(previous, sent, now);
+        views.put(pool, view);
+        schedule(pool, view.nextLook());
+        if (sendAgain || previous == null || !look.status().equals(previous.status())) {
+            context.forward(new Record<>(pool, look.status(), timestamp));
+            metrics.statusPublished();
+        }
+        if (sendAgain && previous != null) {
+            previous.recent().forEach(again -> send(pool, again, timestamp));
+        }
+        for (PoolView.Sent event : sent) {
+            send(pool, event, timestamp);
+            metrics.record(event.event());
+        }
+    }
+
+    private void send(String pool, PoolView.Sent event, long timestamp) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(EventSerializer.ID_HEADER, event.id().getBytes(StandardCharsets.UTF_8));
+        context.forward(new Record<>(pool, event.event(), timestamp, headers));
+    }
+
+    private void schedule(String pool, Instant next) {
+        Instant before = dueOf.remove(pool);
+        if (before != null) {
+            Set<String> pools = due.get(before);
+            pools.remove(pool);
+            if (pools.isEmpty()) {
+                due.remove(before);
+            }
+        }
+        if (next != null) {
+            dueOf.put(pool, next);
+            due.computeIfAbsent(next, at -> new HashSet<>()).add(pool);
+        }
+    }
+
+    private Instant now() {
+        return Instant.ofEpochMilli(context.currentSystemTimeMs());
+    }
+}

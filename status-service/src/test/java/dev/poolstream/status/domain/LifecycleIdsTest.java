@@ -1,0 +1,107 @@
+package dev.poolstream.status.domain;
+
+import static dev.poolstream.status.domain.Pools.POOL;
+import static dev.poolstream.status.domain.Pools.T0;
+import static dev.poolstream.status.domain.Pools.aws;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.lifecycle.NodeJoined;
+import dev.poolstream.events.lifecycle.NodeReady;
+import dev.poolstream.events.lifecycle.NodeRemoved;
+import dev.poolstream.events.lifecycle.PoolError;
+import dev.poolstream.events.lifecycle.PoolReady;
+import dev.poolstream.events.lifecycle.RolloutProgress;
+import dev.poolstream.events.lifecycle.ScalingFinished;
+import dev.poolstream.events.lifecycle.ScalingStarted;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A transition's id: the same whenever it is looked at, different for every other transition. */
+class LifecycleIdsTest {
+
+    private static final Instant LATER = T0.plusSeconds(30);
+
+    @Test
+    void shouldGiveTheSameTransitionTheSameIdWhenItIsSeenAtAnotherTime() {
+        PoolStatus status = status(7, member("uid-1", T0));
+
+        assertThat(LifecycleIds.of(new NodeReady(POOL, T0, "n1", aws(1), 10), status, null))
+                .isEqualTo(LifecycleIds.of(new NodeReady(POOL, LATER, "n1", aws(1), 40), status, null));
+        assertThat(LifecycleIds.of(new ScalingStarted(POOL, T0, 7, 1, 3), status, null))
+                .isEqualTo(LifecycleIds.of(new ScalingStarted(POOL, LATER, 7, 1, 3), status, null));
+        assertThat(LifecycleIds.of(new ScalingFinished(POOL, T0, 7, 1, 3, null), status, null))
+                .isEqualTo(LifecycleIds.of(new ScalingFinished(POOL, LATER, 7, 1, 3, null), status, null));
+    }
+
+    @Test
+    void shouldTellANodeReadyAgainFromTheFirstByItsReadyTransition() {
+        String first = LifecycleIds.of(new NodeReady(POOL, T0, "n1", aws(1), 10), status(7, member("uid-1", T0)),
+                null);
+        String again = LifecycleIds.of(new NodeReady(POOL, LATER, "n1", aws(1), 10),
+                status(7, member("uid-1", LATER)), null);
+
+        assertThat(again).isNotEqualTo(first);
+    }
+
+    @Test
+    void shouldTellANodeRecreatedUnderItsNameFromTheOldOneByItsUid() {
+        String old = LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), status(7, member("uid-1", T0)), null);
+        String recreated = LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), status(7, member("uid-2", T0)),
+                null);
+
+        assertThat(recreated).isNotEqualTo(old);
+    }
+
+    @Test
+    void shouldFindARemovedNodesUidInTheStatusBefore() {
+        NodeRemoved removed = new NodeRemoved(POOL, T0, "n1", aws(1));
+
+        assertThat(LifecycleIds.of(removed, status(7), status(7, member("uid-1", T0))))
+                .isNotEqualTo(LifecycleIds.of(removed, status(7), status(7, member("uid-2", T0))));
+    }
+
+    @Test
+    void shouldTellPoolReadyAgainAfterANodeWasReadyAgain() {
+        assertThat(LifecycleIds.of(new PoolReady(POOL, T0, 7, 1), status(7, member("uid-1", T0)), null))
+                .isNotEqualTo(LifecycleIds.of(new PoolReady(POOL, T0, 7, 1), status(7, member("uid-1", LATER)),
+                        null));
+    }
+
+    @Test
+    void shouldGiveDifferentTransitionsDifferentIds() {
+        PoolStatus status = status(7, member("uid-1", T0));
+        List<String> ids = List.of(
+                LifecycleIds.of(new ScalingStarted(POOL, T0, 7, 1, 3), status, null),
+                LifecycleIds.of(new ScalingStarted(POOL, T0, 8, 1, 3), status, null),
+                LifecycleIds.of(new ScalingStarted(POOL, T0, 7, 2, 3), status, null),
+                LifecycleIds.of(new ScalingStarted(POOL, T0, 7, 1, 4), status, null),
+                LifecycleIds.of(new ScalingFinished(POOL, T0, 7, 1, 3, null), status, null),
+                LifecycleIds.of(new ScalingStarted("team-b/workers", T0, 7, 1, 3), status, null),
+                LifecycleIds.of(new RolloutProgress(POOL, T0, 7, 1, 3), status, null),
+                LifecycleIds.of(new RolloutProgress(POOL, T0, 7, 2, 3), status, null),
+                LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), status, null),
+                LifecycleIds.of(new NodeJoined(POOL, T0, "n2", aws(2)), status, null),
+                LifecycleIds.of(new PoolError(POOL, T0, new Failure("InfrastructureNotFound", "m")), status, null),
+                LifecycleIds.of(new PoolError(POOL, T0, new Failure("Other", "m")), status, null),
+                LifecycleIds.of(new PoolError(POOL, T0, new Failure("Other", "m")), status(8), null));
+
+        assertThat(ids).doesNotHaveDuplicates();
+    }
+
+    private static PoolMember member(String nodeUid, Instant readySince) {
+        return new PoolMember(aws(1), "n1", nodeUid, InstanceLifecycle.RUNNING, T0, true, true, true, false, true,
+                ConditionStatus.TRUE, readySince, "v1.33.1");
+    }
+
+    private static PoolStatus status(long generation, PoolMember... members) {
+        return new PoolStatus(POOL, generation, "team-a/demo", "AWSMachinePool", "workers", new MachinePoolStatus(),
+                List.of(), true, List.of(members), List.of());
+    }
+}
