@@ -67,10 +67,12 @@ final class StatusThroughput {
 
     static final int NODES_PER_POOL = 20;
     private static final Duration CATCH_UP_LIMIT = Duration.ofMinutes(15);
+    /** The topology's own counters: how many looks the events cost. */
+    private static final SimpleMeterRegistry METRICS = new SimpleMeterRegistry();
 
     record Size(int nodes, int flips, double seedSeconds, double seedEventsPerSecond, long heapBytes,
                 long stateDirBytes, Map<String, Long> storeBytes, double flipSeconds, double eventsPerSecond,
-                double streamThreadMicrosPerEvent, double processMicrosPerEvent) {
+                double streamThreadMicrosPerEvent, double processMicrosPerEvent, double looksPerEvent) {
 
         long logicalStateBytes() {
             return storeBytes.values().stream().mapToLong(Long::longValue).sum();
@@ -87,8 +89,9 @@ final class StatusThroughput {
         for (int nodes : sizes) {
             Size size = measure(nodes, Math.max(50_000, nodes), settings);
             measured.add(size);
-            Bench.OUT.printf(Locale.ROOT, "  %,d nodes: seeded in %.1f s; %,d flips in %.2f s = %,.0f events/s%n",
-                    nodes, size.seedSeconds(), size.flips(), size.flipSeconds(), size.eventsPerSecond());
+            Bench.OUT.printf(Locale.ROOT, "  %,d nodes: seeded in %.1f s; %,d flips in %.2f s = %,.0f events/s, "
+                            + "%.2f looks per event%n", nodes, size.seedSeconds(), size.flips(), size.flipSeconds(),
+                    size.eventsPerSecond(), size.looksPerEvent());
         }
         result.put("sizes", measured);
         result.put("target", "join >= 20,000 events/s with a flat cost per event; <= 2 KiB per Node");
@@ -162,16 +165,18 @@ final class StatusThroughput {
             streams = start(broker.getBrokersAsString(), stateDir, settings);
             progress.awaitCommittedBeyond(Topics.NODE.name(), seededNodeEnd);
             CpuClock cpu = new CpuClock((String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG));
+            double looksAtStart = METRICS.counter("poolstream.status.looks").count();
             long flipStart = System.nanoTime();
             long processedAtStart = progress.committed(Topics.NODE.name()) - seededNodeEnd;
             progress.awaitCaughtUp();
             double flipSeconds = (System.nanoTime() - flipStart) / 1e9;
             long events = flips - processedAtStart;
             CpuClock.Used used = cpu.used();
+            double looks = METRICS.counter("poolstream.status.looks").count() - looksAtStart;
             streams.close();
             return new Size(fleet.nodes(), flips, seedSeconds, 2.0 * fleet.nodes() / seedSeconds, heapBytes, onDisk,
                     storeBytes, flipSeconds, events / flipSeconds, used.streamNanos() / 1e3 / events,
-                    used.processNanos() / 1e3 / events);
+                    used.processNanos() / 1e3 / events, looks / events);
         } finally {
             broker.destroy();
             deleteRecursively(stateDir);
@@ -211,7 +216,7 @@ final class StatusThroughput {
 
     private static Topology topology(Duration lookInterval) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, lookInterval, new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, lookInterval, new StatusMetrics(METRICS));
         return builder.build();
     }
 

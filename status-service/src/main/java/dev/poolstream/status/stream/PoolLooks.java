@@ -74,6 +74,11 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private KeyValueStore<String, PoolSpec> specs;
     private KeyValueStore<String, ScalingGroupState> groups;
     private KeyValueStore<String, PoolView> views;
+    /**
+     * Each pool's inputs and view as its stores hold them, read from them once (at its first record or look since the
+     * start) and written through: a look reads no store and parses nothing.
+     */
+    private final Map<String, Pool> pools = new HashMap<>();
     /** Pools whose inputs changed since their last look, looked at by the next punctuation. */
     private final Set<String> changed = new LinkedHashSet<>();
     /** When each pool was last looked at (this task, since its start). */
@@ -115,21 +120,42 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
     }
 
-    private void keep(String pool, Input input) {
+    private void keep(String key, Input input) {
         if (input instanceof MemberChange change) {
-            String key = pool + SEPARATOR + change.providerID();
+            Pool pool = pool(key);
+            String memberKey = key + SEPARATOR + change.providerID();
             if (change.member() == null) {
-                members.delete(key);
+                members.delete(memberKey);
+                pool.members.remove(change.providerID());
             } else {
-                members.put(key, change.member());
+                members.put(memberKey, change.member());
+                pool.members.put(change.providerID(), change.member());
             }
         } else if (input instanceof SpecInput spec) {
-            PoolKey.parse(pool);
-            put(specs, pool, spec.spec());
+            PoolKey.parse(key);
+            put(specs, key, spec.spec());
+            pool(key).spec = spec.spec();
         } else if (input instanceof GroupInput group) {
-            PoolKey.parse(pool);
-            put(groups, pool, group.group());
+            PoolKey.parse(key);
+            put(groups, key, group.group());
+            pool(key).group = group.group();
         }
+    }
+
+    private Pool pool(String key) {
+        return pools.computeIfAbsent(key, this::read);
+    }
+
+    /** A pool as its stores hold it: its members with one prefix scan. */
+    private Pool read(String key) {
+        Pool pool = new Pool();
+        try (KeyValueIterator<String, Member> all = members.prefixScan(key + SEPARATOR, KEYS)) {
+            all.forEachRemaining(entry -> pool.members.put(entry.value.providerID(), entry.value));
+        }
+        pool.spec = specs.get(key);
+        pool.group = groups.get(key);
+        pool.view = views.get(key);
+        return pool;
     }
 
     private static <V> void put(KeyValueStore<String, V> store, String key, V value) {
@@ -175,15 +201,6 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         pools.forEach(pool -> lookInPunctuation(pool, now, true));
     }
 
-    /** A pool's inputs as they are now, read from the stores. */
-    private PoolInputs inputs(String pool) {
-        Map<String, Member> poolMembers = new HashMap<>();
-        try (KeyValueIterator<String, Member> all = members.prefixScan(pool + SEPARATOR, KEYS)) {
-            all.forEachRemaining(entry -> poolMembers.put(entry.value.providerID(), entry.value));
-        }
-        return new PoolInputs(specs.get(pool), groups.get(pool), poolMembers);
-    }
-
     /** A failure carries the pool's key to the error handler, which dead-letters the record that asked for the look. */
     private void look(String pool, Instant now, boolean sendAgain) {
         try (var ignored = MDC.putCloseable("pool", pool)) {
@@ -196,13 +213,20 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     }
 
     private void lookAt(String pool, Instant now, boolean sendAgain) {
+        metrics.looked();
         lookedAt.put(pool, now);
         long timestamp = now.toEpochMilli();
-        PoolView previous = views.get(pool);
-        StatusCalculator.Look look = StatusCalculator.look(pool, inputs(pool), previous, now);
+        Pool inputs = pool(pool);
+        PoolView previous = inputs.view;
+        StatusCalculator.Look look = StatusCalculator.look(pool,
+                new PoolInputs(inputs.spec, inputs.group, inputs.members), previous, now);
         if (look.view() == null) {
             schedule(pool, null);
             lookedAt.remove(pool);
+            inputs.view = null;
+            if (inputs.spec == null && inputs.group == null && inputs.members.isEmpty()) {
+                pools.remove(pool);
+            }
             if (previous != null) {
                 views.delete(pool);
                 context.forward(new Record<>(pool, null, timestamp));
@@ -216,6 +240,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         PoolView view = look.view().remembering(previous, sent, now);
         views.put(pool, view);
+        inputs.view = view;
         schedule(pool, view.nextLook());
         if (sendAgain || previous == null || !look.status().equals(previous.status())) {
             context.forward(new Record<>(pool, look.status(), timestamp));
@@ -253,5 +278,13 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
 
     private Instant now() {
         return Instant.ofEpochMilli(context.currentSystemTimeMs());
+    }
+
+    /** A pool's inputs and view, as its stores hold them. */
+    private static final class Pool {
+        private PoolSpec spec;
+        private ScalingGroupState group;
+        private final Map<String, Member> members = new HashMap<>();
+        private PoolView view;
     }
 }

@@ -35,6 +35,10 @@ public final class StatusMetrics {
         }
     }
 
+    void looked() {
+        registry.counter("poolstream.status.looks").increment();
+    }
+
     void lookFailed() {
         registry.counter("poolstream.status.look.failures").increment();
     }
