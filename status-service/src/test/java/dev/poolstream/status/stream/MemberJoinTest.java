@@ -13,14 +13,10 @@ import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.NodeState;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,22 +26,15 @@ import org.junit.jupiter.api.Test;
  */
 class MemberJoinTest {
 
-    private MockProcessorContext<String, MemberChange> context;
-    private KeyValueStore<String, MemberJoin.MemberSides> store;
+    private final KeyValueStore<String, MemberJoin.MemberSides> store =
+            MockedTask.store(MemberJoin.STORE, MemberJoin.MemberSides.class);
+    private final MockedTask<String, MemberChange> task = new MockedTask<>(List.of(store));
+    private MockProcessorContext<String, MemberChange> context = task.context();
     private MemberJoin join;
     private Instant now = T0;
 
-    private final Properties config = new Properties();
-
     @BeforeEach
     void start() {
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "member-join-test");
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        context = new MockProcessorContext<>(config);
-        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MemberJoin.STORE), Serdes.String(),
-                InternalSerde.of(MemberJoin.MemberSides.class)).withLoggingDisabled().build();
-        store.init(context.getStateStoreContext(), store);
-        context.addStateStore(store);
         startProcessor();
     }
 
@@ -175,7 +164,7 @@ class MemberJoinTest {
     }
 
     private void process(String key, MemberJoin.Side side) {
-        context.setCurrentSystemTimeMs(now.toEpochMilli());
+        task.at(now);
         join.process(new Record<>(key, side, now.toEpochMilli()));
     }
 
@@ -185,15 +174,12 @@ class MemberJoinTest {
     }
 
     private void restart() {
-        // A new context: the punctuations of the processor that crashed are gone with it.
-        context = new MockProcessorContext<>(config);
-        List.of(store).forEach(context::addStateStore);
+        context = task.restart();
         startProcessor();
     }
 
     private void punctuate() {
-        context.setCurrentSystemTimeMs(now.toEpochMilli());
-        context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(now.toEpochMilli()));
+        task.punctuate(now);
     }
 
     private List<KeyValue<String, MemberChange>> sent() {

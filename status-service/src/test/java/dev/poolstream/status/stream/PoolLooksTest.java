@@ -12,7 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.events.lifecycle.NodeReady;
 import dev.poolstream.status.domain.Member;
@@ -23,15 +25,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,29 +43,18 @@ class PoolLooksTest {
     private static final Duration INTERVAL = Duration.ofMillis(10);
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private MockProcessorContext<String, Keyed> context;
-    private KeyValueStore<String, Member> members;
-    private KeyValueStore<String, dev.poolstream.events.PoolSpec> specs;
-    private KeyValueStore<String, dev.poolstream.events.ScalingGroupState> groups;
-    private KeyValueStore<String, PoolView> views;
+    private final KeyValueStore<String, Member> members = MockedTask.store(PoolLooks.MEMBERS, Member.class);
+    private final KeyValueStore<String, PoolSpec> specs = MockedTask.store(PoolLooks.SPECS, PoolSpec.class);
+    private final KeyValueStore<String, ScalingGroupState> groups =
+            MockedTask.store(PoolLooks.GROUPS, ScalingGroupState.class);
+    private final KeyValueStore<String, PoolView> views = MockedTask.store(PoolLooks.VIEWS, PoolView.class);
+    private final MockedTask<String, Keyed> task = new MockedTask<>(List.of(members, specs, groups, views));
+    private MockProcessorContext<String, Keyed> context = task.context();
     private PoolLooks looks;
     private Instant now = T0;
 
-    private final Properties config = new Properties();
-
     @BeforeEach
     void start() {
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "pool-looks-test");
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        members = store(PoolLooks.MEMBERS, Member.class);
-        specs = store(PoolLooks.SPECS, dev.poolstream.events.PoolSpec.class);
-        groups = store(PoolLooks.GROUPS, dev.poolstream.events.ScalingGroupState.class);
-        views = store(PoolLooks.VIEWS, PoolView.class);
-        context = new MockProcessorContext<>(config);
-        for (KeyValueStore<String, ?> store : List.of(members, specs, groups, views)) {
-            store.init(context.getStateStoreContext(), store);
-            context.addStateStore(store);
-        }
         startProcessor();
     }
 
@@ -245,7 +232,7 @@ class PoolLooksTest {
     }
 
     private void process(Record<String, PoolLooks.Input> record) {
-        context.setCurrentSystemTimeMs(now.toEpochMilli());
+        task.at(now);
         looks.process(record);
     }
 
@@ -255,15 +242,12 @@ class PoolLooksTest {
     }
 
     private void restart() {
-        // A new context: the punctuations of the processor that crashed are gone with it.
-        context = new MockProcessorContext<>(config);
-        List.of(members, specs, groups, views).forEach(context::addStateStore);
+        context = task.restart();
         startProcessor();
     }
 
     private void punctuate() {
-        context.setCurrentSystemTimeMs(now.toEpochMilli());
-        context.scheduledPunctuators().forEach(p -> p.getPunctuator().punctuate(now.toEpochMilli()));
+        task.punctuate(now);
     }
 
     private List<PoolStatus> statuses() {
@@ -291,9 +275,5 @@ class PoolLooksTest {
         return new String(header.value(), StandardCharsets.UTF_8);
     }
 
-    private static <V> KeyValueStore<String, V> store(String name, Class<V> type) {
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), InternalSerde.of(type))
-                .withLoggingDisabled().build();
-    }
 
 }
