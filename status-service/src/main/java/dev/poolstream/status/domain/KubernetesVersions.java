@@ -23,6 +23,9 @@ public final class KubernetesVersions {
     }
 
     static int compare(String a, String b) {
+        if (a.equals(b)) {
+            return 0; // the usual case (a pool's Nodes run one version), and no parse for it
+        }
         Optional<Parsed> pa = parse(a);
         Optional<Parsed> pb = parse(b);
         int byVersion;

@@ -51,6 +51,12 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     static final String SPECS = "specs";
     static final String GROUPS = "groups";
     static final String VIEWS = "pool-views";
+    /**
+     * How long a pool's view may stay in memory only. A view written later than its outputs were sent is safe: at a
+     * start every pool is looked at again against the view in the store, and the transitions since then come again
+     * with their ids. Writing it once a second instead of at every look saves a pool of 20 most of its writes.
+     */
+    static final Duration VIEW_WRITE_INTERVAL = Duration.ofSeconds(1);
     /** Between the pool key and the provider ID in a member's key: no pool key has it. */
     static final char SEPARATOR = '|';
 
@@ -79,6 +85,9 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
      * start) and written through: a look reads no store and parses nothing.
      */
     private final Map<String, Pool> pools = new HashMap<>();
+    /** Views not yet written to their store: written at most every {@link #VIEW_WRITE_INTERVAL}, and at close. */
+    private final Set<String> unwritten = new LinkedHashSet<>();
+    private Instant viewsWritten = Instant.MIN;
     /** Pools whose inputs changed since their last look, looked at by the next punctuation. */
     private final Set<String> changed = new LinkedHashSet<>();
     /** When each pool was last looked at (this task, since its start). */
@@ -176,6 +185,25 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         due.headMap(now, true).values().forEach(pools::addAll);
         changed.clear();
         pools.forEach(pool -> lookInPunctuation(pool, now, false));
+        if (!viewsWritten.plus(VIEW_WRITE_INTERVAL).isAfter(now)) {
+            writeViews();
+            viewsWritten = now;
+        }
+    }
+
+    private void writeViews() {
+        unwritten.forEach(key -> {
+            Pool pool = pools.get(key);
+            if (pool != null && pool.view != null) {
+                views.put(key, pool.view);
+            }
+        });
+        unwritten.clear();
+    }
+
+    @Override
+    public void close() {
+        writeViews();
     }
 
     /** With no record to dead-letter, a failure is logged with the pool's key and the other pools are looked at. */
@@ -224,6 +252,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             schedule(pool, null);
             lookedAt.remove(pool);
             inputs.view = null;
+            unwritten.remove(pool);
             if (inputs.spec == null && inputs.group == null && inputs.members.isEmpty()) {
                 pools.remove(pool);
             }
@@ -239,8 +268,8 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
                     previous == null ? null : previous.status()), event));
         }
         PoolView view = look.view().remembering(previous, sent, now);
-        views.put(pool, view);
         inputs.view = view;
+        unwritten.add(pool);
         schedule(pool, view.nextLook());
         if (sendAgain || previous == null || !look.status().equals(previous.status())) {
             context.forward(new Record<>(pool, look.status(), timestamp));

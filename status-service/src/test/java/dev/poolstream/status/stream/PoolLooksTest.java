@@ -128,8 +128,9 @@ class PoolLooksTest {
         List<CapturedForward<? extends String, ? extends Keyed>> first = readyEvents();
         assertThat(first).hasSize(1);
 
-        // Restarted with the stores as they were (the view kept), the event perhaps lost: it is sent again, same id.
-        now = now.plusSeconds(1);
+        // Restarted with the stores as they were (the view written), the event perhaps lost: it is sent again, same id.
+        now = now.plus(PoolLooks.VIEW_WRITE_INTERVAL);
+        punctuate();
         restart();
         punctuate();
 
@@ -149,6 +150,7 @@ class PoolLooksTest {
 
         now = now.plus(PoolView.RECENT_KEPT).plusSeconds(1);
         member(1, adoptedNode("node-1", aws(1)));
+        punctuate();
         restart();
         punctuate();
 
@@ -170,6 +172,24 @@ class PoolLooksTest {
         punctuate();
 
         assertThat(readyEvents()).singleElement().satisfies(again -> assertThat(id(again)).isEqualTo(id));
+    }
+
+    @Test
+    void shouldWriteAViewToItsStoreWithinTheViewWriteIntervalAndAtClose() {
+        pool(1);
+        punctuate();
+        now = now.plusSeconds(1);
+        member(1, adoptedNode("node-1", aws(1)));
+        assertThat(views.get(POOL).status().status().getReplicas()).isZero();
+
+        now = now.plus(PoolLooks.VIEW_WRITE_INTERVAL);
+        punctuate();
+        assertThat(views.get(POOL).status().status().getReplicas()).isEqualTo(1);
+
+        now = now.plusMillis(100);
+        member(2, adoptedNode("node-2", aws(2)));
+        looks.close();
+        assertThat(views.get(POOL).status().status().getReplicas()).isEqualTo(2);
     }
 
     @Test
