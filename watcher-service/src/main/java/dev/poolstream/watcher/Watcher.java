@@ -128,6 +128,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     @Override
     public void kubeconfigChanged(String namespace, String clusterName) {
+        // The pools say whether their cluster has a kubeconfig, whichever replica watches it.
+        loop.execute(() -> publishPoolsOf(namespace + "/" + clusterName));
         workloads.reconcile(namespace, clusterName);
     }
 
@@ -172,10 +174,24 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                         HealthChecks.of(pool, cache.healthChecksOf(pool), problem -> reportOnce(pool, problem)));
         String cluster = spec.spec() == null || spec.spec().getClusterName() == null ? null
                 : spec.namespace() + "/" + spec.spec().getClusterName();
-        return cluster == null ? spec : workloads.problem(cluster)
+        return cluster == null ? spec : workloadProblem(cluster)
                 .map(why -> spec.withWorkloadCluster(new Failure(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE,
                         "the Nodes of workload cluster " + cluster + " cannot be watched: " + why)))
                 .orElse(spec);
+    }
+
+    /**
+     * Why a workload cluster's Nodes cannot be watched. The leader knows it of the clusters it watches; of the others
+     * it says only what its own caches show (no kubeconfig Secret), so that a pool's record does not change when its
+     * cluster moves between replicas.
+     */
+    private Optional<String> workloadProblem(String cluster) {
+        if (watched.contains(cluster)) {
+            return workloads.problem(cluster);
+        }
+        PoolKey key = PoolKey.parse(cluster);
+        return cache.kubeconfig(key.namespace(), key.name()).isPresent() ? Optional.empty()
+                : Optional.of(WorkloadClusters.noKubeconfig(cluster));
     }
 
     private void reportOnce(MachinePool pool, String problem) {

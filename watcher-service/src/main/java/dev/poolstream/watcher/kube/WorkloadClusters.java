@@ -131,12 +131,16 @@ public final class WorkloadClusters implements AutoCloseable {
             return Optional.empty();
         }
         return switch (watch.state) {
-            case NO_KUBECONFIG -> Optional.of("its kubeconfig Secret " + cluster + "-kubeconfig does not exist"
-                    + " (or has no key \"value\")");
+            case NO_KUBECONFIG -> Optional.of(noKubeconfig(cluster));
             // Connecting again after a failure: the failure stands until the attempt succeeds.
             case RETRYING, CONNECTING -> Optional.ofNullable(watch.lastError);
             case WATCHING -> Optional.empty();
         };
+    }
+
+    /** The problem of a cluster without a usable kubeconfig Secret, the same whichever replica says it. */
+    public static String noKubeconfig(String cluster) {
+        return "its kubeconfig Secret " + cluster + "-kubeconfig does not exist (or has no key \"value\")";
     }
 
     public Map<String, ClusterHealth> health() {
