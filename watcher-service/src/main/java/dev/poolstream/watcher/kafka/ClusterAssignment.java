@@ -64,10 +64,10 @@ public final class ClusterAssignment implements AutoCloseable {
     private volatile boolean running;
     private Thread thread;
 
-    public ClusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties.Nodes properties,
+    public ClusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties properties,
                              StaticMembership membership, Listener listener) {
         this.consumers = consumers;
-        this.properties = properties;
+        this.properties = properties.nodes();
         this.membership = membership;
         this.listener = listener;
     }
