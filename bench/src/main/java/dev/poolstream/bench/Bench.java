@@ -62,6 +62,7 @@ public final class Bench {
             case "cloud-calls" -> CloudCalls.run(List.of(args).subList(1, args.length));
             case "status-throughput" -> StatusThroughput.run(List.of(args).subList(1, args.length));
             case "watcher-heap" -> WatcherHeap.run(List.of(args).subList(1, args.length));
+            case "watcher-takeover" -> WatcherTakeover.run(List.of(args).subList(1, args.length));
             default -> {
                 OUT.println("""
                         usage: ./bench.sh <benchmark>
@@ -77,6 +78,9 @@ public final class Bench {
                                                 (default 1000 10000 100000)
                           watcher-heap [N]      heap per watched Node of the watcher's Node informer, N Nodes
                                                 (20000) on the real API server, beside whole Nodes (before)
+                          watcher-takeover [C N R] a killed watcher replica's workload clusters taken over by
+                                                the other: C clusters (20) of N Nodes (50), R rounds (5), on
+                                                the real API server
                         """);
                 System.exit(name.equals("help") ? 0 : 2);
                 yield Map.of();

@@ -166,10 +166,11 @@ final class WatcherHeap {
                 new WatcherProperties.Lease("bench", "bench", "bench", Duration.ofSeconds(15), Duration.ofSeconds(10),
                         Duration.ofSeconds(2)),
                 new WatcherProperties.Workload(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(30)),
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60),
+                new WatcherProperties.Nodes("bench", Duration.ofSeconds(6), Duration.ofSeconds(2)));
         WorkloadClusters workloads = new WorkloadClusters(new WorkloadClusters.Clusters() {
             @Override
-            public boolean exists(String namespace, String name) {
+            public boolean watched(String namespace, String name) {
                 return true;
             }
 
@@ -189,10 +190,6 @@ final class WatcherHeap {
             @Override
             public void clusterSynced(String cluster) {
                 answered.countDown();
-            }
-
-            @Override
-            public void clusterGone(String cluster) {
             }
 
             @Override

@@ -69,6 +69,7 @@ class KafkaAclTest {
     private static final String INSTANCES = Topics.SCALINGGROUP_INSTANCES.name();
     private static final String STATUS = Topics.MACHINEPOOL_STATUS.name();
     private static final String LIFECYCLE = Topics.MACHINEPOOL_LIFECYCLE.name();
+    private static final String WORKLOAD_CLUSTER = Topics.WORKLOAD_CLUSTER.name();
 
     private static String dlt(String topic) {
         return topic + Topics.DLT_SUFFIX;
@@ -81,7 +82,10 @@ class KafkaAclTest {
     static final Map<String, Set<Grant>> TABLE = Map.of(
             Repo.WATCHER, union(
                     Grant.topic(SPEC, "Read", "Write", "Describe"),
-                    Grant.topic(NODE, "Read", "Write", "Describe")),
+                    Grant.topic(NODE, "Read", "Write", "Describe"),
+                    // The leader writes the workload clusters; every replica reads them in its group.
+                    Grant.topic(WORKLOAD_CLUSTER, "Read", "Write", "Describe"),
+                    Grant.group("poolstream-watcher-nodes")),
             Repo.RECONCILER, union(
                     Grant.topic(COMMANDS_AWS, "Write", "Describe"),
                     Grant.topic(COMMANDS_AZURE, "Write", "Describe"),
@@ -163,6 +167,7 @@ class KafkaAclTest {
         assertThat(writers(shipped, LIFECYCLE)).containsExactly(Repo.STATUS);
         assertThat(writers(shipped, SPEC)).containsExactly(Repo.WATCHER);
         assertThat(writers(shipped, NODE)).containsExactly(Repo.WATCHER);
+        assertThat(writers(shipped, WORKLOAD_CLUSTER)).containsExactly(Repo.WATCHER);
     }
 
     @Test

@@ -76,11 +76,13 @@ public final class Topics {
     public static final TopicSpec MACHINEPOOL_STATUS = compacted("machinepool.status.v1", PoolStatus.class);
     public static final TopicSpec MACHINEPOOL_LIFECYCLE =
             deleted("machinepool.lifecycle.v1", PoolLifecycleEvent.class);
+    /** The workload clusters whose Nodes the watcher replicas share out among themselves, keyed by cluster. */
+    public static final TopicSpec WORKLOAD_CLUSTER = compacted("workloadcluster.v1", WorkloadCluster.class);
 
     /** The topics the services read and write, without their dead-letter topics. */
     public static final List<TopicSpec> MAIN = List.of(MACHINEPOOL_SPEC, NODE, SCALINGGROUP_COMMANDS_AWS,
             SCALINGGROUP_COMMANDS_AZURE, SCALINGGROUP_STATE, SCALINGGROUP_INSTANCES, MACHINEPOOL_STATUS,
-            MACHINEPOOL_LIFECYCLE);
+            MACHINEPOOL_LIFECYCLE, WORKLOAD_CLUSTER);
 
     /** Every topic, each followed by its dead-letter topic. */
     public static List<TopicSpec> all() {

@@ -20,7 +20,8 @@ class TopicsTest {
                 "scalinggroup.state.v1", "scalinggroup.state.v1.DLT",
                 "scalinggroup.instances.v1", "scalinggroup.instances.v1.DLT",
                 "machinepool.status.v1", "machinepool.status.v1.DLT",
-                "machinepool.lifecycle.v1", "machinepool.lifecycle.v1.DLT");
+                "machinepool.lifecycle.v1", "machinepool.lifecycle.v1.DLT",
+                "workloadcluster.v1", "workloadcluster.v1.DLT");
     }
 
     @Test
@@ -36,7 +37,7 @@ class TopicsTest {
     @Test
     void shouldCompactStateAndExpireStreamsOfHappenings() {
         assertThat(List.of(Topics.MACHINEPOOL_SPEC, Topics.NODE, Topics.SCALINGGROUP_STATE,
-                Topics.SCALINGGROUP_INSTANCES, Topics.MACHINEPOOL_STATUS))
+                Topics.SCALINGGROUP_INSTANCES, Topics.MACHINEPOOL_STATUS, Topics.WORKLOAD_CLUSTER))
                 .extracting(TopicSpec::cleanup).containsOnly(Cleanup.COMPACT);
         assertThat(List.of(Topics.SCALINGGROUP_COMMANDS_AWS, Topics.SCALINGGROUP_COMMANDS_AZURE,
                 Topics.MACHINEPOOL_LIFECYCLE, Topics.NODE.deadLetter()))

@@ -6,6 +6,7 @@ import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
+import dev.poolstream.events.WorkloadCluster;
 import dev.poolstream.watcher.config.WatcherProperties;
 import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.watcher.domain.Change;
@@ -15,6 +16,7 @@ import dev.poolstream.watcher.domain.MachineRequests;
 import dev.poolstream.watcher.domain.NodeRecords;
 import dev.poolstream.watcher.domain.NodeStates;
 import dev.poolstream.watcher.domain.PoolSpecs;
+import dev.poolstream.watcher.kafka.ClusterAssignment;
 import dev.poolstream.watcher.kafka.RecordSender;
 import dev.poolstream.watcher.kafka.TopicReader;
 import dev.poolstream.watcher.kube.Leadership;
@@ -28,7 +30,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,10 +47,13 @@ import org.slf4j.MDC;
  * current state from the caches and compares it with what was last published, on one thread, so records follow
  * the caches whatever the order of events, and nothing but a real change makes a record.
  *
- * <p>Only the leader publishes. When it becomes the leader it reads back what the topics hold and publishes what
- * differs from the caches, tombstones included: after a failover the topics again describe the clusters exactly.
+ * <p>Only the leader publishes pools and the workload clusters to watch. The Nodes of a workload cluster are
+ * published by the replica whose {@code workloadcluster.v1} partition holds it ({@link ClusterAssignment}). Either
+ * way, taking something over starts by reading back what its topic holds and publishing only what differs from the
+ * caches, tombstones included: after a failover the topics again describe the clusters exactly.
  */
-public final class Watcher implements ManagementCache.Listener, WorkloadClusters.Listener, Leadership.Listener {
+public final class Watcher implements ManagementCache.Listener, WorkloadClusters.Listener, Leadership.Listener,
+        ClusterAssignment.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(Watcher.class);
     private static final long RETRY_MILLIS = 1_000;
@@ -55,6 +64,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         return thread;
     });
     private final LastPublished<PoolSpec> pools = new LastPublished<>();
+    private final LastPublished<WorkloadCluster> clusters = new LastPublished<>();
     private final NodeRecords nodes = new NodeRecords();
     /** Bad input already logged (a malformed selector...): said once, not at every look at every pool. */
     private final Set<String> reportedProblems = new HashSet<>();
@@ -65,6 +75,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private ManagementCache cache;
     private WorkloadClusters workloads;
     private volatile boolean leading;
+    /** The workload clusters whose Nodes this replica publishes; changed on the publishing thread only. */
+    private final Set<String> watched = ConcurrentHashMap.newKeySet();
 
     public Watcher(WatcherProperties properties, RecordSender sender, TopicReader reader, MeterRegistry registry) {
         this.properties = properties;
@@ -83,6 +95,16 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         return leading;
     }
 
+    /** Whether this replica watches (and publishes) the Nodes of {@code cluster}: it is on one of its partitions. */
+    public boolean watches(String cluster) {
+        return watched.contains(cluster);
+    }
+
+    /** The workload clusters whose Nodes this replica publishes, sorted. */
+    public Set<String> watchedClusters() {
+        return new TreeSet<>(watched);
+    }
+
     // --- management cluster ---------------------------------------------------------------------------------
 
     @Override
@@ -97,12 +119,17 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     @Override
     public void clusterChanged(String namespace, String name) {
-        loop.execute(() -> cache.poolsOfCluster(namespace, name).forEach(p -> publishPool(PoolKey.of(p))));
+        loop.execute(() -> {
+            cache.poolsOfCluster(namespace, name).forEach(p -> publishPool(PoolKey.of(p)));
+            publishCluster(namespace + "/" + name);
+        });
         workloads.reconcile(namespace, name);
     }
 
     @Override
     public void kubeconfigChanged(String namespace, String clusterName) {
+        // The pools say whether their cluster has a kubeconfig, whichever replica watches it.
+        loop.execute(() -> publishPoolsOf(namespace + "/" + clusterName));
         workloads.reconcile(namespace, clusterName);
     }
 
@@ -147,10 +174,24 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                         HealthChecks.of(pool, cache.healthChecksOf(pool), problem -> reportOnce(pool, problem)));
         String cluster = spec.spec() == null || spec.spec().getClusterName() == null ? null
                 : spec.namespace() + "/" + spec.spec().getClusterName();
-        return cluster == null ? spec : workloads.problem(cluster)
+        return cluster == null ? spec : workloadProblem(cluster)
                 .map(why -> spec.withWorkloadCluster(new Failure(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE,
                         "the Nodes of workload cluster " + cluster + " cannot be watched: " + why)))
                 .orElse(spec);
+    }
+
+    /**
+     * Why a workload cluster's Nodes cannot be watched. The leader knows it of the clusters it watches; of the others
+     * it says only what its own caches show (no kubeconfig Secret), so that a pool's record does not change when its
+     * cluster moves between replicas.
+     */
+    private Optional<String> workloadProblem(String cluster) {
+        if (watched.contains(cluster)) {
+            return workloads.problem(cluster);
+        }
+        PoolKey key = PoolKey.parse(cluster);
+        return cache.kubeconfig(key.namespace(), key.name()).isPresent() ? Optional.empty()
+                : Optional.of(WorkloadClusters.noKubeconfig(cluster));
     }
 
     private void reportOnce(MachinePool pool, String problem) {
@@ -171,6 +212,35 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         }));
     }
 
+    /** The record that says a workload cluster's Nodes must be watched, or its tombstone once the Cluster goes. */
+    private void publishCluster(String cluster) {
+        if (!leading) {
+            return;
+        }
+        PoolKey key = PoolKey.parse(cluster);
+        cache.cluster(key.namespace(), key.name())
+                .map(c -> clusters.upsert(cluster, WorkloadCluster.of(key.namespace(), key.name())))
+                .orElseGet(() -> clusters.delete(cluster))
+                .ifPresentOrElse(this::sendCluster, () -> sender.unchanged(Topics.WORKLOAD_CLUSTER));
+    }
+
+    private void sendCluster(Change<WorkloadCluster> change) {
+        sender.send(Topics.WORKLOAD_CLUSTER, change, error -> loop.execute(() -> {
+            log.error("could not publish workload cluster {}: {}; trying again", change.key(), error.getMessage());
+            clusters.undo(change);
+            loop.schedule(() -> publishCluster(change.key()), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        }));
+    }
+
+    private Map<String, WorkloadCluster> currentClusters() {
+        Map<String, WorkloadCluster> current = new HashMap<>();
+        cache.clusters().forEach(c -> {
+            WorkloadCluster cluster = WorkloadCluster.of(c.getMetadata().getNamespace(), c.getMetadata().getName());
+            current.put(cluster.key(), cluster);
+        });
+        return current;
+    }
+
     // --- workload clusters -------------------------------------------------------------------------------------
 
     @Override
@@ -189,7 +259,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     @Override
     public void clusterSynced(String cluster) {
         loop.execute(() -> {
-            if (leading) {
+            // The takeover of one cluster: its Nodes were read back from node.v1 when it was taken.
+            if (watched.contains(cluster)) {
                 sendNodes(nodes.reconcile(currentNodes(Set.of(cluster)), Set.of(cluster)));
                 publishPoolsOf(cluster); // a problem they showed is over
             }
@@ -208,15 +279,6 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     }
 
     @Override
-    public void clusterGone(String cluster) {
-        loop.execute(() -> {
-            if (leading) {
-                sendNodes(nodes.deleteCluster(cluster));
-            }
-        });
-    }
-
-    @Override
     public void nodesRelisting(String cluster) {
         log.info("the Node informer of workload cluster {} lists again: its watch expired or failed", cluster);
         registry.counter("poolstream.watcher.informer.relists", "kind", "Node").increment();
@@ -224,7 +286,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     /** Looks at one Node again, in the cache of its cluster: present, changed, or gone. */
     private void publishNode(String cluster, String name) {
-        if (!leading) {
+        if (!watched.contains(cluster)) {
             return;
         }
         List<Change<NodeState>> changes = workloads.node(cluster, name)
@@ -248,6 +310,75 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         }
     }
 
+    // --- the clusters this replica watches ------------------------------------------------------------------------
+
+    @Override
+    public void clustersAssigned(Set<String> taken, Set<String> gone) {
+        loop.execute(() -> takeClusters(taken, gone));
+    }
+
+    /**
+     * Takes workload clusters over: reads back what {@code node.v1} holds of them (as a new leader reads its topics),
+     * so that once a cluster's informer is synced only what differs is published ({@link #clusterSynced}). The
+     * Nodes of clusters that are gone get their tombstones.
+     */
+    private void takeClusters(Set<String> taken, Set<String> gone) {
+        Set<String> reading = new TreeSet<>(taken);
+        reading.addAll(gone);
+        reading.removeAll(watched);
+        if (!reading.isEmpty()) {
+            try {
+                nodes.seed(reader.readAll(Topics.NODE, NodeState.class, properties.snapshotTimeout()), reading);
+            } catch (TimeoutException | RuntimeException e) {
+                // As a leader does: publish every current Node; vanished ones keep their records until next time.
+                log.error("could not read back the Nodes of workload clusters {} ({}); publishing them without"
+                        + " tombstones", reading, e.getMessage());
+                nodes.forget(reading);
+            }
+        }
+        watched.addAll(taken);
+        int tombstones = 0;
+        for (String cluster : gone) {
+            watched.remove(cluster);
+            List<Change<NodeState>> changes = nodes.deleteCluster(cluster);
+            tombstones += changes.size();
+            sendNodes(changes);
+        }
+        Set<String> changed = new TreeSet<>(taken);
+        changed.addAll(gone);
+        for (String cluster : changed) {
+            PoolKey key = PoolKey.parse(cluster);
+            workloads.reconcile(key.namespace(), key.name());
+        }
+        registry.counter("poolstream.watcher.clusters.taken").increment(taken.size());
+        log.info("watching the Nodes of workload clusters {}; {} gone ({} Node tombstones)", taken, gone, tombstones);
+    }
+
+    @Override
+    public void clustersReleased(Set<String> released) {
+        try {
+            // Wait: the partitions go to another replica once this returns, and it must not see us publish.
+            loop.submit(() -> {
+                watched.removeAll(released);
+                nodes.forget(released);
+            }).get();
+        } catch (RejectedExecutionException e) {
+            return; // shutting down: nothing publishes any more
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException e) {
+            log.error("could not release workload clusters {}", released, e.getCause());
+        }
+        released.forEach(cluster -> {
+            PoolKey key = PoolKey.parse(cluster);
+            workloads.reconcile(key.namespace(), key.name());
+        });
+        // What was sent for them is on node.v1 before the next owner reads it back.
+        sender.flush();
+        log.info("stopped watching the Nodes of workload clusters {}", released);
+    }
+
     private List<NodeState> currentNodes(Set<String> clusters) {
         return clusters.stream().flatMap(c -> workloads.nodes(c).stream().map(n -> NodeStates.of(c, n))).toList();
     }
@@ -264,7 +395,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         leading = false;
         loop.execute(() -> {
             pools.clear();
-            nodes.clear();
+            clusters.clear();
         });
     }
 
@@ -272,33 +403,27 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private void takeOver() {
         try {
             pools.seed(reader.readAll(Topics.MACHINEPOOL_SPEC, PoolSpec.class, properties.snapshotTimeout()));
-            nodes.seed(reader.readAll(Topics.NODE, NodeState.class, properties.snapshotTimeout()));
+            clusters.seed(reader.readAll(Topics.WORKLOAD_CLUSTER, WorkloadCluster.class,
+                    properties.snapshotTimeout()));
         } catch (TimeoutException | RuntimeException e) {
             // Without the topics' content, publish everything current; vanished keys keep their records until the
             // next takeover. Better a full snapshot than none.
             log.error("could not read back what the topics hold ({}); publishing a full snapshot without tombstones",
                     e.getMessage());
             pools.clear();
-            nodes.clear();
+            clusters.clear();
         }
         Map<String, PoolSpec> currentPools = new HashMap<>();
         cache.pools().forEach(pool -> currentPools.put(PoolKey.of(pool).toString(), specOf(pool)));
         List<Change<PoolSpec>> poolChanges = pools.reconcile(currentPools, any -> true);
         poolChanges.forEach(this::sendPool);
-
-        // Nodes are authoritative for clusters whose informer is synced, and for clusters that no longer exist.
-        Set<String> authoritative = new HashSet<>(workloads.syncedClusters());
-        Set<String> existing = new HashSet<>();
-        cache.clusters().forEach(c -> existing.add(c.getMetadata().getNamespace() + "/" + c.getMetadata().getName()));
-        Set<String> published = new HashSet<>();
-        nodes.clusters().forEach(published::add);
-        published.stream().filter(c -> !existing.contains(c)).forEach(authoritative::add);
-        List<Change<NodeState>> nodeChanges = nodes.reconcile(currentNodes(authoritative), authoritative);
-        sendNodes(nodeChanges);
+        // A cluster deleted while no leader ran gets its tombstone: its owner then tombstones its Nodes.
+        List<Change<WorkloadCluster>> clusterChanges = clusters.reconcile(currentClusters(), any -> true);
+        clusterChanges.forEach(this::sendCluster);
         leading = true;
         registry.counter("poolstream.watcher.takeovers").increment();
-        log.info("took over publishing: {} pool records and {} Node records differed from the topics",
-                poolChanges.size(), nodeChanges.size());
+        log.info("took over publishing: {} pool records and {} workload cluster records differed from the topics",
+                poolChanges.size(), clusterChanges.size());
     }
 
     public void close() {

@@ -3,6 +3,8 @@ package dev.poolstream.watcher.config;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
 import dev.poolstream.watcher.Watcher;
+import dev.poolstream.kafka.StaticMembership;
+import dev.poolstream.watcher.kafka.ClusterAssignment;
 import dev.poolstream.watcher.kafka.RecordSender;
 import dev.poolstream.watcher.kafka.TopicReader;
 import dev.poolstream.watcher.kube.Leadership;
@@ -59,8 +61,8 @@ public class WatcherConfiguration {
                                       MeterRegistry registry) {
         WorkloadClusters workloads = new WorkloadClusters(new WorkloadClusters.Clusters() {
             @Override
-            public boolean exists(String namespace, String name) {
-                return cache.cluster(namespace, name).isPresent();
+            public boolean watched(String namespace, String name) {
+                return watcher.watches(namespace + "/" + name);
             }
 
             @Override
@@ -79,6 +81,22 @@ public class WatcherConfiguration {
         return workloads;
     }
 
+    /** Kafka static membership from the pod's name ({@code POOLSTREAM_KAFKA_INSTANCE_ID}); dynamic without one. */
+    @Bean
+    StaticMembership watcherStaticMembership(
+            @Value("${" + StaticMembership.INSTANCE_ID_PROPERTY + ":}") String instanceId) {
+        return new StaticMembership(instanceId);
+    }
+
+    /** The consumer through which the replicas share the workload clusters' Node watches. */
+    @Bean(destroyMethod = "close")
+    ClusterAssignment clusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties properties,
+                                        StaticMembership watcherStaticMembership, Watcher watcher) {
+        // The whole properties: reading their Node-watch part here would look, to deploy-tests' RbacTest, like a
+        // Kubernetes API call (the client DSL has a method of that name).
+        return new ClusterAssignment(consumers, properties, watcherStaticMembership, watcher);
+    }
+
     @Bean(destroyMethod = "close")
     Leadership leadership(KubernetesClient client, WatcherProperties properties, Watcher watcher,
                           MeterRegistry registry) {
@@ -89,15 +107,16 @@ public class WatcherConfiguration {
     }
 
     @Bean
-    WatcherLifecycle watcherLifecycle(ManagementCache cache, Leadership leadership, WorkloadClusters workloads) {
-        return new WatcherLifecycle(cache, leadership, workloads);
+    WatcherLifecycle watcherLifecycle(ManagementCache cache, Leadership leadership, ClusterAssignment assignment,
+                                      WorkloadClusters workloads) {
+        return new WatcherLifecycle(cache, leadership, assignment, workloads);
     }
 
     /** For local runs and the sandbox; in a real deployment the topics are declared (Strimzi KafkaTopic, k8s/). */
     @Bean
     @ConditionalOnProperty(name = "poolstream.kafka.create-topics", havingValue = "true")
     KafkaAdmin.NewTopics watcherTopics(@Value("${poolstream.kafka.replication-factor:1}") short replicationFactor) {
-        return new KafkaAdmin.NewTopics(Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE)
+        return new KafkaAdmin.NewTopics(Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE, Topics.WORKLOAD_CLUSTER)
                 .map(t -> t.newTopic(replicationFactor)).toArray(NewTopic[]::new));
     }
 }

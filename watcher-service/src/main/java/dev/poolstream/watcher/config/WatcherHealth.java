@@ -1,5 +1,6 @@
 package dev.poolstream.watcher.config;
 
+import dev.poolstream.watcher.kafka.ClusterAssignment;
 import dev.poolstream.watcher.kube.Leadership;
 import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
@@ -17,10 +18,12 @@ final class WatcherHealth {
     static final class Caches implements HealthIndicator {
         private final ManagementCache cache;
         private final Leadership leadership;
+        private final ClusterAssignment assignment;
 
-        Caches(ManagementCache cache, Leadership leadership) {
+        Caches(ManagementCache cache, Leadership leadership, ClusterAssignment assignment) {
             this.cache = cache;
             this.leadership = leadership;
+            this.assignment = assignment;
         }
 
         @Override
@@ -30,6 +33,9 @@ final class WatcherHealth {
                     .withDetail("kindsNotServed", cache.kindsNotServed())
                     .withDetail("leader", leadership.leader())
                     .withDetail("currentLeader", String.valueOf(leadership.currentLeader()))
+                    // The workloadcluster.v1 partitions the group gave this replica, and their clusters.
+                    .withDetail("partitions", assignment.partitions())
+                    .withDetail("watchedClusters", assignment.clusters().size())
                     .build();
         }
     }

@@ -1,5 +1,6 @@
 package dev.poolstream.watcher.config;
 
+import dev.poolstream.watcher.kafka.ClusterAssignment;
 import dev.poolstream.watcher.kube.Leadership;
 import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
@@ -8,8 +9,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Starts the caches, and stands for leadership once they hold their first full list, so that a new leader's
- * snapshot is complete. Stops in reverse: gives the lease up first, so the standby takes over at once.
+ * Starts the caches, and once they hold their first full list stands for leadership and joins the group that shares
+ * the workload clusters, so that a new leader's snapshot is complete and a taken cluster's kubeconfig is known.
+ * Stops in reverse: leaves the clusters and gives the lease up first, so that the others take over.
  */
 final class WatcherLifecycle implements SmartLifecycle {
 
@@ -17,12 +19,15 @@ final class WatcherLifecycle implements SmartLifecycle {
 
     private final ManagementCache cache;
     private final Leadership leadership;
+    private final ClusterAssignment assignment;
     private final WorkloadClusters workloads;
     private volatile boolean running;
 
-    WatcherLifecycle(ManagementCache cache, Leadership leadership, WorkloadClusters workloads) {
+    WatcherLifecycle(ManagementCache cache, Leadership leadership, ClusterAssignment assignment,
+                     WorkloadClusters workloads) {
         this.cache = cache;
         this.leadership = leadership;
+        this.assignment = assignment;
         this.workloads = workloads;
     }
 
@@ -35,8 +40,10 @@ final class WatcherLifecycle implements SmartLifecycle {
                     log.error("the management-cluster caches could not start: {}", error.getMessage());
                 }
             } else if (running) {
-                log.info("management-cluster caches synced; standing for leadership");
+                log.info("management-cluster caches synced; standing for leadership and joining the workload"
+                        + " clusters' group");
                 leadership.start();
+                assignment.start();
             }
         });
     }
@@ -44,6 +51,7 @@ final class WatcherLifecycle implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
+        assignment.close();
         leadership.close();
         workloads.close();
         cache.stop();

@@ -14,7 +14,9 @@ import org.springframework.validation.annotation.Validated;
  * @param resyncPeriod how often informers replay their caches (each replay publishes nothing unless it differs)
  * @param lease        leader election: one watcher publishes per management cluster
  * @param workload     how workload clusters are connected to
- * @param snapshotTimeout how long a new leader may take to read back what the topics hold
+ * @param snapshotTimeout how long a new leader, or a replica taking workload clusters over, may take to read back
+ *                        what the topics hold
+ * @param nodes        how the replicas share the workload clusters' Node watches
  */
 @Validated
 @ConfigurationProperties("poolstream.watcher")
@@ -23,7 +25,8 @@ public record WatcherProperties(
         @DefaultValue("10m") @NotNull Duration resyncPeriod,
         @DefaultValue @Valid Lease lease,
         @DefaultValue @Valid Workload workload,
-        @DefaultValue("60s") @NotNull Duration snapshotTimeout) {
+        @DefaultValue("60s") @NotNull Duration snapshotTimeout,
+        @DefaultValue @Valid Nodes nodes) {
 
     /**
      * @param namespace   where the Lease lives (the watcher's own namespace)
@@ -46,5 +49,16 @@ public record WatcherProperties(
             @DefaultValue("1s") @NotNull Duration initialBackoff,
             @DefaultValue("5m") @NotNull Duration maxBackoff,
             @DefaultValue("10s") @NotNull Duration connectTimeout) {
+    }
+
+    /**
+     * The consumer group on {@code workloadcluster.v1} through which the replicas share the workload clusters.
+     *
+     * @param sessionTimeout how long the group waits for a silent replica before its clusters go to the others
+     */
+    public record Nodes(
+            @DefaultValue("poolstream-watcher-nodes") @NotBlank String group,
+            @DefaultValue("6s") @NotNull Duration sessionTimeout,
+            @DefaultValue("2s") @NotNull Duration heartbeatInterval) {
     }
 }

@@ -49,8 +49,25 @@ public final class LastPublished<V> {
 
     /** Starts from what the topic already holds (read back when this watcher becomes the leader). */
     public void seed(Map<String, V> published) {
-        byKey.clear();
-        byKey.putAll(published);
+        seed(published, any -> true);
+    }
+
+    /**
+     * Starts from what the topic holds for the values {@code inScope} (the Nodes of the clusters a replica takes
+     * over), and keeps what it knows of the others.
+     */
+    public void seed(Map<String, V> published, Predicate<V> inScope) {
+        forget(inScope);
+        published.forEach((key, value) -> {
+            if (inScope.test(value)) {
+                byKey.put(key, value);
+            }
+        });
+    }
+
+    /** Forgets the values {@code inScope}, publishing nothing: someone else publishes them from now on. */
+    public void forget(Predicate<V> inScope) {
+        byKey.values().removeIf(inScope);
     }
 
     /**

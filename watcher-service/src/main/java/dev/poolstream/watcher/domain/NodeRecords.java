@@ -60,6 +60,23 @@ public final class NodeRecords {
         onTopic.values().forEach(node -> keyByNode.put(identity(node), node.key()));
     }
 
+    /**
+     * Starts from what {@code node.v1} holds for {@code clusters} (a replica takes them over), and keeps what it
+     * knows of the others. {@code onTopic} may hold any cluster's Nodes: only those of {@code clusters} are taken.
+     */
+    public void seed(Map<String, NodeState> onTopic, Set<String> clusters) {
+        published.seed(onTopic, node -> clusters.contains(node.cluster()));
+        keyByNode.values().removeIf(key -> published.get(key).isEmpty());
+        onTopic.values().stream().filter(node -> clusters.contains(node.cluster()))
+                .forEach(node -> keyByNode.put(identity(node), node.key()));
+    }
+
+    /** Forgets the Nodes of {@code clusters}, publishing nothing: another replica watches them now. */
+    public void forget(Set<String> clusters) {
+        published.forget(node -> clusters.contains(node.cluster()));
+        keyByNode.values().removeIf(key -> published.get(key).isEmpty());
+    }
+
     public void undo(Change<NodeState> failed) {
         published.undo(failed);
         if (failed instanceof Change.Upsert<NodeState> upsert) {

@@ -34,6 +34,11 @@ public final class RecordSender {
         });
     }
 
+    /** Blocks until every record sent so far is written, or has failed. */
+    public void flush() {
+        template.flush();
+    }
+
     /** A look at an object that found nothing new to publish: a resync, a relist, a heartbeat. */
     public void unchanged(Topics.TopicSpec topic) {
         registry.counter("poolstream.watcher.records.unchanged", "topic", topic.name()).increment();

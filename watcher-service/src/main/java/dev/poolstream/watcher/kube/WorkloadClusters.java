@@ -28,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Node informer on every workload cluster that has a kubeconfig: started when the Cluster and its
- * {@code <cluster>-kubeconfig} Secret exist, restarted when the kubeconfig changes, stopped when either goes away.
+ * A Node informer on every workload cluster this replica watches that has a kubeconfig: started when the cluster
+ * is this replica's (its {@code workloadcluster.v1} partition is) and its {@code <cluster>-kubeconfig} Secret exists,
+ * restarted when the kubeconfig changes, stopped when either is no longer so.
  * An unreachable cluster is retried with exponential backoff. The kubeconfig is held only by the client built
  * from it; it is never logged: errors name the Secret, not its content.
  *
@@ -48,9 +49,6 @@ public final class WorkloadClusters implements AutoCloseable {
         /** The informer of {@code cluster} holds a full list: its Nodes are authoritative from now on. */
         void clusterSynced(String cluster);
 
-        /** The Cluster no longer exists: neither do its Nodes. */
-        void clusterGone(String cluster);
-
         /** The Node informer of {@code cluster} lists again, after its watch expired (410 Gone) or failed. */
         void nodesRelisting(String cluster);
 
@@ -66,9 +64,10 @@ public final class WorkloadClusters implements AutoCloseable {
                                 Instant nextRetry) {
     }
 
-    /** What the caller knows about clusters; a narrow view of the management cache. */
+    /** What the caller knows about clusters: which are this replica's, and their kubeconfigs. */
     public interface Clusters {
-        boolean exists(String namespace, String name);
+        /** Whether this replica watches the Nodes of the Cluster (it exists, and is on one of our partitions). */
+        boolean watched(String namespace, String name);
 
         Optional<String> kubeconfig(String namespace, String name);
     }
@@ -132,12 +131,16 @@ public final class WorkloadClusters implements AutoCloseable {
             return Optional.empty();
         }
         return switch (watch.state) {
-            case NO_KUBECONFIG -> Optional.of("its kubeconfig Secret " + cluster + "-kubeconfig does not exist"
-                    + " (or has no key \"value\")");
+            case NO_KUBECONFIG -> Optional.of(noKubeconfig(cluster));
             // Connecting again after a failure: the failure stands until the attempt succeeds.
             case RETRYING, CONNECTING -> Optional.ofNullable(watch.lastError);
             case WATCHING -> Optional.empty();
         };
+    }
+
+    /** The problem of a cluster without a usable kubeconfig Secret, the same whichever replica says it. */
+    public static String noKubeconfig(String cluster) {
+        return "its kubeconfig Secret " + cluster + "-kubeconfig does not exist (or has no key \"value\")";
     }
 
     public Map<String, ClusterHealth> health() {
@@ -146,11 +149,11 @@ public final class WorkloadClusters implements AutoCloseable {
 
     private void reconcileNow(String namespace, String name) {
         String cluster = namespace + "/" + name;
-        if (!clusters.exists(namespace, name)) {
+        if (!clusters.watched(namespace, name)) {
             if (stop(cluster)) {
-                log.info("Cluster {} is gone: stopped watching its Nodes", cluster);
+                log.info("stopped watching the Nodes of workload cluster {}: gone, or watched by another replica",
+                        cluster);
             }
-            listener.clusterGone(cluster);
             return;
         }
         Optional<String> kubeconfig = clusters.kubeconfig(namespace, name);
@@ -275,7 +278,7 @@ public final class WorkloadClusters implements AutoCloseable {
                 return;
             }
             Optional<String> kubeconfig = clusters.kubeconfig(namespace, name);
-            if (!clusters.exists(namespace, name) || kubeconfig.isEmpty()) {
+            if (!clusters.watched(namespace, name) || kubeconfig.isEmpty()) {
                 reconcileNow(namespace, name);
             } else {
                 connect(cluster, namespace, name, sha256(kubeconfig.get()), kubeconfig.get(), watch.failedAttempts,

@@ -77,4 +77,31 @@ class LastPublishedTest {
 
         assertThat(published.get("a")).contains("v2");
     }
+
+    @Test
+    void shouldSeedOnlyWhatIsInScopeAndKeepTheRest() {
+        published.seed(Map.of("a1", "a-old", "b1", "b-mine"));
+
+        published.seed(Map.of("a1", "a-topic", "a2", "a-new", "b1", "b-topic", "b2", "b-topic"),
+                v -> v.startsWith("a"));
+
+        assertThat(published.get("a1")).contains("a-topic");
+        assertThat(published.get("a2")).contains("a-new");
+        assertThat(published.get("b1")).contains("b-mine");
+        assertThat(published.get("b2")).isEmpty();
+        assertThat(published.size()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldForgetInScopeValuesWithoutARecord() {
+        published.seed(Map.of("a1", "a", "b1", "b"));
+
+        published.forget(v -> v.equals("a"));
+
+        assertThat(published.get("a1")).isEmpty();
+        assertThat(published.get("b1")).contains("b");
+        // Forgotten, not deleted: nothing to publish, and a later look publishes the value again.
+        assertThat(published.delete("a1")).isEmpty();
+        assertThat(published.upsert("a1", "a")).isPresent();
+    }
 }

@@ -175,6 +175,47 @@ class NodeRecordsTest {
         assertThat(records.size()).isEqualTo(1);
     }
 
+    @Test
+    void shouldTakeOverTheNodesOfTheGivenClustersFromTheTopicAndKeepItsOwn() {
+        NodeState other = new NodeState("team-b/other", "n9", "u9", "aws:///a/i-9", ConditionStatus.TRUE, null,
+                "v1.33.1", false, List.of(), Map.of());
+        NodeState mineBefore = node("n0", "aws:///a/i-0", ConditionStatus.TRUE);
+        records.upsert(other);
+        records.upsert(mineBefore);
+        NodeState fallback = node("n1", null, ConditionStatus.FALSE);
+        NodeState n2 = node("n2", "aws:///a/i-2", ConditionStatus.TRUE);
+        NodeState otherOnTopic = new NodeState("team-b/other", "n9", "u9", "aws:///a/i-9", ConditionStatus.FALSE,
+                null, "v1.33.1", false, List.of(), Map.of());
+
+        // node.v1 holds every cluster's Nodes: only the taken cluster's are read in.
+        records.seed(Map.of(fallback.key(), fallback, n2.key(), n2, otherOnTopic.key(), otherOnTopic),
+                Set.of(CLUSTER));
+
+        assertThat(records.size()).isEqualTo(3);
+        assertThat(records.delete(CLUSTER, "n0")).isEmpty();
+        assertThat(records.upsert(other)).isEmpty();
+        NodeState n1WithId = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+        assertThat(records.upsert(n1WithId)).containsExactly(new Change.Delete<>(fallback.key(), fallback),
+                new Change.Upsert<>("aws:///a/i-1", n1WithId));
+        assertThat(records.reconcile(List.of(n1WithId), Set.of(CLUSTER)))
+                .containsExactly(new Change.Delete<>("aws:///a/i-2", n2));
+    }
+
+    @Test
+    void shouldForgetTheNodesOfReleasedClustersWithoutTombstones() {
+        NodeState other = new NodeState("team-b/other", "n9", "u9", "aws:///a/i-9", ConditionStatus.TRUE, null,
+                "v1.33.1", false, List.of(), Map.of());
+        records.upsert(other);
+        records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+
+        records.forget(Set.of(CLUSTER));
+
+        assertThat(records.clusters()).containsExactly("team-b/other");
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+        assertThat(records.deleteCluster(CLUSTER)).isEmpty();
+        assertThat(records.delete("team-b/other", "n9")).containsExactly(new Change.Delete<>("aws:///a/i-9", other));
+    }
+
     private static NodeState node(String name, String providerId, ConditionStatus ready) {
         return new NodeState(CLUSTER, name, "uid-" + name, providerId, ready, null, "v1.33.1", false, List.of(),
                 Map.of());

@@ -1,0 +1,82 @@
+package dev.poolstream.watcher.domain;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which workload clusters this replica watches: those named by the live records of the {@code workloadcluster.v1}
+ * partitions its consumer group gave it. Kafka decides the assignment; this only follows it, record by record.
+ *
+ * <p>Not thread-safe: the consumer's thread feeds it (polls and rebalance callbacks run there).
+ */
+public final class ClusterOwnership {
+
+    /** What a record asks of this replica. */
+    public enum Effect {
+        /** Start watching the cluster's Nodes and publishing them. */
+        TAKE,
+        /** The Cluster is gone: its Nodes get tombstones, its watch stops. */
+        GONE,
+        /** Nothing new: a record repeated, or read from a partition that is not (or no longer) ours. */
+        NONE
+    }
+
+    /** The clusters of each assigned partition. */
+    private final Map<Integer, Set<String>> clustersByPartition = new HashMap<>();
+
+    /** Partitions given to this replica; their clusters become ours as their records are read. */
+    public void assigned(Collection<Integer> partitions) {
+        partitions.forEach(p -> clustersByPartition.putIfAbsent(p, new HashSet<>()));
+    }
+
+    /**
+     * Partitions taken away (revoked, or lost when this replica's session expired): their clusters, which this
+     * replica must stop watching and publishing at once. Sorted, for logs.
+     */
+    public Set<String> revoked(Collection<Integer> partitions) {
+        Set<String> released = new TreeSet<>();
+        partitions.forEach(p -> {
+            Set<String> clusters = clustersByPartition.remove(p);
+            if (clusters != null) {
+                released.addAll(clusters);
+            }
+        });
+        return released;
+    }
+
+    /**
+     * A record read from {@code partition}: {@code live} for a Cluster that exists, false for its tombstone. A
+     * tombstone counts as {@link Effect#GONE} even for a cluster never taken: its Nodes may still be on
+     * {@code node.v1} from a replica that died before it could delete them.
+     */
+    public Effect record(int partition, String cluster, boolean live) {
+        Set<String> clusters = clustersByPartition.get(partition);
+        if (clusters == null) {
+            return Effect.NONE;
+        }
+        if (live) {
+            return clusters.add(cluster) ? Effect.TAKE : Effect.NONE;
+        }
+        clusters.remove(cluster);
+        return Effect.GONE;
+    }
+
+    public boolean owns(String cluster) {
+        return clustersByPartition.values().stream().anyMatch(c -> c.contains(cluster));
+    }
+
+    /** Every cluster this replica watches, sorted. */
+    public Set<String> clusters() {
+        Set<String> all = new TreeSet<>();
+        clustersByPartition.values().forEach(all::addAll);
+        return all;
+    }
+
+    public Set<Integer> partitions() {
+        return new TreeSet<>(clustersByPartition.keySet());
+    }
+}

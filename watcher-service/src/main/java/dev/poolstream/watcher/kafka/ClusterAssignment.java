@@ -1,0 +1,212 @@
+package dev.poolstream.watcher.kafka;
+
+import dev.poolstream.events.Topics;
+import dev.poolstream.kafka.StaticMembership;
+import dev.poolstream.watcher.config.WatcherProperties;
+import dev.poolstream.watcher.domain.ClusterOwnership;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
+
+/**
+ * Shares the workload clusters among the watcher replicas through Kafka's consumer-group assignment: every replica
+ * consumes {@code workloadcluster.v1} in one group, and watches the clusters whose records are on its partitions.
+ * No coordinator of our own: the group coordinator assigns, and a replica that dies loses its partitions when its
+ * session expires.
+ *
+ * <p>Nothing is committed: a compacted topic of a few records per cluster is read from the start of each partition
+ * on every assignment, so the clusters of a partition are known from its records alone.
+ */
+public final class ClusterAssignment implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterAssignment.class);
+    /** The consumer's name in its {@code group.instance.id} ({@link StaticMembership}). */
+    public static final String CONSUMER = "watcher-nodes";
+
+    public interface Listener {
+        /**
+         * Records read from this replica's partitions: clusters to take (watch and publish), clusters whose Cluster
+         * is gone (tombstone their Nodes). Called on the consumer's thread; may return before it is done.
+         */
+        void clustersAssigned(Set<String> taken, Set<String> gone);
+
+        /**
+         * Clusters whose partitions are taken away (revoked, or lost with this replica's session). Must return only
+         * once nothing more is published for them, and what was sent is written: another replica takes them next.
+         */
+        void clustersReleased(Set<String> released);
+    }
+
+    private final ConsumerFactory<?, ?> consumers;
+    private final WatcherProperties.Nodes properties;
+    private final StaticMembership membership;
+    private final Listener listener;
+    /** Fed on the consumer's thread only (polls and rebalance callbacks). */
+    private final ClusterOwnership ownership = new ClusterOwnership();
+    private volatile Set<String> clusters = Set.of();
+    private volatile Set<Integer> partitions = Set.of();
+    private volatile Consumer<String, byte[]> consumer;
+    private volatile boolean running;
+    private Thread thread;
+
+    public ClusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties properties,
+                             StaticMembership membership, Listener listener) {
+        this.consumers = consumers;
+        this.properties = properties.nodes();
+        this.membership = membership;
+        this.listener = listener;
+    }
+
+    /** Joins the group; from then on the group coordinator decides which clusters this replica watches. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        consumer = createConsumer();
+        thread = new Thread(this::run, "watcher-cluster-assignment");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Consumer<String, byte[]> createConsumer() {
+        Properties overrides = new Properties();
+        overrides.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        overrides.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Classic protocol, so that the session timeout is ours to set (the new protocol's is the broker's,
+        // 45 s at least); cooperative, so that a rebalance moves only the partitions that change hands.
+        overrides.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        overrides.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                Long.toString(properties.sessionTimeout().toMillis()));
+        overrides.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                Long.toString(properties.heartbeatInterval().toMillis()));
+        membership.applyTo(overrides, CONSUMER);
+        return (Consumer<String, byte[]>) consumers.createConsumer(properties.group(), CONSUMER + "-", null,
+                overrides);
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(Topics.WORKLOAD_CLUSTER.name()), new Rebalance());
+            while (running) {
+                Set<String> taken = new TreeSet<>();
+                Set<String> gone = new TreeSet<>();
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.key() == null) {
+                        continue;
+                    }
+                    switch (ownership.record(record.partition(), record.key(), record.value() != null)) {
+                        case TAKE -> {
+                            taken.add(record.key());
+                            gone.remove(record.key());
+                        }
+                        case GONE -> {
+                            gone.add(record.key());
+                            taken.remove(record.key());
+                        }
+                        case NONE -> {
+                        }
+                    }
+                }
+                if (!taken.isEmpty() || !gone.isEmpty()) {
+                    clusters = ownership.clusters();
+                    listener.clustersAssigned(taken, gone);
+                }
+            }
+        } catch (WakeupException e) {
+            // close()
+        } catch (RuntimeException e) {
+            log.error("the consumer of {} stopped: this replica watches no workload cluster any more",
+                    Topics.WORKLOAD_CLUSTER.name(), e);
+        } finally {
+            // With a group.instance.id this sends no LeaveGroup: the partitions move when the session expires, or
+            // come back to this replica if it restarts before then (KIP-345).
+            consumer.close();
+        }
+    }
+
+    /** The clusters this replica watches, from the records of its partitions. */
+    public Set<String> clusters() {
+        return clusters;
+    }
+
+    public Set<Integer> partitions() {
+        return partitions;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+            if (assigned.isEmpty()) {
+                return;
+            }
+            ownership.assigned(assigned.stream().map(TopicPartition::partition).toList());
+            partitions = ownership.partitions();
+            // Each assignment reads its partitions whole: their records are the clusters.
+            consumer.seekToBeginning(assigned);
+            log.info("assigned partitions {} of {}", numbers(assigned), Topics.WORKLOAD_CLUSTER.name());
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
+            release(revoked, "revoked");
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> lost) {
+            release(lost, "lost");
+        }
+
+        private void release(Collection<TopicPartition> taken, String how) {
+            if (taken.isEmpty()) {
+                return;
+            }
+            Set<String> released = ownership.revoked(taken.stream().map(TopicPartition::partition).toList());
+            clusters = ownership.clusters();
+            partitions = ownership.partitions();
+            log.info("partitions {} of {} {}: releasing workload clusters {}", numbers(taken),
+                    Topics.WORKLOAD_CLUSTER.name(), how, released);
+            if (!released.isEmpty()) {
+                listener.clustersReleased(released);
+            }
+        }
+
+        private static Set<Integer> numbers(Collection<TopicPartition> partitions) {
+            Set<Integer> numbers = new TreeSet<>();
+            partitions.forEach(p -> numbers.add(p.partition()));
+            return numbers;
+        }
+    }
+}
