@@ -68,7 +68,7 @@ import org.springframework.kafka.test.EmbeddedKafkaBroker;
 final class NodeToStatus {
 
     private static final String POOL_STATUS_WRITES = ClusterApi.CLUSTER_GROUP + "/machinepools/status";
-    private static final Duration SETTLE_LIMIT = Duration.ofMinutes(40);
+    private static final Duration SETTLE_LIMIT = Duration.ofMinutes(60);
     private static final Duration QUIET = Duration.ofSeconds(3);
     private static final int CREATE_THREADS = 16;
 
@@ -180,16 +180,18 @@ final class NodeToStatus {
                                 .toArray(String[]::new)));
                 awaitSteady(management.client(), fleet, lastWrite, audit);
                 double steadySeconds = (System.nanoTime() - servicesStart) / 1e9;
-                Bench.OUT.printf(Locale.ROOT, "  steady state (every pool 20/20 Ready, no write but Leases for 3 s) %.1f s "
-                        + "after the services started%n", steadySeconds);
-                printCalls("management", "while the services settled", managementCalls.getAndSet(null), 0);
-                printCalls("workload", "while the services settled", workloadCalls.getAndSet(null), 0);
+                Bench.OUT.printf(Locale.ROOT, "  steady state (every pool 20/20 Ready, no write but Leases for 3 s) "
+                        + "%.1f s after the services started%n", steadySeconds);
                 Map<String, Object> setUp = new LinkedHashMap<>();
                 setUp.put("apiServersSeconds", serversSeconds);
                 setUp.put("createSeconds", createSeconds);
                 setUp.put("createThreads", CREATE_THREADS);
                 setUp.put("steadyStateSeconds", steadySeconds);
                 setUp.put("totalSeconds", (System.nanoTime() - serversStart) / 1e9);
+                setUp.put("managementRequests", printCalls("management", "while the services settled",
+                        managementCalls.getAndSet(null), 0));
+                setUp.put("workloadRequests", printCalls("workload", "while the services settled",
+                        workloadCalls.getAndSet(null), 0));
                 result.put("setUp", setUp);
 
                 String brokers = broker.getBrokersAsString();
@@ -216,8 +218,10 @@ final class NodeToStatus {
                     workloadCalls.set(new ConcurrentSkipListMap<>());
                     List<Flip> all = flipAtSteadyRate(fleet, workload.client(), flips, perSecond, byNode, byPool,
                             audit);
-                    printCalls("management", "while the changes ran", managementCalls.getAndSet(null), all.size());
-                    printCalls("workload", "while the changes ran", workloadCalls.getAndSet(null), all.size());
+                    result.put("managementRequestsWhileChanging", printCalls("management", "while the changes ran",
+                            managementCalls.getAndSet(null), all.size()));
+                    result.put("workloadRequestsWhileChanging", printCalls("workload", "while the changes ran",
+                            workloadCalls.getAndSet(null), all.size()));
                     result.putAll(report(all, broker.getBrokersAsString(), setUp));
                 }
             }
@@ -245,11 +249,18 @@ final class NodeToStatus {
         }
     }
 
-    private static void printCalls(String server, String when, Map<String, LongAdder> calls, int flips) {
+    /** Prints the counts, and gives them as they go to the JSON. */
+    private static Map<String, Long> printCalls(String server, String when, Map<String, LongAdder> calls,
+                                                int flips) {
         Bench.OUT.printf(Locale.ROOT, "  requests the %s API server answered %s%s:%n", server, when,
                 flips > 0 ? " (count, per change)" : "");
-        calls.forEach((call, n) -> Bench.OUT.printf(Locale.ROOT, "    %-52s %7d%s%n", call, n.sum(),
-                flips > 0 ? String.format(Locale.ROOT, "  %.2f", n.sum() / (double) flips) : ""));
+        Map<String, Long> counts = new LinkedHashMap<>();
+        calls.forEach((call, n) -> {
+            counts.put(call, n.sum());
+            Bench.OUT.printf(Locale.ROOT, "    %-52s %7d%s%n", call, n.sum(),
+                    flips > 0 ? String.format(Locale.ROOT, "  %.2f", n.sum() / (double) flips) : "");
+        });
+        return counts;
     }
 
     private static boolean ok(AuditedRequest request) {
