@@ -2,12 +2,16 @@ package dev.poolstream.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -22,17 +26,26 @@ import java.util.Set;
  * @param name        the object's name, "" for collections
  * @param code        the HTTP status code of the answer
  * @param message     the answer's message where it failed, else ""
+ * @param received    when the server received the request (the event's {@code requestReceivedTimestamp}, to the
+ *                    microsecond, by the machine's wall clock); null where the log did not say
+ * @param completed   when the server had answered it (the {@code stageTimestamp} of its {@code ResponseComplete}
+ *                    event, to the microsecond, by the machine's wall clock): for a write, once etcd has it; null
+ *                    for the {@code ResponseStarted} event of a long-running request (a watch)
+ * @param responseObject the object the server answered with, where the audit policy records bodies for this
+ *                    request ({@link KubeApiServer#startRecordingBodies}), else null; not in {@link #json}
  */
 public record AuditedRequest(String user, String verb, String group, String resource, String subresource,
-                             String namespace, String name, int code, String message) {
+                             String namespace, String name, int code, String message, Instant received,
+                             Instant completed, JsonNode responseObject) {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new JavaTimeModule());
     private static final Set<String> WRITES = Set.of("create", "update", "patch", "delete", "deletecollection");
 
     /** One line of {@code target/api-calls/*.jsonl}: the call, and whether a refusal of it was expected. */
     static String json(AuditedRequest call, boolean refusalExpected) {
-        var node = MAPPER.valueToTree(call);
-        ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("refusalExpected", refusalExpected);
+        ObjectNode node = MAPPER.valueToTree(call);
+        node.remove("responseObject");
+        node.put("refusalExpected", refusalExpected);
         return node.toString();
     }
 
@@ -78,23 +91,44 @@ public record AuditedRequest(String user, String verb, String group, String reso
                     }
                     throw e;
                 }
-                JsonNode ref = event.path("objectRef");
-                if (ref.isMissingNode()) {
-                    continue; // a non-resource request (/healthz, /version, discovery)
-                }
-                // A service in a test runs as its ServiceAccount through impersonation: that is the user that counts.
-                JsonNode user = event.path("impersonatedUser").isMissingNode() ? event.path("user")
-                        : event.path("impersonatedUser");
-                requests.add(new AuditedRequest(user.path("username").asText(""),
-                        event.path("verb").asText(""), ref.path("apiGroup").asText(""),
-                        ref.path("resource").asText(""), ref.path("subresource").asText(""),
-                        ref.path("namespace").asText(""), ref.path("name").asText(""),
-                        event.path("responseStatus").path("code").asInt(0),
-                        event.path("responseStatus").path("message").asText("")));
+                of(event).ifPresent(requests::add);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the audit log " + log, e);
         }
         return requests;
+    }
+
+    /** One complete line of the audit log; empty for a non-resource request (/healthz, /version, discovery). */
+    static Optional<AuditedRequest> parse(String line) {
+        try {
+            return of(MAPPER.readTree(line));
+        } catch (IOException e) {
+            throw new UncheckedIOException("not an audit event: " + line, e);
+        }
+    }
+
+    private static Optional<AuditedRequest> of(JsonNode event) {
+        JsonNode ref = event.path("objectRef");
+        if (ref.isMissingNode()) {
+            return Optional.empty(); // a non-resource request (/healthz, /version, discovery)
+        }
+        // A service in a test runs as its ServiceAccount through impersonation: that is the user that counts.
+        JsonNode user = event.path("impersonatedUser").isMissingNode() ? event.path("user")
+                : event.path("impersonatedUser");
+        JsonNode response = event.path("responseObject");
+        return Optional.of(new AuditedRequest(user.path("username").asText(""),
+                event.path("verb").asText(""), ref.path("apiGroup").asText(""),
+                ref.path("resource").asText(""), ref.path("subresource").asText(""),
+                ref.path("namespace").asText(""), ref.path("name").asText(""),
+                event.path("responseStatus").path("code").asInt(0),
+                event.path("responseStatus").path("message").asText(""),
+                instant(event.path("requestReceivedTimestamp")),
+                "ResponseComplete".equals(event.path("stage").asText()) ? instant(event.path("stageTimestamp")) : null,
+                response.isObject() ? response : null));
+    }
+
+    private static Instant instant(JsonNode timestamp) {
+        return timestamp.isTextual() ? Instant.parse(timestamp.asText()) : null;
     }
 }

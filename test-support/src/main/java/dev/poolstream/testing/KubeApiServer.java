@@ -53,7 +53,7 @@ public final class KubeApiServer implements AutoCloseable {
     private final String kubeconfig;
     private final KubernetesClient client;
 
-    private KubeApiServer(List<String> flags) {
+    private KubeApiServer(List<String> flags, List<String> bodiesOf) {
         forgetEarlierRuns();
         directory = ownDirectory();
         auditLog = directory.resolve("audit.log");
@@ -65,7 +65,7 @@ public final class KubeApiServer implements AutoCloseable {
                 .withStartupTimeout((int) STARTUP_TIMEOUT.toMillis());
         // Every request the server answers, with its outcome: what tests check "no write was refused" and the
         // permissions against.
-        config.withApiServerFlag("--audit-policy-file", writeAuditPolicy(directory).toString())
+        config.withApiServerFlag("--audit-policy-file", writeAuditPolicy(directory, bodiesOf).toString())
                 .withApiServerFlag("--audit-log-path", auditLog.toString())
                 .withApiServerFlag("--audit-log-format", "json")
                 .withApiServerFlag("--audit-log-mode", "blocking");
@@ -113,7 +113,7 @@ public final class KubeApiServer implements AutoCloseable {
     public static synchronized KubeApiServer shared() {
         requireBinaries();
         if (shared == null) {
-            shared = new KubeApiServer(List.of());
+            shared = new KubeApiServer(List.of(), List.of());
             Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "kube-api-server-stop"));
         }
         return shared;
@@ -126,7 +126,21 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public static KubeApiServer start(String... flags) {
         requireBinaries();
-        return new KubeApiServer(List.of(flags));
+        return new KubeApiServer(List.of(flags), List.of());
+    }
+
+    /**
+     * A server of the caller's own whose audit log also keeps the bodies (request and response) of the writes to the
+     * given resources, so that {@link AuditedRequest#responseObject()} says what each such write left: a benchmark
+     * that times a write with a given content, for instance.
+     *
+     * @param resources each {@code group/resource} or {@code group/resource/subresource}, the group "" for the core
+     *                  group: {@code cluster.x-k8s.io/machinepools/status}, {@code /nodes/status}
+     * @param flags     extra kube-apiserver flags, each {@code --name=value} or {@code --name}
+     */
+    public static KubeApiServer startRecordingBodies(List<String> resources, String... flags) {
+        requireBinaries();
+        return new KubeApiServer(List.of(flags), List.copyOf(resources));
     }
 
     /** Skips the calling test when the binaries are missing, or fails it where they are required. */
@@ -192,6 +206,14 @@ public final class KubeApiServer implements AutoCloseable {
         return AuditedRequest.read(auditLog);
     }
 
+    /**
+     * Follows this server's audit log from its end as of now: each {@link AuditLogTail#next()} gives the requests
+     * answered since the call before, without reading the log again from its start.
+     */
+    public AuditLogTail auditTail() {
+        return new AuditLogTail(auditLog);
+    }
+
     /** The writes this server refused as invalid or malformed (400, 422) or forbidden (403), with their messages. */
     public List<AuditedRequest> refusedWrites() {
         return requests().stream().filter(AuditedRequest::write)
@@ -246,13 +268,28 @@ public final class KubeApiServer implements AutoCloseable {
         return this;
     }
 
-    private static Path writeAuditPolicy(Path directory) {
+    private static Path writeAuditPolicy(Path directory, List<String> bodiesOf) {
+        StringBuilder rules = new StringBuilder();
+        for (String resource : bodiesOf) {
+            int slash = resource.indexOf('/');
+            if (slash < 0) {
+                throw new IllegalArgumentException("not group/resource[/subresource]: " + resource);
+            }
+            rules.append("""
+                    - level: RequestResponse
+                      verbs: ["create", "update", "patch"]
+                      resources:
+                      - group: "%s"
+                        resources: ["%s"]
+                    """.formatted(resource.substring(0, slash), resource.substring(slash + 1)));
+        }
         try {
             return Files.writeString(directory.resolve("audit-policy.yaml"), """
                     apiVersion: audit.k8s.io/v1
                     kind: Policy
                     omitStages: ["RequestReceived"]
                     rules:
+                    """ + rules + """
                     - level: Metadata
                     """);
         } catch (IOException e) {
