@@ -21,6 +21,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -59,6 +61,8 @@ public final class StatusWriter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
     private static final int CONFLICT_ATTEMPTS = 5;
+    /** How many objects {@link #lastSeen} keeps: a few thousand pools' MachinePool and infrastructure pool. */
+    static final int LAST_SEEN_MAX = 8_192;
     /** Pools whose last notices are remembered, to tell only what changed (a few hundred bytes each). */
     private static final int TOLD_REMEMBERED = 20_000;
     static final Map<String, Class<? extends HasMetadata>> INFRASTRUCTURE_KINDS = Map.of(
@@ -81,6 +85,18 @@ public final class StatusWriter implements AutoCloseable {
             return size() > TOLD_REMEMBERED;
         }
     };
+    /**
+     * The last version of each object this writer read or wrote (kind/namespace/name): the base of its next status
+     * write, so a write costs no read before it (bench/README.md, benchmark 2). A version someone else changed since
+     * fails the write with 409 and is read again; an object taken for a write is out of here until the write is done.
+     */
+    private final Map<String, GenericKubernetesResource> lastSeen = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, GenericKubernetesResource> eldest) {
+                    return size() > LAST_SEEN_MAX;
+                }
+            });
 
     /** A writer that also keeps the pools' per-instance objects. */
     public StatusWriter(KubernetesClient management, WorkloadClients workloads, StatusProperties.Mode mode,
@@ -217,6 +233,8 @@ public final class StatusWriter implements AutoCloseable {
      * its instances' objects is let go, so that none hangs on a finalizer.
      */
     public void forget(String pool) {
+        PoolKey forgotten = PoolKey.parse(pool);
+        lastSeen.remove(seenKey(ClusterApi.KIND_MACHINE_POOL, forgotten.namespace(), forgotten.name()));
         synchronized (this) {
             told.remove(pool);
         }
@@ -289,7 +307,8 @@ public final class StatusWriter implements AutoCloseable {
         }
         List<InfrastructurePoolConditions.Condition> conditions =
                 InfrastructurePoolConditions.of(status.infrastructureKind(), status.status());
-        updateStatus(objects, resource, current -> {
+        String seen = seenKey(status.infrastructureKind(), key.namespace(), status.infrastructureName());
+        GenericKubernetesResource now = updateStatus(objects, resource, seen, current -> {
             Map<String, Object> currentStatus = map(current.getAdditionalProperties().get("status"));
             var newConditions = InfrastructurePoolConditions.merge(currentStatus.get("conditions"), conditions,
                     clock.instant());
@@ -303,9 +322,7 @@ public final class StatusWriter implements AutoCloseable {
             current.getAdditionalProperties().put("status", merged);
             return true;
         }, "infrastructure-status");
-        GenericKubernetesResource now = resource.get();
-        patchProviderIdList(now, resource, status.providerIDList(), "infrastructure-provider-ids");
-        return now;
+        return patchProviderIdList(now, objects, seen, status.providerIDList(), "infrastructure-provider-ids");
     }
 
     /** @return the MachinePool as it is now, null when it is gone */
@@ -313,16 +330,15 @@ public final class StatusWriter implements AutoCloseable {
         var objects = objects(MachinePool.class, key.namespace());
         Resource<GenericKubernetesResource> resource = objects.withName(key.name());
         Object wanted = serialization.convertValue(status.status(), Map.class);
-        updateStatus(objects, resource, current -> {
+        String seen = seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name());
+        GenericKubernetesResource now = updateStatus(objects, resource, seen, current -> {
             if (Objects.equals(wanted, current.getAdditionalProperties().get("status"))) {
                 return false;
             }
             current.getAdditionalProperties().put("status", wanted);
             return true;
         }, "machinepool-status");
-        GenericKubernetesResource now = resource.get();
-        patchProviderIdList(now, resource, status.providerIDList(), "machinepool-provider-ids");
-        return now;
+        return patchProviderIdList(now, objects, seen, status.providerIDList(), "machinepool-provider-ids");
     }
 
     /** A paused pool: its Paused condition, and the rest of the status as it stands on the object. */
@@ -333,7 +349,8 @@ public final class StatusWriter implements AutoCloseable {
         }
         Map<String, Object> condition = json(paused.get());
         var objects = objects(MachinePool.class, key.namespace());
-        updateStatus(objects, objects.withName(key.name()), current -> {
+        updateStatus(objects, objects.withName(key.name()),
+                seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name()), current -> {
             Object onObject = current.getAdditionalProperties().get("status");
             return WritePlan.statusWhilePaused(onObject == null ? null : map(onObject), condition).map(wanted -> {
                 current.getAdditionalProperties().put("status", wanted);
@@ -405,46 +422,67 @@ public final class StatusWriter implements AutoCloseable {
         }
     }
 
-    /** Read, change, write with the read resourceVersion; on a conflict, read again. */
-    private void updateStatus(NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
-                                      Resource<GenericKubernetesResource>> objects,
-                              Resource<GenericKubernetesResource> resource,
-                              Predicate<GenericKubernetesResource> change, String what) {
+    /**
+     * Change and write with the resourceVersion last seen (read when there is none); on a conflict, read again.
+     *
+     * @return the object as it is now (written or not), null when it is gone
+     */
+    private GenericKubernetesResource updateStatus(
+            NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+                    Resource<GenericKubernetesResource>> objects,
+            Resource<GenericKubernetesResource> resource, String key, Predicate<GenericKubernetesResource> change,
+            String what) {
+        GenericKubernetesResource current = lastSeen.remove(key);
         for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
-            GenericKubernetesResource current = resource.get();
-            if (current == null || !change.test(current)) {
-                return;
+            if (current == null) {
+                current = resource.get();
+            }
+            if (current == null) {
+                return null;
+            }
+            if (!change.test(current)) {
+                lastSeen.put(key, current);
+                return current;
             }
             try {
-                objects.resource(current).updateStatus();
+                GenericKubernetesResource written = objects.resource(current).updateStatus();
                 count(what);
-                return;
+                lastSeen.put(key, written);
+                return written;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
                     throw e;
                 }
                 registry.counter("poolstream.status.write.conflicts", "object", what).increment();
+                current = null;
             }
         }
+        return current;
     }
 
-    private void patchProviderIdList(GenericKubernetesResource current, Resource<GenericKubernetesResource> resource,
-                                     List<String> providerIds, String what) {
+    private static String seenKey(String kind, String namespace, String name) {
+        return kind + "/" + namespace + "/" + name;
+    }
+
+    /** @return the object as it is now */
+    private GenericKubernetesResource patchProviderIdList(
+            GenericKubernetesResource current, NonNamespaceOperation<GenericKubernetesResource,
+                    GenericKubernetesResourceList, Resource<GenericKubernetesResource>> objects, String key,
+            List<String> providerIds, String what) {
         if (current == null) {
-            return;
+            return null;
         }
         Object listed = map(current.getAdditionalProperties().get("spec")).get("providerIDList");
         if (Objects.equals(listed == null ? List.of() : listed, providerIds)) {
-            return;
+            return current;
         }
-        // An edit sends a JSON patch that replaces the list (the field is Poolstream's alone to write).
-        resource.edit(object -> {
-            Map<String, Object> spec = new HashMap<>(map(object.getAdditionalProperties().get("spec")));
-            spec.put("providerIDList", providerIds);
-            object.getAdditionalProperties().put("spec", spec);
-            return object;
-        });
+        // A merge patch replaces the list (the field is Poolstream's alone to write), with no read before it.
+        // On the object as last seen (no read for it); a merge patch carries no resourceVersion: it is not refused.
+        GenericKubernetesResource patched = objects.resource(current).patch(PatchContext.of(PatchType.JSON_MERGE),
+                serialization.asJson(Map.of("spec", Map.of("providerIDList", providerIds))));
         count(what);
+        lastSeen.put(key, patched);
+        return patched;
     }
 
     /** Generic access by the model's own definition: no discovery round trip, and one code path for every kind. */

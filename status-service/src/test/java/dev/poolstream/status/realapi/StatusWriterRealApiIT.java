@@ -9,6 +9,7 @@ import static dev.poolstream.status.shapes.PoolShapes.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.ConditionStatus;
@@ -244,6 +245,51 @@ class StatusWriterRealApiIT {
                 .filteredOn(e -> "Warning".equals(e.getType())).singleElement()
                 .satisfies(e -> assertThat(e.getSeries()).isNull());
         assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
+    }
+
+    @Test
+    void shouldWriteTheNextStatusWithoutReadingFirstAndReadAgainWhenSomeoneElseChangedTheObject() {
+        Names n = new Names(NAMESPACE, "unread", CLUSTER, "wr-unread");
+        objects.pool(n, 3, Map.of());
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+        StatusCalculator.Look first = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 3), group(n, 3, "1", null), ready(n, 2)), null, PoolShape.T0);
+        writer.write(first.status());
+        Instant afterFirst = Instant.now();
+
+        StatusCalculator.Look second = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 3), group(n, 3, "1", null), ready(n, 3)), first.view(),
+                PoolShape.T0.plusSeconds(10));
+        writer.write(second.status());
+
+        assertThat(machinePoolCalls(n, afterFirst)).as("the second status write: no read before it")
+                .containsExactly("update status 200", "patch  200");
+        assertThat(status(objects.machinePool(n))).containsEntry("readyReplicas", 3);
+
+        // Someone else changes the MachinePool (its spec): the version the writer kept is stale.
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool())
+                .edit(mp -> {
+                    mp.getMetadata().setLabels(Map.of("edited", "by-someone-else"));
+                    return mp;
+                });
+        Instant afterEdit = Instant.now();
+        StatusCalculator.Look third = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 3), group(n, 3, "1", null), ready(n, 2)), second.view(),
+                PoolShape.T0.plusSeconds(20));
+        writer.write(third.status());
+
+        assertThat(machinePoolCalls(n, afterEdit)).as("refused as stale, read again, written")
+                .containsExactly("update status 409", "get  200", "update status 200", "patch  200");
+        assertThat(status(objects.machinePool(n))).containsEntry("readyReplicas", 2);
+    }
+
+    /** The writer's requests on the pool's MachinePool since {@code since}: verb, subresource, code. */
+    private static List<String> machinePoolCalls(Names n, Instant since) {
+        return server.requests().stream().filter(r -> NAMESPACE.equals(r.namespace()) && n.pool().equals(r.name())
+                        && "machinepools".equals(r.resource()) && r.user().endsWith(":" + RealApiObjects.SERVICE_ACCOUNT)
+                        && r.received() != null && r.received().isAfter(since))
+                .map(r -> r.verb() + " " + (r.subresource() == null ? "" : r.subresource()) + " " + r.code())
+                .toList();
     }
 
     @Test
