@@ -475,7 +475,11 @@ final class NodeToStatus {
             audit.check();
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException(all.stream().filter(f -> !f.done()).count() + " of " + all.size()
-                        + " Node changes never reached their pool's status within 60 s");
+                        + " Node changes never reached their pool's status within 60 s; of all, seen: Node write "
+                        + all.stream().filter(f -> f.nodeWritten != null).count() + ", node.v1 record "
+                        + all.stream().filter(f -> f.nodeRecord != null).count() + ", status record "
+                        + all.stream().filter(f -> f.statusRecord != null).count() + ", status write "
+                        + all.stream().filter(f -> f.statusWritten != null).count());
             }
             Thread.sleep(20); // polling the condition
         }

@@ -68,7 +68,10 @@ public final class KubeApiServer implements AutoCloseable {
         config.withApiServerFlag("--audit-policy-file", writeAuditPolicy(directory, bodiesOf).toString())
                 .withApiServerFlag("--audit-log-path", auditLog.toString())
                 .withApiServerFlag("--audit-log-format", "json")
-                .withApiServerFlag("--audit-log-mode", "blocking");
+                .withApiServerFlag("--audit-log-mode", "blocking")
+                // Never rotated (its default is at 100 MB): the readers of the log follow one file. A benchmark that
+                // records bodies passes 100 MB in minutes, and its tail then saw nothing more.
+                .withApiServerFlag("--audit-log-maxsize", "1000000");
         flags.forEach(config::withApiServerFlag);
         server = startAcrossMidnight(config);
         kubeconfig = server.getKubeConfigYaml();
