@@ -57,6 +57,7 @@ public final class Fixtures {
                 new Sample(Topics.MACHINEPOOL_SPEC, azurePoolSpec()),
                 new Sample(Topics.MACHINEPOOL_SPEC, danglingPoolSpec()),
                 new Sample(Topics.NODE, node()),
+                new Sample(Topics.WORKLOAD_CLUSTER, WorkloadCluster.of("team-a", "demo")),
                 new Sample(Topics.SCALINGGROUP_STATE, groupState()),
                 new Sample(Topics.SCALINGGROUP_INSTANCES, instance()),
                 new Sample(Topics.MACHINEPOOL_STATUS, poolStatus()),
