@@ -67,8 +67,21 @@ class SandboxRealApiIT {
             });
             assertThat(server.refusedWrites()).as("writes the API server refused").isEmpty();
             assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .filteredOn(e -> !kafkaStreamsCreatingItsTopics(e))
                     .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
         }
+    }
+
+    /**
+     * Kafka's admin client logs at ERROR that a topic is unknown when Kafka Streams asks for the end offsets of its
+     * changelogs while its first rebalance is still creating them; Streams asks again. Not Poolstream's to fix, and
+     * not a problem: only that message, for the status service's own internal topics, is let through.
+     */
+    private static boolean kafkaStreamsCreatingItsTopics(ILoggingEvent event) {
+        return event.getLoggerName().startsWith("org.apache.kafka.clients.admin")
+                && event.getFormattedMessage().matches(
+                        "\\[AdminClient clientId=poolstream-status-[^\\]]*-admin\\] Received unknown topic error for topic "
+                                + "poolstream-status-[a-z-]+-(changelog|repartition)");
     }
 
     /** The dead-letter topics that hold a record, with how many. */
