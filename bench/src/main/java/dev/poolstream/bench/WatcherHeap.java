@@ -168,6 +168,7 @@ final class WatcherHeap {
                 new WatcherProperties.Workload(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(30)),
                 Duration.ofSeconds(60),
                 new WatcherProperties.Nodes("bench", Duration.ofSeconds(6), Duration.ofSeconds(2)));
+        WorkloadClusters[] holder = new WorkloadClusters[1]; // the listener asks it why, once it is made
         WorkloadClusters workloads = new WorkloadClusters(new WorkloadClusters.Clusters() {
             @Override
             public boolean watched(String namespace, String name) {
@@ -197,11 +198,14 @@ final class WatcherHeap {
             }
 
             @Override
-            public void clusterUnwatchable(String cluster) {
-                unwatchable.set(true);
-                answered.countDown();
+            public void watchChanged(String cluster) {
+                if (holder[0].problem(cluster).isPresent()) { // not the start of the first attempt
+                    unwatchable.set(true);
+                    answered.countDown();
+                }
             }
         }, properties);
+        holder[0] = workloads;
         String[] parts = CLUSTER.split("/");
         workloads.reconcile(parts[0], parts[1]);
         try {

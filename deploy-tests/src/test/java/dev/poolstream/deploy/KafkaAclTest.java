@@ -70,6 +70,7 @@ class KafkaAclTest {
     private static final String STATUS = Topics.MACHINEPOOL_STATUS.name();
     private static final String LIFECYCLE = Topics.MACHINEPOOL_LIFECYCLE.name();
     private static final String WORKLOAD_CLUSTER = Topics.WORKLOAD_CLUSTER.name();
+    private static final String WORKLOAD_CLUSTER_WATCH = Topics.WORKLOAD_CLUSTER_WATCH.name();
 
     private static String dlt(String topic) {
         return topic + Topics.DLT_SUFFIX;
@@ -85,6 +86,8 @@ class KafkaAclTest {
                     Grant.topic(NODE, "Read", "Write", "Describe"),
                     // The leader writes the workload clusters; every replica reads them in its group.
                     Grant.topic(WORKLOAD_CLUSTER, "Read", "Write", "Describe"),
+                    // Each replica reports the watches of its clusters; every replica reads all (no group).
+                    Grant.topic(WORKLOAD_CLUSTER_WATCH, "Read", "Write", "Describe"),
                     Grant.group("poolstream-watcher-nodes")),
             Repo.RECONCILER, union(
                     Grant.topic(COMMANDS_AWS, "Write", "Describe"),
@@ -168,6 +171,7 @@ class KafkaAclTest {
         assertThat(writers(shipped, SPEC)).containsExactly(Repo.WATCHER);
         assertThat(writers(shipped, NODE)).containsExactly(Repo.WATCHER);
         assertThat(writers(shipped, WORKLOAD_CLUSTER)).containsExactly(Repo.WATCHER);
+        assertThat(writers(shipped, WORKLOAD_CLUSTER_WATCH)).containsExactly(Repo.WATCHER);
     }
 
     @Test

@@ -78,11 +78,14 @@ public final class Topics {
             deleted("machinepool.lifecycle.v1", PoolLifecycleEvent.class);
     /** The workload clusters whose Nodes the watcher replicas share out among themselves, keyed by cluster. */
     public static final TopicSpec WORKLOAD_CLUSTER = compacted("workloadcluster.v1", WorkloadCluster.class);
+    /** How each workload cluster's Node watch stands, from the replica that watches it, keyed by cluster. */
+    public static final TopicSpec WORKLOAD_CLUSTER_WATCH =
+            compacted("workloadcluster.watch.v1", WorkloadClusterWatch.class);
 
     /** The topics the services read and write, without their dead-letter topics. */
     public static final List<TopicSpec> MAIN = List.of(MACHINEPOOL_SPEC, NODE, SCALINGGROUP_COMMANDS_AWS,
             SCALINGGROUP_COMMANDS_AZURE, SCALINGGROUP_STATE, SCALINGGROUP_INSTANCES, MACHINEPOOL_STATUS,
-            MACHINEPOOL_LIFECYCLE, WORKLOAD_CLUSTER);
+            MACHINEPOOL_LIFECYCLE, WORKLOAD_CLUSTER, WORKLOAD_CLUSTER_WATCH);
 
     /** Every topic, each followed by its dead-letter topic. */
     public static List<TopicSpec> all() {

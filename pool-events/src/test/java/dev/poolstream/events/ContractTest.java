@@ -34,7 +34,7 @@ class ContractTest {
     void shouldGiveEveryValueItsOwnCloudEventsType() {
         List<String> types = valueClasses().stream().map(EventSerializer::typeOf).toList();
 
-        assertThat(valueClasses()).hasSize(19);
+        assertThat(valueClasses()).hasSize(20);
         assertThat(types).doesNotHaveDuplicates().allMatch(t -> t.matches("dev\\.poolstream\\.[a-z.]+\\.v1"));
     }
 

@@ -21,7 +21,8 @@ class TopicsTest {
                 "scalinggroup.instances.v1", "scalinggroup.instances.v1.DLT",
                 "machinepool.status.v1", "machinepool.status.v1.DLT",
                 "machinepool.lifecycle.v1", "machinepool.lifecycle.v1.DLT",
-                "workloadcluster.v1", "workloadcluster.v1.DLT");
+                "workloadcluster.v1", "workloadcluster.v1.DLT",
+                "workloadcluster.watch.v1", "workloadcluster.watch.v1.DLT");
     }
 
     @Test

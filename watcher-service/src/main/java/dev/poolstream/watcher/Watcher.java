@@ -7,6 +7,7 @@ import dev.poolstream.events.Failure;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.WorkloadCluster;
+import dev.poolstream.events.WorkloadClusterWatch;
 import dev.poolstream.watcher.config.WatcherProperties;
 import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.watcher.domain.Change;
@@ -19,6 +20,7 @@ import dev.poolstream.watcher.domain.PoolSpecs;
 import dev.poolstream.watcher.kafka.ClusterAssignment;
 import dev.poolstream.watcher.kafka.RecordSender;
 import dev.poolstream.watcher.kafka.TopicReader;
+import dev.poolstream.watcher.kafka.WatchReports;
 import dev.poolstream.watcher.kube.Leadership;
 import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
@@ -51,9 +53,12 @@ import org.slf4j.MDC;
  * published by the replica whose {@code workloadcluster.v1} partition holds it ({@link ClusterAssignment}). Either
  * way, taking something over starts by reading back what its topic holds and publishing only what differs from the
  * caches, tombstones included: after a failover the topics again describe the clusters exactly.
+ *
+ * <p>The replica that watches a cluster reports how its watch stands on {@code workloadcluster.watch.v1}; the leader
+ * reads every report ({@link WatchReports}) and says in the cluster's pools why their Nodes cannot be watched.
  */
 public final class Watcher implements ManagementCache.Listener, WorkloadClusters.Listener, Leadership.Listener,
-        ClusterAssignment.Listener {
+        ClusterAssignment.Listener, WatchReports.Listener {
 
     private static final Logger log = LoggerFactory.getLogger(Watcher.class);
     private static final long RETRY_MILLIS = 1_000;
@@ -66,6 +71,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private final LastPublished<PoolSpec> pools = new LastPublished<>();
     private final LastPublished<WorkloadCluster> clusters = new LastPublished<>();
     private final NodeRecords nodes = new NodeRecords();
+    /** The reports of the clusters this replica watches, as last written to workloadcluster.watch.v1. */
+    private final LastPublished<WorkloadClusterWatch> watchReports = new LastPublished<>();
     /** Bad input already logged (a malformed selector...): said once, not at every look at every pool. */
     private final Set<String> reportedProblems = new HashSet<>();
     private final WatcherProperties properties;
@@ -74,6 +81,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private final MeterRegistry registry;
     private ManagementCache cache;
     private WorkloadClusters workloads;
+    private WatchReports reports;
     private volatile boolean leading;
     /** The workload clusters whose Nodes this replica publishes; changed on the publishing thread only. */
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
@@ -85,10 +93,11 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         this.registry = registry;
     }
 
-    /** Wired after construction: the caches report to this watcher, and this watcher reads them. */
-    public void bind(ManagementCache cache, WorkloadClusters workloads) {
+    /** Wired after construction: the caches and the reports report to this watcher, and this watcher reads them. */
+    public void bind(ManagementCache cache, WorkloadClusters workloads, WatchReports reports) {
         this.cache = cache;
         this.workloads = workloads;
+        this.reports = reports;
     }
 
     public boolean leading() {
@@ -181,17 +190,13 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     }
 
     /**
-     * Why a workload cluster's Nodes cannot be watched. The leader knows it of the clusters it watches; of the others
-     * it says only what its own caches show (no kubeconfig Secret), so that a pool's record does not change when its
-     * cluster moves between replicas.
+     * Why a workload cluster's Nodes cannot be watched: no kubeconfig Secret, as the leader's own cache shows, or what
+     * the replica that watches the cluster reported, this one included.
      */
     private Optional<String> workloadProblem(String cluster) {
-        if (watched.contains(cluster)) {
-            return workloads.problem(cluster);
-        }
         PoolKey key = PoolKey.parse(cluster);
-        return cache.kubeconfig(key.namespace(), key.name()).isPresent() ? Optional.empty()
-                : Optional.of(WorkloadClusters.noKubeconfig(cluster));
+        return cache.kubeconfig(key.namespace(), key.name()).isEmpty()
+                ? Optional.of(WorkloadClusters.noKubeconfig(cluster)) : reports.problem(cluster);
     }
 
     private void reportOnce(MachinePool pool, String problem) {
@@ -262,13 +267,39 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             // The takeover of one cluster: its Nodes were read back from node.v1 when it was taken.
             if (watched.contains(cluster)) {
                 sendNodes(nodes.reconcile(currentNodes(Set.of(cluster)), Set.of(cluster)));
-                publishPoolsOf(cluster); // a problem they showed is over
+                publishWatchReport(cluster); // a problem it had is over
             }
         });
     }
 
     @Override
-    public void clusterUnwatchable(String cluster) {
+    public void watchChanged(String cluster) {
+        loop.execute(() -> publishWatchReport(cluster));
+    }
+
+    /** Reports how the watch of a cluster this replica watches stands, when that differs from the last report. */
+    private void publishWatchReport(String cluster) {
+        if (!watched.contains(cluster)) {
+            return;
+        }
+        PoolKey key = PoolKey.parse(cluster);
+        watchReports.upsert(cluster, new WorkloadClusterWatch(key.namespace(), key.name(),
+                        workloads.problem(cluster).orElse(null), properties.lease().identity()))
+                .ifPresentOrElse(this::sendWatchReport, () -> sender.unchanged(Topics.WORKLOAD_CLUSTER_WATCH));
+    }
+
+    private void sendWatchReport(Change<WorkloadClusterWatch> change) {
+        sender.send(Topics.WORKLOAD_CLUSTER_WATCH, change, error -> loop.execute(() -> {
+            log.error("could not report the watch of workload cluster {}: {}; trying again", change.key(),
+                    error.getMessage());
+            watchReports.undo(change);
+            loop.schedule(() -> publishWatchReport(change.key()), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        }));
+    }
+
+    /** A report read back: the pools of its cluster say the problem, or no longer do (leader only). */
+    @Override
+    public void watchReported(String cluster) {
         loop.execute(() -> publishPoolsOf(cluster));
     }
 
@@ -335,6 +366,15 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                         + " tombstones", reading, e.getMessage());
                 nodes.forget(reading);
             }
+            try {
+                watchReports.seed(reader.readAll(Topics.WORKLOAD_CLUSTER_WATCH, WorkloadClusterWatch.class,
+                        properties.snapshotTimeout()), r -> reading.contains(r.key()));
+            } catch (TimeoutException | RuntimeException e) {
+                // The next report goes out whatever the last one said; a gone cluster's report stays until then.
+                log.error("could not read back the watch reports of workload clusters {} ({})", reading,
+                        e.getMessage());
+                watchReports.forget(r -> reading.contains(r.key()));
+            }
         }
         watched.addAll(taken);
         int tombstones = 0;
@@ -343,6 +383,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             List<Change<NodeState>> changes = nodes.deleteCluster(cluster);
             tombstones += changes.size();
             sendNodes(changes);
+            watchReports.delete(cluster).ifPresent(this::sendWatchReport);
         }
         Set<String> changed = new TreeSet<>(taken);
         changed.addAll(gone);
@@ -361,6 +402,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             loop.submit(() -> {
                 watched.removeAll(released);
                 nodes.forget(released);
+                watchReports.forget(r -> released.contains(r.key()));
             }).get();
         } catch (RejectedExecutionException e) {
             return; // shutting down: nothing publishes any more
@@ -401,6 +443,16 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     /** Makes the topics describe the caches: reads back what they hold, then publishes only the differences. */
     private void takeOver() {
+        try {
+            // The pools' records say what the replicas reported of their clusters: read it all first.
+            if (!reports.awaitCaughtUp(properties.snapshotTimeout())) {
+                log.warn("{} not read within {}: pools say their cluster's problem once it is",
+                        Topics.WORKLOAD_CLUSTER_WATCH.name(), properties.snapshotTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         try {
             pools.seed(reader.readAll(Topics.MACHINEPOOL_SPEC, PoolSpec.class, properties.snapshotTimeout()));
             clusters.seed(reader.readAll(Topics.WORKLOAD_CLUSTER, WorkloadCluster.class,

@@ -7,6 +7,7 @@ import dev.poolstream.kafka.StaticMembership;
 import dev.poolstream.watcher.kafka.ClusterAssignment;
 import dev.poolstream.watcher.kafka.RecordSender;
 import dev.poolstream.watcher.kafka.TopicReader;
+import dev.poolstream.watcher.kafka.WatchReports;
 import dev.poolstream.watcher.kube.Leadership;
 import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
@@ -56,9 +57,15 @@ public class WatcherConfiguration {
         return new ManagementCache(client, properties, watcher);
     }
 
+    /** What every replica reports of the clusters it watches, read by every replica (the leader uses it). */
     @Bean(destroyMethod = "close")
-    WorkloadClusters workloadClusters(ManagementCache cache, Watcher watcher, WatcherProperties properties,
-                                      MeterRegistry registry) {
+    WatchReports watchReports(ConsumerFactory<?, ?> consumers, Watcher watcher) {
+        return new WatchReports(consumers, watcher);
+    }
+
+    @Bean(destroyMethod = "close")
+    WorkloadClusters workloadClusters(ManagementCache cache, Watcher watcher, WatchReports reports,
+                                      WatcherProperties properties, MeterRegistry registry) {
         WorkloadClusters workloads = new WorkloadClusters(new WorkloadClusters.Clusters() {
             @Override
             public boolean watched(String namespace, String name) {
@@ -70,7 +77,7 @@ public class WatcherConfiguration {
                 return cache.kubeconfig(namespace, name);
             }
         }, watcher, properties);
-        watcher.bind(cache, workloads);
+        watcher.bind(cache, workloads, reports);
         for (WorkloadClusters.State state : WorkloadClusters.State.values()) {
             Gauge.builder("poolstream.watcher.clusters", workloads,
                             w -> w.health().values().stream().filter(h -> h.state() == state).count())
@@ -108,15 +115,16 @@ public class WatcherConfiguration {
 
     @Bean
     WatcherLifecycle watcherLifecycle(ManagementCache cache, Leadership leadership, ClusterAssignment assignment,
-                                      WorkloadClusters workloads) {
-        return new WatcherLifecycle(cache, leadership, assignment, workloads);
+                                      WorkloadClusters workloads, WatchReports reports) {
+        return new WatcherLifecycle(cache, leadership, assignment, workloads, reports);
     }
 
     /** For local runs and the sandbox; in a real deployment the topics are declared (Strimzi KafkaTopic, k8s/). */
     @Bean
     @ConditionalOnProperty(name = "poolstream.kafka.create-topics", havingValue = "true")
     KafkaAdmin.NewTopics watcherTopics(@Value("${poolstream.kafka.replication-factor:1}") short replicationFactor) {
-        return new KafkaAdmin.NewTopics(Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE, Topics.WORKLOAD_CLUSTER)
+        return new KafkaAdmin.NewTopics(Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE, Topics.WORKLOAD_CLUSTER,
+                        Topics.WORKLOAD_CLUSTER_WATCH)
                 .map(t -> t.newTopic(replicationFactor)).toArray(NewTopic[]::new));
     }
 }

@@ -1,6 +1,7 @@
 package dev.poolstream.watcher.config;
 
 import dev.poolstream.watcher.kafka.ClusterAssignment;
+import dev.poolstream.watcher.kafka.WatchReports;
 import dev.poolstream.watcher.kube.Leadership;
 import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
@@ -21,11 +22,13 @@ final class WatcherLifecycle implements SmartLifecycle {
     private final Leadership leadership;
     private final ClusterAssignment assignment;
     private final WorkloadClusters workloads;
+    private final WatchReports reports;
     private volatile boolean running;
 
     WatcherLifecycle(ManagementCache cache, Leadership leadership, ClusterAssignment assignment,
-                     WorkloadClusters workloads) {
+                     WorkloadClusters workloads, WatchReports reports) {
         this.cache = cache;
+        this.reports = reports;
         this.leadership = leadership;
         this.assignment = assignment;
         this.workloads = workloads;
@@ -34,6 +37,7 @@ final class WatcherLifecycle implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
+        reports.start(); // read before leading: a new leader's first pool records say what replicas reported
         cache.start().whenComplete((ignored, error) -> {
             if (error != null) {
                 if (running) {
@@ -54,6 +58,7 @@ final class WatcherLifecycle implements SmartLifecycle {
         assignment.close();
         leadership.close();
         workloads.close();
+        reports.close();
         cache.stop();
     }
 

@@ -52,8 +52,8 @@ public final class WorkloadClusters implements AutoCloseable {
         /** The Node informer of {@code cluster} lists again, after its watch expired (410 Gone) or failed. */
         void nodesRelisting(String cluster);
 
-        /** The Nodes of {@code cluster} cannot be watched, or cannot for a new reason: see {@link #problem}. */
-        void clusterUnwatchable(String cluster);
+        /** What {@link #problem} says of {@code cluster} may have changed: it failed, or a new attempt began. */
+        void watchChanged(String cluster);
     }
 
     /** Where the watch of one workload cluster stands. */
@@ -163,7 +163,7 @@ public final class WorkloadClusters implements AutoCloseable {
             }
             Watch previous = watches.put(cluster, new Watch(null, State.NO_KUBECONFIG));
             if (previous == null || previous.state != State.NO_KUBECONFIG) {
-                listener.clusterUnwatchable(cluster);
+                listener.watchChanged(cluster);
             }
             return;
         }
@@ -185,6 +185,10 @@ public final class WorkloadClusters implements AutoCloseable {
         watch.failedAttempts = failedAttempts;
         watch.lastError = lastError;
         watches.put(cluster, watch);
+        if (lastError == null) {
+            // A fresh attempt (a new or changed kubeconfig): whatever problem stood before no longer does.
+            listener.watchChanged(cluster);
+        }
         try {
             Config config = Config.fromKubeconfig(kubeconfig);
             if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
@@ -271,7 +275,7 @@ public final class WorkloadClusters implements AutoCloseable {
         log.warn("cannot watch the Nodes of workload cluster {} (attempt {}): {}; retrying in {}", cluster,
                 watch.failedAttempts, reason, backoff);
         if (news) {
-            listener.clusterUnwatchable(cluster);
+            listener.watchChanged(cluster);
         }
         watch.retry = lifecycle.schedule(() -> guarded(cluster, () -> {
             if (watches.get(cluster) != watch) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolSpec;
+import dev.poolstream.events.WorkloadClusterWatch;
 import dev.poolstream.events.Topics;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.watcher.Watcher;
@@ -143,6 +145,66 @@ class NodeWatchSharingRealApiIT {
                 kube.resource(Objects.cluster(cluster)).delete();
             }
             kube.nodes().withLabel("poolstream.dev/test", "node-watch-sharing").delete();
+        }
+    }
+
+    /**
+     * A workload cluster watched by a replica that does not lead: its API server does not answer, and the leader's
+     * record of the cluster's pool says so, from the watching replica's report on {@code workloadcluster.watch.v1}.
+     */
+    @Test
+    void shouldSayInThePoolWhenTheClusterOfAnotherReplicaCannotBeReached(EmbeddedKafkaBroker broker) {
+        KubeApiServer server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(Watchers.K8S_RBAC);
+        KubernetesClient kube = server.client();
+        String brokers = broker.getBrokersAsString();
+        ConfigurableApplicationContext a = start(server, brokers, "watcher-lead");
+        ConfigurableApplicationContext b = null;
+        String cluster = null;
+        try (TopicTail tail = new TopicTail(brokers, List.of(Topics.MACHINEPOOL_SPEC.name(),
+                Topics.WORKLOAD_CLUSTER_WATCH.name()))) {
+            await().atMost(WAIT).until(() -> a.getBean(Watcher.class).leading());
+            b = start(server, brokers, "watcher-other");
+            ConfigurableApplicationContext other = b;
+            await().atMost(WAIT).until(() -> !assignment(other).partitions().isEmpty()
+                    && assignment(a).partitions().size() + assignment(other).partitions().size()
+                    == Topics.WORKLOAD_CLUSTER.partitions());
+            String dark = IntStream.range(0, 1000).mapToObj(i -> "dark-" + i)
+                    .filter(c -> assignment(other).partitions().contains(partition(key(c)))).findFirst().orElseThrow();
+            cluster = dark;
+            // Nothing listens on port 1: every attempt is refused at once.
+            String unreachable = server.kubeconfig().replaceAll("server: \\S+", "server: https://127.0.0.1:1");
+            kube.resource(Objects.cluster(dark)).create();
+            kube.resource(Objects.kubeconfigSecret(dark, unreachable)).create();
+            kube.resource(Objects.machinePool(dark + "-workers", dark, 1, "AWSMachinePool", "none")).create();
+            String pool = key(dark + "-workers");
+
+            TopicTail.Read unwatchable = tail.await(pool, r -> r.value() instanceof PoolSpec p
+                    && p.workloadCluster() != null && p.workloadCluster().message().contains("cannot reach"));
+            assertThat(watched(other)).as("the other replica watches it").contains(key(dark));
+            assertThat(watched(a)).as("the leader does not").doesNotContain(key(dark));
+            String prefix = "the Nodes of workload cluster " + key(dark) + " cannot be watched: ";
+            String message = ((PoolSpec) unwatchable.value()).workloadCluster().message();
+            assertThat(message).startsWith(prefix + "cannot reach the API server its kubeconfig names: ");
+            // What the watching replica reported, word for word.
+            assertThat(tail.recordsFor(key(dark))).last().satisfies(r -> assertThat(r.value()).isEqualTo(
+                    new WorkloadClusterWatch(NAMESPACE, dark, message.substring(prefix.length()),
+                            "watcher-other")));
+
+            // The kubeconfig is mended: the other replica watches the cluster, and the pool says nothing more.
+            kube.resource(Objects.kubeconfigSecret(dark, server.kubeconfig())).update();
+            tail.await(pool, r -> r.value() instanceof PoolSpec p && p.workloadCluster() == null);
+            assertThat(tail.recordsFor(key(dark))).last().satisfies(r -> assertThat(r.value())
+                    .isEqualTo(new WorkloadClusterWatch(NAMESPACE, dark, null, "watcher-other")));
+        } finally {
+            a.close();
+            if (b != null) {
+                b.close();
+            }
+            if (cluster != null) {
+                kube.resource(Objects.cluster(cluster)).delete();
+                kube.resource(Objects.machinePool(cluster + "-workers", cluster, 1, "AWSMachinePool", "none"))
+                        .delete();
+            }
         }
     }
 

@@ -1,0 +1,146 @@
+package dev.poolstream.watcher.kafka;
+
+import dev.poolstream.events.Topics;
+import dev.poolstream.events.WorkloadClusterWatch;
+import dev.poolstream.events.serde.EventDeserializer;
+import dev.poolstream.events.serde.MalformedRecordException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
+
+/**
+ * What the replicas report of their workload clusters' Node watches ({@code workloadcluster.watch.v1}), read whole
+ * and followed by every replica, so that the leader can say in a pool's record that its cluster cannot be watched,
+ * whichever replica watches it. No consumer group: every replica reads every partition, and commits nothing.
+ */
+public final class WatchReports implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WatchReports.class);
+
+    public interface Listener {
+        /** The reported problem of {@code cluster} changed (appeared, changed or went). On the consumer's thread. */
+        void watchReported(String cluster);
+    }
+
+    private final ConsumerFactory<?, ?> consumers;
+    private final Listener listener;
+    private final EventDeserializer<WorkloadClusterWatch> deserializer =
+            new EventDeserializer<>(WorkloadClusterWatch.class);
+    /** The problem of every cluster that has one; a cluster watched without trouble is not here. */
+    private final Map<String, String> problems = new ConcurrentHashMap<>();
+    private final CountDownLatch caughtUp = new CountDownLatch(1);
+    private volatile Consumer<String, byte[]> consumer;
+    private volatile boolean running;
+    private Thread thread;
+
+    public WatchReports(ConsumerFactory<?, ?> consumers, Listener listener) {
+        this.consumers = consumers;
+        this.listener = listener;
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        consumer = createConsumer();
+        thread = new Thread(this::run, "watcher-watch-reports");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Consumer<String, byte[]> createConsumer() {
+        Properties overrides = new Properties();
+        overrides.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return (Consumer<String, byte[]>) consumers.createConsumer(null, "watch-reports-", null, overrides);
+    }
+
+    /** Why the Nodes of {@code cluster} cannot be watched, as the replica that watches it last said. */
+    public Optional<String> problem(String cluster) {
+        return Optional.ofNullable(problems.get(cluster));
+    }
+
+    /** Waits until what the topic held when this started has been read; false if that took longer than allowed. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.WORKLOAD_CLUSTER_WATCH.name(),
+                    Duration.ofMinutes(5)).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            while (running) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    apply(record);
+                }
+                if (caughtUp.getCount() > 0 && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
+                    caughtUp.countDown();
+                    log.info("read what {} holds: {} workload clusters reported unwatchable",
+                            Topics.WORKLOAD_CLUSTER_WATCH.name(), problems.size());
+                }
+            }
+        } catch (WakeupException e) {
+            // close()
+        } catch (RuntimeException e) {
+            log.error("the reader of {} stopped: pools no longer say why their workload cluster cannot be watched",
+                    Topics.WORKLOAD_CLUSTER_WATCH.name(), e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void apply(ConsumerRecord<String, byte[]> record) {
+        if (record.key() == null) {
+            return;
+        }
+        String problem = null;
+        if (record.value() != null) {
+            try {
+                problem = deserializer.deserialize(record).problem();
+            } catch (MalformedRecordException e) {
+                // As no report: the watching replica writes a good one over it at its next change.
+                log.warn("{}", e.getMessage());
+            }
+        }
+        String before = problem == null ? problems.remove(record.key()) : problems.put(record.key(), problem);
+        if (!Objects.equals(before, problem)) {
+            listener.watchReported(record.key());
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
