@@ -32,7 +32,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("poolstream.status")
 public record StatusProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
-        @DefaultValue("10ms") @NotNull Duration lookInterval,
+        @DefaultValue("100ms") @NotNull Duration lookInterval,
         @DefaultValue("5") @Min(0) int threadReplacements,
         @DefaultValue("10m") @NotNull Duration threadReplacementWindow,
         @DefaultValue("500ms") @NotNull Duration writeRetryInitial,
