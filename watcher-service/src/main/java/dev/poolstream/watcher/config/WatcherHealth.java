@@ -1,6 +1,7 @@
 package dev.poolstream.watcher.config;
 
 import dev.poolstream.watcher.kafka.ClusterAssignment;
+import dev.poolstream.watcher.kafka.WatchReports;
 import dev.poolstream.watcher.kube.Leadership;
 import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
@@ -19,11 +20,13 @@ final class WatcherHealth {
         private final ManagementCache cache;
         private final Leadership leadership;
         private final ClusterAssignment assignment;
+        private final WatchReports reports;
 
-        Caches(ManagementCache cache, Leadership leadership, ClusterAssignment assignment) {
+        Caches(ManagementCache cache, Leadership leadership, ClusterAssignment assignment, WatchReports reports) {
             this.cache = cache;
             this.leadership = leadership;
             this.assignment = assignment;
+            this.reports = reports;
         }
 
         @Override
@@ -36,6 +39,8 @@ final class WatcherHealth {
                     // The workloadcluster.v1 partitions the group gave this replica, and their clusters.
                     .withDetail("partitions", assignment.partitions())
                     .withDetail("watchedClusters", assignment.clusters().size())
+                    // The reader of workloadcluster.watch.v1, whose problems the leader puts on the pools.
+                    .withDetail("watchReports", reports.state())
                     .build();
         }
     }

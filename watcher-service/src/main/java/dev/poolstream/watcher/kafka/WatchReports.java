@@ -45,6 +45,8 @@ public final class WatchReports implements AutoCloseable {
     /** The problem of every cluster that has one; a cluster watched without trouble is not here. */
     private final Map<String, String> problems = new ConcurrentHashMap<>();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
+    /** Shown in health: a reader that stopped leaves the pools without the problems reported since. */
+    private volatile String state = "starting";
     private volatile Consumer<String, byte[]> consumer;
     private volatile boolean running;
     private Thread thread;
@@ -79,6 +81,11 @@ public final class WatchReports implements AutoCloseable {
         return Optional.ofNullable(problems.get(cluster));
     }
 
+    /** "starting", "following" (it has read what the topic held at its start), or "stopped: ..." after a failure. */
+    public String state() {
+        return state;
+    }
+
     /** Waits until what the topic held when this started has been read; false if that took longer than allowed. */
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -86,8 +93,7 @@ public final class WatchReports implements AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.WORKLOAD_CLUSTER_WATCH.name(),
-                    Duration.ofMinutes(5)).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            List<TopicPartition> partitions = partitions();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -97,6 +103,7 @@ public final class WatchReports implements AutoCloseable {
                 }
                 if (caughtUp.getCount() > 0 && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
                     caughtUp.countDown();
+                    state = "following";
                     log.info("read what {} holds: {} workload clusters reported unwatchable",
                             Topics.WORKLOAD_CLUSTER_WATCH.name(), problems.size());
                 }
@@ -104,11 +111,36 @@ public final class WatchReports implements AutoCloseable {
         } catch (WakeupException e) {
             // close()
         } catch (RuntimeException e) {
+            state = "stopped: " + e.getClass().getSimpleName();
             log.error("the reader of {} stopped: pools no longer say why their workload cluster cannot be watched",
                     Topics.WORKLOAD_CLUSTER_WATCH.name(), e);
         } finally {
             consumer.close();
         }
+    }
+
+    /** The topic's partitions, once it exists: a missing topic is said, and asked for again until it is there. */
+    private List<TopicPartition> partitions() {
+        boolean said = false;
+        while (running) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.WORKLOAD_CLUSTER_WATCH.name(),
+                    Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            if (!partitions.isEmpty()) {
+                return partitions;
+            }
+            if (!said) {
+                log.error("topic {} does not exist: pools cannot say why their workload cluster cannot be watched"
+                        + " until it does", Topics.WORKLOAD_CLUSTER_WATCH.name());
+                said = true;
+            }
+            try {
+                Thread.sleep(5_000); // then ask again; close() is noticed at the next ask (a wakeup) or here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new WakeupException();
     }
 
     private void apply(ConsumerRecord<String, byte[]> record) {

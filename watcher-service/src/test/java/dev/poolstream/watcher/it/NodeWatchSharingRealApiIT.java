@@ -11,6 +11,7 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.watcher.Watcher;
 import dev.poolstream.watcher.kafka.ClusterAssignment;
+import dev.poolstream.watcher.kafka.WatchReports;
 import dev.poolstream.watcher.kube.WorkloadClusters;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -182,6 +183,7 @@ class NodeWatchSharingRealApiIT {
                     && p.workloadCluster() != null && p.workloadCluster().message().contains("cannot reach"));
             assertThat(watched(other)).as("the other replica watches it").contains(key(dark));
             assertThat(watched(a)).as("the leader does not").doesNotContain(key(dark));
+            assertThat(a.getBean(WatchReports.class).state()).as("the leader's reader, in health").isEqualTo("following");
             String prefix = "the Nodes of workload cluster " + key(dark) + " cannot be watched: ";
             String message = ((PoolSpec) unwatchable.value()).workloadCluster().message();
             assertThat(message).startsWith(prefix + "cannot reach the API server its kubeconfig names: ");
