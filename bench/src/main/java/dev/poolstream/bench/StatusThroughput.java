@@ -191,10 +191,11 @@ final class StatusThroughput {
     }
 
     /**
-     * Rounds of flips per size (-Dbench.rounds, at least 2): the last counts. The first runs on a JVM that has not
-     * compiled the topology's code yet; later ones on stores and topics that hold more history, as a service's do.
+     * Rounds of flips per size (-Dbench.rounds, 3 by default, at least 2): the last counts. The first runs on a JVM
+     * that has not compiled the topology's code yet; later ones on stores and topics that hold more history, as a
+     * service's do.
      */
-    private static final int ROUNDS = Math.max(2, Integer.getInteger("bench.rounds", 2));
+    private static final int ROUNDS = Math.max(2, Integer.getInteger("bench.rounds", 3));
 
     /** One round of flips: how long the topology took, and what it used. */
     private record Round(double seconds, long events, long streamNanos, long processNanos, double looks,
