@@ -34,6 +34,9 @@ import org.springframework.util.backoff.BackOffExecution;
  * up, or superseded. The consumer commits that (see {@link #commit(Consumer)}); its container commits nothing of
  * its own (ack mode MANUAL, never acknowledged).
  *
+ * <p>The consumers of a concurrent container can share one: a record's first attempt runs on the thread of the
+ * consumer its partition is assigned to, and each consumer commits only its own partitions.
+ *
  * @param <V> the record's value
  */
 public final class KeyedRetries<V> implements AutoCloseable {
@@ -268,8 +271,19 @@ public final class KeyedRetries<V> implements AutoCloseable {
      * done, or the end of what was delivered.
      */
     public synchronized Map<TopicPartition, OffsetAndMetadata> committable() {
+        return committable(delivered.keySet());
+    }
+
+    /**
+     * As {@link #committable()}, of the given partitions only: another consumer's partition may have a first attempt
+     * running on its thread, which nothing here marks as not done.
+     */
+    public synchronized Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> owned) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         delivered.forEach((partition, end) -> {
+            if (!owned.contains(partition)) {
+                return;
+            }
             TreeMap<Long, Item<V>> open = pending.get(partition);
             long safe = open == null || open.isEmpty() ? end : open.firstKey();
             if (!Long.valueOf(safe).equals(handedOut.get(partition))) {
@@ -282,7 +296,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
 
     /** On the consumer thread: commits what is safe (asynchronously; a lost commit only means work done twice). */
     public void commit(Consumer<?, ?> consumer) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = committable();
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable(consumer.assignment());
         if (!offsets.isEmpty()) {
             consumer.commitAsync(offsets, (committed, e) -> {
                 if (e != null) {
@@ -298,7 +312,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
      * since the last one comes again, and says so.
      */
     public void commitSync(Consumer<?, ?> consumer, Duration timeout) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = committable();
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable(consumer.assignment());
         if (!offsets.isEmpty()) {
             try {
                 consumer.commitSync(offsets, timeout);

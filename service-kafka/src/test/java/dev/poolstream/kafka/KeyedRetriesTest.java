@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
@@ -174,5 +177,38 @@ class KeyedRetriesTest {
         assertThat(retries.isWaiting("z")).isTrue();
         submit(0, "b", "b1");
         assertThat(retries.committable()).containsOnly(Map.entry(P0, new OffsetAndMetadata(1)));
+    }
+
+    @Test
+    void consumersSharingItCommitOnlyTheirOwnPartitionsWhileAnotherRunsAFirstAttempt() throws Exception {
+        TopicPartition p1 = new TopicPartition(P0.topic(), 1);
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        retries = new KeyedRetries<>("test", KeyedRetries.Order.LATEST_WINS, (key, value) -> {
+            if (key.equals("slow")) {
+                running.countDown();
+                release.await();
+            }
+            done.add(key + "=" + value);
+        }, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS), e -> true, (record, value, e) -> { });
+        MockConsumer<String, String> first = new MockConsumer<>("earliest");
+        first.assign(List.of(P0));
+        // The other consumer's thread: its first attempt at p1's record runs, not yet done.
+        Thread other = new Thread(() -> retries.submit(
+                new ConsumerRecord<>(p1.topic(), p1.partition(), 0, "slow", "s1"), "s1"));
+        other.start();
+        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+
+        submit(0, "a", "a1");
+        retries.commit(first);
+
+        assertThat(first.committed(Set.of(P0, p1))).containsEntry(P0, new OffsetAndMetadata(1))
+                .as("p1's record is still being worked on, by the other consumer").doesNotContainKey(p1);
+        release.countDown();
+        other.join(5_000);
+        MockConsumer<String, String> second = new MockConsumer<>("earliest");
+        second.assign(List.of(p1));
+        retries.commit(second);
+        assertThat(second.committed(Set.of(p1))).containsEntry(p1, new OffsetAndMetadata(1));
     }
 }

@@ -22,6 +22,9 @@ import org.springframework.validation.annotation.Validated;
  *                                each failure, up to {@code writeRetryMax}, for as long as the write fails (a status
  *                                write failing is taken as transient: nothing goes to the DLT for it)
  * @param writeRetryMax           see {@code writeRetryInitial}
+ * @param writers                 how many consumers write statuses at once, each its own partitions of
+ *                                {@code machinepool.status.v1} (a pool's writes stay in order): a status that arrives
+ *                                while another pool's write is in flight need not wait for it
  * @param workloadTimeout         how long one request to a workload cluster (tending Nodes) may take to connect and
  *                                to answer; it is made once, the write is tried again with backoff
  * @param machines                the per-instance objects (docs/machines.md)
@@ -37,6 +40,7 @@ public record StatusProperties(
         @DefaultValue("10m") @NotNull Duration threadReplacementWindow,
         @DefaultValue("500ms") @NotNull Duration writeRetryInitial,
         @DefaultValue("30s") @NotNull Duration writeRetryMax,
+        @DefaultValue("4") @Min(1) int writers,
         @DefaultValue("5s") @NotNull Duration workloadTimeout,
         @DefaultValue @NotNull Machines machines,
         @DefaultValue({}) List<@NotBlank String> namespaces) {

@@ -83,12 +83,16 @@ public class StatusWriterConfiguration {
     @Bean
     ConcurrentKafkaListenerContainerFactory<Object, Object> statusWriterContainerFactory(
             ConsumerFactory<?, ?> consumerFactory, ObjectProvider<StatusWriteListener> statusWriteListener,
-            DefaultErrorHandler statusWriterErrorHandler, StaticMembership statusStaticMembership) {
+            DefaultErrorHandler statusWriterErrorHandler, StaticMembership statusStaticMembership,
+            StatusProperties properties) {
         ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
         @SuppressWarnings("unchecked")
         ConsumerFactory<Object, Object> typed = (ConsumerFactory<Object, Object>) consumerFactory;
         factory.setConsumerFactory(typed);
         factory.setBatchListener(true);
+        // Pools on different partitions are written at once; one listener and its KeyedRetries serve them all, each
+        // consumer committing its own partitions.
+        factory.setConcurrency(properties.writers());
         factory.setCommonErrorHandler(statusWriterErrorHandler);
         ContainerProperties container = factory.getContainerProperties();
         // Never acknowledged: the listener commits up to the oldest status not written (KeyedRetries).

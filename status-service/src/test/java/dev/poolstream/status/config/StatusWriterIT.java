@@ -299,11 +299,14 @@ class StatusWriterIT {
             await().atMost(WAIT).until(() -> admin.listConsumerGroups().all().get().stream()
                     .anyMatch(g -> g.groupId().equals(GROUP + "-configured")));
             assertThat(admin.listConsumerGroups().all().get()).noneMatch(g -> g.groupId().equals("status-writer"));
-            // Static membership, as the broker sees the member.
-            assertThat(admin.describeConsumerGroups(List.of(GROUP + "-configured")).all().get()
-                    .get(GROUP + "-configured").members()).singleElement()
-                    .satisfies(m -> assertThat(m.groupInstanceId()).hasValueSatisfying(id -> assertThat(id)
-                            .startsWith("pod-7-status-writer")));
+            // Static membership, as the broker sees the members: one per writer, each with its own id.
+            int writers = context.getBean(StatusProperties.class).writers();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(admin.describeConsumerGroups(
+                            List.of(GROUP + "-configured")).all().get().get(GROUP + "-configured").members())
+                    .hasSize(writers)
+                    .allSatisfy(m -> assertThat(m.groupInstanceId()).hasValueSatisfying(id -> assertThat(id)
+                            .startsWith("pod-7-status-writer-")))
+                    .extracting(m -> m.groupInstanceId().orElseThrow()).doesNotHaveDuplicates());
         }
     }
 
