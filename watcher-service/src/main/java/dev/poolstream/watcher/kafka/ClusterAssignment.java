@@ -17,8 +17,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
@@ -60,9 +58,7 @@ public final class ClusterAssignment implements AutoCloseable {
     private final ClusterOwnership ownership = new ClusterOwnership();
     private volatile Set<String> clusters = Set.of();
     private volatile Set<Integer> partitions = Set.of();
-    private volatile Consumer<String, byte[]> consumer;
-    private volatile boolean running;
-    private Thread thread;
+    private final ConsumerThread polling = new ConsumerThread("watcher-cluster-assignment");
 
     public ClusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties properties,
                              StaticMembership membership, Listener listener) {
@@ -73,23 +69,12 @@ public final class ClusterAssignment implements AutoCloseable {
     }
 
     /** Joins the group; from then on the group coordinator decides which clusters this replica watches. */
-    public synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        consumer = createConsumer();
-        thread = new Thread(this::run, "watcher-cluster-assignment");
-        thread.setDaemon(true);
-        thread.start();
+    public void start() {
+        polling.start(this::createConsumer, this::run);
     }
 
-    @SuppressWarnings("unchecked")
     private Consumer<String, byte[]> createConsumer() {
         Properties overrides = new Properties();
-        overrides.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         overrides.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // Classic protocol, so that the session timeout is ours to set (the new protocol's is the broker's,
         // 45 s at least); cooperative, so that a rebalance moves only the partitions that change hands.
@@ -99,14 +84,13 @@ public final class ClusterAssignment implements AutoCloseable {
         overrides.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                 Long.toString(properties.heartbeatInterval().toMillis()));
         membership.applyTo(overrides, CONSUMER);
-        return (Consumer<String, byte[]>) consumers.createConsumer(properties.group(), CONSUMER + "-", null,
-                overrides);
+        return ConsumerThread.raw(consumers, properties.group(), CONSUMER + "-", overrides);
     }
 
-    private void run() {
+    private void run(Consumer<String, byte[]> consumer) {
         try {
             consumer.subscribe(List.of(Topics.WORKLOAD_CLUSTER.name()), new Rebalance());
-            while (running) {
+            while (polling.running()) {
                 Set<String> taken = new TreeSet<>();
                 Set<String> gone = new TreeSet<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
@@ -153,17 +137,8 @@ public final class ClusterAssignment implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (!running) {
-            return;
-        }
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(Duration.ofSeconds(30).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    public void close() {
+        polling.close();
     }
 
     private final class Rebalance implements ConsumerRebalanceListener {
@@ -175,7 +150,7 @@ public final class ClusterAssignment implements AutoCloseable {
             ownership.assigned(assigned.stream().map(TopicPartition::partition).toList());
             partitions = ownership.partitions();
             // Each assignment reads its partitions whole: their records are the clusters.
-            consumer.seekToBeginning(assigned);
+            polling.consumer().seekToBeginning(assigned);
             log.info("assigned partitions {} of {}", numbers(assigned), Topics.WORKLOAD_CLUSTER.name());
         }
 

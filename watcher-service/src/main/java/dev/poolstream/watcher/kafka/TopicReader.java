@@ -11,11 +11,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
@@ -36,15 +33,10 @@ public final class TopicReader {
 
     public <V> Map<String, V> readAll(Topics.TopicSpec topic, Class<V> type, Duration timeout)
             throws TimeoutException {
-        Properties overrides = new Properties();
-        overrides.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         EventDeserializer<V> deserializer = new EventDeserializer<>(type);
         Instant deadline = Instant.now().plus(timeout);
         Map<String, V> latest = new HashMap<>();
-        try (@SuppressWarnings("unchecked") Consumer<String, byte[]> consumer =
-                     (Consumer<String, byte[]>) consumers.createConsumer(null, "snapshot-", null, overrides)) {
+        try (Consumer<String, byte[]> consumer = ConsumerThread.raw(consumers, null, "snapshot-", new Properties())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic.name(), timeout).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);

@@ -14,12 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
@@ -47,33 +44,15 @@ public final class WatchReports implements AutoCloseable {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     /** Shown in health: a reader that stopped leaves the pools without the problems reported since. */
     private volatile String state = "starting";
-    private volatile Consumer<String, byte[]> consumer;
-    private volatile boolean running;
-    private Thread thread;
+    private final ConsumerThread polling = new ConsumerThread("watcher-watch-reports");
 
     public WatchReports(ConsumerFactory<?, ?> consumers, Listener listener) {
         this.consumers = consumers;
         this.listener = listener;
     }
 
-    public synchronized void start() {
-        if (running) {
-            return;
-        }
-        running = true;
-        consumer = createConsumer();
-        thread = new Thread(this::run, "watcher-watch-reports");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    @SuppressWarnings("unchecked")
-    private Consumer<String, byte[]> createConsumer() {
-        Properties overrides = new Properties();
-        overrides.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        return (Consumer<String, byte[]>) consumers.createConsumer(null, "watch-reports-", null, overrides);
+    public void start() {
+        polling.start(() -> ConsumerThread.raw(consumers, null, "watch-reports-", new Properties()), this::run);
     }
 
     /** Why the Nodes of {@code cluster} cannot be watched, as the replica that watches it last said. */
@@ -91,13 +70,13 @@ public final class WatchReports implements AutoCloseable {
         return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void run() {
+    private void run(Consumer<String, byte[]> consumer) {
         try {
-            List<TopicPartition> partitions = partitions();
+            List<TopicPartition> partitions = partitions(consumer);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (running) {
+            while (polling.running()) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     apply(record);
                 }
@@ -120,9 +99,9 @@ public final class WatchReports implements AutoCloseable {
     }
 
     /** The topic's partitions, once it exists: a missing topic is said, and asked for again until it is there. */
-    private List<TopicPartition> partitions() {
+    private List<TopicPartition> partitions(Consumer<String, byte[]> consumer) {
         boolean said = false;
-        while (running) {
+        while (polling.running()) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.WORKLOAD_CLUSTER_WATCH.name(),
                     Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             if (!partitions.isEmpty()) {
@@ -163,16 +142,7 @@ public final class WatchReports implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (!running) {
-            return;
-        }
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(Duration.ofSeconds(30).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    public void close() {
+        polling.close();
     }
 }
