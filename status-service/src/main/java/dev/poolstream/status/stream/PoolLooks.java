@@ -158,12 +158,16 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     /** A pool as its stores hold it: its members with one prefix scan. */
     private Pool read(String key) {
         Pool pool = new Pool();
+        pool.spec = specs.get(key);
+        pool.view = views.get(key);
+        return readMembersAndGroup(key, pool);
+    }
+
+    private Pool readMembersAndGroup(String key, Pool pool) {
         try (KeyValueIterator<String, Member> all = members.prefixScan(key + SEPARATOR, KEYS)) {
             all.forEachRemaining(entry -> pool.members.put(entry.value.providerID(), entry.value));
         }
-        pool.spec = specs.get(key);
         pool.group = groups.get(key);
-        pool.view = views.get(key);
         return pool;
     }
 
@@ -217,16 +221,21 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
     }
 
-    /** The first run after a start: every pool this task has, each status sent, and what each sent lately. */
+    /**
+     * The first run after a start: every pool this task has, each status sent, and what each sent lately. The scans
+     * that find the pools also load their views and specs into memory, so each is read once.
+     */
     private void lookAtEveryPool(Instant now) {
-        Set<String> pools = new HashSet<>();
+        Map<String, Pool> found = new HashMap<>();
         try (KeyValueIterator<String, PoolView> all = views.all()) {
-            all.forEachRemaining(entry -> pools.add(entry.key));
+            all.forEachRemaining(entry -> found.computeIfAbsent(entry.key, key -> new Pool()).view = entry.value);
         }
         try (KeyValueIterator<String, PoolSpec> all = specs.all()) {
-            all.forEachRemaining(entry -> pools.add(entry.key));
+            all.forEachRemaining(entry -> found.computeIfAbsent(entry.key, key -> new Pool()).spec = entry.value);
         }
-        pools.forEach(pool -> lookInPunctuation(pool, now, true));
+        // A pool already in memory (a record came before this run) is as its stores hold it: keep it.
+        found.forEach((key, pool) -> pools.computeIfAbsent(key, k -> readMembersAndGroup(k, pool)));
+        found.keySet().forEach(pool -> lookInPunctuation(pool, now, true));
     }
 
     /** A failure carries the pool's key to the error handler, which dead-letters the record that asked for the look. */
