@@ -48,7 +48,7 @@ public final class PoolObjects {
     private static final Map<String, Class<? extends HasMetadata>> INFRASTRUCTURE_KINDS = Map.of(
             ClusterApi.KIND_AWS_MACHINE_POOL, AWSMachinePool.class,
             ClusterApi.KIND_AZURE_MACHINE_POOL, AzureMachinePool.class);
-    /** Fresh reads after a refused (409) finalizer write, before the look gives up and is made again later. */
+    /** Fresh reads after a refused (409) write, before the look gives up and is made again later. */
     private static final int CONFLICT_ATTEMPTS = 5;
 
     private final KubernetesClient client;
@@ -99,31 +99,38 @@ public final class PoolObjects {
      */
     public void setBootstrapDataSecretName(PoolSpec spec, String name) {
         Resource<GenericKubernetesResource> resource = machinePool(spec);
-        GenericKubernetesResource current = resource.get();
-        if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
-            return;
-        }
-        if (!Objects.equals(current.getMetadata().getGeneration(), spec.generation())) {
-            log.info("pool {} is at generation {}, not {}: its bootstrap data Secret is decided again",
-                    spec.key(), current.getMetadata().getGeneration(), spec.generation());
-            return;
-        }
-        Object written = at(current.getAdditionalProperties(), "spec", "template", "spec", "bootstrap")
-                .map(b -> b.get("dataSecretName")).orElse(null);
-        if (name.equals(written)) {
-            return;
-        }
-        try {
-            resource.patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of(
-                    "metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()),
-                    "spec", Map.of("template", Map.of("spec", Map.of("bootstrap", Map.of("dataSecretName",
-                            name)))))));
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-                log.info("pool {} changed while its bootstrap data Secret was written; decided again", spec.key());
+        for (int attempt = 1; ; attempt++) {
+            GenericKubernetesResource current = resource.get();
+            if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
                 return;
             }
-            throw e;
+            if (!Objects.equals(current.getMetadata().getGeneration(), spec.generation())) {
+                log.info("pool {} is at generation {}, not {}: its bootstrap data Secret is decided again",
+                        spec.key(), current.getMetadata().getGeneration(), spec.generation());
+                return;
+            }
+            Object written = at(current.getAdditionalProperties(), "spec", "template", "spec", "bootstrap")
+                    .map(b -> b.get("dataSecretName")).orElse(null);
+            if (name.equals(written)) {
+                return;
+            }
+            try {
+                resource.patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(
+                        Map.of("metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()),
+                                "spec", Map.of("template", Map.of("spec", Map.of("bootstrap",
+                                        Map.of("dataSecretName", name)))))));
+                break;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    return;
+                }
+                // Another write came between the read and this one, often the status service's, which brings the
+                // reconciler no new look: nothing would write the name later, so read it again now.
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                log.debug("pool {} changed while its bootstrap data Secret was written; reading it again", spec.key());
+            }
         }
         log.info("set the bootstrap data Secret of pool {} to {}, from its bootstrap config", spec.key(), name);
     }

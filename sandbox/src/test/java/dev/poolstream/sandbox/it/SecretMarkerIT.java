@@ -66,6 +66,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.assertj.core.api.SoftAssertions;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -282,9 +283,14 @@ class SecretMarkerIT {
 
     /** Waits until the pool's conditions or Events give one of {@code reasons}; notes what they said. */
     private void awaitSaid(KubernetesClient kube, String pool, String path, String... reasons) {
-        await(path + " failing for " + pool + " (" + String.join(" or ", reasons) + ")").atMost(FAILED_WITHIN)
-                .pollInterval(Duration.ofMillis(250)).until(() -> said(kube, pool).stream()
-                        .anyMatch(line -> Stream.of(reasons).anyMatch(line::contains)));
+        try {
+            await(path + " failing for " + pool + " (" + String.join(" or ", reasons) + ")").atMost(FAILED_WITHIN)
+                    .pollInterval(Duration.ofMillis(250)).until(() -> said(kube, pool).stream()
+                            .anyMatch(line -> Stream.of(reasons).anyMatch(line::contains)));
+        } catch (ConditionTimeoutException e) {
+            // What it said instead: where to start looking.
+            throw new AssertionError(e.getMessage() + " It said:\n  " + String.join("\n  ", said(kube, pool)), e);
+        }
         said(kube, pool).stream().filter(line -> Stream.of(reasons).anyMatch(line::contains)).findFirst()
                 .ifPresent(line -> notes.add(path + ", " + pool + ": " + line));
     }
