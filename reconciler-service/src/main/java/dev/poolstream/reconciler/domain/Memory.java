@@ -80,9 +80,14 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
     public record Drain(String providerID, String nodeName, Instant startedAt, Instant deadline,
                         DrainOutcome outcome, int failures, Instant retryAt) {
 
-        static Drain start(String providerID, String nodeName, Instant now, Instant deadline, boolean hasNode) {
-            return new Drain(providerID, nodeName, now, deadline, hasNode ? null : new DrainOutcome.NodeGone(), 0,
-                    null);
+        /**
+         * A victim's drain, started whether or not a Node of it is known: "none known" may only mean its workload
+         * cluster could not be watched when the Node registered, so the drainer asks the cluster by provider ID.
+         *
+         * @param nodeName empty when no Node is known
+         */
+        static Drain start(String providerID, String nodeName, Instant now, Instant deadline) {
+            return new Drain(providerID, nodeName, now, deadline, null, 0, null);
         }
 
         /** Its instance may be terminated: drained, gone, or out of time. */

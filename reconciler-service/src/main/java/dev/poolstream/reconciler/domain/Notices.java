@@ -63,19 +63,21 @@ public final class Notices {
     }
 
     public static Notice draining(Memory.Drain drain) {
-        return Notice.normal("Drain", DRAINING, "Draining Node " + drain.nodeName() + " (" + drain.providerID()
-                + ") before its instance is terminated" + (drain.deadline() == null ? ""
-                : ", until " + drain.deadline()));
+        return Notice.normal("Drain", DRAINING, "Draining " + node(drain) + " before its instance is terminated"
+                + (drain.nodeName().isEmpty() ? " (no Node of it was seen: it is looked for by provider ID)" : "")
+                + (drain.deadline() == null ? "" : ", until " + drain.deadline()));
     }
 
     /** How a Node's drain ended. */
     public static Notice drained(Memory.Drain drain, DrainOutcome outcome, Instant now, Retries retries) {
-        String node = "Node " + drain.nodeName() + " (" + drain.providerID() + ")";
+        String node = drain.nodeName().isEmpty() ? "The Node of instance " + drain.providerID() : node(drain);
         if (outcome instanceof DrainOutcome.Drained) {
             return Notice.normal("Drain", DRAINED, node + " drained in " + seconds(drain.startedAt(), now));
         }
         if (outcome instanceof DrainOutcome.NodeGone) {
-            return Notice.normal("Drain", NODE_GONE, node + " is gone: nothing to drain");
+            return Notice.normal("Drain", NODE_GONE, drain.nodeName().isEmpty()
+                    ? "Instance " + drain.providerID() + " has no Node in its workload cluster: nothing to drain"
+                    : node + " is gone: nothing to drain");
         }
         if (outcome instanceof DrainOutcome.TimedOut timedOut) {
             return Notice.warning("Drain", DRAIN_TIMED_OUT, node + ": drain timed out after "
@@ -93,6 +95,11 @@ public final class Notices {
     public static Notice blocked(String nodeName, List<String> pods) {
         return Notice.warning("Drain", DRAIN_BLOCKED, "Node " + nodeName + ": eviction of " + String.join(", ", pods)
                 + " refused by a PodDisruptionBudget; retrying");
+    }
+
+    private static String node(Memory.Drain drain) {
+        return drain.nodeName().isEmpty() ? "the Node of instance " + drain.providerID()
+                : "Node " + drain.nodeName() + " (" + drain.providerID() + ")";
     }
 
     private static String seconds(Instant from, Instant to) {

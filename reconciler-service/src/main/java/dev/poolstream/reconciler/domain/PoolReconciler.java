@@ -371,8 +371,7 @@ public final class PoolReconciler {
         for (PoolMember victim : victims) {
             Memory.Drain drain = drains.get(victim.providerID());
             if (drain == null) {
-                drain = Memory.Drain.start(victim.providerID(), victim.nodeName(), now, drainDeadline(spec, now),
-                        victim.hasNode());
+                drain = Memory.Drain.start(victim.providerID(), victim.nodeName(), now, drainDeadline(spec, now));
                 drains.put(victim.providerID(), drain);
             }
             allDone &= drain.done();

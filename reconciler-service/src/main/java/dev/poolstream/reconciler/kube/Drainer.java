@@ -4,7 +4,9 @@ import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.reconciler.domain.DrainOutcome;
 import dev.poolstream.reconciler.domain.Notice;
 import dev.poolstream.reconciler.domain.Notices;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeList;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,6 +38,9 @@ import org.slf4j.MDC;
 /**
  * Drains a Node as {@code kubectl drain} does, in rounds: cordon it, then evict its pods through the Eviction API,
  * leaving DaemonSet pods (they would come back), mirror pods (the kubelet owns them) and finished pods.
+ * An instance whose Node no record named (it never joined, or joined unseen while its workload cluster could not be
+ * watched) is looked for in the workload cluster by its provider ID: only the API server's answer that no Node has it
+ * makes it {@link DrainOutcome.NodeGone}; while the cluster cannot be asked, the drain waits as any other does.
  *
  * <ul>
  *   <li>The cordon is checked every round and written until the API server holds it ({@code spec.unschedulable} in
@@ -57,6 +62,8 @@ public final class Drainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Drainer.class);
     static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
     private static final String CORDON = "{\"spec\":{\"unschedulable\":true}}";
+    /** Nodes per list request while one is looked for by provider ID. */
+    private static final long NODE_PAGE = 500;
 
     private final Function<String, Optional<KubernetesClient>> clients;
     private final Duration retry;
@@ -88,14 +95,16 @@ public final class Drainer implements AutoCloseable {
     }
 
     /**
-     * @param cluster  {@code <namespace>/<name>}
-     * @param deadline when it times out; null for no limit
-     * @param progress gets what a user should see while it runs (a PodDisruptionBudget refusing)
+     * @param cluster    {@code <namespace>/<name>}
+     * @param nodeName   the instance's Node; empty when none is known, and then found by {@code providerID}
+     * @param providerID the instance's
+     * @param deadline   when it times out; null for no limit
+     * @param progress   gets what a user should see while it runs (a PodDisruptionBudget refusing)
      * @return completes with how it ended; never exceptionally
      */
-    public CompletableFuture<DrainOutcome> drain(String pool, String cluster, String nodeName, Instant deadline,
-                                                 Consumer<Notice> progress) {
-        Run run = new Run(pool, cluster, nodeName, deadline, progress);
+    public CompletableFuture<DrainOutcome> drain(String pool, String cluster, String nodeName, String providerID,
+                                                 Instant deadline, Consumer<Notice> progress) {
+        Run run = new Run(pool, cluster, nodeName, providerID, deadline, progress);
         schedule(run, Duration.ZERO);
         return run.done;
     }
@@ -104,8 +113,10 @@ public final class Drainer implements AutoCloseable {
     private static final class Run {
         final String pool;
         final String cluster;
-        final String nodeName;
+        final String providerID;
         final Instant deadline;
+        /** Empty until the Node is known (found by provider ID). */
+        String nodeName;
         final Consumer<Notice> progress;
         final CompletableFuture<DrainOutcome> done = new CompletableFuture<>();
         /** Rounds in a row that failed, or in which nothing was evicted and a budget refused. */
@@ -113,20 +124,27 @@ public final class Drainer implements AutoCloseable {
         int podsLeft = -1;
         String problem = "nothing yet";
 
-        Run(String pool, String cluster, String nodeName, Instant deadline, Consumer<Notice> progress) {
+        Run(String pool, String cluster, String nodeName, String providerID, Instant deadline,
+            Consumer<Notice> progress) {
             this.pool = pool;
             this.cluster = cluster;
-            this.nodeName = nodeName;
+            this.nodeName = nodeName == null ? "" : nodeName;
+            this.providerID = providerID;
             this.deadline = deadline;
             this.progress = progress;
+        }
+
+        /** What is being drained, in a log line. */
+        String node() {
+            return nodeName.isEmpty() ? "the Node of instance " + providerID : "Node " + nodeName;
         }
     }
 
     private void round(Run run) {
         try (var ignored = MDC.putCloseable("pool", run.pool)) {
             if (run.deadline != null && clock.instant().isAfter(run.deadline)) {
-                log.warn("drain of Node {} for pool {} timed out ({} pods left: {}); its instance is terminated anyway",
-                        run.nodeName, run.pool, run.podsLeft < 0 ? "?" : run.podsLeft, run.problem);
+                log.warn("drain of {} for pool {} timed out ({} pods left: {}); its instance is terminated anyway",
+                        run.node(), run.pool, run.podsLeft < 0 ? "?" : run.podsLeft, run.problem);
                 end(run, new DrainOutcome.TimedOut(run.podsLeft, run.problem));
                 return;
             }
@@ -135,12 +153,12 @@ public final class Drainer implements AutoCloseable {
             } catch (KubernetesClientException e) {
                 // Never the client's message: it names the request's URL, the kubeconfig's server.
                 run.problem = "the workload cluster's API server: " + WorkloadClusterException.describe(e);
-                log.warn("draining Node {} of cluster {} for pool {} failed ({}); retrying", run.nodeName,
+                log.warn("draining {} of cluster {} for pool {} failed ({}); retrying", run.node(),
                         run.cluster, run.pool, run.problem);
                 registry.counter("poolstream.reconciler.drain.errors").increment();
                 again(run, true);
             } catch (RuntimeException e) {
-                log.error("draining Node {} of cluster {} for pool {} failed; it is not drained", run.nodeName,
+                log.error("draining {} of cluster {} for pool {} failed; it is not drained", run.node(),
                         run.cluster, run.pool, e);
                 end(run, new DrainOutcome.Failed(e.toString()));
             }
@@ -151,11 +169,23 @@ public final class Drainer implements AutoCloseable {
         Optional<KubernetesClient> found = clients.apply(run.cluster);
         if (found.isEmpty()) {
             run.problem = "cluster " + run.cluster + " has no kubeconfig Secret";
-            log.warn("cannot drain Node {} for pool {} yet: {}; retrying", run.nodeName, run.pool, run.problem);
+            log.warn("cannot drain {} for pool {} yet: {}; retrying", run.node(), run.pool, run.problem);
             again(run, true);
             return;
         }
         KubernetesClient client = found.get();
+        if (run.nodeName.isEmpty()) {
+            Optional<String> named = nodeWithProviderId(client, run.providerID, NODE_PAGE);
+            if (named.isEmpty()) {
+                log.info("instance {} of pool {} has no Node in cluster {}: nothing to drain", run.providerID,
+                        run.pool, run.cluster);
+                end(run, new DrainOutcome.NodeGone());
+                return;
+            }
+            run.nodeName = named.get();
+            log.info("instance {} of pool {} is Node {}, not seen before; draining it", run.providerID, run.pool,
+                    run.nodeName);
+        }
         Node node = client.nodes().withName(run.nodeName).get();
         if (node == null) {
             log.info("Node {} of pool {} is gone: nothing to drain", run.nodeName, run.pool);
@@ -217,6 +247,27 @@ public final class Drainer implements AutoCloseable {
             run.problem = "waiting for " + left.size() + " evicted pods to stop";
         }
         again(run, accepted == 0 && !refused.isEmpty());
+    }
+
+    /**
+     * The Node whose {@code spec.providerID} is the instance's, compared as the status service joins them (exactly).
+     * Read from the API server itself, a page at a time, not from its watch cache: a Node that registered a moment
+     * ago must be found.
+     */
+    public static Optional<String> nodeWithProviderId(KubernetesClient client, String providerID, long pageSize) {
+        String next = null;
+        do {
+            NodeList page = client.nodes().list(new ListOptionsBuilder().withLimit(pageSize).withContinue(next)
+                    .build());
+            Optional<String> named = page.getItems().stream()
+                    .filter(n -> n.getSpec() != null && providerID.equals(n.getSpec().getProviderID()))
+                    .map(n -> n.getMetadata().getName()).findFirst();
+            if (named.isPresent()) {
+                return named;
+            }
+            next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+        } while (next != null && !next.isEmpty());
+        return Optional.empty();
     }
 
     private static boolean unschedulable(Node node) {

@@ -227,7 +227,7 @@ class DecisionTablesTest {
         // node-5 was chosen (it was not Ready then) and is being drained; now it is Ready, and node-1 is older.
         PoolMember fifth = member(5, true, true);
         Memory draining = seen(spec).withDrains(Map.of(fifth.providerID(), Memory.Drain.start(fifth.providerID(),
-                fifth.nodeName(), T0, null, true)));
+                fifth.nodeName(), T0, null)));
 
         Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), draining));
 

@@ -132,13 +132,27 @@ class NoticesTest {
 
     @Test
     void shouldSayWhichNodeIsDrainedAndUntilWhen() {
-        Memory.Drain bounded = Memory.Drain.start("aws:///a/i-1", "node-1", T0, T0.plusSeconds(300), true);
-        Memory.Drain unbounded = Memory.Drain.start("aws:///a/i-1", "node-1", T0, null, true);
+        Memory.Drain bounded = Memory.Drain.start("aws:///a/i-1", "node-1", T0, T0.plusSeconds(300));
+        Memory.Drain unbounded = Memory.Drain.start("aws:///a/i-1", "node-1", T0, null);
 
         assertThat(Notices.draining(bounded)).isEqualTo(Notice.normal("Drain", Notices.DRAINING,
                 "Draining Node node-1 (aws:///a/i-1) before its instance is terminated, until " + T0.plusSeconds(300)));
         assertThat(Notices.draining(unbounded).note())
                 .isEqualTo("Draining Node node-1 (aws:///a/i-1) before its instance is terminated");
+    }
+
+    @Test
+    void shouldSayTheNodeOfAnInstanceIsLookedForWhenNoneWasSeen() {
+        Memory.Drain unseen = Memory.Drain.start("aws:///a/i-1", "", T0, T0.plusSeconds(300));
+
+        assertThat(Notices.draining(unseen).note()).isEqualTo("Draining the Node of instance aws:///a/i-1 before its"
+                + " instance is terminated (no Node of it was seen: it is looked for by provider ID), until "
+                + T0.plusSeconds(300));
+        assertThat(Notices.drained(unseen, new DrainOutcome.NodeGone(), T0, Retries.DEFAULT).note())
+                .isEqualTo("Instance aws:///a/i-1 has no Node in its workload cluster: nothing to drain");
+        assertThat(Notices.drained(unseen, new DrainOutcome.TimedOut(-1, "the workload cluster's API server: x"),
+                T0.plusSeconds(300), Retries.DEFAULT).note()).startsWith("The Node of instance aws:///a/i-1: drain"
+                + " timed out after 300s");
     }
 
     @Test

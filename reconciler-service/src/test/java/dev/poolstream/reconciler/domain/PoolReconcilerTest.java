@@ -15,6 +15,7 @@ import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
@@ -532,6 +533,33 @@ class PoolReconcilerTest {
             assertThat(d.nodeName()).isEqualTo(started.nodeName());
             assertThat(d.startedAt()).as("the deadline still counts from the first start").isEqualTo(T0);
         });
+    }
+
+    /**
+     * No Node known is not "no Node": it may have joined while its workload cluster could not be watched. Its drain
+     * starts (the drainer looks for its Node by provider ID), and only its end lets the instance be terminated.
+     */
+    @Test
+    void shouldDrainAVictimWithNoNodeKnownAndTerminateItOnlyOnceTheDrainSaysItHasNone() {
+        PoolSpec spec = aws(4);
+        List<PoolMember> all = new ArrayList<>(members(4));
+        PoolMember unseen = new PoolMember(Pools.id(5), "", "", InstanceLifecycle.RUNNING, T0, false, false, true,
+                false, false);
+        all.add(unseen);
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(all), seen(spec)));
+
+        assertThat(drain.commands()).as("not terminated before its drain ends").isEmpty();
+        assertThat(drain.drains()).singleElement().satisfies(d -> {
+            assertThat(d.providerID()).isEqualTo(unseen.providerID());
+            assertThat(d.nodeName()).isEmpty();
+        });
+        Memory.Drain started = drain.drains().get(0);
+        Decision terminate = decide(spec, group(5, "x"), status(all), drain.memory().withDrains(Map.of(
+                started.providerID(), started.ended(new DrainOutcome.NodeGone(), T0, Retries.DEFAULT))),
+                T0.plusSeconds(1), List.of());
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(unseen.providerID()));
     }
 
     @Test

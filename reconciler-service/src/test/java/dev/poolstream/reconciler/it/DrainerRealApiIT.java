@@ -62,6 +62,8 @@ class DrainerRealApiIT {
     private static final String NS = "drainer-real";
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String REFUSE_CORDON_LABEL = "poolstream.test/refuse-cordon";
+    /** No Node of the tests has it, but where one is given it. */
+    private static final String PROVIDER_ID = "aws:///us-east-1a/i-0001";
 
     /** The system clock, moved forward by the test: the drain's deadline is reached by moving it, not by waiting. */
     private static final class MovableClock extends Clock {
@@ -137,7 +139,7 @@ class DrainerRealApiIT {
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/pdb", "any/cluster", node,
-                    clock.instant().plusSeconds(600), notices::add);
+                    PROVIDER_ID, clock.instant().plusSeconds(600), notices::add);
 
             // The budget allows no disruption: the Eviction API refuses (429), round after round.
             await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= refusedBefore + 3
@@ -176,8 +178,8 @@ class DrainerRealApiIT {
         String secret = ClusterApi.kubeconfigSecretName("late");
 
         try (Drainer drainer = drainer(workloads::client); workloads; management) {
-            CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/late", NS + "/late", node, null,
-                    notices::add);
+            CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/late", NS + "/late", node,
+                    PROVIDER_ID, null, notices::add);
             // The first round found no kubeconfig Secret (the API server answered 404)...
             await().atMost(WAIT).until(() -> server.requests().stream().anyMatch(r -> r.resource().equals("secrets")
                     && r.namespace().equals(NS) && r.name().equals(secret) && r.code() == 404) || drain.isDone());
@@ -202,8 +204,8 @@ class DrainerRealApiIT {
         runningPod("app-on-refused", node, Map.of("app", "refused"));
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
-            CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/refused", "any/cluster", node, null,
-                    notices::add);
+            CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/refused", "any/cluster", node,
+                    PROVIDER_ID, null, notices::add);
             // The API server refuses the cordon, more than once.
             await().atMost(WAIT).until(() -> refusedCordons(node) >= 2 || drain.isDone());
             assertThat(drain).isNotDone();
@@ -237,7 +239,7 @@ class DrainerRealApiIT {
         try (Drainer drainer = drainer(cluster -> {
             throw new IllegalStateException("a bug, not an API error");
         })) {
-            outcome = drainer.drain("drainer-real/boom", "any/cluster", node, null, notices::add)
+            outcome = drainer.drain("drainer-real/boom", "any/cluster", node, PROVIDER_ID, null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join();
         }
 
@@ -263,7 +265,7 @@ class DrainerRealApiIT {
                 .endContainer().endSpec().build()).create();
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
-            assertThat(drainer.drain("drainer-real/daemons", "any/cluster", node, null, notices::add)
+            assertThat(drainer.drain("drainer-real/daemons", "any/cluster", node, PROVIDER_ID, null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.Drained.class);
         }
@@ -276,10 +278,37 @@ class DrainerRealApiIT {
         assertThat(evictions("static-on-daemons")).isEmpty();
     }
 
+    /**
+     * An instance no record named a Node of (it joined while its workload cluster could not be watched): the drain
+     * asks the API server for the Node with its provider ID, page by page, and drains it as any other.
+     */
+    @Test
+    void shouldFindTheNodeOfAnInstanceNoneWasSeenOfByItsProviderIdAcrossPagesAndDrainIt() {
+        for (int i = 0; i < 4; i++) {
+            node("drainer-unseen-a" + i, Map.of());
+        }
+        String node = node("drainer-unseen-z", Map.of());
+        runningPod("app-on-unseen", node, Map.of("app", "unseen"));
+        String providerID = "aws:///us-east-1a/i-" + node;
+        assertThat(Drainer.nodeWithProviderId(kube, providerID, 2)).as("found on a later page of two Nodes")
+                .contains(node);
+        assertThat(Drainer.nodeWithProviderId(kube, PROVIDER_ID, 2)).as("no Node has it").isEmpty();
+
+        try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
+            assertThat(drainer.drain("drainer-real/unseen", "any/cluster", "", providerID, null, notices::add)
+                    .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
+                    .isInstanceOf(DrainOutcome.Drained.class);
+        }
+        assertThat(kube.nodes().withName(node).get().getSpec().getUnschedulable()).as("cordoned").isTrue();
+        assertThat(kube.pods().inNamespace(NS).withName("app-on-unseen").get()).as("evicted").isNull();
+        assertCordonedBeforeEvicting(node, "app-on-unseen");
+    }
+
     @Test
     void shouldEndNodeGoneForANodeThatDoesNotExist() {
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
-            assertThat(drainer.drain("drainer-real/gone", "any/cluster", "drainer-never-was", null, notices::add)
+            assertThat(drainer.drain("drainer-real/gone", "any/cluster", "drainer-never-was",
+                    PROVIDER_ID, null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.NodeGone.class);
         }

@@ -45,6 +45,8 @@ class DrainerTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Duration RETRY = Duration.ofMillis(20);
+    /** No Node of the tests has it, but where one is given it. */
+    private static final String PROVIDER_ID = "aws:///us-east-1a/i-0001";
 
     /** The drain's time: moved by the test, never waited for. */
     private static final class MovableClock extends Clock {
@@ -112,7 +114,8 @@ class DrainerTest {
                 .withNewSpec().withNodeName("n1").endSpec().withNewStatus().withPhase("Succeeded").endStatus()
                 .build()).create();
 
-        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1",
+                PROVIDER_ID, null, notices::add));
 
         assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
         assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).as("cordoned").isTrue();
@@ -131,14 +134,14 @@ class DrainerTest {
         kube.resource(new NodeBuilder().withNewMetadata().withName("n1").endMetadata().withNewSpec()
                 .withUnschedulable(true).endSpec().build()).create();
 
-        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "n1", null, notices::add)))
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add)))
                 .isInstanceOf(DrainOutcome.Drained.class);
         assertThat(count("poolstream.reconciler.evictions", "evicted")).isZero();
     }
 
     @Test
     void shouldEndNodeGoneForANodeThatDoesNotExist() {
-        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "never", null, notices::add)))
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "never", PROVIDER_ID, null, notices::add)))
                 .isInstanceOf(DrainOutcome.NodeGone.class);
         assertThat(count("poolstream.reconciler.drains", "node-gone")).isEqualTo(1);
     }
@@ -149,7 +152,8 @@ class DrainerTest {
         pod("apps", "db-0", "n1");
         cluster.refuseEvictions("apps", "db-0", 2);
 
-        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1",
+                PROVIDER_ID, null, notices::add));
 
         assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
         assertThat(count("poolstream.reconciler.evictions", "refused")).isEqualTo(2);
@@ -171,7 +175,8 @@ class DrainerTest {
         List<Long> refusedAt = new CopyOnWriteArrayList<>();
 
         CompletableFuture<DrainOutcome> drain = drainer(c -> Optional.of(kube), Duration.ofMillis(100),
-                Duration.ofMillis(400)).drain("team-a/workers", "team-a/demo", "n1", clock.instant().plusSeconds(60),
+                Duration.ofMillis(400)).drain("team-a/workers", "team-a/demo", "n1",
+                        PROVIDER_ID, clock.instant().plusSeconds(60),
                 notice -> refusedAt.add(System.nanoTime()));
         await().atMost(WAIT).until(() -> refusedAt.size() >= 5);
 
@@ -201,7 +206,8 @@ class DrainerTest {
         cluster.refuseEvictions("apps", "db-0", 1000);
         Instant deadline = clock.instant().plusSeconds(60);
 
-        CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1", deadline,
+        CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1",
+                PROVIDER_ID, deadline,
                 notices::add);
         clock.now = deadline;
         double refused = count("poolstream.reconciler.evictions", "refused");
@@ -219,7 +225,7 @@ class DrainerTest {
         AtomicInteger asked = new AtomicInteger();
 
         DrainOutcome outcome = join(drainer(c -> asked.incrementAndGet() <= 2 ? Optional.empty() : Optional.of(kube),
-                RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+                RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add));
 
         assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
         assertThat(asked.get()).isGreaterThanOrEqualTo(3);
@@ -232,12 +238,65 @@ class DrainerTest {
         CompletableFuture<DrainOutcome> drain = drainer(c -> {
             asked.incrementAndGet();
             return Optional.empty();
-        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", clock.instant().plusSeconds(60), notices::add);
+        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1",
+                PROVIDER_ID, clock.instant().plusSeconds(60), notices::add);
         await().atMost(WAIT).until(() -> asked.get() >= 1);
         clock.now = clock.now.plusSeconds(61);
 
         assertThat(join(drain)).isEqualTo(new DrainOutcome.TimedOut(-1,
                 "cluster team-a/demo has no kubeconfig Secret"));
+    }
+
+    @Test
+    void shouldFindTheNodeOfAnInstanceNoneWasSeenOfByItsProviderIdAndDrainIt() {
+        node("n1");
+        node("n2");
+        pod("apps", "app", "n2");
+
+        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "",
+                "aws:///us-east-1a/i-n2", null, notices::add));
+
+        assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
+        assertThat(kube.nodes().withName("n2").get().getSpec().getUnschedulable()).as("cordoned").isTrue();
+        assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).as("another's").isNull();
+        assertThat(kube.pods().inNamespace("apps").withName("app").get()).as("evicted").isNull();
+    }
+
+    @Test
+    void shouldEndNodeGoneForAnInstanceNoneWasSeenOfOnlyWhenTheClusterSaysNoNodeHasIt() {
+        node("n1");
+
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "", PROVIDER_ID, null, notices::add)))
+                .isInstanceOf(DrainOutcome.NodeGone.class);
+        assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).isNull();
+    }
+
+    /** The safety the provider-ID lookup is for: a cluster that cannot be asked never makes an instance Node-less. */
+    @Test
+    void shouldNotTakeAnInstanceNoneWasSeenOfAsNodeGoneWhileItsClusterCannotBeAskedButTimeOutAtTheDeadline() {
+        KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl("http://127.0.0.1:9").withRequestRetryBackoffLimit(0).withConnectionTimeout(500)
+                .build()).build();
+        AtomicInteger asked = new AtomicInteger();
+        Instant deadline = clock.instant().plusSeconds(60);
+        try {
+            CompletableFuture<DrainOutcome> drain = drainer(c -> {
+                // No kubeconfig Secret at first, then an API server that does not answer.
+                return asked.incrementAndGet() <= 2 ? Optional.empty() : Optional.of(unreachable);
+            }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "", PROVIDER_ID, deadline, notices::add);
+            await().atMost(WAIT).until(() -> meters.counter("poolstream.reconciler.drain.errors").count() >= 3
+                    || drain.isDone());
+            assertThat(drain).as("not done while the cluster cannot be asked").isNotDone();
+
+            clock.now = deadline.plusMillis(1);
+            assertThat(join(drain)).isInstanceOfSatisfying(DrainOutcome.TimedOut.class, t -> {
+                assertThat(t.podsLeft()).isEqualTo(-1);
+                assertThat(t.why()).startsWith("the workload cluster's API server: ");
+            });
+            assertThat(count("poolstream.reconciler.drains", "node-gone")).isZero();
+        } finally {
+            unreachable.close();
+        }
     }
 
     @Test
@@ -251,7 +310,7 @@ class DrainerTest {
         AtomicInteger asked = new AtomicInteger();
         try {
             DrainOutcome outcome = join(drainer(c -> Optional.of(asked.incrementAndGet() <= 2 ? unreachable : kube),
-                    RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+                    RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add));
 
             assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
             assertThat(meters.counter("poolstream.reconciler.drain.errors").count()).isEqualTo(2);
@@ -264,7 +323,7 @@ class DrainerTest {
     void shouldEndFailedNeverDrainedWhenSomethingUnexpectedIsThrown() {
         DrainOutcome outcome = join(drainer(c -> {
             throw new IllegalStateException("a bug, not an API error");
-        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", null, notices::add));
+        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add));
 
         assertThat(outcome).isEqualTo(new DrainOutcome.Failed(
                 "java.lang.IllegalStateException: a bug, not an API error"));
@@ -277,7 +336,7 @@ class DrainerTest {
         Drainer stopped = drainer();
         stopped.close();
 
-        assertThat(join(stopped.drain("team-a/workers", "team-a/demo", "n1", null, notices::add)))
+        assertThat(join(stopped.drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add)))
                 .isEqualTo(new DrainOutcome.Failed("the drainer is stopping"));
     }
 
