@@ -29,7 +29,7 @@ import org.springframework.util.backoff.BackOffExecution;
  * that key wait behind it ({@link Order#IN_ORDER}: commands) or replace it ({@link Order#LATEST_WINS}: a status
  * replaces the one before).
  *
- * <p>Nothing is lost on a restart: {@link #committable()} gives, per partition, the offset of the oldest record whose
+ * <p>Nothing is lost on a restart: {@link #committable(Collection)} gives, per partition, the offset of the oldest record whose
  * work is not done (or the end of what was delivered), so a record is committed only once its work is done, given
  * up, or superseded. The consumer commits that (see {@link #commit(Consumer)}); its container commits nothing of
  * its own (ack mode MANUAL, never acknowledged).
@@ -267,16 +267,9 @@ public final class KeyedRetries<V> implements AutoCloseable {
     }
 
     /**
-     * The offsets to commit now, per partition that moved since the last call: the oldest record whose work is not
-     * done, or the end of what was delivered.
-     */
-    public synchronized Map<TopicPartition, OffsetAndMetadata> committable() {
-        return committable(delivered.keySet());
-    }
-
-    /**
-     * As {@link #committable()}, of the given partitions only: another consumer's partition may have a first attempt
-     * running on its thread, which nothing here marks as not done.
+     * The offsets to commit now, per partition of {@code owned} that moved since the last call: the oldest record
+     * whose work is not done, or the end of what was delivered. Only the caller's partitions: another consumer's may
+     * have a first attempt running on its thread, which nothing here marks as not done.
      */
     public synchronized Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> owned) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();

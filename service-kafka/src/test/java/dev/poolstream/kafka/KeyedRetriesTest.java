@@ -23,6 +23,8 @@ import org.springframework.util.backoff.FixedBackOff;
 class KeyedRetriesTest {
 
     private static final TopicPartition P0 = new TopicPartition("commands", 0);
+    /** The partitions of the tests, all owned by the one consumer committing. */
+    private static final List<TopicPartition> OWNED = List.of(P0, new TopicPartition("commands", 1));
 
     /** Keys whose work fails while they are in here. */
     private final Set<String> broken = ConcurrentHashMap.newKeySet();
@@ -85,15 +87,15 @@ class KeyedRetriesTest {
         // b and c ran at once, on the caller's thread, while a waits for its retry.
         assertThat(done).containsExactly("b=b1", "c=c1");
         assertThat(retries.isWaiting("a")).isTrue();
-        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(0)));
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(0)));
 
         broken.remove("a");
         await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
         assertThat(done).containsExactly("b=b1", "c=c1", "a=a1");
         assertThat(heard).contains("recovered a1 after " + heard.stream()
                 .filter(h -> h.startsWith("retrying a1")).count());
-        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
-        assertThat(retries.committable()).as("nothing moved since").isEmpty();
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
+        assertThat(retries.committable(OWNED)).as("nothing moved since").isEmpty();
     }
 
     @Test
@@ -110,7 +112,7 @@ class KeyedRetriesTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> done.size() == 3);
         assertThat(done).containsExactly("b=b1", "a=a1", "a=a2");
         await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
-        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
     }
 
     @Test
@@ -122,12 +124,12 @@ class KeyedRetriesTest {
         submit(1, "a", "a2");
         submit(2, "a", "a3");
         // The superseded ones are done with: only a3 holds the commit back.
-        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
 
         broken.remove("a");
         await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
         assertThat(done).containsExactly("a=a3");
-        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
     }
 
     @Test
@@ -140,7 +142,7 @@ class KeyedRetriesTest {
         assertThat(heard).containsExactly("gave up refused-1 at 0: refused a");
         assertThat(done).containsExactly("a=a2");
         assertThat(retries.waitingKeys()).isZero();
-        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
     }
 
     @Test
@@ -157,7 +159,7 @@ class KeyedRetriesTest {
                 "retrying a1 after 2: a is broken", "gave up a1 at 0: a is broken");
         await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
         assertThat(done).containsExactly("a=a2");
-        assertThat(retries.committable()).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
     }
 
     @Test
@@ -168,7 +170,7 @@ class KeyedRetriesTest {
         broken.add("z");
         submit(0, "a", "a1");
         retries.submit(new ConsumerRecord<>(p1.topic(), 1, 7, "z", "z1"), "z1");
-        assertThat(retries.committable()).containsOnly(Map.entry(P0, new OffsetAndMetadata(0)),
+        assertThat(retries.committable(OWNED)).containsOnly(Map.entry(P0, new OffsetAndMetadata(0)),
                 Map.entry(p1, new OffsetAndMetadata(7)));
 
         retries.revoked(List.of(P0));
@@ -176,7 +178,7 @@ class KeyedRetriesTest {
         assertThat(retries.isWaiting("a")).isFalse();
         assertThat(retries.isWaiting("z")).isTrue();
         submit(0, "b", "b1");
-        assertThat(retries.committable()).containsOnly(Map.entry(P0, new OffsetAndMetadata(1)));
+        assertThat(retries.committable(OWNED)).containsOnly(Map.entry(P0, new OffsetAndMetadata(1)));
     }
 
     @Test
