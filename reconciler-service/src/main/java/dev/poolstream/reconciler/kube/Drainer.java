@@ -193,8 +193,8 @@ public final class Drainer implements AutoCloseable {
             return;
         }
         if (!unschedulable(node)) {
-            Node cordoned = client.nodes().withName(run.nodeName).patch(PatchContext.of(PatchType.JSON_MERGE),
-                    CORDON);
+            // Given the Node just read, the client sends the patch alone (by name, it reads the Node first).
+            Node cordoned = client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE), CORDON);
             if (cordoned == null || !unschedulable(cordoned)) {
                 run.problem = "the cordon of Node " + run.nodeName + " did not hold";
                 again(run, true);
