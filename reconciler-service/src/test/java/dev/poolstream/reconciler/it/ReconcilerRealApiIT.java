@@ -16,6 +16,7 @@ import dev.poolstream.events.Cloud;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.Keyed;
+import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolSpecChecks;
 import dev.poolstream.events.ScalingGroupNames;
@@ -418,6 +419,36 @@ class ReconcilerRealApiIT {
         assertThat(kube.policy().v1().podDisruptionBudget().inNamespace(NS).withName("guarded").get().getStatus()
                 .getDisruptionsAllowed()).as("the eviction used the budget's one disruption").isZero();
         assertThat(pool.sim.members).hasSize(1);
+    }
+
+    /**
+     * A Node that joined while its workload cluster could not be watched: no record names it, but it is there, with
+     * a pod. The scale-down finds it by its instance's provider ID and drains it before the instance is terminated
+     * (it used to be taken for an instance that never joined, and terminated at once).
+     */
+    @Test
+    void shouldDrainANodeNoRecordNamedFoundByItsProviderIdBeforeTerminatingItsInstance() {
+        Pool pool = new Pool("unseen");
+        pool.create(2, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        PoolMember joined = pool.sim.members.get(0);
+        String node = joined.nodeName();
+        pool.sim.members.set(0, new PoolMember(joined.providerID(), "", "", joined.lifecycle(), joined.launchTime(),
+                false, false, true, false, false));
+        pool.publishObserved();
+
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getSpec().setReplicas(1);
+            return p;
+        });
+
+        TerminateInstances terminate = (TerminateInstances) pool.settleUntil(TerminateInstances.class::isInstance,
+                c -> {
+                    assertThat(kube.nodes().withName(node).get().getSpec().getUnschedulable()).as("cordoned")
+                            .isTrue();
+                    assertThat(kube.pods().inNamespace(NS).withName("app-on-" + node).get()).as("evicted").isNull();
+                });
+        assertThat(terminate.providerIDs()).containsExactly(joined.providerID());
     }
 
     /** CABPK's KubeadmConfig and CAPA's EKSConfig: the reconciler finds either through discovery. */
