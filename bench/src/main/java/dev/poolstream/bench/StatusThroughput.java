@@ -100,9 +100,11 @@ final class StatusThroughput {
                             .map(r -> String.format(Locale.ROOT, "%,.0f", r)).collect(Collectors.joining(", ")));
         }
         result.put("sizes", measured);
+        result.put("order", SPREAD ? "spread" : "pool");
         result.put("target", "join >= 20,000 events/s with a flat cost per event; <= 2 KiB per Node");
 
-        Bench.OUT.println("status join throughput and memory per Node (pools of 20, the service's streams settings)");
+        Bench.OUT.println("status join throughput and memory per Node (pools of 20, the service's streams settings"
+                + (SPREAD ? "; flips spread over the pools" : "") + ")");
         Bench.OUT.printf("  %-10s %12s %14s %14s %12s %12s %12s%n", "nodes", "events/s", "stream CPU/ev",
                 "process CPU/ev", "heap/node", "state/node", "on disk/node");
         for (Size s : measured) {
@@ -196,6 +198,14 @@ final class StatusThroughput {
      * service's do.
      */
     private static final int ROUNDS = Math.max(2, Integer.getInteger("bench.rounds", 3));
+    /**
+     * The order the Nodes flip in (-Dbench.order): "pool" (the default), each Node in turn, so that a pool's 20 Nodes
+     * flip one after the other; or "spread", consecutive flips in different pools (a prime stride through the
+     * Nodes), so that a pool's flips are spread over the round, as a fleet's changes are.
+     */
+    private static final boolean SPREAD = "spread".equals(System.getProperty("bench.order", "pool"));
+    /** A prime that divides none of the sizes (1,000, 10,000, 100,000): each pass visits every Node once. */
+    private static final long STRIDE = 7_919;
 
     /** One round of flips: how long the topology took, and what it used. */
     private record Round(double seconds, long events, long streamNanos, long processNanos, double looks,
@@ -203,7 +213,8 @@ final class StatusThroughput {
     }
 
     /**
-     * Each Node in turn goes Not Ready, then Ready again ({@code first} counts on from an earlier round), queued
+     * Each Node in turn ({@link #SPREAD}) goes Not Ready, then Ready again ({@code first} counts on from an earlier
+     * round), queued
      * before the topology restarts so that it works through them as fast as it can.
      */
     private static Round flips(SteadyState fleet, int flips, int first, KafkaProducer<String, Keyed> producer,
@@ -211,7 +222,7 @@ final class StatusThroughput {
             throws Exception {
         Instant at = Instant.now();
         for (int i = first; i < first + flips; i++) {
-            int node = i % fleet.nodes();
+            int node = SPREAD ? (int) ((long) i * STRIDE % fleet.nodes()) : i % fleet.nodes();
             boolean ready = (i / fleet.nodes()) % 2 == 1;
             send(producer, Topics.NODE.name(), fleet.node(node, ready, at.plusMillis(i - first)));
         }
