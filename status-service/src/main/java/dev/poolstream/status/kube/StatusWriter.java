@@ -472,6 +472,11 @@ public final class StatusWriter implements AutoCloseable {
         if (current == null) {
             return null;
         }
+        if (current.getMetadata().getDeletionTimestamp() != null) {
+            // Being deleted: Cluster API's controllers then run only their delete path, which writes no spec. A spec
+            // write would move the MachinePool's generation, and the reconciler decides a DeleteGroup per generation.
+            return current;
+        }
         Object listed = map(current.getAdditionalProperties().get("spec")).get("providerIDList");
         if (Objects.equals(listed == null ? List.of() : listed, providerIds)) {
             return current;

@@ -199,6 +199,68 @@ class StatusWriterRealApiIT {
                 .isEqualTo(List.of(n.providerId(1)));
     }
 
+    /**
+     * A pool being deleted: Cluster API's controllers then run only their delete path and write no spec, so
+     * {@code spec.providerIDList} stays and the generation with it (each new generation had the reconciler send another
+     * DeleteGroup: four for one deletion in the e2e scenario {@code delete-pool}). The status is still written.
+     */
+    @Test
+    void shouldWriteTheStatusButNoSpecOfAPoolBeingDeleted() {
+        Names n = new Names(NAMESPACE, "deleting", CLUSTER, "wr-deleting");
+        objects.pool(n, 2, Map.of());
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+        StatusCalculator.Look two = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+        writer.write(two.status());
+        List<String> both = List.of(n.providerId(1), n.providerId(2));
+        assertThat(map(objects.machinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(both);
+        var pools = List.of(generic(MachinePool.class), generic(dev.poolstream.api.infrastructure.v1beta2
+                .AWSMachinePool.class));
+        try {
+            // Held by a finalizer, as Poolstream's own hold them: deleted, not gone.
+            for (var objectsOfKind : pools) {
+                objectsOfKind.withName(n.pool()).edit(o -> {
+                    o.getMetadata().setFinalizers(List.of("test.poolstream.dev/hold"));
+                    return o;
+                });
+                objectsOfKind.withName(n.pool()).delete();
+            }
+            GenericKubernetesResource deleting = objects.machinePool(n);
+            assertThat(deleting.getMetadata().getDeletionTimestamp()).isNotNull();
+            long generation = deleting.getMetadata().getGeneration();
+            long infraGeneration = objects.awsMachinePool(n).getMetadata().getGeneration();
+
+            StatusCalculator.Look one = StatusCalculator.look(n.poolKey(),
+                    new PoolInputs(spec(n, 1), group(n, 1, "1", null), ready(n, 1)), two.view(),
+                    PoolShape.T0.plusSeconds(60));
+            writer.write(one.status());
+
+            GenericKubernetesResource pool = objects.machinePool(n);
+            assertThat(map(pool.getAdditionalProperties().get("status"))).containsEntry("replicas", 1);
+            assertThat(map(pool.getAdditionalProperties().get("spec")).get("providerIDList")).isEqualTo(both);
+            assertThat(pool.getMetadata().getGeneration()).as("the generation").isEqualTo(generation);
+            GenericKubernetesResource infra = objects.awsMachinePool(n);
+            assertThat(map(infra.getAdditionalProperties().get("status"))).containsEntry("replicas", 1);
+            assertThat(map(infra.getAdditionalProperties().get("spec")).get("providerIDList")).isEqualTo(both);
+            assertThat(infra.getMetadata().getGeneration()).isEqualTo(infraGeneration);
+        } finally {
+            for (var objectsOfKind : pools) {
+                objectsOfKind.withName(n.pool()).edit(o -> {
+                    o.getMetadata().setFinalizers(List.of());
+                    return o;
+                });
+            }
+        }
+    }
+
+    private static io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<GenericKubernetesResource,
+            io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
+            io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>> generic(
+            Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type) {
+        return kube.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(type)).inNamespace(NAMESPACE);
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(StatusProperties.Mode.class)
     void shouldPutAnInvalidSpecOnTheAwsMachinePoolsConditionsAndRecordAnEventOnBothPools(StatusProperties.Mode mode) {
