@@ -147,7 +147,10 @@ class RbacTest {
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "nodes", "get,patch",
                     "Drainer.roundWithin → get, JSON merge patch of spec.unschedulable (cordon, every round until the "
                             + "server holds it)",
-                    "Drainer: client.nodes().withName(run.nodeName).patch(PatchContext.of(PatchType.JSON_MERGE),"),
+                    "Drainer: client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE), CORDON)"),
+            call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "nodes", "list",
+                    "Drainer.nodeWithProviderId → the Node of an instance no record named, 500 a page",
+                    "Drainer: client.nodes().list(new ListOptionsBuilder().withLimit(pageSize)"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "pods", "list",
                     "Drainer.roundWithin → the Node's pods, all namespaces",
                     "Drainer: client.pods().inAnyNamespace().withField(\"spec.nodeName\", run.nodeName).list()"),
