@@ -56,6 +56,7 @@ class RbacTest {
     private static final String CAPI = "cluster.x-k8s.io";
     private static final String CORE = "";
     private static final String BOOTSTRAP = "bootstrap.cluster.x-k8s.io";
+    private static final String INFRASTRUCTURE = "infrastructure.cluster.x-k8s.io";
 
     /**
      * A class that calls the management cluster with the service's own ServiceAccount.
@@ -80,7 +81,8 @@ class RbacTest {
             caller(Repo.RECONCILER, "PoolObjects", "finalizers on the MachinePool (owner mode) and the AWS/Azure"
                             + "MachinePool (get, JSON merge patch); spec.replicas of autoscaled pools (patch); owner "
                             + "mode: the bootstrap config, KubeadmConfig or EKSConfig (get, found by discovery), and "
-                            + "the MachinePool's dataSecretName (get, patch); a Machine to remediate (get, merge patch "
+                            + "the MachinePool's dataSecretName (get, patch), and a deleted MachinePool's "
+                            + "AWS/AzureMachinePool (delete); a Machine to remediate (get, merge patch "
                             + "of /status, delete)", "ReconcilerRealApiIT", "MachineRemediationRealApiIT"),
             caller(Repo.RECONCILER, "WorkloadClients", "the <cluster>-kubeconfig Secret (get), for Drainer",
                     "ReconcilerRealApiIT", "DrainerRealApiIT"),
@@ -116,7 +118,9 @@ class RbacTest {
             Repo.RECONCILER, Set.of(
                     new Permission(CLUSTER, CAPI, "machinepools", "get", ""),
                     new Permission(CLUSTER, BOOTSTRAP, "kubeadmconfigs", "get", ""),
-                    new Permission(CLUSTER, BOOTSTRAP, "eksconfigs", "get", "")),
+                    new Permission(CLUSTER, BOOTSTRAP, "eksconfigs", "get", ""),
+                    new Permission(CLUSTER, INFRASTRUCTURE, "awsmachinepools", "delete", ""),
+                    new Permission(CLUSTER, INFRASTRUCTURE, "azuremachinepools", "delete", "")),
             Repo.STATUS, Set.of(
                     new Permission(CLUSTER, CAPI, "machines", "create", ""),
                     new Permission(CLUSTER, CAPI, "machines", "patch", ""),

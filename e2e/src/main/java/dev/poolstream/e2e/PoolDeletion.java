@@ -107,9 +107,9 @@ final class PoolDeletion {
         r.check("status says Deleting while deleting, never Running " + replicas + " again", phaseProblems.isEmpty(),
                 String.join("; ", phaseProblems));
         var infra = pools.infrastructurePool(POOL);
-        r.row("its AWSMachinePool afterwards", infra == null ? "gone" : "still there, finalizers "
-                + infra.getMetadata().getFinalizers() + " (Cluster API's MachinePool controller would delete it; "
-                + "deleted now by the driver)");
+        // Owner mode: Poolstream plays Cluster API's MachinePool controller, which deletes the infrastructure pool.
+        r.check("its AWSMachinePool gone with it", infra == null, infra == null ? "gone"
+                : "still there, finalizers " + infra.getMetadata().getFinalizers());
         r.note("group " + since(deleted, groupGone) + ", instances " + since(deleted, instancesGone) + ", Nodes "
                 + since(deleted, nodesGone) + ", MachinePool " + since(deleted, poolGone));
         pools.deleteLeftovers(POOL);

@@ -40,6 +40,14 @@ public record Decision(List<ScalingGroupCommand> commands, List<Memory.Drain> dr
         return new Decision(List.of(), List.of(), List.of(), memory, null);
     }
 
+    /** The same, with {@code action} first. */
+    Decision withFirst(KubeAction action) {
+        List<KubeAction> all = new ArrayList<>();
+        all.add(action);
+        all.addAll(actions);
+        return new Decision(commands, drains, all, memory, blocked, bootstrap, notices, retrying, lookAgainAt);
+    }
+
     Decision withBootstrap(BootstrapData.Step step) {
         if (step.read() == null && step.write() == null) {
             return this;

@@ -13,6 +13,14 @@ public sealed interface KubeAction {
     record RemoveFinalizers() implements KubeAction {
     }
 
+    /**
+     * Owner mode: the MachinePool is being deleted, and its infrastructure pool goes with it, as Cluster API's
+     * MachinePool controller deletes it ({@code reconcileDeleteExternal}). Poolstream's finalizer holds it until the
+     * group is gone. Only the object the pool's record names (its uid).
+     */
+    record DeleteInfrastructurePool(String uid) implements KubeAction {
+    }
+
     /** An autoscaler owns the size: the pool's {@code spec.replicas} follows the group's desired capacity. */
     record SetReplicas(int replicas) implements KubeAction {
     }

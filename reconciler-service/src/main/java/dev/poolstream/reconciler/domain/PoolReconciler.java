@@ -91,7 +91,14 @@ public final class PoolReconciler {
         InfrastructurePool infrastructure = spec.infrastructure();
         boolean deleting = spec.deleting() || (infrastructure != null && infrastructure.deletionTimestamp() != null);
         if (deleting) {
-            return delete(look, spec, group, memory).finish(notices, look.retries(), look.now());
+            Decision decision = delete(look, spec, group, memory);
+            if (look.ownerMode() && spec.deleting() && infrastructure != null && infrastructure.resolved()
+                    && infrastructure.deletionTimestamp() == null) {
+                // Cluster API's MachinePool controller deletes the infrastructure pool with the pool; here that is
+                // Poolstream's part. Its finalizer (Poolstream's) holds it until the group is gone.
+                decision = decision.withFirst(new KubeAction.DeleteInfrastructurePool(infrastructure.uid()));
+            }
+            return decision.finish(notices, look.retries(), look.now());
         }
         // Owner mode: Cluster API's bootstrap step is Poolstream's. Until the config's data Secret is named in the
         // spec, the spec has a problem (BootstrapDataMissing) and nothing else is decided.

@@ -79,6 +79,39 @@ public final class PoolObjects {
         }
     }
 
+    /**
+     * Deletes the pool's infrastructure pool (owner mode, the MachinePool being deleted), only the object with
+     * {@code uid} and only as last read (a precondition on its resourceVersion): one recreated under the same name, or
+     * changed meanwhile, is left to the next look. Its finalizer (Poolstream's) holds it until the group is gone.
+     */
+    public void deleteInfrastructurePool(PoolSpec spec, String uid) {
+        infrastructurePool(spec).ifPresent(resource -> {
+            GenericKubernetesResource current = resource.get();
+            if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
+                return;
+            }
+            if (!Objects.equals(current.getMetadata().getUid(), uid)) {
+                log.warn("{} {}/{} is not the one pool {} was made with (uid {}, not {}): not deleted",
+                        current.getKind(), spec.namespace(), current.getMetadata().getName(), spec.key(),
+                        current.getMetadata().getUid(), uid);
+                return;
+            }
+            try {
+                resource.lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                    log.info("{} {}/{} changed or went while it was deleted; decided again", current.getKind(),
+                            spec.namespace(), current.getMetadata().getName());
+                    return;
+                }
+                throw e;
+            }
+            log.info("deleted {} {}/{} with pool {}, as Cluster API's MachinePool controller does; it goes once its"
+                    + " group is gone", current.getKind(), spec.namespace(), current.getMetadata().getName(),
+                    spec.key());
+        });
+    }
+
     public void setReplicas(PoolSpec spec, int replicas) {
         try {
             machinePool(spec).patch(PatchContext.of(PatchType.JSON_MERGE),

@@ -261,6 +261,39 @@ class DecisionTablesTest {
         assertThat(decision.commands()).singleElement().isInstanceOf(DeleteGroup.class);
     }
 
+    /**
+     * Owner mode: the infrastructure pool is deleted with its MachinePool, as Cluster API's MachinePool controller
+     * deletes it; not when it is already being deleted, not when only it is, and never in infrastructure-provider mode
+     * (Cluster API's own controller does it there).
+     */
+    @ParameterizedTest(name = "owner={0}, pool deleting={1}, infra deleting={2} -> infra deleted {3}")
+    @CsvSource(textBlock = """
+            true,  true,  false, true
+            true,  true,  true,  false
+            true,  false, true,  false
+            false, true,  false, false
+            """)
+    void shouldDeleteTheInfrastructurePoolWithItsMachinePoolInOwnerModeOnly(boolean owner, boolean poolDeleting,
+            boolean infraDeleting, boolean deleted) {
+        PoolSpec base = aws(5, "v1.33.1", Map.of(), poolDeleting ? T0 : null);
+        InfrastructurePool infra = base.infrastructure();
+        PoolSpec spec = new PoolSpec(base.namespace(), base.name(), base.uid(), base.generation(), base.labels(),
+                base.annotations(), base.finalizers(), base.deletionTimestamp(), base.spec(),
+                new InfrastructurePool(infra.apiGroup(), infra.kind(), infra.name(), infra.uid(), infra.generation(),
+                        infra.finalizers(), infraDeleting ? T0 : null, infra.spec(), null), false);
+
+        Decision decision = PoolReconciler.decide(new PoolReconciler.Look(spec, group(5, "x"), status(members(5)),
+                seen(spec), T0, owner, Duration.ofMinutes(2)));
+
+        assertThat(decision.commands()).as("the group goes in every case").singleElement()
+                .isInstanceOf(DeleteGroup.class);
+        if (deleted) {
+            assertThat(decision.actions()).containsExactly(new KubeAction.DeleteInfrastructurePool(infra.uid()));
+        } else {
+            assertThat(decision.actions()).isEmpty();
+        }
+    }
+
     /** Which finalizer holds a deleted pool, in which mode, with which picture of its cloud. */
     @ParameterizedTest(name = "owner={0}, infra finalizer={1}, pool finalizer={2}, infra resolved={3}, group={4}"
             + " -> {5}")
@@ -291,14 +324,19 @@ class DecisionTablesTest {
         Decision decision = PoolReconciler.decide(new PoolReconciler.Look(spec, group, status(List.of()),
                 Memory.EMPTY, T0, owner, Duration.ofMinutes(2)));
 
+        // Owner mode deletes the infrastructure pool with the MachinePool, whatever else the look decides.
+        List<KubeAction> infraDeleted = owner && infraResolved
+                ? List.of(new KubeAction.DeleteInfrastructurePool(infra.uid())) : List.of();
         switch (expected) {
             case "DeleteGroup" -> {
                 assertThat(decision.commands()).singleElement().isInstanceOf(DeleteGroup.class);
-                assertThat(decision.actions()).isEmpty();
+                assertThat(decision.actions()).isEqualTo(infraDeleted);
             }
             case "RemoveFinalizers" -> {
                 assertThat(decision.commands()).isEmpty();
-                assertThat(decision.actions()).containsExactly(new KubeAction.RemoveFinalizers());
+                List<KubeAction> all = new ArrayList<>(infraDeleted);
+                all.add(new KubeAction.RemoveFinalizers());
+                assertThat(decision.actions()).isEqualTo(all);
             }
             default -> {
                 assertThat(decision.commands()).isEmpty();

@@ -294,6 +294,33 @@ class ReconcilerRealApiIT {
         assertThat(pool.commands).filteredOn(EnsureGroup.class::isInstance).hasSize(1);
     }
 
+    /**
+     * Owner mode: deleting the MachinePool alone deletes its AWSMachinePool too, as Cluster API's MachinePool
+     * controller does; Poolstream's finalizer holds it until the group is gone, then both go.
+     */
+    @Test
+    void shouldDeleteTheInfrastructurePoolWithItsMachinePoolAndLetItGoOnceTheGroupIsGone() {
+        Pool pool = new Pool("with-infra");
+        pool.create(1, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        await().atMost(WAIT).until(() -> pool.machinePool().getMetadata().getFinalizers()
+                .contains(ClusterApi.MACHINE_POOL_FINALIZER)
+                && pool.infrastructure().getMetadata().getFinalizers().contains(ClusterApi.POOLSTREAM_FINALIZER));
+
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).delete();
+
+        ScalingGroupCommand delete = pool.next(DeleteGroup.class::isInstance);
+        await().atMost(WAIT).until(() -> pool.infrastructure().getMetadata().getDeletionTimestamp() != null);
+        assertThat(server.requests()).filteredOn(r -> r.verb().equals("delete") && r.resource().equals("awsmachinepools")
+                && r.name().equals(pool.infraName()) && r.code() < 300).singleElement()
+                .satisfies(r -> assertThat(r.user()).endsWith(":" + SERVICE_ACCOUNT));
+        assertThat(pool.infrastructure().getMetadata().getFinalizers()).as("held while the group exists")
+                .contains(ClusterApi.POOLSTREAM_FINALIZER);
+        pool.answer(delete);
+
+        await().atMost(WAIT).until(() -> pool.infrastructure() == null && pool.machinePool() == null);
+    }
+
     @Test
     void shouldNotEnsureAGroupWhenAStaleRecordShowsAPoolTheServerIsAlreadyDeleting() {
         Pool pool = new Pool("stale");
@@ -574,7 +601,7 @@ class ReconcilerRealApiIT {
     }
 
     @Test
-    void shouldPutBothFinalizersOnAPoolOfAnAzureMachinePool() {
+    void shouldPutBothFinalizersOnAPoolOfAnAzureMachinePoolAndDeleteItWithItsMachinePool() {
         String name = "azure";
         String key = NS + "/" + name;
         String infraName = "workers-" + name;
@@ -618,6 +645,20 @@ class ReconcilerRealApiIT {
             });
             await().atMost(WAIT).until(() -> kube.resources(MachinePool.class).inNamespace(NS).withName(name).get()
                     .getMetadata().getFinalizers().contains(ClusterApi.MACHINE_POOL_FINALIZER));
+
+            // The MachinePool is deleted: its AzureMachinePool goes with it, held by Poolstream's finalizer.
+            kube.resources(MachinePool.class).inNamespace(NS).withName(name).delete();
+            MachinePool deleting = kube.resources(MachinePool.class).inNamespace(NS).withName(name).get();
+            var deletingMeta = deleting.getMetadata();
+            publishSpec(key, new PoolSpec(NS, name, deletingMeta.getUid(), deletingMeta.getGeneration(),
+                    deletingMeta.getLabels(), Map.of(), deletingMeta.getFinalizers(),
+                    java.time.Instant.parse(deletingMeta.getDeletionTimestamp()), deleting.getSpec(),
+                    new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AZURE_MACHINE_POOL,
+                            infraName, infra.getMetadata().getUid(), infra.getMetadata().getGeneration(),
+                            List.of(ClusterApi.POOLSTREAM_FINALIZER), null, new InfraSpec.Azure(infra.getSpec()),
+                            null), false));
+            await().atMost(WAIT).until(() -> kube.resources(AzureMachinePool.class).inNamespace(NS)
+                    .withName(infraName).get().getMetadata().getDeletionTimestamp() != null);
         } finally {
             // Forgotten by the reconciler, then gone from the server.
             publishSpec(key, null);
