@@ -80,7 +80,8 @@ class RbacTest {
                     + "creates, and renews with a JSON merge patch", "WatcherRealApiIT", "WatcherStartRealApiIT"),
             caller(Repo.RECONCILER, "PoolObjects", "finalizers on the MachinePool (owner mode) and the AWS/Azure"
                             + "MachinePool (get, JSON merge patch); spec.replicas of autoscaled pools (patch); owner "
-                            + "mode: the bootstrap config, KubeadmConfig or EKSConfig (get, found by discovery), and "
+                            + "mode: the bootstrap config, KubeadmConfig or EKSConfig (get, found by discovery; delete "
+                            + "with its pool), and "
                             + "the MachinePool's dataSecretName (get, patch), and a deleted MachinePool's "
                             + "AWS/AzureMachinePool (delete); a Machine to remediate (get, merge patch "
                             + "of /status, delete)", "ReconcilerRealApiIT", "MachineRemediationRealApiIT"),
@@ -119,6 +120,8 @@ class RbacTest {
                     new Permission(CLUSTER, CAPI, "machinepools", "get", ""),
                     new Permission(CLUSTER, BOOTSTRAP, "kubeadmconfigs", "get", ""),
                     new Permission(CLUSTER, BOOTSTRAP, "eksconfigs", "get", ""),
+                    new Permission(CLUSTER, BOOTSTRAP, "kubeadmconfigs", "delete", ""),
+                    new Permission(CLUSTER, BOOTSTRAP, "eksconfigs", "delete", ""),
                     new Permission(CLUSTER, INFRASTRUCTURE, "awsmachinepools", "delete", ""),
                     new Permission(CLUSTER, INFRASTRUCTURE, "azuremachinepools", "delete", "")),
             Repo.STATUS, Set.of(

@@ -309,6 +309,8 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             objects.removeFinalizers(spec);
         } else if (action instanceof KubeAction.DeleteInfrastructurePool delete) {
             objects.deleteInfrastructurePool(spec, delete.uid());
+        } else if (action instanceof KubeAction.DeleteBootstrapConfig delete) {
+            objects.deleteBootstrapConfig(spec, delete.ref());
         } else if (action instanceof KubeAction.SetReplicas set) {
             objects.setReplicas(spec, set.replicas());
         } else if (action instanceof KubeAction.SetBootstrapDataSecretName set) {

@@ -21,6 +21,13 @@ public sealed interface KubeAction {
     record DeleteInfrastructurePool(String uid) implements KubeAction {
     }
 
+    /**
+     * Owner mode: the deleted MachinePool's bootstrap config goes too ({@code spec.template.spec.bootstrap.configRef}),
+     * as Cluster API's MachinePool controller deletes it; once, just before the finalizers are removed.
+     */
+    record DeleteBootstrapConfig(BootstrapData.ConfigRef ref) implements KubeAction {
+    }
+
     /** An autoscaler owns the size: the pool's {@code spec.replicas} follows the group's desired capacity. */
     record SetReplicas(int replicas) implements KubeAction {
     }

@@ -479,9 +479,17 @@ public final class PoolReconciler {
         memory = memory.withUnconfirmed(null);
         PoolStatus status = look.status();
         boolean nodesHandled = status == null || (status.members().isEmpty() && status.retired().isEmpty());
-        return nodesHandled
-                ? new Decision(List.of(), List.of(), List.of(new KubeAction.RemoveFinalizers()), memory, null)
-                : Decision.nothing(memory);
+        if (!nodesHandled) {
+            return Decision.nothing(memory);
+        }
+        List<KubeAction> letGo = new ArrayList<>();
+        BootstrapData.ConfigRef config = BootstrapData.configRef(spec);
+        if (look.ownerMode() && spec.deleting() && config != null) {
+            // Cluster API's MachinePool controller deletes the bootstrap config with the pool.
+            letGo.add(new KubeAction.DeleteBootstrapConfig(config));
+        }
+        letGo.add(new KubeAction.RemoveFinalizers());
+        return new Decision(List.of(), List.of(), letGo, memory, null);
     }
 
     /** The group a deleted pool had: as its state names it, else as it would have been named. */

@@ -112,6 +112,19 @@ public final class PoolObjects {
         });
     }
 
+    /** Deletes the pool's bootstrap config (owner mode, the MachinePool being deleted); one that is gone needs nothing. */
+    public void deleteBootstrapConfig(PoolSpec spec, BootstrapData.ConfigRef ref) {
+        Optional<ResourceDefinitionContext> kind = bootstrapKind(ref);
+        if (kind.isEmpty()) {
+            return;
+        }
+        if (!client.genericKubernetesResources(kind.get()).inNamespace(spec.namespace()).withName(ref.name()).delete()
+                .isEmpty()) {
+            log.info("deleted {} {}/{} with pool {}, as Cluster API's MachinePool controller does", ref.kind(),
+                    spec.namespace(), ref.name(), spec.key());
+        }
+    }
+
     public void setReplicas(PoolSpec spec, int replicas) {
         try {
             machinePool(spec).patch(PatchContext.of(PatchType.JSON_MERGE),

@@ -294,6 +294,35 @@ class DecisionTablesTest {
         }
     }
 
+    /** Owner mode: once the group is gone, the bootstrap config goes with the pool, just before the finalizers. */
+    @ParameterizedTest(name = "owner={0}")
+    @CsvSource({"true", "false"})
+    void shouldDeleteTheBootstrapConfigWithThePoolInOwnerModeOnlyOnceTheGroupIsGone(boolean owner) {
+        PoolSpec spec = aws(5, "v1.33.1", Map.of(), T0);
+        var ref = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.bootstrap.ConfigRef();
+        ref.setApiGroup("bootstrap.cluster.x-k8s.io");
+        ref.setKind("KubeadmConfig");
+        ref.setName("workers-config");
+        spec.spec().getTemplate().getSpec().getBootstrap().setConfigRef(ref);
+        Decision delete = PoolReconciler.decide(new PoolReconciler.Look(spec, group(5, "x"), status(List.of()),
+                Memory.EMPTY, T0, owner, Duration.ofMinutes(2)));
+        assertThat(delete.actions()).as("not while the group exists")
+                .noneMatch(KubeAction.DeleteBootstrapConfig.class::isInstance);
+
+        Decision gone = PoolReconciler.decide(new PoolReconciler.Look(spec, Pools.gone(delete.commands().get(0).id()),
+                status(List.of()), delete.memory(), T0.plusSeconds(5), owner, Duration.ofMinutes(2)));
+
+        List<KubeAction> letGo = gone.actions().stream()
+                .filter(a -> !(a instanceof KubeAction.DeleteInfrastructurePool)).toList();
+        if (owner) {
+            assertThat(letGo).containsExactly(new KubeAction.DeleteBootstrapConfig(
+                    new BootstrapData.ConfigRef("bootstrap.cluster.x-k8s.io", "KubeadmConfig", "workers-config")),
+                    new KubeAction.RemoveFinalizers());
+        } else {
+            assertThat(letGo).containsExactly(new KubeAction.RemoveFinalizers());
+        }
+    }
+
     /** Which finalizer holds a deleted pool, in which mode, with which picture of its cloud. */
     @ParameterizedTest(name = "owner={0}, infra finalizer={1}, pool finalizer={2}, infra resolved={3}, group={4}"
             + " -> {5}")

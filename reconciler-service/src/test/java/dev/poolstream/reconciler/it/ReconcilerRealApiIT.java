@@ -481,7 +481,7 @@ class ReconcilerRealApiIT {
     /** CABPK's KubeadmConfig and CAPA's EKSConfig: the reconciler finds either through discovery. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"KubeadmConfig, kubeadmconfigs, kubeadm", "EKSConfig, eksconfigs, eks"})
-    void shouldCopyTheBootstrapDataSecretNameFromTheConfigOnceItIsReadyThenEnsureTheGroup(String kind, String plural,
+    void shouldCopyTheBootstrapDataSecretNameFromTheConfigOnceItIsReadyThenEnsureTheGroupAndDeleteTheConfigWithThePool(String kind, String plural,
                                                                                            String name) {
         ResourceDefinitionContext configsKind = installBootstrapConfigKind(kind, plural);
         Pool pool = new Pool(name);
@@ -515,6 +515,16 @@ class ReconcilerRealApiIT {
         var bootstrap = pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap();
         assertThat(bootstrap.getDataSecretName()).isEqualTo(name + "-config-data");
         assertThat(bootstrap.getConfigRef()).isEqualTo(ref);
+
+        // Deleted with the pool once its group is gone, as Cluster API's MachinePool controller deletes it.
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).delete();
+        pool.answer(pool.next(DeleteGroup.class::isInstance));
+        await().atMost(WAIT).until(() -> pool.machinePool() == null);
+        assertThat(configs.withName(name + "-config").get()).as("the bootstrap config").isNull();
+        // Deleted once (a look made before the pool's last record came may ask again, and find it gone: 404).
+        assertThat(server.requests()).filteredOn(r -> r.verb().equals("delete") && r.resource().equals(plural)
+                && r.name().equals(name + "-config") && r.code() == 200).singleElement()
+                .satisfies(r -> assertThat(r.user()).endsWith(":" + SERVICE_ACCOUNT));
     }
 
     @Test
