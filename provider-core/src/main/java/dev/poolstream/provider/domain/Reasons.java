@@ -31,7 +31,10 @@ public final class Reasons {
     public static final String CLOUD_REJECTED = "CloudRejected";
     /** The record could not be read. */
     public static final String MALFORMED_RECORD = "MalformedRecord";
-    /** A command failed for a reason that may pass and is tried again after a backoff; the message says when. */
+    /**
+     * A command failed for a reason that may pass and is tried again after a backoff, and the failure named no reason
+     * of its own (one that does, such as {@code CloudThrottled}, is the reason instead); the message says when.
+     */
     public static final String RETRYING = "Retrying";
     /** A transient failure persisted through every retry. */
     public static final String RETRIES_EXHAUSTED = "RetriesExhausted";

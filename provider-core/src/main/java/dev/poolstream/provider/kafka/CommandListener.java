@@ -235,7 +235,10 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
                 String error = errorOf(e);
                 log.warn("pool {}: {} {} failed (attempt {}), next attempt in {}: {}", pool, d.kind(), d.command.id(),
                         failedAttempts, RetryNotice.human(next), error);
-                executor.reportRetrying(d.command, RetryNotice.of(d.kind(), failedAttempts, next, error));
+                RetryableCommandException retryable = ProviderKafkaConfiguration.find(e,
+                        RetryableCommandException.class);
+                executor.reportRetrying(d.command, RetryNotice.of(d.kind(), failedAttempts, next,
+                        retryable == null ? null : retryable.reason(), error));
             }
         }
 

@@ -11,20 +11,27 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RetryNoticeTest {
 
     @Test
-    void shouldSayWhichCommandIsRetriedAfterWhichAttemptWhenAndWhy() {
-        Failure notice = RetryNotice.of("SetCapacity", 3, Duration.ofSeconds(4),
+    void shouldNameTheProblemAsTheReasonAndSayWhichCommandIsRetriedAfterWhichAttemptWhenAndWhy() {
+        Failure notice = RetryNotice.of("SetCapacity", 3, Duration.ofSeconds(4), "CloudThrottled",
                 "CloudThrottled: UpdateAutoScalingGroup workers: Throttling: Rate exceeded");
 
-        assertThat(notice.reason()).isEqualTo(Reasons.RETRYING).isEqualTo("Retrying");
+        assertThat(notice.reason()).isEqualTo("CloudThrottled");
         assertThat(notice.message()).isEqualTo("retrying SetCapacity (attempt 3, next in 4s): CloudThrottled: "
                 + "UpdateAutoScalingGroup workers: Throttling: Rate exceeded");
     }
 
+    @ParameterizedTest
+    @CsvSource(value = {"null", "''", "' '"}, nullValues = "null")
+    void shouldSayRetryingWhenTheFailureNamesNoReason(String reason) {
+        assertThat(RetryNotice.of("SetCapacity", 1, Duration.ofSeconds(1), reason, "boom").reason())
+                .isEqualTo(Reasons.RETRYING).isEqualTo("Retrying");
+    }
+
     @Test
     void shouldLeaveOutTheColonWhenThereIsNoErrorToTell() {
-        assertThat(RetryNotice.of("RollOut", 1, Duration.ofMillis(200), null).message())
+        assertThat(RetryNotice.of("RollOut", 1, Duration.ofMillis(200), null, null).message())
                 .isEqualTo("retrying RollOut (attempt 1, next in 200ms)");
-        assertThat(RetryNotice.of("RollOut", 1, Duration.ofMillis(200), " ").message())
+        assertThat(RetryNotice.of("RollOut", 1, Duration.ofMillis(200), null, " ").message())
                 .isEqualTo("retrying RollOut (attempt 1, next in 200ms)");
     }
 

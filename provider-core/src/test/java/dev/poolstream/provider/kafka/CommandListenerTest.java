@@ -204,7 +204,7 @@ class CommandListenerTest {
 
         await().atMost(WAIT).until(() -> statesOf("ns/a").size() >= 2);
         assertThat(statesOf("ns/a")).allSatisfy(s -> {
-            assertThat(s.lastError().reason()).isEqualTo(Reasons.RETRYING);
+            assertThat(s.lastError().reason()).as("the problem").isEqualTo("CloudThrottled");
             assertThat(s.lastError().message()).matches("retrying EnsureGroup \\(attempt \\d+, next in 20ms\\): "
                     + "CloudThrottled: Rate exceeded");
             assertThat(s.lastCommandId()).isNull();
