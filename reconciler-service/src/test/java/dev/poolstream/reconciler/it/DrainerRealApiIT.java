@@ -294,6 +294,7 @@ class DrainerRealApiIT {
                 .contains(node);
         assertThat(Drainer.nodeWithProviderId(kube, PROVIDER_ID, 2)).as("no Node has it").isEmpty();
 
+        int before = server.requests().size();
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             assertThat(drainer.drain("drainer-real/unseen", "any/cluster", "", providerID, null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
@@ -302,6 +303,11 @@ class DrainerRealApiIT {
         assertThat(kube.nodes().withName(node).get().getSpec().getUnschedulable()).as("cordoned").isTrue();
         assertThat(kube.pods().inNamespace(NS).withName("app-on-unseen").get()).as("evicted").isNull();
         assertCordonedBeforeEvicting(node, "app-on-unseen");
+        // The round's read of the Node, then the cordon: no second read before it (a patch by name makes one).
+        List<String> onTheNode = server.requests().subList(before, server.requests().size()).stream()
+                .filter(r -> r.resource().equals("nodes") && r.name().equals(node)).map(AuditedRequest::verb)
+                .toList();
+        assertThat(onTheNode.subList(0, onTheNode.indexOf("patch") + 1)).containsExactly("get", "patch");
     }
 
     @Test
