@@ -23,11 +23,13 @@ import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,17 +64,21 @@ public final class PoolObjects {
     }
 
     public void addFinalizers(PoolSpec spec) {
-        infrastructurePool(spec).ifPresent(r -> editFinalizers(r, f -> add(f, ClusterApi.POOLSTREAM_FINALIZER)));
+        infrastructurePool(spec).ifPresent(r -> editFinalizers(r, infrastructureName(spec),
+                f -> add(f, ClusterApi.POOLSTREAM_FINALIZER)));
         if (ownerMode) {
-            editFinalizers(machinePool(spec), f -> add(f, ClusterApi.MACHINE_POOL_FINALIZER));
+            editFinalizers(machinePool(spec), "MachinePool " + spec.key(),
+                    f -> add(f, ClusterApi.MACHINE_POOL_FINALIZER));
         }
     }
 
     public void removeFinalizers(PoolSpec spec) {
         boolean removed = infrastructurePool(spec)
-                .map(r -> editFinalizers(r, f -> remove(f, ClusterApi.POOLSTREAM_FINALIZER))).orElse(false);
+                .map(r -> editFinalizers(r, infrastructureName(spec), f -> remove(f, ClusterApi.POOLSTREAM_FINALIZER)))
+                .orElse(false);
         if (ownerMode) {
-            removed |= editFinalizers(machinePool(spec), f -> remove(f, ClusterApi.MACHINE_POOL_FINALIZER));
+            removed |= editFinalizers(machinePool(spec), "MachinePool " + spec.key(),
+                    f -> remove(f, ClusterApi.MACHINE_POOL_FINALIZER));
         }
         if (removed) {
             log.info("removed the finalizers of pool {}: its cloud group is gone", spec.key());
@@ -144,41 +150,26 @@ public final class PoolObjects {
      * deleted.
      */
     public void setBootstrapDataSecretName(PoolSpec spec, String name) {
-        Resource<GenericKubernetesResource> resource = machinePool(spec);
-        for (int attempt = 1; ; attempt++) {
-            GenericKubernetesResource current = resource.get();
-            if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
-                return;
+        // A conflict is read again at once: it is usually the status service's write, which brings the reconciler no
+        // new look, so nothing would write the name later.
+        boolean written = patchFreshlyRead(machinePool(spec), false, "pool " + spec.key(), current -> {
+            if (current.getMetadata().getDeletionTimestamp() != null) {
+                return null;
             }
             if (!Objects.equals(current.getMetadata().getGeneration(), spec.generation())) {
                 log.info("pool {} is at generation {}, not {}: its bootstrap data Secret is decided again",
                         spec.key(), current.getMetadata().getGeneration(), spec.generation());
-                return;
+                return null;
             }
-            Object written = at(current.getAdditionalProperties(), "spec", "template", "spec", "bootstrap")
+            Object before = at(current.getAdditionalProperties(), "spec", "template", "spec", "bootstrap")
                     .map(b -> b.get("dataSecretName")).orElse(null);
-            if (name.equals(written)) {
-                return;
-            }
-            try {
-                resource.patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(
-                        Map.of("metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()),
-                                "spec", Map.of("template", Map.of("spec", Map.of("bootstrap",
-                                        Map.of("dataSecretName", name)))))));
-                break;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-                    return;
-                }
-                // Another write came between the read and this one, often the status service's, which brings the
-                // reconciler no new look: nothing would write the name later, so read it again now.
-                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
-                    throw e;
-                }
-                log.debug("pool {} changed while its bootstrap data Secret was written; reading it again", spec.key());
-            }
+            return name.equals(before) ? null
+                    : Map.of("spec", Map.of("template", Map.of("spec", Map.of("bootstrap",
+                            Map.of("dataSecretName", name)))));
+        });
+        if (written) {
+            log.info("set the bootstrap data Secret of pool {} to {}, from its bootstrap config", spec.key(), name);
         }
-        log.info("set the bootstrap data Secret of pool {} to {}, from its bootstrap config", spec.key(), name);
     }
 
     /**
@@ -191,47 +182,21 @@ public final class PoolObjects {
      */
     public boolean setMachineConditions(PoolSpec spec, String machine, List<KubeAction.MachineCondition> conditions,
                                         Instant now) {
-        Resource<GenericKubernetesResource> resource = machine(spec, machine);
         String transition = now.truncatedTo(ChronoUnit.SECONDS).toString();
-        for (int attempt = 1; ; attempt++) {
-            GenericKubernetesResource current = resource.get();
-            if (current == null) {
-                log.debug("Machine {}/{} of pool {} does not exist: no condition written", spec.namespace(), machine,
-                        spec.key());
-                return false;
-            }
-            List<Map<String, Object>> written = conditionsOf(current);
-            List<Map<String, Object>> after = new ArrayList<>(written);
-            for (KubeAction.MachineCondition condition : conditions) {
-                Map<String, Object> next = condition(condition, after, transition, current.getMetadata()
-                        .getGeneration());
-                if (next != null) {
-                    after.removeIf(c -> condition.type().equals(c.get("type")));
-                    after.add(next);
-                }
-            }
-            if (after.equals(written)) {
-                return false;
-            }
-            try {
-                resource.subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
-                        client.getKubernetesSerialization().asJson(Map.of(
-                                "metadata", Map.of("resourceVersion", current.getMetadata().getResourceVersion()),
-                                "status", Map.of("conditions", after))));
-                return true;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
-                    log.debug("Machine {}/{} of pool {} is gone: no condition written", spec.namespace(), machine,
-                            spec.key());
-                    return false;
-                }
-                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
-                    throw e;
-                }
-                log.debug("Machine {}/{} changed while its conditions were written; reading it again",
-                        spec.namespace(), machine);
-            }
-        }
+        return patchFreshlyRead(machine(spec, machine), true, "Machine " + spec.namespace() + "/" + machine
+                + " of pool " + spec.key(), current -> {
+                    List<Map<String, Object>> written = conditionsOf(current);
+                    List<Map<String, Object>> after = new ArrayList<>(written);
+                    for (KubeAction.MachineCondition condition : conditions) {
+                        Map<String, Object> next = condition(condition, after, transition, current.getMetadata()
+                                .getGeneration());
+                        if (next != null) {
+                            after.removeIf(c -> condition.type().equals(c.get("type")));
+                            after.add(next);
+                        }
+                    }
+                    return after.equals(written) ? null : Map.of("status", Map.of("conditions", after));
+                });
     }
 
     /** Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left. */
@@ -337,54 +302,86 @@ public final class PoolObjects {
                         .inNamespace(spec.namespace()).withName(spec.infrastructure().name()));
     }
 
+    /** The infrastructure pool, as a log line names it. */
+    private static String infrastructureName(PoolSpec spec) {
+        return spec.infrastructure().kind() + " " + spec.namespace() + "/" + spec.infrastructure().name();
+    }
+
     private Resource<GenericKubernetesResource> machinePool(PoolSpec spec) {
         return client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(MachinePool.class))
                 .inNamespace(spec.namespace()).withName(spec.name());
     }
 
     /**
-     * Writes the list when it changes, computed from a fresh read and guarded by that read's resourceVersion; a
-     * refused write (409: someone else wrote in between) is computed again. Adds nothing to an object being deleted:
-     * the API server forbids new finalizers there, and a pool being deleted gets no group. An object that is gone
-     * needs nothing.
+     * Writes the list when it changes ({@link #patchFreshlyRead}). Adds nothing to an object being deleted: the API
+     * server forbids new finalizers there, and a pool being deleted gets no group.
      *
      * @return whether it wrote
      */
-    private boolean editFinalizers(Resource<GenericKubernetesResource> resource, UnaryOperator<List<String>> change) {
-        for (int attempt = 1; ; attempt++) {
-            GenericKubernetesResource current = resource.get();
-            if (current == null) {
-                return false;
-            }
+    private boolean editFinalizers(Resource<GenericKubernetesResource> resource, String what,
+                                   UnaryOperator<List<String>> change) {
+        return patchFreshlyRead(resource, false, "the finalizers of " + what, current -> {
             List<String> before = current.getMetadata().getFinalizers() == null ? List.of()
                     : current.getMetadata().getFinalizers();
             List<String> after = change.apply(new ArrayList<>(before));
             if (after.equals(before)) {
-                return false;
+                return null;
             }
             if (current.getMetadata().getDeletionTimestamp() != null && !before.containsAll(after)) {
                 log.info("{} {}/{} is being deleted: no finalizer added", current.getKind(),
                         current.getMetadata().getNamespace(), current.getMetadata().getName());
-                return false;
+                return null;
             }
             // No finalizers left: the field goes (null), which is what an empty list means, and what fabric8's mock
             // server, which merges arrays instead of replacing them, also understands.
-            Map<String, Object> metadata = new java.util.HashMap<>();
-            metadata.put("resourceVersion", current.getMetadata().getResourceVersion());
+            Map<String, Object> metadata = new HashMap<>();
             metadata.put("finalizers", after.isEmpty() ? null : after);
+            return Map.of("metadata", metadata);
+        });
+    }
+
+    /**
+     * A JSON merge patch computed from a fresh read and guarded by that read's resourceVersion (a patch carrying
+     * {@code metadata.resourceVersion} is a precondition), so that it never undoes someone else's write: a refused
+     * one (409: the object changed in between) is read and computed again, up to {@link #CONFLICT_ATTEMPTS} times,
+     * then thrown, and the look is made again later. An object that is gone needs nothing.
+     *
+     * @param status  patch the status subresource (read from the object itself)
+     * @param what    names the object in the log
+     * @param patchOf the patch for the object as read, without its resourceVersion; null when nothing is to be written
+     * @return whether it wrote
+     */
+    private boolean patchFreshlyRead(Resource<GenericKubernetesResource> resource, boolean status, String what,
+                                     Function<GenericKubernetesResource, Map<String, Object>> patchOf) {
+        for (int attempt = 1; ; attempt++) {
+            GenericKubernetesResource current = resource.get();
+            if (current == null) {
+                log.debug("{} does not exist: nothing written", what);
+                return false;
+            }
+            Map<String, Object> patch = patchOf.apply(current);
+            if (patch == null) {
+                return false;
+            }
+            Map<String, Object> guarded = new HashMap<>(patch);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> metadata = new HashMap<>((Map<String, Object>) patch.getOrDefault("metadata",
+                    Map.of()));
+            metadata.put("resourceVersion", current.getMetadata().getResourceVersion());
+            guarded.put("metadata", metadata);
             try {
-                resource.patch(PatchContext.of(PatchType.JSON_MERGE),
-                        client.getKubernetesSerialization().asJson(Map.of("metadata", metadata)));
+                (status ? resource.subresource("status") : resource).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        client.getKubernetesSerialization().asJson(guarded));
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+                    log.debug("{} is gone: nothing written", what);
                     return false;
                 }
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
                     throw e;
                 }
-                log.debug("{} {}/{} changed while its finalizers were written; reading it again", current.getKind(),
-                        current.getMetadata().getNamespace(), current.getMetadata().getName());
+                log.debug("{} changed while it was written; reading it again", what);
             }
         }
     }
