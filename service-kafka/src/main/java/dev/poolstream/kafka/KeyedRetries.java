@@ -29,10 +29,10 @@ import org.springframework.util.backoff.BackOffExecution;
  * that key wait behind it ({@link Order#IN_ORDER}: commands) or replace it ({@link Order#LATEST_WINS}: a status
  * replaces the one before).
  *
- * <p>Nothing is lost on a restart: {@link #committable(Collection)} gives, per partition, the offset of the oldest record whose
- * work is not done (or the end of what was delivered), so a record is committed only once its work is done, given
- * up, or superseded. The consumer commits that (see {@link #commit(Consumer)}); its container commits nothing of
- * its own (ack mode MANUAL, never acknowledged).
+ * <p>Nothing is lost on a restart: {@link #committable(Collection)} gives, per partition, the offset of the oldest
+ * record whose work is not done (or the end of what was delivered), so a record is committed only once its work is
+ * done, given up, or superseded. The consumer commits that (see {@link #commit(Consumer)}); its container commits
+ * nothing of its own (ack mode MANUAL, never acknowledged).
  *
  * <p>The consumers of a concurrent container can share one: a record's first attempt runs on the thread of the
  * consumer its partition is assigned to, and each consumer commits only its own partitions.

@@ -228,7 +228,8 @@ class CommandRetriesIT {
                         "CloudThrottled: DescribeAutoScalingGroups worn: Throttling: Rate exceeded");
             });
             assertThat(states("ns/worn").stream().filter(s -> s.lastError() != null
-                    && s.lastError().message().startsWith("retrying ")).count()).as("one per failed attempt but the last")
+                    && s.lastError().message().startsWith("retrying ")).count())
+                    .as("one per failed attempt but the last")
                     .isEqualTo(2);
             assertThat(done(exhausted)).isFalse();
             assertThat(cloud.peek("worn")).hasValueSatisfying(g -> assertThat(g.desired()).isEqualTo(3));

@@ -118,7 +118,10 @@ public final class PoolObjects {
         });
     }
 
-    /** Deletes the pool's bootstrap config (owner mode, the MachinePool being deleted); one that is gone needs nothing. */
+    /**
+     * Deletes the pool's bootstrap config (owner mode, the MachinePool being deleted); one that is gone needs
+     * nothing.
+     */
     public void deleteBootstrapConfig(PoolSpec spec, BootstrapData.ConfigRef ref) {
         Optional<ResourceDefinitionContext> kind = bootstrapKind(ref);
         if (kind.isEmpty()) {

@@ -311,7 +311,8 @@ class ReconcilerRealApiIT {
 
         ScalingGroupCommand delete = pool.next(DeleteGroup.class::isInstance);
         await().atMost(WAIT).until(() -> pool.infrastructure().getMetadata().getDeletionTimestamp() != null);
-        assertThat(server.requests()).filteredOn(r -> r.verb().equals("delete") && r.resource().equals("awsmachinepools")
+        assertThat(server.requests()).filteredOn(r -> r.verb().equals("delete")
+                && r.resource().equals("awsmachinepools")
                 && r.name().equals(pool.infraName()) && r.code() < 300).singleElement()
                 .satisfies(r -> assertThat(r.user()).endsWith(":" + SERVICE_ACCOUNT));
         assertThat(pool.infrastructure().getMetadata().getFinalizers()).as("held while the group exists")
@@ -481,8 +482,8 @@ class ReconcilerRealApiIT {
     /** CABPK's KubeadmConfig and CAPA's EKSConfig: the reconciler finds either through discovery. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"KubeadmConfig, kubeadmconfigs, kubeadm", "EKSConfig, eksconfigs, eks"})
-    void shouldCopyTheBootstrapDataSecretNameFromTheConfigOnceItIsReadyThenEnsureTheGroupAndDeleteTheConfigWithThePool(String kind, String plural,
-                                                                                           String name) {
+    void shouldCopyTheBootstrapDataSecretNameFromTheConfigOnceItIsReadyThenEnsureTheGroupAndDeleteTheConfigWithThePool(
+            String kind, String plural, String name) {
         ResourceDefinitionContext configsKind = installBootstrapConfigKind(kind, plural);
         Pool pool = new Pool(name);
         var configs = kube.genericKubernetesResources(configsKind).inNamespace(NS);
