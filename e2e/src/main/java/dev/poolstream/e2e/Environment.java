@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -219,12 +218,12 @@ public final class Environment implements AutoCloseable {
         return process(E2eOptions.BROKER, run, Map.of(), true);
     }
 
-    /** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding, as {@code kafka-storage random-uuid}. */
+    /**
+     * A KRaft cluster id, as {@code kafka-storage random-uuid} makes it: Kafka's own, which never starts with a dash
+     * (one in 64 random ones did, and the storage tool took it for an option: "--cluster-id: expected one argument").
+     */
     static String kafkaClusterId() {
-        UUID uuid = UUID.randomUUID();
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
-        bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        return org.apache.kafka.common.Uuid.randomUuid().toString();
     }
 
     private ManagedProcess process(String name, List<String> command, Map<String, String> env, boolean inherit) {
