@@ -246,8 +246,9 @@ final class StatusThroughput {
     }
 
     private static final String OVERRIDE = "bench.streams.";
-    /** Not a streams setting: the status service's look interval, carried with them to build the topology. */
+    /** Not streams settings: the status service's look interval and max look delay, carried with them. */
     private static final String LOOK_INTERVAL = "poolstream.status.look-interval";
+    private static final String MAX_LOOK_DELAY = "poolstream.status.max-look-delay";
 
     /**
      * The status service's streams settings and look interval, read from its own configuration file
@@ -267,20 +268,22 @@ final class StatusThroughput {
             // -Dbench.streams.<setting>=<value> runs the topology with another setting, e.g. the other guarantee.
             System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(OVERRIDE))
                     .forEach(k -> settings.put(k.substring(OVERRIDE.length()), System.getProperty(k)));
-            Object lookInterval = ((Map<String, Object>) ((Map<String, Object>) yaml.get("poolstream")).get("status"))
-                    .get("look-interval");
-            // -Dbench.look-interval=<duration> runs it with another look interval.
+            Map<String, Object> status = (Map<String, Object>) ((Map<String, Object>) yaml.get("poolstream"))
+                    .get("status");
+            // -Dbench.look-interval=<duration>, -Dbench.max-look-delay=<duration> run it with other ones.
             settings.put(LOOK_INTERVAL, DurationStyle.detectAndParse(System.getProperty("bench.look-interval",
-                    String.valueOf(lookInterval))));
+                    String.valueOf(status.get("look-interval")))));
+            settings.put(MAX_LOOK_DELAY, DurationStyle.detectAndParse(System.getProperty("bench.max-look-delay",
+                    String.valueOf(status.get("max-look-delay")))));
             return settings;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static Topology topology(Duration lookInterval) {
+    private static Topology topology(Duration lookInterval, Duration maxLookDelay) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, lookInterval, new StatusMetrics(METRICS));
+        StatusTopology.build(builder, lookInterval, maxLookDelay, new StatusMetrics(METRICS));
         return builder.build();
     }
 
@@ -288,9 +291,11 @@ final class StatusThroughput {
         Properties properties = new Properties();
         properties.putAll(settings);
         properties.remove(LOOK_INTERVAL);
+        properties.remove(MAX_LOOK_DELAY);
         properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
         properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        KafkaStreams streams = new KafkaStreams(topology((Duration) settings.get(LOOK_INTERVAL)), properties);
+        KafkaStreams streams = new KafkaStreams(topology((Duration) settings.get(LOOK_INTERVAL),
+                (Duration) settings.get(MAX_LOOK_DELAY)), properties);
         streams.start();
         return streams;
     }
@@ -345,7 +350,8 @@ final class StatusThroughput {
     /** Keys and values of every store of the topology, by store: the state it keeps, whatever holds it. */
     private static Map<String, Long> storeBytes(KafkaStreams streams) {
         Map<String, Long> bytes = new LinkedHashMap<>();
-        List<String> stores = topology(Duration.ofSeconds(1)).describe().subtopologies().stream()
+        Duration any = Duration.ofSeconds(1);
+        List<String> stores = topology(any, any).describe().subtopologies().stream()
                 .flatMap(sub -> sub.nodes().stream())
                 .flatMap(node -> node instanceof TopologyDescription.Processor p ? p.stores().stream() : Stream.empty())
                 .distinct().toList();

@@ -79,7 +79,7 @@ public class StatusConfiguration {
 
     @Bean
     StatusTopologyBuilt statusTopology(StreamsBuilder builder, StatusProperties properties, StatusMetrics metrics) {
-        StatusTopology.build(builder, properties.lookInterval(), metrics);
+        StatusTopology.build(builder, properties.lookInterval(), properties.maxLookDelay(), metrics);
         return new StatusTopologyBuilt();
     }
 

@@ -14,6 +14,10 @@ import org.springframework.validation.annotation.Validated;
  * @param lookInterval            how long a pool's changes are taken together: a changed pool is looked at at
  *                                once, or at the end of this when it was looked at within it; also how often the
  *                                pools whose status changes with time alone (minReadySeconds) are checked
+ * @param maxLookDelay            the longest a changed pool's look waits while the topology is behind: a change that
+ *                                reaches it later than {@code lookInterval} after it was written makes the pool's
+ *                                look wait as long as the change was late, up to this, and the pool's changes
+ *                                meanwhile join that look (a backlog is worked off in far fewer looks than changes)
  * @param threadReplacements      how many dead stream threads are replaced within {@code threadReplacementWindow}
  *                                before Kafka Streams is shut down and liveness goes DOWN (a thread that dies on
  *                                every try makes no progress)
@@ -36,6 +40,7 @@ import org.springframework.validation.annotation.Validated;
 public record StatusProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
         @DefaultValue("100ms") @NotNull Duration lookInterval,
+        @DefaultValue("2s") @NotNull Duration maxLookDelay,
         @DefaultValue("5") @Min(0) int threadReplacements,
         @DefaultValue("10m") @NotNull Duration threadReplacementWindow,
         @DefaultValue("500ms") @NotNull Duration writeRetryInitial,

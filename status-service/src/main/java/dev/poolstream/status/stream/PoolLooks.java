@@ -16,12 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -40,6 +38,11 @@ import org.slf4j.MDC;
  * changed meanwhile (a scale-up of 20 Nodes is not 20 looks of 20 members). It looks again when time alone changes a
  * pool (a Node becoming available after minReadySeconds). It forwards the status when it changed, and the lifecycle
  * events of the look with their ids ({@link LifecycleIds}).
+ *
+ * <p>While the topology is behind (a change reaches it later than the look interval after it was written: a burst, a
+ * backlog after a stop), a changed pool's look waits as long as the change was late, up to the max look delay, and the
+ * pool's further changes meanwhile join that look, as in a controller's work queue: a status already late by that much
+ * comes at most that much later, and the backlog is worked off with far fewer looks than changes.
  *
  * <p>At-least-once: a crash can lose what was sent since the last commit while the stores kept it, or the other way
  * round. So at its first run after a start it looks at every pool again and sends each status (unchanged or not), and
@@ -74,6 +77,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final Duration lookInterval;
+    private final Duration maxLookDelay;
     private final StatusMetrics metrics;
     private ProcessorContext<String, Keyed> context;
     private KeyValueStore<String, Member> members;
@@ -88,17 +92,17 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     /** Views not yet written to their store: written at most every {@link #VIEW_WRITE_INTERVAL}, and at close. */
     private final Set<String> unwritten = new LinkedHashSet<>();
     private Instant viewsWritten = Instant.MIN;
-    /** Pools whose inputs changed since their last look, looked at by the next punctuation. */
-    private final Set<String> changed = new LinkedHashSet<>();
+    /** Pools whose inputs changed since their last look, by when a punctuation looks at them. */
+    private final Agenda changed = new Agenda();
     /** When each pool was last looked at (this task, since its start). */
     private final Map<String, Instant> lookedAt = new HashMap<>();
-    /** When time alone changes a pool next, both ways. */
-    private final TreeMap<Instant, Set<String>> due = new TreeMap<>();
-    private final Map<String, Instant> dueOf = new HashMap<>();
+    /** When time alone changes a pool next. */
+    private final Agenda timeChanges = new Agenda();
     private boolean started;
 
-    PoolLooks(Duration lookInterval, StatusMetrics metrics) {
+    PoolLooks(Duration lookInterval, Duration maxLookDelay, StatusMetrics metrics) {
         this.lookInterval = lookInterval;
+        this.maxLookDelay = maxLookDelay;
         this.metrics = metrics;
     }
 
@@ -121,11 +125,17 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             throw new PoolProcessingException(pool, e);
         }
         Instant now = now();
+        long lateMillis = now.toEpochMilli() - record.timestamp();
+        if (lateMillis > lookInterval.toMillis()) {
+            // Behind: the look waits as long as the change was late (bounded), and the pool's next changes join it.
+            changed.putNoLaterThan(pool, now.plusMillis(Math.min(lateMillis, maxLookDelay.toMillis())));
+            return;
+        }
         Instant last = lookedAt.get(pool);
         if (started && (last == null || !last.plus(lookInterval).isAfter(now))) {
             look(pool, now, false);
         } else {
-            changed.add(pool);
+            changed.putNoLaterThan(pool, now);
         }
     }
 
@@ -185,9 +195,8 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             started = true;
             lookAtEveryPool(now);
         }
-        Set<String> pools = new LinkedHashSet<>(changed);
-        due.headMap(now, true).values().forEach(pools::addAll);
-        changed.clear();
+        Set<String> pools = changed.dueAt(now);
+        pools.addAll(timeChanges.dueAt(now));
         pools.forEach(pool -> lookInPunctuation(pool, now, false));
         if (!viewsWritten.plus(VIEW_WRITE_INTERVAL).isAfter(now)) {
             writeViews();
@@ -215,7 +224,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         try {
             look(pool, now, sendAgain);
         } catch (PoolProcessingException e) {
-            schedule(pool, null);
+            timeChanges.remove(pool);
             metrics.lookFailed();
             log.error("looking at pool {} failed; it is looked at again at its next change", pool, e);
         }
@@ -258,7 +267,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         StatusCalculator.Look look = StatusCalculator.look(pool,
                 new PoolInputs(inputs.spec, inputs.group, inputs.members), previous, now);
         if (look.view() == null) {
-            schedule(pool, null);
+            timeChanges.remove(pool);
             lookedAt.remove(pool);
             inputs.view = null;
             unwritten.remove(pool);
@@ -279,7 +288,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         PoolView view = look.view().remembering(previous, sent, now);
         inputs.view = view;
         unwritten.add(pool);
-        schedule(pool, view.nextLook());
+        timeChanges.put(pool, view.nextLook());
         if (sendAgain || previous == null || !look.status().equals(previous.status())) {
             context.forward(new Record<>(pool, look.status(), timestamp));
             metrics.statusPublished();
@@ -297,21 +306,6 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         RecordHeaders headers = new RecordHeaders();
         headers.add(EventSerializer.ID_HEADER, event.id().getBytes(StandardCharsets.UTF_8));
         context.forward(new Record<>(pool, event.event(), timestamp, headers));
-    }
-
-    private void schedule(String pool, Instant next) {
-        Instant before = dueOf.remove(pool);
-        if (before != null) {
-            Set<String> pools = due.get(before);
-            pools.remove(pool);
-            if (pools.isEmpty()) {
-                due.remove(before);
-            }
-        }
-        if (next != null) {
-            dueOf.put(pool, next);
-            due.computeIfAbsent(next, at -> new HashSet<>()).add(pool);
-        }
     }
 
     private Instant now() {

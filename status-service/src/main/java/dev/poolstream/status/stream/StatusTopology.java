@@ -39,7 +39,8 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  *
  * A Node event costs one store entry written in each half and one record between them; the pool is looked at once
- * per look interval however many of its members changed (docs/status.md, bench/: status-throughput).
+ * per look interval however many of its members changed, and while the topology is behind, once per max look delay
+ * (docs/status.md, bench/: status-throughput).
  */
 public final class StatusTopology {
 
@@ -47,7 +48,8 @@ public final class StatusTopology {
     /** The repartition topic's name (suffixed by Kafka Streams): the members keyed by pool. */
     public static final String MEMBERS_BY_POOL = "members-by-pool";
 
-    public static void build(StreamsBuilder builder, Duration lookInterval, StatusMetrics metrics) {
+    public static void build(StreamsBuilder builder, Duration lookInterval, Duration maxLookDelay,
+                             StatusMetrics metrics) {
         Serde<String> keys = Serdes.String();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MemberJoin.STORE), keys,
                 InternalSerde.of(MemberJoin.MemberSides.class)));
@@ -77,7 +79,7 @@ public final class StatusTopology {
         Serde<Keyed> out = Serdes.serdeFrom(new EventSerializer<>(SOURCE, Clock.systemUTC()),
                 new EventDeserializer<>(Keyed.class));
         members.merge(specs, Named.as("members-and-specs")).merge(groups, Named.as("pool-inputs"))
-                .process(() -> new PoolLooks(lookInterval, metrics), Named.as("status"), PoolLooks.MEMBERS,
+                .process(() -> new PoolLooks(lookInterval, maxLookDelay, metrics), Named.as("status"), PoolLooks.MEMBERS,
                         PoolLooks.SPECS, PoolLooks.GROUPS, PoolLooks.VIEWS)
                 .to((pool, value, context) -> value == null || value instanceof PoolStatus
                                 ? Topics.MACHINEPOOL_STATUS.name() : Topics.MACHINEPOOL_LIFECYCLE.name(),

@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 class PoolLooksTest {
 
     private static final Duration INTERVAL = Duration.ofMillis(10);
+    private static final Duration MAX_DELAY = Duration.ofSeconds(2);
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final KeyValueStore<String, Member> members = MockedTask.store(PoolLooks.MEMBERS, Member.class);
@@ -85,6 +86,62 @@ class PoolLooksTest {
         punctuate();
 
         assertThat(statuses()).singleElement().satisfies(s -> assertThat(s.status().getReadyReplicas()).isEqualTo(3));
+    }
+
+    @Test
+    void shouldLetALateChangesLookWaitAsLongAsItWasLateAndTakeThePoolsNextChangesIntoIt() {
+        pool(3);
+        punctuate();
+        now = now.plusSeconds(1);
+        context.resetForwards();
+        double looksBefore = looks();
+
+        // Written 500 ms ago: the topology is behind, the pool's look waits 500 ms and its next changes join it.
+        lateMember(1, Duration.ofMillis(500));
+        now = now.plusMillis(200);
+        lateMember(2, Duration.ofMillis(500));
+        now = now.plusMillis(299);
+        punctuate();
+        assertThat(statuses()).isEmpty();
+        lateMember(3, Duration.ofMillis(400));
+        now = now.plusMillis(1);
+        punctuate();
+
+        assertThat(statuses()).singleElement().satisfies(s -> assertThat(s.status().getReadyReplicas()).isEqualTo(3));
+        assertThat(looks() - looksBefore).isEqualTo(1);
+    }
+
+    @Test
+    void shouldNotLetALateChangesLookWaitLongerThanTheMaxLookDelay() {
+        pool(1);
+        punctuate();
+        now = now.plusSeconds(1);
+        context.resetForwards();
+
+        lateMember(1, Duration.ofHours(1));
+        now = now.plus(MAX_DELAY).minusMillis(1);
+        punctuate();
+        assertThat(statuses()).isEmpty();
+        now = now.plusMillis(1);
+        punctuate();
+
+        assertThat(statuses()).singleElement().satisfies(s -> assertThat(s.status().getReplicas()).isEqualTo(1));
+    }
+
+    @Test
+    void shouldLookAtAWaitingPoolAtOnceWhenItsChangesComeOnTimeAgain() {
+        pool(2);
+        punctuate();
+        now = now.plusSeconds(1);
+        lateMember(1, Duration.ofSeconds(1));
+        context.resetForwards();
+
+        member(2, adoptedNode("node-2", aws(2)));
+
+        assertThat(statuses()).singleElement().satisfies(s -> assertThat(s.status().getReplicas()).isEqualTo(2));
+        now = now.plusSeconds(1);
+        punctuate();
+        assertThat(statuses()).hasSize(1);
     }
 
     @Test
@@ -251,13 +308,23 @@ class PoolLooksTest {
                 now.toEpochMilli()));
     }
 
+    /** A member change written {@code late} before it reaches the processor. */
+    private void lateMember(int n, Duration late) {
+        process(new Record<>(POOL, new MemberChange(aws(n), new Member(instance(aws(n), n),
+                adoptedNode("node-" + n, aws(n)))), now.minus(late).toEpochMilli()));
+    }
+
+    private double looks() {
+        return registry.counter("poolstream.status.looks").count();
+    }
+
     private void process(Record<String, PoolLooks.Input> record) {
         task.at(now);
         looks.process(record);
     }
 
     private void startProcessor() {
-        looks = new PoolLooks(INTERVAL, new StatusMetrics(registry));
+        looks = new PoolLooks(INTERVAL, MAX_DELAY, new StatusMetrics(registry));
         looks.init(context);
     }
 

@@ -55,6 +55,8 @@ class StatusTopologyTest {
     private static final String ID_1 = "aws:///us-east-1a/i-0001";
 
     private TopologyTestDriver driver;
+    /** The wall-clock time of the driver. */
+    private Instant now = T0;
     private TestInputTopic<String, Keyed> specs;
     private TestInputTopic<String, Keyed> groups;
     private TestInputTopic<String, Keyed> instances;
@@ -65,7 +67,7 @@ class StatusTopologyTest {
     @BeforeEach
     void start(@TempDir Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, LOOK_INTERVAL, new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, LOOK_INTERVAL, Duration.ofSeconds(2), new StatusMetrics(new SimpleMeterRegistry()));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -119,20 +121,20 @@ class StatusTopologyTest {
         pipe(nodes, node("n1", ID_1, "uid-1"));
         assertThat(last(POOL).status().getNodeRefs()).hasSize(1);
 
-        nodes.pipeInput(ID_1, null);
+        tombstone(nodes, ID_1);
         PoolStatus nodeGone = last(POOL);
         assertThat(nodeGone.status().getNodeRefs()).isEmpty();
         assertThat(nodeGone.status().getReplicas()).isEqualTo(1);
 
         pipe(nodes, node("n1", ID_1, "uid-1"));
         assertThat(last(POOL).status().getNodeRefs()).hasSize(1);
-        instances.pipeInput(ID_1, null);
+        tombstone(instances, ID_1);
         PoolStatus instanceGone = last(POOL);
         assertThat(instanceGone.status().getReplicas()).isZero();
         assertThat(instanceGone.providerIDList()).isEmpty();
         assertThat(instanceGone.retired()).extracting(PoolMember::nodeName).containsExactly("n1");
 
-        specs.pipeInput(POOL, null);
+        tombstone(specs, POOL);
         tick();
         TestRecord<String, PoolStatus> tombstone = statuses.readRecordsToList().get(0);
         assertThat(tombstone.key()).isEqualTo(POOL);
@@ -146,7 +148,7 @@ class StatusTopologyTest {
         pipe(nodes, node("n1", ID_1, "uid-old"));
         assertThat(last(POOL).status().getNodeRefs()).extracting(NodeRefs::getUid).containsExactly("uid-old");
 
-        nodes.pipeInput(ID_1, null);
+        tombstone(nodes, ID_1);
         pipe(nodes, node("n1", ID_1, "uid-new"));
 
         assertThat(last(POOL).status().getNodeRefs()).extracting(NodeRefs::getUid).containsExactly("uid-new");
@@ -182,9 +184,9 @@ class StatusTopologyTest {
         assertThat(ready.status().getReadyReplicas()).isEqualTo(1);
         assertThat(ready.status().getAvailableReplicas()).isZero();
 
-        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        advance(Duration.ofSeconds(10));
         assertThat(statuses.isEmpty()).isTrue();
-        driver.advanceWallClockTime(Duration.ofSeconds(11));
+        advance(Duration.ofSeconds(11));
 
         PoolStatus available = last(POOL);
         assertThat(available.status().getAvailableReplicas()).isEqualTo(1);
@@ -199,7 +201,7 @@ class StatusTopologyTest {
         last(POOL);
 
         pipe(nodes, node("n1", ID_1, "uid-1"));
-        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        advance(Duration.ofSeconds(5));
 
         assertThat(statuses.isEmpty()).isTrue();
     }
@@ -220,17 +222,17 @@ class StatusTopologyTest {
         assertThat(marked.status().getReplicas()).isEqualTo(2);
 
         // As the process tier saw it: the provider's instance tombstones first, then the Nodes' (the kubelet's).
-        instances.pipeInput(ID_1, null);
-        instances.pipeInput(id2, null);
+        tombstone(instances, ID_1);
+        tombstone(instances, id2);
         PoolStatus instancesGone = last(POOL);
         assertThat(instancesGone.status().getReplicas()).isZero();
         assertThat(instancesGone.status().getPhase()).isEqualTo(MachinePoolStatus.Phase.DELETING);
         assertThat(instancesGone.members()).isEmpty();
         assertThat(instancesGone.retired()).extracting(PoolMember::nodeName).containsExactlyInAnyOrder("n1", "n2");
 
-        nodes.pipeInput(ID_1, null);
+        tombstone(nodes, ID_1);
         assertThat(last(POOL).retired()).extracting(PoolMember::nodeName).containsExactly("n2");
-        nodes.pipeInput(id2, null);
+        tombstone(nodes, id2);
         PoolStatus allGone = last(POOL);
         assertThat(allGone.members()).isEmpty();
         assertThat(allGone.retired()).isEmpty();
@@ -247,13 +249,13 @@ class StatusTopologyTest {
                 "Terminating", "1", true, T0));
         assertThat(last(POOL).retired()).extracting(PoolMember::nodeName).containsExactly("n1");
 
-        nodes.pipeInput(ID_1, null);
+        tombstone(nodes, ID_1);
         PoolStatus nodeGone = last(POOL);
         assertThat(nodeGone.members()).isEmpty();
         assertThat(nodeGone.retired()).isEmpty();
 
         // The instance's tombstone then changes nothing the status says.
-        instances.pipeInput(ID_1, null);
+        tombstone(instances, ID_1);
         tick();
         assertThat(statuses.isEmpty()).isTrue();
     }
@@ -271,7 +273,7 @@ class StatusTopologyTest {
                 T0, "v1.33.1", false, List.of(), Map.of(ClusterApi.NODE_OWNER_KIND_ANNOTATION, "MachinePool",
                 ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, "team-b", ClusterApi.NODE_OWNER_NAME_ANNOTATION,
                 "elsewhere")));
-        nodes.pipeInput("aws:///us-east-1a/i-cp", null);
+        tombstone(nodes, "aws:///us-east-1a/i-cp");
         tick();
 
         assertThat(statuses.isEmpty()).isTrue();
@@ -332,13 +334,23 @@ class StatusTopologyTest {
                 List.of(), Map.of());
     }
 
-    private static void pipe(TestInputTopic<String, Keyed> topic, Keyed value) {
-        topic.pipeInput(value.key(), value);
+    /** Written now, as a producer stamps a record (a record written long ago is late: its pool's look waits). */
+    private void pipe(TestInputTopic<String, Keyed> topic, Keyed value) {
+        topic.pipeInput(value.key(), value, now);
+    }
+
+    private void tombstone(TestInputTopic<String, Keyed> topic, String key) {
+        topic.pipeInput(key, null, now);
+    }
+
+    private void advance(Duration duration) {
+        now = now.plus(duration);
+        driver.advanceWallClockTime(duration);
     }
 
     /** The look interval passes: the pools changed within it are looked at. */
     private void tick() {
-        driver.advanceWallClockTime(LOOK_INTERVAL);
+        advance(LOOK_INTERVAL);
     }
 
     private PoolStatus last(String pool) {
