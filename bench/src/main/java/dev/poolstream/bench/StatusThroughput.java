@@ -90,8 +90,10 @@ final class StatusThroughput {
         List<Size> measured = new ArrayList<>();
         for (int nodes : sizes) {
             // Every Node flips at least 3 times a round: at 20,000 events/s a fleet of 100,000 changes each Node
-            // every 5 s, so a steady topology finds most Nodes it reads in its caches, not once on disk each.
-            Size size = measure(nodes, Math.max(50_000, 3 * nodes), settings);
+            // every 5 s, so a steady topology finds most Nodes it reads in its caches, not once on disk each. At
+            // least 150,000 flips: rounds of 50,000 (2.5 s) at 1,000 Nodes ended before the JIT had compiled the
+            // topology, and measured the compiler.
+            Size size = measure(nodes, Math.max(150_000, 3 * nodes), settings);
             measured.add(size);
             Bench.OUT.printf(Locale.ROOT, "  %,d nodes: seeded in %.1f s; %,d flips in %.2f s = %,.0f events/s, "
                             + "%.2f looks per event (the rounds before: %s events/s)%n", nodes,
@@ -104,7 +106,7 @@ final class StatusThroughput {
         result.put("target", "join >= 20,000 events/s with a flat cost per event; <= 2 KiB per Node");
 
         Bench.OUT.println("status join throughput and memory per Node (pools of 20, the service's streams settings"
-                + (SPREAD ? "; flips spread over the pools" : "") + ")");
+                + (SPREAD ? "; flips spread over the pools" : "; a pool's flips one after the other") + ")");
         Bench.OUT.printf("  %-10s %12s %14s %14s %12s %12s %12s%n", "nodes", "events/s", "stream CPU/ev",
                 "process CPU/ev", "heap/node", "state/node", "on disk/node");
         for (Size s : measured) {
@@ -199,11 +201,11 @@ final class StatusThroughput {
      */
     private static final int ROUNDS = Math.max(2, Integer.getInteger("bench.rounds", 3));
     /**
-     * The order the Nodes flip in (-Dbench.order): "pool" (the default), each Node in turn, so that a pool's 20 Nodes
-     * flip one after the other; or "spread", consecutive flips in different pools (a prime stride through the
-     * Nodes), so that a pool's flips are spread over the round, as a fleet's changes are.
+     * The order the Nodes flip in (-Dbench.order): "spread" (the default), consecutive flips in different pools (a
+     * prime stride through the Nodes), so that a pool's flips are spread over the round, as a fleet's changes are; or
+     * "pool", each Node in turn, so that a pool's 20 Nodes flip one after the other and one look serves several.
      */
-    private static final boolean SPREAD = "spread".equals(System.getProperty("bench.order", "pool"));
+    private static final boolean SPREAD = !"pool".equals(System.getProperty("bench.order", "spread"));
     /** A prime that divides none of the sizes (1,000, 10,000, 100,000): each pass visits every Node once. */
     private static final long STRIDE = 7_919;
 

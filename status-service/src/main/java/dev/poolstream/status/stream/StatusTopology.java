@@ -79,8 +79,8 @@ public final class StatusTopology {
         Serde<Keyed> out = Serdes.serdeFrom(new EventSerializer<>(SOURCE, Clock.systemUTC()),
                 new EventDeserializer<>(Keyed.class));
         members.merge(specs, Named.as("members-and-specs")).merge(groups, Named.as("pool-inputs"))
-                .process(() -> new PoolLooks(lookInterval, maxLookDelay, metrics), Named.as("status"), PoolLooks.MEMBERS,
-                        PoolLooks.SPECS, PoolLooks.GROUPS, PoolLooks.VIEWS)
+                .process(() -> new PoolLooks(lookInterval, maxLookDelay, metrics), Named.as("status"),
+                        PoolLooks.MEMBERS, PoolLooks.SPECS, PoolLooks.GROUPS, PoolLooks.VIEWS)
                 .to((pool, value, context) -> value == null || value instanceof PoolStatus
                                 ? Topics.MACHINEPOOL_STATUS.name() : Topics.MACHINEPOOL_LIFECYCLE.name(),
                         Produced.with(keys, out).withName("status-and-lifecycle"));

@@ -64,7 +64,8 @@ class PoisonRecordTopologyTest {
     @BeforeEach
     void start(@TempDir Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, Duration.ofMillis(10), Duration.ofSeconds(2), new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, Duration.ofMillis(10), Duration.ofSeconds(2),
+                new StatusMetrics(new SimpleMeterRegistry()));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-poison-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -67,7 +67,8 @@ class StatusTopologyTest {
     @BeforeEach
     void start(@TempDir Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, LOOK_INTERVAL, Duration.ofSeconds(2), new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, LOOK_INTERVAL, Duration.ofSeconds(2),
+                new StatusMetrics(new SimpleMeterRegistry()));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
