@@ -85,8 +85,10 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private KeyValueStore<String, ScalingGroupState> groups;
     private KeyValueStore<String, PoolView> views;
     /**
-     * Each pool's inputs and view as its stores hold them, read from them once (at its first record or look since the
-     * start) and written through: a look reads no store and parses nothing.
+     * Each pool's spec, cloud group and view as its stores hold them, read from them once (at its first record or look
+     * since the start) and written through. Its members are read at each look, with one prefix scan: held in memory
+     * they were most of the heap at 100,000 Nodes, and every Node event then replaced one in a long-lived map, which
+     * the collector paid for (bench/README.md).
      */
     private final Map<String, Pool> pools = new HashMap<>();
     /** Views not yet written to their store: written at most every {@link #VIEW_WRITE_INTERVAL}, and at close. */
@@ -141,14 +143,11 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
 
     private void keep(String key, Input input) {
         if (input instanceof MemberChange change) {
-            Pool pool = pool(key);
             String memberKey = key + SEPARATOR + change.providerID();
             if (change.member() == null) {
                 members.delete(memberKey);
-                pool.members.remove(change.providerID());
             } else {
                 members.put(memberKey, change.member());
-                pool.members.put(change.providerID(), change.member());
             }
         } else if (input instanceof SpecInput spec) {
             PoolKey.parse(key);
@@ -165,20 +164,26 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         return pools.computeIfAbsent(key, this::read);
     }
 
-    /** A pool as its stores hold it: its members with one prefix scan. */
+    /** A pool as its stores hold it. */
     private Pool read(String key) {
         Pool pool = new Pool();
         pool.spec = specs.get(key);
         pool.view = views.get(key);
-        return readMembersAndGroup(key, pool);
+        return readGroup(key, pool);
     }
 
-    private Pool readMembersAndGroup(String key, Pool pool) {
-        try (KeyValueIterator<String, Member> all = members.prefixScan(key + SEPARATOR, KEYS)) {
-            all.forEachRemaining(entry -> pool.members.put(entry.value.providerID(), entry.value));
-        }
+    private Pool readGroup(String key, Pool pool) {
         pool.group = groups.get(key);
         return pool;
+    }
+
+    /** The pool's members, with one prefix scan. */
+    private Map<String, Member> members(String key) {
+        Map<String, Member> found = new HashMap<>();
+        try (KeyValueIterator<String, Member> all = members.prefixScan(key + SEPARATOR, KEYS)) {
+            all.forEachRemaining(entry -> found.put(entry.value.providerID(), entry.value));
+        }
+        return found;
     }
 
     private static <V> void put(KeyValueStore<String, V> store, String key, V value) {
@@ -243,7 +248,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             all.forEachRemaining(entry -> found.computeIfAbsent(entry.key, key -> new Pool()).spec = entry.value);
         }
         // A pool already in memory (a record came before this run) is as its stores hold it: keep it.
-        found.forEach((key, pool) -> pools.computeIfAbsent(key, k -> readMembersAndGroup(k, pool)));
+        found.forEach((key, pool) -> pools.computeIfAbsent(key, k -> readGroup(k, pool)));
         found.keySet().forEach(pool -> lookInPunctuation(pool, now, true));
     }
 
@@ -264,14 +269,15 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         long timestamp = now.toEpochMilli();
         Pool inputs = pool(pool);
         PoolView previous = inputs.view;
+        Map<String, Member> members = members(pool);
         StatusCalculator.Look look = StatusCalculator.look(pool,
-                new PoolInputs(inputs.spec, inputs.group, inputs.members), previous, now);
+                new PoolInputs(inputs.spec, inputs.group, members), previous, now);
         if (look.view() == null) {
             timeChanges.remove(pool);
             lookedAt.remove(pool);
             inputs.view = null;
             unwritten.remove(pool);
-            if (inputs.spec == null && inputs.group == null && inputs.members.isEmpty()) {
+            if (inputs.spec == null && inputs.group == null && members.isEmpty()) {
                 pools.remove(pool);
             }
             if (previous != null) {
@@ -316,7 +322,6 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private static final class Pool {
         private PoolSpec spec;
         private ScalingGroupState group;
-        private final Map<String, Member> members = new HashMap<>();
         private PoolView view;
     }
 }
