@@ -1,6 +1,7 @@
 package dev.poolstream.bench;
 
 import dev.poolstream.events.Keyed;
+import dev.poolstream.events.NodeState;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.sandbox.Sandbox;
@@ -29,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -42,6 +44,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -61,8 +65,9 @@ import org.yaml.snakeyaml.Yaml;
  * Benchmarks 4 and 5: the status topology alone, with the status service's own streams settings, on an embedded
  * broker in this JVM. For each size it seeds a steady fleet (pools of 20 Ready Nodes), lets the topology catch up,
  * measures what it keeps per Node, then queues Node Ready flips and measures how fast the topology works through
- * them: twice, and the second round counts (the first compiles the code). The broker runs in the same JVM and
- * shares the 2 cores: the process CPU per event includes its work.
+ * them, in rounds of which the last counts (the first compiles the code). With {@code -Dbench.pace=<events/s>} it
+ * sends the flips at that rate while the topology runs instead, and says whether it kept up. The broker runs in the
+ * same JVM and shares the 2 cores: the process CPU per event includes its work.
  */
 final class StatusThroughput {
 
@@ -74,7 +79,8 @@ final class StatusThroughput {
     record Size(int nodes, int flips, double seedSeconds, double seedEventsPerSecond, long heapBytes,
                 long stateDirBytes, Map<String, Long> storeBytes, double flipSeconds, double eventsPerSecond,
                 double streamThreadMicrosPerEvent, double processMicrosPerEvent, double looksPerEvent,
-                List<Double> earlierRoundsEventsPerSecond, Map<String, Double> microsPerEventByThread) {
+                List<Double> earlierRoundsEventsPerSecond, Map<String, Double> microsPerEventByThread,
+                double behindAtEndSeconds) {
 
         long logicalStateBytes() {
             return storeBytes.values().stream().mapToLong(Long::longValue).sum();
@@ -92,21 +98,25 @@ final class StatusThroughput {
             // Every Node flips at least 3 times a round: at 20,000 events/s a fleet of 100,000 changes each Node
             // every 5 s, so a steady topology finds most Nodes it reads in its caches, not once on disk each. At
             // least 150,000 flips: rounds of 50,000 (2.5 s) at 1,000 Nodes ended before the JIT had compiled the
-            // topology, and measured the compiler.
-            Size size = measure(nodes, Math.max(150_000, 3 * nodes), settings);
+            // topology, and measured the compiler. -Dbench.flips=<n> sets another number.
+            Size size = measure(nodes, Integer.getInteger("bench.flips", Math.max(150_000, 3 * nodes)), settings);
             measured.add(size);
             Bench.OUT.printf(Locale.ROOT, "  %,d nodes: seeded in %.1f s; %,d flips in %.2f s = %,.0f events/s, "
-                            + "%.2f looks per event (the rounds before: %s events/s)%n", nodes,
+                            + "%.2f looks per event%s (the rounds before: %s events/s)%n", nodes,
                     size.seedSeconds(), size.flips(), size.flipSeconds(), size.eventsPerSecond(),
-                    size.looksPerEvent(), size.earlierRoundsEventsPerSecond().stream()
+                    size.looksPerEvent(), PACE > 0 ? String.format(Locale.ROOT, "; sent at %,d a second, caught "
+                            + "up %.2f s after the last", PACE, size.behindAtEndSeconds()) : "",
+                    size.earlierRoundsEventsPerSecond().stream()
                             .map(r -> String.format(Locale.ROOT, "%,.0f", r)).collect(Collectors.joining(", ")));
         }
         result.put("sizes", measured);
         result.put("order", SPREAD ? "spread" : "pool");
+        result.put("pace", PACE > 0 ? PACE : "queued");
         result.put("target", "join >= 20,000 events/s with a flat cost per event; <= 2 KiB per Node");
 
         Bench.OUT.println("status join throughput and memory per Node (pools of 20, the service's streams settings"
-                + (SPREAD ? "; flips spread over the pools" : "; a pool's flips one after the other") + ")");
+                + (SPREAD ? "; flips spread over the pools" : "; a pool's flips one after the other")
+                + (PACE > 0 ? String.format(Locale.ROOT, "; sent at %,d a second", PACE) : "; queued") + ")");
         Bench.OUT.printf("  %-10s %12s %14s %14s %12s %12s %12s%n", "nodes", "events/s", "stream CPU/ev",
                 "process CPU/ev", "heap/node", "state/node", "on disk/node");
         for (Size s : measured) {
@@ -181,7 +191,7 @@ final class StatusThroughput {
                     warm.streamNanos() / 1e3 / warm.events(), warm.processNanos() / 1e3 / warm.events(),
                     warm.looks() / warm.events(),
                     rounds.subList(0, rounds.size() - 1).stream().map(r -> r.events() / r.seconds()).toList(),
-                    perEvent(warm.cpuSecondsByThread(), warm.events()));
+                    perEvent(warm.cpuSecondsByThread(), warm.events()), warm.behindAtEndSeconds());
         } finally {
             broker.destroy();
             deleteRecursively(stateDir);
@@ -206,12 +216,18 @@ final class StatusThroughput {
      * "pool", each Node in turn, so that a pool's 20 Nodes flip one after the other and one look serves several.
      */
     private static final boolean SPREAD = !"pool".equals(System.getProperty("bench.order", "spread"));
+    /**
+     * Flips per second sent while the topology runs (-Dbench.pace), as a fleet changing at that rate sends them: each
+     * arrives on time, and the topology looks at once until it falls behind. 0 (the default): queued before it starts,
+     * a backlog it works off as fast as it can.
+     */
+    private static final int PACE = Integer.getInteger("bench.pace", 0);
     /** A prime that divides none of the sizes (1,000, 10,000, 100,000): each pass visits every Node once. */
     private static final long STRIDE = 7_919;
 
     /** One round of flips: how long the topology took, and what it used. */
     private record Round(double seconds, long events, long streamNanos, long processNanos, double looks,
-                         Map<String, Double> cpuSecondsByThread) {
+                         Map<String, Double> cpuSecondsByThread, double behindAtEndSeconds) {
     }
 
     /**
@@ -222,11 +238,13 @@ final class StatusThroughput {
     private static Round flips(SteadyState fleet, int flips, int first, KafkaProducer<String, Keyed> producer,
                                Progress progress, String brokers, Path stateDir, Map<String, Object> settings)
             throws Exception {
+        if (PACE > 0) {
+            return pacedFlips(fleet, flips, first, producer, progress, brokers, stateDir, settings);
+        }
         Instant at = Instant.now();
         for (int i = first; i < first + flips; i++) {
-            int node = SPREAD ? (int) ((long) i * STRIDE % fleet.nodes()) : i % fleet.nodes();
-            boolean ready = (i / fleet.nodes()) % 2 == 1;
-            send(producer, Topics.NODE.name(), fleet.node(node, ready, at.plusMillis(i - first)));
+            send(producer, Topics.NODE.name(), fleet.node(nodeOfFlip(fleet, i), readyInFlip(fleet, i),
+                    at.plusMillis(i - first)));
         }
         flush(producer);
         long queuedFrom = progress.committed(Topics.NODE.name());
@@ -244,7 +262,77 @@ final class StatusThroughput {
         double looks = METRICS.counter("poolstream.status.looks").count() - looksAtStart;
         streams.close();
         return new Round(seconds, flips - processedAtStart, used.streamNanos(), used.processNanos(), looks,
-                byThread);
+                byThread, Double.NaN);
+    }
+
+    private static boolean readyInFlip(SteadyState fleet, int i) {
+        return (i / fleet.nodes()) % 2 == 1;
+    }
+
+    private static int nodeOfFlip(SteadyState fleet, int i) {
+        return SPREAD ? (int) ((long) i * STRIDE % fleet.nodes()) : i % fleet.nodes();
+    }
+
+    /**
+     * The flips sent at {@link #PACE} while the topology runs: how long from the first to the topology caught up
+     * with the last, and how long after the last was sent that was (a topology that keeps up catches up within about
+     * a commit interval; one that does not falls further behind with every second of load).
+     */
+    private static Round pacedFlips(SteadyState fleet, int flips, int first, KafkaProducer<String, Keyed> producer,
+                                    Progress progress, String brokers, Path stateDir, Map<String, Object> settings)
+            throws Exception {
+        // Serialized before the clock starts, as a fleet's watchers do it elsewhere: the sending thread shares the two
+        // cores with the topology, and JSON of 20,000 Nodes a second would be a tenth of its CPU.
+        EventSerializer<Keyed> json = new EventSerializer<>(URI.create("/poolstream/bench"), Clock.systemUTC());
+        List<ProducerRecord<String, byte[]>> load = new ArrayList<>(flips);
+        Instant at = Instant.now();
+        for (int i = first + 1; i < first + flips; i++) {
+            NodeState node = fleet.node(nodeOfFlip(fleet, i), readyInFlip(fleet, i), at.plusMillis(i - first));
+            RecordHeaders headers = new RecordHeaders();
+            byte[] value = json.serialize(Topics.NODE.name(), headers, node);
+            load.add(new ProducerRecord<>(Topics.NODE.name(), null, node.key(), value, headers));
+        }
+        KafkaStreams streams = start(brokers, stateDir, settings);
+        // Running, and through its first records: one flip sent and committed before the load starts.
+        long before = progress.committed(Topics.NODE.name());
+        send(producer, Topics.NODE.name(), fleet.node(nodeOfFlip(fleet, first), readyInFlip(fleet, first),
+                Instant.now()));
+        flush(producer);
+        progress.awaitCommittedBeyond(Topics.NODE.name(), before);
+        progress.awaitCaughtUp();
+        CpuClock cpu = new CpuClock((String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        ThreadCpu threads = new ThreadCpu();
+        double looksAtStart = METRICS.counter("poolstream.status.looks").count();
+        long start = System.nanoTime();
+        try (KafkaProducer<String, byte[]> raw = rawProducer(brokers)) {
+            // Every millisecond, the flips due by then: a thread woken for each flip (every 50 us at 20,000 a
+            // second) took 7 us of CPU per flip.
+            int next = 0;
+            while (next < load.size()) {
+                long due = (long) ((System.nanoTime() - start) * 1e-9 * PACE);
+                for (; next < Math.min(due, load.size()); next++) {
+                    raw.send(load.get(next), (metadata, e) -> {
+                        if (e != null) {
+                            FAILED_SENDS.compareAndSet(null, e);
+                        }
+                    });
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
+            raw.flush();
+        }
+        if (FAILED_SENDS.get() != null) {
+            throw new IllegalStateException("the load could not be sent", FAILED_SENDS.get());
+        }
+        long sent = System.nanoTime();
+        progress.awaitCaughtUp();
+        long caughtUp = System.nanoTime();
+        CpuClock.Used used = cpu.used();
+        Map<String, Double> byThread = threads.used();
+        double looks = METRICS.counter("poolstream.status.looks").count() - looksAtStart;
+        streams.close();
+        return new Round((caughtUp - start) / 1e9, flips - 1, used.streamNanos(), used.processNanos(), looks,
+                byThread, (caughtUp - sent) / 1e9);
     }
 
     private static final String OVERRIDE = "bench.streams.";
@@ -313,6 +401,15 @@ final class StatusThroughput {
                 ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024),
                 new StringSerializer(), new EventSerializer<>(URI.create("/poolstream/bench"), Clock.systemUTC()));
+    }
+
+    /** {@link #producer}'s settings, for values serialized beforehand. */
+    private static KafkaProducer<String, byte[]> rawProducer(String brokers) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "1",
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024),
+                new StringSerializer(), new ByteArraySerializer());
     }
 
     static void send(KafkaProducer<String, Keyed> producer, String topic, Keyed value) {
