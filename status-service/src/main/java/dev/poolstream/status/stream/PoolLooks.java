@@ -178,7 +178,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     }
 
     /** The pool's members, with one prefix scan. */
-    private Map<String, Member> members(String key) {
+    private Map<String, Member> readMembers(String key) {
         Map<String, Member> found = new HashMap<>();
         try (KeyValueIterator<String, Member> all = members.prefixScan(key + SEPARATOR, KEYS)) {
             all.forEachRemaining(entry -> found.put(entry.value.providerID(), entry.value));
@@ -269,15 +269,15 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         long timestamp = now.toEpochMilli();
         Pool inputs = pool(pool);
         PoolView previous = inputs.view;
-        Map<String, Member> members = members(pool);
+        Map<String, Member> poolMembers = readMembers(pool);
         StatusCalculator.Look look = StatusCalculator.look(pool,
-                new PoolInputs(inputs.spec, inputs.group, members), previous, now);
+                new PoolInputs(inputs.spec, inputs.group, poolMembers), previous, now);
         if (look.view() == null) {
             timeChanges.remove(pool);
             lookedAt.remove(pool);
             inputs.view = null;
             unwritten.remove(pool);
-            if (inputs.spec == null && inputs.group == null && members.isEmpty()) {
+            if (inputs.spec == null && inputs.group == null && poolMembers.isEmpty()) {
                 pools.remove(pool);
             }
             if (previous != null) {
