@@ -46,6 +46,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -76,11 +77,12 @@ final class StatusThroughput {
     /** The topology's own counters: how many looks the events cost. */
     private static final SimpleMeterRegistry METRICS = new SimpleMeterRegistry();
 
+    /** One size's figures; {@code behindAtEndSeconds} only for paced flips (null when they were queued). */
     record Size(int nodes, int flips, double seedSeconds, double seedEventsPerSecond, long heapBytes,
                 long stateDirBytes, Map<String, Long> storeBytes, double flipSeconds, double eventsPerSecond,
                 double streamThreadMicrosPerEvent, double processMicrosPerEvent, double looksPerEvent,
                 List<Double> earlierRoundsEventsPerSecond, Map<String, Double> microsPerEventByThread,
-                double behindAtEndSeconds) {
+                Double behindAtEndSeconds) {
 
         long logicalStateBytes() {
             return storeBytes.values().stream().mapToLong(Long::longValue).sum();
@@ -227,7 +229,7 @@ final class StatusThroughput {
 
     /** One round of flips: how long the topology took, and what it used. */
     private record Round(double seconds, long events, long streamNanos, long processNanos, double looks,
-                         Map<String, Double> cpuSecondsByThread, double behindAtEndSeconds) {
+                         Map<String, Double> cpuSecondsByThread, Double behindAtEndSeconds) {
     }
 
     /**
@@ -262,7 +264,7 @@ final class StatusThroughput {
         double looks = METRICS.counter("poolstream.status.looks").count() - looksAtStart;
         streams.close();
         return new Round(seconds, flips - processedAtStart, used.streamNanos(), used.processNanos(), looks,
-                byThread, Double.NaN);
+                byThread, null);
     }
 
     private static boolean readyInFlip(SteadyState fleet, int i) {
@@ -304,25 +306,18 @@ final class StatusThroughput {
         ThreadCpu threads = new ThreadCpu();
         double looksAtStart = METRICS.counter("poolstream.status.looks").count();
         long start = System.nanoTime();
-        try (KafkaProducer<String, byte[]> raw = rawProducer(brokers)) {
+        try (KafkaProducer<String, byte[]> raw = producer(brokers, new ByteArraySerializer())) {
             // Every millisecond, the flips due by then: a thread woken for each flip (every 50 us at 20,000 a
             // second) took 7 us of CPU per flip.
             int next = 0;
             while (next < load.size()) {
                 long due = (long) ((System.nanoTime() - start) * 1e-9 * PACE);
                 for (; next < Math.min(due, load.size()); next++) {
-                    raw.send(load.get(next), (metadata, e) -> {
-                        if (e != null) {
-                            FAILED_SENDS.compareAndSet(null, e);
-                        }
-                    });
+                    send(raw, load.get(next));
                 }
                 LockSupport.parkNanos(1_000_000);
             }
-            raw.flush();
-        }
-        if (FAILED_SENDS.get() != null) {
-            throw new IllegalStateException("the load could not be sent", FAILED_SENDS.get());
+            flush(raw);
         }
         long sent = System.nanoTime();
         progress.awaitCaughtUp();
@@ -396,24 +391,24 @@ final class StatusThroughput {
      * until the delivery timeout; that would measure the broker's start, not the topology.
      */
     static KafkaProducer<String, Keyed> producer(String brokers) {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "1",
-                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
-                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024),
-                new StringSerializer(), new EventSerializer<>(URI.create("/poolstream/bench"), Clock.systemUTC()));
+        return producer(brokers, new EventSerializer<>(URI.create("/poolstream/bench"), Clock.systemUTC()));
     }
 
-    /** {@link #producer}'s settings, for values serialized beforehand. */
-    private static KafkaProducer<String, byte[]> rawProducer(String brokers) {
+    /** {@link #producer(String)} with another value serializer (values serialized beforehand: bytes). */
+    private static <V> KafkaProducer<String, V> producer(String brokers, Serializer<V> values) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.ACKS_CONFIG, "1",
                 ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024),
-                new StringSerializer(), new ByteArraySerializer());
+                new StringSerializer(), values);
     }
 
     static void send(KafkaProducer<String, Keyed> producer, String topic, Keyed value) {
-        producer.send(new ProducerRecord<>(topic, value.key(), value), (metadata, e) -> {
+        send(producer, new ProducerRecord<>(topic, value.key(), value));
+    }
+
+    private static <V> void send(KafkaProducer<String, V> producer, ProducerRecord<String, V> record) {
+        producer.send(record, (metadata, e) -> {
             if (e != null) {
                 FAILED_SENDS.compareAndSet(null, e);
             }
@@ -424,7 +419,7 @@ final class StatusThroughput {
     private static final java.util.concurrent.atomic.AtomicReference<Exception> FAILED_SENDS =
             new java.util.concurrent.atomic.AtomicReference<>();
 
-    static void flush(KafkaProducer<String, Keyed> producer) {
+    static void flush(KafkaProducer<String, ?> producer) {
         producer.flush();
         if (FAILED_SENDS.get() != null) {
             throw new IllegalStateException("the load could not be sent", FAILED_SENDS.get());
