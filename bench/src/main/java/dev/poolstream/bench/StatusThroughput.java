@@ -426,14 +426,26 @@ final class StatusThroughput {
         }
     }
 
+    /** Every partition of the topics has a leader; false too while a topic just created is not known yet. */
+    private static boolean haveLeaders(Admin admin, List<String> names) throws InterruptedException {
+        try {
+            return admin.describeTopics(names).allTopicNames().get().values().stream()
+                    .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw new IllegalStateException("cannot describe the topics", e.getCause());
+        }
+    }
+
     /** Creates the topics and waits until every partition has a leader. */
     static void createTopics(Admin admin, Stream<Topics.TopicSpec> topics) throws Exception {
         List<Topics.TopicSpec> all = topics.toList();
         admin.createTopics(all.stream().map(t -> t.newTopic((short) 1)).toList()).all().get();
         Instant deadline = Instant.now().plusSeconds(60);
         List<String> names = all.stream().map(Topics.TopicSpec::name).toList();
-        while (!admin.describeTopics(names).allTopicNames().get().values().stream()
-                .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+        while (!haveLeaders(admin, names)) {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("the topics got no leaders within 60 s");
             }
