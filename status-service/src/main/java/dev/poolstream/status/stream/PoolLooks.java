@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,12 +53,6 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     static final String SPECS = "specs";
     static final String GROUPS = "groups";
     static final String VIEWS = "pool-views";
-    /**
-     * How long a pool's view may stay in memory only. A view written later than its outputs were sent is safe: at a
-     * start every pool is looked at again against the view in the store, and the transitions since then come again
-     * with their ids. Writing it once a second instead of at every look saves a pool of 20 most of its writes.
-     */
-    static final Duration VIEW_WRITE_INTERVAL = Duration.ofSeconds(1);
     /** Between the pool key and the provider ID in a member's key: no pool key has it. */
     static final char SEPARATOR = '|';
 
@@ -86,14 +79,11 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private KeyValueStore<String, PoolView> views;
     /**
      * Each pool's spec, cloud group and view as its stores hold them, read from them once (at its first record or look
-     * since the start) and written through. Its members are read at each look, with one prefix scan: held in memory
+     * since the start) and written through: a view at the look that made it, before its events are sent. Its members are read at each look, with one prefix scan: held in memory
      * they were most of the heap at 100,000 Nodes, and every Node event then replaced one in a long-lived map, which
      * the collector paid for (bench/README.md).
      */
     private final Map<String, Pool> pools = new HashMap<>();
-    /** Views not yet written to their store: written at most every {@link #VIEW_WRITE_INTERVAL}, and at close. */
-    private final Set<String> unwritten = new LinkedHashSet<>();
-    private Instant viewsWritten = Instant.MIN;
     /** Pools whose inputs changed since their last look, by when a punctuation looks at them. */
     private final Agenda changed = new Agenda();
     /** When each pool was last looked at (this task, since its start). */
@@ -203,25 +193,6 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         Set<String> pools = changed.dueAt(now);
         pools.addAll(timeChanges.dueAt(now));
         pools.forEach(pool -> lookInPunctuation(pool, now, false));
-        if (!viewsWritten.plus(VIEW_WRITE_INTERVAL).isAfter(now)) {
-            writeViews();
-            viewsWritten = now;
-        }
-    }
-
-    private void writeViews() {
-        unwritten.forEach(key -> {
-            Pool pool = pools.get(key);
-            if (pool != null && pool.view != null) {
-                views.put(key, pool.view);
-            }
-        });
-        unwritten.clear();
-    }
-
-    @Override
-    public void close() {
-        writeViews();
     }
 
     /** With no record to dead-letter, a failure is logged with the pool's key and the other pools are looked at. */
@@ -276,7 +247,6 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             timeChanges.remove(pool);
             lookedAt.remove(pool);
             inputs.view = null;
-            unwritten.remove(pool);
             if (inputs.spec == null && inputs.group == null && poolMembers.isEmpty()) {
                 pools.remove(pool);
             }
@@ -293,7 +263,10 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         PoolView view = look.view().remembering(previous, sent, now);
         inputs.view = view;
-        unwritten.add(pool);
+        // Written before anything is sent, at every look: a crash then finds a view at least as new as every event
+        // sent before the last commit, and sends the view's recent events again. A view written later (it was once a
+        // second) let a change and its undoing collapse into no change at the restart, and the second event was lost.
+        views.put(pool, view);
         timeChanges.put(pool, view.nextLook());
         if (sendAgain || previous == null || !look.status().equals(previous.status())) {
             context.forward(new Record<>(pool, look.status(), timestamp));
