@@ -252,6 +252,11 @@ final class NodeToStatus {
                     result.put("workloadRequestsWhileChanging", printCalls("workload", "while the changes ran",
                             workloadCalls.getAndSet(null), all.size()));
                     result.putAll(report(all, broker.getBrokersAsString(), setUp));
+                    int shapeWrites = Integer.getInteger("bench.writeShapes", 0);
+                    if (shapeWrites > 0) {
+                        result.put("statusWriteShapes", StatusWriteShapes.run(management, workload,
+                                SteadyState.poolName(0), shapeWrites));
+                    }
                 }
             }
           } finally {
