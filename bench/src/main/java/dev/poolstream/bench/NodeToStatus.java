@@ -235,12 +235,12 @@ final class NodeToStatus {
                             byPool, audit);
                     managementCalls.set(new ConcurrentSkipListMap<>());
                     workloadCalls.set(new ConcurrentSkipListMap<>());
-                    Map<String, Double> goBefore = goRuntime(management.client());
+                    Map<String, Double> goBefore = counters(management.client(), GO_RUNTIME);
                     long changesStart = System.nanoTime();
                     List<Flip> all = flipAtSteadyRate(fleet, workload.client(), warmUp, flips, perSecond, byNode,
                             byPool, audit);
                     result.put("managementApiServerWhileChanging", printGoRuntime(goBefore,
-                            goRuntime(management.client()), (System.nanoTime() - changesStart) / 1e9));
+                            counters(management.client(), GO_RUNTIME), (System.nanoTime() - changesStart) / 1e9));
                     if (!warm.isEmpty()) {
                         Percentiles warmLatency = between(warm, f -> f.nodeWritten, f -> f.statusWritten);
                         result.put("warmUpLatency", warmLatency);
@@ -272,11 +272,11 @@ final class NodeToStatus {
         return result;
     }
 
-    /** The management API server's Go runtime counters: its collections and the CPU they and it took. */
-    private static Map<String, Double> goRuntime(KubernetesClient management) {
+    /** An API server's counters of those names, as its /metrics says them now (a counter it lacks is left out). */
+    static Map<String, Double> counters(KubernetesClient server, List<String> names) {
         Map<String, Double> counters = new LinkedHashMap<>();
-        for (String line : management.raw("/metrics").split("\n")) {
-            for (String name : GO_RUNTIME) {
+        for (String line : server.raw("/metrics").split("\n")) {
+            for (String name : names) {
                 if (line.startsWith(name + " ")) {
                     counters.put(name, Double.parseDouble(line.substring(name.length() + 1).trim()));
                 }
@@ -285,6 +285,7 @@ final class NodeToStatus {
         return counters;
     }
 
+    /** The management API server's Go runtime counters: its collections and the CPU they and it took. */
     private static final List<String> GO_RUNTIME = List.of("go_gc_cycles_total_gc_cycles_total",
             "go_cpu_classes_gc_total_cpu_seconds_total", "process_cpu_seconds_total");
 

@@ -77,14 +77,14 @@ final class StatusWriteShapes {
             for (int i = 0; i < WARM_WRITES; i++) {
                 current = shape.write().apply(current, i % 2 == 0 ? ready - 1 : ready);
             }
-            Map<String, Double> before = counters(shape.server());
+            Map<String, Double> before = NodeToStatus.counters(shape.server(), COUNTERS);
             List<Double> millis = new ArrayList<>();
             for (int i = 0; i < writes; i++) {
                 long start = System.nanoTime();
                 current = shape.write().apply(current, i % 2 == 0 ? ready - 1 : ready);
                 millis.add((System.nanoTime() - start) / 1e6);
             }
-            Map<String, Double> after = counters(shape.server());
+            Map<String, Double> after = NodeToStatus.counters(shape.server(), COUNTERS);
             double allocated = (after.get(COUNTERS.get(0)) - before.get(COUNTERS.get(0))) / writes;
             double cpu = (after.get(COUNTERS.get(1)) - before.get(COUNTERS.get(1))) / writes;
             Percentiles latency = Percentiles.of(millis);
@@ -130,17 +130,5 @@ final class StatusWriteShapes {
         status.put("readyReplicas", ready);
         next.getAdditionalProperties().put("status", status);
         return next;
-    }
-
-    private static Map<String, Double> counters(KubernetesClient server) {
-        Map<String, Double> found = new HashMap<>();
-        for (String line : server.raw("/metrics").split("\n")) {
-            for (String name : COUNTERS) {
-                if (line.startsWith(name + " ")) {
-                    found.put(name, Double.parseDouble(line.substring(name.length() + 1).trim()));
-                }
-            }
-        }
-        return found;
     }
 }
