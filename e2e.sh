@@ -67,7 +67,8 @@ maven() {
   local log=$TARGET/build.log
   mkdir -p "$TARGET"
   if ./mvnw -B -q -o "$@" >"$log" 2>&1; then return 0; fi
-  if grep -q -e "offline" -e "Could not resolve" -e "Cannot access" "$log"; then
+  # Missing from ~/.m2: an artifact, or a plugin named by its prefix (dependency:) on a fresh machine.
+  if grep -q -e "offline" -e "Could not resolve" -e "Cannot access" -e "No plugin found for prefix" "$log"; then
     ./mvnw -B -q "$@" >"$log" 2>&1 && return 0
   fi
   grep -v 'Generating:' "$log" | tail -40 >&2
