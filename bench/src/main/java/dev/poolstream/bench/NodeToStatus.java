@@ -114,7 +114,8 @@ final class NodeToStatus {
         result.put("nodes", fleet.nodes());
         result.put("flipsPerSecond", perSecond);
         // Changes before the measured ones (the sequence's first, the pools after them measured), at the same rate and
-        // not counted: the change path is compiled (the set-up ran the add path), as in a service that has been running.
+        // not counted: the change path is compiled (the set-up ran the add path), as in a service that has been
+        // running.
         int warmUp = Integer.getInteger("bench.warmUp", WARM_UP);
         result.put("warmUpFlips", warmUp);
         result.put("apiServer", "kube-apiserver " + KubeApiServer.VERSION + " (two: management and workload)");

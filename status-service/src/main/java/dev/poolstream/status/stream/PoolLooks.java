@@ -79,9 +79,9 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private KeyValueStore<String, PoolView> views;
     /**
      * Each pool's spec, cloud group and view as its stores hold them, read from them once (at its first record or look
-     * since the start) and written through: a view at the look that made it, before its events are sent. Its members are read at each look, with one prefix scan: held in memory
-     * they were most of the heap at 100,000 Nodes, and every Node event then replaced one in a long-lived map, which
-     * the collector paid for (bench/README.md).
+     * since the start) and written through: a view at the look that made it, before its events are sent. Its members
+     * are read at each look, with one prefix scan: held in memory they were most of the heap at 100,000 Nodes, and
+     * every Node event then replaced one in a long-lived map, which the collector paid for (bench/README.md).
      */
     private final Map<String, Pool> pools = new HashMap<>();
     /** Pools whose inputs changed since their last look, by when a punctuation looks at them. */
