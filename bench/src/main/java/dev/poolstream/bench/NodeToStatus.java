@@ -24,11 +24,13 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -171,18 +173,15 @@ final class NodeToStatus {
                         lastWrite.set(request.completed());
                     }
                     if (!request.write() || !ok(request) || !ClusterApi.CLUSTER_GROUP.equals(request.group())
-                            || !"machinepools".equals(request.resource()) || !"status".equals(request.subresource())) {
+                            || !"machinepools".equals(request.resource()) || !"status".equals(request.subresource())
+                            || request.responseObject() == null) {
                         return;
                     }
                     String pool = request.namespace() + "/" + request.name();
-                    if (request.responseObject() != null) {
-                        readyByPool.put(pool, request.responseObject().path("status").path("readyReplicas")
-                                .asInt(-1));
-                    }
+                    int ready = request.responseObject().path("status").path("readyReplicas").asInt(-1);
+                    readyByPool.put(pool, ready);
                     Flip flip = byPool.get(pool);
-                    if (flip != null && flip.statusWritten == null && request.responseObject() != null
-                            && request.responseObject().path("status").path("readyReplicas").asInt(-1)
-                            == flip.expectedReady) {
+                    if (flip != null && flip.statusWritten == null && ready == flip.expectedReady) {
                         flip.statusReceived = request.received();
                         flip.statusWritten = request.completed();
                     }
@@ -625,9 +624,9 @@ final class NodeToStatus {
         }
         Instant first = done.get(0).nodeWritten;
         List<String> lines = done.stream()
-                .sorted(java.util.Comparator.comparing((Flip f) -> millis(f.nodeWritten, f.statusWritten)).reversed())
+                .sorted(Comparator.comparing((Flip f) -> millis(f.nodeWritten, f.statusWritten)).reversed())
                 .limit(Math.max(1, (done.size() + 99) / 100))
-                .sorted(java.util.Comparator.comparing((Flip f) -> f.nodeWritten))
+                .sorted(Comparator.comparing((Flip f) -> f.nodeWritten))
                 .map(f -> String.format(Locale.ROOT, "at %5.2f s: %5.1f ms (watcher %.1f, topology %.1f, status record "
                                 + "-> request received %.1f, in the API server %.1f)",
                         millis(first, f.nodeWritten) / 1000, millis(f.nodeWritten, f.statusWritten),
@@ -643,7 +642,7 @@ final class NodeToStatus {
      * Each change's times, a line each (with {@code -Dbench.flipsCsv=<file>}): which changes make the tail, and in
      * which step. Milliseconds from the Node write accepted; empty where a point was not seen.
      */
-    private static void writeFlips(List<Flip> flips, Path file) throws java.io.IOException {
+    private static void writeFlips(List<Flip> flips, Path file) throws IOException {
         StringBuilder csv = new StringBuilder("pool,node,nodeWritten,nodeRecord,statusRecord,statusReceived,"
                 + "statusWritten\n");
         for (Flip f : flips) {

@@ -45,7 +45,8 @@ final class StatusWriteShapes {
     static Map<String, Object> run(KubeApiServer management, KubeApiServer workload, String pool, int writes) {
         var objects = machinePools(management.client());
         var copies = machinePools(workload.namespace(SteadyState.NAMESPACE).client());
-        copy(objects.withName(pool).get(), copies);
+        GenericKubernetesResource written = objects.withName(pool).get();
+        copy(written, copies);
         List<Shape> shapes = List.of(
                 new Shape("update, as the writer (managedFields in the body)", management.client(),
                         (current, ready) -> objects.resource(withReady(current, ready)).updateStatus()),
@@ -68,7 +69,7 @@ final class StatusWriteShapes {
 
         Bench.OUT.printf(Locale.ROOT, "  a MachinePool status write in the API server, by the request's shape (%d "
                 + "writes each, %s, %,d bytes as JSON):%n", writes, pool,
-                JSON.asJson(objects.withName(pool).get()).length());
+                JSON.asJson(written).length());
         Map<String, Object> results = new LinkedHashMap<>();
         for (Shape shape : shapes) {
             var on = machinePools(shape.server());
