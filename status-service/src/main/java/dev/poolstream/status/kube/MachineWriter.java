@@ -136,7 +136,8 @@ final class MachineWriter implements AutoCloseable {
                 } else if (step instanceof InstanceMachines.WriteStatus write) {
                     writeStatus(key, desiredByKey.get(stepKey), byKey.get(stepKey), write.status(), infra);
                 } else if (step instanceof InstanceMachines.SetVersion version) {
-                    setVersion(key, version, byKey.get(stepKey));
+                    // The status step after it writes on this write, not on the object before it: that was a 409.
+                    byKey.put(stepKey, setVersion(key, version, byKey.get(stepKey)));
                 } else if (step instanceof InstanceMachines.Release release) {
                     release(key, release, byKey.get(stepKey));
                 }
@@ -229,15 +230,19 @@ final class MachineWriter implements AutoCloseable {
         }
     }
 
-    private void setVersion(PoolKey key, InstanceMachines.SetVersion step, GenericKubernetesResource current) {
+    /** The object as written (as before when the server said nothing back). */
+    private GenericKubernetesResource setVersion(PoolKey key, InstanceMachines.SetVersion step,
+                                                 GenericKubernetesResource current) {
         // Given the object it has, the client sends the patch alone (without, it reads the object first).
         GenericKubernetesResource written = objects(step.kind(), key.namespace()).resource(current)
                 .patch(PatchContext.of(PatchType.JSON_MERGE),
                         serialization.asJson(Map.of("spec", Map.of("version", step.version()))));
         count("version", step.kind());
-        if (written != null) {
-            cache.wrote(step.kind(), key.namespace(), step.name(), null, written);
+        if (written == null) {
+            return current;
         }
+        cache.wrote(step.kind(), key.namespace(), step.name(), null, written);
+        return written;
     }
 
     /** Its finalizer removed (the instance is gone: nothing is left to terminate), then deleted. */

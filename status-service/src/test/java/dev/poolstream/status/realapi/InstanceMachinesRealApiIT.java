@@ -177,6 +177,14 @@ class InstanceMachinesRealApiIT {
             assertThat(held.getMetadata().getFinalizers()).as(type.getSimpleName()).isNotEmpty();
         }
 
+        // Instance 2's Node joins: its Machine gets the kubelet's version and its status in two requests, the status
+        // written on the version's write (one before it made the API server answer 409 and was sent again).
+        writer.write(look(spec(n, 2), PoolShapes.ready(n, 2)));
+        assertThat(map(get(Machine.class, two).getAdditionalProperties().get("spec")))
+                .containsEntry("version", PoolShapes.KUBELET);
+        assertThat(status(get(Machine.class, two))).containsEntry("nodeRef", Map.of("name", n.nodeName(2)));
+        assertThat(machineRequests(n)).filteredOn(r -> two.equals(r.name()) && r.code() >= 400).isEmpty();
+
         // Instance 2 leaves: its objects go. Instance 1 is still a member: its objects stay.
         writer.write(look(spec(n, 1), members(n, 1)));
         await().atMost(WAIT).until(() -> get(AWSMachine.class, two) == null && get(Machine.class, two) == null);
@@ -191,10 +199,11 @@ class InstanceMachinesRealApiIT {
                 .map(r -> r.verb() + " " + r.resource()
                         + (r.subresource() == null || r.subresource().isEmpty() ? "" : "/" + r.subresource()))
                 .toList();
-        System.out.println("API requests in the life of one instance (created, booting, left): " + lifetime);
+        System.out.println("API requests in the life of one instance (created, booting, joined, left): " + lifetime);
         assertThat(lifetime).containsExactlyInAnyOrder("create awsmachines", "update awsmachines/status",
-                "patch awsmachines", "delete awsmachines", "create machines", "update machines/status",
-                "patch machines", "delete machines");
+                "update awsmachines/status", "patch awsmachines", "delete awsmachines", "create machines",
+                "update machines/status", "patch machines", "update machines/status", "patch machines",
+                "delete machines");
         assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
     }
 
