@@ -4,6 +4,7 @@ import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolMachine;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachine;
+import dev.poolstream.api.kube.WithoutManagedFields;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -159,7 +160,9 @@ final class MachineCache implements AutoCloseable {
         }
         var resources = client.genericKubernetesResources(context(kind));
         informer = (scope.equals(ALL_NAMESPACES) ? resources.inAnyNamespace() : resources.inNamespace(scope))
-                .withLabel(ClusterApi.POOL_NAME_LABEL).runnableInformer(0);
+                .withLabel(ClusterApi.POOL_NAME_LABEL).runnableInformer(0)
+                // Not their managedFields: half of each object, read by nothing here.
+                .itemStore(new WithoutManagedFields<>());
         informer.addIndexers(Map.of(BY_POOL, o -> List.of(o.getMetadata().getNamespace() + "/" + label(o))));
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override

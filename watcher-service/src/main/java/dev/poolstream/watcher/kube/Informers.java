@@ -1,5 +1,6 @@
 package dev.poolstream.watcher.kube;
 
+import dev.poolstream.api.kube.WithoutManagedFields;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Informable;
@@ -40,7 +41,9 @@ final class Informers<T extends HasMetadata> {
                                                        Map<String, Function<T, List<String>>> indexers) {
         Informers<T> kindInformers = new Informers<>(kind);
         for (Informable<T> source : sources) {
-            SharedIndexInformer<T> informer = source.runnableInformer(resyncMillis);
+            // Cache what the records are made of: not managedFields, half of a per-instance object.
+            SharedIndexInformer<T> informer = source.runnableInformer(resyncMillis)
+                    .itemStore(new WithoutManagedFields<>());
             if (!indexers.isEmpty()) {
                 informer.addIndexers(indexers);
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Metadata;
@@ -87,6 +88,12 @@ class MachineRequestsRealApiIT {
         PoolSpec steady = (PoolSpec) tail.await(POOL_KEY, r -> r.value() instanceof PoolSpec p
                 && p.infrastructure().resolved()).value();
         assertThat(steady.machines()).isEmpty();
+        // The cache keeps the Machines without their managedFields (half of each); the server has them.
+        ManagementCache cache = watcher.getBean(ManagementCache.class);
+        assertThat(cache.machinesOf(cache.pool(PoolKey.parse(POOL_KEY)).orElseThrow())).hasSize(3)
+                .allSatisfy(m -> assertThat(m.getMetadata().getManagedFields()).isNull());
+        assertThat(kube.resources(Machine.class).inNamespace(NAMESPACE).withName(name("i-0a")).get().getMetadata()
+                .getManagedFields()).isNotEmpty();
 
         // One Machine deleted (its finalizer holds it, with a deletionTimestamp), another annotated.
         kube.resources(Machine.class).inNamespace(NAMESPACE).withName(name("i-0a")).delete();

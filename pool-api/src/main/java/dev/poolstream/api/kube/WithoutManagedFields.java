@@ -1,0 +1,29 @@
+package dev.poolstream.api.kube;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+
+/**
+ * The item store of a management-cluster informer ({@code SharedIndexInformer.itemStore}): it keeps each object
+ * without {@code metadata.managedFields}, the API server's record of which writer set which field. That is about half
+ * of a Machine's or AWSMachine's JSON, more of its heap as nested maps, and nothing Poolstream reads. The object is
+ * changed in place, so event handlers receive it without them too.
+ *
+ * <p>An update sent from a cached object then carries no {@code managedFields}, and the API server keeps the ones it
+ * has: only an explicit empty list would reset them (and fabric8 leaves empty lists out).
+ */
+public final class WithoutManagedFields<T extends HasMetadata> extends BasicItemStore<T> {
+
+    public WithoutManagedFields() {
+        super(Cache::metaNamespaceKeyFunc);
+    }
+
+    @Override
+    public T put(String key, T object) {
+        if (object != null && object.getMetadata() != null) {
+            object.getMetadata().setManagedFields(null);
+        }
+        return super.put(key, object);
+    }
+}
