@@ -10,8 +10,9 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
  * of a Machine's or AWSMachine's JSON, more of its heap as nested maps, and nothing Poolstream reads. The object is
  * changed in place, so event handlers receive it without them too.
  *
- * <p>An update sent from a cached object then carries no {@code managedFields}, and the API server keeps the ones it
- * has: only an explicit empty list would reset them (and fabric8 leaves empty lists out).
+ * <p>The only writes sent from cached objects are {@code /status} updates, for which the API server takes nothing of
+ * the metadata, {@code managedFields} included: the server's own stay as they are (checked on kube-apiserver 1.34: a
+ * status update that sent a list of its own left them unchanged).
  */
 public final class WithoutManagedFields<T extends HasMetadata> extends BasicItemStore<T> {
 
