@@ -46,6 +46,28 @@ final class WatcherHealth {
     }
 
     /**
+     * Part of liveness: DOWN once this replica is out of the workload clusters' group for good (its consumer could not
+     * be made, or it stopped on an error), so that it is restarted instead of watching no cluster with its health UP.
+     */
+    @Component("workloadClusterGroupHealthIndicator")
+    static final class WorkloadClusterGroup implements HealthIndicator {
+        private final ClusterAssignment assignment;
+
+        WorkloadClusterGroup(ClusterAssignment assignment) {
+            this.assignment = assignment;
+        }
+
+        @Override
+        public Health health() {
+            return assignment.failure()
+                    .map(why -> Health.down().withDetail("why", why))
+                    .orElseGet(Health::up)
+                    .withDetail("partitions", assignment.partitions())
+                    .build();
+        }
+    }
+
+    /**
      * One entry per workload cluster with the state of its Node watch. Always UP: an unreachable workload cluster
      * is retried, and must not take the watcher of every other cluster out of service.
      */

@@ -46,8 +46,13 @@ final class WatcherLifecycle implements SmartLifecycle {
             } else if (running) {
                 log.info("management-cluster caches synced; standing for leadership and joining the workload"
                         + " clusters' group");
-                leadership.start();
-                assignment.start();
+                // A failure here would end in a future no one reads: say it, and the health says it too.
+                try {
+                    leadership.start();
+                    assignment.start();
+                } catch (RuntimeException | LinkageError e) {
+                    log.error("the watcher could not stand for leadership or join the workload clusters' group", e);
+                }
             }
         });
     }

@@ -7,6 +7,7 @@ import dev.poolstream.watcher.domain.ClusterOwnership;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -58,6 +59,8 @@ public final class ClusterAssignment implements AutoCloseable {
     private final ClusterOwnership ownership = new ClusterOwnership();
     private volatile Set<String> clusters = Set.of();
     private volatile Set<Integer> partitions = Set.of();
+    /** Why this replica is out of the group for good (its consumer could not be made, or its loop failed). */
+    private volatile String failure;
     private final ConsumerThread polling = new ConsumerThread("watcher-cluster-assignment");
 
     public ClusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties properties,
@@ -70,7 +73,12 @@ public final class ClusterAssignment implements AutoCloseable {
 
     /** Joins the group; from then on the group coordinator decides which clusters this replica watches. */
     public void start() {
-        polling.start(this::createConsumer, this::run);
+        try {
+            polling.start(this::createConsumer, this::run);
+        } catch (RuntimeException | LinkageError e) {
+            failure = "could not join the group: " + why(e);
+            throw e;
+        }
     }
 
     private Consumer<String, byte[]> createConsumer() {
@@ -118,6 +126,7 @@ public final class ClusterAssignment implements AutoCloseable {
         } catch (WakeupException e) {
             // close()
         } catch (RuntimeException e) {
+            failure = "stopped: " + why(e);
             log.error("the consumer of {} stopped: this replica watches no workload cluster any more",
                     Topics.WORKLOAD_CLUSTER.name(), e);
         } finally {
@@ -134,6 +143,23 @@ public final class ClusterAssignment implements AutoCloseable {
 
     public Set<Integer> partitions() {
         return partitions;
+    }
+
+    /**
+     * Why this replica is out of the group and stays out until it restarts, or empty: before its start, while its
+     * consumer runs, and after a close.
+     */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** An error's message with its causes', as Kafka wraps the one that says what is wrong. */
+    private static String why(Throwable error) {
+        StringBuilder why = new StringBuilder(String.valueOf(error.getMessage()));
+        for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
+            why.append(": ").append(cause.getMessage());
+        }
+        return why.toString();
     }
 
     @Override

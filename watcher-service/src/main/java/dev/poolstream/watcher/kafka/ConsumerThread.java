@@ -19,7 +19,7 @@ final class ConsumerThread {
     private final String name;
     private volatile Consumer<String, byte[]> consumer;
     private volatile boolean running;
-    private Thread thread;
+    private volatile Thread thread;
 
     ConsumerThread(String name) {
         this.name = name;
@@ -40,18 +40,40 @@ final class ConsumerThread {
         return (Consumer<String, byte[]>) consumers.createConsumer(group, clientIdPrefix, null, overrides);
     }
 
-    /** Makes the consumer and runs {@code loop} with it on a new thread, which must close it; once only. */
+    /**
+     * Makes the consumer and runs {@code loop} with it on a new thread, which must close it; once only. Both with
+     * this service's class loader as the thread's context class loader, whichever thread calls: the consumer loads
+     * its deserializers and assignor by class name from it, and a thread of the common fork-join pool (where a
+     * completed future's callback may run) has the system class loader there, which in a Spring Boot jar does not
+     * see Kafka's classes. A consumer that cannot be made throws here, and nothing is started.
+     */
     synchronized void start(Supplier<Consumer<String, byte[]>> create,
                             java.util.function.Consumer<Consumer<String, byte[]>> loop) {
         if (running) {
             return;
         }
-        running = true;
-        Consumer<String, byte[]> created = create.get();
+        ClassLoader ours = ConsumerThread.class.getClassLoader();
+        Thread caller = Thread.currentThread();
+        ClassLoader callers = caller.getContextClassLoader();
+        Consumer<String, byte[]> created;
+        caller.setContextClassLoader(ours);
+        try {
+            created = create.get();
+        } finally {
+            caller.setContextClassLoader(callers);
+        }
         consumer = created;
+        running = true;
         thread = new Thread(() -> loop.accept(created), name);
+        thread.setContextClassLoader(ours);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Started, and its loop still runs: false before the start, after a failure ended it, and after a close. */
+    boolean alive() {
+        Thread polling = thread;
+        return polling != null && polling.isAlive();
     }
 
     /** Whether the loop should go on: false once {@link #close()} was called. */
