@@ -19,7 +19,7 @@ final class ConsumerThread {
     private final String name;
     private volatile Consumer<String, byte[]> consumer;
     private volatile boolean running;
-    private volatile Thread thread;
+    private Thread thread;
 
     ConsumerThread(String name) {
         this.name = name;
@@ -68,12 +68,6 @@ final class ConsumerThread {
         thread.setContextClassLoader(ours);
         thread.setDaemon(true);
         thread.start();
-    }
-
-    /** Started, and its loop still runs: false before the start, after a failure ended it, and after a close. */
-    boolean alive() {
-        Thread polling = thread;
-        return polling != null && polling.isAlive();
     }
 
     /** Whether the loop should go on: false once {@link #close()} was called. */
