@@ -3,14 +3,10 @@ package dev.poolstream.watcher.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.poolstream.kafka.StaticMembership;
-import dev.poolstream.watcher.config.WatcherProperties;
+import dev.poolstream.watcher.testing.Assignments;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -52,18 +48,7 @@ class ClusterAssignmentStartTest {
 
     @Test
     void shouldSayItIsOutOfTheGroupWhenItsConsumerCannotBeMade() {
-        DefaultKafkaConsumerFactory<String, byte[]> consumers = new DefaultKafkaConsumerFactory<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "not a broker address"));
-        ClusterAssignment assignment = new ClusterAssignment(consumers, properties(), new StaticMembership(""),
-                new ClusterAssignment.Listener() {
-                    @Override
-                    public void clustersAssigned(Set<String> taken, Set<String> gone) {
-                    }
-
-                    @Override
-                    public void clustersReleased(Set<String> released) {
-                    }
-                });
+        ClusterAssignment assignment = Assignments.notStarted("not a broker address");
         assertThat(assignment.failure()).isEmpty();
 
         assertThatThrownBy(assignment::start).isInstanceOf(RuntimeException.class);
@@ -71,14 +56,5 @@ class ClusterAssignmentStartTest {
         assertThat(assignment.failure()).hasValueSatisfying(why -> assertThat(why)
                 .startsWith("could not join the group: ").contains("bootstrap"));
         assignment.close();
-    }
-
-    private static WatcherProperties properties() {
-        return new WatcherProperties(List.of(), Duration.ofMinutes(10),
-                new WatcherProperties.Lease("test", "test", "test", Duration.ofSeconds(15), Duration.ofSeconds(10),
-                        Duration.ofSeconds(2)),
-                new WatcherProperties.Workload(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(10)),
-                Duration.ofSeconds(60),
-                new WatcherProperties.Nodes("test-nodes", Duration.ofSeconds(6), Duration.ofSeconds(2)));
     }
 }

@@ -1,0 +1,42 @@
+package dev.poolstream.watcher.testing;
+
+import dev.poolstream.kafka.StaticMembership;
+import dev.poolstream.watcher.config.WatcherProperties;
+import dev.poolstream.watcher.kafka.ClusterAssignment;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+
+/** A replica's place in the workload clusters' group, made by hand with the watcher's default settings. */
+public final class Assignments {
+
+    /** Not started; its consumer would reach the brokers at {@code bootstrapServers}; it ignores what it is given. */
+    public static ClusterAssignment notStarted(String bootstrapServers) {
+        return new ClusterAssignment(
+                new DefaultKafkaConsumerFactory<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)),
+                properties(), new StaticMembership(""), new ClusterAssignment.Listener() {
+                    @Override
+                    public void clustersAssigned(Set<String> taken, Set<String> gone) {
+                    }
+
+                    @Override
+                    public void clustersReleased(Set<String> released) {
+                    }
+                });
+    }
+
+    private static WatcherProperties properties() {
+        return new WatcherProperties(List.of(), Duration.ofMinutes(10),
+                new WatcherProperties.Lease("test", "test", "test", Duration.ofSeconds(15), Duration.ofSeconds(10),
+                        Duration.ofSeconds(2)),
+                new WatcherProperties.Workload(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(10)),
+                Duration.ofSeconds(60),
+                new WatcherProperties.Nodes("test-nodes", Duration.ofSeconds(6), Duration.ofSeconds(2)));
+    }
+
+    private Assignments() {
+    }
+}
