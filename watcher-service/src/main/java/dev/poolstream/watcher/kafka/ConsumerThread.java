@@ -25,9 +25,15 @@ final class ConsumerThread {
         this.name = name;
     }
 
+    /** The class loader of the service's own classes, which sees Kafka's. */
+    private static final ClassLoader SERVICE_CLASSES = ConsumerThread.class.getClassLoader();
+
     /**
      * A consumer of string keys and raw values, committing nothing: a value is deserialized by its reader, so that a
-     * malformed one is skipped with its reason instead of failing the poll.
+     * malformed one is skipped with its reason instead of failing the poll. Made with the service's class loader as
+     * the context class loader, whichever thread asks: the consumer loads its deserializers and assignor by class name
+     * from it, and a thread of the common fork-join pool (where a completed future's callback may run) has the system
+     * class loader there, which in a Spring Boot jar does not see Kafka's classes.
      */
     @SuppressWarnings("unchecked")
     static Consumer<String, byte[]> raw(ConsumerFactory<?, ?> consumers, String group, String clientIdPrefix,
@@ -37,35 +43,32 @@ final class ConsumerThread {
         overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         overrides.putAll(settings);
-        return (Consumer<String, byte[]>) consumers.createConsumer(group, clientIdPrefix, null, overrides);
+        Thread caller = Thread.currentThread();
+        ClassLoader callers = caller.getContextClassLoader();
+        caller.setContextClassLoader(SERVICE_CLASSES);
+        try {
+            return (Consumer<String, byte[]>) consumers.createConsumer(group, clientIdPrefix, null, overrides);
+        } finally {
+            caller.setContextClassLoader(callers);
+        }
     }
 
     /**
-     * Makes the consumer and runs {@code loop} with it on a new thread, which must close it; once only. Both with
-     * this service's class loader as the thread's context class loader, whichever thread calls: the consumer loads
-     * its deserializers and assignor by class name from it, and a thread of the common fork-join pool (where a
-     * completed future's callback may run) has the system class loader there, which in a Spring Boot jar does not
-     * see Kafka's classes. A consumer that cannot be made throws here, and nothing is started.
+     * Makes the consumer and runs {@code loop} with it on a new thread, which must close it; once only. The thread has
+     * the service's class loader as its context class loader, as {@link #raw} makes the consumer with: what the loop
+     * makes (a workload cluster's client) finds its classes whichever thread called. A consumer that cannot be made
+     * throws here, and nothing is started.
      */
     synchronized void start(Supplier<Consumer<String, byte[]>> create,
                             java.util.function.Consumer<Consumer<String, byte[]>> loop) {
         if (running) {
             return;
         }
-        ClassLoader ours = ConsumerThread.class.getClassLoader();
-        Thread caller = Thread.currentThread();
-        ClassLoader callers = caller.getContextClassLoader();
-        Consumer<String, byte[]> created;
-        caller.setContextClassLoader(ours);
-        try {
-            created = create.get();
-        } finally {
-            caller.setContextClassLoader(callers);
-        }
+        Consumer<String, byte[]> created = create.get();
         consumer = created;
         running = true;
         thread = new Thread(() -> loop.accept(created), name);
-        thread.setContextClassLoader(ours);
+        thread.setContextClassLoader(SERVICE_CLASSES);
         thread.setDaemon(true);
         thread.start();
     }
