@@ -46,7 +46,8 @@ final class WatcherLifecycle implements SmartLifecycle {
             } else if (running) {
                 log.info("management-cluster caches synced; standing for leadership and joining the workload"
                         + " clusters' group");
-                // A failure here would end in a future no one reads: say it, and the health says it too.
+                // A failure here would end in a future no one reads: say it. The health says it only for the group
+                // (workloadClusterGroup); a failed leadership start also keeps this replica out of the group.
                 try {
                     leadership.start();
                     assignment.start();
