@@ -68,6 +68,28 @@ final class WatcherHealth {
     }
 
     /**
+     * Part of liveness: DOWN once this replica could not stand for leadership (it would never lead, and if every
+     * replica fails alike no one publishes the management cluster's objects).
+     */
+    @Component("leaderElectionHealthIndicator")
+    static final class LeaderElection implements HealthIndicator {
+        private final Leadership leadership;
+
+        LeaderElection(Leadership leadership) {
+            this.leadership = leadership;
+        }
+
+        @Override
+        public Health health() {
+            return leadership.failure()
+                    .map(why -> Health.down().withDetail("why", why))
+                    .orElseGet(Health::up)
+                    .withDetail("leader", leadership.leader())
+                    .build();
+        }
+    }
+
+    /**
      * One entry per workload cluster with the state of its Node watch. Always UP: an unreachable workload cluster
      * is retried, and must not take the watcher of every other cluster out of service.
      */

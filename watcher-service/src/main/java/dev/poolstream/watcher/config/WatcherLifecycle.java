@@ -46,13 +46,14 @@ final class WatcherLifecycle implements SmartLifecycle {
             } else if (running) {
                 log.info("management-cluster caches synced; standing for leadership and joining the workload"
                         + " clusters' group");
-                // A failure here would end in a future no one reads: say it. The health says it only for the group
-                // (workloadClusterGroup); a failed leadership start also keeps this replica out of the group.
+                // Each start on its own: a replica that cannot lead still watches its share of the workload
+                // clusters. Both say a failure in the liveness health (leaderElection, workloadClusterGroup); a
+                // failure here would otherwise end in a future no one reads.
+                leadership.start();
                 try {
-                    leadership.start();
                     assignment.start();
                 } catch (RuntimeException | LinkageError e) {
-                    log.error("the watcher could not stand for leadership or join the workload clusters' group", e);
+                    log.error("the watcher could not join the workload clusters' group", e);
                 }
             }
         });

@@ -39,6 +39,28 @@ public record WatcherProperties(
             @DefaultValue("15s") @NotNull Duration duration,
             @DefaultValue("10s") @NotNull Duration renewDeadline,
             @DefaultValue("2s") @NotNull Duration retryPeriod) {
+
+        /**
+         * What fabric8's elector requires, checked at boot: its own check runs only once the caches are synced, and a
+         * replica that cannot stand would run without ever leading.
+         */
+        public Lease {
+            if (duration != null && renewDeadline != null && retryPeriod != null) {
+                // The elector waits up to retryPeriod plus 1.2 times it between tries (its jitter).
+                Duration longestTry = retryPeriod.plusMillis((long) Math.ceil(retryPeriod.toMillis() * 1.2));
+                if (retryPeriod.isNegative() || retryPeriod.isZero()) {
+                    throw new IllegalArgumentException("poolstream.watcher.lease.retry-period must be greater than 0");
+                }
+                if (renewDeadline.compareTo(longestTry) <= 0) {
+                    throw new IllegalArgumentException("poolstream.watcher.lease.renew-deadline (" + renewDeadline
+                            + ") must be greater than 2.2 times retry-period (" + retryPeriod + "): " + longestTry);
+                }
+                if (duration.compareTo(renewDeadline) <= 0) {
+                    throw new IllegalArgumentException("poolstream.watcher.lease.duration (" + duration
+                            + ") must be greater than renew-deadline (" + renewDeadline + ")");
+                }
+            }
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.poolstream.watcher.kafka;
 import dev.poolstream.events.Topics;
 import dev.poolstream.kafka.StaticMembership;
 import dev.poolstream.watcher.config.WatcherProperties;
+import dev.poolstream.watcher.domain.Causes;
 import dev.poolstream.watcher.domain.ClusterOwnership;
 import java.time.Duration;
 import java.util.Collection;
@@ -76,7 +77,7 @@ public final class ClusterAssignment implements AutoCloseable {
         try {
             polling.start(this::createConsumer, this::run);
         } catch (RuntimeException | LinkageError e) {
-            failure = "could not join the group: " + why(e);
+            failure = "could not join the group: " + Causes.chain(e);
             throw e;
         }
     }
@@ -126,7 +127,7 @@ public final class ClusterAssignment implements AutoCloseable {
         } catch (WakeupException e) {
             // close()
         } catch (RuntimeException e) {
-            failure = "stopped: " + why(e);
+            failure = "stopped: " + Causes.chain(e);
             log.error("the consumer of {} stopped: this replica watches no workload cluster any more",
                     Topics.WORKLOAD_CLUSTER.name(), e);
         } finally {
@@ -151,15 +152,6 @@ public final class ClusterAssignment implements AutoCloseable {
      */
     public Optional<String> failure() {
         return Optional.ofNullable(failure);
-    }
-
-    /** An error's message with its causes', as Kafka wraps the one that says what is wrong. */
-    private static String why(Throwable error) {
-        StringBuilder why = new StringBuilder(String.valueOf(error.getMessage()));
-        for (Throwable cause = error.getCause(); cause != null; cause = cause.getCause()) {
-            why.append(": ").append(cause.getMessage());
-        }
-        return why.toString();
     }
 
     @Override
