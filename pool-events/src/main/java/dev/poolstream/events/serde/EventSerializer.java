@@ -10,7 +10,10 @@ import io.cloudevents.kafka.CloudEventSerializer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.common.errors.SerializationException;
@@ -97,11 +100,17 @@ public class EventSerializer<T extends Keyed> implements Serializer<T> {
                 .withType(typeOf(value.getClass()))
                 .withSource(source)
                 .withSubject(value.key())
-                .withTime(OffsetDateTime.now(clock))
+                .withTime(utc(clock.instant()))
                 .withDataContentType(CONTENT_TYPE)
                 .withData(json(topic, value))
                 .build();
         return cloudEvents.serialize(topic, headers, event);
+    }
+
+    /** Not OffsetDateTime.now(clock): on Java 17 that makes new ZoneRules for the offset on every record. */
+    private static OffsetDateTime utc(Instant instant) {
+        return OffsetDateTime.of(LocalDateTime.ofEpochSecond(instant.getEpochSecond(), instant.getNano(), ZoneOffset.UTC),
+                ZoneOffset.UTC);
     }
 
     /** The CloudEvents type a value class is annotated with. */

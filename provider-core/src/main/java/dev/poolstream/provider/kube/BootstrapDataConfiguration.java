@@ -1,8 +1,8 @@
 package dev.poolstream.provider.kube;
 
+import dev.poolstream.api.kube.ManagementClients;
 import dev.poolstream.provider.cloud.BootstrapData;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -16,7 +16,7 @@ public class BootstrapDataConfiguration {
     /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
     @Bean(destroyMethod = "close")
     KubernetesClient kubernetesClient() {
-        return new KubernetesClientBuilder().build();
+        return ManagementClients.create();
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package dev.poolstream.reconciler.config;
 
 import dev.poolstream.api.kube.KubeEvents;
+import dev.poolstream.api.kube.ManagementClients;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
@@ -12,7 +13,6 @@ import dev.poolstream.reconciler.kube.Drainer;
 import dev.poolstream.reconciler.kube.PoolEvents;
 import dev.poolstream.reconciler.kube.PoolObjects;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.stream.Stream;
@@ -34,7 +34,7 @@ public class ReconcilerConfiguration {
     /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
     @Bean(destroyMethod = "close")
     KubernetesClient kubernetesClient() {
-        return new KubernetesClientBuilder().build();
+        return ManagementClients.create();
     }
 
     @Bean(destroyMethod = "close")

@@ -1,6 +1,7 @@
 package dev.poolstream.status.config;
 
 import dev.poolstream.api.kube.KubeEvents;
+import dev.poolstream.api.kube.ManagementClients;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.Topics;
@@ -13,7 +14,6 @@ import dev.poolstream.status.stream.StatusMetrics;
 import dev.poolstream.status.stream.StatusTopology;
 import dev.poolstream.status.stream.StreamThreadDeaths;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Map;
@@ -48,7 +48,7 @@ public class StatusConfiguration {
     /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
     @Bean(destroyMethod = "close")
     KubernetesClient kubernetesClient() {
-        return new KubernetesClientBuilder().build();
+        return ManagementClients.create();
     }
 
     @Bean(destroyMethod = "close")

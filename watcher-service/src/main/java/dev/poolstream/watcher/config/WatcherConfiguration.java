@@ -1,5 +1,6 @@
 package dev.poolstream.watcher.config;
 
+import dev.poolstream.api.kube.ManagementClients;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
 import dev.poolstream.watcher.Watcher;
@@ -12,7 +13,6 @@ import dev.poolstream.watcher.kube.Leadership;
 import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Optional;
@@ -34,7 +34,7 @@ public class WatcherConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     KubernetesClient kubernetesClient() {
-        return new KubernetesClientBuilder().build();
+        return ManagementClients.create();
     }
 
     @Bean

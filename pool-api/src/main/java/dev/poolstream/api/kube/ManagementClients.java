@@ -1,0 +1,54 @@
+package dev.poolstream.api.kube;
+
+import io.fabric8.kubernetes.api.model.NamedContext;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Utils;
+
+/**
+ * The management cluster's client, configured as fabric8 does it (the pod's service account, {@code KUBECONFIG} or
+ * {@code kubeconfig}, {@code kubernetes.*} properties), with one change: a configuration whose user authenticates by
+ * client certificate alone is not read again.
+ *
+ * <p>fabric8 refreshes an auto-configured client's token at most once a minute, by reading its configuration again,
+ * and counts a minute from the last refresh that found a token. With a client certificate there is none, so after
+ * the first minute every request read and parsed the kubeconfig file again (measured: 14.5% of all the allocation of
+ * the status writer's process in {@code node-to-status}, bench/README.md). A certificate is read once anyway: the
+ * client's TLS is set up when it is built. With a token (a service account's, an exec plugin's, a kubeconfig's) the
+ * configuration stays as fabric8 makes it, refreshed each minute, as a rotating token needs.
+ */
+public final class ManagementClients {
+
+    private ManagementClients() {
+    }
+
+    public static KubernetesClient create() {
+        return new KubernetesClientBuilder().withConfig(config()).build();
+    }
+
+    /** The configuration {@link #create()} builds its client with. */
+    static Config config() {
+        Config config = Config.autoConfigure(null);
+        if (!certificateOnly(config)) {
+            return config;
+        }
+        // Config.refresh() returns a configuration as it is when it is not auto-configured and has no file. fabric8
+        // keeps the file among the current context's additional properties: the copy's context has only its name
+        // and what it names.
+        ConfigBuilder copy = new ConfigBuilder(config).withAutoConfigure(false);
+        NamedContext context = config.getCurrentContext();
+        if (context != null) {
+            copy.withCurrentContext(new NamedContext(context.getContext(), context.getName()));
+        }
+        return copy.build();
+    }
+
+    private static boolean certificateOnly(Config config) {
+        return (Utils.isNotNullOrEmpty(config.getClientCertData()) || Utils.isNotNullOrEmpty(config.getClientCertFile()))
+                && Utils.isNullOrEmpty(config.getOauthToken()) && Utils.isNullOrEmpty(config.getAutoOAuthToken())
+                && config.getOauthTokenProvider() == null && config.getAuthProvider() == null
+                && Utils.isNullOrEmpty(config.getUsername());
+    }
+}
