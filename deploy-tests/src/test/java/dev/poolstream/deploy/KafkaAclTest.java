@@ -88,7 +88,9 @@ class KafkaAclTest {
                     Grant.topic(WORKLOAD_CLUSTER, "Read", "Write", "Describe"),
                     // Each replica reports the watches of its clusters; every replica reads all (no group).
                     Grant.topic(WORKLOAD_CLUSTER_WATCH, "Read", "Write", "Describe"),
-                    Grant.group("poolstream-watcher-nodes")),
+                    Grant.group("poolstream-watcher-nodes"),
+                    // The leader's transactions, under the Lease's name: each new leader fences the last.
+                    Grant.of("transactionalId", "poolstream-watcher", "literal", "Write", "Describe")),
             Repo.RECONCILER, union(
                     Grant.topic(COMMANDS_AWS, "Write", "Describe"),
                     Grant.topic(COMMANDS_AZURE, "Write", "Describe"),

@@ -18,6 +18,7 @@ import dev.poolstream.watcher.domain.NodeRecords;
 import dev.poolstream.watcher.domain.NodeStates;
 import dev.poolstream.watcher.domain.PoolSpecs;
 import dev.poolstream.watcher.kafka.ClusterAssignment;
+import dev.poolstream.watcher.kafka.LeaderSender;
 import dev.poolstream.watcher.kafka.RecordSender;
 import dev.poolstream.watcher.kafka.TopicReader;
 import dev.poolstream.watcher.kafka.WatchReports;
@@ -26,6 +27,7 @@ import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
 import io.fabric8.kubernetes.api.model.Node;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -77,18 +79,25 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private final Set<String> reportedProblems = new HashSet<>();
     private final WatcherProperties properties;
     private final RecordSender sender;
+    /** The leader's records, in transactions that fence a deposed leader; used on the publishing thread only. */
+    private final LeaderSender leaderSender;
     private final TopicReader reader;
     private final MeterRegistry registry;
     private ManagementCache cache;
     private WorkloadClusters workloads;
     private WatchReports reports;
+    /** Between the elector's startLeading and stopLeading: this replica holds the lease, as far as it knows. */
+    private volatile boolean elected;
+    /** Elected, taken over, and not fenced since: this replica publishes the management cluster. */
     private volatile boolean leading;
     /** The workload clusters whose Nodes this replica publishes; changed on the publishing thread only. */
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
 
-    public Watcher(WatcherProperties properties, RecordSender sender, TopicReader reader, MeterRegistry registry) {
+    public Watcher(WatcherProperties properties, RecordSender sender, LeaderSender leaderSender, TopicReader reader,
+                   MeterRegistry registry) {
         this.properties = properties;
         this.sender = sender;
+        this.leaderSender = leaderSender;
         this.reader = reader;
         this.registry = registry;
     }
@@ -208,13 +217,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     }
 
     private void sendPool(Change<PoolSpec> change) {
-        sender.send(Topics.MACHINEPOOL_SPEC, change, error -> loop.execute(() -> {
-            try (var ignored = MDC.putCloseable("pool", change.key())) {
-                log.error("could not publish pool {}: {}; trying again", change.key(), error.getMessage());
-            }
-            pools.undo(change);
-            loop.schedule(() -> publishPool(PoolKey.parse(change.key())), RETRY_MILLIS, TimeUnit.MILLISECONDS);
-        }));
+        sendAsLeader(List.of(new LeaderSender.Outgoing(Topics.MACHINEPOOL_SPEC, change)), () -> pools.undo(change),
+                () -> publishPool(PoolKey.parse(change.key())));
     }
 
     /** The record that says a workload cluster's Nodes must be watched, or its tombstone once the Cluster goes. */
@@ -230,11 +234,51 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     }
 
     private void sendCluster(Change<WorkloadCluster> change) {
-        sender.send(Topics.WORKLOAD_CLUSTER, change, error -> loop.execute(() -> {
-            log.error("could not publish workload cluster {}: {}; trying again", change.key(), error.getMessage());
-            clusters.undo(change);
-            loop.schedule(() -> publishCluster(change.key()), RETRY_MILLIS, TimeUnit.MILLISECONDS);
-        }));
+        sendAsLeader(List.of(new LeaderSender.Outgoing(Topics.WORKLOAD_CLUSTER, change)), () -> clusters.undo(change),
+                () -> publishCluster(change.key()));
+    }
+
+    /**
+     * Sends the leader's records in one transaction. Aborted: they are undone and looked at again a second later.
+     * Fenced (another replica took over while this one was stalled): it stops publishing, and takes over again only
+     * if its elector still says it leads a lease duration later. A producer that cannot go on: it takes over again,
+     * with a new one, a second later while elected.
+     */
+    private void sendAsLeader(List<LeaderSender.Outgoing> batch, Runnable undo, Runnable retry) {
+        switch (leaderSender.send(batch)) {
+            case SENT -> {
+            }
+            case FAILED -> {
+                log.error("could not publish {} leader record(s) ({}); trying again", batch.size(),
+                        batch.stream().map(o -> o.change().key()).limit(5).toList());
+                undo.run();
+                loop.schedule(retry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+            case FENCED -> {
+                registry.counter("poolstream.watcher.fenced").increment();
+                log.warn("another replica took over publishing: this one stops, and stands as its elector says");
+                standDown();
+                loop.schedule(this::takeOverIfStillElected, properties.lease().duration().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+            case BROKEN -> {
+                standDown();
+                loop.schedule(this::takeOverIfStillElected, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Publishes nothing more as the leader, and forgets what it published: a takeover reads the topics back. */
+    private void standDown() {
+        leading = false;
+        pools.clear();
+        clusters.clear();
+    }
+
+    private void takeOverIfStillElected() {
+        if (elected && !leading) {
+            takeOver();
+        }
     }
 
     private Map<String, WorkloadCluster> currentClusters() {
@@ -429,20 +473,34 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     @Override
     public void startLeading() {
+        elected = true;
         loop.execute(this::takeOver);
     }
 
     @Override
     public void stopLeading() {
+        elected = false;
         leading = false;
         loop.execute(() -> {
-            pools.clear();
-            clusters.clear();
+            standDown();
+            leaderSender.close();
         });
     }
 
     /** Makes the topics describe the caches: reads back what they hold, then publishes only the differences. */
     private void takeOver() {
+        if (!elected) {
+            return;
+        }
+        try {
+            // First: the deposed leader's open transaction is aborted and its producer fenced, so what is read back
+            // next is all it will ever have written.
+            leaderSender.fence();
+        } catch (RuntimeException e) {
+            log.error("could not register as the leader's transactional producer ({}); trying again", e.getMessage());
+            loop.schedule(this::takeOverIfStillElected, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
         try {
             // The pools' records say what the replicas reported of their clusters: read it all first.
             if (!reports.awaitCaughtUp(properties.snapshotTimeout())) {
@@ -468,18 +526,27 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         Map<String, PoolSpec> currentPools = new HashMap<>();
         cache.pools().forEach(pool -> currentPools.put(PoolKey.of(pool).toString(), specOf(pool)));
         List<Change<PoolSpec>> poolChanges = pools.reconcile(currentPools, any -> true);
-        poolChanges.forEach(this::sendPool);
         // A cluster deleted while no leader ran gets its tombstone: its owner then tombstones its Nodes.
         List<Change<WorkloadCluster>> clusterChanges = clusters.reconcile(currentClusters(), any -> true);
-        clusterChanges.forEach(this::sendCluster);
+        List<LeaderSender.Outgoing> snapshot = new ArrayList<>();
+        poolChanges.forEach(c -> snapshot.add(new LeaderSender.Outgoing(Topics.MACHINEPOOL_SPEC, c)));
+        clusterChanges.forEach(c -> snapshot.add(new LeaderSender.Outgoing(Topics.WORKLOAD_CLUSTER, c)));
         leading = true;
+        // One transaction: a new leader's differences are seen all at once, or (aborted) not at all and taken over
+        // again.
+        sendAsLeader(snapshot, this::standDown, this::takeOverIfStillElected);
+        if (!leading) {
+            return;
+        }
         registry.counter("poolstream.watcher.takeovers").increment();
         log.info("took over publishing: {} pool records and {} workload cluster records differed from the topics",
                 poolChanges.size(), clusterChanges.size());
     }
 
     public void close() {
+        elected = false;
         leading = false;
         loop.shutdownNow();
+        leaderSender.close();
     }
 }

@@ -54,6 +54,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -150,8 +155,27 @@ class StatusServiceIT {
                 assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not json");
                 assertThat(new String(dead.headers().lastHeader(DeadLetters.REASON_HEADER).value(),
                         StandardCharsets.UTF_8)).isEqualTo("MalformedRecord");
-                assertThat(app.getBean(org.springframework.kafka.config.StreamsBuilderFactoryBean.class)
-                        .getKafkaStreams().state().isRunningOrRebalancing()).isTrue();
+                KafkaStreams streams = app.getBean(org.springframework.kafka.config.StreamsBuilderFactoryBean.class)
+                        .getKafkaStreams();
+                assertThat(streams.state().isRunningOrRebalancing()).isTrue();
+
+                // A deposed watcher leader's spec, aborted when its successor fenced it, is no input: the topology
+                // reads committed records only. A committed record after it on the same partition says when the
+                // topology has gone past it.
+                int partition = Utils.toPositive(Utils.murmur2("team-a/workers".getBytes(StandardCharsets.UTF_8)))
+                        % Topics.PARTITIONS;
+                try (KafkaProducer<String, byte[]> deposed = producer(broker, "poolstream-watcher")) {
+                    deposed.initTransactions();
+                    deposed.beginTransaction();
+                    send(deposed, partition, spec(pool, "workers", 2));
+                    deposed.flush();
+                    deposed.abortTransaction();
+                }
+                send(producer, partition, spec(pool, "marker", 1));
+                ReadOnlyKeyValueStore<String, PoolSpec> specs = streams.store(StoreQueryParameters.fromNameAndType(
+                        "specs", QueryableStoreTypes.<String, PoolSpec>keyValueStore()));
+                await().atMost(WAIT).until(() -> specs.get("team-a/marker") != null);
+                assertThat(specs.get("team-a/workers").generation()).isEqualTo(1L);
             }
         }
     }
@@ -179,9 +203,23 @@ class StatusServiceIT {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
     }
 
+    private static KafkaProducer<String, byte[]> producer(EmbeddedKafkaBroker broker, String transactionalId) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId));
+    }
+
     private static void send(KafkaProducer<String, byte[]> producer, Topics.TopicSpec topic, Keyed value) {
         EventSerializer<Keyed> serializer = new EventSerializer<>(URI.create("/test"), java.time.Clock.systemUTC());
         producer.send(new ProducerRecord<>(topic.name(), value.key(), serializer.serialize(topic.name(), value)));
+    }
+
+    /** A pool's spec record on a partition of machinepool.spec.v1 chosen by the caller. */
+    private static void send(KafkaProducer<String, byte[]> producer, int partition, PoolSpec value) {
+        EventSerializer<Keyed> serializer = new EventSerializer<>(URI.create("/test"), java.time.Clock.systemUTC());
+        String topic = Topics.MACHINEPOOL_SPEC.name();
+        producer.send(new ProducerRecord<>(topic, partition, value.key(), serializer.serialize(topic, value)));
     }
 
     private static Cluster cluster() {
@@ -211,8 +249,12 @@ class StatusServiceIT {
     }
 
     private static PoolSpec spec(MachinePool pool) {
-        long generation = pool.getMetadata().getGeneration() == null ? 1 : pool.getMetadata().getGeneration();
-        return new PoolSpec("team-a", "workers", pool.getMetadata().getUid(), generation, Map.of(), Map.of(),
+        return spec(pool, "workers",
+                pool.getMetadata().getGeneration() == null ? 1 : pool.getMetadata().getGeneration());
+    }
+
+    private static PoolSpec spec(MachinePool pool, String name, long generation) {
+        return new PoolSpec("team-a", name, pool.getMetadata().getUid(), generation, Map.of(), Map.of(),
                 List.of(), null, pool.getSpec(), new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
                 ClusterApi.KIND_AWS_MACHINE_POOL, "workers", "u", 1, List.of(), null,
                 new InfraSpec.Aws(awsPool().getSpec()), null), false);

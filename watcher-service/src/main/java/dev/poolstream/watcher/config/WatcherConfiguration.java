@@ -6,6 +6,7 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.watcher.Watcher;
 import dev.poolstream.kafka.StaticMembership;
 import dev.poolstream.watcher.kafka.ClusterAssignment;
+import dev.poolstream.watcher.kafka.LeaderSender;
 import dev.poolstream.watcher.kafka.RecordSender;
 import dev.poolstream.watcher.kafka.TopicReader;
 import dev.poolstream.watcher.kafka.WatchReports;
@@ -15,9 +16,12 @@ import dev.poolstream.watcher.kube.WorkloadClusters;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -26,6 +30,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
 
 @Configuration(proxyBeanMethods = false)
 public class WatcherConfiguration {
@@ -42,14 +47,29 @@ public class WatcherConfiguration {
         return new RecordSender(template, registry);
     }
 
+    /**
+     * The leader's transactional producer: its id is the Lease's name, the same on every replica, so that each new
+     * leader fences the one before (docs/watcher.md, "Leadership and failover").
+     */
+    @Bean
+    LeaderSender leaderSender(ProducerFactory<String, Keyed> producers, WatcherProperties properties,
+                              MeterRegistry registry) {
+        Map<String, Object> settings = new HashMap<>(producers.getConfigurationProperties());
+        // A leader killed in a transaction holds back what readers see of its partitions until the next leader
+        // aborts it (within the lease duration), else until this timeout.
+        settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) properties.lease().duration().toMillis());
+        return new LeaderSender(settings, properties.lease().name(), registry);
+    }
+
     @Bean
     TopicReader topicReader(ConsumerFactory<?, ?> consumers) {
         return new TopicReader(consumers);
     }
 
     @Bean(destroyMethod = "close")
-    Watcher watcher(WatcherProperties properties, RecordSender sender, TopicReader reader, MeterRegistry registry) {
-        return new Watcher(properties, sender, reader, registry);
+    Watcher watcher(WatcherProperties properties, RecordSender sender, LeaderSender leaderSender, TopicReader reader,
+                    MeterRegistry registry) {
+        return new Watcher(properties, sender, leaderSender, reader, registry);
     }
 
     @Bean(destroyMethod = "stop")

@@ -7,11 +7,19 @@ import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
+import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.watcher.Watcher;
+import dev.poolstream.watcher.domain.Change;
+import dev.poolstream.watcher.kafka.LeaderSender;
 import dev.poolstream.watcher.kube.Leadership;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
@@ -76,6 +84,47 @@ class LeaderFailoverIT {
                 if (b != null) {
                     b.close();
                 }
+            }
+        }
+    }
+
+    @Test
+    void shouldStopPublishingWhenFencedAndTakeOverAgainWhileItStillHoldsTheLease(EmbeddedKafkaBroker broker) {
+        String brokers = broker.getBrokersAsString();
+        try (MockCluster management = new MockCluster()) {
+            KubernetesClient kube = management.client();
+            kube.resource(Objects.cluster("fenced")).create();
+            kube.resource(Objects.awsPool("aws-fenced", "t3.large")).create();
+            kube.resource(Objects.machinePool("before-fence", "fenced", 1, "AWSMachinePool", "aws-fenced")).create();
+            ConfigurableApplicationContext a = Watchers.start(management, brokers, "watcher-a");
+            try (TopicTail tail = new TopicTail(brokers, List.of(Topics.MACHINEPOOL_SPEC.name()));
+                 LeaderSender intruder = new LeaderSender(Map.of(
+                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
+                         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, EventSerializer.class,
+                         "poolstream.cloudevents.source", "/intruder"),
+                         "poolstream-watcher", new SimpleMeterRegistry())) {
+                await().atMost(TAKEOVER).until(() -> leading(a));
+                tail.await("team-a/before-fence", r -> r.value() != null);
+
+                // Another producer registers the leader's transactional id (the Lease's name) while watcher-a still
+                // holds the Lease: watcher-a's next record is refused, and it stops publishing.
+                intruder.fence();
+                kube.resource(Objects.machinePool("after-fence", "fenced", 2, "AWSMachinePool", "aws-fenced"))
+                        .create();
+                await().atMost(TAKEOVER).until(() -> a.getBean(MeterRegistry.class)
+                        .counter("poolstream.watcher.fenced").count() >= 1);
+
+                // Its elector still says it leads: a lease duration later it takes over again, fencing the other.
+                PoolSpec after = (PoolSpec) tail.await("team-a/after-fence", r -> r.value() != null).value();
+                assertThat(after.spec().getReplicas()).isEqualTo(2);
+                await().atMost(TAKEOVER).until(() -> leading(a));
+                assertThat(intruder.send(List.of(new LeaderSender.Outgoing(Topics.MACHINEPOOL_SPEC,
+                        new Change.Delete<>("team-a/before-fence", null))))).isEqualTo(LeaderSender.Outcome.FENCED);
+                assertThat(tail.recordsFor("team-a/before-fence")).hasSize(1);
+                assertThat(tail.recordsFor("team-a/after-fence")).hasSize(1);
+            } finally {
+                a.close();
             }
         }
     }

@@ -30,7 +30,9 @@ final class TopicTail implements AutoCloseable {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                // What the services read: an aborted transaction's records are none.
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
         List<TopicPartition> partitions = topics.stream()
                 .flatMap(t -> consumer.partitionsFor(t, Duration.ofSeconds(10)).stream())
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

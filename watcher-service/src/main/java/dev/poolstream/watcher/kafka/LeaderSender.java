@@ -1,0 +1,156 @@
+package dev.poolstream.watcher.kafka;
+
+import dev.poolstream.events.Keyed;
+import dev.poolstream.events.Topics;
+import dev.poolstream.watcher.domain.Change;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's records ({@code machinepool.spec.v1}, {@code workloadcluster.v1}), each batch in a Kafka transaction
+ * under one {@code transactional.id} that every replica shares. A new leader's first act, {@link #fence()}, aborts
+ * the transaction its predecessor had open and makes every later send of that predecessor fail: a deposed leader that
+ * has not noticed yet (stalled past its lease by a long pause) cannot write after its successor's snapshot. The
+ * readers of these topics read committed records only.
+ *
+ * <p>Used by the publishing thread only. It never fences on its own: only a replica the election just made leader
+ * may, or a stalled replica could fence the real leader.
+ */
+public final class LeaderSender implements AutoCloseable {
+
+    /** What a send came to. */
+    public enum Outcome {
+        /** Committed. */
+        SENT,
+        /** Another replica fenced this one: it leads no more, whatever its elector still believes. */
+        FENCED,
+        /** Aborted: nothing of the batch is visible; the caller may send it again. */
+        FAILED,
+        /** The producer cannot go on: nothing of the batch is visible, and only a new {@link #fence()} sends again. */
+        BROKEN
+    }
+
+    /** One record of a batch. */
+    public record Outgoing(Topics.TopicSpec topic, Change<? extends Keyed> change) {
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(LeaderSender.class);
+    private static final ClassLoader SERVICE_CLASSES = LeaderSender.class.getClassLoader();
+
+    private final Function<Map<String, Object>, Producer<String, Keyed>> producers;
+    private final Map<String, Object> settings;
+    private final MeterRegistry registry;
+    private Producer<String, Keyed> producer;
+
+    /**
+     * @param settings        the service's producer settings (serializers, bootstrap servers, security)
+     * @param transactionalId shared by every replica of the watcher
+     */
+    public LeaderSender(Map<String, Object> settings, String transactionalId, MeterRegistry registry) {
+        this(settings, transactionalId, registry, KafkaProducer::new);
+    }
+
+    LeaderSender(Map<String, Object> settings, String transactionalId, MeterRegistry registry,
+                 Function<Map<String, Object>, Producer<String, Keyed>> producers) {
+        this.settings = new HashMap<>(settings);
+        this.settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        this.settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        this.settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        this.registry = registry;
+        this.producers = producers;
+    }
+
+    /**
+     * Makes a new producer and registers it under the shared id, which aborts the open transaction of any producer
+     * registered before (another replica's, or this one's last) and fences it. Blocks until the coordinator answers.
+     *
+     * @throws KafkaException when the coordinator cannot be reached in time
+     */
+    public void fence() {
+        close();
+        Thread caller = Thread.currentThread();
+        ClassLoader callers = caller.getContextClassLoader();
+        // Kafka loads the serializers by name from the context class loader: in a Spring Boot jar, a pool thread's
+        // may not see them.
+        caller.setContextClassLoader(SERVICE_CLASSES);
+        try {
+            producer = producers.apply(settings);
+            producer.initTransactions();
+        } catch (KafkaException e) {
+            close();
+            throw e;
+        } finally {
+            caller.setContextClassLoader(callers);
+        }
+    }
+
+    /** Sends the batch in one transaction, and waits for its commit (or abort). */
+    public Outcome send(List<Outgoing> batch) {
+        if (producer == null) {
+            return Outcome.BROKEN;
+        }
+        if (batch.isEmpty()) {
+            return Outcome.SENT;
+        }
+        try {
+            producer.beginTransaction();
+            for (Outgoing outgoing : batch) {
+                Keyed value = outgoing.change() instanceof Change.Upsert<? extends Keyed> upsert ? upsert.value() : null;
+                producer.send(new ProducerRecord<>(outgoing.topic().name(), outgoing.change().key(), value));
+            }
+            producer.commitTransaction();
+            batch.forEach(o -> count("poolstream.watcher.records.published", o));
+            return Outcome.SENT;
+        } catch (ProducerFencedException | InvalidProducerEpochException e) {
+            log.warn("another watcher replica fenced this one's transactional producer: it leads now ({})",
+                    e.getMessage());
+            batch.forEach(o -> count("poolstream.watcher.publish.errors", o));
+            close();
+            return Outcome.FENCED;
+        } catch (KafkaException e) {
+            batch.forEach(o -> count("poolstream.watcher.publish.errors", o));
+            try {
+                producer.abortTransaction();
+                log.warn("a transaction of {} records was aborted: {}", batch.size(), e.getMessage());
+                return Outcome.FAILED;
+            } catch (ProducerFencedException | InvalidProducerEpochException fenced) {
+                close();
+                return Outcome.FENCED;
+            } catch (KafkaException fatal) {
+                log.error("the leader's transactional producer failed and cannot go on: {}", fatal.getMessage());
+                close();
+                return Outcome.BROKEN;
+            }
+        }
+    }
+
+    private void count(String name, Outgoing outgoing) {
+        registry.counter(name, "topic", outgoing.topic().name(),
+                "kind", outgoing.change() instanceof Change.Upsert<?> ? "value" : "tombstone").increment();
+    }
+
+    @Override
+    public void close() {
+        Producer<String, Keyed> closing = producer;
+        producer = null;
+        if (closing != null) {
+            try {
+                closing.close(java.time.Duration.ZERO);
+            } catch (KafkaException e) {
+                log.debug("closing the leader's producer: {}", e.getMessage());
+            }
+        }
+    }
+}
