@@ -539,9 +539,9 @@ final class NodeToStatus {
             all.add(flip);
             Node changed = node(fleet, node, ready, Instant.now());
             // As a kubelet does: one patch of the status, no read first (it has the Node). fabric8's editStatus
-            // read it and copied it through its builders, the bench thread's largest allocation in a JFR profile,
-            // which the services sharing this JVM then paid for in collections; a patch by name reads it too, so
-            // the client is given the Node (its name is all the patch needs of it).
+            // read it (a request more per change on the API server that shares the machine) and copied it through
+            // its builders; a patch by name reads it too, so the client is given the Node (its name is all the
+            // patch needs of it).
             workload.nodes().resource(changed).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                     workload.getKubernetesSerialization().asJson(
                             Map.of("status", Map.of("conditions", changed.getStatus().getConditions()))));
