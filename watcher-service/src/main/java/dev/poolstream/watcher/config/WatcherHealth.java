@@ -7,6 +7,7 @@ import dev.poolstream.watcher.kube.ManagementCache;
 import dev.poolstream.watcher.kube.WorkloadClusters;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -59,10 +60,7 @@ final class WatcherHealth {
 
         @Override
         public Health health() {
-            return assignment.failure()
-                    .map(why -> Health.down().withDetail("why", why))
-                    .orElseGet(Health::up)
-                    .withDetail("partitions", assignment.partitions())
+            return downIf(assignment.failure()).withDetail("partitions", assignment.partitions())
                     .build();
         }
     }
@@ -81,10 +79,7 @@ final class WatcherHealth {
 
         @Override
         public Health health() {
-            return leadership.failure()
-                    .map(why -> Health.down().withDetail("why", why))
-                    .orElseGet(Health::up)
-                    .withDetail("leader", leadership.leader())
+            return downIf(leadership.failure()).withDetail("leader", leadership.leader())
                     .build();
         }
     }
@@ -117,6 +112,11 @@ final class WatcherHealth {
             });
             return Health.up().withDetails(details).build();
         }
+    }
+
+    /** DOWN, saying why, when something failed for good; else UP. */
+    private static Health.Builder downIf(Optional<String> failure) {
+        return failure.map(why -> Health.down().withDetail("why", why)).orElseGet(Health::up);
     }
 
     private WatcherHealth() {
