@@ -132,13 +132,13 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     @Override
     public void infrastructureChanged(String namespace, String kind, String name) {
-        loop.execute(() -> cache.poolsReferencing(namespace, kind, name).forEach(p -> publishPool(PoolKey.of(p))));
+        loop.execute(() -> publishPools(keysOf(cache.poolsReferencing(namespace, kind, name))));
     }
 
     @Override
     public void clusterChanged(String namespace, String name) {
         loop.execute(() -> {
-            cache.poolsOfCluster(namespace, name).forEach(p -> publishPool(PoolKey.of(p)));
+            publishPools(keysOf(cache.poolsOfCluster(namespace, name)));
             publishCluster(namespace + "/" + name);
         });
         workloads.reconcile(namespace, name);
@@ -165,18 +165,35 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     }
 
     private void publishPool(PoolKey key) {
+        publishPools(List.of(key));
+    }
+
+    /** Looks at the pools again, and publishes what changed of them in one transaction (a cluster's pools at once). */
+    private void publishPools(List<PoolKey> keys) {
         if (!leading) {
             return;
         }
-        try (var ignored = MDC.putCloseable("pool", key.toString())) {
-            Optional<Change<PoolSpec>> change = cache.pool(key)
-                    .map(pool -> pools.upsert(key.toString(), specOf(pool)))
-                    .orElseGet(() -> pools.delete(key.toString()));
-            change.ifPresentOrElse(c -> sendPool(c), () -> sender.unchanged(Topics.MACHINEPOOL_SPEC));
-            change.filter(c -> c instanceof Change.Upsert<PoolSpec> u && !u.value().infrastructure().resolved())
-                    .ifPresent(c -> log.warn("pool {} published without its infrastructure: {}", key,
-                            ((Change.Upsert<PoolSpec>) c).value().infrastructure().error().message()));
+        List<Change<PoolSpec>> changes = new ArrayList<>();
+        for (PoolKey key : keys) {
+            try (var ignored = MDC.putCloseable("pool", key.toString())) {
+                Optional<Change<PoolSpec>> change = cache.pool(key)
+                        .map(pool -> pools.upsert(key.toString(), specOf(pool)))
+                        .orElseGet(() -> pools.delete(key.toString()));
+                change.ifPresentOrElse(changes::add, () -> sender.unchanged(Topics.MACHINEPOOL_SPEC));
+                change.filter(c -> c instanceof Change.Upsert<PoolSpec> u && !u.value().infrastructure().resolved())
+                        .ifPresent(c -> log.warn("pool {} published without its infrastructure: {}", key,
+                                ((Change.Upsert<PoolSpec>) c).value().infrastructure().error().message()));
+            }
         }
+        if (!changes.isEmpty()) {
+            sendAsLeader(changes.stream().map(c -> new LeaderSender.Outgoing(Topics.MACHINEPOOL_SPEC, c)).toList(),
+                    () -> changes.forEach(pools::undo),
+                    () -> publishPools(changes.stream().map(c -> PoolKey.parse(c.key())).toList()));
+        }
+    }
+
+    private static List<PoolKey> keysOf(List<MachinePool> machinePools) {
+        return machinePools.stream().map(PoolKey::of).toList();
     }
 
     /**
@@ -214,11 +231,6 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                 log.warn("pool {}: {}", PoolKey.of(pool), problem);
             }
         }
-    }
-
-    private void sendPool(Change<PoolSpec> change) {
-        sendAsLeader(List.of(new LeaderSender.Outgoing(Topics.MACHINEPOOL_SPEC, change)), () -> pools.undo(change),
-                () -> publishPool(PoolKey.parse(change.key())));
     }
 
     /** The record that says a workload cluster's Nodes must be watched, or its tombstone once the Cluster goes. */
@@ -350,7 +362,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     /** Publishes the pools of a workload cluster again (only those whose record differs go out). */
     private void publishPoolsOf(String cluster) {
         PoolKey key = PoolKey.parse(cluster);
-        cache.poolsOfCluster(key.namespace(), key.name()).forEach(p -> publishPool(PoolKey.of(p)));
+        publishPools(keysOf(cache.poolsOfCluster(key.namespace(), key.name())));
     }
 
     @Override
