@@ -252,12 +252,14 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
 
     /**
      * Sends the leader's records in one transaction. Aborted: they are undone and looked at again a second later.
-     * Fenced (another replica took over while this one was stalled): it stops publishing, and takes over again only
-     * if its elector still says it leads a lease duration later. A producer that cannot go on: it takes over again,
-     * with a new one, a second later while elected.
+     * Fenced (another replica took over while this one was stalled), or a producer that cannot go on: it stops
+     * publishing, and takes over again (registering the id anew) only if its elector still says it leads a lease
+     * duration later. By then a stalled replica's elector has failed to renew for longer than the renew deadline and
+     * stopped leading, so it cannot fence the replica that holds the lease.
      */
     private void sendAsLeader(List<LeaderSender.Outgoing> batch, Runnable undo, Runnable retry) {
-        switch (leaderSender.send(batch)) {
+        LeaderSender.Outcome outcome = leaderSender.send(batch);
+        switch (outcome) {
             case SENT -> {
             }
             case FAILED -> {
@@ -266,16 +268,17 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                 undo.run();
                 loop.schedule(retry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
-            case FENCED -> {
-                registry.counter("poolstream.watcher.fenced").increment();
-                log.warn("another replica took over publishing: this one stops, and stands as its elector says");
+            case FENCED, BROKEN -> {
+                if (outcome == LeaderSender.Outcome.FENCED) {
+                    registry.counter("poolstream.watcher.fenced").increment();
+                    log.warn("another replica took over publishing: this one stops, and stands as its elector says");
+                } else {
+                    log.error("the leader's producer cannot go on: this replica stops publishing, and takes over "
+                            + "again in {} if it still leads", properties.lease().duration());
+                }
                 standDown();
                 loop.schedule(this::takeOverIfStillElected, properties.lease().duration().toMillis(),
                         TimeUnit.MILLISECONDS);
-            }
-            case BROKEN -> {
-                standDown();
-                loop.schedule(this::takeOverIfStillElected, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
     }

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * has not noticed yet (stalled past its lease by a long pause) cannot write after its successor's snapshot. The
  * readers of these topics read committed records only.
  *
- * <p>Used by the publishing thread only. It never fences on its own: only a replica the election just made leader
- * may, or a stalled replica could fence the real leader.
+ * <p>Used by the publishing thread only. It never fences on its own: the caller does, as the election made it leader
+ * (and again, a lease duration after a fence or a failure, only if the election still says so), or a stalled replica
+ * could fence the real leader.
  */
 public final class LeaderSender implements AutoCloseable {
 
