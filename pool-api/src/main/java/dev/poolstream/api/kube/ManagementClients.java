@@ -15,9 +15,10 @@ import io.fabric8.kubernetes.client.utils.Utils;
  * <p>fabric8 refreshes an auto-configured client's token at most once a minute, by reading its configuration again,
  * and counts a minute from the last refresh that found a token. With a client certificate there is none, so after
  * the first minute every request read and parsed the kubeconfig file again (measured: 7% of the allocation of the
- * bench's process while {@code node-to-status} changed Nodes, half of the status writer's, bench/README.md). A certificate is read once anyway: the
- * client's TLS is set up when it is built. With a token (a service account's, an exec plugin's, a kubeconfig's) the
- * configuration stays as fabric8 makes it, refreshed each minute, as a rotating token needs.
+ * bench's process while {@code node-to-status} changed Nodes, half of the status writer's, bench/README.md). A
+ * certificate is read once anyway: the client's TLS is set up when it is built. With a token (a service account's,
+ * an exec plugin's, a kubeconfig's) the configuration stays as fabric8 makes it, refreshed each minute, as a rotating
+ * token needs.
  */
 public final class ManagementClients {
 

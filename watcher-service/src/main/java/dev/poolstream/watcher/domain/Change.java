@@ -5,6 +5,11 @@ public sealed interface Change<V> {
 
     String key();
 
+    /** The record's value: null for a tombstone. */
+    default V recordValue() {
+        return this instanceof Upsert<V> upsert ? upsert.value() : null;
+    }
+
     record Upsert<V>(String key, V value) implements Change<V> {
     }
 

@@ -25,9 +25,6 @@ final class ConsumerThread {
         this.name = name;
     }
 
-    /** The class loader of the service's own classes, which sees Kafka's. */
-    private static final ClassLoader SERVICE_CLASSES = ConsumerThread.class.getClassLoader();
-
     /**
      * A consumer of string keys and raw values, committing nothing: a value is deserialized by its reader, so that a
      * malformed one is skipped with its reason instead of failing the poll. Made with the service's class loader as
@@ -43,14 +40,8 @@ final class ConsumerThread {
         overrides.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         overrides.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         overrides.putAll(settings);
-        Thread caller = Thread.currentThread();
-        ClassLoader callers = caller.getContextClassLoader();
-        caller.setContextClassLoader(SERVICE_CLASSES);
-        try {
-            return (Consumer<String, byte[]>) consumers.createConsumer(group, clientIdPrefix, null, overrides);
-        } finally {
-            caller.setContextClassLoader(callers);
-        }
+        return ServiceClasses.make(
+                () -> (Consumer<String, byte[]>) consumers.createConsumer(group, clientIdPrefix, null, overrides));
     }
 
     /**
@@ -68,7 +59,7 @@ final class ConsumerThread {
         consumer = created;
         running = true;
         thread = new Thread(() -> loop.accept(created), name);
-        thread.setContextClassLoader(SERVICE_CLASSES);
+        thread.setContextClassLoader(ServiceClasses.LOADER);
         thread.setDaemon(true);
         thread.start();
     }

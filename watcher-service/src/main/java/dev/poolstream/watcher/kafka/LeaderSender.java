@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -48,9 +47,6 @@ public final class LeaderSender implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(LeaderSender.class);
-    private static final ClassLoader SERVICE_CLASSES = LeaderSender.class.getClassLoader();
-
-    private final Function<Map<String, Object>, Producer<String, Keyed>> producers;
     private final Map<String, Object> settings;
     private final MeterRegistry registry;
     private Producer<String, Keyed> producer;
@@ -60,17 +56,11 @@ public final class LeaderSender implements AutoCloseable {
      * @param transactionalId shared by every replica of the watcher
      */
     public LeaderSender(Map<String, Object> settings, String transactionalId, MeterRegistry registry) {
-        this(settings, transactionalId, registry, KafkaProducer::new);
-    }
-
-    LeaderSender(Map<String, Object> settings, String transactionalId, MeterRegistry registry,
-                 Function<Map<String, Object>, Producer<String, Keyed>> producers) {
         this.settings = new HashMap<>(settings);
         this.settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         this.settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         this.settings.put(ProducerConfig.ACKS_CONFIG, "all");
         this.registry = registry;
-        this.producers = producers;
     }
 
     /**
@@ -81,19 +71,12 @@ public final class LeaderSender implements AutoCloseable {
      */
     public void fence() {
         close();
-        Thread caller = Thread.currentThread();
-        ClassLoader callers = caller.getContextClassLoader();
-        // Kafka loads the serializers by name from the context class loader: in a Spring Boot jar, a pool thread's
-        // may not see them.
-        caller.setContextClassLoader(SERVICE_CLASSES);
         try {
-            producer = producers.apply(settings);
+            producer = ServiceClasses.make(() -> new KafkaProducer<String, Keyed>(settings));
             producer.initTransactions();
         } catch (KafkaException e) {
             close();
             throw e;
-        } finally {
-            caller.setContextClassLoader(callers);
         }
     }
 
@@ -108,8 +91,8 @@ public final class LeaderSender implements AutoCloseable {
         try {
             producer.beginTransaction();
             for (Outgoing outgoing : batch) {
-                Keyed value = outgoing.change() instanceof Change.Upsert<? extends Keyed> upsert ? upsert.value() : null;
-                producer.send(new ProducerRecord<>(outgoing.topic().name(), outgoing.change().key(), value));
+                producer.send(new ProducerRecord<>(outgoing.topic().name(), outgoing.change().key(),
+                        outgoing.change().recordValue()));
             }
             producer.commitTransaction();
             batch.forEach(o -> count("poolstream.watcher.records.published", o));
@@ -138,8 +121,7 @@ public final class LeaderSender implements AutoCloseable {
     }
 
     private void count(String name, Outgoing outgoing) {
-        registry.counter(name, "topic", outgoing.topic().name(),
-                "kind", outgoing.change() instanceof Change.Upsert<?> ? "value" : "tombstone").increment();
+        RecordSender.counter(registry, name, outgoing.topic(), outgoing.change()).increment();
     }
 
     @Override

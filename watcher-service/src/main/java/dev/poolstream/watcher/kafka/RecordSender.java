@@ -22,13 +22,12 @@ public final class RecordSender {
 
     /** Sends asynchronously; {@code onFailure} runs when the producer gives up on the record. */
     public <V extends Keyed> void send(Topics.TopicSpec topic, Change<V> change, Consumer<Throwable> onFailure) {
-        Keyed value = change instanceof Change.Upsert<V> upsert ? upsert.value() : null;
-        String kind = value == null ? "tombstone" : "value";
-        template.send(new ProducerRecord<>(topic.name(), change.key(), value)).whenComplete((result, error) -> {
+        ProducerRecord<String, Keyed> record = new ProducerRecord<>(topic.name(), change.key(), change.recordValue());
+        template.send(record).whenComplete((result, error) -> {
             if (error == null) {
-                counter("poolstream.watcher.records.published", topic, kind).increment();
+                counter(registry, "poolstream.watcher.records.published", topic, change).increment();
             } else {
-                counter("poolstream.watcher.publish.errors", topic, kind).increment();
+                counter(registry, "poolstream.watcher.publish.errors", topic, change).increment();
                 onFailure.accept(error);
             }
         });
@@ -44,7 +43,9 @@ public final class RecordSender {
         registry.counter("poolstream.watcher.records.unchanged", "topic", topic.name()).increment();
     }
 
-    private Counter counter(String name, Topics.TopicSpec topic, String kind) {
+    /** A counter of records by topic and kind (a value, or a tombstone): the leader's sender counts alike. */
+    static Counter counter(MeterRegistry registry, String name, Topics.TopicSpec topic, Change<?> change) {
+        String kind = change.recordValue() == null ? "tombstone" : "value";
         return registry.counter(name, "topic", topic.name(), "kind", kind);
     }
 }
