@@ -12,9 +12,12 @@ import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -91,7 +94,8 @@ public final class PoolObjects {
      * changed meanwhile, is left to the next look. Its finalizer (Poolstream's) holds it until the group is gone.
      */
     public void deleteInfrastructurePool(PoolSpec spec, String uid) {
-        infrastructurePool(spec).ifPresent(resource -> {
+        infrastructurePool(spec).ifPresent(pool -> {
+            Resource<GenericKubernetesResource> resource = pool.byName();
             GenericKubernetesResource current = resource.get();
             if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
                 return;
@@ -136,7 +140,7 @@ public final class PoolObjects {
 
     public void setReplicas(PoolSpec spec, int replicas) {
         try {
-            machinePool(spec).patch(PatchContext.of(PatchType.JSON_MERGE),
+            machinePool(spec).unread().patch(PatchContext.of(PatchType.JSON_MERGE),
                     "{\"spec\":{\"replicas\":" + replicas + "}}");
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
@@ -204,7 +208,7 @@ public final class PoolObjects {
 
     /** Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left. */
     public void deleteMachine(PoolSpec spec, String machine) {
-        if (machine(spec, machine).delete().isEmpty()) {
+        if (machine(spec, machine).byName().delete().isEmpty()) {
             log.debug("Machine {}/{} of pool {} does not exist: nothing deleted", spec.namespace(), machine,
                     spec.key());
         } else {
@@ -246,9 +250,8 @@ public final class PoolObjects {
         return list;
     }
 
-    private Resource<GenericKubernetesResource> machine(PoolSpec spec, String machine) {
-        return client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(Machine.class))
-                .inNamespace(spec.namespace()).withName(machine);
+    private Named machine(PoolSpec spec, String machine) {
+        return named(Machine.class, spec.namespace(), machine);
     }
 
     /**
@@ -295,14 +298,13 @@ public final class PoolObjects {
         return found;
     }
 
-    private Optional<Resource<GenericKubernetesResource>> infrastructurePool(PoolSpec spec) {
+    private Optional<Named> infrastructurePool(PoolSpec spec) {
         if (spec.infrastructure() == null || spec.infrastructure().kind() == null) {
             return Optional.empty();
         }
         Class<? extends HasMetadata> type = INFRASTRUCTURE_KINDS.get(spec.infrastructure().kind());
-        return type == null ? Optional.empty() : Optional.of(
-                client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(type))
-                        .inNamespace(spec.namespace()).withName(spec.infrastructure().name()));
+        return type == null ? Optional.empty()
+                : Optional.of(named(type, spec.namespace(), spec.infrastructure().name()));
     }
 
     /** The infrastructure pool, as a log line names it. */
@@ -310,9 +312,36 @@ public final class PoolObjects {
         return spec.infrastructure().kind() + " " + spec.namespace() + "/" + spec.infrastructure().name();
     }
 
-    private Resource<GenericKubernetesResource> machinePool(PoolSpec spec) {
-        return client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(MachinePool.class))
-                .inNamespace(spec.namespace()).withName(spec.name());
+    private Named machinePool(PoolSpec spec) {
+        return named(MachinePool.class, spec.namespace(), spec.name());
+    }
+
+    private Named named(Class<? extends HasMetadata> type, String namespace, String name) {
+        return new Named(client.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(type))
+                .inNamespace(namespace), namespace, name);
+    }
+
+    /**
+     * An object by kind, namespace and name. fabric8 reads an object named only by its name before it patches it;
+     * given the object, it sends the patch alone: so a write is made on what was read ({@link #as}), or on a stub
+     * ({@link #unread}) when nothing was, one request each.
+     */
+    private record Named(NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> objects, String namespace, String name) {
+
+        Resource<GenericKubernetesResource> byName() {
+            return objects.withName(name);
+        }
+
+        Resource<GenericKubernetesResource> as(GenericKubernetesResource read) {
+            return objects.resource(read);
+        }
+
+        /** For a patch that needs no read: a merge patch without a resourceVersion is applied to what is there. */
+        Resource<GenericKubernetesResource> unread() {
+            return objects.resource(new GenericKubernetesResourceBuilder().withNewMetadata().withNamespace(namespace)
+                    .withName(name).endMetadata().build());
+        }
     }
 
     /**
@@ -321,7 +350,7 @@ public final class PoolObjects {
      *
      * @return whether it wrote
      */
-    private boolean editFinalizers(Resource<GenericKubernetesResource> resource, String what,
+    private boolean editFinalizers(Named resource, String what,
                                    UnaryOperator<List<String>> change) {
         return patchFreshlyRead(resource, false, "the finalizers of " + what, current -> {
             List<String> before = current.getMetadata().getFinalizers() == null ? List.of()
@@ -354,10 +383,10 @@ public final class PoolObjects {
      * @param patchOf the patch for the object as read, without its resourceVersion; null when nothing is to be written
      * @return whether it wrote
      */
-    private boolean patchFreshlyRead(Resource<GenericKubernetesResource> resource, boolean status, String what,
+    private boolean patchFreshlyRead(Named object, boolean status, String what,
                                      Function<GenericKubernetesResource, Map<String, Object>> patchOf) {
         for (int attempt = 1; ; attempt++) {
-            GenericKubernetesResource current = resource.get();
+            GenericKubernetesResource current = object.byName().get();
             if (current == null) {
                 log.debug("{} does not exist: nothing written", what);
                 return false;
@@ -373,7 +402,8 @@ public final class PoolObjects {
             metadata.put("resourceVersion", current.getMetadata().getResourceVersion());
             guarded.put("metadata", metadata);
             try {
-                (status ? resource.subresource("status") : resource).patch(PatchContext.of(PatchType.JSON_MERGE),
+                Resource<GenericKubernetesResource> read = object.as(current);
+                (status ? read.subresource("status") : read).patch(PatchContext.of(PatchType.JSON_MERGE),
                         client.getKubernetesSerialization().asJson(guarded));
                 return true;
             } catch (KubernetesClientException e) {

@@ -56,7 +56,10 @@ class PoolObjectsTest {
         new PoolObjects(client, true).setBootstrapDataSecretName(spec(), "workers-data");
 
         assertThat(patches).hasValue(2);
-        List<RecordedRequest> written = requests().stream().filter(r -> r.getMethod().equals("PATCH")).toList();
+        List<RecordedRequest> requests = requests();
+        // One read per attempt, and the patch sent on it: no read of fabric8's own before the patch.
+        assertThat(requests).extracting(RecordedRequest::getMethod).containsExactly("GET", "PATCH", "GET", "PATCH");
+        List<RecordedRequest> written = requests.stream().filter(r -> r.getMethod().equals("PATCH")).toList();
         assertThat(written.get(0).getUtf8Body()).contains("\"resourceVersion\":\"100\"");
         assertThat(written.get(1).getUtf8Body()).contains("\"resourceVersion\":\"101\"",
                 "\"dataSecretName\":\"workers-data\"");
@@ -69,6 +72,18 @@ class PoolObjectsTest {
         assertThatThrownBy(() -> new PoolObjects(client, true).setBootstrapDataSecretName(spec(), "workers-data"))
                 .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
         assertThat(patches).hasValue(5);
+    }
+
+    @Test
+    void shouldSetTheReplicasWithOneMergePatchAndNoRead() throws Exception {
+        server.expect().patch().withPath(PATH).andReturn(200, machinePool("101")).once();
+
+        new PoolObjects(client, true).setReplicas(spec(), 5);
+
+        List<RecordedRequest> requests = requests();
+        assertThat(requests).extracting(RecordedRequest::getMethod).containsExactly("PATCH");
+        assertThat(requests.get(0).getHeader("Content-Type")).startsWith("application/merge-patch+json");
+        assertThat(requests.get(0).getUtf8Body()).isEqualTo("{\"spec\":{\"replicas\":5}}");
     }
 
     /**
