@@ -22,9 +22,18 @@ public final class WithoutManagedFields<T extends HasMetadata> extends BasicItem
 
     @Override
     public T put(String key, T object) {
+        return super.put(key, strip(object));
+    }
+
+    /**
+     * The object without its {@code managedFields}, changed in place: for any copy kept beyond one request (an
+     * informer's, a writer's last written version), and safe as the base of a {@code /status} update or a merge
+     * patch, which leave the server's own as they are.
+     */
+    public static <O extends HasMetadata> O strip(O object) {
         if (object != null && object.getMetadata() != null) {
             object.getMetadata().setManagedFields(null);
         }
-        return super.put(key, object);
+        return object;
     }
 }

@@ -31,6 +31,18 @@ class WithoutManagedFieldsTest {
     }
 
     @Test
+    void shouldStripAWrittenObjectInPlaceAndTakeNull() {
+        Machine machine = new Machine();
+        machine.setMetadata(new ObjectMetaBuilder().withName("pool-a-i-1").withManagedFields(List.of(
+                new ManagedFieldsEntryBuilder().withManager("poolstream-status").withOperation("Update").build()))
+                .build());
+
+        assertThat(WithoutManagedFields.strip(machine)).isSameAs(machine);
+        assertThat(machine.getMetadata().getManagedFields()).isNull();
+        assertThat(WithoutManagedFields.<Machine>strip(null)).isNull();
+    }
+
+    @Test
     void shouldTakeAnObjectWithoutMetadata() {
         WithoutManagedFields<Machine> store = new WithoutManagedFields<>();
 

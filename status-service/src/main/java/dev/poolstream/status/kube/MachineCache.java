@@ -144,7 +144,8 @@ final class MachineCache implements AutoCloseable {
     /** What one write of this service did to an object; {@code after} null when the object is gone. */
     void wrote(String kind, String namespace, String name, String versionBefore, GenericKubernetesResource after) {
         synchronized (written) {
-            written.put(kind + "/" + namespace + "/" + name, new Written(versionBefore, after));
+            written.put(kind + "/" + namespace + "/" + name, new Written(versionBefore,
+                    WithoutManagedFields.strip(after)));
         }
     }
 

@@ -4,6 +4,7 @@ import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.kube.KubeEvents;
+import dev.poolstream.api.kube.WithoutManagedFields;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
@@ -387,14 +388,14 @@ public final class StatusWriter implements AutoCloseable {
         PoolKey pool = PoolKey.parse(status.pool());
         String clusterName = status.cluster().substring(status.cluster().indexOf('/') + 1);
         for (PoolMember member : toAdopt) {
-            Resource<Node> node = workload.nodes().withName(member.nodeName());
-            Node current = node.get();
+            Node current = workload.nodes().withName(member.nodeName()).get();
             // The status may be older than the Node: write only what the Node still lacks.
             if (current == null || !member.providerID().equals(providerId(current))
                     || adopted(current, pool, clusterName)) {
                 continue;
             }
-            node.edit(n -> {
+            // Edited as read: by name alone, fabric8 would read the Node again first.
+            workload.nodes().resource(current).edit(n -> {
                 if (n.getMetadata().getAnnotations() == null) {
                     n.getMetadata().setAnnotations(new HashMap<>());
                 }
@@ -441,13 +442,13 @@ public final class StatusWriter implements AutoCloseable {
                 return null;
             }
             if (!change.test(current)) {
-                lastSeen.put(key, current);
+                remember(key, current);
                 return current;
             }
             try {
                 GenericKubernetesResource written = objects.resource(current).updateStatus();
                 count(what);
-                lastSeen.put(key, written);
+                remember(key, written);
                 return written;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT || attempt == CONFLICT_ATTEMPTS) {
@@ -458,6 +459,11 @@ public final class StatusWriter implements AutoCloseable {
             }
         }
         return current;
+    }
+
+    /** Kept without managedFields (a third of a MachinePool's JSON): the base of a status update needs none. */
+    private void remember(String key, GenericKubernetesResource object) {
+        lastSeen.put(key, WithoutManagedFields.strip(object));
     }
 
     private static String seenKey(String kind, String namespace, String name) {
@@ -486,7 +492,7 @@ public final class StatusWriter implements AutoCloseable {
         GenericKubernetesResource patched = objects.resource(current).patch(PatchContext.of(PatchType.JSON_MERGE),
                 serialization.asJson(Map.of("spec", Map.of("providerIDList", providerIds))));
         count(what);
-        lastSeen.put(key, patched);
+        remember(key, patched);
         return patched;
     }
 

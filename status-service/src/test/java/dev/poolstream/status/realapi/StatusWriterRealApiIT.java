@@ -160,7 +160,9 @@ class StatusWriterRealApiIT {
         StatusCalculator.Look first = StatusCalculator.look(n.poolKey(),
                 new PoolInputs(spec(n, 3), group(n, 3, "1", null), ready(n, 3)), null, PoolShape.T0);
 
+        Instant since = Instant.now();
         writer.write(first.status());
+        Instant until = Instant.now();
 
         GenericKubernetesResource pool = objects.machinePool(n);
         assertThat(map(pool.getAdditionalProperties().get("status"))).isEqualTo(json(first.status().status()));
@@ -173,6 +175,8 @@ class StatusWriterRealApiIT {
         for (int i = 1; i <= 3; i++) {
             Node node = objects.node(n.nodeName(i));
             assertThat(adopted(node, n)).as(node.getMetadata().getName()).isTrue();
+            assertThat(nodeCalls(node.getMetadata().getName(), since, until)).as("read once, patched on what was read")
+                    .containsExactly("get 200", "patch 200");
             // The user's taint stays (and the API server's own not-ready taint, added on create).
             assertThat(node.getSpec().getTaints()).extracting(t -> t.getKey()).contains("example.com/gpu")
                     .doesNotContain(ClusterApi.UNINITIALIZED_TAINT_KEY);
@@ -343,6 +347,13 @@ class StatusWriterRealApiIT {
         assertThat(machinePoolCalls(n, afterEdit)).as("refused as stale, read again, written")
                 .containsExactly("update status 409", "get  200", "update status 200", "patch  200");
         assertThat(status(objects.machinePool(n))).containsEntry("readyReplicas", 2);
+    }
+
+    /** The requests on a Node received within [since, until]: verb, code. */
+    private static List<String> nodeCalls(String node, Instant since, Instant until) {
+        return server.requests().stream().filter(r -> "nodes".equals(r.resource()) && node.equals(r.name())
+                        && r.received() != null && !r.received().isBefore(since) && !r.received().isAfter(until))
+                .map(r -> r.verb() + " " + r.code()).toList();
     }
 
     /** The writer's requests on the pool's MachinePool since {@code since}: verb, subresource, code. */
