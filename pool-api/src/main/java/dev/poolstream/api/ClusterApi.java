@@ -41,6 +41,13 @@ public final class ClusterApi {
     public static final String SKIP_REMEDIATION_ANNOTATION = "cluster.x-k8s.io/skip-remediation";
     /** A Machine whose Node is not drained before it goes (Cluster API). */
     public static final String EXCLUDE_NODE_DRAINING_ANNOTATION = "machine.cluster.x-k8s.io/exclude-node-draining";
+    /**
+     * A deleting Machine's Node is not drained while any annotation starting with this is on it (Cluster API's
+     * machine deletion phase hooks: the hook's owner removes it when done).
+     */
+    public static final String PRE_DRAIN_HOOK_PREFIX = "pre-drain.delete.hook.machine.cluster.x-k8s.io";
+    /** A deleting Machine's instance is not terminated while any annotation starting with this is on it. */
+    public static final String PRE_TERMINATE_HOOK_PREFIX = "pre-terminate.delete.hook.machine.cluster.x-k8s.io";
     /** Names a Node's Machine, beside the owner annotations. */
     public static final String NODE_MACHINE_ANNOTATION = "cluster.x-k8s.io/machine";
 

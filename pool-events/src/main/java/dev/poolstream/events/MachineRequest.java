@@ -1,6 +1,7 @@
 package dev.poolstream.events;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -19,6 +20,12 @@ import java.util.Objects;
  * @param ownerRemediated       the reason of the Machine's {@code OwnerRemediated} condition, null without one
  * @param skipRemediation       the Machine carries {@code cluster.x-k8s.io/skip-remediation} or {@code paused}
  * @param remediateAnnotated    the Machine carries {@code cluster.x-k8s.io/remediate-machine}
+ * @param excludeNodeDraining   the Machine carries {@code machine.cluster.x-k8s.io/exclude-node-draining}: its Node
+ *                              is not drained before its instance goes
+ * @param preDrainHooks         the Machine's {@code pre-drain.delete.hook.machine.cluster.x-k8s.io/*} annotations:
+ *                              its Node is not drained while there are any
+ * @param preTerminateHooks     the Machine's {@code pre-terminate.delete.hook.machine.cluster.x-k8s.io/*} annotations:
+ *                              its instance is not terminated while there are any
  */
 public record MachineRequest(
         @JsonProperty(required = true) String providerID,
@@ -29,10 +36,30 @@ public record MachineRequest(
         boolean healthCheckFailed,
         String ownerRemediated,
         boolean skipRemediation,
-        boolean remediateAnnotated) {
+        boolean remediateAnnotated,
+        Boolean excludeNodeDraining,
+        List<String> preDrainHooks,
+        List<String> preTerminateHooks) {
 
     public MachineRequest {
         Objects.requireNonNull(providerID, "providerID");
+        // A Boolean, not a boolean: optional in the contract, as records written before it lack it (never null here).
+        excludeNodeDraining = Boolean.TRUE.equals(excludeNodeDraining);
+        preDrainHooks = Copies.list(preDrainHooks);
+        preTerminateHooks = Copies.list(preTerminateHooks);
+    }
+
+    /** A request with no deletion hooks and no {@code exclude-node-draining}. */
+    public MachineRequest(String providerID, String machine, String infrastructureMachine, boolean deleting,
+                          boolean deleteAnnotated, boolean healthCheckFailed, String ownerRemediated,
+                          boolean skipRemediation, boolean remediateAnnotated) {
+        this(providerID, machine, infrastructureMachine, deleting, deleteAnnotated, healthCheckFailed, ownerRemediated,
+                skipRemediation, remediateAnnotated, false, List.of(), List.of());
+    }
+
+    /** Its Machine holds its removal back with a hook: the Node's drain, or the instance's termination. */
+    public boolean hooked() {
+        return !preDrainHooks.isEmpty() || !preTerminateHooks.isEmpty();
     }
 
     /** Marked unhealthy and not yet taken up by its owner (Cluster API's {@code IsUnhealthyAndOwnerRemediated}). */

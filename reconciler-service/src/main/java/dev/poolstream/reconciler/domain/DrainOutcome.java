@@ -38,6 +38,17 @@ public sealed interface DrainOutcome {
         }
     }
 
+    /**
+     * Not drained: the victim's Machine carries {@code machine.cluster.x-k8s.io/exclude-node-draining}, which Cluster
+     * API's Machine controller honours the same way.
+     */
+    record Skipped() implements DrainOutcome {
+        @Override
+        public boolean terminates() {
+            return true;
+        }
+    }
+
     /** Something unexpected went wrong: the instance is not terminated, and the drain is tried again later. */
     record Failed(String why) implements DrainOutcome {
         @Override

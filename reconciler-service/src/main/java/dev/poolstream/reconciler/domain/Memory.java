@@ -100,6 +100,11 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
             return outcome == null && (retryAt == null || !now.isBefore(retryAt));
         }
 
+        /** Not drained at all: its Machine carries {@code exclude-node-draining}. */
+        Drain skipped() {
+            return new Drain(providerID, nodeName, startedAt, deadline, new DrainOutcome.Skipped(), failures, null);
+        }
+
         /** The drain ended: a failure waits {@link Retries#delay} and is tried again, keeping its deadline. */
         public Drain ended(DrainOutcome how, Instant now, Retries retries) {
             if (how.terminates()) {

@@ -1,5 +1,7 @@
 package dev.poolstream.reconciler.domain;
 
+import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.MachineRequest;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.ScalingGroupState;
@@ -28,6 +30,9 @@ public final class Notices {
     public static final String DRAIN_TIMED_OUT = "DrainTimedOut";
     public static final String DRAIN_FAILED = "DrainFailed";
     public static final String DRAIN_BLOCKED = "DrainBlocked";
+    public static final String DRAIN_SKIPPED = "DrainSkipped";
+    public static final String WAITING_FOR_PRE_DRAIN_HOOK = "WaitingForPreDrainHook";
+    public static final String WAITING_FOR_PRE_TERMINATE_HOOK = "WaitingForPreTerminateHook";
 
     /** A command sent to the pool's cloud. */
     public static Notice sent(ScalingGroupCommand command, ScalingGroupState group, PoolStatus status) {
@@ -79,6 +84,10 @@ public final class Notices {
                     ? "Instance " + drain.providerID() + " has no Node in its workload cluster: nothing to drain"
                     : node + " is gone: nothing to drain");
         }
+        if (outcome instanceof DrainOutcome.Skipped) {
+            return Notice.normal("Drain", DRAIN_SKIPPED, node + " is not drained: its Machine carries "
+                    + ClusterApi.EXCLUDE_NODE_DRAINING_ANNOTATION);
+        }
         if (outcome instanceof DrainOutcome.TimedOut timedOut) {
             return Notice.warning("Drain", DRAIN_TIMED_OUT, node + ": drain timed out after "
                     + seconds(drain.startedAt(), now) + " (nodeDrainTimeoutSeconds) with "
@@ -89,6 +98,23 @@ public final class Notices {
         return Notice.warning("Drain", DRAIN_FAILED, node + ": drain failed (" + failed.why()
                 + "); its instance is not terminated; draining again in " + retries.delay(drain.failures() + 1)
                 .toSeconds() + "s");
+    }
+
+    /** A victim whose Machine holds back its drain: nothing is done to it until the hooks' owners remove them. */
+    public static Notice waitingForPreDrainHooks(MachineRequest request) {
+        return Notice.normal("Drain", WAITING_FOR_PRE_DRAIN_HOOK, machine(request) + " carries pre-drain hook(s) "
+                + String.join(", ", request.preDrainHooks()) + ": its Node is drained once they are removed");
+    }
+
+    /** A drained victim whose Machine holds back its termination. */
+    public static Notice waitingForPreTerminateHooks(MachineRequest request) {
+        return Notice.normal("Terminate", WAITING_FOR_PRE_TERMINATE_HOOK, machine(request)
+                + " carries pre-terminate hook(s) " + String.join(", ", request.preTerminateHooks())
+                + ": its instance is terminated once they are removed");
+    }
+
+    private static String machine(MachineRequest request) {
+        return "Machine " + request.machine() + " (instance " + request.providerID() + ")";
     }
 
     /** A PodDisruptionBudget refused an eviction. */

@@ -354,8 +354,11 @@ public final class PoolReconciler {
     }
 
     /**
-     * Cordon and drain each victim; when every one is drained, gone or out of time, terminate them together. A
-     * failed drain is started again after its backoff; its instance is not terminated.
+     * Cordon and drain each victim; when every drain started is drained, gone or out of time, terminate those victims
+     * together. A failed drain is started again after its backoff; its instance is not terminated. Cluster API's
+     * machine deletion hooks hold a victim back: while its Machine has a pre-drain hook its drain does not start, and
+     * while it has a pre-terminate hook its instance is not terminated; the others go. A Machine with
+     * {@code exclude-node-draining} is not drained.
      */
     private static Decision drainThenTerminate(PoolSpec spec, String groupName, List<PoolMember> victims,
                                                List<ScalingGroupCommand> commands, List<KubeAction> actions,
@@ -372,34 +375,54 @@ public final class PoolReconciler {
             return new Decision(commands, List.of(), actions, memory.withDrains(drains), null, null, notices, null,
                     null);
         }
+        Map<String, MachineRequest> requests = spec.machines().stream()
+                .collect(Collectors.toMap(MachineRequest::providerID, r -> r, (a, b) -> a));
         List<Memory.Drain> toDrain = new ArrayList<>();
+        List<String> terminable = new ArrayList<>();
         boolean allDone = true;
         Instant retryAt = null;
         for (PoolMember victim : victims) {
+            MachineRequest request = requests.get(victim.providerID());
             Memory.Drain drain = drains.get(victim.providerID());
+            if (drain == null && request != null && !request.preDrainHooks().isEmpty()) {
+                // Looked at again when the watcher sees a hook go (a new spec record).
+                notices.add(Notices.waitingForPreDrainHooks(request));
+                continue;
+            }
             if (drain == null) {
                 drain = Memory.Drain.start(victim.providerID(), victim.nodeName(), now, drainDeadline(spec, now));
+                if (request != null && request.excludeNodeDraining()) {
+                    drain = drain.skipped();
+                    notices.add(Notices.drained(drain, drain.outcome(), now, look.retries()));
+                }
                 drains.put(victim.providerID(), drain);
             }
-            allDone &= drain.done();
-            if (drain.due(now)) {
-                toDrain.add(drain);
-            } else if (!drain.done()) {
-                retryAt = Decision.earliest(retryAt, drain.retryAt());
+            if (!drain.done()) {
+                allDone = false;
+                if (drain.due(now)) {
+                    toDrain.add(drain);
+                } else {
+                    retryAt = Decision.earliest(retryAt, drain.retryAt());
+                }
+            } else if (request != null && !request.preTerminateHooks().isEmpty()) {
+                notices.add(Notices.waitingForPreTerminateHooks(request));
+            } else {
+                terminable.add(victim.providerID());
             }
         }
-        if (!allDone) {
+        if (!allDone || terminable.isEmpty()) {
             return new Decision(commands, toDrain, actions, memory.withDrains(drains), null, null, notices, null,
                     retryAt);
         }
-        TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName,
-                victims.stream().map(PoolMember::providerID).toList());
+        TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName, terminable);
         Attempts.Sending sending = memory.attempts().send(terminate, now);
         if (sending.command() == null) {
             // Held: the victims stay victims, drained.
             return sendAwaited(sending, commands, actions, memory.withDrains(drains), notices, look);
         }
-        return sendAwaited(sending, commands, actions, memory.withDrains(Map.of()), notices, look);
+        // Those held by a hook stay victims, drained, for a later look.
+        terminable.forEach(drains::remove);
+        return sendAwaited(sending, commands, actions, memory.withDrains(drains), notices, look);
     }
 
     /** {@code nodeDrainTimeoutSeconds} from now; null when unset or 0 (no limit, as Cluster API). */
@@ -418,9 +441,16 @@ public final class PoolReconciler {
         List<PoolMember> rest = candidates.stream().filter(m -> !memory.drains().containsKey(m.providerID())).toList();
         Set<String> machineAnnotated = spec.machines().stream().filter(MachineRequest::deleteAnnotated)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
+        // Members whose Machine holds its removal back with a hook go last: their hooks' owners may wait for a
+        // deletion that a scale-down does not make.
+        Set<String> hooked = spec.machines().stream().filter(MachineRequest::hooked)
+                .map(MachineRequest::providerID).collect(Collectors.toSet());
         List<PoolMember> chosen = new ArrayList<>(draining);
-        chosen.addAll(Victims.choose(rest, count - draining.size(), Victims.policyOf(spec.infrastructure().spec()),
-                (spec.key() + "/" + spec.generation()).hashCode(), machineAnnotated));
+        for (boolean hooks : new boolean[] {false, true}) {
+            List<PoolMember> group = rest.stream().filter(m -> hooked.contains(m.providerID()) == hooks).toList();
+            chosen.addAll(Victims.choose(group, count - chosen.size(), Victims.policyOf(spec.infrastructure().spec()),
+                    (spec.key() + "/" + spec.generation()).hashCode(), machineAnnotated));
+        }
         return chosen;
     }
 

@@ -513,6 +513,113 @@ class MachineRequestsTest {
     }
 
     /** Every drain the decision started, ended drained. */
+    // --- Cluster API's machine deletion hooks and exclude-node-draining ---------------------------------------
+
+    private static final String PRE_DRAIN = ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/backup";
+    private static final String PRE_TERMINATE = ClusterApi.PRE_TERMINATE_HOOK_PREFIX + "/volumes";
+
+    private static MachineRequest hooked(int n, boolean deleting, boolean excludeNodeDraining, List<String> preDrain,
+                                         List<String> preTerminate) {
+        return new MachineRequest(id(n), machine(n), machine(n), deleting, false, false, null, false, false,
+                excludeNodeDraining, preDrain, preTerminate);
+    }
+
+    @Test
+    void shouldNotDrainADeletingMachinesNodeWhileItHasAPreDrainHookAndDrainItOnceTheHookIsRemoved() {
+        PoolSpec spec = with(aws(5), hooked(3, true, false, List.of(PRE_DRAIN), List.of()));
+
+        Decision waiting = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(waiting.drains()).isEmpty();
+        assertThat(waiting.commands()).isEmpty();
+        assertThat(waiting.memory().drains()).isEmpty();
+        assertThat(waiting.notices()).singleElement().satisfies(n -> {
+            assertThat(n.reason()).isEqualTo(Notices.WAITING_FOR_PRE_DRAIN_HOOK);
+            assertThat(n.note()).contains(machine(3), PRE_DRAIN);
+        });
+
+        PoolSpec released = with(aws(5), deleting(3));
+        Decision drain = PoolReconciler.decide(look(released, group(5, "x"), status(members(5)), waiting.memory()));
+
+        assertThat(drain.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-3");
+    }
+
+    @Test
+    void shouldNotTerminateADrainedVictimWhileItsMachineHasAPreTerminateHookAndTerminateItOnceRemoved() {
+        PoolSpec spec = with(aws(5), hooked(3, true, false, List.of(), List.of(PRE_TERMINATE)));
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        assertThat(drain.drains()).as("a pre-terminate hook holds no drain").extracting(Memory.Drain::nodeName)
+                .containsExactly("node-3");
+
+        Decision held = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), drained(drain)));
+
+        assertThat(held.commands()).isEmpty();
+        assertThat(held.drains()).isEmpty();
+        assertThat(held.memory().drains()).as("still a victim, drained").containsOnlyKeys(id(3));
+        assertThat(held.notices()).singleElement().satisfies(n -> {
+            assertThat(n.reason()).isEqualTo(Notices.WAITING_FOR_PRE_TERMINATE_HOOK);
+            assertThat(n.note()).contains(machine(3), PRE_TERMINATE);
+        });
+
+        Decision terminate = PoolReconciler.decide(look(with(aws(5), deleting(3)), group(5, "x"), status(members(5)),
+                held.memory()));
+
+        assertThat(terminate.drains()).as("not drained again").isEmpty();
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(id(3)));
+    }
+
+    @Test
+    void shouldTerminateTheVictimsNoHookHoldsAndKeepTheHeldOneForALaterLook() {
+        PoolSpec spec = with(aws(5), deleting(2), hooked(4, true, false, List.of(), List.of(PRE_TERMINATE)));
+
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), drained(drain)));
+
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(id(2)));
+        assertThat(terminate.memory().drains()).containsOnlyKeys(id(4));
+    }
+
+    @Test
+    void shouldTerminateAMachineWithExcludeNodeDrainingWithoutDrainingItsNode() {
+        PoolSpec spec = with(aws(5), hooked(3, true, true, List.of(), List.of()));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.drains()).as("no drain started").isEmpty();
+        assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(id(3)));
+        assertThat(decision.notices()).extracting(Notice::reason).contains(Notices.DRAIN_SKIPPED);
+    }
+
+    @Test
+    void shouldChooseMembersWhoseMachinesHaveNoHookFirstOnAScaleDown() {
+        PoolSpec plain = aws(3);
+        List<String> chosenWithoutHooks = PoolReconciler.decide(look(plain, group(5, "x"), status(members(5)),
+                seen(plain))).drains().stream().map(Memory.Drain::providerID).toList();
+        assertThat(chosenWithoutHooks).hasSize(2);
+        int first = index(chosenWithoutHooks.get(0));
+        int second = index(chosenWithoutHooks.get(1));
+        PoolSpec spec = with(aws(3), hooked(first, false, false, List.of(), List.of(PRE_TERMINATE)),
+                hooked(second, false, false, List.of(PRE_DRAIN), List.of()));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.drains()).hasSize(2).extracting(Memory.Drain::providerID)
+                .doesNotContainAnyElementsOf(chosenWithoutHooks);
+    }
+
+    private static int index(String providerID) {
+        for (int n = 1; n <= 5; n++) {
+            if (id(n).equals(providerID)) {
+                return n;
+            }
+        }
+        throw new IllegalArgumentException(providerID);
+    }
+
     private static Memory drained(Decision decision) {
         Map<String, Memory.Drain> done = new HashMap<>();
         decision.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), T0,

@@ -114,7 +114,12 @@ public final class MachineRequests {
         String ownerRemediatedReason = ownerRemediated == null ? null
                 : Objects.requireNonNullElse(ownerRemediated.getReason(), "");
         boolean remediateAnnotated = annotated(machineMeta, ClusterApi.REMEDIATE_MACHINE_ANNOTATION);
-        if (!deleting && !deleteAnnotated && !healthCheckFailed && ownerRemediatedReason == null && !remediateAnnotated) {
+        // On the Machine, as Cluster API reads them: they hold back its instance's removal, whoever removes it.
+        boolean excludeNodeDraining = annotated(machineMeta, ClusterApi.EXCLUDE_NODE_DRAINING_ANNOTATION);
+        List<String> preDrainHooks = withPrefix(machineMeta, ClusterApi.PRE_DRAIN_HOOK_PREFIX);
+        List<String> preTerminateHooks = withPrefix(machineMeta, ClusterApi.PRE_TERMINATE_HOOK_PREFIX);
+        if (!deleting && !deleteAnnotated && !healthCheckFailed && ownerRemediatedReason == null && !remediateAnnotated
+                && !excludeNodeDraining && preDrainHooks.isEmpty() && preTerminateHooks.isEmpty()) {
             return Optional.empty();
         }
         String providerID = infra == null ? null : providerID(infra);
@@ -131,7 +136,8 @@ public final class MachineRequests {
         boolean skipRemediation = annotated(machineMeta, ClusterApi.SKIP_REMEDIATION_ANNOTATION)
                 || annotated(machineMeta, ClusterApi.PAUSED_ANNOTATION);
         return Optional.of(new MachineRequest(providerID, machineName, infraName, deleting, deleteAnnotated,
-                healthCheckFailed, ownerRemediatedReason, skipRemediation, remediateAnnotated));
+                healthCheckFailed, ownerRemediatedReason, skipRemediation, remediateAnnotated, excludeNodeDraining,
+                preDrainHooks, preTerminateHooks));
     }
 
     /** Two objects of one instance that are not paired by reference (e.g. a Machine and an orphaned infra machine). */
@@ -144,7 +150,22 @@ public final class MachineRequests {
                 a.healthCheckFailed() || b.healthCheckFailed(),
                 a.ownerRemediated() != null ? a.ownerRemediated() : b.ownerRemediated(),
                 a.skipRemediation() || b.skipRemediation(),
-                a.remediateAnnotated() || b.remediateAnnotated());
+                a.remediateAnnotated() || b.remediateAnnotated(),
+                a.excludeNodeDraining() || b.excludeNodeDraining(),
+                union(a.preDrainHooks(), b.preDrainHooks()),
+                union(a.preTerminateHooks(), b.preTerminateHooks()));
+    }
+
+    private static List<String> union(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).distinct().sorted().toList();
+    }
+
+    /** The object's annotations that start with {@code prefix}, sorted, so that the record is stable. */
+    private static List<String> withPrefix(ObjectMeta meta, String prefix) {
+        if (meta == null || meta.getAnnotations() == null) {
+            return List.of();
+        }
+        return meta.getAnnotations().keySet().stream().filter(k -> k.startsWith(prefix)).sorted().toList();
     }
 
     private static Conditions condition(Machine machine, String type) {

@@ -64,6 +64,31 @@ class MachineRequestsTest {
     }
 
     @Test
+    void shouldCarryTheMachinesDeletionHooksAndExcludeNodeDrainingSortedWhetherOrNotItIsDeleting() {
+        Machine hooked = machine(labelledFor("workers", "m-a")
+                .addToAnnotations(ClusterApi.PRE_TERMINATE_HOOK_PREFIX + "/volumes", "storage-controller")
+                .addToAnnotations(ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/zz-last", "")
+                .addToAnnotations(ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/backup", "backup-operator")
+                .addToAnnotations("pre-drain.delete.hook.example.com/not-capi", "")
+                .build(), "AWSMachine", "m-a", null);
+        Machine excluded = machine(labelledFor("workers", "m-b")
+                .addToAnnotations(ClusterApi.EXCLUDE_NODE_DRAINING_ANNOTATION, "").build(), "AWSMachine", "m-b", null);
+
+        List<MachineRequest> requests = requests(List.of(hooked, excluded),
+                List.of(awsMachine(labelledFor("workers", "m-a").build(), ID_A),
+                        awsMachine(labelledFor("workers", "m-b").build(), ID_B)));
+
+        assertThat(requests).containsExactly(
+                new MachineRequest(ID_A, "m-a", "m-a", false, false, false, null, false, false, false,
+                        List.of(ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/backup", ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/zz-last"),
+                        List.of(ClusterApi.PRE_TERMINATE_HOOK_PREFIX + "/volumes")),
+                new MachineRequest(ID_B, "m-b", "m-b", false, false, false, null, false, false, true, List.of(),
+                        List.of()));
+        assertThat(requests.get(0).hooked()).isTrue();
+        assertThat(requests.get(1).hooked()).isFalse();
+    }
+
+    @Test
     void shouldReportTheDeleteMachineAnnotationOnTheMachineOrItsInfrastructureMachine() {
         Machine onMachine = machine(labelledFor("workers", "m-a")
                 .addToAnnotations(ClusterApi.DELETE_MACHINE_ANNOTATION, "yes").build(), "AWSMachine", "m-a", null);
