@@ -319,10 +319,12 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             // The mark first, then the delete: a look that fails between them finds the mark and deletes again.
             boolean marked = objects.setMachineConditions(spec, remediate.machine(), remediate.conditions(),
                     clock.instant());
-            objects.deleteMachine(spec, remediate.machine());
+            objects.deleteMachine(spec, remediate.machine(), "to remediate it");
             if (marked) {
                 show(spec, remediate.notices());
             }
+        } else if (action instanceof KubeAction.DeleteMachine delete) {
+            objects.deleteMachine(spec, delete.machine(), "so that the owners of its deletion hooks act");
         } else if (action instanceof KubeAction.DeferRemediation defer) {
             if (objects.setMachineConditions(spec, defer.machine(), defer.conditions(), clock.instant())) {
                 show(spec, defer.notices());

@@ -40,6 +40,15 @@ public sealed interface KubeAction {
     }
 
     /**
+     * A victim of the reconciler's own (a scale-down, a roll-out) whose Machine carries a deletion hook: the Machine
+     * is deleted, as the MachinePool Machines contract has the provider delete the Machine of an instance it removes,
+     * so that the hooks' owners, which act on a deleting Machine, do their part; its instance then goes as a deleting
+     * Machine's does.
+     */
+    record DeleteMachine(String providerID, String machine) implements KubeAction {
+    }
+
+    /**
      * A condition the reconciler writes on a Machine ({@code status.conditions}, v1beta2), beside those others
      * wrote. Always False here: only a Machine's owner marks it, and it only marks what goes wrong.
      */

@@ -383,6 +383,9 @@ public final class PoolReconciler {
         Instant retryAt = null;
         for (PoolMember victim : victims) {
             MachineRequest request = requests.get(victim.providerID());
+            if (request != null && request.hooked() && !request.deleting() && request.machine() != null) {
+                actions.add(new KubeAction.DeleteMachine(victim.providerID(), request.machine()));
+            }
             Memory.Drain drain = drains.get(victim.providerID());
             if (drain == null && request != null && !request.preDrainHooks().isEmpty()) {
                 // Looked at again when the watcher sees a hook go (a new spec record).

@@ -206,13 +206,17 @@ public final class PoolObjects {
                 });
     }
 
-    /** Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left. */
-    public void deleteMachine(PoolSpec spec, String machine) {
+    /**
+     * Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left.
+     *
+     * @param why ends the log line
+     */
+    public void deleteMachine(PoolSpec spec, String machine, String why) {
         if (machine(spec, machine).byName().delete().isEmpty()) {
             log.debug("Machine {}/{} of pool {} does not exist: nothing deleted", spec.namespace(), machine,
                     spec.key());
         } else {
-            log.info("deleted Machine {}/{} of pool {} to remediate it", spec.namespace(), machine, spec.key());
+            log.info("deleted Machine {}/{} of pool {} {}", spec.namespace(), machine, spec.key(), why);
         }
     }
 

@@ -551,6 +551,7 @@ class MachineRequestsTest {
         Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
         assertThat(drain.drains()).as("a pre-terminate hook holds no drain").extracting(Memory.Drain::nodeName)
                 .containsExactly("node-3");
+        assertThat(drain.actions()).as("deleting already").isEmpty();
 
         Decision held = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), drained(drain)));
 
@@ -609,6 +610,21 @@ class MachineRequestsTest {
 
         assertThat(decision.drains()).hasSize(2).extracting(Memory.Drain::providerID)
                 .doesNotContainAnyElementsOf(chosenWithoutHooks);
+    }
+
+    @Test
+    void shouldDeleteTheMachineOfItsOwnHookedVictimSoThatTheHooksOwnersSeeADeletingMachine() {
+        List<MachineRequest> allHooked = new ArrayList<>();
+        for (int n = 1; n <= 5; n++) {
+            allHooked.add(hooked(n, false, false, List.of(), List.of(PRE_TERMINATE)));
+        }
+        PoolSpec spec = aws(4).withMachines(allHooked, List.of());
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.drains()).hasSize(1);
+        String victim = decision.drains().get(0).providerID();
+        assertThat(decision.actions()).containsExactly(new KubeAction.DeleteMachine(victim, machine(index(victim))));
     }
 
     private static int index(String providerID) {

@@ -69,7 +69,7 @@ class MachineRemediationRealApiIT {
         long generation = machine(name).get().getMetadata().getGeneration();
 
         boolean written = objects.setMachineConditions(pool, name, List.of(MACHINE_DELETING), Instant.now());
-        objects.deleteMachine(pool, name);
+        objects.deleteMachine(pool, name, "to remediate it");
 
         assertThat(written).isTrue();
         await().atMost(WAIT).untilAsserted(() -> {
@@ -95,7 +95,7 @@ class MachineRemediationRealApiIT {
         });
         // Again (a look before the watcher shows the delete): nothing to write, and a delete that changes nothing.
         assertThat(objects.setMachineConditions(pool, name, List.of(MACHINE_DELETING), Instant.now())).isFalse();
-        objects.deleteMachine(pool, name);
+        objects.deleteMachine(pool, name, "to remediate it");
         assertThat(machine(name).get()).isNotNull();
         assertThat(refusedWrites()).isEmpty();
     }
@@ -132,7 +132,7 @@ class MachineRemediationRealApiIT {
     void shouldDoNothingForAMachineThatDoesNotExist() {
         assertThat(objects.setMachineConditions(pool, "workers-i-0404", List.of(MACHINE_DELETING), Instant.now()))
                 .isFalse();
-        objects.deleteMachine(pool, "workers-i-0404");
+        objects.deleteMachine(pool, "workers-i-0404", "to remediate it");
 
         assertThat(machine("workers-i-0404").get()).isNull();
     }

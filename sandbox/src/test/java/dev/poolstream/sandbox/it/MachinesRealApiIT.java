@@ -64,17 +64,10 @@ class MachinesRealApiIT {
     @Test
     void deletingAMachineRemovesExactlyItsInstanceAfterItsNodeIsCordoned(@TempDir Path out) throws Exception {
         try (KubeApiServer server = KubeApiServer.start()) {
-            Path kubeconfig = Files.writeString(out.resolve("kubeconfig"), server.kubeconfig());
-            SandboxOptions options = SandboxOptions.parse("--kubeconfig=" + kubeconfig, "--replicas=4",
-                    "--boot-delay=200ms..600ms", "--out=" + out);
+            SandboxOptions options = options(server, out, 4);
             try (Sandbox sandbox = new Sandbox(options)) {
-                ScenarioRun run = new ScenarioRun(sandbox, options, new PrintStream(new ByteArrayOutputStream()));
+                ScenarioRun run = runningPool(sandbox, options, 4);
                 KubernetesClient kube = sandbox.management();
-                run.createCluster();
-                run.createPool(POOL);
-                run.awaitAll(List.of(POOL), running(4), null);
-                // The status and spec.providerIDList are two writes: Running can come before the list.
-                await().atMost(Duration.ofSeconds(30)).until(() -> providerIds(kube).size() == 4);
                 List<String> before = providerIds(kube);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertObjectsMatch(kube, before));
 
@@ -132,6 +125,71 @@ class MachinesRealApiIT {
             System.out.printf("API writes over the life of %s: %d %s%n", machine, total, writes);
             assertThat(total).as("writes over one instance's life, " + writes).isBetween(4L, 16L);
         }
+    }
+
+    /**
+     * Cluster API's pre-terminate hook: another controller's "not yet" on a deleting Machine. The Node is drained,
+     * the instance is kept until the hook's owner removes the annotation, then it goes.
+     */
+    @Test
+    void aPreTerminateHookHoldsADeletingMachinesInstanceUntilItIsRemoved(@TempDir Path out) throws Exception {
+        String hook = ClusterApi.PRE_TERMINATE_HOOK_PREFIX + "/volume-cleanup";
+        try (KubeApiServer server = KubeApiServer.start()) {
+            SandboxOptions options = options(server, out, 3);
+            try (Sandbox sandbox = new Sandbox(options)) {
+                runningPool(sandbox, options, 3);
+                KubernetesClient kube = sandbox.management();
+                String victim = providerIds(kube).get(0);
+                String machine = PoolMachines.machineName(POOL, victim);
+                var machines = kube.resources(Machine.class).inNamespace(Sandbox.NAMESPACE);
+                await().atMost(Duration.ofSeconds(30)).until(() -> machines.withName(machine).get() != null);
+                machines.withName(machine).edit(m -> {
+                    Map<String, String> annotations = m.getMetadata().getAnnotations() == null ? new TreeMap<>()
+                            : new TreeMap<>(m.getMetadata().getAnnotations());
+                    annotations.put(hook, "storage-controller");
+                    m.getMetadata().setAnnotations(annotations);
+                    return m;
+                });
+                machines.withName(machine).delete();
+
+                // The reconciler drained its Node, then says it waits for the hook: the instance is still there.
+                await().atMost(Duration.ofMinutes(2)).until(() -> kube.events().v1().events()
+                        .inNamespace(Sandbox.NAMESPACE).list().getItems().stream()
+                        .anyMatch(e -> "WaitingForPreTerminateHook".equals(e.getReason())
+                                && e.getNote() != null && e.getNote().contains(hook)));
+                assertThat(providerIds(kube)).as("not terminated while the hook is there").contains(victim);
+                assertThat(sandbox.workload().nodes().list().getItems()).filteredOn(
+                                n -> victim.equals(n.getSpec().getProviderID()))
+                        .singleElement().satisfies(n -> assertThat(n.getSpec().getUnschedulable()).isTrue());
+
+                // The hook's owner is done: the instance goes, and the pool refills without it.
+                machines.withName(machine).edit(m -> {
+                    m.getMetadata().getAnnotations().remove(hook);
+                    return m;
+                });
+                await().atMost(Duration.ofMinutes(2)).until(() -> providerIds(kube).size() == 3
+                        && !providerIds(kube).contains(victim));
+                await().atMost(Duration.ofSeconds(30)).until(() -> machines.withName(machine).get() == null);
+            }
+            assertThat(server.refusedWrites()).as("writes the API server refused").isEmpty();
+        }
+    }
+
+    private static SandboxOptions options(KubeApiServer server, Path out, int replicas) throws java.io.IOException {
+        Path kubeconfig = Files.writeString(out.resolve("kubeconfig"), server.kubeconfig());
+        return SandboxOptions.parse("--kubeconfig=" + kubeconfig, "--replicas=" + replicas,
+                "--boot-delay=200ms..600ms", "--out=" + out);
+    }
+
+    /** The cluster and the pool created and Running at {@code replicas}, its provider ID list complete. */
+    private static ScenarioRun runningPool(Sandbox sandbox, SandboxOptions options, int replicas) {
+        ScenarioRun run = new ScenarioRun(sandbox, options, new PrintStream(new ByteArrayOutputStream()));
+        run.createCluster();
+        run.createPool(POOL);
+        run.awaitAll(List.of(POOL), running(replicas), null);
+        // The status and spec.providerIDList are two writes: Running can come before the list.
+        await().atMost(Duration.ofSeconds(30)).until(() -> providerIds(sandbox.management()).size() == replicas);
+        return run;
     }
 
     private static String runScenario(Path out, String scenario) throws Exception {
