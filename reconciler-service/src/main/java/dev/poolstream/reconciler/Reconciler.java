@@ -323,6 +323,10 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             if (marked) {
                 show(spec, remediate.notices());
             }
+        } else if (action instanceof KubeAction.ClearRemediation clear) {
+            if (objects.clearRemediation(spec, clear.machine(), clock.instant())) {
+                show(spec, clear.notices());
+            }
         } else if (action instanceof KubeAction.DeleteMachine delete) {
             objects.deleteMachine(spec, delete.machine(), "so that the owners of its deletion hooks act");
         } else if (action instanceof KubeAction.DeferRemediation defer) {

@@ -35,14 +35,17 @@ public final class HealthChecks {
      *                   reason)
      * @param restricted check name → why it remediates none (too many unhealthy, or an unreadable maxUnhealthy)
      * @param nextAt     when a timeout of a member not yet unhealthy passes; null for none
+     * @param found      the provider IDs of every member a check found unhealthy, restricted checks' included
      */
-    public record Result(List<Unhealthy> unhealthy, Map<String, String> restricted, Instant nextAt) {
+    public record Result(List<Unhealthy> unhealthy, Map<String, String> restricted, Instant nextAt,
+                         java.util.Set<String> found) {
     }
 
     public static Result evaluate(List<HealthCheck> checks, List<PoolMember> members,
                                   Map<String, MachineRequest> requests, Instant now) {
         Map<String, Unhealthy> unhealthy = new LinkedHashMap<>();
         Map<String, String> restricted = new LinkedHashMap<>();
+        java.util.Set<String> foundAny = new java.util.HashSet<>();
         Instant nextAt = null;
         for (HealthCheck check : checks) {
             List<Unhealthy> found = new ArrayList<>();
@@ -58,6 +61,7 @@ public final class HealthChecks {
                 }
                 nextAt = Decision.earliest(nextAt, verdict.nextAt());
             }
+            found.forEach(u -> foundAny.add(u.member().providerID()));
             int allowed = maxUnhealthy(check.maxUnhealthy(), members.size());
             if (!found.isEmpty() && found.size() > allowed) {
                 restricted.put(check.name(), allowed < 0
@@ -71,7 +75,7 @@ public final class HealthChecks {
             }
             found.forEach(u -> unhealthy.putIfAbsent(u.member().providerID(), u));
         }
-        return new Result(List.copyOf(unhealthy.values()), restricted, nextAt);
+        return new Result(List.copyOf(unhealthy.values()), restricted, nextAt, java.util.Set.copyOf(foundAny));
     }
 
     private record Verdict(Unhealthy unhealthy, Instant nextAt) {

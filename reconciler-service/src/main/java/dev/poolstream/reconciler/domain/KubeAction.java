@@ -73,6 +73,20 @@ public sealed interface KubeAction {
     }
 
     /**
+     * Owner mode: a Machine marked unhealthy and not yet remediated (deferred) whose Node is healthy again, as owner
+     * mode's health checks judge it: {@code HealthCheckSucceeded} True and {@code OwnerRemediated} removed, as Cluster
+     * API's MachineHealthCheck and the Machine's owner (a MachineSet) do, so it is not replaced for nothing.
+     *
+     * @param notices shown once the conditions are written (not when they already were)
+     */
+    record ClearRemediation(String providerID, String machine, List<Notice> notices) implements KubeAction {
+
+        public ClearRemediation {
+            notices = List.copyOf(notices);
+        }
+    }
+
+    /**
      * Holds a Machine's remediation back ({@code OwnerRemediated} reason {@code RemediationDeferred}, and in owner
      * mode {@code HealthCheckSucceeded} False): as many are in flight as the pool allows.
      *

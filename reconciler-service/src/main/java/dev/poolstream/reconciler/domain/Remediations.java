@@ -28,6 +28,7 @@ final class Remediations {
     public static final String REMEDIATING = "MachineRemediating";
     public static final String DEFERRED = "RemediationDeferred";
     public static final String RESTRICTED = "RemediationRestricted";
+    public static final String RECOVERED = "MachineHealthy";
     static final String MACHINE_DELETING_MESSAGE = "Machine is deleting";
 
     /**
@@ -49,9 +50,19 @@ final class Remediations {
 
         List<KubeAction> actions = new ArrayList<>();
         List<Candidate> waiting = new ArrayList<>();
+        HealthChecks.Result result = ownerMode && !spec.healthChecks().isEmpty()
+                ? HealthChecks.evaluate(spec.healthChecks(), members, requests, now) : null;
+        Set<String> recovered = result == null ? Set.of() : recovered(members, requests, result);
         long inFlight = requests.values().stream().filter(Remediations::inFlight).count();
         for (MachineRequest request : requests.values()) {
             if (!request.awaitingRemediation()) {
+                continue;
+            }
+            if (recovered.contains(request.providerID())) {
+                String machine = machineName(request, infrastructurePool);
+                actions.add(new KubeAction.ClearRemediation(request.providerID(), machine, List.of(Notice.normal(
+                        "Remediate", RECOVERED, "Machine " + machine + " (" + request.providerID() + ") is healthy"
+                                + " again before its remediation's turn: its mark is removed, it is not replaced"))));
                 continue;
             }
             Candidate candidate = new Candidate(request.providerID(), machineName(request, infrastructurePool), null);
@@ -66,8 +77,7 @@ final class Remediations {
         List<Notice> notices = new ArrayList<>();
         Instant lookAgainAt = null;
         Set<String> restricted = Set.of();
-        if (ownerMode && !spec.healthChecks().isEmpty()) {
-            HealthChecks.Result result = HealthChecks.evaluate(spec.healthChecks(), members, requests, now);
+        if (result != null) {
             lookAgainAt = result.nextAt();
             restricted = Set.copyOf(result.restricted().keySet());
             result.restricted().forEach((check, why) -> {
@@ -101,6 +111,24 @@ final class Remediations {
             }
         }
         return new Plan(actions, notices, restricted, lookAgainAt);
+    }
+
+    /**
+     * Owner mode: deferred marks whose Machines no check finds unhealthy any more and whose Node is there. Only a
+     * deferred one: an admitted one ({@code MachineDeleting}) is being replaced already.
+     */
+    private static Set<String> recovered(List<PoolMember> members, Map<String, MachineRequest> requests,
+                                         HealthChecks.Result result) {
+        Set<String> recovered = new java.util.HashSet<>();
+        for (PoolMember member : members) {
+            MachineRequest request = requests.get(member.providerID());
+            if (request != null && request.awaitingRemediation() && !request.remediateAnnotated()
+                    && ClusterApi.REASON_REMEDIATION_DEFERRED.equals(request.ownerRemediated())
+                    && member.hasNode() && !result.found().contains(member.providerID())) {
+                recovered.add(member.providerID());
+            }
+        }
+        return recovered;
     }
 
     /** Being remediated: admitted ({@code MachineDeleting}) or already being deleted. */

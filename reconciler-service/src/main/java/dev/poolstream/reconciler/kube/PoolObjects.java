@@ -207,6 +207,39 @@ public final class PoolObjects {
     }
 
     /**
+     * Owner mode: a Machine healthy again before its remediation's turn. {@code HealthCheckSucceeded} True (reason
+     * {@code HealthCheckSucceeded}, as Cluster API's MachineHealthCheck writes it) and {@code OwnerRemediated} removed,
+     * from a fresh read, keeping every other condition ({@link #patchFreshlyRead}).
+     *
+     * @return whether it wrote (false when the Machine already was so, or is gone)
+     */
+    public boolean clearRemediation(PoolSpec spec, String machine, Instant now) {
+        String transition = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        return patchFreshlyRead(machine(spec, machine), true, "Machine " + spec.namespace() + "/" + machine
+                + " of pool " + spec.key(), current -> {
+                    List<Map<String, Object>> written = conditionsOf(current);
+                    List<Map<String, Object>> after = new ArrayList<>(written);
+                    after.removeIf(c -> ClusterApi.CONDITION_OWNER_REMEDIATED.equals(c.get("type")));
+                    boolean succeeded = after.stream().anyMatch(c -> ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED
+                            .equals(c.get("type")) && "True".equals(c.get("status")));
+                    if (!succeeded) {
+                        after.removeIf(c -> ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED.equals(c.get("type")));
+                        Map<String, Object> next = new java.util.LinkedHashMap<>();
+                        next.put("type", ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED);
+                        next.put("status", "True");
+                        if (current.getMetadata().getGeneration() != null) {
+                            next.put("observedGeneration", current.getMetadata().getGeneration());
+                        }
+                        next.put("lastTransitionTime", transition);
+                        next.put("reason", ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED);
+                        next.put("message", "");
+                        after.add(next);
+                    }
+                    return after.equals(written) ? null : Map.of("status", Map.of("conditions", after));
+                });
+    }
+
+    /**
      * Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left.
      *
      * @param why ends the log line

@@ -439,6 +439,36 @@ class MachineRequestsTest {
     }
 
     @Test
+    void shouldClearTheMarkOfADeferredMachineWhoseNodeIsReadyAgainInsteadOfReplacingItInOwnerMode() {
+        PoolSpec spec = aws(5).withMachines(List.of(request(3, false, false, true,
+                ClusterApi.REASON_REMEDIATION_DEFERRED)), List.of(READY_FALSE_5M));
+
+        Decision owner = PoolReconciler.decide(owner(spec, group(5, "x"), status(members(5)), seen(spec)));
+        Decision provider = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(owner.actions()).singleElement().isInstanceOfSatisfying(KubeAction.ClearRemediation.class, c -> {
+            assertThat(c.machine()).isEqualTo(machine(3));
+            assertThat(c.notices()).extracting(Notice::reason).containsExactly(Remediations.RECOVERED);
+        });
+        assertThat(provider.actions()).as("Cluster API's MachineHealthCheck clears its own marks there")
+                .singleElement().isInstanceOf(KubeAction.RemediateMachine.class);
+    }
+
+    @Test
+    void shouldKeepTheMarkOfADeferredMachineAStrictCheckStillFindsUnhealthy() {
+        List<PoolMember> all = new ArrayList<>(members(5));
+        all.set(1, notReady(2, T0.minusSeconds(400)));
+        all.set(2, notReady(3, T0.minusSeconds(400)));
+        HealthCheck strict = new HealthCheck("team-a/strict", 600, READY_FALSE_5M.unhealthyNodeConditions(), "20%");
+        PoolSpec spec = aws(5).withMachines(List.of(request(3, false, false, true,
+                ClusterApi.REASON_REMEDIATION_DEFERRED)), List.of(strict));
+
+        Decision decision = PoolReconciler.decide(owner(spec, group(5, "x"), status(all), seen(spec)));
+
+        assertThat(decision.actions()).noneMatch(KubeAction.ClearRemediation.class::isInstance);
+    }
+
+    @Test
     void shouldNotMarkAgainAMemberItsOwnMarkAlreadyShows() {
         List<PoolMember> all = new ArrayList<>(members(5));
         all.set(2, notReady(3, T0.minusSeconds(400)));

@@ -128,6 +128,37 @@ class MachineRemediationRealApiIT {
         assertThat(refusedWrites()).isEmpty();
     }
 
+    /** Owner mode: healthy again before its turn, its mark goes and its other conditions stay. */
+    @Test
+    void shouldClearTheMarkOfADeferredMachineThatIsHealthyAgain() {
+        String name = "workers-i-0003";
+        machine(name, List.of(
+                condition("Ready", "True", "Ready", "", "2026-11-21T05:00:00Z"),
+                condition(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, "False", "UnhealthyNode",
+                        "Health check failed: Node node-3 has had condition Ready False for more than 300s",
+                        "2026-11-21T05:30:00Z"),
+                condition(ClusterApi.CONDITION_OWNER_REMEDIATED, "False", ClusterApi.REASON_REMEDIATION_DEFERRED,
+                        "Waiting: 1 remediation in flight, at most 1", "2026-11-21T05:30:00Z")));
+        Instant now = Instant.parse("2026-11-21T06:00:00.123Z");
+
+        boolean written = objects.clearRemediation(pool, name, now);
+
+        assertThat(written).isTrue();
+        await().atMost(WAIT).untilAsserted(() -> {
+            GenericKubernetesResource machine = machine(name).get();
+            List<Map<String, Object>> conditions = conditions(machine);
+            assertThat(conditions).extracting(c -> c.get("type")).containsExactlyInAnyOrder("Ready",
+                    ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED);
+            assertThat(find(conditions, ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED))
+                    .containsEntry("status", "True").containsEntry("reason", "HealthCheckSucceeded")
+                    .containsEntry("lastTransitionTime", now.truncatedTo(ChronoUnit.SECONDS).toString());
+            assertThat(find(conditions, "Ready")).containsEntry("lastTransitionTime", "2026-11-21T05:00:00Z");
+            assertThat(machine.getMetadata().getDeletionTimestamp()).isNull();
+        });
+        assertThat(objects.clearRemediation(pool, name, now.plusSeconds(5))).as("nothing left to write").isFalse();
+        assertThat(refusedWrites()).isEmpty();
+    }
+
     @Test
     void shouldDoNothingForAMachineThatDoesNotExist() {
         assertThat(objects.setMachineConditions(pool, "workers-i-0404", List.of(MACHINE_DELETING), Instant.now()))
