@@ -224,16 +224,9 @@ public final class PoolObjects {
                             .equals(c.get("type")) && "True".equals(c.get("status")));
                     if (!succeeded) {
                         after.removeIf(c -> ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED.equals(c.get("type")));
-                        Map<String, Object> next = new java.util.LinkedHashMap<>();
-                        next.put("type", ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED);
-                        next.put("status", "True");
-                        if (current.getMetadata().getGeneration() != null) {
-                            next.put("observedGeneration", current.getMetadata().getGeneration());
-                        }
-                        next.put("lastTransitionTime", transition);
-                        next.put("reason", ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED);
-                        next.put("message", "");
-                        after.add(next);
+                        after.add(conditionOf(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, "True",
+                                current.getMetadata().getGeneration(), transition,
+                                ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, ""));
                     }
                     return after.equals(written) ? null : Map.of("status", Map.of("conditions", after));
                 });
@@ -263,17 +256,23 @@ public final class PoolObjects {
                 && condition.message().equals(existing.get("message"))) {
             return null;
         }
-        Map<String, Object> next = new java.util.LinkedHashMap<>();
-        next.put("type", condition.type());
-        next.put("status", "False");
+        return conditionOf(condition.type(), "False", generation, wasFalse && existing.get("lastTransitionTime") != null
+                ? existing.get("lastTransitionTime") : now, condition.reason(), condition.message());
+    }
+
+    /** A v1beta2 condition as the Machine CRD takes it, fields in its order. */
+    private static Map<String, Object> conditionOf(String type, String status, Long generation,
+                                                   Object lastTransitionTime, String reason, String message) {
+        Map<String, Object> condition = new java.util.LinkedHashMap<>();
+        condition.put("type", type);
+        condition.put("status", status);
         if (generation != null) {
-            next.put("observedGeneration", generation);
+            condition.put("observedGeneration", generation);
         }
-        next.put("lastTransitionTime", wasFalse && existing.get("lastTransitionTime") != null
-                ? existing.get("lastTransitionTime") : now);
-        next.put("reason", condition.reason());
-        next.put("message", condition.message());
-        return next;
+        condition.put("lastTransitionTime", lastTransitionTime);
+        condition.put("reason", reason);
+        condition.put("message", message);
+        return condition;
     }
 
     @SuppressWarnings("unchecked")

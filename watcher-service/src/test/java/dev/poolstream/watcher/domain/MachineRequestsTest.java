@@ -80,7 +80,8 @@ class MachineRequestsTest {
 
         assertThat(requests).containsExactly(
                 new MachineRequest(ID_A, "m-a", "m-a", false, false, false, null, false, false, false,
-                        List.of(ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/backup", ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/zz-last"),
+                        List.of(ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/backup",
+                                ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/zz-last"),
                         List.of(ClusterApi.PRE_TERMINATE_HOOK_PREFIX + "/volumes")),
                 new MachineRequest(ID_B, "m-b", "m-b", false, false, false, null, false, false, true, List.of(),
                         List.of()));
