@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,6 +50,7 @@ public final class Environment implements AutoCloseable {
     private final PidFile pids;
     private final Map<String, ManagedProcess> processes = new LinkedHashMap<>();
     private final Map<String, Integer> servicePorts = new LinkedHashMap<>();
+    private final Ports ports = new Ports();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Instant began = Instant.now();
     private final Map<String, Double> startSeconds = new LinkedHashMap<>();
@@ -77,9 +76,9 @@ public final class Environment implements AutoCloseable {
     public void start() throws IOException, InterruptedException {
         Files.createDirectories(options.work());
         compose = ComposeEnvironment.read(options.root().resolve("docker-compose.yml"));
-        brokerPort = freePort();
-        int controllerPort = freePort();
-        motoPort = freePort();
+        brokerPort = ports.next();
+        int controllerPort = ports.next();
+        motoPort = ports.next();
         kubeconfig = options.work().resolve("kubeconfig");
 
         ManagedProcess broker = broker(compose, controllerPort);
@@ -128,7 +127,7 @@ public final class Environment implements AutoCloseable {
      */
     private ManagedProcess serviceProcess(String service, String name, Map<String, String> overrides)
             throws IOException {
-        int port = freePort();
+        int port = ports.next();
         servicePorts.put(name, port);
         Map<String, String> env = new LinkedHashMap<>(ComposeEnvironment.plaintextClient(compose.serviceEnvironment(
                 service, Map.of("POOLSTREAM_MODE", "owner"), brokers(), motoUrl(), kubeconfig)));
@@ -333,12 +332,6 @@ public final class Environment implements AutoCloseable {
     static String javaOpts() {
         String configured = System.getenv("E2E_JAVA_OPTS");
         return configured == null || configured.isBlank() ? DEFAULT_JAVA_OPTS : configured.trim();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
     }
 
     public String brokers() {

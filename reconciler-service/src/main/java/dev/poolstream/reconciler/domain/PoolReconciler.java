@@ -444,8 +444,7 @@ public final class PoolReconciler {
         List<PoolMember> rest = candidates.stream().filter(m -> !memory.drains().containsKey(m.providerID())).toList();
         Set<String> machineAnnotated = spec.machines().stream().filter(MachineRequest::deleteAnnotated)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
-        // Members whose Machine holds its removal back with a hook go last: their hooks' owners may wait for a
-        // deletion that a scale-down does not make.
+        // Members whose Machine holds its removal back with a hook go last: their removal waits for the hooks' owners.
         Set<String> hooked = spec.machines().stream().filter(MachineRequest::hooked)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
         List<PoolMember> chosen = new ArrayList<>(draining);
