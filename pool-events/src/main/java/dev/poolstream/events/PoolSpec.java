@@ -5,6 +5,8 @@ import dev.poolstream.api.MachinePools;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -81,6 +83,13 @@ public record PoolSpec(
     public PoolSpec withMachines(List<MachineRequest> requests, List<HealthCheck> checks) {
         return new PoolSpec(namespace, name, uid, generation, labels, annotations, finalizers, deletionTimestamp,
                 spec, infrastructure, clusterPaused, workloadCluster, requests, checks);
+    }
+
+    /** {@link #machines()} by provider ID, in their order; the first of an instance's where it appears twice. */
+    public Map<String, MachineRequest> machinesByInstance() {
+        Map<String, MachineRequest> byInstance = new LinkedHashMap<>();
+        machines.forEach(r -> byInstance.putIfAbsent(r.providerID(), r));
+        return Collections.unmodifiableMap(byInstance);
     }
 
     @Override

@@ -5,9 +5,11 @@ import dev.poolstream.events.MachineRequest;
 import dev.poolstream.events.PoolMember;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Owner mode: the MachineHealthChecks that select a pool's Machines, evaluated as Cluster API's MachineHealthCheck
@@ -38,14 +40,14 @@ public final class HealthChecks {
      * @param found      the provider IDs of every member a check found unhealthy, restricted checks' included
      */
     public record Result(List<Unhealthy> unhealthy, Map<String, String> restricted, Instant nextAt,
-                         java.util.Set<String> found) {
+                         Set<String> found) {
     }
 
     public static Result evaluate(List<HealthCheck> checks, List<PoolMember> members,
                                   Map<String, MachineRequest> requests, Instant now) {
         Map<String, Unhealthy> unhealthy = new LinkedHashMap<>();
         Map<String, String> restricted = new LinkedHashMap<>();
-        java.util.Set<String> foundAny = new java.util.HashSet<>();
+        Set<String> foundAny = new HashSet<>();
         Instant nextAt = null;
         for (HealthCheck check : checks) {
             List<Unhealthy> found = new ArrayList<>();
@@ -75,7 +77,7 @@ public final class HealthChecks {
             }
             found.forEach(u -> unhealthy.putIfAbsent(u.member().providerID(), u));
         }
-        return new Result(List.copyOf(unhealthy.values()), restricted, nextAt, java.util.Set.copyOf(foundAny));
+        return new Result(List.copyOf(unhealthy.values()), restricted, nextAt, Set.copyOf(foundAny));
     }
 
     private record Verdict(Unhealthy unhealthy, Instant nextAt) {

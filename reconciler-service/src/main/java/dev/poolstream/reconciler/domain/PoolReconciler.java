@@ -375,8 +375,7 @@ public final class PoolReconciler {
             return new Decision(commands, List.of(), actions, memory.withDrains(drains), null, null, notices, null,
                     null);
         }
-        Map<String, MachineRequest> requests = spec.machines().stream()
-                .collect(Collectors.toMap(MachineRequest::providerID, r -> r, (a, b) -> a));
+        Map<String, MachineRequest> requests = spec.machinesByInstance();
         List<Memory.Drain> toDrain = new ArrayList<>();
         List<String> terminable = new ArrayList<>();
         boolean allDone = true;

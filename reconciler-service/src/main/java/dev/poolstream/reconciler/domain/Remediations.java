@@ -8,7 +8,7 @@ import dev.poolstream.events.PoolSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,8 +44,7 @@ final class Remediations {
 
     static Plan plan(PoolSpec spec, List<PoolMember> members, boolean ownerMode, int maxInFlight,
                      Set<String> restrictedBefore, Instant now) {
-        Map<String, MachineRequest> requests = new LinkedHashMap<>();
-        spec.machines().forEach(r -> requests.putIfAbsent(r.providerID(), r));
+        Map<String, MachineRequest> requests = spec.machinesByInstance();
         String infrastructurePool = spec.infrastructure().name();
 
         List<KubeAction> actions = new ArrayList<>();
@@ -119,7 +118,7 @@ final class Remediations {
      */
     private static Set<String> recovered(List<PoolMember> members, Map<String, MachineRequest> requests,
                                          HealthChecks.Result result) {
-        Set<String> recovered = new java.util.HashSet<>();
+        Set<String> recovered = new HashSet<>();
         for (PoolMember member : members) {
             MachineRequest request = requests.get(member.providerID());
             if (request != null && request.awaitingRemediation() && !request.remediateAnnotated()

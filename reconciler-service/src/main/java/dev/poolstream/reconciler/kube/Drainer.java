@@ -287,9 +287,6 @@ public final class Drainer implements AutoCloseable {
         if (outcome instanceof DrainOutcome.NodeGone) {
             return "node-gone";
         }
-        if (outcome instanceof DrainOutcome.Skipped) {
-            return "skipped";
-        }
         return outcome instanceof DrainOutcome.TimedOut ? "timed-out" : "failed";
     }
 
