@@ -48,6 +48,12 @@ public final class ClusterApi {
     public static final String PRE_DRAIN_HOOK_PREFIX = "pre-drain.delete.hook.machine.cluster.x-k8s.io";
     /** A deleting Machine's instance is not terminated while any annotation starting with this is on it. */
     public static final String PRE_TERMINATE_HOOK_PREFIX = "pre-terminate.delete.hook.machine.cluster.x-k8s.io";
+    /**
+     * When the reconciler started draining a Node (RFC 3339), written with its cordon: a restarted reconciler finds
+     * its drains from it, and counts {@code nodeDrainTimeoutSeconds} from it, as Cluster API counts from a Machine's
+     * {@code status.deletion.nodeDrainStartTime}.
+     */
+    public static final String DRAIN_STARTED_ANNOTATION = "poolstream.dev/drain-started";
     /** Names a Node's Machine, beside the owner annotations. */
     public static final String NODE_MACHINE_ANNOTATION = "cluster.x-k8s.io/machine";
 

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param nodeReady       the status of the Node's {@code Ready} condition; null without a Node
  * @param nodeReadySince  that condition's last transition time; null when unknown
  * @param kubeletVersion  the Node's kubelet version; null without a Node
+ * @param drainStarted    when the reconciler started draining the Node, while it is cordoned
+ *                        ({@code poolstream.dev/drain-started}); null when it is not being drained
  */
 public record PoolMember(
         @JsonProperty(required = true) String providerID,
@@ -28,11 +30,20 @@ public record PoolMember(
         boolean nodeAdopted,
         ConditionStatus nodeReady,
         Instant nodeReadySince,
-        String kubeletVersion) {
+        String kubeletVersion,
+        Instant drainStarted) {
 
     public PoolMember {
         Objects.requireNonNull(providerID, "providerID");
         nodeName = nodeName == null ? "" : nodeName;
+    }
+
+    /** A member whose Node is not being drained. */
+    public PoolMember(String providerID, String nodeName, String nodeUid, InstanceLifecycle lifecycle,
+                      Instant launchTime, boolean ready, boolean available, boolean upToDate, boolean deleteRequested,
+                      boolean nodeAdopted, ConditionStatus nodeReady, Instant nodeReadySince, String kubeletVersion) {
+        this(providerID, nodeName, nodeUid, lifecycle, launchTime, ready, available, upToDate, deleteRequested,
+                nodeAdopted, nodeReady, nodeReadySince, kubeletVersion, null);
     }
 
     /** A member without the Node's Ready condition and kubelet version in detail. */
@@ -40,7 +51,7 @@ public record PoolMember(
                       Instant launchTime, boolean ready, boolean available, boolean upToDate, boolean deleteRequested,
                       boolean nodeAdopted) {
         this(providerID, nodeName, nodeUid, lifecycle, launchTime, ready, available, upToDate, deleteRequested,
-                nodeAdopted, null, null, null);
+                nodeAdopted, null, null, null, null);
     }
 
     public boolean hasNode() {

@@ -274,7 +274,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         }
         PoolSpec spec = pool.spec;
         events.record(spec, Notices.draining(drain));
-        drainer.drain(key, pool.status.cluster(), drain.nodeName(), providerId, drain.deadline(),
+        drainer.drain(key, pool.status.cluster(), drain.nodeName(), providerId, drain.startedAt(), drain.deadline(),
                         notice -> events.record(spec, notice))
                 .whenComplete((outcome, error) -> loop.execute(() -> drainEnded(key, drain,
                         error != null ? new DrainOutcome.Failed(error.toString()) : outcome)));

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -256,9 +257,14 @@ public final class PoolReconciler {
         lookAgainAt = Decision.earliest(lookAgainAt, deadline(unconfirmed, attempts, look));
         List<PoolMember> members = look.status() == null ? List.of() : look.status().members();
         // Members whose Machine is being deleted go whether or not there is a surplus, and count toward one: a
-        // replicas decrement with a deleting Machine (cluster-autoscaler) removes that instance and no other.
-        Set<String> deletingIds = spec.machines().stream().filter(MachineRequest::deleting)
-                .map(MachineRequest::providerID).collect(Collectors.toSet());
+        // replicas decrement with a deleting Machine (cluster-autoscaler) removes that instance and no other. So do
+        // members whose drain has started, by this process or by one before it (the Node's drain-started
+        // annotation): a drain is not undone, as a deleting Machine is not, so neither a pool scaled back up nor a
+        // restart that chooses anew strands a cordoned Node. The instance goes and the pool is filled again.
+        Set<String> deletingIds = new HashSet<>(memory.drains().keySet());
+        spec.machines().stream().filter(MachineRequest::deleting).map(MachineRequest::providerID)
+                .forEach(deletingIds::add);
+        members.stream().filter(m -> m.drainStarted() != null).map(PoolMember::providerID).forEach(deletingIds::add);
         List<PoolMember> deleting = members.stream().filter(m -> deletingIds.contains(m.providerID())).toList();
         List<PoolMember> staying = members.stream().filter(m -> !deletingIds.contains(m.providerID())).toList();
         if (awaiting != null || spec.replicasManagedExternally() && deleting.isEmpty()) {
@@ -287,10 +293,10 @@ public final class PoolReconciler {
                 int readyOutdated = outdated.size() - unreadyOutdated;
                 int removable = unreadyOutdated
                         + Math.min(readyOutdated, Math.max(0, ready - desired + budget.maxUnavailable()));
-                victims = with(deleting, choose(outdated, removable, spec, memory));
+                victims = with(deleting, choose(outdated, removable, spec));
             }
         } else if (members.size() > desired) {
-            victims = with(deleting, choose(staying, members.size() - desired - deleting.size(), spec, memory));
+            victims = with(deleting, choose(staying, members.size() - desired - deleting.size(), spec));
         } else if (!deleting.isEmpty()) {
             // Its terminate lowers the group's size by one: the next look raises it again (replace).
             victims = deleting;
@@ -392,7 +398,10 @@ public final class PoolReconciler {
                 continue;
             }
             if (drain == null) {
-                drain = Memory.Drain.start(victim.providerID(), victim.nodeName(), now, drainDeadline(spec, now));
+                // Started before a restart: its timeout counts from then.
+                Instant started = victim.drainStarted() != null ? victim.drainStarted() : now;
+                drain = Memory.Drain.start(victim.providerID(), victim.nodeName(), started,
+                        drainDeadline(spec, started));
                 if (request != null && request.excludeNodeDraining()) {
                     drain = drain.skipped();
                     notices.add(Notices.drained(drain, drain.outcome(), now, look.retries()));
@@ -427,28 +436,25 @@ public final class PoolReconciler {
         return sendAwaited(sending, commands, actions, memory.withDrains(drains), notices, look);
     }
 
-    /** {@code nodeDrainTimeoutSeconds} from now; null when unset or 0 (no limit, as Cluster API). */
-    static Instant drainDeadline(PoolSpec spec, Instant now) {
+    /** {@code nodeDrainTimeoutSeconds} from the drain's start; null when unset or 0 (no limit, as Cluster API). */
+    static Instant drainDeadline(PoolSpec spec, Instant started) {
         var template = spec.spec() == null || spec.spec().getTemplate() == null ? null
                 : spec.spec().getTemplate().getSpec();
         var deletion = template == null ? null : template.getDeletion();
         Number seconds = deletion == null ? null : deletion.getNodeDrainTimeoutSeconds();
-        return seconds == null || seconds.longValue() <= 0 ? null : now.plusSeconds(seconds.longValue());
+        return seconds == null || seconds.longValue() <= 0 ? null : started.plusSeconds(seconds.longValue());
     }
 
-    /** Victims already being drained stay victims, so a changing picture never strands a cordoned Node. */
-    private static List<PoolMember> choose(List<PoolMember> candidates, int count, PoolSpec spec, Memory memory) {
-        List<PoolMember> draining = candidates.stream().filter(m -> memory.drains().containsKey(m.providerID()))
-                .limit(Math.max(0, count)).toList();
-        List<PoolMember> rest = candidates.stream().filter(m -> !memory.drains().containsKey(m.providerID())).toList();
+    /** {@code count} of the candidates, by the pool's delete policy; members whose Machine has a deletion hook last. */
+    private static List<PoolMember> choose(List<PoolMember> candidates, int count, PoolSpec spec) {
         Set<String> machineAnnotated = spec.machines().stream().filter(MachineRequest::deleteAnnotated)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
         // Members whose Machine holds its removal back with a hook go last: their removal waits for the hooks' owners.
         Set<String> hooked = spec.machines().stream().filter(MachineRequest::hooked)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
-        List<PoolMember> chosen = new ArrayList<>(draining);
+        List<PoolMember> chosen = new ArrayList<>();
         for (boolean hooks : new boolean[] {false, true}) {
-            List<PoolMember> group = rest.stream().filter(m -> hooked.contains(m.providerID()) == hooks).toList();
+            List<PoolMember> group = candidates.stream().filter(m -> hooked.contains(m.providerID()) == hooks).toList();
             chosen.addAll(Victims.choose(group, count - chosen.size(), Victims.policyOf(spec.infrastructure().spec()),
                     (spec.key() + "/" + spec.generation()).hashCode(), machineAnnotated));
         }

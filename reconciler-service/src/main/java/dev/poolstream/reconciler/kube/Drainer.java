@@ -1,5 +1,6 @@
 package dev.poolstream.reconciler.kube;
 
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.reconciler.domain.DrainOutcome;
 import dev.poolstream.reconciler.domain.Notice;
@@ -19,6 +20,8 @@ import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +64,6 @@ public final class Drainer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Drainer.class);
     static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
-    private static final String CORDON = "{\"spec\":{\"unschedulable\":true}}";
     /** Nodes per list request while one is looked for by provider ID. */
     private static final long NODE_PAGE = 500;
 
@@ -98,13 +100,14 @@ public final class Drainer implements AutoCloseable {
      * @param cluster    {@code <namespace>/<name>}
      * @param nodeName   the instance's Node; empty when none is known, and then found by {@code providerID}
      * @param providerID the instance's
+     * @param started    when the drain started (before a restart, maybe): written on the Node with its cordon
      * @param deadline   when it times out; null for no limit
      * @param progress   gets what a user should see while it runs (a PodDisruptionBudget refusing)
      * @return completes with how it ended; never exceptionally
      */
     public CompletableFuture<DrainOutcome> drain(String pool, String cluster, String nodeName, String providerID,
-                                                 Instant deadline, Consumer<Notice> progress) {
-        Run run = new Run(pool, cluster, nodeName, providerID, deadline, progress);
+                                                 Instant started, Instant deadline, Consumer<Notice> progress) {
+        Run run = new Run(pool, cluster, nodeName, providerID, started, deadline, progress);
         schedule(run, Duration.ZERO);
         return run.done;
     }
@@ -114,6 +117,8 @@ public final class Drainer implements AutoCloseable {
         final String pool;
         final String cluster;
         final String providerID;
+        /** As the Node's drain-started annotation spells it. */
+        final String started;
         final Instant deadline;
         /** Empty until the Node is known (found by provider ID). */
         String nodeName;
@@ -124,12 +129,13 @@ public final class Drainer implements AutoCloseable {
         int podsLeft = -1;
         String problem = "nothing yet";
 
-        Run(String pool, String cluster, String nodeName, String providerID, Instant deadline,
+        Run(String pool, String cluster, String nodeName, String providerID, Instant started, Instant deadline,
             Consumer<Notice> progress) {
             this.pool = pool;
             this.cluster = cluster;
             this.nodeName = nodeName == null ? "" : nodeName;
             this.providerID = providerID;
+            this.started = DateTimeFormatter.ISO_INSTANT.format(started.truncatedTo(ChronoUnit.SECONDS));
             this.deadline = deadline;
             this.progress = progress;
         }
@@ -192,9 +198,12 @@ public final class Drainer implements AutoCloseable {
             end(run, new DrainOutcome.NodeGone());
             return;
         }
-        if (!unschedulable(node)) {
+        if (!unschedulable(node) || drainStarted(node) == null) {
+            // With when the drain started, which a restarted reconciler reads back; a cordoned Node's start is kept
+            // (this drain's own, or the drain before a restart whose start this one took up).
             // Given the Node just read, the client sends the patch alone (by name, it reads the Node first).
-            Node cordoned = client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE), CORDON);
+            Node cordoned = client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    cordon(run.started));
             if (cordoned == null || !unschedulable(cordoned)) {
                 run.problem = "the cordon of Node " + run.nodeName + " did not hold";
                 again(run, true);
@@ -268,6 +277,17 @@ public final class Drainer implements AutoCloseable {
             next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
         } while (next != null && !next.isEmpty());
         return Optional.empty();
+    }
+
+    /** The cordon, and when the drain started ({@link ClusterApi#DRAIN_STARTED_ANNOTATION}). */
+    static String cordon(String started) {
+        return "{\"metadata\":{\"annotations\":{\"" + ClusterApi.DRAIN_STARTED_ANNOTATION + "\":\"" + started
+                + "\"}},\"spec\":{\"unschedulable\":true}}";
+    }
+
+    private static String drainStarted(Node node) {
+        Map<String, String> annotations = node.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(ClusterApi.DRAIN_STARTED_ANNOTATION);
     }
 
     private static boolean unschedulable(Node node) {

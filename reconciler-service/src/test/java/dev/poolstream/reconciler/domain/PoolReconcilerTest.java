@@ -697,6 +697,48 @@ class PoolReconcilerTest {
         assertThat(second.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
     }
 
+    @Test
+    void shouldDrainAndTerminateAVictimWhoseDrainStartedWhenThePoolIsScaledBackUp() {
+        Decision first = PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), seen(aws(4))));
+        assertThat(first.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+
+        // Back to five before the drain ends: the cordoned Node is not left behind, cordoned, for good.
+        PoolSpec five = aws(5);
+        Decision second = PoolReconciler.decide(look(five, group(5, "x"), status(members(5)),
+                first.memory().withTemplateKey(PoolReconciler.templateKey(five))));
+        assertThat(second.memory().drains()).containsOnlyKeys(Pools.id(1));
+        Map<String, Memory.Drain> drained = new HashMap<>();
+        second.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(), T0,
+                Retries.DEFAULT)));
+
+        Decision third = PoolReconciler.decide(look(five, group(5, "x"), status(members(5)),
+                second.memory().withDrains(drained)));
+
+        assertThat(third.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(Pools.id(1)));
+    }
+
+    @Test
+    void shouldTakeUpADrainStartedBeforeARestartAndCountItsTimeoutFromThen() {
+        PoolSpec spec = aws(4);
+        var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
+        deletion.setNodeDrainTimeoutSeconds(300);
+        spec.spec().getTemplate().getSpec().setDeletion(deletion);
+        List<PoolMember> members = new ArrayList<>(members(5));
+        PoolMember third = members.get(2);
+        // The Node as the process before the restart left it: cordoned, with when its drain started.
+        members.set(2, new PoolMember(third.providerID(), third.nodeName(), third.nodeUid(), third.lifecycle(),
+                third.launchTime(), true, true, true, false, true, null, null, null, T0.minusSeconds(200)));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members), seen(spec)));
+
+        assertThat(decision.drains()).singleElement().satisfies(d -> {
+            assertThat(d.nodeName()).isEqualTo("node-3");
+            assertThat(d.startedAt()).isEqualTo(T0.minusSeconds(200));
+            assertThat(d.deadline()).isEqualTo(T0.plusSeconds(100));
+        });
+    }
+
     /**
      * A roll-out of five instances, step by step against {@link SimulatedPool}, whose new instances boot for
      * {@code bootLooks} looks before their Node is Ready: never fewer Ready than desired minus maxUnavailable, never

@@ -139,7 +139,7 @@ class DrainerRealApiIT {
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/pdb", "any/cluster", node,
-                    PROVIDER_ID, clock.instant().plusSeconds(600), notices::add);
+                    PROVIDER_ID, clock.instant(), clock.instant().plusSeconds(600), notices::add);
 
             // The budget allows no disruption: the Eviction API refuses (429), round after round.
             await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= refusedBefore + 3
@@ -179,7 +179,7 @@ class DrainerRealApiIT {
 
         try (Drainer drainer = drainer(workloads::client); workloads; management) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/late", NS + "/late", node,
-                    PROVIDER_ID, null, notices::add);
+                    PROVIDER_ID, clock.instant(), null, notices::add);
             // The first round found no kubeconfig Secret (the API server answered 404)...
             await().atMost(WAIT).until(() -> server.requests().stream().anyMatch(r -> r.resource().equals("secrets")
                     && r.namespace().equals(NS) && r.name().equals(secret) && r.code() == 404) || drain.isDone());
@@ -205,7 +205,7 @@ class DrainerRealApiIT {
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/refused", "any/cluster", node,
-                    PROVIDER_ID, null, notices::add);
+                    PROVIDER_ID, clock.instant(), null, notices::add);
             // The API server refuses the cordon, more than once.
             await().atMost(WAIT).until(() -> refusedCordons(node) >= 2 || drain.isDone());
             assertThat(drain).isNotDone();
@@ -239,7 +239,8 @@ class DrainerRealApiIT {
         try (Drainer drainer = drainer(cluster -> {
             throw new IllegalStateException("a bug, not an API error");
         })) {
-            outcome = drainer.drain("drainer-real/boom", "any/cluster", node, PROVIDER_ID, null, notices::add)
+            outcome = drainer.drain("drainer-real/boom", "any/cluster", node, PROVIDER_ID,
+                    clock.instant(), null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join();
         }
 
@@ -265,7 +266,8 @@ class DrainerRealApiIT {
                 .endContainer().endSpec().build()).create();
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
-            assertThat(drainer.drain("drainer-real/daemons", "any/cluster", node, PROVIDER_ID, null, notices::add)
+            assertThat(drainer.drain("drainer-real/daemons", "any/cluster", node, PROVIDER_ID,
+                    clock.instant(), null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.Drained.class);
         }
@@ -296,7 +298,8 @@ class DrainerRealApiIT {
 
         int before = server.requests().size();
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
-            assertThat(drainer.drain("drainer-real/unseen", "any/cluster", "", providerID, null, notices::add)
+            assertThat(drainer.drain("drainer-real/unseen", "any/cluster", "", providerID,
+                    clock.instant(), null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.Drained.class);
         }
@@ -310,11 +313,45 @@ class DrainerRealApiIT {
         assertThat(onTheNode.subList(0, onTheNode.indexOf("patch") + 1)).containsExactly("get", "patch");
     }
 
+    /**
+     * When the drain started goes on the Node with its cordon, for a reconciler started later to find; a start
+     * already there (a drain before a restart) is kept, and a Node someone else cordoned gets it.
+     */
+    @Test
+    void shouldWriteWhenTheDrainStartedWithTheCordonAndKeepAnEarlierOne() {
+        Instant started = Instant.parse("2026-12-01T10:00:00.250Z");
+        String fresh = node("drainer-started-fresh", Map.of());
+        String earlier = node("drainer-started-earlier", Map.of());
+        kube.nodes().withName(earlier).edit(n -> new NodeBuilder(n).editMetadata()
+                .addToAnnotations(ClusterApi.DRAIN_STARTED_ANNOTATION, "2026-12-01T09:00:00Z").endMetadata()
+                .editSpec().withUnschedulable(true).endSpec().build());
+        String byHand = node("drainer-started-by-hand", Map.of());
+        kube.nodes().withName(byHand).edit(n -> new NodeBuilder(n).editSpec().withUnschedulable(true).endSpec()
+                .build());
+
+        int before = server.requests().size();
+        try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
+            for (String node : List.of(fresh, earlier, byHand)) {
+                assertThat(drainer.drain("drainer-real/started", "any/cluster", node, PROVIDER_ID, started, null,
+                                notices::add).orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
+                        .join()).isInstanceOf(DrainOutcome.Drained.class);
+            }
+        }
+
+        assertThat(List.of(fresh, earlier, byHand)).map(n -> kube.nodes().withName(n).get()).allSatisfy(n ->
+                assertThat(n.getSpec().getUnschedulable()).as("cordoned").isTrue());
+        assertThat(List.of(fresh, earlier, byHand)).map(n -> kube.nodes().withName(n).get().getMetadata()
+                .getAnnotations().get(ClusterApi.DRAIN_STARTED_ANNOTATION))
+                .containsExactly("2026-12-01T10:00:00Z", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z");
+        assertThat(server.requests().subList(before, server.requests().size())).as("the earlier drain's Node")
+                .noneMatch(r -> r.resource().equals("nodes") && r.name().equals(earlier) && r.verb().equals("patch"));
+    }
+
     @Test
     void shouldEndNodeGoneForANodeThatDoesNotExist() {
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             assertThat(drainer.drain("drainer-real/gone", "any/cluster", "drainer-never-was",
-                    PROVIDER_ID, null, notices::add)
+                    PROVIDER_ID, clock.instant(), null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.NodeGone.class);
         }

@@ -37,6 +37,7 @@ import dev.poolstream.testing.MachinePoolSpecs;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -121,6 +122,7 @@ class ReconcilerRealApiIT {
     private KubernetesClient kube;
     private Path kubeconfig;
     private final Map<String, String> savedProperties = new HashMap<>();
+    private String brokers;
     private ConfigurableApplicationContext app;
     private MeterRegistry meters;
     private KafkaProducer<String, byte[]> producer;
@@ -176,22 +178,8 @@ class ReconcilerRealApiIT {
                 "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + SERVICE_ACCOUNT);
         property("kubernetes.impersonate.group", "system:serviceaccounts,system:serviceaccounts:"
                 + KubeApiServer.POOLSTREAM_NAMESPACE + ",system:authenticated");
-        app = ReconcilerApplication.builder()
-                .initializers(context -> ((GenericApplicationContext) context)
-                        .registerBean(Clock.class, () -> clock))
-                .run(
-                "--server.port=0",
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
-                "--poolstream.kafka.create-topics=true",
-                "--poolstream.reconciler.mode=owner",
-                "--poolstream.reconciler.drain-retry=100ms",
-                "--poolstream.reconciler.recheck=200ms",
-                "--poolstream.reconciler.retry-backoff=200ms",
-                "--logging.structured.format.console=");
-        meters = app.getBean(MeterRegistry.class);
-        // Deciding from here on: a record published now is acted on as it arrives, not folded into a read-back.
-        Reconciler reconciler = app.getBean(Reconciler.class);
-        await().atMost(WAIT).until(reconciler::caughtUpNow);
+        brokers = broker.getBrokersAsString();
+        startReconciler();
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
@@ -216,6 +204,26 @@ class ReconcilerRealApiIT {
             public void onDelete(Pod pod, boolean finalStateUnknown) {
             }
         });
+    }
+
+    /** The reconciler, started with what it had before, deciding: caught up with its topics. */
+    private void startReconciler() {
+        app = ReconcilerApplication.builder()
+                .initializers(context -> ((GenericApplicationContext) context)
+                        .registerBean(Clock.class, () -> clock))
+                .run(
+                "--server.port=0",
+                "--spring.kafka.bootstrap-servers=" + brokers,
+                "--poolstream.kafka.create-topics=true",
+                "--poolstream.reconciler.mode=owner",
+                "--poolstream.reconciler.drain-retry=100ms",
+                "--poolstream.reconciler.recheck=200ms",
+                "--poolstream.reconciler.retry-backoff=200ms",
+                "--logging.structured.format.console=");
+        meters = app.getBean(MeterRegistry.class);
+        // Deciding from here on: a record published now is acted on as it arrives, not folded into a read-back.
+        Reconciler reconciler = app.getBean(Reconciler.class);
+        await().atMost(WAIT).until(reconciler::caughtUpNow);
     }
 
     /** What a kubelet does once a pod's containers have stopped: the pod goes for good. */
@@ -447,6 +455,64 @@ class ReconcilerRealApiIT {
         assertThat(kube.policy().v1().podDisruptionBudget().inNamespace(NS).withName("guarded").get().getStatus()
                 .getDisruptionsAllowed()).as("the eviction used the budget's one disruption").isZero();
         assertThat(pool.sim.members).hasSize(1);
+    }
+
+    /**
+     * A drain a PodDisruptionBudget holds up, the pool scaled back up, then the reconciler restarted: the restarted
+     * one takes the drain up from the Node's {@code poolstream.dev/drain-started} (which the status service carries
+     * as the member's {@code drainStarted}, simulated here), counts {@code nodeDrainTimeoutSeconds} from then, not
+     * from its own start, and terminates the instance, whose drain ran out while it was down. The Node is never left
+     * cordoned for good.
+     */
+    @Test
+    void shouldTakeUpADrainStartedBeforeARestartAndTimeItOutFromItsStart() {
+        Pool pool = new Pool("restarted");
+        pool.nodeDrainTimeoutSeconds = 60;
+        pool.create(2, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        String victim = pool.sim.members.get(0).nodeName();
+        String victimId = pool.sim.members.get(0).providerID();
+        Pod guarded = kube.resource(pod("held", victim, Map.of("app", "held"))).create();
+        guarded.setStatus(new PodStatusBuilder().withPhase("Running")
+                .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
+        kube.resource(guarded).updateStatus();
+        budget("held", 0);
+
+        scale(pool, 1);
+        await().atMost(WAIT).until(() -> {
+            pool.answerAll();
+            Node node = kube.nodes().withName(victim).get();
+            return Boolean.TRUE.equals(node.getSpec().getUnschedulable()) && node.getMetadata().getAnnotations()
+                    .containsKey(ClusterApi.DRAIN_STARTED_ANNOTATION);
+        });
+        Instant started = Instant.parse(kube.nodes().withName(victim).get().getMetadata().getAnnotations()
+                .get(ClusterApi.DRAIN_STARTED_ANNOTATION));
+        // Back to two before the drain ends; the status service then reports the member's drain from its Node.
+        scale(pool, 2);
+        PoolMember m = pool.sim.members.get(0);
+        pool.sim.members.set(0, new PoolMember(m.providerID(), m.nodeName(), m.nodeUid(), m.lifecycle(),
+                m.launchTime(), m.ready(), m.available(), m.upToDate(), m.deleteRequested(), m.nodeAdopted(),
+                m.nodeReady(), m.nodeReadySince(), m.kubeletVersion(), started));
+        pool.publishObserved();
+
+        // Down for half an hour: the drain's minute ran out meanwhile. Counted from the restart, it would have a
+        // minute left, longer than this test waits.
+        app.close();
+        clock.offset = clock.offset.plus(Duration.ofMinutes(30));
+        startReconciler();
+
+        TerminateInstances terminate = (TerminateInstances) pool.settleUntil(TerminateInstances.class::isInstance,
+                c -> assertThat(kube.pods().inNamespace(NS).withName("held").get()).as("never evicted").isNotNull());
+        assertThat(terminate.providerIDs()).containsExactly(victimId);
+        String uid = pool.machinePool().getMetadata().getUid();
+        await().atMost(WAIT).until(() -> events(uid).stream().anyMatch(e -> e.getReason().equals("DrainTimedOut")));
+    }
+
+    private void scale(Pool pool, int replicas) {
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getSpec().setReplicas(replicas);
+            return p;
+        });
     }
 
     /**
@@ -817,6 +883,7 @@ class ReconcilerRealApiIT {
         final PoolSimulator sim;
         final List<ScalingGroupCommand> commands = new ArrayList<>();
         ConfigRef bootstrap;
+        Integer nodeDrainTimeoutSeconds;
 
         Pool(String name) {
             this.name = name;
@@ -857,6 +924,11 @@ class ReconcilerRealApiIT {
                     .withFinalizers(finalizers).build());
             pool.setSpec(MachinePoolSpecs.of(CLUSTER, replicas, "v1.34.4", bootstrap == null ? name + "-bootstrap"
                     : null, ClusterApi.KIND_AWS_MACHINE_POOL, infraName(), 0));
+            if (nodeDrainTimeoutSeconds != null) {
+                var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
+                deletion.setNodeDrainTimeoutSeconds(nodeDrainTimeoutSeconds);
+                pool.getSpec().getTemplate().getSpec().setDeletion(deletion);
+            }
             if (bootstrap != null) {
                 Bootstrap onlyARef = new Bootstrap();
                 onlyARef.setConfigRef(bootstrap);

@@ -115,7 +115,7 @@ class DrainerTest {
                 .build()).create();
 
         DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1",
-                PROVIDER_ID, null, notices::add));
+                PROVIDER_ID, clock.instant(), null, notices::add));
 
         assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
         assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).as("cordoned").isTrue();
@@ -134,14 +134,16 @@ class DrainerTest {
         kube.resource(new NodeBuilder().withNewMetadata().withName("n1").endMetadata().withNewSpec()
                 .withUnschedulable(true).endSpec().build()).create();
 
-        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add)))
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID,
+                clock.instant(), null, notices::add)))
                 .isInstanceOf(DrainOutcome.Drained.class);
         assertThat(count("poolstream.reconciler.evictions", "evicted")).isZero();
     }
 
     @Test
     void shouldEndNodeGoneForANodeThatDoesNotExist() {
-        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "never", PROVIDER_ID, null, notices::add)))
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "never", PROVIDER_ID,
+                clock.instant(), null, notices::add)))
                 .isInstanceOf(DrainOutcome.NodeGone.class);
         assertThat(count("poolstream.reconciler.drains", "node-gone")).isEqualTo(1);
     }
@@ -153,7 +155,7 @@ class DrainerTest {
         cluster.refuseEvictions("apps", "db-0", 2);
 
         DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1",
-                PROVIDER_ID, null, notices::add));
+                PROVIDER_ID, clock.instant(), null, notices::add));
 
         assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
         assertThat(count("poolstream.reconciler.evictions", "refused")).isEqualTo(2);
@@ -176,7 +178,7 @@ class DrainerTest {
 
         CompletableFuture<DrainOutcome> drain = drainer(c -> Optional.of(kube), Duration.ofMillis(100),
                 Duration.ofMillis(400)).drain("team-a/workers", "team-a/demo", "n1",
-                        PROVIDER_ID, clock.instant().plusSeconds(60),
+                        PROVIDER_ID, clock.instant(), clock.instant().plusSeconds(60),
                 notice -> refusedAt.add(System.nanoTime()));
         await().atMost(WAIT).until(() -> refusedAt.size() >= 5);
 
@@ -207,7 +209,7 @@ class DrainerTest {
         Instant deadline = clock.instant().plusSeconds(60);
 
         CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1",
-                PROVIDER_ID, deadline,
+                PROVIDER_ID, clock.instant(), deadline,
                 notices::add);
         clock.now = deadline;
         double refused = count("poolstream.reconciler.evictions", "refused");
@@ -225,7 +227,8 @@ class DrainerTest {
         AtomicInteger asked = new AtomicInteger();
 
         DrainOutcome outcome = join(drainer(c -> asked.incrementAndGet() <= 2 ? Optional.empty() : Optional.of(kube),
-                RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add));
+                RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID,
+                        clock.instant(), null, notices::add));
 
         assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
         assertThat(asked.get()).isGreaterThanOrEqualTo(3);
@@ -239,7 +242,7 @@ class DrainerTest {
             asked.incrementAndGet();
             return Optional.empty();
         }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1",
-                PROVIDER_ID, clock.instant().plusSeconds(60), notices::add);
+                PROVIDER_ID, clock.instant(), clock.instant().plusSeconds(60), notices::add);
         await().atMost(WAIT).until(() -> asked.get() >= 1);
         clock.now = clock.now.plusSeconds(61);
 
@@ -254,7 +257,7 @@ class DrainerTest {
         pod("apps", "app", "n2");
 
         DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "",
-                "aws:///us-east-1a/i-n2", null, notices::add));
+                "aws:///us-east-1a/i-n2", clock.instant(), null, notices::add));
 
         assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
         assertThat(kube.nodes().withName("n2").get().getSpec().getUnschedulable()).as("cordoned").isTrue();
@@ -266,7 +269,8 @@ class DrainerTest {
     void shouldEndNodeGoneForAnInstanceNoneWasSeenOfOnlyWhenTheClusterSaysNoNodeHasIt() {
         node("n1");
 
-        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "", PROVIDER_ID, null, notices::add)))
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "", PROVIDER_ID,
+                clock.instant(), null, notices::add)))
                 .isInstanceOf(DrainOutcome.NodeGone.class);
         assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).isNull();
     }
@@ -283,7 +287,8 @@ class DrainerTest {
             CompletableFuture<DrainOutcome> drain = drainer(c -> {
                 // No kubeconfig Secret at first, then an API server that does not answer.
                 return asked.incrementAndGet() <= 2 ? Optional.empty() : Optional.of(unreachable);
-            }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "", PROVIDER_ID, deadline, notices::add);
+            }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "", PROVIDER_ID,
+                    clock.instant(), deadline, notices::add);
             await().atMost(WAIT).until(() -> meters.counter("poolstream.reconciler.drain.errors").count() >= 3
                     || drain.isDone());
             assertThat(drain).as("not done while the cluster cannot be asked").isNotDone();
@@ -310,7 +315,8 @@ class DrainerTest {
         AtomicInteger asked = new AtomicInteger();
         try {
             DrainOutcome outcome = join(drainer(c -> Optional.of(asked.incrementAndGet() <= 2 ? unreachable : kube),
-                    RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add));
+                    RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID,
+                            clock.instant(), null, notices::add));
 
             assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
             assertThat(meters.counter("poolstream.reconciler.drain.errors").count()).isEqualTo(2);
@@ -323,7 +329,8 @@ class DrainerTest {
     void shouldEndFailedNeverDrainedWhenSomethingUnexpectedIsThrown() {
         DrainOutcome outcome = join(drainer(c -> {
             throw new IllegalStateException("a bug, not an API error");
-        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add));
+        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID,
+                clock.instant(), null, notices::add));
 
         assertThat(outcome).isEqualTo(new DrainOutcome.Failed(
                 "java.lang.IllegalStateException: a bug, not an API error"));
@@ -336,7 +343,8 @@ class DrainerTest {
         Drainer stopped = drainer();
         stopped.close();
 
-        assertThat(join(stopped.drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, null, notices::add)))
+        assertThat(join(stopped.drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID,
+                clock.instant(), null, notices::add)))
                 .isEqualTo(new DrainOutcome.Failed("the drainer is stopping"));
     }
 

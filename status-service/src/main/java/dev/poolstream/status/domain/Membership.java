@@ -1,6 +1,7 @@
 package dev.poolstream.status.domain;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.KubeTime;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.NodeState;
@@ -107,7 +108,17 @@ public final class Membership {
                 node != null && adopted(node, namespace, poolName, clusterName),
                 node == null ? null : node.ready(),
                 node == null ? null : node.readyTransitionTime(),
-                node == null ? null : node.kubeletVersion());
+                node == null ? null : node.kubeletVersion(),
+                drainStarted(node));
+    }
+
+    /**
+     * When the reconciler started draining the Node, while the Node is still cordoned: a Node someone uncordoned is
+     * back in service, and a later drain of it starts anew. Null when unreadable, as any Kubernetes time here.
+     */
+    static Instant drainStarted(NodeState node) {
+        return node == null || !node.unschedulable() ? null
+                : KubeTime.parse(node.annotations().get(ClusterApi.DRAIN_STARTED_ANNOTATION));
     }
 
     private Membership() {

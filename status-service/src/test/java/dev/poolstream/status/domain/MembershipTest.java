@@ -51,6 +51,25 @@ class MembershipTest {
                 launchSecond == null ? null : T0.plusSeconds(launchSecond)), node);
     }
 
+    @ParameterizedTest(name = "unschedulable={0} annotation={1} -> {2}")
+    @CsvSource(nullValues = "null", textBlock = """
+            true,  2026-11-21T06:10:00Z, 2026-11-21T06:10:00Z
+            false, 2026-11-21T06:10:00Z, null
+            true,  null,                 null
+            true,  yesterday,            null
+            """)
+    void shouldTellADrainStartedOnlyWhileItsNodeIsCordoned(boolean unschedulable, String annotation,
+                                                          String started) {
+        NodeState ready = Pools.readyNode("n", "aws:///a/i-1");
+        NodeState node = new NodeState(ready.cluster(), ready.name(), ready.uid(), ready.providerID(), ready.ready(),
+                ready.readyTransitionTime(), ready.kubeletVersion(), unschedulable, ready.taints(),
+                annotation == null ? Map.of() : Map.of(ClusterApi.DRAIN_STARTED_ANNOTATION, annotation));
+
+        PoolMember member = Membership.member(member(1, 0, node), true, 0, T0, "team-a", "workers", "demo");
+
+        assertThat(member.drainStarted()).isEqualTo(started == null ? null : Instant.parse(started));
+    }
+
     @Test
     void shouldListOldestFirstThenByProviderIdWithUnknownLaunchTimesLastWhenLaunchOrderDiffersFromIds() {
         List<Member> listed = Membership.listed(List.of(member(1, 30, null), member(2, null, null),

@@ -49,7 +49,7 @@ public final class NodeStates {
                 .toList();
         Map<String, String> annotations = node.getMetadata().getAnnotations() == null ? Map.of()
                 : node.getMetadata().getAnnotations().entrySet().stream()
-                .filter(e -> e.getKey().startsWith(CLUSTER_API_PREFIX) && e.getValue() != null)
+                .filter(e -> kept(e.getKey()) && e.getValue() != null)
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         return new NodeState(
                 cluster,
@@ -66,7 +66,7 @@ public final class NodeStates {
 
     /**
      * A new Node with only what {@link #of} reads: name, uid, resourceVersion, the {@code cluster.x-k8s.io/}
-     * annotations and labels, providerID, unschedulable, the taints that matter, the first Ready condition (type,
+     * annotations (and {@code poolstream.dev/drain-started}) and labels, providerID, unschedulable, the taints that matter, the first Ready condition (type,
      * status, lastTransitionTime) and the kubelet version. {@code of(cluster, strip(node))} equals
      * {@code of(cluster, node)}. The Node informers of workload clusters cache this rather than the whole object
      * (managedFields, images, addresses, capacity...), which is most of a Node's heap.
@@ -160,9 +160,14 @@ public final class NodeStates {
             ClusterApi.CLUSTER_GROUP + "/owner-kind",
             ClusterApi.CLUSTER_GROUP + "/owner-name");
 
+    /** The annotations published: Cluster API's, and when the reconciler started draining the Node. */
+    static boolean kept(String annotation) {
+        return annotation.startsWith(CLUSTER_API_PREFIX) || annotation.equals(ClusterApi.DRAIN_STARTED_ANNOTATION);
+    }
+
     private static Map<String, String> clusterApiEntries(Map<String, String> entries) {
         return entries == null ? Map.of() : entries.entrySet().stream()
-                .filter(e -> e.getKey().startsWith(CLUSTER_API_PREFIX) && e.getValue() != null)
+                .filter(e -> kept(e.getKey()) && e.getValue() != null)
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey,
                         // One String per cluster or pool rather than one per Node.
                         e -> SHARED_VALUES.contains(e.getKey()) ? e.getValue().intern() : e.getValue()));

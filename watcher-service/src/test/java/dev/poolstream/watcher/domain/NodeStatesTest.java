@@ -70,6 +70,12 @@ class NodeStatesTest {
     }
 
     @Test
+    void shouldPublishWhenTheReconcilerStartedDrainingTheNodeAndNoOtherAnnotationOutsideClusterApi() {
+        assertThat(NodeStates.of("team-a/demo", bigNode()).annotations()).containsOnlyKeys(
+                "cluster.x-k8s.io/owner-kind", "cluster.x-k8s.io/machine", "poolstream.dev/drain-started");
+    }
+
+    @Test
     void shouldReadTheSameStateFromAStrippedNode() {
         Node big = bigNode();
 
@@ -82,7 +88,7 @@ class NodeStatesTest {
 
         assertThat(stripped.getMetadata().getManagedFields()).isEmpty();
         assertThat(stripped.getMetadata().getAnnotations()).containsOnlyKeys("cluster.x-k8s.io/owner-kind",
-                "cluster.x-k8s.io/machine");
+                "cluster.x-k8s.io/machine", "poolstream.dev/drain-started");
         assertThat(stripped.getMetadata().getLabels()).containsOnlyKeys("cluster.x-k8s.io/cluster-name");
         assertThat(stripped.getMetadata().getResourceVersion()).isEqualTo("1234");
         assertThat(stripped.getStatus().getImages()).isEmpty();
@@ -167,6 +173,7 @@ class NodeStatesTest {
         NodeBuilder builder = new NodeBuilder(node("2026-11-21T06:00:05Z", "True"));
         builder.editMetadata().withResourceVersion("1234")
                 .addToAnnotations("cluster.x-k8s.io/machine", "workers-abcde")
+                .addToAnnotations("poolstream.dev/drain-started", "2026-11-21T06:10:00Z")
                 .addToAnnotations("volumes.kubernetes.io/controller-managed-attach-detach", "true")
                 .addToLabels("cluster.x-k8s.io/cluster-name", "demo")
                 .addToLabels("kubernetes.io/hostname", "ip-10-0-0-1")
