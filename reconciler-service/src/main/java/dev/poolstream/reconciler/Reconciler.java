@@ -35,6 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -93,8 +95,8 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     private final Set<String> retrying = new HashSet<>();
     /** Pools with a look scheduled at a time a decision named, and that time. */
     private final Map<String, Instant> scheduled = new HashMap<>();
-    /** pool/providerID of the drains running in this process. */
-    private final Set<String> draining = new HashSet<>();
+    /** pool|providerID → each drain running in this process. */
+    private final Map<String, CompletableFuture<DrainOutcome>> draining = new HashMap<>();
     private final ReconcilerProperties properties;
     private final CommandSender sender;
     private final Drainer drainer;
@@ -256,6 +258,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             for (Memory.Drain drain : decision.drains()) {
                 startDrain(key, pool, drain);
             }
+            stopForgottenDrains(key, pool.memory);
             if (decision.bootstrap() != null) {
                 readBootstrapConfig(key, pool.spec.namespace(), decision.bootstrap());
             }
@@ -269,15 +272,40 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     private void startDrain(String key, Pool pool, Memory.Drain drain) {
         String providerId = drain.providerID();
-        if (pool.status == null || pool.status.cluster() == null || !draining.add(key + "|" + providerId)) {
+        String running = key + "|" + providerId;
+        if (pool.status == null || pool.status.cluster() == null || draining.containsKey(running)) {
             return;
         }
         PoolSpec spec = pool.spec;
         events.record(spec, Notices.draining(drain));
-        drainer.drain(key, pool.status.cluster(), drain.nodeName(), providerId, drain.startedAt(), drain.deadline(),
-                        notice -> events.record(spec, notice))
-                .whenComplete((outcome, error) -> loop.execute(() -> drainEnded(key, drain,
-                        error != null ? new DrainOutcome.Failed(error.toString()) : outcome)));
+        CompletableFuture<DrainOutcome> run = drainer.drain(key, pool.status.cluster(), drain.nodeName(), providerId,
+                drain.startedAt(), drain.deadline(), notice -> events.record(spec, notice));
+        draining.put(running, run);
+        run.whenComplete((outcome, error) -> {
+            if (!(error instanceof CancellationException)) {
+                loop.execute(() -> drainEnded(key, drain,
+                        error != null ? new DrainOutcome.Failed(error.toString()) : outcome));
+            }
+        });
+    }
+
+    /**
+     * Stops the pool's running drains its memory no longer has: a Machine deletion hook added while one ran (the
+     * domain waits for the hook's owner, and starts the drain again once the hook is gone), an instance gone.
+     */
+    private void stopForgottenDrains(String key, Memory memory) {
+        var running = draining.entrySet().iterator();
+        while (running.hasNext()) {
+            var entry = running.next();
+            String providerId = entry.getKey().startsWith(key + "|") ? entry.getKey().substring(key.length() + 1)
+                    : null;
+            if (providerId != null && !memory.drains().containsKey(providerId)) {
+                log.info("stopping the drain of instance {} of pool {}: no longer to be drained now", providerId,
+                        key);
+                running.remove();
+                entry.getValue().cancel(false);
+            }
+        }
     }
 
     /** A drain ended: its outcome is remembered (a failure waits to be tried again) and shown. */

@@ -392,8 +392,11 @@ public final class PoolReconciler {
                 actions.add(new KubeAction.DeleteMachine(victim.providerID(), request.machine()));
             }
             Memory.Drain drain = drains.get(victim.providerID());
-            if (drain == null && request != null && !request.preDrainHooks().isEmpty()) {
-                // Looked at again when the watcher sees a hook go (a new spec record).
+            if ((drain == null || !drain.done()) && request != null && !request.preDrainHooks().isEmpty()) {
+                // Also a hook added while the drain runs: forgotten here, the drain is stopped (as Cluster API drains
+                // no further), and started again from its first start once the hook is gone. Looked at again when
+                // the watcher sees a hook go (a new spec record).
+                drains.remove(victim.providerID());
                 notices.add(Notices.waitingForPreDrainHooks(request));
                 continue;
             }

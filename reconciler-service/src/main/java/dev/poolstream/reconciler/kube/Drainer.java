@@ -103,7 +103,7 @@ public final class Drainer implements AutoCloseable {
      * @param started    when the drain started (before a restart, maybe): written on the Node with its cordon
      * @param deadline   when it times out; null for no limit
      * @param progress   gets what a user should see while it runs (a PodDisruptionBudget refusing)
-     * @return completes with how it ended; never exceptionally
+     * @return completes with how it ended; never exceptionally. Cancelled, it stops at its next round.
      */
     public CompletableFuture<DrainOutcome> drain(String pool, String cluster, String nodeName, String providerID,
                                                  Instant started, Instant deadline, Consumer<Notice> progress) {
@@ -148,6 +148,13 @@ public final class Drainer implements AutoCloseable {
 
     private void round(Run run) {
         try (var ignored = MDC.putCloseable("pool", run.pool)) {
+            if (run.done.isCancelled()) {
+                // Its caller no longer wants it (a Machine deletion hook came): no further round.
+                log.info("drain of {} for pool {} stopped ({} pods left)", run.node(), run.pool,
+                        run.podsLeft < 0 ? "?" : run.podsLeft);
+                registry.counter("poolstream.reconciler.drains", "outcome", "stopped").increment();
+                return;
+            }
             if (run.deadline != null && clock.instant().isAfter(run.deadline)) {
                 log.warn("drain of {} for pool {} timed out ({} pods left: {}); its instance is terminated anyway",
                         run.node(), run.pool, run.podsLeft < 0 ? "?" : run.podsLeft, run.problem);

@@ -575,6 +575,33 @@ class MachineRequestsTest {
     }
 
     @Test
+    void shouldStopADrainWhenAPreDrainHookIsAddedWhileItRunsAndStartItAgainFromItsStartOnceTheHookIsGone() {
+        PoolSpec deleting = with(aws(5), deleting(3));
+        Decision started = PoolReconciler.decide(look(deleting, group(5, "x"), status(members(5)), seen(deleting)));
+        assertThat(started.memory().drains()).containsOnlyKeys(id(3));
+
+        PoolSpec hooked = with(aws(5), hooked(3, true, false, List.of(PRE_DRAIN), List.of()));
+        Decision held = PoolReconciler.decide(look(hooked, group(5, "x"), status(members(5)), started.memory()));
+
+        assertThat(held.memory().drains()).as("forgotten: the service stops the drain").isEmpty();
+        assertThat(held.drains()).isEmpty();
+        assertThat(held.commands()).isEmpty();
+        assertThat(held.notices()).extracting(Notice::reason).containsExactly(Notices.WAITING_FOR_PRE_DRAIN_HOOK);
+
+        // The hook's owner is done; the Node, cordoned by the stopped drain, says when that drain started.
+        List<PoolMember> cordoned = new ArrayList<>(members(5));
+        PoolMember third = cordoned.get(2);
+        cordoned.set(2, new PoolMember(third.providerID(), third.nodeName(), third.nodeUid(), third.lifecycle(),
+                third.launchTime(), true, true, true, false, true, null, null, null, T0.minusSeconds(30)));
+        Decision again = PoolReconciler.decide(look(deleting, group(5, "x"), status(cordoned), held.memory()));
+
+        assertThat(again.drains()).singleElement().satisfies(d -> {
+            assertThat(d.nodeName()).isEqualTo("node-3");
+            assertThat(d.startedAt()).isEqualTo(T0.minusSeconds(30));
+        });
+    }
+
+    @Test
     void shouldNotTerminateADrainedVictimWhileItsMachineHasAPreTerminateHookAndTerminateItOnceRemoved() {
         PoolSpec spec = with(aws(5), hooked(3, true, false, List.of(), List.of(PRE_TERMINATE)));
 

@@ -1,5 +1,7 @@
 package dev.poolstream.reconciler.it;
 
+import dev.poolstream.events.MachineRequest;
+import dev.poolstream.events.PoolMember;
 import dev.poolstream.testing.MachinePoolSpecs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -276,10 +278,60 @@ class ReconcilerIT {
         assertThat(pool.sim.members).as("the second attempt carried out").hasSize(3);
     }
 
+    /**
+     * Cluster API's pre-drain hook added to a deleting Machine while its Node's drain runs (a budget holds it up):
+     * the drain stops, as Cluster API drains no further, and starts again once the hook's owner removes it.
+     */
+    @Test
+    void shouldStopADrainWhenAPreDrainHookComesWhileItRunsAndDrainAgainOnceTheHookIsGone() {
+        Pool pool = new Pool("hooked-late");
+        pool.create(5, 1, 50);
+        PoolMember victim = pool.sim.members.get(2);
+        String guarded = "app-on-" + victim.nodeName();
+        workload.refuseEvictions("apps", guarded, 1_000);
+        double refused = evictions("refused");
+        double stopped = count("poolstream.reconciler.drains", "stopped");
+
+        pool.machines = List.of(machine(victim, List.of()));
+        pool.publishSpec(5, 2, "v1");
+        await().atMost(WAIT).until(() -> {
+            pool.pump();
+            return evictions("refused") >= refused + 2;
+        });
+
+        String hook = ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/backup";
+        pool.machines = List.of(machine(victim, List.of(hook)));
+        pool.publishSpec(5, 3, "v1");
+        await().atMost(WAIT).until(() -> {
+            pool.pump();
+            return count("poolstream.reconciler.drains", "stopped") >= stopped + 1;
+        });
+        assertThat(workload.client().pods().inNamespace("apps").withName(guarded).get()).as("not evicted").isNotNull();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events("hooked-late",
+                Notices.WAITING_FOR_PRE_DRAIN_HOOK)).anySatisfy(note -> assertThat(note).contains(hook)));
+
+        workload.refuseEvictions("apps", guarded, 0);
+        pool.machines = List.of(machine(victim, List.of()));
+        pool.publishSpec(5, 4, "v1");
+        TerminateInstances terminate = (TerminateInstances) pool.awaitCommand(c -> c instanceof TerminateInstances,
+                c -> assertThat(workload.client().pods().inNamespace("apps").withName(guarded).get())
+                        .as("evicted").isNull());
+        assertThat(terminate.providerIDs()).containsExactly(victim.providerID());
+    }
+
+    /** The member's Machine, deleting, with these pre-drain hooks. */
+    private static MachineRequest machine(PoolMember member, List<String> preDrainHooks) {
+        return new MachineRequest(member.providerID(), "machine-" + member.nodeName(), "aws-" + member.nodeName(),
+                true, false, false, null, false, false, false, preDrainHooks, List.of());
+    }
+
     /** {@code poolstream.reconciler.evictions} of the running service with this outcome. */
     private double evictions(String outcome) {
-        Counter counter = app.getBean(MeterRegistry.class).find("poolstream.reconciler.evictions")
-                .tag("outcome", outcome).counter();
+        return count("poolstream.reconciler.evictions", outcome);
+    }
+
+    private double count(String meter, String outcome) {
+        Counter counter = app.getBean(MeterRegistry.class).find(meter).tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -299,6 +351,8 @@ class ReconcilerIT {
         final PoolSimulator sim;
         final List<ScalingGroupCommand> commands = new ArrayList<>();
         Map<String, String> annotations = Map.of();
+        /** What the pool's Machines ask, as the watcher would publish it. */
+        List<MachineRequest> machines = List.of();
         /** Commands the cloud never carries out (nor reports). */
         Predicate<ScalingGroupCommand> unanswered = c -> false;
         int min;
@@ -356,7 +410,7 @@ class ReconcilerIT {
                     new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL,
                             "workers-" + name, "u", version.equals("v1") ? 1 : 2,
                             infra.getMetadata().getFinalizers(), null, new InfraSpec.Aws(awsSpec()), null),
-                    false);
+                    false).withMachines(machines, List.of());
         }
 
         MachinePoolSpec machinePoolSpec(int replicas, String version) {

@@ -202,6 +202,22 @@ class DrainerTest {
     }
 
     @Test
+    void shouldStopAtItsNextRoundOnceCancelled() {
+        node("n1");
+        pod("apps", "db-0", "n1");
+        cluster.refuseEvictions("apps", "db-0", 1000);
+        CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1",
+                PROVIDER_ID, clock.instant(), null, notices::add);
+        await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= 2);
+
+        drain.cancel(false);
+
+        // The round after the cancel ends the run: it schedules none after it.
+        await().atMost(WAIT).until(() -> count("poolstream.reconciler.drains", "stopped") == 1);
+        assertThat(kube.pods().inNamespace("apps").withName("db-0").get()).isNotNull();
+    }
+
+    @Test
     void shouldEndTimedOutOnlyAfterTheDeadlineAndNotAtIt() {
         node("n1");
         pod("apps", "db-0", "n1");
