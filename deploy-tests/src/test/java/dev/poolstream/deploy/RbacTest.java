@@ -152,9 +152,9 @@ class RbacTest {
             call(Repo.WATCHER, Mode.BOTH, CLUSTER, CORE, "nodes", "list,watch",
                     "WorkloadClusters.connect → Node informer", "WorkloadClusters: watch.client.nodes()"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "nodes", "get,patch",
-                    "Drainer.roundWithin → get, JSON merge patch of spec.unschedulable (cordon, every round until the "
-                            + "server holds it)",
-                    "Drainer: client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE), CORDON)"),
+                    "Drainer.roundWithin → get, JSON merge patch of spec.unschedulable and the drain-started "
+                            + "annotation (cordon, every round until the server holds it)",
+                    "Drainer: client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE),"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "nodes", "list",
                     "Drainer.nodeWithProviderId → the Node of an instance no record named, 500 a page",
                     "Drainer: client.nodes().list(new ListOptionsBuilder().withLimit(pageSize)"),
