@@ -407,12 +407,7 @@ class ReconcilerRealApiIT {
         pool.settle(EnsureGroup.class::isInstance);
         String victim = pool.sim.members.get(0).nodeName();
         String victimId = pool.sim.members.get(0).providerID();
-        Pod guarded = kube.resource(pod("guarded", victim, Map.of("app", "guarded"))).create();
-        // Running and Ready, as its kubelet would report it: a pending pod is evicted without asking the budget.
-        guarded.setStatus(new PodStatusBuilder().withPhase("Running")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
-        kube.resource(guarded).updateStatus();
-        budget("guarded", 0);
+        podItsBudgetProtects("guarded", victim);
         double refused = count("poolstream.reconciler.evictions", "refused");
         double drained = count("poolstream.reconciler.drains", "drained");
 
@@ -472,11 +467,7 @@ class ReconcilerRealApiIT {
         pool.settle(EnsureGroup.class::isInstance);
         String victim = pool.sim.members.get(0).nodeName();
         String victimId = pool.sim.members.get(0).providerID();
-        Pod guarded = kube.resource(pod("held", victim, Map.of("app", "held"))).create();
-        guarded.setStatus(new PodStatusBuilder().withPhase("Running")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
-        kube.resource(guarded).updateStatus();
-        budget("held", 0);
+        podItsBudgetProtects("held", victim);
 
         scale(pool, 1);
         await().atMost(WAIT).until(() -> {
@@ -828,6 +819,16 @@ class ReconcilerRealApiIT {
                 .withCurrentHealthy(1 + disruptionsAllowed).withDesiredHealthy(1).withExpectedPods(1)
                 .withObservedGeneration(pdb.getMetadata().getGeneration()).build());
         budgets.resource(pdb).updateStatus();
+    }
+
+    /** A pod {@code app} on the Node, labelled so, that a PodDisruptionBudget allowing no disruption protects. */
+    private void podItsBudgetProtects(String app, String node) {
+        Pod pod = kube.resource(pod(app, node, Map.of("app", app))).create();
+        // Running and Ready, as its kubelet would report it: a pending pod is evicted without asking the budget.
+        pod.setStatus(new PodStatusBuilder().withPhase("Running")
+                .addNewCondition().withType("Ready").withStatus("True").endCondition().build());
+        kube.resource(pod).updateStatus();
+        budget(app, 0);
     }
 
     private static Pod pod(String name, String node, Map<String, String> labels) {
