@@ -1,6 +1,7 @@
 package dev.poolstream.reconciler.domain;
 
 import dev.poolstream.events.command.ScalingGroupCommand;
+import dev.poolstream.events.command.TerminateInstances;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -40,12 +41,14 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
      * @param confirming sent by a look that remembered nothing of the pool (its first since a start or an
      *                   assignment), only to confirm what it cannot know: not seeing it in time is no failure to
      *                   show, only a reason to send it again
+     * @param instances  the instances a {@code TerminateInstances} terminates; empty for other commands
      */
     public record Awaiting(String commandId, String kind, long generation, Set<String> commandIds, Instant since,
-                           boolean confirming) {
+                           boolean confirming, Set<String> instances) {
 
         public Awaiting {
             commandIds = Set.copyOf(commandIds);
+            instances = instances == null ? Set.of() : Set.copyOf(instances);
         }
 
         static Awaiting of(ScalingGroupCommand command, Instant since) {
@@ -54,13 +57,14 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
 
         static Awaiting of(ScalingGroupCommand command, Instant since, boolean confirming) {
             return new Awaiting(command.id(), command.getClass().getSimpleName(), command.generation(),
-                    Set.of(command.id()), since, confirming);
+                    Set.of(command.id()), since, confirming,
+                    command instanceof TerminateInstances terminate ? Set.copyOf(terminate.providerIDs()) : Set.of());
         }
 
         Awaiting andThen(String id) {
             Set<String> ids = new java.util.HashSet<>(commandIds);
             ids.add(id);
-            return new Awaiting(commandId, kind, generation, ids, since, confirming);
+            return new Awaiting(commandId, kind, generation, ids, since, confirming, instances);
         }
 
         boolean carriedOut(String lastCommandId) {

@@ -186,7 +186,15 @@ public final class PoolReconciler {
         Attempts attempts = memory.attempts();
         if (awaiting != null) {
             if (group != null && awaiting.carriedOut(group.lastCommandId())) {
-                awaiting = null;
+                // A terminate is seen through once the status no longer lists its instances too: the group state
+                // can come first, and a look at members that still include them would choose its victims again.
+                // A status that never catches up holds it no longer than the await timeout.
+                Set<String> terminated = awaiting.instances();
+                boolean listed = look.status() != null && look.status().members().stream()
+                        .anyMatch(m -> terminated.contains(m.providerID()));
+                if (!listed || now.isAfter(awaiting.since().plus(look.awaitTimeout()))) {
+                    awaiting = null;
+                }
             } else if (attempts.hasFailed(awaiting.commandId())) {
                 awaiting = null;
             } else if (now.isAfter(awaiting.since().plus(look.awaitTimeout()))) {

@@ -718,6 +718,41 @@ class PoolReconcilerTest {
                 t -> assertThat(t.providerIDs()).containsExactly(Pools.id(1)));
     }
 
+    /**
+     * The group state that says a terminate was carried out can come before the status without its instances: a look
+     * at the members still listed would choose the same victims again (or, by a seeded random policy, others). The
+     * terminate is seen through once the status drops them, or after the await timeout, with no failure shown.
+     */
+    @Test
+    void shouldSeeATerminateThroughOnlyOnceTheStatusNoLongerListsItsInstances() {
+        PoolSpec spec = aws(4);
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        Map<String, Memory.Drain> drained = new HashMap<>();
+        drain.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(), T0,
+                Retries.DEFAULT)));
+        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)),
+                drain.memory().withDrains(drained)));
+        String terminateId = terminate.commands().get(0).id();
+
+        Decision stale = PoolReconciler.decide(look(spec, group(4, terminateId), status(members(5)),
+                terminate.memory()));
+
+        assertThat(stale.drains()).as("no victim chosen from the stale status").isEmpty();
+        assertThat(stale.commands()).isEmpty();
+        assertThat(stale.memory().awaiting()).isNotNull();
+
+        List<PoolMember> four = members(5).subList(1, 5);
+        Decision caughtUp = PoolReconciler.decide(look(spec, group(4, terminateId), status(four), stale.memory()));
+        assertThat(caughtUp.memory().awaiting()).isNull();
+        assertThat(caughtUp.drains()).isEmpty();
+        assertThat(caughtUp.commands()).isEmpty();
+
+        Decision late = decide(spec, group(4, terminateId), status(members(5)), stale.memory(),
+                T0.plus(Duration.ofMinutes(3)), List.of());
+        assertThat(late.memory().awaiting()).as("not held for good").isNull();
+        assertThat(late.notices()).extracting(Notice::reason).doesNotContain(CommandFailure.REASON_TIMED_OUT);
+    }
+
     @Test
     void shouldTakeUpADrainStartedBeforeARestartAndCountItsTimeoutFromThen() {
         PoolSpec spec = aws(4);
