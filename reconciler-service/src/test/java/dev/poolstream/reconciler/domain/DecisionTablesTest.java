@@ -190,18 +190,15 @@ class DecisionTablesTest {
     void shouldKeepTheDrainedVictimsWhileTheirTerminateWaitsForItsNextAttempt() {
         PoolSpec spec = aws(4);
         Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
-        Map<String, Memory.Drain> drained = new HashMap<>();
-        drain.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(), T0,
-                Retries.DEFAULT)));
-        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)),
-                drain.memory().withDrains(drained)));
+        Memory drained = Pools.drained(drain);
+        Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), drained));
         TerminateInstances first = (TerminateInstances) terminate.commands().get(0);
         List<CommandFailure> failed = List.of(CommandFailure.of(first, new Failure("RetriesExhausted", "throttled")));
 
         // Dead-lettered: the victim is drained again (a no-op on a drained Node), then its terminate waits.
         Decision redrain = decide(spec, group(5, "x"), members(5), terminate.memory(), T0.plusSeconds(1), failed);
         assertThat(redrain.commands()).isEmpty();
-        assertThat(redrain.drains()).extracting(Memory.Drain::providerID).containsExactlyElementsOf(drained.keySet());
+        assertThat(redrain.drains()).extracting(Memory.Drain::providerID).containsExactlyElementsOf(drained.drains().keySet());
         Map<String, Memory.Drain> again = new HashMap<>();
         redrain.memory().drains().forEach((id, d) -> again.put(id, d.ended(new DrainOutcome.Drained(),
                 T0.plusSeconds(2), Retries.DEFAULT)));
@@ -211,7 +208,7 @@ class DecisionTablesTest {
 
         assertThat(held.commands()).isEmpty();
         assertThat(held.drains()).as("not drained again").isEmpty();
-        assertThat(held.memory().drains()).as("still the victims, drained").containsOnlyKeys(drained.keySet())
+        assertThat(held.memory().drains()).as("still the victims, drained").containsOnlyKeys(drained.drains().keySet())
                 .allSatisfy((id, d) -> assertThat(d.done()).isTrue());
         assertThat(held.lookAgainAt()).isEqualTo(T0.plusSeconds(11));
         assertThat(retried.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class, t -> {

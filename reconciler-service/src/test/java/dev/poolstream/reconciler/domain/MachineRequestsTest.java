@@ -1,6 +1,7 @@
 package dev.poolstream.reconciler.domain;
 
 import static dev.poolstream.reconciler.domain.Pools.T0;
+import static dev.poolstream.reconciler.domain.Pools.drained;
 import static dev.poolstream.reconciler.domain.Pools.aws;
 import static dev.poolstream.reconciler.domain.Pools.deleting;
 import static dev.poolstream.reconciler.domain.Pools.group;
@@ -29,7 +30,6 @@ import dev.poolstream.events.command.TerminateInstances;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -691,12 +691,5 @@ class MachineRequestsTest {
             }
         }
         throw new IllegalArgumentException(providerID);
-    }
-
-    private static Memory drained(Decision decision) {
-        Map<String, Memory.Drain> done = new HashMap<>();
-        decision.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), T0,
-                Retries.DEFAULT)));
-        return decision.memory().withDrains(done);
     }
 }

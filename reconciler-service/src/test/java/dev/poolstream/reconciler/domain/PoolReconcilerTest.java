@@ -673,10 +673,8 @@ class PoolReconcilerTest {
         assertThat(drain.drains()).extracting(Memory.Drain::nodeName)
                 .containsExactly("node-1", "node-2", "node-3", "node-4", "node-5");
 
-        Map<String, Memory.Drain> done = new HashMap<>();
-        drain.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), T0, Retries.DEFAULT)));
         Decision terminate = PoolReconciler.decide(look(spec, group(20, "x"), status(members(20)),
-                drain.memory().withDrains(done)));
+                Pools.drained(drain)));
 
         assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
                 t -> assertThat(t.providerIDs()).containsExactlyInAnyOrder(
@@ -707,12 +705,8 @@ class PoolReconcilerTest {
         Decision second = PoolReconciler.decide(look(five, group(5, "x"), status(members(5)),
                 first.memory().withTemplateKey(PoolReconciler.templateKey(five))));
         assertThat(second.memory().drains()).containsOnlyKeys(Pools.id(1));
-        Map<String, Memory.Drain> drained = new HashMap<>();
-        second.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(), T0,
-                Retries.DEFAULT)));
 
-        Decision third = PoolReconciler.decide(look(five, group(5, "x"), status(members(5)),
-                second.memory().withDrains(drained)));
+        Decision third = PoolReconciler.decide(look(five, group(5, "x"), status(members(5)), Pools.drained(second)));
 
         assertThat(third.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
                 t -> assertThat(t.providerIDs()).containsExactly(Pools.id(1)));
@@ -727,11 +721,8 @@ class PoolReconcilerTest {
     void shouldSeeATerminateThroughOnlyOnceTheStatusNoLongerListsItsInstances() {
         PoolSpec spec = aws(4);
         Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
-        Map<String, Memory.Drain> drained = new HashMap<>();
-        drain.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(), T0,
-                Retries.DEFAULT)));
         Decision terminate = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)),
-                drain.memory().withDrains(drained)));
+                Pools.drained(drain)));
         String terminateId = terminate.commands().get(0).id();
 
         Decision stale = PoolReconciler.decide(look(spec, group(4, terminateId), status(members(5)),

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -118,6 +119,14 @@ final class Pools {
 
     static PoolReconciler.Look look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory) {
         return new PoolReconciler.Look(spec, group, status, memory, T0, false, Duration.ofMinutes(2));
+    }
+
+    /** What the decision remembers, with every drain it remembers ended drained. */
+    static Memory drained(Decision decision) {
+        Map<String, Memory.Drain> done = new HashMap<>();
+        decision.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), T0,
+                Retries.DEFAULT)));
+        return decision.memory().withDrains(done);
     }
 
     /** What the reconciler remembers once it has seen the pool's template. */
