@@ -19,6 +19,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.concurrent.atomic.AtomicReference;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -143,13 +145,10 @@ class MachinesRealApiIT {
                 String machine = PoolMachines.machineName(POOL, victim);
                 var machines = kube.resources(Machine.class).inNamespace(Sandbox.NAMESPACE);
                 await().atMost(Duration.ofSeconds(30)).until(() -> machines.withName(machine).get() != null);
-                machines.withName(machine).edit(m -> {
-                    Map<String, String> annotations = m.getMetadata().getAnnotations() == null ? new TreeMap<>()
-                            : new TreeMap<>(m.getMetadata().getAnnotations());
-                    annotations.put(hook, "storage-controller");
-                    m.getMetadata().setAnnotations(annotations);
-                    return m;
-                });
+                // As a hook's owner writes it: a merge patch, not an update that a concurrent status write can
+                // make conflict (409).
+                machines.withName(machine).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"" + hook + "\":\"storage-controller\"}}}");
                 machines.withName(machine).delete();
 
                 // The reconciler drained its Node, then says it waits for the hook: the instance is still there.
@@ -163,10 +162,8 @@ class MachinesRealApiIT {
                         .singleElement().satisfies(n -> assertThat(n.getSpec().getUnschedulable()).isTrue());
 
                 // The hook's owner is done: the instance goes, and the pool refills without it.
-                machines.withName(machine).edit(m -> {
-                    m.getMetadata().getAnnotations().remove(hook);
-                    return m;
-                });
+                machines.withName(machine).patch(PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"" + hook + "\":null}}}");
                 await().atMost(Duration.ofMinutes(2)).until(() -> providerIds(kube).size() == 3
                         && !providerIds(kube).contains(victim));
                 await().atMost(Duration.ofSeconds(30)).until(() -> machines.withName(machine).get() == null);
