@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param ready               the status of the Node's {@code Ready} condition ({@code Unknown} when it has none)
  * @param readyTransitionTime that condition's {@code lastTransitionTime}; null when absent
  * @param taints              the taints that matter to pools (uninitialized, not-ready, unschedulable, ...)
- * @param annotations         the Node's {@code cluster.x-k8s.io/*} annotations, and {@code poolstream.dev/drain-started}
+ * @param annotations         the Node's {@code cluster.x-k8s.io/*} annotations, and
+ *                            {@code poolstream.dev/drain-started}
  */
 @CloudEventType("dev.poolstream.node.v1")
 public record NodeState(

@@ -95,8 +95,8 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     private final Set<String> retrying = new HashSet<>();
     /** Pools with a look scheduled at a time a decision named, and that time. */
     private final Map<String, Instant> scheduled = new HashMap<>();
-    /** pool|providerID → each drain running in this process. */
-    private final Map<String, CompletableFuture<DrainOutcome>> draining = new HashMap<>();
+    /** pool → providerID → each drain running in this process. */
+    private final Map<String, Map<String, CompletableFuture<DrainOutcome>>> draining = new HashMap<>();
     private final ReconcilerProperties properties;
     private final CommandSender sender;
     private final Drainer drainer;
@@ -272,15 +272,15 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     private void startDrain(String key, Pool pool, Memory.Drain drain) {
         String providerId = drain.providerID();
-        String running = key + "|" + providerId;
-        if (pool.status == null || pool.status.cluster() == null || draining.containsKey(running)) {
+        if (pool.status == null || pool.status.cluster() == null
+                || draining.getOrDefault(key, Map.of()).containsKey(providerId)) {
             return;
         }
         PoolSpec spec = pool.spec;
         events.record(spec, Notices.draining(drain));
         CompletableFuture<DrainOutcome> run = drainer.drain(key, pool.status.cluster(), drain.nodeName(), providerId,
                 drain.startedAt(), drain.deadline(), notice -> events.record(spec, notice));
-        draining.put(running, run);
+        draining.computeIfAbsent(key, k -> new HashMap<>()).put(providerId, run);
         run.whenComplete((outcome, error) -> {
             if (!(error instanceof CancellationException)) {
                 loop.execute(() -> drainEnded(key, drain,
@@ -294,24 +294,31 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
      * domain waits for the hook's owner, and starts the drain again once the hook is gone), an instance gone.
      */
     private void stopForgottenDrains(String key, Memory memory) {
-        var running = draining.entrySet().iterator();
-        while (running.hasNext()) {
-            var entry = running.next();
-            String providerId = entry.getKey().startsWith(key + "|") ? entry.getKey().substring(key.length() + 1)
-                    : null;
-            if (providerId != null && !memory.drains().containsKey(providerId)) {
-                log.info("stopping the drain of instance {} of pool {}: no longer to be drained now", providerId,
-                        key);
-                running.remove();
-                entry.getValue().cancel(false);
-            }
+        List<String> forgotten = draining.getOrDefault(key, Map.of()).keySet().stream()
+                .filter(providerId -> !memory.drains().containsKey(providerId)).toList();
+        for (String providerId : forgotten) {
+            log.info("stopping the drain of instance {} of pool {}: no longer to be drained now", providerId, key);
+            notRunning(key, providerId).cancel(false);
         }
+    }
+
+    /** The pool's drain of the instance, no longer counted as running here; null when none was. */
+    private CompletableFuture<DrainOutcome> notRunning(String key, String providerId) {
+        Map<String, CompletableFuture<DrainOutcome>> running = draining.get(key);
+        if (running == null) {
+            return null;
+        }
+        CompletableFuture<DrainOutcome> run = running.remove(providerId);
+        if (running.isEmpty()) {
+            draining.remove(key);
+        }
+        return run;
     }
 
     /** A drain ended: its outcome is remembered (a failure waits to be tried again) and shown. */
     private void drainEnded(String key, Memory.Drain started, DrainOutcome outcome) {
         String providerId = started.providerID();
-        draining.remove(key + "|" + providerId);
+        notRunning(key, providerId);
         Pool current = pools.get(key);
         try (var ignored = MDC.putCloseable("pool", key)) {
             Instant now = clock.instant();

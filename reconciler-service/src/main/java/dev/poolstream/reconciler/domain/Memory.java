@@ -2,6 +2,7 @@ package dev.poolstream.reconciler.domain;
 
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.TerminateInstances;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -65,6 +66,11 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
             Set<String> ids = new java.util.HashSet<>(commandIds);
             ids.add(id);
             return new Awaiting(commandId, kind, generation, ids, since, confirming, instances);
+        }
+
+        /** When it counts as not carried out, if it is not seen so by then. */
+        Instant outOfTimeAt(Duration awaitTimeout) {
+            return since.plus(awaitTimeout);
         }
 
         boolean carriedOut(String lastCommandId) {

@@ -192,12 +192,12 @@ public final class PoolReconciler {
                 Set<String> terminated = awaiting.instances();
                 boolean listed = look.status() != null && look.status().members().stream()
                         .anyMatch(m -> terminated.contains(m.providerID()));
-                if (!listed || now.isAfter(awaiting.since().plus(look.awaitTimeout()))) {
+                if (!listed || now.isAfter(awaiting.outOfTimeAt(look.awaitTimeout()))) {
                     awaiting = null;
                 }
             } else if (attempts.hasFailed(awaiting.commandId())) {
                 awaiting = null;
-            } else if (now.isAfter(awaiting.since().plus(look.awaitTimeout()))) {
+            } else if (now.isAfter(awaiting.outOfTimeAt(look.awaitTimeout()))) {
                 attempts = attempts.failed(timedOut(awaiting, look), generation, now, retries, notices);
                 awaiting = null;
             }
@@ -280,7 +280,7 @@ public final class PoolReconciler {
             // externally managed pool, and nothing is replaced that would need a surge.
             Decision decision = new Decision(commands, List.of(), actions, memory, null, null, notices, null,
                     lookAgainAt);
-            return awaiting == null ? decision : decision.lookAgainAt(awaiting.since().plus(look.awaitTimeout()));
+            return awaiting == null ? decision : decision.lookAgainAt(awaiting.outOfTimeAt(look.awaitTimeout()));
         }
 
         List<PoolMember> victims = List.of();
@@ -330,13 +330,13 @@ public final class PoolReconciler {
     /** A RollOut or DeleteGroup in flight (not known to have failed) and not seen carried out in time. */
     private static boolean outOfTime(Memory.Awaiting awaited, Attempts attempts, Look look) {
         return !attempts.hasFailed(awaited.commandId())
-                && look.now().isAfter(awaited.since().plus(look.awaitTimeout()));
+                && look.now().isAfter(awaited.outOfTimeAt(look.awaitTimeout()));
     }
 
     /** When the RollOut or DeleteGroup in flight is out of time; null when none is in flight. */
     private static Instant deadline(Memory.Awaiting awaited, Attempts attempts, Look look) {
         return awaited == null || attempts.hasFailed(awaited.commandId()) ? null
-                : awaited.since().plus(look.awaitTimeout());
+                : awaited.outOfTimeAt(look.awaitTimeout());
     }
 
     /** Awaits a command sent; the same id decided again keeps its time, so a repeated look puts off no timeout. */
@@ -349,7 +349,7 @@ public final class PoolReconciler {
     /** A command in flight: nothing but to look again when it is out of time. */
     private static Decision waiting(Memory memory, List<KubeAction> actions, List<Notice> notices, Look look) {
         return new Decision(List.of(), List.of(), actions, memory, null, null, notices, null,
-                memory.awaiting().since().plus(look.awaitTimeout()));
+                memory.awaiting().outOfTimeAt(look.awaitTimeout()));
     }
 
     /** A capacity command: sent and awaited, or held while its next attempt waits. */

@@ -66,8 +66,8 @@ public final class NodeStates {
 
     /**
      * A new Node with only what {@link #of} reads: name, uid, resourceVersion, the {@code cluster.x-k8s.io/}
-     * annotations (and {@code poolstream.dev/drain-started}) and labels, providerID, unschedulable, the taints that matter, the first Ready condition (type,
-     * status, lastTransitionTime) and the kubelet version. {@code of(cluster, strip(node))} equals
+     * annotations (and {@code poolstream.dev/drain-started}) and labels, providerID, unschedulable, the taints that
+     * matter, the first Ready condition (type, status, lastTransitionTime) and the kubelet version. {@code of(cluster, strip(node))} equals
      * {@code of(cluster, node)}. The Node informers of workload clusters cache this rather than the whole object
      * (managedFields, images, addresses, capacity...), which is most of a Node's heap.
      */
@@ -77,8 +77,8 @@ public final class NodeStates {
         keptMeta.setName(meta.getName());
         keptMeta.setUid(meta.getUid());
         keptMeta.setResourceVersion(meta.getResourceVersion());
-        keptMeta.setAnnotations(clusterApiEntries(meta.getAnnotations()));
-        keptMeta.setLabels(clusterApiEntries(meta.getLabels()));
+        keptMeta.setAnnotations(keptEntries(meta.getAnnotations()));
+        keptMeta.setLabels(keptEntries(meta.getLabels()));
         keptMeta.setFinalizers(List.of());
         keptMeta.setManagedFields(List.of());
         keptMeta.setOwnerReferences(List.of());
@@ -160,12 +160,12 @@ public final class NodeStates {
             ClusterApi.CLUSTER_GROUP + "/owner-kind",
             ClusterApi.CLUSTER_GROUP + "/owner-name");
 
-    /** The annotations published: Cluster API's, and when the reconciler started draining the Node. */
+    /** The annotations (and labels) kept: Cluster API's, and when the reconciler started draining the Node. */
     static boolean kept(String annotation) {
         return annotation.startsWith(CLUSTER_API_PREFIX) || annotation.equals(ClusterApi.DRAIN_STARTED_ANNOTATION);
     }
 
-    private static Map<String, String> clusterApiEntries(Map<String, String> entries) {
+    private static Map<String, String> keptEntries(Map<String, String> entries) {
         return entries == null ? Map.of() : entries.entrySet().stream()
                 .filter(e -> kept(e.getKey()) && e.getValue() != null)
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey,
