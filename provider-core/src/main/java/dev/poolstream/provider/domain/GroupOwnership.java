@@ -115,11 +115,18 @@ public final class GroupOwnership {
      */
     public static Optional<GroupSnapshot> visible(Optional<TagNames> names, Optional<GroupSnapshot> group, String pool,
                                                   String cluster) {
-        if (names.isEmpty() || group.isEmpty()) {
-            return group;
-        }
-        return check(names.get(), names.get().groupKind(), group.get().group(), group.get().tags(), pool, cluster)
-                .isEmpty() ? group : Optional.empty();
+        return group.filter(g -> notOwned(names, g, pool, cluster).isEmpty());
+    }
+
+    /**
+     * Why a group that is there is not the pool's own ({@link #check}), or empty when it is (or the cloud names no
+     * ownership tags).
+     *
+     * @param cluster the command's cluster, or null
+     */
+    public static Optional<Failure> notOwned(Optional<TagNames> names, GroupSnapshot group, String pool,
+                                             String cluster) {
+        return names.flatMap(n -> check(n, n.groupKind(), group.group(), group.tags(), pool, cluster));
     }
 
     /**

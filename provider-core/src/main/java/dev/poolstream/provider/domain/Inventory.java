@@ -15,13 +15,13 @@ public final class Inventory {
         return Optional.ofNullable(pools.get(pool));
     }
 
-    /** The pool's record, created for {@code group} if the pool is new; the group name follows the latest command. */
+    /**
+     * The pool's record, created for {@code group} if the pool is new. A known pool keeps its group whatever a command
+     * names: only a command carried out on a group described as the pool's own moves it ({@link PoolRecord#group}),
+     * for a record that followed any name would publish another group's instances, or none, as the pool's.
+     */
     public PoolRecord track(String pool, String group) {
-        PoolRecord record = pools.computeIfAbsent(pool, p -> new PoolRecord(p, group));
-        if (group != null && !group.equals(record.group())) {
-            record.group(group);
-        }
-        return record;
+        return pools.computeIfAbsent(pool, p -> new PoolRecord(p, group));
     }
 
     public void put(PoolRecord record) {

@@ -88,15 +88,25 @@ public class CommandExecutor {
             PoolRecord record = inventory.track(command.pool(), command.group());
             record.lastCommandAt(clock.instant());
             record.nextPollAt(clock.instant());
-            Optional<GroupSnapshot> before = Optional.empty();
+            // Null until the command's group is described and is the pool's own (or absent): only then is what the
+            // cloud says of it published for the pool.
+            Optional<GroupSnapshot> before = null;
             try {
                 Optional<GroupSnapshot> described = cloud.describe(command.group());
                 // A group that is not the pool's own is refused before any write, and is no group of the pool's:
-                // neither it nor its instances are published for the pool.
+                // neither it nor its instances are published for the pool, which keeps what it had.
                 Optional<Failure> notOwned = described.flatMap(g -> CommandChecks.ownership(cloud.ownership(),
                         command, command.group(), g.tags(), false));
                 if (notOwned.isPresent()) {
                     throw new CommandRefusedException(notOwned.get());
+                }
+                if (described.isEmpty() && !command.group().equals(record.group())
+                        && !(command instanceof EnsureGroup)) {
+                    // Not the pool's group, and not there: carried out as "nothing to do", its empty picture would
+                    // say the pool's own instances are gone. Only an EnsureGroup moves a pool to a new group.
+                    throw new CommandRefusedException(new Failure(Reasons.GROUP_NOT_FOUND, "group "
+                            + command.group() + " does not exist, and the pool's group is " + record.group()
+                            + ": nothing is done"));
                 }
                 before = described;
                 Planned planned = plan(command, before);
@@ -106,6 +116,7 @@ public class CommandExecutor {
                 if (plan instanceof Plan.Refuse refuse) {
                     throw new CommandRefusedException(refuse.failure());
                 }
+                record.group(command.group());
                 boolean wrote = apply(command, plan) | planned.templateWritten();
                 if (command instanceof TerminateInstances terminate) {
                     List<String> leftOut = GroupPlanner.leftOut(before, terminate.providerIDs());
@@ -116,7 +127,8 @@ public class CommandExecutor {
                 if (command instanceof DeleteGroup && (before.isPresent() || ownTemplateExists(command))) {
                     wrote |= cloud.deleteTemplate(command.group());
                 }
-                Optional<GroupSnapshot> after = wrote ? visible(command, cloud.describe(command.group())) : before;
+                Optional<GroupSnapshot> after = wrote ? ownOr(command, cloud.describe(command.group()), before)
+                        : before;
                 InventoryDiff diff = publisher.publish(record, after, command.generation(), command.id(), null, true);
                 recentIds.add(command.id());
                 log.info("{} {} done: {} write(s), published {} instance change(s) and {} tombstone(s)", kind,
@@ -127,7 +139,11 @@ public class CommandExecutor {
             } catch (CommandRefusedException e) {
                 count(kind, "refused");
                 log.warn("{} {} for group {} refused: {}", kind, command.id(), command.group(), e.getMessage());
-                reportFailure(record, before, e.failure());
+                if (before != null && command.group().equals(record.group())) {
+                    reportFailure(record, before, e.failure());
+                } else {
+                    reportFailureOnly(record, e.failure());
+                }
                 throw e;
             } catch (RetryableCommandException e) {
                 count(kind, "retryable");
@@ -167,10 +183,22 @@ public class CommandExecutor {
         try {
             PoolRecord record = inventory.track(command.pool(), command.group());
             count(command.getClass().getSimpleName(), "failed");
+            if (!command.group().equals(record.group())) {
+                // Another group than the pool's: what the cloud says of it is not the pool's to publish.
+                reportFailureOnly(record, failure);
+                return;
+            }
             Optional<GroupSnapshot> snapshot = Optional.empty();
             if (record.lastState().filter(s -> s.exists()).isPresent()) {
                 try {
-                    snapshot = visible(command, cloud.describe(command.group()));
+                    Optional<GroupSnapshot> described = cloud.describe(command.group());
+                    if (described.flatMap(g -> GroupOwnership.notOwned(cloud.ownership(), g, command.pool(),
+                            CommandChecks.clusterOf(command))).isPresent()) {
+                        // There, but no longer the pool's own: its instances still run. Keep what was published.
+                        reportFailureOnly(record, failure);
+                        return;
+                    }
+                    snapshot = described;
                 } catch (RuntimeException e) {
                     // The cloud cannot be read (often why the command failed): an empty snapshot would say the group
                     // is gone and tombstone its instances. Keep what was last published instead.
@@ -280,8 +308,13 @@ public class CommandExecutor {
     }
 
     /** The group as the pool may see it: empty when it is not the pool's own. */
-    private Optional<GroupSnapshot> visible(ScalingGroupCommand command, Optional<GroupSnapshot> group) {
-        return CommandChecks.visible(cloud.ownership(), command, group);
+    /**
+     * The group as described after a write, or {@code before} (described as the pool's own a moment ago) when its tags
+     * changed meanwhile: its instances are not said to be gone because someone retagged it.
+     */
+    private Optional<GroupSnapshot> ownOr(ScalingGroupCommand command, Optional<GroupSnapshot> group,
+                                          Optional<GroupSnapshot> before) {
+        return group.isEmpty() || CommandChecks.visible(cloud.ownership(), command, group).isPresent() ? group : before;
     }
 
     /** Carries out the plan; says whether it wrote. */

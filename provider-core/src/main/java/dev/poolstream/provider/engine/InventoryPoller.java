@@ -1,5 +1,7 @@
 package dev.poolstream.provider.engine;
 
+import dev.poolstream.events.Failure;
+import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.Backoff;
 import dev.poolstream.provider.domain.GroupOwnership;
@@ -8,6 +10,8 @@ import dev.poolstream.provider.domain.Inventory;
 import dev.poolstream.provider.domain.InventoryDiff;
 import dev.poolstream.provider.domain.PollSchedule;
 import dev.poolstream.provider.domain.PoolRecord;
+import dev.poolstream.provider.domain.Projection;
+import dev.poolstream.provider.domain.Reasons;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,13 +79,31 @@ public class InventoryPoller implements SmartLifecycle {
             if (inventory.get(record.pool()).orElse(null) != record) {
                 return; // forgotten or replaced meanwhile
             }
-            // A group that is not the pool's own (tags removed, or a name taken by another) is none of the pool's.
-            Optional<GroupSnapshot> snapshot = GroupOwnership.visible(cloud.ownership(),
-                    cloud.describe(record.group()), record.pool(), null);
-            InventoryDiff diff = publisher.publish(record, snapshot, -1, null, null, false);
-            if (!diff.isEmpty()) {
-                log.info("group {}: published {} instance change(s) and {} tombstone(s)", record.group(),
-                        diff.upserts().size(), diff.tombstones().size());
+            Optional<GroupSnapshot> snapshot = cloud.describe(record.group());
+            Optional<Failure> notOwned = snapshot.flatMap(g -> GroupOwnership.notOwned(cloud.ownership(), g,
+                    record.pool(), null));
+            if (notOwned.isPresent()) {
+                // There, but no longer the pool's own (its tags were changed or removed): its instances still run,
+                // and a tombstone would have the status service delete their Nodes, undrained. The pool keeps what
+                // was last published and says why; its commands are refused until the group is tagged back.
+                if (!record.lastState().map(s -> notOwned.get().equals(s.lastError())).orElse(false)) {
+                    log.warn("group {} is no longer the pool's own; its instances are kept as last published: {}",
+                            record.group(), notOwned.get().message());
+                    publisher.publishFailure(record, notOwned.get());
+                }
+            } else {
+                boolean ownedAgain = record.lastState().map(ScalingGroupState::lastError)
+                        .filter(e -> Reasons.GROUP_NOT_OWNED.equals(e.reason())).isPresent();
+                if (ownedAgain) {
+                    // Tagged back (or it was never the tags): the pool's own again, and no longer said otherwise.
+                    record.lastState(Projection.withError(record.pool(), cloud.cloud(), record.group(),
+                            record.lastState(), null));
+                }
+                InventoryDiff diff = publisher.publish(record, snapshot, -1, null, null, ownedAgain);
+                if (!diff.isEmpty()) {
+                    log.info("group {}: published {} instance change(s) and {} tombstone(s)", record.group(),
+                            diff.upserts().size(), diff.tombstones().size());
+                }
             }
             record.pollFailures(0);
             Instant now = clock.instant();

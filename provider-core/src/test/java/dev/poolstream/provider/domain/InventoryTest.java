@@ -18,14 +18,14 @@ class InventoryTest {
     }
 
     @Test
-    void shouldFollowTheLatestCommandsGroupWhenItNamesAnother() {
+    void shouldKeepTheTrackedGroupWhenACommandNamesAnother() {
         PoolRecord record = inventory.track("ns/p", "g-1");
         record.pollFailures(3);
 
         PoolRecord again = inventory.track("ns/p", "g-2");
 
         assertThat(again).isSameAs(record);
-        assertThat(again.group()).isEqualTo("g-2");
+        assertThat(again.group()).isEqualTo("g-1");
         assertThat(again.pollFailures()).isEqualTo(3);
     }
 

@@ -448,6 +448,50 @@ class CommandExecutorTest {
     }
 
     @Test
+    void shouldKeepThePoolsGroupAndInstancesWhenACommandNamesAGroupThatIsNotThePools() {
+        executor.execute(ensure(1, 3));
+        cloud.plant("elsewhere", 2, Map.of(OWNED_BY_C1, "owned", POOL_TAG, "ns/other"));
+
+        assertThatThrownBy(() -> executor.execute(SetCapacity.of(POOL, 2, "elsewhere", capacity(5, 1, 30))))
+                .isInstanceOf(CommandRefusedException.class);
+
+        // A tombstone would say the pool's instances are gone, and the status service would delete their Nodes.
+        assertThat(published.tombstones()).isEmpty();
+        assertThat(inventory.get(POOL).orElseThrow().group()).isEqualTo("workers");
+        assertThat(published.lastState()).extracting(s -> s.group(), s -> s.exists(), s -> s.desired(),
+                s -> s.lastError().reason()).containsExactly("workers", true, 3, Reasons.GROUP_NOT_OWNED);
+    }
+
+    @Test
+    void shouldKeepThePoolsGroupAndInstancesWhenACommandNamesAGroupThatDoesNotExist() {
+        executor.execute(ensure(1, 3));
+
+        assertThatThrownBy(() -> executor.execute(TerminateInstances.of(POOL, 2, "nowhere", List.of("i-1"))))
+                .isInstanceOf(CommandRefusedException.class);
+        assertThatThrownBy(() -> executor.execute(SetCapacity.of(POOL, 2, "nowhere", capacity(5, 1, 30))))
+                .isInstanceOf(CommandRefusedException.class);
+        executor.reportFailure(RollOut.of(POOL, 2, "nowhere", template("c1", 2)),
+                new Failure("Test", "dead-lettered"));
+
+        assertThat(published.tombstones()).isEmpty();
+        assertThat(inventory.get(POOL).orElseThrow().group()).isEqualTo("workers");
+        assertThat(published.lastState()).extracting(s -> s.group(), s -> s.exists(), s -> s.desired())
+                .containsExactly("workers", true, 3);
+    }
+
+    @Test
+    void shouldTombstoneThePoolsInstancesWhenItsOwnGroupIsGone() {
+        executor.execute(ensure(1, 3));
+        cloud.delete("workers");
+
+        assertThatThrownBy(() -> executor.execute(SetCapacity.of(POOL, 2, "workers", capacity(5, 1, 30))))
+                .isInstanceOf(CommandRefusedException.class);
+
+        assertThat(published.tombstones()).hasSize(3);
+        assertThat(published.lastState().exists()).isFalse();
+    }
+
+    @Test
     void shouldRefuseCommandKeyedAsAnotherPoolWithoutCloudCallAndPublishNothing() {
         assertThatThrownBy(() -> executor.execute("other-ns/workers", ensure(1, 3)))
                 .isInstanceOfSatisfying(CommandRefusedException.class,

@@ -10,6 +10,7 @@ import dev.poolstream.provider.domain.Backoff;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.Inventory;
 import dev.poolstream.provider.domain.PollSchedule;
+import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import dev.poolstream.provider.testing.InMemoryScalingGroup;
 import dev.poolstream.provider.testing.RecordingPublication;
@@ -155,18 +156,44 @@ class InventoryPollerTest {
     }
 
     @Test
-    void shouldTombstoneInstancesWhenOwnGroupLosesItsPoolTag() {
+    void shouldKeepInstancesAndSayWhyWhenOwnGroupLosesItsPoolTag() {
         executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
         assertThat(published.upserts()).isEqualTo(3);
-        // Someone retags the group for another pool: it is no longer this pool's.
-        cloud.plant("workers", 3, java.util.Map.of(InMemoryScalingGroup.TAG_NAMES.clusterKey("c"), "owned",
+        // Someone retags the group for another pool: it is no longer this pool's, but its instances still run. A
+        // tombstone would say they are gone, and the status service would then delete their Nodes, undrained.
+        cloud.retag("workers", java.util.Map.of(InMemoryScalingGroup.TAG_NAMES.clusterKey("c"), "owned",
                 InMemoryScalingGroup.TAG_NAMES.poolKey(), "ns/someone-else"));
         clock.advance(Duration.ofMinutes(2));
 
         poller.pollDue();
+        poller.pollDue();
+        clock.advance(Duration.ofMinutes(2));
+        poller.pollDue();
 
-        assertThat(published.tombstones()).hasSize(3);
+        assertThat(published.tombstones()).isEmpty();
         assertThat(published.upserts()).isEqualTo(3);
-        assertThat(published.lastState().exists()).isFalse();
+        assertThat(published.lastState().exists()).isTrue();
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.GROUP_NOT_OWNED);
+        assertThat(published.lastState().lastError().message()).contains("ns/someone-else");
+        // Said once, not at every poll.
+        assertThat(published.states.stream().filter(s -> s.lastError() != null)).hasSize(1);
+        assertThat(inventory.get(POOL)).isPresent();
+    }
+
+    @Test
+    void shouldPublishItsInstancesAgainWhenTheGroupIsTaggedBackAsThePools() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        java.util.Map<String, String> own = cloud.peek("workers").orElseThrow().tags();
+        cloud.retag("workers", java.util.Map.of());
+        clock.advance(Duration.ofMinutes(2));
+        poller.pollDue();
+        cloud.retag("workers", own);
+        clock.advance(Duration.ofMinutes(2));
+
+        poller.pollDue();
+
+        assertThat(published.tombstones()).isEmpty();
+        assertThat(published.lastState().exists()).isTrue();
+        assertThat(published.lastState().lastError()).isNull();
     }
 }

@@ -248,6 +248,13 @@ public class InMemoryScalingGroup implements ScalingGroup {
         plantTemplate(group, tags);
     }
 
+    /** Replaces a group's tags behind the provider's back (a person, a tag policy), its instances left as they are. */
+    public synchronized void retag(String group, Map<String, String> tags) {
+        Group g = existing(group);
+        g.tags.clear();
+        g.tags.putAll(tags);
+    }
+
     /** Puts a template there (without a group) behind the provider's back, tagged with {@code tags} only. */
     public synchronized void plantTemplate(String group, Map<String, String> tags) {
         templates.put(group, new ArrayList<>(List.of(new GroupTemplate("someone-elses", "v0", null, 0, null,
