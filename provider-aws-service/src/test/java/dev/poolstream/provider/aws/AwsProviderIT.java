@@ -288,7 +288,7 @@ class AwsProviderIT {
     }
 
     @Test
-    void shouldFollowCapacityWhenScaledFromFiveToTwentyToFifteen() {
+    void shouldFollowCapacityUpFromFiveToTwentyAndRefuseToLowerItBelowItsInstances() {
         EnsureGroup ensure = createGroup("scaled", 5);
         int mark = calls.mark();
 
@@ -310,20 +310,19 @@ class AwsProviderIT {
         assertThat(ApiCalls.writes(poller)).isZero();
         assertThat(asg("scaled").desiredCapacity()).isEqualTo(20);
 
+        // Lowered below its 20 instances, the group would end 5 of its own choice, undrained: refused, nothing
+        // written. A scale-down names its drained instances (the TerminateInstances tests below).
+        int beforeDown = calls.mark();
         SetCapacity down = SetCapacity.of(ensure.pool(), 3, "scaled", new Capacity(15, 1, 30, false));
         send(down);
-        assertThat(awaitDone(down).desired()).isEqualTo(15);
-        awaitInstances(ensure.pool(), 15);
-        assertThat(asg("scaled").instances()).hasSize(15);
-        assertThat(probe().tombstones(INSTANCES)).containsAll(
-                instancesOfAllTime(ensure.pool()).stream().filter(id -> !instancesOf(ensure.pool()).containsKey(id))
-                        .toList());
-    }
-
-    private List<String> instancesOfAllTime(String pool) {
-        return probe().records(INSTANCES).stream().filter(r -> r.value() != null)
-                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains("\"pool\":\"" + pool + "\""))
-                .map(r -> r.key()).distinct().toList();
+        await().atMost(WAIT).until(() -> deadLetterIds(ensure.pool(), "ScaleDownNeedsNamedInstances")
+                .contains(down.id()));
+        assertThat(awaitLastError(ensure.pool(), "ScaleDownNeedsNamedInstances").lastError().message())
+                .contains("20 instances").contains("TerminateInstances");
+        assertThat(ApiCalls.writes(calls.callsSince(beforeDown))).isZero();
+        assertThat(asg("scaled").desiredCapacity()).isEqualTo(20);
+        assertThat(asg("scaled").instances()).hasSize(20);
+        assertThat(instancesOf(ensure.pool())).hasSize(20);
     }
 
     @Test

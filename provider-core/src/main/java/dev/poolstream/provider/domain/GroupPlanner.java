@@ -29,6 +29,10 @@ public final class GroupPlanner {
         }
         GroupSnapshot group = current.get();
         SizeChange size = size(group, capacity);
+        Optional<Failure> shrinks = shrinks(group, size);
+        if (shrinks.isPresent()) {
+            return new Plan.Refuse(shrinks.get());
+        }
         String version = Objects.equals(group.templateVersion(), templateVersion) ? null : templateVersion;
         List<String> placement = new HashSet<>(group.placement()).equals(new HashSet<>(shape.placement()))
                 ? null : shape.placement();
@@ -48,6 +52,10 @@ public final class GroupPlanner {
             return notFound(current);
         }
         SizeChange size = size(current.get(), capacity);
+        Optional<Failure> shrinks = shrinks(current.get(), size);
+        if (shrinks.isPresent()) {
+            return new Plan.Refuse(shrinks.get());
+        }
         GroupUpdate update = new GroupUpdate(size.desired, size.min, size.max, null, null, null);
         return update.isEmpty() ? new Plan.NoChange("the group already has this capacity") : new Plan.Update(update);
     }
@@ -120,6 +128,25 @@ public final class GroupPlanner {
         Integer desired = capacity.externallyManaged() || group.desired() == capacity.desired()
                 ? null : capacity.desired();
         return new SizeChange(desired, min, max);
+    }
+
+    /**
+     * Why a new desired size may not be written: it is below the instances the group holds and is not already ending.
+     * The cloud would then end instances of its own choosing (AWS's termination policy, Azure's scale-in policy),
+     * undrained. Below what the instances fill it only starts fewer.
+     */
+    private static Optional<Failure> shrinks(GroupSnapshot group, SizeChange size) {
+        if (size.desired == null) {
+            return Optional.empty();
+        }
+        long holding = group.instances().stream().filter(i -> i.lifecycle() != InstanceLifecycle.TERMINATING).count();
+        if (size.desired >= holding) {
+            return Optional.empty();
+        }
+        return Optional.of(new Failure(Reasons.SCALE_DOWN_NEEDS_NAMED_INSTANCES, "group " + group.group()
+                + " holds " + holding + " instances; lowering its desired size to " + size.desired + " would let the "
+                + "cloud end undrained instances of its own choice. Send TerminateInstances with the "
+                + (holding - size.desired) + " drained instances to remove instead"));
     }
 
     private static Map<String, String> missingTags(Map<String, String> current, Map<String, String> wanted) {

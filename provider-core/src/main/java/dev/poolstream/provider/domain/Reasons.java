@@ -14,6 +14,11 @@ public final class Reasons {
      * adopts, changes nor deletes it.
      */
     public static final String GROUP_NOT_OWNED = "GroupNotOwned";
+    /**
+     * A desired size below the instances the group holds: the cloud would choose which to end, undrained. A scale-down
+     * names its drained instances in a TerminateInstances.
+     */
+    public static final String SCALE_DOWN_NEEDS_NAMED_INSTANCES = "ScaleDownNeedsNamedInstances";
     /** The command names a bootstrap data Secret outside the pool's namespace: it is not read. */
     public static final String BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE = "BootstrapSecretOutsideNamespace";
     /**

@@ -307,7 +307,6 @@ public class CommandExecutor {
         return true;
     }
 
-    /** The group as the pool may see it: empty when it is not the pool's own. */
     /**
      * The group as described after a write, or {@code before} (described as the pool's own a moment ago) when its tags
      * changed meanwhile: its instances are not said to be gone because someone retagged it.

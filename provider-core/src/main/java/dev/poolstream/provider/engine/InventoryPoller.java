@@ -92,7 +92,7 @@ public class InventoryPoller implements SmartLifecycle {
                     publisher.publishFailure(record, notOwned.get());
                 }
             } else {
-                boolean ownedAgain = record.lastState().map(ScalingGroupState::lastError)
+                boolean ownedAgain = snapshot.isPresent() && record.lastState().map(ScalingGroupState::lastError)
                         .filter(e -> Reasons.GROUP_NOT_OWNED.equals(e.reason())).isPresent();
                 if (ownedAgain) {
                     // Tagged back (or it was never the tags): the pool's own again, and no longer said otherwise.

@@ -108,6 +108,43 @@ class GroupPlannerTest {
     }
 
     @Test
+    void shouldRefuseToLowerDesiredBelowTheInstancesTheGroupHolds() {
+        // 10 asked for, 5 listed so far, 5 more started since: lowered to 6, the cloud would pick 4 of its own.
+        GroupSnapshot group = group(10, 1, 30, "1", 10);
+
+        Plan capacity = GroupPlanner.capacity(Optional.of(group), new Capacity(6, 1, 30, false));
+        Plan ensure = GroupPlanner.ensure(Optional.of(group), SHAPE, "1", new Capacity(6, 1, 30, false));
+
+        assertThat(List.of(capacity, ensure)).allSatisfy(plan -> assertThat(plan).isInstanceOfSatisfying(
+                Plan.Refuse.class, refuse -> {
+                    assertThat(refuse.failure().reason()).isEqualTo(Reasons.SCALE_DOWN_NEEDS_NAMED_INSTANCES);
+                    assertThat(refuse.failure().message()).contains("10 instances").contains("to 6")
+                            .contains("TerminateInstances");
+                }));
+    }
+
+    @Test
+    void shouldLowerDesiredThatNoInstanceFillsYet() {
+        // 10 asked for, 5 started: lowering to 6 only starts one fewer.
+        Plan plan = GroupPlanner.capacity(Optional.of(group(10, 1, 30, "1", 5)), new Capacity(6, 1, 30, false));
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(6, null, null, null, null, Map.of())));
+    }
+
+    @Test
+    void shouldNotCountInstancesAlreadyTerminatingWhenLoweringDesired() {
+        GroupSnapshot group = with(group(4, 1, 30, "1", 0), List.of(
+                instance("i-1", InstanceLifecycle.RUNNING, "1"), instance("i-2", InstanceLifecycle.PENDING, "1"),
+                instance("i-3", InstanceLifecycle.TERMINATING, "1"),
+                instance("i-4", InstanceLifecycle.TERMINATING, "1")));
+
+        assertThat(GroupPlanner.capacity(Optional.of(group), new Capacity(2, 1, 30, false)))
+                .isInstanceOf(Plan.Update.class);
+        assertThat(GroupPlanner.capacity(Optional.of(group), new Capacity(1, 1, 30, false)))
+                .isInstanceOf(Plan.Refuse.class);
+    }
+
+    @Test
     void shouldMakeNoWriteWhenCapacityIsAlreadySet() {
         Plan plan = GroupPlanner.capacity(Optional.of(group(20, 1, 30, "1", 3)), new Capacity(20, 1, 30, false));
 

@@ -358,6 +358,8 @@ class CommandExecutorTest {
 
         assertThat(cloud.writes()).isZero();
         assertThat(cloud.hasTemplate("workers")).isTrue();
+        assertThat(published.lastState()).extracting(s -> s.exists(), s -> s.lastError().reason())
+                .containsExactly(false, Reasons.GROUP_NOT_OWNED);
     }
 
     @Test

@@ -3,9 +3,11 @@ package dev.poolstream.provider.engine;
 import static dev.poolstream.provider.testing.Commands.capacity;
 import static dev.poolstream.provider.testing.Commands.template;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.DeleteGroup;
+import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.domain.Backoff;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.Inventory;
@@ -178,6 +180,18 @@ class InventoryPollerTest {
         // Said once, not at every poll.
         assertThat(published.states.stream().filter(s -> s.lastError() != null)).hasSize(1);
         assertThat(inventory.get(POOL)).isPresent();
+    }
+
+    @Test
+    void shouldKeepACommandsRefusalForAForeignTemplateWhenItsGroupIsPolledAbsent() {
+        cloud.plantTemplate("workers", java.util.Map.of(InMemoryScalingGroup.TAG_NAMES.poolKey(), "ns/other"));
+        assertThatThrownBy(() -> executor.execute(DeleteGroup.of(POOL, 2, "workers")))
+                .as("the template is another pool's").isInstanceOf(CommandRefusedException.class);
+        clock.advance(Duration.ofMinutes(2));
+
+        poller.pollDue();
+
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.GROUP_NOT_OWNED);
     }
 
     @Test

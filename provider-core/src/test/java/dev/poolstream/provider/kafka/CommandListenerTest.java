@@ -223,7 +223,7 @@ class CommandListenerTest {
         breakGroup("a");
         EnsureGroup first = ensure("a", 2);
         SetCapacity second = set("a", 2, 5);
-        SetCapacity third = set("a", 3, 3);
+        SetCapacity third = set("a", 3, 7);
 
         deliver(first);
         deliver(second);
@@ -235,7 +235,7 @@ class CommandListenerTest {
         cloud.describeNormally("a");
         await().atMost(WAIT).until(() -> done(third));
         assertThat(carriedOut("ns/a")).containsExactly(first.id(), second.id(), third.id());
-        assertThat(cloud.peek("a")).hasValueSatisfying(g -> assertThat(g.desired()).isEqualTo(3));
+        assertThat(cloud.peek("a")).hasValueSatisfying(g -> assertThat(g.desired()).isEqualTo(7));
     }
 
     @Test

@@ -244,7 +244,7 @@ class CommandRetriesIT {
         String junk = "ns/" + pools.get(2);
         EnsureGroup failing = ensure(a, 2);
         SetCapacity up = set(x, 2, 3);
-        SetCapacity down = set(x, 3, 2);
+        SetCapacity more = set(x, 3, 4);
         SetCapacity refused = set(x, 4, 31);
         try (ConfigurableApplicationContext first = startProvider(20, Duration.ofSeconds(1))) {
             EnsureGroup created = ensure(x, 1);
@@ -253,10 +253,10 @@ class CommandRetriesIT {
             breakGroup(a);
             send(failing);
             send(up);
-            send(down);
+            send(more);
             send(refused);
             probe.sendRaw(COMMANDS, junk, "{\"command\":".getBytes(StandardCharsets.UTF_8));
-            await("the other pool's commands").atMost(WAIT).until(() -> done(down) && !deadLetters(refused).isEmpty()
+            await("the other pool's commands").atMost(WAIT).until(() -> done(more) && !deadLetters(refused).isEmpty()
                     && !deadLettersOf(junk).isEmpty());
             assertThat(first.getBean(CommandListener.class).retryingPools()).isEqualTo(1);
         }
@@ -265,15 +265,17 @@ class CommandRetriesIT {
 
         try (ConfigurableApplicationContext second = startProvider(20, Duration.ofSeconds(1))) {
             await("the retried command, delivered again").atMost(WAIT).until(() -> done(failing));
-            SetCapacity marker = set(x, 5, 4);
+            SetCapacity marker = set(x, 5, 5);
             send(marker);
             await("a command after those delivered again").atMost(WAIT).until(() -> done(marker));
             assertThat(cloud.peek(a)).hasValueSatisfying(g -> assertThat(g.desired()).isEqualTo(2));
-            // The commands after it were delivered again too, and skipped by their ids: carrying out the older
-            // SetCapacity again would have left the group at 3 before the marker.
+            // The commands after it were delivered again too, and skipped by their ids: the older SetCapacity,
+            // carried out again below the group's 4 instances, would have been refused and dead-lettered.
             assertThat(states("ns/" + x).stream().filter(s -> up.id().equals(s.lastCommandId())).count())
                     .isEqualTo(upCarriedOut);
-            assertThat(cloud.peek(x)).hasValueSatisfying(g -> assertThat(g.desired()).isEqualTo(4));
+            assertThat(deadLetters(up)).isEmpty();
+            assertThat(deadLetters(more)).isEmpty();
+            assertThat(cloud.peek(x)).hasValueSatisfying(g -> assertThat(g.desired()).isEqualTo(5));
             // Those dead-lettered before the restart are not again, found on the DLT by the restore.
             assertThat(deadLetters(refused).size()).as("dead letters of the refused command").isEqualTo(1);
             assertThat(deadLettersOf(junk).size()).as("dead letters of the unreadable record").isEqualTo(1);

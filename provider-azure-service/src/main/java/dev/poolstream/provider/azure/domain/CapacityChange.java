@@ -1,6 +1,7 @@
 package dev.poolstream.provider.azure.domain;
 
 import dev.poolstream.events.Failure;
+import dev.poolstream.provider.domain.Reasons;
 import java.util.Optional;
 
 /**
@@ -8,11 +9,12 @@ import java.util.Optional;
  * Lowering it lets Azure pick the victims (its scale-in policy) without a drain: CAPZ never does that, it deletes
  * chosen, named instances (MACHINEPOOL-SEMANTICS.md §5), and so does Poolstream, through the reconciler's
  * {@code TerminateInstances} after a drain. A lower capacity is therefore refused, with a reason that says what to
- * send instead; nothing is written.
+ * send instead; nothing is written. The engine refuses a desired size below the instances a group lists, on every
+ * cloud ({@code GroupPlanner}); this checks the scale set's own capacity, which counts VMs not listed yet.
  */
 public final class CapacityChange {
 
-    public static final String SCALE_DOWN_NEEDS_NAMED_INSTANCES = "ScaleDownNeedsNamedInstances";
+    public static final String SCALE_DOWN_NEEDS_NAMED_INSTANCES = Reasons.SCALE_DOWN_NEEDS_NAMED_INSTANCES;
 
     public static Optional<Failure> check(String scaleSet, long current, int desired) {
         if (desired >= current) {
