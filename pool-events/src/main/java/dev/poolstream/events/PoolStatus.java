@@ -16,7 +16,11 @@ import java.util.Objects;
  * @param infrastructureName  the infrastructure pool's name
  * @param infrastructureReady the cloud group exists (the infra pool's {@code status.ready})
  * @param retired             members that left the pool with a Node it referenced: those Nodes are to be deleted
- *                            (each only while it still carries that provider ID: a Node name can come back)
+ *                            (each only while it still carries that provider ID: a Node name can come back); not
+ *                            while the cloud still reports the instance (terminating: a termination handler may be
+ *                            draining its Node under a lifecycle hook)
+ * @param terminating         provider IDs of the instances the cloud still reports, terminating: no members (not
+ *                            counted, not listed), but their objects are not let go until they are gone
  */
 @CloudEventType("dev.poolstream.machinepool.status.v1")
 public record PoolStatus(
@@ -29,13 +33,22 @@ public record PoolStatus(
         List<String> providerIDList,
         boolean infrastructureReady,
         List<PoolMember> members,
-        List<PoolMember> retired) implements Keyed {
+        List<PoolMember> retired,
+        List<String> terminating) implements Keyed {
 
     public PoolStatus {
         Objects.requireNonNull(pool, "pool");
         providerIDList = Copies.list(providerIDList);
         members = Copies.list(members);
         retired = Copies.list(retired);
+        terminating = Copies.list(terminating);
+    }
+
+    public PoolStatus(String pool, long generation, String cluster, String infrastructureKind,
+                      String infrastructureName, MachinePoolStatus status, List<String> providerIDList,
+                      boolean infrastructureReady, List<PoolMember> members, List<PoolMember> retired) {
+        this(pool, generation, cluster, infrastructureKind, infrastructureName, status, providerIDList,
+                infrastructureReady, members, retired, List.of());
     }
 
     @Override

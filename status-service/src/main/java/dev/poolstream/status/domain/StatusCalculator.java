@@ -12,6 +12,7 @@ import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.NodeRefs;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Versions;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.deprecated.V1beta1;
 import dev.poolstream.events.Failure;
+import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.NodeState;
 import dev.poolstream.events.PoolMember;
@@ -124,14 +125,23 @@ public final class StatusCalculator {
         status.setObservedGeneration(problems.isEmpty() && spec.generation() >= 1 ? Long.valueOf(spec.generation())
                 : previousObserved);
 
-        Map<String, PoolView.Retired> retired = retired(previous, inputs.members(), members, paused, now);
+        // Still reported by the cloud, terminating: a termination handler may be draining the Node under a lifecycle
+        // hook (a spot interruption, a health replacement). Its Node is not deleted, nor its objects let go, before
+        // the instance is gone.
+        List<String> terminating = inputs.members().values().stream()
+                .filter(m -> !m.instanceGone() && m.instance().lifecycle() == InstanceLifecycle.TERMINATING)
+                .map(Member::providerID).sorted().toList();
+        Map<String, PoolView.Retired> retired = retired(previous, inputs.members(), members, paused,
+                Set.copyOf(terminating), now);
         InfrastructurePool infrastructure = spec.infrastructure();
         PoolStatus poolStatus = new PoolStatus(poolKey, spec.generation(),
                 clusterName == null ? null : key.namespace() + "/" + clusterName,
                 infrastructure == null ? null : infrastructure.kind(),
                 infrastructure == null ? null : infrastructure.name(),
                 status, providerIDs, provisioned, members,
-                retired.values().stream().map(PoolView.Retired::member).toList());
+                retired.values().stream().map(PoolView.Retired::member)
+                        .filter(m -> !terminating.contains(m.providerID())).toList(),
+                terminating);
 
         Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, problems, now);
         Instant nextLook = nextLook(listed, minReadySeconds, retired, now);
@@ -217,10 +227,12 @@ public final class StatusCalculator {
      * for. One leaves the list as soon as its Node is seen gone ({@link #nodeGone}); {@link #RETIRED_KEPT} only bounds
      * how long one is kept whose Node is never seen to go. While the pool is paused nobody deletes their Nodes, so
      * that bound stands still: each is kept, and the time counts again from the moment the pool resumes (a Node seen
-     * gone leaves the list even then: there is nothing left to delete).
+     * gone leaves the list even then: there is nothing left to delete). Likewise while its instance is still reported
+     * terminating: kept, the bound standing still, and left out of what is to be deleted.
      */
     private static Map<String, PoolView.Retired> retired(PoolView previous, Map<String, Member> inputs,
-                                                         List<PoolMember> members, boolean paused, Instant now) {
+                                                         List<PoolMember> members, boolean paused,
+                                                         Set<String> terminating, Instant now) {
         Map<String, PoolView.Retired> retired = new HashMap<>();
         if (previous == null) {
             return retired;
@@ -230,7 +242,8 @@ public final class StatusCalculator {
             if (current.contains(id) || nodeGone(r.member(), inputs.get(id))) {
                 return;
             }
-            if (paused) {
+            if (paused || terminating.contains(id)) {
+                // Nobody deletes its Node meanwhile: the bound counts from when that can happen.
                 retired.put(id, new PoolView.Retired(r.member(), now));
             } else if (r.at().plus(RETIRED_KEPT).isAfter(now)) {
                 retired.put(id, r);

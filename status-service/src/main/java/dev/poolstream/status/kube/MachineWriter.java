@@ -100,7 +100,10 @@ final class MachineWriter implements AutoCloseable {
                 : get(dev.poolstream.api.cluster.v1beta2.MachinePool.class, key.namespace(), key.name());
         InstanceMachines.Owners owners = owners(key, status, infra, pool);
         List<Desired> desired = InstanceMachines.desired(status, owners);
+        // An instance the cloud still reports as terminating keeps its objects (a Machine's finalizer holds it for
+        // its hooks, and Cluster API's drain of it) until it is gone.
         Set<String> members = status.members().stream().map(PoolMember::providerID).collect(Collectors.toSet());
+        members.addAll(status.terminating());
         apply(key, infraKind, desired, members, infra);
     }
 

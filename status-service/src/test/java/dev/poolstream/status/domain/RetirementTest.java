@@ -129,9 +129,40 @@ class RetirementTest {
             PoolView instanceGoneToo = look(new PoolInputs(spec(1), group(1), Pools.ready(1)), gone,
                     T0.plusSeconds(3)).view();
 
-            assertThat(retired(retiring)).containsExactly("node-2");
+            assertThat(retired(retiring)).as("not while its instance terminates").isEmpty();
+            assertThat(retiring.status().terminating()).containsExactly(aws(2));
+            assertThat(retiring.retired()).containsOnlyKeys(aws(2));
             assertThat(retired(gone)).isEmpty();
+            assertThat(gone.retired()).isEmpty();
             assertThat(retired(instanceGoneToo)).isEmpty();
+        }
+
+        /**
+         * The cloud ends an instance on its own (a spot interruption, a health replacement) and holds it terminating
+         * under a lifecycle hook while a termination handler drains its Node: deleting the Node then would have its
+         * pods removed at once, undrained. It is deleted once the instance is gone, however long that took.
+         */
+        @Test
+        void shouldDeleteTheNodeOnlyOnceTheInstanceIsGoneHoweverLongItTerminates() {
+            PoolView running = look(new PoolInputs(spec(2), group(2), Pools.adopted(2)), null, T0).view();
+            Map<String, Member> terminatingWithNode = new HashMap<>(Pools.adopted(1));
+            terminatingWithNode.put(aws(2), terminating(2, adoptedNode("node-2", aws(2))));
+            Map<String, Member> instanceGone = new HashMap<>(Pools.adopted(1));
+            instanceGone.put(aws(2), nodeLeft(2));
+
+            PoolView terminatingView = look(new PoolInputs(spec(1), group(1), terminatingWithNode), running,
+                    T0.plusSeconds(1)).view();
+            PoolView anHourLater = look(new PoolInputs(spec(1), group(1), terminatingWithNode), terminatingView,
+                    T0.plusSeconds(3600)).view();
+            PoolView gone = look(new PoolInputs(spec(1), group(1), instanceGone), anHourLater,
+                    T0.plusSeconds(3601)).view();
+
+            assertThat(terminatingView.status().members()).extracting(PoolMember::providerID).containsExactly(aws(1));
+            assertThat(retired(terminatingView)).isEmpty();
+            assertThat(retired(anHourLater)).isEmpty();
+            assertThat(anHourLater.status().terminating()).containsExactly(aws(2));
+            assertThat(retired(gone)).containsExactly("node-2");
+            assertThat(gone.status().terminating()).isEmpty();
         }
 
         @Test
@@ -253,7 +284,8 @@ class RetirementTest {
             assertThat(condition(g, "Deleting").getMessage()).isEqualTo("Deleting the scaling group: 0 replicas "
                     + "remain");
             assertThat(groupGoing.status().members()).isEmpty();
-            assertThat(groupGoing.status().retired()).hasSize(20);
+            assertThat(groupGoing.status().retired()).as("not while the instances terminate").isEmpty();
+            assertThat(groupGoing.status().terminating()).hasSize(20);
             assertThat(instancesGone.status().retired()).hasSize(20);
             assertThat(halfGone.status().retired()).hasSize(10);
             // What the reconciler waits for before it lets the MachinePool go: no member, no retired Node.

@@ -19,6 +19,7 @@ import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.config.StatusProperties;
@@ -184,6 +185,18 @@ class InstanceMachinesRealApiIT {
                 .containsEntry("version", PoolShapes.KUBELET);
         assertThat(status(get(Machine.class, two))).containsEntry("nodeRef", Map.of("name", n.nodeName(2)));
         assertThat(machineRequests(n)).filteredOn(r -> two.equals(r.name()) && r.code() >= 400).isEmpty();
+
+        // The cloud ends instance 2 on its own (a spot interruption) and reports it terminating, a termination
+        // handler draining its Node meanwhile: its objects stay, held, until the instance is gone.
+        Map<String, Member> twoTerminating = new LinkedHashMap<>(members(n, 1));
+        twoTerminating.put(n.providerId(2), PoolShapes.member(PoolShapes.instance(n, 2, InstanceLifecycle.TERMINATING,
+                "1"), PoolShapes.ready(n, 2).get(n.providerId(2)).node()));
+        PoolStatus terminating = look(spec(n, 1), twoTerminating);
+        assertThat(terminating.members()).extracting(PoolMember::providerID).containsExactly(n.providerId(1));
+        writer.write(terminating);
+        assertThat(get(AWSMachine.class, two).getMetadata().getDeletionTimestamp()).isNull();
+        assertThat(get(Machine.class, two).getMetadata().getDeletionTimestamp()).isNull();
+        assertThat(get(Machine.class, two).getMetadata().getFinalizers()).containsExactly(ClusterApi.MACHINE_FINALIZER);
 
         // Instance 2 leaves: its objects go. Instance 1 is still a member: its objects stay.
         writer.write(look(spec(n, 1), members(n, 1)));

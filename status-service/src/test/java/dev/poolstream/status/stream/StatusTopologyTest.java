@@ -248,17 +248,22 @@ class StatusTopologyTest {
         pipe(specs, deleting(POOL, 1));
         pipe(instances, new InstanceState(ID_1, POOL, Cloud.AWS, "i", "z", InstanceLifecycle.TERMINATING,
                 "Terminating", "1", true, T0));
-        assertThat(last(POOL).retired()).extracting(PoolMember::nodeName).containsExactly("n1");
+        // Not to be deleted while its instance terminates (a termination handler may be draining it).
+        PoolStatus terminating = last(POOL);
+        assertThat(terminating.retired()).isEmpty();
+        assertThat(terminating.terminating()).containsExactly(ID_1);
 
+        // The Node's tombstone: nothing left to delete, nothing the status says changes.
         tombstone(nodes, ID_1);
-        PoolStatus nodeGone = last(POOL);
-        assertThat(nodeGone.members()).isEmpty();
-        assertThat(nodeGone.retired()).isEmpty();
-
-        // The instance's tombstone then changes nothing the status says.
-        tombstone(instances, ID_1);
         tick();
         assertThat(statuses.isEmpty()).isTrue();
+
+        // The instance's tombstone: no longer terminating, and no Node to delete.
+        tombstone(instances, ID_1);
+        PoolStatus allGone = last(POOL);
+        assertThat(allGone.members()).isEmpty();
+        assertThat(allGone.terminating()).isEmpty();
+        assertThat(allGone.retired()).isEmpty();
     }
 
     @Test
