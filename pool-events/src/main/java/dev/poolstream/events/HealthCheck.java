@@ -14,18 +14,26 @@ import java.util.Objects;
  * @param unhealthyNodeConditions   a Node condition held for longer than its timeout makes the Machine unhealthy
  * @param maxUnhealthy              {@code spec.remediation.triggerIf.unhealthyLessThanOrEqualTo} (a count or a
  *                                  percentage); null for Cluster API's default, 100%
+ * @param unhealthyInRange          {@code spec.remediation.triggerIf.unhealthyInRange}, {@code [min-max]}: remediation
+ *                                  only while the unhealthy count is within it; before {@code maxUnhealthy} when set
  */
 public record HealthCheck(
         @JsonProperty(required = true) String name,
         int nodeStartupTimeoutSeconds,
         List<UnhealthyNodeCondition> unhealthyNodeConditions,
-        String maxUnhealthy) {
+        String maxUnhealthy,
+        String unhealthyInRange) {
 
     public static final int DEFAULT_NODE_STARTUP_TIMEOUT_SECONDS = 600;
 
     public HealthCheck {
         Objects.requireNonNull(name, "name");
         unhealthyNodeConditions = Copies.list(unhealthyNodeConditions);
+    }
+
+    public HealthCheck(String name, int nodeStartupTimeoutSeconds, List<UnhealthyNodeCondition> unhealthyNodeConditions,
+                       String maxUnhealthy) {
+        this(name, nodeStartupTimeoutSeconds, unhealthyNodeConditions, maxUnhealthy, null);
     }
 
     /** {@code type} held at {@code status} for longer than {@code timeoutSeconds}. */

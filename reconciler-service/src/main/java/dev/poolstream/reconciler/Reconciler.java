@@ -187,7 +187,13 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         }
         Set<Integer> lost = new HashSet<>();
         partitions.forEach(p -> lost.add(p.partition()));
-        loop.execute(() -> pools.keySet().removeIf(key -> lost.contains(partitionOf(key))));
+        loop.execute(() -> {
+            pools.keySet().removeIf(key -> lost.contains(partitionOf(key)));
+            // Their drains are the next owner's now, which takes them up from the Nodes' drain-started annotations:
+            // two replicas evicting from one Node would each time the drain out on its own.
+            Set.copyOf(draining.keySet()).stream().filter(key -> lost.contains(partitionOf(key)))
+                    .forEach(key -> stopForgottenDrains(key, Memory.EMPTY));
+        });
     }
 
     public boolean caughtUpNow() {

@@ -9,7 +9,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Owner mode: the MachineHealthChecks that select a pool's Machines, evaluated as Cluster API's MachineHealthCheck
@@ -64,6 +67,16 @@ public final class HealthChecks {
                 nextAt = Decision.earliest(nextAt, verdict.nextAt());
             }
             found.forEach(u -> foundAny.add(u.member().providerID()));
+            if (check.unhealthyInRange() != null) {
+                // Cluster API: when set, it alone decides (it takes precedence over unhealthyLessThanOrEqualTo).
+                Optional<String> outside = outsideRange(check, found.size(), members.size());
+                if (!found.isEmpty() && outside.isPresent()) {
+                    restricted.put(check.name(), outside.get());
+                    continue;
+                }
+                found.forEach(u -> unhealthy.putIfAbsent(u.member().providerID(), u));
+                continue;
+            }
             int allowed = maxUnhealthy(check.maxUnhealthy(), members.size());
             if (!found.isEmpty() && found.size() > allowed) {
                 restricted.put(check.name(), allowed < 0
@@ -125,6 +138,36 @@ public final class HealthChecks {
             case FALSE -> "False";
             case UNKNOWN -> "Unknown";
         };
+    }
+
+    private static final Pattern RANGE = Pattern.compile("^\\[([0-9]+)-([0-9]+)\\]$");
+
+    /**
+     * Why {@code unhealthy} is outside the check's {@code unhealthyInRange} ({@code [min-max]}, both inclusive, as
+     * Cluster API reads it), or empty when within. One that cannot be read (or whose max is below its min) lets none
+     * be remediated: Cluster API's schema refuses it, and remediating them all is not the safe reading.
+     */
+    static Optional<String> outsideRange(HealthCheck check, int unhealthy, int total) {
+        Matcher range = RANGE.matcher(check.unhealthyInRange().trim());
+        long min = -1;
+        long max = -1;
+        if (range.matches()) {
+            try {
+                min = Long.parseLong(range.group(1));
+                max = Long.parseLong(range.group(2));
+            } catch (NumberFormatException tooLong) {
+                min = -1;
+            }
+        }
+        if (min < 0 || max < min) {
+            return Optional.of("MachineHealthCheck " + check.name() + ": unhealthyInRange '" + check.unhealthyInRange()
+                    + "' is not a range [min-max]; remediating none of " + unhealthy + " unhealthy Machines");
+        }
+        if (unhealthy >= min && unhealthy <= max) {
+            return Optional.empty();
+        }
+        return Optional.of("MachineHealthCheck " + check.name() + ": " + unhealthy + " of " + total
+                + " Machines unhealthy, outside unhealthyInRange " + check.unhealthyInRange() + "; remediating none");
     }
 
     /**

@@ -78,7 +78,9 @@ public final class PoolReconciler {
             return Decision.nothing(Memory.EMPTY);
         }
         if (spec.clusterPaused() || spec.annotations().containsKey(ClusterApi.PAUSED_ANNOTATION)) {
-            return Decision.nothing(memory);
+            // Nothing is done, and a drain under way stops (forgotten, the reconciler cancels it): a Node's
+            // drain-started annotation brings its victim and its deadline back when the pool is resumed.
+            return Decision.nothing(memory.withDrains(Map.of()));
         }
         // A failed command's next attempt waits its backoff, whatever else the look decides.
         List<Notice> notices = new ArrayList<>();
@@ -408,6 +410,14 @@ public final class PoolReconciler {
                 notices.add(Notices.waitingForPreDrainHooks(request));
                 continue;
             }
+            if (drain != null && drain.outcome() instanceof DrainOutcome.NodeGone && victim.hasNode()
+                    && !victim.nodeName().equals(drain.nodeName())) {
+                // Its drain found no Node, and one has joined since (a booting victim, its terminate held back by
+                // another): uncordoned, it takes pods. Drained again, its deadline still counted from the first start.
+                drain = Memory.Drain.start(victim.providerID(), victim.nodeName(), drain.startedAt(),
+                        drain.deadline());
+                drains.put(victim.providerID(), drain);
+            }
             if (drain == null) {
                 // Started before a restart: its timeout counts from then.
                 Instant started = victim.drainStarted() != null ? victim.drainStarted() : now;
@@ -456,20 +466,17 @@ public final class PoolReconciler {
         return seconds == null || seconds.longValue() <= 0 ? null : started.plusSeconds(seconds.longValue());
     }
 
-    /** {@code count} of the candidates, by the pool's delete policy; members whose Machine has a deletion hook last. */
+    /**
+     * {@code count} of the candidates, by {@link Victims}: those asked to go first (whatever hooks they carry), and of
+     * the rest those whose Machine holds its removal back with a hook last.
+     */
     private static List<PoolMember> choose(List<PoolMember> candidates, int count, PoolSpec spec) {
         Set<String> machineAnnotated = spec.machines().stream().filter(MachineRequest::deleteAnnotated)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
-        // Members whose Machine holds its removal back with a hook go last: their removal waits for the hooks' owners.
         Set<String> hooked = spec.machines().stream().filter(MachineRequest::hooked)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
-        List<PoolMember> chosen = new ArrayList<>();
-        for (boolean hooks : new boolean[] {false, true}) {
-            List<PoolMember> group = candidates.stream().filter(m -> hooked.contains(m.providerID()) == hooks).toList();
-            chosen.addAll(Victims.choose(group, count - chosen.size(), Victims.policyOf(spec.infrastructure().spec()),
-                    (spec.key() + "/" + spec.generation()).hashCode(), machineAnnotated));
-        }
-        return chosen;
+        return Victims.choose(candidates, count, Victims.policyOf(spec.infrastructure().spec()),
+                (spec.key() + "/" + spec.generation()).hashCode(), machineAnnotated, hooked);
     }
 
     private static List<PoolMember> with(List<PoolMember> first, List<PoolMember> then) {
@@ -526,7 +533,8 @@ public final class PoolReconciler {
         // The group is gone; the status service deletes the retired Nodes once no instance is left.
         memory = memory.withUnconfirmed(null);
         PoolStatus status = look.status();
-        boolean nodesHandled = status == null || (status.members().isEmpty() && status.retired().isEmpty());
+        boolean nodesHandled = status == null || (status.members().isEmpty() && status.retired().isEmpty()
+                && status.terminating().isEmpty());
         if (!nodesHandled) {
             return Decision.nothing(memory);
         }

@@ -13,7 +13,8 @@ import java.util.Set;
  * Which instances leave a pool first when it has a surplus or a roll-out's budget allows removals (docs/machines.md,
  * "Victims"): those whose Machine carries {@code cluster.x-k8s.io/delete-machine} (what cluster-autoscaler and users
  * set), then those whose Node asks to go (cluster-autoscaler's {@code ToBeDeletedByClusterAutoscaler} taint, or the
- * annotation on the Node), then failed instances and Nodes not Ready, then by the delete policy. Random is seeded by
+ * annotation on the Node), as Cluster API's MachineSet does whatever hooks the Machine carries; then, of the rest, those
+ * whose Machine carries no deletion hook before those that do; then failed instances and Nodes not Ready, then by the delete policy. Random is seeded by
  * the pool and its generation, so every look picks the same victims. Choosing is all it does: an annotation alone
  * removes nothing, since cluster-autoscaler annotates before it lowers the replicas and takes it back if that fails.
  */
@@ -39,6 +40,16 @@ public final class Victims {
     /** @param machineAnnotated provider IDs of the instances whose Machine carries the delete-machine annotation */
     public static List<PoolMember> choose(List<PoolMember> candidates, int count, DeletePolicy policy, long seed,
                                           Set<String> machineAnnotated) {
+        return choose(candidates, count, policy, seed, machineAnnotated, Set.of());
+    }
+
+    /**
+     * @param machineAnnotated provider IDs of the instances whose Machine carries the delete-machine annotation
+     * @param hooked           provider IDs of the instances whose Machine carries a deletion hook: after those asked
+     *                         to go (their removal waits for the hooks' owners), before the rest
+     */
+    public static List<PoolMember> choose(List<PoolMember> candidates, int count, DeletePolicy policy, long seed,
+                                          Set<String> machineAnnotated, Set<String> hooked) {
         if (count <= 0) {
             return List.of();
         }
@@ -50,6 +61,7 @@ public final class Victims {
         return candidates.stream()
                 .sorted(Comparator.comparing((PoolMember m) -> !machineAnnotated.contains(m.providerID()))
                         .thenComparing(m -> !m.deleteRequested())
+                        .thenComparing(m -> hooked.contains(m.providerID()))
                         .thenComparing(m -> m.lifecycle() != InstanceLifecycle.FAILED)
                         .thenComparing(PoolMember::ready)
                         .thenComparing(byPolicy)

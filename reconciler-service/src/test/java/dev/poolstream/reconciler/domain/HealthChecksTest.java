@@ -149,6 +149,42 @@ class HealthChecksTest {
                 : java.util.Set.of("team-a/mhc"));
     }
 
+    /**
+     * Cluster API's {@code unhealthyInRange}: remediation only while the unhealthy count is within [min-max], taking
+     * precedence over {@code unhealthyLessThanOrEqualTo}. One that cannot be read remediates none (not all).
+     */
+    @ParameterizedTest(name = "{0} unhealthy of 5, unhealthyInRange {1}, maxUnhealthy {2} -> remediated {3}")
+    @CsvSource(nullValues = "null", textBlock = """
+            1, [1-2],  null, true
+            2, [1-2],  null, true
+            3, [1-2],  null, false
+            4, [1-2],  null, false
+            1, [2-3],  null, false
+            2, [1-2],  0,    true
+            3, [1-3],  1,    true
+            1, [3-1],  null, false
+            1, 1-2,    null, false
+            1, [1-99999999999999999999], null, false
+            """)
+    void shouldRemediateOnlyWhileTheUnhealthyCountIsWithinUnhealthyInRange(int unhealthy, String range,
+                                                                            String maxUnhealthy, boolean remediated) {
+        List<PoolMember> all = new ArrayList<>(members(5));
+        for (int n = 1; n <= unhealthy; n++) {
+            all.set(n - 1, node(n, ConditionStatus.FALSE, T0.minusSeconds(999)));
+        }
+        HealthCheck check = new HealthCheck("team-a/mhc", 600, List.of(ready(ConditionStatus.FALSE, 300)),
+                maxUnhealthy, range);
+
+        HealthChecks.Result result = HealthChecks.evaluate(List.of(check), all, Map.of(), T0);
+
+        assertThat(result.unhealthy()).hasSize(remediated ? unhealthy : 0);
+        assertThat(result.restricted().keySet()).isEqualTo(remediated ? java.util.Set.of()
+                : java.util.Set.of("team-a/mhc"));
+        if (!remediated) {
+            assertThat(result.restricted().get("team-a/mhc")).contains(range).contains("remediating none");
+        }
+    }
+
     @Test
     void shouldTakeEachUnhealthyMemberOnceWithItsFirstChecksReasonAndLetAPermissiveCheckRemediate() {
         List<PoolMember> all = new ArrayList<>(members(3));

@@ -669,6 +669,29 @@ class MachineRequestsTest {
                 .doesNotContainAnyElementsOf(chosenWithoutHooks);
     }
 
+    /**
+     * cluster-autoscaler annotated the Machine of the Node it drained, and another controller's hook is on it: that
+     * Machine still goes first (Cluster API's MachineSet deletes it whatever hooks it carries), not a loaded Node.
+     */
+    @Test
+    void shouldChooseAMachineAnnotatedToGoFirstOnAScaleDownWhateverHooksItCarries() {
+        PoolSpec plain = aws(4);
+        String plainChoice = PoolReconciler.decide(look(plain, group(5, "x"), status(members(5)), seen(plain)))
+                .drains().get(0).providerID();
+        int annotated = index(plainChoice) == 5 ? 1 : 5;
+        MachineRequest asked = new MachineRequest(id(annotated), machine(annotated), machine(annotated), false, true,
+                false, null, false, false, false, List.of(PRE_DRAIN), List.of());
+        PoolSpec spec = with(aws(4), asked);
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.drains()).isEmpty();
+        assertThat(decision.notices()).anySatisfy(n -> assertThat(n.reason())
+                .isEqualTo(Notices.WAITING_FOR_PRE_DRAIN_HOOK));
+        assertThat(decision.actions()).containsExactly(new KubeAction.DeleteMachine(id(annotated),
+                machine(annotated)));
+    }
+
     @Test
     void shouldDeleteTheMachineOfItsOwnHookedVictimSoThatTheHooksOwnersSeeADeletingMachine() {
         List<MachineRequest> allHooked = new ArrayList<>();

@@ -562,6 +562,41 @@ class PoolReconcilerTest {
                 t -> assertThat(t.providerIDs()).containsExactly(unseen.providerID()));
     }
 
+    /**
+     * A booting victim's drain found no Node, but the terminate waited (another victim's drain, a hook, a backoff) and
+     * its Node joined meanwhile, uncordoned, taking pods. It is drained before its instance goes, its deadline still
+     * counted from the first start.
+     */
+    @Test
+    void shouldDrainAgainAVictimWhoseNodeJoinedAfterItsDrainFoundNone() {
+        PoolSpec spec = aws(4);
+        List<PoolMember> booting = new ArrayList<>(members(4));
+        booting.add(new PoolMember(Pools.id(5), "", "", InstanceLifecycle.RUNNING, T0, false, false, true, false,
+                false));
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(booting), seen(spec)));
+        Memory.Drain started = drain.drains().get(0);
+        Memory gone = drain.memory().withDrains(Map.of(started.providerID(),
+                started.ended(new DrainOutcome.NodeGone(), T0, Retries.DEFAULT)));
+        List<PoolMember> joined = new ArrayList<>(members(4));
+        joined.add(new PoolMember(Pools.id(5), "node-5", "uid-5", InstanceLifecycle.RUNNING, T0, true, true, true,
+                false, true));
+
+        Decision next = decide(spec, group(5, "x"), status(joined), gone, T0.plusSeconds(30), List.of());
+
+        assertThat(next.commands()).as("not terminated with its Node's pods on it").isEmpty();
+        assertThat(next.drains()).singleElement().satisfies(d -> {
+            assertThat(d.providerID()).isEqualTo(Pools.id(5));
+            assertThat(d.nodeName()).isEqualTo("node-5");
+            assertThat(d.startedAt()).isEqualTo(T0);
+        });
+        // A Node the drain knew and found gone (the status not caught up yet) is not drained again.
+        Memory.Drain known = Memory.Drain.start(Pools.id(5), "node-5", T0, null);
+        Decision stale = decide(spec, group(5, "x"), status(joined), drain.memory().withDrains(Map.of(
+                Pools.id(5), known.ended(new DrainOutcome.NodeGone(), T0, Retries.DEFAULT))), T0.plusSeconds(30),
+                List.of());
+        assertThat(stale.commands()).singleElement().isInstanceOf(TerminateInstances.class);
+    }
+
     @Test
     void shouldTerminateOnlyOnceEveryVictimIsDrainedGoneOrTimedOut() {
         PoolSpec spec = aws(2);
@@ -912,6 +947,25 @@ class PoolReconcilerTest {
         assertThat(decision.commands()).isEmpty();
         assertThat(decision.actions()).isEmpty();
         assertThat(decision.drains()).isEmpty();
+    }
+
+    /**
+     * Paused (a `clusterctl move`, an incident) while a drain runs, held up by a budget: the drain stops, as every
+     * other act; the Node's drain-started annotation brings the victim and its deadline back once resumed.
+     */
+    @Test
+    void shouldStopTheDrainsUnderWayWhenThePoolOrItsClusterIsPaused() {
+        PoolSpec spec = aws(4);
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        assertThat(drain.memory().drains()).hasSize(1);
+        PoolSpec paused = aws(4, "v1.33.1", Map.of(ClusterApi.PAUSED_ANNOTATION, ""), null);
+
+        Decision decision = decide(paused, group(5, "x"), status(members(5)), drain.memory(), T0.plusSeconds(5),
+                List.of());
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.drains()).isEmpty();
+        assertThat(decision.memory().drains()).as("forgotten: the reconciler stops the running drain").isEmpty();
     }
 
     @Test

@@ -83,6 +83,26 @@ class RolloutBudgetAndVictimsTest {
                 .containsExactly(requested, failed, unready);
     }
 
+    /**
+     * cluster-autoscaler drained a Node and annotated its Machine, which another controller's hook holds back: it is
+     * still the one that goes (as Cluster API's MachineSet deletes it whatever hooks it carries), not a loaded Node.
+     */
+    @Test
+    void shouldChooseAMachineAskedToGoBeforeOthersWhateverHooksItCarriesAndHookedOnesLastOfTheRest() {
+        PoolMember annotatedHooked = member(8, true, true);
+        PoolMember requestedHooked = new PoolMember("aws:///a/i-r", "r", "u", InstanceLifecycle.RUNNING,
+                Pools.T0.plusSeconds(8), true, true, true, true, true);
+        PoolMember oldestHooked = member(1, true, true);
+        PoolMember unready = member(7, false, true);
+        PoolMember older = member(2, true, true);
+        List<PoolMember> all = List.of(older, unready, oldestHooked, requestedHooked, annotatedHooked);
+        Set<String> hooked = Set.of(annotatedHooked.providerID(), requestedHooked.providerID(),
+                oldestHooked.providerID());
+
+        assertThat(Victims.choose(all, 5, Victims.DeletePolicy.OLDEST, 1, Set.of(annotatedHooked.providerID()),
+                hooked)).containsExactly(annotatedHooked, requestedHooked, unready, older, oldestHooked);
+    }
+
     @Test
     void shouldChooseRandomVictimsTheSameWayForTheSameSeed() {
         List<PoolMember> all = Pools.members(10);

@@ -319,6 +319,44 @@ class ReconcilerIT {
         assertThat(terminate.providerIDs()).containsExactly(victim.providerID());
     }
 
+    /**
+     * A pool paused (`clusterctl move`, an incident) while a Node's drain runs, held up by a budget: the drain stops
+     * and nothing is evicted while it is paused; resumed, the drain goes on and the instance is terminated.
+     */
+    @Test
+    void shouldStopADrainWhenThePoolIsPausedAndGoOnOnceItIsResumed() {
+        Pool pool = new Pool("paused-mid-drain");
+        pool.create(5, 1, 50);
+        PoolMember victim = pool.sim.members.get(3);
+        String guarded = "app-on-" + victim.nodeName();
+        workload.refuseEvictions("apps", guarded, 1_000);
+        double refused = evictions("refused");
+        double stopped = count("poolstream.reconciler.drains", "stopped");
+
+        pool.machines = List.of(machine(victim, List.of()));
+        pool.publishSpec(5, 2, "v1");
+        await().atMost(WAIT).until(() -> {
+            pool.pump();
+            return evictions("refused") >= refused + 2;
+        });
+
+        pool.annotations = Map.of(ClusterApi.PAUSED_ANNOTATION, "");
+        pool.publishSpec(5, 3, "v1");
+        await().atMost(WAIT).until(() -> {
+            pool.pump();
+            return count("poolstream.reconciler.drains", "stopped") >= stopped + 1;
+        });
+        workload.refuseEvictions("apps", guarded, 0);
+        assertThat(workload.client().pods().inNamespace("apps").withName(guarded).get()).as("not evicted").isNotNull();
+
+        pool.annotations = Map.of();
+        pool.publishSpec(5, 4, "v1");
+        TerminateInstances terminate = (TerminateInstances) pool.awaitCommand(c -> c instanceof TerminateInstances,
+                c -> assertThat(workload.client().pods().inNamespace("apps").withName(guarded).get())
+                        .as("evicted").isNull());
+        assertThat(terminate.providerIDs()).containsExactly(victim.providerID());
+    }
+
     /** The member's Machine, deleting, with these pre-drain hooks. */
     private static MachineRequest machine(PoolMember member, List<String> preDrainHooks) {
         return new MachineRequest(member.providerID(), "machine-" + member.nodeName(), "aws-" + member.nodeName(),

@@ -73,15 +73,15 @@ public final class HealthChecks {
         List<UnhealthyNodeConditions> conditions = spec.getChecks() == null
                 || spec.getChecks().getUnhealthyNodeConditions() == null ? List.of()
                 : spec.getChecks().getUnhealthyNodeConditions();
-        IntOrString maxUnhealthy = spec.getRemediation() == null || spec.getRemediation().getTriggerIf() == null
-                ? null : spec.getRemediation().getTriggerIf().getUnhealthyLessThanOrEqualTo();
+        var triggerIf = spec.getRemediation() == null ? null : spec.getRemediation().getTriggerIf();
+        IntOrString maxUnhealthy = triggerIf == null ? null : triggerIf.getUnhealthyLessThanOrEqualTo();
         return new HealthCheck(name(check),
                 startup == null ? HealthCheck.DEFAULT_NODE_STARTUP_TIMEOUT_SECONDS : startup,
                 conditions.stream().filter(c -> c.getType() != null)
                         .map(c -> new HealthCheck.UnhealthyNodeCondition(c.getType(), ConditionStatus.of(c.getStatus()),
                                 c.getTimeoutSeconds() == null ? 0 : c.getTimeoutSeconds()))
                         .toList(),
-                asString(maxUnhealthy));
+                asString(maxUnhealthy), triggerIf == null ? null : triggerIf.getUnhealthyInRange());
     }
 
     static String asString(IntOrString value) {

@@ -87,6 +87,7 @@ class HealthChecksTest {
         check.getSpec().setChecks(checks);
         TriggerIf triggerIf = new TriggerIf();
         triggerIf.setUnhealthyLessThanOrEqualTo(new IntOrString("40%"));
+        triggerIf.setUnhealthyInRange("[1-3]");
         Remediation remediation = new Remediation();
         remediation.setTriggerIf(triggerIf);
         check.getSpec().setRemediation(remediation);
@@ -95,7 +96,7 @@ class HealthChecksTest {
                 "team-a/full", 900, List.of(
                         new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.FALSE, 300),
                         new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.UNKNOWN, 0)),
-                "40%"));
+                "40%", "[1-3]"));
     }
 
     @Test
