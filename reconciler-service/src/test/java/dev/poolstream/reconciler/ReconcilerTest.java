@@ -1,5 +1,12 @@
 package dev.poolstream.reconciler;
 
+import dev.poolstream.reconciler.domain.Notices;
+import java.util.Optional;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
+import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.PoolMember;
+import dev.poolstream.reconciler.kube.Drainer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -69,6 +76,7 @@ class ReconcilerTest {
     private volatile CountDownLatch hold = new CountDownLatch(0);
     private volatile boolean holding;
     private final PoolEvents events = new PoolEvents(null, registry);
+    private final Drainer drainer;
     private final Reconciler reconciler;
 
     /** A command as it went: when by the reconciler's clock, and whether the reconciler was caught up. */
@@ -81,14 +89,45 @@ class ReconcilerTest {
         ReconcilerProperties properties = new ReconcilerProperties(ReconcilerProperties.Mode.INFRASTRUCTURE_PROVIDER,
                 Duration.ofMinutes(2), Duration.ofSeconds(2), Duration.ofSeconds(30), 4, Duration.ofMinutes(2),
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(5), 5, Duration.ofSeconds(60));
+        // A drainer whose workload clusters have no kubeconfig Secret yet: a drain waits, round after round.
+        drainer = new Drainer(cluster -> Optional.empty(), Duration.ofMillis(10), Duration.ofMillis(10), 2, clock,
+                registry);
         reconciler = new Reconciler(properties, new CommandSender(new KafkaTemplate<>(this::producer), registry),
-                null, null, events, clock, registry, later);
+                drainer, null, events, clock, registry, later);
     }
 
     @AfterEach
     void close() {
         hold.countDown();
         reconciler.close();
+        drainer.close();
+    }
+
+    /**
+     * A rebalance moves the pool to another replica while its drain waits: this replica stops it, for the next owner
+     * takes it up from the Node's drain-started annotation, and two replicas would each time it out on their own.
+     */
+    @Test
+    void shouldStopThePoolsDrainsWhenItsPartitionIsRevoked() {
+        catchUp();
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
+        await().atMost(WAIT).until(() -> sent.size() == 1);
+        List<PoolMember> four = IntStream.rangeClosed(1, 4).mapToObj(i -> new PoolMember("aws:///a/i-" + i,
+                "node-" + i, "uid-" + i, InstanceLifecycle.RUNNING, T0.plusSeconds(i), true, true, true, false,
+                true)).toList();
+        reconciler.record(Topics.MACHINEPOOL_STATUS.name(), POOL, new PoolStatus(POOL, 7, "team-a/demo",
+                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", new MachinePoolStatus(),
+                four.stream().map(PoolMember::providerID).toList(), true, four, List.of()));
+        reconciler.record(Topics.SCALINGGROUP_STATE.name(), POOL, new ScalingGroupState(POOL, Cloud.AWS,
+                ((EnsureGroup) sent.get(0).command()).group(), true, 4, 0, 50, "1", false, 7,
+                sent.get(0).command().id(), null));
+        await().atMost(WAIT).until(() -> registry.find("poolstream.reconciler.events")
+                .tag("reason", Notices.DRAINING).counter() != null);
+
+        reconciler.revoked(allPartitions());
+
+        await().atMost(WAIT).until(() -> registry.find("poolstream.reconciler.drains").tag("outcome", "stopped")
+                .counter() != null);
     }
 
     @Test
