@@ -12,6 +12,8 @@ import dev.poolstream.events.command.ScalingGroupCommand;
 public record CommandFailure(String id, String kind, long generation, Failure why) {
 
     public static final String REASON_TIMED_OUT = "CommandTimedOut";
+    /** A terminate the provider carried out (or began: a long-running operation) whose instances are still listed. */
+    public static final String REASON_INSTANCES_STILL_LISTED = "InstancesStillListed";
 
     public static CommandFailure of(ScalingGroupCommand command, Failure why) {
         return new CommandFailure(command.id(), command.getClass().getSimpleName(), command.generation(), why);

@@ -190,11 +190,19 @@ public final class PoolReconciler {
             if (group != null && awaiting.carriedOut(group.lastCommandId())) {
                 // A terminate is seen through once the status no longer lists its instances too: the group state
                 // can come first, and a look at members that still include them would choose its victims again.
-                // A status that never catches up holds it no longer than the await timeout.
+                // Still listed after the await timeout (an operation the cloud failed after the provider stopped
+                // waiting for it, or a status that never caught up), it counts as failed: tried again after the
+                // backoff under a new id, which neither the sender nor the provider drops as a repeat.
                 Set<String> terminated = awaiting.instances();
                 boolean listed = look.status() != null && look.status().members().stream()
                         .anyMatch(m -> terminated.contains(m.providerID()));
-                if (!listed || now.isAfter(awaiting.outOfTimeAt(look.awaitTimeout()))) {
+                if (!listed) {
+                    awaiting = null;
+                } else if (now.isAfter(awaiting.outOfTimeAt(look.awaitTimeout()))) {
+                    attempts = attempts.failed(new CommandFailure(awaiting.commandId(), awaiting.kind(),
+                            awaiting.generation(), new Failure(CommandFailure.REASON_INSTANCES_STILL_LISTED,
+                            "carried out, but its instances are still listed after " + look.awaitTimeout())),
+                            generation, now, retries, notices);
                     awaiting = null;
                 }
             } else if (attempts.hasFailed(awaiting.commandId())) {
