@@ -18,6 +18,17 @@ public final class CommandIds {
         return UUID.nameUUIDFromBytes(name.toString().getBytes(StandardCharsets.UTF_8)).toString();
     }
 
+    /**
+     * The id {@code id} of a command of the pool whose uid is {@code uid}: a name-based UUID of both, so that the same
+     * decision for the same pool object still carries the same id. Without a uid, the id as it is.
+     */
+    public static String ofIncarnation(String id, String uid) {
+        if (uid == null || uid.isBlank()) {
+            return id;
+        }
+        return UUID.nameUUIDFromBytes((id + "|" + uid).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
     private CommandIds() {
     }
 }

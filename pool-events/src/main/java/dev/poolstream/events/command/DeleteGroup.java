@@ -21,4 +21,9 @@ public record DeleteGroup(
     public static DeleteGroup of(String pool, long generation, String group) {
         return new DeleteGroup(CommandIds.derive("DeleteGroup", pool, generation, group), pool, generation, group);
     }
+
+    @Override
+    public DeleteGroup forPoolUid(String uid) {
+        return new DeleteGroup(CommandIds.ofIncarnation(id, uid), pool, generation, group);
+    }
 }

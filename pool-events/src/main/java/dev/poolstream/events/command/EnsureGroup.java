@@ -27,4 +27,9 @@ public record EnsureGroup(
         String id = CommandIds.derive("EnsureGroup", pool, generation, group, template.fingerprint(), capacity);
         return new EnsureGroup(id, pool, generation, group, template, capacity);
     }
+
+    @Override
+    public EnsureGroup forPoolUid(String uid) {
+        return new EnsureGroup(CommandIds.ofIncarnation(id, uid), pool, generation, group, template, capacity);
+    }
 }

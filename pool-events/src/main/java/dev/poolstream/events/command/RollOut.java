@@ -27,4 +27,9 @@ public record RollOut(
         String id = CommandIds.derive("RollOut", pool, generation, group, template.fingerprint());
         return new RollOut(id, pool, generation, group, template);
     }
+
+    @Override
+    public RollOut forPoolUid(String uid) {
+        return new RollOut(CommandIds.ofIncarnation(id, uid), pool, generation, group, template);
+    }
 }

@@ -32,6 +32,14 @@ public sealed interface ScalingGroupCommand extends Keyed
     /** The Auto Scaling Group or VM Scale Set name. */
     String group();
 
+    /**
+     * This command under an id that also names the pool's incarnation ({@link CommandIds#ofIncarnation}): a pool
+     * deleted and created again under the same name starts again at the same generations, and its commands must not
+     * carry the ids of the first one's (the provider drops a known id as a repeat; a state naming the first one's
+     * {@code DeleteGroup} would prove the second one's group gone).
+     */
+    ScalingGroupCommand forPoolUid(String uid);
+
     @Override
     default String key() {
         return pool();

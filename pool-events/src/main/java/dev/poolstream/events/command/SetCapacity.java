@@ -33,4 +33,9 @@ public record SetCapacity(
         return new SetCapacity(CommandIds.derive("SetCapacity", pool, generation, group, capacity, after),
                 pool, generation, group, capacity);
     }
+
+    @Override
+    public SetCapacity forPoolUid(String uid) {
+        return new SetCapacity(CommandIds.ofIncarnation(id, uid), pool, generation, group, capacity);
+    }
 }

@@ -31,4 +31,9 @@ public record TerminateInstances(
         return new TerminateInstances(CommandIds.derive("TerminateInstances", pool, generation, group, sorted),
                 pool, generation, group, sorted);
     }
+
+    @Override
+    public TerminateInstances forPoolUid(String uid) {
+        return new TerminateInstances(CommandIds.ofIncarnation(id, uid), pool, generation, group, providerIDs);
+    }
 }

@@ -221,7 +221,7 @@ public final class PoolReconciler {
                 return waiting(memory, actions, notices, look);
             }
             EnsureGroup ensure = EnsureGroup.of(pool, generation, groupName, template,
-                    capacity(spec, desired, budget));
+                    capacity(spec, desired, budget)).forPoolUid(spec.uid());
             return sendAwaited(attempts.send(ensure, now), List.of(), actions, memory
                     .withTemplateKey(templateKey), notices, look);
         }
@@ -234,7 +234,7 @@ public final class PoolReconciler {
         // tried again (its template is still the pool's), and so is one not seen carried out in time (its failure
         // may have been dead-lettered unseen; lost, the group would keep the old template for good).
         List<ScalingGroupCommand> commands = new ArrayList<>();
-        RollOut rollOut = RollOut.of(pool, generation, groupName, template);
+        RollOut rollOut = RollOut.of(pool, generation, groupName, template).forPoolUid(spec.uid());
         boolean templateChanged = !templateKey.equals(memory.templateKey());
         boolean rollOutDue = templateChanged;
         Memory.Awaiting unconfirmed = memory.unconfirmed();
@@ -243,7 +243,7 @@ public final class PoolReconciler {
             unconfirmed = null;
         } else if (unconfirmed != null) {
             // Decided for this template, maybe in an older generation: its id is derived again from that one.
-            RollOut awaited = RollOut.of(pool, unconfirmed.generation(), groupName, template);
+            RollOut awaited = RollOut.of(pool, unconfirmed.generation(), groupName, template).forPoolUid(spec.uid());
             if (attempts.isAttemptOf(group.lastCommandId(), awaited)) {
                 unconfirmed = null;
             } else if (outOfTime(unconfirmed, attempts, look)) {
@@ -303,7 +303,7 @@ public final class PoolReconciler {
             int target = desired + budget.maxSurge();
             if (group.desired() < target && members.size() < target) {
                 capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, target, budget),
-                        group.lastCommandId());
+                        group.lastCommandId()).forPoolUid(spec.uid());
             } else {
                 // A deleting member is going: it is no Ready member the budget can count on.
                 int ready = (int) staying.stream().filter(PoolMember::ready).count();
@@ -320,7 +320,7 @@ public final class PoolReconciler {
             victims = deleting;
         } else if (group.desired() != desired) {
             capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget),
-                    group.lastCommandId());
+                    group.lastCommandId()).forPoolUid(spec.uid());
         }
 
         if (capacityCommand != null) {
@@ -454,7 +454,8 @@ public final class PoolReconciler {
             return new Decision(commands, toDrain, actions, memory.withDrains(drains), null, null, notices, null,
                     retryAt);
         }
-        TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName, terminable);
+        TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName, terminable)
+                .forPoolUid(spec.uid());
         Attempts.Sending sending = memory.attempts().send(terminate, now);
         if (sending.command() == null) {
             // Held: the victims stay victims, drained.
@@ -511,7 +512,8 @@ public final class PoolReconciler {
             // Never held by Poolstream, so never given a group (the finalizers come first): nothing to let go.
             return Decision.nothing(memory);
         }
-        DeleteGroup delete = DeleteGroup.of(spec.key(), spec.generation(), groupNameWhileDeleting(spec, group));
+        DeleteGroup delete = DeleteGroup.of(spec.key(), spec.generation(), groupNameWhileDeleting(spec, group))
+                .forPoolUid(spec.uid());
         Attempts attempts = memory.attempts();
         boolean goneForGood = group != null && !group.exists()
                 && attempts.isAttemptOf(group.lastCommandId(), delete);

@@ -471,7 +471,8 @@ class DecisionTablesTest {
         if (sent.equals("own")) {
             assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(RollOut.class, r -> {
                 assertThat(r.generation()).isEqualTo(generation);
-                assertThat(r.id()).isEqualTo(RollOut.of(r.pool(), generation, r.group(), r.template()).id())
+                assertThat(r.id()).isEqualTo(RollOut.of(r.pool(), generation, r.group(), r.template())
+                                .forPoolUid(spec.uid()).id())
                         .isNotEqualTo(rollOut.id());
             });
         } else {

@@ -922,6 +922,37 @@ class PoolReconcilerTest {
         }
     }
 
+    /**
+     * A pool deleted, then created again under the same name (GitOps replaces objects so): the same generations, the
+     * same group name, the same decisions. The group state still names the first one's DeleteGroup, carried out; the
+     * second one's commands carry ids of their own, so that state proves nothing of its group (an EnsureGroup of it
+     * may be on its way) and its own EnsureGroup is not dropped as a repeat of the first one's.
+     */
+    @Test
+    void shouldGiveAPoolCreatedAgainUnderTheSameNameCommandIdsOfItsOwn() {
+        PoolSpec first = aws(5, "v1.33.1", Map.of(), T0);
+        PoolSpec again = new PoolSpec(first.namespace(), first.name(), "uid-of-the-second", first.generation(),
+                first.labels(), first.annotations(), first.finalizers(), first.deletionTimestamp(), first.spec(),
+                first.infrastructure(), false);
+        String firstDelete = PoolReconciler.decide(look(first, group(5, "x"), status(members(5)), Memory.EMPTY))
+                .commands().get(0).id();
+        assertThat(PoolReconciler.decide(look(first, gone(firstDelete), status(List.of()), Memory.EMPTY)).actions())
+                .as("the first one's group gone for good").containsExactly(new KubeAction.RemoveFinalizers());
+
+        Decision second = PoolReconciler.decide(look(again, gone(firstDelete), status(List.of()), Memory.EMPTY));
+
+        assertThat(second.actions()).as("not proven gone by the first one's DeleteGroup").isEmpty();
+        assertThat(second.commands()).singleElement().isInstanceOfSatisfying(DeleteGroup.class,
+                d -> assertThat(d.id()).isNotEqualTo(firstDelete));
+        PoolSpec firstLive = aws(5);
+        PoolSpec againLive = new PoolSpec(firstLive.namespace(), firstLive.name(), "uid-of-the-second",
+                firstLive.generation(), firstLive.labels(), firstLive.annotations(), firstLive.finalizers(), null,
+                firstLive.spec(), firstLive.infrastructure(), false);
+        assertThat(PoolReconciler.decide(look(againLive, null, null, seen(againLive))).commands().get(0).id())
+                .isNotEqualTo(PoolReconciler.decide(look(firstLive, null, null, seen(firstLive))).commands().get(0)
+                        .id());
+    }
+
     @Test
     void shouldDoNothingForADeletedPoolPoolstreamNeverHeld() {
         PoolSpec neverHeld = Pools.spec(5, "v1.33.1", Map.of(), T0, aws(5).infrastructure().spec(),
