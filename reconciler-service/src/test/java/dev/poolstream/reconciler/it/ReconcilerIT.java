@@ -285,19 +285,9 @@ class ReconcilerIT {
     @Test
     void shouldStopADrainWhenAPreDrainHookComesWhileItRunsAndDrainAgainOnceTheHookIsGone() {
         Pool pool = new Pool("hooked-late");
-        pool.create(5, 1, 50);
-        PoolMember victim = pool.sim.members.get(2);
-        String guarded = "app-on-" + victim.nodeName();
-        workload.refuseEvictions("apps", guarded, 1_000);
-        double refused = evictions("refused");
         double stopped = count("poolstream.reconciler.drains", "stopped");
-
-        pool.machines = List.of(machine(victim, List.of()));
-        pool.publishSpec(5, 2, "v1");
-        await().atMost(WAIT).until(() -> {
-            pool.pump();
-            return evictions("refused") >= refused + 2;
-        });
+        PoolMember victim = drainHeldUpByABudget(pool, 2);
+        String guarded = guardedOn(victim);
 
         String hook = ClusterApi.PRE_DRAIN_HOOK_PREFIX + "/backup";
         pool.machines = List.of(machine(victim, List.of(hook)));
@@ -326,19 +316,9 @@ class ReconcilerIT {
     @Test
     void shouldStopADrainWhenThePoolIsPausedAndGoOnOnceItIsResumed() {
         Pool pool = new Pool("paused-mid-drain");
-        pool.create(5, 1, 50);
-        PoolMember victim = pool.sim.members.get(3);
-        String guarded = "app-on-" + victim.nodeName();
-        workload.refuseEvictions("apps", guarded, 1_000);
-        double refused = evictions("refused");
         double stopped = count("poolstream.reconciler.drains", "stopped");
-
-        pool.machines = List.of(machine(victim, List.of()));
-        pool.publishSpec(5, 2, "v1");
-        await().atMost(WAIT).until(() -> {
-            pool.pump();
-            return evictions("refused") >= refused + 2;
-        });
+        PoolMember victim = drainHeldUpByABudget(pool, 3);
+        String guarded = guardedOn(victim);
 
         pool.annotations = Map.of(ClusterApi.PAUSED_ANNOTATION, "");
         pool.publishSpec(5, 3, "v1");
@@ -355,6 +335,29 @@ class ReconcilerIT {
                 c -> assertThat(workload.client().pods().inNamespace("apps").withName(guarded).get())
                         .as("evicted").isNull());
         assertThat(terminate.providerIDs()).containsExactly(victim.providerID());
+    }
+
+    /**
+     * A pool of five whose member {@code index} has its Machine deleted (generation 2) and its Node's drain held up:
+     * a PodDisruptionBudget refuses its pod's eviction, twice at least by the time this returns.
+     */
+    private PoolMember drainHeldUpByABudget(Pool pool, int index) {
+        pool.create(5, 1, 50);
+        PoolMember victim = pool.sim.members.get(index);
+        workload.refuseEvictions("apps", guardedOn(victim), 1_000);
+        double refused = evictions("refused");
+        pool.machines = List.of(machine(victim, List.of()));
+        pool.publishSpec(5, 2, "v1");
+        await().atMost(WAIT).until(() -> {
+            pool.pump();
+            return evictions("refused") >= refused + 2;
+        });
+        return victim;
+    }
+
+    /** The pod on the member's Node that a budget protects. */
+    private static String guardedOn(PoolMember member) {
+        return "app-on-" + member.nodeName();
     }
 
     /** The member's Machine, deleting, with these pre-drain hooks. */
