@@ -78,12 +78,15 @@ class GroupPlannerTest {
 
     @Test
     void shouldRefuseWhenReplicasAreOutsideBounds() {
-        Plan plan = GroupPlanner.ensure(Optional.empty(), SHAPE, "1", new Capacity(11, 1, 10, false));
+        Capacity outside = new Capacity(11, 1, 10, false);
 
-        assertThat(plan).isInstanceOfSatisfying(Plan.Refuse.class, r -> {
-            assertThat(r.failure().reason()).isEqualTo(Reasons.REPLICAS_OUT_OF_RANGE);
-            assertThat(r.failure().message()).contains("replicas 11", "minSize 1", "maxSize 10");
-        });
+        for (Plan plan : List.of(GroupPlanner.ensure(Optional.empty(), SHAPE, "1", outside),
+                GroupPlanner.capacity(Optional.of(group(5, 1, 10, "1", 5)), outside))) {
+            assertThat(plan).isInstanceOfSatisfying(Plan.Refuse.class, r -> {
+                assertThat(r.failure().reason()).isEqualTo(Reasons.REPLICAS_OUT_OF_RANGE);
+                assertThat(r.failure().message()).contains("replicas 11", "minSize 1", "maxSize 10");
+            });
+        }
     }
 
     @Test
@@ -119,7 +122,7 @@ class GroupPlannerTest {
                 Plan.Refuse.class, refuse -> {
                     assertThat(refuse.failure().reason()).isEqualTo(Reasons.SCALE_DOWN_NEEDS_NAMED_INSTANCES);
                     assertThat(refuse.failure().message()).contains("10 instances").contains("to 6")
-                            .contains("TerminateInstances");
+                            .contains("TerminateInstances with the 4 drained instances");
                 }));
     }
 

@@ -205,6 +205,15 @@ public final class Drainer implements AutoCloseable {
             end(run, new DrainOutcome.NodeGone());
             return;
         }
+        String carried = node.getSpec() == null ? null : node.getSpec().getProviderID();
+        if (carried != null && !carried.isEmpty() && !carried.equals(run.providerID)) {
+            // A Node name comes back on a new instance (AWS names Nodes after private IPs): that Node is another
+            // instance's, not to be cordoned or emptied; this instance's is gone.
+            log.info("Node {} of pool {} is now instance {}'s, not {}'s: nothing of {} to drain", run.nodeName,
+                    run.pool, carried, run.providerID, run.providerID);
+            end(run, new DrainOutcome.NodeGone());
+            return;
+        }
         if (!unschedulable(node) || drainStarted(node) == null) {
             // With when the drain started, which a restarted reconciler reads back; a cordoned Node's start is kept
             // (this drain's own, or the drain before a restart whose start this one took up).

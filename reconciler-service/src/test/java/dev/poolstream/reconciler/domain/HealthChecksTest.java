@@ -163,6 +163,8 @@ class HealthChecksTest {
             2, [1-2],  0,    true
             3, [1-3],  1,    true
             1, [3-1],  null, false
+            1, [0-2],  null, true
+            2, [2-2],  null, true
             1, 1-2,    null, false
             1, [1-99999999999999999999], null, false
             """)

@@ -62,8 +62,8 @@ class DrainerRealApiIT {
     private static final String NS = "drainer-real";
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String REFUSE_CORDON_LABEL = "poolstream.test/refuse-cordon";
-    /** No Node of the tests has it, but where one is given it. */
-    private static final String PROVIDER_ID = "aws:///us-east-1a/i-0001";
+    /** An instance no Node of the tests carries. */
+    private static final String NO_NODES_ID = "aws:///us-east-1a/i-0001";
 
     /** The system clock, moved forward by the test: the drain's deadline is reached by moving it, not by waiting. */
     private static final class MovableClock extends Clock {
@@ -139,7 +139,7 @@ class DrainerRealApiIT {
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/pdb", "any/cluster", node,
-                    PROVIDER_ID, clock.instant(), clock.instant().plusSeconds(600), notices::add);
+                    providerIdOf(node), clock.instant(), clock.instant().plusSeconds(600), notices::add);
 
             // The budget allows no disruption: the Eviction API refuses (429), round after round.
             await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= refusedBefore + 3
@@ -179,7 +179,7 @@ class DrainerRealApiIT {
 
         try (Drainer drainer = drainer(workloads::client); workloads; management) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/late", NS + "/late", node,
-                    PROVIDER_ID, clock.instant(), null, notices::add);
+                    providerIdOf(node), clock.instant(), null, notices::add);
             // The first round found no kubeconfig Secret (the API server answered 404)...
             await().atMost(WAIT).until(() -> server.requests().stream().anyMatch(r -> r.resource().equals("secrets")
                     && r.namespace().equals(NS) && r.name().equals(secret) && r.code() == 404) || drain.isDone());
@@ -205,7 +205,7 @@ class DrainerRealApiIT {
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/refused", "any/cluster", node,
-                    PROVIDER_ID, clock.instant(), null, notices::add);
+                    providerIdOf(node), clock.instant(), null, notices::add);
             // The API server refuses the cordon, more than once.
             await().atMost(WAIT).until(() -> refusedCordons(node) >= 2 || drain.isDone());
             assertThat(drain).isNotDone();
@@ -239,7 +239,7 @@ class DrainerRealApiIT {
         try (Drainer drainer = drainer(cluster -> {
             throw new IllegalStateException("a bug, not an API error");
         })) {
-            outcome = drainer.drain("drainer-real/boom", "any/cluster", node, PROVIDER_ID,
+            outcome = drainer.drain("drainer-real/boom", "any/cluster", node, providerIdOf(node),
                     clock.instant(), null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join();
         }
@@ -266,7 +266,7 @@ class DrainerRealApiIT {
                 .endContainer().endSpec().build()).create();
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
-            assertThat(drainer.drain("drainer-real/daemons", "any/cluster", node, PROVIDER_ID,
+            assertThat(drainer.drain("drainer-real/daemons", "any/cluster", node, providerIdOf(node),
                     clock.instant(), null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.Drained.class);
@@ -294,7 +294,7 @@ class DrainerRealApiIT {
         String providerID = "aws:///us-east-1a/i-" + node;
         assertThat(Drainer.nodeWithProviderId(kube, providerID, 2)).as("found on a later page of two Nodes")
                 .contains(node);
-        assertThat(Drainer.nodeWithProviderId(kube, PROVIDER_ID, 2)).as("no Node has it").isEmpty();
+        assertThat(Drainer.nodeWithProviderId(kube, NO_NODES_ID, 2)).as("no Node has it").isEmpty();
 
         int before = server.requests().size();
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
@@ -332,7 +332,7 @@ class DrainerRealApiIT {
         int before = server.requests().size();
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             for (String node : List.of(fresh, earlier, byHand)) {
-                assertThat(drainer.drain("drainer-real/started", "any/cluster", node, PROVIDER_ID, started, null,
+                assertThat(drainer.drain("drainer-real/started", "any/cluster", node, providerIdOf(node), started, null,
                                 notices::add).orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)
                         .join()).isInstanceOf(DrainOutcome.Drained.class);
             }
@@ -351,7 +351,7 @@ class DrainerRealApiIT {
     void shouldEndNodeGoneForANodeThatDoesNotExist() {
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
             assertThat(drainer.drain("drainer-real/gone", "any/cluster", "drainer-never-was",
-                    PROVIDER_ID, clock.instant(), null, notices::add)
+                    NO_NODES_ID, clock.instant(), null, notices::add)
                     .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.NodeGone.class);
         }
@@ -425,8 +425,13 @@ class DrainerRealApiIT {
         kube.nodes().withName(name).delete();
         await().atMost(WAIT).until(() -> kube.nodes().withName(name).get() == null);
         kube.resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
-                .withNewSpec().withProviderID("aws:///us-east-1a/i-" + name).endSpec().build()).create();
+                .withNewSpec().withProviderID(providerIdOf(name)).endSpec().build()).create();
         return name;
+    }
+
+    /** The instance of the Node {@link #node} makes with that name. */
+    private static String providerIdOf(String node) {
+        return "aws:///us-east-1a/i-" + node;
     }
 
     /** A pod on the Node, Running and Ready as its kubelet would report it (a budget counts only healthy pods). */

@@ -46,7 +46,10 @@ class DrainerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Duration RETRY = Duration.ofMillis(20);
     /** No Node of the tests has it, but where one is given it. */
-    private static final String PROVIDER_ID = "aws:///us-east-1a/i-0001";
+    /** The instance of Node n1 ({@link #node} gives each Node the provider ID of its name). */
+    private static final String PROVIDER_ID = "aws:///us-east-1a/i-n1";
+    /** An instance no Node carries. */
+    private static final String NO_NODES_ID = "aws:///us-east-1a/i-0001";
 
     /** The drain's time: moved by the test, never waited for. */
     private static final class MovableClock extends Clock {
@@ -146,6 +149,19 @@ class DrainerTest {
                 clock.instant(), null, notices::add)))
                 .isInstanceOf(DrainOutcome.NodeGone.class);
         assertThat(count("poolstream.reconciler.drains", "node-gone")).isEqualTo(1);
+    }
+
+    /** A Node name come back on a new instance (AWS names Nodes after private IPs) is that instance's: left alone. */
+    @Test
+    void shouldEndNodeGoneAndTouchNothingWhenTheNodeOfThatNameIsNowAnotherInstances() {
+        node("n1");
+        pod("apps", "app", "n1");
+
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "n1", "aws:///us-east-1a/i-old",
+                clock.instant(), null, notices::add)))
+                .isInstanceOf(DrainOutcome.NodeGone.class);
+        assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).as("not cordoned").isNull();
+        assertThat(kube.pods().inNamespace("apps").withName("app").get()).as("not evicted").isNotNull();
     }
 
     @Test
@@ -285,7 +301,7 @@ class DrainerTest {
     void shouldEndNodeGoneForAnInstanceNoneWasSeenOfOnlyWhenTheClusterSaysNoNodeHasIt() {
         node("n1");
 
-        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "", PROVIDER_ID,
+        assertThat(join(drainer().drain("team-a/workers", "team-a/demo", "", NO_NODES_ID,
                 clock.instant(), null, notices::add)))
                 .isInstanceOf(DrainOutcome.NodeGone.class);
         assertThat(kube.nodes().withName("n1").get().getSpec().getUnschedulable()).isNull();
@@ -303,7 +319,7 @@ class DrainerTest {
             CompletableFuture<DrainOutcome> drain = drainer(c -> {
                 // No kubeconfig Secret at first, then an API server that does not answer.
                 return asked.incrementAndGet() <= 2 ? Optional.empty() : Optional.of(unreachable);
-            }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "", PROVIDER_ID,
+            }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "", NO_NODES_ID,
                     clock.instant(), deadline, notices::add);
             await().atMost(WAIT).until(() -> meters.counter("poolstream.reconciler.drain.errors").count() >= 3
                     || drain.isDone());
