@@ -482,6 +482,19 @@ class CommandExecutorTest {
     }
 
     @Test
+    void shouldKeepThePoolsInstancesWhenReportingADeadLetterForItsGroupThatLostItsTags() {
+        executor.execute(ensure(1, 3));
+        cloud.retag("workers", Map.of(OWNED_BY_C1, "owned"));
+
+        executor.reportFailure(SetCapacity.of(POOL, 2, "workers", capacity(5, 1, 30)),
+                new Failure(Reasons.RETRIES_EXHAUSTED, "dead-lettered"));
+
+        assertThat(published.tombstones()).isEmpty();
+        assertThat(published.lastState()).extracting(s -> s.exists(), s -> s.desired(), s -> s.lastError().reason())
+                .containsExactly(true, 3, Reasons.RETRIES_EXHAUSTED);
+    }
+
+    @Test
     void shouldTombstoneThePoolsInstancesWhenItsOwnGroupIsGone() {
         executor.execute(ensure(1, 3));
         cloud.delete("workers");
