@@ -192,8 +192,8 @@ public class CommandExecutor {
             if (record.lastState().filter(s -> s.exists()).isPresent()) {
                 try {
                     Optional<GroupSnapshot> described = cloud.describe(command.group());
-                    if (described.flatMap(g -> GroupOwnership.notOwned(cloud.ownership(), g, command.pool(),
-                            CommandChecks.clusterOf(command))).isPresent()) {
+                    if (described.flatMap(g -> CommandChecks.ownership(cloud.ownership(), command, command.group(),
+                            g.tags(), false)).isPresent()) {
                         // There, but no longer the pool's own: its instances still run. Keep what was published.
                         reportFailureOnly(record, failure);
                         return;

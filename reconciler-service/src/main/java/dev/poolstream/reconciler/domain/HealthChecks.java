@@ -67,25 +67,12 @@ public final class HealthChecks {
                 nextAt = Decision.earliest(nextAt, verdict.nextAt());
             }
             found.forEach(u -> foundAny.add(u.member().providerID()));
-            if (check.unhealthyInRange() != null) {
-                // Cluster API: when set, it alone decides (it takes precedence over unhealthyLessThanOrEqualTo).
-                Optional<String> outside = outsideRange(check, found.size(), members.size());
-                if (!found.isEmpty() && outside.isPresent()) {
-                    restricted.put(check.name(), outside.get());
-                    continue;
-                }
-                found.forEach(u -> unhealthy.putIfAbsent(u.member().providerID(), u));
-                continue;
-            }
-            int allowed = maxUnhealthy(check.maxUnhealthy(), members.size());
-            if (!found.isEmpty() && found.size() > allowed) {
-                restricted.put(check.name(), allowed < 0
-                        ? "MachineHealthCheck " + check.name() + ": maxUnhealthy '" + check.maxUnhealthy()
-                        + "' is neither a count nor a percentage; remediating none of " + found.size()
-                        + " unhealthy Machines"
-                        : "MachineHealthCheck " + check.name() + ": " + found.size() + " of " + members.size()
-                        + " Machines unhealthy, more than maxUnhealthy " + check.maxUnhealthy() + " (" + allowed
-                        + "); remediating none");
+            // Cluster API's short-circuit: unhealthyInRange when set (it takes precedence), else the upper bound.
+            Optional<String> shortCircuit = check.unhealthyInRange() != null
+                    ? outsideRange(check, found.size(), members.size())
+                    : overMaxUnhealthy(check, found.size(), members.size());
+            if (!found.isEmpty() && shortCircuit.isPresent()) {
+                restricted.put(check.name(), shortCircuit.get());
                 continue;
             }
             found.forEach(u -> unhealthy.putIfAbsent(u.member().providerID(), u));
@@ -138,6 +125,20 @@ public final class HealthChecks {
             case FALSE -> "False";
             case UNKNOWN -> "Unknown";
         };
+    }
+
+    /** Why {@code unhealthy} is more than the check's {@code unhealthyLessThanOrEqualTo} allows, or empty. */
+    private static Optional<String> overMaxUnhealthy(HealthCheck check, int unhealthy, int total) {
+        int allowed = maxUnhealthy(check.maxUnhealthy(), total);
+        if (unhealthy <= allowed) {
+            return Optional.empty();
+        }
+        return Optional.of(allowed < 0
+                ? "MachineHealthCheck " + check.name() + ": maxUnhealthy '" + check.maxUnhealthy()
+                + "' is neither a count nor a percentage; remediating none of " + unhealthy + " unhealthy Machines"
+                : "MachineHealthCheck " + check.name() + ": " + unhealthy + " of " + total
+                + " Machines unhealthy, more than maxUnhealthy " + check.maxUnhealthy() + " (" + allowed
+                + "); remediating none");
     }
 
     private static final Pattern RANGE = Pattern.compile("^\\[([0-9]+)-([0-9]+)\\]$");

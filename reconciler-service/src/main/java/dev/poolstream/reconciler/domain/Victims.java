@@ -13,10 +13,11 @@ import java.util.Set;
  * Which instances leave a pool first when it has a surplus or a roll-out's budget allows removals (docs/machines.md,
  * "Victims"): those whose Machine carries {@code cluster.x-k8s.io/delete-machine} (what cluster-autoscaler and users
  * set), then those whose Node asks to go (cluster-autoscaler's {@code ToBeDeletedByClusterAutoscaler} taint, or the
- * annotation on the Node), as Cluster API's MachineSet does whatever hooks the Machine carries; then, of the rest, those
- * whose Machine carries no deletion hook before those that do; then failed instances and Nodes not Ready, then by the delete policy. Random is seeded by
- * the pool and its generation, so every look picks the same victims. Choosing is all it does: an annotation alone
- * removes nothing, since cluster-autoscaler annotates before it lowers the replicas and takes it back if that fails.
+ * annotation on the Node), as Cluster API's MachineSet does whatever hooks the Machine carries; then, of the rest,
+ * those whose Machine carries no deletion hook before those that do; then failed instances and Nodes not Ready, then
+ * by the delete policy. Random is seeded by the pool and its generation, so every look picks the same victims.
+ * Choosing is all it does: an annotation alone removes nothing, since cluster-autoscaler annotates before it lowers
+ * the replicas and takes it back if that fails.
  */
 public final class Victims {
 
@@ -34,13 +35,7 @@ public final class Victims {
     }
 
     public static List<PoolMember> choose(List<PoolMember> candidates, int count, DeletePolicy policy, long seed) {
-        return choose(candidates, count, policy, seed, Set.of());
-    }
-
-    /** @param machineAnnotated provider IDs of the instances whose Machine carries the delete-machine annotation */
-    public static List<PoolMember> choose(List<PoolMember> candidates, int count, DeletePolicy policy, long seed,
-                                          Set<String> machineAnnotated) {
-        return choose(candidates, count, policy, seed, machineAnnotated, Set.of());
+        return choose(candidates, count, policy, seed, Set.of(), Set.of());
     }
 
     /**

@@ -69,15 +69,15 @@ class RolloutBudgetAndVictimsTest {
         List<PoolMember> all = List.of(newest, oldest, unready, requested, failed, annotated);
         Set<String> machineAnnotated = Set.of(annotated.providerID());
 
-        assertThat(Victims.choose(all, 6, Victims.DeletePolicy.OLDEST, 1, machineAnnotated))
+        assertThat(Victims.choose(all, 6, Victims.DeletePolicy.OLDEST, 1, machineAnnotated, Set.of()))
                 .containsExactly(annotated, requested, failed, unready, oldest, newest);
-        assertThat(Victims.choose(all, 6, Victims.DeletePolicy.NEWEST, 1, machineAnnotated))
+        assertThat(Victims.choose(all, 6, Victims.DeletePolicy.NEWEST, 1, machineAnnotated, Set.of()))
                 .containsExactly(annotated, requested, failed, unready, newest, oldest);
-        assertThat(Victims.choose(all, 2, Victims.DeletePolicy.OLDEST, 1, machineAnnotated))
+        assertThat(Victims.choose(all, 2, Victims.DeletePolicy.OLDEST, 1, machineAnnotated, Set.of()))
                 .containsExactly(annotated, requested);
-        assertThat(Victims.choose(all, 1, Victims.DeletePolicy.RANDOM, 1, machineAnnotated))
+        assertThat(Victims.choose(all, 1, Victims.DeletePolicy.RANDOM, 1, machineAnnotated, Set.of()))
                 .containsExactly(annotated);
-        assertThat(Victims.choose(all, 0, Victims.DeletePolicy.OLDEST, 1, machineAnnotated)).isEmpty();
+        assertThat(Victims.choose(all, 0, Victims.DeletePolicy.OLDEST, 1, machineAnnotated, Set.of())).isEmpty();
         // Without Machines: the Node's request first.
         assertThat(Victims.choose(all, 3, Victims.DeletePolicy.OLDEST, 1))
                 .containsExactly(requested, failed, unready);

@@ -131,8 +131,9 @@ public final class StatusCalculator {
         List<String> terminating = inputs.members().values().stream()
                 .filter(m -> !m.instanceGone() && m.instance().lifecycle() == InstanceLifecycle.TERMINATING)
                 .map(Member::providerID).sorted().toList();
+        Set<String> stillTerminating = Set.copyOf(terminating);
         Map<String, PoolView.Retired> retired = retired(previous, inputs.members(), members, paused,
-                Set.copyOf(terminating), now);
+                stillTerminating, now);
         InfrastructurePool infrastructure = spec.infrastructure();
         PoolStatus poolStatus = new PoolStatus(poolKey, spec.generation(),
                 clusterName == null ? null : key.namespace() + "/" + clusterName,
@@ -140,7 +141,7 @@ public final class StatusCalculator {
                 infrastructure == null ? null : infrastructure.name(),
                 status, providerIDs, provisioned, members,
                 retired.values().stream().map(PoolView.Retired::member)
-                        .filter(m -> !terminating.contains(m.providerID())).toList(),
+                        .filter(m -> !stillTerminating.contains(m.providerID())).toList(),
                 terminating);
 
         Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, problems, now);

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,8 +103,8 @@ final class MachineWriter implements AutoCloseable {
         List<Desired> desired = InstanceMachines.desired(status, owners);
         // An instance the cloud still reports as terminating keeps its objects (a Machine's finalizer holds it for
         // its hooks, and Cluster API's drain of it) until it is gone.
-        Set<String> members = status.members().stream().map(PoolMember::providerID).collect(Collectors.toSet());
-        members.addAll(status.terminating());
+        Set<String> members = Stream.concat(status.members().stream().map(PoolMember::providerID),
+                status.terminating().stream()).collect(Collectors.toSet());
         apply(key, infraKind, desired, members, infra);
     }
 
