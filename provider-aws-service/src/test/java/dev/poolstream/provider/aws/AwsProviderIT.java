@@ -262,6 +262,8 @@ class AwsProviderIT {
 
         AutoScalingGroup group = asg("five");
         assertThat(group.desiredCapacity()).isEqualTo(5);
+        assertThat(group.newInstancesProtectedFromScaleIn()).isTrue();
+        assertThat(group.instances()).allSatisfy(i -> assertThat(i.protectedFromScaleIn()).isTrue());
         assertThat(group.availabilityZones()).containsExactlyInAnyOrder("us-east-1a", "us-east-1b");
         assertThat(group.launchTemplate().version()).isEqualTo("1");
         Map<String, String> tags = new HashMap<>();
@@ -323,6 +325,27 @@ class AwsProviderIT {
         assertThat(asg("scaled").desiredCapacity()).isEqualTo(20);
         assertThat(asg("scaled").instances()).hasSize(20);
         assertThat(instancesOf(ensure.pool())).hasSize(20);
+    }
+
+    @Test
+    void shouldLetNoLowerDesiredCapacityEndAnInstanceOfAutoScalingsChoice() {
+        EnsureGroup ensure = createGroup("raced", 3);
+        List<String> before = asg("raced").instances().stream().map(i -> i.instanceId()).sorted().toList();
+
+        // What the provider's own lowering would do had an instance launched between its describe and its update:
+        // desired capacity below the instances. Auto Scaling may end none of them: they are protected from scale-in.
+        autoScaling.setDesiredCapacity(b -> b.autoScalingGroupName("raced").desiredCapacity(1));
+
+        assertThat(asg("raced").instances()).extracting(i -> i.instanceId()).containsExactlyInAnyOrderElementsOf(before);
+        assertThat(asg("raced").instances()).allSatisfy(i -> assertThat(i.lifecycleStateAsString())
+                .isEqualTo("InService"));
+        // Named instances still leave: protection does not stop DetachInstances or TerminateInstances.
+        String victim = instancesOf(ensure.pool()).keySet().stream().sorted().findFirst().orElseThrow();
+        TerminateInstances named = TerminateInstances.of(ensure.pool(), 2, "raced", List.of(victim));
+        send(named);
+        awaitDone(named);
+        assertThat(asg("raced").instances()).extracting(i -> i.instanceId()).hasSize(2)
+                .doesNotContain(instanceIds(List.of(victim)).get(0));
     }
 
     @Test

@@ -61,6 +61,11 @@ public class AwsScalingGroup implements ScalingGroup {
      * call by state, and the engine always describes a group just before it writes to it.
      */
     private final Map<String, Map<String, String>> lifecycleStates = new ConcurrentHashMap<>();
+    /**
+     * Per group, as the last describe saw it: its desired capacity and the in-service instances not protected from
+     * scale-in (a group made before Poolstream protected its instances, or by CAPA and taken over).
+     */
+    private final Map<String, Unprotected> unprotected = new ConcurrentHashMap<>();
 
     public AwsScalingGroup(AutoScalingClient autoScaling, software.amazon.awssdk.services.ec2.Ec2Client ec2,
                            BootstrapData bootstrapData) {
@@ -97,6 +102,7 @@ public class AwsScalingGroup implements ScalingGroup {
                 () -> autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(group)).autoScalingGroups());
         if (groups.isEmpty()) {
             lifecycleStates.remove(group);
+            unprotected.remove(group);
             return Optional.empty();
         }
         AutoScalingGroup g = groups.get(0);
@@ -109,14 +115,20 @@ public class AwsScalingGroup implements ScalingGroup {
                 .toList());
         List<InstanceSnapshot> instances = new ArrayList<>();
         Map<String, String> states = new HashMap<>();
+        List<String> unprotectedIds = new ArrayList<>();
         for (Instance i : g.instances()) {
             states.put(i.instanceId(), i.lifecycleStateAsString());
+            if (AwsInstances.detachable(i.lifecycleStateAsString()) && !Boolean.TRUE.equals(i.protectedFromScaleIn())) {
+                unprotectedIds.add(i.instanceId());
+            }
             instances.add(new InstanceSnapshot(i.instanceId(), AwsInstances.providerId(i.availabilityZone(),
                     i.instanceId()), i.availabilityZone(), AwsInstances.lifecycle(i.lifecycleStateAsString(),
                     i.healthStatus()), i.lifecycleStateAsString(), i.launchTemplate() == null ? null
                     : i.launchTemplate().version(), launchTimes.get(i.instanceId())));
         }
         lifecycleStates.put(group, states);
+        unprotected.put(group, new Unprotected(g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
+                List.copyOf(unprotectedIds)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
                 g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances));
@@ -177,6 +189,7 @@ public class AwsScalingGroup implements ScalingGroup {
             b.autoScalingGroupName(group)
                     .launchTemplate(template(group, templateVersion))
                     .minSize(capacity.min()).maxSize(capacity.max()).desiredCapacity(capacity.desired())
+                    .newInstancesProtectedFromScaleIn(true)
                     .tags(tags);
             if (subnets.isEmpty()) {
                 b.availabilityZones(shape.placement());
@@ -188,11 +201,20 @@ public class AwsScalingGroup implements ScalingGroup {
                 capacity.desired(), capacity.min(), capacity.max(), templateVersion);
     }
 
+    /**
+     * Every instance is protected from scale-in ({@code NewInstancesProtectedFromScaleIn} on the group), so that a
+     * lower desired capacity never lets Auto Scaling end an instance of its own choice: the engine lowers it only to
+     * the instances it saw, and one launched between that describe and this update would otherwise make Auto Scaling
+     * end another, undrained. Instances leave only by name ({@link #terminate}), which protection does not stop.
+     * Before lowering it on a group whose in-service instances are not all protected (made before this, or by CAPA),
+     * they are protected first.
+     */
     @Override
     public void update(String group, GroupUpdate update) {
         if (update.changesGroup()) {
+            protectBeforeLowering(group, update.desired());
             UpdateAutoScalingGroupRequest.Builder b = UpdateAutoScalingGroupRequest.builder()
-                    .autoScalingGroupName(group)
+                    .autoScalingGroupName(group).newInstancesProtectedFromScaleIn(true)
                     .minSize(update.min()).maxSize(update.max()).desiredCapacity(update.desired());
             if (update.templateVersion() != null) {
                 b.launchTemplate(template(group, update.templateVersion()));
@@ -213,6 +235,19 @@ public class AwsScalingGroup implements ScalingGroup {
             update.tags().forEach((k, v) -> tags.add(tag(group, k, v)));
             AwsErrors.run("CreateOrUpdateTags " + group, () -> autoScaling.createOrUpdateTags(b -> b.tags(tags)));
         }
+    }
+
+    private void protectBeforeLowering(String group, Integer desired) {
+        Unprotected seen = unprotected.get(group);
+        if (desired == null || seen == null || desired >= seen.desired() || seen.instanceIds().isEmpty()) {
+            return;
+        }
+        for (List<String> batch : AwsInstances.batches(seen.instanceIds(), AwsInstances.PROTECT_BATCH)) {
+            AwsErrors.run("SetInstanceProtection " + group + " " + batch, () -> autoScaling.setInstanceProtection(b -> b
+                    .autoScalingGroupName(group).instanceIds(batch).protectedFromScaleIn(true)));
+        }
+        log.info("group {}: protected instances {} from scale-in before lowering desired capacity to {}", group,
+                seen.instanceIds(), desired);
     }
 
     /**
@@ -329,6 +364,9 @@ public class AwsScalingGroup implements ScalingGroup {
                 }
             }
         }
+    }
+
+    private record Unprotected(int desired, List<String> instanceIds) {
     }
 
     @Override

@@ -12,6 +12,8 @@ public final class AwsInstances {
 
     /** At most this many instances per {@code DetachInstances} (the Auto Scaling API's limit). */
     public static final int DETACH_BATCH = 20;
+    /** At most this many instances per {@code SetInstanceProtection} (the Auto Scaling API's limit). */
+    public static final int PROTECT_BATCH = 50;
     /** At most this many instances per EC2 {@code TerminateInstances} (EC2's limit). */
     public static final int TERMINATE_BATCH = 1000;
     /** At most this many values per EC2 {@code DescribeInstances} filter. */

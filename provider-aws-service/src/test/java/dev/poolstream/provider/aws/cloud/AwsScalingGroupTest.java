@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.domain.GroupSnapshot;
+import dev.poolstream.provider.domain.GroupUpdate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +26,10 @@ import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGrou
 import software.amazon.awssdk.services.autoscaling.model.DetachInstancesRequest;
 import software.amazon.awssdk.services.autoscaling.model.DetachInstancesResponse;
 import software.amazon.awssdk.services.autoscaling.model.Instance;
+import software.amazon.awssdk.services.autoscaling.model.SetInstanceProtectionRequest;
+import software.amazon.awssdk.services.autoscaling.model.SetInstanceProtectionResponse;
+import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupRequest;
+import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupResponse;
 import software.amazon.awssdk.services.autoscaling.model.TerminateInstanceInAutoScalingGroupRequest;
 import software.amazon.awssdk.services.autoscaling.model.TerminateInstanceInAutoScalingGroupResponse;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -72,6 +77,52 @@ class AwsScalingGroupTest {
         ids.forEach(id -> states.put(id, state));
         return groupWith(states);
     }
+
+    // --- scale-in protection ---------------------------------------------------------------------------------------
+
+    @Test
+    void shouldProtectUnprotectedInServiceInstancesInBatchesOfFiftyBeforeLoweringDesiredCapacity() {
+        Map<String, String> states = new LinkedHashMap<>();
+        ids(0, 60).forEach(id -> states.put(id, "InService"));
+        states.put("i-pend", "Pending");
+        autoScaling.protectedIds.add(ids(0, 60).get(7));
+        autoScaling.desired = 70;
+        groupWith(states);
+        List<String> unprotected = new ArrayList<>(ids(0, 60));
+        unprotected.remove(7);
+
+        adapter.update(GROUP, new GroupUpdate(61, null, null, null, null, Map.of()));
+
+        assertThat(calls).containsExactly("SetInstanceProtection " + unprotected.subList(0, 50) + " true",
+                "SetInstanceProtection " + unprotected.subList(50, 59) + " true",
+                "UpdateAutoScalingGroup desired 61 protectNew true");
+    }
+
+    @Test
+    void shouldProtectNothingWhenDesiredCapacityIsNotLowered() {
+        autoScaling.desired = 3;
+        groupWith(ids(0, 3), "InService");
+
+        adapter.update(GROUP, new GroupUpdate(5, null, null, null, null, Map.of()));
+        adapter.update(GROUP, new GroupUpdate(3, null, null, null, null, Map.of()));
+        adapter.update(GROUP, new GroupUpdate(null, 1, 9, null, null, Map.of()));
+
+        assertThat(calls).containsExactly("UpdateAutoScalingGroup desired 5 protectNew true",
+                "UpdateAutoScalingGroup desired 3 protectNew true", "UpdateAutoScalingGroup desired null protectNew true");
+    }
+
+    @Test
+    void shouldProtectNothingWhenEveryInServiceInstanceIsProtectedAlready() {
+        autoScaling.desired = 5;
+        autoScaling.protectedIds.addAll(ids(0, 3));
+        groupWith(ids(0, 3), "InService");
+
+        adapter.update(GROUP, new GroupUpdate(3, null, null, null, null, Map.of()));
+
+        assertThat(calls).containsExactly("UpdateAutoScalingGroup desired 3 protectNew true");
+    }
+
+    // --- terminate ----------------------------------------------------------------------------------------------
 
     @Test
     void shouldDetachThenTerminateInTwoWritesWhenFifteenInServiceInstancesAreNamed() {
@@ -189,6 +240,8 @@ class AwsScalingGroupTest {
     private final class FakeAutoScaling implements AutoScalingClient {
 
         final Map<String, String> states = new LinkedHashMap<>();
+        final Set<String> protectedIds = new java.util.HashSet<>();
+        Integer desired;
         String refuseDetach;
         int refuseDetachFrom;
         String refuseTerminate;
@@ -199,10 +252,26 @@ class AwsScalingGroupTest {
             calls.add("DescribeAutoScalingGroups");
             List<Instance> instances = new ArrayList<>();
             states.forEach((id, state) -> instances.add(Instance.builder().instanceId(id)
-                    .availabilityZone("us-east-1a").lifecycleState(state).healthStatus("Healthy").build()));
+                    .availabilityZone("us-east-1a").lifecycleState(state).healthStatus("Healthy")
+                    .protectedFromScaleIn(protectedIds.contains(id)).build()));
             return DescribeAutoScalingGroupsResponse.builder().autoScalingGroups(AutoScalingGroup.builder()
-                    .autoScalingGroupName(GROUP).desiredCapacity(states.size()).minSize(0).maxSize(100)
+                    .autoScalingGroupName(GROUP).desiredCapacity(desired == null ? states.size() : desired)
+                    .minSize(0).maxSize(100)
                     .availabilityZones("us-east-1a").instances(instances).build()).build();
+        }
+
+        @Override
+        public SetInstanceProtectionResponse setInstanceProtection(SetInstanceProtectionRequest request) {
+            calls.add("SetInstanceProtection " + request.instanceIds() + " " + request.protectedFromScaleIn());
+            protectedIds.addAll(request.instanceIds());
+            return SetInstanceProtectionResponse.builder().build();
+        }
+
+        @Override
+        public UpdateAutoScalingGroupResponse updateAutoScalingGroup(UpdateAutoScalingGroupRequest request) {
+            calls.add("UpdateAutoScalingGroup desired " + request.desiredCapacity() + " protectNew "
+                    + request.newInstancesProtectedFromScaleIn());
+            return UpdateAutoScalingGroupResponse.builder().build();
         }
 
         @Override
