@@ -84,7 +84,7 @@ final class StatusThroughput {
                 long stateDirBytes, Map<String, Long> storeBytes, double flipSeconds, double eventsPerSecond,
                 double streamThreadMicrosPerEvent, double processMicrosPerEvent, double looksPerEvent,
                 List<Double> earlierRoundsEventsPerSecond, Map<String, Double> microsPerEventByThread,
-                Double behindAtEndSeconds) {
+                Double behindAtEndSeconds, Double startSeconds) {
 
         long logicalStateBytes() {
             return storeBytes.values().stream().mapToLong(Long::longValue).sum();
@@ -109,7 +109,9 @@ final class StatusThroughput {
                             + "%.2f looks per event%s (the rounds before: %s events/s)%n", nodes,
                     size.seedSeconds(), size.flips(), size.flipSeconds(), size.eventsPerSecond(),
                     size.looksPerEvent(), PACE > 0 ? String.format(Locale.ROOT, "; sent at %,d a second, caught "
-                            + "up %.2f s after the last", PACE, size.behindAtEndSeconds()) : "",
+                            + "up %.2f s after the last", PACE, size.behindAtEndSeconds())
+                            : String.format(Locale.ROOT, "; before them the start, with its look at each of the %,d "
+                            + "pools, %.2f s", Math.max(1, nodes / NODES_PER_POOL), size.startSeconds()),
                     size.earlierRoundsEventsPerSecond().stream()
                             .map(r -> String.format(Locale.ROOT, "%,.0f", r)).collect(Collectors.joining(", ")));
         }
@@ -195,7 +197,7 @@ final class StatusThroughput {
                     warm.streamNanos() / 1e3 / warm.events(), warm.processNanos() / 1e3 / warm.events(),
                     warm.looks() / warm.events(),
                     rounds.subList(0, rounds.size() - 1).stream().map(r -> r.events() / r.seconds()).toList(),
-                    perEvent(warm.cpuSecondsByThread(), warm.events()), warm.behindAtEndSeconds());
+                    perEvent(warm.cpuSecondsByThread(), warm.events()), warm.behindAtEndSeconds(), warm.startSeconds());
         } finally {
             broker.destroy();
             deleteRecursively(stateDir);
@@ -230,8 +232,9 @@ final class StatusThroughput {
     private static final long STRIDE = 7_919;
 
     /** One round of flips: how long the topology took, and what it used. */
+    /** {@code startSeconds}: from the topology's start to its look at every pool done (queued flips only). */
     private record Round(double seconds, long events, long streamNanos, long processNanos, double looks,
-                         Map<String, Double> cpuSecondsByThread, Double behindAtEndSeconds) {
+                         Map<String, Double> cpuSecondsByThread, Double behindAtEndSeconds, Double startSeconds) {
     }
 
     /**
@@ -245,6 +248,15 @@ final class StatusThroughput {
         if (PACE > 0) {
             return pacedFlips(fleet, flips, first, producer, progress, brokers, stateDir, settings);
         }
+        // A start looks at every pool again and sends each status (docs/status.md, "Delivery"): a cost per start, not
+        // per event, and 100 times larger at 100 times the pools. Made and timed before the flips are queued, with
+        // the topology paused meanwhile, so the round measures what the events cost.
+        double looksBeforeStart = METRICS.counter("poolstream.status.looks").count();
+        long startedAt = System.nanoTime();
+        KafkaStreams streams = start(brokers, stateDir, settings);
+        awaitLooks(looksBeforeStart + fleet.pools());
+        double startSeconds = (System.nanoTime() - startedAt) / 1e9;
+        streams.pause();
         Instant at = Instant.now();
         for (int i = first; i < first + flips; i++) {
             send(producer, Topics.NODE.name(), fleet.node(nodeOfFlip(fleet, i), readyInFlip(fleet, i),
@@ -252,7 +264,7 @@ final class StatusThroughput {
         }
         flush(producer);
         long queuedFrom = progress.committed(Topics.NODE.name());
-        KafkaStreams streams = start(brokers, stateDir, settings);
+        streams.resume();
         progress.awaitCommittedBeyond(Topics.NODE.name(), queuedFrom);
         CpuClock cpu = new CpuClock((String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG));
         ThreadCpu threads = new ThreadCpu();
@@ -266,7 +278,19 @@ final class StatusThroughput {
         double looks = METRICS.counter("poolstream.status.looks").count() - looksAtStart;
         streams.close();
         return new Round(seconds, flips - processedAtStart, used.streamNanos(), used.processNanos(), looks,
-                byThread, null);
+                byThread, null, startSeconds);
+    }
+
+    /** Until the topology has made {@code count} looks in all (the counter counts on over the rounds). */
+    private static void awaitLooks(double count) throws InterruptedException {
+        Instant deadline = Instant.now().plus(CATCH_UP_LIMIT);
+        while (METRICS.counter("poolstream.status.looks").count() < count) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the status topology did not look at every pool within "
+                        + CATCH_UP_LIMIT);
+            }
+            Thread.sleep(10);
+        }
     }
 
     private static boolean readyInFlip(SteadyState fleet, int i) {
@@ -329,7 +353,7 @@ final class StatusThroughput {
         double looks = METRICS.counter("poolstream.status.looks").count() - looksAtStart;
         streams.close();
         return new Round((caughtUp - start) / 1e9, flips - 1, used.streamNanos(), used.processNanos(), looks,
-                byThread, (caughtUp - sent) / 1e9);
+                byThread, (caughtUp - sent) / 1e9, null);
     }
 
     private static final String OVERRIDE = "bench.streams.";
