@@ -357,6 +357,33 @@ class DrainerRealApiIT {
         }
     }
 
+    /**
+     * AWS names Nodes after private IPs, which come back: the Node of that name is now another instance's, with a pod
+     * of its own. Left alone: no write to it, no eviction, the drain ends NodeGone.
+     */
+    @Test
+    void shouldNeitherCordonNorEvictANodeWhoseNameCameBackOnAnotherInstance() {
+        String node = node("drainer-name-reused", Map.of());
+        runningPod("newcomer", node, Map.of("app", "newcomer"));
+        int before = server.requests().size();
+
+        try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
+            assertThat(drainer.drain("drainer-real/reused", "any/cluster", node, "aws:///us-east-1a/i-previous",
+                    clock.instant(), null, notices::add)
+                    .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
+                    .isInstanceOf(DrainOutcome.NodeGone.class);
+        }
+
+        assertThat(kube.nodes().withName(node).get().getSpec().getUnschedulable()).as("not cordoned").isNull();
+        assertThat(kube.pods().inNamespace(NS).withName("newcomer").get().getMetadata().getDeletionTimestamp())
+                .as("not evicted").isNull();
+        assertThat(server.requests().subList(before, server.requests().size()))
+                .as("nothing written to the Node or its pod")
+                .filteredOn(r -> r.write() && (r.name().equals(node) || r.name().equals("newcomer"))).isEmpty();
+        assertThat(server.requests().subList(before, server.requests().size())).as("the Node was read")
+                .anyMatch(r -> r.resource().equals("nodes") && r.name().equals(node) && r.verb().equals("get"));
+    }
+
     /** The audit log: the Node's cordon (a patch the server accepted) came before the pod's eviction. */
     private void assertCordonedBeforeEvicting(String node, String pod) {
         List<AuditedRequest> requests = server.requests();

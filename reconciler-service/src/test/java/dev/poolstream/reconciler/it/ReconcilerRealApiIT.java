@@ -32,6 +32,7 @@ import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.reconciler.Reconciler;
 import dev.poolstream.reconciler.ReconcilerApplication;
+import dev.poolstream.testing.AuditedRequest;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.testing.MachinePoolSpecs;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -453,6 +454,56 @@ class ReconcilerRealApiIT {
     }
 
     /**
+     * A pool paused (`clusterctl move`, an incident) while a drain a PodDisruptionBudget holds up runs: the drain
+     * stops. The budget then allows the eviction, but the server sees none before the pool is resumed; resumed, the
+     * drain goes on (the Node's drain-started annotation brings it back), evicts and terminates the instance.
+     */
+    @Test
+    void shouldStopADrainWhenThePoolIsPausedAndEvictOnlyAfterItIsResumed() {
+        Pool pool = new Pool("paused-drain");
+        pool.create(2, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        String victim = pool.sim.members.get(0).nodeName();
+        String victimId = pool.sim.members.get(0).providerID();
+        podItsBudgetProtects("paused-guarded", victim);
+        double refused = count("poolstream.reconciler.evictions", "refused");
+        double stopped = count("poolstream.reconciler.drains", "stopped");
+        scale(pool, 1);
+        await().atMost(WAIT).until(() -> {
+            pool.answerAll();
+            return count("poolstream.reconciler.evictions", "refused") >= refused + 2;
+        });
+
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getMetadata().setAnnotations(new HashMap<>(p.getMetadata().getAnnotations() == null ? Map.of()
+                    : p.getMetadata().getAnnotations()));
+            p.getMetadata().getAnnotations().put(ClusterApi.PAUSED_ANNOTATION, "");
+            return p;
+        });
+        await().atMost(WAIT).until(() -> {
+            pool.answerAll();
+            return count("poolstream.reconciler.drains", "stopped") >= stopped + 1;
+        });
+        budget("paused-guarded", 1);
+        assertThat(kube.pods().inNamespace(NS).withName("paused-guarded").get().getMetadata()
+                .getDeletionTimestamp()).as("not evicted while paused").isNull();
+        assertThat(pool.commands).noneMatch(TerminateInstances.class::isInstance);
+
+        int beforeResume = server.requests().size();
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
+            p.getMetadata().getAnnotations().remove(ClusterApi.PAUSED_ANNOTATION);
+            return p;
+        });
+        TerminateInstances terminate = (TerminateInstances) pool.settleUntil(TerminateInstances.class::isInstance,
+                c -> assertThat(kube.pods().inNamespace(NS).withName("paused-guarded").get()).as("evicted").isNull());
+        assertThat(terminate.providerIDs()).containsExactly(victimId);
+        // In the server's own order: the pod's eviction went through only after the write that resumed the pool.
+        assertThat(server.requests().subList(0, beforeResume)).as("no eviction before the resume")
+                .noneMatch(r -> isEvictionOf("paused-guarded", r));
+        assertThat(server.requests()).as("evicted").anyMatch(r -> isEvictionOf("paused-guarded", r));
+    }
+
+    /**
      * A drain a PodDisruptionBudget holds up, the pool scaled back up, then the reconciler restarted: the restarted
      * one takes the drain up from the Node's {@code poolstream.dev/drain-started} (which the status service carries
      * as the member's {@code drainStarted}, simulated here), counts {@code nodeDrainTimeoutSeconds} from then, not
@@ -835,6 +886,12 @@ class ReconcilerRealApiIT {
         return new PodBuilder().withNewMetadata().withNamespace(NS).withName(name).withLabels(labels).endMetadata()
                 .withNewSpec().withNodeName(node).addNewContainer().withName("app")
                 .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build();
+    }
+
+    /** An eviction of the pod the server accepted. */
+    private static boolean isEvictionOf(String pod, AuditedRequest r) {
+        return r.resource().equals("pods") && r.subresource().equals("eviction") && r.namespace().equals(NS)
+                && r.name().equals(pod) && r.code() == 201;
     }
 
     private double count(String meter, String outcome) {
