@@ -404,25 +404,12 @@ class ReconcilerRealApiIT {
     @Test
     void shouldDrainThroughTheEvictionApiOnlyWhenThePodDisruptionBudgetAllowsItThenTerminate() {
         Pool pool = new Pool("drained");
-        pool.create(2, Map.of(), List.of());
-        pool.settle(EnsureGroup.class::isInstance);
-        String victim = pool.sim.members.get(0).nodeName();
-        String victimId = pool.sim.members.get(0).providerID();
-        podItsBudgetProtects("guarded", victim);
-        double refused = count("poolstream.reconciler.evictions", "refused");
         double drained = count("poolstream.reconciler.drains", "drained");
-
-        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
-            p.getSpec().setReplicas(1);
-            return p;
-        });
-
         // The budget allows no disruption: the API server refuses the eviction (429), and the drainer sees each
         // refusal and tries again round after round (drain-retry 100 ms here).
-        await().atMost(Duration.ofSeconds(10)).until(() -> {
-            pool.answerAll();
-            return count("poolstream.reconciler.evictions", "refused") >= refused + 3;
-        });
+        PoolMember held = drainHeldUpByABudget(pool, "guarded", 3);
+        String victim = held.nodeName();
+        String victimId = held.providerID();
         assertThat(kube.nodes().withName(victim).get().getSpec().getUnschedulable()).as("cordoned first").isTrue();
         Pod stillThere = kube.pods().inNamespace(NS).withName("guarded").get();
         assertThat(stillThere).isNotNull();
@@ -461,18 +448,8 @@ class ReconcilerRealApiIT {
     @Test
     void shouldStopADrainWhenThePoolIsPausedAndEvictOnlyAfterItIsResumed() {
         Pool pool = new Pool("paused-drain");
-        pool.create(2, Map.of(), List.of());
-        pool.settle(EnsureGroup.class::isInstance);
-        String victim = pool.sim.members.get(0).nodeName();
-        String victimId = pool.sim.members.get(0).providerID();
-        podItsBudgetProtects("paused-guarded", victim);
-        double refused = count("poolstream.reconciler.evictions", "refused");
         double stopped = count("poolstream.reconciler.drains", "stopped");
-        scale(pool, 1);
-        await().atMost(WAIT).until(() -> {
-            pool.answerAll();
-            return count("poolstream.reconciler.evictions", "refused") >= refused + 2;
-        });
+        String victimId = drainHeldUpByABudget(pool, "paused-guarded", 2).providerID();
 
         kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).edit(p -> {
             p.getMetadata().setAnnotations(new HashMap<>(p.getMetadata().getAnnotations() == null ? Map.of()
@@ -514,11 +491,9 @@ class ReconcilerRealApiIT {
     void shouldTakeUpADrainStartedBeforeARestartAndTimeItOutFromItsStart() {
         Pool pool = new Pool("restarted");
         pool.nodeDrainTimeoutSeconds = 60;
-        pool.create(2, Map.of(), List.of());
-        pool.settle(EnsureGroup.class::isInstance);
-        String victim = pool.sim.members.get(0).nodeName();
-        String victimId = pool.sim.members.get(0).providerID();
-        podItsBudgetProtects("held", victim);
+        PoolMember held = settledPoolOfTwoWithAGuardedPod(pool, "held");
+        String victim = held.nodeName();
+        String victimId = held.providerID();
 
         scale(pool, 1);
         await().atMost(WAIT).until(() -> {
@@ -873,6 +848,33 @@ class ReconcilerRealApiIT {
     }
 
     /** A pod {@code app} on the Node, labelled so, that a PodDisruptionBudget allowing no disruption protects. */
+    /**
+     * {@link #settledPoolOfTwoWithAGuardedPod}, then scaled to one: the first member's drain is under way, its pod's
+     * eviction refused {@code refusals} times at least by the time this returns. Returns that member.
+     */
+    private PoolMember drainHeldUpByABudget(Pool pool, String app, int refusals) {
+        double refused = count("poolstream.reconciler.evictions", "refused");
+        PoolMember held = settledPoolOfTwoWithAGuardedPod(pool, app);
+        scale(pool, 1);
+        await().atMost(WAIT).until(() -> {
+            pool.answerAll();
+            return count("poolstream.reconciler.evictions", "refused") >= refused + refusals;
+        });
+        return held;
+    }
+
+    /**
+     * The pool created with two members and settled; its first member's Node runs pod {@code app}, which a budget
+     * allowing no disruption protects. Returns that member.
+     */
+    private PoolMember settledPoolOfTwoWithAGuardedPod(Pool pool, String app) {
+        pool.create(2, Map.of(), List.of());
+        pool.settle(EnsureGroup.class::isInstance);
+        PoolMember first = pool.sim.members.get(0);
+        podItsBudgetProtects(app, first.nodeName());
+        return first;
+    }
+
     private void podItsBudgetProtects(String app, String node) {
         Pod pod = kube.resource(pod(app, node, Map.of("app", app))).create();
         // Running and Ready, as its kubelet would report it: a pending pod is evicted without asking the budget.
