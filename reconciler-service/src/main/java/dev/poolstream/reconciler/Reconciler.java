@@ -297,13 +297,15 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     /**
      * Stops the pool's running drains its memory no longer has: a Machine deletion hook added while one ran (the
-     * domain waits for the hook's owner, and starts the drain again once the hook is gone), an instance gone.
+     * domain waits for the hook's owner, and starts the drain again once the hook is gone), the pool paused (drained
+     * again once resumed), an instance gone.
      */
     private void stopForgottenDrains(String key, Memory memory) {
         List<String> forgotten = draining.getOrDefault(key, Map.of()).keySet().stream()
                 .filter(providerId -> !memory.drains().containsKey(providerId)).toList();
         for (String providerId : forgotten) {
-            log.info("stopping the drain of instance {} of pool {}: no longer to be drained now", providerId, key);
+            log.info("stopping the drain of instance {} of pool {}: the pool's last look no longer drains it (a "
+                    + "pre-drain hook, a pause, the instance gone)", providerId, key);
             notRunning(key, providerId).cancel(false);
         }
     }
