@@ -470,6 +470,9 @@ class AwsProviderIT {
         assertThat(probe().tombstones(INSTANCES)).containsAll(instances);
         assertThat(autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames("doomed"))
                 .autoScalingGroups()).isEmpty();
+        // ForceDelete ends every instance, protected from scale-in or not, as AWS documents it.
+        assertThat(ec2States(instances).values()).hasSize(3).allSatisfy(state -> assertThat(state)
+                .isIn("shutting-down", "terminated"));
         assertThatThrownBy(() -> ec2.describeLaunchTemplates(b -> b.launchTemplateNames("doomed")))
                 .isInstanceOfSatisfying(Ec2Exception.class, e -> assertThat(e.awsErrorDetails().errorCode())
                         .isEqualTo("InvalidLaunchTemplateName.NotFoundException"));

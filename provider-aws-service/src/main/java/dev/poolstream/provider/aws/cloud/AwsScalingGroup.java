@@ -369,8 +369,16 @@ public class AwsScalingGroup implements ScalingGroup {
     private record Unprotected(int desired, List<String> instanceIds) {
     }
 
+    /**
+     * {@code DeleteAutoScalingGroup} with {@code ForceDelete}, which ends every instance of the group, protected from
+     * scale-in or not (the API reference). Then the instances the last describe listed that still run under the
+     * group's name are ended by name (one {@code DescribeInstances}; a {@code TerminateInstances} only for those still
+     * running): AWS starts ending them before it answers, so this finds none or one it has not reached yet, while an
+     * emulator that deletes the group as a scale-in to zero (moto 5.2.1) leaves the protected ones running.
+     */
     @Override
     public void delete(String group) {
+        List<String> listed = List.copyOf(lifecycleStates.getOrDefault(group, Map.of()).keySet());
         try {
             AwsErrors.run("DeleteAutoScalingGroup " + group, () -> autoScaling.deleteAutoScalingGroup(b -> b
                     .autoScalingGroupName(group).forceDelete(true)));
@@ -379,6 +387,13 @@ public class AwsScalingGroup implements ScalingGroup {
             if (!(e.getCause() instanceof AwsServiceException aws
                     && String.valueOf(aws.awsErrorDetails().errorMessage()).contains("not found"))) {
                 throw e;
+            }
+        }
+        if (!listed.isEmpty()) {
+            List<String> running = templates.runningWithName(group, null, listed);
+            if (!running.isEmpty()) {
+                log.info("group {} deleted: ending its instances {} still running", group, running);
+                terminateDetached(group, running);
             }
         }
     }

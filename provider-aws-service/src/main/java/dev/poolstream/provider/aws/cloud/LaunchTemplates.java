@@ -152,19 +152,22 @@ class LaunchTemplates {
     /**
      * Those of the instances that are still pending, running, stopping or stopped and carry the group's {@code Name}
      * tag (which every instance of the group has from its launch template and the group's tags, and keeps when
-     * detached) and the pool tag with {@code poolValue} (from the group's tags). Asks by filter, so unknown or
-     * long-gone ids are no error.
+     * detached) and the pool tag with {@code poolValue} (from the group's tags; null: not asked, for ids the group
+     * itself listed). Asks by filter, so unknown or long-gone ids are no error.
      */
     List<String> runningWithName(String group, String poolValue, List<String> instanceIds) {
         List<String> running = new ArrayList<>();
         for (List<String> batch : AwsInstances.batches(instanceIds, AwsInstances.FILTER_BATCH)) {
-            AwsErrors.call("DescribeInstances " + batch, () -> ec2.describeInstancesPaginator(b -> b.filters(
-                            Filter.builder().name("instance-id").values(batch).build(),
-                            Filter.builder().name("instance-state-name").values("pending", "running", "stopping",
-                                    "stopped").build(),
-                            Filter.builder().name("tag:Name").values(group).build(),
-                            Filter.builder().name("tag:" + dev.poolstream.provider.aws.domain.CapaTags.POOL)
-                                    .values(poolValue).build()))
+            List<Filter> filters = new ArrayList<>(List.of(
+                    Filter.builder().name("instance-id").values(batch).build(),
+                    Filter.builder().name("instance-state-name").values("pending", "running", "stopping", "stopped")
+                            .build(),
+                    Filter.builder().name("tag:Name").values(group).build()));
+            if (poolValue != null) {
+                filters.add(Filter.builder().name("tag:" + dev.poolstream.provider.aws.domain.CapaTags.POOL)
+                        .values(poolValue).build());
+            }
+            AwsErrors.call("DescribeInstances " + batch, () -> ec2.describeInstancesPaginator(b -> b.filters(filters))
                     .reservations().stream().flatMap(r -> r.instances().stream())
                     .map(software.amazon.awssdk.services.ec2.model.Instance::instanceId).toList())
                     .forEach(running::add);
