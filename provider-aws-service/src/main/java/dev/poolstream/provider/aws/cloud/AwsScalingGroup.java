@@ -57,15 +57,22 @@ public class AwsScalingGroup implements ScalingGroup {
     private final LaunchTemplates templates;
     private final BootstrapData bootstrapData;
     /**
-     * The Auto Scaling lifecycle state of each instance as the last describe saw it, by group: terminate picks the
-     * call by state, and the engine always describes a group just before it writes to it.
+     * Each group as the last describe saw it (the engine always describes a group just before it writes to it):
+     * terminate picks the call by an instance's state, update protects the unprotected ones before lowering desired
+     * capacity, delete ends those still running after it.
      */
-    private final Map<String, Map<String, String>> lifecycleStates = new ConcurrentHashMap<>();
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
     /**
-     * Per group, as the last describe saw it: its desired capacity and the in-service instances not protected from
-     * scale-in (a group made before Poolstream protected its instances, or by CAPA and taken over).
+     * @param states      the Auto Scaling lifecycle state of each instance
+     * @param desired     the group's desired capacity
+     * @param unprotected the in-service instances not protected from scale-in (a group made before Poolstream
+     *                    protected its instances, or by CAPA and taken over)
      */
-    private final Map<String, Unprotected> unprotected = new ConcurrentHashMap<>();
+    private record Seen(Map<String, String> states, int desired, List<String> unprotected) {
+
+        static final Seen NOTHING = new Seen(Map.of(), 0, List.of());
+    }
 
     public AwsScalingGroup(AutoScalingClient autoScaling, software.amazon.awssdk.services.ec2.Ec2Client ec2,
                            BootstrapData bootstrapData) {
@@ -101,8 +108,7 @@ public class AwsScalingGroup implements ScalingGroup {
         List<AutoScalingGroup> groups = AwsErrors.call("DescribeAutoScalingGroups " + group,
                 () -> autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(group)).autoScalingGroups());
         if (groups.isEmpty()) {
-            lifecycleStates.remove(group);
-            unprotected.remove(group);
+            seen.remove(group);
             return Optional.empty();
         }
         AutoScalingGroup g = groups.get(0);
@@ -126,8 +132,7 @@ public class AwsScalingGroup implements ScalingGroup {
                     i.healthStatus()), i.lifecycleStateAsString(), i.launchTemplate() == null ? null
                     : i.launchTemplate().version(), launchTimes.get(i.instanceId())));
         }
-        lifecycleStates.put(group, states);
-        unprotected.put(group, new Unprotected(g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
+        seen.put(group, new Seen(states, g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
                 List.copyOf(unprotectedIds)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
@@ -238,16 +243,16 @@ public class AwsScalingGroup implements ScalingGroup {
     }
 
     private void protectBeforeLowering(String group, Integer desired) {
-        Unprotected seen = unprotected.get(group);
-        if (desired == null || seen == null || desired >= seen.desired() || seen.instanceIds().isEmpty()) {
+        Seen last = seen.getOrDefault(group, Seen.NOTHING);
+        if (desired == null || desired >= last.desired() || last.unprotected().isEmpty()) {
             return;
         }
-        for (List<String> batch : AwsInstances.batches(seen.instanceIds(), AwsInstances.PROTECT_BATCH)) {
+        for (List<String> batch : AwsInstances.batches(last.unprotected(), AwsInstances.PROTECT_BATCH)) {
             AwsErrors.run("SetInstanceProtection " + group + " " + batch, () -> autoScaling.setInstanceProtection(b -> b
                     .autoScalingGroupName(group).instanceIds(batch).protectedFromScaleIn(true)));
         }
         log.info("group {}: protected instances {} from scale-in before lowering desired capacity to {}", group,
-                seen.instanceIds(), desired);
+                last.unprotected(), desired);
     }
 
     /**
@@ -260,7 +265,7 @@ public class AwsScalingGroup implements ScalingGroup {
      */
     @Override
     public void terminate(String group, List<String> instanceIds) {
-        Map<String, String> states = lifecycleStates.getOrDefault(group, Map.of());
+        Map<String, String> states = seen.getOrDefault(group, Seen.NOTHING).states();
         List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(states.get(id))).toList();
         List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
         List<String> detached = new ArrayList<>();
@@ -366,9 +371,6 @@ public class AwsScalingGroup implements ScalingGroup {
         }
     }
 
-    private record Unprotected(int desired, List<String> instanceIds) {
-    }
-
     /**
      * {@code DeleteAutoScalingGroup} with {@code ForceDelete}, which ends every instance of the group, protected from
      * scale-in or not (the API reference). Then the instances the last describe listed that still run under the
@@ -378,7 +380,7 @@ public class AwsScalingGroup implements ScalingGroup {
      */
     @Override
     public void delete(String group) {
-        List<String> listed = List.copyOf(lifecycleStates.getOrDefault(group, Map.of()).keySet());
+        List<String> listed = List.copyOf(seen.getOrDefault(group, Seen.NOTHING).states().keySet());
         try {
             AwsErrors.run("DeleteAutoScalingGroup " + group, () -> autoScaling.deleteAutoScalingGroup(b -> b
                     .autoScalingGroupName(group).forceDelete(true)));
