@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -231,8 +232,10 @@ final class StatusThroughput {
     /** A prime that divides none of the sizes (1,000, 10,000, 100,000): each pass visits every Node once. */
     private static final long STRIDE = 7_919;
 
-    /** One round of flips: how long the topology took, and what it used. */
-    /** {@code startSeconds}: from the topology's start to its look at every pool done (queued flips only). */
+    /**
+     * One round of flips: how long the topology took, and what it used; {@code startSeconds}, from its start to its
+     * look at every pool done (queued flips only).
+     */
     private record Round(double seconds, long events, long streamNanos, long processNanos, double looks,
                          Map<String, Double> cpuSecondsByThread, Double behindAtEndSeconds, Double startSeconds) {
     }
@@ -282,14 +285,19 @@ final class StatusThroughput {
     }
 
     /** Until the topology has made {@code count} looks in all (the counter counts on over the rounds). */
-    private static void awaitLooks(double count) throws InterruptedException {
+    private static void awaitLooks(double count) throws Exception {
+        awaitUntil(() -> METRICS.counter("poolstream.status.looks").count() >= count, 10,
+                "the status topology did not look at every pool");
+    }
+
+    /** Polls {@code done} every {@code pollMillis} until it holds; fails with {@code failure} after the limit. */
+    static void awaitUntil(Callable<Boolean> done, long pollMillis, String failure) throws Exception {
         Instant deadline = Instant.now().plus(CATCH_UP_LIMIT);
-        while (METRICS.counter("poolstream.status.looks").count() < count) {
+        while (!done.call()) {
             if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("the status topology did not look at every pool within "
-                        + CATCH_UP_LIMIT);
+                throw new IllegalStateException(failure + " within " + CATCH_UP_LIMIT);
             }
-            Thread.sleep(10);
+            Thread.sleep(pollMillis);
         }
     }
 
@@ -545,23 +553,11 @@ final class StatusThroughput {
         }
 
         void awaitCaughtUp() throws Exception {
-            Instant deadline = Instant.now().plus(CATCH_UP_LIMIT);
-            while (!caughtUp()) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("the status topology did not catch up within " + CATCH_UP_LIMIT);
-                }
-                Thread.sleep(20);
-            }
+            awaitUntil(this::caughtUp, 20, "the status topology did not catch up");
         }
 
         void awaitCommittedBeyond(String topic, long offsets) throws Exception {
-            Instant deadline = Instant.now().plus(CATCH_UP_LIMIT);
-            while (committed(topic) <= offsets) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("the status topology did not start within " + CATCH_UP_LIMIT);
-                }
-                Thread.sleep(10);
-            }
+            awaitUntil(() -> committed(topic) > offsets, 10, "the status topology did not start");
         }
 
         /** The sum of the committed offsets of the topic's partitions. */

@@ -68,8 +68,9 @@ public final class NodeStates {
      * A new Node with only what {@link #of} reads: name, uid, resourceVersion, the {@code cluster.x-k8s.io/}
      * annotations (and {@code poolstream.dev/drain-started}) and labels, providerID, unschedulable, the taints that
      * matter, the first Ready condition (type, status, lastTransitionTime) and the kubelet version.
-     * {@code of(cluster, strip(node))} equals {@code of(cluster, node)}. The Node informers of workload clusters cache this rather than the whole object
-     * (managedFields, images, addresses, capacity...), which is most of a Node's heap.
+     * {@code of(cluster, strip(node))} equals {@code of(cluster, node)}. The Node informers of workload clusters cache
+     * this rather than the whole object (managedFields, images, addresses, capacity...), which is most of a Node's
+     * heap.
      */
     public static Node strip(Node node) {
         ObjectMeta meta = node.getMetadata();
