@@ -16,24 +16,30 @@ import java.util.Objects;
  *                                  percentage); null for Cluster API's default, 100%
  * @param unhealthyInRange          {@code spec.remediation.triggerIf.unhealthyInRange}, {@code [min-max]}: remediation
  *                                  only while the unhealthy count is within it; before {@code maxUnhealthy} when set
+ * @param poolsSelected             how many MachinePools of the cluster the check selects, this one included. A pool
+ *                                  counts only its own members, so a count limit ({@code maxUnhealthy} as a number,
+ *                                  {@code unhealthyInRange}'s max) is shared among them; absent (a record from before
+ *                                  this field) reads as 1, and is optional in the schema for that reason
  */
 public record HealthCheck(
         @JsonProperty(required = true) String name,
         int nodeStartupTimeoutSeconds,
         List<UnhealthyNodeCondition> unhealthyNodeConditions,
         String maxUnhealthy,
-        String unhealthyInRange) {
+        String unhealthyInRange,
+        Integer poolsSelected) {
 
     public static final int DEFAULT_NODE_STARTUP_TIMEOUT_SECONDS = 600;
 
     public HealthCheck {
         Objects.requireNonNull(name, "name");
         unhealthyNodeConditions = Copies.list(unhealthyNodeConditions);
+        poolsSelected = poolsSelected == null ? 1 : Math.max(1, poolsSelected);
     }
 
     public HealthCheck(String name, int nodeStartupTimeoutSeconds, List<UnhealthyNodeCondition> unhealthyNodeConditions,
                        String maxUnhealthy) {
-        this(name, nodeStartupTimeoutSeconds, unhealthyNodeConditions, maxUnhealthy, null);
+        this(name, nodeStartupTimeoutSeconds, unhealthyNodeConditions, maxUnhealthy, null, 1);
     }
 
     /** {@code type} held at {@code status} for longer than {@code timeoutSeconds}. */

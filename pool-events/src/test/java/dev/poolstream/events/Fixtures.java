@@ -91,7 +91,8 @@ public final class Fixtures {
                 .withMachines(List.of(new MachineRequest(AWS_ID, "workers-i-0abc", "workers-i-0abc", false, true,
                                 true, ClusterApi.REASON_WAITING_FOR_REMEDIATION, false, false)),
                         List.of(new HealthCheck("team-a/workers-unhealthy", 600, List.of(
-                                new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.FALSE, 300)), "40%")));
+                                new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.FALSE, 300)), "40%", null,
+                                2)));
     }
 
     public static PoolSpec azurePoolSpec() {

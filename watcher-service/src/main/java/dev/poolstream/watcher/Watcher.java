@@ -206,7 +206,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                 .withMachines(
                         MachineRequests.of(pool, machines, cache.infrastructureMachinesOf(pool, machines),
                                 problem -> reportOnce(pool, problem)),
-                        HealthChecks.of(pool, cache.healthChecksOf(pool), problem -> reportOnce(pool, problem)));
+                        HealthChecks.of(pool, cache.healthChecksOf(pool), cache.poolsOfClusterOf(pool),
+                                problem -> reportOnce(pool, problem)));
         String cluster = spec.spec() == null || spec.spec().getClusterName() == null ? null
                 : spec.namespace() + "/" + spec.spec().getClusterName();
         return cluster == null ? spec : workloadProblem(cluster)

@@ -130,6 +130,20 @@ class EventSerdeTest {
     }
 
     @Test
+    void shouldReadAHealthCheckWrittenBeforePoolsSelectedAsSelectingOnlyItsPool() {
+        EventSerde<Keyed> serde = serde(Topics.MACHINEPOOL_SPEC);
+        String written = new String(serde.serializer().serialize(Topics.MACHINEPOOL_SPEC.name(), new RecordHeaders(),
+                Fixtures.awsPoolSpec()), StandardCharsets.UTF_8);
+        assertThat(written).contains(",\"poolsSelected\":2");
+        String older = written.replace(",\"poolsSelected\":2", "");
+
+        PoolSpec read = (PoolSpec) serde.deserializer().deserialize(Topics.MACHINEPOOL_SPEC.name(),
+                older.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(read.healthChecks()).singleElement().satisfies(c -> assertThat(c.poolsSelected()).isEqualTo(1));
+    }
+
+    @Test
     void shouldFillAbsentCollectionsWithEmptyOnes() {
         NodeState node = new EventDeserializer<>(NodeState.class)
                 .deserialize(record(Topics.NODE, "{\"cluster\":\"ns/c\",\"name\":\"n1\"}"));

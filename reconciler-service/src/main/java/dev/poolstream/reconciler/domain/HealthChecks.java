@@ -22,6 +22,11 @@ import java.util.regex.Pattern;
  * a check names for longer than that entry's timeout. Only {@code Ready} is evaluated: it is the only Node condition
  * Poolstream carries. A check that finds more unhealthy members than its {@code maxUnhealthy} allows remediates none
  * of them (Cluster API's short-circuit), so that a cluster-wide outage does not delete every Machine.
+ *
+ * <p>Cluster API counts every Machine a check selects; a pool here sees only its own. A percentage is safe to apply
+ * per pool (the pools' floors add up to no more than the whole's). A count is not: each of k pools would remediate
+ * the whole count. So a count limit ({@code maxUnhealthy} as a number, {@code unhealthyInRange}'s max) is shared,
+ * each pool allowed its floor of count / k, and together they never remediate more than the check allows.
  */
 public final class HealthChecks {
 
@@ -130,6 +135,10 @@ public final class HealthChecks {
     /** Why {@code unhealthy} is more than the check's {@code unhealthyLessThanOrEqualTo} allows, or empty. */
     private static Optional<String> overMaxUnhealthy(HealthCheck check, int unhealthy, int total) {
         int allowed = maxUnhealthy(check.maxUnhealthy(), total);
+        boolean shared = allowed >= 0 && isCount(check.maxUnhealthy()) && check.poolsSelected() > 1;
+        if (shared) {
+            allowed = allowed / check.poolsSelected();
+        }
         if (unhealthy <= allowed) {
             return Optional.empty();
         }
@@ -137,8 +146,18 @@ public final class HealthChecks {
                 ? "MachineHealthCheck " + check.name() + ": maxUnhealthy '" + check.maxUnhealthy()
                 + "' is neither a count nor a percentage; remediating none of " + unhealthy + " unhealthy Machines"
                 : "MachineHealthCheck " + check.name() + ": " + unhealthy + " of " + total
-                + " Machines unhealthy, more than maxUnhealthy " + check.maxUnhealthy() + " (" + allowed
-                + "); remediating none");
+                + " Machines unhealthy, more than maxUnhealthy " + check.maxUnhealthy() + " ("
+                + (shared ? allowed + ", " + sharing(check) : String.valueOf(allowed)) + "); remediating none");
+    }
+
+    private static boolean isCount(String limit) {
+        return limit != null && !limit.trim().endsWith("%");
+    }
+
+    /** How a count limit is shared, for the message that says why a pool remediates none. */
+    private static String sharing(HealthCheck check) {
+        return "its share: the check selects " + check.poolsSelected() + " MachinePools and each counts only its own"
+                + " Machines; a percentage is not shared";
     }
 
     private static final Pattern RANGE = Pattern.compile("^\\[([0-9]+)-([0-9]+)\\]$");
@@ -164,11 +183,14 @@ public final class HealthChecks {
             return Optional.of("MachineHealthCheck " + check.name() + ": unhealthyInRange '" + check.unhealthyInRange()
                     + "' is not a range [min-max]; remediating none of " + unhealthy + " unhealthy Machines");
         }
-        if (unhealthy >= min && unhealthy <= max) {
+        long share = max / check.poolsSelected();
+        if (unhealthy >= min && unhealthy <= share) {
             return Optional.empty();
         }
         return Optional.of("MachineHealthCheck " + check.name() + ": " + unhealthy + " of " + total
-                + " Machines unhealthy, outside unhealthyInRange " + check.unhealthyInRange() + "; remediating none");
+                + " Machines unhealthy, outside unhealthyInRange " + check.unhealthyInRange()
+                + (check.poolsSelected() > 1 ? " ([" + min + "-" + share + "], " + sharing(check) + ")" : "")
+                + "; remediating none");
     }
 
     /**

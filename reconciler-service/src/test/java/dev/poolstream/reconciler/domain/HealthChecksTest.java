@@ -175,7 +175,7 @@ class HealthChecksTest {
             all.set(n - 1, node(n, ConditionStatus.FALSE, T0.minusSeconds(999)));
         }
         HealthCheck check = new HealthCheck("team-a/mhc", 600, List.of(ready(ConditionStatus.FALSE, 300)),
-                maxUnhealthy, range);
+                maxUnhealthy, range, 1);
 
         HealthChecks.Result result = HealthChecks.evaluate(List.of(check), all, Map.of(), T0);
 
@@ -185,6 +185,74 @@ class HealthChecksTest {
         if (!remediated) {
             assertThat(result.restricted().get("team-a/mhc")).contains(range).contains("remediating none");
         }
+    }
+
+    /**
+     * Each pool counts only its own Machines: a count limit is shared among the pools the check selects (each gets
+     * its floor of count / pools); a percentage, the default 100% included, is not.
+     */
+    @ParameterizedTest(name = "{0} unhealthy of 5, maxUnhealthy {1}, unhealthyInRange {2}, {3} pools -> remediated {4}")
+    @CsvSource(nullValues = "null", textBlock = """
+            2, 4,    null,  2, true
+            3, 4,    null,  2, false
+            1, 2,    null,  3, false
+            1, 5,    null,  5, true
+            2, 40%,  null,  3, true
+            3, 40%,  null,  3, false
+            5, null, null,  3, true
+            2, null, [1-4], 2, true
+            3, null, [1-4], 2, false
+            1, null, [1-2], 3, false
+            1, null, [0-2], 3, false
+            """)
+    void shouldShareACountLimitAmongThePoolsTheCheckSelects(int unhealthy, String maxUnhealthy, String range, int pools,
+                                                           boolean remediated) {
+        HealthChecks.Result result = HealthChecks.evaluate(List.of(new HealthCheck("team-a/mhc", 600,
+                List.of(ready(ConditionStatus.FALSE, 300)), maxUnhealthy, range, pools)), withUnhealthy(5, unhealthy),
+                Map.of(), T0);
+
+        assertThat(result.unhealthy()).hasSize(remediated ? unhealthy : 0);
+        if (!remediated) {
+            boolean percentage = maxUnhealthy != null && maxUnhealthy.endsWith("%");
+            assertThat(result.restricted().get("team-a/mhc")).contains("remediating none")
+                    .contains(percentage ? "of 5 Machines unhealthy" : "the check selects " + pools + " MachinePools");
+        }
+    }
+
+    /** However the unhealthy Machines fall among the pools, together they remediate no more than a count allows. */
+    @Test
+    void shouldNeverLetThePoolsOfACheckRemediateMoreThanItsCountTogether() {
+        for (int pools = 1; pools <= 6; pools++) {
+            for (int count = 0; count <= 12; count++) {
+                int atMost = 0;
+                int inRange = 0;
+                for (int pool = 0; pool < pools; pool++) {
+                    atMost += mostRemediatedInAPoolOf(20, new HealthCheck("team-a/mhc", 600,
+                            List.of(ready(ConditionStatus.FALSE, 300)), String.valueOf(count), null, pools));
+                    inRange += mostRemediatedInAPoolOf(20, new HealthCheck("team-a/mhc", 600,
+                            List.of(ready(ConditionStatus.FALSE, 300)), null, "[0-" + count + "]", pools));
+                }
+                assertThat(atMost).as("%d pools, maxUnhealthy %d", pools, count).isLessThanOrEqualTo(count);
+                assertThat(inRange).as("%d pools, unhealthyInRange [0-%d]", pools, count).isLessThanOrEqualTo(count);
+            }
+        }
+    }
+
+    private static int mostRemediatedInAPoolOf(int size, HealthCheck check) {
+        int most = 0;
+        for (int unhealthy = 1; unhealthy <= size; unhealthy++) {
+            most = Math.max(most, HealthChecks.evaluate(List.of(check), withUnhealthy(size, unhealthy), Map.of(), T0)
+                    .unhealthy().size());
+        }
+        return most;
+    }
+
+    private static List<PoolMember> withUnhealthy(int size, int unhealthy) {
+        List<PoolMember> all = new ArrayList<>(members(size));
+        for (int n = 1; n <= unhealthy; n++) {
+            all.set(n - 1, node(n, ConditionStatus.FALSE, T0.minusSeconds(999)));
+        }
+        return all;
     }
 
     @Test

@@ -20,16 +20,18 @@ import java.util.function.Consumer;
 /**
  * The MachineHealthChecks that select a pool's Machines, as Cluster API selects them ({@code getMachinesFromMHC}):
  * same namespace, {@code spec.clusterName} the pool's cluster, and {@code spec.selector} matching the labels
- * every Machine of the pool carries.
+ * every Machine of the pool carries. Each check also says how many of the cluster's pools it selects: the reconciler
+ * counts a pool's own Machines, so a count limit is shared among those pools.
  */
 public final class HealthChecks {
 
     /**
-     * @param problems told of a check whose selector cannot be used (it then matches nothing)
+     * @param clusterPools the MachinePools of the pool's cluster, the pool included (others are ignored)
+     * @param problems     told of a check whose selector cannot be used (it then matches nothing)
      * @return sorted by name
      */
     public static List<HealthCheck> of(MachinePool pool, Collection<MachineHealthCheck> checks,
-                                       Consumer<String> problems) {
+                                       Collection<MachinePool> clusterPools, Consumer<String> problems) {
         String namespace = pool.getMetadata().getNamespace();
         String cluster = pool.getSpec() == null ? null : pool.getSpec().getClusterName();
         if (cluster == null) {
@@ -45,9 +47,23 @@ public final class HealthChecks {
                             + why));
                     return problem.isEmpty() && LabelSelectors.matches(c.getSpec().getSelector(), labels);
                 })
-                .map(HealthChecks::healthCheck)
+                .map(c -> healthCheck(c, poolsSelected(c, pool, clusterPools)))
                 .sorted(Comparator.comparing(HealthCheck::name))
                 .toList();
+    }
+
+    /** The pool and the other pools of its cluster and namespace whose Machines the check's selector matches. */
+    static int poolsSelected(MachineHealthCheck check, MachinePool pool, Collection<MachinePool> clusterPools) {
+        String namespace = pool.getMetadata().getNamespace();
+        String cluster = pool.getSpec().getClusterName();
+        String name = pool.getMetadata().getName();
+        long others = clusterPools.stream()
+                .filter(p -> Objects.equals(namespace, p.getMetadata().getNamespace())
+                        && !name.equals(p.getMetadata().getName())
+                        && p.getSpec() != null && cluster.equals(p.getSpec().getClusterName()))
+                .filter(p -> LabelSelectors.matches(check.getSpec().getSelector(), machineLabels(p)))
+                .count();
+        return 1 + (int) others;
     }
 
     /**
@@ -67,7 +83,7 @@ public final class HealthChecks {
         return labels;
     }
 
-    static HealthCheck healthCheck(MachineHealthCheck check) {
+    static HealthCheck healthCheck(MachineHealthCheck check, int poolsSelected) {
         var spec = check.getSpec();
         Integer startup = spec.getChecks() == null ? null : spec.getChecks().getNodeStartupTimeoutSeconds();
         List<UnhealthyNodeConditions> conditions = spec.getChecks() == null
@@ -81,7 +97,7 @@ public final class HealthChecks {
                         .map(c -> new HealthCheck.UnhealthyNodeCondition(c.getType(), ConditionStatus.of(c.getStatus()),
                                 c.getTimeoutSeconds() == null ? 0 : c.getTimeoutSeconds()))
                         .toList(),
-                asString(maxUnhealthy), triggerIf == null ? null : triggerIf.getUnhealthyInRange());
+                asString(maxUnhealthy), triggerIf == null ? null : triggerIf.getUnhealthyInRange(), poolsSelected);
     }
 
     static String asString(IntOrString value) {

@@ -13,6 +13,7 @@ import dev.poolstream.api.infrastructure.v1beta2.AWSMachine;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.watcher.config.WatcherProperties;
+import dev.poolstream.watcher.domain.HealthChecks;
 import dev.poolstream.watcher.domain.PoolSpecs;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -117,7 +119,7 @@ public final class ManagementCache {
         this.pools = Informers.create(ClusterApi.KIND_MACHINE_POOL,
                 sources(namespaces, ns -> ns == null ? client.resources(MachinePool.class).inAnyNamespace()
                         : client.resources(MachinePool.class).inNamespace(ns)),
-                resync, handler(ClusterApi.KIND_MACHINE_POOL, listener, p -> listener.poolChanged(PoolKey.of(p))),
+                resync, handler(ClusterApi.KIND_MACHINE_POOL, listener, this::poolChanged),
                 Map.of(BY_INFRASTRUCTURE, p -> infrastructureKeys(p), BY_CLUSTER, p -> clusterKeys(p),
                         BY_MACHINE_LABELS, p -> machineLabelKeys(p)));
         this.awsPools = Informers.create(ClusterApi.KIND_AWS_MACHINE_POOL,
@@ -208,6 +210,12 @@ public final class ManagementCache {
     public List<MachineHealthCheck> healthChecksOf(MachinePool pool) {
         List<String> keys = clusterKeys(pool);
         return keys.isEmpty() ? List.of() : healthChecks.byIndex(BY_CLUSTER, keys.get(0));
+    }
+
+    /** The MachinePools of the pool's cluster, in its namespace, the pool included. */
+    public List<MachinePool> poolsOfClusterOf(MachinePool pool) {
+        List<String> keys = clusterKeys(pool);
+        return keys.isEmpty() ? List.of() : pools.byIndex(BY_CLUSTER, keys.get(0));
     }
 
     public Optional<MachinePool> pool(PoolKey key) {
@@ -365,6 +373,23 @@ public final class ManagementCache {
         return keys;
     }
 
+    /**
+     * A pool added, changed or deleted ({@code before} null when added, {@code after} null when deleted). When the
+     * Machines a health check can select changed with it (it came, went, or its cluster or labels changed), the other
+     * pools of its cluster are looked at too, if the cluster has checks: each says how many pools a check selects.
+     */
+    private void poolChanged(MachinePool before, MachinePool after) {
+        Set<PoolKey> keys = new LinkedHashSet<>();
+        keys.add(PoolKey.of(after != null ? after : before));
+        if (before == null || after == null || !clusterKeys(before).equals(clusterKeys(after))
+                || !HealthChecks.machineLabels(before).equals(HealthChecks.machineLabels(after))) {
+            Stream.of(before, after).filter(Objects::nonNull).flatMap(p -> clusterKeys(p).stream())
+                    .filter(cluster -> !healthChecks.byIndex(BY_CLUSTER, cluster).isEmpty())
+                    .forEach(cluster -> pools.byIndex(BY_CLUSTER, cluster).forEach(p -> keys.add(PoolKey.of(p))));
+        }
+        keys.forEach(listener::poolChanged);
+    }
+
     private Set<PoolKey> poolsOfHealthCheck(MachineHealthCheck check) {
         Set<PoolKey> keys = new LinkedHashSet<>();
         healthCheckClusterKeys(check).forEach(k -> pools.byIndex(BY_CLUSTER, k).forEach(p -> keys.add(PoolKey.of(p))));
@@ -432,34 +457,11 @@ public final class ManagementCache {
      */
     private <T extends HasMetadata> ResourceEventHandler<T> memberHandler(String kind,
                                                                          Function<T, Set<PoolKey>> poolsOfObject) {
-        return new ResourceEventHandler<>() {
-            @Override
-            public void onBeforeList(String lastSyncResourceVersion) {
-                if (lastSyncResourceVersion != null) {
-                    listener.relisting(kind);
-                }
-            }
-
-            @Override
-            public void onAdd(T object) {
-                poolsOfObject.apply(object).forEach(listener::poolChanged);
-            }
-
-            @Override
-            public void onUpdate(T before, T after) {
-                if (Objects.equals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion())) {
-                    listener.resynced(kind);
-                }
-                Set<PoolKey> keys = new LinkedHashSet<>(poolsOfObject.apply(before));
-                keys.addAll(poolsOfObject.apply(after));
-                keys.forEach(listener::poolChanged);
-            }
-
-            @Override
-            public void onDelete(T object, boolean finalStateUnknown) {
-                poolsOfObject.apply(object).forEach(listener::poolChanged);
-            }
-        };
+        return handler(kind, listener, (T before, T after) -> {
+            Set<PoolKey> keys = new LinkedHashSet<>();
+            Stream.of(before, after).filter(Objects::nonNull).forEach(o -> keys.addAll(poolsOfObject.apply(o)));
+            keys.forEach(listener::poolChanged);
+        });
     }
 
     private static <T extends HasMetadata> List<Informable<T>> sources(List<String> namespaces,
@@ -524,6 +526,12 @@ public final class ManagementCache {
      */
     private static <T extends HasMetadata> ResourceEventHandler<T> handler(String kind, Listener listener,
                                                                           Consumer<? super T> changed) {
+        return handler(kind, listener, (T before, T after) -> changed.accept(after != null ? after : before));
+    }
+
+    /** {@code changed} gets (null, added), (before, after) or (deleted, null). */
+    private static <T extends HasMetadata> ResourceEventHandler<T> handler(String kind, Listener listener,
+                                                                          BiConsumer<T, T> changed) {
         return new ResourceEventHandler<>() {
             @Override
             public void onBeforeList(String lastSyncResourceVersion) {
@@ -534,7 +542,7 @@ public final class ManagementCache {
 
             @Override
             public void onAdd(T object) {
-                changed.accept(object);
+                changed.accept(null, object);
             }
 
             @Override
@@ -542,12 +550,12 @@ public final class ManagementCache {
                 if (Objects.equals(before.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion())) {
                     listener.resynced(kind);
                 }
-                changed.accept(after);
+                changed.accept(before, after);
             }
 
             @Override
             public void onDelete(T object, boolean finalStateUnknown) {
-                changed.accept(object);
+                changed.accept(object, null);
             }
         };
     }

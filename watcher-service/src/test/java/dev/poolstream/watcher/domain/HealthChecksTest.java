@@ -6,6 +6,7 @@ import static dev.poolstream.watcher.domain.MachineFixtures.CLUSTER;
 import static dev.poolstream.watcher.domain.MachineFixtures.NAMESPACE;
 import static dev.poolstream.watcher.domain.MachineFixtures.pool;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.PoolMachines;
@@ -51,9 +52,28 @@ class HealthChecksTest {
                 check("other-pool", CLUSTER, selector(Map.of(ClusterApi.POOL_NAME_LABEL, "other"))),
                 check("other-role", CLUSTER, selector(Map.of("role", "control-plane"))));
 
-        assertThat(HealthChecks.of(pool, checks, problems::add)).extracting(HealthCheck::name)
+        assertThat(HealthChecks.of(pool, checks, List.of(pool), problems::add)).extracting(HealthCheck::name)
                 .containsExactly("team-a/a-by-pool", "team-a/by-expression", "team-a/z-by-role");
         assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void shouldSayHowManyPoolsOfTheClusterEachCheckSelectsThisOneIncluded() {
+        MachinePool infra = withTemplateLabels(pool("infra"), Map.of("role", "infra"));
+        MachinePool gpu = withTemplateLabels(pool("gpu"), Map.of("role", "worker"));
+        MachinePool elsewhere = withTemplateLabels(pool("elsewhere"), Map.of("role", "worker"));
+        elsewhere.getSpec().setClusterName("another-cluster");
+        MachinePool otherNamespace = withTemplateLabels(pool("team-b-workers"), Map.of("role", "worker"));
+        otherNamespace.getMetadata().setNamespace("team-b");
+        List<MachineHealthCheck> checks = List.of(
+                check("by-role", CLUSTER, selector(Map.of("role", "worker"))),
+                check("by-cluster", CLUSTER, selector(Map.of(ClusterApi.CLUSTER_NAME_LABEL, CLUSTER))),
+                check("by-pool", CLUSTER, selector(Map.of(ClusterApi.POOL_NAME_LABEL,
+                        PoolMachines.poolNameLabel("workers")))));
+
+        assertThat(HealthChecks.of(pool, checks, List.of(pool, infra, gpu, elsewhere, otherNamespace), problems::add))
+                .extracting(HealthCheck::name, HealthCheck::poolsSelected)
+                .containsExactly(tuple("team-a/by-cluster", 3), tuple("team-a/by-pool", 1), tuple("team-a/by-role", 2));
     }
 
     @Test
@@ -62,7 +82,7 @@ class HealthChecksTest {
         MachineHealthCheck otherNamespace = check("other-namespace", CLUSTER, selector(Map.of("role", "worker")));
         otherNamespace.getMetadata().setNamespace("team-b");
 
-        assertThat(HealthChecks.of(pool, List.of(otherCluster, otherNamespace), problems::add)).isEmpty();
+        assertThat(HealthChecks.of(pool, List.of(otherCluster, otherNamespace), List.of(pool), problems::add)).isEmpty();
     }
 
     @Test
@@ -70,7 +90,7 @@ class HealthChecksTest {
         List<MachineHealthCheck> checks = List.of(check("empty", CLUSTER, selector(Map.of())),
                 check("malformed", CLUSTER, selector(Map.of("role", "worker"), expression("zone", "In", null))));
 
-        assertThat(HealthChecks.of(pool, checks, problems::add)).isEmpty();
+        assertThat(HealthChecks.of(pool, checks, List.of(pool), problems::add)).isEmpty();
         assertThat(problems).containsExactly(
                 "MachineHealthCheck team-a/empty matches nothing: its selector is empty (Cluster API rejects an"
                         + " empty selector)",
@@ -92,18 +112,18 @@ class HealthChecksTest {
         remediation.setTriggerIf(triggerIf);
         check.getSpec().setRemediation(remediation);
 
-        assertThat(HealthChecks.of(pool, List.of(check), problems::add)).containsExactly(new HealthCheck(
+        assertThat(HealthChecks.of(pool, List.of(check), List.of(pool), problems::add)).containsExactly(new HealthCheck(
                 "team-a/full", 900, List.of(
                         new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.FALSE, 300),
                         new HealthCheck.UnhealthyNodeCondition("Ready", ConditionStatus.UNKNOWN, 0)),
-                "40%", "[1-3]"));
+                "40%", "[1-3]", 1));
     }
 
     @Test
     void shouldDefaultTheStartupTimeoutAndLeaveTheShortCircuitToClusterApisDefault() {
         MachineHealthCheck check = check("bare", CLUSTER, selector(Map.of("role", "worker")));
 
-        assertThat(HealthChecks.of(pool, List.of(check), problems::add)).containsExactly(
+        assertThat(HealthChecks.of(pool, List.of(check), List.of(pool), problems::add)).containsExactly(
                 new HealthCheck("team-a/bare", 600, List.of(), null));
     }
 

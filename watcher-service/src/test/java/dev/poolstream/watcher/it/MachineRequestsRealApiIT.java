@@ -130,6 +130,49 @@ class MachineRequestsRealApiIT {
         assertThat(after.healthChecks()).extracting(HealthCheck::name).containsExactly(NAMESPACE + "/mach-workers");
     }
 
+    /**
+     * A count limit is shared among the pools a check selects, so each pool's record says how many it selects. A pool
+     * that comes, changes its labels or goes changes that number on the records of the pools that did not change.
+     */
+    @Test
+    void shouldTellEachPoolHowManyPoolsOfItsClusterACheckSelectsAsAnotherComesChangesAndGoes() {
+        kube.resource(Objects.cluster("share")).create();
+        kube.resource(withRole(Objects.machinePool("share-a", "share", 2, "AWSMachinePool", "share-a"), "worker"))
+                .create();
+        kube.resource(healthCheck("share-workers", "share", "role: worker", "2")).create();
+        String a = NAMESPACE + "/share-a";
+        awaitPoolsSelected(a, 1);
+
+        kube.resource(withRole(Objects.machinePool("share-b", "share", 2, "AWSMachinePool", "share-b"), "worker"))
+                .create();
+        awaitPoolsSelected(a, 2);
+        awaitPoolsSelected(NAMESPACE + "/share-b", 2);
+
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName("share-b")
+                .edit(p -> withRole(p, "infra"));
+        awaitPoolsSelected(a, 1);
+
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName("share-b")
+                .edit(p -> withRole(p, "worker"));
+        awaitPoolsSelected(a, 2);
+
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName("share-b").delete();
+        awaitPoolsSelected(a, 1);
+    }
+
+    private void awaitPoolsSelected(String pool, int selected) {
+        PoolSpec spec = (PoolSpec) tail.awaitLatest(pool, r -> r.value() instanceof PoolSpec p
+                && p.healthChecks().size() == 1 && p.healthChecks().get(0).poolsSelected() == selected).value();
+        assertThat(spec.healthChecks().get(0).maxUnhealthy()).isEqualTo("2");
+    }
+
+    private static MachinePool withRole(MachinePool pool, String role) {
+        Metadata template = new Metadata();
+        template.setLabels(Map.of("role", role));
+        pool.getSpec().getTemplate().setMetadata(template);
+        return pool;
+    }
+
     private static String name(String instance) {
         return "mach-aws-" + instance;
     }
@@ -182,6 +225,10 @@ class MachineRequestsRealApiIT {
     }
 
     private static String healthCheck(String name, String matchLabel) {
+        return healthCheck(name, CLUSTER, matchLabel, "40%");
+    }
+
+    private static String healthCheck(String name, String cluster, String matchLabel, String maxUnhealthy) {
         return """
                 apiVersion: cluster.x-k8s.io/v1beta2
                 kind: MachineHealthCheck
@@ -201,7 +248,7 @@ class MachineRequestsRealApiIT {
                       timeoutSeconds: 120
                   remediation:
                     triggerIf:
-                      unhealthyLessThanOrEqualTo: 40%%
-                """.formatted(name, NAMESPACE, CLUSTER, matchLabel);
+                      unhealthyLessThanOrEqualTo: %s
+                """.formatted(name, NAMESPACE, cluster, matchLabel, maxUnhealthy);
     }
 }

@@ -61,6 +61,13 @@ final class TopicTail implements AutoCloseable {
                 r -> r != null);
     }
 
+    /** Waits until the latest record under {@code key} (what a reader of the compacted topic keeps) matches. */
+    Read awaitLatest(String key, Predicate<Read> matching) {
+        return Awaitility.await().atMost(Duration.ofSeconds(30)).until(
+                () -> recordsFor(key).stream().reduce((a, b) -> b).filter(matching).orElse(null),
+                r -> r != null);
+    }
+
     /** The end offsets of the tailed partitions, summed: moves only when a record is written. */
     long written() {
         return consumer.endOffsets(consumer.assignment()).values().stream().mapToLong(Long::longValue).sum();
