@@ -280,13 +280,13 @@ public class AwsScalingGroup implements ScalingGroup {
         } catch (RuntimeException e) {
             // What is detached already must not outlive the failure.
             try {
-                terminateDetached(group, detached);
+                terminateOutside(group, detached, DETACHED);
             } catch (RuntimeException also) {
                 e.addSuppressed(also);
             }
             throw e;
         }
-        terminateDetached(group, detached);
+        terminateOutside(group, detached, DETACHED);
         terminateInGroup(group, others);
     }
 
@@ -311,13 +311,13 @@ public class AwsScalingGroup implements ScalingGroup {
         if (candidates.isEmpty()) {
             return false;
         }
-        List<String> running = templates.runningWithName(group, GroupOwnership.poolValue(pool), candidates);
+        List<String> running = templates.runningOfPool(group, GroupOwnership.poolValue(pool), candidates);
         if (running.isEmpty()) {
             return false;
         }
         log.warn("group {}: instances {} were detached from it but are still running; terminating them", group,
                 running);
-        terminateDetached(group, running);
+        terminateOutside(group, running, DETACHED);
         return true;
     }
 
@@ -338,19 +338,23 @@ public class AwsScalingGroup implements ScalingGroup {
         }
     }
 
+    private static final String DETACHED = "detached from the group";
+    private static final String OF_DELETED_GROUP = "left running by the group's deletion";
+
     /**
-     * EC2 TerminateInstances of instances already out of the group. A failure is worth retrying whatever AWS said:
-     * the instances run outside the group until it succeeds, and the retried command finds and ends them.
+     * EC2 TerminateInstances of instances out of the group ({@code how}: detached from it, or left by its deletion). A
+     * failure is worth retrying whatever AWS said: the instances run outside the group until it succeeds, and the
+     * retried command finds and ends them.
      */
-    private void terminateDetached(String group, List<String> ids) {
+    private void terminateOutside(String group, List<String> ids, String how) {
         for (List<String> batch : AwsInstances.batches(ids, AwsInstances.TERMINATE_BATCH)) {
             try {
-                templates.terminate(group, batch);
+                templates.terminate(group, batch, how);
             } catch (CommandRefusedException e) {
                 throw new RetryableCommandException(Reasons.CLOUD_REJECTED, e.failure().message()
                         + "; the instances are out of the group and still running", e.getCause());
             }
-            log.info("group {}: terminating detached instances {}", group, batch);
+            log.info("group {}: terminating instances {} {}", group, batch, how);
         }
     }
 
@@ -392,10 +396,9 @@ public class AwsScalingGroup implements ScalingGroup {
             }
         }
         if (!listed.isEmpty()) {
-            List<String> running = templates.runningWithName(group, null, listed);
+            List<String> running = templates.runningOfGroup(group, listed);
             if (!running.isEmpty()) {
-                log.info("group {} deleted: ending its instances {} still running", group, running);
-                terminateDetached(group, running);
+                terminateOutside(group, running, OF_DELETED_GROUP);
             }
         }
     }

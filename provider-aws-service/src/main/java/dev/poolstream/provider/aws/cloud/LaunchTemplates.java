@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
@@ -152,10 +153,21 @@ class LaunchTemplates {
     /**
      * Those of the instances that are still pending, running, stopping or stopped and carry the group's {@code Name}
      * tag (which every instance of the group has from its launch template and the group's tags, and keeps when
-     * detached) and the pool tag with {@code poolValue} (from the group's tags; null: not asked, for ids the group
-     * itself listed). Asks by filter, so unknown or long-gone ids are no error.
+     * detached). For ids the group itself listed. Asks by filter, so unknown or long-gone ids are no error.
      */
-    List<String> runningWithName(String group, String poolValue, List<String> instanceIds) {
+    List<String> runningOfGroup(String group, List<String> instanceIds) {
+        return running(group, null, instanceIds);
+    }
+
+    /**
+     * As {@link #runningOfGroup}, and carrying the pool tag with {@code poolValue} too (propagated from the group's
+     * tags at launch): for ids that may no longer be the group's, whose own tags must say whose they are.
+     */
+    List<String> runningOfPool(String group, String poolValue, List<String> instanceIds) {
+        return running(group, Objects.requireNonNull(poolValue, "poolValue"), instanceIds);
+    }
+
+    private List<String> running(String group, String poolValue, List<String> instanceIds) {
         List<String> running = new ArrayList<>();
         for (List<String> batch : AwsInstances.batches(instanceIds, AwsInstances.FILTER_BATCH)) {
             List<Filter> filters = new ArrayList<>(List.of(
@@ -175,9 +187,11 @@ class LaunchTemplates {
         return running;
     }
 
-    /** EC2 TerminateInstances of instances detached from the group (at most {@link AwsInstances#TERMINATE_BATCH}). */
-    void terminate(String group, List<String> instanceIds) {
-        AwsErrors.run("TerminateInstances " + instanceIds + " (detached from " + group + ")",
+    /**
+     * EC2 TerminateInstances of instances out of the group, {@code how} (at most {@link AwsInstances#TERMINATE_BATCH}).
+     */
+    void terminate(String group, List<String> instanceIds, String how) {
+        AwsErrors.run("TerminateInstances " + instanceIds + " of " + group + " (" + how + ")",
                 () -> ec2.terminateInstances(b -> b.instanceIds(instanceIds)));
     }
 
