@@ -1,9 +1,13 @@
 package dev.poolstream.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -51,6 +55,37 @@ final class ClusterApiDispatcher extends KubernetesCrudDispatcher {
     @Override
     public MockResponse handlePatch(RecordedRequest request) {
         return written(request, super.handlePatch(request));
+    }
+
+    /**
+     * A JSON merge patch as the API server applies it (RFC 7386): objects merge, null removes a field, anything else,
+     * a list too, replaces. CRUD mode merges with Jackson's {@code readerForUpdating}, which appends to lists: a list
+     * written whole (a Machine's conditions, a finalizer list) came back with the old items before the new, and a
+     * Machine patched at each remediation step doubled in size at every write.
+     */
+    @Override
+    public JsonNode merge(JsonNode existing, String patch) throws KubernetesCrudDispatcherException {
+        try {
+            return mergePatch(existing.deepCopy(), serialization.unmarshal(patch, JsonNode.class));
+        } catch (RuntimeException e) {
+            throw new KubernetesCrudDispatcherException("the merge patch is not JSON: " + e.getMessage(), 400);
+        }
+    }
+
+    static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+        if (!patch.isObject()) {
+            return patch;
+        }
+        ObjectNode merged = target != null && target.isObject() ? (ObjectNode) target
+                : JsonNodeFactory.instance.objectNode();
+        patch.properties().forEach(field -> {
+            if (field.getValue().isNull()) {
+                merged.remove(field.getKey());
+            } else {
+                merged.set(field.getKey(), mergePatch(merged.get(field.getKey()), field.getValue()));
+            }
+        });
+        return merged;
     }
 
     /** Tells the listeners of a write the server accepted, with the object as it now stands. */

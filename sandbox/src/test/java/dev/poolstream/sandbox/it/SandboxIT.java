@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's sandbox scenario end to end, with boot times compressed: one pool reaches Running with 5 replicas,
+ * The README's sandbox scenarios end to end, with boot times compressed: one pool reaches Running with 5 replicas,
  * scales to 20, and its MachinePool status in the API server says so.
  */
 class SandboxIT {
@@ -47,5 +47,27 @@ class SandboxIT {
         assertThat(printed.toString(StandardCharsets.UTF_8)).contains("first new Node Ready", "pipeline overhead");
         assertThat(Files.size(out.resolve("results.json"))).isPositive();
         assertThat(Files.readAllBytes(out.resolve("node-ready.png"))).startsWith(0x89, 'P', 'N', 'G');
+    }
+
+    /**
+     * The remediate scenario on the in-process API servers, as a user runs it: it writes a Machine's conditions
+     * several times, which the mock server once made double at each write until the scenario stalled.
+     */
+    @Test
+    void shouldReplaceTheUnhealthyNodesInstanceOnTheInProcessApiServers(@TempDir Path out) throws Exception {
+        SandboxOptions options = SandboxOptions.parse("--scenario=remediate", "--boot-delay=200ms..600ms",
+                "--out=" + out);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        Report report;
+        try (Sandbox sandbox = new Sandbox(options)) {
+            report = new ScenarioRun(sandbox, options, new PrintStream(printed, true, StandardCharsets.UTF_8)).run();
+        }
+
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("expected instance removed: yes");
+        assertThat(report.outcomes()).singleElement().satisfies(pool -> {
+            assertThat(pool.readyReplicas()).isEqualTo(5);
+            assertThat(pool.phase()).isEqualTo("Running");
+        });
     }
 }
