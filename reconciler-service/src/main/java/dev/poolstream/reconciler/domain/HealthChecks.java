@@ -1,6 +1,7 @@
 package dev.poolstream.reconciler.domain;
 
 import dev.poolstream.events.HealthCheck;
+import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.MachineRequest;
 import dev.poolstream.events.PoolMember;
 import java.time.Instant;
@@ -20,8 +21,11 @@ import java.util.regex.Pattern;
  * {@code cluster.x-k8s.io/remediate-machine}, when its instance has run without a Node for longer than
  * {@code nodeStartupTimeoutSeconds} (0 turns that off), or when its Node's {@code Ready} condition has held a status
  * a check names for longer than that entry's timeout. Only {@code Ready} is evaluated: it is the only Node condition
- * Poolstream carries. A check that finds more unhealthy members than its {@code maxUnhealthy} allows remediates none
- * of them (Cluster API's short-circuit), so that a cluster-wide outage does not delete every Machine.
+ * Poolstream carries. A check that finds more members not healthy than its {@code maxUnhealthy} allows remediates
+ * none of them (Cluster API's short-circuit), so that a cluster-wide outage does not delete every Machine. As in
+ * Cluster API, not healthy is more than unhealthy: a member without its Node yet, one being deleted or drained, and
+ * one whose unhealthy condition has not yet held for its timeout count too, so that a replacement still starting
+ * holds the next remediation back. Members whose Machine skips remediation are no target, and count for nothing.
  *
  * <p>Cluster API counts every Machine a check selects; a pool here sees only its own. A percentage is safe to apply
  * per pool (the pools' floors add up to no more than the whole's). A count is not: each of k pools would remediate
@@ -59,23 +63,32 @@ public final class HealthChecks {
         Instant nextAt = null;
         for (HealthCheck check : checks) {
             List<Unhealthy> found = new ArrayList<>();
+            int targets = 0;
+            int notHealthy = 0;
             for (PoolMember member : members) {
                 MachineRequest request = requests.get(member.providerID());
-                if (request != null && (request.skipRemediation() || request.deleting())) {
-                    // Skipped as Cluster API skips them; one being deleted goes anyway.
+                if (request != null && request.skipRemediation()) {
+                    continue; // no target of the check, as in Cluster API
+                }
+                targets++;
+                if (request != null && request.deleting()) {
+                    notHealthy++; // it goes anyway, and counts until it is gone
                     continue;
                 }
                 Verdict verdict = judge(check, member, request, now);
                 if (verdict.unhealthy() != null) {
                     found.add(verdict.unhealthy());
                 }
+                if (verdict.unhealthy() != null || verdict.nextAt() != null || !healthy(member)) {
+                    notHealthy++;
+                }
                 nextAt = Decision.earliest(nextAt, verdict.nextAt());
             }
             found.forEach(u -> foundAny.add(u.member().providerID()));
             // Cluster API's short-circuit: unhealthyInRange when set (it takes precedence), else the upper bound.
             Optional<String> shortCircuit = check.unhealthyInRange() != null
-                    ? outsideRange(check, found.size(), members.size())
-                    : overMaxUnhealthy(check, found.size(), members.size());
+                    ? outsideRange(check, notHealthy, targets)
+                    : overMaxUnhealthy(check, notHealthy, targets);
             if (!found.isEmpty() && shortCircuit.isPresent()) {
                 restricted.put(check.name(), shortCircuit.get());
                 continue;
@@ -86,6 +99,14 @@ public final class HealthChecks {
     }
 
     private record Verdict(Unhealthy unhealthy, Instant nextAt) {
+    }
+
+    /**
+     * Running with its Node and not going away (as Cluster API's healthy target: not being deleted, with a Node). A
+     * member a check finds unhealthy, or whose timeout is running, is not healthy either.
+     */
+    private static boolean healthy(PoolMember member) {
+        return member.lifecycle() == InstanceLifecycle.RUNNING && member.hasNode() && member.drainStarted() == null;
     }
 
     private static Verdict judge(HealthCheck check, PoolMember member, MachineRequest request, Instant now) {
@@ -132,21 +153,22 @@ public final class HealthChecks {
         };
     }
 
-    /** Why {@code unhealthy} is more than the check's {@code unhealthyLessThanOrEqualTo} allows, or empty. */
-    private static Optional<String> overMaxUnhealthy(HealthCheck check, int unhealthy, int total) {
+    /** Why {@code notHealthy} is more than the check's {@code unhealthyLessThanOrEqualTo} allows, or empty. */
+    private static Optional<String> overMaxUnhealthy(HealthCheck check, int notHealthy, int total) {
         int allowed = maxUnhealthy(check.maxUnhealthy(), total);
         boolean shared = allowed >= 0 && isCount(check.maxUnhealthy()) && check.poolsSelected() > 1;
         if (shared) {
             allowed = allowed / check.poolsSelected();
         }
-        if (unhealthy <= allowed) {
+        if (notHealthy <= allowed) {
             return Optional.empty();
         }
         return Optional.of(allowed < 0
                 ? "MachineHealthCheck " + check.name() + ": maxUnhealthy '" + check.maxUnhealthy()
-                + "' is neither a count nor a percentage; remediating none of " + unhealthy + " unhealthy Machines"
-                : "MachineHealthCheck " + check.name() + ": " + unhealthy + " of " + total
-                + " Machines unhealthy, more than maxUnhealthy " + check.maxUnhealthy() + " ("
+                + "' is neither a count nor a percentage; remediating none"
+                : "MachineHealthCheck " + check.name() + ": " + notHealthy + " of " + total
+                + " Machines not healthy (unhealthy, not started or going), more than maxUnhealthy "
+                + check.maxUnhealthy() + " ("
                 + (shared ? allowed + ", " + sharing(check) : String.valueOf(allowed)) + "); remediating none");
     }
 
@@ -163,11 +185,11 @@ public final class HealthChecks {
     private static final Pattern RANGE = Pattern.compile("^\\[([0-9]+)-([0-9]+)\\]$");
 
     /**
-     * Why {@code unhealthy} is outside the check's {@code unhealthyInRange} ({@code [min-max]}, both inclusive, as
+     * Why {@code notHealthy} is outside the check's {@code unhealthyInRange} ({@code [min-max]}, both inclusive, as
      * Cluster API reads it), or empty when within. One that cannot be read (or whose max is below its min) lets none
      * be remediated: Cluster API's schema refuses it, and remediating them all is not the safe reading.
      */
-    static Optional<String> outsideRange(HealthCheck check, int unhealthy, int total) {
+    static Optional<String> outsideRange(HealthCheck check, int notHealthy, int total) {
         Matcher range = RANGE.matcher(check.unhealthyInRange().trim());
         long min = -1;
         long max = -1;
@@ -181,14 +203,15 @@ public final class HealthChecks {
         }
         if (min < 0 || max < min) {
             return Optional.of("MachineHealthCheck " + check.name() + ": unhealthyInRange '" + check.unhealthyInRange()
-                    + "' is not a range [min-max]; remediating none of " + unhealthy + " unhealthy Machines");
+                    + "' is not a range [min-max]; remediating none");
         }
         long share = max / check.poolsSelected();
-        if (unhealthy >= min && unhealthy <= share) {
+        if (notHealthy >= min && notHealthy <= share) {
             return Optional.empty();
         }
-        return Optional.of("MachineHealthCheck " + check.name() + ": " + unhealthy + " of " + total
-                + " Machines unhealthy, outside unhealthyInRange " + check.unhealthyInRange()
+        return Optional.of("MachineHealthCheck " + check.name() + ": " + notHealthy + " of " + total
+                + " Machines not healthy (unhealthy, not started or going), outside unhealthyInRange "
+                + check.unhealthyInRange()
                 + (check.poolsSelected() > 1 ? " ([" + min + "-" + share + "], " + sharing(check) + ")" : "")
                 + "; remediating none");
     }

@@ -150,6 +150,61 @@ class HealthChecksTest {
     }
 
     /**
+     * Cluster API's short-circuit counts every target that is not healthy, not only those found unhealthy: a Machine
+     * without its Node yet, one being deleted or drained, one whose unhealthy condition has not yet held for its
+     * timeout. So a replacement still starting holds the next remediation back. A Machine that skips remediation is
+     * no target at all.
+     */
+    @ParameterizedTest(name = "one unhealthy, and one {0}, maxUnhealthy {1} -> remediated {2}")
+    @CsvSource(textBlock = """
+            healthy,                1, true
+            starting without Node,  1, false
+            starting without Node,  2, true
+            within its timeout,     1, false
+            deleting,               1, false
+            drained,                1, false
+            terminating,            1, false
+            skipping remediation,   1, true
+            skipping remediation,   25%, false
+            healthy,                25%, true
+            """)
+    void shouldCountEveryMemberThatIsNotHealthyAgainstTheLimit(String other, String maxUnhealthy, boolean remediated) {
+        List<PoolMember> all = new ArrayList<>(members(4));
+        all.set(0, node(1, ConditionStatus.FALSE, T0.minusSeconds(999)));
+        Map<String, MachineRequest> requests = Map.of();
+        switch (other) {
+            case "starting without Node" -> all.set(1, noNode(2, T0.minusSeconds(60)));
+            case "within its timeout" -> all.set(1, node(2, ConditionStatus.FALSE, T0.minusSeconds(60)));
+            case "deleting" -> requests = Map.of(id(2), new MachineRequest(id(2), machine(2), null, true, false,
+                    false, null, false, false));
+            case "drained" -> all.set(1, drained(node(2, ConditionStatus.TRUE, T0.minusSeconds(999))));
+            case "terminating" -> all.set(1, new PoolMember(id(2), "node-2", "uid-2", InstanceLifecycle.TERMINATING,
+                    T0.minusSeconds(3600), true, true, true, false, true, ConditionStatus.TRUE, T0.minusSeconds(999),
+                    "v1.33.1"));
+            case "skipping remediation" -> requests = Map.of(id(2), new MachineRequest(id(2), machine(2), null, false,
+                    false, false, null, true, false));
+            default -> {
+            }
+        }
+
+        HealthChecks.Result result = HealthChecks.evaluate(List.of(check(maxUnhealthy, 600,
+                ready(ConditionStatus.FALSE, 300))), all, requests, T0);
+
+        assertThat(result.unhealthy()).extracting(u -> u.member().providerID())
+                .isEqualTo(remediated ? List.of(id(1)) : List.of());
+        if (!remediated) {
+            assertThat(result.restricted().get("team-a/mhc")).contains("Machines not healthy (unhealthy, not started"
+                    + " or going), more than maxUnhealthy " + maxUnhealthy);
+        }
+    }
+
+    private static PoolMember drained(PoolMember member) {
+        return new PoolMember(member.providerID(), member.nodeName(), member.nodeUid(), member.lifecycle(),
+                member.launchTime(), member.ready(), member.available(), member.upToDate(), member.deleteRequested(),
+                member.nodeAdopted(), member.nodeReady(), member.nodeReadySince(), member.kubeletVersion(), T0);
+    }
+
+    /**
      * Cluster API's {@code unhealthyInRange}: remediation only while the unhealthy count is within [min-max], taking
      * precedence over {@code unhealthyLessThanOrEqualTo}. One that cannot be read remediates none (not all).
      */
@@ -215,7 +270,7 @@ class HealthChecksTest {
         if (!remediated) {
             boolean percentage = maxUnhealthy != null && maxUnhealthy.endsWith("%");
             assertThat(result.restricted().get("team-a/mhc")).contains("remediating none")
-                    .contains(percentage ? "of 5 Machines unhealthy" : "the check selects " + pools + " MachinePools");
+                    .contains(percentage ? "of 5 Machines not healthy" : "the check selects " + pools + " MachinePools");
         }
     }
 
