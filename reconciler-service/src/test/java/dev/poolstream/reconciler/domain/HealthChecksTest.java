@@ -251,6 +251,7 @@ class HealthChecksTest {
             2, 4,    null,  2, true
             3, 4,    null,  2, false
             1, 2,    null,  3, false
+            1, 0,    null,  2, false
             1, 5,    null,  5, true
             2, 40%,  null,  3, true
             3, 40%,  null,  3, false
@@ -269,9 +270,31 @@ class HealthChecksTest {
         assertThat(result.unhealthy()).hasSize(remediated ? unhealthy : 0);
         if (!remediated) {
             boolean percentage = maxUnhealthy != null && maxUnhealthy.endsWith("%");
-            assertThat(result.restricted().get("team-a/mhc")).contains("remediating none")
-                    .contains(percentage ? "of 5 Machines not healthy" : "the check selects " + pools + " MachinePools");
+            assertThat(result.restricted().get("team-a/mhc")).contains("remediating none").contains(percentage
+                    ? "of 5 Machines not healthy" : "the check selects " + pools + " MachinePools");
         }
+    }
+
+    /**
+     * What a check that remediates none says, on the object's Warning: the count, the limit and what it came to
+     * ({@code ~} stands for "2 of 5 Machines not healthy (unhealthy, not started or going), ").
+     */
+    @ParameterizedTest(name = "maxUnhealthy {0}, unhealthyInRange {1}")
+    @CsvSource(nullValues = "null", delimiter = '|', textBlock = """
+            0    | null  | ~ more than maxUnhealthy 0 (0); remediating none
+            0%   | null  | ~ more than maxUnhealthy 0% (0); remediating none
+            1    | null  | ~ more than maxUnhealthy 1 (1); remediating none
+            x    | null  | maxUnhealthy 'x' is neither a count nor a percentage; remediating none
+            null | [3-4] | ~ outside unhealthyInRange [3-4]; remediating none
+            null | [4-3] | unhealthyInRange '[4-3]' is not a range [min-max]; remediating none
+            """)
+    void shouldSayWhyACheckRemediatesNone(String maxUnhealthy, String range, String why) {
+        HealthChecks.Result result = HealthChecks.evaluate(List.of(new HealthCheck("team-a/mhc", 600,
+                List.of(ready(ConditionStatus.FALSE, 300)), maxUnhealthy, range, 1)), withUnhealthy(5, 2), Map.of(),
+                T0);
+
+        assertThat(result.restricted()).containsExactly(Map.entry("team-a/mhc", "MachineHealthCheck team-a/mhc: "
+                + why.replace("~ ", "2 of 5 Machines not healthy (unhealthy, not started or going), ")));
     }
 
     /** However the unhealthy Machines fall among the pools, together they remediate no more than a count allows. */

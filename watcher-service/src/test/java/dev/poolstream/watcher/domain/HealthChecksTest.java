@@ -102,8 +102,9 @@ class HealthChecksTest {
         MachineHealthCheck check = check("full", CLUSTER, selector(Map.of("role", "worker")));
         Checks checks = new Checks();
         checks.setNodeStartupTimeoutSeconds(900);
-        checks.setUnhealthyNodeConditions(List.of(condition("Ready", "False", 300), condition("Ready", "Unknown",
-                null)));
+        // One without a type (the schema requires it; an object written before it did) is left out.
+        checks.setUnhealthyNodeConditions(List.of(condition("Ready", "False", 300), condition(null, "False", 60),
+                condition("Ready", "Unknown", null)));
         check.getSpec().setChecks(checks);
         TriggerIf triggerIf = new TriggerIf();
         triggerIf.setUnhealthyLessThanOrEqualTo(new IntOrString("40%"));
