@@ -219,7 +219,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             Decision decision = PoolReconciler.decide(new PoolReconciler.Look(pool.spec, pool.group, pool.status,
                     pool.memory, now, properties.mode() == ReconcilerProperties.Mode.OWNER,
                     properties.awaitTimeout(), pool.bootstrap, properties.recheck(),
-                    List.copyOf(pool.failures.values()), properties.retries()));
+                    List.copyOf(pool.failures.values()), properties.retries(), properties.scaleDownSettle()));
             pool.memory = decision.memory();
             for (Notice notice : decision.notices()) {
                 if (notice.reason().equals(Attempts.REASON_RETRYING)) {

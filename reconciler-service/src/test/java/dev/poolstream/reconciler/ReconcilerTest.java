@@ -88,7 +88,8 @@ class ReconcilerTest {
         events.close();
         ReconcilerProperties properties = new ReconcilerProperties(ReconcilerProperties.Mode.INFRASTRUCTURE_PROVIDER,
                 Duration.ofMinutes(2), Duration.ofSeconds(2), Duration.ofSeconds(30), 4, Duration.ofMinutes(2),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(5), 5, Duration.ofSeconds(60));
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(5), 5, Duration.ofSeconds(60),
+                Duration.ZERO);
         // A drainer whose workload clusters have no kubeconfig Secret yet: a drain waits, round after round.
         drainer = new Drainer(cluster -> Optional.empty(), Duration.ofMillis(10), Duration.ofMillis(10), 2, clock,
                 registry);

@@ -26,6 +26,9 @@ import org.springframework.validation.annotation.Validated;
  *                         given up: past them it is still tried again, as long as the pool needs it
  * @param retryBackoffAfterAttempts the longest pause once {@code retryAttempts} attempts have failed: a cause
  *                         fixed meanwhile (a bootstrap Secret created, a quota raised) is picked up within it
+ * @param scaleDownSettle  how long a lowered {@code replicas} waits for the instances asked to go (cluster-autoscaler's
+ *                         marked Node) before it takes others by the delete policy: the marks can arrive after the
+ *                         replicas. Those asked to go go at once
  */
 @Validated
 @ConfigurationProperties("poolstream.reconciler")
@@ -40,7 +43,8 @@ public record ReconcilerProperties(
         @DefaultValue("10s") @NotNull Duration retryBackoff,
         @DefaultValue("5m") @NotNull Duration retryBackoffMax,
         @DefaultValue("5") @Min(1) int retryAttempts,
-        @DefaultValue("60s") @NotNull Duration retryBackoffAfterAttempts) {
+        @DefaultValue("60s") @NotNull Duration retryBackoffAfterAttempts,
+        @DefaultValue("5s") @NotNull Duration scaleDownSettle) {
 
     public enum Mode { INFRASTRUCTURE_PROVIDER, OWNER }
 

@@ -23,11 +23,16 @@ import java.util.Set;
  *                    attempt not seen within the await timeout has failed, and its next one goes after the backoff
  * @param restricted  the MachineHealthChecks (owner mode) that remediate none because too many Machines are
  *                    unhealthy: each says so once, when it starts to
+ * @param seen        the pool's generation and when a look first saw it; null before the first look
  */
 public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains, Attempts attempts,
-                     Awaiting unconfirmed, Set<String> restricted) {
+                     Awaiting unconfirmed, Set<String> restricted, Seen seen) {
 
-    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null, Set.of());
+    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null, Set.of(), null);
+
+    /** A generation of the pool's spec, and when a look first saw it. */
+    public record Seen(long generation, Instant at) {
+    }
 
     public Memory {
         drains = drains == null ? Map.of() : Map.copyOf(drains);
@@ -126,26 +131,33 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
     }
 
     Memory withTemplateKey(String key) {
-        return new Memory(key, awaiting, drains, attempts, unconfirmed, restricted);
+        return new Memory(key, awaiting, drains, attempts, unconfirmed, restricted, seen);
     }
 
     Memory withAwaiting(Awaiting next) {
-        return new Memory(templateKey, next, drains, attempts, unconfirmed, restricted);
+        return new Memory(templateKey, next, drains, attempts, unconfirmed, restricted, seen);
     }
 
     public Memory withDrains(Map<String, Drain> next) {
-        return new Memory(templateKey, awaiting, next, attempts, unconfirmed, restricted);
+        return new Memory(templateKey, awaiting, next, attempts, unconfirmed, restricted, seen);
     }
 
     Memory withAttempts(Attempts next) {
-        return new Memory(templateKey, awaiting, drains, next, unconfirmed, restricted);
+        return new Memory(templateKey, awaiting, drains, next, unconfirmed, restricted, seen);
     }
 
     Memory withUnconfirmed(Awaiting next) {
-        return new Memory(templateKey, awaiting, drains, attempts, next, restricted);
+        return new Memory(templateKey, awaiting, drains, attempts, next, restricted, seen);
     }
 
     Memory withRestricted(Set<String> next) {
-        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, next);
+        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, next, seen);
+    }
+
+    /** The generation seen at {@code now}: kept while it is the same one, so its time is when it was first seen. */
+    Memory withGeneration(long generation, Instant now) {
+        return seen != null && seen.generation() == generation ? this
+                : new Memory(templateKey, awaiting, drains, attempts, unconfirmed, restricted,
+                        new Seen(generation, now));
     }
 }

@@ -48,14 +48,25 @@ public final class PoolReconciler {
      * @param recheck   how long until a bootstrap config found not ready is read again
      * @param failures  the pool's commands that failed lately (dead-lettered by the provider)
      * @param retries   how a failed command, and a failed drain, are tried again
+     * @param settle    how long after a generation is first seen a surplus waits for the instances asked to go
+     *                  before it takes any by the delete policy alone (see {@link #settledAt})
      */
     public record Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
                        boolean ownerMode, Duration awaitTimeout, BootstrapData.Config bootstrap, Duration recheck,
-                       List<CommandFailure> failures, Retries retries) {
+                       List<CommandFailure> failures, Retries retries, Duration settle) {
 
         public Look {
             failures = failures == null ? List.of() : List.copyOf(failures);
             retries = retries == null ? Retries.DEFAULT : retries;
+            settle = settle == null ? Duration.ZERO : settle;
+        }
+
+        /** No settle: a surplus takes its victims at once. */
+        public Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
+                    boolean ownerMode, Duration awaitTimeout, BootstrapData.Config bootstrap, Duration recheck,
+                    List<CommandFailure> failures, Retries retries) {
+            this(spec, group, status, memory, now, ownerMode, awaitTimeout, bootstrap, recheck, failures, retries,
+                    Duration.ZERO);
         }
 
         public Look(PoolSpec spec, ScalingGroupState group, PoolStatus status, Memory memory, Instant now,
@@ -88,7 +99,7 @@ public final class PoolReconciler {
         for (CommandFailure failure : look.failures()) {
             attempts = attempts.failed(failure, spec.generation(), look.now(), look.retries(), notices);
         }
-        memory = memory.withAttempts(attempts);
+        memory = memory.withAttempts(attempts).withGeneration(spec.generation(), look.now());
 
         ScalingGroupState group = look.group();
         InfrastructurePool infrastructure = spec.infrastructure();
@@ -314,7 +325,15 @@ public final class PoolReconciler {
                 victims = with(deleting, choose(outdated, removable, spec));
             }
         } else if (members.size() > desired) {
-            victims = with(deleting, choose(staying, members.size() - desired - deleting.size(), spec));
+            List<PoolMember> chosen = choose(staying, members.size() - desired - deleting.size(), spec);
+            Instant settled = settledAt(memory, look);
+            if (now.isBefore(settled)) {
+                // Only those asked to go, for now: the rest wait for the settle (see settledAt).
+                Set<String> asked = askedToGo(spec);
+                chosen = chosen.stream().filter(m -> asked.contains(m.providerID()) || m.deleteRequested()).toList();
+                lookAgainAt = Decision.earliest(lookAgainAt, settled);
+            }
+            victims = with(deleting, chosen);
         } else if (!deleting.isEmpty()) {
             // Its terminate lowers the group's size by one: the next look raises it again (replace).
             victims = deleting;
@@ -476,12 +495,29 @@ public final class PoolReconciler {
     }
 
     /**
+     * When a surplus may take victims by the delete policy alone: {@code settle} after its generation was first seen.
+     * cluster-autoscaler marks the Node it chose (taint, Machine annotation) before it lowers the replicas, but the
+     * marks reach a look by other paths than the replicas (the Machine's informer, the Node's status record) and may
+     * come after them. A victim taken by policy in that gap would be drained, and a drain is not undone, so the
+     * marked Node would stay while another went. Those asked to go go at once.
+     */
+    static Instant settledAt(Memory memory, Look look) {
+        // decide() has noted the generation before anything else.
+        return memory.seen().at().plus(look.settle());
+    }
+
+    /** Provider IDs of the instances whose Machine carries {@code delete-machine}. */
+    private static Set<String> askedToGo(PoolSpec spec) {
+        return spec.machines().stream().filter(MachineRequest::deleteAnnotated)
+                .map(MachineRequest::providerID).collect(Collectors.toSet());
+    }
+
+    /**
      * {@code count} of the candidates, by {@link Victims}: those asked to go first (whatever hooks they carry), and of
      * the rest those whose Machine holds its removal back with a hook last.
      */
     private static List<PoolMember> choose(List<PoolMember> candidates, int count, PoolSpec spec) {
-        Set<String> machineAnnotated = spec.machines().stream().filter(MachineRequest::deleteAnnotated)
-                .map(MachineRequest::providerID).collect(Collectors.toSet());
+        Set<String> machineAnnotated = askedToGo(spec);
         Set<String> hooked = spec.machines().stream().filter(MachineRequest::hooked)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
         return Victims.choose(candidates, count, Victims.policyOf(spec.infrastructure().spec()),

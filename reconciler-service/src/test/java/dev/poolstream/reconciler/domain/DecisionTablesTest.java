@@ -1,6 +1,7 @@
 package dev.poolstream.reconciler.domain;
 
 import static dev.poolstream.reconciler.domain.Pools.T0;
+import static dev.poolstream.reconciler.domain.Pools.withGeneration;
 import static dev.poolstream.reconciler.domain.Pools.aws;
 import static dev.poolstream.reconciler.domain.Pools.group;
 import static dev.poolstream.reconciler.domain.Pools.look;
@@ -522,12 +523,6 @@ class DecisionTablesTest {
             assertThat(decision.memory().unconfirmed()).isNull();
             assertThat(decision.lookAgainAt()).isNull();
         }
-    }
-
-    private static PoolSpec withGeneration(PoolSpec spec, long generation) {
-        return new PoolSpec(spec.namespace(), spec.name(), spec.uid(), generation, spec.labels(),
-                spec.annotations(), spec.finalizers(), spec.deletionTimestamp(), spec.spec(), spec.infrastructure(),
-                false);
     }
 
     @Test

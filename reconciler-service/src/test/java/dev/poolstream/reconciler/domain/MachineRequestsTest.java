@@ -15,6 +15,7 @@ import static dev.poolstream.reconciler.domain.Pools.request;
 import static dev.poolstream.reconciler.domain.Pools.seen;
 import static dev.poolstream.reconciler.domain.Pools.status;
 import static dev.poolstream.reconciler.domain.Pools.with;
+import static dev.poolstream.reconciler.domain.Pools.withGeneration;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
@@ -57,6 +58,59 @@ class MachineRequestsTest {
         Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(all), seen(spec)));
 
         assertThat(decision.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-4", "node-2");
+    }
+
+    /**
+     * cluster-autoscaler marks the Node it chose (its taint, then its Machine) before it lowers the replicas, but the
+     * lowered replicas can reach a look first. Within the settle nobody is taken by the delete policy, so the marked
+     * instance, arriving next, is the one that goes.
+     */
+    @ParameterizedTest(name = "marked by its {0}")
+    @CsvSource({"Machine", "Node"})
+    void shouldTakeNobodyByPolicyWithinTheSettleSoTheMarkedInstanceArrivingNextIsTheOneThatGoes(String markedBy) {
+        PoolSpec lowered = aws(4);
+        Decision first = PoolReconciler.decide(settling(lowered, status(members(5)), seen(lowered), T0));
+
+        assertThat(first.drains()).isEmpty();
+        assertThat(first.commands()).isEmpty();
+        assertThat(first.lookAgainAt()).isEqualTo(T0.plus(SETTLE));
+
+        List<PoolMember> all = new ArrayList<>(members(5));
+        PoolSpec marked = lowered;
+        if (markedBy.equals("Machine")) {
+            marked = with(lowered, request(3, false, true, false, null));
+        } else {
+            all.set(2, new PoolMember(id(3), "node-3", "uid-3", dev.poolstream.events.InstanceLifecycle.RUNNING,
+                    T0.plusSeconds(3), true, true, true, true, true));
+        }
+        Decision second = PoolReconciler.decide(settling(marked, status(all), first.memory(), T0.plusSeconds(1)));
+
+        assertThat(second.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-3");
+    }
+
+    @Test
+    void shouldTakeByPolicyOnceTheSettleIsOverAndAgainAfterANewGeneration() {
+        PoolSpec lowered = aws(4);
+        Decision first = PoolReconciler.decide(settling(lowered, status(members(5)), seen(lowered), T0));
+        Decision settled = PoolReconciler.decide(settling(lowered, status(members(5)), first.memory(),
+                T0.plus(SETTLE)));
+
+        assertThat(settled.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+
+        // Lowered again later: a new generation, a new settle from when it is seen.
+        PoolSpec again = withGeneration(aws(3), lowered.generation() + 1);
+        Decision next = PoolReconciler.decide(settling(again, status(members(5)), first.memory(),
+                T0.plusSeconds(60)));
+
+        assertThat(next.drains()).isEmpty();
+        assertThat(next.lookAgainAt()).isEqualTo(T0.plusSeconds(60).plus(SETTLE));
+    }
+
+    private static final Duration SETTLE = Duration.ofSeconds(5);
+
+    private static PoolReconciler.Look settling(PoolSpec spec, PoolStatus status, Memory memory, Instant now) {
+        return new PoolReconciler.Look(spec, group(5, "x"), status, memory, now, false, Duration.ofMinutes(2), null,
+                Duration.ofSeconds(10), List.of(), Retries.DEFAULT, SETTLE);
     }
 
     @Test

@@ -59,6 +59,13 @@ final class Pools {
                         infra, null), false);
     }
 
+    /** The same spec at another generation of its MachinePool. */
+    static PoolSpec withGeneration(PoolSpec spec, long generation) {
+        return new PoolSpec(spec.namespace(), spec.name(), spec.uid(), generation, spec.labels(),
+                spec.annotations(), spec.finalizers(), spec.deletionTimestamp(), spec.spec(), spec.infrastructure(),
+                false);
+    }
+
     /** The provider ID of {@link #member}{@code (n, ...)}. */
     static String id(int n) {
         return "aws:///us-east-1a/i-" + String.format("%04d", n);

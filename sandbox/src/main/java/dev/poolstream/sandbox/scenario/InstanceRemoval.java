@@ -109,7 +109,7 @@ final class InstanceRemoval {
                 .forEach(p -> workload.pods().inNamespace(p.getMetadata().getNamespace())
                         .withName(p.getMetadata().getName()).evict());
         String machine = machineName(pool, providerID);
-        if (management.resources(Machine.class).inNamespace(Sandbox.NAMESPACE).withName(machine).get() != null) {
+        if (awaitMachine(pool, machine, Duration.ofMinutes(1))) {
             out.printf("cluster-autoscaler marks Machine %s with %s%n", machine, ClusterApi.DELETE_MACHINE_ANNOTATION);
             management.resources(Machine.class).inNamespace(Sandbox.NAMESPACE).withName(machine).edit(m -> {
                 m.getMetadata().getAnnotations().put(ClusterApi.DELETE_MACHINE_ANNOTATION, Instant.now().toString());
@@ -120,6 +120,25 @@ final class InstanceRemoval {
         }
         run.edit(pool, mp -> mp.getSpec().setReplicas(mp.getSpec().getReplicas() - 1));
         out.printf("cluster-autoscaler lowers %s's replicas by one%n", pool);
+    }
+
+    /**
+     * Whether the instance's Machine exists, waiting for it while the pool has Machines at all: Machines are written
+     * after the instances run, and cluster-autoscaler finds a Node's Machine before it marks it. A pool with none
+     * (Machines turned off) is not waited for.
+     */
+    private boolean awaitMachine(String pool, String machine, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        var machines = management.resources(Machine.class).inNamespace(Sandbox.NAMESPACE);
+        while (machines.withName(machine).get() == null) {
+            boolean poolHasMachines = !machines.withLabel(ClusterApi.POOL_NAME_LABEL, PoolMachines.poolNameLabel(pool))
+                    .list().getItems().isEmpty();
+            if (!poolHasMachines || Instant.now().isAfter(deadline)) {
+                return false;
+            }
+            ScenarioRun.pause();
+        }
+        return true;
     }
 
     /**

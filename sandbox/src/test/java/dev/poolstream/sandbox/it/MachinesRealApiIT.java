@@ -130,6 +130,36 @@ class MachinesRealApiIT {
     }
 
     /**
+     * The lowered replicas reach the reconciler before the Machine's mark (here written after them, as a slow
+     * informer would bring it): within the reconciler's scale-down settle the marked instance still decides, and
+     * neither the oldest (the delete policy) nor any other goes.
+     */
+    @Test
+    void aMarkArrivingAfterTheLoweredReplicasStillDecidesWhichInstanceGoes(@TempDir Path out) throws Exception {
+        try (KubeApiServer server = KubeApiServer.start()) {
+            SandboxOptions options = options(server, out, 4);
+            try (Sandbox sandbox = new Sandbox(options)) {
+                ScenarioRun run = runningPool(sandbox, options, 4);
+                KubernetesClient kube = sandbox.management();
+                List<String> before = providerIds(kube);
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertObjectsMatch(kube, before));
+                String marked = before.get(2);
+
+                run.edit(POOL, mp -> mp.getSpec().setReplicas(3));
+                kube.resources(Machine.class).inNamespace(Sandbox.NAMESPACE)
+                        .withName(PoolMachines.machineName(POOL, marked)).patch(PatchContext.of(PatchType.JSON_MERGE),
+                                "{\"metadata\":{\"annotations\":{\"" + ClusterApi.DELETE_MACHINE_ANNOTATION
+                                        + "\":\"late\"}}}");
+
+                await().atMost(Duration.ofMinutes(2)).until(() -> providerIds(kube).size() == 3);
+                assertThat(providerIds(kube)).as("the pool after the scale-down")
+                        .containsExactlyInAnyOrderElementsOf(before.stream().filter(id -> !id.equals(marked)).toList());
+            }
+            assertThat(server.refusedWrites()).as("writes the API server refused").isEmpty();
+        }
+    }
+
+    /**
      * Cluster API's pre-terminate hook: another controller's "not yet" on a deleting Machine. The Node is drained,
      * the instance is kept until the hook's owner removes the annotation, then it goes.
      */
