@@ -510,7 +510,7 @@ final class StatusThroughput {
         return bytes;
     }
 
-    /** A value's size as its store holds it: the topology's own (Smile) serde. */
+    /** A value's size as its store holds it: the topology's own serde. */
     @SuppressWarnings("unchecked")
     private static int valueBytes(Object value) {
         return InternalSerde.of((Class<Object>) value.getClass()).serializer().serialize("", value).length;

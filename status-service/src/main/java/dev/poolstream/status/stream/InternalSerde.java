@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.smile.databind.SmileMapper;
 import dev.poolstream.events.serde.EventJson;
+import dev.poolstream.status.domain.Member;
 import java.io.IOException;
 import java.time.Instant;
 import org.apache.kafka.common.errors.SerializationException;
@@ -19,7 +20,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * The topology's own stores, changelogs and repartition topic: the contract's mapping in Smile, Jackson's binary
  * JSON, without CloudEvents headers (no one outside this service reads these topics). Smile writes a pool's repeated
- * field names once and parses without matching names as text: bench/README.md measured what it saves.
+ * field names once and parses without matching names as text: bench/README.md measured what it saves. The member
+ * values, written and read at every Node event, have a binary form of their own ({@link MemberCodec}).
  */
 public final class InternalSerde {
 
@@ -31,7 +33,22 @@ public final class InternalSerde {
             .disable(DeserializationFeature.READ_DATE_TIMESTAMPS_AS_NANOSECONDS)
             .build();
 
+    /** Smile, but for the member values every Node event writes and reads: {@link MemberCodec}'s binary form. */
+    @SuppressWarnings("unchecked")
     public static <T> Serde<T> of(Class<T> type) {
+        if (type == Member.class) {
+            return (Serde<T>) MemberCodec.members();
+        }
+        if (type == MemberChange.class) {
+            return (Serde<T>) MemberCodec.changes();
+        }
+        if (type == MemberJoin.MemberSides.class) {
+            return (Serde<T>) MemberCodec.sides();
+        }
+        return smile(type);
+    }
+
+    static <T> Serde<T> smile(Class<T> type) {
         ObjectWriter writer = SMILE.writerFor(type);
         ObjectReader reader = SMILE.readerFor(type);
         Serializer<T> serializer = (topic, value) -> {
