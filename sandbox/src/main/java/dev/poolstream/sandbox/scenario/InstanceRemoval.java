@@ -25,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The two scenarios where one chosen instance must be the one that goes (issue 17): cluster-autoscaler's scale-down
@@ -72,10 +73,7 @@ final class InstanceRemoval {
      */
     String victim(String pool, int replicas) {
         // The status and spec.providerIDList are two writes: the status can say Running before the list is there.
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
-        while (providerIds(pool).size() != replicas && Instant.now().isBefore(deadline)) {
-            ScenarioRun.pause();
-        }
+        awaitUntil(() -> providerIds(pool).size() == replicas, Duration.ofMinutes(1));
         List<String> ids = providerIds(pool);
         if (ids.isEmpty()) {
             throw new IllegalStateException(pool + " lists no instance in spec.providerIDList");
@@ -128,17 +126,11 @@ final class InstanceRemoval {
      * (Machines turned off) is not waited for.
      */
     private boolean awaitMachine(String pool, String machine, Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
         var machines = management.resources(Machine.class).inNamespace(Sandbox.NAMESPACE);
-        while (machines.withName(machine).get() == null) {
-            boolean poolHasMachines = !machines.withLabel(ClusterApi.POOL_NAME_LABEL, PoolMachines.poolNameLabel(pool))
-                    .list().getItems().isEmpty();
-            if (!poolHasMachines || Instant.now().isAfter(deadline)) {
-                return false;
-            }
-            ScenarioRun.pause();
-        }
-        return true;
+        BooleanSupplier exists = () -> machines.withName(machine).get() != null;
+        awaitUntil(() -> exists.getAsBoolean() || machines.withLabel(ClusterApi.POOL_NAME_LABEL,
+                PoolMachines.poolNameLabel(pool)).list().getItems().isEmpty(), timeout);
+        return exists.getAsBoolean();
     }
 
     /**
@@ -186,11 +178,13 @@ final class InstanceRemoval {
 
     /** Until the instance has left the pool's list, or the time is up. */
     void awaitGone(String pool, String providerID, Duration timeout) {
+        awaitUntil(() -> !providerIds(pool).contains(providerID), timeout);
+    }
+
+    /** Polls until the condition holds or the time is up; the caller looks again at what it found. */
+    private static void awaitUntil(BooleanSupplier done, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
-        while (providerIds(pool).contains(providerID)) {
-            if (Instant.now().isAfter(deadline)) {
-                return;
-            }
+        while (!done.getAsBoolean() && Instant.now().isBefore(deadline)) {
             ScenarioRun.pause();
         }
     }
