@@ -63,6 +63,7 @@ public final class Bench {
             case "status-throughput" -> StatusThroughput.run(List.of(args).subList(1, args.length));
             case "watcher-heap" -> WatcherHeap.run(List.of(args).subList(1, args.length));
             case "watcher-takeover" -> WatcherTakeover.run(List.of(args).subList(1, args.length));
+            case "record-json" -> RecordJson.run(List.of(args).subList(1, args.length));
             default -> {
                 OUT.println("""
                         usage: ./bench.sh <benchmark>
@@ -81,6 +82,8 @@ public final class Bench {
                           watcher-takeover [C N R] a killed watcher replica's workload clusters taken over by
                                                 the other: C clusters (20) of N Nodes (50), R rounds (5), on
                                                 the real API server
+                          record-json           the contract's JSON per record, written and read, beside
+                                                java.time's formatter for instants
                         """);
                 System.exit(name.equals("help") ? 0 : 2);
                 yield Map.of();

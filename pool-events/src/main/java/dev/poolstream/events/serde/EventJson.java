@@ -14,7 +14,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  */
 public final class EventJson {
 
-    private static final ObjectMapper MAPPER = configure(JsonMapper.builder()).build();
+    /** Instants as text, written and read by {@link InstantText}; a binary format's mapper keeps its own. */
+    private static final ObjectMapper MAPPER = configure(JsonMapper.builder()).addModule(InstantText.module()).build();
 
     /**
      * The contract's mapping settings on a mapper builder of any format: JSON here, a binary format for a
