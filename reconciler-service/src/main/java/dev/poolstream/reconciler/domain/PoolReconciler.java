@@ -322,14 +322,14 @@ public final class PoolReconciler {
                 int readyOutdated = outdated.size() - unreadyOutdated;
                 int removable = unreadyOutdated
                         + Math.min(readyOutdated, Math.max(0, ready - desired + budget.maxUnavailable()));
-                victims = with(deleting, choose(outdated, removable, spec));
+                victims = with(deleting, choose(outdated, removable, spec, askedToGo(spec)));
             }
         } else if (members.size() > desired) {
-            List<PoolMember> chosen = choose(staying, members.size() - desired - deleting.size(), spec);
+            Set<String> asked = askedToGo(spec);
+            List<PoolMember> chosen = choose(staying, members.size() - desired - deleting.size(), spec, asked);
             Instant settled = settledAt(memory, look);
             if (now.isBefore(settled)) {
                 // Only those asked to go, for now: the rest wait for the settle (see settledAt).
-                Set<String> asked = askedToGo(spec);
                 chosen = chosen.stream().filter(m -> asked.contains(m.providerID()) || m.deleteRequested()).toList();
                 lookAgainAt = Decision.earliest(lookAgainAt, settled);
             }
@@ -513,15 +513,15 @@ public final class PoolReconciler {
     }
 
     /**
-     * {@code count} of the candidates, by {@link Victims}: those asked to go first (whatever hooks they carry), and of
-     * the rest those whose Machine holds its removal back with a hook last.
+     * {@code count} of the candidates, by {@link Victims}: those asked to go first ({@code askedToGo}, whatever hooks
+     * they carry), and of the rest those whose Machine holds its removal back with a hook last.
      */
-    private static List<PoolMember> choose(List<PoolMember> candidates, int count, PoolSpec spec) {
-        Set<String> machineAnnotated = askedToGo(spec);
+    private static List<PoolMember> choose(List<PoolMember> candidates, int count, PoolSpec spec,
+                                           Set<String> askedToGo) {
         Set<String> hooked = spec.machines().stream().filter(MachineRequest::hooked)
                 .map(MachineRequest::providerID).collect(Collectors.toSet());
         return Victims.choose(candidates, count, Victims.policyOf(spec.infrastructure().spec()),
-                (spec.key() + "/" + spec.generation()).hashCode(), machineAnnotated, hooked);
+                (spec.key() + "/" + spec.generation()).hashCode(), askedToGo, hooked);
     }
 
     private static List<PoolMember> with(List<PoolMember> first, List<PoolMember> then) {
