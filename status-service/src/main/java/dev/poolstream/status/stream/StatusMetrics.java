@@ -3,30 +3,46 @@ package dev.poolstream.status.stream;
 import dev.poolstream.events.lifecycle.NodeReady;
 import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.events.lifecycle.ScalingFinished;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
-/** The provisioning latencies the lifecycle events carry, as histograms for Prometheus. */
+/**
+ * The topology's counters (looks, statuses published, lifecycle events by kind), registered at the start so that
+ * each reads 0 until it counts, and the provisioning latencies the lifecycle events carry, as histograms for
+ * Prometheus. Each is held, not looked up by name and tags at each event.
+ */
 public final class StatusMetrics {
 
     private final Timer nodeReady;
     private final Timer firstReady;
     private final Timer lastReady;
-    private final MeterRegistry registry;
+    private final Counter looks;
+    private final Counter lookFailures;
+    private final Counter published;
+    /** One per kind of event, registered at the start: a kind never seen reads 0, not absent. */
+    private final Map<Class<?>, Counter> events = new HashMap<>();
 
     public StatusMetrics(MeterRegistry registry) {
-        this.registry = registry;
-        this.nodeReady = timer("poolstream.status.node.ready", "From an instance's launch to its Node Ready");
-        this.firstReady = timer("poolstream.status.scaleup.first.ready",
+        this.looks = registry.counter("poolstream.status.looks");
+        this.lookFailures = registry.counter("poolstream.status.look.failures");
+        this.published = registry.counter("poolstream.status.published");
+        for (Class<?> kind : PoolLifecycleEvent.class.getPermittedSubclasses()) {
+            events.put(kind, registry.counter("poolstream.status.lifecycle.events", "event", kind.getSimpleName()));
+        }
+        this.nodeReady = timer(registry, "poolstream.status.node.ready",
+                "From an instance's launch to its Node Ready");
+        this.firstReady = timer(registry, "poolstream.status.scaleup.first.ready",
                 "From a scale-up's start to its first new Node Ready");
-        this.lastReady = timer("poolstream.status.scaleup.last.ready",
+        this.lastReady = timer(registry, "poolstream.status.scaleup.last.ready",
                 "From a scale-up's start to its last new Node Ready");
     }
 
     void record(PoolLifecycleEvent event) {
-        registry.counter("poolstream.status.lifecycle.events", "event", event.getClass().getSimpleName())
-                .increment();
+        events.get(event.getClass()).increment();
         if (event instanceof NodeReady ready && ready.sinceLaunchMillis() >= 0) {
             nodeReady.record(Duration.ofMillis(ready.sinceLaunchMillis()));
         } else if (event instanceof ScalingFinished finished && finished.latency() != null) {
@@ -36,18 +52,18 @@ public final class StatusMetrics {
     }
 
     void looked() {
-        registry.counter("poolstream.status.looks").increment();
+        looks.increment();
     }
 
     void lookFailed() {
-        registry.counter("poolstream.status.look.failures").increment();
+        lookFailures.increment();
     }
 
     void statusPublished() {
-        registry.counter("poolstream.status.published").increment();
+        published.increment();
     }
 
-    private Timer timer(String name, String description) {
+    private static Timer timer(MeterRegistry registry, String name, String description) {
         return Timer.builder(name).description(description).publishPercentiles(0.5, 0.9, 0.99)
                 .publishPercentileHistogram().register(registry);
     }
