@@ -115,12 +115,21 @@ public class EventSerializer<T extends Keyed> implements Serializer<T> {
 
     /** The CloudEvents type a value class is annotated with. */
     public static String typeOf(Class<?> valueClass) {
-        CloudEventType type = valueClass.getAnnotation(CloudEventType.class);
-        if (type == null) {
-            throw new IllegalArgumentException(valueClass.getName() + " has no @CloudEventType: it is not a topic value");
-        }
-        return type.value();
+        return TYPES.get(valueClass);
     }
+
+    /** Read once per class, not at every record: an annotation lookup is a map lookup behind a proxy. */
+    private static final ClassValue<String> TYPES = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> valueClass) {
+            CloudEventType type = valueClass.getAnnotation(CloudEventType.class);
+            if (type == null) {
+                throw new IllegalArgumentException(valueClass.getName()
+                        + " has no @CloudEventType: it is not a topic value");
+            }
+            return type.value();
+        }
+    };
 
     /** A command's id is its event id, so that a repeated command is visibly the same event. */
     private static String eventId(Keyed value) {

@@ -231,4 +231,14 @@ class EventSerdeTest {
         return new ConsumerRecord<>(topic.name(), 3, 42L, "key",
                 json == null ? null : json.getBytes(StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aClassWithoutACloudEventsTypeIsNoTopicValueEachTimeItIsAsked() {
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> EventSerializer.typeOf(String.class))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("java.lang.String has no @CloudEventType: it is not a topic value");
+        }
+        assertThat(EventSerializer.typeOf(NodeState.class)).isEqualTo("dev.poolstream.node.v1");
+    }
 }
