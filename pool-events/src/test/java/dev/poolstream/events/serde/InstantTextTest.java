@@ -3,6 +3,7 @@ package dev.poolstream.events.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.time.Instant;
@@ -53,7 +54,7 @@ class InstantTextTest {
     void refusesWhatJsr310Refused(String json) {
         assertThatThrownBy(() -> BEFORE.readValue(json, Instant.class)).isNotNull();
         assertThatThrownBy(() -> NOW.readValue(json, Instant.class))
-                .isInstanceOf(com.fasterxml.jackson.databind.JsonMappingException.class);
+                .isInstanceOf(JsonMappingException.class);
     }
 
     /** Every precision the formatter distinguishes, across ITU's range and beyond it, and random ones. */
