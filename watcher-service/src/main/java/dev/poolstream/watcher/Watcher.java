@@ -37,9 +37,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -65,11 +66,25 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private static final Logger log = LoggerFactory.getLogger(Watcher.class);
     private static final long RETRY_MILLIS = 1_000;
 
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledExecutorService loop = new ScheduledThreadPoolExecutor(1, r -> {
         Thread thread = new Thread(r, "watcher-publish");
         thread.setDaemon(true);
         return thread;
-    });
+    }) {
+        @Override
+        protected void afterExecute(Runnable task, Throwable thrown) {
+            // A task's exception is kept in its future, which nobody reads: said here, or it is lost without a word.
+            if (task instanceof Future<?> future && future.isDone() && !future.isCancelled()) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    log.error("a publishing task failed", e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    };
     private final LastPublished<PoolSpec> pools = new LastPublished<>();
     private final LastPublished<WorkloadCluster> clusters = new LastPublished<>();
     private final NodeRecords nodes = new NodeRecords();
@@ -176,9 +191,15 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         List<Change<PoolSpec>> changes = new ArrayList<>();
         for (PoolKey key : keys) {
             try (var ignored = MDC.putCloseable("pool", key.toString())) {
-                Optional<Change<PoolSpec>> change = cache.pool(key)
-                        .map(pool -> pools.upsert(key.toString(), specOf(pool)))
-                        .orElseGet(() -> pools.delete(key.toString()));
+                Optional<Change<PoolSpec>> change;
+                try {
+                    change = cache.pool(key).map(pool -> pools.upsert(key.toString(), specOf(pool)))
+                            .orElseGet(() -> pools.delete(key.toString()));
+                } catch (RuntimeException e) {
+                    // One pool's record that cannot be made holds back neither the others nor their batch.
+                    log.error("pool {}: could not make its record; it keeps the one published before", key, e);
+                    continue;
+                }
                 change.ifPresentOrElse(changes::add, () -> sender.unchanged(Topics.MACHINEPOOL_SPEC));
                 change.filter(c -> c instanceof Change.Upsert<PoolSpec> u && !u.value().infrastructure().resolved())
                         .ifPresent(c -> log.warn("pool {} published without its infrastructure: {}", key,
@@ -208,8 +229,10 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                                 problem -> reportOnce(pool, problem)),
                         HealthChecks.of(pool, cache.healthChecksOf(pool), cache.poolsOfClusterOf(pool),
                                 problem -> reportOnce(pool, problem)));
-        String cluster = spec.spec() == null || spec.spec().getClusterName() == null ? null
-                : spec.namespace() + "/" + spec.spec().getClusterName();
+        String clusterName = spec.spec() == null ? null : spec.spec().getClusterName();
+        // A name no Cluster can have (in owner mode no webhook refuses it) names no workload cluster to look at.
+        String cluster = clusterName == null || clusterName.indexOf('/') >= 0 ? null
+                : spec.namespace() + "/" + clusterName;
         return cluster == null ? spec : workloadProblem(cluster)
                 .map(why -> spec.withWorkloadCluster(new Failure(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE,
                         "the Nodes of workload cluster " + cluster + " cannot be watched: " + why)))
@@ -324,9 +347,12 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     @Override
     public void clusterSynced(String cluster) {
         loop.execute(() -> {
-            // The takeover of one cluster: its Nodes were read back from node.v1 when it was taken.
-            if (watched.contains(cluster)) {
-                sendNodes(nodes.reconcile(currentNodes(Set.of(cluster)), Set.of(cluster)));
+            // The takeover of one cluster: its Nodes were read back from node.v1 when it was taken. A sync whose
+            // watch was replaced or stopped since (a kubeconfig rotated or deleted) says nothing: the next one will.
+            Optional<List<Node>> synced = workloads.nodes(cluster);
+            if (watched.contains(cluster) && synced.isPresent()) {
+                List<NodeState> current = synced.get().stream().map(n -> NodeStates.of(cluster, n)).toList();
+                sendNodes(nodes.reconcile(current, Set.of(cluster)));
                 publishWatchReport(cluster); // a problem it had is over
             }
         });
@@ -375,12 +401,20 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         registry.counter("poolstream.watcher.informer.relists", "kind", "Node").increment();
     }
 
-    /** Looks at one Node again, in the cache of its cluster: present, changed, or gone. */
+    /**
+     * Looks at one Node again, in the cache of its cluster: present, changed, or gone. Only a synced cache can say
+     * gone: while the cluster's watch connects, retries or has no kubeconfig, nothing is published, and its next sync
+     * publishes what changed meanwhile.
+     */
     private void publishNode(String cluster, String name) {
         if (!watched.contains(cluster)) {
             return;
         }
-        List<Change<NodeState>> changes = workloads.node(cluster, name)
+        Optional<WorkloadClusters.SyncedNode> synced = workloads.node(cluster, name);
+        if (synced.isEmpty()) {
+            return;
+        }
+        List<Change<NodeState>> changes = synced.get().node()
                 .map(node -> nodes.upsert(NodeStates.of(cluster, node)))
                 .orElseGet(() -> nodes.delete(cluster, name));
         if (changes.isEmpty()) {
@@ -481,10 +515,6 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         log.info("stopped watching the Nodes of workload clusters {}", released);
     }
 
-    private List<NodeState> currentNodes(Set<String> clusters) {
-        return clusters.stream().flatMap(c -> workloads.nodes(c).stream().map(n -> NodeStates.of(c, n))).toList();
-    }
-
     // --- leadership --------------------------------------------------------------------------------------------
 
     @Override
@@ -540,7 +570,16 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             clusters.clear();
         }
         Map<String, PoolSpec> currentPools = new HashMap<>();
-        cache.pools().forEach(pool -> currentPools.put(PoolKey.of(pool).toString(), specOf(pool)));
+        try {
+            cache.pools().forEach(pool -> currentPools.put(PoolKey.of(pool).toString(), specOf(pool)));
+        } catch (RuntimeException e) {
+            // Elected but not leading publishes nothing: said, and tried again, never left so in silence.
+            log.error("could not make the pools' records to take over publishing; trying again", e);
+            pools.clear();
+            clusters.clear();
+            loop.schedule(this::takeOverIfStillElected, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
         List<Change<PoolSpec>> poolChanges = pools.reconcile(currentPools, any -> true);
         // A cluster deleted while no leader ran gets its tombstone: its owner then tombstones its Nodes.
         List<Change<WorkloadCluster>> clusterChanges = clusters.reconcile(currentClusters(), any -> true);

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Store;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,17 +104,42 @@ public final class WorkloadClusters implements AutoCloseable {
         }
     }
 
-    /** The Nodes of a synced cluster, from its informer's cache: stripped ({@link StrippedNodeStore}). */
-    public List<Node> nodes(String cluster) {
-        Watch watch = watches.get(cluster);
-        return watch == null || watch.informer == null || watch.state != State.WATCHING ? List.of()
-                : watch.informer.getStore().list();
+    /**
+     * The Nodes of {@code cluster} from its informer's cache (stripped, {@link StrippedNodeStore}), when that cache is a
+     * full, current list: its first list done and the informer not stopped since. Empty otherwise (no kubeconfig,
+     * connecting, retrying, stopped): a Node missing from such a cache may well exist, so nothing can be said of
+     * which are gone. The next sync says it ({@link Listener#clusterSynced}).
+     */
+    public Optional<List<Node>> nodes(String cluster) {
+        return whileSynced(cluster, Store::list);
     }
 
-    public Optional<Node> node(String cluster, String name) {
+    /**
+     * One Node of {@code cluster} as a full, current list holds it ({@link #nodes}): {@link SyncedNode#node()} empty
+     * when the Node is gone; empty itself when the cluster's cache is no such list.
+     */
+    public Optional<SyncedNode> node(String cluster, String name) {
+        return whileSynced(cluster, store -> new SyncedNode(Optional.ofNullable(store.getByKey(name))));
+    }
+
+    /** What a synced informer's cache holds of one Node: present, or gone. */
+    public record SyncedNode(Optional<Node> node) {
+    }
+
+    /**
+     * Reads the cache of a synced watch, then checks that the watch was still synced and running: the lifecycle
+     * thread stops and replaces watches meanwhile (a kubeconfig rotated or deleted), and a read of a cache being
+     * replaced would take every Node for gone.
+     */
+    private <T> Optional<T> whileSynced(String cluster, Function<Store<Node>, T> read) {
         Watch watch = watches.get(cluster);
-        return watch == null || watch.informer == null ? Optional.empty()
-                : Optional.ofNullable(watch.informer.getStore().getByKey(name));
+        SharedIndexInformer<Node> informer = watch == null ? null : watch.informer;
+        if (informer == null || watch.state != State.WATCHING) {
+            return Optional.empty();
+        }
+        T value = read.apply(informer.getStore());
+        return watch.closed || watch.state != State.WATCHING || watches.get(cluster) != watch ? Optional.empty()
+                : Optional.of(value);
     }
 
     /** Clusters whose Node list is complete and current. */
@@ -337,6 +364,8 @@ public final class WorkloadClusters implements AutoCloseable {
         volatile KubernetesClient client;
         volatile SharedIndexInformer<Node> informer;
         ScheduledFuture<?> retry;
+        /** Set before its informer stops: what its cache held is no longer a current list. */
+        volatile boolean closed;
 
         Watch(String digest, State state) {
             this.digest = digest;
@@ -349,6 +378,7 @@ public final class WorkloadClusters implements AutoCloseable {
         }
 
         void close() {
+            closed = true;
             if (retry != null) {
                 retry.cancel(false);
             }

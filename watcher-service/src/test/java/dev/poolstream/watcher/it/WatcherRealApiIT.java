@@ -271,7 +271,8 @@ class WatcherRealApiIT {
         NodeState published = (NodeState) tail.await(id, r -> r.value() != null).value();
 
         assertThat(published).isEqualTo(NodeStates.of(WORKLOAD_KEY, created));
-        Node cached = watcher.getBean(WorkloadClusters.class).node(WORKLOAD_KEY, "real-big").orElseThrow();
+        Node cached = watcher.getBean(WorkloadClusters.class).node(WORKLOAD_KEY, "real-big").orElseThrow()
+                .node().orElseThrow();
         assertThat(cached.getMetadata().getManagedFields()).isEmpty();
         assertThat(cached.getMetadata().getAnnotations()).containsOnlyKeys("cluster.x-k8s.io/machine",
                 "cluster.x-k8s.io/owner-kind");
@@ -286,7 +287,7 @@ class WatcherRealApiIT {
         String steadyId = "aws:///us-east-1b/i-0realsteady";
         String goneId = "aws:///us-east-1b/i-0realgone";
         String bornId = "aws:///us-east-1b/i-0realborn";
-        kube.resource(Objects.node("real-steady", steadyId, "True", "2026-11-21T06:00:00Z")).create();
+        Node steady = kube.resource(Objects.node("real-steady", steadyId, "True", "2026-11-21T06:00:00Z")).create();
         Node gone = kube.resource(Objects.node("real-gone", goneId, "True", "2026-11-21T06:00:00Z")).create();
         tail.await(steadyId, r -> r.value() != null);
         tail.await(goneId, r -> r.value() != null);
@@ -294,6 +295,10 @@ class WatcherRealApiIT {
         Secret secret = kube.secrets().inNamespace(NAMESPACE).withName(WORKLOAD + "-kubeconfig").get();
         kube.resource(secret).delete();
         await().atMost(WAIT).until(() -> state(WORKLOAD_KEY) == WorkloadClusters.State.NO_KUBECONFIG);
+        // A Node event and a sync queued before the Secret went, handled after it: the stopped watch's cache says
+        // nothing of which Nodes are gone, so neither publishes a tombstone.
+        watcher.getBean(Watcher.class).nodeChanged(WORKLOAD_KEY, steady);
+        watcher.getBean(Watcher.class).clusterSynced(WORKLOAD_KEY);
         kube.resource(gone).delete();
         kube.resource(Objects.node("real-born", bornId, "True", "2026-11-21T06:00:00Z")).create();
         // Unwatched, the cluster keeps its records: a pool published after the changes shows nothing came of them.
@@ -301,6 +306,7 @@ class WatcherRealApiIT {
         tail.await("team-a/unwatched-marker", r -> r.value() != null);
         assertThat(tail.recordsFor(bornId)).isEmpty();
         assertThat(tail.recordsFor(goneId)).hasSize(1);
+        assertThat(tail.recordsFor(steadyId)).hasSize(1);
 
         kube.resource(Objects.kubeconfigSecret(WORKLOAD, server.kubeconfig())).create();
         tail.await(bornId, r -> r.value() != null);
@@ -340,6 +346,19 @@ class WatcherRealApiIT {
             return records.get(records.size() - 1).value() instanceof PoolSpec p && p.workloadCluster() == null;
         });
         await().atMost(WAIT).until(() -> state("team-a/garbled") == WorkloadClusters.State.WATCHING);
+    }
+
+    @Test
+    void shouldPublishAPoolWhoseClusterNameNoClusterCanHaveAndThePoolsAfterIt() {
+        // The CRD allows it (no pattern), and in owner mode no webhook refuses it; it once stopped the leader.
+        kube.resource(Objects.machinePool("slashed-workers", "no/such", 1, "AWSMachinePool", "none")).create();
+        kube.resource(Objects.machinePool("after-slashed", WORKLOAD, 1, "AWSMachinePool", "none")).create();
+
+        PoolSpec slashed = (PoolSpec) tail.await("team-a/slashed-workers", r -> r.value() != null).value();
+        tail.await("team-a/after-slashed", r -> r.value() != null);
+
+        assertThat(slashed.spec().getClusterName()).isEqualTo("no/such");
+        assertThat(slashed.workloadCluster()).isNull();
     }
 
     private PoolSpec awaitWorkloadProblem(String pool, String saying) {
