@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +47,9 @@ import org.slf4j.MDC;
  *
  * <p>At-least-once: a crash can lose what was sent since the last commit while the stores kept it, or the other way
  * round. So at its first run after a start it looks at every pool again and sends each status (unchanged or not), and
- * the lifecycle events each pool sent within {@link PoolView#RECENT_KEPT} again, with the same ids.
+ * the lifecycle events its pools sent within {@link PoolView#RECENT_KEPT} before the last one it sent, again, with the
+ * same ids: only those can have been sent after the last commit. Older ones, however long a quiet pool keeps them in
+ * its view, were committed, and a subscriber has long forgotten their ids.
  */
 final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keyed> {
 
@@ -125,7 +129,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         Instant last = lookedAt.get(pool);
         if (started && (last == null || !last.plus(lookInterval).isAfter(now))) {
-            look(pool, now, false);
+            look(pool, now, null);
         } else {
             changed.putNoLaterThan(pool, now);
         }
@@ -192,13 +196,13 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         Set<String> pools = changed.dueAt(now);
         pools.addAll(timeChanges.dueAt(now));
-        pools.forEach(pool -> lookInPunctuation(pool, now, false));
+        pools.forEach(pool -> lookInPunctuation(pool, now, null));
     }
 
     /** With no record to dead-letter, a failure is logged with the pool's key and the other pools are looked at. */
-    private void lookInPunctuation(String pool, Instant now, boolean sendAgain) {
+    private void lookInPunctuation(String pool, Instant now, Instant sendAgainAfter) {
         try {
-            look(pool, now, sendAgain);
+            look(pool, now, sendAgainAfter);
         } catch (PoolProcessingException e) {
             timeChanges.remove(pool);
             metrics.lookFailed();
@@ -207,8 +211,9 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     }
 
     /**
-     * The first run after a start: every pool this task has, each status sent, and what each sent lately. The scans
-     * that find the pools also load their views and specs into memory, so each is read once.
+     * The first run after a start: every pool this task has, each status sent, and the events sent within
+     * {@link PoolView#RECENT_KEPT} before the task's last. The scans that find the pools also load their views and specs
+     * into memory, so each is read once.
      */
     private void lookAtEveryPool(Instant now) {
         Map<String, Pool> found = new HashMap<>();
@@ -220,13 +225,31 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         // A pool already in memory (a record came before this run) is as its stores hold it: keep it.
         found.forEach((key, pool) -> pools.computeIfAbsent(key, k -> readGroup(k, pool)));
-        found.keySet().forEach(pool -> lookInPunctuation(pool, now, true));
+        Instant sendAgainAfter = lastSent(found.values()).minus(PoolView.RECENT_KEPT);
+        found.keySet().forEach(pool -> lookInPunctuation(pool, now, sendAgainAfter));
     }
 
-    /** A failure carries the pool's key to the error handler, which dead-letters the record that asked for the look. */
-    private void look(String pool, Instant now, boolean sendAgain) {
+    /**
+     * When the task last sent an event, as its views remember: the time a crash came at the earliest, since the start
+     * may come much later than the crash.
+     */
+    private static Instant lastSent(Collection<Pool> found) {
+        return found.stream().filter(pool -> pool.view != null)
+                .flatMap(pool -> pool.view.recent().stream())
+                .map(sent -> sent.event().at())
+                .max(Comparator.naturalOrder())
+                .orElse(Instant.MIN.plus(PoolView.RECENT_KEPT));
+    }
+
+    /**
+     * A failure carries the pool's key to the error handler, which dead-letters the record that asked for the look.
+     *
+     * @param sendAgainAfter at a start, the time after which the events the pool's view remembers are sent again (and
+     *                       its status is sent, changed or not); null otherwise
+     */
+    private void look(String pool, Instant now, Instant sendAgainAfter) {
         try (var ignored = MDC.putCloseable("pool", pool)) {
-            lookAt(pool, now, sendAgain);
+            lookAt(pool, now, sendAgainAfter);
         } catch (RuntimeException e) {
             throw new PoolProcessingException(pool, e);
         } finally {
@@ -234,7 +257,8 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
     }
 
-    private void lookAt(String pool, Instant now, boolean sendAgain) {
+    private void lookAt(String pool, Instant now, Instant sendAgainAfter) {
+        boolean sendAgain = sendAgainAfter != null;
         metrics.looked();
         lookedAt.put(pool, now);
         long timestamp = now.toEpochMilli();
@@ -273,7 +297,8 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             metrics.statusPublished();
         }
         if (sendAgain && previous != null) {
-            previous.recent().forEach(again -> send(pool, again, timestamp));
+            previous.recent().stream().filter(again -> again.event().at().isAfter(sendAgainAfter))
+                    .forEach(again -> send(pool, again, timestamp));
         }
         for (PoolView.Sent event : sent) {
             send(pool, event, timestamp);

@@ -17,6 +17,7 @@ import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.events.lifecycle.NodeReady;
+import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.status.domain.Member;
 import dev.poolstream.status.domain.PoolView;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -42,6 +43,7 @@ class PoolLooksTest {
 
     private static final Duration INTERVAL = Duration.ofMillis(10);
     private static final Duration MAX_DELAY = Duration.ofSeconds(2);
+    private static final String OTHER = "team-a/other";
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final KeyValueStore<String, Member> members = MockedTask.store(PoolLooks.MEMBERS, Member.class);
@@ -214,6 +216,42 @@ class PoolLooksTest {
     }
 
     @Test
+    void shouldSendTheLastEventsAgainHoweverLongAfterTheCrashTheStartComes() {
+        pool(1);
+        punctuate();
+        now = now.plusSeconds(1);
+        member(1, node(ConditionStatus.TRUE));
+        String id = id(readyEvents().get(0));
+
+        now = now.plus(Duration.ofHours(1));
+        restart();
+        punctuate();
+
+        assertThat(readyEvents()).singleElement().satisfies(again -> assertThat(id(again)).isEqualTo(id));
+    }
+
+    @Test
+    void shouldNotSendAQuietPoolsEventsAgainThatCameLongBeforeTheTasksLast() {
+        pool(1);
+        punctuate();
+        now = now.plusSeconds(1);
+        member(1, node(ConditionStatus.TRUE));
+        assertThat(readyEvents()).hasSize(1);
+        // Another pool of the task starts scaling well after: the quiet pool's NodeReady was committed since.
+        now = now.plus(PoolView.RECENT_KEPT).plusSeconds(1);
+        otherPool();
+        context.resetForwards();
+
+        restart();
+        punctuate();
+
+        assertThat(context.forwarded()).extracting(f -> f.record().value())
+                .filteredOn(PoolLifecycleEvent.class::isInstance)
+                .extracting(e -> e.getClass().getSimpleName() + " " + ((PoolLifecycleEvent) e).pool())
+                .containsExactly("ScalingStarted " + OTHER);
+    }
+
+    @Test
     void shouldGiveTheEventOfTheSameTransitionTheSameIdWhenTheViewWasLost() {
         pool(1);
         punctuate();
@@ -324,6 +362,14 @@ class PoolLooksTest {
     private void member(int n, NodeState node) {
         process(new Record<>(POOL, new MemberChange(aws(n), new Member(instance(aws(n), n), node)),
                 now.toEpochMilli()));
+    }
+
+    /** A second pool of the task, with one replica: its first look starts a scale. */
+    private void otherPool() {
+        PoolSpec workers = spec(1);
+        PoolSpec other = new PoolSpec("team-a", "other", "uid-other", 3, Map.of(), Map.of(), List.of(), null,
+                workers.spec(), workers.infrastructure(), false);
+        process(new Record<>(OTHER, new PoolLooks.SpecInput(other), now.toEpochMilli()));
     }
 
     /** A member change written {@code late} before it reaches the processor. */
