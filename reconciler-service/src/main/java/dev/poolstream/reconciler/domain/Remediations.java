@@ -49,7 +49,11 @@ final class Remediations {
 
         List<KubeAction> actions = new ArrayList<>();
         List<Candidate> waiting = new ArrayList<>();
-        HealthChecks.Result result = ownerMode && !spec.healthChecks().isEmpty()
+        // While the watcher cannot see the workload cluster, its members' Nodes are as last seen, or missing though
+        // they run: no ground to find a Machine unhealthy, or to count how many are. Cluster API's check does
+        // nothing until its connection to the cluster is back; neither do these (marks made before still go on).
+        boolean nodesSeen = spec.workloadCluster() == null;
+        HealthChecks.Result result = ownerMode && nodesSeen && !spec.healthChecks().isEmpty()
                 ? HealthChecks.evaluate(spec.healthChecks(), members, requests, now) : null;
         Set<String> recovered = result == null ? Set.of() : recovered(members, requests, result);
         long inFlight = requests.values().stream().filter(Remediations::inFlight).count();

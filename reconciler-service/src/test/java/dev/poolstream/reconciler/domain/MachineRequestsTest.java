@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.ConditionStatus;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.HealthCheck;
 import dev.poolstream.events.MachineRequest;
 import dev.poolstream.events.PoolMember;
@@ -579,6 +580,26 @@ class MachineRequestsTest {
         assertThat(decision.actions()).extracting(a -> ((KubeAction.RemediateMachine) a).conditions().get(0)
                 .reason()).containsExactly(HealthChecks.REASON_REMEDIATE_ANNOTATION,
                 HealthChecks.REASON_NODE_STARTUP_TIMEOUT);
+    }
+
+    @Test
+    void shouldRemediateNothingByItsHealthChecksWhileTheWorkloadClustersNodesCannotBeSeen() {
+        // Not Ready for 10 minutes, without a Node past the startup timeout, and annotated for remediation: the last
+        // test's pool, and more. But the watcher cannot see the cluster, so its members' Nodes are as last seen or
+        // missing though they run; Cluster API's check does nothing until its connection to the cluster is back.
+        List<PoolMember> all = new ArrayList<>(members(4));
+        all.add(notReady(5, T0.minus(Duration.ofMinutes(10))));
+        all.add(new PoolMember(id(6), "", null, dev.poolstream.events.InstanceLifecycle.RUNNING,
+                T0.minusSeconds(601), false, false, true, false, false));
+        MachineRequest annotated = new MachineRequest(id(2), machine(2), machine(2), false, false, false, null,
+                false, true);
+        PoolSpec spec = Pools.azure(6, "v1.33.1", 1, 2).withMachines(List.of(annotated), List.of(READY_FALSE_5M))
+                .withWorkloadCluster(new Failure(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE,
+                        "the Nodes of workload cluster team-a/demo cannot be watched: its API server does not answer"));
+
+        Decision decision = PoolReconciler.decide(owner(spec, group(6, "x"), status(all), seen(spec)));
+
+        assertThat(decision.actions()).isEmpty();
     }
 
     private static PoolMember notReady(int n, Instant since) {
