@@ -73,7 +73,11 @@ final class MemberJoin implements Processor<String, MemberJoin.Side, String, Mem
         }
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         Map<String, Instant> left = new HashMap<>(sides.left());
-        left.values().removeIf(at -> at.plus(LEFT_KEPT).isBefore(now));
+        if (started) {
+            // Not before the start has told them again: a record read again after a crash comes first, and the
+            // pools the crash may not have told would be forgotten untold.
+            left.values().removeIf(at -> at.plus(LEFT_KEPT).isBefore(now));
+        }
         if (pool != null) {
             left.remove(pool);
         }

@@ -106,6 +106,26 @@ class MemberJoinTest {
     }
 
     @Test
+    void shouldTellAPoolLeftAgainAtAStartLongAfterTheCrashThoughTheTombstoneIsReadAgainFirst() {
+        instanceRecord(instance(aws(1), 1));
+        instanceRecord(null);
+        sent();
+
+        // The crash lost the telling, not the store's entry; the start comes minutes later, and the tombstone,
+        // whose offset was not committed, is read again before the first punctuation.
+        now = now.plus(MemberJoin.LEFT_KEPT).plusSeconds(30);
+        restart();
+        instanceRecord(null);
+        punctuate();
+
+        assertThat(sent()).singleElement().satisfies(change -> {
+            assertThat(change.key).isEqualTo(POOL);
+            assertThat(change.value.member()).isNull();
+        });
+        assertThat(store.get(aws(1))).as("forgotten once told").isNull();
+    }
+
+    @Test
     void shouldForgetAPoolLeftOnceItIsOlderThanItIsKept() {
         instanceRecord(instance(aws(1), 1));
         instanceRecord(null);
