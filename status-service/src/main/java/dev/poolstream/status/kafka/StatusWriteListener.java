@@ -143,9 +143,17 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         for (Delivery delivery : deliveries) {
             @SuppressWarnings("unchecked")
             ConsumerRecord<String, ?> record = (ConsumerRecord<String, ?>) delivery.record();
-            retries.submit(record, delivery);
+            // An unreadable record is no status of its pool: in a queue of its own, it neither replaces a status
+            // waiting to be written (the latest wins) nor waits behind it.
+            retries.submit(delivery instanceof Delivery.Malformed ? queuedApart(record) : record, delivery);
         }
         retries.commit(consumer);
+    }
+
+    /** The record under a key of its own (its place in the partition unchanged, for the commits). */
+    private static ConsumerRecord<String, ?> queuedApart(ConsumerRecord<String, ?> record) {
+        return new ConsumerRecord<>(record.topic(), record.partition(), record.offset(),
+                "unreadable@" + record.offset() + " " + record.key(), record.value());
     }
 
     /** Commits when no record came for a while: what the retry thread finished since the last batch. */
@@ -184,9 +192,10 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     private final class Outcomes implements KeyedRetries.Outcomes<Delivery> {
 
         @Override
-        public void retrying(ConsumerRecord<String, ?> record, Delivery delivery, int failedAttempts, Duration next,
+        public void retrying(ConsumerRecord<String, ?> queued, Delivery delivery, int failedAttempts, Duration next,
                              Exception e) {
-            String pool = record.key();
+            ConsumerRecord<?, ?> record = delivery.record();
+            String pool = (String) record.key();
             failures.increment();
             if (!reports.failed(String.valueOf(pool), clock.instant())) {
                 return;
@@ -206,8 +215,8 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         }
 
         @Override
-        public void recovered(ConsumerRecord<String, ?> record, Delivery delivery, int failedAttempts) {
-            String pool = record.key();
+        public void recovered(ConsumerRecord<String, ?> queued, Delivery delivery, int failedAttempts) {
+            String pool = (String) delivery.record().key();
             reports.recovered(String.valueOf(pool));
             try (var ignored = MDC.putCloseable("pool", pool)) {
                 String done = delivery instanceof Delivery.Write ? "its status was written"
@@ -218,9 +227,10 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         }
 
         @Override
-        public void gaveUp(ConsumerRecord<String, ?> record, Delivery delivery, Exception e) {
+        public void gaveUp(ConsumerRecord<String, ?> queued, Delivery delivery, Exception e) {
+            ConsumerRecord<?, ?> record = delivery.record();
             // The backoff never stops and every failure is retryable: this is a bug if it happens.
-            try (var ignored = MDC.putCloseable("pool", record.key())) {
+            try (var ignored = MDC.putCloseable("pool", (String) record.key())) {
                 log.error("pool {}: gave up writing its status ({}-{}@{}): {}", record.key(), record.topic(),
                         record.partition(), record.offset(), describe(e));
             }

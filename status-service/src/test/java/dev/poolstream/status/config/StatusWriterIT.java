@@ -275,13 +275,31 @@ class StatusWriterIT {
         send(4, "t4/after", status("t4/after", 1));
 
         await().atMost(WAIT).until(() -> writes.written.contains("t4/after@1"));
-        ConsumerRecord<String, byte[]> dead = deadLetter();
-        assertThat(dead.key()).isEqualTo("t4/garbled");
+        ConsumerRecord<String, byte[]> dead = deadLetter("t4/garbled");
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not json");
         assertThat(new String(dead.headers().lastHeader(DeadLetters.REASON_HEADER).value(), StandardCharsets.UTF_8))
                 .isEqualTo("MalformedRecord");
         // Not taken for a tombstone.
         assertThat(writes.forgotten).doesNotContain("t4/garbled");
+    }
+
+    @Test
+    void shouldWriteAPoolsWaitingStatusThoughAnUnreadableRecordOfThePoolComesMeanwhile() throws Exception {
+        Writes writes = new Writes();
+        writes.failing.add("t5/broken");
+        start(writes, "writer-malformed-waiting");
+        send(5, "t5/broken", status("t5/broken", 1));
+        await().atMost(WAIT).until(() -> writes.attempts("t5/broken@1") >= 2);
+
+        // No newer status: it must not replace the one waiting (it once did, and that status was never written).
+        producer.send(new ProducerRecord<>(TOPIC, 5, "t5/broken", "not json".getBytes(StandardCharsets.UTF_8)))
+                .get();
+        send(5, "t5/marker", status("t5/marker", 1));
+        await().atMost(WAIT).until(() -> writes.written.contains("t5/marker@1"));
+        writes.failing.remove("t5/broken");
+
+        await().atMost(WAIT).until(() -> writes.written.contains("t5/broken@1"));
+        assertThat(new String(deadLetter("t5/broken").value(), StandardCharsets.UTF_8)).isEqualTo("not json");
     }
 
     @Test
@@ -310,7 +328,8 @@ class StatusWriterIT {
         }
     }
 
-    private ConsumerRecord<String, byte[]> deadLetter() {
+    /** The dead letter of pool {@code key} (the topic is the class's: other tests dead-letter theirs). */
+    private ConsumerRecord<String, byte[]> deadLetter(String key) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
                 ConsumerConfig.GROUP_ID_CONFIG, "dlt-reader",
@@ -321,9 +340,9 @@ class StatusWriterIT {
             List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
             await().atMost(WAIT).until(() -> {
                 consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-                return !seen.isEmpty();
+                return seen.stream().anyMatch(r -> key.equals(r.key()));
             });
-            return seen.get(0);
+            return seen.stream().filter(r -> key.equals(r.key())).findFirst().orElseThrow();
         }
     }
 }
