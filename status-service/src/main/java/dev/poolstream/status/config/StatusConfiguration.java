@@ -159,6 +159,11 @@ public class StatusConfiguration {
             public void tellRetrying(String pool, String note) {
                 writer.tellRetrying(pool, note);
             }
+
+            @Override
+            public void forgetSeenObjects() {
+                writer.forgetSeenObjects();
+            }
         };
     }
 

@@ -67,6 +67,12 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
 
         /** Tells where users look that the pool's status write fails and is tried again. */
         void tellRetrying(String pool, String note);
+
+        /**
+         * Partitions were given up: another replica may write their pools' objects now, so what this one saw of
+         * them is no base for deciding that a status already stands when they come back.
+         */
+        void forgetSeenObjects();
     }
 
     /** What one record asks for. */
@@ -273,6 +279,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
             gone.addAll(partitions);
         }
         retries.revoked(partitions);
+        writer.forgetSeenObjects();
         long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
         synchronized (inFlight) {
             while (inFlight.values().stream().anyMatch(partitions::contains)) {

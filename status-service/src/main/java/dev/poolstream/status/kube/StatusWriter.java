@@ -230,6 +230,14 @@ public final class StatusWriter implements AutoCloseable {
     }
 
     /**
+     * Forgets every object seen: its pool may be written by another replica now (its partition given up), and a
+     * status compared with a stale copy when the pool comes back would be taken for written already.
+     */
+    public void forgetSeenObjects() {
+        lastSeen.clear();
+    }
+
+    /**
      * The pool is gone (its status tombstoned): nothing more to compare its next status with, and what is left of
      * its instances' objects is let go, so that none hangs on a finalizer.
      */

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -74,6 +75,7 @@ class StatusWriterIT {
         final List<String> written = new CopyOnWriteArrayList<>();
         final List<String> forgotten = new CopyOnWriteArrayList<>();
         final List<String> told = new CopyOnWriteArrayList<>();
+        final AtomicInteger seenObjectsForgotten = new AtomicInteger();
 
         @Override
         public void write(PoolStatus status) {
@@ -93,6 +95,11 @@ class StatusWriterIT {
         @Override
         public void tellRetrying(String pool, String note) {
             told.add(pool + ": " + note);
+        }
+
+        @Override
+        public void forgetSeenObjects() {
+            seenObjectsForgotten.incrementAndGet();
         }
 
         long attempts(String write) {
@@ -235,6 +242,7 @@ class StatusWriterIT {
         assertThat(brokenCommitted == null ? 0 : brokenCommitted.offset()).isLessThanOrEqualTo(brokenOffset);
 
         first.close();
+        assertThat(before.seenObjectsForgotten).as("its partitions given up").hasPositiveValue();
         Writes after = new Writes();
         after.failing.add("t2/broken");
         start(after, group, "--poolstream.kafka.instance-id=writer-it");

@@ -349,6 +349,30 @@ class StatusWriterRealApiIT {
         assertThat(status(objects.machinePool(n))).containsEntry("readyReplicas", 2);
     }
 
+    @Test
+    void shouldWriteAStatusAgainThatAnotherReplicaChangedOnceItsPartitionWasGivenUp() {
+        Names n = new Names(NAMESPACE, "handed", CLUSTER, "wr-handed");
+        objects.pool(n, 2, Map.of());
+        StatusWriter first = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+        StatusWriter other = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+        StatusCalculator.Look valid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+        first.write(valid.status());
+        // The pool's partition goes to the other replica, which writes a problem (replicas 500 against [0, 100]).
+        first.forgetSeenObjects();
+        StatusCalculator.Look invalid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 500), group(n, 2, "1", null), ready(n, 2)), valid.view(),
+                PoolShape.T0.plusSeconds(60));
+        other.write(invalid.status());
+        assertThat(RealApiObjects.condition(objects.awsMachinePool(n), "Ready")).containsEntry("status", "False");
+
+        // The partition comes back, and the problem is fixed: the status the first replica wrote before, which it
+        // must not take for standing.
+        first.write(valid.status());
+
+        assertThat(RealApiObjects.condition(objects.awsMachinePool(n), "Ready")).containsEntry("status", "True");
+    }
+
     /** The requests on a Node received within [since, until]: verb, code. */
     private static List<String> nodeCalls(String node, Instant since, Instant until) {
         return server.requests().stream().filter(r -> "nodes".equals(r.resource()) && node.equals(r.name())
