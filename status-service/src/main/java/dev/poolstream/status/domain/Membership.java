@@ -10,7 +10,9 @@ import dev.poolstream.events.Taint;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Per-instance readings: which instances the pool lists, and whether each Node is ready, available, up to date. */
@@ -113,8 +115,42 @@ public final class Membership {
     }
 
     /**
+     * Where a Node's drain-started annotation is kept once it is stale ({@link #drainMarkChecked}): in this service's
+     * stores only, never on the Node or a topic.
+     */
+    static final String STALE_DRAIN_STARTED = "poolstream.dev/drain-started-stale";
+
+    /**
+     * The Node as the join keeps it, its drain-started annotation checked against what the join saw of it before. The
+     * reconciler writes the annotation together with the cordon, so a Node seen uncordoned with it carries a drain that
+     * was called off (its pool paused, or its reconciler restarted, while someone uncordoned the Node). Such a mark
+     * is kept apart ({@link #STALE_DRAIN_STARTED}) and stays stale while the Node carries the same value: a later
+     * cordon by someone else (maintenance, a reboot daemon) is no drain, and its old start would have the reconciler
+     * take the Node for a victim whose drain timed out long ago, and terminate it unasked and undrained.
+     */
+    public static NodeState drainMarkChecked(NodeState now, NodeState before) {
+        if (now == null) {
+            return null;
+        }
+        String mark = now.annotations().get(ClusterApi.DRAIN_STARTED_ANNOTATION);
+        if (mark == null) {
+            return now;
+        }
+        String staleBefore = before == null ? null : before.annotations().get(STALE_DRAIN_STARTED);
+        if (now.unschedulable() && !mark.equals(staleBefore)) {
+            return now;
+        }
+        Map<String, String> annotations = new HashMap<>(now.annotations());
+        annotations.remove(ClusterApi.DRAIN_STARTED_ANNOTATION);
+        annotations.put(STALE_DRAIN_STARTED, mark);
+        return new NodeState(now.cluster(), now.name(), now.uid(), now.providerID(), now.ready(),
+                now.readyTransitionTime(), now.kubeletVersion(), now.unschedulable(), now.taints(), annotations);
+    }
+
+    /**
      * When the reconciler started draining the Node, while the Node is still cordoned: a Node someone uncordoned is
-     * back in service, and a later drain of it starts anew. Null when unreadable, as any Kubernetes time here.
+     * back in service, and a later drain of it starts anew (a stale mark is none: {@link #drainMarkChecked}). Null
+     * when unreadable, as any Kubernetes time here.
      */
     static Instant drainStarted(NodeState node) {
         return node == null || !node.unschedulable() ? null

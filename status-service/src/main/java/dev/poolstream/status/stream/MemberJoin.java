@@ -4,6 +4,7 @@ import dev.poolstream.api.PoolKey;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.NodeState;
 import dev.poolstream.status.domain.Member;
+import dev.poolstream.status.domain.Membership;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ final class MemberJoin implements Processor<String, MemberJoin.Side, String, Mem
         MemberSides before = store.get(providerId);
         MemberSides sides = before == null ? MemberSides.NONE : before;
         sides = record.value() instanceof InstanceSide i ? sides.withInstance(i.instance())
-                : sides.withNode(((NodeSide) record.value()).node());
+                : sides.withNode(Membership.drainMarkChecked(((NodeSide) record.value()).node(), sides.node()));
         String poolBefore = before == null ? null : before.pool();
         String pool;
         try {

@@ -71,6 +71,35 @@ class MembershipTest {
     }
 
     @Test
+    void shouldTakeADrainMarkSeenOnAnUncordonedNodeForStaleTillTheNodeCarriesAnother() {
+        NodeState drained = drainMarked(true, "2026-11-21T05:00:00Z");
+        NodeState uncordoned = drainMarked(false, "2026-11-21T05:00:00Z");
+        NodeState cordonedByHand = drainMarked(true, "2026-11-21T05:00:00Z");
+        NodeState drainedAgain = drainMarked(true, "2026-11-21T07:00:00Z");
+
+        NodeState first = Membership.drainMarkChecked(drained, null);
+        NodeState second = Membership.drainMarkChecked(uncordoned, first);
+        NodeState third = Membership.drainMarkChecked(cordonedByHand, second);
+        NodeState fourth = Membership.drainMarkChecked(drainedAgain, third);
+
+        assertThat(List.of(first, second, third, fourth)).extracting(Membership::drainStarted)
+                .containsExactly(Instant.parse("2026-11-21T05:00:00Z"), null, null,
+                        Instant.parse("2026-11-21T07:00:00Z"));
+        assertThat(third.annotations()).doesNotContainKey(ClusterApi.DRAIN_STARTED_ANNOTATION)
+                .containsEntry(Membership.STALE_DRAIN_STARTED, "2026-11-21T05:00:00Z");
+        assertThat(Membership.drainMarkChecked(null, third)).isNull();
+        assertThat(Membership.drainMarkChecked(Pools.readyNode("n", "aws:///a/i-1"), third).annotations())
+                .as("no mark: nothing kept").isEmpty();
+    }
+
+    private static NodeState drainMarked(boolean unschedulable, String started) {
+        NodeState ready = Pools.readyNode("n", "aws:///a/i-1");
+        return new NodeState(ready.cluster(), ready.name(), ready.uid(), ready.providerID(), ready.ready(),
+                ready.readyTransitionTime(), ready.kubeletVersion(), unschedulable, ready.taints(),
+                Map.of(ClusterApi.DRAIN_STARTED_ANNOTATION, started));
+    }
+
+    @Test
     void shouldListOldestFirstThenByProviderIdWithUnknownLaunchTimesLastWhenLaunchOrderDiffersFromIds() {
         List<Member> listed = Membership.listed(List.of(member(1, 30, null), member(2, null, null),
                 member(3, 10, null), member(4, 30, null), member(5, null, null)));

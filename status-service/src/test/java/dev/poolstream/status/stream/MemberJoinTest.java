@@ -9,6 +9,7 @@ import static dev.poolstream.status.domain.Pools.readyNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.NodeState;
 import java.time.Instant;
@@ -123,6 +124,29 @@ class MemberJoinTest {
             assertThat(change.value.member()).isNull();
         });
         assertThat(store.get(aws(1))).as("forgotten once told").isNull();
+    }
+
+    @Test
+    void shouldKeepADrainMarkSeenOnAnUncordonedNodeStaleWhenTheNodeIsCordonedAgain() {
+        instanceRecord(instance(aws(1), 1));
+        node(marked(false));
+        node(marked(true)); // cordoned by someone else: the mark is the drain called off before
+        NodeState kept = sent().get(2).value.member().node();
+
+        assertThat(kept.annotations()).doesNotContainKey(ClusterApi.DRAIN_STARTED_ANNOTATION);
+        // Kept across a restart: the store's entry says it.
+        restart();
+        node(marked(true));
+        assertThat(sent()).singleElement().satisfies(change -> assertThat(change.value.member().node()
+                .annotations()).doesNotContainKey(ClusterApi.DRAIN_STARTED_ANNOTATION));
+    }
+
+    private static NodeState marked(boolean unschedulable) {
+        NodeState node = adoptedNode("node-1", aws(1));
+        java.util.Map<String, String> annotations = new java.util.HashMap<>(node.annotations());
+        annotations.put(ClusterApi.DRAIN_STARTED_ANNOTATION, "2026-11-21T05:00:00Z");
+        return new NodeState(node.cluster(), node.name(), node.uid(), node.providerID(), node.ready(),
+                node.readyTransitionTime(), node.kubeletVersion(), unschedulable, node.taints(), annotations);
     }
 
     @Test
