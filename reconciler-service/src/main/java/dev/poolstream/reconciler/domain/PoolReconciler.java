@@ -318,11 +318,15 @@ public final class PoolReconciler {
             } else {
                 // A deleting member is going: it is no Ready member the budget can count on.
                 int ready = (int) staying.stream().filter(PoolMember::ready).count();
-                int unreadyOutdated = (int) outdated.stream().filter(m -> !m.ready()).count();
-                int readyOutdated = outdated.size() - unreadyOutdated;
-                int removable = unreadyOutdated
-                        + Math.min(readyOutdated, Math.max(0, ready - desired + budget.maxUnavailable()));
-                victims = with(deleting, choose(outdated, removable, spec, askedToGo(spec)));
+                List<PoolMember> unreadyOutdated = outdated.stream().filter(m -> !m.ready()).toList();
+                List<PoolMember> readyOutdated = outdated.stream().filter(PoolMember::ready).toList();
+                int readyRemovable = Math.max(0, ready - desired + budget.maxUnavailable());
+                // Every unready one may go, and only the budget's count of Ready ones: chosen apart, so that a Ready
+                // one chosen first (delete-machine, no hooks) never takes an unready one's place.
+                Set<String> asked = askedToGo(spec);
+                List<PoolMember> chosen = new ArrayList<>(choose(unreadyOutdated, unreadyOutdated.size(), spec, asked));
+                chosen.addAll(choose(readyOutdated, readyRemovable, spec, asked));
+                victims = with(deleting, chosen);
             }
         } else if (members.size() > desired) {
             Set<String> asked = askedToGo(spec);
