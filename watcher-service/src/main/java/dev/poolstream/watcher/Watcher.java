@@ -107,6 +107,11 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private volatile boolean leading;
     /** The workload clusters whose Nodes this replica publishes; changed on the publishing thread only. */
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
+    /**
+     * Clusters deleted while on this replica's partitions: their tombstones are this replica's to send, again when a
+     * send fails, until a partition goes or the cluster comes back. Publishing thread only.
+     */
+    private final Set<String> deleted = new HashSet<>();
 
     public Watcher(WatcherProperties properties, RecordSender sender, LeaderSender leaderSender, TopicReader reader,
                    MeterRegistry registry) {
@@ -379,7 +384,13 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             log.error("could not report the watch of workload cluster {}: {}; trying again", change.key(),
                     error.getMessage());
             watchReports.undo(change);
-            loop.schedule(() -> publishWatchReport(change.key()), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            loop.schedule(() -> {
+                if (deleted.contains(change.key())) {
+                    watchReports.delete(change.key()).ifPresent(this::sendWatchReport);
+                } else {
+                    publishWatchReport(change.key());
+                }
+            }, RETRY_MILLIS, TimeUnit.MILLISECONDS);
         }));
     }
 
@@ -430,7 +441,13 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                 nodes.undo(change);
                 NodeState node = change instanceof Change.Upsert<NodeState> u ? u.value()
                         : ((Change.Delete<NodeState>) change).previous();
-                loop.schedule(() -> publishNode(node.cluster(), node.name()), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                loop.schedule(() -> {
+                    if (deleted.contains(node.cluster())) {
+                        sendNodes(nodes.deleteCluster(node.cluster())); // what is still to be tombstoned
+                    } else {
+                        publishNode(node.cluster(), node.name());
+                    }
+                }, RETRY_MILLIS, TimeUnit.MILLISECONDS);
             }));
         }
     }
@@ -471,9 +488,11 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             }
         }
         watched.addAll(taken);
+        deleted.removeAll(taken);
         int tombstones = 0;
         for (String cluster : gone) {
             watched.remove(cluster);
+            deleted.add(cluster);
             List<Change<NodeState>> changes = nodes.deleteCluster(cluster);
             tombstones += changes.size();
             sendNodes(changes);
@@ -495,6 +514,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             // Wait: the partitions go to another replica once this returns, and it must not see us publish.
             loop.submit(() -> {
                 watched.removeAll(released);
+                deleted.removeAll(released);
                 nodes.forget(released);
                 watchReports.forget(r -> released.contains(r.key()));
             }).get();

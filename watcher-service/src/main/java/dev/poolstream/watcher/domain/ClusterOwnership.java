@@ -27,6 +27,8 @@ public final class ClusterOwnership {
 
     /** The clusters of each assigned partition. */
     private final Map<Integer, Set<String>> clustersByPartition = new HashMap<>();
+    /** The clusters of each assigned partition whose tombstone was read: their Nodes' tombstones are ours to send. */
+    private final Map<Integer, Set<String>> goneByPartition = new HashMap<>();
 
     /** Partitions given to this replica; their clusters become ours as their records are read. */
     public void assigned(Collection<Integer> partitions) {
@@ -35,7 +37,8 @@ public final class ClusterOwnership {
 
     /**
      * Partitions taken away (revoked, or lost when this replica's session expired): their clusters, which this
-     * replica must stop watching and publishing at once. Sorted, for logs.
+     * replica must stop watching and publishing at once, the gone ones too (whose tombstones it may still be sending:
+     * the partition's next owner reads the Cluster's tombstone and sends them). Sorted, for logs.
      */
     public Set<String> revoked(Collection<Integer> partitions) {
         Set<String> released = new TreeSet<>();
@@ -43,6 +46,10 @@ public final class ClusterOwnership {
             Set<String> clusters = clustersByPartition.remove(p);
             if (clusters != null) {
                 released.addAll(clusters);
+            }
+            Set<String> gone = goneByPartition.remove(p);
+            if (gone != null) {
+                released.addAll(gone);
             }
         });
         return released;
@@ -58,10 +65,13 @@ public final class ClusterOwnership {
         if (clusters == null) {
             return Effect.NONE;
         }
+        Set<String> gone = goneByPartition.computeIfAbsent(partition, p -> new HashSet<>());
         if (live) {
+            gone.remove(cluster);
             return clusters.add(cluster) ? Effect.TAKE : Effect.NONE;
         }
         clusters.remove(cluster);
+        gone.add(cluster);
         return Effect.GONE;
     }
 

@@ -96,6 +96,22 @@ class ClusterOwnershipTest {
     }
 
     @Test
+    void shouldReleaseTheGoneClustersOfRevokedPartitionsTooButNotOnesCreatedAgain() {
+        ownership.assigned(List.of(0, 1));
+        ownership.record(0, "team-a/gone", true);
+        ownership.record(0, "team-a/gone", false);
+        ownership.record(0, "team-a/back", false);
+        ownership.record(0, "team-a/back", true);
+        ownership.record(1, "team-a/other-gone", false);
+
+        // Their Nodes' tombstones may still be sending: they are the partition's next owner's to send.
+        assertThat(ownership.revoked(List.of(0))).containsExactly("team-a/back", "team-a/gone");
+        assertThat(ownership.revoked(List.of(0))).isEmpty();
+        assertThat(ownership.clusters()).isEmpty();
+        assertThat(ownership.revoked(List.of(1))).containsExactly("team-a/other-gone");
+    }
+
+    @Test
     void shouldReleaseNothingForPartitionsThatWereNotOurs() {
         ownership.assigned(List.of(0));
         ownership.record(0, "team-a/one", true);
