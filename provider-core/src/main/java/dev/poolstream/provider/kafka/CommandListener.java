@@ -116,6 +116,7 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
     @KafkaListener(id = ID, idIsGroup = false, topics = "#{__listener.topic()}",
             containerFactory = "providerCommandContainerFactory")
     public void onCommand(ConsumerRecord<String, ScalingGroupCommand> record, Consumer<?, ?> consumer) {
+        ownership.restoreIfNeeded(consumer);
         ScalingGroupCommand command = record.value();
         if (command == null) {
             log.debug("skipping a null record at {}-{}@{}", record.topic(), record.partition(), record.offset());
@@ -156,7 +157,9 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onApplicationEvent(ListenerContainerIdleEvent event) {
         if (event.getListenerId().startsWith(ID)) {
-            retries.commit(event.getConsumer()); // the event comes on the consumer thread
+            // The event comes on the consumer thread.
+            ownership.restoreIfNeeded(event.getConsumer());
+            retries.commit(event.getConsumer());
         }
     }
 

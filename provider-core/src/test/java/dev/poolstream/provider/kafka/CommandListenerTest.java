@@ -66,6 +66,7 @@ class CommandListenerTest {
     private final AtomicReference<RuntimeException> deadLetterFailure = new AtomicReference<>();
     /** What the next restore does; by default nothing. */
     private final AtomicReference<RuntimeException> restoreFailure = new AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicInteger restores = new java.util.concurrent.atomic.AtomicInteger();
     private final MockConsumer<String, Object> consumer = new MockConsumer<>("earliest");
     private CommandListener listener;
     private long nextOffset;
@@ -75,6 +76,7 @@ class CommandListenerTest {
                 published, Duration.ofSeconds(1)) {
             @Override
             public void restore(Set<Integer> partitions) {
+                restores.incrementAndGet();
                 RuntimeException failure = restoreFailure.get();
                 if (failure != null) {
                     throw failure;
@@ -87,7 +89,7 @@ class CommandListenerTest {
                 throw failure;
             }
             deadLetters.add(record.key() + "@" + record.offset() + " " + ProviderKafkaConfiguration.reasonOf(e));
-        }, new OwnershipListener(restorer, inventory, 1), locks, backOff, meters);
+        }, new OwnershipListener(restorer, inventory, 1, Duration.ZERO), locks, backOff, meters);
         consumer.assign(List.of(P0));
         listener.onPartitionsAssigned(consumer, List.of(P0));
         return listener;
@@ -415,6 +417,25 @@ class CommandListenerTest {
         assertThat(listener.restoreFailure()).isNull();
         assertThat(CommandConsumerHealth.readiness(new CommandConsumerHealth.Observation(true, true,
                 listener.ownedPartitions(), listener.restoring(), listener.restoreFailure())).ok()).isTrue();
+    }
+
+    @Test
+    void shouldHoldTheCommandsOfPartitionsWhoseRestoreFailedAndTryTheRestoreAgainTillItIsDone() {
+        restoreFailure.set(new IllegalStateException("reading back scalinggroup.state.v1 took longer than 1s"));
+        startRetryingForever();
+        // Carried out without what the topics say was done, commands past the committed offset would run again.
+        assertThat(consumer.paused()).containsExactly(P0);
+
+        idle();
+        assertThat(restores).as("tried again on the consumer thread").hasValue(2);
+        assertThat(consumer.paused()).containsExactly(P0);
+
+        restoreFailure.set(null);
+        idle();
+        assertThat(consumer.paused()).isEmpty();
+        assertThat(listener.restoreFailure()).isNull();
+        idle();
+        assertThat(restores).as("not again once done").hasValue(3);
     }
 
     @Test
