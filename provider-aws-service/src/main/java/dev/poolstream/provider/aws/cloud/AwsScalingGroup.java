@@ -69,9 +69,9 @@ public class AwsScalingGroup implements ScalingGroup {
      * @param unprotected the in-service instances not protected from scale-in (a group made before Poolstream
      *                    protected its instances, or by CAPA and taken over)
      */
-    private record Seen(Map<String, String> states, int desired, List<String> unprotected) {
+    private record Seen(Map<String, String> states, int desired, int min, List<String> unprotected) {
 
-        static final Seen NOTHING = new Seen(Map.of(), 0, List.of());
+        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of());
     }
 
     public AwsScalingGroup(AutoScalingClient autoScaling, software.amazon.awssdk.services.ec2.Ec2Client ec2,
@@ -133,7 +133,7 @@ public class AwsScalingGroup implements ScalingGroup {
                     : i.launchTemplate().version(), launchTimes.get(i.instanceId())));
         }
         seen.put(group, new Seen(states, g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
-                List.copyOf(unprotectedIds)));
+                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
                 g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances));
@@ -265,9 +265,11 @@ public class AwsScalingGroup implements ScalingGroup {
      */
     @Override
     public void terminate(String group, List<String> instanceIds) {
-        Map<String, String> states = seen.getOrDefault(group, Seen.NOTHING).states();
+        Seen last = seen.getOrDefault(group, Seen.NOTHING);
+        Map<String, String> states = last.states();
         List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(states.get(id))).toList();
         List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
+        lowerMinFor(group, last, instanceIds.size());
         List<String> detached = new ArrayList<>();
         try {
             for (List<String> batch : AwsInstances.batches(inService, AwsInstances.DETACH_BATCH)) {
@@ -322,6 +324,23 @@ public class AwsScalingGroup implements ScalingGroup {
     }
 
     /** Detaches the instances, lowering desired capacity; false when Auto Scaling refused them as invalid. */
+    /**
+     * Both ways of ending a named instance lower the desired capacity, and AWS refuses to take it below the group's min
+     * ("will violate group's min size constraint"): a pool at its {@code minSize} replacing an instance (a deleting
+     * Machine, a remediation, a roll-out without surge) would be refused for good, its Node drained. So the min goes
+     * down with it first; the next capacity command, which replaces the instance, sets it back.
+     */
+    private void lowerMinFor(String group, Seen last, int ending) {
+        int left = Math.max(0, last.desired() - ending);
+        if (left >= last.min()) {
+            return;
+        }
+        AwsErrors.run("UpdateAutoScalingGroup " + group, () -> autoScaling.updateAutoScalingGroup(b -> b
+                .autoScalingGroupName(group).minSize(left)));
+        log.info("group {}: min size lowered from {} to {} to end {} instance(s); the next capacity sets it back",
+                group, last.min(), left, ending);
+    }
+
     private boolean detach(String group, List<String> ids) {
         try {
             AwsErrors.run("DetachInstances " + group + " " + ids, () -> autoScaling.detachInstances(b -> b

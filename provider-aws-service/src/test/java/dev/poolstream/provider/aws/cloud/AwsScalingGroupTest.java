@@ -108,7 +108,8 @@ class AwsScalingGroupTest {
         adapter.update(GROUP, new GroupUpdate(null, 1, 9, null, null, Map.of()));
 
         assertThat(calls).containsExactly("UpdateAutoScalingGroup desired 5 protectNew true",
-                "UpdateAutoScalingGroup desired 3 protectNew true", "UpdateAutoScalingGroup desired null protectNew true");
+                "UpdateAutoScalingGroup desired 3 protectNew true",
+                "UpdateAutoScalingGroup desired null protectNew true min 1");
     }
 
     @Test
@@ -166,6 +167,30 @@ class AwsScalingGroupTest {
         assertThat(calls).containsExactly("DetachInstances " + ids(0, 2) + " decrement",
                 "TerminateInstanceInAutoScalingGroup i-0000 decrement",
                 "TerminateInstanceInAutoScalingGroup i-0001 decrement");
+    }
+
+    @Test
+    void shouldLowerTheMinSizeFirstWhenEndingInstancesWouldTakeTheGroupBelowIt() {
+        // A pool at its minSize replacing one instance (a deleting Machine, a remediation): AWS refuses a decrement
+        // below the min, and the terminate was refused for good, its Node drained.
+        autoScaling.min = 3;
+        groupWith(ids(0, 3), "InService");
+
+        adapter.terminate(GROUP, ids(1, 2));
+
+        assertThat(calls).containsExactly("UpdateAutoScalingGroup desired null protectNew null min 2",
+                "DetachInstances " + ids(1, 2) + " decrement", "TerminateInstances " + ids(1, 2));
+    }
+
+    @Test
+    void shouldLeaveTheMinSizeAloneWhenTheGroupStaysAtOrAboveIt() {
+        autoScaling.min = 2;
+        groupWith(ids(0, 3), "InService");
+
+        adapter.terminate(GROUP, ids(1, 2));
+
+        assertThat(calls).containsExactly("DetachInstances " + ids(1, 2) + " decrement",
+                "TerminateInstances " + ids(1, 2));
     }
 
     @Test
@@ -242,6 +267,8 @@ class AwsScalingGroupTest {
         final Map<String, String> states = new LinkedHashMap<>();
         final Set<String> protectedIds = new java.util.HashSet<>();
         Integer desired;
+        /** The group's min size: a decrement below it is refused, as AWS refuses it. */
+        int min;
         String refuseDetach;
         int refuseDetachFrom;
         String refuseTerminate;
@@ -256,8 +283,12 @@ class AwsScalingGroupTest {
                     .protectedFromScaleIn(protectedIds.contains(id)).build()));
             return DescribeAutoScalingGroupsResponse.builder().autoScalingGroups(AutoScalingGroup.builder()
                     .autoScalingGroupName(GROUP).desiredCapacity(desired == null ? states.size() : desired)
-                    .minSize(0).maxSize(100)
+                    .minSize(min).maxSize(100)
                     .availabilityZones("us-east-1a").instances(instances).build()).build();
+        }
+
+        int current() {
+            return desired == null ? states.size() : desired;
         }
 
         @Override
@@ -270,7 +301,11 @@ class AwsScalingGroupTest {
         @Override
         public UpdateAutoScalingGroupResponse updateAutoScalingGroup(UpdateAutoScalingGroupRequest request) {
             calls.add("UpdateAutoScalingGroup desired " + request.desiredCapacity() + " protectNew "
-                    + request.newInstancesProtectedFromScaleIn());
+                    + request.newInstancesProtectedFromScaleIn()
+                    + (request.minSize() == null ? "" : " min " + request.minSize()));
+            if (request.minSize() != null) {
+                min = request.minSize();
+            }
             return UpdateAutoScalingGroupResponse.builder().build();
         }
 
@@ -280,6 +315,14 @@ class AwsScalingGroupTest {
                     + (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity()) ? " decrement" : ""));
             if (refuseDetach != null && detaches++ >= refuseDetachFrom) {
                 throw validationError(refuseDetach);
+            }
+            if (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity())
+                    && current() - request.instanceIds().size() < min) {
+                throw validationError("Detaching " + request.instanceIds().size() + " instance(s) with decrement"
+                        + " will violate group's min size constraint.");
+            }
+            if (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity())) {
+                desired = current() - request.instanceIds().size();
             }
             request.instanceIds().forEach(states::remove);
             return DetachInstancesResponse.builder().build();
@@ -292,6 +335,13 @@ class AwsScalingGroupTest {
                     + (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity()) ? " decrement" : ""));
             if (refuseTerminate != null) {
                 throw validationError(refuseTerminate);
+            }
+            if (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity())) {
+                if (current() - 1 < min) {
+                    throw validationError("Terminating instance without replacement will violate group's min size "
+                            + "constraint.");
+                }
+                desired = current() - 1;
             }
             states.put(request.instanceId(), "Terminating");
             return TerminateInstanceInAutoScalingGroupResponse.builder().build();
