@@ -200,11 +200,7 @@ class PoolLooksTest {
 
     @Test
     void shouldNotSendEventsOlderThanTheRecentWindowAgain() {
-        pool(1);
-        punctuate();
-        now = now.plusSeconds(1);
-        member(1, node(ConditionStatus.TRUE));
-        assertThat(readyEvents()).hasSize(1);
+        assertThat(aNodeTurnedReady()).hasSize(1);
 
         now = now.plus(PoolView.RECENT_KEPT).plusSeconds(1);
         member(1, adoptedNode("node-1", aws(1)));
@@ -217,11 +213,7 @@ class PoolLooksTest {
 
     @Test
     void shouldSendTheLastEventsAgainHoweverLongAfterTheCrashTheStartComes() {
-        pool(1);
-        punctuate();
-        now = now.plusSeconds(1);
-        member(1, node(ConditionStatus.TRUE));
-        String id = id(readyEvents().get(0));
+        String id = id(aNodeTurnedReady().get(0));
 
         now = now.plus(Duration.ofHours(1));
         restart();
@@ -232,11 +224,7 @@ class PoolLooksTest {
 
     @Test
     void shouldNotSendAQuietPoolsEventsAgainThatCameLongBeforeTheTasksLast() {
-        pool(1);
-        punctuate();
-        now = now.plusSeconds(1);
-        member(1, node(ConditionStatus.TRUE));
-        assertThat(readyEvents()).hasSize(1);
+        assertThat(aNodeTurnedReady()).hasSize(1);
         // Another pool of the task starts scaling well after: the quiet pool's NodeReady was committed since.
         now = now.plus(PoolView.RECENT_KEPT).plusSeconds(1);
         otherPool();
@@ -253,11 +241,7 @@ class PoolLooksTest {
 
     @Test
     void shouldGiveTheEventOfTheSameTransitionTheSameIdWhenTheViewWasLost() {
-        pool(1);
-        punctuate();
-        now = now.plusSeconds(1);
-        member(1, node(ConditionStatus.TRUE));
-        String id = id(readyEvents().get(0));
+        String id = id(aNodeTurnedReady().get(0));
 
         // The crash lost the view's write, not the inputs': the look is made again from the view before.
         views.delete(POOL);
@@ -283,11 +267,7 @@ class PoolLooksTest {
 
     @Test
     void shouldSendAgainAtAStartTheEventOfAChangeThatUndidTheOneBefore() {
-        pool(1);
-        punctuate();
-        now = now.plusSeconds(1);
-        member(1, node(ConditionStatus.TRUE));
-        readyEvents();
+        aNodeTurnedReady();
         now = now.plusSeconds(2);
         punctuate();
         now = now.plusMillis(200);
@@ -352,6 +332,15 @@ class PoolLooksTest {
     private NodeState node(ConditionStatus ready) {
         return new NodeState("team-a/demo", "node-1", "uid-node-1", aws(1), ready, now, "v1.33.1", false,
                 List.of(), adoptedNode("node-1", aws(1)).annotations());
+    }
+
+    /** The pool, looked at, then its member's Node turned Ready a second later: the NodeReady events sent. */
+    private List<CapturedForward<? extends String, ? extends Keyed>> aNodeTurnedReady() {
+        pool(1);
+        punctuate();
+        now = now.plusSeconds(1);
+        member(1, node(ConditionStatus.TRUE));
+        return readyEvents();
     }
 
     private void pool(int replicas) {
