@@ -227,9 +227,14 @@ public final class Drainer implements AutoCloseable {
             }
             log.info("cordoned Node {} of pool {}", run.nodeName, run.pool);
         }
+        // A Node whose kubelet no longer reports (Ready Unknown) never ends a pod: one stopping already (evicted, or
+        // marked by the taint manager) would hold the drain for good. As Cluster API's drain does for an unreachable
+        // Node, such pods count as gone; the others are still evicted.
+        boolean unreachable = unreachable(node);
         List<Pod> left = client.pods().inAnyNamespace().withField("spec.nodeName", run.nodeName).list()
                 .getItems().stream().filter(p -> run.nodeName.equals(p.getSpec().getNodeName()))
-                .filter(Drainer::evictable).toList();
+                .filter(Drainer::evictable)
+                .filter(p -> !unreachable || p.getMetadata().getDeletionTimestamp() == null).toList();
         run.podsLeft = left.size();
         if (left.isEmpty()) {
             log.info("drained Node {} of pool {}", run.nodeName, run.pool);
@@ -354,6 +359,13 @@ public final class Drainer implements AutoCloseable {
      * Not DaemonSet pods (they would come back), not mirror pods (the kubelet owns them), not finished ones. A pod
      * already terminating is still on the Node: it is waited for, not evicted again.
      */
+    /** The Node's {@code Ready} condition is Unknown: its kubelet stopped reporting (Cluster API's IsNodeUnreachable). */
+    static boolean unreachable(Node node) {
+        return node.getStatus() != null && node.getStatus().getConditions() != null
+                && node.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "Unknown".equals(c.getStatus()));
+    }
+
     static boolean evictable(Pod pod) {
         var annotations = pod.getMetadata().getAnnotations();
         if (annotations != null && annotations.containsKey(MIRROR_POD_ANNOTATION)) {

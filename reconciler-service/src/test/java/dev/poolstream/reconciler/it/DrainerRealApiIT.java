@@ -281,6 +281,36 @@ class DrainerRealApiIT {
     }
 
     /**
+     * A Node whose kubelet is gone (Ready Unknown) with a pod already stopping that never stops (no kubelet confirms
+     * it; here a finalizer holds it): without a drain timeout the drain once waited for it for good, and the instance
+     * was never terminated. As Cluster API does for an unreachable Node, it counts as gone; a running pod is evicted.
+     */
+    @Test
+    void shouldTakeAStoppingPodOfANodeWhoseKubeletIsGoneForGoneAndEvictTheOthers() {
+        String node = node("drainer-unreachable", Map.of());
+        kube.nodes().withName(node).editStatus(n -> new NodeBuilder(n).editOrNewStatus().addNewCondition()
+                .withType("Ready").withStatus("Unknown").withReason("NodeStatusUnknown").endCondition().endStatus()
+                .build());
+        Pod stuck = runningPod("stuck-on-unreachable", node, Map.of());
+        kube.pods().inNamespace(NS).withName(stuck.getMetadata().getName()).edit(p -> new PodBuilder(p)
+                .editMetadata().addToFinalizers("poolstream.dev/test-hold").endMetadata().build());
+        kube.pods().inNamespace(NS).withName(stuck.getMetadata().getName()).delete();
+        runningPod("running-on-unreachable", node, Map.of());
+
+        try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
+            assertThat(drainer.drain("drainer-real/unreachable", "any/cluster", node, providerIdOf(node),
+                    clock.instant(), null, notices::add)
+                    .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
+                    .isInstanceOf(DrainOutcome.Drained.class);
+        } finally {
+            kube.pods().inNamespace(NS).withName(stuck.getMetadata().getName()).edit(p -> new PodBuilder(p)
+                    .editMetadata().withFinalizers(List.of()).endMetadata().build());
+        }
+        assertThat(evictions("running-on-unreachable")).isNotEmpty();
+        assertThat(kube.pods().inNamespace(NS).withName("running-on-unreachable").get()).isNull();
+    }
+
+    /**
      * An instance no record named a Node of (it joined while its workload cluster could not be watched): the drain
      * asks the API server for the Node with its provider ID, page by page, and drains it as any other.
      */
