@@ -221,7 +221,7 @@ final class WatcherHeap {
         return new Running() {
             @Override
             public List<Node> nodes() {
-                return workloads.nodes(CLUSTER);
+                return workloads.nodes(CLUSTER).orElse(List.of());
             }
 
             @Override
