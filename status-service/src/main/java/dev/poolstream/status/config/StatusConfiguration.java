@@ -16,6 +16,7 @@ import dev.poolstream.status.stream.StreamThreadDeaths;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -146,13 +147,13 @@ public class StatusConfiguration {
     StatusWriteListener.Writer kubernetesStatusWriter(StatusWriter writer) {
         return new StatusWriteListener.Writer() {
             @Override
-            public void write(PoolStatus status) {
-                writer.write(status);
+            public void write(PoolStatus status, Instant computedAt) {
+                writer.write(status, computedAt);
             }
 
             @Override
-            public void forget(String pool) {
-                writer.forget(pool);
+            public void forget(String pool, Instant at) {
+                writer.forget(pool, at);
             }
 
             @Override

@@ -78,11 +78,18 @@ public final class InstanceMachines {
      * @param version           a Machine's {@code spec.version}
      * @param status            its {@code status} as JSON values, empty when it has none
      */
+    /** @param created when the API server made it; null when unknown */
     public record Existing(String kind, String name, String providerID, String infrastructureRef,
-                           List<String> finalizers, boolean deleting, String version, Map<String, Object> status) {
+                           List<String> finalizers, boolean deleting, String version, Map<String, Object> status,
+                           Instant created) {
         public Existing {
             finalizers = finalizers == null ? List.of() : List.copyOf(finalizers);
             status = status == null ? Map.of() : status;
+        }
+
+        public Existing(String kind, String name, String providerID, String infrastructureRef, List<String> finalizers,
+                        boolean deleting, String version, Map<String, Object> status) {
+            this(kind, name, providerID, infrastructureRef, finalizers, deleting, version, status, null);
         }
     }
 
@@ -152,6 +159,17 @@ public final class InstanceMachines {
      */
     public static List<Step> steps(List<Desired> desired, List<Existing> existing, Set<String> members, boolean owner,
                                    Instant now) {
+        return steps(desired, existing, members, owner, now, null);
+    }
+
+    /**
+     * @param statusAt when the status was computed (null: unknown). An object made after it is none of that status's
+     *                 business: a status read again from an older offset (a restart, a rebalance, a pool whose write
+     *                 held the commit point) does not know the instances that joined since, and would let their
+     *                 objects go, a Machine's delete taking its running instance with it.
+     */
+    public static List<Step> steps(List<Desired> desired, List<Existing> existing, Set<String> members, boolean owner,
+                                   Instant now, Instant statusAt) {
         Map<String, Existing> byKey = new LinkedHashMap<>();
         existing.forEach(e -> byKey.put(e.kind() + "/" + e.name(), e));
         List<Step> steps = new ArrayList<>();
@@ -171,20 +189,27 @@ public final class InstanceMachines {
         }
         Set<String> goneInfrastructure = new HashSet<>();
         for (Existing have : existing) {
-            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && gone(have.providerID(), members)) {
+            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && gone(have.providerID(), members)
+                    && olderThan(have, statusAt)) {
                 goneInfrastructure.add(have.name());
                 release(have, ClusterApi.INSTANCE_FINALIZER).ifPresent(steps::add);
             }
         }
         for (Existing have : existing) {
             // A Machine Cluster API made may not have its provider ID yet: its infrastructure machine tells.
-            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && (gone(have.providerID(), members)
+            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && olderThan(have, statusAt)
+                    && (gone(have.providerID(), members)
                     || (have.providerID() == null && goneInfrastructure.contains(have.infrastructureRef())))) {
                 // In infrastructure-provider mode the Machine's finalizer is Cluster API's: only the delete is ours.
                 release(have, owner ? ClusterApi.MACHINE_FINALIZER : null).ifPresent(steps::add);
             }
         }
         return steps;
+    }
+
+    /** Made before the status was computed, or either time unknown. */
+    private static boolean olderThan(Existing have, Instant statusAt) {
+        return statusAt == null || have.created() == null || have.created().isBefore(statusAt);
     }
 
     /** An object whose instance is known and is no member (any more). */

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -60,10 +61,11 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
 
     /** Where statuses go: the Kubernetes writer, in the service. */
     public interface Writer {
-        void write(PoolStatus status);
+        /** @param computedAt when the status was computed: its record's time */
+        void write(PoolStatus status, Instant computedAt);
 
-        /** The pool's status was tombstoned: the pool is gone. */
-        void forget(String pool);
+        /** The pool's status was tombstoned (at {@code at}, its record's time): the pool is gone. */
+        void forget(String pool, Instant at);
 
         /** Tells where users look that the pool's status write fails and is tried again. */
         void tellRetrying(String pool, String note);
@@ -181,11 +183,11 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         }
         try {
             if (delivery instanceof Delivery.Write write) {
-                writer.write(write.status());
+                writer.write(write.status(), Instant.ofEpochMilli(write.record().timestamp()));
             } else if (delivery instanceof Delivery.Malformed malformed) {
                 deadLetters.accept(malformed.record(), malformed.error());
             } else {
-                writer.forget(pool);
+                writer.forget(pool, Instant.ofEpochMilli(delivery.record().timestamp()));
             }
         } finally {
             synchronized (inFlight) {

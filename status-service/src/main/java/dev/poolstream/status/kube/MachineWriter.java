@@ -1,6 +1,7 @@
 package dev.poolstream.status.kube;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.KubeTime;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.kube.KubeEvents;
@@ -24,6 +25,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,7 +90,7 @@ final class MachineWriter implements AutoCloseable {
      * @param machinePool        the MachinePool as the status write left it (owner mode; null: read here)
      */
     void write(PoolStatus status, GenericKubernetesResource infrastructurePool,
-               GenericKubernetesResource machinePool) {
+               GenericKubernetesResource machinePool, Instant statusAt) {
         String infraKind = PoolMachines.infrastructureMachineKind(status.infrastructureKind());
         if (infraKind == null || status.infrastructureName() == null) {
             return;
@@ -105,19 +107,22 @@ final class MachineWriter implements AutoCloseable {
         // its hooks, and Cluster API's drain of it) until it is gone.
         Set<String> members = Stream.concat(status.members().stream().map(PoolMember::providerID),
                 status.terminating().stream()).collect(Collectors.toSet());
-        apply(key, infraKind, desired, members, infra);
+        apply(key, infraKind, desired, members, infra, statusAt);
     }
 
-    /** The pool is gone: every object of it lets its instance go (none is a member any more). */
-    void forget(String pool) {
+    /**
+     * The pool is gone: every object of it made before {@code at} (its tombstone's time; null: unknown) lets its
+     * instance go (none is a member any more). One made later is a pool's of the same name made again.
+     */
+    void forget(String pool, Instant at) {
         PoolKey key = PoolKey.parse(pool);
         for (String infraKind : List.of(ClusterApi.KIND_AWS_MACHINE, ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)) {
-            apply(key, infraKind, List.of(), Set.of(), null);
+            apply(key, infraKind, List.of(), Set.of(), null, at);
         }
     }
 
     private void apply(PoolKey key, String infraKind, List<Desired> desired, Set<String> members,
-                       GenericKubernetesResource infra) {
+                       GenericKubernetesResource infra, Instant statusAt) {
         List<String> kinds = List.of(infraKind, ClusterApi.KIND_MACHINE);
         Map<String, GenericKubernetesResource> byKey = new LinkedHashMap<>();
         List<Existing> existing = new ArrayList<>();
@@ -130,7 +135,7 @@ final class MachineWriter implements AutoCloseable {
         }
         Map<String, Desired> desiredByKey = new LinkedHashMap<>();
         desired.forEach(d -> desiredByKey.put(d.kind() + "/" + d.name(), d));
-        List<Step> steps = InstanceMachines.steps(desired, existing, members, owner, clock.instant());
+        List<Step> steps = InstanceMachines.steps(desired, existing, members, owner, clock.instant(), statusAt);
         List<RuntimeException> failures = new ArrayList<>();
         for (Step step : steps) {
             String stepKey = step.kind() + "/" + step.name();
@@ -356,7 +361,8 @@ final class MachineWriter implements AutoCloseable {
         return new Existing(kind, object.getMetadata().getName(), providerId(object),
                 (String) map(spec.get("infrastructureRef")).get("name"), object.getMetadata().getFinalizers(),
                 object.getMetadata().getDeletionTimestamp() != null, (String) spec.get("version"),
-                map(object.getAdditionalProperties().get("status")));
+                map(object.getAdditionalProperties().get("status")),
+                KubeTime.parse(object.getMetadata().getCreationTimestamp()));
     }
 
     private static String providerId(GenericKubernetesResource object) {

@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.HttpURLConnection;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -139,6 +140,14 @@ public final class StatusWriter implements AutoCloseable {
      *                              the next time)
      */
     public void write(PoolStatus status) {
+        write(status, null);
+    }
+
+    /**
+     * @param computedAt when the status was computed (its record's time): an instance's objects made after it are left
+     *                   alone, whatever the status says of the instance (null: unknown)
+     */
+    public void write(PoolStatus status, Instant computedAt) {
         PoolKey key = PoolKey.parse(status.pool());
         try (var ignored = MDC.putCloseable("pool", status.pool())) {
             // What this mode may change, and nothing but the Paused condition while the pool is paused.
@@ -166,7 +175,7 @@ public final class StatusWriter implements AutoCloseable {
                 // Paused: as the infrastructure pool, its instances' objects wait.
                 GenericKubernetesResource pool = machinePool;
                 GenericKubernetesResource infra = infrastructurePool;
-                parts.run("the instances' machines", () -> machines.write(status, infra, pool));
+                parts.run("the instances' machines", () -> machines.write(status, infra, pool, computedAt));
             }
             if (plan.nodes()) {
                 parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
@@ -242,6 +251,11 @@ public final class StatusWriter implements AutoCloseable {
      * its instances' objects is let go, so that none hangs on a finalizer.
      */
     public void forget(String pool) {
+        forget(pool, null);
+    }
+
+    /** @param at when the pool's status was tombstoned: objects made after it are a new pool's of the same name */
+    public void forget(String pool, Instant at) {
         PoolKey forgotten = PoolKey.parse(pool);
         lastSeen.remove(seenKey(ClusterApi.KIND_MACHINE_POOL, forgotten.namespace(), forgotten.name()));
         synchronized (this) {
@@ -249,7 +263,7 @@ public final class StatusWriter implements AutoCloseable {
         }
         if (machines != null) {
             try (var ignored = MDC.putCloseable("pool", pool)) {
-                machines.forget(pool);
+                machines.forget(pool, at);
             }
         }
     }

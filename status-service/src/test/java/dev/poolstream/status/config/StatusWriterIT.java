@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ class StatusWriterIT {
         final AtomicInteger seenObjectsForgotten = new AtomicInteger();
 
         @Override
-        public void write(PoolStatus status) {
+        public void write(PoolStatus status, Instant computedAt) {
             String write = status.pool() + "@" + status.generation();
             attempted.add(write);
             if (failing.contains(status.pool())) {
@@ -88,7 +89,7 @@ class StatusWriterIT {
         }
 
         @Override
-        public void forget(String pool) {
+        public void forget(String pool, Instant at) {
             forgotten.add(pool);
         }
 

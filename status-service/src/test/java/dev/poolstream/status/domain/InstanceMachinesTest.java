@@ -317,6 +317,28 @@ class InstanceMachinesTest {
     }
 
     @Test
+    void shouldLetGoOnlyTheObjectsMadeBeforeTheStatusThatSaysTheirInstanceLeft() {
+        // A status read again from an older offset does not know the instances that joined since: their objects,
+        // made after it, stay; those made before it go.
+        List<Desired> gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true));
+        List<Existing> before = gone.stream().map(d -> made(written(d), T0.minusSeconds(1))).toList();
+        List<Existing> after = gone.stream().map(d -> made(written(d), T0.plusSeconds(1))).toList();
+        List<Existing> atOnce = gone.stream().map(d -> made(written(d), T0)).toList();
+
+        assertThat(InstanceMachines.steps(List.of(), before, members(AWS_1), true, T0, T0)).hasSize(2)
+                .allMatch(s -> s instanceof Release);
+        assertThat(InstanceMachines.steps(List.of(), after, members(AWS_1), true, T0, T0)).isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), atOnce, members(AWS_1), true, T0, T0)).isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), after, members(AWS_1), true, T0, null))
+                .as("the status's time unknown").hasSize(2);
+    }
+
+    private static Existing made(Existing e, java.time.Instant created) {
+        return new Existing(e.kind(), e.name(), e.providerID(), e.infrastructureRef(), e.finalizers(), e.deleting(),
+                e.version(), e.status(), created);
+    }
+
+    @Test
     void shouldOnlyRemoveTheFinalizerWhenTheDeletionWasAskedAlreadyAndNothingOnceItIsOff() {
         Desired gone = desired(null, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true)).get(0);
         Existing deleting = existing(gone, Map.of(), true);

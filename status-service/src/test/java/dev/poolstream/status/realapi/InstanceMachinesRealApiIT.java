@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.KubeTime;
 import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
@@ -43,6 +44,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -236,9 +238,34 @@ class InstanceMachinesRealApiIT {
         assertThat(kube.genericKubernetesResources(context(Machine.class)).inNamespace(NAMESPACE)
                 .withLabel(ClusterApi.POOL_NAME_LABEL, n.pool()).list().getItems()).isEmpty();
 
-        // The pool is gone (its status tombstoned): nothing of it hangs on a finalizer.
-        writer.forget(n.poolKey());
+        // A tombstone older than the object (read again from an older offset; the pool made again since) lets go of
+        // nothing; the pool gone now (its status tombstoned): nothing of it hangs on a finalizer.
+        Instant made = KubeTime.parse(get(AWSMachine.class, one).getMetadata().getCreationTimestamp());
+        writer.forget(n.poolKey(), made.minusSeconds(60));
+        assertThat(get(AWSMachine.class, one)).as("made after that tombstone").isNotNull()
+                .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
+        writer.forget(n.poolKey(), Instant.now().plusSeconds(1));
         await().atMost(WAIT).until(() -> get(AWSMachine.class, one) == null);
+    }
+
+    @Test
+    void shouldLeaveTheObjectsOfAnInstanceThatJoinedAfterAStatusReadAgainFromAnOlderOffset() {
+        Names n = new Names(NAMESPACE, "replayed", CLUSTER, "im-replayed");
+        objects.pool(n, 2, Map.of());
+        StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+        String two = PoolMachines.machineName(n.pool(), n.providerId(2));
+        Instant beforeTwo = Instant.now().minusSeconds(60);
+        writer.write(look(spec(n, 2), members(n, 2)), Instant.now().plusSeconds(1));
+        assertThat(get(AWSMachine.class, two)).isNotNull();
+
+        // The status from before instance 2 joined, read again after a restart: its objects are none of its business.
+        writer.write(look(spec(n, 1), members(n, 1)), beforeTwo);
+        assertThat(get(AWSMachine.class, two)).as("made after that status").isNotNull()
+                .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
+
+        // Instance 2 gone, said by a status newer than its objects: they go.
+        writer.write(look(spec(n, 1), members(n, 1)), Instant.now().plusSeconds(1));
+        await().atMost(WAIT).until(() -> get(AWSMachine.class, two) == null);
     }
 
     @Test
