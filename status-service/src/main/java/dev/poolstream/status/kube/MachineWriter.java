@@ -117,8 +117,27 @@ final class MachineWriter implements AutoCloseable {
     void forget(String pool, Instant at) {
         PoolKey key = PoolKey.parse(pool);
         for (String infraKind : List.of(ClusterApi.KIND_AWS_MACHINE, ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)) {
-            apply(key, infraKind, List.of(), Set.of(), null, at);
+            try {
+                apply(key, infraKind, List.of(), Set.of(), null, at);
+            } catch (IllegalStateException e) {
+                if (!notServed(e)) {
+                    throw e;
+                }
+                // A management cluster with one provider's CRDs alone: no object of the other's kind can exist. Once
+                // the first kind's failure held the rest back, and a deleted pool's objects on their finalizers.
+                log.debug("pool {}: the API server serves no {}: none to let go", key, infraKind);
+            }
         }
+    }
+
+    /** The API server answered 404 to the list of a kind: it does not serve it (its CRD is not installed). */
+    static boolean notServed(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof KubernetesClientException k && k.getCode() == 404) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void apply(PoolKey key, String infraKind, List<Desired> desired, Set<String> members,

@@ -248,6 +248,41 @@ class InstanceMachinesRealApiIT {
         await().atMost(WAIT).until(() -> get(AWSMachine.class, one) == null);
     }
 
+    /**
+     * A management cluster with one provider's CRDs alone (CAPA, no AzureMachinePoolMachine), on a server of its own:
+     * a deleted pool's objects are let go all the same. The kind not served once failed the forget for good.
+     */
+    @Test
+    void shouldLetADeletedPoolsObjectsGoWhereTheOtherProvidersKindIsNotServed() {
+        try (KubeApiServer alone = KubeApiServer.start()) {
+            KubernetesClient admin = alone.client();
+            String crd = "azuremachinepoolmachines." + ClusterApi.INFRASTRUCTURE_GROUP;
+            admin.apiextensions().v1().customResourceDefinitions().withName(crd).delete();
+            await().atMost(WAIT).until(() -> admin.apiextensions().v1().customResourceDefinitions().withName(crd)
+                    .get() == null);
+            alone.namespace(NAMESPACE);
+            RealApiObjects solo = new RealApiObjects(alone);
+            solo.kubeconfigSecret(alone, NAMESPACE, CLUSTER);
+            Names n = new Names(NAMESPACE, "capa-alone", CLUSTER, "im-alone");
+            solo.pool(n, 1, Map.of());
+            try (KubernetesClient asService = RealApiObjects.asStatusService(alone)) {
+                StatusWriter writer = new StatusWriter(asService, new WorkloadClients(asService),
+                        StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, RealApiObjects.events(asService),
+                        new SimpleMeterRegistry());
+                writers.add(writer);
+                String one = PoolMachines.machineName(n.pool(), n.providerId(1));
+                writer.write(look(spec(n, 1), members(n, 1)), Instant.now().plusSeconds(1));
+                assertThat(admin.genericKubernetesResources(context(AWSMachine.class)).inNamespace(NAMESPACE)
+                        .withName(one).get()).isNotNull();
+
+                writer.forget(n.poolKey(), Instant.now().plusSeconds(1));
+
+                await().atMost(WAIT).until(() -> admin.genericKubernetesResources(context(AWSMachine.class))
+                        .inNamespace(NAMESPACE).withName(one).get() == null);
+            }
+        }
+    }
+
     @Test
     void shouldLeaveTheObjectsOfAnInstanceThatJoinedAfterAStatusReadAgainFromAnOlderOffset() {
         Names n = new Names(NAMESPACE, "replayed", CLUSTER, "im-replayed");
