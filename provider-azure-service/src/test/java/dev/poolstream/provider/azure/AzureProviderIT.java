@@ -661,6 +661,30 @@ class AzureProviderIT {
     }
 
     @Test
+    void shouldNotReplaceAScaleSetAnotherPoolMadeBetweenTheDescribeAndTheCreate() {
+        // team-c's first create is throttled once (the SDK retries it after Retry-After); meanwhile team-d's pool,
+        // addressing the same name, makes its scale set. The retried PUT once replaced it: tags, model, capacity.
+        arm.throttleNext("PUT", "/virtualMachineScaleSets/raced", 1);
+        EnsureGroup teamC = EnsureGroup.of("team-c/raced", 1, "raced", AzurePools.template(CLUSTER,
+                AzurePools.spec("Standard_D2s_v3", "133.0.20250101"), 1, secret("team-c", "raced-bootstrap",
+                        "#cloud-config team-c")), new Capacity(2, 1, 10, false));
+        send(teamC);
+        await("the throttled create").atMost(WAIT).until(() -> arm.requests().stream().anyMatch(r ->
+                r.method().equals("PUT") && r.path().endsWith("/virtualMachineScaleSets/raced") && r.status() == 429));
+        arm.seedScaleSet(SUBSCRIPTION, RESOURCE_GROUP, "raced", 3, Map.of(CAPZ_OWNED, "owned",
+                POOL_TAG, "team-d/raced"));
+        ArmFake.ScaleSetView teamD = scaleSet("raced");
+
+        // Refused (412), then the next attempt finds the scale set, and it is not team-c's.
+        await().atMost(WAIT).until(() -> deadLetterIds("team-c/raced", "GroupNotOwned").contains(teamC.id()));
+        assertThat(arm.requests()).filteredOn(r -> r.method().equals("PUT")
+                && r.path().endsWith("/virtualMachineScaleSets/raced")).extracting(ArmFake.Request::status)
+                .containsExactly(429, 412);
+        assertThat(scaleSet("raced")).isEqualTo(teamD);
+        assertThat(scaleSet("raced").tags()).containsEntry(POOL_TAG, "team-d/raced");
+    }
+
+    @Test
     void shouldLeaveOtherNamespacesScaleSetAloneWhenAPoolOfTheSameNameAddressesIt() {
         // team-a's pool "np" made its scale set, addressed (as before derived names) by the pool's name alone.
         EnsureGroup teamA = EnsureGroup.of("team-a/np", 1, "np", AzurePools.template(CLUSTER,

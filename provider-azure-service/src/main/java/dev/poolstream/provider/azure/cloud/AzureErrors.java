@@ -55,7 +55,8 @@ final class AzureErrors {
         if (status == 429) {
             return new RetryableCommandException("CloudThrottled", message, e);
         }
-        if (status >= 500 || status == 409 || status == 0 || TRANSIENT_CODES.contains(code)) {
+        // 412: a create found the scale set there already; the next attempt describes it, ours or not.
+        if (status >= 500 || status == 409 || status == 412 || status == 0 || TRANSIENT_CODES.contains(code)) {
             return new RetryableCommandException("CloudUnavailable", message, e);
         }
         return new CommandRefusedException(new Failure(Reasons.CLOUD_REJECTED, message), e);

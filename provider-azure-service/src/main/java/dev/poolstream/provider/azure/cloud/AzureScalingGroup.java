@@ -213,8 +213,10 @@ public class AzureScalingGroup implements ScalingGroup {
                 templateVersion);
         VirtualMachineScaleSetInner body = ScaleSetRequests.create(group, p.model(), p.customData(),
                 capacity.desired(), tags);
+        // Created only if absent (If-None-Match: *): a scale set of that name made since the describe (another
+        // pool's, whose first create raced this one) is never replaced by this PUT, nor by the SDK's retry of it.
         await("PUT scale set " + group, () -> client.getVirtualMachineScaleSets()
-                .beginCreateOrUpdate(settings.resourceGroup(), group, body));
+                .beginCreateOrUpdate(settings.resourceGroup(), group, body, null, "*", Context.NONE));
         prepared.remove(group, p);
         log.info("created scale set {} ({}, {} x {}, zones {}, model {})", group, p.model().orchestration()
                 .azureName(), capacity.desired(), p.model().vmSize(), p.model().zones(), templateVersion);

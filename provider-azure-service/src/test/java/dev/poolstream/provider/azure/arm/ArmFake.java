@@ -246,7 +246,8 @@ public final class ArmFake implements AutoCloseable {
             byte[] body = exchange.getRequestBody().readAllBytes();
             synchronized (this) {
                 response = route(method, uri.getRawPath(), uri.getRawQuery(), body,
-                        exchange.getRequestHeaders().getFirst("Authorization"));
+                        exchange.getRequestHeaders().getFirst("Authorization"),
+                        exchange.getRequestHeaders().getFirst("If-None-Match"));
             }
         } catch (RuntimeException e) {
             response = error(500, "InternalServerError", String.valueOf(e));
@@ -267,7 +268,8 @@ public final class ArmFake implements AutoCloseable {
         exchange.close();
     }
 
-    private Response route(String method, String path, String query, byte[] body, String authorization) {
+    private Response route(String method, String path, String query, byte[] body, String authorization,
+                           String ifNoneMatch) {
         if (authorization == null || !authorization.startsWith("Bearer ") || authorization.length() <= 7) {
             return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
         }
@@ -294,7 +296,10 @@ public final class ArmFake implements AutoCloseable {
         if ((m = SCALE_SET.matcher(path)).matches()) {
             return switch (method) {
                 case "GET" -> get(m.group(2), m.group(3));
-                case "PUT" -> put(m.group(1), m.group(2), m.group(3), body);
+                case "PUT" -> "*".equals(ifNoneMatch) && scaleSets.containsKey(key(m.group(2), m.group(3)))
+                        ? error(412, "PreconditionFailed", "The specified precondition 'If-None-Match: *' failed:"
+                        + " the resource exists")
+                        : put(m.group(1), m.group(2), m.group(3), body);
                 case "PATCH" -> patch(m.group(2), m.group(3), body);
                 case "DELETE" -> delete(m.group(2), m.group(3));
                 default -> error(405, "MethodNotAllowed", method);
