@@ -435,8 +435,10 @@ public final class StatusWriter implements AutoCloseable {
         for (PoolMember member : retired) {
             Resource<Node> node = workload.nodes().withName(member.nodeName());
             Node current = node.get();
-            // Only the Node this pool referenced: a Node name can come back on a new instance.
-            if (current != null && member.providerID().equals(providerId(current))) {
+            // Only the Node this pool referenced (a Node name can come back on a new instance), and not once another
+            // owner adopted it (its instance moved to another pool, which serves it now).
+            if (current != null && member.providerID().equals(providerId(current))
+                    && !ownedByAnother(current, pool, clusterName)) {
                 node.delete();
                 log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
                         status.pool(), member.providerID());
@@ -538,6 +540,20 @@ public final class StatusWriter implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(Object value) {
         return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    /** The Node's owner annotations name another owner than this pool: another pool, or a MachineSet's Machine. */
+    private static boolean ownedByAnother(Node node, PoolKey pool, String clusterName) {
+        Map<String, String> annotations = node.getMetadata().getAnnotations() == null ? Map.of()
+                : node.getMetadata().getAnnotations();
+        String kind = annotations.get(ClusterApi.NODE_OWNER_KIND_ANNOTATION);
+        if (kind == null) {
+            return false;
+        }
+        return !ClusterApi.KIND_MACHINE_POOL.equals(kind)
+                || !pool.name().equals(annotations.get(ClusterApi.NODE_OWNER_NAME_ANNOTATION))
+                || !pool.namespace().equals(annotations.get(ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION))
+                || !clusterName.equals(annotations.get(ClusterApi.NODE_CLUSTER_NAME_ANNOTATION));
     }
 
     private static boolean adopted(Node node, PoolKey pool, String clusterName) {

@@ -15,6 +15,7 @@ import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.config.StatusProperties;
@@ -201,6 +202,21 @@ class StatusWriterRealApiIT {
         assertThat(objects.node(n.nodeName(1))).isNotNull();
         assertThat(map(objects.machinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
                 .isEqualTo(List.of(n.providerId(1)));
+
+        // Instance 1 moves to another pool (its group's pool tag changed), which adopts its Node: the Node serves that
+        // pool now, and this pool, which retires it, leaves it alone (it once deleted it).
+        kube.nodes().withName(n.nodeName(1)).edit(node -> {
+            node.getMetadata().getAnnotations().put(ClusterApi.NODE_OWNER_NAME_ANNOTATION, "other-pool");
+            return node;
+        });
+        StatusCalculator.Look third = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 0), group(n, 0, "1", null), Map.of()), second.view(),
+                PoolShape.T0.plusSeconds(120));
+        assertThat(third.status().retired()).extracting(PoolMember::providerID).contains(n.providerId(1));
+
+        writer.write(third.status());
+
+        assertThat(objects.node(n.nodeName(1))).isNotNull();
     }
 
     /**
