@@ -138,7 +138,13 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         loop.execute(() -> {
             Pool pool = pools.computeIfAbsent(key, k -> new Pool());
             if (topic.equals(Topics.MACHINEPOOL_SPEC.name())) {
-                pool.spec = (PoolSpec) value;
+                PoolSpec spec = (PoolSpec) value;
+                if (pool.spec == null || spec == null || !Objects.equals(pool.spec.uid(), spec.uid())) {
+                    // Another object (gone, or made again under the same name): what was read of the bootstrap
+                    // config was the old one's, and would give the new pool its data Secret before its config does.
+                    pool.bootstrap = null;
+                }
+                pool.spec = spec;
             } else if (topic.equals(Topics.SCALINGGROUP_STATE.name())) {
                 pool.group = (ScalingGroupState) value;
             } else if (topic.equals(Topics.MACHINEPOOL_STATUS.name())) {
@@ -266,7 +272,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             }
             stopForgottenDrains(key, pool.memory);
             if (decision.bootstrap() != null) {
-                readBootstrapConfig(key, pool.spec.namespace(), decision.bootstrap());
+                readBootstrapConfig(key, pool.spec.namespace(), pool.spec.uid(), decision.bootstrap());
             }
             if (decision.lookAgainAt() != null) {
                 lookAt(key, decision.lookAgainAt(), now);
@@ -391,7 +397,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
      * Reads the pool's bootstrap config when the decision says (now, or after {@code recheck} while it is not ready),
      * off the loop, then looks at the pool with what it found. One read per pool at a time.
      */
-    private void readBootstrapConfig(String key, String namespace, BootstrapData.Read read) {
+    private void readBootstrapConfig(String key, String namespace, String poolUid, BootstrapData.Read read) {
         if (!reading.add(key)) {
             return;
         }
@@ -410,6 +416,10 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
                 reading.remove(key);
                 Pool current = pools.get(key);
                 if (current == null) {
+                    return;
+                }
+                if (current.spec == null || !Objects.equals(current.spec.uid(), poolUid)) {
+                    look(key); // read for an object that is gone: the look reads again for the one there now
                     return;
                 }
                 try (var ignored = MDC.putCloseable("pool", key)) {

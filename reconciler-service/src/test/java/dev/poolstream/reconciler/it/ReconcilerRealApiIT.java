@@ -609,6 +609,22 @@ class ReconcilerRealApiIT {
         assertThat(server.requests()).filteredOn(r -> r.verb().equals("delete") && r.resource().equals(plural)
                 && r.name().equals(name + "-config") && r.code() == 200).singleElement()
                 .satisfies(r -> assertThat(r.user()).endsWith(":" + SERVICE_ACCOUNT));
+
+        // Made again under the same name, its new config not ready yet: what was read of the old one does not count
+        // (it once gave the new pool the old data Secret's name at once).
+        configs.resource(new GenericKubernetesResourceBuilder()
+                .withApiVersion(BOOTSTRAP_GROUP + "/v1beta2").withKind(kind)
+                .withNewMetadata().withNamespace(NS).withName(name + "-config").endMetadata()
+                .addToAdditionalProperties("spec", Map.of()).build()).create();
+        Pool again = new Pool(name);
+        again.bootstrap = ref;
+        again.create(2, Map.of(), List.of());
+        Pool later = new Pool(name + "-later");
+        later.create(1, Map.of(), List.of());
+        later.settle(EnsureGroup.class::isInstance);
+        assertThat(again.poll()).isEmpty();
+        assertThat(again.machinePool().getSpec().getTemplate().getSpec().getBootstrap().getDataSecretName())
+                .isNull();
     }
 
     @Test
