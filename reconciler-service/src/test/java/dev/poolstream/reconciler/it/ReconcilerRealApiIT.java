@@ -570,10 +570,11 @@ class ReconcilerRealApiIT {
         ResourceDefinitionContext configsKind = installBootstrapConfigKind(kind, plural);
         Pool pool = new Pool(name);
         var configs = kube.genericKubernetesResources(configsKind).inNamespace(NS);
-        configs.resource(new GenericKubernetesResourceBuilder()
+        GenericKubernetesResource notReady = new GenericKubernetesResourceBuilder()
                 .withApiVersion(BOOTSTRAP_GROUP + "/v1beta2").withKind(kind)
                 .withNewMetadata().withNamespace(NS).withName(name + "-config").endMetadata()
-                .addToAdditionalProperties("spec", Map.of()).build()).create();
+                .addToAdditionalProperties("spec", Map.of()).build();
+        configs.resource(notReady).create();
         ConfigRef ref = new ConfigRef();
         ref.setApiGroup(BOOTSTRAP_GROUP);
         ref.setKind(kind);
@@ -582,11 +583,7 @@ class ReconcilerRealApiIT {
         pool.create(2, Map.of(), List.of());
 
         // Not ready yet: the pool waits; a pool created after it is not held up.
-        Pool neighbour = new Pool(name + "-neighbour");
-        neighbour.create(1, Map.of(), List.of());
-        neighbour.settle(EnsureGroup.class::isInstance);
-        assertThat(pool.poll()).isEmpty();
-        assertThat(pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap().getDataSecretName()).isNull();
+        assertWaitsForItsBootstrapConfig(pool, name + "-neighbour");
 
         // The bootstrap provider writes the data Secret and says so.
         GenericKubernetesResource config = configs.withName(name + "-config").get();
@@ -612,19 +609,20 @@ class ReconcilerRealApiIT {
 
         // Made again under the same name, its new config not ready yet: what was read of the old one does not count
         // (it once gave the new pool the old data Secret's name at once).
-        configs.resource(new GenericKubernetesResourceBuilder()
-                .withApiVersion(BOOTSTRAP_GROUP + "/v1beta2").withKind(kind)
-                .withNewMetadata().withNamespace(NS).withName(name + "-config").endMetadata()
-                .addToAdditionalProperties("spec", Map.of()).build()).create();
+        configs.resource(notReady).create();
         Pool again = new Pool(name);
         again.bootstrap = ref;
         again.create(2, Map.of(), List.of());
-        Pool later = new Pool(name + "-later");
-        later.create(1, Map.of(), List.of());
-        later.settle(EnsureGroup.class::isInstance);
-        assertThat(again.poll()).isEmpty();
-        assertThat(again.machinePool().getSpec().getTemplate().getSpec().getBootstrap().getDataSecretName())
-                .isNull();
+        assertWaitsForItsBootstrapConfig(again, name + "-later");
+    }
+
+    /** Once a pool created after it ({@code later}) is settled, the pool has had no command and no data Secret. */
+    private void assertWaitsForItsBootstrapConfig(Pool pool, String later) {
+        Pool after = new Pool(later);
+        after.create(1, Map.of(), List.of());
+        after.settle(EnsureGroup.class::isInstance);
+        assertThat(pool.poll()).isEmpty();
+        assertThat(pool.machinePool().getSpec().getTemplate().getSpec().getBootstrap().getDataSecretName()).isNull();
     }
 
     @Test

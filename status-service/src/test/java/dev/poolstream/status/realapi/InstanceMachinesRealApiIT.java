@@ -96,8 +96,12 @@ class InstanceMachinesRealApiIT {
     }
 
     private StatusWriter writer(StatusProperties.Mode mode) {
-        StatusWriter writer = new StatusWriter(management, new WorkloadClients(management), mode,
-                RealApiObjects.events(management), new SimpleMeterRegistry());
+        return writer(management, mode);
+    }
+
+    private StatusWriter writer(KubernetesClient as, StatusProperties.Mode mode) {
+        StatusWriter writer = new StatusWriter(as, new WorkloadClients(as), mode, RealApiObjects.events(as),
+                new SimpleMeterRegistry());
         writers.add(writer);
         return writer;
     }
@@ -266,10 +270,7 @@ class InstanceMachinesRealApiIT {
             Names n = new Names(NAMESPACE, "capa-alone", CLUSTER, "im-alone");
             solo.pool(n, 1, Map.of());
             try (KubernetesClient asService = RealApiObjects.asStatusService(alone)) {
-                StatusWriter writer = new StatusWriter(asService, new WorkloadClients(asService),
-                        StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, RealApiObjects.events(asService),
-                        new SimpleMeterRegistry());
-                writers.add(writer);
+                StatusWriter writer = writer(asService, StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
                 String one = PoolMachines.machineName(n.pool(), n.providerId(1));
                 writer.write(look(spec(n, 1), members(n, 1)), Instant.now().plusSeconds(1));
                 assertThat(admin.genericKubernetesResources(context(AWSMachine.class)).inNamespace(NAMESPACE)
