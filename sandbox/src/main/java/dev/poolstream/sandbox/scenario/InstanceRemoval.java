@@ -9,6 +9,7 @@ import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.machinehealthcheckspec.Checks;
 import dev.poolstream.api.cluster.v1beta2.machinehealthcheckspec.Selector;
 import dev.poolstream.api.cluster.v1beta2.machinehealthcheckspec.checks.UnhealthyNodeConditions;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.sandbox.Sandbox;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -121,16 +122,26 @@ final class InstanceRemoval {
     }
 
     /**
-     * Whether the instance's Machine exists, waiting for it while the pool has Machines at all: Machines are written
-     * after the instances run, and cluster-autoscaler finds a Node's Machine before it marks it. A pool with none
-     * (Machines turned off) is not waited for.
+     * Whether the instance's Machine exists, waiting for it while the pool has Machines: as Cluster API core does, the
+     * infrastructure pool's {@code status.infrastructureMachineKind} says so. That status is written before the
+     * Machines and after the MachinePool's, so a pool seen Running may show neither yet; a pool whose infrastructure
+     * status is written without the kind (Machines turned off) is not waited for.
      */
     private boolean awaitMachine(String pool, String machine, Duration timeout) {
         var machines = management.resources(Machine.class).inNamespace(Sandbox.NAMESPACE);
         BooleanSupplier exists = () -> machines.withName(machine).get() != null;
-        awaitUntil(() -> exists.getAsBoolean() || machines.withLabel(ClusterApi.POOL_NAME_LABEL,
-                PoolMachines.poolNameLabel(pool)).list().getItems().isEmpty(), timeout);
+        awaitUntil(() -> exists.getAsBoolean() || withoutMachines(pool), timeout);
         return exists.getAsBoolean();
+    }
+
+    /** Whether the pool's infrastructure status has been written, and names no machine kind. */
+    private boolean withoutMachines(String pool) {
+        MachinePool mp = management.resources(MachinePool.class).inNamespace(Sandbox.NAMESPACE).withName(pool).get();
+        // The sandbox's pools are AWSMachinePools (ScenarioRun.createPool).
+        AWSMachinePool infrastructure = management.resources(AWSMachinePool.class).inNamespace(Sandbox.NAMESPACE)
+                .withName(mp.getSpec().getTemplate().getSpec().getInfrastructureRef().getName()).get();
+        var status = infrastructure == null ? null : infrastructure.getStatus();
+        return status != null && status.getReplicas() != null && status.getInfrastructureMachineKind() == null;
     }
 
     /**
