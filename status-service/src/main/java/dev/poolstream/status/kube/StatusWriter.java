@@ -433,18 +433,38 @@ public final class StatusWriter implements AutoCloseable {
             count("node-adopted");
         }
         for (PoolMember member : retired) {
-            Resource<Node> node = workload.nodes().withName(member.nodeName());
-            Node current = node.get();
+            Node current = workload.nodes().withName(member.nodeName()).get();
             // Only the Node this pool referenced (a Node name can come back on a new instance), and not once another
             // owner adopted it (its instance moved to another pool, which serves it now).
             if (current != null && member.providerID().equals(providerId(current))
-                    && !ownedByAnother(current, pool, clusterName)) {
-                node.delete();
+                    && !ownedByAnother(current, pool, clusterName) && deleteAsRead(workload, current)) {
                 log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
                         status.pool(), member.providerID());
                 count("node-deleted");
             }
         }
+    }
+
+    /**
+     * Deletes the Node only as it was read (a resourceVersion precondition): one changed since, perhaps adopted by
+     * another pool or a new Node of the same name, stays, and the pool's next status decides again.
+     *
+     * @return whether it was deleted
+     */
+    static boolean deleteAsRead(KubernetesClient workload, Node read) {
+        try {
+            // Empty when it is gone already.
+            if (!workload.nodes().resource(read).lockResourceVersion(read.getMetadata().getResourceVersion()).delete()
+                    .isEmpty()) {
+                return true;
+            }
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+        }
+        log.info("Node {} changed or went since it was read: not deleted now", read.getMetadata().getName());
+        return false;
     }
 
     /**
