@@ -386,6 +386,27 @@ class AzureProviderIT {
     }
 
     @Test
+    void shouldDeleteTheOthersWhenOneNamedInstanceWasDeletedBetweenTheDescribeAndThePost() {
+        EnsureGroup ensure = createGroup("gone-one", 4);
+        List<String> victims = instancesOf(ensure.pool()).values().stream()
+                .filter(i -> i.instanceId().equals("1") || i.instanceId().equals("2"))
+                .map(InstanceState::providerID).toList();
+        // Someone deletes VM 1 in the portal after the command's describe; ARM then refuses the whole batch.
+        arm.beforeNext("POST", "/virtualMachineScaleSets/gone-one/delete",
+                () -> arm.deleteVm(RESOURCE_GROUP, "gone-one", "1"));
+
+        TerminateInstances terminate = TerminateInstances.of(ensure.pool(), 2, "gone-one", victims);
+        send(terminate);
+
+        assertThat(awaitDone(terminate).lastError()).isNull();
+        assertThat(scaleSet("gone-one").vms()).extracting(ArmFake.VmView::instanceId)
+                .containsExactlyInAnyOrder("0", "3");
+        assertThat(arm.requests()).filteredOn(r -> r.method().equals("POST") && r.path().endsWith("gone-one/delete"))
+                .extracting(ArmFake.Request::status).containsExactly(400, 202);
+        assertThat(deadLetterIds(ensure.pool(), "CloudRejected")).doesNotContain(terminate.id());
+    }
+
+    @Test
     void shouldRefuseAndWriteNothingWhenCapacityIsLoweredWithoutNamedInstances() {
         EnsureGroup ensure = createGroup("blind", 4);
         int mark = calls.mark();

@@ -269,17 +269,41 @@ public class AzureScalingGroup implements ScalingGroup {
 
     @Override
     public void terminate(String group, List<String> instanceIds) {
-        VirtualMachineScaleSetVMInstanceRequiredIDs ids = new VirtualMachineScaleSetVMInstanceRequiredIDs()
-                .withInstanceIds(instanceIds);
-        try {
-            await("POST delete instances of " + group, () -> client.getVirtualMachineScaleSets()
-                    .beginDeleteInstances(settings.resourceGroup(), group, ids));
-        } catch (CommandRefusedException e) {
-            if (!(e.getCause() instanceof HttpResponseException h && AzureErrors.isNotFound(h))) {
-                throw e;
+        List<String> remaining = instanceIds;
+        while (!remaining.isEmpty()) {
+            try {
+                await("POST delete instances of " + group, deleteInstances(group, remaining));
+                break;
+            } catch (CommandRefusedException e) {
+                if (e.getCause() instanceof HttpResponseException h && AzureErrors.isNotFound(h)) {
+                    break;
+                }
+                // ARM refuses the whole batch when one of its VMs is gone (deleted outside Poolstream, or by an
+                // earlier attempt of this command): the VMs still there are deleted, those gone are done.
+                List<String> present = stillPresent(group, remaining);
+                if (!(e.getCause() instanceof HttpResponseException h && "InvalidParameter".equals(AzureErrors.code(h)))
+                        || present.size() == remaining.size()) {
+                    throw e;
+                }
+                log.info("scale set {}: instances {} are gone already; deleting the others", group,
+                        remaining.stream().filter(id -> !present.contains(id)).toList());
+                remaining = present;
             }
         }
         log.info("scale set {}: deleted instances {}", group, instanceIds);
+    }
+
+    private java.util.function.Supplier<SyncPoller<? extends PollResult<?>, ?>> deleteInstances(String group,
+                                                                                                List<String> ids) {
+        VirtualMachineScaleSetVMInstanceRequiredIDs request = new VirtualMachineScaleSetVMInstanceRequiredIDs()
+                .withInstanceIds(ids);
+        return () -> client.getVirtualMachineScaleSets().beginDeleteInstances(settings.resourceGroup(), group, request);
+    }
+
+    private List<String> stillPresent(String group, List<String> instanceIds) {
+        List<String> present = describe(group).map(g -> g.instances().stream().map(InstanceSnapshot::instanceId)
+                .toList()).orElse(List.of());
+        return instanceIds.stream().filter(present::contains).toList();
     }
 
     @Override

@@ -80,6 +80,7 @@ public final class ArmFake implements AutoCloseable {
     private final Map<String, ScaleSet> scaleSets = new LinkedHashMap<>();
     private final Map<String, Operation> operations = new LinkedHashMap<>();
     private final List<Throttle> throttles = new ArrayList<>();
+    private final List<Before> before = new ArrayList<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
 
     private ArmFake(TestCertificate certificate) throws IOException {
@@ -111,6 +112,22 @@ public final class ArmFake implements AutoCloseable {
     /** Answers the next {@code times} requests of {@code method} whose path ends with {@code pathSuffix} with 429. */
     public synchronized void throttleNext(String method, String pathSuffix, int times) {
         throttles.add(new Throttle(method, pathSuffix, times));
+    }
+
+    /**
+     * Runs {@code action} just before the next request of {@code method} whose path ends with {@code pathSuffix} is
+     * answered, as if someone else acted on ARM between the caller's previous request and that one.
+     */
+    public synchronized void beforeNext(String method, String pathSuffix, Runnable action) {
+        before.add(new Before(method, pathSuffix, action));
+    }
+
+    /** Deletes a VM of a scale set as a person or another tool would, outside the scale set's capacity changes. */
+    public synchronized void deleteVm(String resourceGroup, String scaleSet, String instanceId) {
+        ScaleSet s = scaleSets.get(key(resourceGroup, scaleSet));
+        if (s != null && s.vms.remove(instanceId) != null) {
+            ((ObjectNode) s.resource.with("sku")).put("capacity", s.capacity() - 1);
+        }
     }
 
     /** Answers every request as usual again. */
@@ -178,6 +195,13 @@ public final class ArmFake implements AutoCloseable {
     private record Response(int status, Map<String, String> headers, String body) {
         static Response json(int status, String body) {
             return new Response(status, Map.of(), body);
+        }
+    }
+
+    private record Before(String method, String pathSuffix, Runnable action) {
+        boolean matches(String method, String path) {
+            return this.method.equalsIgnoreCase(method)
+                    && path.toLowerCase(Locale.ROOT).endsWith(pathSuffix.toLowerCase(Locale.ROOT));
         }
     }
 
@@ -272,6 +296,13 @@ public final class ArmFake implements AutoCloseable {
                            String ifNoneMatch) {
         if (authorization == null || !authorization.startsWith("Bearer ") || authorization.length() <= 7) {
             return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+        }
+        for (Iterator<Before> it = before.iterator(); it.hasNext(); ) {
+            Before b = it.next();
+            if (b.matches(method, path)) {
+                it.remove();
+                b.action().run();
+            }
         }
         for (Iterator<Throttle> it = throttles.iterator(); it.hasNext(); ) {
             Throttle t = it.next();
@@ -422,6 +453,13 @@ public final class ArmFake implements AutoCloseable {
         ObjectNode request = readObject(body);
         if (request == null || !request.path("instanceIds").isArray() || request.path("instanceIds").isEmpty()) {
             return error(400, "InvalidParameter", "instanceIds is required");
+        }
+        for (JsonNode id : request.get("instanceIds")) {
+            if (!s.vms.containsKey(id.asText())) {
+                // As ARM: the whole batch is refused.
+                return error(400, "InvalidParameter", "The provided instanceId " + id.asText()
+                        + " is not an active Virtual Machine Scale Set VM instanceId.");
+            }
         }
         List<Vm> victims = new ArrayList<>();
         request.get("instanceIds").forEach(id -> {
