@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the domain packages with PIT (docs/mutation.md).
 #
-#   ./mutation.sh                      the five modules below
+#   ./mutation.sh                      the six modules below
 #   ./mutation.sh status-service       some of them
 #   ./mutation.sh -o status-service    arguments starting with '-' go to Maven
 #

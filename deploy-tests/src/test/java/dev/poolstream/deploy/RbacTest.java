@@ -164,8 +164,8 @@ class RbacTest {
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "pods/eviction", "create",
                     "Drainer.round → the Eviction API", "Drainer: .evict()"),
             call(Repo.STATUS, Mode.OWNER, CLUSTER, CORE, "nodes", "get,patch,delete",
-                    "StatusWriter.tendNodes → annotate and untaint (edit), delete retired Nodes",
-                    "StatusWriter: node.delete()"));
+                    "StatusWriter.tendNodes → annotate and untaint (edit), delete retired Nodes (deleteAsRead)",
+                    "StatusWriter: workload.nodes().resource(read).lockResourceVersion("));
 
     /** The modules whose code runs in each service (provider-core is the providers' engine). */
     private static final Map<String, List<String>> MODULES = Map.of(

@@ -226,7 +226,7 @@ final class PoisonRecords {
 
     /**
      * Waits (bounded) until every reader is past each poison record: the DLT has a copy, every group that commits
-     * offsets committed beyond it, and the reconciler (which commits nothing) logged it.
+     * offsets committed beyond it, and the reconciler (whose committed offsets are only a watermark of what it has told of) logged it.
      */
     private Instant awaitProcessed(List<Sent> sent, Map<String, List<String>> readers) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
