@@ -30,7 +30,11 @@ public final class PoolSpecChecks {
             problems.add(new Failure(REASON_BOOTSTRAP_DATA_MISSING, "spec.template.spec.bootstrap.dataSecretName is "
                     + "not set: waiting for the bootstrap provider to write the bootstrap data"));
         }
-        if (infrastructure.spec() instanceof InfraSpec.Aws aws && aws.spec() != null
+        if (spec.desiredReplicas() < 0) {
+            // No cloud's range: as many victims as members would be chosen, every Node drained.
+            problems.add(new Failure(REASON_REPLICAS_OUT_OF_RANGE, "replicas " + spec.desiredReplicas()
+                    + " is negative"));
+        } else if (infrastructure.spec() instanceof InfraSpec.Aws aws && aws.spec() != null
                 && !spec.replicasManagedExternally()) {
             int replicas = spec.desiredReplicas();
             Integer min = aws.spec().getMinSize();

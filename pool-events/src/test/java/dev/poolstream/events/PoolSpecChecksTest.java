@@ -44,6 +44,35 @@ class PoolSpecChecksTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} replicas={1} min-size={2} external={3}")
+    @CsvSource(textBlock = """
+            azure, -1,   ,  false
+            azure,   , -3,  false
+            azure, -1,   ,  true
+            aws,   -1,   ,  true
+            """)
+    void shouldRefuseNegativeReplicasOnEveryCloudEvenWhenManagedExternally(String cloud, Integer replicas,
+                                                                          Integer minSize, boolean external) {
+        PoolSpec base = cloud.equals("aws") ? Fixtures.awsPoolSpec() : Fixtures.azurePoolSpec();
+        base.spec().setReplicas(replicas);
+        Map<String, String> annotations = new HashMap<>(base.annotations());
+        if (minSize != null) {
+            annotations.put(ClusterApi.AUTOSCALER_MIN_SIZE_ANNOTATION, minSize.toString());
+            annotations.put(ClusterApi.AUTOSCALER_MAX_SIZE_ANNOTATION, "5");
+        }
+        if (external) {
+            annotations.put(ClusterApi.REPLICAS_MANAGED_BY_ANNOTATION, "cluster-autoscaler");
+        }
+        PoolSpec spec = new PoolSpec(base.namespace(), base.name(), base.uid(), base.generation(), base.labels(),
+                annotations, base.finalizers(), base.deletionTimestamp(), base.spec(), base.infrastructure(), false);
+        int negative = replicas != null ? replicas : minSize;
+
+        assertThat(PoolSpecChecks.problems(spec)).singleElement().satisfies(p -> {
+            assertThat(p.reason()).isEqualTo(PoolSpecChecks.REASON_REPLICAS_OUT_OF_RANGE);
+            assertThat(p.message()).isEqualTo("replicas " + negative + " is negative");
+        });
+    }
+
     @Test
     void shouldWaitForBootstrapData() {
         PoolSpec aws = Fixtures.awsPoolSpec();

@@ -1018,4 +1018,16 @@ class PoolReconcilerTest {
         assertThat(decision.commands()).isEmpty();
         assertThat(decision.blocked().reason()).isEqualTo("ReplicasOutOfRange");
     }
+
+    @Test
+    void shouldDrainAndTerminateNothingWhenAnAzurePoolAsksForNegativeReplicas() {
+        // Azure has no min/max of its own to hold replicas in: -1 once made every member a victim.
+        PoolSpec negative = Pools.azure(-1, "x", 1, 0);
+
+        Decision decision = PoolReconciler.decide(look(negative, group(3, "x"), status(members(3)), seen(negative)));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.drains()).isEmpty();
+        assertThat(decision.blocked().reason()).isEqualTo("ReplicasOutOfRange");
+    }
 }
