@@ -21,6 +21,8 @@ public final class Reasons {
     public static final String SCALE_DOWN_NEEDS_NAMED_INSTANCES = "ScaleDownNeedsNamedInstances";
     /** The command names a bootstrap data Secret outside the pool's namespace: it is not read. */
     public static final String BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE = "BootstrapSecretOutsideNamespace";
+    /** The command names a cluster's kubeconfig Secret as bootstrap data: it is not read. */
+    public static final String BOOTSTRAP_SECRET_IS_KUBECONFIG = "BootstrapSecretIsKubeconfig";
     /**
      * The record's key is not the pool the command names: commands are keyed by their pool (one pool's commands in
      * order on one partition), and a command keyed otherwise is not carried out.

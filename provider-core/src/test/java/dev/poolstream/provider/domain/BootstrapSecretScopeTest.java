@@ -22,6 +22,10 @@ class BootstrapSecretScopeTest {
                 Arguments.of("team-a/workers", null, true),
                 Arguments.of("team-a/workers", new SecretRef("team-a", null), true),
                 Arguments.of("team-a/workers", new SecretRef(null, null), true),
+                // A cluster's kubeconfig (Cluster API's, CAPA's EKS user kubeconfig), in the pool's namespace or not.
+                Arguments.of("team-a/workers", new SecretRef("team-a", "demo-kubeconfig"), false),
+                Arguments.of("team-a/workers", new SecretRef("team-a", "demo-user-kubeconfig"), false),
+                Arguments.of("team-a/workers", new SecretRef("team-a", "demo-kubeconfig-bootstrap"), true),
                 // Another namespace, however close.
                 Arguments.of("team-a/workers", new SecretRef("team-b", "workers-bootstrap"), false),
                 Arguments.of("team-a/workers", new SecretRef("kube-system", "bootstrap-token-abcdef"), false),
@@ -41,6 +45,15 @@ class BootstrapSecretScopeTest {
     @MethodSource("cases")
     void shouldReadSecretOnlyWhenItIsInThePoolsNamespace(String pool, SecretRef secret, boolean allowed) {
         assertThat(BootstrapSecretScope.check(pool, secret).isEmpty()).isEqualTo(allowed);
+    }
+
+    @Test
+    void shouldSayAKubeconfigIsNeverBootstrapData() {
+        Failure failure = BootstrapSecretScope.check("team-a/workers", new SecretRef("team-a", "demo-kubeconfig"))
+                .orElseThrow();
+
+        assertThat(failure.reason()).isEqualTo("BootstrapSecretIsKubeconfig");
+        assertThat(failure.message()).contains("team-a/demo-kubeconfig").contains("has not read it");
     }
 
     @Test

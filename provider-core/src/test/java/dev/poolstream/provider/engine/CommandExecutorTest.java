@@ -393,6 +393,19 @@ class CommandExecutorTest {
     }
 
     @Test
+    void shouldRefuseBeforeAnyCloudCallWhenEnsureNamesTheClustersKubeconfigAsBootstrapData() {
+        EnsureGroup ensure = EnsureGroup.of(POOL, 1, "workers", withSecret(template("c1", 1),
+                new SecretRef(POOL.substring(0, POOL.indexOf('/')), "c1-kubeconfig")), capacity(3, 1, 30));
+
+        assertThatThrownBy(() -> executor.execute(ensure)).isInstanceOfSatisfying(CommandRefusedException.class,
+                e -> assertThat(e.failure().reason()).isEqualTo(Reasons.BOOTSTRAP_SECRET_IS_KUBECONFIG));
+
+        // The cloud adapter, which reads the Secret, was never called.
+        assertThat(cloud.calls()).isEmpty();
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.BOOTSTRAP_SECRET_IS_KUBECONFIG);
+    }
+
+    @Test
     void shouldRefuseBeforeAnyCloudCallAndKeepGroupStateWhenRollOutNamesSecretOfAnotherNamespace() {
         executor.execute(ensure(1, 3));
         int calls = cloud.calls().size();
