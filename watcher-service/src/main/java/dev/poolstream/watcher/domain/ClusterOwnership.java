@@ -1,5 +1,6 @@
 package dev.poolstream.watcher.domain;
 
+import dev.poolstream.api.PoolKey;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,7 +23,12 @@ public final class ClusterOwnership {
         /** The Cluster is gone: its Nodes get tombstones, its watch stops. */
         GONE,
         /** Nothing new: a record repeated, or read from a partition that is not (or no longer) ours. */
-        NONE
+        NONE,
+        /**
+         * A key that names no cluster ({@code <namespace>/<name>}): never taken, so that nothing downstream (the
+         * watch, the release of its Nodes) meets it; the caller says so.
+         */
+        MALFORMED
     }
 
     /** The clusters of each assigned partition. */
@@ -61,6 +67,11 @@ public final class ClusterOwnership {
      * {@code node.v1} from a replica that died before it could delete them.
      */
     public Effect record(int partition, String cluster, boolean live) {
+        try {
+            PoolKey.parse(cluster);
+        } catch (IllegalArgumentException e) {
+            return Effect.MALFORMED;
+        }
         Set<String> clusters = clustersByPartition.get(partition);
         if (clusters == null) {
             return Effect.NONE;

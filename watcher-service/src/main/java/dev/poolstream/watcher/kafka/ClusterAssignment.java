@@ -103,9 +103,6 @@ public final class ClusterAssignment implements AutoCloseable {
                 Set<String> taken = new TreeSet<>();
                 Set<String> gone = new TreeSet<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.key() == null) {
-                        continue;
-                    }
                     switch (ownership.record(record.partition(), record.key(), record.value() != null)) {
                         case TAKE -> {
                             taken.add(record.key());
@@ -117,6 +114,9 @@ public final class ClusterAssignment implements AutoCloseable {
                         }
                         case NONE -> {
                         }
+                        case MALFORMED -> log.warn("{}-{} offset {}: key {} names no workload cluster "
+                                + "(<namespace>/<name>); skipped", record.topic(), record.partition(), record.offset(),
+                                record.key() == null ? "null" : "'" + record.key() + "'");
                     }
                 }
                 if (!taken.isEmpty() || !gone.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.poolstream.watcher.domain;
 
 import static dev.poolstream.watcher.domain.ClusterOwnership.Effect.GONE;
+import static dev.poolstream.watcher.domain.ClusterOwnership.Effect.MALFORMED;
 import static dev.poolstream.watcher.domain.ClusterOwnership.Effect.NONE;
 import static dev.poolstream.watcher.domain.ClusterOwnership.Effect.TAKE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,6 +41,19 @@ class ClusterOwnershipTest {
         // The leader publishes the record again (a new leader's snapshot, a changed Secret name).
         assertThat(ownership.record(0, "team-a/one", true)).isEqualTo(NONE);
         assertThat(ownership.clusters()).containsExactly("team-a/one");
+    }
+
+    @Test
+    void shouldNeverTakeOrReleaseAKeyThatNamesNoCluster() {
+        ownership.assigned(List.of(0));
+
+        // Parsed later as <namespace>/<name> (releasing its Nodes), such a key once stopped the consumer for good.
+        for (String key : new String[] {"garbage", "a/b/c", "/name", "namespace/", null}) {
+            assertThat(ownership.record(0, key, true)).as(key).isEqualTo(MALFORMED);
+            assertThat(ownership.record(0, key, false)).as(key).isEqualTo(MALFORMED);
+        }
+        assertThat(ownership.clusters()).isEmpty();
+        assertThat(ownership.revoked(List.of(0))).isEmpty();
     }
 
     @Test
