@@ -1,7 +1,9 @@
 package dev.poolstream.status.kafka;
 
+import dev.poolstream.api.PoolKey;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.kafka.KeyedRetries;
 import dev.poolstream.status.domain.RetryReports;
 import io.micrometer.core.instrument.Counter;
@@ -139,7 +141,12 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
             }
         }
         for (ConsumerRecord<String, Keyed> record : latest.values()) {
-            if (record.value() == null) {
+            String keyProblem = keyProblem(record);
+            if (keyProblem != null) {
+                // Never writable: retried, it would hold the partition's commits at this record for good.
+                deliveries.add(new Delivery.Malformed(record, MalformedRecordException.at(record, PoolStatus.class,
+                        new IllegalArgumentException(keyProblem))));
+            } else if (record.value() == null) {
                 deliveries.add(new Delivery.Forget(record));
             } else if (record.value() instanceof PoolStatus status) {
                 deliveries.add(new Delivery.Write(record, status));
@@ -156,6 +163,19 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
             retries.submit(delivery instanceof Delivery.Malformed ? queuedApart(record) : record, delivery);
         }
         retries.commit(consumer);
+    }
+
+    /** Why the record's key names no pool this status can be written for, or null. */
+    private static String keyProblem(ConsumerRecord<String, Keyed> record) {
+        try {
+            PoolKey.parse(record.key());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (record.value() instanceof PoolStatus status && !record.key().equals(status.pool())) {
+            return "the status is of pool '" + status.pool() + "', not of its key '" + record.key() + "'";
+        }
+        return null;
     }
 
     /** The record under a key of its own (its place in the partition unchanged, for the commits). */

@@ -1,5 +1,6 @@
 package dev.poolstream.status.config;
 
+import dev.poolstream.api.PoolKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -80,6 +81,7 @@ class StatusWriterIT {
 
         @Override
         public void write(PoolStatus status, Instant computedAt) {
+            PoolKey.parse(status.pool()); // as the real writer: a status of no pool can never be written
             String write = status.pool() + "@" + status.generation();
             attempted.add(write);
             if (failing.contains(status.pool())) {
@@ -293,6 +295,27 @@ class StatusWriterIT {
     }
 
     @Test
+    void shouldDeadLetterAStatusKeyedByNoPoolOrByAnotherPoolAndGoOnWithTheNext() throws Exception {
+        Writes writes = new Writes();
+        start(writes, "writer-bad-keys");
+        send(6, "garbage", status("garbage", 1));
+        send(6, "t6/keyed", status("t6/other", 1));
+        long after = send(6, "t6/after", status("t6/after", 1)).offset();
+
+        await().atMost(WAIT).until(() -> writes.written.contains("t6/after@1"));
+        for (String key : List.of("garbage", "t6/keyed")) {
+            ConsumerRecord<String, byte[]> dead = deadLetter(key);
+            assertThat(new String(dead.headers().lastHeader(DeadLetters.REASON_HEADER).value(),
+                    StandardCharsets.UTF_8)).as(key).isEqualTo("MalformedRecord");
+        }
+        assertThat(writes.attempted).noneMatch(w -> w.startsWith("garbage@") || w.startsWith("t6/other@"));
+        // Nothing left waiting: the partition's commits go past them (they once held it for good).
+        TopicPartition six = new TopicPartition(TOPIC, 6);
+        await().atMost(WAIT).until(() -> committed("writer-bad-keys").get(six) != null
+                && committed("writer-bad-keys").get(six).offset() == after + 1);
+    }
+
+    @Test
     void shouldWriteAPoolsWaitingStatusThoughAnUnreadableRecordOfThePoolComesMeanwhile() throws Exception {
         Writes writes = new Writes();
         writes.failing.add("t5/broken");
@@ -341,7 +364,9 @@ class StatusWriterIT {
     private ConsumerRecord<String, byte[]> deadLetter(String key) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
-                ConsumerConfig.GROUP_ID_CONFIG, "dlt-reader",
+                // Each look from the topic's start: a shared group's commits would hide what an earlier look read.
+                ConsumerConfig.GROUP_ID_CONFIG, "dlt-reader-" + java.util.UUID.randomUUID(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
