@@ -128,7 +128,7 @@ public final class CommandChecks {
     }
 
     /** Why a pool key is not {@code <namespace>/<name>} as Kubernetes names them; empty when it is. */
-    static Optional<String> poolKeyProblem(String pool) {
+    public static Optional<String> poolKeyProblem(String pool) {
         int slash = pool.indexOf('/');
         if (slash < 0 || pool.indexOf('/', slash + 1) >= 0) {
             return Optional.of("the pool " + quote(pool) + " is not <namespace>/<name>");

@@ -160,13 +160,15 @@ public class CommandExecutor {
     /**
      * Refuses a command that failed a check made before any cloud call. The pool's state gets the failure as its last
      * error, without a read and without tracking a pool this provider did not know (which would have the poller
-     * describe its group); a record keyed as another pool gets nothing published: it is not trusted to be the pool's.
+     * describe its group); a record keyed as another pool gets nothing published: it is not trusted to be the pool's,
+     * and nor does a command of no pool (a state under its key would stay on the compacted topic for good).
      */
     private void refuseBeforeCloud(String kind, ScalingGroupCommand command, Failure failure) {
         count(kind, "refused");
         log.warn("{} {} for group {} refused before any cloud call: {}", kind, command.id(), command.group(),
                 failure.message());
-        if (!Reasons.KEY_MISMATCH.equals(failure.reason())) {
+        if (!Reasons.KEY_MISMATCH.equals(failure.reason())
+                && CommandChecks.poolKeyProblem(command.pool()).isEmpty()) {
             reportFailureOnly(inventory.get(command.pool()).orElseGet(() -> new PoolRecord(command.pool(),
                     command.group())), failure);
         }
