@@ -34,6 +34,18 @@ class DockerComposeTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void shouldPublishEveryPortOnTheLoopbackOnly() {
+        // Kafka logs in with the committed dev-only passwords, moto needs no login and serves user data (join
+        // tokens), the health endpoints show details: none of them for the machine's other networks.
+        Map<String, Object> services = (Map<String, Object>) COMPOSE.get("services");
+        List<String> published = services.values().stream()
+                .flatMap(s -> ((List<Object>) ((Map<String, Object>) s).getOrDefault("ports", List.of())).stream())
+                .map(String::valueOf).toList();
+        assertThat(published).hasSizeGreaterThanOrEqualTo(7).allSatisfy(p -> assertThat(p).startsWith("127.0.0.1:"));
+    }
+
+    @Test
     void shouldRunKafkaInKraftModeWithAHealthcheck() {
         Map<String, Object> kafka = service("kafka");
         assertThat(kafka.get("image").toString()).startsWith("apache/kafka:");
