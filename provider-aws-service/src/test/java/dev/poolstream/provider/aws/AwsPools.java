@@ -1,5 +1,6 @@
 package dev.poolstream.provider.aws;
 
+import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.awslaunchtemplate.InstanceMetadataOptions;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.awslaunchtemplate.AdditionalSecurityGroups;
@@ -13,6 +14,14 @@ import java.util.Map;
 
 /** AWSMachinePool specs and templates for tests. */
 public final class AwsPools {
+
+    /** IMDSv2 only, as a hardened pool asks: tokens required, the given hop limit, the rest CAPA's defaults. */
+    public static InstanceMetadataOptions imdsV2(long hopLimit) {
+        InstanceMetadataOptions options = new InstanceMetadataOptions();
+        options.setHttpTokens(InstanceMetadataOptions.HttpTokens.REQUIRED);
+        options.setHttpPutResponseHopLimit(hopLimit);
+        return options;
+    }
 
     public static AWSMachinePoolSpec spec(String ami, String instanceType, String securityGroup) {
         AWSMachinePoolSpec spec = new AWSMachinePoolSpec();

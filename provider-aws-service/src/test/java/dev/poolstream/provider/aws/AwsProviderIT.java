@@ -1,5 +1,6 @@
 package dev.poolstream.provider.aws;
 
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -242,7 +243,10 @@ class AwsProviderIT {
     void shouldPublishFiveInstancesWithAwsProviderIdsWhenGroupIsCreated() {
         String secretData = "#cloud-config secret-token-5f2a";
         bootstrapSecret("five-bootstrap", secretData);
-        EnsureGroup ensure = EnsureGroup.of("clusters/five", 1, "five", template("five", "t3.large", 1),
+        AWSMachinePoolSpec imdsV2 = AwsPools.spec(ami, "t3.large", securityGroup);
+        imdsV2.getAwsLaunchTemplate().setInstanceMetadataOptions(AwsPools.imdsV2(2));
+        EnsureGroup ensure = EnsureGroup.of("clusters/five", 1, "five", AwsPools.template(CLUSTER, imdsV2, 1,
+                new SecretRef("clusters", "five-bootstrap")),
                 new Capacity(5, 1, 10, false));
 
         send(ensure);
@@ -280,6 +284,11 @@ class AwsProviderIT {
         assertThat(data.iamInstanceProfile().name()).isEqualTo("nodes.cluster-api-provider-aws.sigs.k8s.io");
         assertThat(data.securityGroupIds()).containsExactly(securityGroup);
         assertThat(data.blockDeviceMappings().get(0).ebs().volumeSize()).isEqualTo(50);
+        // IMDSv2 as the pool asks, not the account's default (under which pods read the node role and user data).
+        assertThat(data.metadataOptions()).isNotNull();
+        assertThat(data.metadataOptions().httpTokensAsString()).isEqualTo("required");
+        assertThat(data.metadataOptions().httpPutResponseHopLimit()).isEqualTo(2);
+        assertThat(data.metadataOptions().httpEndpointAsString()).isEqualTo("enabled");
         assertThat(new String(Base64.getDecoder().decode(data.userData()), StandardCharsets.UTF_8))
                 .isEqualTo(secretData);
         // The bootstrap data reached the launch template and nothing else.

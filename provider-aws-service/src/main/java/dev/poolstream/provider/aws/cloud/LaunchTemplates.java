@@ -217,6 +217,13 @@ class LaunchTemplates {
         if (spec.rootVolume() != null) {
             data.blockDeviceMappings(rootDevice(spec.imageId(), spec.rootVolume()));
         }
+        LaunchTemplateSpec.MetadataOptions imds = spec.metadataOptions();
+        if (imds != null) {
+            data.metadataOptions(m -> m.httpEndpoint(imds.httpEndpoint()).httpProtocolIpv6(imds.httpProtocolIpv6())
+                    .httpPutResponseHopLimit(imds.httpPutResponseHopLimit() == null ? null
+                            : imds.httpPutResponseHopLimit().intValue())
+                    .httpTokens(imds.httpTokens()).instanceMetadataTags(imds.instanceMetadataTags()));
+        }
         return data.build();
     }
 

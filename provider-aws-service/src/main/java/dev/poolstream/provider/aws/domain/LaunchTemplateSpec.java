@@ -17,11 +17,22 @@ import java.util.Map;
 
 /**
  * What a pool's launch template holds, taken from the AWSMachinePool spec (CAPA's {@code awsLaunchTemplate}): AMI,
- * instance type, instance profile, SSH key, root volume, security groups, and the tags its instances and volumes get.
- * The user data is not part of it: it is read from the bootstrap Secret when the command runs.
+ * instance type, instance profile, SSH key, root volume, security groups, instance metadata options, and the tags its
+ * instances and volumes get. The user data is not part of it: it is read from the bootstrap Secret when the command
+ * runs.
  */
 public record LaunchTemplateSpec(String imageId, String instanceType, String instanceProfile, String sshKeyName,
-                                 RootVolume rootVolume, List<String> securityGroupIds, Map<String, String> tags) {
+                                 RootVolume rootVolume, List<String> securityGroupIds, MetadataOptions metadataOptions,
+                                 Map<String, String> tags) {
+
+    /**
+     * {@code awsLaunchTemplate.instanceMetadataOptions}, as CAPA puts them in the launch template's
+     * {@code MetadataOptions}: a pool that asks for IMDSv2 ({@code httpTokens: required}) must not get the account's
+     * default, under which any pod could read the node role's credentials and the user data.
+     */
+    public record MetadataOptions(String httpEndpoint, String httpProtocolIpv6, Long httpPutResponseHopLimit,
+                                  String httpTokens, String instanceMetadataTags) {
+    }
 
     /** Prefix of the version description that carries the content fingerprint. */
     public static final String FINGERPRINT_PREFIX = "poolstream/sha256:";
@@ -59,8 +70,18 @@ public record LaunchTemplateSpec(String imageId, String instanceType, String ins
             root = new RootVolume(blankToNull(rv.getDeviceName()), rv.getSize(), blankToNull(rv.getType()),
                     rv.getIops(), rv.getThroughput(), rv.getEncrypted(), blankToNull(rv.getEncryptionKey()));
         }
+        MetadataOptions metadata = null;
+        var imds = lt.getInstanceMetadataOptions();
+        if (imds != null) {
+            metadata = new MetadataOptions(
+                    imds.getHttpEndpoint() == null ? null : imds.getHttpEndpoint().getValue(),
+                    imds.getHttpProtocolIpv6() == null ? null : imds.getHttpProtocolIpv6().getValue(),
+                    imds.getHttpPutResponseHopLimit(),
+                    imds.getHttpTokens() == null ? null : imds.getHttpTokens().getValue(),
+                    imds.getInstanceMetadataTags() == null ? null : imds.getInstanceMetadataTags().getValue());
+        }
         return new LaunchTemplateSpec(lt.getAmi().getId(), lt.getInstanceType(), blankToNull(lt.getIamInstanceProfile()),
-                blankToNull(lt.getSshKeyName()), root, groups, tags);
+                blankToNull(lt.getSshKeyName()), root, groups, metadata, tags);
     }
 
     static AWSMachinePoolSpec awsSpec(GroupTemplate template) {
@@ -79,7 +100,10 @@ public record LaunchTemplateSpec(String imageId, String instanceType, String ins
     public String fingerprint(byte[] userData) {
         String canonical = String.join("\n", "imageId=" + imageId, "instanceType=" + instanceType,
                 "instanceProfile=" + instanceProfile, "sshKeyName=" + sshKeyName, "rootVolume=" + rootVolume,
-                "securityGroupIds=" + securityGroupIds, "tags=" + tags, "userData=" + sha256(userData));
+                "securityGroupIds=" + securityGroupIds, "tags=" + tags, "userData=" + sha256(userData))
+                // Only when set: the versions written before the options were applied keep their fingerprint, and
+                // their pools no roll-out.
+                + (metadataOptions == null ? "" : "\nmetadataOptions=" + metadataOptions);
         return FINGERPRINT_PREFIX + sha256(canonical.getBytes(StandardCharsets.UTF_8));
     }
 

@@ -62,6 +62,24 @@ class LaunchTemplateSpecTest {
     }
 
     @Test
+    void shouldTakeTheInstanceMetadataOptionsAndFingerprintThemOnlyWhenSet() {
+        AWSMachinePoolSpec hardened = AwsPools.spec("ami-1", "m5.large", "sg-1");
+        hardened.getAwsLaunchTemplate().setInstanceMetadataOptions(AwsPools.imdsV2(2));
+
+        assertThat(spec(hardened).metadataOptions()).isEqualTo(new LaunchTemplateSpec.MetadataOptions("enabled",
+                "disabled", 2L, "required", "disabled"));
+        assertThat(spec(AwsPools.spec("ami-1", "m5.large", "sg-1")).metadataOptions()).isNull();
+        String base = spec(AwsPools.spec("ami-1", "m5.large", "sg-1")).fingerprint(USER_DATA);
+        assertThat(spec(hardened).fingerprint(USER_DATA)).isNotEqualTo(base);
+        // Unset, the fingerprint is the one written before the options were applied: no roll-out on upgrade.
+        assertThat(base).isEqualTo(LaunchTemplateSpec.FINGERPRINT_PREFIX + LaunchTemplateSpec.sha256(String.join("\n",
+                "imageId=ami-1", "instanceType=m5.large", "instanceProfile=nodes.cluster-api-provider-aws.sigs.k8s.io",
+                "sshKeyName=poolstream", "rootVolume=" + new RootVolume(null, 50L, "gp3", null, null, null, null),
+                "securityGroupIds=[sg-1]", "tags={Name=g}", "userData=" + LaunchTemplateSpec.sha256(USER_DATA))
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void shouldNotCarryUserDataInFingerprintReadably() {
         byte[] secret = "token-abcdef".getBytes(StandardCharsets.UTF_8);
 
