@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -123,19 +124,42 @@ public final class PoolObjects {
     }
 
     /**
-     * Deletes the pool's bootstrap config (owner mode, the MachinePool being deleted); one that is gone needs
-     * nothing.
+     * Deletes the pool's bootstrap config (owner mode, the MachinePool being deleted), only as last read (a
+     * precondition on its resourceVersion), and not one another MachinePool owns (an owner reference to a MachinePool
+     * of another uid, as Cluster API sets it): a MachinePool may name any config of its namespace. One that is gone
+     * needs nothing.
      */
     public void deleteBootstrapConfig(PoolSpec spec, BootstrapData.ConfigRef ref) {
         Optional<ResourceDefinitionContext> kind = bootstrapKind(ref);
         if (kind.isEmpty()) {
             return;
         }
-        if (!client.genericKubernetesResources(kind.get()).inNamespace(spec.namespace()).withName(ref.name()).delete()
-                .isEmpty()) {
-            log.info("deleted {} {}/{} with pool {}, as Cluster API's MachinePool controller does", ref.kind(),
-                    spec.namespace(), ref.name(), spec.key());
+        Resource<GenericKubernetesResource> resource = client.genericKubernetesResources(kind.get())
+                .inNamespace(spec.namespace()).withName(ref.name());
+        GenericKubernetesResource current = resource.get();
+        if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
+            return;
         }
+        Optional<OwnerReference> otherPool = current.getMetadata().getOwnerReferences().stream()
+                .filter(o -> ClusterApi.KIND_MACHINE_POOL.equals(o.getKind()) && !Objects.equals(o.getUid(), spec.uid()))
+                .findFirst();
+        if (otherPool.isPresent()) {
+            log.warn("{} {}/{} is owned by MachinePool {} (uid {}), not by pool {}: not deleted with it", ref.kind(),
+                    spec.namespace(), ref.name(), otherPool.get().getName(), otherPool.get().getUid(), spec.key());
+            return;
+        }
+        try {
+            resource.lockResourceVersion(current.getMetadata().getResourceVersion()).delete();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND || e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+                log.info("{} {}/{} changed or went while it was deleted; decided again", ref.kind(), spec.namespace(),
+                        ref.name());
+                return;
+            }
+            throw e;
+        }
+        log.info("deleted {} {}/{} with pool {}, as Cluster API's MachinePool controller does", ref.kind(),
+                spec.namespace(), ref.name(), spec.key());
     }
 
     public void setReplicas(PoolSpec spec, int replicas) {

@@ -616,6 +616,43 @@ class ReconcilerRealApiIT {
         assertWaitsForItsBootstrapConfig(again, name + "-later");
     }
 
+    /**
+     * A MachinePool may name any bootstrap config of its namespace: one another MachinePool owns (Cluster API's owner
+     * reference) stays when this pool is deleted.
+     */
+    @Test
+    void shouldNotDeleteABootstrapConfigAnotherMachinePoolOwnsWithThePoolThatNamedIt() {
+        ResourceDefinitionContext configsKind = installBootstrapConfigKind("KubeadmConfig", "kubeadmconfigs");
+        Pool pool = new Pool("borrower");
+        var configs = kube.genericKubernetesResources(configsKind).inNamespace(NS);
+        GenericKubernetesResource owned = new GenericKubernetesResourceBuilder()
+                .withApiVersion(BOOTSTRAP_GROUP + "/v1beta2").withKind("KubeadmConfig")
+                .withNewMetadata().withNamespace(NS).withName("lender-config")
+                .addNewOwnerReference().withApiVersion(ClusterApi.CLUSTER_GROUP + "/v1beta2")
+                .withKind(ClusterApi.KIND_MACHINE_POOL).withName("lender").withUid("uid-of-the-lender").endOwnerReference()
+                .endMetadata().addToAdditionalProperties("spec", Map.of()).build();
+        configs.resource(owned).create();
+        GenericKubernetesResource config = configs.withName("lender-config").get();
+        config.setAdditionalProperty("status", Map.of("dataSecretName", "lender-config-data",
+                "initialization", Map.of("dataSecretCreated", true)));
+        configs.resource(config).updateStatus();
+        ConfigRef ref = new ConfigRef();
+        ref.setApiGroup(BOOTSTRAP_GROUP);
+        ref.setKind("KubeadmConfig");
+        ref.setName("lender-config");
+        pool.bootstrap = ref;
+        pool.create(2, Map.of(), List.of());
+        pool.settleUntil(EnsureGroup.class::isInstance, c -> { });
+
+        kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).delete();
+        pool.answer(pool.next(DeleteGroup.class::isInstance));
+        await().atMost(WAIT).until(() -> pool.machinePool() == null);
+
+        assertThat(configs.withName("lender-config").get()).as("the lender's bootstrap config").isNotNull();
+        assertThat(server.requests()).noneMatch(r -> r.verb().equals("delete") && r.resource().equals("kubeadmconfigs")
+                && r.name().equals("lender-config"));
+    }
+
     /** Once a pool created after it ({@code later}) is settled, the pool has had no command and no data Secret. */
     private void assertWaitsForItsBootstrapConfig(Pool pool, String later) {
         Pool after = new Pool(later);
