@@ -21,6 +21,11 @@ public final class Reasons {
     public static final String SCALE_DOWN_NEEDS_NAMED_INSTANCES = "ScaleDownNeedsNamedInstances";
     /** The command names a bootstrap data Secret outside the pool's namespace: it is not read. */
     public static final String BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE = "BootstrapSecretOutsideNamespace";
+    /**
+     * The inventory poller's describes of the group failed several times in a row (credentials revoked, throttling,
+     * an outage): the instances are as last published. Cleared by the next describe that succeeds.
+     */
+    public static final String DESCRIBE_FAILED = "DescribeFailed";
     /** The command names a cluster's kubeconfig Secret as bootstrap data: it is not read. */
     public static final String BOOTSTRAP_SECRET_IS_KUBECONFIG = "BootstrapSecretIsKubeconfig";
     /**

@@ -70,6 +70,9 @@ public class InventoryPoller implements SmartLifecycle {
         }
     }
 
+    /** Failed describes in a row after which the pool's state says so (one failure is a blip, retried soon). */
+    static final int FAILURES_SHOWN_AFTER = 3;
+
     void poll(PoolRecord record) {
         ReentrantLock lock = locks.of(record.pool());
         if (!lock.tryLock()) {
@@ -92,14 +95,15 @@ public class InventoryPoller implements SmartLifecycle {
                     publisher.publishFailure(record, notOwned.get());
                 }
             } else {
-                boolean ownedAgain = snapshot.isPresent() && record.lastState().map(ScalingGroupState::lastError)
-                        .filter(e -> Reasons.GROUP_NOT_OWNED.equals(e.reason())).isPresent();
-                if (ownedAgain) {
-                    // Tagged back (or it was never the tags): the pool's own again, and no longer said otherwise.
+                // Tagged back (or it was never the tags), or described again after failures: no longer said otherwise.
+                boolean errorCleared = record.lastState().map(ScalingGroupState::lastError)
+                        .filter(e -> Reasons.DESCRIBE_FAILED.equals(e.reason())
+                                || snapshot.isPresent() && Reasons.GROUP_NOT_OWNED.equals(e.reason())).isPresent();
+                if (errorCleared) {
                     record.lastState(Projection.withError(record.pool(), cloud.cloud(), record.group(),
                             record.lastState(), null));
                 }
-                InventoryDiff diff = publisher.publish(record, snapshot, -1, null, null, ownedAgain);
+                InventoryDiff diff = publisher.publish(record, snapshot, -1, null, null, errorCleared);
                 if (!diff.isEmpty()) {
                     log.info("group {}: published {} instance change(s) and {} tombstone(s)", record.group(),
                             diff.upserts().size(), diff.tombstones().size());
@@ -122,6 +126,13 @@ public class InventoryPoller implements SmartLifecycle {
             meters.counter("poolstream.provider.polls", "outcome", "failed").increment();
             log.warn("describing group {} failed ({} in a row), next try in {}: {}", record.group(), failures, delay,
                     e.getMessage());
+            if (failures == FAILURES_SHOWN_AFTER && record.lastState().map(s -> s.lastError() == null).orElse(false)) {
+                // Only the poller talks to the cloud while a pool is steady: without this, the pool would show its
+                // last counts as current, and no condition, for as long as the cloud cannot be read.
+                publisher.publishFailure(record, new Failure(Reasons.DESCRIBE_FAILED, "describing group "
+                        + record.group() + " failed " + failures + " times in a row; its instances are as last seen: "
+                        + e.getMessage()));
+            }
         } finally {
             lock.unlock();
         }

@@ -134,6 +134,52 @@ class InventoryPollerTest {
     }
 
     @Test
+    void shouldSayTheGroupCannotBeDescribedAfterThreeFailuresInARowAndClearItOnceItCan() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        int publications = published.states.size();
+        cloud.failing = true;
+
+        for (int i = 1; i < InventoryPoller.FAILURES_SHOWN_AFTER; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            poller.pollDue();
+        }
+        assertThat(published.states).as("a blip says nothing").hasSize(publications);
+        clock.advance(Duration.ofMinutes(1));
+        poller.pollDue();
+
+        // Once, with the instances kept: the pool's InfrastructureReady goes False with this reason.
+        assertThat(published.states).hasSize(publications + 1);
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.DESCRIBE_FAILED);
+        assertThat(published.lastState().lastError().message()).contains("group workers").contains("cloud down");
+        assertThat(published.tombstones()).isEmpty();
+        clock.advance(Duration.ofMinutes(1));
+        poller.pollDue();
+        assertThat(published.states).hasSize(publications + 1);
+
+        cloud.failing = false;
+        clock.advance(Duration.ofMinutes(1));
+        poller.pollDue();
+
+        assertThat(published.lastState().lastError()).isNull();
+        assertThat(published.lastState().exists()).isTrue();
+    }
+
+    @Test
+    void shouldKeepACommandsErrorRatherThanSayTheGroupCannotBeDescribed() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        var refused = new dev.poolstream.events.Failure(Reasons.CLOUD_REJECTED, "AccessDenied");
+        executor.reportFailure(EnsureGroup.of(POOL, 2, "workers", template("c", 2), capacity(3, 1, 5)), refused);
+        cloud.failing = true;
+
+        for (int i = 0; i < InventoryPoller.FAILURES_SHOWN_AFTER + 1; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            poller.pollDue();
+        }
+
+        assertThat(published.lastState().lastError()).isEqualTo(refused);
+    }
+
+    @Test
     void shouldForgetPoolWhenGroupIsGoneAndSettled() {
         executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(1, 1, 5)));
         executor.execute(DeleteGroup.of(POOL, 2, "workers"));
