@@ -10,6 +10,7 @@ import dev.poolstream.status.domain.ThreadReplacements;
 import dev.poolstream.status.kafka.StatusWriteListener;
 import dev.poolstream.status.kube.StatusWriter;
 import dev.poolstream.status.stream.DeadLetterProcessingHandler;
+import dev.poolstream.status.stream.OversizedRecordHandler;
 import dev.poolstream.status.stream.StatusMetrics;
 import dev.poolstream.status.stream.StatusTopology;
 import dev.poolstream.status.stream.StreamThreadDeaths;
@@ -103,6 +104,7 @@ public class StatusConfiguration {
         config.put(RecoveringDeserializationExceptionHandler.KSTREAM_DESERIALIZATION_RECOVERER, deadLetters);
         config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProcessingHandler.class);
         config.put(DeadLetterProcessingHandler.RECOVERER, deadLetters);
+        config.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizedRecordHandler.class);
         return new KafkaStreamsConfiguration(config);
     }
 

@@ -44,6 +44,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import dev.poolstream.status.domain.PoolView;
+import dev.poolstream.status.stream.StreamThreadDeaths;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -97,6 +99,8 @@ class StatusServiceIT {
                     "--spring.kafka.streams.state-dir=" + stateDir,
                     "--poolstream.kafka.create-topics=true",
                     "--poolstream.status.mode=owner",
+                    // Some 30 members' status: a pool of 60 is too large for Kafka (below), one of 1 is not.
+                    "--spring.kafka.streams.properties.producer.max.request.size=16384",
                     "--logging.structured.format.console=");
                  KafkaProducer<String, byte[]> producer = producer(broker)) {
                 Instant launched = Instant.now().minusSeconds(60);
@@ -176,6 +180,34 @@ class StatusServiceIT {
                         "specs", QueryableStoreTypes.<String, PoolSpec>keyValueStore()));
                 await().atMost(WAIT).until(() -> specs.get("team-a/marker") != null);
                 assertThat(specs.get("team-a/workers").generation()).isEqualTo(1L);
+
+                // A pool whose status is too large for Kafka is not sent, and every other pool goes on: the thread
+                // once died on it, and so did every replacement, until the client stopped.
+                send(producer, Topics.MACHINEPOOL_SPEC, spec(pool, "huge", 1));
+                send(producer, Topics.SCALINGGROUP_STATE, new ScalingGroupState("team-a/huge", Cloud.AWS, "huge", true,
+                        60, 1, 100, "1", false, 1, "c", null));
+                for (int i = 0; i < 60; i++) {
+                    send(producer, Topics.SCALINGGROUP_INSTANCES, new InstanceState("aws:///us-east-1a/i-0huge" + i,
+                            "team-a/huge", Cloud.AWS, "i-0huge" + i, "us-east-1a", InstanceLifecycle.RUNNING,
+                            "InService", "1", true, launched));
+                }
+                ReadOnlyKeyValueStore<String, PoolView> views = streams.store(StoreQueryParameters.fromNameAndType(
+                        "pool-views", QueryableStoreTypes.<String, PoolView>keyValueStore()));
+                await().atMost(WAIT).ignoreExceptions().until(() -> views.get("team-a/huge").status().members()
+                        .size() == 60);
+                // Then a pool of the same task (the same partition): by default that task sent nothing more.
+                String after = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "after-huge-" + i)
+                        .filter(name -> partitionOf("team-a/" + name) == partitionOf("team-a/huge")).findFirst()
+                        .orElseThrow();
+                send(producer, Topics.MACHINEPOOL_SPEC, spec(pool, after, 1));
+                send(producer, Topics.SCALINGGROUP_STATE, new ScalingGroupState("team-a/" + after, Cloud.AWS, after,
+                        true, 1, 1, 10, "1", false, 1, "c", null));
+                Map<String, String> latest = awaitLatest(broker, Topics.MACHINEPOOL_STATUS.name(), seen ->
+                        seen.containsKey("team-a/" + after));
+                // Sent while it was small (its instances came one by one), never with all 60.
+                assertThat(latest.getOrDefault("team-a/huge", "").split("i-0huge", -1).length - 1).isLessThan(60);
+                assertThat(app.getBean(StreamThreadDeaths.class).replaced()).as("stream threads replaced").isZero();
+                assertThat(streams.state().isRunningOrRebalancing()).isTrue();
             }
         }
     }
@@ -194,6 +226,30 @@ class StatusServiceIT {
                 return !seen.isEmpty();
             });
             return seen.get(0);
+        }
+    }
+
+    private static int partitionOf(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % Topics.PARTITIONS;
+    }
+
+    /** The latest value of each key on {@code topic} from its start, once {@code done} holds for them. */
+    private static Map<String, String> awaitLatest(EmbeddedKafkaBroker broker, String topic,
+                                                   java.util.function.Predicate<Map<String, String>> done) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.GROUP_ID_CONFIG, "keys-" + java.util.UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            consumer.subscribe(List.of(topic));
+            Map<String, String> latest = new java.util.HashMap<>();
+            await().atMost(WAIT).ignoreExceptions().until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> latest.put(r.key(), r.value() == null ? null
+                        : new String(r.value(), StandardCharsets.UTF_8)));
+                return done.test(latest);
+            });
+            return latest;
         }
     }
 
