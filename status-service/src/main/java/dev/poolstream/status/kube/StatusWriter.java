@@ -416,8 +416,33 @@ public final class StatusWriter implements AutoCloseable {
                     || adopted(current, pool, clusterName)) {
                 continue;
             }
-            // Edited as read: by name alone, fabric8 would read the Node again first.
-            workload.nodes().resource(current).edit(n -> {
+            if (adoptAsRead(workload, current, pool, clusterName)) {
+                count("node-adopted");
+            }
+        }
+        for (PoolMember member : retired) {
+            Node current = workload.nodes().withName(member.nodeName()).get();
+            // Only the Node this pool referenced (a Node name can come back on a new instance), and not once another
+            // owner adopted it (its instance moved to another pool, which serves it now).
+            if (current != null && member.providerID().equals(providerId(current))
+                    && !ownedByAnother(current, pool, clusterName) && deleteAsRead(workload, current)) {
+                log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
+                        status.pool(), member.providerID());
+                count("node-deleted");
+            }
+        }
+    }
+
+    /**
+     * Annotates the Node as the pool's and removes the uninitialized taint, as a patch of what was read (by name
+     * alone, fabric8 would read the Node again first).
+     *
+     * @return whether it was written; not when the Node went since it was read (a scale-down, a spot interruption),
+     *         which once failed the pool's whole status write and told the pool so
+     */
+    static boolean adoptAsRead(KubernetesClient workload, Node read, PoolKey pool, String clusterName) {
+        try {
+            workload.nodes().resource(read).edit(n -> {
                 if (n.getMetadata().getAnnotations() == null) {
                     n.getMetadata().setAnnotations(new HashMap<>());
                 }
@@ -430,18 +455,13 @@ public final class StatusWriter implements AutoCloseable {
                 }
                 return n;
             });
-            count("node-adopted");
-        }
-        for (PoolMember member : retired) {
-            Node current = workload.nodes().withName(member.nodeName()).get();
-            // Only the Node this pool referenced (a Node name can come back on a new instance), and not once another
-            // owner adopted it (its instance moved to another pool, which serves it now).
-            if (current != null && member.providerID().equals(providerId(current))
-                    && !ownedByAnother(current, pool, clusterName) && deleteAsRead(workload, current)) {
-                log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
-                        status.pool(), member.providerID());
-                count("node-deleted");
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+                throw e;
             }
+            log.info("Node {} went since it was read: not adopted", read.getMetadata().getName());
+            return false;
         }
     }
 
