@@ -1,5 +1,6 @@
 package dev.poolstream.provider.azure.domain;
 
+import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.SecurityProfile;
 import dev.poolstream.provider.domain.InvalidTemplateException;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.Template;
@@ -17,6 +18,8 @@ import java.util.regex.Pattern;
 public final class ScaleSetModels {
 
     private static final Pattern ZONE = Pattern.compile("[1-9][0-9]?");
+    /** The reason of a pool refused for hardening Poolstream does not apply ({@link #refuseHardeningNotApplied}). */
+    public static final String SECURITY_PROFILE_UNSUPPORTED = "SecurityProfileUnsupported";
 
     public static ScaleSetModel from(GroupTemplate template, String scaleSet, ModelSettings settings) {
         AzureMachinePoolSpec spec = spec(template);
@@ -24,6 +27,7 @@ public final class ScaleSetModels {
         if (t == null || blank(t.getVmSize())) {
             throw invalid("the AzureMachinePool has no template.vmSize");
         }
+        refuseHardeningNotApplied(t.getSecurityProfile());
         ScaleSetModel.Orchestration orchestration = spec.getOrchestrationMode() == AzureMachinePoolSpec.OrchestrationMode.FLEXIBLE
                 ? ScaleSetModel.Orchestration.FLEXIBLE : ScaleSetModel.Orchestration.UNIFORM;
         String location = blank(spec.getLocation()) ? settings.defaultLocation() : spec.getLocation();
@@ -36,6 +40,35 @@ public final class ScaleSetModels {
                 settings.subnetId(template.clusterName(), subnet), t.getAcceleratedNetworking(),
                 zones(template.failureDomains()),
                 CapzTags.of(template.clusterName(), scaleSet, template.tags(), spec.getAdditionalTags()));
+    }
+
+    /**
+     * {@code template.securityProfile} is not applied yet: a pool that asks for encryption at host, a security type
+     * (Trusted Launch, confidential VMs), secure boot or a vTPM is refused rather than given VMs without them.
+     */
+    static void refuseHardeningNotApplied(SecurityProfile profile) {
+        if (profile == null) {
+            return;
+        }
+        List<String> asked = new ArrayList<>();
+        if (Boolean.TRUE.equals(profile.getEncryptionAtHost())) {
+            asked.add("encryptionAtHost");
+        }
+        if (profile.getSecurityType() != null) {
+            asked.add("securityType " + profile.getSecurityType().getValue());
+        }
+        var uefi = profile.getUefiSettings();
+        if (uefi != null && Boolean.TRUE.equals(uefi.getSecureBootEnabled())) {
+            asked.add("uefiSettings.secureBootEnabled");
+        }
+        if (uefi != null && Boolean.TRUE.equals(uefi.getVTpmEnabled())) {
+            asked.add("uefiSettings.vTpmEnabled");
+        }
+        if (!asked.isEmpty()) {
+            throw new InvalidTemplateException(SECURITY_PROFILE_UNSUPPORTED, "template.securityProfile asks for "
+                    + String.join(", ", asked) + ", which Poolstream does not apply yet: refused rather than make VMs "
+                    + "without it");
+        }
     }
 
     static ScaleSetModel.ImageRef image(Image image, ModelSettings settings) {

@@ -58,6 +58,26 @@ class ScaleSetModelsTest {
     }
 
     @Test
+    void shouldRefuseASecurityProfileItDoesNotApplyRatherThanMakeVmsWithoutIt() {
+        AzureMachinePoolSpec hardened = AzurePools.spec("Standard_D2s_v3", "1");
+        var profile = new dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.SecurityProfile();
+        profile.setEncryptionAtHost(true);
+        profile.setSecurityType(dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template
+                .SecurityProfile.SecurityType.TRUSTEDLAUNCH);
+        hardened.getTemplate().setSecurityProfile(profile);
+
+        assertThatThrownBy(() -> model(hardened)).isInstanceOfSatisfying(InvalidTemplateException.class, e -> {
+            assertThat(e.failure().reason()).isEqualTo("SecurityProfileUnsupported");
+            assertThat(e.failure().message()).contains("encryptionAtHost, securityType TrustedLaunch");
+        });
+
+        // Asking for none of it is no hardening lost.
+        profile.setEncryptionAtHost(false);
+        profile.setSecurityType(null);
+        assertThat(model(hardened).vmSize()).isEqualTo("Standard_D2s_v3");
+    }
+
+    @Test
     void shouldUseFlexibleOrchestrationWhenThePoolAsksForIt() {
         assertThat(model(AzurePools.flexible(AzurePools.spec("Standard_D2s_v3", "1"))).orchestration())
                 .isEqualTo(ScaleSetModel.Orchestration.FLEXIBLE);
