@@ -7,6 +7,7 @@ import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.provider.cloud.CommandFencedException;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +74,16 @@ public class CommandExecutor {
      * anything and before its Secret is read.
      */
     public Outcome execute(String recordKey, ScalingGroupCommand command) {
+        return execute(recordKey, command, () -> true);
+    }
+
+    /**
+     * As {@link #execute(String, ScalingGroupCommand)}, asking {@code stillOurs} before every cloud write: once the
+     * command's partition has gone to another consumer, it writes nothing more ({@link CommandFencedException}). A
+     * write from a read made before the hand-over would undo what the new owner wrote since (on Azure, an absolute
+     * capacity below it removes VMs of Azure's choosing, undrained).
+     */
+    public Outcome execute(String recordKey, ScalingGroupCommand command, BooleanSupplier stillOurs) {
         String kind = command.getClass().getSimpleName();
         if (recentIds.contains(command.id())) {
             log.info("{} {} for group {} was carried out before: nothing to do", kind, command.id(), command.group());
@@ -109,7 +121,7 @@ public class CommandExecutor {
                             + ": nothing is done"));
                 }
                 before = described;
-                Planned planned = plan(command, before);
+                Planned planned = plan(command, before, stillOurs);
                 Plan plan = planned.plan();
                 log.info("{} {} for group {} (generation {}): {}{}", kind, command.id(), command.group(),
                         command.generation(), describe(plan), planned.templateWritten() ? ", new template version" : "");
@@ -117,14 +129,17 @@ public class CommandExecutor {
                     throw new CommandRefusedException(refuse.failure());
                 }
                 record.group(command.group());
+                fence(stillOurs, command);
                 boolean wrote = apply(command, plan) | planned.templateWritten();
                 if (command instanceof TerminateInstances terminate) {
                     List<String> leftOut = GroupPlanner.leftOut(before, terminate.providerIDs());
                     if (!leftOut.isEmpty()) {
+                        fence(stillOurs, command);
                         wrote |= cloud.finishTerminate(command.pool(), command.group(), before, leftOut);
                     }
                 }
                 if (command instanceof DeleteGroup && (before.isPresent() || ownTemplateExists(command))) {
+                    fence(stillOurs, command);
                     wrote |= cloud.deleteTemplate(command.group());
                 }
                 Optional<GroupSnapshot> after = wrote ? ownOr(command, cloud.describe(command.group()), before)
@@ -136,6 +151,10 @@ public class CommandExecutor {
                 Outcome outcome = wrote ? Outcome.APPLIED : Outcome.ALREADY_SATISFIED;
                 count(kind, outcome.name().toLowerCase());
                 return outcome;
+            } catch (CommandFencedException e) {
+                count(kind, "fenced");
+                log.info("{} {} for group {}: {}", kind, command.id(), command.group(), e.getMessage());
+                throw e;
             } catch (CommandRefusedException e) {
                 count(kind, "refused");
                 log.warn("{} {} for group {} refused: {}", kind, command.id(), command.group(), e.getMessage());
@@ -249,7 +268,15 @@ public class CommandExecutor {
     private record Planned(Plan plan, boolean templateWritten) {
     }
 
-    private Planned plan(ScalingGroupCommand command, Optional<GroupSnapshot> before) {
+    /** Throws when the command's partition has gone to another consumer: see {@link #execute}. */
+    private static void fence(BooleanSupplier stillOurs, ScalingGroupCommand command) {
+        if (!stillOurs.getAsBoolean()) {
+            throw new CommandFencedException("its partition went to another consumer while it ran: no write, its new "
+                    + "owner carries it out");
+        }
+    }
+
+    private Planned plan(ScalingGroupCommand command, Optional<GroupSnapshot> before, BooleanSupplier stillOurs) {
         if (command instanceof EnsureGroup ensure) {
             Optional<GroupOwnership.TagNames> names = cloud.ownership();
             GroupShape shape = cloud.shapeOf(ensure.pool(), ensure.group(), ensure.template());
@@ -262,6 +289,7 @@ public class CommandExecutor {
                     ownTemplateExists(ensure); // refuses a template of that name that is not the pool's own
                 }
             }
+            fence(stillOurs, ensure);
             ScalingGroup.TemplateVersion version = cloud.ensureTemplate(ensure.pool(), ensure.group(),
                     ensure.template(), before.map(GroupSnapshot::templateVersion));
             return new Planned(GroupPlanner.ensure(before, shape, version.version(), ensure.capacity()),
@@ -275,6 +303,7 @@ public class CommandExecutor {
             if (precheck instanceof Plan.Refuse) {
                 return new Planned(precheck, false);
             }
+            fence(stillOurs, rollOut);
             ScalingGroup.TemplateVersion version = cloud.ensureTemplate(rollOut.pool(), rollOut.group(),
                     rollOut.template(), before.map(GroupSnapshot::templateVersion));
             return new Planned(GroupPlanner.rollOut(before, version.version()), version.written());

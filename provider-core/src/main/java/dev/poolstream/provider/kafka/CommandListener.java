@@ -5,6 +5,7 @@ import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.kafka.KeyedRetries;
+import dev.poolstream.provider.cloud.CommandFencedException;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.domain.Reasons;
@@ -186,7 +187,11 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
                             d.partition);
                     return;
                 }
-                executor.execute(d.record.key() instanceof String key ? key : null, d.command);
+                executor.execute(d.record.key() instanceof String key ? key : null, d.command,
+                        () -> !gone.contains(d.partition));
+            } catch (CommandFencedException e) {
+                // Stalled past the hand-over: its new owner carries it out from a fresh read.
+                d.leftToNewOwner = true;
             } catch (RuntimeException e) {
                 if (retryable(e)) {
                     throw e;

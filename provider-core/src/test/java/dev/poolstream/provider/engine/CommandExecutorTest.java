@@ -14,6 +14,7 @@ import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
+import dev.poolstream.provider.cloud.CommandFencedException;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.domain.GroupSnapshot;
@@ -40,8 +41,9 @@ class CommandExecutorTest {
     private final InMemoryScalingGroup cloud = new InMemoryScalingGroup();
     private final RecordingPublication published = new RecordingPublication();
     private final Inventory inventory = new Inventory();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final CommandExecutor executor = new CommandExecutor(cloud, inventory, new RecentIds(100),
-            new PoolLocks(), published, new SimpleMeterRegistry(), Clock.systemUTC());
+            new PoolLocks(), published, meters, Clock.systemUTC());
 
     private EnsureGroup ensure(long generation, int desired) {
         return EnsureGroup.of(POOL, generation, "workers", template("c1", 1), capacity(desired, 1, 30));
@@ -390,6 +392,34 @@ class CommandExecutorTest {
         assertThat(cloud.calls()).isEmpty();
         assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.BOOTSTRAP_SECRET_OUTSIDE_NAMESPACE);
         assertThat(published.lastState().exists()).isFalse();
+    }
+
+    // --- a command whose partition moved while it ran ------------------------------------------------------------
+
+    @Test
+    void shouldWriteNothingOnceItsPartitionHasGoneToAnotherConsumer() {
+        executor.execute(ensure(1, 3));
+        int writes = cloud.writes();
+        int states = published.states.size();
+        var commands = List.<ScalingGroupCommand>of(SetCapacity.of(POOL, 2, "workers", capacity(5, 1, 30)),
+                EnsureGroup.of(POOL, 3, "workers", template("c1", 3, "v1.34.0"), capacity(3, 1, 30)),
+                RollOut.of(POOL, 4, "workers", template("c1", 4, "v1.35.0")),
+                TerminateInstances.of(POOL, 5, "workers", List.of(cloud.peek("workers").orElseThrow().instances()
+                        .get(0).providerID())),
+                DeleteGroup.of(POOL, 6, "workers"));
+
+        for (ScalingGroupCommand command : commands) {
+            // Asked at each write only: the describe before it ran, and then the partition had moved.
+            assertThatThrownBy(() -> executor.execute(POOL, command, () -> false)).as(command.getClass().getSimpleName())
+                    .isInstanceOf(CommandFencedException.class);
+        }
+
+        assertThat(cloud.writes()).isEqualTo(writes);
+        assertThat(published.states).as("nothing published: the new owner does").hasSize(states);
+        assertThat(meters.counter("poolstream.provider.commands", "kind", "SetCapacity", "outcome", "fenced")
+                .count()).isEqualTo(1);
+        // Not remembered as done: the new owner, or this one when the partition comes back, carries it out.
+        assertThat(executor.execute(POOL, commands.get(0), () -> true)).isEqualTo(CommandExecutor.Outcome.APPLIED);
     }
 
     @Test
