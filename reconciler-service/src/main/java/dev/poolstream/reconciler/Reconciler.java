@@ -307,11 +307,13 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
      * again once resumed), an instance gone.
      */
     private void stopForgottenDrains(String key, Memory memory) {
+        // Forgotten, or ended by the look itself (its Machine asked to skip the drain while it ran).
         List<String> forgotten = draining.getOrDefault(key, Map.of()).keySet().stream()
-                .filter(providerId -> !memory.drains().containsKey(providerId)).toList();
+                .filter(providerId -> !memory.drains().containsKey(providerId)
+                        || memory.drains().get(providerId).done()).toList();
         for (String providerId : forgotten) {
             log.info("stopping the drain of instance {} of pool {}: the pool's last look no longer drains it (a "
-                    + "pre-drain hook, a pause, the instance gone)", providerId, key);
+                    + "pre-drain hook, a pause, the instance gone, exclude-node-draining)", providerId, key);
             notRunning(key, providerId).cancel(false);
         }
     }

@@ -459,6 +459,13 @@ public final class PoolReconciler {
                     notices.add(Notices.drained(drain, drain.outcome(), now, look.retries()));
                 }
                 drains.put(victim.providerID(), drain);
+            } else if (!drain.done() && request != null && request.excludeNodeDraining()) {
+                // Also on a drain under way, as Cluster API looks at it on every reconcile: the operator's way out of
+                // a drain a PodDisruptionBudget holds for good. The running drain is stopped (not remembered as
+                // running any more).
+                drain = drain.skipped();
+                notices.add(Notices.drained(drain, drain.outcome(), now, look.retries()));
+                drains.put(victim.providerID(), drain);
             }
             if (!drain.done()) {
                 allDone = false;

@@ -742,6 +742,23 @@ class MachineRequestsTest {
     }
 
     @Test
+    void shouldSkipTheDrainUnderWayOnceItsMachineAsksToExcludeNodeDraining() {
+        PoolSpec draining = with(aws(5), hooked(3, true, false, List.of(), List.of()));
+        Decision first = PoolReconciler.decide(look(draining, group(5, "x"), status(members(5)), seen(draining)));
+        assertThat(first.drains()).extracting(Memory.Drain::providerID).containsExactly(id(3));
+        assertThat(first.commands()).isEmpty();
+
+        // A PodDisruptionBudget holds it; the operator annotates the Machine, as Cluster API documents.
+        PoolSpec excluded = with(aws(5), hooked(3, true, true, List.of(), List.of()));
+        Decision decision = PoolReconciler.decide(look(excluded, group(5, "x"), status(members(5)), first.memory()));
+
+        assertThat(decision.drains()).as("no drain round").isEmpty();
+        assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(id(3)));
+        assertThat(decision.notices()).extracting(Notice::reason).contains(Notices.DRAIN_SKIPPED);
+    }
+
+    @Test
     void shouldChooseMembersWhoseMachinesHaveNoHookFirstOnAScaleDown() {
         PoolSpec plain = aws(3);
         List<String> chosenWithoutHooks = PoolReconciler.decide(look(plain, group(5, "x"), status(members(5)),
