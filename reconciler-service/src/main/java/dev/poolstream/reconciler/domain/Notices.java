@@ -118,6 +118,11 @@ public final class Notices {
     }
 
     /** A PodDisruptionBudget refused an eviction. */
+    public static Notice evictionFailed(String nodeName, List<String> failures) {
+        return Notice.warning("Drain", DRAIN_BLOCKED, "Node " + nodeName + ": evicting " + String.join(", ", failures)
+                + " failed; retrying");
+    }
+
     public static Notice blocked(String nodeName, List<String> pods) {
         return Notice.warning("Drain", DRAIN_BLOCKED, "Node " + nodeName + ": eviction of " + String.join(", ", pods)
                 + " refused by a PodDisruptionBudget; retrying");

@@ -1,6 +1,7 @@
 package dev.poolstream.reconciler.kube;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.KubeTime;
 import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.reconciler.domain.DrainOutcome;
 import dev.poolstream.reconciler.domain.Notice;
@@ -229,12 +230,15 @@ public final class Drainer implements AutoCloseable {
         }
         // A Node whose kubelet no longer reports (Ready Unknown) never ends a pod: one stopping already (evicted, or
         // marked by the taint manager) would hold the drain for good. As Cluster API's drain does for an unreachable
-        // Node, such pods count as gone; the others are still evicted.
+        // Node, such pods count as gone once their grace period is over (the deletionTimestamp, set to the deletion
+        // plus the grace period, more than a second past): until then their containers may still be shutting down.
+        // The others are still evicted.
         boolean unreachable = unreachable(node);
+        Instant now = clock.instant();
         List<Pod> left = client.pods().inAnyNamespace().withField("spec.nodeName", run.nodeName).list()
                 .getItems().stream().filter(p -> run.nodeName.equals(p.getSpec().getNodeName()))
                 .filter(Drainer::evictable)
-                .filter(p -> !unreachable || p.getMetadata().getDeletionTimestamp() == null).toList();
+                .filter(p -> !unreachable || !graceOver(p, now)).toList();
         run.podsLeft = left.size();
         if (left.isEmpty()) {
             log.info("drained Node {} of pool {}", run.nodeName, run.pool);
@@ -244,6 +248,7 @@ public final class Drainer implements AutoCloseable {
         KubernetesClient evictions = withoutRetries(client);
         int accepted = 0;
         List<String> refused = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
         for (Pod pod : left) {
             if (pod.getMetadata().getDeletionTimestamp() != null) {
                 continue; // evicted: its kubelet is stopping it
@@ -255,7 +260,12 @@ public final class Drainer implements AutoCloseable {
                         .withName(pod.getMetadata().getName()).evict();
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
-                    throw e;
+                    // As Cluster API's drain: this pod is tried again next round, and the pods after it are evicted
+                    // now (a pod whose eviction always fails, two budgets over it say, once kept every pod listed
+                    // after it on the Node).
+                    failed.add(name + " (" + WorkloadClusterException.describe(e) + ")");
+                    registry.counter("poolstream.reconciler.evictions", "outcome", "failed").increment();
+                    continue;
                 }
                 registry.counter("poolstream.reconciler.evictions", "outcome", "gone").increment();
                 continue;
@@ -273,10 +283,23 @@ public final class Drainer implements AutoCloseable {
             log.info("eviction of {} from Node {} of pool {} refused (a PodDisruptionBudget); retrying", refused,
                     run.nodeName, run.pool);
             run.progress.accept(Notices.blocked(run.nodeName, refused));
-        } else {
+        }
+        if (!failed.isEmpty()) {
+            String failures = "evicting " + String.join(", ", failed) + " failed";
+            run.problem = refused.isEmpty() ? failures : run.problem + "; " + failures;
+            log.warn("eviction from Node {} of pool {}: {}; retrying", run.nodeName, run.pool, failures);
+            run.progress.accept(Notices.evictionFailed(run.nodeName, failed));
+        }
+        if (refused.isEmpty() && failed.isEmpty()) {
             run.problem = "waiting for " + left.size() + " evicted pods to stop";
         }
-        again(run, accepted == 0 && !refused.isEmpty());
+        again(run, accepted == 0 && !(refused.isEmpty() && failed.isEmpty()));
+    }
+
+    /** Whether the pod's deletion grace period is over, by more than a second (Cluster API's skip-wait timeout). */
+    private static boolean graceOver(Pod pod, Instant now) {
+        String deletion = pod.getMetadata().getDeletionTimestamp();
+        return deletion != null && KubeTime.parse(deletion).plusSeconds(1).isBefore(now);
     }
 
     /**

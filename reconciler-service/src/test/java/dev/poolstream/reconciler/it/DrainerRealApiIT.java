@@ -294,13 +294,20 @@ class DrainerRealApiIT {
         Pod stuck = runningPod("stuck-on-unreachable", node, Map.of());
         kube.pods().inNamespace(NS).withName(stuck.getMetadata().getName()).edit(p -> new PodBuilder(p)
                 .editMetadata().addToFinalizers("poolstream.dev/test-hold").endMetadata().build());
-        kube.pods().inNamespace(NS).withName(stuck.getMetadata().getName()).delete();
+        // Deleted by another (the taint manager, a controller) with five minutes to shut down.
+        kube.pods().inNamespace(NS).withName(stuck.getMetadata().getName()).withGracePeriod(300).delete();
         runningPod("running-on-unreachable", node, Map.of());
 
         try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
-            assertThat(drainer.drain("drainer-real/unreachable", "any/cluster", node, providerIdOf(node),
-                    clock.instant(), null, notices::add)
-                    .orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
+            var drain = drainer.drain("drainer-real/unreachable", "any/cluster", node, providerIdOf(node),
+                    clock.instant(), null, notices::add);
+            await().atMost(WAIT).until(() -> !evictions("running-on-unreachable").isEmpty()
+                    && kube.pods().inNamespace(NS).withName("running-on-unreachable").get() == null);
+            // Within its grace period its containers may still be shutting down: not taken for gone (it once was).
+            assertThat(drain).as("drained while a pod's grace period runs").isNotDone();
+
+            clock.offset = Duration.ofSeconds(302);
+            assertThat(drain.orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.Drained.class);
         } finally {
             kube.pods().inNamespace(NS).withName(stuck.getMetadata().getName()).edit(p -> new PodBuilder(p)
@@ -308,6 +315,36 @@ class DrainerRealApiIT {
         }
         assertThat(evictions("running-on-unreachable")).isNotEmpty();
         assertThat(kube.pods().inNamespace(NS).withName("running-on-unreachable").get()).isNull();
+    }
+
+    /**
+     * A pod whose eviction always fails (two PodDisruptionBudgets over it: the API server answers 500) holds only
+     * itself: the pods listed after it are evicted, and the failure is told.
+     */
+    @Test
+    void shouldEvictThePodsAfterOneWhoseEvictionFailsAndSayWhy() {
+        String node = node("drainer-evict-fails", Map.of());
+        runningPod("evict-fails-a", node, Map.of("app", "evict-fails"));
+        runningPod("evict-fails-b", node, Map.of());
+        budget("evict-fails", 1);
+        var budgets = kube.policy().v1().podDisruptionBudget().inNamespace(NS);
+        budgets.resource(new PodDisruptionBudgetBuilder().withNewMetadata().withNamespace(NS)
+                .withName("evict-fails-second").endMetadata().withNewSpec().withMaxUnavailable(new IntOrString(1))
+                .withNewSelector().addToMatchLabels("app", "evict-fails").endSelector().endSpec().build()).create();
+
+        try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
+            var drain = drainer.drain("drainer-real/evict-fails", "any/cluster", node, providerIdOf(node),
+                    clock.instant(), null, notices::add);
+            await().atMost(WAIT).until(() -> kube.pods().inNamespace(NS).withName("evict-fails-b").get() == null);
+            assertThat(evictions("evict-fails-a")).extracting(AuditedRequest::code).contains(500);
+            await().atMost(WAIT).until(() -> notices.stream().anyMatch(n -> n.note().contains("evict-fails-a")
+                    && n.note().contains("failed")));
+            assertThat(drain).isNotDone();
+
+            budgets.withName("evict-fails-second").delete();
+            assertThat(drain.orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
+                    .isInstanceOf(DrainOutcome.Drained.class);
+        }
     }
 
     /**
