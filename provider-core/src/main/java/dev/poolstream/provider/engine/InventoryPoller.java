@@ -124,8 +124,9 @@ public class InventoryPoller implements SmartLifecycle {
             Duration delay = failureBackoff.delay(failures, ThreadLocalRandom.current().nextDouble());
             record.nextPollAt(clock.instant().plus(delay));
             meters.counter("poolstream.provider.polls", "outcome", "failed").increment();
-            log.warn("describing group {} failed ({} in a row), next try in {}: {}", record.group(), failures, delay,
-                    e.getMessage());
+            // The pool's key in the line itself: the MDC closed with the try.
+            log.warn("pool {}: describing group {} failed ({} in a row), next try in {}: {}", record.pool(),
+                    record.group(), failures, delay, e.getMessage());
             if (failures == FAILURES_SHOWN_AFTER && record.lastState().map(s -> s.lastError() == null).orElse(false)) {
                 // Only the poller talks to the cloud while a pool is steady: without this, the pool would show its
                 // last counts as current, and no condition, for as long as the cloud cannot be read.
@@ -151,8 +152,10 @@ public class InventoryPoller implements SmartLifecycle {
         executor.scheduleWithFixedDelay(() -> {
             try {
                 pollDue();
-            } catch (RuntimeException e) {
-                log.error("inventory poll round failed", e);
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                // Anything thrown out of here would end every later round without a word: the poller is what asks
+                // the cloud of every steady pool.
+                log.error("inventory poll round failed; the next round comes as usual", e);
             }
         }, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
     }

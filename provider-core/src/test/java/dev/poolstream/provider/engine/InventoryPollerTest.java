@@ -63,9 +63,14 @@ class InventoryPollerTest {
     /** A cloud whose describe can be made to fail. */
     private static final class FlakyCloud extends InMemoryScalingGroup {
         boolean failing;
+        /** A class the SDK loads lazily is missing: an Error, not an exception. */
+        final java.util.concurrent.atomic.AtomicBoolean linkageErrorOnce = new java.util.concurrent.atomic.AtomicBoolean();
 
         @Override
         public synchronized Optional<GroupSnapshot> describe(String group) {
+            if (linkageErrorOnce.getAndSet(false)) {
+                throw new NoClassDefFoundError("software/amazon/awssdk/Missing");
+            }
             if (failing) {
                 throw new IllegalStateException("cloud down");
             }
@@ -177,6 +182,22 @@ class InventoryPollerTest {
         }
 
         assertThat(published.lastState().lastError()).isEqualTo(refused);
+    }
+
+    @Test
+    void shouldGoOnPollingAfterARoundThatThrewAnError() {
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        int reads = cloud.reads();
+        cloud.linkageErrorOnce.set(true);
+
+        poller.start();
+        try {
+            // One describe failed with the Error; the rounds after it go on (they once all stopped, silently).
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !cloud.linkageErrorOnce.get() && cloud.reads() > reads);
+        } finally {
+            poller.stop();
+        }
     }
 
     @Test
