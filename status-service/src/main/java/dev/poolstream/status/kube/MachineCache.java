@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The per-instance objects of every pool (those labelled {@code cluster.x-k8s.io/pool-name}), kept by informers
@@ -40,6 +42,8 @@ final class MachineCache implements AutoCloseable {
     private static final String BY_POOL = "pool";
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
     private static final int WRITES_REMEMBERED = 10_000;
+    private static final Logger log = LoggerFactory.getLogger(MachineCache.class);
+
     /** The key of the one informer of a kind over all namespaces. */
     private static final String ALL_NAMESPACES = "";
 
@@ -165,6 +169,15 @@ final class MachineCache implements AutoCloseable {
                 // Not their managedFields: half of each object, read by nothing here.
                 .itemStore(new WithoutManagedFields<>());
         informer.addIndexers(Map.of(BY_POOL, o -> List.of(o.getMetadata().getNamespace() + "/" + label(o))));
+        // Once started, never given up: fabric8 stops an informer for good when a watch fails with anything but 410
+        // Gone (a 403 while RBAC changes, a 404 while a CRD is installed again), and this cache would stay as it was
+        // while the writes meet 409s. Before it is started, a failure fails the start (below), as before.
+        informer.exceptionHandler((started, error) -> {
+            if (started) {
+                log.warn("the {} watch failed ({}); listing and watching again", kind, StatusWriter.describe(error));
+            }
+            return started;
+        });
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(GenericKubernetesResource object) {
