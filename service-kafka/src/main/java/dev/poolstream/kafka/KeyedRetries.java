@@ -243,7 +243,9 @@ public final class KeyedRetries<V> implements AutoCloseable {
         if (head != null) {
             try {
                 attempt(head, true);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too: left to the executor, it would end this key's retries silently, its head waiting and
+                // every later record of the key, and the partition's commits, behind it for good.
                 log.error("{}: retrying {} failed unexpectedly; trying again in 1 s", name, key, e);
                 schedule(key, 1_000);
             }

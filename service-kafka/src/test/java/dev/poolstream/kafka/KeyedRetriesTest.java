@@ -28,6 +28,8 @@ class KeyedRetriesTest {
 
     /** Keys whose work fails while they are in here. */
     private final Set<String> broken = ConcurrentHashMap.newKeySet();
+    /** Keys whose next run throws an Error, once (a class missing at run time, a stack too deep). */
+    private final Set<String> erring = ConcurrentHashMap.newKeySet();
     /** "key=value" of every successful run, in order. */
     private final List<String> done = Collections.synchronizedList(new ArrayList<>());
     private final List<String> heard = Collections.synchronizedList(new ArrayList<>());
@@ -35,6 +37,9 @@ class KeyedRetriesTest {
 
     private KeyedRetries<String> retries(KeyedRetries.Order order, FixedBackOff backOff) {
         retries = new KeyedRetries<>("test", order, (key, value) -> {
+            if (erring.remove(key)) {
+                throw new NoClassDefFoundError("com/example/Missing");
+            }
             if (broken.contains(key) || broken.contains(value)) {
                 throw new IllegalStateException(key + " is broken");
             }
@@ -96,6 +101,21 @@ class KeyedRetriesTest {
                 .filter(h -> h.startsWith("retrying a1")).count());
         assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
         assertThat(retries.committable(OWNED)).as("nothing moved since").isEmpty();
+    }
+
+    @Test
+    void aRetryThatThrowsAnErrorIsTriedAgainAndItsKeyGoesOn() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        broken.add("a");
+        submit(0, "a", "a1");
+        submit(1, "a", "a2");
+        erring.add("a");
+        broken.remove("a");
+
+        // The retry that threw the Error once left a1 at the head for good, and a2 and the commits behind it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.size() == 2);
+        assertThat(done).containsExactly("a=a1", "a=a2");
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
     }
 
     @Test
