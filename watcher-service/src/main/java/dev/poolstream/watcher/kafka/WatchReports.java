@@ -13,9 +13,11 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,8 @@ import org.springframework.kafka.core.ConsumerFactory;
 public final class WatchReports implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WatchReports.class);
+    /** How long to wait before asking Kafka again after a failure that may pass. */
+    private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
 
     public interface Listener {
         /** The reported problem of {@code cluster} changed (appeared, changed or went). On the consumer's thread. */
@@ -75,12 +79,13 @@ public final class WatchReports implements AutoCloseable {
             List<TopicPartition> partitions = partitions(consumer);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Map<TopicPartition, Long> end = untilAnswered("the end offsets", () -> consumer.endOffsets(partitions));
             while (polling.running()) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     apply(record);
                 }
-                if (caughtUp.getCount() > 0 && partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p))) {
+                if (caughtUp.getCount() > 0 && untilAnswered("the positions", () -> partitions.stream()
+                        .allMatch(p -> consumer.position(p) >= end.get(p)))) {
                     caughtUp.countDown();
                     state = "following";
                     log.info("read what {} holds: {} workload clusters reported unwatchable",
@@ -102,8 +107,9 @@ public final class WatchReports implements AutoCloseable {
     private List<TopicPartition> partitions(Consumer<String, byte[]> consumer) {
         boolean said = false;
         while (polling.running()) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.WORKLOAD_CLUSTER_WATCH.name(),
-                    Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            List<TopicPartition> partitions = untilAnswered("the partitions", () -> consumer.partitionsFor(
+                    Topics.WORKLOAD_CLUSTER_WATCH.name(), Duration.ofSeconds(30))).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             if (!partitions.isEmpty()) {
                 return partitions;
             }
@@ -114,6 +120,33 @@ public final class WatchReports implements AutoCloseable {
             }
             try {
                 Thread.sleep(5_000); // then ask again; close() is noticed at the next ask (a wakeup) or here
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new WakeupException();
+    }
+
+    /**
+     * Asks until Kafka answers: a broker not reachable yet (the watcher started before Kafka) or a leader moving is
+     * waited out, said once; it once stopped this reader for good, and the pools no longer said why their cluster
+     * could not be watched.
+     */
+    private <T> T untilAnswered(String what, Supplier<T> ask) {
+        boolean said = false;
+        while (polling.running()) {
+            try {
+                return ask.get();
+            } catch (RetriableException e) {
+                if (!said) {
+                    log.warn("reading {} of {} failed ({}); asking again until Kafka answers", what,
+                            Topics.WORKLOAD_CLUSTER_WATCH.name(), e.getClass().getSimpleName());
+                    said = true;
+                }
+            }
+            try {
+                Thread.sleep(RETRY_PAUSE.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
