@@ -126,7 +126,8 @@ public final class ClusterAssignment implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // close()
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a class missing when first used): the thread would end, and health would not know.
             failure = "stopped: " + Causes.chain(e);
             log.error("the consumer of {} stopped: this replica watches no workload cluster any more",
                     Topics.WORKLOAD_CLUSTER.name(), e);

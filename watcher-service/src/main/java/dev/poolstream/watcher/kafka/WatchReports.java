@@ -94,7 +94,7 @@ public final class WatchReports implements AutoCloseable {
             }
         } catch (WakeupException e) {
             // close()
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             state = "stopped: " + e.getClass().getSimpleName();
             log.error("the reader of {} stopped: pools no longer say why their workload cluster cannot be watched",
                     Topics.WORKLOAD_CLUSTER_WATCH.name(), e);

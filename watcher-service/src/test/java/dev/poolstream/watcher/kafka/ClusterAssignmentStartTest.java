@@ -2,6 +2,7 @@ package dev.poolstream.watcher.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.watcher.testing.Assignments;
 import java.net.URL;
@@ -9,13 +10,22 @@ import java.net.URLClassLoader;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import dev.poolstream.events.Topics;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.springframework.kafka.core.ConsumerFactory;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 
 /**
  * How the watcher joins the workload clusters' group: from a thread whose context class loader cannot see Kafka (a
- * callback on the common fork-join pool in a Spring Boot jar), and with a consumer that cannot be made.
+ * callback on the common fork-join pool in a Spring Boot jar), with a consumer that cannot be made, and with a loop
+ * that ends on an Error.
  */
 class ClusterAssignmentStartTest {
 
@@ -44,6 +54,47 @@ class ClusterAssignmentStartTest {
 
         assertThat(failed).as("the start failed").isNotDone();
         assertThat(loopLoader.get(10, TimeUnit.SECONDS)).isSameAs(ConsumerThread.class.getClassLoader());
+    }
+
+    @Test
+    void shouldSayItIsOutOfTheGroupWhenItsLoopEndsWithAnError() {
+        TopicPartition p0 = new TopicPartition(Topics.WORKLOAD_CLUSTER.name(), 0);
+        MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(p0));
+            consumer.updateBeginningOffsets(Map.of(p0, 0L));
+            consumer.addRecord(new ConsumerRecord<>(p0.topic(), 0, 0, "team-a/demo", new byte[] {'{', '}'}));
+        });
+        ClusterAssignment assignment = Assignments.notStarted(new ConsumerFactory<String, byte[]>() {
+            @Override
+            public Consumer<String, byte[]> createConsumer(String group, String prefix, String suffix,
+                                                           java.util.Properties properties) {
+                return consumer;
+            }
+
+            @Override
+            public boolean isAutoCommit() {
+                return false;
+            }
+        }, new ClusterAssignment.Listener() {
+            @Override
+            public void clustersAssigned(Set<String> taken, Set<String> gone) {
+                throw new NoClassDefFoundError("io/fabric8/Missing");
+            }
+
+            @Override
+            public void clustersReleased(Set<String> released) {
+            }
+        });
+
+        assignment.start();
+        try {
+            // The thread ended on the Error: health must say so (it once stayed empty, and UP).
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> assignment.failure().isPresent());
+            assertThat(assignment.failure().orElseThrow()).startsWith("stopped: ").contains("io/fabric8/Missing");
+        } finally {
+            assignment.close();
+        }
     }
 
     @Test

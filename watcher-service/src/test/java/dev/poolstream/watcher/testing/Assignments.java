@@ -28,6 +28,12 @@ public final class Assignments {
                 });
     }
 
+    /** Not started; its consumer is made by {@code consumers}, and what it reads goes to {@code listener}. */
+    public static ClusterAssignment notStarted(org.springframework.kafka.core.ConsumerFactory<?, ?> consumers,
+                                               ClusterAssignment.Listener listener) {
+        return new ClusterAssignment(consumers, properties(), new StaticMembership(""), listener);
+    }
+
     private static WatcherProperties properties() {
         return new WatcherProperties(List.of(), Duration.ofMinutes(10),
                 new WatcherProperties.Lease("test", "test", "test", Duration.ofSeconds(15), Duration.ofSeconds(10),
