@@ -171,7 +171,8 @@ public final class Drainer implements AutoCloseable {
                         run.cluster, run.pool, run.problem);
                 registry.counter("poolstream.reconciler.drain.errors").increment();
                 again(run, true);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // An Error too: the run would never end, its drain neither timed out nor started again.
                 log.error("draining {} of cluster {} for pool {} failed; it is not drained", run.node(),
                         run.cluster, run.pool, e);
                 end(run, new DrainOutcome.Failed(e.toString()));

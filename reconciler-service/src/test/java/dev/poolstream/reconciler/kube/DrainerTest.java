@@ -133,6 +133,18 @@ class DrainerTest {
     }
 
     @Test
+    void shouldEndFailedWhenARoundThrowsAnError() {
+        // A class the client loads when first used is missing: the drain ends, said, instead of never ending.
+        DrainOutcome outcome = join(drainer(c -> {
+            throw new NoClassDefFoundError("io/fabric8/Missing");
+        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, clock.instant(), null,
+                notices::add));
+
+        assertThat(outcome).isInstanceOfSatisfying(DrainOutcome.Failed.class,
+                f -> assertThat(f.toString()).contains("io/fabric8/Missing"));
+    }
+
+    @Test
     void shouldEndDrainedAtOnceForAnEmptyNodeAlreadyCordoned() {
         kube.resource(new NodeBuilder().withNewMetadata().withName("n1").endMetadata().withNewSpec()
                 .withUnschedulable(true).endSpec().build()).create();
