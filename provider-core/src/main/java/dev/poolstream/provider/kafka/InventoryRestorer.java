@@ -159,7 +159,7 @@ public class InventoryRestorer {
             try {
                 put.accept(record.key(), reader.deserialize(record));
             } catch (MalformedRecordException e) {
-                log.warn("skipping a record that cannot be read back: {}", e.getMessage());
+                log.warn("skipping a record of key {} that cannot be read back: {}", record.key(), e.getMessage());
             }
         });
     }

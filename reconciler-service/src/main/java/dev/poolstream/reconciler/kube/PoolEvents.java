@@ -63,8 +63,8 @@ public final class PoolEvents implements AutoCloseable {
                     try {
                         events.record(object, type, notice.action(), notice.reason(), notice.note());
                     } catch (RuntimeException e) {
-                        log.warn("could not record Event {} on {} {}/{}: {}", notice.reason(), object.getKind(),
-                                object.getNamespace(), object.getName(), e.toString());
+                        log.warn("pool {}: could not record Event {} on {} {}/{}: {}", spec.key(), notice.reason(),
+                                object.getKind(), object.getNamespace(), object.getName(), e.toString());
                     }
                 }
             });

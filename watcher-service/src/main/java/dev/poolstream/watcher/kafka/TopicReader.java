@@ -59,7 +59,7 @@ public final class TopicReader {
                     } catch (MalformedRecordException e) {
                         // Forget the key: the next snapshot writes a good record over it, or a tombstone.
                         latest.remove(record.key());
-                        log.warn("{}", e.getMessage());
+                        log.warn("key {}: {}", record.key(), e.getMessage());
                     }
                 }
             }
