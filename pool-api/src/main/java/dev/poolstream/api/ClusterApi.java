@@ -39,6 +39,13 @@ public final class ClusterApi {
     public static final String REMEDIATE_MACHINE_ANNOTATION = "cluster.x-k8s.io/remediate-machine";
     /** A Machine that no MachineHealthCheck remediates (Cluster API). */
     public static final String SKIP_REMEDIATION_ANNOTATION = "cluster.x-k8s.io/skip-remediation";
+    /**
+     * On a workload cluster's pod, how Cluster API's drain treats it: {@value #POD_DRAIN_SKIP} (left on the Node, not
+     * waited for) or {@value #POD_DRAIN_WAIT_COMPLETED} (not evicted; the drain waits until it finishes).
+     */
+    public static final String POD_DRAIN_LABEL = "cluster.x-k8s.io/drain";
+    public static final String POD_DRAIN_SKIP = "skip";
+    public static final String POD_DRAIN_WAIT_COMPLETED = "wait-completed";
     /** A Machine whose Node is not drained before it goes (Cluster API). */
     public static final String EXCLUDE_NODE_DRAINING_ANNOTATION = "machine.cluster.x-k8s.io/exclude-node-draining";
     /**

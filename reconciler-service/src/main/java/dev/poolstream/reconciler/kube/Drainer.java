@@ -254,6 +254,9 @@ public final class Drainer implements AutoCloseable {
             if (pod.getMetadata().getDeletionTimestamp() != null) {
                 continue; // evicted: its kubelet is stopping it
             }
+            if (ClusterApi.POD_DRAIN_WAIT_COMPLETED.equals(drainLabel(pod))) {
+                continue; // as Cluster API's drain: not evicted, waited for until it finishes on its own
+            }
             String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
             boolean evicted;
             try {
@@ -395,12 +398,20 @@ public final class Drainer implements AutoCloseable {
         if (annotations != null && annotations.containsKey(MIRROR_POD_ANNOTATION)) {
             return false;
         }
+        if (ClusterApi.POD_DRAIN_SKIP.equals(drainLabel(pod))) {
+            return false; // as Cluster API's drain: its owner asked that it stay
+        }
         List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
         if (owners != null && owners.stream().anyMatch(o -> "DaemonSet".equals(o.getKind()))) {
             return false;
         }
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
         return !"Succeeded".equals(phase) && !"Failed".equals(phase);
+    }
+
+    private static String drainLabel(Pod pod) {
+        var labels = pod.getMetadata().getLabels();
+        return labels == null ? null : labels.get(ClusterApi.POD_DRAIN_LABEL);
     }
 
     @Override

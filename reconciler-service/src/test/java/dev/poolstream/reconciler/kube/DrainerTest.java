@@ -3,6 +3,7 @@ package dev.poolstream.reconciler.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.reconciler.domain.DrainOutcome;
 import dev.poolstream.reconciler.domain.Notice;
 import dev.poolstream.reconciler.domain.Notices;
@@ -142,6 +143,36 @@ class DrainerTest {
 
         assertThat(outcome).isInstanceOfSatisfying(DrainOutcome.Failed.class,
                 f -> assertThat(f.toString()).contains("io/fabric8/Missing"));
+    }
+
+    /** Cluster API's pod label: {@code skip} stays and is not waited for, {@code wait-completed} is waited for. */
+    @Test
+    void shouldLeaveASkippedPodAndWaitForAWaitCompletedOneWithoutEvictingEither() {
+        node("n1");
+        kube.resource(new PodBuilder().withNewMetadata().withNamespace("apps").withName("keep")
+                .addToLabels(ClusterApi.POD_DRAIN_LABEL, ClusterApi.POD_DRAIN_SKIP).endMetadata().withNewSpec()
+                .withNodeName("n1").endSpec().build()).create();
+        kube.resource(new PodBuilder().withNewMetadata().withNamespace("apps").withName("batch")
+                .addToLabels(ClusterApi.POD_DRAIN_LABEL, ClusterApi.POD_DRAIN_WAIT_COMPLETED).endMetadata()
+                .withNewSpec().withNodeName("n1").endSpec().build()).create();
+
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        CompletableFuture<DrainOutcome> drain = drainer(c -> {
+            rounds.incrementAndGet();
+            return Optional.of(kube);
+        }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, clock.instant(), null,
+                notices::add);
+        // Rounds go by while the batch pod runs: not drained.
+        await().atMost(WAIT).until(() -> rounds.get() >= 3);
+        assertThat(drain).isNotDone();
+
+        kube.pods().inNamespace("apps").withName("batch").editStatus(p -> new PodBuilder(p).editOrNewStatus()
+                .withPhase("Succeeded").endStatus().build());
+
+        assertThat(join(drain)).isInstanceOf(DrainOutcome.Drained.class);
+        assertThat(kube.pods().inNamespace("apps").withName("keep").get()).isNotNull();
+        assertThat(kube.pods().inNamespace("apps").withName("batch").get()).isNotNull();
+        assertThat(count("poolstream.reconciler.evictions", "evicted")).isZero();
     }
 
     @Test
