@@ -120,6 +120,9 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         this.leaderSender = leaderSender;
         this.reader = reader;
         this.registry = registry;
+        // At 0 from the start, so that an alert on its increase has a series to look at before the first fencing.
+        registry.counter("poolstream.watcher.fenced");
+        registry.counter("poolstream.watcher.takeovers");
     }
 
     /** Wired after construction: the caches and the reports report to this watcher, and this watcher reads them. */

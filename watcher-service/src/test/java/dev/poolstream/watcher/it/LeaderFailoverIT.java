@@ -106,6 +106,9 @@ class LeaderFailoverIT {
                          "poolstream-watcher", new SimpleMeterRegistry())) {
                 await().atMost(TAKEOVER).until(() -> leading(a));
                 tail.await("team-a/before-fence", r -> r.value() != null);
+                // There at 0 before the first fencing, for an alert on its increase.
+                assertThat(a.getBean(MeterRegistry.class).find("poolstream.watcher.fenced").counter())
+                        .isNotNull().extracting(c -> c.count()).isEqualTo(0.0);
 
                 // Another producer registers the leader's transactional id (the Lease's name) while watcher-a still
                 // holds the Lease: watcher-a's next record is refused, and it stops publishing.
