@@ -86,8 +86,9 @@ public final class WatchReports implements AutoCloseable {
                 }
                 if (caughtUp.getCount() > 0 && untilAnswered("the positions", () -> partitions.stream()
                         .allMatch(p -> consumer.position(p) >= end.get(p)))) {
-                    caughtUp.countDown();
+                    // The state first: whoever sees it caught up sees it following.
                     state = "following";
+                    caughtUp.countDown();
                     log.info("read what {} holds: {} workload clusters reported unwatchable",
                             Topics.WORKLOAD_CLUSTER_WATCH.name(), problems.size());
                 }
