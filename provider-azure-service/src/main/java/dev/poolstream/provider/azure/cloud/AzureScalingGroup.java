@@ -280,10 +280,12 @@ public class AzureScalingGroup implements ScalingGroup {
                 }
                 // ARM refuses the whole batch when one of its VMs is gone (deleted outside Poolstream, or by an
                 // earlier attempt of this command): the VMs still there are deleted, those gone are done.
-                List<String> present = stillPresent(group, remaining);
-                if (!(e.getCause() instanceof HttpResponseException h && "InvalidParameter".equals(AzureErrors.code(h)))
-                        || present.size() == remaining.size()) {
+                if (!(e.getCause() instanceof HttpResponseException h && "InvalidParameter".equals(AzureErrors.code(h)))) {
                     throw e;
+                }
+                List<String> present = stillPresent(group, remaining);
+                if (present.size() == remaining.size()) {
+                    throw e; // none of them is gone: the refusal is about something else
                 }
                 log.info("scale set {}: instances {} are gone already; deleting the others", group,
                         remaining.stream().filter(id -> !present.contains(id)).toList());
