@@ -5,7 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -33,14 +38,24 @@ public final class DeadLetters {
     public static final String REASON_HEADER = "poolstream-dlt-reason";
 
     /**
+     * Records written to a DLT, tagged with the topic they were read from: what an alert watches, as nothing else
+     * tells an operator that the pipeline set a record aside (the reason is in the record's header and the log line).
+     */
+    public static final String METRIC = "poolstream.dead.letters";
+
+    /**
      * @param producerFactory the service's producer factory (its value serializer writes contract values)
      * @param values          the template that writes a record whose value was read
      * @param reason          the reason header's text for a failure
+     * @param meters          where {@value #METRIC} counts the records written to a DLT
+     * @param topicsRead      the topics whose records may be dead-lettered: each has its series from the start, so
+     *                        that an alert on its increase sees the first record
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static DeadLetterPublishingRecoverer recoverer(ProducerFactory<?, ?> producerFactory,
                                                           KafkaOperations<?, ?> values,
-                                                          Function<Throwable, String> reason) {
+                                                          Function<Throwable, String> reason, MeterRegistry meters,
+                                                          List<String> topicsRead) {
         // A record that could not be read has a String key in a listener and a byte[] key in Kafka Streams.
         Serializer<Object> keys = (Serializer) new DelegatingByTypeSerializer(Map.of(
                 byte[].class, new ByteArraySerializer(), String.class, new StringSerializer()));
@@ -49,8 +64,18 @@ public final class DeadLetters {
         Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
         templates.put(byte[].class, bytes);
         templates.put(Object.class, values);
+        Map<String, Counter> counters = new ConcurrentHashMap<>();
+        topicsRead.forEach(topic -> counters.put(topic, counter(meters, topic)));
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,
-                (record, e) -> new TopicPartition(record.topic() + Topics.DLT_SUFFIX, record.partition()));
+                (record, e) -> new TopicPartition(record.topic() + Topics.DLT_SUFFIX, record.partition())) {
+            @Override
+            protected void publish(ProducerRecord<Object, Object> outRecord, KafkaOperations<Object, Object> kafka,
+                                   ConsumerRecord<?, ?> inRecord) {
+                // Counted once written: a send that fails throws here, and the record is not counted.
+                super.publish(outRecord, kafka, inRecord);
+                counters.computeIfAbsent(inRecord.topic(), topic -> counter(meters, topic)).increment();
+            }
+        };
         recoverer.setHeadersFunction((record, e) -> {
             String why = reason.apply(e);
             // The key is the pool (or the provider ID of an instance or Node): the line a user greps for.
@@ -59,6 +84,11 @@ public final class DeadLetters {
             return new RecordHeaders(List.of(new RecordHeader(REASON_HEADER, why.getBytes(StandardCharsets.UTF_8))));
         });
         return recoverer;
+    }
+
+    private static Counter counter(MeterRegistry meters, String topic) {
+        return Counter.builder(METRIC).description("records written to a dead-letter topic, by the topic read")
+                .tag("topic", topic).register(meters);
     }
 
     /** The innermost cause's class and message: a reason when nothing more specific is known. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.events.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +114,7 @@ class KafkaSecurityIT {
         DefaultKafkaProducerFactory<String, String> factory = new DefaultKafkaProducerFactory<>(producer,
                 new StringSerializer(), new StringSerializer());
         DeadLetterPublishingRecoverer deadLetters = DeadLetters.recoverer(factory, new KafkaTemplate<>(factory),
-                e -> "MalformedRecord");
+                e -> "MalformedRecord", new SimpleMeterRegistry(), List.of(Topics.MACHINEPOOL_STATUS.name()));
         byte[] poison = "not json {".getBytes(StandardCharsets.UTF_8);
         deadLetters.accept(new ConsumerRecord<>(Topics.MACHINEPOOL_STATUS.name(), 0, 0L, "team-a/poison", poison),
                 new IllegalArgumentException("unreadable"));

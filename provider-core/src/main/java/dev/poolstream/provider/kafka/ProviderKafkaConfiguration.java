@@ -72,8 +72,11 @@ public class ProviderKafkaConfiguration {
     /** Where a command goes that cannot be carried out, with the reason in a header and a WARN line naming its key. */
     @Bean
     DeadLetterPublishingRecoverer providerDeadLetters(ProducerFactory<?, ?> producerFactory,
-                                                      KafkaTemplate<String, Object> providerEventTemplate) {
-        return DeadLetters.recoverer(producerFactory, providerEventTemplate, ProviderKafkaConfiguration::reasonOf);
+                                                      KafkaTemplate<String, Object> providerEventTemplate,
+                                                      ProviderProperties properties,
+                                                      ObjectProvider<MeterRegistry> meters) {
+        return DeadLetters.recoverer(producerFactory, providerEventTemplate, ProviderKafkaConfiguration::reasonOf,
+                meters.getIfAvailable(SimpleMeterRegistry::new), List.of(properties.cloud().commandTopic().name()));
     }
 
     /** Static group membership for the command consumer when {@code poolstream.kafka.instance-id} is set. */

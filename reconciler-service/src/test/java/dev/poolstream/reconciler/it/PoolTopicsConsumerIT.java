@@ -12,6 +12,7 @@ import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.kafka.StaticMembership;
 import dev.poolstream.reconciler.kafka.PoolTopicsConsumer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -142,7 +143,7 @@ class PoolTopicsConsumerIT {
 
         Run() {
             DeadLetterPublishingRecoverer deadLetters = DeadLetters.recoverer(producers,
-                    new KafkaTemplate<>(producers), e -> "MalformedRecord");
+                    new KafkaTemplate<>(producers), e -> "MalformedRecord", new SimpleMeterRegistry(), List.of());
             consumer = new PoolTopicsConsumer(new DefaultKafkaConsumerFactory<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, brokers,
                     ConsumerConfig.GROUP_ID_CONFIG, "poolstream-reconciler",

@@ -1,5 +1,6 @@
 package dev.poolstream.status.config;
 
+import dev.poolstream.events.Topics;
 import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.kafka.StaticMembership;
@@ -7,6 +8,7 @@ import dev.poolstream.status.kafka.StatusWriteListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.beans.factory.ObjectProvider;
@@ -52,11 +54,14 @@ public class StatusWriterConfiguration {
 
     @Bean
     DeadLetterPublishingRecoverer deadLetters(ProducerFactory<?, ?> producerFactory,
-                                              KafkaTemplate<String, Object> deadLetterValues) {
+                                              KafkaTemplate<String, Object> deadLetterValues, MeterRegistry registry) {
+        // The topology's inputs, and the status topic (the writer's input, and where the repartition's go).
         return DeadLetters.recoverer(producerFactory, deadLetterValues, e ->
                 e instanceof MalformedRecordException || e.getCause() instanceof MalformedRecordException
                         || e instanceof DeserializationException || e.getCause() instanceof DeserializationException
-                        ? "MalformedRecord" : DeadLetters.rootCause(e));
+                        ? "MalformedRecord" : DeadLetters.rootCause(e), registry,
+                Stream.of(Topics.SCALINGGROUP_INSTANCES, Topics.NODE, Topics.MACHINEPOOL_SPEC,
+                        Topics.SCALINGGROUP_STATE, Topics.MACHINEPOOL_STATUS).map(Topics.TopicSpec::name).toList());
     }
 
     /**
