@@ -40,7 +40,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
@@ -81,6 +83,9 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         };
     }
 
+    /** When the reconcile loop was asked to answer and has not yet (System.nanoTime()); NO_PROBE when none is out. */
+    private final AtomicLong probeSent = new AtomicLong(NO_PROBE);
+    private static final long NO_PROBE = Long.MIN_VALUE;
     private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "reconcile");
         thread.setDaemon(true);
@@ -152,6 +157,28 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             }
             look(key);
         });
+    }
+
+    /**
+     * How long the reconcile loop has left a probe unanswered. Each call with none out sends one (a task at the end
+     * of the loop's queue) and says zero; a loop stuck in a look, or fallen that far behind, leaves it unanswered.
+     * Liveness calls it at every probe.
+     */
+    public Duration unanswered() {
+        long now = System.nanoTime();
+        long sent = probeSent.get();
+        if (sent != NO_PROBE) {
+            return Duration.ofNanos(now - sent);
+        }
+        if (probeSent.compareAndSet(NO_PROBE, now)) {
+            try {
+                loop.execute(() -> probeSent.set(NO_PROBE));
+            } catch (RejectedExecutionException e) {
+                // Closing: nothing is decided any more, and the service is on its way out.
+                probeSent.set(NO_PROBE);
+            }
+        }
+        return Duration.ZERO;
     }
 
     @Override

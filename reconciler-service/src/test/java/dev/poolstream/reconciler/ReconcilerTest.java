@@ -89,7 +89,7 @@ class ReconcilerTest {
         ReconcilerProperties properties = new ReconcilerProperties(ReconcilerProperties.Mode.INFRASTRUCTURE_PROVIDER,
                 Duration.ofMinutes(2), Duration.ofSeconds(2), Duration.ofSeconds(30), 4, Duration.ofMinutes(2),
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofMinutes(5), 5, Duration.ofSeconds(60),
-                Duration.ZERO);
+                Duration.ZERO, Duration.ofMinutes(5));
         // A drainer whose workload clusters have no kubeconfig Secret yet: a drain waits, round after round.
         drainer = new Drainer(cluster -> Optional.empty(), Duration.ofMillis(10), Duration.ofMillis(10), 2, clock,
                 registry);
@@ -147,6 +147,24 @@ class ReconcilerTest {
         assertThat(reconciler.caughtUpNow()).isFalse();
         hold.countDown();
         await().atMost(WAIT).until(reconciler::caughtUpNow);
+    }
+
+    /** Liveness asks the loop at every probe; a loop held up in a look leaves the question unanswered. */
+    @Test
+    void shouldSayHowLongItsLoopHasLeftAProbeUnansweredWhileALookHoldsItUp() {
+        catchUp();
+        assertThat(reconciler.unanswered()).as("none out: one sent").isZero();
+
+        // That probe is answered before the look below (it was queued first).
+        hold = new CountDownLatch(1);
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
+        await().atMost(WAIT).until(() -> holding);
+        reconciler.unanswered(); // sent behind the look that waits
+        await().atMost(WAIT).until(() -> reconciler.unanswered().compareTo(Duration.ofMillis(300)) > 0);
+
+        hold.countDown();
+        // Answered: the next probe finds none out and sends another.
+        await().atMost(WAIT).until(() -> reconciler.unanswered().isZero());
     }
 
     @Test

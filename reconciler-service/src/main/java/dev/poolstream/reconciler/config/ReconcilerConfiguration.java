@@ -15,6 +15,8 @@ import dev.poolstream.reconciler.kube.PoolObjects;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.beans.factory.ObjectProvider;
@@ -104,13 +106,32 @@ public class ReconcilerConfiguration {
     }
 
     /**
-     * DOWN once the consumer thread has ended without being stopped: nothing reads the pools any more, and only a
-     * restart helps. In the liveness group, so that Kubernetes restarts the pod.
+     * DOWN once the consumer thread has ended without being stopped, or it or the reconcile loop has not gone round
+     * for {@code stall-limit}: nothing reads or decides the pools any more, and only a restart helps. In the liveness
+     * group, so that Kubernetes restarts the pod.
      */
     @Bean
-    HealthIndicator consumerHealthIndicator(PoolTopicsConsumer consumer) {
-        return () -> consumer.died().map(cause -> Health.down().withDetail("error", cause.toString()).build())
-                .orElseGet(() -> Health.up().build());
+    HealthIndicator consumerHealthIndicator(PoolTopicsConsumer consumer, Reconciler reconciler,
+                                            ReconcilerProperties properties) {
+        return () -> {
+            Optional<Throwable> died = consumer.died();
+            if (died.isPresent()) {
+                return Health.down().withDetail("error", died.get().toString()).build();
+            }
+            Duration limit = properties.stallLimit();
+            Duration sincePoll = consumer.sinceLastRound();
+            if (sincePoll.compareTo(limit) > 0) {
+                return Health.down().withDetail("error", "the consumer has not polled for " + sincePoll.toSeconds()
+                        + " s (stall-limit " + limit.toSeconds() + " s): its thread is stuck").build();
+            }
+            Duration unanswered = reconciler.unanswered();
+            if (unanswered.compareTo(limit) > 0) {
+                return Health.down().withDetail("error", "the reconcile loop has not answered for "
+                        + unanswered.toSeconds() + " s (stall-limit " + limit.toSeconds() + " s): a look is stuck, "
+                        + "or the loop is that far behind").build();
+            }
+            return Health.up().build();
+        };
     }
 
     /** For local runs and the sandbox; in a deployment the topics are declared (k8s/). */

@@ -29,6 +29,10 @@ import org.springframework.validation.annotation.Validated;
  * @param scaleDownSettle  how long a lowered {@code replicas} waits for the instances asked to go (cluster-autoscaler's
  *                         marked Node) before it takes others by the delete policy: the marks can arrive after the
  *                         replicas. Those asked to go go at once
+ * @param stallLimit       how long the consumer's loop may go without polling, or the reconcile loop without
+ *                         answering, before liveness says DOWN and the pod is restarted: a thread stuck for good is
+ *                         as dead as one that ended. Kafka's own bound on a poll loop, {@code max.poll.interval.ms},
+ *                         is 5 minutes too
  */
 @Validated
 @ConfigurationProperties("poolstream.reconciler")
@@ -44,7 +48,8 @@ public record ReconcilerProperties(
         @DefaultValue("5m") @NotNull Duration retryBackoffMax,
         @DefaultValue("5") @Min(1) int retryAttempts,
         @DefaultValue("60s") @NotNull Duration retryBackoffAfterAttempts,
-        @DefaultValue("5s") @NotNull Duration scaleDownSettle) {
+        @DefaultValue("5s") @NotNull Duration scaleDownSettle,
+        @DefaultValue("5m") @NotNull Duration stallLimit) {
 
     public enum Mode { INFRASTRUCTURE_PROVIDER, OWNER }
 

@@ -106,6 +106,8 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
     private final Map<TopicPartition, Long> deadLetteredUpTo = new HashMap<>();
     /** Why the thread ended when it was not stopped; null while it runs (or was stopped). */
     private volatile Throwable died;
+    /** When the loop last went round (System.nanoTime()): a poll that returned. */
+    private volatile long lastRound;
 
     public PoolTopicsConsumer(ConsumerFactory<?, ?> consumers, Listener listener,
                               BiConsumer<ConsumerRecord<?, ?>, Exception> malformed, StaticMembership membership) {
@@ -119,6 +121,7 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
     public void start() {
         running = true;
         died = null;
+        lastRound = System.nanoTime();
         thread = new Thread(this::run, "reconciler-consumer");
         thread.start();
     }
@@ -174,6 +177,7 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
             });
             try {
                 while (running) {
+                    lastRound = System.nanoTime();
                     for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(200))) {
                         deliver(record);
                     }
@@ -196,6 +200,14 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
                 died = failure != null ? failure : new IllegalStateException("the consumer thread ended");
             }
         }
+    }
+
+    /**
+     * How long since the loop last went round: a poll returns within 200 ms when nothing comes, so a long time means
+     * the thread is stuck (in the client, or in the listener). Zero when not running.
+     */
+    public Duration sinceLastRound() {
+        return running ? Duration.ofNanos(System.nanoTime() - lastRound) : Duration.ZERO;
     }
 
     /** Why the consumer thread ended without being stopped: it reads nothing any more. */

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -38,6 +39,10 @@ import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 class ReconcilerHealthIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Short, for the stuck consumer below; far longer than a round of an idle loop. */
+    private static final Duration STALL_LIMIT = Duration.ofSeconds(3);
+    /** Closed: a poll waits on it, and the consumer's loop is stuck. */
+    private final CountDownLatch stuck = new CountDownLatch(1);
 
     private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
     /** What the reconciler's consumer was created with over the service's consumer configuration. */
@@ -67,12 +72,14 @@ class ReconcilerHealthIT {
                         consumers))
                 .run("--server.port=0", "--spring.kafka.bootstrap-servers=127.0.0.1:1",
                         "--poolstream.kafka.instance-id=reconciler-service-6f7d8-x2k9p",
+                        "--poolstream.reconciler.stall-limit=" + STALL_LIMIT.toMillis() + "ms",
                         "--logging.structured.format.console=");
         base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
     }
 
     @AfterEach
     void stop() {
+        stuck.countDown();
         if (app != null) {
             app.close();
         }
@@ -145,6 +152,26 @@ class ReconcilerHealthIT {
         await().atMost(WAIT).until(() -> probe("liveness").statusCode() == 503);
         assertThat(probe("liveness").body()).contains("\"consumer\"", "DOWN", "fenced for good (test)");
         assertThat(probe("").statusCode()).isEqualTo(503);
+    }
+
+    /** A consumer thread stuck for good (in the client, or in what it calls) is as dead as one that ended. */
+    @Test
+    void shouldTurnLivenessDownWhenTheConsumerStopsPolling() {
+        assign();
+        await().atMost(WAIT).until(() -> probe("readiness").statusCode() == 200);
+        assertThat(probe("liveness").statusCode()).isEqualTo(200);
+
+        consumer.schedulePollTask(() -> {
+            try {
+                stuck.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+
+        await().atMost(WAIT).until(() -> probe("liveness").statusCode() == 503);
+        assertThat(probe("liveness").body()).contains("\"consumer\"", "DOWN", "has not polled for",
+                "stall-limit 3 s");
     }
 
     /** What the group coordinator would do: every partition of the subscribed topics to this consumer. */
