@@ -233,16 +233,32 @@ final class NodeToStatus {
                                      flip.statusRecord = now;
                                  }
                              })) {
+                    Map<String, Double> liveHeap = new LinkedHashMap<>();
+                    Map<String, Double> poolVersions = new LinkedHashMap<>();
+                    liveHeap.put("steadyState", liveHeap(management.client()));
+                    poolVersions.put("steadyState", poolWatchCacheCapacity(management.client()));
                     List<Flip> warm = flipAtSteadyRate(fleet, workload.client(), 0, warmUp, perSecond, byNode,
                             byPool, audit);
                     managementCalls.set(new ConcurrentSkipListMap<>());
                     workloadCalls.set(new ConcurrentSkipListMap<>());
+                    liveHeap.put("afterWarmUp", liveHeap(management.client()));
+                    poolVersions.put("afterWarmUp", poolWatchCacheCapacity(management.client()));
                     Map<String, Double> goBefore = counters(management.client(), GO_RUNTIME);
                     long changesStart = System.nanoTime();
                     List<Flip> all = flipAtSteadyRate(fleet, workload.client(), warmUp, flips, perSecond, byNode,
                             byPool, audit);
                     result.put("managementApiServerWhileChanging", printGoRuntime(goBefore,
                             counters(management.client(), GO_RUNTIME), (System.nanoTime() - changesStart) / 1e9));
+                    liveHeap.put("afterChanges", liveHeap(management.client()));
+                    poolVersions.put("afterChanges", poolWatchCacheCapacity(management.client()));
+                    result.put("managementApiServerLiveHeapBytes", liveHeap);
+                    Bench.OUT.printf(Locale.ROOT, "  the management API server's live heap (at its last collection) "
+                            + "and its watch cache's capacity for MachinePools (the versions it keeps): %.0f MB, %.0f "
+                            + "at the steady state; %.0f MB, %.0f after the warm-up; %.0f MB, %.0f after the changes%n",
+                            liveHeap.get("steadyState") / 1e6, poolVersions.get("steadyState"),
+                            liveHeap.get("afterWarmUp") / 1e6, poolVersions.get("afterWarmUp"),
+                            liveHeap.get("afterChanges") / 1e6, poolVersions.get("afterChanges"));
+                    result.put("managementApiServerMachinePoolWatchCacheCapacity", poolVersions);
                     if (!warm.isEmpty()) {
                         Percentiles warmLatency = between(warm, f -> f.nodeWritten, f -> f.statusWritten);
                         result.put("warmUpLatency", warmLatency);
@@ -286,6 +302,27 @@ final class NodeToStatus {
         }
         return counters;
     }
+
+    /**
+     * The heap an API server's collector found live at its last collection, in bytes (NaN if it does not say): what
+     * each collection marks, and what its watch caches hold.
+     */
+    static double liveHeap(KubernetesClient server) {
+        return counters(server, List.of(LIVE_HEAP)).getOrDefault(LIVE_HEAP, Double.NaN);
+    }
+
+    private static final String LIVE_HEAP = "go_gc_heap_live_bytes";
+
+    /**
+     * How many MachinePool versions an API server's watch cache keeps (NaN if it does not say). It keeps at least
+     * the last 75 s of changes, and sheds older ones only while its newest quarter is older than that.
+     */
+    static double poolWatchCacheCapacity(KubernetesClient server) {
+        return counters(server, List.of(POOL_WATCH_CACHE)).getOrDefault(POOL_WATCH_CACHE, Double.NaN);
+    }
+
+    private static final String POOL_WATCH_CACHE =
+            "watch_cache_capacity{group=\"cluster.x-k8s.io\",resource=\"machinepools\"}";
 
     /** The management API server's Go runtime counters: its collections and the CPU they and it took. */
     private static final List<String> GO_RUNTIME = List.of("go_gc_cycles_total_gc_cycles_total",
