@@ -365,7 +365,14 @@ public final class Drainer implements AutoCloseable {
         for (int i = 1; i < run.held && delay.compareTo(maxRetry) < 0; i++) {
             delay = delay.multipliedBy(2);
         }
-        schedule(run, delay.compareTo(maxRetry) > 0 ? maxRetry : delay);
+        delay = delay.compareTo(maxRetry) > 0 ? maxRetry : delay;
+        if (run.deadline != null) {
+            // Not a whole pause past the deadline: the round just after it ends the drain timed out, and the
+            // instance is terminated when nodeDrainTimeoutSeconds says, not up to max-retry later.
+            Duration toDeadline = Duration.between(clock.instant(), run.deadline).plusMillis(1);
+            delay = toDeadline.isNegative() ? Duration.ZERO : toDeadline.compareTo(delay) < 0 ? toDeadline : delay;
+        }
+        schedule(run, delay);
     }
 
     private void schedule(Run run, Duration delay) {

@@ -295,6 +295,24 @@ class DrainerTest {
         assertThat(join(drain)).isInstanceOf(DrainOutcome.TimedOut.class);
     }
 
+    /** A pause between rounds (here an hour) never carries the drain past its deadline: it ends just after it. */
+    @Test
+    void shouldEndTimedOutJustAfterTheDeadlineNotAPauseLater() {
+        node("n1");
+        pod("apps", "db-0", "n1");
+        cluster.refuseEvictions("apps", "db-0", 1000);
+        Instant deadline = clock.instant().plusMillis(200);
+
+        CompletableFuture<DrainOutcome> drain = drainer(c -> Optional.of(kube), Duration.ofHours(1),
+                Duration.ofHours(1)).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, clock.instant(),
+                deadline, notices::add);
+        await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= 1);
+        clock.now = deadline.plusMillis(1);
+
+        assertThat(join(drain)).isEqualTo(new DrainOutcome.TimedOut(1, "a PodDisruptionBudget refuses evicting"
+                + " apps/db-0"));
+    }
+
     @Test
     void shouldCordonAndDrainOnceTheWorkloadClusterHasAClient() {
         node("n1");
