@@ -163,6 +163,9 @@ class RbacTest {
                     "Drainer: client.pods().inAnyNamespace().withField(\"spec.nodeName\", run.nodeName).list()"),
             call(Repo.RECONCILER, Mode.BOTH, CLUSTER, CORE, "pods/eviction", "create",
                     "Drainer.round → the Eviction API", "Drainer: .evict()"),
+            call(Repo.RECONCILER, Mode.BOTH, CLUSTER, "apps", "daemonsets", "get",
+                    "Drainer.roundWithin → is a DaemonSet pod's DaemonSet still there (an orphan is evicted)",
+                    "Drainer: client.apps().daemonSets().inNamespace("),
             call(Repo.STATUS, Mode.OWNER, CLUSTER, CORE, "nodes", "get,patch,delete",
                     "StatusWriter.tendNodes → annotate and untaint (edit), delete retired Nodes (deleteAsRead)",
                     "StatusWriter: workload.nodes().resource(read).lockResourceVersion("));

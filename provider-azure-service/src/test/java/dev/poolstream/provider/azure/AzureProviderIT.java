@@ -379,7 +379,7 @@ class AzureProviderIT {
         assertThat(scaleSet("victims").vms()).extracting(ArmFake.VmView::instanceId)
                 .containsExactlyInAnyOrder("0", "2", "3", "5");
         assertThat(scaleSet("victims").capacity()).isEqualTo(4);
-        assertThat(arm.requests().subList(fakeMark, arm.requests().size()))
+        assertThat(armRequestsSince(fakeMark))
                 .filteredOn(r -> !r.method().equals("GET")).extracting(ArmFake.Request::method, r -> r.path()
                         .replaceAll(".*/virtualMachineScaleSets/", ""))
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("POST", "victims/delete"));
@@ -485,7 +485,7 @@ class AzureProviderIT {
         // The repeated EnsureGroup made no call at all (its id is known); the satisfied SetCapacity only read.
         assertThat(commandCalls(mark)).extracting(ArmCalls.Call::kind)
                 .containsExactly(ArmCalls.Kind.READ, ArmCalls.Kind.READ);
-        assertThat(arm.requests().subList(fakeMark, arm.requests().size()))
+        assertThat(armRequestsSince(fakeMark))
                 .allSatisfy(r -> assertThat(r.method()).isEqualTo("GET"));
 
         // The same content under a new generation (a new id) writes nothing either: the model fingerprint matches.
@@ -509,7 +509,7 @@ class AzureProviderIT {
         assertThat(state.desired()).isEqualTo(4);
         assertThat(state.lastError()).isNull();
         awaitRunning(ensure.pool(), 4);
-        List<ArmFake.Request> patches = arm.requests().subList(fakeMark, arm.requests().size()).stream()
+        List<ArmFake.Request> patches = armRequestsSince(fakeMark).stream()
                 .filter(r -> r.method().equals("PATCH")).toList();
         assertThat(patches).extracting(ArmFake.Request::status).containsExactly(429, 429, 200);
         // Retry-After: 1 was honoured before each retry (the SDK's own backoff here is 50 ms).
@@ -844,5 +844,11 @@ class AzureProviderIT {
         assertThat(metrics.body()).contains("poolstream_provider_commands_retrying ");
         assertThat(metrics.body())
                 .contains("poolstream_provider_commands_total{kind=\"EnsureGroup\",outcome=\"applied\"}");
+    }
+
+    /** The ARM requests after the first {@code mark}, from one copy (the poller may add some while it is read). */
+    private List<ArmFake.Request> armRequestsSince(int mark) {
+        List<ArmFake.Request> requests = arm.requests();
+        return requests.subList(mark, requests.size());
     }
 }

@@ -9,7 +9,10 @@ public sealed interface DrainOutcome {
     /** Whether the victim's instance may be terminated now. */
     boolean terminates();
 
-    /** Cordoned (the API server holds {@code spec.unschedulable}) and no pod left but DaemonSet and mirror pods. */
+    /**
+     * Cordoned (the API server holds {@code spec.unschedulable}) and no pod left but DaemonSet pods (of a DaemonSet
+     * still there) and mirror pods.
+     */
     record Drained() implements DrainOutcome {
         @Override
         public boolean terminates() {

@@ -24,6 +24,8 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,13 +37,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * Drains a Node as {@code kubectl drain} does, in rounds: cordon it, then evict its pods through the Eviction API,
- * leaving DaemonSet pods (they would come back), mirror pods (the kubelet owns them) and finished pods.
+ * leaving DaemonSet pods (they would come back; an orphan, its DaemonSet gone, is evicted as Cluster API's drain does),
+ * mirror pods (the kubelet owns them) and finished pods.
  * An instance whose Node no record named (it never joined, or joined unseen while its workload cluster could not be
  * watched) is looked for in the workload cluster by its provider ID: only the API server's answer that no Node has it
  * makes it {@link DrainOutcome.NodeGone}; while the cluster cannot be asked, the drain waits as any other does.
@@ -236,9 +240,21 @@ public final class Drainer implements AutoCloseable {
         // The others are still evicted.
         boolean unreachable = unreachable(node);
         Instant now = clock.instant();
+        // Read once a round per DaemonSet; an error other than 404 fails the round (retried), as it cannot tell.
+        Map<String, Boolean> daemonSetsThere = new HashMap<>();
+        Predicate<String> daemonSets = key -> daemonSetsThere.computeIfAbsent(key, k -> {
+            String[] namespaceAndName = k.split("/", 2);
+            boolean there = client.apps().daemonSets().inNamespace(namespaceAndName[0])
+                    .withName(namespaceAndName[1]).get() != null;
+            if (!there) {
+                log.info("DaemonSet {} of pods on Node {} (pool {}) is gone: its pods are evicted", k, run.nodeName,
+                        run.pool);
+            }
+            return there;
+        });
         List<Pod> left = client.pods().inAnyNamespace().withField("spec.nodeName", run.nodeName).list()
                 .getItems().stream().filter(p -> run.nodeName.equals(p.getSpec().getNodeName()))
-                .filter(Drainer::evictable)
+                .filter(p -> evictable(p, daemonSets))
                 .filter(p -> !unreachable || !graceOver(p, now)).toList();
         run.podsLeft = left.size();
         if (left.isEmpty()) {
@@ -389,10 +405,6 @@ public final class Drainer implements AutoCloseable {
                 .adapt(KubernetesClient.class));
     }
 
-    /**
-     * Not DaemonSet pods (they would come back), not mirror pods (the kubelet owns them), not finished ones. A pod
-     * already terminating is still on the Node: it is waited for, not evicted again.
-     */
     /** The Node's {@code Ready} condition is Unknown: its kubelet stopped reporting (Cluster API's IsNodeUnreachable). */
     static boolean unreachable(Node node) {
         return node.getStatus() != null && node.getStatus().getConditions() != null
@@ -400,7 +412,15 @@ public final class Drainer implements AutoCloseable {
                 .anyMatch(c -> "Ready".equals(c.getType()) && "Unknown".equals(c.getStatus()));
     }
 
-    static boolean evictable(Pod pod) {
+    /**
+     * Not DaemonSet pods (they would come back) unless their DaemonSet is gone (an orphan, which Cluster API's drain
+     * evicts), not mirror pods (the kubelet owns them), not those labelled to be skipped, not finished ones. A pod
+     * already terminating is still on the Node: it is waited for, not evicted again.
+     *
+     * @param daemonSetExists whether the DaemonSet {@code <namespace>/<name>} is there; asked only of a running
+     *                        DaemonSet pod
+     */
+    static boolean evictable(Pod pod, Predicate<String> daemonSetExists) {
         var annotations = pod.getMetadata().getAnnotations();
         if (annotations != null && annotations.containsKey(MIRROR_POD_ANNOTATION)) {
             return false;
@@ -408,12 +428,30 @@ public final class Drainer implements AutoCloseable {
         if (ClusterApi.POD_DRAIN_SKIP.equals(drainLabel(pod))) {
             return false; // as Cluster API's drain: its owner asked that it stay
         }
-        List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
-        if (owners != null && owners.stream().anyMatch(o -> "DaemonSet".equals(o.getKind()))) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
             return false;
         }
-        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return !"Succeeded".equals(phase) && !"Failed".equals(phase);
+        Optional<OwnerReference> daemonSet = daemonSetOf(pod);
+        if (daemonSet.isEmpty()) {
+            return true;
+        }
+        String name = daemonSet.get().getName();
+        // One it cannot name is taken to be there.
+        return name != null && !name.isBlank() && pod.getMetadata().getNamespace() != null
+                && !daemonSetExists.test(pod.getMetadata().getNamespace() + "/" + name);
+    }
+
+    /** {@link #evictable(Pod, Predicate)} with every DaemonSet there. */
+    static boolean evictable(Pod pod) {
+        return evictable(pod, daemonSet -> true);
+    }
+
+    /** The DaemonSet that owns the pod: its controller, or else any DaemonSet owner. */
+    private static Optional<OwnerReference> daemonSetOf(Pod pod) {
+        List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
+        return owners == null ? Optional.empty() : owners.stream().filter(o -> "DaemonSet".equals(o.getKind()))
+                .min(Comparator.comparing(o -> !Boolean.TRUE.equals(o.getController())));
     }
 
     private static String drainLabel(Pod pod) {

@@ -251,15 +251,24 @@ class DrainerRealApiIT {
         assertThat(kube.pods().inNamespace(NS).withName("app-on-boom").get()).isNotNull();
     }
 
+    /** And, as Cluster API's drain, evict the pods of a DaemonSet that is gone: nothing would end them. */
     @Test
     void shouldLeaveDaemonSetAndMirrorPodsAsKubectlDrainDoes() {
         String node = node("drainer-daemons", Map.of());
         runningPod("app-on-daemons", node, Map.of("app", "daemons"));
-        kube.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("agent-on-daemons")
-                .addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet").withName("agent")
-                .withUid("5c5f2d6e-0000-4000-8000-000000000001").withController(true).endOwnerReference()
-                .endMetadata().withNewSpec().withNodeName(node).addNewContainer().withName("agent")
-                .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build()).create();
+        kube.resource(new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withNewMetadata().withNamespace(NS)
+                .withName("agent").endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "agent")
+                .endSelector().withNewTemplate().withNewMetadata().addToLabels("app", "agent").endMetadata()
+                .withNewSpec().addNewContainer().withName("agent").withImage("registry.k8s.io/pause:3.10")
+                .endContainer().endSpec().endTemplate().endSpec().build()).create();
+        for (String[] pod : new String[][] {{"agent-on-daemons", "agent"}, {"orphan-on-daemons", "gone-agent"}}) {
+            kube.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName(pod[0])
+                    .addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet").withName(pod[1])
+                    .withUid("5c5f2d6e-0000-4000-8000-00000000000" + pod[1].length()).withController(true)
+                    .endOwnerReference().endMetadata().withNewSpec().withNodeName(node).addNewContainer()
+                    .withName("agent").withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().build())
+                    .create();
+        }
         kube.resource(new PodBuilder().withNewMetadata().withNamespace(NS).withName("static-on-daemons")
                 .addToAnnotations("kubernetes.io/config.mirror", "abc").endMetadata().withNewSpec()
                 .withNodeName(node).addNewContainer().withName("static").withImage("registry.k8s.io/pause:3.10")
@@ -278,6 +287,9 @@ class DrainerRealApiIT {
                 .getDeletionTimestamp()).isNull();
         assertThat(evictions("agent-on-daemons")).isEmpty();
         assertThat(evictions("static-on-daemons")).isEmpty();
+        assertThat(kube.pods().inNamespace(NS).withName("orphan-on-daemons").get()).as("its DaemonSet is gone")
+                .isNull();
+        assertThat(evictions("orphan-on-daemons")).hasSize(1);
     }
 
     /**
@@ -374,7 +386,7 @@ class DrainerRealApiIT {
         assertThat(kube.pods().inNamespace(NS).withName("app-on-unseen").get()).as("evicted").isNull();
         assertCordonedBeforeEvicting(node, "app-on-unseen");
         // The round's read of the Node, then the cordon: no second read before it (a patch by name makes one).
-        List<String> onTheNode = server.requests().subList(before, server.requests().size()).stream()
+        List<String> onTheNode = requestsSince(before).stream()
                 .filter(r -> r.resource().equals("nodes") && r.name().equals(node)).map(AuditedRequest::verb)
                 .toList();
         assertThat(onTheNode.subList(0, onTheNode.indexOf("patch") + 1)).containsExactly("get", "patch");
@@ -410,7 +422,7 @@ class DrainerRealApiIT {
         assertThat(List.of(fresh, earlier, byHand)).map(n -> kube.nodes().withName(n).get().getMetadata()
                 .getAnnotations().get(ClusterApi.DRAIN_STARTED_ANNOTATION))
                 .containsExactly("2026-12-01T10:00:00Z", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z");
-        assertThat(server.requests().subList(before, server.requests().size())).as("the earlier drain's Node")
+        assertThat(requestsSince(before)).as("the earlier drain's Node")
                 .noneMatch(r -> r.resource().equals("nodes") && r.name().equals(earlier) && r.verb().equals("patch"));
     }
 
@@ -444,10 +456,11 @@ class DrainerRealApiIT {
         assertThat(kube.nodes().withName(node).get().getSpec().getUnschedulable()).as("not cordoned").isNull();
         assertThat(kube.pods().inNamespace(NS).withName("newcomer").get().getMetadata().getDeletionTimestamp())
                 .as("not evicted").isNull();
-        assertThat(server.requests().subList(before, server.requests().size()))
+        List<AuditedRequest> requests = requestsSince(before);
+        assertThat(requests)
                 .as("nothing written to the Node or its pod")
                 .filteredOn(r -> r.write() && (r.name().equals(node) || r.name().equals("newcomer"))).isEmpty();
-        assertThat(server.requests().subList(before, server.requests().size())).as("the Node was read")
+        assertThat(requests).as("the Node was read")
                 .anyMatch(r -> r.resource().equals("nodes") && r.name().equals(node) && r.verb().equals("get"));
     }
 
@@ -475,6 +488,12 @@ class DrainerRealApiIT {
     private long refusedCordons(String node) {
         return server.requests().stream().filter(r -> r.resource().equals("nodes") && r.name().equals(node)
                 && r.verb().equals("patch") && r.code() >= 400).count();
+    }
+
+    /** The requests after the first {@code before}, from one read of the audit log (it grows while it is read). */
+    private List<AuditedRequest> requestsSince(int before) {
+        List<AuditedRequest> requests = server.requests();
+        return requests.subList(before, requests.size());
     }
 
     private List<AuditedRequest> evictions(String pod) {

@@ -156,6 +156,8 @@ class ReconcilerIT {
         pool.create(20, 1, 50);
         List<String> oldest = pool.sim.members.subList(0, 5).stream().map(m -> m.nodeName()).toList();
         List<String> oldestIds = pool.sim.members.subList(0, 5).stream().map(m -> m.providerID()).toList();
+        workload.client().resource(new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withNewMetadata()
+                .withNamespace("kube-system").withName("agent").endMetadata().build()).create();
         workload.client().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
                 .withNamespace("kube-system").withName("daemon-on-" + oldest.get(0))
                 .addNewOwnerReference().withKind("DaemonSet").withName("agent").withApiVersion("apps/v1")

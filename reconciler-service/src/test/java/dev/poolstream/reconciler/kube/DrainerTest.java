@@ -107,6 +107,7 @@ class DrainerTest {
         node("n1");
         pod("apps", "app", "n1");
         pod("apps", "other-node", "n2");
+        daemonSet("kube-system", "agent");
         kube.resource(new PodBuilder().withNewMetadata().withNamespace("kube-system").withName("agent")
                 .addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet").withName("agent")
                 .withUid("ds").endOwnerReference().endMetadata().withNewSpec().withNodeName("n1").endSpec()
@@ -452,6 +453,36 @@ class DrainerTest {
     @MethodSource("outcomes")
     void shouldTagEachOutcomeInTheDrainsMetric(DrainOutcome outcome, String tag) {
         assertThat(Drainer.metricName(outcome)).isEqualTo(tag);
+    }
+
+    /** As Cluster API's drain: a DaemonSet's pod stays, unless its DaemonSet is gone (nothing would end it then). */
+    @Test
+    void shouldEvictThePodsOfADaemonSetThatIsGone() {
+        node("n1");
+        daemonSet("kube-system", "agent");
+        for (String[] pod : new String[][] {{"agent-n1", "agent"}, {"old-agent-n1", "old-agent"}}) {
+            kube.resource(new PodBuilder().withNewMetadata().withNamespace("kube-system").withName(pod[0])
+                    .addNewOwnerReference().withApiVersion("apps/v1").withKind("DaemonSet").withName(pod[1])
+                    .withController(true).withUid(pod[1]).endOwnerReference().endMetadata().withNewSpec()
+                    .withNodeName("n1").endSpec().build()).create();
+        }
+
+        DrainOutcome outcome = join(drainer().drain("team-a/workers", "team-a/demo", "n1",
+                PROVIDER_ID, clock.instant(), null, notices::add));
+
+        assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
+        assertThat(kube.pods().inNamespace("kube-system").withName("old-agent-n1").get()).as("orphaned").isNull();
+        assertThat(kube.pods().inNamespace("kube-system").withName("agent-n1").get()).isNotNull();
+        assertThat(count("poolstream.reconciler.evictions", "evicted")).isEqualTo(1);
+    }
+
+    private void daemonSet(String namespace, String name) {
+        kube.resource(new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder().withNewMetadata()
+                .withNamespace(namespace).withName(name).endMetadata().withNewSpec().withNewSelector()
+                .addToMatchLabels("app", name).endSelector().withNewTemplate().withNewMetadata()
+                .addToLabels("app", name).endMetadata().withNewSpec().addNewContainer().withName(name)
+                .withImage("registry.k8s.io/pause:3.10").endContainer().endSpec().endTemplate().endSpec().build())
+                .create();
     }
 
     static Stream<Arguments> pods() {
