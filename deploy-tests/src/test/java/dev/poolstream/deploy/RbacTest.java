@@ -130,6 +130,7 @@ class RbacTest {
                     new Permission(CLUSTER, CAPI, "machines/status", "update", ""),
                     new Permission(CLUSTER, CAPI, "machinepools", "patch", ""),
                     new Permission(CLUSTER, CAPI, "machinepools/status", "update", ""),
+                    new Permission(CLUSTER, CAPI, "machinepools/finalizers", "update", ""),
                     new Permission(CLUSTER, CORE, "secrets", "get", "")));
 
     /**

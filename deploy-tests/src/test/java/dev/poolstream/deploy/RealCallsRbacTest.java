@@ -72,6 +72,12 @@ class RealCallsRbacTest {
                 Repo.k8s().resolve("components/owner-mode"));
         Set<String> unused = new TreeSet<>();
         for (Permission permission : RbacTest.granted(docs, service)) {
+            if (permission.resource().endsWith("/finalizers") && permission.verb().equals("update")) {
+                // Never a request: OwnerReferencesPermissionEnforcement asks the authorizer at admission, when an
+                // object is made with blockOwnerDeletion on its owner. The real tier's servers run that plugin, so a
+                // grant missing fails those creates (403) and shouldHaveBeenRefusedNothingOnTheRealApiServer.
+                continue;
+            }
             if (calls.stream().noneMatch(c -> c.uses(permission))) {
                 unused.add(permission.toString());
             }

@@ -71,7 +71,11 @@ public final class KubeApiServer implements AutoCloseable {
                 .withApiServerFlag("--audit-log-mode", "blocking")
                 // Never rotated (its default is at 100 MB): the readers of the log follow one file. A benchmark that
                 // records bodies passes 100 MB in minutes, and its tail then saw nothing more.
-                .withApiServerFlag("--audit-log-maxsize", "1000000");
+                .withApiServerFlag("--audit-log-maxsize", "1000000")
+                // As OpenShift runs it: an object made with blockOwnerDeletion on its owner (the status service's
+                // Machines) needs `update` on the owner's finalizers, which a test as a ServiceAccount then needs
+                // from k8s/'s RBAC.
+                .withApiServerFlag("--enable-admission-plugins", "OwnerReferencesPermissionEnforcement");
         flags.forEach(config::withApiServerFlag);
         server = startAcrossMidnight(config);
         kubeconfig = server.getKubeConfigYaml();
