@@ -231,9 +231,7 @@ class DrainerTest {
      */
     @Test
     void shouldBackOffBetweenRoundsWhileABudgetRefusesEverything() {
-        node("n1");
-        pod("apps", "db-0", "n1");
-        cluster.refuseEvictions("apps", "db-0", 1000);
+        aPodABudgetHolds();
         List<Long> refusedAt = new CopyOnWriteArrayList<>();
 
         CompletableFuture<DrainOutcome> drain = drainer(c -> Optional.of(kube), Duration.ofMillis(100),
@@ -263,9 +261,7 @@ class DrainerTest {
 
     @Test
     void shouldStopAtItsNextRoundOnceCancelled() {
-        node("n1");
-        pod("apps", "db-0", "n1");
-        cluster.refuseEvictions("apps", "db-0", 1000);
+        aPodABudgetHolds();
         CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1",
                 PROVIDER_ID, clock.instant(), null, notices::add);
         await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= 2);
@@ -279,9 +275,7 @@ class DrainerTest {
 
     @Test
     void shouldEndTimedOutOnlyAfterTheDeadlineAndNotAtIt() {
-        node("n1");
-        pod("apps", "db-0", "n1");
-        cluster.refuseEvictions("apps", "db-0", 1000);
+        aPodABudgetHolds();
         Instant deadline = clock.instant().plusSeconds(60);
 
         CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1",
@@ -299,9 +293,7 @@ class DrainerTest {
     /** A pause between rounds (here an hour) never carries the drain past its deadline: it ends just after it. */
     @Test
     void shouldEndTimedOutJustAfterTheDeadlineNotAPauseLater() {
-        node("n1");
-        pod("apps", "db-0", "n1");
-        cluster.refuseEvictions("apps", "db-0", 1000);
+        aPodABudgetHolds();
         Instant deadline = clock.instant().plusMillis(200);
 
         CompletableFuture<DrainOutcome> drain = drainer(c -> Optional.of(kube), Duration.ofHours(1),
@@ -508,6 +500,13 @@ class DrainerTest {
     @MethodSource("pods")
     void shouldEvictOnlyWhatKubectlDrainEvicts(String name, Pod pod, boolean evictable) {
         assertThat(Drainer.evictable(pod)).isEqualTo(evictable);
+    }
+
+    /** Node n1 with pod apps/db-0, whose evictions a PodDisruptionBudget refuses (a thousand times). */
+    private void aPodABudgetHolds() {
+        node("n1");
+        pod("apps", "db-0", "n1");
+        cluster.refuseEvictions("apps", "db-0", 1000);
     }
 
     private void node(String name) {
