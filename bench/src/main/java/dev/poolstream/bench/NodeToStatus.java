@@ -235,22 +235,19 @@ final class NodeToStatus {
                              })) {
                     Map<String, Double> liveHeap = new LinkedHashMap<>();
                     Map<String, Double> poolVersions = new LinkedHashMap<>();
-                    liveHeap.put("steadyState", liveHeap(management.client()));
-                    poolVersions.put("steadyState", poolWatchCacheCapacity(management.client()));
+                    readMemory(management.client(), "steadyState", liveHeap, poolVersions);
                     List<Flip> warm = flipAtSteadyRate(fleet, workload.client(), 0, warmUp, perSecond, byNode,
                             byPool, audit);
                     managementCalls.set(new ConcurrentSkipListMap<>());
                     workloadCalls.set(new ConcurrentSkipListMap<>());
-                    liveHeap.put("afterWarmUp", liveHeap(management.client()));
-                    poolVersions.put("afterWarmUp", poolWatchCacheCapacity(management.client()));
+                    readMemory(management.client(), "afterWarmUp", liveHeap, poolVersions);
                     Map<String, Double> goBefore = counters(management.client(), GO_RUNTIME);
                     long changesStart = System.nanoTime();
                     List<Flip> all = flipAtSteadyRate(fleet, workload.client(), warmUp, flips, perSecond, byNode,
                             byPool, audit);
                     result.put("managementApiServerWhileChanging", printGoRuntime(goBefore,
                             counters(management.client(), GO_RUNTIME), (System.nanoTime() - changesStart) / 1e9));
-                    liveHeap.put("afterChanges", liveHeap(management.client()));
-                    poolVersions.put("afterChanges", poolWatchCacheCapacity(management.client()));
+                    readMemory(management.client(), "afterChanges", liveHeap, poolVersions);
                     result.put("managementApiServerLiveHeapBytes", liveHeap);
                     Bench.OUT.printf(Locale.ROOT, "  the management API server's live heap (at its last collection) "
                             + "and its watch cache's capacity for MachinePools (the versions it keeps): %.0f MB, %.0f "
@@ -304,22 +301,19 @@ final class NodeToStatus {
     }
 
     /**
-     * The heap an API server's collector found live at its last collection, in bytes (NaN if it does not say): what
-     * each collection marks, and what its watch caches hold.
+     * From one scrape of the API server's metrics, under {@code when}: the heap its collector found live at its last
+     * collection, in bytes (what each collection marks, and what its watch caches hold), and how many MachinePool
+     * versions its watch cache keeps (at least the last 75 s of changes; older ones are shed only while its newest
+     * quarter is older than that). NaN where it does not say.
      */
-    static double liveHeap(KubernetesClient server) {
-        return counters(server, List.of(LIVE_HEAP)).getOrDefault(LIVE_HEAP, Double.NaN);
+    private static void readMemory(KubernetesClient server, String when, Map<String, Double> liveHeap,
+                                   Map<String, Double> poolVersions) {
+        Map<String, Double> read = counters(server, List.of(LIVE_HEAP, POOL_WATCH_CACHE));
+        liveHeap.put(when, read.getOrDefault(LIVE_HEAP, Double.NaN));
+        poolVersions.put(when, read.getOrDefault(POOL_WATCH_CACHE, Double.NaN));
     }
 
     private static final String LIVE_HEAP = "go_gc_heap_live_bytes";
-
-    /**
-     * How many MachinePool versions an API server's watch cache keeps (NaN if it does not say). It keeps at least
-     * the last 75 s of changes, and sheds older ones only while its newest quarter is older than that.
-     */
-    static double poolWatchCacheCapacity(KubernetesClient server) {
-        return counters(server, List.of(POOL_WATCH_CACHE)).getOrDefault(POOL_WATCH_CACHE, Double.NaN);
-    }
 
     private static final String POOL_WATCH_CACHE =
             "watch_cache_capacity{group=\"cluster.x-k8s.io\",resource=\"machinepools\"}";

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -64,8 +63,7 @@ public final class DeadLetters {
         Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
         templates.put(byte[].class, bytes);
         templates.put(Object.class, values);
-        Map<String, Counter> counters = new ConcurrentHashMap<>();
-        topicsRead.forEach(topic -> counters.put(topic, counter(meters, topic)));
+        topicsRead.forEach(topic -> counter(meters, topic));
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,
                 (record, e) -> new TopicPartition(record.topic() + Topics.DLT_SUFFIX, record.partition())) {
             @Override
@@ -73,7 +71,7 @@ public final class DeadLetters {
                                    ConsumerRecord<?, ?> inRecord) {
                 // Counted once written: a send that fails throws here, and the record is not counted.
                 super.publish(outRecord, kafka, inRecord);
-                counters.computeIfAbsent(inRecord.topic(), topic -> counter(meters, topic)).increment();
+                counter(meters, inRecord.topic()).increment();
             }
         };
         recoverer.setHeadersFunction((record, e) -> {
@@ -86,6 +84,7 @@ public final class DeadLetters {
         return recoverer;
     }
 
+    /** The topic's counter: registered on first use, the same one after (the registry keeps it). */
     private static Counter counter(MeterRegistry meters, String topic) {
         return Counter.builder(METRIC).description("records written to a dead-letter topic, by the topic read")
                 .tag("topic", topic).register(meters);

@@ -37,7 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -242,16 +242,15 @@ public final class Drainer implements AutoCloseable {
         Instant now = clock.instant();
         // Read once a round per DaemonSet; an error other than 404 fails the round (retried), as it cannot tell.
         Map<String, Boolean> daemonSetsThere = new HashMap<>();
-        Predicate<String> daemonSets = key -> daemonSetsThere.computeIfAbsent(key, k -> {
-            String[] namespaceAndName = k.split("/", 2);
-            boolean there = client.apps().daemonSets().inNamespace(namespaceAndName[0])
-                    .withName(namespaceAndName[1]).get() != null;
-            if (!there) {
-                log.info("DaemonSet {} of pods on Node {} (pool {}) is gone: its pods are evicted", k, run.nodeName,
-                        run.pool);
-            }
-            return there;
-        });
+        BiPredicate<String, String> daemonSets = (namespace, name) -> daemonSetsThere.computeIfAbsent(
+                namespace + "/" + name, key -> {
+                    boolean there = client.apps().daemonSets().inNamespace(namespace).withName(name).get() != null;
+                    if (!there) {
+                        log.info("DaemonSet {} of pods on Node {} (pool {}) is gone: its pods are evicted", key,
+                                run.nodeName, run.pool);
+                    }
+                    return there;
+                });
         List<Pod> left = client.pods().inAnyNamespace().withField("spec.nodeName", run.nodeName).list()
                 .getItems().stream().filter(p -> run.nodeName.equals(p.getSpec().getNodeName()))
                 .filter(p -> evictable(p, daemonSets))
@@ -385,8 +384,10 @@ public final class Drainer implements AutoCloseable {
         if (run.deadline != null) {
             // Not a whole pause past the deadline: the round just after it ends the drain timed out, and the
             // instance is terminated when nodeDrainTimeoutSeconds says, not up to max-retry later.
-            Duration toDeadline = Duration.between(clock.instant(), run.deadline).plusMillis(1);
-            delay = toDeadline.isNegative() ? Duration.ZERO : toDeadline.compareTo(delay) < 0 ? toDeadline : delay;
+            Duration justAfterDeadline = Duration.between(clock.instant(), run.deadline).plusMillis(1);
+            if (justAfterDeadline.compareTo(delay) < 0) {
+                delay = justAfterDeadline.isNegative() ? Duration.ZERO : justAfterDeadline;
+            }
         }
         schedule(run, delay);
     }
@@ -417,10 +418,10 @@ public final class Drainer implements AutoCloseable {
      * evicts), not mirror pods (the kubelet owns them), not those labelled to be skipped, not finished ones. A pod
      * already terminating is still on the Node: it is waited for, not evicted again.
      *
-     * @param daemonSetExists whether the DaemonSet {@code <namespace>/<name>} is there; asked only of a running
+     * @param daemonSetExists whether the DaemonSet of that namespace and name is there; asked only of a running
      *                        DaemonSet pod
      */
-    static boolean evictable(Pod pod, Predicate<String> daemonSetExists) {
+    static boolean evictable(Pod pod, BiPredicate<String, String> daemonSetExists) {
         var annotations = pod.getMetadata().getAnnotations();
         if (annotations != null && annotations.containsKey(MIRROR_POD_ANNOTATION)) {
             return false;
@@ -439,12 +440,12 @@ public final class Drainer implements AutoCloseable {
         String name = daemonSet.get().getName();
         // One it cannot name is taken to be there.
         return name != null && !name.isBlank() && pod.getMetadata().getNamespace() != null
-                && !daemonSetExists.test(pod.getMetadata().getNamespace() + "/" + name);
+                && !daemonSetExists.test(pod.getMetadata().getNamespace(), name);
     }
 
-    /** {@link #evictable(Pod, Predicate)} with every DaemonSet there. */
+    /** {@link #evictable(Pod, BiPredicate)} with every DaemonSet there. */
     static boolean evictable(Pod pod) {
-        return evictable(pod, daemonSet -> true);
+        return evictable(pod, (namespace, name) -> true);
     }
 
     /** The DaemonSet that owns the pod: its controller, or else any DaemonSet owner. */

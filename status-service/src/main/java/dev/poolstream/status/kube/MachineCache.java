@@ -169,9 +169,10 @@ final class MachineCache implements AutoCloseable {
                 // Not their managedFields: half of each object, read by nothing here.
                 .itemStore(new WithoutManagedFields<>());
         informer.addIndexers(Map.of(BY_POOL, o -> List.of(o.getMetadata().getNamespace() + "/" + label(o))));
-        // Once started, never given up: fabric8 stops an informer for good when a watch fails with anything but 410
-        // Gone (a 403 while RBAC changes, a 404 while a CRD is installed again), and this cache would stay as it was
-        // while the writes meet 409s. Before it is started, a failure fails the start (below), as before.
+        // Once started, never given up: fabric8's own handler stops an informer for good when a watch ends with an
+        // error it does not handle itself (a WatcherException; it reconnects and relists on the others), and this
+        // cache would stay as it was while the writes meet 409s. Before it is started, a failure fails the start
+        // (below), as before.
         informer.exceptionHandler((started, error) -> {
             if (started) {
                 log.warn("the {} watch failed ({}); listing and watching again", kind, StatusWriter.describe(error));

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
  * The kind's CRD deleted and installed again while the cache watches it (as an upgrade of CAPA may do): the watch ends,
  * its reconnections meet 404s for a while, and the cache sees the objects written once the kind is back, with no
  * restart. fabric8 reconnects such a watch by itself: this path does not reach the cache's exception handler (which
- * keeps the informer when a relist fails after the start), and the test stays green without it. On a server of its
- * own: the CRD goes away for a while, which the tests sharing a server must not see.
+ * keeps the informer where fabric8's would stop it, on a watch that ended with an error of a kind fabric8 does not
+ * handle), and the test stays green without it. On a server of its own: the CRD goes away for a while, which the
+ * tests sharing a server must not see.
  */
 class MachineCacheWatchFailureRealApiIT {
 
