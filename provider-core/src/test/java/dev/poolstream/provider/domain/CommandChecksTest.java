@@ -181,6 +181,8 @@ class CommandChecksTest {
         assertThat(CommandChecks.poolKeyProblem("a/b/c")).contains("the pool 'a/b/c' is not <namespace>/<name>");
         assertThat(CommandChecks.poolKeyProblem("A/b")).contains("the pool 'A/b' has no valid namespace (an RFC 1123 "
                 + "label)");
+        assertThat(CommandChecks.poolKeyProblem("/b")).contains("the pool '/b' has no valid namespace (an RFC 1123 "
+                + "label)");
         assertThat(CommandChecks.poolKeyProblem("a/B")).contains("the pool 'a/B' has no valid name (an RFC 1123 "
                 + "subdomain)");
     }

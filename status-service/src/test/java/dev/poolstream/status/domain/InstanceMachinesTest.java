@@ -280,6 +280,28 @@ class InstanceMachinesTest {
     }
 
     @Test
+    void shouldKeepTheTimeOfAConditionWithoutOneOfItsOwnWhileItsStatusHoldsAndMoveItWhenItChanges() {
+        // Waiting for its Node: a Ready condition the Node gives no time to, so it is stamped when first written.
+        Desired waiting = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)),
+                ClusterApi.KIND_MACHINE);
+        Existing written = written(waiting);
+        assertThat((List<?>) written.status().get("conditions")).singleElement()
+                .satisfies(c -> assertThat(map(c)).containsEntry("lastTransitionTime", "2026-11-21T06:00:00Z"));
+
+        // A minute later, still waiting: nothing to write (no new time on every look).
+        assertThat(InstanceMachines.statusToWrite(waiting, written, T0.plusSeconds(60))).isEmpty();
+
+        // After a True written by hand, the wait is a transition again, stamped with its own moment.
+        Map<String, Object> wasTrue = new LinkedHashMap<>(written.status());
+        wasTrue.put("conditions", List.of(Map.of("type", "Ready", "status", "True", "reason", "Ready",
+                "message", "", "lastTransitionTime", "2026-11-21T05:00:00Z")));
+        Map<String, Object> next = InstanceMachines.statusToWrite(waiting, existing(waiting, wasTrue, false),
+                T0.plusSeconds(60)).orElseThrow();
+        assertThat((List<?>) next.get("conditions")).singleElement()
+                .satisfies(c -> assertThat(map(c)).containsEntry("lastTransitionTime", "2026-11-21T06:01:00Z"));
+    }
+
+    @Test
     void shouldSayDeletingOnAMachineWhoseDeletionWasAskedWhileItsInstanceIsStillAMember() {
         Desired machine = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
                 ConditionStatus.TRUE, true)), ClusterApi.KIND_MACHINE);

@@ -83,9 +83,17 @@ class LifecycleIdsTest {
                 LifecycleIds.of(new ScalingStarted(POOL, T0, 7, 2, 3), status, null),
                 LifecycleIds.of(new ScalingStarted(POOL, T0, 7, 1, 4), status, null),
                 LifecycleIds.of(new ScalingFinished(POOL, T0, 7, 1, 3, null), status, null),
+                LifecycleIds.of(new ScalingFinished(POOL, T0, 8, 1, 3, null), status, null),
+                LifecycleIds.of(new ScalingFinished(POOL, T0, 7, 2, 3, null), status, null),
+                LifecycleIds.of(new ScalingFinished(POOL, T0, 7, 1, 4, null), status, null),
                 LifecycleIds.of(new ScalingStarted("team-b/workers", T0, 7, 1, 3), status, null),
                 LifecycleIds.of(new RolloutProgress(POOL, T0, 7, 1, 3), status, null),
                 LifecycleIds.of(new RolloutProgress(POOL, T0, 7, 2, 3), status, null),
+                LifecycleIds.of(new RolloutProgress(POOL, T0, 8, 1, 3), status, null),
+                LifecycleIds.of(new RolloutProgress(POOL, T0, 7, 1, 4), status, null),
+                LifecycleIds.of(new PoolReady(POOL, T0, 7, 1), status, null),
+                LifecycleIds.of(new PoolReady(POOL, T0, 8, 1), status, null),
+                LifecycleIds.of(new PoolReady(POOL, T0, 7, 2), status, null),
                 LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), status, null),
                 LifecycleIds.of(new NodeJoined(POOL, T0, "n2", aws(2)), status, null),
                 LifecycleIds.of(new PoolError(POOL, T0, new Failure("InfrastructureNotFound", "m")), status, null),
@@ -95,8 +103,20 @@ class LifecycleIdsTest {
         assertThat(ids).doesNotHaveDuplicates();
     }
 
+    @Test
+    void shouldTakeANodesUidFromItsOwnMemberAmongSeveral() {
+        NodeJoined second = new NodeJoined(POOL, T0, "n2", aws(2));
+
+        assertThat(LifecycleIds.of(second, status(7, member("uid-1", T0), member(2, "uid-2", T0)), null))
+                .isNotEqualTo(LifecycleIds.of(second, status(7, member("uid-1", T0), member(2, "uid-3", T0)), null));
+    }
+
     private static PoolMember member(String nodeUid, Instant readySince) {
-        return new PoolMember(aws(1), "n1", nodeUid, InstanceLifecycle.RUNNING, T0, true, true, true, false, true,
+        return member(1, nodeUid, readySince);
+    }
+
+    private static PoolMember member(int instance, String nodeUid, Instant readySince) {
+        return new PoolMember(aws(instance), "n" + instance, nodeUid, InstanceLifecycle.RUNNING, T0, true, true, true, false, true,
                 ConditionStatus.TRUE, readySince, "v1.33.1");
     }
 

@@ -47,6 +47,8 @@ class RetryReportsTest {
             reports.failed("b/" + i, T0);
         }
 
+        // Exactly REMEMBERED kept: the first of those after it still.
+        assertThat(reports.failed("b/0", T0.plusSeconds(1))).isFalse();
         assertThat(reports.failed("a/first", T0.plusSeconds(1))).isTrue();
         assertThat(reports.failed("b/" + (RetryReports.REMEMBERED - 1), T0.plusSeconds(1))).isFalse();
     }

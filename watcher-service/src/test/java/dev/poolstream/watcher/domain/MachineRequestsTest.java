@@ -201,6 +201,60 @@ class MachineRequestsTest {
     }
 
     @Test
+    void shouldMergeEachAskOfEitherObjectAndNoOtherInEitherOrder() {
+        MachineRequest none = new MachineRequest(ID_A, "m-a", null, false, false, false, null, false, false);
+        List<MachineRequest> eachAlone = List.of(
+                new MachineRequest(ID_A, null, "i", true, false, false, null, false, false),
+                new MachineRequest(ID_A, null, "i", false, true, false, null, false, false),
+                new MachineRequest(ID_A, null, "i", false, false, true, null, false, false),
+                new MachineRequest(ID_A, null, "i", false, false, false, "", false, false),
+                new MachineRequest(ID_A, null, "i", false, false, false, null, true, false),
+                new MachineRequest(ID_A, null, "i", false, false, false, null, false, true),
+                new MachineRequest(ID_A, null, "i", false, false, false, null, false, false, true, List.of(),
+                        List.of()));
+
+        for (MachineRequest one : eachAlone) {
+            MachineRequest expected = new MachineRequest(ID_A, "m-a", "i", one.deleting(), one.deleteAnnotated(),
+                    one.healthCheckFailed(), one.ownerRemediated(), one.skipRemediation(), one.remediateAnnotated(),
+                    one.excludeNodeDraining(), List.of(), List.of());
+            assertThat(MachineRequests.merge(none, one)).isEqualTo(expected);
+            assertThat(MachineRequests.merge(one, none)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void shouldMergeTheHooksOfBothSortedAndOnce() {
+        MachineRequest a = new MachineRequest(ID_A, "m-a", null, true, false, false, null, false, false, false,
+                List.of("pre-drain.delete.hook.machine.cluster.x-k8s.io/b"),
+                List.of("pre-terminate.delete.hook.machine.cluster.x-k8s.io/x"));
+        MachineRequest b = new MachineRequest(ID_A, null, "i", false, false, false, null, false, false, false,
+                List.of("pre-drain.delete.hook.machine.cluster.x-k8s.io/a",
+                        "pre-drain.delete.hook.machine.cluster.x-k8s.io/b"), List.of());
+
+        MachineRequest merged = MachineRequests.merge(a, b);
+
+        assertThat(merged.preDrainHooks()).containsExactly("pre-drain.delete.hook.machine.cluster.x-k8s.io/a",
+                "pre-drain.delete.hook.machine.cluster.x-k8s.io/b");
+        assertThat(merged.preTerminateHooks()).containsExactly("pre-terminate.delete.hook.machine.cluster.x-k8s.io/x");
+    }
+
+    @Test
+    void shouldNotPairAMachineWithTheSameNamedInfrastructureMachineOfAnotherNamespace() {
+        Machine steady = machine(labelledFor("workers", "m-a").build(), "AWSMachine", "m-a", null);
+        HasMetadata ours = awsMachine(labelledFor("workers", "m-a").build(), ID_A);
+        HasMetadata elsewhere = awsMachine(labelledFor("workers", "m-a").withNamespace("team-b")
+                .addToAnnotations(ClusterApi.DELETE_MACHINE_ANNOTATION, "").build(), ID_B);
+
+        assertThat(requests(List.of(steady), List.of(ours, elsewhere))).isEmpty();
+    }
+
+    @Test
+    void shouldFindNoProviderIdInAnObjectThatIsNoInfrastructureMachine() {
+        assertThat(MachineRequests.providerID(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+                .withName("p").endMetadata().build())).isNull();
+    }
+
+    @Test
     void shouldTakeOnlyThePoolsObjects() {
         List<Machine> machines = List.of(
                 deleting(labelledFor("other-pool", "other-pool-m")),

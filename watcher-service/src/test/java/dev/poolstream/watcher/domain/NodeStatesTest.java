@@ -157,7 +157,8 @@ class NodeStatesTest {
     void shouldKeepTheReadyConditionWhereverItIsInTheList() {
         Node node = new NodeBuilder(bigNode()).editStatus()
                 .withConditions(new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType("MemoryPressure")
-                        .withStatus("False").build(), new io.fabric8.kubernetes.api.model.NodeConditionBuilder()
+                        .withStatus("True").withLastTransitionTime("2026-11-21T05:00:00Z").build(),
+                        new io.fabric8.kubernetes.api.model.NodeConditionBuilder()
                         .withType("Ready").withStatus("False").withLastTransitionTime("2026-11-21T06:00:00Z")
                         .build())
                 .endStatus().build();
@@ -165,6 +166,7 @@ class NodeStatesTest {
         assertThat(NodeStates.strip(node).getStatus().getConditions()).singleElement().satisfies(c -> {
             assertThat(c.getType()).isEqualTo("Ready");
             assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getLastTransitionTime()).isEqualTo("2026-11-21T06:00:00Z");
         });
     }
 

@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.Image;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.OsDisk;
+import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.SecurityProfile;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.image.ComputeGallery;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.image.Marketplace;
 import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.image.SharedGallery;
+import dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.securityprofile.UefiSettings;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.GroupTemplate;
@@ -57,23 +59,43 @@ class ScaleSetModelsTest {
                 .containsEntry("environment", "test");
     }
 
-    @Test
-    void shouldRefuseASecurityProfileItDoesNotApplyRatherThanMakeVmsWithoutIt() {
+    @ParameterizedTest
+    @ValueSource(strings = {"encryptionAtHost", "securityType TrustedLaunch", "uefiSettings.secureBootEnabled",
+            "uefiSettings.vTpmEnabled"})
+    void shouldRefuseEachHardeningItDoesNotApplyRatherThanMakeVmsWithoutIt(String asked) {
         AzureMachinePoolSpec hardened = AzurePools.spec("Standard_D2s_v3", "1");
-        var profile = new dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template.SecurityProfile();
-        profile.setEncryptionAtHost(true);
-        profile.setSecurityType(dev.poolstream.api.infrastructure.v1beta1.azuremachinepoolspec.template
-                .SecurityProfile.SecurityType.TRUSTEDLAUNCH);
+        SecurityProfile profile = new SecurityProfile();
+        profile.setUefiSettings(new UefiSettings());
+        switch (asked) {
+            case "encryptionAtHost" -> profile.setEncryptionAtHost(true);
+            case "securityType TrustedLaunch" -> profile.setSecurityType(SecurityProfile.SecurityType.TRUSTEDLAUNCH);
+            case "uefiSettings.secureBootEnabled" -> profile.getUefiSettings().setSecureBootEnabled(true);
+            default -> profile.getUefiSettings().setVTpmEnabled(true);
+        }
         hardened.getTemplate().setSecurityProfile(profile);
 
         assertThatThrownBy(() -> model(hardened)).isInstanceOfSatisfying(InvalidTemplateException.class, e -> {
             assertThat(e.failure().reason()).isEqualTo("SecurityProfileUnsupported");
-            assertThat(e.failure().message()).contains("encryptionAtHost, securityType TrustedLaunch");
+            assertThat(e.failure().message()).contains("asks for " + asked + ", which Poolstream does not apply");
         });
+    }
+
+    @Test
+    void shouldNameEveryHardeningAskedAndAcceptAProfileThatAsksForNone() {
+        AzureMachinePoolSpec hardened = AzurePools.spec("Standard_D2s_v3", "1");
+        SecurityProfile profile = new SecurityProfile();
+        profile.setEncryptionAtHost(true);
+        profile.setSecurityType(SecurityProfile.SecurityType.TRUSTEDLAUNCH);
+        hardened.getTemplate().setSecurityProfile(profile);
+        assertThatThrownBy(() -> model(hardened)).isInstanceOfSatisfying(InvalidTemplateException.class,
+                e -> assertThat(e.failure().message()).contains("encryptionAtHost, securityType TrustedLaunch"));
 
         // Asking for none of it is no hardening lost.
         profile.setEncryptionAtHost(false);
         profile.setSecurityType(null);
+        profile.setUefiSettings(new UefiSettings());
+        profile.getUefiSettings().setSecureBootEnabled(false);
+        profile.getUefiSettings().setVTpmEnabled(false);
         assertThat(model(hardened).vmSize()).isEqualTo("Standard_D2s_v3");
     }
 
