@@ -51,7 +51,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 
 /**
@@ -128,7 +127,12 @@ final class NodeToStatus {
         result.put("statusServiceProperties", statusProperties);
         EmbeddedKafkaBroker broker = Sandbox.startBroker();
         Path stateDir = Files.createTempDirectory("poolstream-bench-node-to-status");
-        List<ConfigurableApplicationContext> services = new ArrayList<>();
+        // -Dbench.processes=true: the watcher and the status service each in a JVM of its own, as deployed (the broker
+        // and the bench's clients stay in this one); by default all of them in this JVM.
+        boolean processes = Boolean.getBoolean("bench.processes");
+        result.put("servicesAsProcesses", processes);
+        List<AutoCloseable> services = new ArrayList<>();
+        List<ServiceProcess> serviceProcesses = new ArrayList<>();
         long serversStart = System.nanoTime();
         try (KubeApiServer management = KubeApiServer.startRecordingBodies(List.of(POOL_STATUS_WRITES));
              KubeApiServer workload = KubeApiServer.start()) {
@@ -190,14 +194,33 @@ final class NodeToStatus {
                 });
 
                 long servicesStart = System.nanoTime();
-                services.add(Sandbox.startService(WatcherApplication.builder(), broker.getBrokersAsString(),
-                        "poolstream.watcher.lease.namespace=" + SteadyState.NAMESPACE,
-                        "poolstream.watcher.lease.identity=bench-watcher"));
-                services.add(Sandbox.startService(StatusApplication.builder(), broker.getBrokersAsString(),
-                        Stream.concat(Stream.of("poolstream.status.mode=owner",
-                                "spring.kafka.streams.state-dir=" + stateDir), statusProperties.stream())
-                                .toArray(String[]::new)));
-                awaitSteady(fleet, readyByPool, lastWrite, audit);
+                String[] watcherSettings = {"poolstream.watcher.lease.namespace=" + SteadyState.NAMESPACE,
+                        "poolstream.watcher.lease.identity=bench-watcher"};
+                String[] statusSettings = Stream.concat(Stream.of("poolstream.status.mode=owner",
+                        "spring.kafka.streams.state-dir=" + stateDir), statusProperties.stream())
+                        .toArray(String[]::new);
+                if (processes) {
+                    // Kept after the run (the state directory is not): where a service that failed says why.
+                    Path logs = Files.createTempDirectory("poolstream-bench-node-to-status-logs");
+                    List<String> kubeconfigSettings = List.of("kubeconfig=" + kubeconfig.toAbsolutePath(),
+                            "kubernetes.auth.tryKubeConfig=true", "kubernetes.auth.tryServiceAccount=false");
+                    for (var service : List.of(Map.entry("watcher-service", watcherSettings),
+                            Map.entry("status-service", statusSettings))) {
+                        ServiceProcess started = ServiceProcess.start(service.getKey(), kubeconfigSettings,
+                                Sandbox.serviceArguments(broker.getBrokersAsString(), service.getValue()), logs);
+                        services.add(started);
+                        serviceProcesses.add(started);
+                    }
+                    Bench.OUT.printf("  the watcher and the status service run as processes (%s), logs in %s%n",
+                            ServiceProcess.JAVA_OPTS, logs);
+                } else {
+                    services.add(Sandbox.startService(WatcherApplication.builder(), broker.getBrokersAsString(),
+                            watcherSettings));
+                    services.add(Sandbox.startService(StatusApplication.builder(), broker.getBrokersAsString(),
+                            statusSettings));
+                }
+                awaitSteady(fleet, readyByPool, lastWrite, audit,
+                        () -> serviceProcesses.forEach(ServiceProcess::assertAlive));
                 double steadySeconds = (System.nanoTime() - servicesStart) / 1e9;
                 Bench.OUT.printf(Locale.ROOT, "  steady state (every pool 20/20 Ready, no write but Leases for 3 s) "
                         + "%.1f s after the services started%n", steadySeconds);
@@ -518,11 +541,12 @@ final class NodeToStatus {
      * written either.
      */
     private static void awaitSteady(SteadyState fleet, Map<String, Integer> readyByPool,
-                                    AtomicReference<Instant> lastWrite, AuditFollower audit)
+                                    AtomicReference<Instant> lastWrite, AuditFollower audit, Runnable servicesAlive)
             throws InterruptedException {
         Instant deadline = Instant.now().plus(SETTLE_LIMIT);
         while (true) {
             audit.check();
+            servicesAlive.run();
             // From the audit log, not by listing the pools: a list of 1,000 pools every half second kept the
             // management API server's collector busy into the first changes (bench/README.md).
             long ready = readyByPool.values().stream().filter(n -> n == fleet.nodesPerPool()).count();

@@ -107,6 +107,11 @@ public final class Sandbox implements AutoCloseable {
     /** Starts a service on the broker, quiet but for warnings, with its topics created and any free port. */
     public static ConfigurableApplicationContext startService(SpringApplicationBuilder builder, String brokers,
                                                               String... extra) {
+        return builder.run(serviceArguments(brokers, extra).toArray(String[]::new));
+    }
+
+    /** The command-line arguments {@link #startService} gives a service: the same for one run as a process. */
+    public static List<String> serviceArguments(String brokers, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--spring.kafka.bootstrap-servers=" + brokers,
                 "--server.port=0",
@@ -120,7 +125,7 @@ public final class Sandbox implements AutoCloseable {
         for (String property : extra) {
             args.add("--" + property);
         }
-        return builder.run(args.toArray(String[]::new));
+        return args;
     }
 
     public KubernetesClient management() {
