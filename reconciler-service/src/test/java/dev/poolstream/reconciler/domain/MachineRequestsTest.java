@@ -406,6 +406,32 @@ class MachineRequestsTest {
         });
     }
 
+    /**
+     * A percentage of the pool's size: of the group's size when an autoscaler sizes the pool (the MachinePool's
+     * replicas then lag behind it), of the MachinePool's replicas otherwise.
+     */
+    @ParameterizedTest(name = "replicas managed externally: {0} -> {1} admitted of 4")
+    @CsvSource(textBlock = """
+            true,  4
+            false, 1
+            """)
+    void shouldTakeMaxUnavailableOfTheGroupsSizeWhenAnAutoscalerSizesThePool(boolean external, int admitted) {
+        List<MachineRequest> requests = new ArrayList<>();
+        for (int n = 5; n <= 8; n++) {
+            requests.add(marked(n));
+        }
+        Map<String, String> annotations = external
+                ? Map.of(ClusterApi.REPLICAS_MANAGED_BY_ANNOTATION, "cluster-autoscaler") : Map.of();
+        PoolSpec spec = Pools.spec(2, "v1.33.1", annotations, null,
+                Pools.azure(2, "v1.33.1", 1, "50%").infrastructure().spec(), ClusterApi.KIND_AZURE_MACHINE_POOL,
+                List.of(ClusterApi.POOLSTREAM_FINALIZER)).withMachines(requests, List.of());
+
+        Decision decision = PoolReconciler.decide(look(spec, group(8, "x"), status(members(8)), seen(spec)));
+
+        assertThat(decision.actions().stream().filter(KubeAction.RemediateMachine.class::isInstance).count())
+                .isEqualTo(admitted);
+    }
+
     @ParameterizedTest(name = "Azure maxUnavailable {0}, {1} in flight -> {2} admitted of 4")
     @CsvSource(textBlock = """
             0, 0, 1

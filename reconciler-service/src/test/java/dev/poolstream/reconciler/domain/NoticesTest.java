@@ -161,4 +161,11 @@ class NoticesTest {
                 Notices.DRAIN_BLOCKED, "Node node-1: eviction of apps/db-0, apps/db-1 refused by a"
                         + " PodDisruptionBudget; retrying"));
     }
+
+    @Test
+    void shouldWarnWhenEvictionsFailForAnotherReason() {
+        assertThat(Notices.evictionFailed("node-1", List.of("apps/db-0: 500 etcdserver: request timed out")))
+                .isEqualTo(Notice.warning("Drain", Notices.DRAIN_BLOCKED, "Node node-1: evicting apps/db-0: 500 "
+                        + "etcdserver: request timed out failed; retrying"));
+    }
 }

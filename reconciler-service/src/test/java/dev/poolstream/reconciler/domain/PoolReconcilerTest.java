@@ -913,11 +913,16 @@ class PoolReconcilerTest {
     void shouldDeleteAGroupItCannotProveGoneBeforeLettingThePoolGo() {
         PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
 
-        // No group state yet, or one from before: an EnsureGroup may still be on its way to the cloud.
+        PoolSpec live = aws(5);
+        String groupOfThePool = PoolReconciler.decide(look(live, null, null, seen(live))).commands().get(0).group();
+
+        // No group state yet, or one from before: an EnsureGroup may still be on its way to the cloud. The group is
+        // the one the state names, or without a state the one the pool's EnsureGroup names.
         for (ScalingGroupState unproven : java.util.Arrays.asList(null, gone("an-earlier-command"))) {
             Decision decision = PoolReconciler.decide(look(deleting, unproven, status(List.of()), Memory.EMPTY));
             assertThat(decision.commands()).as(String.valueOf(unproven)).singleElement()
-                    .isInstanceOf(DeleteGroup.class);
+                    .isInstanceOfSatisfying(DeleteGroup.class, d -> assertThat(d.group())
+                            .isEqualTo(unproven == null ? groupOfThePool : unproven.group()));
             assertThat(decision.actions()).isEmpty();
         }
     }
