@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServiceProcess implements AutoCloseable {
 
-    /** As the pods' limits in k8s/base leave for the heap, about: the status service 1.5 GiB, the watcher 1 GiB. */
+    /**
+     * About the heap the pods' memory limits in k8s/base leave once the JVM's other memory is counted (the status
+     * service 1,536 MiB in all, the watcher 1 GiB): a gigabyte for either.
+     */
     static final String JAVA_OPTS = System.getProperty("bench.serviceJavaOpts", "-Xmx1g");
 
     private final String service;
