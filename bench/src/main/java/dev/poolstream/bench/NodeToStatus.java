@@ -5,6 +5,9 @@ import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.AwsLaunchTemplate;
+import dev.poolstream.e2e.Environment;
+import dev.poolstream.e2e.ManagedProcess;
+import dev.poolstream.e2e.PidFile;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.NodeState;
@@ -132,7 +135,7 @@ final class NodeToStatus {
         boolean processes = Boolean.getBoolean("bench.processes");
         result.put("servicesAsProcesses", processes);
         List<AutoCloseable> services = new ArrayList<>();
-        List<ServiceProcess> serviceProcesses = new ArrayList<>();
+        List<ManagedProcess> serviceProcesses = new ArrayList<>();
         long serversStart = System.nanoTime();
         try (KubeApiServer management = KubeApiServer.startRecordingBodies(List.of(POOL_STATUS_WRITES));
              KubeApiServer workload = KubeApiServer.start()) {
@@ -202,17 +205,24 @@ final class NodeToStatus {
                 if (processes) {
                     // Kept after the run (the state directory is not): where a service that failed says why.
                     Path logs = Files.createTempDirectory("poolstream-bench-node-to-status-logs");
-                    List<String> kubeconfigSettings = List.of("kubeconfig=" + kubeconfig.toAbsolutePath(),
-                            "kubernetes.auth.tryKubeConfig=true", "kubernetes.auth.tryServiceAccount=false");
+                    PidFile pids = new PidFile(logs.resolve("pids"));
                     for (var service : List.of(Map.entry("watcher-service", watcherSettings),
                             Map.entry("status-service", statusSettings))) {
-                        ServiceProcess started = ServiceProcess.start(service.getKey(), kubeconfigSettings,
-                                Sandbox.serviceArguments(broker.getBrokersAsString(), service.getValue()), logs);
-                        services.add(started);
+                        List<String> command = new ArrayList<>(List.of(Environment.java()));
+                        command.addAll(List.of(SERVICE_JAVA_OPTS.trim().split("\\s+")));
+                        command.addAll(List.of("-Dkubeconfig=" + kubeconfig.toAbsolutePath(),
+                                "-Dkubernetes.auth.tryKubeConfig=true", "-Dkubernetes.auth.tryServiceAccount=false",
+                                "-jar", Environment.runnableJar(Path.of(""), service.getKey()).toString()));
+                        command.addAll(Sandbox.serviceArguments(broker.getBrokersAsString(), service.getValue()));
+                        ManagedProcess started = new ManagedProcess(service.getKey(), command, Map.of(), true,
+                                logs.resolve(service.getKey() + ".log"), pids);
+                        started.start();
+                        // As Kubernetes stops a pod: the watcher gives its Lease back on the way out.
+                        services.add(() -> started.stop(Duration.ofSeconds(15)));
                         serviceProcesses.add(started);
                     }
                     Bench.OUT.printf("  the watcher and the status service run as processes (%s), logs in %s%n",
-                            ServiceProcess.JAVA_OPTS, logs);
+                            SERVICE_JAVA_OPTS, logs);
                 } else {
                     services.add(Sandbox.startService(WatcherApplication.builder(), broker.getBrokersAsString(),
                             watcherSettings));
@@ -220,7 +230,10 @@ final class NodeToStatus {
                             statusSettings));
                 }
                 awaitSteady(fleet, readyByPool, lastWrite, audit,
-                        () -> serviceProcesses.forEach(ServiceProcess::assertAlive));
+                        () -> serviceProcesses.stream().filter(p -> !p.alive()).findFirst().ifPresent(p -> {
+                            throw new IllegalStateException(p.name() + " ended before its time: see " + p.log()
+                                    + "\n" + p.tail(20));
+                        }));
                 double steadySeconds = (System.nanoTime() - servicesStart) / 1e9;
                 Bench.OUT.printf(Locale.ROOT, "  steady state (every pool 20/20 Ready, no write but Leases for 3 s) "
                         + "%.1f s after the services started%n", steadySeconds);
@@ -337,6 +350,13 @@ final class NodeToStatus {
     }
 
     private static final String LIVE_HEAP = "go_gc_heap_live_bytes";
+
+    /**
+     * The JVM options of the services run as processes ({@code -Dbench.serviceJavaOpts}): about the heap the pods'
+     * memory limits in k8s/base leave once the JVM's other memory is counted (the status service 1,536 MiB in all, the
+     * watcher 1 GiB), a gigabyte for either.
+     */
+    private static final String SERVICE_JAVA_OPTS = System.getProperty("bench.serviceJavaOpts", "-Xmx1g");
 
     private static final String POOL_WATCH_CACHE =
             "watch_cache_capacity{group=\"cluster.x-k8s.io\",resource=\"machinepools\"}";

@@ -306,21 +306,27 @@ public final class Environment implements AutoCloseable {
         if (copied != null) {
             return copied;
         }
-        Path target = options.root().resolve(service).resolve("target");
+        Path jar = runnableJar(options.root(), service);
+        Path copy = Files.createDirectories(options.work().resolve("jars")).resolve(jar.getFileName());
+        jars.put(service, Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING));
+        return jars.get(service);
+    }
+
+    /** The service's runnable jar as the build leaves it: {@code <root>/<service>/target/<service>-*-exec.jar}. */
+    public static Path runnableJar(Path root, String service) {
+        Path target = root.resolve(service).resolve("target");
         try (DirectoryStream<Path> found = Files.newDirectoryStream(target, service + "-*-exec.jar")) {
             for (Path jar : found) {
-                Path copy = Files.createDirectories(options.work().resolve("jars")).resolve(jar.getFileName());
-                jars.put(service, Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING));
-                return jars.get(service);
+                return jar.toAbsolutePath();
             }
         } catch (IOException e) {
             // reported below
         }
         throw new IllegalStateException("no runnable jar " + target + "/" + service + "-*-exec.jar: build it with "
-                + "./mvnw -pl " + service + " -am package -DskipTests (./e2e.sh does)");
+                + "./mvnw -pl " + service + " -am package -DskipTests (./e2e.sh and ./bench.sh do)");
     }
 
-    static String java() {
+    public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
