@@ -29,7 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -297,8 +297,8 @@ class CommandRetriesIT {
             send(create);
             await().atMost(WAIT).until(() -> done(create));
 
-            Collection<ConsumerGroupListing> groups = admin.listConsumerGroups().all().get();
-            assertThat(groups).extracting(ConsumerGroupListing::groupId).contains(GROUP_ID)
+            Collection<GroupListing> groups = admin.listGroups().all().get();
+            assertThat(groups).extracting(GroupListing::groupId).contains(GROUP_ID)
                     .doesNotContain(CommandListener.ID);
             Collection<MemberDescription> members = admin.describeConsumerGroups(List.of(GROUP_ID)).all().get()
                     .get(GROUP_ID).members();

@@ -31,6 +31,7 @@ import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.event.ListenerContainerIdleEvent;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
+import org.springframework.kafka.support.KafkaUtils;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.util.backoff.BackOff;
@@ -132,7 +133,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         List<Delivery> deliveries = new ArrayList<>();
         for (ConsumerRecord<String, Keyed> record : records) {
             DeserializationException unreadable = SerializationUtils.getExceptionFromHeader(record,
-                    SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG_ACCESSOR);
+                    KafkaUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG_ACCESSOR);
             if (unreadable != null) {
                 deliveries.add(new Delivery.Malformed(record, unreadable));
             } else {

@@ -346,9 +346,9 @@ class StatusWriterIT {
                 .getProperty(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)).isEqualTo("pod-7-status-writer");
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 broker.getBrokersAsString()))) {
-            await().atMost(WAIT).until(() -> admin.listConsumerGroups().all().get().stream()
+            await().atMost(WAIT).until(() -> admin.listGroups().all().get().stream()
                     .anyMatch(g -> g.groupId().equals(GROUP + "-configured")));
-            assertThat(admin.listConsumerGroups().all().get()).noneMatch(g -> g.groupId().equals("status-writer"));
+            assertThat(admin.listGroups().all().get()).noneMatch(g -> g.groupId().equals("status-writer"));
             // Static membership, as the broker sees the members: one per writer, each with its own id.
             int writers = context.getBean(StatusProperties.class).writers();
             await().atMost(WAIT).untilAsserted(() -> assertThat(admin.describeConsumerGroups(
