@@ -7,6 +7,7 @@ import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -27,6 +28,9 @@ import java.util.Set;
  * takes them.
  */
 public final class InstanceMachines {
+
+    /** The second a creationTimestamp leaves out, and as much again for the API server's clock against this one's. */
+    public static final Duration CREATED_UNCERTAINTY = Duration.ofSeconds(2);
 
     public static final String MACHINE_API_VERSION = ClusterApi.CLUSTER_GROUP + "/v1beta2";
     public static final String CONDITION_READY = "Ready";
@@ -207,9 +211,15 @@ public final class InstanceMachines {
         return steps;
     }
 
-    /** Made before the status was computed, or either time unknown. */
+    /**
+     * Made before the status was computed, or either time unknown. An object's creationTimestamp is whole seconds (one
+     * made at 06:00:00.700 says 06:00:00) by the API server's clock, and the status's time is this service's clock to
+     * the millisecond: only an object made at least {@link #CREATED_UNCERTAINTY} before it is surely older. One made
+     * within that of a status that says its instance left waits for the pool's next status.
+     */
     private static boolean olderThan(Existing have, Instant statusAt) {
-        return statusAt == null || have.created() == null || have.created().isBefore(statusAt);
+        return statusAt == null || have.created() == null
+                || !have.created().plus(CREATED_UNCERTAINTY).isAfter(statusAt);
     }
 
     /** An object whose instance is known and is no member (any more). */

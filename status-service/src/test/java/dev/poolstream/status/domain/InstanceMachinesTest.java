@@ -343,7 +343,7 @@ class InstanceMachinesTest {
         // A status read again from an older offset does not know the instances that joined since: their objects,
         // made after it, stay; those made before it go.
         List<Desired> gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true));
-        List<Existing> before = gone.stream().map(d -> made(written(d), T0.minusSeconds(1))).toList();
+        List<Existing> before = gone.stream().map(d -> made(written(d), T0.minusSeconds(2))).toList();
         List<Existing> after = gone.stream().map(d -> made(written(d), T0.plusSeconds(1))).toList();
         List<Existing> atOnce = gone.stream().map(d -> made(written(d), T0)).toList();
 
@@ -353,6 +353,24 @@ class InstanceMachinesTest {
         assertThat(InstanceMachines.steps(List.of(), atOnce, members(AWS_1), true, T0, T0)).isEmpty();
         assertThat(InstanceMachines.steps(List.of(), after, members(AWS_1), true, T0, null))
                 .as("the status's time unknown").hasSize(2);
+    }
+
+    @Test
+    void shouldKeepTheObjectsMadeInTheSecondOfTheStatusOrWithinTheClocksDifference() {
+        // Made at 06:00:00.700 for an instance that joined after a status computed at 06:00:00.400: the API server
+        // says 06:00:00, which is before the status, but the object is not that status's business.
+        List<Desired> gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true));
+        List<Existing> sameSecond = gone.stream().map(d -> made(written(d), T0)).toList();
+        List<Existing> secondBefore = gone.stream().map(d -> made(written(d), T0.minusSeconds(1))).toList();
+
+        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, T0.plusMillis(400)))
+                .isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, T0.plusMillis(1999)))
+                .as("the API server's clock up to a second behind this one's").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), secondBefore, members(AWS_1), true, T0, T0.plusMillis(400)))
+                .isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, T0.plusSeconds(2)))
+                .as("two seconds after its creationTimestamp: surely older").hasSize(2);
     }
 
     private static Existing made(Existing e, java.time.Instant created) {

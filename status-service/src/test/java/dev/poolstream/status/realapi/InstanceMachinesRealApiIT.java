@@ -24,6 +24,7 @@ import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.config.StatusProperties;
+import dev.poolstream.status.domain.InstanceMachines;
 import dev.poolstream.status.domain.Member;
 import dev.poolstream.status.domain.PoolInputs;
 import dev.poolstream.status.domain.PoolView;
@@ -248,7 +249,7 @@ class InstanceMachinesRealApiIT {
         writer.forget(n.poolKey(), made.minusSeconds(60));
         assertThat(get(AWSMachine.class, one)).as("made after that tombstone").isNotNull()
                 .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
-        writer.forget(n.poolKey(), Instant.now().plusSeconds(1));
+        writer.forget(n.poolKey(), afterTheObjects());
         await().atMost(WAIT).until(() -> get(AWSMachine.class, one) == null);
     }
 
@@ -272,11 +273,11 @@ class InstanceMachinesRealApiIT {
             try (KubernetesClient asService = RealApiObjects.asStatusService(alone)) {
                 StatusWriter writer = writer(asService, StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
                 String one = PoolMachines.machineName(n.pool(), n.providerId(1));
-                writer.write(look(spec(n, 1), members(n, 1)), Instant.now().plusSeconds(1));
+                writer.write(look(spec(n, 1), members(n, 1)), afterTheObjects());
                 assertThat(admin.genericKubernetesResources(context(AWSMachine.class)).inNamespace(NAMESPACE)
                         .withName(one).get()).isNotNull();
 
-                writer.forget(n.poolKey(), Instant.now().plusSeconds(1));
+                writer.forget(n.poolKey(), afterTheObjects());
 
                 await().atMost(WAIT).until(() -> admin.genericKubernetesResources(context(AWSMachine.class))
                         .inNamespace(NAMESPACE).withName(one).get() == null);
@@ -291,7 +292,7 @@ class InstanceMachinesRealApiIT {
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
         String two = PoolMachines.machineName(n.pool(), n.providerId(2));
         Instant beforeTwo = Instant.now().minusSeconds(60);
-        writer.write(look(spec(n, 2), members(n, 2)), Instant.now().plusSeconds(1));
+        writer.write(look(spec(n, 2), members(n, 2)), afterTheObjects());
         assertThat(get(AWSMachine.class, two)).isNotNull();
 
         // The status from before instance 2 joined, read again after a restart: its objects are none of its business.
@@ -300,7 +301,7 @@ class InstanceMachinesRealApiIT {
                 .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
 
         // Instance 2 gone, said by a status newer than its objects: they go.
-        writer.write(look(spec(n, 1), members(n, 1)), Instant.now().plusSeconds(1));
+        writer.write(look(spec(n, 1), members(n, 1)), afterTheObjects());
         await().atMost(WAIT).until(() -> get(AWSMachine.class, two) == null);
     }
 
@@ -441,5 +442,10 @@ class InstanceMachinesRealApiIT {
                         && MACHINE_RESOURCES.contains(r.resource()) && r.name() != null
                         && r.name().startsWith(n.pool() + "-"))
                 .toList();
+    }
+
+    /** A status's time surely after the objects made until now: their creationTimestamps are whole seconds. */
+    private static Instant afterTheObjects() {
+        return Instant.now().plus(InstanceMachines.CREATED_UNCERTAINTY).plusSeconds(1);
     }
 }

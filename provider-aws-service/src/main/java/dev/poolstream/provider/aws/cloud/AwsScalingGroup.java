@@ -261,7 +261,9 @@ public class AwsScalingGroup implements ScalingGroup {
      * desired capacity by as many, then one EC2 {@code TerminateInstances} (up to 1,000) ends them. Instances Auto
      * Scaling does not let detach (not in service, or a detach refused as invalid, e.g. an instance gone meanwhile)
      * are terminated through the group one by one, as before. A provider stopped between the two writes leaves
-     * detached instances running; the command is then carried out again and {@link #finishTerminate} ends them.
+     * detached instances running; the command is then carried out again and {@link #finishTerminate} ends them. So
+     * does an in-service instance the group no longer has when its detach is refused (a detach that took effect, its
+     * answer lost): the command fails to be tried again.
      */
     @Override
     public void terminate(String group, List<String> instanceIds) {
@@ -271,12 +273,13 @@ public class AwsScalingGroup implements ScalingGroup {
         List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
         lowerMinFor(group, last, instanceIds.size());
         List<String> detached = new ArrayList<>();
+        List<String> notInGroup = new ArrayList<>();
         try {
             for (List<String> batch : AwsInstances.batches(inService, AwsInstances.DETACH_BATCH)) {
                 if (detach(group, batch)) {
                     detached.addAll(batch);
                 } else {
-                    terminateInGroup(group, batch);
+                    notInGroup.addAll(terminateInGroup(group, batch));
                 }
             }
         } catch (RuntimeException e) {
@@ -290,6 +293,15 @@ public class AwsScalingGroup implements ScalingGroup {
         }
         terminateOutside(group, detached, DETACHED);
         terminateInGroup(group, others);
+        if (!notInGroup.isEmpty()) {
+            // In service at the last describe, then neither detachable nor in the group: gone, or detached by this
+            // very detach when its answer was lost and the SDK's retry met "not part of the group". Which, only a look
+            // outside the group tells: the command carried out again finds them left out and ends those still running
+            // with the pool's tags (finishTerminate).
+            throw new RetryableCommandException(Reasons.CLOUD_REJECTED, "group " + group + ": instances " + notInGroup
+                    + " were in service, and now Auto Scaling has them neither to detach nor to terminate; they may "
+                    + "run outside the group: looking for them", null);
+        }
     }
 
     /**
@@ -377,21 +389,26 @@ public class AwsScalingGroup implements ScalingGroup {
         }
     }
 
-    /** TerminateInstanceInAutoScalingGroup, lowering desired capacity, one call per instance. */
-    private void terminateInGroup(String group, List<String> instanceIds) {
+    /**
+     * TerminateInstanceInAutoScalingGroup, lowering desired capacity, one call per instance; those the group does not
+     * have (gone between describe and terminate, or detached) are returned.
+     */
+    private List<String> terminateInGroup(String group, List<String> instanceIds) {
+        List<String> notInGroup = new ArrayList<>();
         for (String id : instanceIds) {
             try {
                 AwsErrors.run("TerminateInstanceInAutoScalingGroup " + id, () -> autoScaling
                         .terminateInstanceInAutoScalingGroup(b -> b.instanceId(id).shouldDecrementDesiredCapacity(true)));
                 log.info("group {}: terminating instance {} and lowering desired capacity", group, id);
             } catch (CommandRefusedException e) {
-                // Gone between describe and terminate: nothing left to do for it.
                 if (!(e.getCause() instanceof AwsServiceException aws && "ValidationError".equals(AwsErrors.code(aws))
                         && String.valueOf(aws.awsErrorDetails().errorMessage()).toLowerCase().contains("not found"))) {
                     throw e;
                 }
+                notInGroup.add(id);
             }
         }
+        return notInGroup;
     }
 
     /**

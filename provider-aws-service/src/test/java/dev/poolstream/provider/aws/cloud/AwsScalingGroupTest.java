@@ -170,6 +170,22 @@ class AwsScalingGroupTest {
     }
 
     @Test
+    void shouldAskForRetryWhenInstancesInServiceAreNeitherDetachableNorInTheGroup() {
+        // The detach took effect but its answer was lost; the SDK's retry of it met "not part of the group", and the
+        // group has the instances no more to terminate: they may run outside it, which only a look there tells.
+        groupWith(ids(0, 5), "InService");
+        autoScaling.detachThenLoseAnswer = true;
+
+        assertThatThrownBy(() -> adapter.terminate(GROUP, ids(0, 2)))
+                .isInstanceOf(RetryableCommandException.class).hasMessageContaining(ids(0, 2).toString())
+                .hasMessageContaining("outside the group");
+
+        assertThat(calls).containsExactly("DetachInstances " + ids(0, 2) + " decrement",
+                "TerminateInstanceInAutoScalingGroup i-0000 decrement",
+                "TerminateInstanceInAutoScalingGroup i-0001 decrement");
+    }
+
+    @Test
     void shouldLowerTheMinSizeFirstWhenEndingInstancesWouldTakeTheGroupBelowIt() {
         // A pool at its minSize replacing one instance (a deleting Machine, a remediation): AWS refuses a decrement
         // below the min, and the terminate was refused for good, its Node drained.
@@ -272,6 +288,8 @@ class AwsScalingGroupTest {
         String refuseDetach;
         int refuseDetachFrom;
         String refuseTerminate;
+        /** A detach takes effect, and the caller hears what the SDK's retry of it would: not part of the group. */
+        boolean detachThenLoseAnswer;
         private int detaches;
 
         @Override
@@ -325,6 +343,10 @@ class AwsScalingGroupTest {
                 desired = current() - request.instanceIds().size();
             }
             request.instanceIds().forEach(states::remove);
+            if (detachThenLoseAnswer) {
+                throw validationError("The instance " + request.instanceIds().get(0)
+                        + " is not part of Auto Scaling group " + GROUP + ".");
+            }
             return DetachInstancesResponse.builder().build();
         }
 
@@ -335,6 +357,10 @@ class AwsScalingGroupTest {
                     + (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity()) ? " decrement" : ""));
             if (refuseTerminate != null) {
                 throw validationError(refuseTerminate);
+            }
+            if (!states.containsKey(request.instanceId())) {
+                throw validationError("Instance Id not found - No managed instance found for instance ID: "
+                        + request.instanceId());
             }
             if (Boolean.TRUE.equals(request.shouldDecrementDesiredCapacity())) {
                 if (current() - 1 < min) {
