@@ -26,6 +26,8 @@ public record InfrastructurePool(
     public static final String REASON_REF_MISSING = "InfrastructureRefMissing";
     public static final String REASON_KIND_UNSUPPORTED = "InfrastructureKindUnsupported";
     public static final String REASON_NOT_FOUND = "InfrastructureNotFound";
+    /** Another MachinePool named it first: an infrastructure pool is one MachinePool's. */
+    public static final String REASON_SHARED = "InfrastructurePoolShared";
 
     public InfrastructurePool {
         finalizers = Copies.list(finalizers);

@@ -231,7 +231,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
      */
     private PoolSpec specOf(MachinePool pool) {
         List<Machine> machines = cache.machinesOf(pool);
-        PoolSpec spec = PoolSpecs.of(pool, cache.infrastructureOf(pool), cache.clusterOf(pool).orElse(null))
+        PoolSpec spec = PoolSpecs.of(pool, cache.infrastructureOf(pool), cache.clusterOf(pool).orElse(null),
+                        cache.poolsNamingTheInfrastructureOf(pool))
                 .withMachines(
                         MachineRequests.of(pool, machines, cache.infrastructureMachinesOf(pool, machines),
                                 problem -> reportOnce(pool, problem)),

@@ -292,6 +292,27 @@ class DecisionTablesTest {
         }
     }
 
+    /**
+     * Owner mode: a deleting pool whose infrastructure pool another MachinePool named first (the watcher says so) leaves
+     * it, and that pool's group, alone: it was never this pool's.
+     */
+    @Test
+    void shouldNotDeleteAnInfrastructurePoolAnotherMachinePoolHas() {
+        PoolSpec base = aws(1, "v1.33.1", Map.of(), T0);
+        InfrastructurePool infra = base.infrastructure();
+        PoolSpec spec = new PoolSpec(base.namespace(), base.name(), base.uid(), base.generation(), base.labels(),
+                base.annotations(), base.finalizers(), base.deletionTimestamp(), base.spec(),
+                InfrastructurePool.unresolved(infra.apiGroup(), infra.kind(), infra.name(),
+                        new Failure(InfrastructurePool.REASON_SHARED, "AWSMachinePool team-a/x is MachinePool a's")),
+                false);
+
+        Decision decision = PoolReconciler.decide(new PoolReconciler.Look(spec, null, null, seen(spec), T0, true,
+                Duration.ofMinutes(2)));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.actions()).as("its own finalizers only").containsExactly(new KubeAction.RemoveFinalizers());
+    }
+
     /** Owner mode: once the group is gone, the bootstrap config goes with the pool, just before the finalizers. */
     @ParameterizedTest(name = "owner={0}")
     @CsvSource({"true", "false"})

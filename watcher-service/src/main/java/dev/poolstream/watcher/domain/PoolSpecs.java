@@ -14,22 +14,36 @@ import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.PoolSpec;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** A MachinePool, its infrastructure pool and its Cluster, folded into the pool's desired state. */
 public final class PoolSpecs {
 
     /** Annotations that change what Poolstream does; the rest (kubectl's last-applied configuration...) stay out. */
-    static final java.util.List<String> KEPT_ANNOTATION_PREFIXES =
-            java.util.List.of(ClusterApi.CLUSTER_GROUP + "/", "poolstream.dev/");
+    static final List<String> KEPT_ANNOTATION_PREFIXES =
+            List.of(ClusterApi.CLUSTER_GROUP + "/", "poolstream.dev/");
 
     /**
      * @param infrastructure the object {@code infrastructureRef} names, as found in the pool's namespace, or empty
      * @param cluster        the pool's Cluster, or null when it does not exist (yet)
      */
     public static PoolSpec of(MachinePool pool, Optional<? extends HasMetadata> infrastructure, Cluster cluster) {
+        return of(pool, infrastructure, cluster, List.of());
+    }
+
+    /**
+     * @param naming the MachinePools that name the same infrastructure pool (this one among them or not): the one that
+     *               named it first has it, the others are told so and resolve nothing, so that none of them deletes it
+     *               (or, with it, the first one's cloud group) when it is deleted itself
+     */
+    public static PoolSpec of(MachinePool pool, Optional<? extends HasMetadata> infrastructure, Cluster cluster,
+                              List<MachinePool> naming) {
         ObjectMeta meta = pool.getMetadata();
         return new PoolSpec(
                 meta.getNamespace(),
@@ -41,7 +55,8 @@ public final class PoolSpecs {
                 meta.getFinalizers(),
                 KubeTime.parse(meta.getDeletionTimestamp()),
                 pool.getSpec(),
-                resolve(meta.getNamespace(), infrastructureRef(pool), infrastructure),
+                firstToName(pool, naming).map(first -> shared(pool, first))
+                        .orElseGet(() -> resolve(meta.getNamespace(), infrastructureRef(pool), infrastructure)),
                 cluster != null && cluster.getSpec() != null && Boolean.TRUE.equals(cluster.getSpec().getPaused()));
     }
 
@@ -93,6 +108,38 @@ public final class PoolSpecs {
         return new InfrastructurePool(ref.getApiGroup(), ref.getKind(), ref.getName(), meta.getUid(),
                 meta.getGeneration() == null ? 0 : meta.getGeneration(), meta.getFinalizers(),
                 KubeTime.parse(meta.getDeletionTimestamp()), spec, null);
+    }
+
+    /**
+     * The MachinePool that named the pool's infrastructure pool first, when it is another: made earlier (at the same
+     * second, first by name). Empty when this one did, or none other names it.
+     */
+    static Optional<MachinePool> firstToName(MachinePool pool, List<MachinePool> naming) {
+        InfrastructureRef ref = infrastructureRef(pool);
+        if (ref == null || ref.getName() == null) {
+            return Optional.empty();
+        }
+        Comparator<MachinePool> first = Comparator
+                .comparing((MachinePool p) -> KubeTime.parse(p.getMetadata().getCreationTimestamp()),
+                        Comparator.nullsLast(Comparator.naturalOrder()))
+                .thenComparing(p -> p.getMetadata().getName());
+        return Stream.concat(Stream.of(pool), naming.stream())
+                .filter(p -> Objects.equals(p.getMetadata().getNamespace(), pool.getMetadata().getNamespace())
+                        && sameReference(ref, infrastructureRef(p)))
+                .min(first)
+                .filter(p -> !p.getMetadata().getName().equals(pool.getMetadata().getName()));
+    }
+
+    private static boolean sameReference(InfrastructureRef a, InfrastructureRef b) {
+        return b != null && Objects.equals(a.getKind(), b.getKind()) && Objects.equals(a.getName(), b.getName());
+    }
+
+    private static InfrastructurePool shared(MachinePool pool, MachinePool first) {
+        InfrastructureRef ref = infrastructureRef(pool);
+        return InfrastructurePool.unresolved(ref.getApiGroup(), ref.getKind(), ref.getName(),
+                new Failure(InfrastructurePool.REASON_SHARED, ref.getKind() + " " + pool.getMetadata().getNamespace()
+                        + "/" + ref.getName() + " is MachinePool " + first.getMetadata().getName()
+                        + "'s, which named it first: a MachinePool needs an infrastructure pool of its own"));
     }
 
     static Map<String, String> keptAnnotations(Map<String, String> annotations) {

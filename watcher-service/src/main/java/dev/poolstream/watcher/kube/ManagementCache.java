@@ -230,6 +230,11 @@ public final class ManagementCache {
         return pools.byIndex(BY_INFRASTRUCTURE, namespace + "/" + kind + "/" + name);
     }
 
+    /** The MachinePools that name the same infrastructure pool as this one, this one included. */
+    public List<MachinePool> poolsNamingTheInfrastructureOf(MachinePool pool) {
+        return infrastructureKeys(pool).stream().flatMap(k -> pools.byIndex(BY_INFRASTRUCTURE, k).stream()).toList();
+    }
+
     public List<MachinePool> poolsOfCluster(String namespace, String clusterName) {
         return pools.byIndex(BY_CLUSTER, namespace + "/" + clusterName);
     }
@@ -376,11 +381,17 @@ public final class ManagementCache {
     /**
      * A pool added, changed or deleted ({@code before} null when added, {@code after} null when deleted). When the
      * Machines a health check can select changed with it (it came, went, or its cluster or labels changed), the other
-     * pools of its cluster are looked at too, if the cluster has checks: each says how many pools a check selects.
+     * pools of its cluster are looked at too, if the cluster has checks: each says how many pools a check selects. So
+     * are the other pools that name (or named) its infrastructure pool, when it came, went or names another: which of
+     * them has it may change.
      */
     private void poolChanged(MachinePool before, MachinePool after) {
         Set<PoolKey> keys = new LinkedHashSet<>();
         keys.add(PoolKey.of(after != null ? after : before));
+        if (before == null || after == null || !infrastructureKeys(before).equals(infrastructureKeys(after))) {
+            Stream.of(before, after).filter(Objects::nonNull).flatMap(p -> infrastructureKeys(p).stream())
+                    .forEach(infra -> pools.byIndex(BY_INFRASTRUCTURE, infra).forEach(p -> keys.add(PoolKey.of(p))));
+        }
         if (before == null || after == null || !clusterKeys(before).equals(clusterKeys(after))
                 || !HealthChecks.machineLabels(before).equals(HealthChecks.machineLabels(after))) {
             Stream.of(before, after).filter(Objects::nonNull).flatMap(p -> clusterKeys(p).stream())

@@ -19,6 +19,7 @@ import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.PoolSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +88,40 @@ class PoolSpecsTest {
         PoolSpec spec = PoolSpecs.of(pool, Optional.empty(), null);
 
         assertThat(spec.infrastructure().error().reason()).isEqualTo(InfrastructurePool.REASON_REF_MISSING);
+    }
+
+    @Test
+    void shouldGiveAnInfrastructurePoolNamedByTwoMachinePoolsToTheOneThatNamedItFirst() {
+        // The later one deleted would delete it with itself, and then the first one's group with all its instances.
+        AWSMachinePool aws = new AWSMachinePool();
+        aws.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("shared-aws").build());
+        aws.setSpec(new AWSMachinePoolSpec());
+        MachinePool first = named(pool("AWSMachinePool", "shared-aws"), "first", "2026-11-21T05:00:00Z");
+        MachinePool later = named(pool("AWSMachinePool", "shared-aws"), "later", "2026-11-21T05:00:01Z");
+        MachinePool elsewhere = named(pool("AWSMachinePool", "other-aws"), "elsewhere", "2026-11-21T04:00:00Z");
+        MachinePool otherNamespace = named(pool("AWSMachinePool", "shared-aws"), "team-b-pool", "2026-11-21T04:00:00Z");
+        otherNamespace.getMetadata().setNamespace("team-b");
+        List<MachinePool> naming = List.of(first, later, elsewhere, otherNamespace);
+
+        assertThat(PoolSpecs.of(first, Optional.of(aws), null, naming).infrastructure().resolved()).isTrue();
+        InfrastructurePool shared = PoolSpecs.of(later, Optional.of(aws), null, naming).infrastructure();
+        assertThat(shared.resolved()).isFalse();
+        assertThat(shared.error().reason()).isEqualTo(InfrastructurePool.REASON_SHARED);
+        assertThat(shared.error().message()).isEqualTo("AWSMachinePool team-a/shared-aws is MachinePool first's, "
+                + "which named it first: a MachinePool needs an infrastructure pool of its own");
+        assertThat(shared.name()).isEqualTo("shared-aws");
+        assertThat(PoolSpecs.of(later, Optional.of(aws), null, List.of(later, elsewhere, otherNamespace))
+                .infrastructure().resolved()).as("the first one gone").isTrue();
+
+        MachinePool sameSecond = named(pool("AWSMachinePool", "shared-aws"), "a-same-second", "2026-11-21T05:00:00Z");
+        assertThat(PoolSpecs.of(first, Optional.of(aws), null, List.of(first, sameSecond)).infrastructure().error()
+                .message()).as("made at the same second: first by name").contains("MachinePool a-same-second's");
+    }
+
+    private static MachinePool named(MachinePool pool, String name, String created) {
+        pool.getMetadata().setName(name);
+        pool.getMetadata().setCreationTimestamp(created);
+        return pool;
     }
 
     private static MachinePool pool(String infraKind, String infraName) {

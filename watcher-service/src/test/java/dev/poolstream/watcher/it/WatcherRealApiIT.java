@@ -12,6 +12,7 @@ import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.Topics;
 import dev.poolstream.testing.KubeApiServer;
@@ -158,6 +159,25 @@ class WatcherRealApiIT {
                 r -> resolved(r) && instanceType((PoolSpec) r.value()).equals("m6i.xlarge")).value();
         assertThat(republished.spec().getReplicas()).isEqualTo(3);
         assertThat(republished.infrastructure().generation()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldTellAPoolThatNamesAnotherPoolsInfrastructurePoolUntilThatOneIsGone() {
+        kube.resource(Objects.cluster("shared-demo")).create();
+        kube.resource(Objects.awsPool("shared-aws", "t3.large")).create();
+        MachinePool first = kube.resource(Objects.machinePool("shared-first", "shared-demo", 3, "AWSMachinePool",
+                "shared-aws")).create();
+        tail.await("team-a/shared-first", WatcherRealApiIT::resolved);
+
+        kube.resource(Objects.machinePool("shared-later", "shared-demo", 1, "AWSMachinePool", "shared-aws")).create();
+        PoolSpec later = (PoolSpec) tail.await("team-a/shared-later", r -> r.value() instanceof PoolSpec p
+                && !p.infrastructure().resolved()).value();
+        assertThat(later.infrastructure().error().reason()).isEqualTo(InfrastructurePool.REASON_SHARED);
+        assertThat(later.infrastructure().error().message()).contains("MachinePool shared-first's");
+
+        // The first one gone, the infrastructure pool is the other's: it is published again, resolved.
+        kube.resource(first).delete();
+        tail.await("team-a/shared-later", WatcherRealApiIT::resolved);
     }
 
     @Test
