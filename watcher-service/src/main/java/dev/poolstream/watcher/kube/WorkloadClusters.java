@@ -42,6 +42,7 @@ public final class WorkloadClusters implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WorkloadClusters.class);
     static final long LIST_PAGE_SIZE = 100;
+    private static final Duration LOST_RECHECK = Duration.ofSeconds(1);
 
     public interface Listener {
         void nodeChanged(String cluster, Node node);
@@ -150,7 +151,8 @@ public final class WorkloadClusters implements AutoCloseable {
 
     /**
      * Why the Nodes of {@code cluster} cannot be watched: its kubeconfig Secret is missing or unusable, or the cluster
-     * does not answer. Empty while they are watched, and while the first attempt is under way.
+     * does not answer (at first, or after its watch was lost). Empty while they are watched, while the first attempt is
+     * under way, and for the connect timeout after a watch is lost (the informer is getting it back).
      */
     public Optional<String> problem(String cluster) {
         Watch watch = watches.get(cluster);
@@ -161,7 +163,8 @@ public final class WorkloadClusters implements AutoCloseable {
             case NO_KUBECONFIG -> Optional.of(noKubeconfig(cluster));
             // Connecting again after a failure: the failure stands until the attempt succeeds.
             case RETRYING, CONNECTING -> Optional.ofNullable(watch.lastError);
-            case WATCHING -> Optional.empty();
+            // Watched once, and the watch lost for longer than the connect timeout.
+            case WATCHING -> watch.lost ? Optional.ofNullable(watch.lastError) : Optional.empty();
         };
     }
 
@@ -269,8 +272,13 @@ public final class WorkloadClusters implements AutoCloseable {
             }
         });
         // Before the first list, give up and let this class retry with its backoff (and show it in health);
-        // after it, let the informer re-watch on its own.
-        informer.exceptionHandler((started, error) -> started);
+        // after it, let the informer list and watch again on its own, and say so if it cannot (watchFailed).
+        informer.exceptionHandler((started, error) -> {
+            if (started) {
+                lifecycle.execute(() -> guarded(cluster, () -> watchFailed(cluster, watch, error)));
+            }
+            return started;
+        });
         watch.informer = informer;
         informer.start().whenComplete((ignored, error) -> lifecycle.execute(() -> guarded(cluster, () -> {
             if (watches.get(cluster) != watch) {
@@ -289,6 +297,53 @@ public final class WorkloadClusters implements AutoCloseable {
                         + WorkloadClusterException.describe(error));
             }
         })));
+    }
+
+    /**
+     * The watch of a synced cluster failed (it did not merely expire: fabric8 handles a 410 by itself). fabric8 lists
+     * and watches again with its own backoff; if it does not have the watch back within the connect timeout (the
+     * server gone, the credentials revoked, the network cut), the cluster has a problem, as one that never answered
+     * has, until it does: otherwise the Nodes' records would stand still with nothing saying why.
+     */
+    private void watchFailed(String cluster, Watch watch, Throwable error) {
+        if (watches.get(cluster) != watch || watch.closed || watch.state != State.WATCHING) {
+            return;
+        }
+        watch.failedAttempts++;
+        watch.lastError = "lost the watch of its Nodes: " + WorkloadClusterException.describe(error);
+        log.warn("the Node watch of workload cluster {} failed (attempt {}): {}; listing and watching again", cluster,
+                watch.failedAttempts, watch.lastError);
+        if (watch.recheck == null) {
+            watch.recheck = lifecycle.schedule(() -> guarded(cluster, () -> whileLost(cluster, watch)),
+                    properties.workload().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Until the informer watches again: the problem shown, looked at again each second. */
+    private void whileLost(String cluster, Watch watch) {
+        if (watches.get(cluster) != watch || watch.closed) {
+            return;
+        }
+        SharedIndexInformer<Node> informer = watch.informer;
+        if (informer != null && informer.isWatching()) {
+            boolean shown = watch.lost;
+            watch.recheck = null;
+            watch.lost = false;
+            watch.failedAttempts = 0;
+            watch.lastError = null;
+            log.info("watching the Nodes of workload cluster {} again", cluster);
+            if (shown) {
+                listener.watchChanged(cluster);
+            }
+            return;
+        }
+        if (!watch.lost) {
+            watch.lost = true;
+            log.warn("the Nodes of workload cluster {} are not watched: {}", cluster, watch.lastError);
+            listener.watchChanged(cluster);
+        }
+        watch.recheck = lifecycle.schedule(() -> guarded(cluster, () -> whileLost(cluster, watch)),
+                LOST_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void failed(String cluster, String namespace, String name, Watch watch, String reason) {
@@ -364,6 +419,10 @@ public final class WorkloadClusters implements AutoCloseable {
         volatile KubernetesClient client;
         volatile SharedIndexInformer<Node> informer;
         ScheduledFuture<?> retry;
+        /** While a synced watch is lost: the next look at whether it is back. */
+        volatile ScheduledFuture<?> recheck;
+        /** A synced watch lost for longer than the connect timeout: {@link #problem} says so. */
+        volatile boolean lost;
         /** Set before its informer stops: what its cache held is no longer a current list. */
         volatile boolean closed;
 
@@ -381,6 +440,9 @@ public final class WorkloadClusters implements AutoCloseable {
             closed = true;
             if (retry != null) {
                 retry.cancel(false);
+            }
+            if (recheck != null) {
+                recheck.cancel(false);
             }
             if (informer != null) {
                 informer.stop();
