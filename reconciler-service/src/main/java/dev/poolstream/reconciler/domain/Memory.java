@@ -24,11 +24,13 @@ import java.util.Set;
  * @param restricted  the MachineHealthChecks (owner mode) that remediate none because too many Machines are
  *                    unhealthy: each says so once, when it starts to
  * @param seen        the pool's generation and when a look first saw it; null before the first look
+ * @param nodesUnseenAt the last look at which the pool's workload cluster could not be watched; null for none since
+ *                    the start or assignment (whose read-back of the topics leaves no status behind the Nodes)
  */
 public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains, Attempts attempts,
-                     Awaiting unconfirmed, Set<String> restricted, Seen seen) {
+                     Awaiting unconfirmed, Set<String> restricted, Seen seen, Instant nodesUnseenAt) {
 
-    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null, Set.of(), null);
+    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null, Set.of(), null, null);
 
     /** A generation of the pool's spec, and when a look first saw it. */
     public record Seen(long generation, Instant at) {
@@ -131,33 +133,41 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
     }
 
     Memory withTemplateKey(String key) {
-        return new Memory(key, awaiting, drains, attempts, unconfirmed, restricted, seen);
+        return new Memory(key, awaiting, drains, attempts, unconfirmed, restricted, seen, nodesUnseenAt);
     }
 
     Memory withAwaiting(Awaiting next) {
-        return new Memory(templateKey, next, drains, attempts, unconfirmed, restricted, seen);
+        return new Memory(templateKey, next, drains, attempts, unconfirmed, restricted, seen, nodesUnseenAt);
     }
 
     public Memory withDrains(Map<String, Drain> next) {
-        return new Memory(templateKey, awaiting, next, attempts, unconfirmed, restricted, seen);
+        return new Memory(templateKey, awaiting, next, attempts, unconfirmed, restricted, seen, nodesUnseenAt);
     }
 
     Memory withAttempts(Attempts next) {
-        return new Memory(templateKey, awaiting, drains, next, unconfirmed, restricted, seen);
+        return new Memory(templateKey, awaiting, drains, next, unconfirmed, restricted, seen, nodesUnseenAt);
     }
 
     Memory withUnconfirmed(Awaiting next) {
-        return new Memory(templateKey, awaiting, drains, attempts, next, restricted, seen);
+        return new Memory(templateKey, awaiting, drains, attempts, next, restricted, seen, nodesUnseenAt);
     }
 
     Memory withRestricted(Set<String> next) {
-        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, next, seen);
+        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, next, seen, nodesUnseenAt);
     }
 
     /** The generation seen at {@code now}: kept while it is the same one, so its time is when it was first seen. */
     Memory withGeneration(long generation, Instant now) {
         return seen != null && seen.generation() == generation ? this
                 : new Memory(templateKey, awaiting, drains, attempts, unconfirmed, restricted,
-                        new Seen(generation, now));
+                        new Seen(generation, now), nodesUnseenAt);
+    }
+
+    /**
+     * A look at which the pool's workload cluster could not be watched (its Nodes as last seen, or missing though they
+     * run): the health checks wait a while after it ({@link Remediations}).
+     */
+    Memory withNodesUnseenAt(Instant now) {
+        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, restricted, seen, now);
     }
 }

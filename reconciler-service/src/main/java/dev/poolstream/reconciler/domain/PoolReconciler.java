@@ -88,6 +88,9 @@ public final class PoolReconciler {
         if (spec == null) {
             return Decision.nothing(Memory.EMPTY);
         }
+        if (spec.workloadCluster() != null) {
+            memory = memory.withNodesUnseenAt(look.now());
+        }
         if (spec.clusterPaused() || spec.annotations().containsKey(ClusterApi.PAUSED_ANNOTATION)) {
             // Nothing is done, and a drain under way stops (forgotten, the reconciler cancels it): a Node's
             // drain-started annotation brings its victim and its deadline back when the pool is resumed.
@@ -162,7 +165,7 @@ public final class PoolReconciler {
         List<PoolMember> members = look.status() == null ? List.of() : look.status().members();
         int maxInFlight = Math.max(1, RolloutBudget.of(infrastructure.spec(), desired).maxUnavailable());
         Remediations.Plan remediations = Remediations.plan(spec, members, look.ownerMode(), maxInFlight,
-                memory.restricted(), look.now());
+                memory.restricted(), memory.nodesUnseenAt(), look.now());
         return decideSize(look, spec, group, infrastructure, memory.withRestricted(remediations.restricted()),
                 groupName).and(remediations.actions(), remediations.notices(), remediations.lookAgainAt());
     }

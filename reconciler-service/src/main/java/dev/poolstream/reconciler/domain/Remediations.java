@@ -5,6 +5,7 @@ import dev.poolstream.api.PoolMachines;
 import dev.poolstream.events.MachineRequest;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -42,8 +43,22 @@ final class Remediations {
     private record Candidate(String providerID, String machine, HealthChecks.Unhealthy marking) {
     }
 
+    /**
+     * How long after the workload cluster could not be watched the health checks still find nothing: the watcher
+     * says it is watched again as soon as it has listed the Nodes, and the status that carries them comes through
+     * the status service after that, up to its look delay later (2 s) and more while it works off the relist. Until
+     * then a Node that joined meanwhile is missing from the status, and one that became Ready is still NotReady in it.
+     */
+    static final Duration NODES_SETTLE = Duration.ofSeconds(30);
+
     static Plan plan(PoolSpec spec, List<PoolMember> members, boolean ownerMode, int maxInFlight,
                      Set<String> restrictedBefore, Instant now) {
+        return plan(spec, members, ownerMode, maxInFlight, restrictedBefore, null, now);
+    }
+
+    /** @param nodesUnseenAt the last look at which the workload cluster could not be watched; null for none */
+    static Plan plan(PoolSpec spec, List<PoolMember> members, boolean ownerMode, int maxInFlight,
+                     Set<String> restrictedBefore, Instant nodesUnseenAt, Instant now) {
         Map<String, MachineRequest> requests = spec.machinesByInstance();
         String infrastructurePool = spec.infrastructure().name();
 
@@ -52,7 +67,10 @@ final class Remediations {
         // While the watcher cannot see the workload cluster, its members' Nodes are as last seen, or missing though
         // they run: no ground to find a Machine unhealthy, or to count how many are. Cluster API's check does
         // nothing until its connection to the cluster is back; neither do these (marks made before still go on).
-        boolean nodesSeen = spec.workloadCluster() == null;
+        // Nor for a while after it is back: the status the Nodes were last seen in is older than the watcher's news.
+        Instant settledAt = nodesUnseenAt == null ? null : nodesUnseenAt.plus(NODES_SETTLE);
+        boolean settling = settledAt != null && now.isBefore(settledAt);
+        boolean nodesSeen = spec.workloadCluster() == null && !settling;
         HealthChecks.Result result = ownerMode && nodesSeen && !spec.healthChecks().isEmpty()
                 ? HealthChecks.evaluate(spec.healthChecks(), members, requests, now) : null;
         Set<String> recovered = result == null ? Set.of() : recovered(members, requests, result);
@@ -78,7 +96,8 @@ final class Remediations {
         }
 
         List<Notice> notices = new ArrayList<>();
-        Instant lookAgainAt = null;
+        Instant lookAgainAt = ownerMode && settling && spec.workloadCluster() == null
+                && !spec.healthChecks().isEmpty() ? settledAt : null;
         Set<String> restricted = Set.of();
         if (result != null) {
             lookAgainAt = result.nextAt();

@@ -642,6 +642,34 @@ class MachineRequestsTest {
         assertThat(decision.actions()).isEmpty();
     }
 
+    @Test
+    void shouldRemediateNothingByItsHealthChecksUntilTheStatusHadTimeToCatchUpWithTheNodesSeenAgain() {
+        // The cluster was out of sight for longer than the startup timeout, and an instance joined meanwhile. The
+        // watcher sees it again and says so at once; the status that carries the new Node comes after, through the
+        // status service. A look between the two finds the instance without a Node past its startup timeout.
+        List<PoolMember> all = new ArrayList<>(members(4));
+        all.add(new PoolMember(id(5), "", null, dev.poolstream.events.InstanceLifecycle.RUNNING,
+                T0.minusSeconds(601), false, false, true, false, false));
+        PoolSpec seenAgain = Pools.azure(5, "v1.33.1", 1, 2).withMachines(List.of(), List.of(READY_FALSE_5M));
+        PoolSpec unseen = seenAgain.withWorkloadCluster(new Failure(PoolSpec.REASON_WORKLOAD_CLUSTER_UNREACHABLE,
+                "the Nodes of workload cluster team-a/demo cannot be watched: its API server does not answer"));
+
+        Decision whileUnseen = PoolReconciler.decide(owner(unseen, group(5, "x"), status(all), seen(unseen)));
+        Decision atOnce = PoolReconciler.decide(new PoolReconciler.Look(seenAgain, group(5, "x"), status(all),
+                whileUnseen.memory(), T0.plusSeconds(1), true, Duration.ofMinutes(2)));
+        Decision settled = PoolReconciler.decide(new PoolReconciler.Look(seenAgain, group(5, "x"), status(all),
+                atOnce.memory(), T0.plus(Remediations.NODES_SETTLE), true, Duration.ofMinutes(2)));
+
+        assertThat(whileUnseen.actions()).isEmpty();
+        assertThat(atOnce.actions()).isEmpty();
+        assertThat(atOnce.lookAgainAt()).as("looked at again once settled").isEqualTo(T0.plus(Remediations.NODES_SETTLE));
+        assertThat(settled.actions()).as("a status that still has no Node for it, 30 s on").singleElement()
+                .isInstanceOf(KubeAction.RemediateMachine.class);
+        assertThat(PoolReconciler.decide(owner(seenAgain, group(5, "x"), status(all), seen(seenAgain))).actions())
+                .as("a cluster never out of sight since the start: no wait").singleElement()
+                .isInstanceOf(KubeAction.RemediateMachine.class);
+    }
+
     private static PoolMember notReady(int n, Instant since) {
         return new PoolMember(id(n), "node-" + n, "uid-" + n, dev.poolstream.events.InstanceLifecycle.RUNNING,
                 T0.minusSeconds(3600), false, false, true, false, true, ConditionStatus.FALSE, since, "v1.33.1");
