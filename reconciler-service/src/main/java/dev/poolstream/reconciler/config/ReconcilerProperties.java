@@ -15,7 +15,7 @@ import org.springframework.validation.annotation.Validated;
  * @param drainRetry       the pause between drain rounds, and the first backoff while a PodDisruptionBudget refuses
  *                         or the workload cluster's API fails
  * @param drainRetryMax    the longest such backoff
- * @param drainThreads     Nodes drained at once
+ * @param drainThreads     threads that run the drains' rounds (every victim's drain runs at once)
  * @param catchUpTimeout   how long reading the topics back after an assignment may take
  * @param recheck          how long until a pool waiting on the management cluster is looked at again: a bootstrap
  *                         config without its data Secret yet (owner mode), a write that failed
