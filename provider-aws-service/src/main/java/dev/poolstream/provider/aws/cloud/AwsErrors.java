@@ -16,9 +16,15 @@ import software.amazon.awssdk.core.exception.SdkException;
  */
 final class AwsErrors {
 
-    /** 4xx codes that say "not now" rather than "never". */
+    /**
+     * 4xx codes that say "not now" rather than "never". AlreadyExists: a group is created only when the describe
+     * found none or one being deleted, and a group's deletion takes minutes; tried again, the command describes it
+     * anew (refused for good, a pool made again under a deleted one's name waited on the reconciler's backoff, its
+     * condition saying CloudRejected).
+     */
     private static final Set<String> TRANSIENT_CODES = Set.of("ResourceContention", "ScalingActivityInProgress",
-            "ResourceInUse", "RequestLimitExceeded", "Throttling", "ThrottlingException", "IncorrectInstanceState");
+            "ResourceInUse", "RequestLimitExceeded", "Throttling", "ThrottlingException", "IncorrectInstanceState",
+            "AlreadyExists");
 
     static <T> T call(String what, Supplier<T> call) {
         try {

@@ -40,6 +40,17 @@ class AwsErrorsTest {
     }
 
     @Test
+    void shouldRetryWhenAGroupOfTheNameIsStillBeingDeleted() {
+        // A pool made again under the same name, or a group deleted in the console: the planner creates it, and AWS
+        // answers AlreadyExists until the old one is gone. The command is tried again, describing the group anew.
+        assertThatThrownBy(() -> AwsErrors.call("CreateAutoScalingGroup g", () -> {
+            throw aws(400, "AlreadyExists", "AutoScalingGroup by this name already exists - A group with the name g"
+                    + " already exists");
+        })).isInstanceOfSatisfying(RetryableCommandException.class,
+                e -> assertThat(e.reason()).isEqualTo("CloudUnavailable"));
+    }
+
+    @Test
     void shouldRetryWhenEndpointIsUnreachable() {
         assertThatThrownBy(() -> AwsErrors.call("x", () -> {
             throw SdkClientException.create("Connection refused");
