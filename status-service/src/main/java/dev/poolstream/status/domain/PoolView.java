@@ -21,10 +21,15 @@ import java.util.Map;
  * @param nextLook       when time alone will change the status (a Node becoming available), or null
  * @param recent         the lifecycle events published in the last {@link #RECENT_KEPT} (at most {@link #RECENT_MAX}),
  *                       with their ids: a restart publishes them again, in case the view was kept and they were not
+ * @param scalingRuns    how many scale runs (ScalingStarted) this pool's looks have started, and
+ * @param errors         how many PoolErrors they have published: the ordinal in the id of each ({@link LifecycleIds}),
+ *                       which tells a transition that comes again in one generation (an autoscaler outside Cluster
+ *                       API moving the desired capacity back and forth, an error that clears and comes back) from a
+ *                       repeat of the same one; 0 in a view written before they were kept
  */
 public record PoolView(PoolStatus status, int desired, ScalingRun run,
                        Map<String, Retired> retired, List<String> problemReasons, Instant nextLook,
-                       List<Sent> recent) {
+                       List<Sent> recent, long scalingRuns, long errors) {
 
     /** Longer than a commit interval and the commit itself: what a crash can lose of what was sent. */
     public static final Duration RECENT_KEPT = Duration.ofSeconds(10);
@@ -38,7 +43,7 @@ public record PoolView(PoolStatus status, int desired, ScalingRun run,
 
     public PoolView(PoolStatus status, int desired, ScalingRun run, Map<String, Retired> retired,
                     List<String> problemReasons, Instant nextLook) {
-        this(status, desired, run, retired, problemReasons, nextLook, List.of());
+        this(status, desired, run, retired, problemReasons, nextLook, List.of(), 0, 0);
     }
 
     /**
@@ -53,7 +58,7 @@ public record PoolView(PoolStatus status, int desired, ScalingRun run,
         }
         kept.addAll(sent);
         List<Sent> newest = kept.size() <= RECENT_MAX ? kept : kept.subList(kept.size() - RECENT_MAX, kept.size());
-        return new PoolView(status, desired, run, retired, problemReasons, nextLook, newest);
+        return new PoolView(status, desired, run, retired, problemReasons, nextLook, newest, scalingRuns, errors);
     }
 
     public record Retired(PoolMember member, Instant at) {

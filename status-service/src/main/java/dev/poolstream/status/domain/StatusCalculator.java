@@ -147,7 +147,8 @@ public final class StatusCalculator {
         Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, problems, now);
         Instant nextLook = nextLook(listed, minReadySeconds, retired, now);
         PoolView view = new PoolView(poolStatus, counts.desired(), transitions.run(), retired,
-                problems.stream().map(Failure::reason).toList(), nextLook);
+                problems.stream().map(Failure::reason).toList(), nextLook, List.of(), transitions.scalingRuns(),
+                transitions.errors());
         return new Look(view, transitions.events());
     }
 

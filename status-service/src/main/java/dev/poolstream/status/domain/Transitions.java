@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
 /** The lifecycle events between two looks at a pool, and the scale they measure. */
 final class Transitions {
 
-    record Outcome(ScalingRun run, List<PoolLifecycleEvent> events) {
+    /** @param scalingRuns and {@code errors}: the view's counts after these events ({@link PoolView}) */
+    record Outcome(ScalingRun run, List<PoolLifecycleEvent> events, long scalingRuns, long errors) {
     }
 
     static Outcome between(PoolView previous, PoolStatus current, Counts counts, List<Failure> problems,
@@ -38,10 +39,13 @@ final class Transitions {
                 .collect(Collectors.toMap(PoolMember::providerID, Function.identity(), (a, b) -> a));
 
         ScalingRun run = previous == null ? null : previous.run();
+        long scalingRuns = previous == null ? 0 : previous.scalingRuns();
+        long errors = previous == null ? 0 : previous.errors();
         int desiredBefore = previous == null ? 0 : previous.desired();
         if (counts.desired() != desiredBefore) {
             events.add(new ScalingStarted(pool, now, generation, desiredBefore, counts.desired()));
             run = new ScalingRun(generation, desiredBefore, counts.desired(), now, Map.of());
+            scalingRuns++;
         }
 
         for (PoolMember member : current.members()) {
@@ -88,8 +92,9 @@ final class Transitions {
         List<String> reasonsBefore = previous == null ? List.of() : previous.problemReasons();
         if (!reasons.isEmpty() && !reasons.equals(reasonsBefore)) {
             events.add(new PoolError(pool, now, problems.get(0)));
+            errors++;
         }
-        return new Outcome(run, events);
+        return new Outcome(run, events, scalingRuns, errors);
     }
 
     private Transitions() {

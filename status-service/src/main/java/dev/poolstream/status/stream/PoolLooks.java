@@ -282,7 +282,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         List<PoolView.Sent> sent = new ArrayList<>();
         for (PoolLifecycleEvent event : look.events()) {
-            sent.add(new PoolView.Sent(LifecycleIds.of(event, look.status(),
+            sent.add(new PoolView.Sent(LifecycleIds.of(event, look.view(),
                     previous == null ? null : previous.status()), event));
         }
         PoolView view = look.view().remembering(previous, sent, now);

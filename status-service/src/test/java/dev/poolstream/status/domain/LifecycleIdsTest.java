@@ -21,6 +21,7 @@ import dev.poolstream.events.lifecycle.ScalingFinished;
 import dev.poolstream.events.lifecycle.ScalingStarted;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A transition's id: the same whenever it is looked at, different for every other transition. */
@@ -30,7 +31,7 @@ class LifecycleIdsTest {
 
     @Test
     void shouldGiveTheSameTransitionTheSameIdWhenItIsSeenAtAnotherTime() {
-        PoolStatus status = status(7, member("uid-1", T0));
+        PoolView status = view(7, member("uid-1", T0));
 
         assertThat(LifecycleIds.of(new NodeReady(POOL, T0, "n1", aws(1), 10), status, null))
                 .isEqualTo(LifecycleIds.of(new NodeReady(POOL, LATER, "n1", aws(1), 40), status, null));
@@ -42,18 +43,18 @@ class LifecycleIdsTest {
 
     @Test
     void shouldTellANodeReadyAgainFromTheFirstByItsReadyTransition() {
-        String first = LifecycleIds.of(new NodeReady(POOL, T0, "n1", aws(1), 10), status(7, member("uid-1", T0)),
+        String first = LifecycleIds.of(new NodeReady(POOL, T0, "n1", aws(1), 10), view(7, member("uid-1", T0)),
                 null);
         String again = LifecycleIds.of(new NodeReady(POOL, LATER, "n1", aws(1), 10),
-                status(7, member("uid-1", LATER)), null);
+                view(7, member("uid-1", LATER)), null);
 
         assertThat(again).isNotEqualTo(first);
     }
 
     @Test
     void shouldTellANodeRecreatedUnderItsNameFromTheOldOneByItsUid() {
-        String old = LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), status(7, member("uid-1", T0)), null);
-        String recreated = LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), status(7, member("uid-2", T0)),
+        String old = LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), view(7, member("uid-1", T0)), null);
+        String recreated = LifecycleIds.of(new NodeJoined(POOL, T0, "n1", aws(1)), view(7, member("uid-2", T0)),
                 null);
 
         assertThat(recreated).isNotEqualTo(old);
@@ -63,20 +64,20 @@ class LifecycleIdsTest {
     void shouldFindARemovedNodesUidInTheStatusBefore() {
         NodeRemoved removed = new NodeRemoved(POOL, T0, "n1", aws(1));
 
-        assertThat(LifecycleIds.of(removed, status(7), status(7, member("uid-1", T0))))
-                .isNotEqualTo(LifecycleIds.of(removed, status(7), status(7, member("uid-2", T0))));
+        assertThat(LifecycleIds.of(removed, view(7), view(7, member("uid-1", T0)).status()))
+                .isNotEqualTo(LifecycleIds.of(removed, view(7), view(7, member("uid-2", T0)).status()));
     }
 
     @Test
     void shouldTellPoolReadyAgainAfterANodeWasReadyAgain() {
-        assertThat(LifecycleIds.of(new PoolReady(POOL, T0, 7, 1), status(7, member("uid-1", T0)), null))
-                .isNotEqualTo(LifecycleIds.of(new PoolReady(POOL, T0, 7, 1), status(7, member("uid-1", LATER)),
+        assertThat(LifecycleIds.of(new PoolReady(POOL, T0, 7, 1), view(7, member("uid-1", T0)), null))
+                .isNotEqualTo(LifecycleIds.of(new PoolReady(POOL, T0, 7, 1), view(7, member("uid-1", LATER)),
                         null));
     }
 
     @Test
     void shouldGiveDifferentTransitionsDifferentIds() {
-        PoolStatus status = status(7, member("uid-1", T0));
+        PoolView status = view(7, member("uid-1", T0));
         List<String> ids = List.of(
                 LifecycleIds.of(new ScalingStarted(POOL, T0, 7, 1, 3), status, null),
                 LifecycleIds.of(new ScalingStarted(POOL, T0, 8, 1, 3), status, null),
@@ -98,17 +99,34 @@ class LifecycleIdsTest {
                 LifecycleIds.of(new NodeJoined(POOL, T0, "n2", aws(2)), status, null),
                 LifecycleIds.of(new PoolError(POOL, T0, new Failure("InfrastructureNotFound", "m")), status, null),
                 LifecycleIds.of(new PoolError(POOL, T0, new Failure("Other", "m")), status, null),
-                LifecycleIds.of(new PoolError(POOL, T0, new Failure("Other", "m")), status(8), null));
+                LifecycleIds.of(new PoolError(POOL, T0, new Failure("Other", "m")), view(8), null));
 
         assertThat(ids).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void shouldTellATransitionThatComesAgainInOneGenerationByItsOrdinal() {
+        // An autoscaler outside Cluster API moves the desired capacity 3 -> 5 -> 3 -> 5 in one generation; an error
+        // clears and comes back. A subscriber that drops an id it has seen would drop the second of each.
+        ScalingStarted up = new ScalingStarted(POOL, T0, 7, 3, 5);
+        ScalingFinished upDone = new ScalingFinished(POOL, T0, 7, 3, 5, null);
+        PoolError error = new PoolError(POOL, T0, new Failure("CloudRejected", "quota"));
+
+        assertThat(LifecycleIds.of(up, counted(1, 0, 7), null)).isNotEqualTo(LifecycleIds.of(up, counted(3, 0, 7), null));
+        assertThat(LifecycleIds.of(upDone, counted(1, 0, 7), null))
+                .isNotEqualTo(LifecycleIds.of(upDone, counted(3, 0, 7), null));
+        assertThat(LifecycleIds.of(error, counted(0, 1, 7), null))
+                .isNotEqualTo(LifecycleIds.of(error, counted(0, 2, 7), null));
+        assertThat(LifecycleIds.of(error, counted(5, 1, 7), null)).as("the error's own ordinal only")
+                .isEqualTo(LifecycleIds.of(error, counted(6, 1, 7), null));
     }
 
     @Test
     void shouldTakeANodesUidFromItsOwnMemberAmongSeveral() {
         NodeJoined second = new NodeJoined(POOL, T0, "n2", aws(2));
 
-        assertThat(LifecycleIds.of(second, status(7, member("uid-1", T0), member(2, "uid-2", T0)), null))
-                .isNotEqualTo(LifecycleIds.of(second, status(7, member("uid-1", T0), member(2, "uid-3", T0)), null));
+        assertThat(LifecycleIds.of(second, view(7, member("uid-1", T0), member(2, "uid-2", T0)), null))
+                .isNotEqualTo(LifecycleIds.of(second, view(7, member("uid-1", T0), member(2, "uid-3", T0)), null));
     }
 
     private static PoolMember member(String nodeUid, Instant readySince) {
@@ -120,8 +138,14 @@ class LifecycleIdsTest {
                 ConditionStatus.TRUE, readySince, "v1.33.1");
     }
 
-    private static PoolStatus status(long generation, PoolMember... members) {
-        return new PoolStatus(POOL, generation, "team-a/demo", "AWSMachinePool", "workers", new MachinePoolStatus(),
-                List.of(), true, List.of(members), List.of());
+    private static PoolView view(long generation, PoolMember... members) {
+        return counted(0, 0, generation, members);
+    }
+
+    /** A look's view with {@code scalingRuns} scale runs started and {@code errors} PoolErrors published so far. */
+    private static PoolView counted(long scalingRuns, long errors, long generation, PoolMember... members) {
+        PoolStatus status = new PoolStatus(POOL, generation, "team-a/demo", "AWSMachinePool", "workers",
+                new MachinePoolStatus(), List.of(), true, List.of(members), List.of());
+        return new PoolView(status, 0, null, Map.of(), List.of(), null, List.of(), scalingRuns, errors);
     }
 }

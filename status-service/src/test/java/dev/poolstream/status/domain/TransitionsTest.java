@@ -24,6 +24,7 @@ import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.events.lifecycle.PoolReady;
 import dev.poolstream.events.lifecycle.RolloutProgress;
 import dev.poolstream.events.lifecycle.ScalingFinished;
+import dev.poolstream.events.lifecycle.ScalingStarted;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,6 +90,42 @@ class TransitionsTest {
         assertThat(only(events.get(2), ScalingFinished.class)).isEmpty();
         assertThat(only(events.get(3), ScalingFinished.class)).singleElement()
                 .satisfies(f -> assertThat(f.toReplicas()).isEqualTo(4));
+    }
+
+    @Test
+    void shouldGiveAScaleThatComesAgainInOneGenerationAnotherIdAndALookAgainTheSame() {
+        // 3 -> 5 -> 3 -> 5 in one generation (an autoscaler outside Cluster API sets the group's desired capacity).
+        PoolInputs three = new PoolInputs(spec(3), group(3, "1"), Pools.ready(3));
+        PoolInputs five = new PoolInputs(spec(5), group(5, "1"), Pools.ready(5));
+        PoolView view = null;
+        List<String> startIds = new ArrayList<>();
+        List<String> finishIds = new ArrayList<>();
+        PoolView beforeSecondUp = null;
+        PoolInputs[] inputs = {three, five, three, five};
+        for (int i = 0; i < inputs.length; i++) {
+            if (i == 3) {
+                beforeSecondUp = view;
+            }
+            StatusCalculator.Look look = StatusCalculator.look(POOL, inputs[i], view, T0.plusSeconds(i));
+            for (PoolLifecycleEvent event : look.events()) {
+                String id = LifecycleIds.of(event, look.view(), view == null ? null : view.status());
+                if (event instanceof ScalingStarted) {
+                    startIds.add(id);
+                } else if (event instanceof ScalingFinished) {
+                    finishIds.add(id);
+                }
+            }
+            view = look.view();
+        }
+
+        assertThat(startIds).hasSize(4).doesNotHaveDuplicates();
+        assertThat(finishIds).hasSize(4).doesNotHaveDuplicates();
+        // After a crash, the topology looks again from the view before the second scale up: the same id.
+        PoolView before = beforeSecondUp;
+        StatusCalculator.Look again = StatusCalculator.look(POOL, five, before, T0.plusSeconds(9));
+        assertThat(again.events()).filteredOn(ScalingStarted.class::isInstance).singleElement()
+                .satisfies(e -> assertThat(LifecycleIds.of(e, again.view(), before.status()))
+                        .isEqualTo(startIds.get(3)));
     }
 
     @Test
