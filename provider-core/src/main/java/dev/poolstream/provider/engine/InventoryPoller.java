@@ -83,6 +83,11 @@ public class InventoryPoller implements SmartLifecycle {
                 return; // forgotten or replaced meanwhile
             }
             Optional<GroupSnapshot> snapshot = cloud.describe(record.group());
+            if (inventory.get(record.pool()).orElse(null) != record) {
+                // Let go during the describe (its partition went to another consumer, which has read the topics back
+                // already): what this one saw is not its to publish, and would outlive the other's picture.
+                return;
+            }
             Optional<Failure> notOwned = snapshot.flatMap(g -> GroupOwnership.notOwned(cloud.ownership(), g,
                     record.pool(), null));
             if (notOwned.isPresent()) {
