@@ -8,11 +8,10 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * between, or a server of another version, could), so this is the mock server's: a list, a watch that sends one
  * event of an unknown type, then a list with the object written meanwhile.
  */
+@EnableKubernetesMockClient
 class MachineCacheUnreadableEventTest {
 
     private static final String NS = "unreadable-event";
@@ -30,21 +30,9 @@ class MachineCacheUnreadableEventTest {
             + "/awsmachines";
     private static final String SELECTOR = "labelSelector=" + ClusterApi.POOL_NAME_LABEL.replace("/", "%2F");
 
+    /** Set by the extension: a fresh server, in expectations mode, and a client of it for each test. */
     private KubernetesMockServer server;
     private KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        server = new KubernetesMockServer(false);
-        server.init();
-        client = server.createClient();
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        server.destroy();
-    }
 
     @Test
     void shouldListAndWatchAgainAfterAnEventItCannotRead() {
