@@ -55,8 +55,7 @@ public final class PoolSpecs {
                 meta.getFinalizers(),
                 KubeTime.parse(meta.getDeletionTimestamp()),
                 pool.getSpec(),
-                firstToName(pool, naming).map(first -> shared(pool, first))
-                        .orElseGet(() -> resolve(meta.getNamespace(), infrastructureRef(pool), infrastructure)),
+                shared(pool, naming, resolve(meta.getNamespace(), infrastructureRef(pool), infrastructure)),
                 cluster != null && cluster.getSpec() != null && Boolean.TRUE.equals(cluster.getSpec().getPaused()));
     }
 
@@ -132,6 +131,14 @@ public final class PoolSpecs {
 
     private static boolean sameReference(InfrastructureRef a, InfrastructureRef b) {
         return b != null && Objects.equals(a.getKind(), b.getKind()) && Objects.equals(a.getName(), b.getName());
+    }
+
+    /** The infrastructure pool as resolved, or, when it exists and another MachinePool named it first, refused. */
+    private static InfrastructurePool shared(MachinePool pool, List<MachinePool> naming, InfrastructurePool resolved) {
+        if (!resolved.resolved()) {
+            return resolved;
+        }
+        return firstToName(pool, naming).map(first -> shared(pool, first)).orElse(resolved);
     }
 
     private static InfrastructurePool shared(MachinePool pool, MachinePool first) {

@@ -37,9 +37,12 @@ class LeaderFailoverIT {
         try (MockCluster management = new MockCluster()) {
             KubernetesClient kube = management.client();
             kube.resource(Objects.cluster("demo")).create();
-            kube.resource(Objects.awsPool("aws", "t3.large")).create();
-            kube.resource(Objects.machinePool("steady", "demo", 3, "AWSMachinePool", "aws")).create();
-            kube.resource(Objects.machinePool("doomed", "demo", 3, "AWSMachinePool", "aws")).create();
+            // A pool's infrastructure pool is its own: one each, made up front for the pools made later too.
+            for (String pool : List.of("steady", "doomed", "born-under-b", "born-in-the-gap")) {
+                kube.resource(Objects.awsPool(pool + "-aws", "t3.large")).create();
+            }
+            kube.resource(Objects.machinePool("steady", "demo", 3, "AWSMachinePool", "steady-aws")).create();
+            kube.resource(Objects.machinePool("doomed", "demo", 3, "AWSMachinePool", "doomed-aws")).create();
 
             ConfigurableApplicationContext a = Watchers.start(management, broker.getBrokersAsString(), "watcher-a");
             ConfigurableApplicationContext b = null;
@@ -57,15 +60,15 @@ class LeaderFailoverIT {
                 a.close();
                 await().atMost(TAKEOVER).until(() -> leading(standby));
 
-                kube.resource(Objects.machinePool("doomed", "demo", 3, "AWSMachinePool", "aws")).delete();
-                kube.resource(Objects.machinePool("born-under-b", "demo", 1, "AWSMachinePool", "aws")).create();
+                kube.resource(Objects.machinePool("doomed", "demo", 3, "AWSMachinePool", "doomed-aws")).delete();
+                kube.resource(Objects.machinePool("born-under-b", "demo", 1, "AWSMachinePool", "born-under-b-aws")).create();
                 tail.await("team-a/doomed", r -> r.value() == null);
                 tail.await("team-a/born-under-b", r -> r.value() != null);
 
                 // Now no watcher runs at all while the pools change; the next one catches up from the topic.
                 b.close();
-                kube.resource(Objects.machinePool("born-under-b", "demo", 1, "AWSMachinePool", "aws")).delete();
-                kube.resource(Objects.machinePool("born-in-the-gap", "demo", 2, "AWSMachinePool", "aws")).create();
+                kube.resource(Objects.machinePool("born-under-b", "demo", 1, "AWSMachinePool", "born-under-b-aws")).delete();
+                kube.resource(Objects.machinePool("born-in-the-gap", "demo", 2, "AWSMachinePool", "born-in-the-gap-aws")).create();
                 ConfigurableApplicationContext c =
                         Watchers.start(management, broker.getBrokersAsString(), "watcher-c");
                 try {
@@ -94,8 +97,9 @@ class LeaderFailoverIT {
         try (MockCluster management = new MockCluster()) {
             KubernetesClient kube = management.client();
             kube.resource(Objects.cluster("fenced")).create();
-            kube.resource(Objects.awsPool("aws-fenced", "t3.large")).create();
-            kube.resource(Objects.machinePool("before-fence", "fenced", 1, "AWSMachinePool", "aws-fenced")).create();
+            kube.resource(Objects.awsPool("before-fence-aws", "t3.large")).create();
+            kube.resource(Objects.awsPool("after-fence-aws", "t3.large")).create();
+            kube.resource(Objects.machinePool("before-fence", "fenced", 1, "AWSMachinePool", "before-fence-aws")).create();
             ConfigurableApplicationContext a = Watchers.start(management, brokers, "watcher-a");
             try (TopicTail tail = new TopicTail(brokers, List.of(Topics.MACHINEPOOL_SPEC.name()));
                  LeaderSender intruder = new LeaderSender(Map.of(
@@ -113,7 +117,7 @@ class LeaderFailoverIT {
                 // Another producer registers the leader's transactional id (the Lease's name) while watcher-a still
                 // holds the Lease: watcher-a's next record is refused, and it stops publishing.
                 intruder.fence();
-                kube.resource(Objects.machinePool("after-fence", "fenced", 2, "AWSMachinePool", "aws-fenced"))
+                kube.resource(Objects.machinePool("after-fence", "fenced", 2, "AWSMachinePool", "after-fence-aws"))
                         .create();
                 await().atMost(TAKEOVER).until(() -> a.getBean(MeterRegistry.class)
                         .counter("poolstream.watcher.fenced").count() >= 1);

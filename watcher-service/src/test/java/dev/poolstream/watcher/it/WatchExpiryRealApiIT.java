@@ -62,11 +62,14 @@ class WatchExpiryRealApiIT {
             // team-a/gap's workload cluster is the same server, reached through the proxy as well.
             kube.resource(Objects.cluster("gap")).create();
             kube.resource(Objects.kubeconfigSecret("gap", proxy.kubeconfig())).create();
-            kube.resource(Objects.awsPool("aws-steady", "t3.large")).create();
+            // A pool's infrastructure pool is its own: one each, made up front for the pools made later too.
+            for (String pool : List.of("steady", "changing", "doomed", "born", "flash", "marker")) {
+                kube.resource(Objects.awsPool(pool + "-aws", "t3.large")).create();
+            }
             AWSMachinePool awsChanging = kube.resource(Objects.awsPool("aws-changing", "t3.large")).create();
-            kube.resource(Objects.machinePool("steady", "gap", 3, AWS, "aws-steady")).create();
-            MachinePool changing = kube.resource(Objects.machinePool("changing", "gap", 3, AWS, "aws-steady")).create();
-            MachinePool doomed = kube.resource(Objects.machinePool("doomed", "gap", 2, AWS, "aws-steady")).create();
+            kube.resource(Objects.machinePool("steady", "gap", 3, AWS, "steady-aws")).create();
+            MachinePool changing = kube.resource(Objects.machinePool("changing", "gap", 3, AWS, "changing-aws")).create();
+            MachinePool doomed = kube.resource(Objects.machinePool("doomed", "gap", 2, AWS, "doomed-aws")).create();
             kube.resource(Objects.machinePool("infra-changing", "gap", 1, AWS, "aws-changing")).create();
             Node readying = kube.resource(node("gap-readying", "False")).create();
             Node heartbeat = kube.resource(node("gap-heartbeat", "True")).create();
@@ -124,8 +127,8 @@ class WatchExpiryRealApiIT {
                 changing.getSpec().setReplicas(5);
                 kube.resource(changing).update();
                 kube.resource(doomed).delete();
-                kube.resource(Objects.machinePool("born", "gap", 1, AWS, "aws-steady")).create();
-                kube.resource(Objects.machinePool("flash", "gap", 1, AWS, "aws-steady")).create();
+                kube.resource(Objects.machinePool("born", "gap", 1, AWS, "born-aws")).create();
+                kube.resource(Objects.machinePool("flash", "gap", 1, AWS, "flash-aws")).create();
                 kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName("flash").delete();
                 awsChanging.getSpec().getAwsLaunchTemplate().setInstanceType("m6i.xlarge");
                 kube.resource(awsChanging).update();
@@ -173,7 +176,7 @@ class WatchExpiryRealApiIT {
                 tail.await(lateIdFallback, r -> r.value() == null);
 
                 // The end marker: created after every relist, published after everything the relists published.
-                kube.resource(Objects.machinePool("marker", "gap", 1, AWS, "aws-steady")).create();
+                kube.resource(Objects.machinePool("marker", "gap", 1, AWS, "marker-aws")).create();
                 kube.resource(node("gap-marker", "True")).create();
                 tail.await(poolKey("marker"), WatchExpiryRealApiIT::resolved);
                 tail.await(providerId("gap-marker"), r -> r.value() != null);

@@ -108,9 +108,10 @@ class WatcherIT {
     @Test
     void shouldRepublishThePoolsOfAClusterWhenItIsPaused() {
         var cluster = kube.resource(Objects.cluster("pausing")).create();
-        kube.resource(Objects.awsPool("pausing-aws", "t3.large")).create();
-        kube.resource(Objects.machinePool("pausing-1", "pausing", 1, "AWSMachinePool", "pausing-aws")).create();
-        kube.resource(Objects.machinePool("pausing-2", "pausing", 2, "AWSMachinePool", "pausing-aws")).create();
+        kube.resource(Objects.awsPool("pausing-1-aws", "t3.large")).create();
+        kube.resource(Objects.awsPool("pausing-2-aws", "t3.large")).create();
+        kube.resource(Objects.machinePool("pausing-1", "pausing", 1, "AWSMachinePool", "pausing-1-aws")).create();
+        kube.resource(Objects.machinePool("pausing-2", "pausing", 2, "AWSMachinePool", "pausing-2-aws")).create();
         tail.await("team-a/pausing-1", r -> r.value() instanceof PoolSpec p && !p.clusterPaused());
         tail.await("team-a/pausing-2", r -> r.value() instanceof PoolSpec p && !p.clusterPaused());
 
