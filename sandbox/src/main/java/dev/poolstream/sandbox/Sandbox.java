@@ -7,6 +7,7 @@ import dev.poolstream.sandbox.cloud.BootDelays;
 import dev.poolstream.sandbox.cloud.SimulatedCloud;
 import dev.poolstream.sandbox.provider.SimulatedProvider;
 import dev.poolstream.status.StatusApplication;
+import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.testing.MockCluster;
 import dev.poolstream.watcher.WatcherApplication;
 import io.fabric8.kubernetes.client.Config;
@@ -60,8 +61,11 @@ public final class Sandbox implements AutoCloseable {
         } else {
             managementServer = null;
             workloadServer = null;
-            workloadKubeconfig = read(options.kubeconfig());
-            management = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(workloadKubeconfig)).build();
+            String kubeconfig = read(options.kubeconfig());
+            management = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig)).build();
+            // Into the cluster's kubeconfig Secret with its files' content in itself (kubectl config view --flatten):
+            // the services read no file a kubeconfig from a Secret names. An exec user is refused there, and said so.
+            workloadKubeconfig = KubeApiServer.inlined(kubeconfig);
             workload = management;
             // The services' clients read these: the file, and nothing an earlier sandbox in this JVM set.
             System.clearProperty("kubernetes.master");

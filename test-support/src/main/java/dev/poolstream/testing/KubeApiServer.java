@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Set;
@@ -78,9 +79,49 @@ public final class KubeApiServer implements AutoCloseable {
                 .withApiServerFlag("--enable-admission-plugins", "OwnerReferencesPermissionEnforcement");
         flags.forEach(config::withApiServerFlag);
         server = startAcrossMidnight(config);
-        kubeconfig = server.getKubeConfigYaml();
+        kubeconfig = inlined(server.getKubeConfigYaml());
         client = new KubernetesClientBuilder().withConfig(config()).build();
         installCrds();
+    }
+
+    /**
+     * The kubeconfig with its certificates and key in itself ({@code *-data}), as Cluster API writes one into a
+     * {@code <cluster>-kubeconfig} Secret: kube-api-test's names files, and the services refuse a kubeconfig from a
+     * Secret that would have them read one of their own files ({@code WorkloadKubeconfig}).
+     */
+    public static String inlined(String kubeconfig) {
+        KubernetesSerialization yaml = new KubernetesSerialization();
+        io.fabric8.kubernetes.api.model.Config model = yaml.unmarshal(kubeconfig,
+                io.fabric8.kubernetes.api.model.Config.class);
+        for (var named : model.getClusters() == null ? List.<io.fabric8.kubernetes.api.model.NamedCluster>of()
+                : model.getClusters()) {
+            var cluster = named.getCluster();
+            if (cluster.getCertificateAuthority() != null) {
+                cluster.setCertificateAuthorityData(base64(cluster.getCertificateAuthority()));
+                cluster.setCertificateAuthority(null);
+            }
+        }
+        for (var named : model.getUsers() == null ? List.<io.fabric8.kubernetes.api.model.NamedAuthInfo>of()
+                : model.getUsers()) {
+            var user = named.getUser();
+            if (user.getClientCertificate() != null) {
+                user.setClientCertificateData(base64(user.getClientCertificate()));
+                user.setClientCertificate(null);
+            }
+            if (user.getClientKey() != null) {
+                user.setClientKeyData(base64(user.getClientKey()));
+                user.setClientKey(null);
+            }
+        }
+        return yaml.asYaml(model);
+    }
+
+    private static String base64(String file) {
+        try {
+            return java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(Path.of(file)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

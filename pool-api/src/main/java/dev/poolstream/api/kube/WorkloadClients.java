@@ -76,16 +76,14 @@ public final class WorkloadClients implements AutoCloseable {
         try {
             String kubeconfig = new String(Base64.getDecoder().decode(
                     secret.getData().get(ClusterApi.KUBECONFIG_SECRET_KEY)), StandardCharsets.UTF_8);
-            Config config = Config.fromKubeconfig(kubeconfig);
-            if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
-                // Not a kubeconfig at all: the client would fall back to defaults and fail on an unknown host.
-                throw new IllegalArgumentException("no current context with a cluster server");
-            }
+            Config config = WorkloadKubeconfig.parse(kubeconfig);
             client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(config)
                     .withConnectionTimeout(timeoutMillis)
                     .withRequestTimeout(timeoutMillis)
                     .withRequestRetryBackoffLimit(0)
                     .build()).build();
+        } catch (WorkloadKubeconfig.Refused e) {
+            throw new WorkloadClusterException("the kubeconfig in Secret " + secret(cluster) + " " + e.getMessage());
         } catch (RuntimeException e) {
             throw new WorkloadClusterException("the kubeconfig in Secret " + secret(cluster) + " cannot be used ("
                     + e.getClass().getSimpleName() + ")");

@@ -1,6 +1,7 @@
 package dev.poolstream.watcher.kube;
 
 import dev.poolstream.api.kube.WorkloadClusterException;
+import dev.poolstream.api.kube.WorkloadKubeconfig;
 import dev.poolstream.watcher.config.WatcherProperties;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.Config;
@@ -220,11 +221,12 @@ public final class WorkloadClusters implements AutoCloseable {
             listener.watchChanged(cluster);
         }
         try {
-            Config config = Config.fromKubeconfig(kubeconfig);
-            if (config.getCurrentContext() == null || config.getMasterUrl() == null) {
-                // Not a kubeconfig at all (the client would fall back to defaults and fail on an unknown host).
+            Config config;
+            try {
+                config = WorkloadKubeconfig.parse(kubeconfig);
+            } catch (WorkloadKubeconfig.Refused e) {
                 failed(cluster, namespace, name, watch, "the kubeconfig in Secret " + namespace + "/" + name
-                        + "-kubeconfig cannot be used (it has no current context with a cluster server)");
+                        + "-kubeconfig " + e.getMessage());
                 return;
             }
             watch.server = config.getMasterUrl();

@@ -131,8 +131,10 @@ final class ApiProxy implements AutoCloseable {
                 io.fabric8.kubernetes.api.model.Config.class);
         for (NamedCluster cluster : proxied.getClusters()) {
             cluster.getCluster().setServer("https://127.0.0.1:" + listener.getLocalPort());
-            cluster.getCluster().setCertificateAuthority(cert.toString());
-            cluster.getCluster().setCertificateAuthorityData(null);
+            // In the kubeconfig, not a path: a kubeconfig from a Secret that names a file is refused.
+            cluster.getCluster().setCertificateAuthority(null);
+            cluster.getCluster().setCertificateAuthorityData(java.util.Base64.getEncoder()
+                    .encodeToString(Files.readAllBytes(cert)));
         }
         kubeconfig = serialization.asYaml(proxied);
         threads.execute(this::accept);

@@ -210,9 +210,10 @@ class WatcherRealApiIT {
     @Test
     void shouldRepublishThePoolsOfAClusterWhenItIsPaused() {
         var cluster = kube.resource(Objects.cluster("pausing")).create();
-        kube.resource(Objects.awsPool("pausing-aws", "t3.large")).create();
-        kube.resource(Objects.machinePool("pausing-1", "pausing", 1, "AWSMachinePool", "pausing-aws")).create();
-        kube.resource(Objects.machinePool("pausing-2", "pausing", 2, "AWSMachinePool", "pausing-aws")).create();
+        kube.resource(Objects.awsPool("pausing-1-aws", "t3.large")).create();
+        kube.resource(Objects.awsPool("pausing-2-aws", "t3.large")).create();
+        kube.resource(Objects.machinePool("pausing-1", "pausing", 1, "AWSMachinePool", "pausing-1-aws")).create();
+        kube.resource(Objects.machinePool("pausing-2", "pausing", 2, "AWSMachinePool", "pausing-2-aws")).create();
         tail.await("team-a/pausing-1", r -> r.value() instanceof PoolSpec p && !p.clusterPaused());
         tail.await("team-a/pausing-2", r -> r.value() instanceof PoolSpec p && !p.clusterPaused());
 
@@ -357,6 +358,38 @@ class WatcherRealApiIT {
         assertThat(garbage.workloadCluster().message()).isEqualTo("the Nodes of workload cluster team-a/garbled"
                 + " cannot be watched: the kubeconfig in Secret team-a/garbled-kubeconfig cannot be used (it has no"
                 + " current context with a cluster server)");
+
+        // A kubeconfig whose user runs a command: refused, and nothing run (fabric8 runs it as it reads the file).
+        java.nio.file.Path marker = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                "poolstream-exec-" + System.nanoTime());
+        String exec = """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: workload
+                  cluster:
+                    server: %s
+                    insecure-skip-tls-verify: true
+                contexts:
+                - name: workload
+                  context:
+                    cluster: workload
+                    user: runner
+                current-context: workload
+                users:
+                - name: runner
+                  user:
+                    exec:
+                      apiVersion: client.authentication.k8s.io/v1
+                      command: sh
+                      args: ["-c", "touch %s"]
+                """.formatted(server.url(), marker);
+        kube.resource(kube.secrets().inNamespace(NAMESPACE).withName("garbled-kubeconfig").get()).delete();
+        kube.resource(Objects.kubeconfigSecret("garbled", exec)).create();
+        PoolSpec refused = awaitWorkloadProblem("team-a/garbled-workers", "is refused");
+        assertThat(refused.workloadCluster().message()).contains("runs a command (exec)")
+                .doesNotContain(marker.toString());
+        assertThat(java.nio.file.Files.exists(marker)).as("the kubeconfig's command ran").isFalse();
 
         Secret secret = kube.secrets().inNamespace(NAMESPACE).withName("garbled-kubeconfig").get();
         kube.resource(secret).delete();
