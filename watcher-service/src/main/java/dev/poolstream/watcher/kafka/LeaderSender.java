@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -47,7 +48,7 @@ public final class LeaderSender implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(LeaderSender.class);
-    private final Map<String, Object> settings;
+    private final Supplier<Producer<String, Keyed>> producers;
     private final MeterRegistry registry;
     private Producer<String, Keyed> producer;
 
@@ -56,11 +57,20 @@ public final class LeaderSender implements AutoCloseable {
      * @param transactionalId shared by every replica of the watcher
      */
     public LeaderSender(Map<String, Object> settings, String transactionalId, MeterRegistry registry) {
-        this.settings = new HashMap<>(settings);
-        this.settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        this.settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        this.settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        this(producers(settings, transactionalId), registry);
+    }
+
+    LeaderSender(Supplier<Producer<String, Keyed>> producers, MeterRegistry registry) {
+        this.producers = producers;
         this.registry = registry;
+    }
+
+    private static Supplier<Producer<String, Keyed>> producers(Map<String, Object> settings, String transactionalId) {
+        Map<String, Object> transactional = new HashMap<>(settings);
+        transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        transactional.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        transactional.put(ProducerConfig.ACKS_CONFIG, "all");
+        return () -> ServiceClasses.make(() -> new KafkaProducer<String, Keyed>(transactional));
     }
 
     /**
@@ -72,7 +82,7 @@ public final class LeaderSender implements AutoCloseable {
     public void fence() {
         close();
         try {
-            producer = ServiceClasses.make(() -> new KafkaProducer<String, Keyed>(settings));
+            producer = producers.get();
             producer.initTransactions();
         } catch (KafkaException e) {
             close();
@@ -112,11 +122,20 @@ public final class LeaderSender implements AutoCloseable {
             } catch (ProducerFencedException | InvalidProducerEpochException fenced) {
                 close();
                 return Outcome.FENCED;
-            } catch (KafkaException fatal) {
+            } catch (KafkaException | IllegalStateException fatal) {
+                // An IllegalStateException: the commit timed out (the broker out of reach past max.block.ms), and the
+                // client takes nothing but that commit again, which may never come through. A new fence() ends the
+                // transaction either way, and the takeover after it reads back what came of it.
                 log.error("the leader's transactional producer failed and cannot go on: {}", fatal.getMessage());
                 close();
                 return Outcome.BROKEN;
             }
+        } catch (IllegalStateException e) {
+            // The producer is in a state no call but one it will not get can leave (see above): it is done.
+            batch.forEach(o -> count("poolstream.watcher.publish.errors", o));
+            log.error("the leader's transactional producer cannot go on: {}", e.getMessage());
+            close();
+            return Outcome.BROKEN;
         }
     }
 
