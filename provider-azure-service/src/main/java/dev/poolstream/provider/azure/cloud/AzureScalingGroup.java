@@ -38,6 +38,7 @@ import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
+import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.provider.domain.InstanceSnapshot;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -278,8 +279,8 @@ public class AzureScalingGroup implements ScalingGroup {
                 if (e.getCause() instanceof HttpResponseException h && AzureErrors.isNotFound(h)) {
                     break;
                 }
-                // ARM refuses the whole batch when one of its VMs is gone (deleted outside Poolstream, or by an
-                // earlier attempt of this command): the VMs still there are deleted, those gone are done.
+                // ARM refuses the whole batch when one of its VMs is gone or being deleted (outside Poolstream, or
+                // by an earlier attempt of this command): the VMs still there are deleted, the others are done.
                 if (!(e.getCause() instanceof HttpResponseException h && "InvalidParameter".equals(AzureErrors.code(h)))) {
                     throw e;
                 }
@@ -302,8 +303,10 @@ public class AzureScalingGroup implements ScalingGroup {
         return () -> client.getVirtualMachineScaleSets().beginDeleteInstances(settings.resourceGroup(), group, request);
     }
 
+    /** The VMs still there and not being deleted: ARM refuses a batch that names one being deleted. */
     private List<String> stillPresent(String group, List<String> instanceIds) {
-        List<String> present = describe(group).map(g -> g.instances().stream().map(InstanceSnapshot::instanceId)
+        List<String> present = describe(group).map(g -> g.instances().stream()
+                .filter(i -> i.lifecycle() != InstanceLifecycle.TERMINATING).map(InstanceSnapshot::instanceId)
                 .toList()).orElse(List.of());
         return instanceIds.stream().filter(present::contains).toList();
     }

@@ -130,6 +130,16 @@ public final class ArmFake implements AutoCloseable {
         }
     }
 
+    /** Starts deleting a VM as the portal or an automatic repair would: it stays listed, Deleting, for a while. */
+    public synchronized void startDeletingVm(String resourceGroup, String scaleSet, String instanceId) {
+        ScaleSet s = scaleSets.get(key(resourceGroup, scaleSet));
+        Vm vm = s == null ? null : s.vms.get(instanceId);
+        if (vm != null && !vm.provisioningState.equals("Deleting")) {
+            vm.provisioningState = "Deleting";
+            ((ObjectNode) s.resource.with("sku")).put("capacity", s.capacity() - 1);
+        }
+    }
+
     /** Answers every request as usual again. */
     public synchronized void clearThrottles() {
         throttles.clear();
@@ -455,8 +465,10 @@ public final class ArmFake implements AutoCloseable {
             return error(400, "InvalidParameter", "instanceIds is required");
         }
         for (JsonNode id : request.get("instanceIds")) {
-            if (!s.vms.containsKey(id.asText())) {
-                // As ARM: the whole batch is refused.
+            Vm named = s.vms.get(id.asText());
+            if (named == null || named.provisioningState.equals("Deleting")) {
+                // As ARM: the whole batch is refused, for a VM being deleted as for one gone
+                // (InstanceIdsListInstanceIdNotActiveVM; kubernetes-sigs/cloud-provider-azure#2356).
                 return error(400, "InvalidParameter", "The provided instanceId " + id.asText()
                         + " is not an active Virtual Machine Scale Set VM instanceId.");
             }
