@@ -110,16 +110,14 @@ final class ScaleSetRequests {
                 .withComputerNamePrefix(name.length() > MAX_LINUX_PREFIX ? name.substring(0, MAX_LINUX_PREFIX) : name)
                 .withAdminUsername(model.adminUsername())
                 .withCustomData(base64(customData));
-        if (!"Windows".equalsIgnoreCase(model.osDisk().osType())) {
-            LinuxConfiguration linux = new LinuxConfiguration().withDisablePasswordAuthentication(true);
-            if (model.sshPublicKey() != null) {
-                linux.withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
-                        .withPath("/home/" + model.adminUsername() + "/.ssh/authorized_keys")
-                        .withKeyData(model.sshPublicKey()))));
-            }
-            os.withLinuxConfiguration(linux);
+        // Linux only: a Windows pool is refused before (ScaleSetModels.osDisk).
+        LinuxConfiguration linux = new LinuxConfiguration().withDisablePasswordAuthentication(true);
+        if (model.sshPublicKey() != null) {
+            linux.withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
+                    .withPath("/home/" + model.adminUsername() + "/.ssh/authorized_keys")
+                    .withKeyData(model.sshPublicKey()))));
         }
-        return os;
+        return os.withLinuxConfiguration(linux);
     }
 
     private static VirtualMachineScaleSetOSDisk osDisk(ScaleSetModel.OsDisk disk) {

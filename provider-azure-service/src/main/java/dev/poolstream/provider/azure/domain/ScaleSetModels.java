@@ -20,6 +20,8 @@ public final class ScaleSetModels {
     private static final Pattern ZONE = Pattern.compile("[1-9][0-9]?");
     /** The reason of a pool refused for hardening Poolstream does not apply ({@link #refuseHardeningNotApplied}). */
     public static final String SECURITY_PROFILE_UNSUPPORTED = "SecurityProfileUnsupported";
+    /** The reason of a Windows pool: not run yet ({@link #osDisk}). */
+    public static final String WINDOWS_UNSUPPORTED = "WindowsUnsupported";
 
     public static ScaleSetModel from(GroupTemplate template, String scaleSet, ModelSettings settings) {
         AzureMachinePoolSpec spec = spec(template);
@@ -130,6 +132,13 @@ public final class ScaleSetModels {
         String storage = d.getManagedDisk() == null ? null : d.getManagedDisk().getStorageAccountType();
         String caching = d.getCachingType() == null ? "None" : d.getCachingType().getValue();
         String osType = blank(d.getOsType()) ? "Linux" : d.getOsType();
+        if ("Windows".equalsIgnoreCase(osType)) {
+            // ARM needs an admin password for a Windows scale set (CAPZ makes one) and a computer name prefix of at
+            // most 9 characters; neither is made here, so every create would be refused by ARM after the Secret was
+            // read: refused here, before any request, saying so.
+            throw new InvalidTemplateException(WINDOWS_UNSUPPORTED, "osDisk.osType Windows: Poolstream runs Linux"
+                    + " scale sets only (a Windows one needs an admin password, which it does not make)");
+        }
         if (d.getDiskSizeGB() != null && d.getDiskSizeGB() <= 0) {
             throw invalid("osDisk.diskSizeGB must be positive, got " + d.getDiskSizeGB());
         }

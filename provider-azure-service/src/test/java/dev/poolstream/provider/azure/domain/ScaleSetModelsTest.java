@@ -348,7 +348,7 @@ class ScaleSetModelsTest {
         "null, null, null, None, Linux",
         "READONLY, '', 1, ReadOnly, Linux",
         "READWRITE, ' ', 30, ReadWrite, Linux",
-        "NONE, Windows, 128, None, Windows"})
+        "NONE, Linux, 128, None, Linux"})
     void shouldTakeCachingOsTypeAndSizeFromThePoolWhenGiven(OsDisk.CachingType caching, String osType, Integer size,
                                                           String expectedCaching, String expectedOsType) {
         OsDisk disk = new OsDisk();
@@ -358,6 +358,17 @@ class ScaleSetModelsTest {
 
         assertThat(ScaleSetModels.osDisk(disk))
                 .isEqualTo(new ScaleSetModel.OsDisk(size, null, expectedCaching, expectedOsType));
+    }
+
+    @ParameterizedTest(name = "osType {0}")
+    @ValueSource(strings = {"Windows", "windows"})
+    void shouldRefuseAWindowsPoolBeforeAnyRequest(String osType) {
+        // ARM needs an admin password for it, which Poolstream does not make: every create was refused by ARM.
+        OsDisk disk = new OsDisk();
+        disk.setOsType(osType);
+
+        assertThatThrownBy(() -> ScaleSetModels.osDisk(disk)).isInstanceOf(InvalidTemplateException.class)
+                .hasMessageStartingWith("WindowsUnsupported: osDisk.osType Windows: Poolstream runs Linux scale sets only");
     }
 
     @ParameterizedTest(name = "diskSizeGB {0}")
