@@ -42,6 +42,7 @@ class DeploymentsTest {
 
     private static final Path K8S = Repo.k8s();
     /** Everything deployed in infrastructure-provider mode on either cloud. */
+    private static final String POD_IDENTITY_POLICY = "provider-aws-pod-identity";
     private static final List<Doc> ALL = Manifests.union(K8S.resolve("overlays/aws"), K8S.resolve("overlays/azure"));
 
     static Stream<String> services() {
@@ -205,8 +206,9 @@ class DeploymentsTest {
         List<NetworkPolicy> policies = Manifests.ofType(ALL, NetworkPolicy.class).stream()
                 .filter(p -> selects(p.getSpec().getPodSelector(), deployment)).toList();
         assertThat(policies).extracting(p -> p.getMetadata().getName()).contains("default-deny");
-        assertThat(policies).allSatisfy(p -> assertThat(p.getSpec().getPolicyTypes())
-                .containsExactlyInAnyOrder("Ingress", "Egress"));
+        assertThat(policies).filteredOn(p -> !p.getMetadata().getName().equals(POD_IDENTITY_POLICY))
+                .allSatisfy(p -> assertThat(p.getSpec().getPolicyTypes())
+                        .containsExactlyInAnyOrder("Ingress", "Egress"));
 
         List<NetworkPolicyPort> ingress = policies.stream()
                 .flatMap(p -> Optional.ofNullable(p.getSpec().getIngress()).orElse(List.of()).stream())
@@ -218,6 +220,7 @@ class DeploymentsTest {
         assertThat(ingress).extracting(p -> p.getPort().getIntVal()).containsOnly(8080);
 
         List<Integer> egress = policies.stream()
+                .filter(p -> !p.getMetadata().getName().equals(POD_IDENTITY_POLICY))
                 .flatMap(p -> Optional.ofNullable(p.getSpec().getEgress()).orElse(List.of()).stream())
                 .flatMap(r -> {
                     assertThat(r.getPorts()).as("an egress rule without ports opens every port").isNotEmpty();
@@ -234,6 +237,29 @@ class DeploymentsTest {
                 .flatMap(r -> r.getTo().stream()).map(NetworkPolicyPeer::getNamespaceSelector).filter(Objects::nonNull))
                 .anySatisfy(s -> assertThat(s.getMatchLabels())
                         .containsEntry("kubernetes.io/metadata.name", kafkaNamespace));
+    }
+
+    /**
+     * EKS Pod Identity, which the docs offer beside IRSA: the SDK reads its credentials from the node's agent on
+     * 169.254.170.23:80, which the services' policy does not let out. Only provider-aws-service, only that address and
+     * port (without it every AWS call failed to get credentials where a CNI enforces the policies).
+     */
+    @Test
+    void shouldLetOnlyTheAwsProviderReachThePodIdentityAgent() {
+        List<NetworkPolicy> podIdentity = Manifests.ofType(ALL, NetworkPolicy.class).stream()
+                .filter(p -> p.getMetadata().getName().equals(POD_IDENTITY_POLICY)).toList();
+        assertThat(podIdentity).singleElement().satisfies(p -> {
+            assertThat(selects(p.getSpec().getPodSelector(), deployment("provider-aws-service"))).isTrue();
+            Repo.SERVICES.stream().filter(s -> !s.equals("provider-aws-service"))
+                    .forEach(s -> assertThat(selects(p.getSpec().getPodSelector(), deployment(s))).as(s).isFalse());
+            assertThat(p.getSpec().getPolicyTypes()).containsExactly("Egress");
+            assertThat(p.getSpec().getIngress()).isNullOrEmpty();
+            assertThat(p.getSpec().getEgress()).singleElement().satisfies(rule -> {
+                assertThat(rule.getTo()).extracting(peer -> peer.getIpBlock().getCidr())
+                        .containsExactlyInAnyOrder("169.254.170.23/32", "fd00:ec2::23/128");
+                assertThat(rule.getPorts()).extracting(port -> port.getPort().getIntVal()).containsExactly(80);
+            });
+        });
     }
 
     @Test
