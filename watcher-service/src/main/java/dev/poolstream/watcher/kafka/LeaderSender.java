@@ -2,12 +2,15 @@ package dev.poolstream.watcher.kafka;
 
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.Topics;
+import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.watcher.domain.Change;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -15,6 +18,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +52,11 @@ public final class LeaderSender implements AutoCloseable {
     }
 
     private static final Logger log = LoggerFactory.getLogger(LeaderSender.class);
+    /** What a record's key and headers may take beside its value within the producer's max.request.size. */
+    private static final int RECORD_OVERHEAD = 4096;
     private final Supplier<Producer<String, Keyed>> producers;
+    private final ToIntFunction<Outgoing> sizeOf;
+    private final int maxValueBytes;
     private final MeterRegistry registry;
     private Producer<String, Keyed> producer;
 
@@ -57,12 +65,35 @@ public final class LeaderSender implements AutoCloseable {
      * @param transactionalId shared by every replica of the watcher
      */
     public LeaderSender(Map<String, Object> settings, String transactionalId, MeterRegistry registry) {
-        this(producers(settings, transactionalId), registry);
+        this(producers(settings, transactionalId), sizes(settings), maxRequestSize(settings) - RECORD_OVERHEAD,
+                registry);
     }
 
-    LeaderSender(Supplier<Producer<String, Keyed>> producers, MeterRegistry registry) {
+    /**
+     * @param sizeOf        a record's value as sent, in bytes
+     * @param maxValueBytes the largest value sent: a larger one would fail its whole transaction, every time
+     */
+    LeaderSender(Supplier<Producer<String, Keyed>> producers, ToIntFunction<Outgoing> sizeOf, int maxValueBytes,
+                 MeterRegistry registry) {
         this.producers = producers;
+        this.sizeOf = sizeOf;
+        this.maxValueBytes = maxValueBytes;
         this.registry = registry;
+    }
+
+    private static ToIntFunction<Outgoing> sizes(Map<String, Object> settings) {
+        EventSerializer<Keyed> serializer = new EventSerializer<>();
+        serializer.configure(settings, false);
+        return outgoing -> {
+            byte[] value = serializer.serialize(outgoing.topic().name(), new RecordHeaders(),
+                    outgoing.change().recordValue());
+            return value == null ? 0 : value.length;
+        };
+    }
+
+    private static int maxRequestSize(Map<String, Object> settings) {
+        Object configured = settings.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return configured == null ? 1024 * 1024 : Integer.parseInt(configured.toString());
     }
 
     private static Supplier<Producer<String, Keyed>> producers(Map<String, Object> settings, String transactionalId) {
@@ -95,6 +126,7 @@ public final class LeaderSender implements AutoCloseable {
         if (producer == null) {
             return Outcome.BROKEN;
         }
+        batch = withoutOversized(batch);
         if (batch.isEmpty()) {
             return Outcome.SENT;
         }
@@ -137,6 +169,27 @@ public final class LeaderSender implements AutoCloseable {
             close();
             return Outcome.BROKEN;
         }
+    }
+
+    /**
+     * The batch without the records too large to send: one would fail its whole transaction, every time it is sent
+     * again, and with it a takeover's batch of every pool. It is left out, said with its key in an ERROR line and
+     * counted ({@code poolstream.watcher.records.oversized}); its readers keep its last record.
+     */
+    private List<Outgoing> withoutOversized(List<Outgoing> batch) {
+        List<Outgoing> fitting = new ArrayList<>(batch.size());
+        for (Outgoing outgoing : batch) {
+            int size = outgoing.change().recordValue() == null ? 0 : sizeOf.applyAsInt(outgoing);
+            if (size > maxValueBytes) {
+                log.error("the record of {} on {} is {} bytes, over the {} the producer sends: not published, its"
+                        + " readers keep its last record", outgoing.change().key(), outgoing.topic().name(), size,
+                        maxValueBytes);
+                count("poolstream.watcher.records.oversized", outgoing);
+            } else {
+                fitting.add(outgoing);
+            }
+        }
+        return fitting;
     }
 
     private void count(String name, Outgoing outgoing) {

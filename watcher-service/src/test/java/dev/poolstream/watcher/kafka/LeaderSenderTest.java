@@ -56,13 +56,36 @@ class LeaderSenderTest {
     }
 
     @Test
+    void shouldSendTheOthersAndNameTheOneWhenARecordIsTooLargeToSend() {
+        // A pool whose record passed the producer's max.request.size failed its whole transaction, every time, and with
+        // it every takeover's batch of every pool.
+        MockProducer<String, Keyed> producer = new MockProducer<>(true, null, new StringSerializer(),
+                (topic, value) -> new byte[0]);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        LeaderSender sender = new LeaderSender(() -> producer,
+                outgoing -> outgoing.change().key().equals("team-a/huge") ? 2_000_000 : 300, 1_000_000, meters);
+        sender.fence();
+
+        LeaderSender.Outcome outcome = sender.send(List.of(
+                new LeaderSender.Outgoing(Topics.WORKLOAD_CLUSTER, new Change.Upsert<>("team-a/huge",
+                        WorkloadCluster.of("team-a", "huge"))),
+                new LeaderSender.Outgoing(Topics.WORKLOAD_CLUSTER, new Change.Upsert<>("team-a/small",
+                        WorkloadCluster.of("team-a", "small")))));
+
+        assertThat(outcome).isEqualTo(LeaderSender.Outcome.SENT);
+        assertThat(producer.history()).extracting(r -> r.key()).containsExactly("team-a/small");
+        assertThat(meters.find("poolstream.watcher.records.oversized").counter()).isNotNull()
+                .satisfies(c -> assertThat(c.count()).isEqualTo(1.0));
+    }
+
+    @Test
     void shouldSayBrokenWhenACommitTimedOutSoThatTheLeaderFencesAnew() {
         List<TimingOut> made = new ArrayList<>();
         LeaderSender sender = new LeaderSender(() -> {
             TimingOut producer = new TimingOut();
             made.add(producer);
             return producer;
-        }, new SimpleMeterRegistry());
+        }, outgoing -> 10, 1000, new SimpleMeterRegistry());
         sender.fence();
         List<LeaderSender.Outgoing> batch = List.of(new LeaderSender.Outgoing(Topics.WORKLOAD_CLUSTER,
                 new Change.Upsert<>("team-a/demo", WorkloadCluster.of("team-a", "demo"))));
