@@ -31,6 +31,11 @@ public final class InstanceMachines {
 
     /** The second a creationTimestamp leaves out, and as much again for the API server's clock against this one's. */
     public static final Duration CREATED_UNCERTAINTY = Duration.ofSeconds(2);
+    /**
+     * On an object this service makes: the time of the status it made it for, to the millisecond by this service's
+     * clock, which a later status's time is compared with exactly ({@link #steps}).
+     */
+    public static final String MADE_AT_ANNOTATION = "poolstream.dev/made-for-status-at";
 
     public static final String MACHINE_API_VERSION = ClusterApi.CLUSTER_GROUP + "/v1beta2";
     public static final String CONDITION_READY = "Ready";
@@ -83,17 +88,27 @@ public final class InstanceMachines {
      * @param status            its {@code status} as JSON values, empty when it has none
      */
     /** @param created when the API server made it; null when unknown */
+    /**
+     * @param created its creationTimestamp (whole seconds, the API server's clock)
+     * @param madeAt  the time of the status this service made it for ({@link #MADE_AT_ANNOTATION}: this service's
+     *                clock, to the millisecond); null for an object made by another (Cluster API's Machine) or before
+     */
     public record Existing(String kind, String name, String providerID, String infrastructureRef,
                            List<String> finalizers, boolean deleting, String version, Map<String, Object> status,
-                           Instant created) {
+                           Instant created, Instant madeAt) {
         public Existing {
             finalizers = finalizers == null ? List.of() : List.copyOf(finalizers);
             status = status == null ? Map.of() : status;
         }
 
         public Existing(String kind, String name, String providerID, String infrastructureRef, List<String> finalizers,
+                        boolean deleting, String version, Map<String, Object> status, Instant created) {
+            this(kind, name, providerID, infrastructureRef, finalizers, deleting, version, status, created, null);
+        }
+
+        public Existing(String kind, String name, String providerID, String infrastructureRef, List<String> finalizers,
                         boolean deleting, String version, Map<String, Object> status) {
-            this(kind, name, providerID, infrastructureRef, finalizers, deleting, version, status, null);
+            this(kind, name, providerID, infrastructureRef, finalizers, deleting, version, status, null, null);
         }
     }
 
@@ -212,14 +227,20 @@ public final class InstanceMachines {
     }
 
     /**
-     * Made before the status was computed, or either time unknown. An object's creationTimestamp is whole seconds (one
-     * made at 06:00:00.700 says 06:00:00) by the API server's clock, and the status's time is this service's clock to
-     * the millisecond: only an object made at least {@link #CREATED_UNCERTAINTY} before it is surely older. One made
-     * within that of a status that says its instance left waits for the pool's next status.
+     * Made before the status was computed, or either time unknown. An object this service made says for which status
+     * ({@link #MADE_AT_ANNOTATION}), which compares exactly. For another (Cluster API's Machine), its creationTimestamp
+     * is whole seconds (one made at 06:00:00.700 says 06:00:00) by the API server's clock, and the status's time this
+     * service's clock to the millisecond: only one made at least {@link #CREATED_UNCERTAINTY} before it is surely
+     * older, and one made within that of a status that says its instance left waits for the pool's next status.
      */
     private static boolean olderThan(Existing have, Instant statusAt) {
-        return statusAt == null || have.created() == null
-                || !have.created().plus(CREATED_UNCERTAINTY).isAfter(statusAt);
+        if (statusAt == null) {
+            return true;
+        }
+        if (have.madeAt() != null) {
+            return have.madeAt().isBefore(statusAt);
+        }
+        return have.created() == null || !have.created().plus(CREATED_UNCERTAINTY).isAfter(statusAt);
     }
 
     /** An object whose instance is known and is no member (any more). */

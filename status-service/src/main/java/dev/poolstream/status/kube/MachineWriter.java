@@ -160,7 +160,7 @@ final class MachineWriter implements AutoCloseable {
             String stepKey = step.kind() + "/" + step.name();
             try {
                 if (step instanceof InstanceMachines.Create create) {
-                    create(key, create.desired(), infra);
+                    create(key, create.desired(), infra, statusAt);
                 } else if (step instanceof InstanceMachines.WriteStatus write) {
                     writeStatus(key, desiredByKey.get(stepKey), byKey.get(stepKey), write.status(), infra);
                 } else if (step instanceof InstanceMachines.SetVersion version) {
@@ -186,13 +186,20 @@ final class MachineWriter implements AutoCloseable {
         }
     }
 
-    private void create(PoolKey key, Desired desired, GenericKubernetesResource infra) {
+    /** @param statusAt the time of the status it is made for, put on it ({@link InstanceMachines#MADE_AT_ANNOTATION}) */
+    private void create(PoolKey key, Desired desired, GenericKubernetesResource infra, Instant statusAt) {
         String refusedKey = "create/" + desired.kind() + "/" + key.namespace() + "/" + desired.name();
         if (Objects.equals(refusedObject(refusedKey), desired.object())) {
             return; // refused as it is: told already
         }
         GenericKubernetesResource object = serialization.convertValue(desired.object(),
                 GenericKubernetesResource.class);
+        if (statusAt != null) {
+            Map<String, String> annotations = new LinkedHashMap<>(java.util.Optional.ofNullable(
+                    object.getMetadata().getAnnotations()).orElse(Map.of()));
+            annotations.put(InstanceMachines.MADE_AT_ANNOTATION, statusAt.toString());
+            object.getMetadata().setAnnotations(annotations);
+        }
         GenericKubernetesResource created;
         try {
             created = objects(desired.kind(), key.namespace()).resource(object).create();
@@ -381,7 +388,18 @@ final class MachineWriter implements AutoCloseable {
                 (String) map(spec.get("infrastructureRef")).get("name"), object.getMetadata().getFinalizers(),
                 object.getMetadata().getDeletionTimestamp() != null, (String) spec.get("version"),
                 map(object.getAdditionalProperties().get("status")),
-                KubeTime.parse(object.getMetadata().getCreationTimestamp()));
+                KubeTime.parse(object.getMetadata().getCreationTimestamp()), madeAt(object));
+    }
+
+    /** The status time this service put on an object it made; null without one, or one that cannot be read. */
+    private static Instant madeAt(GenericKubernetesResource object) {
+        String value = object.getMetadata().getAnnotations() == null ? null
+                : object.getMetadata().getAnnotations().get(InstanceMachines.MADE_AT_ANNOTATION);
+        try {
+            return value == null ? null : Instant.parse(value);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null; // then its creationTimestamp tells, with its uncertainty
+        }
     }
 
     private static String providerId(GenericKubernetesResource object) {

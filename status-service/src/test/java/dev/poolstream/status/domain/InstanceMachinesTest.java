@@ -373,6 +373,25 @@ class InstanceMachinesTest {
                 .as("two seconds after its creationTimestamp: surely older").hasSize(2);
     }
 
+    @Test
+    void shouldCompareTheStatusAnObjectWasMadeForToTheMillisecond() {
+        // An object this service made says for which status: no uncertainty, either way.
+        List<Desired> gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true));
+        List<Existing> madeFor700 = gone.stream().map(d -> {
+            Existing e = written(d);
+            return new Existing(e.kind(), e.name(), e.providerID(), e.infrastructureRef(), e.finalizers(),
+                    e.deleting(), e.version(), e.status(), T0, T0.plusMillis(700));
+        }).toList();
+
+        assertThat(InstanceMachines.steps(List.of(), madeFor700, members(AWS_1), true, T0, T0.plusMillis(400)))
+                .as("a status before the one it was made for").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor700, members(AWS_1), true, T0, T0.plusMillis(700)))
+                .as("the status it was made for").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor700, members(AWS_1), true, T0, T0.plusMillis(701)))
+                .as("a status after it, within a second of its creationTimestamp").hasSize(2)
+                .allMatch(step -> step instanceof Release);
+    }
+
     private static Existing made(Existing e, java.time.Instant created) {
         return new Existing(e.kind(), e.name(), e.providerID(), e.infrastructureRef(), e.finalizers(), e.deleting(),
                 e.version(), e.status(), created);

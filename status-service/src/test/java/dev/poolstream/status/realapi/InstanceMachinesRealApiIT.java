@@ -292,16 +292,19 @@ class InstanceMachinesRealApiIT {
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
         String two = PoolMachines.machineName(n.pool(), n.providerId(2));
         Instant beforeTwo = Instant.now().minusSeconds(60);
-        writer.write(look(spec(n, 2), members(n, 2)), afterTheObjects());
-        assertThat(get(AWSMachine.class, two)).isNotNull();
+        Instant madeFor = Instant.now();
+        writer.write(look(spec(n, 2), members(n, 2)), madeFor);
+        assertThat(get(AWSMachine.class, two)).isNotNull().satisfies(o -> assertThat(o.getMetadata().getAnnotations())
+                .containsEntry(InstanceMachines.MADE_AT_ANNOTATION, madeFor.toString()));
 
         // The status from before instance 2 joined, read again after a restart: its objects are none of its business.
         writer.write(look(spec(n, 1), members(n, 1)), beforeTwo);
         assertThat(get(AWSMachine.class, two)).as("made after that status").isNotNull()
                 .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
 
-        // Instance 2 gone, said by a status newer than its objects: they go.
-        writer.write(look(spec(n, 1), members(n, 1)), afterTheObjects());
+        // Instance 2 gone, said by a status newer than the one its objects were made for, if by a millisecond: they
+        // go (their creationTimestamp alone would not tell, in the same second).
+        writer.write(look(spec(n, 1), members(n, 1)), madeFor.plusMillis(1));
         await().atMost(WAIT).until(() -> get(AWSMachine.class, two) == null);
     }
 
