@@ -118,6 +118,7 @@ class TransitionsTest {
             view = look.view();
         }
 
+        assertThat(view.scalingRuns()).as("scale runs started, counted in the view").isEqualTo(4);
         assertThat(startIds).hasSize(4).doesNotHaveDuplicates();
         assertThat(finishIds).hasSize(4).doesNotHaveDuplicates();
         // After a crash, the topology looks again from the view before the second scale up: the same id.
@@ -126,6 +127,18 @@ class TransitionsTest {
         assertThat(again.events()).filteredOn(ScalingStarted.class::isInstance).singleElement()
                 .satisfies(e -> assertThat(LifecycleIds.of(e, again.view(), before.status()))
                         .isEqualTo(startIds.get(3)));
+    }
+
+    @Test
+    void shouldCountThePoolErrorsInTheView() {
+        // An error that clears and comes back: each a PoolError of its own, counted for its id's ordinal.
+        PoolView view = null;
+        for (int replicas : new int[] {3, -1, 3, -1}) {
+            view = StatusCalculator.look(POOL, new PoolInputs(spec(replicas), group(3, "1"), Pools.ready(3)), view,
+                    T0).view();
+        }
+
+        assertThat(view.errors()).isEqualTo(2);
     }
 
     @Test

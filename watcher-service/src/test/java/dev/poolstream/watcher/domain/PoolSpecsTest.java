@@ -96,8 +96,9 @@ class PoolSpecsTest {
         AWSMachinePool aws = new AWSMachinePool();
         aws.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("shared-aws").build());
         aws.setSpec(new AWSMachinePoolSpec());
-        MachinePool first = named(pool("AWSMachinePool", "shared-aws"), "first", "2026-11-21T05:00:00Z");
-        MachinePool later = named(pool("AWSMachinePool", "shared-aws"), "later", "2026-11-21T05:00:01Z");
+        // Named so that the order of their names is not that of their making.
+        MachinePool first = named(pool("AWSMachinePool", "shared-aws"), "z-first", "2026-11-21T05:00:00Z");
+        MachinePool later = named(pool("AWSMachinePool", "shared-aws"), "a-later", "2026-11-21T05:00:01Z");
         MachinePool elsewhere = named(pool("AWSMachinePool", "other-aws"), "elsewhere", "2026-11-21T04:00:00Z");
         MachinePool otherNamespace = named(pool("AWSMachinePool", "shared-aws"), "team-b-pool", "2026-11-21T04:00:00Z");
         otherNamespace.getMetadata().setNamespace("team-b");
@@ -107,7 +108,7 @@ class PoolSpecsTest {
         InfrastructurePool shared = PoolSpecs.of(later, Optional.of(aws), null, naming).infrastructure();
         assertThat(shared.resolved()).isFalse();
         assertThat(shared.error().reason()).isEqualTo(InfrastructurePool.REASON_SHARED);
-        assertThat(shared.error().message()).isEqualTo("AWSMachinePool team-a/shared-aws is MachinePool first's, "
+        assertThat(shared.error().message()).isEqualTo("AWSMachinePool team-a/shared-aws is MachinePool z-first's, "
                 + "which named it first: a MachinePool needs an infrastructure pool of its own");
         assertThat(shared.name()).isEqualTo("shared-aws");
         assertThat(PoolSpecs.of(later, Optional.of(aws), null, List.of(later, elsewhere, otherNamespace))
