@@ -362,28 +362,13 @@ class WatcherRealApiIT {
         // A kubeconfig whose user runs a command: refused, and nothing run (fabric8 runs it as it reads the file).
         java.nio.file.Path marker = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
                 "poolstream-exec-" + System.nanoTime());
-        String exec = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: workload
-                  cluster:
-                    server: %s
-                    insecure-skip-tls-verify: true
-                contexts:
-                - name: workload
-                  context:
-                    cluster: workload
-                    user: runner
-                current-context: workload
-                users:
-                - name: runner
-                  user:
+        String exec = dev.poolstream.testing.MockCluster.kubeconfig(server.url()).replace(
+                "    token: secret-token-never-logged\n", """
                     exec:
                       apiVersion: client.authentication.k8s.io/v1
                       command: sh
                       args: ["-c", "touch %s"]
-                """.formatted(server.url(), marker);
+                """.formatted(marker));
         kube.resource(kube.secrets().inNamespace(NAMESPACE).withName("garbled-kubeconfig").get()).delete();
         kube.resource(Objects.kubeconfigSecret("garbled", exec)).create();
         PoolSpec refused = awaitWorkloadProblem("team-a/garbled-workers", "is refused");
