@@ -73,17 +73,22 @@ public class InventoryPoller implements SmartLifecycle {
     /** Failed describes in a row after which the pool's state says so (one failure is a blip, retried soon). */
     static final int FAILURES_SHOWN_AFTER = 3;
 
+    /** Whether the record is still the one the inventory holds for its pool: not forgotten or replaced. */
+    private boolean tracked(PoolRecord record) {
+        return inventory.get(record.pool()).orElse(null) == record;
+    }
+
     void poll(PoolRecord record) {
         ReentrantLock lock = locks.of(record.pool());
         if (!lock.tryLock()) {
             return; // a command is running for this pool and will publish itself
         }
         try (MDC.MDCCloseable ignored = MDC.putCloseable("pool", record.pool())) {
-            if (inventory.get(record.pool()).orElse(null) != record) {
+            if (!tracked(record)) {
                 return; // forgotten or replaced meanwhile
             }
             Optional<GroupSnapshot> snapshot = cloud.describe(record.group());
-            if (inventory.get(record.pool()).orElse(null) != record) {
+            if (!tracked(record)) {
                 // Let go during the describe (its partition went to another consumer, which has read the topics back
                 // already): what this one saw is not its to publish, and would outlive the other's picture.
                 return;

@@ -70,8 +70,8 @@ final class Remediations {
         // Nor for a while after it is back: the status the Nodes were last seen in is older than the watcher's news.
         Instant settledAt = nodesUnseenAt == null ? null : nodesUnseenAt.plus(NODES_SETTLE);
         boolean settling = settledAt != null && now.isBefore(settledAt);
-        boolean nodesSeen = spec.workloadCluster() == null && !settling;
-        HealthChecks.Result result = ownerMode && nodesSeen && !spec.healthChecks().isEmpty()
+        boolean checking = ownerMode && spec.workloadCluster() == null && !spec.healthChecks().isEmpty();
+        HealthChecks.Result result = checking && !settling
                 ? HealthChecks.evaluate(spec.healthChecks(), members, requests, now) : null;
         Set<String> recovered = result == null ? Set.of() : recovered(members, requests, result);
         long inFlight = requests.values().stream().filter(Remediations::inFlight).count();
@@ -96,8 +96,7 @@ final class Remediations {
         }
 
         List<Notice> notices = new ArrayList<>();
-        Instant lookAgainAt = ownerMode && settling && spec.workloadCluster() == null
-                && !spec.healthChecks().isEmpty() ? settledAt : null;
+        Instant lookAgainAt = checking && settling ? settledAt : null;
         Set<String> restricted = Set.of();
         if (result != null) {
             lookAgainAt = result.nextAt();

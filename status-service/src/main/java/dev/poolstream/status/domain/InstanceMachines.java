@@ -86,12 +86,10 @@ public final class InstanceMachines {
      * @param infrastructureRef a Machine's {@code spec.infrastructureRef.name}, null for infrastructure machines
      * @param version           a Machine's {@code spec.version}
      * @param status            its {@code status} as JSON values, empty when it has none
-     */
-    /** @param created when the API server made it; null when unknown */
-    /**
-     * @param created its creationTimestamp (whole seconds, the API server's clock)
-     * @param madeAt  the time of the status this service made it for ({@link #MADE_AT_ANNOTATION}: this service's
-     *                clock, to the millisecond); null for an object made by another (Cluster API's Machine) or before
+     * @param created           its creationTimestamp (whole seconds, the API server's clock); null when unknown
+     * @param madeAt            the time of the status this service made it for ({@link #MADE_AT_ANNOTATION}: this
+     *                          service's clock, to the millisecond); null for an object made by another (Cluster API's
+     *                          Machine) or before
      */
     public record Existing(String kind, String name, String providerID, String infrastructureRef,
                            List<String> finalizers, boolean deleting, String version, Map<String, Object> status,

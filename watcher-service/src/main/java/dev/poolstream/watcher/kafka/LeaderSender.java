@@ -155,20 +155,23 @@ public final class LeaderSender implements AutoCloseable {
                 close();
                 return Outcome.FENCED;
             } catch (KafkaException | IllegalStateException fatal) {
-                // An IllegalStateException: the commit timed out (the broker out of reach past max.block.ms), and the
-                // client takes nothing but that commit again, which may never come through. A new fence() ends the
-                // transaction either way, and the takeover after it reads back what came of it.
-                log.error("the leader's transactional producer failed and cannot go on: {}", fatal.getMessage());
-                close();
-                return Outcome.BROKEN;
+                return broken(fatal);
             }
         } catch (IllegalStateException e) {
-            // The producer is in a state no call but one it will not get can leave (see above): it is done.
             batch.forEach(o -> count("poolstream.watcher.publish.errors", o));
-            log.error("the leader's transactional producer cannot go on: {}", e.getMessage());
-            close();
-            return Outcome.BROKEN;
+            return broken(e);
         }
+    }
+
+    /**
+     * The producer cannot go on. An IllegalStateException: a commit timed out (the broker out of reach past
+     * max.block.ms), and the client takes no call but that commit again, which may never come through. A new fence()
+     * ends the transaction either way, and the takeover after it reads back what came of it.
+     */
+    private Outcome broken(RuntimeException why) {
+        log.error("the leader's transactional producer failed and cannot go on: {}", why.getMessage());
+        close();
+        return Outcome.BROKEN;
     }
 
     /**

@@ -316,9 +316,13 @@ public final class WorkloadClusters implements AutoCloseable {
         log.warn("the Node watch of workload cluster {} failed (attempt {}): {}; listing and watching again", cluster,
                 watch.failedAttempts, watch.lastError);
         if (watch.recheck == null) {
-            watch.recheck = lifecycle.schedule(() -> guarded(cluster, () -> whileLost(cluster, watch)),
-                    properties.workload().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            recheckLost(cluster, watch, properties.workload().connectTimeout());
         }
+    }
+
+    private void recheckLost(String cluster, Watch watch, Duration after) {
+        watch.recheck = lifecycle.schedule(() -> guarded(cluster, () -> whileLost(cluster, watch)), after.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** Until the informer watches again: the problem shown, looked at again each second. */
@@ -344,8 +348,7 @@ public final class WorkloadClusters implements AutoCloseable {
             log.warn("the Nodes of workload cluster {} are not watched: {}", cluster, watch.lastError);
             listener.watchChanged(cluster);
         }
-        watch.recheck = lifecycle.schedule(() -> guarded(cluster, () -> whileLost(cluster, watch)),
-                LOST_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+        recheckLost(cluster, watch, LOST_RECHECK);
     }
 
     private void failed(String cluster, String namespace, String name, Watch watch, String reason) {
