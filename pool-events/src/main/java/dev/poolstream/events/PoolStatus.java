@@ -21,6 +21,10 @@ import java.util.Objects;
  *                            draining its Node under a lifecycle hook)
  * @param terminating         provider IDs of the instances the cloud still reports, terminating: no members (not
  *                            counted, not listed), but their objects are not let go until they are gone
+ * @param poolUid             the uid of the MachinePool this status was computed for; null when unknown (a record
+ *                            written before it was carried). A MachinePool deleted and made again under its name has
+ *                            another: the status writer writes nothing of the old one's status onto it.
+ * @param infrastructureUid   the same for the infrastructure pool
  */
 @CloudEventType("dev.poolstream.machinepool.status.v1")
 public record PoolStatus(
@@ -34,7 +38,9 @@ public record PoolStatus(
         boolean infrastructureReady,
         List<PoolMember> members,
         List<PoolMember> retired,
-        List<String> terminating) implements Keyed {
+        List<String> terminating,
+        String poolUid,
+        String infrastructureUid) implements Keyed {
 
     public PoolStatus {
         Objects.requireNonNull(pool, "pool");
@@ -49,6 +55,15 @@ public record PoolStatus(
                       boolean infrastructureReady, List<PoolMember> members, List<PoolMember> retired) {
         this(pool, generation, cluster, infrastructureKind, infrastructureName, status, providerIDList,
                 infrastructureReady, members, retired, List.of());
+    }
+
+    /** A status whose objects' uids are not known: the writer writes it onto whatever object has its names. */
+    public PoolStatus(String pool, long generation, String cluster, String infrastructureKind,
+                      String infrastructureName, MachinePoolStatus status, List<String> providerIDList,
+                      boolean infrastructureReady, List<PoolMember> members, List<PoolMember> retired,
+                      List<String> terminating) {
+        this(pool, generation, cluster, infrastructureKind, infrastructureName, status, providerIDList,
+                infrastructureReady, members, retired, terminating, null, null);
     }
 
     @Override

@@ -142,7 +142,7 @@ public final class StatusCalculator {
                 status, providerIDs, provisioned, members,
                 retired.values().stream().map(PoolView.Retired::member)
                         .filter(m -> !stillTerminating.contains(m.providerID())).toList(),
-                terminating);
+                terminating, spec.uid(), infrastructure == null ? null : infrastructure.uid());
 
         Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, problems, now);
         Instant nextLook = nextLook(listed, minReadySeconds, retired, now);

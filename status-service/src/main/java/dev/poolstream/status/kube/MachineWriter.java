@@ -101,6 +101,12 @@ final class MachineWriter implements AutoCloseable {
                 status.infrastructureName());
         GenericKubernetesResource pool = !owner ? null : machinePool != null ? machinePool
                 : get(dev.poolstream.api.cluster.v1beta2.MachinePool.class, key.namespace(), key.name());
+        if ((infra != null && !StatusWriter.hasUid(infra, status.infrastructureUid()))
+                || (pool != null && !StatusWriter.hasUid(pool, status.poolUid()))) {
+            // Read here (their status write failed): objects of the pool's names made again since the status.
+            log.info("pool {}: its objects are others than the status was computed for: no machine written", key);
+            return;
+        }
         InstanceMachines.Owners owners = owners(key, status, infra, pool);
         List<Desired> desired = InstanceMachines.desired(status, owners);
         // An instance the cloud still reports as terminating keeps its objects (a Machine's finalizer holds it for

@@ -150,38 +150,46 @@ public final class StatusWriter implements AutoCloseable {
     public void write(PoolStatus status, Instant computedAt) {
         PoolKey key = PoolKey.parse(status.pool());
         try (var ignored = MDC.putCloseable("pool", status.pool())) {
-            // What this mode may change, and nothing but the Paused condition while the pool is paused.
-            WritePlan plan = WritePlan.of(status, mode == StatusProperties.Mode.OWNER);
-            Parts parts = new Parts();
-            // What users wait for first: the MachinePool (owner mode), then the infrastructure pool, then the Nodes.
-            GenericKubernetesResource machinePool = null;
-            GenericKubernetesResource infrastructurePool = null;
-            if (plan.machinePoolStatus()) {
-                machinePool = parts.call("the MachinePool's status", () -> writeMachinePool(key, status));
-            } else if (plan.pausedConditionOnly()) {
-                parts.run("the MachinePool's Paused condition", () -> writePausedCondition(key, status));
-            }
-            if (plan.infrastructurePool()) {
-                infrastructurePool = parts.call("the status of " + status.infrastructureKind() + " "
-                        + key.namespace() + "/" + status.infrastructureName(),
-                        () -> writeInfrastructurePool(key, status));
-            }
-            if (plan.events()) {
-                GenericKubernetesResource pool = machinePool;
-                GenericKubernetesResource infra = infrastructurePool;
-                parts.run("the Events", () -> tell(key, status, pool, infra));
-            }
-            if (machines != null && plan.infrastructurePool()) {
-                // Paused: as the infrastructure pool, its instances' objects wait.
-                GenericKubernetesResource pool = machinePool;
-                GenericKubernetesResource infra = infrastructurePool;
-                parts.run("the instances' machines", () -> machines.write(status, infra, pool, computedAt));
-            }
-            if (plan.nodes()) {
-                parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
-            }
-            parts.throwIfFailed(status.pool());
+            writeParts(key, status, computedAt);
+        } catch (ObjectReplaced e) {
+            // The status of a pool deleted since: the next status, the new pool's, is written.
+            log.info("status of pool {} not written: {}", status.pool(), e.getMessage());
+            registry.counter("poolstream.status.writes.skipped", "reason", "pool-replaced").increment();
         }
+    }
+
+    private void writeParts(PoolKey key, PoolStatus status, Instant computedAt) {
+        // What this mode may change, and nothing but the Paused condition while the pool is paused.
+        WritePlan plan = WritePlan.of(status, mode == StatusProperties.Mode.OWNER);
+        Parts parts = new Parts();
+        // What users wait for first: the MachinePool (owner mode), then the infrastructure pool, then the Nodes.
+        GenericKubernetesResource machinePool = null;
+        GenericKubernetesResource infrastructurePool = null;
+        if (plan.machinePoolStatus()) {
+            machinePool = parts.call("the MachinePool's status", () -> writeMachinePool(key, status));
+        } else if (plan.pausedConditionOnly()) {
+            parts.run("the MachinePool's Paused condition", () -> writePausedCondition(key, status));
+        }
+        if (plan.infrastructurePool()) {
+            infrastructurePool = parts.call("the status of " + status.infrastructureKind() + " "
+                    + key.namespace() + "/" + status.infrastructureName(),
+                    () -> writeInfrastructurePool(key, status));
+        }
+        if (plan.events()) {
+            GenericKubernetesResource pool = machinePool;
+            GenericKubernetesResource infra = infrastructurePool;
+            parts.run("the Events", () -> tell(key, status, pool, infra));
+        }
+        if (machines != null && plan.infrastructurePool()) {
+            // Paused: as the infrastructure pool, its instances' objects wait.
+            GenericKubernetesResource pool = machinePool;
+            GenericKubernetesResource infra = infrastructurePool;
+            parts.run("the instances' machines", () -> machines.write(status, infra, pool, computedAt));
+        }
+        if (plan.nodes()) {
+            parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
+        }
+        parts.throwIfFailed(status.pool());
     }
 
     /** Tells, as a Warning Event on the MachinePool (when it can be read), that the pool's status is being retried. */
@@ -207,6 +215,8 @@ public final class StatusWriter implements AutoCloseable {
         <T> T call(String part, java.util.function.Supplier<T> write) {
             try {
                 return write.get();
+            } catch (ObjectReplaced e) {
+                throw e;
             } catch (RuntimeException e) {
                 failed.add(part + ": " + describe(e));
                 if (first == null) {
@@ -285,6 +295,9 @@ public final class StatusWriter implements AutoCloseable {
                 try {
                     // Its uid: kubectl describe finds an object's Events by it.
                     machinePoolForEvents = objects(MachinePool.class, key.namespace()).withName(key.name()).get();
+                    if (machinePoolForEvents != null && !hasUid(machinePoolForEvents, status.poolUid())) {
+                        machinePoolForEvents = null; // another pool's now, made again under its name
+                    }
                 } catch (KubernetesClientException e) {
                     log.warn("cannot read MachinePool {} to record Events on it: {}", status.pool(), e.getMessage());
                 }
@@ -331,7 +344,7 @@ public final class StatusWriter implements AutoCloseable {
         List<InfrastructurePoolConditions.Condition> conditions =
                 InfrastructurePoolConditions.of(status.infrastructureKind(), status.status());
         String seen = seenKey(status.infrastructureKind(), key.namespace(), status.infrastructureName());
-        GenericKubernetesResource now = updateStatus(objects, resource, seen, current -> {
+        GenericKubernetesResource now = updateStatus(objects, resource, seen, status.infrastructureUid(), current -> {
             Map<String, Object> currentStatus = map(current.getAdditionalProperties().get("status"));
             var newConditions = InfrastructurePoolConditions.merge(currentStatus.get("conditions"), conditions,
                     clock.instant());
@@ -352,9 +365,10 @@ public final class StatusWriter implements AutoCloseable {
     private GenericKubernetesResource writeMachinePool(PoolKey key, PoolStatus status) {
         var objects = objects(MachinePool.class, key.namespace());
         Resource<GenericKubernetesResource> resource = objects.withName(key.name());
-        Object wanted = serialization.convertValue(status.status(), Map.class);
+        // As JSON values, as the object read back holds them (observedGeneration an Integer there, not a Long).
+        Object wanted = json(status.status());
         String seen = seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name());
-        GenericKubernetesResource now = updateStatus(objects, resource, seen, current -> {
+        GenericKubernetesResource now = updateStatus(objects, resource, seen, status.poolUid(), current -> {
             if (Objects.equals(wanted, current.getAdditionalProperties().get("status"))) {
                 return false;
             }
@@ -373,7 +387,7 @@ public final class StatusWriter implements AutoCloseable {
         Map<String, Object> condition = json(paused.get());
         var objects = objects(MachinePool.class, key.namespace());
         updateStatus(objects, objects.withName(key.name()),
-                seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name()), current -> {
+                seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name()), status.poolUid(), current -> {
             Object onObject = current.getAdditionalProperties().get("status");
             return WritePlan.statusWhilePaused(onObject == null ? null : map(onObject), condition).map(wanted -> {
                 current.getAdditionalProperties().put("status", wanted);
@@ -490,20 +504,32 @@ public final class StatusWriter implements AutoCloseable {
     /**
      * Change and write with the resourceVersion last seen (read when there is none); on a conflict, read again.
      *
+     * @param uid the uid of the object the status was computed for (null: unknown, any object of that name)
      * @return the object as it is now (written or not), null when it is gone
+     * @throws ObjectReplaced when the object of that name is another: deleted and made again since
      */
     private GenericKubernetesResource updateStatus(
             NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
                     Resource<GenericKubernetesResource>> objects,
-            Resource<GenericKubernetesResource> resource, String key, Predicate<GenericKubernetesResource> change,
-            String what) {
+            Resource<GenericKubernetesResource> resource, String key, String uid,
+            Predicate<GenericKubernetesResource> change, String what) {
         GenericKubernetesResource current = lastSeen.remove(key);
+        if (current != null && !hasUid(current, uid)) {
+            current = null; // a copy of another object of that name: which one is there now is read
+        }
         for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
             if (current == null) {
                 current = resource.get();
-            }
-            if (current == null) {
-                return null;
+                if (current == null) {
+                    return null;
+                }
+                if (!hasUid(current, uid)) {
+                    remember(key, current); // the base of the next status, the new object's
+                    throw new ObjectReplaced(current.getKind() + " " + current.getMetadata().getNamespace() + "/"
+                            + current.getMetadata().getName() + " is another object now (uid "
+                            + current.getMetadata().getUid() + ", the status was computed for " + uid
+                            + "): it was deleted and made again");
+                }
             }
             if (!change.test(current)) {
                 remember(key, current);
@@ -523,6 +549,18 @@ public final class StatusWriter implements AutoCloseable {
             }
         }
         return current;
+    }
+
+    /** The object is the one a status was computed for (uid null: unknown, any object of its name is). */
+    static boolean hasUid(GenericKubernetesResource object, String uid) {
+        return uid == null || uid.equals(object.getMetadata().getUid());
+    }
+
+    /** The object of a status's name is not the one the status was computed for: none of the status is written. */
+    private static final class ObjectReplaced extends RuntimeException {
+        ObjectReplaced(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** Kept without managedFields (a third of a MachinePool's JSON): the base of a status update needs none. */
@@ -551,10 +589,18 @@ public final class StatusWriter implements AutoCloseable {
         if (Objects.equals(listed == null ? List.of() : listed, providerIds)) {
             return current;
         }
-        // A merge patch replaces the list (the field is Poolstream's alone to write), with no read before it.
-        // On the object as last seen (no read for it); a merge patch carries no resourceVersion: it is not refused.
-        GenericKubernetesResource patched = objects.resource(current).patch(PatchContext.of(PatchType.JSON_MERGE),
-                serialization.asJson(Map.of("spec", Map.of("providerIDList", providerIds))));
+        // A JSON patch replaces the list (the field is Poolstream's alone to write), with no read before it and no
+        // resourceVersion: a write of another field meanwhile does not refuse it. Its test of the uid does, when the
+        // object was deleted and made again since it was read (422).
+        GenericKubernetesResource patched;
+        try {
+            patched = objects.resource(current).patch(PatchContext.of(PatchType.JSON), serialization.asJson(List.of(
+                    Map.of("op", "test", "path", "/metadata/uid", "value", current.getMetadata().getUid()),
+                    Map.of("op", "add", "path", "/spec/providerIDList", "value", providerIds))));
+        } catch (KubernetesClientException e) {
+            lastSeen.remove(key); // perhaps a copy gone stale: the next attempt reads the object
+            throw e;
+        }
         count(what);
         remember(key, patched);
         return patched;

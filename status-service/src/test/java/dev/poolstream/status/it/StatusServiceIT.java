@@ -313,7 +313,7 @@ class StatusServiceIT {
     private static PoolSpec spec(MachinePool pool, String name, long generation) {
         return new PoolSpec("team-a", name, pool.getMetadata().getUid(), generation, Map.of(), Map.of(),
                 List.of(), null, pool.getSpec(), new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
-                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", "u", 1, List.of(), null,
+                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", null, 1, List.of(), null,
                 new InfraSpec.Aws(awsPool().getSpec()), null), false);
     }
 

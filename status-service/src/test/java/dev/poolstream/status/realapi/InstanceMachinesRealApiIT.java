@@ -407,7 +407,7 @@ class InstanceMachinesRealApiIT {
     private static PoolSpec azure(PoolSpec s, Names n) {
         return new PoolSpec(s.namespace(), s.name(), s.uid(), s.generation(), s.labels(), s.annotations(),
                 s.finalizers(), s.deletionTimestamp(), s.spec(), new InfrastructurePool(
-                ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), "u", 1, List.of(), null,
+                ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), null, 1, List.of(), null,
                 new InfraSpec.Azure(new dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec()), null),
                 s.clusterPaused());
     }

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
 import dev.poolstream.api.kube.KubeEvents;
 import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.ConditionStatus;
@@ -136,7 +137,7 @@ class StatusWriterRealApiIT {
         pool.getSpec().getTemplate().getSpec().getInfrastructureRef().setKind(ClusterApi.KIND_AZURE_MACHINE_POOL);
         String versionBefore = kube.resource(pool).create().getMetadata().getResourceVersion();
         PoolSpec azureSpec = withInfrastructure(spec(n, 1), new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
-                ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), "u", 1, List.of(), null,
+                ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), null, 1, List.of(), null,
                 new InfraSpec.Azure(new dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec()), null));
         PoolStatus status = look(new PoolInputs(azureSpec, group(n, 1, "1", null), ready(n, 1)));
 
@@ -389,6 +390,145 @@ class StatusWriterRealApiIT {
         assertThat(RealApiObjects.condition(objects.awsMachinePool(n), "Ready")).containsEntry("status", "True");
     }
 
+    @ParameterizedTest
+    @EnumSource(StatusProperties.Mode.class)
+    void shouldWriteNothingForAStatusTheObjectsSayAlready(StatusProperties.Mode mode) {
+        Names n = new Names(NAMESPACE, "said-" + mode.name().toLowerCase().replace('_', '-'), CLUSTER,
+                "wr-said-" + mode.ordinal());
+        objects.pool(n, 2, Map.of());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StatusWriter writer = new StatusWriter(management, workloads, mode, RealApiObjects.events(management,
+                Clock.systemUTC()), registry);
+        PoolStatus status = look(new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)));
+
+        writer.write(status);
+        writer.write(status); // a status sent again: a crash before the commit, a partition handed over
+
+        assertThat(registry.find("poolstream.status.writes").counters())
+                .allSatisfy(c -> assertThat(c.count()).as(c.getId().getTag("object")).isEqualTo(1))
+                .extracting(c -> c.getId().getTag("object")).contains("infrastructure-status",
+                        "infrastructure-provider-ids");
+    }
+
+    @ParameterizedTest
+    @EnumSource(StatusProperties.Mode.class)
+    void shouldWriteNothingOfADeletedPoolsStatusOntoThePoolMadeAgainUnderItsName(StatusProperties.Mode mode) {
+        Names n = new Names(NAMESPACE, "again-" + mode.name().toLowerCase().replace('_', '-'), CLUSTER,
+                "wr-again-" + mode.ordinal());
+        MachinePool old = objects.pool(n, 2, Map.of());
+        PoolSpec oldSpec = PoolShapes.withUids(spec(n, 2), n, old.getMetadata().getUid(),
+                objects.awsMachinePool(n).getMetadata().getUid());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StatusWriter writer = new StatusWriter(management, workloads, mode, RealApiObjects.events(management,
+                Clock.systemUTC()), registry);
+        StatusCalculator.Look first = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(oldSpec, group(n, 2, "1", null), ready(n, 1)), null, PoolShape.T0);
+        writer.write(first.status());
+        assertThat(status(objects.awsMachinePool(n))).containsEntry("replicas", 1);
+
+        // kubectl delete, then apply of the same manifests: the same names, new objects.
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+        kube.resources(AWSMachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+        MachinePool made = objects.pool(n, 2, Map.of());
+        GenericKubernetesResource madeInfra = objects.awsMachinePool(n);
+        // A status of the old pool, computed before it went, reaches the writer late (it kept the old objects).
+        StatusCalculator.Look late = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(oldSpec, group(n, 2, "1", null), ready(n, 2)), first.view(),
+                PoolShape.T0.plusSeconds(10));
+        writer.write(late.status());
+
+        // Not one write to the new objects: no status, no provider IDs, no Event, no machine of the old instances.
+        assertThat(objects.machinePool(n).getMetadata().getResourceVersion())
+                .isEqualTo(made.getMetadata().getResourceVersion());
+        assertThat(objects.awsMachinePool(n).getMetadata().getResourceVersion())
+                .isEqualTo(madeInfra.getMetadata().getResourceVersion());
+        assertThat(RealApiObjects.eventsOn(kube, objects.machinePool(n))).isEmpty();
+        assertThat(RealApiObjects.eventsOn(kube, madeInfra)).isEmpty();
+        assertThat(kube.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(
+                        dev.poolstream.api.infrastructure.v1beta2.AWSMachine.class)).inNamespace(NAMESPACE).list()
+                .getItems()).flatExtracting(m -> m.getMetadata().getOwnerReferences())
+                .extracting(r -> r.getUid()).doesNotContain(madeInfra.getMetadata().getUid());
+        assertThat(registry.counter("poolstream.status.writes.skipped", "reason", "pool-replaced").count())
+                .isEqualTo(1);
+
+        // The new pool's own status is written.
+        PoolSpec newSpec = PoolShapes.withUids(spec(n, 2), n, made.getMetadata().getUid(),
+                madeInfra.getMetadata().getUid());
+        writer.write(StatusCalculator.look(n.poolKey(), new PoolInputs(newSpec, group(n, 2, "1", null),
+                ready(n, 2)), null, PoolShape.T0.plusSeconds(20)).status());
+        assertThat(status(objects.awsMachinePool(n))).containsEntry("replicas", 2);
+        if (mode == StatusProperties.Mode.OWNER) {
+            assertThat(status(objects.machinePool(n))).containsEntry("readyReplicas", 2);
+        }
+    }
+
+    @Test
+    void shouldNotPatchTheProviderIdsOfAPoolMadeAgainUnderItsNameFromTheCopyOfTheOldOne() {
+        // A namespace of its own: the other tests find no write refused in theirs.
+        String namespace = NAMESPACE + "-again";
+        server.namespace(namespace);
+        Names n = new Names(namespace, "again-ids", CLUSTER, "wr-again-ids");
+        MachinePool old = objects.pool(n, 2, Map.of());
+        PoolSpec oldSpec = PoolShapes.withUids(spec(n, 2), n, old.getMetadata().getUid(),
+                objects.awsMachinePool(n).getMetadata().getUid());
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+        PoolStatus written = look(new PoolInputs(oldSpec, group(n, 2, "1", null), ready(n, 2)));
+        writer.write(written);
+        kube.resources(MachinePool.class).inNamespace(namespace).withName(n.pool()).delete();
+        kube.resources(AWSMachinePool.class).inNamespace(namespace).withName(n.pool()).delete();
+        MachinePool made = objects.pool(n, 2, Map.of());
+        Instant afterMade = Instant.now();
+
+        // The same status with other provider IDs: only the list is to be written, on the copy the writer kept, with
+        // no read before it. The object of that name is another now: its uid refuses the patch. (And a third
+        // instance among the members, whose machines the new objects must not get.)
+        List<PoolMember> three = look(new PoolInputs(oldSpec, group(n, 3, "1", null), ready(n, 3))).members();
+        PoolStatus ids = new PoolStatus(written.pool(), written.generation(), written.cluster(),
+                written.infrastructureKind(), written.infrastructureName(), written.status(),
+                written.providerIDList().subList(0, 1), written.infrastructureReady(), three,
+                written.retired(), written.terminating(), written.poolUid(), written.infrastructureUid());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(ids))
+                .hasMessageContaining("the MachinePool's status");
+        writer.write(ids);
+
+        // The patch refused by its test of the uid; the machines' read of the MachinePool after it, which finds the
+        // other object and writes none; the next write's read, which finds the other object and writes nothing.
+        assertThat(machinePoolCalls(n, afterMade)).containsExactly("patch  422", "get  200", "get  200");
+        assertThat(objects.machinePool(n).getMetadata().getResourceVersion())
+                .isEqualTo(made.getMetadata().getResourceVersion());
+        // Nor a machine of the old pool's instances made for the new objects, read after their writes failed.
+        assertThat(kube.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(
+                        dev.poolstream.api.infrastructure.v1beta2.AWSMachine.class)).inNamespace(namespace).list()
+                .getItems()).flatExtracting(m -> m.getMetadata().getOwnerReferences())
+                .extracting(r -> r.getUid()).doesNotContain(objects.awsMachinePool(n).getMetadata().getUid());
+    }
+
+    @Test
+    void shouldRecordNoEventOfADeletedPoolsStatusOnThePoolMadeAgainUnderItsName() {
+        Names n = new Names(NAMESPACE, "again-events", CLUSTER, "wr-again-events");
+        MachinePool old = objects.pool(n, 2, Map.of());
+        String infraUid = objects.awsMachinePool(n).getMetadata().getUid();
+        StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+        StatusCalculator.Look valid = StatusCalculator.look(n.poolKey(), new PoolInputs(
+                PoolShapes.withUids(spec(n, 2), n, old.getMetadata().getUid(), infraUid), group(n, 2, "1", null),
+                ready(n, 2)), null, PoolShape.T0);
+        writer.write(valid.status());
+        // The MachinePool alone is made again (its infrastructure pool's deletion held up meanwhile).
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+        MachinePool made = kube.resource(dev.poolstream.testing.MachinePoolSpecs.machinePool(NAMESPACE, n.pool(),
+                CLUSTER, 2)).create();
+
+        // The old pool's last status, with news: replicas 500 against the AWSMachinePool's [0, 100].
+        writer.write(StatusCalculator.look(n.poolKey(), new PoolInputs(
+                PoolShapes.withUids(spec(n, 500), n, old.getMetadata().getUid(), infraUid), group(n, 2, "1", null),
+                ready(n, 2)), valid.view(), PoolShape.T0.plusSeconds(60)).status());
+
+        assertThat(RealApiObjects.eventsOn(kube, objects.awsMachinePool(n)))
+                .extracting(e -> e.getReason()).contains("ReplicasOutOfRange");
+        assertThat(RealApiObjects.eventsOn(kube, objects.machinePool(n))).as("on the new MachinePool").isEmpty();
+        assertThat(objects.machinePool(n).getMetadata().getUid()).isEqualTo(made.getMetadata().getUid());
+    }
+
     /** The requests on a Node received within [since, until]: verb, code. */
     private static List<String> nodeCalls(String node, Instant since, Instant until) {
         return server.requests().stream().filter(r -> "nodes".equals(r.resource()) && node.equals(r.name())
@@ -398,7 +538,7 @@ class StatusWriterRealApiIT {
 
     /** The writer's requests on the pool's MachinePool since {@code since}: verb, subresource, code. */
     private static List<String> machinePoolCalls(Names n, Instant since) {
-        return server.requests().stream().filter(r -> NAMESPACE.equals(r.namespace()) && n.pool().equals(r.name())
+        return server.requests().stream().filter(r -> n.namespace().equals(r.namespace()) && n.pool().equals(r.name())
                         && "machinepools".equals(r.resource()) && r.user().endsWith(":" + RealApiObjects.SERVICE_ACCOUNT)
                         && r.received() != null && r.received().isAfter(since))
                 .map(r -> r.verb() + " " + (r.subresource() == null ? "" : r.subresource()) + " " + r.code())
@@ -480,7 +620,7 @@ class StatusWriterRealApiIT {
         pool.getSpec().getTemplate().getSpec().getInfrastructureRef().setKind(ClusterApi.KIND_AZURE_MACHINE_POOL);
         kube.resource(pool).create();
         PoolSpec azureSpec = withInfrastructure(spec(n, 1), new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP,
-                ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), "u", 1, List.of(), null,
+                ClusterApi.KIND_AZURE_MACHINE_POOL, n.pool(), null, 1, List.of(), null,
                 new InfraSpec.Azure(new dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec()), null));
         String message = "VM Scale Set model: no image given, and no default image reference is looked up";
         PoolStatus status = look(new PoolInputs(azureSpec,

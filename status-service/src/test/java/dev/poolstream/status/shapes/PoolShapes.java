@@ -118,19 +118,34 @@ public final class PoolShapes {
         return spec(n, replicas, 0, Map.of(), false, false, true);
     }
 
-    /** A pool backed by an AWSMachinePool of the same name, minSize 0, maxSize 100. */
+    /**
+     * A pool backed by an AWSMachinePool of the same name, minSize 0, maxSize 100. Its uids and its infrastructure
+     * pool's are not known (null): the real tier's objects get theirs from the API server, and a status computed from
+     * this spec is written to the objects of its names, whatever their uids ({@link #withUids} for the check).
+     */
     public static PoolSpec spec(Names n, int replicas, int minReadySeconds, Map<String, String> annotations,
                                 boolean deleting, boolean clusterPaused, boolean bootstrapData) {
         MachinePoolSpec spec = MachinePoolSpecs.of(n.cluster(), replicas, KUBELET,
                 bootstrapData ? n.pool() + "-bootstrap" : null, ClusterApi.KIND_AWS_MACHINE_POOL, n.pool(),
                 minReadySeconds);
-        return new PoolSpec(n.namespace(), n.pool(), "uid-" + n.id(), 1, Map.of(), annotations, List.of(),
+        return new PoolSpec(n.namespace(), n.pool(), null, 1, Map.of(), annotations, List.of(),
                 deleting ? T0 : null, spec, infrastructure(n), clusterPaused);
     }
 
     public static InfrastructurePool infrastructure(Names n) {
+        return infrastructure(n, null);
+    }
+
+    private static InfrastructurePool infrastructure(Names n, String uid) {
         return new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, n.pool(),
-                "infra-uid-" + n.id(), 1, List.of(), null, new InfraSpec.Aws(awsSpec()), null);
+                uid, 1, List.of(), null, new InfraSpec.Aws(awsSpec()), null);
+    }
+
+    /** The spec as the watcher would publish it of the objects with these uids. */
+    public static PoolSpec withUids(PoolSpec s, Names n, String poolUid, String infrastructureUid) {
+        return new PoolSpec(s.namespace(), s.name(), poolUid, s.generation(), s.labels(), s.annotations(),
+                s.finalizers(), s.deletionTimestamp(), s.spec(), infrastructure(n, infrastructureUid),
+                s.clusterPaused(), s.workloadCluster(), s.machines(), s.healthChecks());
     }
 
     public static AWSMachinePoolSpec awsSpec() {
@@ -147,7 +162,7 @@ public final class PoolShapes {
     private static PoolSpec unresolved(Names n) {
         MachinePoolSpec spec = MachinePoolSpecs.of(n.cluster(), 1, KUBELET, n.pool() + "-bootstrap",
                 ClusterApi.KIND_AWS_MACHINE_POOL, n.pool() + "-missing", 0);
-        return new PoolSpec(n.namespace(), n.pool(), "uid-" + n.id(), 1, Map.of(), Map.of(), List.of(), null, spec,
+        return new PoolSpec(n.namespace(), n.pool(), null, 1, Map.of(), Map.of(), List.of(), null, spec,
                 InfrastructurePool.unresolved(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL,
                         n.pool() + "-missing", new Failure(InfrastructurePool.REASON_NOT_FOUND,
                                 "AWSMachinePool " + n.namespace() + "/" + n.pool() + "-missing does not exist")),
