@@ -48,6 +48,12 @@ public final class Reasons {
      * of its own (one that does, such as {@code CloudThrottled}, is the reason instead); the message says when.
      */
     public static final String RETRYING = "Retrying";
+    /**
+     * The consumer of the command's partition has not polled for most of {@code max.poll.interval.ms}: Kafka may have
+     * given the partition to another consumer already, so the command writes nothing and is tried again once that is
+     * known (the partition gone: its new owner carries it out).
+     */
+    public static final String CONSUMER_POLL_OVERDUE = "ConsumerPollOverdue";
     /** A transient failure persisted through every retry. */
     public static final String RETRIES_EXHAUSTED = "RetriesExhausted";
 

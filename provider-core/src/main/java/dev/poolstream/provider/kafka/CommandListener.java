@@ -64,6 +64,7 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
     private final OwnershipListener ownership;
     private final PoolLocks locks;
     private final KeyedRetries<Delivery> retries;
+    private final PollLease lease;
     /** Partitions given up and not assigned again: a command of theirs still due is left to their new owner. */
     private final Set<TopicPartition> gone = ConcurrentHashMap.newKeySet();
     /** Partitions assigned and restored. */
@@ -98,6 +99,15 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
      */
     public CommandListener(CommandExecutor executor, String topic, ConsumerRecordRecoverer deadLetters,
                            OwnershipListener ownership, PoolLocks locks, BackOff backOff, MeterRegistry meters) {
+        this(executor, topic, deadLetters, ownership, locks, backOff, meters,
+                new PollLease(PollLease.DEFAULT_MAX_POLL_INTERVAL));
+    }
+
+    /** @param lease how long a partition is surely still this consumer's (the container's record interceptor) */
+    public CommandListener(CommandExecutor executor, String topic, ConsumerRecordRecoverer deadLetters,
+                           OwnershipListener ownership, PoolLocks locks, BackOff backOff, MeterRegistry meters,
+                           PollLease lease) {
+        this.lease = lease;
         this.executor = executor;
         this.topic = topic;
         this.deadLetters = deadLetters;
@@ -188,8 +198,16 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
                     return;
                 }
                 executor.execute(d.record.key() instanceof String key ? key : null, d.command,
-                        () -> !gone.contains(d.partition));
+                        () -> !gone.contains(d.partition) && lease.holds(d.partition));
             } catch (CommandFencedException e) {
+                if (!gone.contains(d.partition)) {
+                    // Not known to be gone, but perhaps given away already: tried again once the consumer polled
+                    // and knows (then gone, or still its own).
+                    throw new RetryableCommandException(Reasons.CONSUMER_POLL_OVERDUE, "the consumer of partition "
+                            + d.partition + " began its last poll " + lease.sinceLastPoll(d.partition)
+                            + " ago, past the " + lease.hold() + " it surely holds it for (max.poll.interval.ms): no "
+                            + "write until it polled again", e);
+                }
                 // Stalled past the hand-over: its new owner carries it out from a fresh read.
                 d.leftToNewOwner = true;
             } catch (RuntimeException e) {
@@ -308,6 +326,7 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        lease.assigned(partitions);
         restoring = true;
         try {
             ownership.onPartitionsAssigned(consumer, partitions);

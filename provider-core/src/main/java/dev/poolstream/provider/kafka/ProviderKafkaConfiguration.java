@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -90,10 +91,19 @@ public class ProviderKafkaConfiguration {
     CommandListener commandListener(CommandExecutor executor, ProviderProperties properties,
                                     DeadLetterPublishingRecoverer providerDeadLetters,
                                     OwnershipListener ownershipListener, PoolLocks poolLocks,
-                                    ObjectProvider<MeterRegistry> meters) {
+                                    ObjectProvider<MeterRegistry> meters, PollLease providerPollLease) {
         return new CommandListener(executor, properties.cloud().commandTopic().name(), providerDeadLetters,
                 ownershipListener, poolLocks, commandBackOff(properties.commandRetry()),
-                meters.getIfAvailable(SimpleMeterRegistry::new));
+                meters.getIfAvailable(SimpleMeterRegistry::new), providerPollLease);
+    }
+
+    /** How long the command consumer surely holds its partitions after a poll: its max.poll.interval.ms. */
+    @Bean
+    PollLease providerPollLease(ConsumerFactory<?, ?> consumerFactory) {
+        Object configured = consumerFactory.getConfigurationProperties()
+                .get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        return new PollLease(configured == null ? PollLease.DEFAULT_MAX_POLL_INTERVAL
+                : Duration.ofMillis(Long.parseLong(configured.toString())));
     }
 
     /** Between the attempts of one command: exponential, then the DLT. */
@@ -129,12 +139,15 @@ public class ProviderKafkaConfiguration {
     @Bean
     ConcurrentKafkaListenerContainerFactory<Object, Object> providerCommandContainerFactory(
             ConsumerFactory<?, ?> consumerFactory, DefaultErrorHandler providerErrorHandler,
-            ObjectProvider<CommandListener> commandListener, StaticMembership providerStaticMembership) {
+            ObjectProvider<CommandListener> commandListener, StaticMembership providerStaticMembership,
+            PollLease providerPollLease) {
         ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
         @SuppressWarnings("unchecked")
         ConsumerFactory<Object, Object> typed = (ConsumerFactory<Object, Object>) consumerFactory;
         factory.setConsumerFactory(typed);
         factory.setCommonErrorHandler(providerErrorHandler);
+        // Told before every poll: a command writes nothing once Kafka may have given its partition away.
+        factory.setRecordInterceptor(providerPollLease);
         ContainerProperties container = factory.getContainerProperties();
         // Never acknowledged: the listener commits up to the oldest command not done (KeyedRetries).
         container.setAckMode(ContainerProperties.AckMode.MANUAL);

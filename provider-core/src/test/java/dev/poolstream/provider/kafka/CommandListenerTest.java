@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -72,6 +73,10 @@ class CommandListenerTest {
     private long nextOffset;
 
     private CommandListener start(BackOff backOff) {
+        return start(backOff, new PollLease(Duration.ofMinutes(5)));
+    }
+
+    private CommandListener start(BackOff backOff, PollLease lease) {
         InventoryRestorer restorer = new InventoryRestorer(Map.of(), Cloud.AWS, inventory, new RecentIds(10),
                 published, Duration.ofSeconds(1)) {
             @Override
@@ -89,7 +94,7 @@ class CommandListenerTest {
                 throw failure;
             }
             deadLetters.add(record.key() + "@" + record.offset() + " " + ProviderKafkaConfiguration.reasonOf(e));
-        }, new OwnershipListener(restorer, inventory, 1, Duration.ZERO), locks, backOff, meters);
+        }, new OwnershipListener(restorer, inventory, 1, Duration.ZERO), locks, backOff, meters, lease);
         consumer.assign(List.of(P0));
         listener.onPartitionsAssigned(consumer, List.of(P0));
         return listener;
@@ -408,6 +413,67 @@ class CommandListenerTest {
         assertThat(deadLetters).isEmpty();
         assertThat(meters.counter("poolstream.provider.commands", "kind", "EnsureGroup", "outcome", "fenced").count())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void shouldWriteNothingOnceTheConsumerHasNotPolledForMostOfItsPollIntervalAndCarryItOutOnceItPolls() {
+        AtomicLong now = new AtomicLong();
+        PollLease lease = new PollLease(Duration.ofMinutes(5), now::get);
+        start(retryEvery20Ms(), lease);
+        // The consumer thread (this one) stalls in the command's describe past 4.5 of its 5 minutes: Kafka may give
+        // the partition away at 5, and this consumer would hear of it only at its next poll.
+        AtomicInteger describes = new AtomicInteger();
+        cloud.whenDescribing("a", () -> {
+            if (describes.incrementAndGet() == 1) {
+                now.addAndGet(Duration.ofSeconds(271).toNanos());
+            }
+        });
+        EnsureGroup a = ensure("a", 2);
+
+        deliver(a);
+
+        // Tried again on the retry thread while the consumer has not polled: never a write.
+        await().atMost(WAIT).until(() -> describes.get() >= 3);
+        assertThat(cloud.writes()).isZero();
+        assertThat(done(a)).isFalse();
+        assertThat(published.lastState().lastError().reason()).isEqualTo(Reasons.CONSUMER_POLL_OVERDUE);
+        assertThat(published.lastState().lastError().message()).contains("began its last poll PT4M31S ago");
+
+        lease.setupThreadState(consumer); // the consumer polls: the partition is still its own
+
+        await().atMost(WAIT).until(() -> done(a));
+        assertThat(cloud.writes()).isPositive();
+        assertThat(deadLetters).isEmpty();
+    }
+
+    @Test
+    void shouldLeaveACommandStalledPastThePollIntervalToTheNewOwnerWhenThePollSaysThePartitionWasLost() {
+        AtomicLong now = new AtomicLong();
+        PollLease lease = new PollLease(Duration.ofMinutes(5), now::get);
+        start(retryEvery20Ms(), lease);
+        AtomicInteger describes = new AtomicInteger();
+        cloud.whenDescribing("a", () -> {
+            if (describes.incrementAndGet() == 1) {
+                now.addAndGet(Duration.ofMinutes(6).toNanos());
+            }
+        });
+        EnsureGroup a = ensure("a", 2);
+        deliver(a);
+        await().atMost(WAIT).until(() -> describes.get() >= 2);
+
+        // The next poll: Kafka gave the partition away meanwhile.
+        lease.setupThreadState(consumer);
+        listener.onPartitionsLost(consumer, List.of(P0));
+
+        await().atMost(WAIT).until(() -> listener.retryingPools() == 0);
+        assertThat(cloud.writes()).isZero();
+        assertThat(done(a)).isFalse();
+        assertThat(deadLetters).isEmpty();
+    }
+
+    private static BackOff retryEvery20Ms() {
+        return ProviderKafkaConfiguration.commandBackOff(new ProviderProperties.CommandRetry(1_000_000,
+                Duration.ofMillis(20), 1.0, Duration.ofMillis(20)));
     }
 
     @Test

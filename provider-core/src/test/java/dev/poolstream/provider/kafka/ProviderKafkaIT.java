@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,16 @@ class ProviderKafkaIT {
         assertThat(state.lastError().message()).contains("replicas 4", "maxSize 3");
         assertThat(state.appliedGeneration()).isEqualTo(1);
         assertThat(state.desired()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldHearOfEveryPollOfTheCommandConsumerSoThatItsPartitionsStayHeld() {
+        PollLease lease = app.getBean(PollLease.class);
+        long before = lease.polls();
+
+        // The container polls at least once a second when no record comes.
+        await().atMost(Duration.ofSeconds(20)).until(() -> lease.polls() >= before + 3);
+        assertThat(lease.holds(new TopicPartition(COMMANDS, 0))).isTrue();
     }
 
     @Test
