@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,6 +95,13 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private final Map<String, Instant> lookedAt = new HashMap<>();
     /** When time alone changes a pool next. */
     private final Agenda timeChanges = new Agenda();
+    /**
+     * Pools whose spec tombstone came since their last look: that look sends the status tombstone even when the view
+     * is gone already. A crash can keep the view's deletion (its changelog) and lose the tombstone sent with it; the
+     * spec tombstone, not committed, is read again, and once found no view and sent nothing: the deleted pool's last
+     * status stayed on the compacted topic, and the writer never let go of its objects.
+     */
+    private final Set<String> specDeleted = new HashSet<>();
     private boolean started;
 
     PoolLooks(Duration lookInterval, Duration maxLookDelay, StatusMetrics metrics) {
@@ -145,6 +153,9 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             }
         } else if (input instanceof SpecInput spec) {
             PoolKey.parse(key);
+            if (spec.spec() == null) {
+                specDeleted.add(key);
+            }
             put(specs, key, spec.spec());
             pool(key).spec = spec.spec();
         } else if (input instanceof GroupInput group) {
@@ -267,6 +278,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         Map<String, Member> poolMembers = readMembers(pool);
         StatusCalculator.Look look = StatusCalculator.look(pool,
                 new PoolInputs(inputs.spec, inputs.group, poolMembers), previous, now);
+        boolean specTombstoned = specDeleted.remove(pool);
         if (look.view() == null) {
             timeChanges.remove(pool);
             lookedAt.remove(pool);
@@ -274,7 +286,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             if (inputs.spec == null && inputs.group == null && poolMembers.isEmpty()) {
                 pools.remove(pool);
             }
-            if (previous != null) {
+            if (specTombstoned || previous != null) {
                 views.delete(pool);
                 context.forward(new Record<>(pool, null, timestamp));
             }

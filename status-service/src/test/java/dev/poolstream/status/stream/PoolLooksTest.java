@@ -240,6 +240,34 @@ class PoolLooksTest {
     }
 
     @Test
+    void shouldSendADeletedPoolsStatusTombstoneAgainWhenACrashKeptTheViewsDeletionAndLostTheTombstone() {
+        pool(1);
+        punctuate();
+        now = now.plusSeconds(1);
+        process(new Record<>(POOL, new PoolLooks.SpecInput(null), now.toEpochMilli()));
+        assertThat(tombstones()).containsExactly(POOL);
+        assertThat(views.get(POOL)).isNull();
+
+        // The crash kept the stores' deletions (their changelogs) and lost the tombstone: the spec tombstone, not
+        // committed, is read again.
+        restart();
+        now = now.plusSeconds(1);
+        process(new Record<>(POOL, new PoolLooks.SpecInput(null), now.toEpochMilli()));
+        punctuate();
+
+        assertThat(tombstones()).containsExactly(POOL);
+    }
+
+    @Test
+    void shouldSendNoStatusTombstoneForAPoolWithoutSpecWhoseOtherInputsChange() {
+        process(new Record<>(POOL, new PoolLooks.GroupInput(group(1)), now.toEpochMilli()));
+        member(1, adoptedNode("node-1", aws(1)));
+        punctuate();
+
+        assertThat(context.forwarded()).isEmpty();
+    }
+
+    @Test
     void shouldGiveTheEventOfTheSameTransitionTheSameIdWhenTheViewWasLost() {
         String id = id(aNodeTurnedReady().get(0));
 
@@ -400,6 +428,14 @@ class PoolLooksTest {
         assertThat(statuses).as("statuses sent").isNotEmpty();
         context.resetForwards();
         return statuses.get(statuses.size() - 1);
+    }
+
+    /** The pools whose status tombstone was sent. */
+    private List<String> tombstones() {
+        List<String> pools = context.forwarded().stream().filter(f -> f.record().value() == null)
+                .map(f -> (String) f.record().key()).toList();
+        context.resetForwards();
+        return pools;
     }
 
     private List<CapturedForward<? extends String, ? extends Keyed>> readyEvents() {
