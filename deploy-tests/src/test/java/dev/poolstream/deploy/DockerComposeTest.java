@@ -94,12 +94,14 @@ class DockerComposeTest {
         assertThat(env).containsEntry("SPRING_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
                 .containsEntry("SPRING_KAFKA_PROPERTIES_SASL_MECHANISM", "PLAIN")
                 .containsEntry("SPRING_KAFKA_SSL_TRUSTSTORETYPE", "PEM")
-                .containsEntry("SPRING_KAFKA_SSL_TRUSTSTORELOCATION", "file:/kafka-tls/ca.crt");
+                .containsEntry("SPRING_KAFKA_SSL_TRUSTSTORELOCATION", "file:/kafka-ca/ca.crt");
         String login = env.get("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG").toString();
         assertThat(login).contains("username=\"" + name + "\"");
         // The password is a variable (a marked dev default when unset), never a literal in the file.
         assertThat(login).containsPattern("password=\"\\$\\{POOLSTREAM_KAFKA_PASSWORD_[A-Z_]+:-dev-only-[a-z-]+}\"");
-        assertThat(list(service(name).get("volumes"))).map(Object::toString).contains("kafka-tls:/kafka-tls:ro");
+        // The certificate alone: the volume with the broker's key is the broker's.
+        assertThat(list(service(name).get("volumes"))).map(Object::toString).contains("kafka-ca:/kafka-ca:ro")
+                .noneMatch(v -> v.startsWith("kafka-tls:"));
         // The broker's login list holds the same variable for this user.
         String password = login.replaceAll(".*password=\"([^\"]*)\".*", "$1");
         assertThat(env(service("kafka")).get("KAFKA_LISTENER_NAME_SASL__SSL_PLAIN_SASL_JAAS_CONFIG").toString())

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.poolstream.deploy.Manifests.Doc;
 import dev.poolstream.deploy.RbacTest.Permission;
+import dev.poolstream.testing.KubeApiServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -48,6 +50,15 @@ class RealCallsRbacTest {
                     + (name.isEmpty() ? "" : "/" + name) + (namespace.isEmpty() ? "" : " in " + namespace)
                     + " → " + code;
         }
+    }
+
+    /**
+     * The calls are recorded by the real-API-server tier, which skips where the kube-apiserver binaries are not built
+     * (and fails instead with POOLSTREAM_REQUIRE_KUBE_API=true, as in CI): so does this.
+     */
+    @BeforeAll
+    static void requireTheTier() {
+        KubeApiServer.requireBinaries();
     }
 
     static Stream<String> services() {

@@ -7,6 +7,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -32,7 +33,7 @@ public record ProviderProperties(
         @Valid @NotNull @DefaultValue Retry retry,
         @Valid @NotNull @DefaultValue CommandRetry commandRetry,
         @Min(1) @DefaultValue("10000") int recentCommandIds,
-        @NotNull @DefaultValue("60s") Duration restoreTimeout,
+        @NotNull @DefaultValue("60s") @DurationMin(nanos = 1) Duration restoreTimeout,
         @Valid @NotNull @DefaultValue Topics topics) {
 
     /**
@@ -41,10 +42,10 @@ public record ProviderProperties(
      * @param settle how long after a command a group is polled fast even if it looks at rest
      * @param tick   how often the poller looks for groups that are due
      */
-    public record Poll(@NotNull @DefaultValue("2s") Duration fast, @NotNull @DefaultValue("60s") Duration slow,
-                       @NotNull @DefaultValue("2m") Duration settle, @NotNull @DefaultValue("500ms") Duration tick,
-                       @NotNull @DefaultValue("1s") Duration failureBackoffBase,
-                       @NotNull @DefaultValue("5m") Duration failureBackoffMax) {
+    public record Poll(@NotNull @DefaultValue("2s") @DurationMin(nanos = 1) Duration fast, @NotNull @DefaultValue("60s") @DurationMin(nanos = 1) Duration slow,
+                       @NotNull @DefaultValue("2m") Duration settle, @NotNull @DefaultValue("500ms") @DurationMin(nanos = 1) Duration tick,
+                       @NotNull @DefaultValue("1s") @DurationMin(nanos = 1) Duration failureBackoffBase,
+                       @NotNull @DefaultValue("5m") @DurationMin(nanos = 1) Duration failureBackoffMax) {
     }
 
     /** A token bucket per cloud account: {@code burst} at once, then {@code requestsPerSecond}. */
@@ -54,15 +55,15 @@ public record ProviderProperties(
 
     /** Attempts per cloud request (1 = no retry) and the exponential backoff between them. */
     public record Retry(@Min(1) @Max(20) @DefaultValue("5") int maxAttempts,
-                        @NotNull @DefaultValue("200ms") Duration baseDelay,
-                        @NotNull @DefaultValue("20s") Duration maxDelay) {
+                        @NotNull @DefaultValue("200ms") @DurationMin(nanos = 1) Duration baseDelay,
+                        @NotNull @DefaultValue("20s") @DurationMin(nanos = 1) Duration maxDelay) {
     }
 
     /** Retries of a whole command (exponential backoff), after which the command goes to the DLT. */
     public record CommandRetry(@Min(0) @Max(20) @DefaultValue("3") int maxRetries,
-                               @NotNull @DefaultValue("1s") Duration initialInterval,
+                               @NotNull @DefaultValue("1s") @DurationMin(nanos = 1) Duration initialInterval,
                                @DecimalMin("1.0") @DefaultValue("2.0") double multiplier,
-                               @NotNull @DefaultValue("30s") Duration maxInterval) {
+                               @NotNull @DefaultValue("30s") @DurationMin(nanos = 1) Duration maxInterval) {
     }
 
     /**

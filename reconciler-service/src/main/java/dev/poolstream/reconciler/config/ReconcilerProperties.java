@@ -4,6 +4,7 @@ import dev.poolstream.reconciler.domain.Retries;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -38,18 +39,18 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("poolstream.reconciler")
 public record ReconcilerProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
-        @DefaultValue("2m") @NotNull Duration awaitTimeout,
-        @DefaultValue("2s") @NotNull Duration drainRetry,
-        @DefaultValue("30s") @NotNull Duration drainRetryMax,
+        @DefaultValue("2m") @NotNull @DurationMin(nanos = 1) Duration awaitTimeout,
+        @DefaultValue("2s") @NotNull @DurationMin(nanos = 1) Duration drainRetry,
+        @DefaultValue("30s") @NotNull @DurationMin(nanos = 1) Duration drainRetryMax,
         @DefaultValue("4") @Min(1) int drainThreads,
-        @DefaultValue("2m") @NotNull Duration catchUpTimeout,
-        @DefaultValue("10s") @NotNull Duration recheck,
-        @DefaultValue("10s") @NotNull Duration retryBackoff,
-        @DefaultValue("5m") @NotNull Duration retryBackoffMax,
+        @DefaultValue("2m") @NotNull @DurationMin(nanos = 1) Duration catchUpTimeout,
+        @DefaultValue("10s") @NotNull @DurationMin(nanos = 1) Duration recheck,
+        @DefaultValue("10s") @NotNull @DurationMin(nanos = 1) Duration retryBackoff,
+        @DefaultValue("5m") @NotNull @DurationMin(nanos = 1) Duration retryBackoffMax,
         @DefaultValue("5") @Min(1) int retryAttempts,
         @DefaultValue("60s") @NotNull Duration retryBackoffAfterAttempts,
         @DefaultValue("5s") @NotNull Duration scaleDownSettle,
-        @DefaultValue("5m") @NotNull Duration stallLimit) {
+        @DefaultValue("5m") @NotNull @DurationMin(nanos = 1) Duration stallLimit) {
 
     public enum Mode { INFRASTRUCTURE_PROVIDER, OWNER }
 

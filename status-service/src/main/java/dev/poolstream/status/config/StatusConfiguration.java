@@ -124,7 +124,7 @@ public class StatusConfiguration {
     WorkerHealthIndicators workerHealth(StreamsBuilderFactoryBean streams, KafkaListenerEndpointRegistry listeners,
                                         StreamThreadDeaths deaths, StatusWriteListener statusWriteListener) {
         return new WorkerHealthIndicators(streams, () -> listeners.getListenerContainer(STATUS_WRITER), deaths,
-                statusWriteListener::retryingPools);
+                statusWriteListener::retryingPools, statusWriteListener::joined);
     }
 
     /** In the liveness group: DOWN when the topology or the status writer is dead, so that the pod is restarted. */

@@ -5,6 +5,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -39,14 +40,14 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("poolstream.status")
 public record StatusProperties(
         @DefaultValue("infrastructure-provider") @NotNull Mode mode,
-        @DefaultValue("100ms") @NotNull Duration lookInterval,
+        @DefaultValue("100ms") @NotNull @DurationMin(nanos = 1) Duration lookInterval,
         @DefaultValue("2s") @NotNull Duration maxLookDelay,
         @DefaultValue("5") @Min(0) int threadReplacements,
         @DefaultValue("10m") @NotNull Duration threadReplacementWindow,
-        @DefaultValue("500ms") @NotNull Duration writeRetryInitial,
-        @DefaultValue("30s") @NotNull Duration writeRetryMax,
+        @DefaultValue("500ms") @NotNull @DurationMin(nanos = 1) Duration writeRetryInitial,
+        @DefaultValue("30s") @NotNull @DurationMin(nanos = 1) Duration writeRetryMax,
         @DefaultValue("4") @Min(1) int writers,
-        @DefaultValue("5s") @NotNull Duration workloadTimeout,
+        @DefaultValue("5s") @NotNull @DurationMin(nanos = 1) Duration workloadTimeout,
         @DefaultValue @NotNull Machines machines,
         @DefaultValue({}) List<@NotBlank String> namespaces) {
 

@@ -5,6 +5,7 @@ import dev.poolstream.status.stream.StreamThreadDeaths;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
@@ -27,11 +28,16 @@ final class WorkerHealthIndicators implements SmartLifecycle {
     private final Supplier<MessageListenerContainer> writer;
     private final StreamThreadDeaths deaths;
     private final IntSupplier poolsRetrying;
+    private final BooleanSupplier writerJoined;
     private volatile boolean started;
 
-    /** @param poolsRetrying pools whose status write failed and waits for another attempt (a detail, no verdict) */
+    /**
+     * @param poolsRetrying pools whose status write failed and waits for another attempt (a detail, no verdict)
+     * @param writerJoined  the writer's consumers have had their first assignment
+     */
     WorkerHealthIndicators(StreamsBuilderFactoryBean streams, Supplier<MessageListenerContainer> writer,
-                           StreamThreadDeaths deaths, IntSupplier poolsRetrying) {
+                           StreamThreadDeaths deaths, IntSupplier poolsRetrying, BooleanSupplier writerJoined) {
+        this.writerJoined = writerJoined;
         this.streams = streams;
         this.writer = writer;
         this.deaths = deaths;
@@ -67,7 +73,7 @@ final class WorkerHealthIndicators implements SmartLifecycle {
         Collection<TopicPartition> assigned = container == null ? null : container.getAssignedPartitions();
         return new WorkerHealth.Observation(started, state, streamsPartitions,
                 container != null && container.isRunning(), container != null && container.isInExpectedState(),
-                assigned == null ? 0 : assigned.size());
+                assigned == null ? 0 : assigned.size(), writerJoined.getAsBoolean());
     }
 
     private Map<String, Object> details(WorkerHealth.Observation o, WorkerHealth.Verdict verdict) {

@@ -9,8 +9,10 @@ import java.util.Set;
  *
  * <p>Alive unless a half is dead after the start: Kafka Streams in {@code ERROR} or {@code NOT_RUNNING} (or on its
  * way there), or the listener's container stopped. A rebalance, or a stream thread being replaced, is not death.
- * Ready when both halves work: Kafka Streams {@code RUNNING} with partitions assigned, and the listener running with
- * partitions assigned.
+ * Ready when both halves work: Kafka Streams {@code RUNNING} (its rebalance done, its tasks' stores restored) and the
+ * listener running and in its group (assigned, partitions or none). An instance that got no partition is ready: with
+ * more replicas (or writer consumers) than partitions some get none, and wait as standbys; once that made them never
+ * ready, and a rolling update whose new pod got none never went on.
  */
 public final class WorkerHealth {
 
@@ -23,9 +25,10 @@ public final class WorkerHealth {
      * @param writerRunning     the status writer's listener container runs
      * @param writerHealthy     it is in the state it was asked to be in (not stopped by an error)
      * @param writerPartitions  the partitions assigned to it
+     * @param writerJoined      its consumers have had their first assignment (with partitions or none)
      */
     public record Observation(boolean started, String streamsState, int streamsPartitions, boolean writerRunning,
-                              boolean writerHealthy, int writerPartitions) {
+                              boolean writerHealthy, int writerPartitions, boolean writerJoined) {
     }
 
     /** @param why what a person reads in the health details */
@@ -55,11 +58,8 @@ public final class WorkerHealth {
         if (!"RUNNING".equals(o.streamsState())) {
             return new Verdict(false, "Kafka Streams is " + o.streamsState());
         }
-        if (o.streamsPartitions() == 0) {
-            return new Verdict(false, "Kafka Streams has no partitions assigned");
-        }
-        if (o.writerPartitions() == 0) {
-            return new Verdict(false, "the status writer has no partitions assigned");
+        if (!o.writerJoined()) {
+            return new Verdict(false, "the status writer has not joined its consumer group yet");
         }
         return new Verdict(true, "Kafka Streams is RUNNING with " + o.streamsPartitions()
                 + " partitions, the status writer has " + o.writerPartitions());

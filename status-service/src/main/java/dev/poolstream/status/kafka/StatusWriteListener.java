@@ -103,6 +103,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     private final Counter failures;
     /** Partitions given up and not assigned again: a write of theirs still waiting is their new owner's. */
     private final Set<TopicPartition> gone = ConcurrentHashMap.newKeySet();
+    private volatile boolean joined;
     /** Pool → the partition of its write running now. */
     private final Map<String, TopicPartition> inFlight = new ConcurrentHashMap<>();
 
@@ -291,6 +292,12 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         gone.removeAll(partitions);
+        joined = true;
+    }
+
+    /** A consumer of the writer has had its first assignment (partitions or none): it is in its group. */
+    public boolean joined() {
+        return joined;
     }
 
     /**

@@ -11,28 +11,30 @@ import org.junit.jupiter.api.Test;
 
 class WorkerHealthTest {
 
-    @ParameterizedTest(name = "started {0}, streams {1} ({2} partitions), writer running {3}, healthy {4} ({5}) "
-            + "-> alive {6}, ready {7}")
+    @ParameterizedTest(name = "started {0}, streams {1} ({2} partitions), writer running {3}, healthy {4} ({5}, "
+            + "joined {6}) -> alive {7}, ready {8}")
     @CsvSource(nullValues = "null", textBlock = """
-            false, null,             0,  false, true,  0,  true,  false
-            false, REBALANCING,      0,  true,  true,  0,  true,  false
-            true,  RUNNING,          12, true,  true,  12, true,  true
-            true,  REBALANCING,      0,  true,  true,  12, true,  false
-            true,  RUNNING,          0,  true,  true,  12, true,  false
-            true,  RUNNING,          12, true,  true,  0,  true,  false
-            true,  ERROR,            0,  true,  true,  12, false, false
-            true,  PENDING_ERROR,    0,  true,  true,  12, false, false
-            true,  NOT_RUNNING,      0,  true,  true,  12, false, false
-            true,  PENDING_SHUTDOWN, 0,  true,  true,  12, false, false
-            true,  null,             0,  true,  true,  12, false, false
-            true,  RUNNING,          12, false, true,  0,  false, false
-            true,  RUNNING,          12, true,  false, 12, false, false
+            false, null,             0,  false, true,  0,  false, true,  false
+            false, REBALANCING,      0,  true,  true,  0,  false, true,  false
+            true,  RUNNING,          12, true,  true,  12, true,  true,  true
+            true,  REBALANCING,      0,  true,  true,  12, true,  true,  false
+            true,  RUNNING,          0,  true,  true,  12, true,  true,  true
+            true,  RUNNING,          12, true,  true,  0,  true,  true,  true
+            true,  RUNNING,          0,  true,  true,  0,  true,  true,  true
+            true,  RUNNING,          12, true,  true,  0,  false, true,  false
+            true,  ERROR,            0,  true,  true,  12, true,  false, false
+            true,  PENDING_ERROR,    0,  true,  true,  12, true,  false, false
+            true,  NOT_RUNNING,      0,  true,  true,  12, true,  false, false
+            true,  PENDING_SHUTDOWN, 0,  true,  true,  12, true,  false, false
+            true,  null,             0,  true,  true,  12, true,  false, false
+            true,  RUNNING,          12, false, true,  0,  true,  false, false
+            true,  RUNNING,          12, true,  false, 12, true,  false, false
             """)
-    void shouldBeAliveUnlessAHalfIsDeadAndReadyWhenBothRunWithPartitions(boolean started, String streams,
-                                                                         int streamsPartitions, boolean running,
-                                                                         boolean healthy, int writerPartitions,
-                                                                         boolean alive, boolean ready) {
-        Observation o = new Observation(started, streams, streamsPartitions, running, healthy, writerPartitions);
+    void shouldBeAliveUnlessAHalfIsDeadAndReadyWhenBothRunAndTheWriterJoinedWithPartitionsOrNone(
+            boolean started, String streams, int streamsPartitions, boolean running, boolean healthy,
+            int writerPartitions, boolean joined, boolean alive, boolean ready) {
+        Observation o = new Observation(started, streams, streamsPartitions, running, healthy, writerPartitions,
+                joined);
 
         assertThat(WorkerHealth.liveness(o).ok()).isEqualTo(alive);
         assertThat(WorkerHealth.readiness(o).ok()).isEqualTo(ready);
@@ -40,9 +42,9 @@ class WorkerHealthTest {
 
     @Test
     void shouldSayWhichHalfIsDead() {
-        assertThat(WorkerHealth.liveness(new Observation(true, "ERROR", 0, true, true, 3)).why())
+        assertThat(WorkerHealth.liveness(new Observation(true, "ERROR", 0, true, true, 3, true)).why())
                 .isEqualTo("Kafka Streams is ERROR: no status is computed");
-        assertThat(WorkerHealth.liveness(new Observation(true, "RUNNING", 3, false, true, 0)).why())
+        assertThat(WorkerHealth.liveness(new Observation(true, "RUNNING", 3, false, true, 0, true)).why())
                 .isEqualTo("the status writer's listener is stopped: no status is written");
     }
 

@@ -5,6 +5,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.List;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -25,7 +26,7 @@ public record WatcherProperties(
         @DefaultValue("10m") @NotNull Duration resyncPeriod,
         @DefaultValue @Valid Lease lease,
         @DefaultValue @Valid Workload workload,
-        @DefaultValue("60s") @NotNull Duration snapshotTimeout,
+        @DefaultValue("60s") @NotNull @DurationMin(nanos = 1) Duration snapshotTimeout,
         @DefaultValue @Valid Nodes nodes) {
 
     /**
@@ -68,9 +69,9 @@ public record WatcherProperties(
      *                       {@code maxBackoff}
      */
     public record Workload(
-            @DefaultValue("1s") @NotNull Duration initialBackoff,
-            @DefaultValue("5m") @NotNull Duration maxBackoff,
-            @DefaultValue("10s") @NotNull Duration connectTimeout) {
+            @DefaultValue("1s") @NotNull @DurationMin(nanos = 1) Duration initialBackoff,
+            @DefaultValue("5m") @NotNull @DurationMin(nanos = 1) Duration maxBackoff,
+            @DefaultValue("10s") @NotNull @DurationMin(nanos = 1) Duration connectTimeout) {
     }
 
     /**
@@ -80,7 +81,7 @@ public record WatcherProperties(
      */
     public record Nodes(
             @DefaultValue("poolstream-watcher-nodes") @NotBlank String group,
-            @DefaultValue("6s") @NotNull Duration sessionTimeout,
-            @DefaultValue("2s") @NotNull Duration heartbeatInterval) {
+            @DefaultValue("6s") @NotNull @DurationMin(nanos = 1) Duration sessionTimeout,
+            @DefaultValue("2s") @NotNull @DurationMin(nanos = 1) Duration heartbeatInterval) {
     }
 }

@@ -6,6 +6,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -29,8 +30,8 @@ public record AwsProperties(
         @NotBlank String region,
         URI endpoint,
         @Valid @NotNull @DefaultValue Credentials credentials,
-        @NotNull @DefaultValue("60s") Duration apiCallTimeout,
-        @NotNull @DefaultValue("15s") Duration apiCallAttemptTimeout,
+        @NotNull @DefaultValue("60s") @DurationMin(nanos = 1) Duration apiCallTimeout,
+        @NotNull @DefaultValue("15s") @DurationMin(nanos = 1) Duration apiCallAttemptTimeout,
         URI stsEndpoint) {
 
     /** Where credentials come from when no static keys are set. */

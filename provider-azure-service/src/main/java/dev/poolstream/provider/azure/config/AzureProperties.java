@@ -6,6 +6,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -37,10 +38,10 @@ public record AzureProperties(
         String location,
         String tenantId,
         URI endpoint,
-        @NotNull @DefaultValue("5s") Duration pollInterval,
-        @NotNull @DefaultValue("60s") Duration operationWait,
-        @NotNull @DefaultValue("10s") Duration connectTimeout,
-        @NotNull @DefaultValue("60s") Duration responseTimeout,
+        @NotNull @DefaultValue("5s") @DurationMin(nanos = 1) Duration pollInterval,
+        @NotNull @DefaultValue("60s") @DurationMin(nanos = 1) Duration operationWait,
+        @NotNull @DefaultValue("10s") @DurationMin(nanos = 1) Duration connectTimeout,
+        @NotNull @DefaultValue("60s") @DurationMin(nanos = 1) Duration responseTimeout,
         @Valid @NotNull @DefaultValue Network network,
         @Valid @NotNull @DefaultValue Credentials credentials) {
 
