@@ -21,7 +21,7 @@ public final class NodeRecords {
     public List<Change<NodeState>> upsert(NodeState node) {
         List<Change<NodeState>> changes = new ArrayList<>(2);
         String previousKey = keyByNode.put(identity(node), node.key());
-        if (previousKey != null && !previousKey.equals(node.key())) {
+        if (previousKey != null && !previousKey.equals(node.key()) && publishedFor(previousKey, identity(node))) {
             published.delete(previousKey).ifPresent(changes::add);
         }
         published.upsert(node.key(), node).ifPresent(changes::add);
@@ -29,8 +29,20 @@ public final class NodeRecords {
     }
 
     public List<Change<NodeState>> delete(String cluster, String nodeName) {
-        String key = keyByNode.remove(cluster + "/" + nodeName);
-        return key == null ? List.of() : published.delete(key).stream().toList();
+        String identity = cluster + "/" + nodeName;
+        String key = keyByNode.remove(identity);
+        return key == null || !publishedFor(key, identity) ? List.of() : published.delete(key).stream().toList();
+    }
+
+    /**
+     * Whether what is published under {@code key} is this Node's. It may be another's now: an instance that
+     * registered again under a new name has the same provider ID, and the new Node is often seen before the old one
+     * goes (always on a relist, which applies every add before a removal). The old one's tombstone would remove the
+     * live Node from the topic, and its instance would look Node-less (in owner mode, a health check's startup
+     * timeout).
+     */
+    private boolean publishedFor(String key, String identity) {
+        return published.get(key).map(n -> identity(n).equals(identity)).orElse(true);
     }
 
     /** Tombstones for every Node of a cluster that no longer exists. */

@@ -176,6 +176,29 @@ class NodeRecordsTest {
     }
 
     @Test
+    void shouldNotTombstoneTheNodeThatTookAProviderIdWhenTheNodeThatHadItGoes() {
+        // The instance registered again under a new name; the new Node is seen before the old one goes.
+        records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+        NodeState renamed = node("n2", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(renamed);
+
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+        assertThat(records.size()).isEqualTo(1);
+        assertThat(records.delete(CLUSTER, "n2")).containsExactly(new Change.Delete<>("aws:///a/i-1", renamed));
+    }
+
+    @Test
+    void shouldNotTombstoneTheNodeThatTookAProviderIdWhenTheNodeThatHadItMovesToAnother() {
+        records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+        NodeState renamed = node("n2", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(renamed);
+        NodeState moved = node("n1", "aws:///a/i-7", ConditionStatus.TRUE);
+
+        assertThat(records.upsert(moved)).containsExactly(new Change.Upsert<>("aws:///a/i-7", moved));
+        assertThat(records.size()).isEqualTo(2);
+    }
+
+    @Test
     void shouldTakeOverTheNodesOfTheGivenClustersFromTheTopicAndKeepItsOwn() {
         NodeState other = new NodeState("team-b/other", "n9", "u9", "aws:///a/i-9", ConditionStatus.TRUE, null,
                 "v1.33.1", false, List.of(), Map.of());
