@@ -134,7 +134,11 @@ public final class StatusCalculator {
         Set<String> stillTerminating = Set.copyOf(terminating);
         Map<String, PoolView.Retired> retired = retired(previous, inputs.members(), members, paused,
                 stillTerminating, now);
-        InfrastructurePool infrastructure = spec.infrastructure();
+        // Only a resolved reference names an object the writer may write. An unresolved one names none it may: missing,
+        // of a kind Poolstream does not run, or another pool's (InfrastructurePoolShared: writing this pool's status
+        // there emptied the other pool's provider IDs and replicas).
+        InfrastructurePool infrastructure = spec.infrastructure() != null && spec.infrastructure().spec() != null
+                ? spec.infrastructure() : null;
         PoolStatus poolStatus = new PoolStatus(poolKey, spec.generation(),
                 clusterName == null ? null : key.namespace() + "/" + clusterName,
                 infrastructure == null ? null : infrastructure.kind(),

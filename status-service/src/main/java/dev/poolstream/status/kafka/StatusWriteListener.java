@@ -309,7 +309,15 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
             gone.addAll(partitions);
         }
         retries.revoked(partitions);
-        writer.forgetSeenObjects();
+        try {
+            awaitInFlight(partitions);
+        } finally {
+            // After the write in flight: it keeps the copies it read or wrote, which must not outlast the hand-over.
+            writer.forgetSeenObjects();
+        }
+    }
+
+    private void awaitInFlight(Collection<TopicPartition> partitions) {
         long deadline = System.nanoTime() + IN_FLIGHT_WAIT.toNanos();
         synchronized (inFlight) {
             while (inFlight.values().stream().anyMatch(partitions::contains)) {

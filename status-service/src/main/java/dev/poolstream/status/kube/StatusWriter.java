@@ -80,10 +80,10 @@ public final class StatusWriter implements AutoCloseable {
     /** The per-instance objects (docs/machines.md); null when they are not made. */
     private final MachineWriter machines;
     private final KubernetesSerialization serialization = new KubernetesSerialization();
-    /** Pool key → what its Events told last. */
-    private final Map<String, PoolNotices.Seen> told = new LinkedHashMap<>(16, 0.75f, true) {
+    /** Pool key → what its Events told last, and of which MachinePool (its uid). */
+    private final Map<String, Told> told = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, PoolNotices.Seen> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Told> eldest) {
             return size() > TOLD_REMEMBERED;
         }
     };
@@ -249,11 +249,19 @@ public final class StatusWriter implements AutoCloseable {
     }
 
     /**
-     * Forgets every object seen: its pool may be written by another replica now (its partition given up), and a
-     * status compared with a stale copy when the pool comes back would be taken for written already.
+     * Forgets every object seen, and what the Events told: the pools may be written by another replica now (their
+     * partitions given up). A status compared with a stale copy when a pool comes back would be taken for written
+     * already, and an error that cleared and came back meanwhile for told already (its Warning Event lost).
      */
     public void forgetSeenObjects() {
         lastSeen.clear();
+        synchronized (this) {
+            told.clear();
+        }
+    }
+
+    /** What a pool's Events told last, for the MachinePool of that uid. */
+    private record Told(String poolUid, PoolNotices.Seen seen) {
     }
 
     /**
@@ -286,7 +294,10 @@ public final class StatusWriter implements AutoCloseable {
                       GenericKubernetesResource infrastructurePool) {
         List<PoolNotices.Notice> notices;
         synchronized (this) {
-            notices = PoolNotices.between(told.get(status.pool()), status);
+            Told before = told.get(status.pool());
+            // A pool made again under the name is told from the start.
+            notices = PoolNotices.between(before == null || !Objects.equals(before.poolUid(), status.poolUid()) ? null
+                    : before.seen(), status);
         }
         if (!notices.isEmpty()) {
             List<HasMetadata> regarding = new ArrayList<>();
@@ -317,7 +328,7 @@ public final class StatusWriter implements AutoCloseable {
             }
         }
         synchronized (this) {
-            told.put(status.pool(), PoolNotices.seen(status));
+            told.put(status.pool(), new Told(status.poolUid(), PoolNotices.seen(status)));
         }
     }
 
@@ -328,7 +339,8 @@ public final class StatusWriter implements AutoCloseable {
      * @return the infrastructure pool as it is now, null when there is none
      */
     private GenericKubernetesResource writeInfrastructurePool(PoolKey key, PoolStatus status) {
-        Class<? extends HasMetadata> type = INFRASTRUCTURE_KINDS.get(status.infrastructureKind());
+        Class<? extends HasMetadata> type = status.infrastructureKind() == null ? null
+                : INFRASTRUCTURE_KINDS.get(status.infrastructureKind());
         if (type == null || status.infrastructureName() == null) {
             return null;
         }

@@ -529,6 +529,74 @@ class StatusWriterRealApiIT {
         assertThat(objects.machinePool(n).getMetadata().getUid()).isEqualTo(made.getMetadata().getUid());
     }
 
+    @ParameterizedTest
+    @EnumSource(StatusProperties.Mode.class)
+    void shouldWriteNothingOfAPoolRefusedAsSharingAnotherPoolsInfrastructurePoolOntoIt(StatusProperties.Mode mode) {
+        Names owner = new Names(NAMESPACE, "sharing-" + mode.ordinal(), CLUSTER, "wr-sharing-" + mode.ordinal());
+        objects.pool(owner, 2, Map.of());
+        StatusWriter writer = writer(mode);
+        writer.write(look(new PoolInputs(spec(owner, 2), group(owner, 2, "1", null), ready(owner, 2))));
+        GenericKubernetesResource before = objects.awsMachinePool(owner);
+        assertThat(map(before.getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(List.of(owner.providerId(1), owner.providerId(2)));
+
+        // A second MachinePool names the same AWSMachinePool: the watcher publishes it unresolved, shared.
+        Names second = new Names(NAMESPACE, "sharer-" + mode.ordinal(), CLUSTER, "wr-sharer-" + mode.ordinal());
+        PoolSpec shared = withInfrastructure(spec(second, 1), InfrastructurePool.unresolved(
+                ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, owner.pool(),
+                new dev.poolstream.events.Failure(InfrastructurePool.REASON_SHARED, "AWSMachinePool "
+                        + NAMESPACE + "/" + owner.pool() + " is MachinePool " + owner.pool() + "'s")));
+        writer.write(look(new PoolInputs(shared, null, Map.of())));
+
+        GenericKubernetesResource after = objects.awsMachinePool(owner);
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(before.getMetadata().getResourceVersion());
+        assertThat(RealApiObjects.eventsOn(kube, after)).extracting(e -> e.getReason())
+                .doesNotContain(InfrastructurePool.REASON_SHARED);
+    }
+
+    @Test
+    void shouldTellAnErrorAgainThatClearedUnderAnotherReplicaWhileItHadThePool() {
+        Names n = new Names(NAMESPACE, "told-again", CLUSTER, "wr-told-again");
+        objects.pool(n, 2, Map.of());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StatusWriter first = new StatusWriter(management, workloads, StatusProperties.Mode.INFRASTRUCTURE_PROVIDER,
+                RealApiObjects.events(management, Clock.systemUTC()), registry);
+        StatusWriter other = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+        StatusCalculator.Look valid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+        StatusCalculator.Look invalid = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 500), group(n, 2, "1", null), ready(n, 2)), valid.view(),
+                PoolShape.T0.plusSeconds(60));
+        first.write(invalid.status());
+        // The partition goes to the other replica, under which the error clears; then it comes back, and so does
+        // the error.
+        first.forgetSeenObjects();
+        other.write(valid.status());
+        first.write(invalid.status());
+
+        assertThat(registry.counter("poolstream.status.events", "reason", "ReplicasOutOfRange").count())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void shouldTellAPoolMadeAgainUnderItsNameTheErrorTheOldOneWasToldOf() {
+        Names n = new Names(NAMESPACE, "told-new", CLUSTER, "wr-told-new");
+        MachinePool old = objects.pool(n, 2, Map.of());
+        StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+        writer.write(look(new PoolInputs(PoolShapes.withUids(spec(n, 500), n, old.getMetadata().getUid(),
+                objects.awsMachinePool(n).getMetadata().getUid()), group(n, 2, "1", null), ready(n, 2))));
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+        kube.resources(AWSMachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+        MachinePool made = objects.pool(n, 2, Map.of());
+
+        // Its status comes before the old one's tombstone reached the writer (a batch takes the latest of a pool).
+        writer.write(look(new PoolInputs(PoolShapes.withUids(spec(n, 500), n, made.getMetadata().getUid(),
+                objects.awsMachinePool(n).getMetadata().getUid()), group(n, 2, "1", null), ready(n, 2))));
+
+        assertThat(RealApiObjects.eventsOn(kube, objects.awsMachinePool(n))).extracting(e -> e.getReason())
+                .contains("ReplicasOutOfRange");
+    }
+
     /** The requests on a Node received within [since, until]: verb, code. */
     private static List<String> nodeCalls(String node, Instant since, Instant until) {
         return server.requests().stream().filter(r -> "nodes".equals(r.resource()) && node.equals(r.name())
