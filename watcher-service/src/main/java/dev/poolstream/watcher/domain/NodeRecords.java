@@ -129,7 +129,11 @@ public final class NodeRecords {
     public void undo(Change<NodeState> failed) {
         published.undo(failed);
         if (failed instanceof Change.Upsert<NodeState> upsert) {
-            keyByNode.remove(identity(upsert.value()), upsert.key());
+            String identity = identity(upsert.value());
+            // Still published under the key (its value before): a delete must find the key to tombstone it.
+            if (!published.get(upsert.key()).map(n -> identity(n).equals(identity)).orElse(false)) {
+                keyByNode.remove(identity, upsert.key());
+            }
         } else if (failed instanceof Change.Delete<NodeState> delete) {
             String identity = identity(delete.previous());
             String current = keyByNode.putIfAbsent(identity, delete.key());

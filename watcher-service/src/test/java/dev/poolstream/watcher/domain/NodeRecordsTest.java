@@ -130,6 +130,17 @@ class NodeRecordsTest {
     }
 
     @Test
+    void shouldTombstoneANodeDeletedBeforeItsChangeThatCouldNotBeSentWasSentAgain() {
+        NodeState v1 = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(v1);
+        Change<NodeState> failed = records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.FALSE)).get(0);
+
+        records.undo(failed);
+
+        assertThat(records.delete(CLUSTER, "n1")).containsExactly(new Change.Delete<>("aws:///a/i-1", v1));
+    }
+
+    @Test
     void shouldTombstoneANodeAgainWhenItsTombstoneCouldNotBeSent() {
         NodeState n1 = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
         records.upsert(n1);
