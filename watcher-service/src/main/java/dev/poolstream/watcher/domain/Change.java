@@ -10,7 +10,16 @@ public sealed interface Change<V> {
         return this instanceof Upsert<V> upsert ? upsert.value() : null;
     }
 
-    record Upsert<V>(String key, V value) implements Change<V> {
+    /**
+     * @param previous the value it replaces, null if none: what stays published when it cannot be sent, so that a
+     *                 tombstone for the key is still due
+     */
+    record Upsert<V>(String key, V value, V previous) implements Change<V> {
+
+        /** The first value under its key. */
+        public Upsert(String key, V value) {
+            this(key, value, null);
+        }
     }
 
     /** @param previous the value it replaces, so that a tombstone that could not be sent can be tried again */

@@ -22,7 +22,7 @@ public final class LastPublished<V> {
     public Optional<Change<V>> upsert(String key, V value) {
         Objects.requireNonNull(value, "value");
         V previous = byKey.put(key, value);
-        return value.equals(previous) ? Optional.empty() : Optional.of(new Change.Upsert<>(key, value));
+        return value.equals(previous) ? Optional.empty() : Optional.of(new Change.Upsert<>(key, value, previous));
     }
 
     /** A tombstone for {@code key}, or empty when nothing is published under it. */
@@ -72,12 +72,16 @@ public final class LastPublished<V> {
 
     /**
      * Undoes a change that could not be sent, unless a later change to the key was made since: a value that did
-     * not arrive is not published, and a tombstone that did not arrive leaves the old value published. The next
-     * look at the key then produces the record again.
+     * not arrive leaves the one before it published (or none), and a tombstone that did not arrive leaves the old
+     * value published. The next look at the key then produces the record again, a tombstone included.
      */
     public void undo(Change<V> failed) {
         if (failed instanceof Change.Upsert<V> upsert) {
-            byKey.remove(upsert.key(), upsert.value());
+            if (upsert.previous() == null) {
+                byKey.remove(upsert.key(), upsert.value());
+            } else {
+                byKey.replace(upsert.key(), upsert.value(), upsert.previous());
+            }
         } else if (failed instanceof Change.Delete<V> delete) {
             byKey.putIfAbsent(delete.key(), delete.previous());
         }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -17,21 +18,51 @@ public final class NodeRecords {
     private final LastPublished<NodeState> published = new LastPublished<>();
     /** {@code <cluster>/<node name>} → the key the Node is published under. */
     private final Map<String, String> keyByNode = new HashMap<>();
+    /**
+     * Keys a Node moved away from whose tombstone could not be sent → the Node's identity: {@link #keyByNode} holds
+     * its new key, so only this says the old one is still to be tombstoned, at the Node's next look.
+     */
+    private final Map<String, String> unsentTombstones = new HashMap<>();
 
     public List<Change<NodeState>> upsert(NodeState node) {
-        List<Change<NodeState>> changes = new ArrayList<>(2);
-        String previousKey = keyByNode.put(identity(node), node.key());
-        if (previousKey != null && !previousKey.equals(node.key()) && publishedFor(previousKey, identity(node))) {
-            published.delete(previousKey).ifPresent(changes::add);
+        String identity = identity(node);
+        Set<String> oldKeys = unsentTombstonesOf(identity);
+        String previousKey = keyByNode.put(identity, node.key());
+        if (previousKey != null) {
+            oldKeys.add(previousKey);
         }
+        oldKeys.remove(node.key());
+        List<Change<NodeState>> changes = new ArrayList<>(tombstones(oldKeys, identity));
         published.upsert(node.key(), node).ifPresent(changes::add);
         return changes;
     }
 
     public List<Change<NodeState>> delete(String cluster, String nodeName) {
         String identity = cluster + "/" + nodeName;
+        Set<String> keys = unsentTombstonesOf(identity);
         String key = keyByNode.remove(identity);
-        return key == null || !publishedFor(key, identity) ? List.of() : published.delete(key).stream().toList();
+        if (key != null) {
+            keys.add(key);
+        }
+        return tombstones(keys, identity);
+    }
+
+    /** Tombstones for the keys that still hold this Node's record. */
+    private List<Change<NodeState>> tombstones(Set<String> keys, String identity) {
+        return keys.stream().filter(key -> publishedFor(key, identity))
+                .flatMap(key -> published.delete(key).stream()).toList();
+    }
+
+    /** The old keys of a Node whose tombstone is still to be sent, taken out: the caller sends them. Sorted. */
+    private Set<String> unsentTombstonesOf(String identity) {
+        Set<String> keys = new TreeSet<>();
+        unsentTombstones.forEach((key, node) -> {
+            if (node.equals(identity)) {
+                keys.add(key);
+            }
+        });
+        unsentTombstones.keySet().removeAll(keys);
+        return keys;
     }
 
     /**
@@ -60,7 +91,7 @@ public final class NodeRecords {
             byKey.put(node.key(), node);
         }
         List<Change<NodeState>> changes = published.reconcile(byKey, n -> clusters.contains(n.cluster()));
-        keyByNode.values().removeIf(key -> published.get(key).isEmpty());
+        dropUnpublishedKeys();
         current.forEach(node -> keyByNode.put(identity(node), node.key()));
         return changes;
     }
@@ -69,6 +100,7 @@ public final class NodeRecords {
     public void seed(Map<String, NodeState> onTopic) {
         published.seed(onTopic);
         keyByNode.clear();
+        unsentTombstones.clear();
         onTopic.values().forEach(node -> keyByNode.put(identity(node), node.key()));
     }
 
@@ -78,7 +110,7 @@ public final class NodeRecords {
      */
     public void seed(Map<String, NodeState> onTopic, Set<String> clusters) {
         published.seed(onTopic, node -> clusters.contains(node.cluster()));
-        keyByNode.values().removeIf(key -> published.get(key).isEmpty());
+        dropUnpublishedKeys();
         onTopic.values().stream().filter(node -> clusters.contains(node.cluster()))
                 .forEach(node -> keyByNode.put(identity(node), node.key()));
     }
@@ -86,15 +118,29 @@ public final class NodeRecords {
     /** Forgets the Nodes of {@code clusters}, publishing nothing: another replica watches them now. */
     public void forget(Set<String> clusters) {
         published.forget(node -> clusters.contains(node.cluster()));
+        dropUnpublishedKeys();
+    }
+
+    private void dropUnpublishedKeys() {
         keyByNode.values().removeIf(key -> published.get(key).isEmpty());
+        unsentTombstones.keySet().removeIf(key -> published.get(key).isEmpty());
     }
 
     public void undo(Change<NodeState> failed) {
         published.undo(failed);
         if (failed instanceof Change.Upsert<NodeState> upsert) {
-            keyByNode.remove(identity(upsert.value()), upsert.key());
+            String identity = identity(upsert.value());
+            // Still published under the key (its value before): a delete must find the key to tombstone it.
+            if (!published.get(upsert.key()).map(n -> identity(n).equals(identity)).orElse(false)) {
+                keyByNode.remove(identity, upsert.key());
+            }
         } else if (failed instanceof Change.Delete<NodeState> delete) {
-            keyByNode.putIfAbsent(identity(delete.previous()), delete.key());
+            String identity = identity(delete.previous());
+            String current = keyByNode.putIfAbsent(identity, delete.key());
+            if (current != null && !current.equals(delete.key())) {
+                // The Node moved to a new key meanwhile: its next upsert finds no old key to tombstone.
+                unsentTombstones.put(delete.key(), identity);
+            }
         }
     }
 
@@ -106,6 +152,7 @@ public final class NodeRecords {
     public void clear() {
         published.clear();
         keyByNode.clear();
+        unsentTombstones.clear();
     }
 
     public int size() {

@@ -7,6 +7,7 @@ import dev.poolstream.watcher.domain.Causes;
 import dev.poolstream.watcher.domain.ClusterOwnership;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -63,6 +64,11 @@ public final class ClusterAssignment implements AutoCloseable {
     /** Why this replica is out of the group for good (its consumer could not be made, or its loop failed). */
     private volatile String failure;
     private final ConsumerThread polling = new ConsumerThread("watcher-cluster-assignment");
+    /** Partitions assigned and not yet read back to their end; consumer's thread only. */
+    private final Set<TopicPartition> readingBack = new HashSet<>();
+    /** What the records read since the listener was last called ask, each key's final state; consumer's thread only. */
+    private final Set<String> taken = new TreeSet<>();
+    private final Set<String> gone = new TreeSet<>();
 
     public ClusterAssignment(ConsumerFactory<?, ?> consumers, WatcherProperties properties,
                              StaticMembership membership, Listener listener) {
@@ -100,8 +106,6 @@ public final class ClusterAssignment implements AutoCloseable {
         try {
             consumer.subscribe(List.of(Topics.WORKLOAD_CLUSTER.name()), new Rebalance());
             while (polling.running()) {
-                Set<String> taken = new TreeSet<>();
-                Set<String> gone = new TreeSet<>();
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     switch (ownership.record(record.partition(), record.key(), record.value() != null)) {
                         case TAKE -> {
@@ -119,9 +123,16 @@ public final class ClusterAssignment implements AutoCloseable {
                                 record.key() == null ? "null" : "'" + record.key() + "'");
                     }
                 }
-                if (!taken.isEmpty() || !gone.isEmpty()) {
+                // A read-back is acted on only at its end, with each key's final state: a Cluster deleted and made
+                // again has its tombstone and its live record in different segments, so in different polls, and
+                // acting on the tombstone alone would tombstone the live cluster's Nodes. Lag 0: the position
+                // reached the partition's end as the last fetch saw it, no earlier than at assignment.
+                readingBack.removeIf(p -> consumer.currentLag(p).orElse(-1) == 0);
+                if (readingBack.isEmpty() && (!taken.isEmpty() || !gone.isEmpty())) {
                     clusters = ownership.clusters();
-                    listener.clustersAssigned(taken, gone);
+                    listener.clustersAssigned(new TreeSet<>(taken), new TreeSet<>(gone));
+                    taken.clear();
+                    gone.clear();
                 }
             }
         } catch (WakeupException e) {
@@ -170,6 +181,7 @@ public final class ClusterAssignment implements AutoCloseable {
             partitions = ownership.partitions();
             // Each assignment reads its partitions whole: their records are the clusters.
             polling.consumer().seekToBeginning(assigned);
+            readingBack.addAll(assigned);
             log.info("assigned partitions {} of {}", numbers(assigned), Topics.WORKLOAD_CLUSTER.name());
         }
 
@@ -183,14 +195,18 @@ public final class ClusterAssignment implements AutoCloseable {
             release(lost, "lost");
         }
 
-        private void release(Collection<TopicPartition> taken, String how) {
-            if (taken.isEmpty()) {
+        private void release(Collection<TopicPartition> away, String how) {
+            if (away.isEmpty()) {
                 return;
             }
-            Set<String> released = ownership.revoked(taken.stream().map(TopicPartition::partition).toList());
+            Set<String> released = ownership.revoked(away.stream().map(TopicPartition::partition).toList());
+            // What their records asked and was not yet acted on is the next owner's.
+            readingBack.removeAll(away);
+            taken.removeAll(released);
+            gone.removeAll(released);
             clusters = ownership.clusters();
             partitions = ownership.partitions();
-            log.info("partitions {} of {} {}: releasing workload clusters {}", numbers(taken),
+            log.info("partitions {} of {} {}: releasing workload clusters {}", numbers(away),
                     Topics.WORKLOAD_CLUSTER.name(), how, released);
             if (!released.isEmpty()) {
                 listener.clustersReleased(released);

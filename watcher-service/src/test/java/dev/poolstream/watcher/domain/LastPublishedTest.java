@@ -13,7 +13,7 @@ class LastPublishedTest {
     void shouldPublishANewOrChangedValueAndNothingForAnEqualOne() {
         assertThat(published.upsert("a", "v1")).contains(new Change.Upsert<>("a", "v1"));
         assertThat(published.upsert("a", new String("v1"))).isEmpty();
-        assertThat(published.upsert("a", "v2")).contains(new Change.Upsert<>("a", "v2"));
+        assertThat(published.upsert("a", "v2")).contains(new Change.Upsert<>("a", "v2", "v1"));
     }
 
     @Test
@@ -32,7 +32,7 @@ class LastPublishedTest {
         var changes = published.reconcile(Map.of("a", "new", "b", "same", "d", "added"),
                 v -> !v.startsWith("unseen"));
 
-        assertThat(changes).containsExactlyInAnyOrder(new Change.Upsert<>("a", "new"),
+        assertThat(changes).containsExactlyInAnyOrder(new Change.Upsert<>("a", "new", "old"),
                 new Change.Upsert<>("d", "added"), new Change.Delete<>("c", "gone"));
         assertThat(published.get("x1")).contains("unseen-cluster");
     }
@@ -65,6 +65,18 @@ class LastPublishedTest {
 
         Change<String> delete = published.delete("a").orElseThrow();
         published.undo(delete);
+        assertThat(published.delete("a")).contains(new Change.Delete<>("a", "v1"));
+    }
+
+    @Test
+    void shouldKeepWhatWasPublishedBeforeWhenAChangeCouldNotBeSent() {
+        published.upsert("a", "v1");
+        Change<String> failed = published.upsert("a", "v2").orElseThrow();
+
+        published.undo(failed);
+
+        // v1 is still on the topic: deleted before the retry, the key gets its tombstone.
+        assertThat(published.get("a")).contains("v1");
         assertThat(published.delete("a")).contains(new Change.Delete<>("a", "v1"));
     }
 

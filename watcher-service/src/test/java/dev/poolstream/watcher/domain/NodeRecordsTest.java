@@ -130,6 +130,17 @@ class NodeRecordsTest {
     }
 
     @Test
+    void shouldTombstoneANodeDeletedBeforeItsChangeThatCouldNotBeSentWasSentAgain() {
+        NodeState v1 = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(v1);
+        Change<NodeState> failed = records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.FALSE)).get(0);
+
+        records.undo(failed);
+
+        assertThat(records.delete(CLUSTER, "n1")).containsExactly(new Change.Delete<>("aws:///a/i-1", v1));
+    }
+
+    @Test
     void shouldTombstoneANodeAgainWhenItsTombstoneCouldNotBeSent() {
         NodeState n1 = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
         records.upsert(n1);
@@ -139,6 +150,80 @@ class NodeRecordsTest {
 
         assertThat(records.size()).isEqualTo(1);
         assertThat(records.delete(CLUSTER, "n1")).containsExactly(new Change.Delete<>("aws:///a/i-1", n1));
+    }
+
+    @Test
+    void shouldTombstoneTheOldKeyAgainWhenItsTombstoneCouldNotBeSentAsTheNodeMoved() {
+        NodeState before = node("n1", null, ConditionStatus.FALSE);
+        records.upsert(before);
+        NodeState after = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+        List<Change<NodeState>> moved = records.upsert(after);
+
+        records.undo(moved.get(0));
+
+        // The retry looks at the Node again: its upsert is published, its old key's tombstone is not.
+        assertThat(records.upsert(after)).containsExactly(new Change.Delete<>(before.key(), before));
+        assertThat(records.upsert(after)).isEmpty();
+        assertThat(records.size()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldTombstoneBothKeysWhenTheNodeGoesBeforeTheOldKeysTombstoneIsSentAgain() {
+        NodeState before = node("n1", null, ConditionStatus.FALSE);
+        records.upsert(before);
+        NodeState after = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+        List<Change<NodeState>> moved = records.upsert(after);
+
+        records.undo(moved.get(0));
+
+        assertThat(records.delete(CLUSTER, "n1")).containsExactlyInAnyOrder(
+                new Change.Delete<>(before.key(), before), new Change.Delete<>("aws:///a/i-1", after));
+        assertThat(records.size()).isZero();
+    }
+
+    @Test
+    void shouldMoveANodeAgainWhenNeitherItsOldKeysTombstoneNorItsNewRecordCouldBeSent() {
+        NodeState before = node("n1", null, ConditionStatus.FALSE);
+        records.upsert(before);
+        NodeState after = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+        List<Change<NodeState>> moved = records.upsert(after);
+
+        // Either order of the two failures' callbacks.
+        records.undo(moved.get(0));
+        records.undo(moved.get(1));
+
+        assertThat(records.upsert(after)).containsExactly(new Change.Delete<>(before.key(), before),
+                new Change.Upsert<>("aws:///a/i-1", after));
+    }
+
+    @Test
+    void shouldMoveANodeAgainWhenNeitherItsNewRecordNorItsOldKeysTombstoneCouldBeSent() {
+        NodeState before = node("n1", null, ConditionStatus.FALSE);
+        records.upsert(before);
+        NodeState after = node("n1", "aws:///a/i-1", ConditionStatus.FALSE);
+        List<Change<NodeState>> moved = records.upsert(after);
+
+        records.undo(moved.get(1));
+        records.undo(moved.get(0));
+
+        assertThat(records.upsert(after)).containsExactly(new Change.Delete<>(before.key(), before),
+                new Change.Upsert<>("aws:///a/i-1", after));
+    }
+
+    @Test
+    void shouldNotTombstoneTheNodeThatTookAnOldKeyWhoseTombstoneCouldNotBeSent() {
+        NodeState n1 = node("n1", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(n1);
+        NodeState n1Moved = node("n1", "aws:///a/i-7", ConditionStatus.TRUE);
+        List<Change<NodeState>> moved = records.upsert(n1Moved);
+        records.undo(moved.get(0));
+        // Another Node now has i-1 (registered again): the failed tombstone must not remove it.
+        NodeState renamed = node("n2", "aws:///a/i-1", ConditionStatus.TRUE);
+        records.upsert(renamed);
+
+        assertThat(records.upsert(n1Moved)).isEmpty();
+        assertThat(records.delete(CLUSTER, "n1")).containsExactly(new Change.Delete<>("aws:///a/i-7", n1Moved));
+        assertThat(records.size()).isEqualTo(1);
     }
 
     @Test
