@@ -50,8 +50,8 @@ public final class Reasons {
     public static final String RETRYING = "Retrying";
     /**
      * The consumer of the command's partition has not polled for most of {@code max.poll.interval.ms}: Kafka may have
-     * given the partition to another consumer already, so the command writes nothing and is tried again once that is
-     * known (the partition gone: its new owner carries it out).
+     * given the partition to another consumer already, so the command writes nothing (and publishes no state: a log
+     * line says it) and is tried again once that is known (the partition gone: its new owner carries it out).
      */
     public static final String CONSUMER_POLL_OVERDUE = "ConsumerPollOverdue";
     /** A transient failure persisted through every retry. */
