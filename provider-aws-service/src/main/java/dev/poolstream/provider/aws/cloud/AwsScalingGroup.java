@@ -2,6 +2,7 @@ package dev.poolstream.provider.aws.cloud;
 
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.events.Cloud;
+import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.provider.aws.domain.AwsCommandRules;
@@ -69,10 +70,20 @@ public class AwsScalingGroup implements ScalingGroup {
      * @param unprotected the in-service instances not protected from scale-in (a group made before Poolstream
      *                    protected its instances, or by CAPA and taken over)
      */
-    private record Seen(Map<String, String> states, int desired, int min, List<String> unprotected) {
+    private record Seen(Map<String, String> states, int desired, int min, List<String> unprotected,
+                        Map<String, InstanceSnapshot> instances) {
 
-        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of());
+        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of(), Map.of());
     }
+
+    /**
+     * Per group, the instances this adapter detached from it whose EC2 terminate has not succeeded yet: they run on
+     * outside the group, which no longer lists them, and a describe that left them out would have the poller publish
+     * their tombstones (the status service then deletes their Nodes, and a kubelet may register one again, schedulable,
+     * before the retried command ends the instance). The describe lists them as terminating until they are ended.
+     * In memory: after a restart, the command carried out again finds them (finishTerminate).
+     */
+    private final Map<String, Map<String, InstanceSnapshot>> detachedRunning = new ConcurrentHashMap<>();
 
     public AwsScalingGroup(AutoScalingClient autoScaling, software.amazon.awssdk.services.ec2.Ec2Client ec2,
                            BootstrapData bootstrapData) {
@@ -122,6 +133,7 @@ public class AwsScalingGroup implements ScalingGroup {
         List<InstanceSnapshot> instances = new ArrayList<>();
         Map<String, String> states = new HashMap<>();
         List<String> unprotectedIds = new ArrayList<>();
+        Map<String, InstanceSnapshot> byId = new HashMap<>();
         for (Instance i : g.instances()) {
             states.put(i.instanceId(), i.lifecycleStateAsString());
             if (AwsInstances.detachable(i.lifecycleStateAsString()) && !Boolean.TRUE.equals(i.protectedFromScaleIn())) {
@@ -131,9 +143,15 @@ public class AwsScalingGroup implements ScalingGroup {
                     i.instanceId()), i.availabilityZone(), AwsInstances.lifecycle(i.lifecycleStateAsString(),
                     i.healthStatus()), i.lifecycleStateAsString(), i.launchTemplate() == null ? null
                     : i.launchTemplate().version(), launchTimes.get(i.instanceId())));
+            byId.put(i.instanceId(), instances.get(instances.size() - 1));
         }
+        detachedRunning.getOrDefault(group, Map.of()).forEach((id, detached) -> {
+            if (!byId.containsKey(id)) {
+                instances.add(detached);
+            }
+        });
         seen.put(group, new Seen(states, g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
-                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds)));
+                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds), Map.copyOf(byId)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
                 g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances));
@@ -278,6 +296,10 @@ public class AwsScalingGroup implements ScalingGroup {
             for (List<String> batch : AwsInstances.batches(inService, AwsInstances.DETACH_BATCH)) {
                 if (detach(group, batch)) {
                     detached.addAll(batch);
+                    batch.forEach(id -> Optional.ofNullable(last.instances().get(id)).ifPresent(i -> detachedRunning
+                            .computeIfAbsent(group, g -> new ConcurrentHashMap<>()).put(id, new InstanceSnapshot(
+                                    i.instanceId(), i.providerID(), i.zone(), InstanceLifecycle.TERMINATING,
+                                    DETACHED_STATE, i.templateVersion(), i.launchTime()))));
                 } else {
                     notInGroup.addAll(terminateInGroup(group, batch));
                 }
@@ -326,6 +348,7 @@ public class AwsScalingGroup implements ScalingGroup {
             return false;
         }
         List<String> running = templates.runningOfPool(group, GroupOwnership.poolValue(pool), candidates);
+        ended(group, candidates.stream().filter(id -> !running.contains(id)).toList());
         if (running.isEmpty()) {
             return false;
         }
@@ -370,6 +393,8 @@ public class AwsScalingGroup implements ScalingGroup {
     }
 
     private static final String DETACHED = "detached from the group";
+    /** The cloud state published for an instance detached from the group and not yet ended. */
+    static final String DETACHED_STATE = "Detached";
     private static final String OF_DELETED_GROUP = "left running by the group's deletion";
 
     /**
@@ -386,6 +411,16 @@ public class AwsScalingGroup implements ScalingGroup {
                         + "; the instances are out of the group and still running", e.getCause());
             }
             log.info("group {}: terminating instances {} {}", group, batch, how);
+            ended(group, batch);
+        }
+    }
+
+    /** Instances detached from the group that no longer run outside it: ended, or found gone. */
+    private void ended(String group, List<String> ids) {
+        Map<String, InstanceSnapshot> detached = detachedRunning.get(group);
+        if (detached != null) {
+            ids.forEach(detached::remove);
+            detachedRunning.remove(group, Map.of());
         }
     }
 

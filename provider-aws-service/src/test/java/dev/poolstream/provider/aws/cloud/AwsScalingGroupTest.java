@@ -2,11 +2,14 @@ package dev.poolstream.provider.aws.cloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
+import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
+import dev.poolstream.provider.domain.InstanceSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -234,6 +237,32 @@ class AwsScalingGroupTest {
                 .isInstanceOf(RetryableCommandException.class)
                 .hasMessageContaining("UnauthorizedOperation").hasMessageContaining(ids(0, 2).toString())
                 .hasMessageContaining("still running");
+    }
+
+    @Test
+    void shouldListInstancesDetachedAndNotYetEndedAsTerminatingUntilTheyAreEnded() {
+        groupWith(ids(0, 5), "InService");
+        ec2.refuseTerminate = true;
+        ec2.running.addAll(ids(0, 2));
+        assertThatThrownBy(() -> adapter.terminate(GROUP, ids(0, 2))).isInstanceOf(RetryableCommandException.class);
+
+        // The group no longer lists them, but they run: a describe (the poller's) must not leave them out, or their
+        // tombstones would have their Nodes deleted while they run.
+        GroupSnapshot described = adapter.describe(GROUP).orElseThrow();
+        assertThat(described.instances()).filteredOn(i -> ids(0, 2).contains(i.instanceId()))
+                .extracting(InstanceSnapshot::instanceId, InstanceSnapshot::lifecycle, InstanceSnapshot::cloudState)
+                .containsExactlyInAnyOrder(tuple("i-0000", InstanceLifecycle.TERMINATING, "Detached"),
+                        tuple("i-0001", InstanceLifecycle.TERMINATING, "Detached"));
+        assertThat(described.instances()).hasSize(5);
+
+        // The command carried out again ends the one still running (the other was ended meanwhile, by hand): neither
+        // is listed any more.
+        ec2.refuseTerminate = false;
+        ec2.running.remove("i-0001");
+        assertThat(adapter.finishTerminate(POOL, GROUP, Optional.of(described),
+                List.of(providerId("i-0000"), providerId("i-0001")))).isTrue();
+        assertThat(adapter.describe(GROUP).orElseThrow().instances()).extracting(InstanceSnapshot::instanceId)
+                .doesNotContain("i-0000", "i-0001").hasSize(3);
     }
 
     @Test
