@@ -133,20 +133,24 @@ public final class GroupPlanner {
     /**
      * Why a new desired size may not be written: it is below the instances the group holds and is not already ending.
      * The cloud would then end instances of its own choosing (AWS's termination policy, Azure's scale-in policy),
-     * undrained. Below what the instances fill it only starts fewer.
+     * undrained. Below what the instances fill it only starts fewer. A max size below the group's desired size lowers
+     * the desired size with it (AWS sets it to the new max), so it counts as that desired size: with an autoscaler
+     * that raised the group since the reconciler last saw it, the max alone once scaled it in.
      */
     private static Optional<Failure> shrinks(GroupSnapshot group, SizeChange size) {
-        if (size.desired == null) {
+        boolean byMax = size.desired == null && size.max != null && size.max < group.desired();
+        Integer desired = byMax ? size.max : size.desired;
+        if (desired == null) {
             return Optional.empty();
         }
         long holding = group.instances().stream().filter(i -> i.lifecycle() != InstanceLifecycle.TERMINATING).count();
-        if (size.desired >= holding) {
+        if (desired >= holding) {
             return Optional.empty();
         }
         return Optional.of(new Failure(Reasons.SCALE_DOWN_NEEDS_NAMED_INSTANCES, "group " + group.group()
-                + " holds " + holding + " instances; lowering its desired size to " + size.desired + " would let the "
-                + "cloud end undrained instances of its own choice. Send TerminateInstances with the "
-                + (holding - size.desired) + " drained instances to remove instead"));
+                + " holds " + holding + " instances; lowering its " + (byMax ? "max size" : "desired size") + " to "
+                + desired + " would let the cloud end undrained instances of its own choice. Send TerminateInstances "
+                + "with the " + (holding - desired) + " drained instances to remove instead"));
     }
 
     private static Map<String, String> missingTags(Map<String, String> current, Map<String, String> wanted) {

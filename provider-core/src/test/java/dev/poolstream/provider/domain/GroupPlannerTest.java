@@ -127,6 +127,26 @@ class GroupPlannerTest {
     }
 
     @Test
+    void shouldRefuseToLowerTheMaxOfAnAutoscaledGroupBelowTheInstancesItHolds() {
+        // The autoscaler raised the group to 8 since the reconciler last saw it; a max of 5 would have AWS set the
+        // desired size to 5 and end 3 instances of its choice.
+        GroupSnapshot group = group(8, 0, 10, "1", 8);
+
+        Plan plan = GroupPlanner.capacity(Optional.of(group), new Capacity(8, 0, 5, true));
+
+        assertThat(plan).isInstanceOfSatisfying(Plan.Refuse.class, refuse -> {
+            assertThat(refuse.failure().reason()).isEqualTo(Reasons.SCALE_DOWN_NEEDS_NAMED_INSTANCES);
+            assertThat(refuse.failure().message()).contains("holds 8 instances; lowering its max size to 5")
+                    .contains("TerminateInstances with the 3 drained instances");
+        });
+        // A max still at or above the group's desired size, or one the instances do not fill, is written.
+        assertThat(GroupPlanner.capacity(Optional.of(group), new Capacity(8, 0, 9, true)))
+                .isEqualTo(new Plan.Update(new GroupUpdate(null, null, 9, null, null, Map.of())));
+        assertThat(GroupPlanner.capacity(Optional.of(group(8, 0, 10, "1", 4)), new Capacity(8, 0, 5, true)))
+                .isEqualTo(new Plan.Update(new GroupUpdate(null, null, 5, null, null, Map.of())));
+    }
+
+    @Test
     void shouldLowerDesiredThatNoInstanceFillsYet() {
         // 10 asked for, 5 started: lowering to 6 only starts one fewer.
         Plan plan = GroupPlanner.capacity(Optional.of(group(10, 1, 30, "1", 5)), new Capacity(6, 1, 30, false));
