@@ -620,6 +620,39 @@ class PoolReconcilerTest {
         }
     }
 
+    /**
+     * A victim drained long before its terminate is decided (another victim's drain held up by a
+     * PodDisruptionBudget) may have taken pods since: it is drained again before its instance goes, its deadline still
+     * counted from the first start.
+     */
+    @Test
+    void shouldDrainAgainAVictimDrainedLongBeforeTheTerminateIsDecided() {
+        PoolSpec spec = aws(3);
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        assertThat(drain.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1", "node-2");
+        Instant later = T0.plus(Duration.ofMinutes(20));
+        Map<String, Memory.Drain> ended = new HashMap<>();
+        ended.put(Pools.id(1), drain.drains().get(0).ended(new DrainOutcome.Drained(), T0, Retries.DEFAULT));
+        ended.put(Pools.id(2), drain.drains().get(1).ended(new DrainOutcome.TimedOut(1,
+                "a PodDisruptionBudget refuses evicting apps/db-0"), later, Retries.DEFAULT));
+
+        Decision decision = decide(spec, group(5, "x"), status(members(5)), drain.memory().withDrains(ended), later,
+                List.of());
+
+        assertThat(decision.commands()).as("node-1 not terminated on a drain 20 minutes old").isEmpty();
+        assertThat(decision.drains()).singleElement().satisfies(d -> {
+            assertThat(d.providerID()).isEqualTo(Pools.id(1));
+            assertThat(d.startedAt()).isEqualTo(T0);
+        });
+        Map<String, Memory.Drain> again = new HashMap<>(decision.memory().drains());
+        again.put(Pools.id(1), decision.drains().get(0).ended(new DrainOutcome.Drained(), later.plusSeconds(1),
+                Retries.DEFAULT));
+        Decision terminate = decide(spec, group(5, "x"), status(members(5)), decision.memory().withDrains(again),
+                later.plusSeconds(1), List.of());
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactlyInAnyOrder(Pools.id(1), Pools.id(2)));
+    }
+
     @Test
     void shouldBoundTheDrainByNodeDrainTimeoutSecondsAndNotWhenUnsetOrZero() {
         PoolSpec spec = aws(4);
@@ -781,8 +814,9 @@ class PoolReconcilerTest {
         assertThat(timedOut.memory().awaiting()).as("not held for good").isNull();
         assertThat(timedOut.notices()).anySatisfy(n -> assertThat(n.note())
                 .contains(CommandFailure.REASON_INSTANCES_STILL_LISTED).contains(terminateId));
+        Instant retry = late.plus(Duration.ofMinutes(5));
         Decision drainedAgain = decide(spec, group(4, terminateId), status(members(5)),
-                Pools.drained(timedOut), late.plus(Duration.ofMinutes(5)), List.of());
+                Pools.drained(timedOut, retry), retry, List.of());
         assertThat(drainedAgain.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class, t -> {
             assertThat(t.id()).isEqualTo(Attempts.attemptId(terminate.commands().get(0), 2));
             assertThat(t.providerIDs()).isEqualTo(((TerminateInstances) terminate.commands().get(0)).providerIDs());
@@ -833,12 +867,13 @@ class PoolReconcilerTest {
         Memory memory = seen(before);
         boolean done = false;
         for (int step = 0; step < 200 && !done; step++) {
+            Instant now = T0.plusSeconds(step);
             Decision decision = PoolReconciler.decide(new PoolReconciler.Look(after, sim.group(), sim.status(),
-                    memory, T0.plusSeconds(step), false, Duration.ofMinutes(2)));
+                    memory, now, false, Duration.ofMinutes(2)));
             // Done: five up-to-date instances, all Ready, and nothing more to do.
             done = sim.allUpToDate() && sim.members.size() == 5 && sim.ready() == 5
                     && decision.commands().isEmpty() && decision.drains().isEmpty();
-            memory = sim.apply(decision);
+            memory = sim.apply(decision, now);
         }
 
         assertThat(done).as("rolled out: " + sim.members).isTrue();
