@@ -349,6 +349,14 @@ public final class PoolReconciler {
         } else if (!deleting.isEmpty()) {
             // Its terminate lowers the group's size by one: the next look raises it again (replace).
             victims = deleting;
+            if (members.size() < desired && group.desired() < desired) {
+                // A scale-up goes now, not after the drains: one a PodDisruptionBudget holds because the cluster is
+                // full waits for the room it brings. The deleting members count, as Cluster API's MachineSet counts
+                // its deleting Machines (as the roll-out's surge does): their terminate lowers the group, and the
+                // look after it fills it again.
+                capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget),
+                        group.lastCommandId()).forPoolUid(spec.uid());
+            }
         } else if (group.desired() != desired) {
             capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget),
                     group.lastCommandId()).forPoolUid(spec.uid());

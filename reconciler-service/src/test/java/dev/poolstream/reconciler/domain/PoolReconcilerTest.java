@@ -782,6 +782,44 @@ class PoolReconcilerTest {
     }
 
     /**
+     * Scaled up past its size while a victim's drain runs: the scale-up goes at once, not after the drain, which a
+     * PodDisruptionBudget may hold for good when the cluster is full (the evicted pod's replacement Pending for want of
+     * the Node the scale-up brings). The draining member counts, as a deleting Machine in Cluster API's MachineSet: its
+     * terminate lowers the group by one, and the next look fills it again.
+     */
+    @Test
+    void shouldScaleUpWhileAVictimDrainsAndReplaceTheVictimOnceItIsTerminated() {
+        Decision first = PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), seen(aws(4))));
+        assertThat(first.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+
+        PoolSpec six = aws(6);
+        Decision scaleUp = PoolReconciler.decide(look(six, group(5, "x"), status(members(5)),
+                first.memory().withTemplateKey(PoolReconciler.templateKey(six))));
+
+        assertThat(scaleUp.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(6));
+        assertThat(scaleUp.memory().drains()).as("the drain goes on").containsOnlyKeys(Pools.id(1));
+        String scaleUpId = scaleUp.commands().get(0).id();
+
+        // Carried out, the new instance not listed yet: nothing more is asked; the drain ends, the victim goes.
+        Decision booting = PoolReconciler.decide(look(six, group(6, scaleUpId), status(members(5)),
+                scaleUp.memory()));
+        assertThat(booting.commands()).isEmpty();
+        List<PoolMember> withNew = new ArrayList<>(members(5));
+        withNew.add(member(6, true, true));
+        Decision terminate = PoolReconciler.decide(look(six, group(6, scaleUpId), status(withNew),
+                Pools.drained(booting)));
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(Pools.id(1)));
+
+        String terminateId = terminate.commands().get(0).id();
+        Decision refill = PoolReconciler.decide(look(six, group(5, terminateId), status(withNew.subList(1, 6)),
+                terminate.memory()));
+        assertThat(refill.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(6));
+    }
+
+    /**
      * The group state that says a terminate was carried out can come before the status without its instances: a look
      * at the members still listed would choose the same victims again (or, by a seeded random policy, others). The
      * terminate is seen through once the status drops them, or after the await timeout, with no failure shown.
