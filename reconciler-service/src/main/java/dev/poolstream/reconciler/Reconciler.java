@@ -147,7 +147,10 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
                 if (pool.spec == null || spec == null || !Objects.equals(pool.spec.uid(), spec.uid())) {
                     // Another object (gone, or made again under the same name): what was read of the bootstrap
                     // config was the old one's, and would give the new pool its data Secret before its config does.
+                    // Its failed commands too: the new one starts at generation 1 again, below theirs, so pruning by
+                    // generation keeps them, and it would be shown retrying a command it never sent.
                     pool.bootstrap = null;
+                    pool.failures.clear();
                 }
                 pool.spec = spec;
             } else if (topic.equals(Topics.SCALINGGROUP_STATE.name())) {

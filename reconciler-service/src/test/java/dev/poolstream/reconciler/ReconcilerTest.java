@@ -265,6 +265,29 @@ class ReconcilerTest {
         assertThat(sent).extracting(s -> s.command().id()).doesNotHaveDuplicates();
     }
 
+    /**
+     * A pool deleted and made again under the same name starts at generation 1 again: the first one's failed
+     * commands (of a higher generation) are not the new one's, and give it no {@code RetryingCommand} Warning.
+     */
+    @Test
+    void shouldNotGiveAPoolMadeAgainUnderTheSameNameTheFailuresOfTheDeletedOne() {
+        catchUp();
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
+        await().atMost(WAIT).until(() -> sent.size() == 1);
+        reconciler.commandFailed(POOL, sent.get(0).command(), new Failure("InvalidTemplate", "no bootstrap Secret"));
+        await().atMost(WAIT).until(() -> counted("poolstream.reconciler.command.retries") == 1);
+        // Deleted: its group state stays (gone), its spec is tombstoned; then made again, a new uid.
+        reconciler.record(Topics.SCALINGGROUP_STATE.name(), POOL, new ScalingGroupState(POOL, Cloud.AWS, "workers",
+                false, 0, 0, 0, null, false, 7, "a-delete", null));
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, null);
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec("uid-of-the-second", 1, 3));
+
+        await().atMost(WAIT).until(() -> sent.size() == 2);
+        assertThat(sent.get(1).command()).isInstanceOf(EnsureGroup.class);
+        assertThat(counted("poolstream.reconciler.command.retries")).as("no RetryingCommand for the new pool")
+                .isEqualTo(1);
+    }
+
     private void catchUp() {
         reconciler.caughtUp();
         await().atMost(WAIT).until(reconciler::caughtUpNow);
@@ -314,10 +337,14 @@ class ReconcilerTest {
     }
 
     private static PoolSpec spec(long generation, int replicas) {
+        return spec("uid", generation, replicas);
+    }
+
+    private static PoolSpec spec(String uid, long generation, int replicas) {
         AWSMachinePoolSpec aws = new AWSMachinePoolSpec();
         aws.setMinSize(0);
         aws.setMaxSize(50);
-        return new PoolSpec("team-a", "workers", "uid", generation, Map.of(), Map.of(), List.of(), null,
+        return new PoolSpec("team-a", "workers", uid, generation, Map.of(), Map.of(), List.of(), null,
                 MachinePoolSpecs.of("demo", replicas, "v1.33.1", "workers-bootstrap", ClusterApi.KIND_AWS_MACHINE_POOL,
                         "workers", 0),
                 new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, "workers",

@@ -93,9 +93,10 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
      * @param outcome   how it ended; null while it runs or waits to be tried again
      * @param failures  how many times in a row it failed
      * @param retryAt   when a failed drain is started again; null when not waiting
+     * @param endedAt   when it ended with an outcome that lets its instance be terminated; null before
      */
     public record Drain(String providerID, String nodeName, Instant startedAt, Instant deadline,
-                        DrainOutcome outcome, int failures, Instant retryAt) {
+                        DrainOutcome outcome, int failures, Instant retryAt, Instant endedAt) {
 
         /**
          * A victim's drain, started whether or not a Node of it is known: "none known" may only mean its workload
@@ -104,7 +105,7 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
          * @param nodeName empty when no Node is known
          */
         static Drain start(String providerID, String nodeName, Instant now, Instant deadline) {
-            return new Drain(providerID, nodeName, now, deadline, null, 0, null);
+            return new Drain(providerID, nodeName, now, deadline, null, 0, null, null);
         }
 
         /** Its instance may be terminated: drained, gone, or out of time. */
@@ -119,16 +120,22 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
 
         /** Not drained at all: its Machine carries {@code exclude-node-draining}. */
         Drain skipped() {
-            return new Drain(providerID, nodeName, startedAt, deadline, new DrainOutcome.Skipped(), failures, null);
+            return new Drain(providerID, nodeName, startedAt, deadline, new DrainOutcome.Skipped(), failures, null,
+                    null);
+        }
+
+        /** Ended {@link DrainOutcome.Drained} before {@code time}. */
+        boolean drainedBefore(Instant time) {
+            return outcome instanceof DrainOutcome.Drained && endedAt.isBefore(time);
         }
 
         /** The drain ended: a failure waits {@link Retries#delay} and is tried again, keeping its deadline. */
         public Drain ended(DrainOutcome how, Instant now, Retries retries) {
             if (how.terminates()) {
-                return new Drain(providerID, nodeName, startedAt, deadline, how, failures, null);
+                return new Drain(providerID, nodeName, startedAt, deadline, how, failures, null, now);
             }
             return new Drain(providerID, nodeName, startedAt, deadline, null, failures + 1,
-                    now.plus(retries.delay(failures + 1)));
+                    now.plus(retries.delay(failures + 1)), null);
         }
     }
 

@@ -123,6 +123,16 @@ public final class Notices {
                 + " failed; retrying");
     }
 
+    /**
+     * A drain round that could not reach the workload cluster (no kubeconfig Secret, an API error, a cordon that did
+     * not hold): the drain keeps trying.
+     *
+     * @param node as the drain names it: {@code Node <name>}, or {@code the Node of instance <provider ID>}
+     */
+    public static Notice cannotDrain(String node, String problem) {
+        return Notice.warning("Drain", DRAIN_BLOCKED, "Cannot drain " + node + " yet (" + problem + "); retrying");
+    }
+
     public static Notice blocked(String nodeName, List<String> pods) {
         return Notice.warning("Drain", DRAIN_BLOCKED, "Node " + nodeName + ": eviction of " + String.join(", ", pods)
                 + " refused by a PodDisruptionBudget; retrying");

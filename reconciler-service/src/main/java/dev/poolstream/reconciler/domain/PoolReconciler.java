@@ -40,6 +40,11 @@ import java.util.stream.Collectors;
 public final class PoolReconciler {
 
     private static final String ROLL_OUT = RollOut.class.getSimpleName();
+    /**
+     * How long a Node's {@link DrainOutcome.Drained} is trusted for its terminate: longer than a drain round of a Node
+     * with nothing to evict, far shorter than a drain a PodDisruptionBudget holds up.
+     */
+    static final Duration DRAINED_TRUSTED_FOR = Duration.ofSeconds(30);
 
     /**
      * The facts of one look. {@code group} and {@code status} are null until their first record.
@@ -344,6 +349,14 @@ public final class PoolReconciler {
         } else if (!deleting.isEmpty()) {
             // Its terminate lowers the group's size by one: the next look raises it again (replace).
             victims = deleting;
+            if (members.size() < desired && group.desired() < desired) {
+                // A scale-up goes now, not after the drains: one a PodDisruptionBudget holds because the cluster is
+                // full waits for the room it brings. The deleting members count, as Cluster API's MachineSet counts
+                // its deleting Machines (as the roll-out's surge does): their terminate lowers the group, and the
+                // look after it fills it again.
+                capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget),
+                        group.lastCommandId()).forPoolUid(spec.uid());
+            }
         } else if (group.desired() != desired) {
             capacityCommand = SetCapacity.of(pool, generation, groupName, capacity(spec, desired, budget),
                     group.lastCommandId()).forPoolUid(spec.uid());
@@ -427,7 +440,7 @@ public final class PoolReconciler {
         }
         Map<String, MachineRequest> requests = spec.machinesByInstance();
         List<Memory.Drain> toDrain = new ArrayList<>();
-        List<String> terminable = new ArrayList<>();
+        List<PoolMember> terminable = new ArrayList<>();
         boolean allDone = true;
         Instant retryAt = null;
         for (PoolMember victim : victims) {
@@ -480,14 +493,33 @@ public final class PoolReconciler {
             } else if (request != null && !request.preTerminateHooks().isEmpty()) {
                 notices.add(Notices.waitingForPreTerminateHooks(request));
             } else {
-                terminable.add(victim.providerID());
+                terminable.add(victim);
             }
         }
         if (!allDone || terminable.isEmpty()) {
             return new Decision(commands, toDrain, actions, memory.withDrains(drains), null, null, notices, null,
                     retryAt);
         }
-        TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName, terminable)
+        Instant trustedSince = now.minus(DRAINED_TRUSTED_FOR);
+        if (terminable.stream().anyMatch(v -> drains.get(v.providerID()).drainedBefore(trustedSince))) {
+            // Drained long ago (the terminate waited for another drain, a hook, a backoff): its Node may have taken
+            // pods since (tolerating the cordon, bound by nodeName, the Node uncordoned). Every drained one is drained
+            // again, together, so that none goes stale while another's round runs; a Node with nothing new on it is
+            // drained in one round. The deadline still counts from the first start.
+            for (PoolMember victim : terminable) {
+                Memory.Drain drain = drains.get(victim.providerID());
+                if (drain.outcome() instanceof DrainOutcome.Drained) {
+                    Memory.Drain again = Memory.Drain.start(victim.providerID(), victim.nodeName(),
+                            drain.startedAt(), drain.deadline());
+                    drains.put(victim.providerID(), again);
+                    toDrain.add(again);
+                }
+            }
+            return new Decision(commands, toDrain, actions, memory.withDrains(drains), null, null, notices, null,
+                    null);
+        }
+        List<String> terminated = terminable.stream().map(PoolMember::providerID).toList();
+        TerminateInstances terminate = TerminateInstances.of(spec.key(), spec.generation(), groupName, terminated)
                 .forPoolUid(spec.uid());
         Attempts.Sending sending = memory.attempts().send(terminate, now);
         if (sending.command() == null) {
@@ -495,7 +527,7 @@ public final class PoolReconciler {
             return sendAwaited(sending, commands, actions, memory.withDrains(drains), notices, look);
         }
         // Those held by a hook stay victims, drained, for a later look.
-        terminable.forEach(drains::remove);
+        terminated.forEach(drains::remove);
         return sendAwaited(sending, commands, actions, memory.withDrains(drains), notices, look);
     }
 

@@ -61,6 +61,8 @@ final class Remediations {
                      Set<String> restrictedBefore, Instant nodesUnseenAt, Instant now) {
         Map<String, MachineRequest> requests = spec.machinesByInstance();
         String infrastructurePool = spec.infrastructure().name();
+        // The terminate lowers the group by one: refilled to the replicas, unless an autoscaler owns the size.
+        boolean replaced = !spec.replicasManagedExternally();
 
         List<KubeAction> actions = new ArrayList<>();
         List<Candidate> waiting = new ArrayList<>();
@@ -89,7 +91,7 @@ final class Remediations {
             Candidate candidate = new Candidate(request.providerID(), machineName(request, infrastructurePool), null);
             if (ClusterApi.REASON_MACHINE_DELETING.equals(request.ownerRemediated())) {
                 // Admitted before, not yet deleted (the delete failed, or is not seen yet): delete it again.
-                actions.add(remediate(candidate));
+                actions.add(remediate(candidate, replaced));
             } else {
                 waiting.add(candidate);
             }
@@ -121,7 +123,7 @@ final class Remediations {
         for (Candidate candidate : waiting) {
             if (slots > 0) {
                 slots--;
-                actions.add(remediate(candidate));
+                actions.add(remediate(candidate, replaced));
                 continue;
             }
             MachineRequest request = requests.get(candidate.providerID());
@@ -157,13 +159,15 @@ final class Remediations {
         return request.deleting() || ClusterApi.REASON_MACHINE_DELETING.equals(request.ownerRemediated());
     }
 
-    private static KubeAction remediate(Candidate candidate) {
+    private static KubeAction remediate(Candidate candidate, boolean replaced) {
         List<KubeAction.MachineCondition> conditions = new ArrayList<>(marks(candidate));
         conditions.add(new KubeAction.MachineCondition(ClusterApi.CONDITION_OWNER_REMEDIATED,
                 ClusterApi.REASON_MACHINE_DELETING, MACHINE_DELETING_MESSAGE));
         List<Notice> notices = new ArrayList<>(markedNotices(candidate));
         notices.add(Notice.normal("Remediate", REMEDIATING, "Remediating Machine " + candidate.machine() + " ("
-                + candidate.providerID() + "): deleting it; its instance is drained, terminated and replaced"));
+                + candidate.providerID() + "): deleting it; its instance is drained" + (replaced
+                ? ", terminated and replaced" : " and terminated, not replaced: the pool's size is its autoscaler's,"
+                + " which adds an instance when it needs one")));
         return new KubeAction.RemediateMachine(candidate.providerID(), candidate.machine(), conditions, notices);
     }
 

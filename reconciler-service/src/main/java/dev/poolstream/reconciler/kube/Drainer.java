@@ -133,6 +133,8 @@ public final class Drainer implements AutoCloseable {
         int held;
         int podsLeft = -1;
         String problem = "nothing yet";
+        /** The last problem reaching the cluster shown as an Event; null since a round got through. */
+        String shown;
 
         Run(String pool, String cluster, String nodeName, String providerID, Instant started, Instant deadline,
             Consumer<Notice> progress) {
@@ -174,6 +176,7 @@ public final class Drainer implements AutoCloseable {
                 log.warn("draining {} of cluster {} for pool {} failed ({}); retrying", run.node(),
                         run.cluster, run.pool, run.problem);
                 registry.counter("poolstream.reconciler.drain.errors").increment();
+                cannotDrain(run);
                 again(run, true);
             } catch (RuntimeException | Error e) {
                 // An Error too: the run would never end, its drain neither timed out nor started again.
@@ -189,6 +192,7 @@ public final class Drainer implements AutoCloseable {
         if (found.isEmpty()) {
             run.problem = "cluster " + run.cluster + " has no kubeconfig Secret";
             log.warn("cannot drain {} for pool {} yet: {}; retrying", run.node(), run.pool, run.problem);
+            cannotDrain(run);
             again(run, true);
             return;
         }
@@ -228,11 +232,13 @@ public final class Drainer implements AutoCloseable {
                     cordon(run.started));
             if (cordoned == null || !unschedulable(cordoned)) {
                 run.problem = "the cordon of Node " + run.nodeName + " did not hold";
+                cannotDrain(run);
                 again(run, true);
                 return;
             }
             log.info("cordoned Node {} of pool {}", run.nodeName, run.pool);
         }
+        run.shown = null;
         // A Node whose kubelet no longer reports (Ready Unknown) never ends a pod: one stopping already (evicted, or
         // marked by the taint manager) would hold the drain for good. As Cluster API's drain does for an unreachable
         // Node, such pods count as gone once their grace period is over (the deletionTimestamp, set to the deletion
@@ -313,6 +319,17 @@ public final class Drainer implements AutoCloseable {
             run.problem = "waiting for " + left.size() + " evicted pods to stop";
         }
         again(run, accepted == 0 && !(refused.isEmpty() && failed.isEmpty()));
+    }
+
+    /**
+     * Shows why the round could not get through to the Node, once per problem: without a deadline nothing else would
+     * (a log line is not where users look), and the drain would say only {@code DrainingNode}, for good.
+     */
+    private static void cannotDrain(Run run) {
+        if (!run.problem.equals(run.shown)) {
+            run.shown = run.problem;
+            run.progress.accept(Notices.cannotDrain(run.node(), run.problem));
+        }
     }
 
     /** Whether the pod's deletion grace period is over, by more than a second (Cluster API's skip-wait timeout). */

@@ -341,6 +341,27 @@ class MachineRequestsTest {
         assertThat(decision.drains()).isEmpty();
     }
 
+    /**
+     * The terminate lowers the group's size by one; a pool whose size an autoscaler owns follows it and is not filled
+     * again: its remediation says so, not "replaced".
+     */
+    @Test
+    void shouldSayWhetherARemediatedInstanceIsReplaced() {
+        assertThat(remediationNote(Map.of())).isEqualTo("Remediating Machine " + machine(3) + " (" + id(3)
+                + "): deleting it; its instance is drained, terminated and replaced");
+        assertThat(remediationNote(Map.of(ClusterApi.REPLICAS_MANAGED_BY_ANNOTATION, "cluster-autoscaler")))
+                .isEqualTo("Remediating Machine " + machine(3) + " (" + id(3) + "): deleting it; its instance is"
+                        + " drained and terminated, not replaced: the pool's size is its autoscaler's, which adds an"
+                        + " instance when it needs one");
+    }
+
+    private static String remediationNote(Map<String, String> annotations) {
+        PoolSpec spec = with(aws(5, "v1.33.1", annotations, null), marked(3));
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        KubeAction.RemediateMachine remediate = (KubeAction.RemediateMachine) decision.actions().get(0);
+        return remediate.notices().get(0).note();
+    }
+
     @Test
     void shouldDeriveTheMachineNameWhenTheWatcherGaveNone() {
         PoolSpec spec = with(aws(5), new MachineRequest(id(3), null, null, false, false, true,

@@ -116,7 +116,7 @@ class NoticesTest {
     void shouldSayHowADrainEndedAndWhetherItsInstanceIsTerminated(DrainOutcome outcome, boolean warning,
                                                                  String reason, String note) {
         // It failed once before: the next failure waits the second backoff (20 s).
-        Memory.Drain drain = new Memory.Drain("aws:///a/i-1", "node-1", T0, null, null, 1, null);
+        Memory.Drain drain = new Memory.Drain("aws:///a/i-1", "node-1", T0, null, null, 1, null, null);
 
         assertThat(Notices.drained(drain, outcome, T0.plusSeconds(42), Retries.DEFAULT))
                 .isEqualTo(new Notice(warning, "Drain", reason, note));
@@ -124,7 +124,7 @@ class NoticesTest {
 
     @Test
     void shouldSayAnUnknownDurationForADrainWithoutAStart() {
-        Memory.Drain drain = new Memory.Drain("aws:///a/i-1", "node-1", null, null, null, 0, null);
+        Memory.Drain drain = new Memory.Drain("aws:///a/i-1", "node-1", null, null, null, 0, null, null);
 
         assertThat(Notices.drained(drain, new DrainOutcome.Drained(), T0, Retries.DEFAULT).note())
                 .isEqualTo("Node node-1 (aws:///a/i-1) drained in ?");

@@ -620,6 +620,39 @@ class PoolReconcilerTest {
         }
     }
 
+    /**
+     * A victim drained long before its terminate is decided (another victim's drain held up by a
+     * PodDisruptionBudget) may have taken pods since: it is drained again before its instance goes, its deadline still
+     * counted from the first start.
+     */
+    @Test
+    void shouldDrainAgainAVictimDrainedLongBeforeTheTerminateIsDecided() {
+        PoolSpec spec = aws(3);
+        Decision drain = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+        assertThat(drain.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1", "node-2");
+        Instant later = T0.plus(Duration.ofMinutes(20));
+        Map<String, Memory.Drain> ended = new HashMap<>();
+        ended.put(Pools.id(1), drain.drains().get(0).ended(new DrainOutcome.Drained(), T0, Retries.DEFAULT));
+        ended.put(Pools.id(2), drain.drains().get(1).ended(new DrainOutcome.TimedOut(1,
+                "a PodDisruptionBudget refuses evicting apps/db-0"), later, Retries.DEFAULT));
+
+        Decision decision = decide(spec, group(5, "x"), status(members(5)), drain.memory().withDrains(ended), later,
+                List.of());
+
+        assertThat(decision.commands()).as("node-1 not terminated on a drain 20 minutes old").isEmpty();
+        assertThat(decision.drains()).singleElement().satisfies(d -> {
+            assertThat(d.providerID()).isEqualTo(Pools.id(1));
+            assertThat(d.startedAt()).isEqualTo(T0);
+        });
+        Map<String, Memory.Drain> again = new HashMap<>(decision.memory().drains());
+        again.put(Pools.id(1), decision.drains().get(0).ended(new DrainOutcome.Drained(), later.plusSeconds(1),
+                Retries.DEFAULT));
+        Decision terminate = decide(spec, group(5, "x"), status(members(5)), decision.memory().withDrains(again),
+                later.plusSeconds(1), List.of());
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactlyInAnyOrder(Pools.id(1), Pools.id(2)));
+    }
+
     @Test
     void shouldBoundTheDrainByNodeDrainTimeoutSecondsAndNotWhenUnsetOrZero() {
         PoolSpec spec = aws(4);
@@ -749,6 +782,44 @@ class PoolReconcilerTest {
     }
 
     /**
+     * Scaled up past its size while a victim's drain runs: the scale-up goes at once, not after the drain, which a
+     * PodDisruptionBudget may hold for good when the cluster is full (the evicted pod's replacement Pending for want of
+     * the Node the scale-up brings). The draining member counts, as a deleting Machine in Cluster API's MachineSet: its
+     * terminate lowers the group by one, and the next look fills it again.
+     */
+    @Test
+    void shouldScaleUpWhileAVictimDrainsAndReplaceTheVictimOnceItIsTerminated() {
+        Decision first = PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), seen(aws(4))));
+        assertThat(first.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+
+        PoolSpec six = aws(6);
+        Decision scaleUp = PoolReconciler.decide(look(six, group(5, "x"), status(members(5)),
+                first.memory().withTemplateKey(PoolReconciler.templateKey(six))));
+
+        assertThat(scaleUp.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(6));
+        assertThat(scaleUp.memory().drains()).as("the drain goes on").containsOnlyKeys(Pools.id(1));
+        String scaleUpId = scaleUp.commands().get(0).id();
+
+        // Carried out, the new instance not listed yet: nothing more is asked; the drain ends, the victim goes.
+        Decision booting = PoolReconciler.decide(look(six, group(6, scaleUpId), status(members(5)),
+                scaleUp.memory()));
+        assertThat(booting.commands()).isEmpty();
+        List<PoolMember> withNew = new ArrayList<>(members(5));
+        withNew.add(member(6, true, true));
+        Decision terminate = PoolReconciler.decide(look(six, group(6, scaleUpId), status(withNew),
+                Pools.drained(booting)));
+        assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                t -> assertThat(t.providerIDs()).containsExactly(Pools.id(1)));
+
+        String terminateId = terminate.commands().get(0).id();
+        Decision refill = PoolReconciler.decide(look(six, group(5, terminateId), status(withNew.subList(1, 6)),
+                terminate.memory()));
+        assertThat(refill.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                c -> assertThat(c.capacity().desired()).isEqualTo(6));
+    }
+
+    /**
      * The group state that says a terminate was carried out can come before the status without its instances: a look
      * at the members still listed would choose the same victims again (or, by a seeded random policy, others). The
      * terminate is seen through once the status drops them, or after the await timeout, with no failure shown.
@@ -781,8 +852,9 @@ class PoolReconcilerTest {
         assertThat(timedOut.memory().awaiting()).as("not held for good").isNull();
         assertThat(timedOut.notices()).anySatisfy(n -> assertThat(n.note())
                 .contains(CommandFailure.REASON_INSTANCES_STILL_LISTED).contains(terminateId));
+        Instant retry = late.plus(Duration.ofMinutes(5));
         Decision drainedAgain = decide(spec, group(4, terminateId), status(members(5)),
-                Pools.drained(timedOut), late.plus(Duration.ofMinutes(5)), List.of());
+                Pools.drained(timedOut, retry), retry, List.of());
         assertThat(drainedAgain.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class, t -> {
             assertThat(t.id()).isEqualTo(Attempts.attemptId(terminate.commands().get(0), 2));
             assertThat(t.providerIDs()).isEqualTo(((TerminateInstances) terminate.commands().get(0)).providerIDs());
@@ -833,12 +905,13 @@ class PoolReconcilerTest {
         Memory memory = seen(before);
         boolean done = false;
         for (int step = 0; step < 200 && !done; step++) {
+            Instant now = T0.plusSeconds(step);
             Decision decision = PoolReconciler.decide(new PoolReconciler.Look(after, sim.group(), sim.status(),
-                    memory, T0.plusSeconds(step), false, Duration.ofMinutes(2)));
+                    memory, now, false, Duration.ofMinutes(2)));
             // Done: five up-to-date instances, all Ready, and nothing more to do.
             done = sim.allUpToDate() && sim.members.size() == 5 && sim.ready() == 5
                     && decision.commands().isEmpty() && decision.drains().isEmpty();
-            memory = sim.apply(decision);
+            memory = sim.apply(decision, now);
         }
 
         assertThat(done).as("rolled out: " + sim.members).isTrue();

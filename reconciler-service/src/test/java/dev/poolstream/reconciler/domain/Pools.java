@@ -128,10 +128,15 @@ final class Pools {
         return new PoolReconciler.Look(spec, group, status, memory, T0, false, Duration.ofMinutes(2));
     }
 
-    /** What the decision remembers, with every drain it remembers ended drained. */
+    /** What the decision remembers, with every drain it remembers ended drained at {@link #T0}. */
     static Memory drained(Decision decision) {
+        return drained(decision, T0);
+    }
+
+    /** What the decision remembers, with every drain it remembers ended drained at {@code at}. */
+    static Memory drained(Decision decision, Instant at) {
         Map<String, Memory.Drain> done = new HashMap<>();
-        decision.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), T0,
+        decision.memory().drains().forEach((id, d) -> done.put(id, d.ended(new DrainOutcome.Drained(), at,
                 Retries.DEFAULT)));
         return decision.memory().withDrains(done);
     }

@@ -96,7 +96,7 @@ class RetriesTest {
                                                                                           long seconds) {
         Instant now = Pools.T0.plusSeconds(100);
         Memory.Drain drain = new Memory.Drain("aws:///a/i-1", "node-1", Pools.T0, Pools.T0.plusSeconds(600), null,
-                failedBefore, null);
+                failedBefore, null, null);
 
         Memory.Drain failed = drain.ended(new DrainOutcome.Failed("boom"), now, Retries.DEFAULT);
 

@@ -69,12 +69,13 @@ final class SimulatedPool {
     /**
      * One step: the look's commands carried out, its drains ended, then the booted instances Ready.
      *
+     * @param now when the look was made: its drains end then
      * @return what the reconciler remembers for the next look (its drains ended)
      */
-    Memory apply(Decision decision) {
+    Memory apply(Decision decision, Instant now) {
         Map<String, Memory.Drain> drained = new HashMap<>();
         decision.memory().drains().forEach((id, d) -> drained.put(id, d.ended(new DrainOutcome.Drained(),
-                Pools.T0, Retries.DEFAULT)));
+                now, Retries.DEFAULT)));
         for (var command : decision.commands()) {
             if (command instanceof RollOut) {
                 templateRolled = true;

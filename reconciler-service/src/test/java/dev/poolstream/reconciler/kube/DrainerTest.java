@@ -336,6 +336,41 @@ class DrainerTest {
                 "cluster team-a/demo has no kubeconfig Secret"));
     }
 
+    /**
+     * Without a deadline nothing else would ever tell: a workload cluster the drain cannot reach is a Warning on the
+     * pool, once per problem (not each round), and again when another problem takes its place.
+     */
+    @Test
+    void shouldSayOncePerProblemWhyTheWorkloadClusterCannotBeDrainedWhileThereIsNoDeadline() {
+        node("n1");
+        pod("apps", "app", "n1");
+        KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl("http://127.0.0.1:9").withRequestRetryBackoffLimit(0).withConnectionTimeout(500)
+                .build()).build();
+        AtomicInteger asked = new AtomicInteger();
+        try {
+            // No kubeconfig Secret for three rounds, then an API server that does not answer for three.
+            DrainOutcome outcome = join(drainer(c -> {
+                int round = asked.incrementAndGet();
+                return round <= 3 ? Optional.empty() : Optional.of(round <= 6 ? unreachable : kube);
+            }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, clock.instant(), null,
+                    notices::add));
+
+            assertThat(outcome).isInstanceOf(DrainOutcome.Drained.class);
+            assertThat(notices).extracting(Notice::note).hasSize(2).first()
+                    .isEqualTo(Notices.cannotDrain("Node n1", "cluster team-a/demo has no kubeconfig Secret").note());
+            // The root cause's class is the HTTP client's (ConnectException, ClosedChannelException).
+            assertThat(notices.get(1).note()).startsWith("Cannot drain Node n1 yet (the workload cluster's API"
+                    + " server: no answer (");
+            assertThat(notices).allSatisfy(n -> {
+                assertThat(n.warning()).isTrue();
+                assertThat(n.reason()).isEqualTo(Notices.DRAIN_BLOCKED);
+            });
+        } finally {
+            unreachable.close();
+        }
+    }
+
     @Test
     void shouldFindTheNodeOfAnInstanceNoneWasSeenOfByItsProviderIdAndDrainIt() {
         node("n1");
