@@ -415,19 +415,31 @@ class CommandListenerTest {
                 .isEqualTo(1);
     }
 
-    @Test
-    void shouldWriteNothingOnceTheConsumerHasNotPolledForMostOfItsPollIntervalAndCarryItOutOnceItPolls() {
-        AtomicLong now = new AtomicLong();
-        PollLease lease = new PollLease(Duration.ofMinutes(5), now::get);
+    /** A lease of 5 minutes on a clock of the test's, started at 0. */
+    private final AtomicLong leaseClock = new AtomicLong();
+    private final PollLease lease = new PollLease(Duration.ofMinutes(5), leaseClock::get);
+
+    /**
+     * The consumer thread (the test's) stalls in the first describe of group {@code a} for {@code stall}.
+     *
+     * @return the describes of {@code a} so far
+     */
+    private AtomicInteger stallInTheFirstDescribe(Duration stall) {
         start(retryEvery20Ms(), lease);
-        // The consumer thread (this one) stalls in the command's describe past 4.5 of its 5 minutes: Kafka may give
-        // the partition away at 5, and this consumer would hear of it only at its next poll.
         AtomicInteger describes = new AtomicInteger();
         cloud.whenDescribing("a", () -> {
             if (describes.incrementAndGet() == 1) {
-                now.addAndGet(Duration.ofSeconds(271).toNanos());
+                leaseClock.addAndGet(stall.toNanos());
             }
         });
+        return describes;
+    }
+
+    @Test
+    void shouldWriteNothingOnceTheConsumerHasNotPolledForMostOfItsPollIntervalAndCarryItOutOnceItPolls() {
+        // Past 4.5 of its 5 minutes: Kafka may give the partition away at 5, and this consumer would hear of it only
+        // at its next poll.
+        AtomicInteger describes = stallInTheFirstDescribe(Duration.ofSeconds(271));
         EnsureGroup a = ensure("a", 2);
 
         deliver(a);
@@ -448,15 +460,7 @@ class CommandListenerTest {
 
     @Test
     void shouldLeaveACommandStalledPastThePollIntervalToTheNewOwnerWhenThePollSaysThePartitionWasLost() {
-        AtomicLong now = new AtomicLong();
-        PollLease lease = new PollLease(Duration.ofMinutes(5), now::get);
-        start(retryEvery20Ms(), lease);
-        AtomicInteger describes = new AtomicInteger();
-        cloud.whenDescribing("a", () -> {
-            if (describes.incrementAndGet() == 1) {
-                now.addAndGet(Duration.ofMinutes(6).toNanos());
-            }
-        });
+        AtomicInteger describes = stallInTheFirstDescribe(Duration.ofMinutes(6));
         EnsureGroup a = ensure("a", 2);
         deliver(a);
         await().atMost(WAIT).until(() -> describes.get() >= 2);

@@ -8,15 +8,12 @@ import dev.poolstream.watcher.testing.Assignments;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.springframework.kafka.core.ConsumerFactory;
 
 /**
  * A partition read back from its start at assignment: only the final state of each key counts, however the fetches
@@ -73,18 +70,7 @@ class ClusterAssignmentReadBackTest {
     }
 
     private ClusterAssignment started() {
-        ClusterAssignment assignment = Assignments.notStarted(new ConsumerFactory<String, byte[]>() {
-            @Override
-            public Consumer<String, byte[]> createConsumer(String group, String prefix, String suffix,
-                                                           Properties properties) {
-                return consumer;
-            }
-
-            @Override
-            public boolean isAutoCommit() {
-                return false;
-            }
-        }, new ClusterAssignment.Listener() {
+        ClusterAssignment assignment = Assignments.notStarted(consumer, new ClusterAssignment.Listener() {
             @Override
             public void clustersAssigned(Set<String> takenNow, Set<String> goneNow) {
                 taken.add(Set.copyOf(takenNow));

@@ -13,13 +13,11 @@ import java.util.concurrent.TimeUnit;
 import dev.poolstream.events.Topics;
 import java.util.List;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
-import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 
 /**
@@ -65,18 +63,7 @@ class ClusterAssignmentStartTest {
             consumer.updateBeginningOffsets(Map.of(p0, 0L));
             consumer.addRecord(new ConsumerRecord<>(p0.topic(), 0, 0, "team-a/demo", new byte[] {'{', '}'}));
         });
-        ClusterAssignment assignment = Assignments.notStarted(new ConsumerFactory<String, byte[]>() {
-            @Override
-            public Consumer<String, byte[]> createConsumer(String group, String prefix, String suffix,
-                                                           java.util.Properties properties) {
-                return consumer;
-            }
-
-            @Override
-            public boolean isAutoCommit() {
-                return false;
-            }
-        }, new ClusterAssignment.Listener() {
+        ClusterAssignment assignment = Assignments.notStarted(consumer, new ClusterAssignment.Listener() {
             @Override
             public void clustersAssigned(Set<String> taken, Set<String> gone) {
                 throw new NoClassDefFoundError("io/fabric8/Missing");

@@ -34,6 +34,23 @@ public final class Assignments {
         return new ClusterAssignment(consumers, properties(), new StaticMembership(""), listener);
     }
 
+    /** Not started; its consumer is {@code consumer} (a MockConsumer), and what it reads goes to {@code listener}. */
+    public static ClusterAssignment notStarted(org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer,
+                                               ClusterAssignment.Listener listener) {
+        return notStarted(new org.springframework.kafka.core.ConsumerFactory<String, byte[]>() {
+            @Override
+            public org.apache.kafka.clients.consumer.Consumer<String, byte[]> createConsumer(String group,
+                    String prefix, String suffix, java.util.Properties properties) {
+                return consumer;
+            }
+
+            @Override
+            public boolean isAutoCommit() {
+                return false;
+            }
+        }, listener);
+    }
+
     private static WatcherProperties properties() {
         return new WatcherProperties(List.of(), Duration.ofMinutes(10),
                 new WatcherProperties.Lease("test", "test", "test", Duration.ofSeconds(15), Duration.ofSeconds(10),
