@@ -99,7 +99,8 @@ final class MachineCache implements AutoCloseable {
                     }
                     String name = entry.getKey().substring(prefix.length());
                     Written w = entry.getValue();
-                    GenericKubernetesResource cached = byName.get(name);
+                    // As the informer has it, whichever pool's: another pool's write is no staler for being another's.
+                    GenericKubernetesResource cached = informer.getStore().getByKey(namespace + "/" + name);
                     String cachedVersion = cached == null ? null : cached.getMetadata().getResourceVersion();
                     boolean stale = java.util.Objects.equals(cachedVersion, w.before());
                     if (!stale) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * handler would stop the informer for good: the cache would keep what it had while every write meets a 409. The
  * cache's handler lists and watches again. A real API server does not send such an event (it is what a proxy in
  * between, or a server of another version, could), so this is the mock server's: a list, a watch that sends one
- * event of an unknown type, then a list with the object written meanwhile.
+ * event of an unknown type, then a list with the object written meanwhile. And the cache's own writes standing in for
+ * an informer that has not caught up, which a real server's informer does at once: here its watch sends nothing.
  */
 @EnableKubernetesMockClient
 class MachineCacheUnreadableEventTest {
@@ -54,6 +55,29 @@ class MachineCacheUnreadableEventTest {
 
             await().atMost(Duration.ofSeconds(30)).until(() -> cache.objects(NS, POOL, ClusterApi.KIND_AWS_MACHINE)
                     .stream().anyMatch(o -> o.getMetadata().getName().equals("after")));
+        }
+    }
+
+    @Test
+    void shouldKeepAnotherPoolsWriteStandingInForTheInformerWhenOnePoolIsRead() {
+        // The informer holds both pools' machines at version 1; its watch tells it nothing of the write after.
+        GenericKubernetesResource mine = machine("mine", "1");
+        GenericKubernetesResource theirs = MachineCacheNamespacesRealApiIT.awsMachine(NS, "theirs", "pool-b");
+        theirs.getMetadata().setResourceVersion("1");
+        server.expect().get().withPath(PATH + "?" + SELECTOR + "&resourceVersion=0")
+                .andReturn(200, list("1", mine, theirs)).once();
+        server.expect().get().withPath(watch("1")).andUpgradeToWebSocket().open().done().always();
+        GenericKubernetesResource theirsWritten = MachineCacheNamespacesRealApiIT.awsMachine(NS, "theirs", "pool-b");
+        theirsWritten.getMetadata().setResourceVersion("2");
+
+        try (MachineCache cache = new MachineCache(client, List.of(NS))) {
+            cache.objects(NS, "pool-b", ClusterApi.KIND_AWS_MACHINE);
+            cache.wrote(ClusterApi.KIND_AWS_MACHINE, NS, "theirs", "1", theirsWritten);
+
+            cache.objects(NS, POOL, ClusterApi.KIND_AWS_MACHINE); // another pool of the namespace is read
+
+            assertThat(cache.objects(NS, "pool-b", ClusterApi.KIND_AWS_MACHINE))
+                    .extracting(o -> o.getMetadata().getResourceVersion()).containsExactly("2");
         }
     }
 
