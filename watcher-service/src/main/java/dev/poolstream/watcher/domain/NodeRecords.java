@@ -159,6 +159,11 @@ public final class NodeRecords {
         return published.size();
     }
 
+    /** The keys kept beside the records (each Node's, and old keys still to tombstone): what must not outlive them. */
+    int keysKept() {
+        return keyByNode.size() + unsentTombstones.size();
+    }
+
     private static String identity(NodeState node) {
         return node.cluster() + "/" + node.name();
     }

@@ -325,6 +325,58 @@ class NodeRecordsTest {
         assertThat(records.delete("team-b/other", "n9")).containsExactly(new Change.Delete<>("aws:///a/i-9", other));
     }
 
+    /** Two Nodes of the cluster, one whose move to its provider ID key had its old key's tombstone fail to send. */
+    private void twoNodesOneWithATombstoneUnsent() {
+        int before = records.keysKept();
+        records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+        records.upsert(node("n2", null, ConditionStatus.TRUE));
+        List<Change<NodeState>> moved = records.upsert(node("n2", "aws:///a/i-2", ConditionStatus.TRUE));
+        records.undo(moved.get(0)); // the fallback key's tombstone could not be sent
+        assertThat(records.keysKept()).as("two Nodes' keys and one old key").isEqualTo(before + 3);
+    }
+
+    @Test
+    void shouldKeepNoKeyOfNodesItNoLongerPublishes() {
+        twoNodesOneWithATombstoneUnsent();
+        records.clear();
+        assertThat(records.keysKept()).as("cleared").isZero();
+
+        twoNodesOneWithATombstoneUnsent();
+        records.reconcile(List.of(), Set.of(CLUSTER));
+        assertThat(records.keysKept()).as("the cluster's Nodes gone").isZero();
+
+        twoNodesOneWithATombstoneUnsent();
+        records.forget(Set.of(CLUSTER));
+        assertThat(records.keysKept()).as("the cluster watched by another replica").isZero();
+
+        twoNodesOneWithATombstoneUnsent();
+        records.seed(Map.of("aws:///a/i-9", node("n9", "aws:///a/i-9", ConditionStatus.TRUE)));
+        assertThat(records.keysKept()).as("seeded again").isEqualTo(1);
+
+        twoNodesOneWithATombstoneUnsent();
+        records.seed(Map.of(), Set.of(CLUSTER));
+        assertThat(records.keysKept()).as("the cluster taken over, none of its Nodes on the topic").isZero();
+    }
+
+    @Test
+    void shouldKeepAnOldKeysUnsentTombstoneWhenAnotherClusterIsLetGo() {
+        twoNodesOneWithATombstoneUnsent();
+        records.forget(Set.of("team-b/other"));
+
+        assertThat(records.upsert(node("n2", "aws:///a/i-2", ConditionStatus.FALSE))).extracting(c -> c.key())
+                .containsExactly("cluster/" + CLUSTER + "/node/n2", "aws:///a/i-2");
+    }
+
+    @Test
+    void shouldNotKeepTheKeyOfANodeWhoseTakingOfItCouldNotBeSent() {
+        records.upsert(node("n0", "aws:///a/i-1", ConditionStatus.TRUE));
+        List<Change<NodeState>> taken = records.upsert(node("n1", "aws:///a/i-1", ConditionStatus.TRUE));
+        records.undo(taken.get(0)); // the key holds n0's record again
+
+        assertThat(records.keysKept()).isEqualTo(1);
+        assertThat(records.delete(CLUSTER, "n1")).isEmpty();
+    }
+
     private static NodeState node(String name, String providerId, ConditionStatus ready) {
         return new NodeState(CLUSTER, name, "uid-" + name, providerId, ready, null, "v1.33.1", false, List.of(),
                 Map.of());
