@@ -144,6 +144,9 @@ class GroupPlannerTest {
                 .isEqualTo(new Plan.Update(new GroupUpdate(null, null, 9, null, null, Map.of())));
         assertThat(GroupPlanner.capacity(Optional.of(group(8, 0, 10, "1", 4)), new Capacity(8, 0, 5, true)))
                 .isEqualTo(new Plan.Update(new GroupUpdate(null, null, 5, null, null, Map.of())));
+        // A max equal to the group's desired size changes no desired size, whatever the group holds beyond it.
+        assertThat(GroupPlanner.capacity(Optional.of(group(8, 0, 10, "1", 9)), new Capacity(8, 0, 8, true)))
+                .isEqualTo(new Plan.Update(new GroupUpdate(null, null, 8, null, null, Map.of())));
     }
 
     @Test

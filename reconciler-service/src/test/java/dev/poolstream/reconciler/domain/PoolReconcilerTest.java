@@ -807,6 +807,9 @@ class PoolReconcilerTest {
         assertThat(booting.commands()).isEmpty();
         List<PoolMember> withNew = new ArrayList<>(members(5));
         withNew.add(member(6, true, true));
+        // The new instance listed before the group's state says 6: the pool is whole, the victim counted in it.
+        assertThat(PoolReconciler.decide(look(six, group(5, "x"), status(withNew), booting.memory())).commands())
+                .isEmpty();
         Decision terminate = PoolReconciler.decide(look(six, group(6, scaleUpId), status(withNew),
                 Pools.drained(booting)));
         assertThat(terminate.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
