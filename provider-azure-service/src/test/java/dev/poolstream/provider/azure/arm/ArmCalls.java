@@ -26,7 +26,10 @@ public class ArmCalls extends HttpPipelineSyncPolicy {
 
     private final List<Call> calls = new ArrayList<>();
 
-    /** The request side runs on the thread that made the call; the response may arrive on the HTTP client's. */
+    /**
+     * The request side runs on the thread that made the call, mostly: a long-running operation's first request is at
+     * times sent from one of the SDK's reactor threads. The response may arrive on the HTTP client's.
+     */
     @Override
     protected void beforeSendingRequest(HttpPipelineCallContext context) {
         context.setData(THREAD, Thread.currentThread().getName());
