@@ -252,16 +252,14 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
                 return;
             }
             String pool = record.key();
-            if (!lease.holds(d.partition)) {
-                // The partition may be another consumer's already: its pool's state is not this one's to publish
-                // (it would stand over the new owner's). The log line says it; the state waits for the poll.
-                try (MDC.MDCCloseable ignored = MDC.putCloseable("pool", pool)) {
+            try (MDC.MDCCloseable ignored = MDC.putCloseable("pool", pool)) {
+                if (!lease.holds(d.partition)) {
+                    // The partition may be another consumer's already: its pool's state is not this one's to publish
+                    // (it would stand over the new owner's). The log line says it; the state waits for the poll.
                     log.warn("pool {}: {} {} waits (attempt {}, next in {}): {}", pool, d.kind(), d.command.id(),
                             failedAttempts, RetryNotice.human(next), errorOf(e));
+                    return;
                 }
-                return;
-            }
-            try (MDC.MDCCloseable ignored = MDC.putCloseable("pool", pool)) {
                 if (e instanceof DeadLetterUnavailableException) {
                     log.warn("pool {}: could not dead-letter {} {} (attempt {}), next try in {}: {}", pool, d.kind(),
                             d.command.id(), failedAttempts, RetryNotice.human(next), e.getMessage());

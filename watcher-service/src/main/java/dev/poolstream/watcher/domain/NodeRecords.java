@@ -2,6 +2,7 @@ package dev.poolstream.watcher.domain;
 
 import dev.poolstream.events.NodeState;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,35 +27,36 @@ public final class NodeRecords {
 
     public List<Change<NodeState>> upsert(NodeState node) {
         String identity = identity(node);
-        Set<String> oldKeys = unsentTombstonesOf(identity);
-        String previousKey = keyByNode.put(identity, node.key());
-        if (previousKey != null) {
-            oldKeys.add(previousKey);
-        }
-        oldKeys.remove(node.key());
-        List<Change<NodeState>> changes = new ArrayList<>(tombstones(oldKeys, identity));
+        List<Change<NodeState>> changes = new ArrayList<>(2);
+        tombstone(oldKeys(identity, keyByNode.put(identity, node.key())), node.key(), identity, changes);
         published.upsert(node.key(), node).ifPresent(changes::add);
         return changes;
     }
 
     public List<Change<NodeState>> delete(String cluster, String nodeName) {
         String identity = cluster + "/" + nodeName;
-        Set<String> keys = unsentTombstonesOf(identity);
-        String key = keyByNode.remove(identity);
-        if (key != null) {
-            keys.add(key);
+        List<Change<NodeState>> changes = new ArrayList<>(1);
+        tombstone(oldKeys(identity, keyByNode.remove(identity)), null, identity, changes);
+        return changes;
+    }
+
+    /** Tombstones for the keys (but {@code kept}) that still hold this Node's record. */
+    private void tombstone(Collection<String> keys, String kept, String identity, List<Change<NodeState>> into) {
+        for (String key : keys) {
+            if (!key.equals(kept) && publishedFor(key, identity)) {
+                published.delete(key).ifPresent(into::add);
+            }
         }
-        return tombstones(keys, identity);
     }
 
-    /** Tombstones for the keys that still hold this Node's record. */
-    private List<Change<NodeState>> tombstones(Set<String> keys, String identity) {
-        return keys.stream().filter(key -> publishedFor(key, identity))
-                .flatMap(key -> published.delete(key).stream()).toList();
-    }
-
-    /** The old keys of a Node whose tombstone is still to be sent, taken out: the caller sends them. Sorted. */
-    private Set<String> unsentTombstonesOf(String identity) {
+    /**
+     * The keys a Node was published under before: {@code last} (null: none) and those whose tombstone is still to be
+     * sent, taken out (the caller sends them), sorted. Every Node event asks: none is made when none is pending.
+     */
+    private Collection<String> oldKeys(String identity, String last) {
+        if (unsentTombstones.isEmpty()) {
+            return last == null ? List.of() : List.of(last);
+        }
         Set<String> keys = new TreeSet<>();
         unsentTombstones.forEach((key, node) -> {
             if (node.equals(identity)) {
@@ -62,6 +64,9 @@ public final class NodeRecords {
             }
         });
         unsentTombstones.keySet().removeAll(keys);
+        if (last != null) {
+            keys.add(last);
+        }
         return keys;
     }
 

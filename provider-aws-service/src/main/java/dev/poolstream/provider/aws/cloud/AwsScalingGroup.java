@@ -65,15 +65,20 @@ public class AwsScalingGroup implements ScalingGroup {
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
 
     /**
-     * @param states      the Auto Scaling lifecycle state of each instance
+     * @param instances   the group's instances by id, each with its Auto Scaling lifecycle state (its cloud state)
      * @param desired     the group's desired capacity
      * @param unprotected the in-service instances not protected from scale-in (a group made before Poolstream
      *                    protected its instances, or by CAPA and taken over)
      */
-    private record Seen(Map<String, String> states, int desired, int min, List<String> unprotected,
-                        Map<String, InstanceSnapshot> instances) {
+    private record Seen(Map<String, InstanceSnapshot> instances, int desired, int min, List<String> unprotected) {
 
-        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of(), Map.of());
+        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of());
+
+        /** The instance's Auto Scaling lifecycle state, null when the group did not list it. */
+        String state(String instanceId) {
+            InstanceSnapshot instance = instances.get(instanceId);
+            return instance == null ? null : instance.cloudState();
+        }
     }
 
     /**
@@ -131,11 +136,9 @@ public class AwsScalingGroup implements ScalingGroup {
         Map<String, Instant> launchTimes = templates.launchTimes(g.instances().stream().map(Instance::instanceId)
                 .toList());
         List<InstanceSnapshot> instances = new ArrayList<>();
-        Map<String, String> states = new HashMap<>();
         List<String> unprotectedIds = new ArrayList<>();
         Map<String, InstanceSnapshot> byId = new HashMap<>();
         for (Instance i : g.instances()) {
-            states.put(i.instanceId(), i.lifecycleStateAsString());
             if (AwsInstances.detachable(i.lifecycleStateAsString()) && !Boolean.TRUE.equals(i.protectedFromScaleIn())) {
                 unprotectedIds.add(i.instanceId());
             }
@@ -150,8 +153,8 @@ public class AwsScalingGroup implements ScalingGroup {
                 instances.add(detached);
             }
         });
-        seen.put(group, new Seen(states, g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
-                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds), Map.copyOf(byId)));
+        seen.put(group, new Seen(Map.copyOf(byId), g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
+                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
                 g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances));
@@ -286,8 +289,7 @@ public class AwsScalingGroup implements ScalingGroup {
     @Override
     public void terminate(String group, List<String> instanceIds) {
         Seen last = seen.getOrDefault(group, Seen.NOTHING);
-        Map<String, String> states = last.states();
-        List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(states.get(id))).toList();
+        List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(last.state(id))).toList();
         List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
         lowerMinFor(group, last, instanceIds.size());
         List<String> detached = new ArrayList<>();
@@ -296,10 +298,7 @@ public class AwsScalingGroup implements ScalingGroup {
             for (List<String> batch : AwsInstances.batches(inService, AwsInstances.DETACH_BATCH)) {
                 if (detach(group, batch)) {
                     detached.addAll(batch);
-                    batch.forEach(id -> Optional.ofNullable(last.instances().get(id)).ifPresent(i -> detachedRunning
-                            .computeIfAbsent(group, g -> new ConcurrentHashMap<>()).put(id, new InstanceSnapshot(
-                                    i.instanceId(), i.providerID(), i.zone(), InstanceLifecycle.TERMINATING,
-                                    DETACHED_STATE, i.templateVersion(), i.launchTime()))));
+                    runningDetached(group, last, batch);
                 } else {
                     notInGroup.addAll(terminateInGroup(group, batch));
                 }
@@ -415,13 +414,24 @@ public class AwsScalingGroup implements ScalingGroup {
         }
     }
 
+    /** Instances just detached from the group, running outside it until ended: described as terminating. */
+    private void runningDetached(String group, Seen last, List<String> ids) {
+        Map<String, InstanceSnapshot> detached = detachedRunning.computeIfAbsent(group, g -> new ConcurrentHashMap<>());
+        for (String id : ids) {
+            InstanceSnapshot i = last.instances().get(id);
+            if (i != null) {
+                detached.put(id, new InstanceSnapshot(i.instanceId(), i.providerID(), i.zone(),
+                        InstanceLifecycle.TERMINATING, DETACHED_STATE, i.templateVersion(), i.launchTime()));
+            }
+        }
+    }
+
     /** Instances detached from the group that no longer run outside it: ended, or found gone. */
     private void ended(String group, List<String> ids) {
-        Map<String, InstanceSnapshot> detached = detachedRunning.get(group);
-        if (detached != null) {
+        detachedRunning.computeIfPresent(group, (g, detached) -> {
             ids.forEach(detached::remove);
-            detachedRunning.remove(group, Map.of());
-        }
+            return detached.isEmpty() ? null : detached;
+        });
     }
 
     /**
@@ -455,7 +465,7 @@ public class AwsScalingGroup implements ScalingGroup {
      */
     @Override
     public void delete(String group) {
-        List<String> listed = List.copyOf(seen.getOrDefault(group, Seen.NOTHING).states().keySet());
+        List<String> listed = List.copyOf(seen.getOrDefault(group, Seen.NOTHING).instances().keySet());
         try {
             AwsErrors.run("DeleteAutoScalingGroup " + group, () -> autoScaling.deleteAutoScalingGroup(b -> b
                     .autoScalingGroupName(group).forceDelete(true)));
