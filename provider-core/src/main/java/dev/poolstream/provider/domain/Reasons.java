@@ -41,6 +41,13 @@ public final class Reasons {
     public static final String WRONG_CLOUD = "WrongCloud";
     /** The cloud rejected a request as invalid. */
     public static final String CLOUD_REJECTED = "CloudRejected";
+    /**
+     * The cloud took a write and its long-running operation then ended failed (an Azure allocation failure): the
+     * group may hold the change in part (its new capacity, instances that failed). Not retried by the provider: a
+     * retry would find the change made and report success, and the error would no longer show. The reconciler decides
+     * again from what the cloud has.
+     */
+    public static final String CLOUD_OPERATION_FAILED = "CloudOperationFailed";
     /** The record could not be read. */
     public static final String MALFORMED_RECORD = "MalformedRecord";
     /**

@@ -103,6 +103,7 @@ public class CommandExecutor {
             // Null until the command's group is described and is the pool's own (or absent): only then is what the
             // cloud says of it published for the pool.
             Optional<GroupSnapshot> before = null;
+            boolean writing = false;
             try {
                 Optional<GroupSnapshot> described = cloud.describe(command.group());
                 // A group that is not the pool's own is refused before any write, and is no group of the pool's:
@@ -130,6 +131,7 @@ public class CommandExecutor {
                 }
                 record.group(command.group());
                 fence(stillOurs, command);
+                writing = true;
                 boolean wrote = apply(command, plan) | planned.templateWritten();
                 if (command instanceof TerminateInstances terminate) {
                     List<String> leftOut = GroupPlanner.leftOut(before, terminate.providerIDs());
@@ -159,7 +161,7 @@ public class CommandExecutor {
                 count(kind, "refused");
                 log.warn("{} {} for group {} refused: {}", kind, command.id(), command.group(), e.getMessage());
                 if (before != null && command.group().equals(record.group())) {
-                    reportFailure(record, before, e.failure());
+                    reportFailure(record, writing ? afterRefusedWrite(command, before) : before, e.failure());
                 } else {
                     reportFailureOnly(record, e.failure());
                 }
@@ -261,6 +263,21 @@ public class CommandExecutor {
             publisher.publishFailure(record, failure);
         } catch (RuntimeException e) {
             log.warn("could not publish the failure of pool {}: {}", record.pool(), e.getMessage());
+        }
+    }
+
+    /**
+     * The group as the cloud has it after a write it refused or that failed part-way (an Azure operation that ended
+     * failed after ARM took the new capacity): what is published with the failure is the cloud's picture, not the
+     * one from before the write. {@code before} when it cannot be read.
+     */
+    private Optional<GroupSnapshot> afterRefusedWrite(ScalingGroupCommand command, Optional<GroupSnapshot> before) {
+        try {
+            return ownOr(command, cloud.describe(command.group()), before);
+        } catch (RuntimeException e) {
+            log.debug("pool {}: describing group {} after its refused write failed: {}", command.pool(),
+                    command.group(), e.toString());
+            return before;
         }
     }
 

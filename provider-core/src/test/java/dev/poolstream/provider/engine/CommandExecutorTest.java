@@ -99,6 +99,23 @@ class CommandExecutorTest {
     }
 
     @Test
+    void shouldPublishTheGroupAsTheCloudHasItWhenAWriteFailsAfterTheCloudTookIt() {
+        executor.execute(ensure(1, 5));
+        Failure allocation = new Failure(Reasons.CLOUD_OPERATION_FAILED, "PATCH ended FAILED: AllocationFailed");
+        cloud.failAfterNextUpdate("workers", allocation);
+
+        assertThatThrownBy(() -> executor.execute(SetCapacity.of(POOL, 2, "workers", capacity(8, 1, 30))))
+                .isInstanceOfSatisfying(CommandRefusedException.class,
+                        e -> assertThat(e.failure()).isEqualTo(allocation));
+
+        // The new capacity and its instances, not the picture from before the write: the reconciler decides
+        // again from what the cloud has, and the error stays the pool's.
+        assertThat(published.lastState().desired()).isEqualTo(8);
+        assertThat(published.lastState().lastError()).isEqualTo(allocation);
+        assertThat(published.upserts()).isEqualTo(8);
+    }
+
+    @Test
     void shouldReportExhaustedRetriesWithTheGroupAsDescribedNow() {
         executor.execute(ensure(1, 5));
         cloud.loseInstance("workers", cloud.peek("workers").orElseThrow().instances().get(0).providerID());

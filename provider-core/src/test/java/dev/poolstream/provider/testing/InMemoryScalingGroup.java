@@ -1,9 +1,13 @@
 package dev.poolstream.provider.testing;
 
+import dev.poolstream.events.Failure;
+import dev.poolstream.provider.cloud.CommandRefusedException;
+
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
+import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.CommandRules;
 import dev.poolstream.provider.domain.GroupOwnership;
@@ -40,6 +44,9 @@ public class InMemoryScalingGroup implements ScalingGroup {
     private final List<String> calls = new ArrayList<>();
     /** Instances taken out of their group by a terminate cut short, still running, by provider ID. */
     private final Map<String, InstanceSnapshot> outside = new LinkedHashMap<>();
+
+    /** Failures the next update of a group ends with, once it took effect. */
+    private final Map<String, Failure> failingUpdates = new LinkedHashMap<>();
 
     private static final class Group {
         String name;
@@ -186,6 +193,15 @@ public class InMemoryScalingGroup implements ScalingGroup {
             g.tags.putAll(update.tags());
         }
         fill(g);
+        Failure failure = failingUpdates.remove(group);
+        if (failure != null) {
+            throw new CommandRefusedException(failure);
+        }
+    }
+
+    /** The next update of {@code group} takes effect, then fails, as an operation that failed after the cloud took it. */
+    public synchronized void failAfterNextUpdate(String group, Failure failure) {
+        failingUpdates.put(group, failure);
     }
 
     @Override

@@ -2,6 +2,9 @@ package dev.poolstream.provider.azure.cloud;
 
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.management.exception.ManagementException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.poolstream.events.Failure;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
@@ -21,6 +24,8 @@ final class AzureErrors {
     private static final Set<String> TRANSIENT_CODES = Set.of("OperationNotAllowed", "Conflict",
             "OperationPreempted", "RetryableError", "TooManyRequests", "SubscriptionRequestsThrottled",
             "AllocationFailed", "ZonalAllocationFailed", "InternalExecutionError");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     static <T> T call(String what, Supplier<T> call) {
         try {
@@ -67,6 +72,26 @@ final class AzureErrors {
             return m.getValue().getCode();
         }
         return "";
+    }
+
+    /**
+     * ARM's error in a long-running operation's status body ({@code {"status":"Failed","error":{"code":...,
+     * "message":...}}}) as "code: message", or {@code fallback} (the SDK's own words) when the body carries none.
+     */
+    static String operationError(String statusBody, String fallback) {
+        if (statusBody != null && !statusBody.isBlank()) {
+            try {
+                JsonNode error = JSON.readTree(statusBody).path("error");
+                String code = error.path("code").asText("");
+                String message = error.path("message").asText("");
+                if (!code.isEmpty() || !message.isEmpty()) {
+                    return code.isEmpty() ? message : message.isEmpty() ? code : code + ": " + message;
+                }
+            } catch (JsonProcessingException e) {
+                // not JSON: the SDK's words below still say that it failed
+            }
+        }
+        return fallback;
     }
 
     private static String message(HttpResponseException e) {

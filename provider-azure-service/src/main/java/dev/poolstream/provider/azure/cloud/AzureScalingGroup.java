@@ -40,6 +40,7 @@ import dev.poolstream.provider.domain.GroupShape;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import dev.poolstream.provider.domain.InstanceSnapshot;
+import dev.poolstream.provider.domain.Reasons;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -230,7 +231,7 @@ public class AzureScalingGroup implements ScalingGroup {
             describe(group);
             current = seen.get(group);
             if (current == null) {
-                throw new CommandRefusedException(new Failure(dev.poolstream.provider.domain.Reasons.GROUP_NOT_FOUND,
+                throw new CommandRefusedException(new Failure(Reasons.GROUP_NOT_FOUND,
                         "scale set " + group + " does not exist"));
             }
         }
@@ -333,8 +334,8 @@ public class AzureScalingGroup implements ScalingGroup {
 
     /**
      * Starts the operation and follows it with the SDK's poller (its poll interval, and {@code Retry-After} when
-     * ARM sends one) for at most {@code operationWait}. A failed operation fails the command (retried, then DLT);
-     * one still running after the wait is left to the inventory poller.
+     * ARM sends one) for at most {@code operationWait}. A failed operation refuses the command ({@code
+     * CloudOperationFailed}, not retried); one still running after the wait is left to the inventory poller.
      */
     private void await(String what, java.util.function.Supplier<SyncPoller<? extends PollResult<?>, ?>> start) {
         AzureErrors.run(what, () -> {
@@ -351,9 +352,14 @@ public class AzureScalingGroup implements ScalingGroup {
             }
             if (last.getStatus() == LongRunningOperationStatus.FAILED
                     || last.getStatus() == LongRunningOperationStatus.USER_CANCELLED) {
+                // ARM took the request before its operation failed: the scale set may hold the change already (an
+                // allocation failure leaves the new capacity, with the VMs it could not place Failed). A retry would
+                // find it made and report success, so the failure is reported as it is, and stays the pool's.
                 PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
-                throw new RetryableCommandException("CloudOperationFailed", what + " ended "
-                        + last.getStatus() + (error == null ? "" : ": " + error.getMessage()), null);
+                String why = error == null ? "" : ": " + AzureErrors.operationError(error.getResponseBody(),
+                        error.getMessage());
+                throw new CommandRefusedException(new Failure(Reasons.CLOUD_OPERATION_FAILED, what + " ended "
+                        + last.getStatus() + why));
             }
         });
     }

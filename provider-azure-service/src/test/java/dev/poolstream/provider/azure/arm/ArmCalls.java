@@ -27,12 +27,29 @@ public class ArmCalls extends HttpPipelineSyncPolicy {
     private final List<Call> calls = new ArrayList<>();
 
     /**
-     * The request side runs on the thread that made the call, mostly: a long-running operation's first request is at
-     * times sent from one of the SDK's reactor threads. The response may arrive on the HTTP client's.
+     * Keeps the thread that made the call, before the retry policy: an attempt retried after a delay (a connection
+     * the server closed) is sent from one of the SDK's reactor threads, and would otherwise be counted there. A
+     * long-running operation's first request is at times sent from a reactor thread even so. The response may arrive
+     * on the HTTP client's.
      */
+    public static final class CallerThread extends HttpPipelineSyncPolicy {
+
+        @Override
+        protected void beforeSendingRequest(HttpPipelineCallContext context) {
+            context.setData(THREAD, Thread.currentThread().getName());
+        }
+
+        @Override
+        public HttpPipelinePosition getPipelinePosition() {
+            return HttpPipelinePosition.PER_CALL;
+        }
+    }
+
     @Override
     protected void beforeSendingRequest(HttpPipelineCallContext context) {
-        context.setData(THREAD, Thread.currentThread().getName());
+        if (context.getData(THREAD).isEmpty()) {
+            context.setData(THREAD, Thread.currentThread().getName());
+        }
     }
 
     @Override

@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * (and {@code Location} for POST and DELETE), whose status reports {@code InProgress} once, then {@code Succeeded},
  * at which point the VMs finish provisioning or deleting. Requests without {@code api-version} or a bearer token are
  * rejected as ARM rejects them. {@link #throttleNext} answers the next matching requests with 429 and
- * {@code Retry-After: 1}. ARM returns the resource group of VM IDs upper-cased, as here.
+ * {@code Retry-After: 1}; {@link #failNextOperation} ends the next matching write's operation {@code Failed} with an ARM
+ * error, as an allocation failure does, after the write took effect. ARM returns the resource group of VM IDs upper-cased, as here.
  */
 public final class ArmFake implements AutoCloseable {
 
@@ -81,6 +82,9 @@ public final class ArmFake implements AutoCloseable {
     private final Map<String, Operation> operations = new LinkedHashMap<>();
     private final List<Throttle> throttles = new ArrayList<>();
     private final List<Before> before = new ArrayList<>();
+    private final List<Failing> failing = new ArrayList<>();
+    /** The failure the operation of the request being answered ends with; null for one that succeeds. */
+    private Failing failingNow;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
 
     private ArmFake(TestCertificate certificate) throws IOException {
@@ -120,6 +124,15 @@ public final class ArmFake implements AutoCloseable {
      */
     public synchronized void beforeNext(String method, String pathSuffix, Runnable action) {
         before.add(new Before(method, pathSuffix, action));
+    }
+
+    /**
+     * Takes the next request of {@code method} whose path ends with {@code pathSuffix} as usual, and ends its
+     * operation {@code Failed} with this ARM error, as an allocation failure ends: the scale set keeps what the
+     * request changed (its new capacity) and is {@code Failed}, and the VMs it was creating end {@code Failed}.
+     */
+    public synchronized void failNextOperation(String method, String pathSuffix, String code, String message) {
+        failing.add(new Failing(method, pathSuffix, code, message));
     }
 
     /** Deletes a VM of a scale set as a person or another tool would, outside the scale set's capacity changes. */
@@ -215,6 +228,13 @@ public final class ArmFake implements AutoCloseable {
         }
     }
 
+    private record Failing(String method, String pathSuffix, String code, String message) {
+        boolean matches(String method, String path) {
+            return this.method.equalsIgnoreCase(method)
+                    && path.toLowerCase(Locale.ROOT).endsWith(pathSuffix.toLowerCase(Locale.ROOT));
+        }
+    }
+
     private static final class Throttle {
         final String method;
         final String pathSuffix;
@@ -264,11 +284,15 @@ public final class ArmFake implements AutoCloseable {
 
     private static final class Operation {
         final Runnable onDone;
+        final Runnable onFailed;
+        final Failing failure;
         int polls;
         boolean done;
 
-        Operation(Runnable onDone) {
+        Operation(Runnable onDone, Runnable onFailed, Failing failure) {
             this.onDone = onDone;
+            this.onFailed = onFailed;
+            this.failure = failure;
         }
     }
 
@@ -312,6 +336,15 @@ public final class ArmFake implements AutoCloseable {
             if (b.matches(method, path)) {
                 it.remove();
                 b.action().run();
+            }
+        }
+        failingNow = null;
+        for (Iterator<Failing> it = failing.iterator(); it.hasNext(); ) {
+            Failing f = it.next();
+            if (f.matches(method, path)) {
+                it.remove();
+                failingNow = f;
+                break;
             }
         }
         for (Iterator<Throttle> it = throttles.iterator(); it.hasNext(); ) {
@@ -398,7 +431,7 @@ public final class ArmFake implements AutoCloseable {
             resize(s, before, s.capacity());
         }
         ScaleSet done = s;
-        String op = startOperation(() -> finish(done));
+        String op = startOperation(() -> finish(done), () -> fail(done));
         return new Response(created ? 201 : 200, Map.of("Azure-AsyncOperation", operationUrl(op)), write(view(s)));
     }
 
@@ -440,7 +473,7 @@ public final class ArmFake implements AutoCloseable {
         }
         s.provisioningState = "Updating";
         resize(s, before, s.capacity());
-        String op = startOperation(() -> finish(s));
+        String op = startOperation(() -> finish(s), () -> fail(s));
         return new Response(200, Map.of("Azure-AsyncOperation", operationUrl(op)), write(view(s)));
     }
 
@@ -527,22 +560,32 @@ public final class ArmFake implements AutoCloseable {
             op.polls++;
             if (op.polls >= 2) {
                 op.done = true;
-                op.onDone.run();
+                (op.failure == null ? op.onDone : op.onFailed).run();
             }
         }
         if (result) {
-            return op.done ? new Response(200, Map.of(), "{}")
-                    : new Response(202, Map.of("Location", resultUrl(id)), null);
+            return !op.done ? new Response(202, Map.of("Location", resultUrl(id)), null)
+                    : op.failure == null ? new Response(200, Map.of(), "{}")
+                    : error(400, op.failure.code(), op.failure.message());
         }
-        ObjectNode status = json.createObjectNode().put("name", id).put("status", op.done ? "Succeeded" : "InProgress");
+        ObjectNode status = json.createObjectNode().put("name", id).put("status", !op.done ? "InProgress"
+                : op.failure == null ? "Succeeded" : "Failed");
+        if (op.done && op.failure != null) {
+            status.putObject("error").put("code", op.failure.code()).put("message", op.failure.message());
+        }
         return Response.json(200, write(status));
     }
 
     // ---------------------------------------------------------------------------------------------------------
 
     private String startOperation(Runnable onDone) {
+        return startOperation(onDone, onDone);
+    }
+
+    /** @param onFailed what ARM has once the operation ended {@code Failed} ({@link #failNextOperation}) */
+    private String startOperation(Runnable onDone, Runnable onFailed) {
         String id = UUID.randomUUID().toString();
-        operations.put(id, new Operation(onDone));
+        operations.put(id, new Operation(onDone, onFailed, failingNow));
         return id;
     }
 
@@ -558,6 +601,14 @@ public final class ArmFake implements AutoCloseable {
         s.provisioningState = "Succeeded";
         s.vms.values().removeIf(v -> v.provisioningState.equals("Deleting"));
         s.vms.values().forEach(v -> v.provisioningState = "Succeeded");
+    }
+
+    /** An allocation failure: the VMs being created could not be placed; the scale set keeps its new capacity. */
+    private void fail(ScaleSet s) {
+        s.provisioningState = "Failed";
+        s.vms.values().removeIf(v -> v.provisioningState.equals("Deleting"));
+        s.vms.values().forEach(v -> v.provisioningState = v.provisioningState.equals("Creating") ? "Failed"
+                : "Succeeded");
     }
 
     /** Adds VMs up to the new capacity, or marks the newest ones deleting when it fell (Azure's default scale-in). */
