@@ -1,5 +1,6 @@
 package dev.poolstream.provider.config;
 
+import dev.poolstream.events.Topics;
 import dev.poolstream.provider.cloud.RateLimiter;
 import dev.poolstream.provider.cloud.ScalingGroup;
 import dev.poolstream.provider.domain.Backoff;
@@ -10,6 +11,8 @@ import dev.poolstream.provider.engine.CommandExecutor;
 import dev.poolstream.provider.engine.InventoryPoller;
 import dev.poolstream.provider.engine.PoolLocks;
 import dev.poolstream.provider.kafka.KafkaPublication;
+import dev.poolstream.provider.kafka.Partitions;
+import dev.poolstream.provider.kafka.PollLease;
 import dev.poolstream.provider.kafka.ProviderKafkaConfiguration;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -64,11 +67,12 @@ public class ProviderConfiguration {
     @Bean
     InventoryPoller inventoryPoller(ScalingGroup cloud, ProviderProperties properties, Inventory inventory,
                                     PoolLocks locks, KafkaPublication publication,
-                                    ObjectProvider<MeterRegistry> meters) {
+                                    ObjectProvider<MeterRegistry> meters, PollLease providerPollLease) {
         ProviderProperties.Poll poll = properties.poll();
         return new InventoryPoller(cloud, inventory, locks, publication,
                 new PollSchedule(poll.fast(), poll.slow(), poll.settle()),
                 new Backoff(poll.failureBackoffBase(), poll.failureBackoffMax()), poll.tick(),
-                meters.getIfAvailable(SimpleMeterRegistry::new), Clock.systemUTC());
+                meters.getIfAvailable(SimpleMeterRegistry::new), Clock.systemUTC(),
+                pool -> providerPollLease.holds(Partitions.of(pool, Topics.PARTITIONS)));
     }
 }

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -45,11 +46,25 @@ public class InventoryPoller implements SmartLifecycle {
     private final Duration tick;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final Predicate<String> held;
     private ScheduledExecutorService executor;
 
+    /** A poller of pools that are always this instance's: for tests without Kafka. */
     public InventoryPoller(ScalingGroup cloud, Inventory inventory, PoolLocks locks, Publication publication,
                            PollSchedule schedule, Backoff failureBackoff, Duration tick, MeterRegistry meters,
                            Clock clock) {
+        this(cloud, inventory, locks, publication, schedule, failureBackoff, tick, meters, clock, pool -> true);
+    }
+
+    /**
+     * @param held whether the pool's command partition is surely still this instance's (its consumer polled recently
+     *             enough that Kafka cannot have given it away): a stalled consumer's pools are neither described nor
+     *             published, as their new owner may be publishing them already
+     */
+    public InventoryPoller(ScalingGroup cloud, Inventory inventory, PoolLocks locks, Publication publication,
+                           PollSchedule schedule, Backoff failureBackoff, Duration tick, MeterRegistry meters,
+                           Clock clock, Predicate<String> held) {
+        this.held = held;
         this.cloud = cloud;
         this.inventory = inventory;
         this.locks = locks;
@@ -87,10 +102,18 @@ public class InventoryPoller implements SmartLifecycle {
             if (!tracked(record)) {
                 return; // forgotten or replaced meanwhile
             }
+            if (!held.test(record.pool())) {
+                lapsed(record);
+                return;
+            }
             Optional<GroupSnapshot> snapshot = cloud.describe(record.group());
             if (!tracked(record)) {
                 // Let go during the describe (its partition went to another consumer, which has read the topics back
                 // already): what this one saw is not its to publish, and would outlive the other's picture.
+                return;
+            }
+            if (!held.test(record.pool())) {
+                lapsed(record); // the lease ran out during the describe
                 return;
             }
             Optional<Failure> notOwned = snapshot.flatMap(g -> GroupOwnership.notOwned(cloud.ownership(), g,
@@ -137,7 +160,8 @@ public class InventoryPoller implements SmartLifecycle {
             // The pool's key in the line itself: the MDC closed with the try.
             log.warn("pool {}: describing group {} failed ({} in a row), next try in {}: {}", record.pool(),
                     record.group(), failures, delay, e.getMessage());
-            if (failures == FAILURES_SHOWN_AFTER && record.lastState().map(s -> s.lastError() == null).orElse(false)) {
+            if (failures == FAILURES_SHOWN_AFTER && record.lastState().map(s -> s.lastError() == null).orElse(false)
+                    && held.test(record.pool())) {
                 // Only the poller talks to the cloud while a pool is steady: without this, the pool would show its
                 // last counts as current, and no condition, for as long as the cloud cannot be read.
                 publisher.publishFailure(record, new Failure(Reasons.DESCRIBE_FAILED, "describing group "
@@ -147,6 +171,18 @@ public class InventoryPoller implements SmartLifecycle {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The pool's partition may be another instance's already (its consumer has not polled for most of
+     * {@code max.poll.interval.ms}): nothing is published, and the pool is looked at again a tick later, when the
+     * consumer has polled (and kept it, or let it go) or not.
+     */
+    private void lapsed(PoolRecord record) {
+        record.nextPollAt(clock.instant().plus(tick));
+        meters.counter("poolstream.provider.polls", "outcome", "lease_lapsed").increment();
+        log.debug("group {}: not published, its pool's partition may be another instance's (its consumer has not "
+                + "polled in time)", record.group());
     }
 
     @Override

@@ -71,6 +71,14 @@ public final class PollLease implements RecordInterceptor<Object, Object> {
         return began != null && nanoTime.getAsLong() - began < holdNanos;
     }
 
+    /**
+     * Whether the partition of this number (of the command topic the lease's consumers read) is surely still held:
+     * for the inventory poller, which knows a pool's partition by number.
+     */
+    public boolean holds(int partition) {
+        return consumerOf.keySet().stream().filter(p -> p.partition() == partition).anyMatch(this::holds);
+    }
+
     /** How long ago the partition's consumer began its last poll; null when it has none. */
     Duration sinceLastPoll(TopicPartition partition) {
         Thread consumer = consumerOf.get(partition);

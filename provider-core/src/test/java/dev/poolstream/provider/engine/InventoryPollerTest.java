@@ -111,6 +111,41 @@ class InventoryPollerTest {
     }
 
     @Test
+    void shouldNeitherDescribeNorPublishAPoolWhosePartitionsLeaseLapsedUntilItIsHeldAgain() {
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        InventoryPoller leased = new InventoryPoller(cloud, inventory, locks, published, schedule,
+                new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)), Duration.ofMillis(100), meters, clock,
+                pool -> held.get());
+        executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
+        String lost = cloud.peek("workers").orElseThrow().instances().get(1).providerID();
+        cloud.loseInstance("workers", lost);
+        int describes = cloud.reads();
+        held.set(false); // the consumer of the pool's partition has not polled in time: it may be another's now
+
+        leased.pollDue();
+
+        assertThat(cloud.reads()).isEqualTo(describes);
+        assertThat(published.tombstones()).isEmpty();
+        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.now.plusMillis(100));
+        assertThat(meters.counter("poolstream.provider.polls", "outcome", "lease_lapsed").count()).isEqualTo(1);
+
+        // Lapsed during the describe: what it saw is dropped.
+        held.set(true);
+        clock.advance(Duration.ofMillis(100));
+        cloud.whenDescribing("workers", () -> held.set(false));
+        leased.pollDue();
+        assertThat(cloud.reads()).isGreaterThan(describes);
+        assertThat(published.tombstones()).isEmpty();
+
+        // Held again (the consumer polled and kept it): published as usual.
+        cloud.describeNormally("workers");
+        held.set(true);
+        clock.advance(Duration.ofMillis(100));
+        leased.pollDue();
+        assertThat(published.tombstones()).containsExactly(lost);
+    }
+
+    @Test
     void shouldPublishNothingWhenNothingChanged() {
         executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
         int publications = published.diffs.size();

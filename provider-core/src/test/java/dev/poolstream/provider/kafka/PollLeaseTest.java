@@ -38,6 +38,17 @@ class PollLeaseTest {
     }
 
     @Test
+    void shouldAnswerForAPartitionNumberAsForItsTopicPartition() {
+        assertThat(lease.holds(0)).as("never assigned").isFalse();
+        lease.assigned(List.of(P0));
+
+        assertThat(lease.holds(0)).isTrue();
+        assertThat(lease.holds(1)).as("not assigned").isFalse();
+        now.addAndGet(Duration.ofSeconds(270).toNanos());
+        assertThat(lease.holds(0)).as("4 min 30 s").isFalse();
+    }
+
+    @Test
     void shouldNotTakeAnAssignmentForAPoll() {
         lease.setupThreadState(consumer);
         now.addAndGet(Duration.ofMinutes(4).toNanos());
