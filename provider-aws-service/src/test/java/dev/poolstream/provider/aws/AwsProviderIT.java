@@ -715,6 +715,9 @@ class AwsProviderIT {
     @Test
     void shouldCarryOutCommandWhenCapaGroupIsTakenOverByTaggingIt() {
         plantGroup("taken-over", 2, Map.of(CAPA_OWNED, "owned", "Name", "taken-over"));
+        await().atMost(WAIT).until(() -> asg("taken-over").instances().size() == 2);
+        List<String> launchedByCapa = asg("taken-over").instances().stream()
+                .map(i -> "aws:///" + i.availabilityZone() + "/" + i.instanceId()).sorted().toList();
         String pool = "clusters/taken-over";
         SetCapacity refused = SetCapacity.of(pool, 2, "taken-over", new Capacity(4, 1, 10, false));
         send(refused);
@@ -732,6 +735,21 @@ class AwsProviderIT {
         assertThat(state.lastError()).isNull();
         assertThat(asg("taken-over").desiredCapacity()).isEqualTo(4);
         awaitInstances(pool, 4);
+
+        // CAPA's instances lack the pool tag a detached instance is found again by, after a restart: they get it
+        // (and the group's Name) before they are detached. The two launched since the takeover carry it already.
+        int mark = calls.mark();
+        TerminateInstances down = TerminateInstances.of(pool, 4, "taken-over", launchedByCapa);
+        send(down);
+        assertThat(awaitDone(down).desired()).isEqualTo(2);
+        assertThat(calls.callsSince(mark).stream().filter(c -> c.thread().startsWith("scalinggroup-commands"))
+                .map(ApiCalls.Call::operation).filter(op -> !op.startsWith("Describe")))
+                .containsExactly("CreateTags", "DetachInstances", "TerminateInstances");
+        ec2.describeInstancesPaginator(b -> b.instanceIds(instanceIds(launchedByCapa))).reservations().stream()
+                .flatMap(r -> r.instances().stream()).forEach(i -> assertThat(i.tags())
+                        .extracting(t -> t.key() + "=" + t.value())
+                        .contains("Name=taken-over", POOL_TAG + "=" + pool));
+        assertThat(ec2States(launchedByCapa)).doesNotContainValue("running");
     }
 
     @Test

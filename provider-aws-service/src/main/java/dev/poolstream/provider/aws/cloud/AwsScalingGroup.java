@@ -70,9 +70,11 @@ public class AwsScalingGroup implements ScalingGroup {
      * @param unprotected the in-service instances not protected from scale-in (a group made before Poolstream
      *                    protected its instances, or by CAPA and taken over)
      */
-    private record Seen(Map<String, InstanceSnapshot> instances, int desired, int min, List<String> unprotected) {
+    /** @param poolValue the group's {@code poolstream.dev/pool} tag */
+    private record Seen(Map<String, InstanceSnapshot> instances, int desired, int min, List<String> unprotected,
+                        String poolValue) {
 
-        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of());
+        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of(), null);
 
         /** The instance's Auto Scaling lifecycle state, null when the group did not list it. */
         String state(String instanceId) {
@@ -154,7 +156,7 @@ public class AwsScalingGroup implements ScalingGroup {
             }
         });
         seen.put(group, new Seen(Map.copyOf(byId), g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
-                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds)));
+                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds), tags.get(CapaTags.POOL)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
                 g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances));
@@ -292,6 +294,7 @@ public class AwsScalingGroup implements ScalingGroup {
         List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(last.state(id))).toList();
         List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
         lowerMinFor(group, last, instanceIds.size());
+        markForFinding(group, last, inService);
         List<String> detached = new ArrayList<>();
         List<String> notInGroup = new ArrayList<>();
         try {
@@ -357,7 +360,24 @@ public class AwsScalingGroup implements ScalingGroup {
         return true;
     }
 
-    /** Detaches the instances, lowering desired capacity; false when Auto Scaling refused them as invalid. */
+    /**
+     * Before any is detached: instances that lack the tags a detached instance is found again by (launched before
+     * the group was the pool's, a CAPA group taken over) get them, so that a terminate cut short after its detach and
+     * carried out again after a restart ends them instead of leaving them running outside any group. No write for a
+     * group Poolstream made.
+     */
+    private void markForFinding(String group, Seen last, List<String> inService) {
+        if (last.poolValue() == null || inService.isEmpty()) {
+            return;
+        }
+        List<String> unmarked = templates.unmarked(group, last.poolValue(), inService);
+        if (!unmarked.isEmpty()) {
+            templates.mark(group, last.poolValue(), unmarked);
+            log.info("group {}: tagged instances {} Name={} and {}={} before detaching them, so that they are found "
+                    + "again if the terminate is cut short", group, unmarked, group, CapaTags.POOL, last.poolValue());
+        }
+    }
+
     /**
      * Both ways of ending a named instance lower the desired capacity, and AWS refuses to take it below the group's min
      * ("will violate group's min size constraint"): a pool at its {@code minSize} replacing an instance (a deleting
@@ -375,6 +395,7 @@ public class AwsScalingGroup implements ScalingGroup {
                 group, last.min(), left, ending);
     }
 
+    /** Detaches the instances, lowering desired capacity; false when Auto Scaling refused them as invalid. */
     private boolean detach(String group, List<String> ids) {
         try {
             AwsErrors.run("DetachInstances " + group + " " + ids, () -> autoScaling.detachInstances(b -> b

@@ -1,6 +1,7 @@
 package dev.poolstream.provider.aws.cloud;
 
 import dev.poolstream.provider.aws.domain.AwsInstances;
+import dev.poolstream.provider.aws.domain.CapaTags;
 import dev.poolstream.provider.aws.domain.LaunchTemplateSpec;
 import dev.poolstream.provider.aws.domain.RootVolume;
 import java.time.Instant;
@@ -37,6 +38,12 @@ class LaunchTemplates {
     private final Ec2Client ec2;
     /** Launch times never change: remember them so that a describe asks EC2 only about new instances. */
     private final Map<String, Instant> launchTimes = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per instance, the {@code Name} and {@code poolstream.dev/pool} tags it carried when its launch time was read. */
+    private final Map<String, Marks> marks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The two tags by which an instance detached from its group is found again ({@link #runningOfPool}). */
+    private record Marks(String name, String pool) {
+    }
 
     LaunchTemplates(Ec2Client ec2) {
         this.ec2 = ec2;
@@ -125,10 +132,13 @@ class LaunchTemplates {
         List<String> missing = instanceIds.stream().filter(id -> !launchTimes.containsKey(id)).toList();
         if (!missing.isEmpty()) {
             try {
-                AwsErrors.call("DescribeInstances", () -> ec2.describeInstancesPaginator(b -> b.instanceIds(missing))
+                AwsErrors.run("DescribeInstances", () -> ec2.describeInstancesPaginator(b -> b.instanceIds(missing))
                         .reservations().stream().flatMap(r -> r.instances().stream())
                         .filter(i -> i.launchTime() != null)
-                        .map(i -> launchTimes.put(i.instanceId(), i.launchTime())).count());
+                        .forEach(i -> {
+                            launchTimes.put(i.instanceId(), i.launchTime());
+                            marks.put(i.instanceId(), new Marks(tag(i, "Name"), tag(i, CapaTags.POOL)));
+                        }));
             } catch (RuntimeException e) {
                 if (!(e.getCause() instanceof AwsServiceException aws
                         && AwsErrors.code(aws).startsWith("InvalidInstanceID"))) {
@@ -138,6 +148,7 @@ class LaunchTemplates {
             }
             if (launchTimes.size() > 50_000) {
                 launchTimes.keySet().retainAll(instanceIds);
+                marks.keySet().retainAll(instanceIds);
             }
         }
         Map<String, Instant> times = new HashMap<>();
@@ -148,6 +159,34 @@ class LaunchTemplates {
             }
         });
         return times;
+    }
+
+    /**
+     * Those of the instances that may lack {@code Name=group} or {@code poolstream.dev/pool=poolValue}: launched
+     * before the group was the pool's (a CAPA group taken over), or not described yet. Every instance of a group
+     * Poolstream made carries both from its launch template.
+     */
+    List<String> unmarked(String group, String poolValue, List<String> instanceIds) {
+        Marks own = new Marks(group, poolValue);
+        return instanceIds.stream().filter(id -> !own.equals(marks.get(id))).toList();
+    }
+
+    /**
+     * Tags the instances {@code Name=group} and {@code poolstream.dev/pool=poolValue} (one {@code CreateTags} per
+     * {@link AwsInstances#TERMINATE_BATCH}): once detached, the group no longer lists them, and these tags are what
+     * a terminate carried out again after a restart finds them by.
+     */
+    void mark(String group, String poolValue, List<String> instanceIds) {
+        for (List<String> batch : AwsInstances.batches(instanceIds, AwsInstances.TERMINATE_BATCH)) {
+            AwsErrors.run("CreateTags " + batch, () -> ec2.createTags(b -> b.resources(batch).tags(
+                    Tag.builder().key("Name").value(group).build(),
+                    Tag.builder().key(CapaTags.POOL).value(poolValue).build())));
+            batch.forEach(id -> marks.put(id, new Marks(group, poolValue)));
+        }
+    }
+
+    private static String tag(software.amazon.awssdk.services.ec2.model.Instance instance, String key) {
+        return instance.tags().stream().filter(t -> key.equals(t.key())).map(Tag::value).findFirst().orElse(null);
     }
 
     /**
@@ -176,7 +215,7 @@ class LaunchTemplates {
                             .build(),
                     Filter.builder().name("tag:Name").values(group).build()));
             if (poolValue != null) {
-                filters.add(Filter.builder().name("tag:" + dev.poolstream.provider.aws.domain.CapaTags.POOL)
+                filters.add(Filter.builder().name("tag:" + CapaTags.POOL)
                         .values(poolValue).build());
             }
             AwsErrors.call("DescribeInstances " + batch, () -> ec2.describeInstancesPaginator(b -> b.filters(filters))

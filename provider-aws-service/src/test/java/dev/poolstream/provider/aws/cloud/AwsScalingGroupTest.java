@@ -229,6 +229,38 @@ class AwsScalingGroupTest {
     }
 
     @Test
+    void shouldTagInstancesLaunchedBeforeTheTakeoverBeforeDetachingThem() {
+        ec2.launchedByCapa.addAll(List.of("i-0001", "i-0002"));
+        groupWith(ids(0, 5), "InService");
+
+        adapter.terminate(GROUP, ids(0, 3));
+
+        assertThat(calls).containsExactly("CreateTags [i-0001, i-0002] [Name=workers, poolstream.dev/pool=ns/workers]",
+                "DetachInstances " + ids(0, 3) + " decrement", "TerminateInstances " + ids(0, 3));
+    }
+
+    @Test
+    void shouldEndDetachedInstancesOfATakenOverGroupWhenTheTerminateIsCarriedOutAgainAfterARestart() {
+        ec2.launchedByCapa.addAll(ids(0, 3)); // CAPA launched them, before the group was tagged the pool's
+        ec2.running.addAll(ids(0, 5));
+        groupWith(ids(0, 5), "InService");
+        ec2.refuseTerminate = true;
+        assertThatThrownBy(() -> adapter.terminate(GROUP, ids(0, 2))).isInstanceOf(RetryableCommandException.class);
+        ec2.refuseTerminate = false;
+
+        // Restarted: no memory of the detach. The group no longer lists them; the command carried out again looks
+        // for them by their tags.
+        AwsScalingGroup restarted = new AwsScalingGroup(autoScaling, ec2, secret -> new byte[0]);
+        Optional<GroupSnapshot> described = restarted.describe(GROUP);
+        boolean wrote = restarted.finishTerminate(POOL, GROUP, described, ids(0, 2).stream()
+                .map(AwsScalingGroupTest::providerId).toList());
+
+        assertThat(wrote).isTrue();
+        assertThat(ec2.terminated).containsExactlyElementsOf(ids(0, 2));
+        assertThat(ec2.running).containsExactlyElementsOf(ids(2, 5));
+    }
+
+    @Test
     void shouldAskForRetryNamingTheInstancesWhenTerminateOfDetachedInstancesFails() {
         groupWith(ids(0, 5), "InService");
         ec2.refuseTerminate = true;
@@ -330,7 +362,8 @@ class AwsScalingGroupTest {
                     .protectedFromScaleIn(protectedIds.contains(id)).build()));
             return DescribeAutoScalingGroupsResponse.builder().autoScalingGroups(AutoScalingGroup.builder()
                     .autoScalingGroupName(GROUP).desiredCapacity(desired == null ? states.size() : desired)
-                    .minSize(min).maxSize(100)
+                    .minSize(min).maxSize(100).tags(software.amazon.awssdk.services.autoscaling.model.TagDescription
+                            .builder().key("poolstream.dev/pool").value(POOL).propagateAtLaunch(true).build())
                     .availabilityZones("us-east-1a").instances(instances).build()).build();
         }
 
@@ -417,7 +450,22 @@ class AwsScalingGroupTest {
 
         final List<String> running = new ArrayList<>();
         final List<String> terminated = new ArrayList<>();
+        /** Launched by CAPA before the group was the pool's: without Poolstream's Name and pool tags. */
+        final Set<String> launchedByCapa = new java.util.HashSet<>();
+        /** Tags written by CreateTags, by instance. */
+        final Map<String, Map<String, String>> tagged = new LinkedHashMap<>();
         boolean refuseTerminate;
+
+        /** The instance's tags: those of Poolstream's launch template, none of them for CAPA's, and those written. */
+        Map<String, String> tags(String id) {
+            Map<String, String> tags = new LinkedHashMap<>();
+            if (!launchedByCapa.contains(id)) {
+                tags.put("Name", GROUP);
+                tags.put("poolstream.dev/pool", POOL);
+            }
+            tags.putAll(tagged.getOrDefault(id, Map.of()));
+            return tags;
+        }
 
         @Override
         public DescribeInstancesResponse describeInstances(DescribeInstancesRequest request) {
@@ -425,7 +473,10 @@ class AwsScalingGroupTest {
                 // Launch times, asked by the describe of the group.
                 return DescribeInstancesResponse.builder().reservations(Reservation.builder().instances(request
                         .instanceIds().stream().map(id -> software.amazon.awssdk.services.ec2.model.Instance.builder()
-                                .instanceId(id).launchTime(Instant.EPOCH).build()).toList()).build()).build();
+                                .instanceId(id).launchTime(Instant.EPOCH).tags(tags(id).entrySet().stream()
+                                        .map(t -> software.amazon.awssdk.services.ec2.model.Tag.builder()
+                                                .key(t.getKey()).value(t.getValue()).build()).toList()).build())
+                                .toList()).build()).build();
             }
             Map<String, List<String>> filters = new LinkedHashMap<>();
             for (Filter f : request.filters()) {
@@ -437,8 +488,22 @@ class AwsScalingGroupTest {
                     filters.get("tag:Name")) + " pool=" + String.join(",", filters.get("tag:poolstream.dev/pool")));
             Set<String> wanted = Set.copyOf(filters.get("instance-id"));
             return DescribeInstancesResponse.builder().reservations(Reservation.builder().instances(running.stream()
-                    .filter(wanted::contains).map(id -> software.amazon.awssdk.services.ec2.model.Instance.builder()
+                    .filter(wanted::contains)
+                    .filter(id -> filters.get("tag:Name").contains(tags(id).get("Name")))
+                    .filter(id -> !filters.containsKey("tag:poolstream.dev/pool")
+                            || filters.get("tag:poolstream.dev/pool").contains(tags(id).get("poolstream.dev/pool")))
+                    .map(id -> software.amazon.awssdk.services.ec2.model.Instance.builder()
                             .instanceId(id).build()).toList()).build()).build();
+        }
+
+        @Override
+        public software.amazon.awssdk.services.ec2.model.CreateTagsResponse createTags(
+                software.amazon.awssdk.services.ec2.model.CreateTagsRequest request) {
+            calls.add("CreateTags " + request.resources() + " " + request.tags().stream()
+                    .map(t -> t.key() + "=" + t.value()).toList());
+            request.resources().forEach(id -> request.tags().forEach(t -> tagged
+                    .computeIfAbsent(id, k -> new LinkedHashMap<>()).put(t.key(), t.value())));
+            return software.amazon.awssdk.services.ec2.model.CreateTagsResponse.builder().build();
         }
 
         @Override
