@@ -480,6 +480,12 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                 log.error("could not read back the Nodes of workload clusters {} ({}); publishing them without"
                         + " tombstones", reading, e.getMessage());
                 nodes.forget(reading);
+                // A deleted cluster's Nodes are known only from the topic: without the read they would stay on it.
+                Set<String> goneUnread = new TreeSet<>(gone);
+                goneUnread.retainAll(reading);
+                if (!goneUnread.isEmpty()) {
+                    loop.schedule(() -> tombstoneNodesOfGone(goneUnread, 2), RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                }
             }
             try {
                 watchReports.seed(reader.readAll(Topics.WORKLOAD_CLUSTER_WATCH, WorkloadClusterWatch.class,
@@ -510,6 +516,39 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         }
         registry.counter("poolstream.watcher.clusters.taken").increment(taken.size());
         log.info("watching the Nodes of workload clusters {}; {} gone ({} Node tombstones)", taken, gone, tombstones);
+    }
+
+    /**
+     * Reads {@code node.v1} back again for deleted clusters whose Nodes could not be read when their tombstone came,
+     * and tombstones those Nodes; tried again with a growing pause (up to a minute) until it succeeds, the cluster is
+     * made again, or its partition goes.
+     */
+    private void tombstoneNodesOfGone(Set<String> clusters, int attempt) {
+        Set<String> still = new TreeSet<>(clusters);
+        still.retainAll(deleted);
+        still.removeAll(watched);
+        if (still.isEmpty()) {
+            return;
+        }
+        try {
+            nodes.seed(reader.readAll(Topics.NODE, NodeState.class, properties.snapshotTimeout()), still);
+        } catch (TimeoutException | RuntimeException e) {
+            long pause = Math.min(60_000, RETRY_MILLIS << Math.min(attempt, 6));
+            log.error("could not read back the Nodes of deleted workload clusters {} (attempt {}: {}); their records"
+                    + " stay on {} until it succeeds, next try in {} ms", still, attempt, e.getMessage(),
+                    Topics.NODE.name(), pause);
+            nodes.forget(still);
+            loop.schedule(() -> tombstoneNodesOfGone(still, attempt + 1), pause, TimeUnit.MILLISECONDS);
+            return;
+        }
+        int tombstones = 0;
+        for (String cluster : still) {
+            List<Change<NodeState>> changes = nodes.deleteCluster(cluster);
+            tombstones += changes.size();
+            sendNodes(changes);
+        }
+        log.info("read back the Nodes of deleted workload clusters {} on attempt {}: {} Node tombstones", still,
+                attempt, tombstones);
     }
 
     @Override

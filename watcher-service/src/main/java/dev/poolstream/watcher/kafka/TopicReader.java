@@ -21,7 +21,7 @@ import org.springframework.kafka.core.ConsumerFactory;
  * Reads a compacted topic from its start to its current end: the latest value of every key, tombstoned keys left
  * out. A new leader learns from it what the previous one published.
  */
-public final class TopicReader {
+public class TopicReader {
 
     private static final Logger log = LoggerFactory.getLogger(TopicReader.class);
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
 
@@ -33,6 +34,13 @@ final class Watchers {
     static ConfigurableApplicationContext start(MockCluster management, String brokers, String identity) {
         System.setProperty("kubernetes.master", management.url());
         return WatcherApplication.builder().run(arguments(brokers, identity, List.of()));
+    }
+
+    /** As {@link #start(MockCluster, String, String)}, with {@code initializer} applied to the context first. */
+    static ConfigurableApplicationContext start(MockCluster management, String brokers, String identity,
+                                                ApplicationContextInitializer<ConfigurableApplicationContext> initializer) {
+        System.setProperty("kubernetes.master", management.url());
+        return WatcherApplication.builder().initializers(initializer).run(arguments(brokers, identity, List.of()));
     }
 
     /**
