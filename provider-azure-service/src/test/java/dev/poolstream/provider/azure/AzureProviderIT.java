@@ -561,6 +561,26 @@ class AzureProviderIT {
     }
 
     @Test
+    void shouldNotPatchOverAChangeMadeSinceItsDescribeAndCarryTheCommandOutFromAFreshOne() {
+        EnsureGroup ensure = createGroup("overtaken", 2);
+        int fakeMark = arm.requests().size();
+        // Between the command's describe and its PATCH, another write of the scale set (a previous owner's late
+        // one, say): a VM deleted, the capacity 1.
+        arm.beforeNext("PATCH", "/virtualMachineScaleSets/overtaken",
+                () -> arm.deleteVm(RESOURCE_GROUP, "overtaken", "0"));
+
+        SetCapacity up = SetCapacity.of(ensure.pool(), 2, "overtaken", new Capacity(4, 1, 30, false));
+        send(up);
+
+        assertThat(awaitDone(up).desired()).isEqualTo(4);
+        // Refused for its If-Match (the etag of the describe it was planned from), then made from a fresh describe.
+        assertThat(armRequestsSince(fakeMark)).filteredOn(r -> r.method().equals("PATCH"))
+                .extracting(ArmFake.Request::status).containsExactly(412, 200);
+        assertThat(scaleSet("overtaken").capacity()).isEqualTo(4);
+        awaitRunning(ensure.pool(), 4);
+    }
+
+    @Test
     void shouldKeepTheAllocationFailureOnThePoolWhenTheScaleUpsOperationFailsAfterArmTookTheCapacity() {
         EnsureGroup ensure = createGroup("unplaced", 2);
         int fakeMark = arm.requests().size();

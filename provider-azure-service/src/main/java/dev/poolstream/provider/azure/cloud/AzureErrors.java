@@ -60,7 +60,8 @@ final class AzureErrors {
         if (status == 429) {
             return new RetryableCommandException("CloudThrottled", message, e);
         }
-        // 412: a create found the scale set there already; the next attempt describes it, ours or not.
+        // 412: a create found the scale set there already, or a PATCH's If-Match found it changed since the describe;
+        // the next attempt describes it again.
         if (status >= 500 || status == 409 || status == 412 || status == 0 || TRANSIENT_CODES.contains(code)) {
             return new RetryableCommandException("CloudUnavailable", message, e);
         }

@@ -78,7 +78,8 @@ public class AzureScalingGroup implements ScalingGroup {
     private record Prepared(String version, ScaleSetModel model, byte[] customData) {
     }
 
-    private record Seen(long capacity, String skuName, Map<String, String> tags, List<String> zones) {
+    /** @param etag the scale set's etag at that describe: a PATCH made from it is made only if nothing changed since */
+    private record Seen(long capacity, String skuName, Map<String, String> tags, List<String> zones, String etag) {
     }
 
     /**
@@ -130,7 +131,8 @@ public class AzureScalingGroup implements ScalingGroup {
         String version = Bookkeeping.model(tags);
         long capacity = vmss.sku() == null || vmss.sku().capacity() == null ? 0 : vmss.sku().capacity();
         String skuName = vmss.sku() == null ? null : vmss.sku().name();
-        seen.put(group, new Seen(capacity, skuName, tags, vmss.zones() == null ? List.of() : vmss.zones()));
+        seen.put(group, new Seen(capacity, skuName, tags, vmss.zones() == null ? List.of() : vmss.zones(),
+                vmss.etag()));
         boolean flexible = OrchestrationMode.FLEXIBLE.equals(vmss.orchestrationMode());
         List<InstanceSnapshot> instances = flexible ? flexibleInstances(vmss, version) : uniformInstances(group,
                 version);
@@ -261,8 +263,12 @@ public class AzureScalingGroup implements ScalingGroup {
             patch.withTags(Bookkeeping.merged(current.tags(), update.tags(), update.min(), update.max(),
                     p == null ? null : p.version()));
         }
+        // If-Match the etag the plan was made from: a PATCH that lands after another write of the scale set (the
+        // previous owner's, its SDK retrying a 429 after a partition hand-over; anyone's since the describe) is
+        // refused 412 and the command is tried again from a fresh describe, never written over what it did not see.
+        String ifMatch = current.etag();
         await("PATCH scale set " + group, () -> client.getVirtualMachineScaleSets()
-                .beginUpdate(settings.resourceGroup(), group, patch));
+                .beginUpdate(settings.resourceGroup(), group, patch, ifMatch, null, Context.NONE));
         if (p != null) {
             prepared.remove(group, p);
         }

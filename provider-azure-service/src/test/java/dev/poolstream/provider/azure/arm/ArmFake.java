@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  * at which point the VMs finish provisioning or deleting. Requests without {@code api-version} or a bearer token are
  * rejected as ARM rejects them. {@link #throttleNext} answers the next matching requests with 429 and
  * {@code Retry-After: 1}; {@link #failNextOperation} ends the next matching write's operation {@code Failed} with an ARM
- * error, as an allocation failure does, after the write took effect. ARM returns the resource group of VM IDs upper-cased, as here.
+ * error, as an allocation failure does, after the write took effect. A scale set has an etag that every change of it
+ * moves, and a {@code PATCH} with {@code If-Match} naming another is refused 412. ARM returns the resource group of VM IDs upper-cased, as here.
  */
 public final class ArmFake implements AutoCloseable {
 
@@ -140,6 +141,7 @@ public final class ArmFake implements AutoCloseable {
         ScaleSet s = scaleSets.get(key(resourceGroup, scaleSet));
         if (s != null && s.vms.remove(instanceId) != null) {
             ((ObjectNode) s.resource.with("sku")).put("capacity", s.capacity() - 1);
+            s.version++;
         }
     }
 
@@ -150,6 +152,7 @@ public final class ArmFake implements AutoCloseable {
         if (vm != null && !vm.provisioningState.equals("Deleting")) {
             vm.provisioningState = "Deleting";
             ((ObjectNode) s.resource.with("sku")).put("capacity", s.capacity() - 1);
+            s.version++;
         }
     }
 
@@ -255,7 +258,13 @@ public final class ArmFake implements AutoCloseable {
         String customData;
         String provisioningState;
         int nextInstance;
+        /** Bumped by every change of the scale set resource: its etag, which a write's If-Match must name. */
+        int version = 1;
         final Map<String, Vm> vms = new LinkedHashMap<>();
+
+        String etag() {
+            return "\"" + version + "\"";
+        }
 
         String id() {
             return "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup
@@ -305,7 +314,8 @@ public final class ArmFake implements AutoCloseable {
             synchronized (this) {
                 response = route(method, uri.getRawPath(), uri.getRawQuery(), body,
                         exchange.getRequestHeaders().getFirst("Authorization"),
-                        exchange.getRequestHeaders().getFirst("If-None-Match"));
+                        exchange.getRequestHeaders().getFirst("If-None-Match"),
+                        exchange.getRequestHeaders().getFirst("If-Match"));
             }
         } catch (RuntimeException e) {
             response = error(500, "InternalServerError", String.valueOf(e));
@@ -327,7 +337,7 @@ public final class ArmFake implements AutoCloseable {
     }
 
     private Response route(String method, String path, String query, byte[] body, String authorization,
-                           String ifNoneMatch) {
+                           String ifNoneMatch, String ifMatch) {
         if (authorization == null || !authorization.startsWith("Bearer ") || authorization.length() <= 7) {
             return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
         }
@@ -374,7 +384,11 @@ public final class ArmFake implements AutoCloseable {
                         ? error(412, "PreconditionFailed", "The specified precondition 'If-None-Match: *' failed:"
                         + " the resource exists")
                         : put(m.group(1), m.group(2), m.group(3), body);
-                case "PATCH" -> patch(m.group(2), m.group(3), body);
+                case "PATCH" -> ifMatch != null && scaleSets.containsKey(key(m.group(2), m.group(3)))
+                        && !ifMatch.equals(scaleSets.get(key(m.group(2), m.group(3))).etag())
+                        ? error(412, "PreconditionFailed", "The specified precondition 'If-Match: " + ifMatch
+                        + "' failed: the resource was changed since")
+                        : patch(m.group(2), m.group(3), body);
                 case "DELETE" -> delete(m.group(2), m.group(3));
                 default -> error(405, "MethodNotAllowed", method);
             };
@@ -425,6 +439,7 @@ public final class ArmFake implements AutoCloseable {
             s.resource = resource;
             s.customData = customData;
             s.provisioningState = "Updating";
+            s.version++;
             if (!model(s).equals(modelBefore) || !java.util.Objects.equals(customData, customDataBefore)) {
                 s.vms.values().forEach(v -> v.latestModel = false);
             }
@@ -472,6 +487,7 @@ public final class ArmFake implements AutoCloseable {
             s.vms.values().forEach(v -> v.latestModel = false);
         }
         s.provisioningState = "Updating";
+        s.version++;
         resize(s, before, s.capacity());
         String op = startOperation(() -> finish(s), () -> fail(s));
         return new Response(200, Map.of("Azure-AsyncOperation", operationUrl(op)), write(view(s)));
@@ -515,6 +531,7 @@ public final class ArmFake implements AutoCloseable {
             }
         });
         ((ObjectNode) s.resource.with("sku")).put("capacity", s.capacity() - victims.size());
+        s.version++;
         String op = startOperation(() -> victims.forEach(v -> s.vms.remove(v.instanceId)));
         return new Response(202, Map.of("Azure-AsyncOperation", operationUrl(op), "Location", resultUrl(op)), null);
     }
@@ -648,6 +665,7 @@ public final class ArmFake implements AutoCloseable {
         out.put("id", s.id());
         out.put("name", s.name);
         out.put("type", "Microsoft.Compute/virtualMachineScaleSets");
+        out.put("etag", s.etag());
         ObjectNode props = (ObjectNode) out.with("properties");
         props.put("provisioningState", s.provisioningState);
         props.put("uniqueId", UUID.nameUUIDFromBytes(s.id().getBytes(StandardCharsets.UTF_8)).toString());
