@@ -37,6 +37,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -112,6 +114,16 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
      * send fails, until a partition goes or the cluster comes back. Publishing thread only.
      */
     private final Set<String> deleted = new HashSet<>();
+    /** Deleted clusters whose Nodes could not be read back from {@code node.v1} yet. Publishing thread only. */
+    private final Set<String> goneUnread = new TreeSet<>();
+    /** Whether a read of them is scheduled or running. Publishing thread only. */
+    private boolean goneReadPending;
+    /** Reads {@code node.v1} back for {@link #goneUnread} off the publishing thread. */
+    private final ExecutorService readBack = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "watcher-read-back");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public Watcher(WatcherProperties properties, RecordSender sender, LeaderSender leaderSender, TopicReader reader,
                    MeterRegistry registry) {
@@ -481,11 +493,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
                         + " tombstones", reading, e.getMessage());
                 nodes.forget(reading);
                 // A deleted cluster's Nodes are known only from the topic: without the read they would stay on it.
-                Set<String> goneUnread = new TreeSet<>(gone);
-                goneUnread.retainAll(reading);
-                if (!goneUnread.isEmpty()) {
-                    loop.schedule(() -> tombstoneNodesOfGone(goneUnread, 2), RETRY_MILLIS, TimeUnit.MILLISECONDS);
-                }
+                gone.stream().filter(reading::contains).forEach(goneUnread::add);
+                readGoneLater(1);
             }
             try {
                 watchReports.seed(reader.readAll(Topics.WORKLOAD_CLUSTER_WATCH, WorkloadClusterWatch.class,
@@ -519,36 +528,68 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     }
 
     /**
-     * Reads {@code node.v1} back again for deleted clusters whose Nodes could not be read when their tombstone came,
-     * and tombstones those Nodes; tried again with a growing pause (up to a minute) until it succeeds, the cluster is
-     * made again, or its partition goes.
+     * Reads {@code node.v1} back again, a pause after {@code failures} failed reads (1 s, then growing up to a minute),
+     * for the deleted clusters whose Nodes could not be read when their tombstone came; one read at a time, on a thread
+     * of its own (it can take {@code snapshot-timeout}), the result taken in on the publishing thread.
      */
-    private void tombstoneNodesOfGone(Set<String> clusters, int attempt) {
+    private void readGoneLater(int failures) {
+        if (goneReadPending || goneUnread.isEmpty()) {
+            return;
+        }
+        goneReadPending = true;
+        long pause = Math.min(60_000, RETRY_MILLIS << Math.min(failures - 1, 6));
+        loop.schedule(() -> {
+            goneUnread.retainAll(deleted); // made again, or its partition gone: no longer this replica's to tombstone
+            goneUnread.removeAll(watched);
+            if (goneUnread.isEmpty()) {
+                goneReadPending = false;
+                return;
+            }
+            Set<String> clusters = new TreeSet<>(goneUnread);
+            readBack.execute(() -> {
+                Map<String, NodeState> onTopic = null;
+                Exception failure = null;
+                try {
+                    onTopic = reader.readAll(Topics.NODE, NodeState.class, properties.snapshotTimeout());
+                } catch (TimeoutException | RuntimeException e) {
+                    failure = e;
+                }
+                Map<String, NodeState> read = onTopic;
+                Exception failed = failure;
+                try {
+                    loop.execute(() -> goneRead(clusters, read, failed, failures));
+                } catch (RejectedExecutionException e) {
+                    // shutting down: nothing publishes any more
+                }
+            });
+        }, pause, TimeUnit.MILLISECONDS);
+    }
+
+    /** On the publishing thread: tombstones the Nodes read back of those of {@code clusters} still gone. */
+    private void goneRead(Set<String> clusters, Map<String, NodeState> onTopic, Exception failure, int failures) {
+        goneReadPending = false;
+        if (failure != null) {
+            log.error("could not read back the Nodes of deleted workload clusters {} (failure {}: {}); their records"
+                    + " stay on {} until it succeeds", clusters, failures + 1, failure.getMessage(),
+                    Topics.NODE.name());
+            readGoneLater(failures + 1);
+            return;
+        }
         Set<String> still = new TreeSet<>(clusters);
+        still.retainAll(goneUnread);
         still.retainAll(deleted);
         still.removeAll(watched);
-        if (still.isEmpty()) {
-            return;
-        }
-        try {
-            nodes.seed(reader.readAll(Topics.NODE, NodeState.class, properties.snapshotTimeout()), still);
-        } catch (TimeoutException | RuntimeException e) {
-            long pause = Math.min(60_000, RETRY_MILLIS << Math.min(attempt, 6));
-            log.error("could not read back the Nodes of deleted workload clusters {} (attempt {}: {}); their records"
-                    + " stay on {} until it succeeds, next try in {} ms", still, attempt, e.getMessage(),
-                    Topics.NODE.name(), pause);
-            nodes.forget(still);
-            loop.schedule(() -> tombstoneNodesOfGone(still, attempt + 1), pause, TimeUnit.MILLISECONDS);
-            return;
-        }
+        goneUnread.removeAll(clusters);
+        nodes.seed(onTopic, still);
         int tombstones = 0;
         for (String cluster : still) {
             List<Change<NodeState>> changes = nodes.deleteCluster(cluster);
             tombstones += changes.size();
             sendNodes(changes);
         }
-        log.info("read back the Nodes of deleted workload clusters {} on attempt {}: {} Node tombstones", still,
-                attempt, tombstones);
+        log.info("read back the Nodes of deleted workload clusters {} after {} failed read(s): {} Node tombstones",
+                still, failures, tombstones);
+        readGoneLater(1); // clusters gone unread while this read ran
     }
 
     @Override
@@ -665,6 +706,7 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         elected = false;
         leading = false;
         loop.shutdownNow();
+        readBack.shutdownNow();
         leaderSender.close();
     }
 }

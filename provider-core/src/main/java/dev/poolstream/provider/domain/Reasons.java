@@ -42,10 +42,10 @@ public final class Reasons {
     /** The cloud rejected a request as invalid. */
     public static final String CLOUD_REJECTED = "CloudRejected";
     /**
-     * The cloud took a write and its long-running operation then ended failed (an Azure allocation failure): the
-     * group may hold the change in part (its new capacity, instances that failed). Not retried by the provider: a
-     * retry would find the change made and report success, and the error would no longer show. The reconciler decides
-     * again from what the cloud has.
+     * The cloud took a write and its long-running operation then ended failed (an Azure allocation failure). For a
+     * write whose change stays (a scale set PUT or PATCH: its new capacity, instances that failed) it is not retried
+     * by the provider, since a retry would find the change made and report success, and the error would no longer
+     * show; the reconciler decides again from what the cloud has. A failed delete is tried again.
      */
     public static final String CLOUD_OPERATION_FAILED = "CloudOperationFailed";
     /** The record could not be read. */

@@ -160,7 +160,12 @@ public class CommandExecutor {
             } catch (CommandRefusedException e) {
                 count(kind, "refused");
                 log.warn("{} {} for group {} refused: {}", kind, command.id(), command.group(), e.getMessage());
-                if (before != null && command.group().equals(record.group())) {
+                if (writing && !stillOurs.getAsBoolean()) {
+                    // A write that failed after its partition went (an operation followed for up to a minute): the
+                    // pool is another consumer's now, whose state this one's would stand over. The DLT says it.
+                    log.warn("{} {}: its partition went to another consumer meanwhile; the failure is not published"
+                            + " as the pool's state", kind, command.id());
+                } else if (before != null && command.group().equals(record.group())) {
                     reportFailure(record, writing ? afterRefusedWrite(command, before) : before, e.failure());
                 } else {
                     reportFailureOnly(record, e.failure());

@@ -116,6 +116,21 @@ class CommandExecutorTest {
     }
 
     @Test
+    void shouldPublishNothingWhenAWriteFailsAfterItsPartitionWentToAnotherConsumer() {
+        executor.execute(ensure(1, 5));
+        int states = published.states.size();
+        cloud.failAfterNextUpdate("workers", new Failure(Reasons.CLOUD_OPERATION_FAILED, "PATCH ended CANCELED"));
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+
+        // Ours when the write is made (the first question), no longer once it has failed (a minute later, say).
+        assertThatThrownBy(() -> executor.execute(POOL, SetCapacity.of(POOL, 2, "workers", capacity(8, 1, 30)),
+                () -> asked.incrementAndGet() == 1)).isInstanceOf(CommandRefusedException.class);
+
+        assertThat(published.states).hasSize(states);
+        assertThat(asked.get()).isEqualTo(2);
+    }
+
+    @Test
     void shouldReportExhaustedRetriesWithTheGroupAsDescribedNow() {
         executor.execute(ensure(1, 5));
         cloud.loseInstance("workers", cloud.peek("workers").orElseThrow().instances().get(0).providerID());

@@ -1,9 +1,7 @@
 package dev.poolstream.provider.testing;
 
-import dev.poolstream.events.Failure;
-import dev.poolstream.provider.cloud.CommandRefusedException;
-
 import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;

@@ -293,8 +293,8 @@ public class AwsScalingGroup implements ScalingGroup {
         Seen last = seen.getOrDefault(group, Seen.NOTHING);
         List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(last.state(id))).toList();
         List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
-        lowerMinFor(group, last, instanceIds.size());
         markForFinding(group, last, inService);
+        lowerMinFor(group, last, instanceIds.size());
         List<String> detached = new ArrayList<>();
         List<String> notInGroup = new ArrayList<>();
         try {
@@ -364,7 +364,8 @@ public class AwsScalingGroup implements ScalingGroup {
      * Before any is detached: instances that lack the tags a detached instance is found again by (launched before
      * the group was the pool's, a CAPA group taken over) get them, so that a terminate cut short after its detach and
      * carried out again after a restart ends them instead of leaving them running outside any group. No write for a
-     * group Poolstream made.
+     * group Poolstream made. A tag refused (a role without {@code ec2:CreateTags} on instances, an instance gone
+     * meanwhile) does not hold the scale-down up: it is said, and only that restart case is left open.
      */
     private void markForFinding(String group, Seen last, List<String> inService) {
         if (last.poolValue() == null || inService.isEmpty()) {
@@ -372,7 +373,13 @@ public class AwsScalingGroup implements ScalingGroup {
         }
         List<String> unmarked = templates.unmarked(group, last.poolValue(), inService);
         if (!unmarked.isEmpty()) {
-            templates.mark(group, last.poolValue(), unmarked);
+            try {
+                templates.mark(group, last.poolValue(), unmarked);
+            } catch (RuntimeException e) {
+                log.warn("group {}: could not tag instances {} before detaching them ({}); if this terminate is cut "
+                        + "short by a restart, they may run on outside the group", group, unmarked, e.getMessage());
+                return;
+            }
             log.info("group {}: tagged instances {} Name={} and {}={} before detaching them, so that they are found "
                     + "again if the terminate is cut short", group, unmarked, group, CapaTags.POOL, last.poolValue());
         }

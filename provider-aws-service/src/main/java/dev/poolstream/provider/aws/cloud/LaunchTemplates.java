@@ -162,13 +162,13 @@ class LaunchTemplates {
     }
 
     /**
-     * Those of the instances that may lack {@code Name=group} or {@code poolstream.dev/pool=poolValue}: launched
-     * before the group was the pool's (a CAPA group taken over), or not described yet. Every instance of a group
-     * Poolstream made carries both from its launch template.
+     * Those of the instances seen without {@code Name=group} and {@code poolstream.dev/pool=poolValue}: launched before
+     * the group was the pool's (a CAPA group taken over). Every instance of a group Poolstream made carries both from
+     * its launch template; one whose tags were not read (EC2 did not list it yet) is not counted.
      */
     List<String> unmarked(String group, String poolValue, List<String> instanceIds) {
         Marks own = new Marks(group, poolValue);
-        return instanceIds.stream().filter(id -> !own.equals(marks.get(id))).toList();
+        return instanceIds.stream().filter(id -> marks.containsKey(id) && !own.equals(marks.get(id))).toList();
     }
 
     /**

@@ -240,6 +240,18 @@ class AwsScalingGroupTest {
     }
 
     @Test
+    void shouldStillScaleDownWhenTheInstancesCannotBeTagged() {
+        ec2.launchedByCapa.add("i-0001");
+        ec2.refuseCreateTags = true;
+        groupWith(ids(0, 5), "InService");
+
+        adapter.terminate(GROUP, ids(0, 2));
+
+        assertThat(calls).containsExactly("CreateTags [i-0001] [Name=workers, poolstream.dev/pool=ns/workers]",
+                "DetachInstances " + ids(0, 2) + " decrement", "TerminateInstances " + ids(0, 2));
+    }
+
+    @Test
     void shouldEndDetachedInstancesOfATakenOverGroupWhenTheTerminateIsCarriedOutAgainAfterARestart() {
         ec2.launchedByCapa.addAll(ids(0, 3)); // CAPA launched them, before the group was tagged the pool's
         ec2.running.addAll(ids(0, 5));
@@ -455,6 +467,7 @@ class AwsScalingGroupTest {
         /** Tags written by CreateTags, by instance. */
         final Map<String, Map<String, String>> tagged = new LinkedHashMap<>();
         boolean refuseTerminate;
+        boolean refuseCreateTags;
 
         /** The instance's tags: those of Poolstream's launch template, none of them for CAPA's, and those written. */
         Map<String, String> tags(String id) {
@@ -501,6 +514,11 @@ class AwsScalingGroupTest {
                 software.amazon.awssdk.services.ec2.model.CreateTagsRequest request) {
             calls.add("CreateTags " + request.resources() + " " + request.tags().stream()
                     .map(t -> t.key() + "=" + t.value()).toList());
+            if (refuseCreateTags) {
+                throw Ec2Exception.builder().statusCode(403).awsErrorDetails(AwsErrorDetails.builder()
+                        .errorCode("UnauthorizedOperation").errorMessage("You are not authorized to perform this "
+                                + "operation.").build()).build();
+            }
             request.resources().forEach(id -> request.tags().forEach(t -> tagged
                     .computeIfAbsent(id, k -> new LinkedHashMap<>()).put(t.key(), t.value())));
             return software.amazon.awssdk.services.ec2.model.CreateTagsResponse.builder().build();

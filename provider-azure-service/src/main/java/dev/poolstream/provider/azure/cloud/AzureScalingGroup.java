@@ -220,7 +220,7 @@ public class AzureScalingGroup implements ScalingGroup {
         // Created only if absent (If-None-Match: *): a scale set of that name made since the describe (another
         // pool's, whose first create raced this one) is never replaced by this PUT, nor by the SDK's retry of it.
         await("PUT scale set " + group, () -> client.getVirtualMachineScaleSets()
-                .beginCreateOrUpdate(settings.resourceGroup(), group, body, null, "*", Context.NONE));
+                .beginCreateOrUpdate(settings.resourceGroup(), group, body, null, "*", Context.NONE), true);
         prepared.remove(group, p);
         log.info("created scale set {} ({}, {} x {}, zones {}, model {})", group, p.model().orchestration()
                 .azureName(), capacity.desired(), p.model().vmSize(), p.model().zones(), templateVersion);
@@ -268,7 +268,7 @@ public class AzureScalingGroup implements ScalingGroup {
         // refused 412 and the command is tried again from a fresh describe, never written over what it did not see.
         String ifMatch = current.etag();
         await("PATCH scale set " + group, () -> client.getVirtualMachineScaleSets()
-                .beginUpdate(settings.resourceGroup(), group, patch, ifMatch, null, Context.NONE));
+                .beginUpdate(settings.resourceGroup(), group, patch, ifMatch, null, Context.NONE), true);
         if (p != null) {
             prepared.remove(group, p);
         }
@@ -280,7 +280,7 @@ public class AzureScalingGroup implements ScalingGroup {
         List<String> remaining = instanceIds;
         while (!remaining.isEmpty()) {
             try {
-                await("POST delete instances of " + group, deleteInstances(group, remaining));
+                await("POST delete instances of " + group, deleteInstances(group, remaining), false);
                 break;
             } catch (CommandRefusedException e) {
                 if (e.getCause() instanceof HttpResponseException h && AzureErrors.isNotFound(h)) {
@@ -322,7 +322,7 @@ public class AzureScalingGroup implements ScalingGroup {
     public void delete(String group) {
         try {
             await("DELETE scale set " + group, () -> client.getVirtualMachineScaleSets()
-                    .beginDelete(settings.resourceGroup(), group));
+                    .beginDelete(settings.resourceGroup(), group), false);
         } catch (CommandRefusedException e) {
             if (!(e.getCause() instanceof HttpResponseException h && AzureErrors.isNotFound(h))) {
                 throw e;
@@ -340,10 +340,16 @@ public class AzureScalingGroup implements ScalingGroup {
 
     /**
      * Starts the operation and follows it with the SDK's poller (its poll interval, and {@code Retry-After} when
-     * ARM sends one) for at most {@code operationWait}. A failed operation refuses the command ({@code
-     * CloudOperationFailed}, not retried); one still running after the wait is left to the inventory poller.
+     * ARM sends one) for at most {@code operationWait}; one still running after the wait is left to the inventory
+     * poller. A failed operation ({@code CloudOperationFailed}) fails the command to be tried again, or refuses it
+     * when {@code changeStays}.
+     *
+     * @param changeStays whether ARM keeps what the request changed when its operation fails (a PUT or PATCH: an
+     *                    allocation failure leaves the new capacity): tried again, the command would find the change
+     *                    made, report success and hide the error. A delete tried again deletes what is left.
      */
-    private void await(String what, java.util.function.Supplier<SyncPoller<? extends PollResult<?>, ?>> start) {
+    private void await(String what, java.util.function.Supplier<SyncPoller<? extends PollResult<?>, ?>> start,
+                       boolean changeStays) {
         AzureErrors.run(what, () -> {
             SyncPoller<? extends PollResult<?>, ?> poller = start.get();
             PollResponse<? extends PollResult<?>> last;
@@ -358,14 +364,16 @@ public class AzureScalingGroup implements ScalingGroup {
             }
             if (last.getStatus() == LongRunningOperationStatus.FAILED
                     || last.getStatus() == LongRunningOperationStatus.USER_CANCELLED) {
-                // ARM took the request before its operation failed: the scale set may hold the change already (an
-                // allocation failure leaves the new capacity, with the VMs it could not place Failed). A retry would
-                // find it made and report success, so the failure is reported as it is, and stays the pool's.
                 PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
-                String why = error == null ? "" : ": " + AzureErrors.operationError(error.getResponseBody(),
-                        error.getMessage());
-                throw new CommandRefusedException(new Failure(Reasons.CLOUD_OPERATION_FAILED, what + " ended "
-                        + last.getStatus() + why));
+                Failure failure = new Failure(Reasons.CLOUD_OPERATION_FAILED, what + " ended " + last.getStatus()
+                        + (error == null ? "" : ": " + AzureErrors.operationError(error.getResponseBody(),
+                        error.getMessage())));
+                if (changeStays) {
+                    // The scale set may hold the change already (an allocation failure leaves the new capacity, with
+                    // the VMs it could not place Failed): the failure is reported as it is, and stays the pool's.
+                    throw new CommandRefusedException(failure);
+                }
+                throw new RetryableCommandException(failure.reason(), failure.message(), null);
             }
         });
     }
