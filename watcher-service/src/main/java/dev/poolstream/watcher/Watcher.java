@@ -111,7 +111,8 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
     /**
      * Clusters deleted while on this replica's partitions: their tombstones are this replica's to send, again when a
-     * send fails, until a partition goes or the cluster comes back. Publishing thread only.
+     * send fails, until a partition goes or the cluster comes back. Never one of {@link #watched}. Publishing thread
+     * only.
      */
     private final Set<String> deleted = new HashSet<>();
     /** Deleted clusters whose Nodes could not be read back from {@code node.v1} yet. Publishing thread only. */
@@ -540,7 +541,6 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
         long pause = Math.min(60_000, RETRY_MILLIS << Math.min(failures - 1, 6));
         loop.schedule(() -> {
             goneUnread.retainAll(deleted); // made again, or its partition gone: no longer this replica's to tombstone
-            goneUnread.removeAll(watched);
             if (goneUnread.isEmpty()) {
                 goneReadPending = false;
                 return;
@@ -575,10 +575,9 @@ public final class Watcher implements ManagementCache.Listener, WorkloadClusters
             readGoneLater(failures + 1);
             return;
         }
+        goneUnread.retainAll(deleted); // as before the read: those made again or let go meanwhile are not tombstoned
         Set<String> still = new TreeSet<>(clusters);
         still.retainAll(goneUnread);
-        still.retainAll(deleted);
-        still.removeAll(watched);
         goneUnread.removeAll(clusters);
         nodes.seed(onTopic, still);
         int tombstones = 0;

@@ -36,13 +36,17 @@ class LaunchTemplates {
     private static final String NOT_FOUND_ID = "InvalidLaunchTemplateId.NotFound";
 
     private final Ec2Client ec2;
-    /** Launch times never change: remember them so that a describe asks EC2 only about new instances. */
-    private final Map<String, Instant> launchTimes = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Per instance, the {@code Name} and {@code poolstream.dev/pool} tags it carried when its launch time was read. */
-    private final Map<String, Marks> marks = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Launch times never change: remember them so that a describe asks EC2 only about new instances. With each, the
+     * instance's tags from that read (or as this adapter tagged it since).
+     */
+    private final Map<String, Launched> launched = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The two tags by which an instance detached from its group is found again ({@link #runningOfPool}). */
     private record Marks(String name, String pool) {
+    }
+
+    private record Launched(Instant time, Marks marks) {
     }
 
     LaunchTemplates(Ec2Client ec2) {
@@ -129,16 +133,14 @@ class LaunchTemplates {
 
     /** Launch times of the instances, from memory or one DescribeInstances for those not known yet. */
     Map<String, Instant> launchTimes(Collection<String> instanceIds) {
-        List<String> missing = instanceIds.stream().filter(id -> !launchTimes.containsKey(id)).toList();
+        List<String> missing = instanceIds.stream().filter(id -> !launched.containsKey(id)).toList();
         if (!missing.isEmpty()) {
             try {
                 AwsErrors.run("DescribeInstances", () -> ec2.describeInstancesPaginator(b -> b.instanceIds(missing))
                         .reservations().stream().flatMap(r -> r.instances().stream())
                         .filter(i -> i.launchTime() != null)
-                        .forEach(i -> {
-                            launchTimes.put(i.instanceId(), i.launchTime());
-                            marks.put(i.instanceId(), new Marks(tag(i, "Name"), tag(i, CapaTags.POOL)));
-                        }));
+                        .forEach(i -> launched.put(i.instanceId(), new Launched(i.launchTime(),
+                                new Marks(tag(i, "Name"), tag(i, CapaTags.POOL))))));
             } catch (RuntimeException e) {
                 if (!(e.getCause() instanceof AwsServiceException aws
                         && AwsErrors.code(aws).startsWith("InvalidInstanceID"))) {
@@ -146,16 +148,15 @@ class LaunchTemplates {
                 }
                 // A new instance EC2 does not list yet: its launch time comes with the next describe.
             }
-            if (launchTimes.size() > 50_000) {
-                launchTimes.keySet().retainAll(instanceIds);
-                marks.keySet().retainAll(instanceIds);
+            if (launched.size() > 50_000) {
+                launched.keySet().retainAll(instanceIds);
             }
         }
         Map<String, Instant> times = new HashMap<>();
         instanceIds.forEach(id -> {
-            Instant t = launchTimes.get(id);
-            if (t != null) {
-                times.put(id, t);
+            Launched l = launched.get(id);
+            if (l != null) {
+                times.put(id, l.time());
             }
         });
         return times;
@@ -168,7 +169,10 @@ class LaunchTemplates {
      */
     List<String> unmarked(String group, String poolValue, List<String> instanceIds) {
         Marks own = new Marks(group, poolValue);
-        return instanceIds.stream().filter(id -> marks.containsKey(id) && !own.equals(marks.get(id))).toList();
+        return instanceIds.stream().filter(id -> {
+            Launched l = launched.get(id);
+            return l != null && !own.equals(l.marks());
+        }).toList();
     }
 
     /**
@@ -181,7 +185,8 @@ class LaunchTemplates {
             AwsErrors.run("CreateTags " + batch, () -> ec2.createTags(b -> b.resources(batch).tags(
                     Tag.builder().key("Name").value(group).build(),
                     Tag.builder().key(CapaTags.POOL).value(poolValue).build())));
-            batch.forEach(id -> marks.put(id, new Marks(group, poolValue)));
+            batch.forEach(id -> launched.computeIfPresent(id, (k, l) -> new Launched(l.time(),
+                    new Marks(group, poolValue))));
         }
     }
 
