@@ -766,19 +766,30 @@ class PoolReconcilerTest {
 
     @Test
     void shouldDrainAndTerminateAVictimWhoseDrainStartedWhenThePoolIsScaledBackUp() {
-        Decision first = PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), seen(aws(4))));
-        assertThat(first.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+        Decision first = scaledDownFromFiveToFour();
 
         // Back to five before the drain ends: the cordoned Node is not left behind, cordoned, for good.
         PoolSpec five = aws(5);
-        Decision second = PoolReconciler.decide(look(five, group(5, "x"), status(members(5)),
-                first.memory().withTemplateKey(PoolReconciler.templateKey(five))));
+        Decision second = resizedWhileItDrains(first, five);
         assertThat(second.memory().drains()).containsOnlyKeys(Pools.id(1));
 
         Decision third = PoolReconciler.decide(look(five, group(5, "x"), status(members(5)), Pools.drained(second)));
 
         assertThat(third.commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
                 t -> assertThat(t.providerIDs()).containsExactly(Pools.id(1)));
+    }
+
+    /** A pool of five scaled to four: its first member's drain starts. */
+    private static Decision scaledDownFromFiveToFour() {
+        Decision first = PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), seen(aws(4))));
+        assertThat(first.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+        return first;
+    }
+
+    /** The next look once the pool's spec says {@code spec}, the group and its five members as they were. */
+    private static Decision resizedWhileItDrains(Decision first, PoolSpec spec) {
+        return PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)),
+                first.memory().withTemplateKey(PoolReconciler.templateKey(spec))));
     }
 
     /**
@@ -789,12 +800,10 @@ class PoolReconcilerTest {
      */
     @Test
     void shouldScaleUpWhileAVictimDrainsAndReplaceTheVictimOnceItIsTerminated() {
-        Decision first = PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), seen(aws(4))));
-        assertThat(first.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-1");
+        Decision first = scaledDownFromFiveToFour();
 
         PoolSpec six = aws(6);
-        Decision scaleUp = PoolReconciler.decide(look(six, group(5, "x"), status(members(5)),
-                first.memory().withTemplateKey(PoolReconciler.templateKey(six))));
+        Decision scaleUp = resizedWhileItDrains(first, six);
 
         assertThat(scaleUp.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class,
                 c -> assertThat(c.capacity().desired()).isEqualTo(6));

@@ -344,9 +344,7 @@ class DrainerTest {
     void shouldSayOncePerProblemWhyTheWorkloadClusterCannotBeDrainedWhileThereIsNoDeadline() {
         node("n1");
         pod("apps", "app", "n1");
-        KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("http://127.0.0.1:9").withRequestRetryBackoffLimit(0).withConnectionTimeout(500)
-                .build()).build();
+        KubernetesClient unreachable = unreachableApiServer();
         AtomicInteger asked = new AtomicInteger();
         try {
             // No kubeconfig Secret for three rounds, then an API server that does not answer for three.
@@ -399,9 +397,7 @@ class DrainerTest {
     /** The safety the provider-ID lookup is for: a cluster that cannot be asked never makes an instance Node-less. */
     @Test
     void shouldNotTakeAnInstanceNoneWasSeenOfAsNodeGoneWhileItsClusterCannotBeAskedButTimeOutAtTheDeadline() {
-        KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("http://127.0.0.1:9").withRequestRetryBackoffLimit(0).withConnectionTimeout(500)
-                .build()).build();
+        KubernetesClient unreachable = unreachableApiServer();
         AtomicInteger asked = new AtomicInteger();
         Instant deadline = clock.instant().plusSeconds(60);
         try {
@@ -430,9 +426,7 @@ class DrainerTest {
         node("n1");
         pod("apps", "app", "n1");
         // A workload API server that does not answer, then one that does.
-        KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("http://127.0.0.1:9").withRequestRetryBackoffLimit(0).withConnectionTimeout(500)
-                .build()).build();
+        KubernetesClient unreachable = unreachableApiServer();
         AtomicInteger asked = new AtomicInteger();
         try {
             DrainOutcome outcome = join(drainer(c -> Optional.of(asked.incrementAndGet() <= 2 ? unreachable : kube),
@@ -561,5 +555,11 @@ class DrainerTest {
 
     private static DrainOutcome join(CompletableFuture<DrainOutcome> drain) {
         return drain.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+    }
+
+    /** A client of a workload API server that does not answer: nothing listens on port 9, and it fails fast. */
+    private static KubernetesClient unreachableApiServer() {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl("http://127.0.0.1:9")
+                .withRequestRetryBackoffLimit(0).withConnectionTimeout(500).build()).build();
     }
 }
