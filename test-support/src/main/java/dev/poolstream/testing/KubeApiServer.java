@@ -23,6 +23,7 @@ import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -54,7 +55,7 @@ public final class KubeApiServer implements AutoCloseable {
     private final String kubeconfig;
     private final KubernetesClient client;
 
-    private KubeApiServer(List<String> flags, List<String> bodiesOf) {
+    private KubeApiServer(List<String> flags, List<String> bodiesOf, Set<String> crdsLeftOut) {
         forgetEarlierRuns();
         directory = ownDirectory();
         auditLog = directory.resolve("audit.log");
@@ -81,7 +82,7 @@ public final class KubeApiServer implements AutoCloseable {
         server = startAcrossMidnight(config);
         kubeconfig = inlined(server.getKubeConfigYaml());
         client = new KubernetesClientBuilder().withConfig(config()).build();
-        installCrds();
+        installCrds(crdsLeftOut);
     }
 
     /**
@@ -161,7 +162,7 @@ public final class KubeApiServer implements AutoCloseable {
     public static synchronized KubeApiServer shared() {
         requireBinaries();
         if (shared == null) {
-            shared = new KubeApiServer(List.of(), List.of());
+            shared = new KubeApiServer(List.of(), List.of(), Set.of());
             Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "kube-api-server-stop"));
         }
         return shared;
@@ -174,7 +175,24 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public static KubeApiServer start(String... flags) {
         requireBinaries();
-        return new KubeApiServer(List.of(flags), List.of());
+        return new KubeApiServer(List.of(flags), List.of(), Set.of());
+    }
+
+    /**
+     * A server of the test's own on which these CRDs were never installed: a management cluster with one provider's
+     * kinds and not the other's. (Deleting a CRD instead waits for its cleanup, which a loaded machine drew out past
+     * 30 s.)
+     *
+     * @param crdNames each {@code <plural>.<group>}, one of {@link Crds#all()}
+     */
+    public static KubeApiServer startWithout(String... crdNames) {
+        requireBinaries();
+        Set<String> leftOut = Set.of(crdNames);
+        Set<String> known = Crds.all().stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
+        if (!known.containsAll(leftOut)) {
+            throw new IllegalArgumentException("no such CRD among the installed ones: " + leftOut);
+        }
+        return new KubeApiServer(List.of(), List.of(), leftOut);
     }
 
     /**
@@ -188,7 +206,7 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public static KubeApiServer startRecordingBodies(List<String> resources, String... flags) {
         requireBinaries();
-        return new KubeApiServer(List.of(flags), List.copyOf(resources));
+        return new KubeApiServer(List.of(flags), List.copyOf(resources), Set.of());
     }
 
     /** Skips the calling test when the binaries are missing, or fails it where they are required. */
@@ -346,12 +364,14 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     /** Server-side apply: the Cluster CRD is too large for the last-applied annotation of client-side apply. */
-    private void installCrds() {
-        for (CustomResourceDefinition crd : Crds.all()) {
+    private void installCrds(Set<String> leftOut) {
+        List<CustomResourceDefinition> crds = Crds.all().stream()
+                .filter(c -> !leftOut.contains(c.getMetadata().getName())).toList();
+        for (CustomResourceDefinition crd : crds) {
             crd.getMetadata().setManagedFields(null);
             client.resource(crd).fieldManager("poolstream-tests").forceConflicts().serverSideApply();
         }
-        for (CustomResourceDefinition crd : Crds.all()) {
+        for (CustomResourceDefinition crd : crds) {
             client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
                     .waitUntilCondition(KubeApiServer::established, CRD_ESTABLISHED.toSeconds(), TimeUnit.SECONDS);
         }
