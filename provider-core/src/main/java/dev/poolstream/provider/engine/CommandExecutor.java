@@ -166,7 +166,7 @@ public class CommandExecutor {
                     log.warn("{} {}: its partition went to another consumer meanwhile; the failure is not published"
                             + " as the pool's state", kind, command.id());
                 } else if (before != null && command.group().equals(record.group())) {
-                    reportFailure(record, writing ? afterRefusedWrite(command, before) : before, e.failure());
+                    reportFailure(record, writing ? readAgain(command).orElse(before) : before, e.failure());
                 } else {
                     reportFailureOnly(record, e.failure());
                 }
@@ -216,25 +216,14 @@ public class CommandExecutor {
                 reportFailureOnly(record, failure);
                 return;
             }
-            Optional<GroupSnapshot> snapshot = Optional.empty();
-            if (record.lastState().filter(s -> s.exists()).isPresent()) {
-                try {
-                    Optional<GroupSnapshot> described = cloud.describe(command.group());
-                    if (described.flatMap(g -> CommandChecks.ownership(cloud.ownership(), command, command.group(),
-                            g.tags(), false)).isPresent()) {
-                        // There, but no longer the pool's own: its instances still run. Keep what was published.
-                        reportFailureOnly(record, failure);
-                        return;
-                    }
-                    snapshot = described;
-                } catch (RuntimeException e) {
-                    // The cloud cannot be read (often why the command failed): an empty snapshot would say the group
-                    // is gone and tombstone its instances. Keep what was last published instead.
-                    reportFailureOnly(record, failure);
-                    return;
-                }
+            // Read only if a group was published: one never there has nothing to show but the failure.
+            Optional<Optional<GroupSnapshot>> now = record.lastState().filter(s -> s.exists()).isPresent()
+                    ? readAgain(command) : Optional.of(Optional.empty());
+            if (now.isPresent()) {
+                reportFailure(record, now.get(), failure);
+            } else {
+                reportFailureOnly(record, failure);
             }
-            reportFailure(record, snapshot, failure);
         } finally {
             lock.unlock();
         }
@@ -272,17 +261,20 @@ public class CommandExecutor {
     }
 
     /**
-     * The group as the cloud has it after a write it refused or that failed part-way (an Azure operation that ended
-     * failed after ARM took the new capacity): what is published with the failure is the cloud's picture, not the
-     * one from before the write. {@code before} when it cannot be read.
+     * The group as the cloud has it now, to publish with a failure: after a write it refused or that failed part-way
+     * (an Azure operation that ended failed after ARM took the new capacity) that is the cloud's picture, not the one
+     * from before the write. Empty when it cannot be read (often why the command failed) or is there but no longer
+     * the pool's own: its instances still run, and a picture without them would tombstone them.
      */
-    private Optional<GroupSnapshot> afterRefusedWrite(ScalingGroupCommand command, Optional<GroupSnapshot> before) {
+    private Optional<Optional<GroupSnapshot>> readAgain(ScalingGroupCommand command) {
         try {
-            return ownOr(command, cloud.describe(command.group()), before);
+            Optional<GroupSnapshot> group = cloud.describe(command.group());
+            return group.isEmpty() || CommandChecks.visible(cloud.ownership(), command, group).isPresent()
+                    ? Optional.of(group) : Optional.empty();
         } catch (RuntimeException e) {
-            log.debug("pool {}: describing group {} after its refused write failed: {}", command.pool(),
-                    command.group(), e.toString());
-            return before;
+            log.debug("pool {}: describing group {} after its failure failed: {}", command.pool(), command.group(),
+                    e.toString());
+            return Optional.empty();
         }
     }
 
