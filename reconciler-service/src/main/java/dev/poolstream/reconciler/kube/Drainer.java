@@ -172,12 +172,11 @@ public final class Drainer implements AutoCloseable {
                 roundWithin(run);
             } catch (KubernetesClientException e) {
                 // Never the client's message: it names the request's URL, the kubeconfig's server.
-                run.problem = "the workload cluster's API server: " + WorkloadClusterException.describe(e);
+                String problem = "the workload cluster's API server: " + WorkloadClusterException.describe(e);
                 log.warn("draining {} of cluster {} for pool {} failed ({}); retrying", run.node(),
-                        run.cluster, run.pool, run.problem);
+                        run.cluster, run.pool, problem);
                 registry.counter("poolstream.reconciler.drain.errors").increment();
-                cannotDrain(run);
-                again(run, true);
+                blocked(run, problem);
             } catch (RuntimeException | Error e) {
                 // An Error too: the run would never end, its drain neither timed out nor started again.
                 log.error("draining {} of cluster {} for pool {} failed; it is not drained", run.node(),
@@ -190,10 +189,9 @@ public final class Drainer implements AutoCloseable {
     private void roundWithin(Run run) {
         Optional<KubernetesClient> found = clients.apply(run.cluster);
         if (found.isEmpty()) {
-            run.problem = "cluster " + run.cluster + " has no kubeconfig Secret";
-            log.warn("cannot drain {} for pool {} yet: {}; retrying", run.node(), run.pool, run.problem);
-            cannotDrain(run);
-            again(run, true);
+            String problem = "cluster " + run.cluster + " has no kubeconfig Secret";
+            log.warn("cannot drain {} for pool {} yet: {}; retrying", run.node(), run.pool, problem);
+            blocked(run, problem);
             return;
         }
         KubernetesClient client = found.get();
@@ -231,9 +229,7 @@ public final class Drainer implements AutoCloseable {
             Node cordoned = client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE),
                     cordon(run.started));
             if (cordoned == null || !unschedulable(cordoned)) {
-                run.problem = "the cordon of Node " + run.nodeName + " did not hold";
-                cannotDrain(run);
-                again(run, true);
+                blocked(run, "the cordon of Node " + run.nodeName + " did not hold");
                 return;
             }
             log.info("cordoned Node {} of pool {}", run.nodeName, run.pool);
@@ -319,6 +315,13 @@ public final class Drainer implements AutoCloseable {
             run.problem = "waiting for " + left.size() + " evicted pods to stop";
         }
         again(run, accepted == 0 && !(refused.isEmpty() && failed.isEmpty()));
+    }
+
+    /** A round that could not get through to the Node: says why ({@link #cannotDrain}) and tries again later. */
+    private void blocked(Run run, String problem) {
+        run.problem = problem;
+        cannotDrain(run);
+        again(run, true);
     }
 
     /**
