@@ -25,6 +25,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class EventSerdeTest {
@@ -184,8 +185,29 @@ class EventSerdeTest {
         assertThatThrownBy(() -> new EventDeserializer<>(ScalingGroupCommand.class)
                 .deserialize(Topics.SCALINGGROUP_COMMANDS_AWS.name(), json.getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(MalformedRecordException.class)
-                .hasMessageStartingWith("record at scalinggroup.commands.aws.v1 is not a valid ScalingGroupCommand")
-                .hasMessageContaining("Hibernate");
+                .hasMessage("record at scalinggroup.commands.aws.v1 is not a valid ScalingGroupCommand: not a known"
+                        + " kind of ScalingGroupCommand");
+    }
+
+    /** A record on the wrong topic can be anything, a credential too: what the failure says never quotes it. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "AKIASECRETMARKER-key | not well-formed JSON (line 1, column 1)",
+            "{\"namespace\":\"team-a\",\"name\":\"AKIASECRETMARKER | not well-formed JSON (line 1, column 47)",
+            "{\"namespace\":\"team-a\",\"name\":\"workers\",\"generation\":\"AKIASECRETMARKER\"} | field generation: not a long",
+            "{\"namespace\":\"team-a\",\"name\":\"workers\",\"generation\":AKIASECRETMARKER} | not well-formed JSON (line 1, column 53)",
+            "{\"namespace\":\"team-a\",\"name\":\"workers\",\"annotations\":{\"AKIASECRETMARKER\":[1]}} | field annotations[a key]: not a String"})
+    void shouldSayWhereAndWhyAValueIsNotValidWithoutQuotingIt(String payload, String why) {
+        ConsumerRecord<String, byte[]> record = record(Topics.MACHINEPOOL_SPEC, payload);
+
+        assertThatThrownBy(() -> new EventDeserializer<>(PoolSpec.class).deserialize(record))
+                .isInstanceOfSatisfying(MalformedRecordException.class, e -> {
+                    assertThat(e.getMessage()).isEqualTo("record at machinepool.spec.v1-3@42 is not a valid PoolSpec: "
+                            + why);
+                    for (Throwable t = e; t != null; t = t.getCause()) {
+                        assertThat(String.valueOf(t.getMessage())).doesNotContain("SECRETMARKER");
+                    }
+                });
     }
 
     @Test
