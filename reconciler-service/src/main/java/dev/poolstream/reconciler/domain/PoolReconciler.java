@@ -329,10 +329,15 @@ public final class PoolReconciler {
                 List<PoolMember> unreadyOutdated = outdated.stream().filter(m -> !m.ready()).toList();
                 List<PoolMember> readyOutdated = outdated.stream().filter(PoolMember::ready).toList();
                 int readyRemovable = Math.max(0, ready - desired + budget.maxUnavailable());
-                // Every unready one may go, and only the budget's count of Ready ones: chosen apart, so that a Ready
-                // one chosen first (delete-machine, no hooks) never takes an unready one's place.
+                // Unready ones as a Deployment cleans up its unhealthy old replicas: as many as leave at least
+                // desired - maxUnavailable instances besides the new ones still booting. Not all at once: Nodes
+                // turn NotReady together (a network fault), and may come back; the pool keeps its instances until
+                // new ones are Ready in their place. Chosen apart from the budget's count of Ready ones, so that a
+                // Ready one chosen first (delete-machine, no hooks) never takes an unready one's place.
+                int booting = (int) staying.stream().filter(m -> m.upToDate() && !m.ready()).count();
+                int unreadyRemovable = Math.max(0, staying.size() - (desired - budget.maxUnavailable()) - booting);
                 Set<String> asked = askedToGo(spec);
-                List<PoolMember> chosen = new ArrayList<>(choose(unreadyOutdated, unreadyOutdated.size(), spec, asked));
+                List<PoolMember> chosen = new ArrayList<>(choose(unreadyOutdated, unreadyRemovable, spec, asked));
                 chosen.addAll(choose(readyOutdated, readyRemovable, spec, asked));
                 victims = with(deleting, chosen);
             }

@@ -42,8 +42,9 @@ class DecisionTablesTest {
 
     /**
      * One look during a roll-out of five (Azure): surge first (capacity desired + maxSurge) while the group and its
-     * instances are below that; then out-of-date instances go, the unready ones first, Ready ones only as far as
-     * {@code ready - desired + maxUnavailable} allows.
+     * instances are below that; then out-of-date instances go: unready ones as far as they leave
+     * {@code desired - maxUnavailable} besides the new ones still booting (never the whole pool at once when its Nodes
+     * turn NotReady together), Ready ones as far as {@code ready - desired + maxUnavailable} allows.
      */
     @ParameterizedTest(name = "surge {0}, unavailable {1}, group {2}; old {3} Ready + {4} not, new {5} Ready + {6}"
             + " booting -> capacity {7}, {8} victims")
@@ -52,7 +53,11 @@ class DecisionTablesTest {
             1, 0, 6, 5, 0, 0, 0, 0, 0
             1, 0, 6, 5, 0, 0, 1, 0, 0
             1, 0, 6, 5, 0, 1, 0, 0, 1
-            1, 0, 6, 4, 1, 0, 1, 0, 1
+            1, 0, 6, 4, 1, 0, 1, 0, 0
+            1, 0, 6, 4, 1, 1, 0, 0, 1
+            1, 0, 6, 0, 5, 0, 1, 0, 0
+            1, 0, 6, 0, 5, 1, 0, 0, 1
+            1, 2, 6, 0, 5, 0, 1, 0, 2
             1, 0, 5, 5, 0, 1, 0, 0, 1
             1, 0, 5, 4, 0, 0, 0, 6, 0
             0, 1, 5, 5, 0, 0, 0, 0, 1

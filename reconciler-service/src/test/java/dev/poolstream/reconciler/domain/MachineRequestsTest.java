@@ -141,13 +141,13 @@ class MachineRequestsTest {
     @Test
     void shouldNeverLetAReadyInstanceAskedToGoTakeTheSlotOfAnUnreadyOneBeyondTheBudget() {
         // Azure's defaults, maxSurge 1 and maxUnavailable 0, surged to 4: two old Ready (1 asked to go), one old not
-        // Ready (3), one new still booting (4). Only the unready one may go: a Ready one would leave one Ready of 3.
+        // Ready (3), one new Ready (4). Only the unready one may go: a Ready one would leave two Ready of 3.
         PoolSpec before = Pools.azure(3, "v1.33.1", 1, 0);
         PoolSpec after = with(Pools.azure(3, "v1.34.0", 1, 0), request(1, false, true, false, null));
         Memory memory = seen(before).withTemplateKey(PoolReconciler.templateKey(after));
 
         Decision decision = PoolReconciler.decide(look(after, group(4, "x"), status(List.of(member(1, true, false),
-                member(2, true, false), member(3, false, false), member(4, false, true))), memory));
+                member(2, true, false), member(3, false, false), member(4, true, true))), memory));
 
         assertThat(decision.drains()).extracting(Memory.Drain::nodeName).containsExactly("node-3");
     }
