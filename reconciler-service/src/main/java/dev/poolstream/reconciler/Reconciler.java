@@ -405,7 +405,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
                 show(spec, remediate.notices());
             }
         } else if (action instanceof KubeAction.ClearRemediation clear) {
-            if (objects.clearRemediation(spec, clear.machine(), clock.instant())) {
+            if (objects.clearRemediation(spec, clear.machine(), clear.markHealthy(), clock.instant())) {
                 show(spec, clear.notices());
             }
         } else if (action instanceof KubeAction.DeleteMachine delete) {

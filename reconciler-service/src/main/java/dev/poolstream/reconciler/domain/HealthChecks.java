@@ -124,7 +124,7 @@ public final class HealthChecks {
             return now.isAfter(deadline)
                     ? new Verdict(new Unhealthy(member, check.name(), REASON_NODE_STARTUP_TIMEOUT,
                     "Health check failed: instance " + member.providerID() + " has no Node " + startup
-                            + "s after its launch (nodeStartupTimeoutSeconds)"), null)
+                            + "s after its launch (nodeStartupTimeoutSeconds): none joined, or it was deleted"), null)
                     : new Verdict(null, deadline);
         }
         Instant nextAt = null;

@@ -73,13 +73,16 @@ public sealed interface KubeAction {
     }
 
     /**
-     * Owner mode: a Machine marked unhealthy and not yet remediated (deferred) whose Node is healthy again, as owner
-     * mode's health checks judge it: {@code HealthCheckSucceeded} True and {@code OwnerRemediated} removed, as Cluster
-     * API's MachineHealthCheck and the Machine's owner (a MachineSet) do, so it is not replaced for nothing.
+     * A Machine marked for remediation that is healthy again: {@code OwnerRemediated} removed, as the Machine's owner
+     * (a MachineSet) does in Cluster API, so it is not replaced for nothing. In owner mode, for a deferred Machine
+     * whose Node owner mode's health checks find healthy again, {@code HealthCheckSucceeded} is set True too
+     * ({@code markHealthy}); otherwise a MachineHealthCheck said so already, and a Machine it finds unhealthy again by
+     * the time of the write keeps its mark.
      *
      * @param notices shown once the conditions are written (not when they already were)
      */
-    record ClearRemediation(String providerID, String machine, List<Notice> notices) implements KubeAction {
+    record ClearRemediation(String providerID, String machine, boolean markHealthy, List<Notice> notices)
+            implements KubeAction {
 
         public ClearRemediation {
             notices = List.copyOf(notices);

@@ -78,12 +78,20 @@ final class Remediations {
         Set<String> recovered = result == null ? Set.of() : recovered(members, requests, result);
         long inFlight = requests.values().stream().filter(Remediations::inFlight).count();
         for (MachineRequest request : requests.values()) {
+            if (outlived(request)) {
+                String machine = machineName(request, infrastructurePool);
+                actions.add(new KubeAction.ClearRemediation(request.providerID(), machine, false, List.of(
+                        Notice.normal("Remediate", RECOVERED, "Machine " + machine + " (" + request.providerID()
+                                + ") is no longer marked unhealthy: its OwnerRemediated mark is removed, it is not"
+                                + " replaced"))));
+                continue;
+            }
             if (!request.awaitingRemediation()) {
                 continue;
             }
             if (recovered.contains(request.providerID())) {
                 String machine = machineName(request, infrastructurePool);
-                actions.add(new KubeAction.ClearRemediation(request.providerID(), machine, List.of(Notice.normal(
+                actions.add(new KubeAction.ClearRemediation(request.providerID(), machine, true, List.of(Notice.normal(
                         "Remediate", RECOVERED, "Machine " + machine + " (" + request.providerID() + ") is healthy"
                                 + " again before its remediation's turn: its mark is removed, it is not replaced"))));
                 continue;
@@ -154,9 +162,22 @@ final class Remediations {
         return recovered;
     }
 
+    /**
+     * An {@code OwnerRemediated} mark whose Machine is no longer found unhealthy ({@code HealthCheckSucceeded} not
+     * False): it recovered before its turn, or before its admitted delete went through. Cluster API's
+     * MachineHealthCheck leaves the mark for the owner to remove, as a MachineSet does. Kept, it would hold a
+     * remediation slot for good (admitted), and make the next {@code HealthCheckSucceeded} False, which a check that
+     * short-circuits (too many unhealthy) writes without asking for remediation, look like a request to remediate.
+     */
+    private static boolean outlived(MachineRequest request) {
+        return request.ownerRemediated() != null && !request.healthCheckFailed() && !request.deleting()
+                && request.machine() != null;
+    }
+
     /** Being remediated: admitted ({@code MachineDeleting}) or already being deleted. */
     private static boolean inFlight(MachineRequest request) {
-        return request.deleting() || ClusterApi.REASON_MACHINE_DELETING.equals(request.ownerRemediated());
+        return request.deleting() || ClusterApi.REASON_MACHINE_DELETING.equals(request.ownerRemediated())
+                && !outlived(request);
     }
 
     private static KubeAction remediate(Candidate candidate, boolean replaced) {

@@ -231,22 +231,29 @@ public final class PoolObjects {
     }
 
     /**
-     * Owner mode: a Machine healthy again before its remediation's turn. {@code HealthCheckSucceeded} True (reason
-     * {@code HealthCheckSucceeded}, as Cluster API's MachineHealthCheck writes it) and {@code OwnerRemediated} removed,
-     * from a fresh read, keeping every other condition ({@link #patchFreshlyRead}).
+     * A Machine healthy again before its remediation went through: {@code OwnerRemediated} removed, from a fresh read,
+     * keeping every other condition ({@link #patchFreshlyRead}). With {@code markHealthy} (owner mode, where Poolstream
+     * is the health check) {@code HealthCheckSucceeded} True too (reason {@code HealthCheckSucceeded}, as Cluster API's
+     * MachineHealthCheck writes it); without, a Machine its MachineHealthCheck finds unhealthy again by now keeps its
+     * mark, which may be the check's new one.
      *
-     * @return whether it wrote (false when the Machine already was so, or is gone)
+     * @return whether it wrote (false when the Machine already was so, or is gone, or is unhealthy again)
      */
-    public boolean clearRemediation(PoolSpec spec, String machine, Instant now) {
+    public boolean clearRemediation(PoolSpec spec, String machine, boolean markHealthy, Instant now) {
         String transition = now.truncatedTo(ChronoUnit.SECONDS).toString();
         return patchFreshlyRead(machine(spec, machine), true, "Machine " + spec.namespace() + "/" + machine
                 + " of pool " + spec.key(), current -> {
                     List<Map<String, Object>> written = conditionsOf(current);
                     List<Map<String, Object>> after = new ArrayList<>(written);
+                    boolean failed = after.stream().anyMatch(c -> ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED
+                            .equals(c.get("type")) && "False".equals(c.get("status")));
+                    if (failed && !markHealthy) {
+                        return null;
+                    }
                     after.removeIf(c -> ClusterApi.CONDITION_OWNER_REMEDIATED.equals(c.get("type")));
                     boolean succeeded = after.stream().anyMatch(c -> ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED
                             .equals(c.get("type")) && "True".equals(c.get("status")));
-                    if (!succeeded) {
+                    if (markHealthy && !succeeded) {
                         after.removeIf(c -> ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED.equals(c.get("type")));
                         after.add(conditionOf(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, "True",
                                 current.getMetadata().getGeneration(), transition,

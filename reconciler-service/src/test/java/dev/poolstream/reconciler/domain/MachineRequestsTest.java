@@ -37,6 +37,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What a pool's Machines ask of the reconciler (docs/machines.md): to go first on a scale-down, to be deleted (exactly
@@ -410,6 +411,31 @@ class MachineRequestsTest {
                 .map(a -> ((KubeAction.DeferRemediation) a).machine()).toList()).isEqualTo(names(deferred));
     }
 
+    /**
+     * A mark its MachineHealthCheck no longer stands behind ({@code HealthCheckSucceeded} not False: the Machine
+     * recovered before its turn, or before its admitted delete went through): removed, not acted on, and holding no
+     * remediation slot. Kept, a check that short-circuits later (writing False without asking for remediation) would
+     * have it remediated.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {ClusterApi.REASON_REMEDIATION_DEFERRED, ClusterApi.REASON_MACHINE_DELETING})
+    void shouldRemoveAMarkItsHealthCheckNoLongerStandsBehindAndNotRemediateIt(String reason) {
+        PoolSpec spec = with(aws(5), request(3, false, false, false, reason), marked(4));
+
+        Decision decision = PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec)));
+
+        assertThat(decision.actions()).filteredOn(KubeAction.ClearRemediation.class::isInstance).singleElement()
+                .isInstanceOfSatisfying(KubeAction.ClearRemediation.class, c -> {
+                    assertThat(c.machine()).isEqualTo(machine(3));
+                    assertThat(c.markHealthy()).as("the check's own condition is the check's").isFalse();
+                    assertThat(c.notices()).extracting(Notice::reason).containsExactly("MachineHealthy");
+                });
+        assertThat(decision.actions()).filteredOn(KubeAction.RemediateMachine.class::isInstance)
+                .extracting(a -> ((KubeAction.RemediateMachine) a).machine()).as("3 holds no slot")
+                .containsExactly(machine(4));
+        assertThat(decision.drains()).isEmpty();
+    }
+
     @Test
     void shouldDeferWithTheReasonWhyAndNoHealthCheckConditionInProviderMode() {
         PoolSpec spec = with(aws(5), marked(3), marked(4));
@@ -564,6 +590,7 @@ class MachineRequestsTest {
 
         assertThat(owner.actions()).singleElement().isInstanceOfSatisfying(KubeAction.ClearRemediation.class, c -> {
             assertThat(c.machine()).isEqualTo(machine(3));
+            assertThat(c.markHealthy()).as("owner mode is the health check").isTrue();
             assertThat(c.notices()).extracting(Notice::reason).containsExactly(Remediations.RECOVERED);
         });
         assertThat(provider.actions()).as("Cluster API's MachineHealthCheck clears its own marks there")
@@ -641,6 +668,10 @@ class MachineRequestsTest {
         assertThat(decision.actions()).extracting(a -> ((KubeAction.RemediateMachine) a).conditions().get(0)
                 .reason()).containsExactly(HealthChecks.REASON_REMEDIATE_ANNOTATION,
                 HealthChecks.REASON_NODE_STARTUP_TIMEOUT);
+        assertThat(((KubeAction.RemediateMachine) decision.actions().get(1)).conditions().get(0).message())
+                .as("a Node deleted after it joined is found so too: the message says both")
+                .isEqualTo("Health check failed: instance " + id(6) + " has no Node 600s after its launch"
+                        + " (nodeStartupTimeoutSeconds): none joined, or it was deleted");
     }
 
     @Test

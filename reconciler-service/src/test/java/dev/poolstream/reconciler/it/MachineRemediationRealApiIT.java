@@ -141,7 +141,7 @@ class MachineRemediationRealApiIT {
                         "Waiting: 1 remediation in flight, at most 1", "2026-11-21T05:30:00Z")));
         Instant now = Instant.parse("2026-11-21T06:00:00.123Z");
 
-        boolean written = objects.clearRemediation(pool, name, now);
+        boolean written = objects.clearRemediation(pool, name, true, now);
 
         assertThat(written).isTrue();
         await().atMost(WAIT).untilAsserted(() -> {
@@ -155,7 +155,45 @@ class MachineRemediationRealApiIT {
             assertThat(find(conditions, "Ready")).containsEntry("lastTransitionTime", "2026-11-21T05:00:00Z");
             assertThat(machine.getMetadata().getDeletionTimestamp()).isNull();
         });
-        assertThat(objects.clearRemediation(pool, name, now.plusSeconds(5))).as("nothing left to write").isFalse();
+        assertThat(objects.clearRemediation(pool, name, true, now.plusSeconds(5))).as("nothing left to write").isFalse();
+        assertThat(refusedWrites()).isEmpty();
+    }
+
+    /**
+     * A MachineHealthCheck's Machine healthy again after its mark (the check left {@code OwnerRemediated}, as Cluster
+     * API's does): the mark goes, the check's own condition stays as it wrote it; found unhealthy again by the time
+     * of the write, it keeps the mark.
+     */
+    @Test
+    void shouldRemoveAMarkItsHealthCheckNoLongerStandsBehindAndLeaveTheChecksConditionAlone() {
+        String name = "workers-i-0005";
+        machine(name, List.of(
+                condition(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, "True", "Succeeded", "",
+                        "2026-11-21T05:45:00Z"),
+                condition(ClusterApi.CONDITION_OWNER_REMEDIATED, "False", ClusterApi.REASON_MACHINE_DELETING,
+                        "Machine is deleting", "2026-11-21T05:30:00Z")));
+        String unhealthyAgain = "workers-i-0006";
+        machine(unhealthyAgain, List.of(
+                condition(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, "False", "UnhealthyNode", "Node not Ready",
+                        "2026-11-21T05:50:00Z"),
+                condition(ClusterApi.CONDITION_OWNER_REMEDIATED, "False", ClusterApi.REASON_REMEDIATION_DEFERRED,
+                        "Waiting", "2026-11-21T05:30:00Z")));
+        Instant now = Instant.parse("2026-11-21T06:00:00.123Z");
+
+        assertThat(objects.clearRemediation(pool, name, false, now)).isTrue();
+        assertThat(objects.clearRemediation(pool, unhealthyAgain, false, now)).isFalse();
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            List<Map<String, Object>> conditions = conditions(machine(name).get());
+            assertThat(conditions).extracting(c -> c.get("type"))
+                    .containsExactly(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED);
+            assertThat(find(conditions, ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED))
+                    .containsEntry("reason", "Succeeded")
+                    .containsEntry("lastTransitionTime", "2026-11-21T05:45:00Z");
+        });
+        assertThat(conditions(machine(unhealthyAgain).get())).extracting(c -> c.get("type"))
+                .containsExactlyInAnyOrder(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED,
+                        ClusterApi.CONDITION_OWNER_REMEDIATED);
         assertThat(refusedWrites()).isEmpty();
     }
 
