@@ -101,7 +101,7 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     /** Pools with a look scheduled at a time a decision named, and that time. */
     private final Map<String, Instant> scheduled = new HashMap<>();
     /** pool → providerID → each drain running in this process. */
-    private final Map<String, Map<String, CompletableFuture<DrainOutcome>>> draining = new HashMap<>();
+    private final Map<String, Map<String, Running>> draining = new HashMap<>();
     private final ReconcilerProperties properties;
     private final CommandSender sender;
     private final Drainer drainer;
@@ -314,21 +314,36 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     private void startDrain(String key, Pool pool, Memory.Drain drain) {
         String providerId = drain.providerID();
-        if (pool.status == null || pool.status.cluster() == null
-                || draining.getOrDefault(key, Map.of()).containsKey(providerId)) {
+        if (pool.status == null || pool.status.cluster() == null) {
             return;
+        }
+        Running running = draining.getOrDefault(key, Map.of()).get(providerId);
+        if (running != null) {
+            if (Objects.equals(running.deadline(), drain.deadline())) {
+                return;
+            }
+            // nodeDrainTimeoutSeconds changed while it ran: started again from the same start, with the new deadline.
+            log.info("the drain of instance {} of pool {} now times out at {} (was {}): started again with it",
+                    providerId, key, drain.deadline() == null ? "never" : drain.deadline(),
+                    running.deadline() == null ? "never" : running.deadline());
+            notRunning(key, providerId, running).run().cancel(false);
         }
         PoolSpec spec = pool.spec;
         events.record(spec, Notices.draining(drain));
         CompletableFuture<DrainOutcome> run = drainer.drain(key, pool.status.cluster(), drain.nodeName(), providerId,
                 drain.startedAt(), drain.deadline(), notice -> events.record(spec, notice));
-        draining.computeIfAbsent(key, k -> new HashMap<>()).put(providerId, run);
+        Running started = new Running(run, drain.deadline());
+        draining.computeIfAbsent(key, k -> new HashMap<>()).put(providerId, started);
         run.whenComplete((outcome, error) -> {
             if (!(error instanceof CancellationException)) {
-                loop.execute(() -> drainEnded(key, drain,
+                loop.execute(() -> drainEnded(key, drain, started,
                         error != null ? new DrainOutcome.Failed(error.toString()) : outcome));
             }
         });
+    }
+
+    /** A drain running here, and the deadline it was started with. */
+    private record Running(CompletableFuture<DrainOutcome> run, Instant deadline) {
     }
 
     /**
@@ -344,17 +359,21 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         for (String providerId : forgotten) {
             log.info("stopping the drain of instance {} of pool {}: the pool's last look no longer drains it (a "
                     + "pre-drain hook, a pause, the instance gone, exclude-node-draining)", providerId, key);
-            notRunning(key, providerId).cancel(false);
+            notRunning(key, providerId, null).run().cancel(false);
         }
     }
 
-    /** The pool's drain of the instance, no longer counted as running here; null when none was. */
-    private CompletableFuture<DrainOutcome> notRunning(String key, String providerId) {
-        Map<String, CompletableFuture<DrainOutcome>> running = draining.get(key);
-        if (running == null) {
-            return null;
+    /**
+     * The pool's drain of the instance, no longer counted as running here; null when none was.
+     *
+     * @param only that run only, not one started since in its place; null for whichever runs
+     */
+    private Running notRunning(String key, String providerId, Running only) {
+        Map<String, Running> running = draining.get(key);
+        if (running == null || only != null && running.get(providerId) != only) {
+            return only;
         }
-        CompletableFuture<DrainOutcome> run = running.remove(providerId);
+        Running run = running.remove(providerId);
         if (running.isEmpty()) {
             draining.remove(key);
         }
@@ -362,9 +381,9 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     }
 
     /** A drain ended: its outcome is remembered (a failure waits to be tried again) and shown. */
-    private void drainEnded(String key, Memory.Drain started, DrainOutcome outcome) {
+    private void drainEnded(String key, Memory.Drain started, Running run, DrainOutcome outcome) {
         String providerId = started.providerID();
-        notRunning(key, providerId);
+        notRunning(key, providerId, run);
         Pool current = pools.get(key);
         try (var ignored = MDC.putCloseable("pool", key)) {
             Instant now = clock.instant();

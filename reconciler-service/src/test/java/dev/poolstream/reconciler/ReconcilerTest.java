@@ -24,6 +24,7 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
+import dev.poolstream.events.command.TerminateInstances;
 import dev.poolstream.reconciler.config.ReconcilerProperties;
 import dev.poolstream.reconciler.domain.Attempts;
 import dev.poolstream.reconciler.kafka.CommandSender;
@@ -139,6 +140,27 @@ class ReconcilerTest {
 
         await().atMost(WAIT).until(() -> registry.find("poolstream.reconciler.drains").tag("outcome", "stopped")
                 .counter() != null);
+    }
+
+    /**
+     * A drain timeout set while a drain runs without one (a PodDisruptionBudget holds it; for a pool without Machines
+     * there is no exclude-node-draining to set): the running drain takes the new deadline, counted from its start,
+     * as Cluster API reads the timeout on every reconcile. Past it, the drain times out and the instance goes.
+     */
+    @Test
+    void shouldTimeOutARunningDrainByATimeoutSetWhileItRan() {
+        drainOneOfFour();
+        clock.advance(Duration.ofMinutes(10));
+        PoolSpec spec = spec(7);
+        var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
+        deletion.setNodeDrainTimeoutSeconds(60);
+        spec.spec().getTemplate().getSpec().setDeletion(deletion);
+
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec);
+
+        await().atMost(WAIT).until(() -> sent.stream().anyMatch(s -> s.command() instanceof TerminateInstances));
+        assertThat(registry.find("poolstream.reconciler.drains").tag("outcome", "timed-out").counter())
+                .isNotNull();
     }
 
     /** A pool of 3 with 4 members: one is the victim, and its drain waits (no kubeconfig Secret yet). */

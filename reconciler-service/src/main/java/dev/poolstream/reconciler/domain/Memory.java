@@ -118,6 +118,11 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
             return outcome == null && (retryAt == null || !now.isBefore(retryAt));
         }
 
+        /** The same drain with another deadline: the pool's {@code nodeDrainTimeoutSeconds} changed while it ran. */
+        Drain withDeadline(Instant next) {
+            return new Drain(providerID, nodeName, startedAt, next, outcome, failures, retryAt, endedAt);
+        }
+
         /** Not drained at all: its Machine carries {@code exclude-node-draining}. */
         Drain skipped() {
             return new Drain(providerID, nodeName, startedAt, deadline, new DrainOutcome.Skipped(), failures, null,

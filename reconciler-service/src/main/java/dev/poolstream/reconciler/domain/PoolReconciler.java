@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -486,6 +487,12 @@ public final class PoolReconciler {
                 // running any more).
                 drain = drain.skipped();
                 notices.add(Notices.drained(drain, drain.outcome(), now, look.retries()));
+                drains.put(victim.providerID(), drain);
+            } else if (!drain.done() && !Objects.equals(drain.deadline(), drainDeadline(spec, drain.startedAt()))) {
+                // The pool's nodeDrainTimeoutSeconds changed while it ran: as Cluster API reads it on every reconcile,
+                // against the drain's start. The way out of a drain a PodDisruptionBudget holds for a pool without
+                // Machines (no exclude-node-draining to set): the running drain takes the new deadline.
+                drain = drain.withDeadline(drainDeadline(spec, drain.startedAt()));
                 drains.put(victim.providerID(), drain);
             }
             if (!drain.done()) {
