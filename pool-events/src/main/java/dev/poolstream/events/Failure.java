@@ -9,6 +9,12 @@ import java.util.Objects;
  */
 public record Failure(@JsonProperty(required = true) String reason, String message) {
 
+    /**
+     * A provider's refusal that the reconciler acts on: the group (or its template) exists but does not carry the
+     * tags that make it this pool's, so Poolstream neither adopts, changes nor deletes it.
+     */
+    public static final String GROUP_NOT_OWNED = "GroupNotOwned";
+
     public Failure {
         Objects.requireNonNull(reason, "reason");
         message = message == null ? "" : message;

@@ -13,7 +13,7 @@ public final class Reasons {
      * The group (or its template) exists but does not carry the tags that make it this pool's: Poolstream neither
      * adopts, changes nor deletes it.
      */
-    public static final String GROUP_NOT_OWNED = "GroupNotOwned";
+    public static final String GROUP_NOT_OWNED = dev.poolstream.events.Failure.GROUP_NOT_OWNED;
     /**
      * A desired size below the instances the group holds: the cloud would choose which to end, undrained. A scale-down
      * names its drained instances in a TerminateInstances.

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -144,6 +145,12 @@ public record Attempts(Map<String, Attempt> byBase) {
         }
         Attempt next = new Attempt(a.kind(), a.generation(), a.sent() + 1, id, ids, null, a.why());
         return new Sending(withId(decided, id), with(decided.id(), next), null);
+    }
+
+    /** Why the last failed attempt of the decision of this id failed; empty when none did. */
+    Optional<Failure> lastFailure(String decidedId) {
+        Attempt a = byBase.get(decidedId);
+        return a == null ? Optional.empty() : Optional.ofNullable(a.why());
     }
 
     /** Whether the decision of this id has failed and waits for its next attempt. */

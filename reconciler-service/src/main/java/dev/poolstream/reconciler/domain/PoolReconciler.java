@@ -114,7 +114,7 @@ public final class PoolReconciler {
         InfrastructurePool infrastructure = spec.infrastructure();
         boolean deleting = spec.deleting() || (infrastructure != null && infrastructure.deletionTimestamp() != null);
         if (deleting) {
-            Decision decision = delete(look, spec, group, memory);
+            Decision decision = delete(look, spec, group, memory, notices);
             if (look.ownerMode() && spec.deleting() && infrastructure != null && infrastructure.resolved()
                     && infrastructure.deletionTimestamp() == null) {
                 // Cluster API's MachinePool controller deletes the infrastructure pool with the pool; here that is
@@ -595,8 +595,11 @@ public final class PoolReconciler {
      * group gone for good (a pool's commands are applied in order); a provider that finds no group answers it
      * without a write. An attempt not seen so within the await timeout has failed, and the next one goes after the
      * backoff.
+     *
+     * @param told the look's notices so far: a refusal that ends the deletion is told as that, not as retried
      */
-    private static Decision delete(Look look, PoolSpec spec, ScalingGroupState group, Memory memory) {
+    private static Decision delete(Look look, PoolSpec spec, ScalingGroupState group, Memory memory,
+                                   List<Notice> told) {
         InfrastructurePool infrastructure = spec.infrastructure();
         boolean holding = infrastructure != null
                 && infrastructure.finalizers().contains(ClusterApi.POOLSTREAM_FINALIZER)
@@ -613,7 +616,11 @@ public final class PoolReconciler {
                 && attempts.isAttemptOf(group.lastCommandId(), delete);
         // Without a group state and without a resolved infrastructure pool, no cloud can be asked.
         boolean cloudKnown = group != null || infrastructure != null && infrastructure.resolved();
-        if (groupExists || !goneForGood && cloudKnown) {
+        // Refused as not the pool's own: the group the pool names (a takeover annotation naming another's, its tags
+        // changed) is no group of the pool's to delete, however often it is asked. The pool goes, the group stays.
+        Failure notOwned = attempts.lastFailure(delete.id())
+                .filter(f -> Failure.GROUP_NOT_OWNED.equals(f.reason())).orElse(null);
+        if (notOwned == null && (groupExists || !goneForGood && cloudKnown)) {
             // Awaited as a capacity command is, though nothing else waits for it: its failure may never be seen
             // (dead-lettered while the partition was reassigned), and the finalizers would wait for good.
             List<Notice> notices = new ArrayList<>();
@@ -649,7 +656,13 @@ public final class PoolReconciler {
             letGo.add(new KubeAction.DeleteBootstrapConfig(config));
         }
         letGo.add(new KubeAction.RemoveFinalizers());
-        return new Decision(List.of(), List.of(), letGo, memory, null);
+        if (notOwned == null) {
+            return new Decision(List.of(), List.of(), letGo, memory, null);
+        }
+        told.removeIf(n -> n.reason().equals(Attempts.REASON_RETRYING));
+        return new Decision(List.of(), List.of(), letGo, memory, null, null, List.of(Notice.warning("Delete",
+                Failure.GROUP_NOT_OWNED, "Group " + delete.group() + " is left in place, not this pool's to delete ("
+                        + notOwned.message() + "); the pool's finalizers are removed")), null, null);
     }
 
     /** The group a deleted pool had: as its state names it, else as it would have been named. */

@@ -326,6 +326,33 @@ class PoolReconcilerTest {
     }
 
     /**
+     * A deleted pool whose group the provider refuses to delete as not the pool's own (a takeover annotation that named
+     * another's group, its tags changed): no group of the pool's is left, so its finalizers go at once, the group
+     * stays, and a Warning says so; sending the delete again would be refused for good, the pool never gone.
+     */
+    @Test
+    void shouldLetADeletedPoolGoWhenItsGroupIsRefusedAsNotItsOwnAndLeaveTheGroup() {
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+        Decision delete = PoolReconciler.decide(look(deleting, group(5, "x"), status(List.of()), Memory.EMPTY));
+        DeleteGroup first = (DeleteGroup) delete.commands().get(0);
+        List<CommandFailure> refused = List.of(CommandFailure.of(first, new Failure(Failure.GROUP_NOT_OWNED,
+                "AutoScalingGroup workers exists but is not pool team-a/workers's")));
+
+        Decision letGo = decide(deleting, group(5, "x"), status(List.of()), delete.memory(), T0.plusSeconds(1),
+                refused);
+
+        assertThat(letGo.commands()).isEmpty();
+        assertThat(letGo.actions()).containsExactly(new KubeAction.RemoveFinalizers());
+        assertThat(letGo.notices()).singleElement().satisfies(n -> {
+            assertThat(n.warning()).isTrue();
+            assertThat(n.reason()).isEqualTo(Failure.GROUP_NOT_OWNED);
+            assertThat(n.note()).isEqualTo("Group " + first.group() + " is left in place, not this pool's to delete"
+                    + " (AutoScalingGroup workers exists but is not pool team-a/workers's); the pool's finalizers are"
+                    + " removed");
+        });
+    }
+
+    /**
      * A deleted pool whose {@code DeleteGroup} is never reported (its failure dead-lettered while the partition was
      * reassigned), as the running service handles it: nothing at the await timeout but a {@code RetryingCommand}
      * notice, then after the backoff the next attempt under its own id; past the attempts the same, at most 60 s
