@@ -225,6 +225,31 @@ public final class InstanceMachines {
     }
 
     /**
+     * The objects that are surely this service's to let go when the pool itself is gone, whatever it was: an
+     * infrastructure machine it made ({@link #MADE_AT_ANNOTATION}) or that carries its finalizer, and a Machine it made
+     * or whose infrastructure machine is one of those. A pool of the same name that another provider ran (CAPA, CAPZ)
+     * has objects of the same pool-name label: deleting them would have that provider end their instances.
+     */
+    public static List<Existing> ours(List<Existing> existing) {
+        Set<String> ourInfrastructure = new HashSet<>();
+        List<Existing> ours = new ArrayList<>();
+        for (Existing have : existing) {
+            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && (have.madeAt() != null
+                    || have.finalizers().contains(ClusterApi.INSTANCE_FINALIZER))) {
+                ourInfrastructure.add(have.name());
+                ours.add(have);
+            }
+        }
+        for (Existing have : existing) {
+            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && (have.madeAt() != null
+                    || have.infrastructureRef() != null && ourInfrastructure.contains(have.infrastructureRef()))) {
+                ours.add(have);
+            }
+        }
+        return ours;
+    }
+
+    /**
      * Made before the status was computed, or either time unknown. An object this service made says for which status
      * ({@link #MADE_AT_ANNOTATION}), which compares exactly. For another (Cluster API's Machine), its creationTimestamp
      * is whole seconds (one made at 06:00:00.700 says 06:00:00) by the API server's clock, and the status's time this

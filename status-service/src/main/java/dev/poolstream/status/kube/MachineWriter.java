@@ -113,18 +113,19 @@ final class MachineWriter implements AutoCloseable {
         // its hooks, and Cluster API's drain of it) until it is gone.
         Set<String> members = Stream.concat(status.members().stream().map(PoolMember::providerID),
                 status.terminating().stream()).collect(Collectors.toSet());
-        apply(key, infraKind, desired, members, infra, statusAt);
+        apply(key, infraKind, desired, members, infra, statusAt, false);
     }
 
     /**
      * The pool is gone: every object of it made before {@code at} (its tombstone's time; null: unknown) lets its
-     * instance go (none is a member any more). One made later is a pool's of the same name made again.
+     * instance go (none is a member any more). One made later is a pool's of the same name made again. Only objects
+     * of this service's ({@link InstanceMachines#ours}): the pool may have been another provider's.
      */
     void forget(String pool, Instant at) {
         PoolKey key = PoolKey.parse(pool);
         for (String infraKind : List.of(ClusterApi.KIND_AWS_MACHINE, ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)) {
             try {
-                apply(key, infraKind, List.of(), Set.of(), null, at);
+                apply(key, infraKind, List.of(), Set.of(), null, at, true);
             } catch (IllegalStateException e) {
                 if (!notServed(e)) {
                     throw e;
@@ -146,8 +147,9 @@ final class MachineWriter implements AutoCloseable {
         return false;
     }
 
+    /** @param onlyOurs let go only objects surely this service's ({@link InstanceMachines#ours}) */
     private void apply(PoolKey key, String infraKind, List<Desired> desired, Set<String> members,
-                       GenericKubernetesResource infra, Instant statusAt) {
+                       GenericKubernetesResource infra, Instant statusAt, boolean onlyOurs) {
         List<String> kinds = List.of(infraKind, ClusterApi.KIND_MACHINE);
         Map<String, GenericKubernetesResource> byKey = new LinkedHashMap<>();
         List<Existing> existing = new ArrayList<>();
@@ -160,7 +162,8 @@ final class MachineWriter implements AutoCloseable {
         }
         Map<String, Desired> desiredByKey = new LinkedHashMap<>();
         desired.forEach(d -> desiredByKey.put(d.kind() + "/" + d.name(), d));
-        List<Step> steps = InstanceMachines.steps(desired, existing, members, owner, clock.instant(), statusAt);
+        List<Step> steps = InstanceMachines.steps(desired, onlyOurs ? InstanceMachines.ours(existing) : existing,
+                members, owner, clock.instant(), statusAt);
         List<RuntimeException> failures = new ArrayList<>();
         for (Step step : steps) {
             String stepKey = step.kind() + "/" + step.name();

@@ -423,6 +423,29 @@ class InstanceMachinesTest {
         assertThat(InstanceMachines.steps(List.of(), deleting, members(AWS_1), true, T0)).isEmpty();
     }
 
+    /**
+     * A gone pool's objects are let go only if they are this service's: a pool of the same name another provider ran
+     * (CAPA) has objects of the same label, whose deletion would have that provider end their instances.
+     */
+    @Test
+    void shouldTakeForAGonePoolOnlyTheObjectsThisServiceMadeOrHoldsAndTheirMachines() {
+        Desired gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true)).get(0);
+        Existing held = written(gone);
+        Existing made = new Existing(ClusterApi.KIND_AWS_MACHINE, "made", AWS_1, null, List.of(), true, null,
+                Map.of(), T0, T0);
+        Existing capiMachine = new Existing(ClusterApi.KIND_MACHINE, "workers-infra-i-0bbb", AWS_2,
+                "workers-infra-i-0bbb", List.of(ClusterApi.MACHINE_FINALIZER), false, null, Map.of());
+        Existing ownerMachine = new Existing(ClusterApi.KIND_MACHINE, "owner-made", null, "elsewhere", List.of(),
+                false, null, Map.of(), T0, T0);
+        Existing capas = new Existing(ClusterApi.KIND_AWS_MACHINE, "workers-x7k2p", "aws:///us-east-1a/i-0ccc", null,
+                List.of("awsmachine.infrastructure.cluster.x-k8s.io"), false, null, Map.of(), T0);
+        Existing capasMachine = new Existing(ClusterApi.KIND_MACHINE, "workers-x7k2p", "aws:///us-east-1a/i-0ccc",
+                "workers-x7k2p", List.of(ClusterApi.MACHINE_FINALIZER), false, null, Map.of(), T0);
+
+        assertThat(InstanceMachines.ours(List.of(capas, held, capasMachine, made, capiMachine, ownerMachine)))
+                .containsExactly(held, made, capiMachine, ownerMachine);
+    }
+
     @Test
     void shouldOnlyDeleteClusterApisMachineInInfrastructureProviderModeEvenBeforeItHasAProviderId() {
         Desired gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true)).get(0);
