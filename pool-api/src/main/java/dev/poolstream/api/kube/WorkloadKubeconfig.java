@@ -15,7 +15,8 @@ import java.util.List;
  * an {@code auth-provider} can name one too, and a path ({@code tokenFile}, {@code client-key}, a CA file) is read from
  * this pod: a Secret anyone can write in a watched namespace would run commands here, or send this pod's own service
  * account token to a server of its choosing. Cluster API's kubeconfigs carry data (certificates, keys, a token) and
- * need none of it. What is refused is said by field name, never by value.
+ * need none of it. What is refused is said by field path ({@code users[0].exec}), never by value, nor by the names the
+ * file gives its entries.
  */
 public final class WorkloadKubeconfig {
 
@@ -42,12 +43,13 @@ public final class WorkloadKubeconfig {
                 io.fabric8.kubernetes.api.model.Config.class);
         List<String> refused = new ArrayList<>();
         if (model != null && model.getUsers() != null) {
-            for (NamedAuthInfo named : model.getUsers()) {
+            for (int i = 0; i < model.getUsers().size(); i++) {
+                NamedAuthInfo named = model.getUsers().get(i);
                 AuthInfo user = named == null ? null : named.getUser();
                 if (user == null) {
                     continue;
                 }
-                String who = "user " + named.getName();
+                String who = "users[" + i + "]";
                 if (user.getExec() != null) {
                     refused.add(who + " runs a command (exec)");
                 }
@@ -60,10 +62,11 @@ public final class WorkloadKubeconfig {
             }
         }
         if (model != null && model.getClusters() != null) {
-            for (NamedCluster named : model.getClusters()) {
+            for (int i = 0; i < model.getClusters().size(); i++) {
+                NamedCluster named = model.getClusters().get(i);
                 Cluster cluster = named == null ? null : named.getCluster();
                 if (cluster != null) {
-                    addIfSet(refused, "cluster " + named.getName(), "certificate-authority",
+                    addIfSet(refused, "clusters[" + i + "]", "certificate-authority",
                             cluster.getCertificateAuthority());
                 }
             }

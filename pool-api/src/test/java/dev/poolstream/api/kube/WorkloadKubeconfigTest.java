@@ -59,7 +59,7 @@ class WorkloadKubeconfigTest {
 
         assertThatThrownBy(() -> WorkloadKubeconfig.parse(kubeconfig))
                 .isInstanceOf(WorkloadKubeconfig.Refused.class)
-                .hasMessageStartingWith("is refused: user admin runs a command (exec)")
+                .hasMessageStartingWith("is refused: users[0] runs a command (exec)")
                 .hasMessageNotContaining(marker.toString());
         assertThat(Files.exists(marker)).as("the command ran").isFalse();
     }
@@ -84,12 +84,15 @@ class WorkloadKubeconfigTest {
 
         assertThatThrownBy(() -> WorkloadKubeconfig.parse(kubeconfig))
                 .isInstanceOf(WorkloadKubeconfig.Refused.class)
-                .hasMessageContaining("user admin reads a file of this pod (tokenFile)")
-                .hasMessageContaining("user admin reads a file of this pod (client-certificate)")
-                .hasMessageContaining("user admin reads a file of this pod (client-key)")
-                .hasMessageContaining("user other names an auth-provider")
-                .hasMessageContaining("cluster workload reads a file of this pod (certificate-authority)")
-                .hasMessageNotContaining("/var/run").hasMessageNotContaining("/bin/sh");
+                .hasMessageContaining("users[0] reads a file of this pod (tokenFile)")
+                .hasMessageContaining("users[0] reads a file of this pod (client-certificate)")
+                .hasMessageContaining("users[0] reads a file of this pod (client-key)")
+                .hasMessageContaining("users[1] names an auth-provider")
+                .hasMessageContaining("clusters[0] reads a file of this pod (certificate-authority)")
+                .as("no value, nor the names the file gives its entries")
+                .hasMessageNotContaining("/var/run").hasMessageNotContaining("/bin/sh")
+                .hasMessageNotContaining("admin").hasMessageNotContaining("other")
+                .hasMessageNotContaining("workload");
     }
 
     @Test
