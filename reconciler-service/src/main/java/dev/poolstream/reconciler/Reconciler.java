@@ -1,5 +1,6 @@
 package dev.poolstream.reconciler;
 
+import dev.poolstream.api.kube.WorkloadClusterException;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.PoolSpec;
@@ -23,7 +24,9 @@ import dev.poolstream.reconciler.kafka.PoolTopicsConsumer;
 import dev.poolstream.reconciler.kube.Drainer;
 import dev.poolstream.reconciler.kube.PoolEvents;
 import dev.poolstream.reconciler.kube.PoolObjects;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -457,6 +460,13 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             BootstrapData.Config config;
             try (var ignored = MDC.putCloseable("pool", key)) {
                 config = objects.bootstrapConfig(namespace, read.ref(), clock.instant());
+            } catch (KubernetesClientException e) {
+                String why = e.getCode() == HttpURLConnection.HTTP_FORBIDDEN ? "forbidden: grant the reconciler get and"
+                        + " delete on " + read.ref().kind() + " (" + read.ref().apiGroup() + ") in its owner-mode"
+                        + " ClusterRole (k8s/components/owner-mode/rbac.yaml)" : WorkloadClusterException.describe(e);
+                log.warn("reading bootstrap config {} of pool {} failed ({}); reading it again in {}", read.ref(),
+                        key, why, properties.recheck());
+                config = BootstrapData.Config.notFound(read.ref(), clock.instant());
             } catch (RuntimeException e) {
                 log.warn("reading bootstrap config {} of pool {} failed ({}); reading it again in {}", read.ref(),
                         key, e.getMessage(), properties.recheck());
