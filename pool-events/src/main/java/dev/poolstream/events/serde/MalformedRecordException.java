@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -19,6 +21,8 @@ import org.apache.kafka.common.errors.SerializationException;
  * is said instead is where the reading stopped and why, in Jackson's terms.
  */
 public class MalformedRecordException extends SerializationException {
+
+    private static final Pattern MISSING_PROPERTY = Pattern.compile("Missing required creator property '([^']*)'");
 
     /** Partition and offset when the deserializer is called without them (Kafka's {@code Deserializer} API). */
     public static final int UNKNOWN = -1;
@@ -72,6 +76,11 @@ public class MalformedRecordException extends SerializationException {
             return at(unknown) + "not a known kind of " + simpleName(unknown.getBaseType().getRawClass());
         }
         if (cause instanceof MismatchedInputException mismatched) {
+            // The name is the contract type's own (its creator's property), not the payload's.
+            Matcher missing = MISSING_PROPERTY.matcher(String.valueOf(mismatched.getOriginalMessage()));
+            if (missing.lookingAt()) {
+                return at(mismatched) + "required field '" + missing.group(1) + "' is missing";
+            }
             Class<?> target = mismatched.getTargetType();
             return at(mismatched) + (target == null ? "a value of the wrong type" : "not a " + simpleName(target));
         }
