@@ -253,7 +253,10 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
         try (var ignored = MDC.putCloseable("pool", key)) {
             Instant now = clock.instant();
             if (pool.spec != null) {
-                pool.failures.values().removeIf(f -> f.generation() < pool.spec.generation());
+                // Not the awaited command's: decided at an older generation, its failure still ends its wait.
+                Memory.Awaiting awaited = pool.memory.awaiting();
+                pool.failures.values().removeIf(f -> f.generation() < pool.spec.generation()
+                        && (awaited == null || !awaited.commandId().equals(f.id())));
             }
             Decision decision = PoolReconciler.decide(new PoolReconciler.Look(pool.spec, pool.group, pool.status,
                     pool.memory, now, properties.mode() == ReconcilerProperties.Mode.OWNER,

@@ -216,6 +216,16 @@ public record Attempts(Map<String, Attempt> byBase) {
         return new Attempts(all);
     }
 
+    /**
+     * A command of an older generation than the pool's now failed (or was not seen carried out in time): no attempt
+     * of it is made again, since the pool's generation now decides anew (at once, under its own id).
+     */
+    static Notice superseded(CommandFailure failure, long generation) {
+        return Notice.warning("Retry", REASON_RETRYING, failure.kind() + " " + failure.id() + " of generation "
+                + failure.generation() + " failed (" + describe(failure.why()) + "); generation " + generation
+                + " decides again now");
+    }
+
     private static Notice notice(Attempt a, Retries retries) {
         Duration in = retries.attemptDelay(a.sent());
         String failed = a.kind() + " " + a.lastId() + " failed (" + describe(a.why()) + "); retrying in " + human(in);

@@ -227,8 +227,17 @@ public final class PoolReconciler {
                 }
             } else if (attempts.hasFailed(awaiting.commandId())) {
                 awaiting = null;
+            } else if (awaiting.generation() < generation && failureOf(look, awaiting) != null) {
+                // Decided at an older generation (the provider ID list written into the spec moves it all the time):
+                // no attempt of it is made again, the look below decides anew, now. Said, not dropped.
+                notices.add(Attempts.superseded(failureOf(look, awaiting), generation));
+                awaiting = null;
             } else if (now.isAfter(awaiting.outOfTimeAt(look.awaitTimeout()))) {
-                attempts = attempts.failed(timedOut(awaiting, look), generation, now, retries, notices);
+                if (awaiting.generation() < generation) {
+                    notices.add(Attempts.superseded(timedOut(awaiting, look), generation));
+                } else {
+                    attempts = attempts.failed(timedOut(awaiting, look), generation, now, retries, notices);
+                }
                 awaiting = null;
             }
         }
@@ -377,6 +386,11 @@ public final class PoolReconciler {
     }
 
     /** Not carried out within the await timeout: a failure, so its next attempt goes after the backoff. */
+    /** The failure of the awaited command this look was given, or null. */
+    private static CommandFailure failureOf(Look look, Memory.Awaiting awaited) {
+        return look.failures().stream().filter(f -> f.id().equals(awaited.commandId())).findFirst().orElse(null);
+    }
+
     private static CommandFailure timedOut(Memory.Awaiting awaited, Look look) {
         return new CommandFailure(awaited.commandId(), awaited.kind(), awaited.generation(),
                 new Failure(CommandFailure.REASON_TIMED_OUT, "not carried out within " + look.awaitTimeout()));

@@ -286,6 +286,31 @@ class PoolReconcilerTest {
         }
     }
 
+    /**
+     * The awaited command's failure arrives after the pool's generation moved on (the provider ID list written into
+     * the spec moves it all the time): it ends the wait at once, says so, and the new generation decides anew; not
+     * dropped as an older generation's, which held the pool until the await timeout and said nothing.
+     */
+    @Test
+    void shouldEndTheWaitAndDecideAnewWhenTheAwaitedCommandOfAnOlderGenerationFails() {
+        PoolSpec five = aws(5);
+        Decision first = PoolReconciler.decide(look(five, group(3, "x"), status(members(3)), seen(five)));
+        SetCapacity sent = (SetCapacity) first.commands().get(0);
+        PoolSpec moved = Pools.withGeneration(five, five.generation() + 1);
+
+        Decision next = decide(moved, group(3, "x"), status(members(3)), first.memory(), T0.plusSeconds(1),
+                List.of(CommandFailure.of(sent, new Failure("RetriesExhausted", "throttled"))));
+
+        assertThat(next.commands()).singleElement().isInstanceOfSatisfying(SetCapacity.class, c -> {
+            assertThat(c.generation()).isEqualTo(five.generation() + 1);
+            assertThat(c.capacity().desired()).isEqualTo(5);
+        });
+        assertThat(next.notices()).filteredOn(n -> n.reason().equals(Attempts.REASON_RETRYING)).singleElement()
+                .satisfies(n -> assertThat(n.note()).isEqualTo("SetCapacity " + sent.id() + " of generation "
+                        + five.generation() + " failed (RetriesExhausted: throttled); generation "
+                        + (five.generation() + 1) + " decides again now"));
+    }
+
     @Test
     void shouldRetryAnEnsureGroupThatFailedBeforeTheGroupExists() {
         PoolSpec spec = aws(3);
