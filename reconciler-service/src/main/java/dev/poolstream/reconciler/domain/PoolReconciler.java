@@ -207,6 +207,9 @@ public final class PoolReconciler {
         Memory.Awaiting awaiting = memory.awaiting();
         Attempts attempts = memory.attempts();
         if (awaiting != null) {
+            // Decided at an older generation (the provider ID list written into the spec moves it all the time) and
+            // failed: no attempt of it is made again, the look below decides anew, now. Said, not dropped.
+            CommandFailure olderFailed = awaiting.generation() < generation ? failureOf(look, awaiting) : null;
             if (group != null && awaiting.carriedOut(group.lastCommandId())) {
                 // A terminate is seen through once the status no longer lists its instances too: the group state
                 // can come first, and a look at members that still include them would choose its victims again.
@@ -227,10 +230,8 @@ public final class PoolReconciler {
                 }
             } else if (attempts.hasFailed(awaiting.commandId())) {
                 awaiting = null;
-            } else if (awaiting.generation() < generation && failureOf(look, awaiting) != null) {
-                // Decided at an older generation (the provider ID list written into the spec moves it all the time):
-                // no attempt of it is made again, the look below decides anew, now. Said, not dropped.
-                notices.add(Attempts.superseded(failureOf(look, awaiting), generation));
+            } else if (olderFailed != null) {
+                notices.add(Attempts.superseded(olderFailed, generation));
                 awaiting = null;
             } else if (now.isAfter(awaiting.outOfTimeAt(look.awaitTimeout()))) {
                 if (awaiting.generation() < generation) {
@@ -385,12 +386,12 @@ public final class PoolReconciler {
                 .lookAgainAt(lookAgainAt);
     }
 
-    /** Not carried out within the await timeout: a failure, so its next attempt goes after the backoff. */
     /** The failure of the awaited command this look was given, or null. */
     private static CommandFailure failureOf(Look look, Memory.Awaiting awaited) {
         return look.failures().stream().filter(f -> f.id().equals(awaited.commandId())).findFirst().orElse(null);
     }
 
+    /** Not carried out within the await timeout: a failure, so its next attempt goes after the backoff. */
     private static CommandFailure timedOut(Memory.Awaiting awaited, Look look) {
         return new CommandFailure(awaited.commandId(), awaited.kind(), awaited.generation(),
                 new Failure(CommandFailure.REASON_TIMED_OUT, "not carried out within " + look.awaitTimeout()));
@@ -502,12 +503,15 @@ public final class PoolReconciler {
                 drain = drain.skipped();
                 notices.add(Notices.drained(drain, drain.outcome(), now, look.retries()));
                 drains.put(victim.providerID(), drain);
-            } else if (!drain.done() && !Objects.equals(drain.deadline(), drainDeadline(spec, drain.startedAt()))) {
-                // The pool's nodeDrainTimeoutSeconds changed while it ran: as Cluster API reads it on every reconcile,
-                // against the drain's start. The way out of a drain a PodDisruptionBudget holds for a pool without
-                // Machines (no exclude-node-draining to set): the running drain takes the new deadline.
-                drain = drain.withDeadline(drainDeadline(spec, drain.startedAt()));
-                drains.put(victim.providerID(), drain);
+            } else if (!drain.done()) {
+                // The pool's nodeDrainTimeoutSeconds may have changed while it ran: as Cluster API reads it on every
+                // reconcile, against the drain's start. The way out of a drain a PodDisruptionBudget holds for a pool
+                // without Machines (no exclude-node-draining to set): the running drain takes the new deadline.
+                Instant deadline = drainDeadline(spec, drain.startedAt());
+                if (!Objects.equals(drain.deadline(), deadline)) {
+                    drain = drain.withDeadline(deadline);
+                    drains.put(victim.providerID(), drain);
+                }
             }
             if (!drain.done()) {
                 allDone = false;
