@@ -125,6 +125,7 @@ class RbacTest {
                     new Permission(CLUSTER, INFRASTRUCTURE, "awsmachinepools", "delete", ""),
                     new Permission(CLUSTER, INFRASTRUCTURE, "azuremachinepools", "delete", "")),
             Repo.STATUS, Set.of(
+                    new Permission(CLUSTER, CAPI, "machines", "get", ""),
                     new Permission(CLUSTER, CAPI, "machines", "create", ""),
                     new Permission(CLUSTER, CAPI, "machines", "patch", ""),
                     new Permission(CLUSTER, CAPI, "machines/status", "update", ""),

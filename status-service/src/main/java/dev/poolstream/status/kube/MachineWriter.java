@@ -51,6 +51,7 @@ final class MachineWriter implements AutoCloseable {
 
     static final String ACTION = "WriteMachines";
     static final String REASON_REFUSED = "MachineWriteRefused";
+    static final String REASON_NAME_TAKEN = "MachineNameTaken";
 
     private static final Logger log = LoggerFactory.getLogger(MachineWriter.class);
     private static final int CONFLICT_ATTEMPTS = 3;
@@ -214,7 +215,8 @@ final class MachineWriter implements AutoCloseable {
             created = objects(desired.kind(), key.namespace()).resource(object).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-                return; // already there: the informer shows it, and its status, next time
+                nameTaken(key, desired, infra, refusedKey);
+                return;
             }
             if (refusal(e)) {
                 remember(refusedKey, desired.object());
@@ -228,6 +230,34 @@ final class MachineWriter implements AutoCloseable {
         // The status is a subresource: the create left it out.
         InstanceMachines.statusToWrite(desired, existing(desired.kind(), created), clock.instant())
                 .ifPresent(s -> writeStatus(key, desired, created, s, infra));
+    }
+
+    /**
+     * A create met an object of the name. Usually this instance's, not yet in the informer (made by this replica a
+     * moment ago, or by the one before it): its status is written at the next look. Else the name is taken by an
+     * object that is not this instance's (two pools whose names differ only where the name rule maps '.' to '-', or an
+     * object whose labels were changed): said once, on the infrastructure pool, and left alone; the instance has no
+     * such object, so nothing that acts through one (a health check, cluster-autoscaler, a Machine's deletion) can.
+     */
+    private void nameTaken(PoolKey key, Desired desired, GenericKubernetesResource infra, String refusedKey) {
+        GenericKubernetesResource there = objects(desired.kind(), key.namespace()).withName(desired.name()).get();
+        Map<String, String> labels = there == null || there.getMetadata().getLabels() == null ? Map.of()
+                : there.getMetadata().getLabels();
+        Object providerID = there == null ? null : map(there.getAdditionalProperties().get("spec")).get("providerID");
+        if (there == null || PoolMachines.poolNameLabel(key.name()).equals(labels.get(ClusterApi.POOL_NAME_LABEL))
+                && (providerID == null || providerID.equals(desired.providerID()))) {
+            return; // already there: the informer shows it, and its status, next time
+        }
+        remember(refusedKey, desired.object());
+        String note = desired.kind() + " " + key.namespace() + "/" + desired.name() + " exists and is not instance "
+                + desired.providerID() + " of pool " + key + "'s (its pool label " + labels.get(
+                ClusterApi.POOL_NAME_LABEL) + ", its provider ID " + providerID + "): left alone, and this instance"
+                + " has none";
+        log.warn("pool {}: {}", key, note);
+        registry.counter("poolstream.status.machine.refusals", "object", desired.kind()).increment();
+        if (infra != null) {
+            events.record(infra, KubeEvents.Type.Warning, ACTION, REASON_NAME_TAKEN, note);
+        }
     }
 
     private void writeStatus(PoolKey key, Desired desired, GenericKubernetesResource current,

@@ -383,6 +383,79 @@ class InstanceMachinesRealApiIT {
         assertThat(get(namespace, Machine.class, PoolMachines.machineName(n.pool(), n.providerId(1)))).isNotNull();
     }
 
+    /**
+     * The name an instance's AWSMachine would have is taken by another's (a pool whose name differs only where the
+     * name rule maps '.' to '-', or labels changed): the create's 409 is not taken as "already there". It is said,
+     * once, on the infrastructure pool, and the other's object is left as it was.
+     */
+    @Test
+    void shouldSayOnceThatAnInstancesObjectNameIsTakenByAnotherAndLeaveThatObjectAlone() {
+        String namespace = NAMESPACE + "-taken";
+        server.namespace(namespace);
+        Names n = new Names(namespace, "taken", CLUSTER, "im-taken");
+        objects.pool(n, 1, Map.of());
+        String name = PoolMachines.machineName(n.pool(), n.providerId(1));
+        kube.genericKubernetesResources(context(AWSMachine.class)).inNamespace(namespace)
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta2")
+                        .withKind(ClusterApi.KIND_AWS_MACHINE)
+                        .withNewMetadata().withNamespace(namespace).withName(name)
+                        .addToLabels(ClusterApi.POOL_NAME_LABEL, "another").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("instanceType", "m5.large",
+                                "providerID", "aws:///eu-west-1a/i-another"))
+                        .build()).create();
+        StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+        PoolStatus status = look(spec(n, 1), members(n, 1));
+
+        writer.write(status);
+        writer.write(status);
+
+        GenericKubernetesResource infra = objects.awsMachinePool(n);
+        assertThat(RealApiObjects.eventsOn(kube, infra)).filteredOn(e -> "MachineNameTaken".equals(e.getReason()))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getNote()).isEqualTo("AWSMachine " + namespace + "/" + name + " exists and is not"
+                            + " instance " + n.providerId(1) + " of pool " + namespace + "/" + n.pool() + "'s (its pool"
+                            + " label another, its provider ID aws:///eu-west-1a/i-another): left alone, and this"
+                            + " instance has none");
+                });
+        GenericKubernetesResource other = get(namespace, AWSMachine.class, name);
+        assertThat(other.getMetadata().getLabels()).containsEntry(ClusterApi.POOL_NAME_LABEL, "another");
+        assertThat(other.getMetadata().getFinalizers()).isEmpty();
+        assertThat(other.getAdditionalProperties().get("status")).isNull();
+    }
+
+    /** The same in owner mode, for the Machine: its AWSMachine is made, its Machine's name is another's. */
+    @Test
+    void shouldSayThatAnInstancesMachineNameIsTakenByAnotherInOwnerMode() {
+        String namespace = NAMESPACE + "-taken-owner";
+        server.namespace(namespace);
+        Names n = new Names(namespace, "taken", CLUSTER, "im-taken-owner");
+        objects.pool(n, 1, Map.of());
+        String name = PoolMachines.machineName(n.pool(), n.providerId(1));
+        kube.genericKubernetesResources(context(Machine.class)).inNamespace(namespace)
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion("cluster.x-k8s.io/v1beta2").withKind(ClusterApi.KIND_MACHINE)
+                        .withNewMetadata().withNamespace(namespace).withName(name)
+                        .addToLabels(ClusterApi.POOL_NAME_LABEL, "another").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("clusterName", CLUSTER,
+                                "bootstrap", Map.of("dataSecretName", "another-bootstrap"),
+                                "infrastructureRef", Map.of("apiGroup", ClusterApi.INFRASTRUCTURE_GROUP,
+                                        "kind", ClusterApi.KIND_AWS_MACHINE, "name", "another")))
+                        .build()).create();
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+
+        writer.write(look(spec(n, 1), members(n, 1)));
+
+        assertThat(get(namespace, AWSMachine.class, name)).isNotNull();
+        assertThat(RealApiObjects.eventsOn(kube, objects.awsMachinePool(n)))
+                .filteredOn(e -> "MachineNameTaken".equals(e.getReason())).singleElement()
+                .satisfies(e -> assertThat(e.getNote()).startsWith("Machine " + namespace + "/" + name
+                        + " exists and is not instance " + n.providerId(1)));
+        assertThat(get(namespace, Machine.class, name).getMetadata().getLabels())
+                .containsEntry(ClusterApi.POOL_NAME_LABEL, "another");
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------------------
 
     /** Instance 1 with a Ready Node; instance 2 booting, without one. */
