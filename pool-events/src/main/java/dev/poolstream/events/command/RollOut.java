@@ -24,7 +24,17 @@ public record RollOut(
     }
 
     public static RollOut of(String pool, long generation, String group, GroupTemplate template) {
-        String id = CommandIds.derive("RollOut", pool, generation, group, template.fingerprint());
+        return of(pool, generation, group, template, null);
+    }
+
+    /**
+     * @param after the group's last carried-out command when the template was first seen: a template changed back
+     *              to an earlier one (an AWSMachinePool edited and reverted, the MachinePool's generation unchanged) is
+     *              a new command, not the earlier one's repeat, which the provider would drop; the same decision made
+     *              again from the same picture (a restart, a retry's base) keeps its id
+     */
+    public static RollOut of(String pool, long generation, String group, GroupTemplate template, String after) {
+        String id = CommandIds.derive("RollOut", pool, generation, group, template.fingerprint(), after);
         return new RollOut(id, pool, generation, group, template);
     }
 

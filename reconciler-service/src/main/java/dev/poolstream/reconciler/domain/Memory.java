@@ -12,6 +12,8 @@ import java.util.Set;
  * makes the same decisions again, whose commands carry the same ids, so the providers ignore them.
  *
  * @param templateKey the pool template the last look saw; a different one means a roll-out
+ * @param templateAfter the group's last carried-out command when that template was first seen: its
+ *                    {@code RollOut}'s id derives from it ({@code RollOut.of})
  * @param awaiting    the capacity command sent and not yet carried out: nothing else changes the group's size
  *                    until the provider reports it, or a command sent after it ({@code ScalingGroupState
  *                    .lastCommandId}: a pool's commands are applied in order), or it failed, or {@code since} is old
@@ -27,10 +29,11 @@ import java.util.Set;
  * @param nodesUnseenAt the last look at which the pool's workload cluster could not be watched; null for none since
  *                    the start or assignment (whose read-back of the topics leaves no status behind the Nodes)
  */
-public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> drains, Attempts attempts,
-                     Awaiting unconfirmed, Set<String> restricted, Seen seen, Instant nodesUnseenAt) {
+public record Memory(String templateKey, String templateAfter, Awaiting awaiting, Map<String, Drain> drains,
+                     Attempts attempts, Awaiting unconfirmed, Set<String> restricted, Seen seen, Instant nodesUnseenAt) {
 
-    public static final Memory EMPTY = new Memory(null, null, Map.of(), Attempts.NONE, null, Set.of(), null, null);
+    public static final Memory EMPTY = new Memory(null, null, null, Map.of(), Attempts.NONE, null, Set.of(),
+            null, null);
 
     /** A generation of the pool's spec, and when a look first saw it. */
     public record Seen(long generation, Instant at) {
@@ -144,34 +147,40 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
         }
     }
 
-    Memory withTemplateKey(String key) {
-        return new Memory(key, awaiting, drains, attempts, unconfirmed, restricted, seen, nodesUnseenAt);
+    /** The pool template seen, first seen when the group's last carried-out command was {@code after}. */
+    Memory withTemplate(String key, String after) {
+        return new Memory(key, after, awaiting, drains, attempts, unconfirmed, restricted, seen, nodesUnseenAt);
     }
 
     Memory withAwaiting(Awaiting next) {
-        return new Memory(templateKey, next, drains, attempts, unconfirmed, restricted, seen, nodesUnseenAt);
+        return new Memory(templateKey, templateAfter, next, drains, attempts, unconfirmed, restricted, seen,
+                nodesUnseenAt);
     }
 
     public Memory withDrains(Map<String, Drain> next) {
-        return new Memory(templateKey, awaiting, next, attempts, unconfirmed, restricted, seen, nodesUnseenAt);
+        return new Memory(templateKey, templateAfter, awaiting, next, attempts, unconfirmed, restricted, seen,
+                nodesUnseenAt);
     }
 
     Memory withAttempts(Attempts next) {
-        return new Memory(templateKey, awaiting, drains, next, unconfirmed, restricted, seen, nodesUnseenAt);
+        return new Memory(templateKey, templateAfter, awaiting, drains, next, unconfirmed, restricted, seen,
+                nodesUnseenAt);
     }
 
     Memory withUnconfirmed(Awaiting next) {
-        return new Memory(templateKey, awaiting, drains, attempts, next, restricted, seen, nodesUnseenAt);
+        return new Memory(templateKey, templateAfter, awaiting, drains, attempts, next, restricted, seen,
+                nodesUnseenAt);
     }
 
     Memory withRestricted(Set<String> next) {
-        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, next, seen, nodesUnseenAt);
+        return new Memory(templateKey, templateAfter, awaiting, drains, attempts, unconfirmed, next, seen,
+                nodesUnseenAt);
     }
 
     /** The generation seen at {@code now}: kept while it is the same one, so its time is when it was first seen. */
     Memory withGeneration(long generation, Instant now) {
         return seen != null && seen.generation() == generation ? this
-                : new Memory(templateKey, awaiting, drains, attempts, unconfirmed, restricted,
+                : new Memory(templateKey, templateAfter, awaiting, drains, attempts, unconfirmed, restricted,
                         new Seen(generation, now), nodesUnseenAt);
     }
 
@@ -180,6 +189,6 @@ public record Memory(String templateKey, Awaiting awaiting, Map<String, Drain> d
      * run): the health checks wait a while after it ({@link Remediations}).
      */
     Memory withNodesUnseenAt(Instant now) {
-        return new Memory(templateKey, awaiting, drains, attempts, unconfirmed, restricted, seen, now);
+        return new Memory(templateKey, templateAfter, awaiting, drains, attempts, unconfirmed, restricted, seen, now);
     }
 }

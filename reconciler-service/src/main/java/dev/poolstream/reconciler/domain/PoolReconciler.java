@@ -253,7 +253,7 @@ public final class PoolReconciler {
             EnsureGroup ensure = EnsureGroup.of(pool, generation, groupName, template,
                     capacity(spec, desired, budget)).forPoolUid(spec.uid());
             return sendAwaited(attempts.send(ensure, now), List.of(), actions, memory
-                    .withTemplateKey(templateKey), notices, look);
+                    .withTemplate(templateKey, null), notices, look);
         }
         if (spec.replicasManagedExternally() && !Integer.valueOf(group.desired()).equals(spec.spec().getReplicas())) {
             actions.add(new KubeAction.SetReplicas(group.desired()));
@@ -264,8 +264,13 @@ public final class PoolReconciler {
         // tried again (its template is still the pool's), and so is one not seen carried out in time (its failure
         // may have been dead-lettered unseen; lost, the group would keep the old template for good).
         List<ScalingGroupCommand> commands = new ArrayList<>();
-        RollOut rollOut = RollOut.of(pool, generation, groupName, template).forPoolUid(spec.uid());
         boolean templateChanged = !templateKey.equals(memory.templateKey());
+        // Its id derives from the group's last command when the template changed: a template changed back is a new
+        // RollOut (RollOut.of), and its retries keep their base while other commands are carried out. The first look
+        // since a start knows no change: its RollOut's id derives from none, the same after every restart.
+        String templateAfter = !templateChanged ? memory.templateAfter()
+                : memory.templateKey() == null ? null : group.lastCommandId();
+        RollOut rollOut = RollOut.of(pool, generation, groupName, template, templateAfter).forPoolUid(spec.uid());
         boolean rollOutDue = templateChanged;
         Memory.Awaiting unconfirmed = memory.unconfirmed();
         if (templateChanged || unconfirmed != null && !unconfirmed.kind().equals(ROLL_OUT)) {
@@ -273,7 +278,8 @@ public final class PoolReconciler {
             unconfirmed = null;
         } else if (unconfirmed != null) {
             // Decided for this template, maybe in an older generation: its id is derived again from that one.
-            RollOut awaited = RollOut.of(pool, unconfirmed.generation(), groupName, template).forPoolUid(spec.uid());
+            RollOut awaited = RollOut.of(pool, unconfirmed.generation(), groupName, template, templateAfter)
+                    .forPoolUid(spec.uid());
             if (attempts.isAttemptOf(group.lastCommandId(), awaited)) {
                 unconfirmed = null;
             } else if (outOfTime(unconfirmed, attempts, look)) {
@@ -300,7 +306,7 @@ public final class PoolReconciler {
                 }
             }
         }
-        memory = memory.withTemplateKey(templateKey).withAttempts(attempts).withAwaiting(awaiting)
+        memory = memory.withTemplate(templateKey, templateAfter).withAttempts(attempts).withAwaiting(awaiting)
                 .withUnconfirmed(unconfirmed);
         lookAgainAt = Decision.earliest(lookAgainAt, deadline(unconfirmed, attempts, look));
         List<PoolMember> members = look.status() == null ? List.of() : look.status().members();

@@ -498,7 +498,7 @@ class DecisionTablesTest {
         if (sent.equals("own")) {
             assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(RollOut.class, r -> {
                 assertThat(r.generation()).isEqualTo(generation);
-                assertThat(r.id()).isEqualTo(RollOut.of(r.pool(), generation, r.group(), r.template())
+                assertThat(r.id()).isEqualTo(RollOut.of(r.pool(), generation, r.group(), r.template(), "x")
                                 .forPoolUid(spec.uid()).id())
                         .isNotEqualTo(rollOut.id());
             });

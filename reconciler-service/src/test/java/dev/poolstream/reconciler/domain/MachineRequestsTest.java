@@ -131,7 +131,7 @@ class MachineRequestsTest {
         // Azure maxSurge 0, maxUnavailable 1: one old Ready instance may go at a time.
         PoolSpec before = Pools.azure(3, "v1.33.1", 0, 1);
         PoolSpec after = with(Pools.azure(3, "v1.34.0", 0, 1), request(3, false, true, false, null));
-        Memory memory = seen(before).withTemplateKey(PoolReconciler.templateKey(after));
+        Memory memory = seen(before).withTemplate(PoolReconciler.templateKey(after), null);
 
         Decision decision = PoolReconciler.decide(look(after, group(3, "x"),
                 status(List.of(member(1, true, false), member(2, true, false), member(3, true, false))), memory));
@@ -145,7 +145,7 @@ class MachineRequestsTest {
         // Ready (3), one new Ready (4). Only the unready one may go: a Ready one would leave two Ready of 3.
         PoolSpec before = Pools.azure(3, "v1.33.1", 1, 0);
         PoolSpec after = with(Pools.azure(3, "v1.34.0", 1, 0), request(1, false, true, false, null));
-        Memory memory = seen(before).withTemplateKey(PoolReconciler.templateKey(after));
+        Memory memory = seen(before).withTemplate(PoolReconciler.templateKey(after), null);
 
         Decision decision = PoolReconciler.decide(look(after, group(4, "x"), status(List.of(member(1, true, false),
                 member(2, true, false), member(3, false, false), member(4, true, true))), memory));
@@ -264,7 +264,7 @@ class MachineRequestsTest {
         // and is no Ready member to count on, so it leaves no room for a second (two Ready must stay).
         PoolSpec before = Pools.azure(3, "v1.33.1", 0, 1);
         PoolSpec after = with(Pools.azure(3, "v1.34.0", 0, 1), deleting(3));
-        Memory memory = seen(before).withTemplateKey(PoolReconciler.templateKey(after));
+        Memory memory = seen(before).withTemplate(PoolReconciler.templateKey(after), null);
         List<PoolMember> old = List.of(member(1, true, false), member(2, true, false), member(3, true, false));
         List<PoolMember> replacing = List.of(member(1, true, false), member(2, true, false), member(3, true, false),
                 member(4, true, true));

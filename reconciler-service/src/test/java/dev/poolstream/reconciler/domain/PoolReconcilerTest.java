@@ -92,6 +92,34 @@ class PoolReconcilerTest {
         assertThat(PoolReconciler.decide(look(spec, group, status(members(5)), first.memory())).commands()).isEmpty();
     }
 
+    /**
+     * A template changed, and changed back, in one generation of the MachinePool (an AWSMachinePool edited and
+     * reverted): each change is a RollOut of its own. Under the earlier one's id the provider would drop it as a
+     * repeat, and the group would keep the other template until the await timeout.
+     */
+    @Test
+    void shouldRollOutATemplateChangedBackInTheSameGenerationUnderANewId() {
+        PoolSpec first = aws(5);
+        PoolSpec second = aws(5, "v1.34.0", Map.of(), null);
+
+        RollOut toSecond = (RollOut) PoolReconciler.decide(look(second, group(5, "x"), status(members(5)),
+                seen(first))).commands().get(0);
+        Decision back = PoolReconciler.decide(look(first, group(5, toSecond.id()), status(members(5)),
+                seen(second)));
+        Decision toSecondAgain = PoolReconciler.decide(look(second, group(5, back.commands().get(0).id()),
+                status(members(5)), back.memory()));
+
+        assertThat(toSecondAgain.commands()).singleElement().isInstanceOfSatisfying(RollOut.class, r -> {
+            assertThat(r.template()).isEqualTo(toSecond.template());
+            assertThat(r.id()).isNotEqualTo(toSecond.id());
+        });
+        // Other commands carried out meanwhile leave its id as it was: the group naming it confirms it.
+        assertThat(PoolReconciler.decide(look(second, group(5, "later"), status(members(5)),
+                toSecondAgain.memory())).memory().unconfirmed()).isNotNull();
+        assertThat(PoolReconciler.decide(look(second, group(5, toSecondAgain.commands().get(0).id()),
+                status(members(5)), toSecondAgain.memory())).memory().unconfirmed()).isNull();
+    }
+
     @Test
     void shouldScaleUpWithOneCapacityCommandAndWaitForIt() {
         PoolSpec spec = aws(20);
@@ -841,7 +869,7 @@ class PoolReconcilerTest {
     /** The next look once the pool's spec says {@code spec}, the group and its five members as they were. */
     private static Decision resizedWhileItDrains(Decision first, PoolSpec spec) {
         return PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)),
-                first.memory().withTemplateKey(PoolReconciler.templateKey(spec))));
+                first.memory().withTemplate(PoolReconciler.templateKey(spec), null)));
     }
 
     /**

@@ -143,7 +143,7 @@ final class Pools {
 
     /** What the reconciler remembers once it has seen the pool's template. */
     static Memory seen(PoolSpec spec) {
-        return Memory.EMPTY.withTemplateKey(PoolReconciler.templateKey(spec));
+        return Memory.EMPTY.withTemplate(PoolReconciler.templateKey(spec), null);
     }
 
     private Pools() {

@@ -309,18 +309,7 @@ class InstanceMachinesRealApiIT {
     @Test
     void shouldKeepAnAzureMachinePoolMachinePerMemberAndLetItGoWhenItLeaves() {
         Names n = new Names(NAMESPACE, "azure", CLUSTER, "im-azure");
-        kube.genericKubernetesResources(context(AzureMachinePool.class)).inNamespace(NAMESPACE)
-                .resource(new GenericKubernetesResourceBuilder()
-                        .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta1")
-                        .withKind(ClusterApi.KIND_AZURE_MACHINE_POOL)
-                        .withNewMetadata().withNamespace(NAMESPACE).withName(n.pool()).endMetadata()
-                        .addToAdditionalProperties("spec", Map.of("location", "westeurope", "template",
-                                Map.of("vmSize", "Standard_D2s_v3", "osDisk", Map.of("osType", "Linux"))))
-                        .build()).create();
-        var machinePool = MachinePoolSpecs.machinePool(NAMESPACE, n.pool(), CLUSTER, 2);
-        machinePool.getSpec().getTemplate().getSpec().getInfrastructureRef()
-                .setKind(ClusterApi.KIND_AZURE_MACHINE_POOL);
-        kube.resource(machinePool).create();
+        azurePool(n, 2);
         PoolSpec azure = azure(spec(n, 2), n);
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
         String one = PoolMachines.machineName(n.pool(), n.providerId(1));
@@ -456,7 +445,58 @@ class InstanceMachinesRealApiIT {
                 .containsEntry(ClusterApi.POOL_NAME_LABEL, "another");
     }
 
+    /** The same for an Azure pool: the name its AzureMachinePoolMachine would have is another's. */
+    @Test
+    void shouldSayThatAnAzureInstancesObjectNameIsTakenByAnother() {
+        String namespace = NAMESPACE + "-taken-azure";
+        server.namespace(namespace);
+        Names n = new Names(namespace, "taken", CLUSTER, "im-taken-azure");
+        azurePool(n, 1);
+        String name = PoolMachines.machineName(n.pool(), n.providerId(1));
+        String another = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets"
+                + "/another/virtualMachines/0";
+        kube.genericKubernetesResources(context(AzureMachinePoolMachine.class)).inNamespace(namespace)
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta1")
+                        .withKind(ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)
+                        .withNewMetadata().withNamespace(namespace).withName(name)
+                        .addToLabels(ClusterApi.POOL_NAME_LABEL, "another").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("providerID", another))
+                        .build()).create();
+        StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
+
+        writer.write(look(azure(spec(n, 1), n), members(n, 1)));
+
+        GenericKubernetesResource infra = get(namespace, AzureMachinePool.class, n.pool());
+        assertThat(RealApiObjects.eventsOn(kube, infra)).filteredOn(e -> "MachineNameTaken".equals(e.getReason()))
+                .singleElement().satisfies(e -> assertThat(e.getNote()).isEqualTo("AzureMachinePoolMachine "
+                        + namespace + "/" + name + " exists and is not instance " + n.providerId(1) + " of pool "
+                        + namespace + "/" + n.pool() + "'s (its pool label another, its provider ID " + another
+                        + "): left alone, and this instance has none"));
+        GenericKubernetesResource other = get(namespace, AzureMachinePoolMachine.class, name);
+        assertThat(other.getMetadata().getLabels()).containsEntry(ClusterApi.POOL_NAME_LABEL, "another");
+        assertThat(other.getMetadata().getFinalizers()).isEmpty();
+        assertThat(other.getAdditionalProperties().get("status")).isNull();
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------------------
+
+    /** An AzureMachinePool and its MachinePool of {@code replicas}. */
+    private static void azurePool(Names n, int replicas) {
+        kube.genericKubernetesResources(context(AzureMachinePool.class)).inNamespace(n.namespace())
+                .resource(new GenericKubernetesResourceBuilder()
+                        .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta1")
+                        .withKind(ClusterApi.KIND_AZURE_MACHINE_POOL)
+                        .withNewMetadata().withNamespace(n.namespace()).withName(n.pool()).endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("location", "westeurope", "template",
+                                Map.of("vmSize", "Standard_D2s_v3", "osDisk", Map.of("osType", "Linux"))))
+                        .build()).create();
+        var machinePool = MachinePoolSpecs.machinePool(n.namespace(), n.pool(), CLUSTER, replicas);
+        machinePool.getSpec().getTemplate().getSpec().getInfrastructureRef()
+                .setKind(ClusterApi.KIND_AZURE_MACHINE_POOL);
+        kube.resource(machinePool).create();
+    }
+
 
     /** Instance 1 with a Ready Node; instance 2 booting, without one. */
     private static Map<String, Member> members(Names n, int count) {
