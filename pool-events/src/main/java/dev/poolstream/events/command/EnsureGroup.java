@@ -24,7 +24,19 @@ public record EnsureGroup(
 
     public static EnsureGroup of(String pool, long generation, String group, GroupTemplate template,
                                  Capacity capacity) {
-        String id = CommandIds.derive("EnsureGroup", pool, generation, group, template.fingerprint(), capacity);
+        return of(pool, generation, group, template, capacity, null);
+    }
+
+    /**
+     * @param after the group's last carried-out command, as the state of the group gone reports it: a group deleted
+     *              out of band again in the same generation is created again by a new command, not by the earlier
+     *              one's repeat, which the provider would drop; the same decision made again from the same picture
+     *              keeps its id
+     */
+    public static EnsureGroup of(String pool, long generation, String group, GroupTemplate template,
+                                 Capacity capacity, String after) {
+        String id = CommandIds.derive("EnsureGroup", pool, generation, group, template.fingerprint(), capacity,
+                after);
         return new EnsureGroup(id, pool, generation, group, template, capacity);
     }
 

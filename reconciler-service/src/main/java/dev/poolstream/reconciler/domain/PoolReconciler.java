@@ -251,7 +251,8 @@ public final class PoolReconciler {
                 return waiting(memory, actions, notices, look);
             }
             EnsureGroup ensure = EnsureGroup.of(pool, generation, groupName, template,
-                    capacity(spec, desired, budget)).forPoolUid(spec.uid());
+                    capacity(spec, desired, budget), group == null ? null : group.lastCommandId())
+                    .forPoolUid(spec.uid());
             return sendAwaited(attempts.send(ensure, now), List.of(), actions, memory
                     .withTemplate(templateKey, null), notices, look);
         }

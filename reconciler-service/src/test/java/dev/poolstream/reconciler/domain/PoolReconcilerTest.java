@@ -120,6 +120,26 @@ class PoolReconcilerTest {
                 status(members(5)), toSecondAgain.memory())).memory().unconfirmed()).isNull();
     }
 
+    /**
+     * A group deleted out of band, created again, and deleted again in one generation: created again by a new
+     * command each time. Under the first one's id the provider would drop it as a repeat, and the pool would have no
+     * group until the await timeout. A restart that sees the same gone group sends the same one.
+     */
+    @Test
+    void shouldCreateAGroupDeletedAgainInTheSameGenerationUnderANewId() {
+        PoolSpec spec = aws(5);
+
+        ScalingGroupCommand first = PoolReconciler.decide(look(spec, gone("x"), status(List.of()), seen(spec)))
+                .commands().get(0);
+        ScalingGroupCommand again = PoolReconciler.decide(look(spec, gone(first.id()), status(List.of()),
+                seen(spec))).commands().get(0);
+
+        assertThat(again).isInstanceOf(EnsureGroup.class);
+        assertThat(again.id()).isNotEqualTo(first.id());
+        assertThat(PoolReconciler.decide(look(spec, gone(first.id()), status(List.of()), Memory.EMPTY)).commands())
+                .extracting(ScalingGroupCommand::id).containsExactly(again.id());
+    }
+
     @Test
     void shouldScaleUpWithOneCapacityCommandAndWaitForIt() {
         PoolSpec spec = aws(20);
