@@ -396,11 +396,7 @@ public final class Drainer implements AutoCloseable {
     /** The next round: after {@code retry}, or after a backoff while held up. */
     private void again(Run run, boolean heldUp) {
         run.held = heldUp ? run.held + 1 : 0;
-        Duration delay = retry;
-        for (int i = 1; i < run.held && delay.compareTo(maxRetry) < 0; i++) {
-            delay = delay.multipliedBy(2);
-        }
-        delay = delay.compareTo(maxRetry) > 0 ? maxRetry : delay;
+        Duration delay = pause(retry, maxRetry, run.held);
         if (run.deadline != null) {
             // Not a whole pause past the deadline: the round just after it ends the drain timed out, and the
             // instance is terminated when nodeDrainTimeoutSeconds says, not up to max-retry later.
@@ -410,6 +406,18 @@ public final class Drainer implements AutoCloseable {
             }
         }
         schedule(run, delay);
+    }
+
+    /**
+     * The pause before the next round after {@code held} rounds in a row were held up: {@code retry}, doubled from the
+     * second such round on, never more than {@code maxRetry}.
+     */
+    static Duration pause(Duration retry, Duration maxRetry, int held) {
+        Duration delay = retry;
+        for (int i = 1; i < held && delay.compareTo(maxRetry) < 0; i++) {
+            delay = delay.multipliedBy(2);
+        }
+        return delay.compareTo(maxRetry) > 0 ? maxRetry : delay;
     }
 
     private void schedule(Run run, Duration delay) {
