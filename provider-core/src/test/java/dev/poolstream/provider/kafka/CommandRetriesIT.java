@@ -170,8 +170,9 @@ class CommandRetriesIT {
         List<String> pools = poolsOfOnePartition("busy", 2);
         String a = pools.get(0);
         String b = pools.get(1);
-        // Retries for 20 s: the consumer thread would be held that long if it backed off itself.
-        try (ConfigurableApplicationContext app = startProvider(20, Duration.ofSeconds(1))) {
+        // Retries for 60 s, longer than the wait for the other pool's command (which also covers the consumer's
+        // start): the consumer thread would be held that long if it backed off itself.
+        try (ConfigurableApplicationContext app = startProvider(20, Duration.ofSeconds(3))) {
             breakGroup(a);
             EnsureGroup first = ensure(a, 2);
             SetCapacity later = set(a, 2, 4);
@@ -180,17 +181,17 @@ class CommandRetriesIT {
             send(later);
             send(other);
 
-            await("the other pool's command").atMost(Duration.ofSeconds(10)).until(() -> done(other));
+            await("the other pool's command").atMost(WAIT).until(() -> done(other));
             assertThat(done(first)).isFalse();
             assertThat(deadLetters(first)).isEmpty();
             await("the retrying pool's condition").atMost(WAIT).until(() -> latest("ns/" + a).isPresent());
             assertThat(latest("ns/" + a).orElseThrow().lastError()).satisfies(error -> {
                 assertThat(error.reason()).as("the problem").isEqualTo("CloudThrottled");
-                assertThat(error.message()).matches("retrying EnsureGroup \\(attempt \\d+, next in 1s\\): "
+                assertThat(error.message()).matches("retrying EnsureGroup \\(attempt \\d+, next in 3s\\): "
                         + "CloudThrottled: DescribeAutoScalingGroups " + a + ": Throttling: Rate exceeded");
             });
             assertThat(warnings()).anySatisfy(w -> assertThat(w).startsWith("pool ns/" + a + ": EnsureGroup "
-                    + first.id() + " failed (attempt 1), next attempt in 1s: CloudThrottled"));
+                    + first.id() + " failed (attempt 1), next attempt in 3s: CloudThrottled"));
             assertThat(app.getBean(CommandListener.class).retryingPools()).isEqualTo(1);
 
             cloud.describeNormally(a);
