@@ -44,4 +44,10 @@ public record EnsureGroup(
     public EnsureGroup forPoolUid(String uid) {
         return new EnsureGroup(CommandIds.ofIncarnation(id, uid), pool, generation, group, template, capacity);
     }
+
+    /** Its template names the cluster already. */
+    @Override
+    public EnsureGroup inCluster(String name) {
+        return this;
+    }
 }

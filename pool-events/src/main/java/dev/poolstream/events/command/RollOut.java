@@ -42,4 +42,10 @@ public record RollOut(
     public RollOut forPoolUid(String uid) {
         return new RollOut(CommandIds.ofIncarnation(id, uid), pool, generation, group, template);
     }
+
+    /** Its template names the cluster already. */
+    @Override
+    public RollOut inCluster(String name) {
+        return this;
+    }
 }

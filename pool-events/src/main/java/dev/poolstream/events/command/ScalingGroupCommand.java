@@ -40,6 +40,12 @@ public sealed interface ScalingGroupCommand extends Keyed
      */
     ScalingGroupCommand forPoolUid(String uid);
 
+    /**
+     * This command naming the pool's cluster, whose group alone the provider acts on (a command without a template
+     * would otherwise act on any group tagged with the pool's key, another cluster's pool of the same name's too).
+     */
+    ScalingGroupCommand inCluster(String cluster);
+
     @Override
     default String key() {
         return pool();

@@ -11,7 +11,8 @@ public record SetCapacity(
         @JsonProperty(required = true) String pool,
         long generation,
         @JsonProperty(required = true) String group,
-        @JsonProperty(required = true) Capacity capacity) implements ScalingGroupCommand {
+        @JsonProperty(required = true) Capacity capacity,
+        String cluster) implements ScalingGroupCommand {
 
     public SetCapacity {
         Objects.requireNonNull(id, "id");
@@ -31,11 +32,16 @@ public record SetCapacity(
      */
     public static SetCapacity of(String pool, long generation, String group, Capacity capacity, String after) {
         return new SetCapacity(CommandIds.derive("SetCapacity", pool, generation, group, capacity, after),
-                pool, generation, group, capacity);
+                pool, generation, group, capacity, null);
     }
 
     @Override
     public SetCapacity forPoolUid(String uid) {
-        return new SetCapacity(CommandIds.ofIncarnation(id, uid), pool, generation, group, capacity);
+        return new SetCapacity(CommandIds.ofIncarnation(id, uid), pool, generation, group, capacity, cluster);
+    }
+
+    @Override
+    public SetCapacity inCluster(String name) {
+        return new SetCapacity(id, pool, generation, group, capacity, name);
     }
 }

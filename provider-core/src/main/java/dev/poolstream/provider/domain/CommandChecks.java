@@ -3,6 +3,7 @@ package dev.poolstream.provider.domain;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.SecretRef;
+import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
 import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.command.RollOut;
@@ -83,11 +84,17 @@ public final class CommandChecks {
         return GroupOwnership.visible(names, group, command.pool(), clusterOf(command));
     }
 
-    /** The cluster a command names (in its template), or null: SetCapacity, TerminateInstances and DeleteGroup. */
+    /**
+     * The cluster a command names (in its template, or its own {@code cluster}), or null: a record from before the
+     * others named one, whose group is then any single cluster's.
+     */
     public static String clusterOf(ScalingGroupCommand command) {
         GroupTemplate template = templateOf(command);
-        return template == null || template.clusterName() == null || template.clusterName().isBlank() ? null
-                : template.clusterName();
+        String cluster = template != null ? template.clusterName()
+                : command instanceof SetCapacity c ? c.cluster()
+                : command instanceof TerminateInstances c ? c.cluster()
+                : command instanceof DeleteGroup c ? c.cluster() : null;
+        return cluster == null || cluster.isBlank() ? null : cluster;
     }
 
     /** The bootstrap Secret a command will have read, or null. */

@@ -189,13 +189,13 @@ class CommandChecksTest {
 
     @Test
     void shouldRefuseCommandWithoutIdOrGroupOrWithNegativeGeneration() {
-        assertThat(check(new DeleteGroup(" ", POOL, 1, "workers")))
+        assertThat(check(new DeleteGroup(" ", POOL, 1, "workers", null)))
                 .contains(new Failure(Reasons.INVALID_COMMAND, "the command has no id"));
-        assertThat(check(new DeleteGroup("id", POOL, 1, " ")))
+        assertThat(check(new DeleteGroup("id", POOL, 1, " ", null)))
                 .contains(new Failure(Reasons.INVALID_COMMAND, "the command names no group"));
-        assertThat(check(new DeleteGroup("id", POOL, -1, "workers")))
+        assertThat(check(new DeleteGroup("id", POOL, -1, "workers", null)))
                 .contains(new Failure(Reasons.INVALID_COMMAND, "the generation -1 is negative"));
-        assertThat(check(new DeleteGroup("id", POOL, 0, "workers"))).isEmpty();
+        assertThat(check(new DeleteGroup("id", POOL, 0, "workers", null))).isEmpty();
     }
 
     @Test
@@ -325,7 +325,7 @@ class CommandChecksTest {
     void shouldRefuseTerminateThatNamesNoInstance() {
         assertThat(check(TerminateInstances.of(POOL, 1, "workers", List.of())))
                 .contains(new Failure(Reasons.INVALID_COMMAND, "TerminateInstances names no instance"));
-        assertThat(check(new TerminateInstances("id", POOL, 1, "workers", null)))
+        assertThat(check(new TerminateInstances("id", POOL, 1, "workers", null, null)))
                 .contains(new Failure(Reasons.INVALID_COMMAND, "TerminateInstances names no instance"));
     }
 
@@ -350,7 +350,7 @@ class CommandChecksTest {
             "test/cluster/", "test/pool");
 
     @Test
-    void shouldTakeClusterFromTemplateWhenCheckingOwnershipOfEnsureAndRollOut() {
+    void shouldTakeClusterFromTemplateOrCommandWhenCheckingOwnership() {
         Map<String, String> prods = Map.of("test/cluster/prod", "owned", "test/pool", POOL);
         Map<String, String> stagings = Map.of("test/cluster/staging", "owned", "test/pool", POOL);
         EnsureGroup ensure = EnsureGroup.of(POOL, 1, "workers", good(), FIVE);
@@ -359,9 +359,18 @@ class CommandChecksTest {
         assertThat(CommandChecks.ownership(Optional.of(NAMES), ensure, "workers", stagings, false).orElseThrow()
                 .message()).startsWith("group workers exists but is not pool " + POOL + "'s own")
                 .contains("it has no tag test/cluster/prod=owned (it is owned by cluster staging)");
-        // SetCapacity carries no cluster: the group's one owning cluster is taken.
+        // A SetCapacity names its cluster itself; one that names none (a record from before) takes the group's one
+        // owning cluster.
+        assertThat(CommandChecks.ownership(Optional.of(NAMES), SetCapacity.of(POOL, 1, "workers", FIVE)
+                .inCluster("prod"), "workers", stagings, false)).isPresent();
+        assertThat(CommandChecks.ownership(Optional.of(NAMES), DeleteGroup.of(POOL, 1, "workers").inCluster("prod"),
+                "workers", stagings, false)).isPresent();
+        assertThat(CommandChecks.ownership(Optional.of(NAMES), TerminateInstances.of(POOL, 1, "workers",
+                List.of("test://workers/1")).inCluster("prod"), "workers", stagings, false)).isPresent();
         assertThat(CommandChecks.ownership(Optional.of(NAMES), SetCapacity.of(POOL, 1, "workers", FIVE), "workers",
                 stagings, false)).isEmpty();
+        assertThat(CommandChecks.ownership(Optional.of(NAMES), SetCapacity.of(POOL, 1, "workers", FIVE)
+                .inCluster(" "), "workers", stagings, false)).isEmpty();
         assertThat(CommandChecks.visible(Optional.of(NAMES), ensure, Optional.of(snapshot(stagings)))).isEmpty();
         assertThat(CommandChecks.visible(Optional.of(NAMES), ensure, Optional.of(snapshot(prods)))).isPresent();
     }

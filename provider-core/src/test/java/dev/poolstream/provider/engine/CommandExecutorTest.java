@@ -342,11 +342,27 @@ class CommandExecutorTest {
         assertRefusedUntouched(command, Reasons.GROUP_NOT_OWNED);
     }
 
-    @Test
-    void shouldRefuseEnsureAndWriteNothingWhenGroupIsAnotherClustersWithThisPoolKey() {
+    /**
+     * A group another cluster's pool of the same namespace and name made (its finalizer removed by hand, the group left
+     * behind): a pool of cluster c1 of that key is refused it, whatever the command, a delete above all.
+     */
+    @ParameterizedTest
+    @MethodSource("everyCommand")
+    void shouldRefuseAndWriteNothingWhenGroupIsAnotherClustersWithThisPoolKey(ScalingGroupCommand command) {
         cloud.plant("workers", 3, Map.of(InMemoryScalingGroup.TAG_NAMES.clusterKey("c2"), "owned", POOL_TAG, POOL));
 
-        assertRefusedUntouched(ensure(2, 3), Reasons.GROUP_NOT_OWNED);
+        assertRefusedUntouched(command.inCluster("c1"), Reasons.GROUP_NOT_OWNED);
+        assertThat(published.lastState().lastError().message()).contains("it is owned by cluster c2");
+    }
+
+    /** A command of a reconciler from before commands named their cluster: the group's one owner is taken. */
+    @Test
+    void shouldTakeTheGroupsOneOwnerForACommandThatNamesNoCluster() {
+        cloud.plant("workers", 3, Map.of(InMemoryScalingGroup.TAG_NAMES.clusterKey("c2"), "owned", POOL_TAG, POOL));
+
+        executor.execute(SetCapacity.of(POOL, 2, "workers", capacity(4, 1, 30)));
+
+        assertThat(cloud.peek("workers").orElseThrow().desired()).isEqualTo(4);
     }
 
     @Test

@@ -256,13 +256,13 @@ public record Attempts(Map<String, Attempt> byBase) {
         if (c instanceof EnsureGroup e) {
             return new EnsureGroup(id, e.pool(), e.generation(), e.group(), e.template(), e.capacity());
         } else if (c instanceof SetCapacity s) {
-            return new SetCapacity(id, s.pool(), s.generation(), s.group(), s.capacity());
+            return new SetCapacity(id, s.pool(), s.generation(), s.group(), s.capacity(), s.cluster());
         } else if (c instanceof RollOut r) {
             return new RollOut(id, r.pool(), r.generation(), r.group(), r.template());
         } else if (c instanceof TerminateInstances t) {
-            return new TerminateInstances(id, t.pool(), t.generation(), t.group(), t.providerIDs());
+            return new TerminateInstances(id, t.pool(), t.generation(), t.group(), t.providerIDs(), t.cluster());
         } else if (c instanceof DeleteGroup d) {
-            return new DeleteGroup(id, d.pool(), d.generation(), d.group());
+            return new DeleteGroup(id, d.pool(), d.generation(), d.group(), d.cluster());
         }
         throw new IllegalArgumentException("unknown command " + c.getClass().getName());
     }

@@ -48,6 +48,11 @@ public record Decision(List<ScalingGroupCommand> commands, List<Memory.Drain> dr
         return new Decision(commands, drains, all, memory, blocked, bootstrap, notices, retrying, lookAgainAt);
     }
 
+    /** The same, with these commands instead. */
+    Decision withCommands(List<ScalingGroupCommand> next) {
+        return new Decision(next, drains, actions, memory, blocked, bootstrap, notices, retrying, lookAgainAt);
+    }
+
     Decision withBootstrap(BootstrapData.Step step) {
         if (step.read() == null && step.write() == null) {
             return this;

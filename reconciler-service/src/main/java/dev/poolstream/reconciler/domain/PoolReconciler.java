@@ -88,7 +88,19 @@ public final class PoolReconciler {
         }
     }
 
+    /**
+     * What to do for the pool now. Every command names the pool's cluster ({@link ScalingGroupCommand#inCluster}):
+     * the group a pool's state names is acted on only if that cluster owns it.
+     */
     public static Decision decide(Look look) {
+        Decision decision = decideUnnamed(look);
+        String cluster = look.spec() == null || look.spec().spec() == null ? null
+                : look.spec().spec().getClusterName();
+        return decision.commands().isEmpty() ? decision
+                : decision.withCommands(decision.commands().stream().map(c -> c.inCluster(cluster)).toList());
+    }
+
+    private static Decision decideUnnamed(Look look) {
         PoolSpec spec = look.spec();
         Memory memory = look.memory() == null ? Memory.EMPTY : look.memory();
         if (spec == null) {

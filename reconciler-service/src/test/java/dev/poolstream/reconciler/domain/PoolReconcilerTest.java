@@ -378,6 +378,27 @@ class PoolReconcilerTest {
         assertThat(retried.retrying()).isNull();
     }
 
+    /**
+     * Every command names the pool's cluster: the provider acts on the group the pool's state names only if that
+     * cluster owns it (a same-named pool of another cluster left its group behind), a delete above all.
+     */
+    @Test
+    void shouldNameThePoolsClusterInEveryCommand() {
+        PoolSpec spec = aws(20);
+        PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
+
+        assertThat(PoolReconciler.decide(look(spec, group(5, "x"), status(members(5)), seen(spec))).commands())
+                .singleElement().isInstanceOfSatisfying(SetCapacity.class,
+                        c -> assertThat(c.cluster()).isEqualTo("demo"));
+        assertThat(PoolReconciler.decide(look(deleting, group(5, "x"), status(List.of()), Memory.EMPTY)).commands())
+                .singleElement().isInstanceOfSatisfying(DeleteGroup.class,
+                        c -> assertThat(c.cluster()).isEqualTo("demo"));
+        Decision drain = PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), seen(aws(4))));
+        assertThat(PoolReconciler.decide(look(aws(4), group(5, "x"), status(members(5)), Pools.drained(drain)))
+                .commands()).singleElement().isInstanceOfSatisfying(TerminateInstances.class,
+                        c -> assertThat(c.cluster()).isEqualTo("demo"));
+    }
+
     @Test
     void shouldRetryAFailedDeleteGroupAndKnowTheGroupGoneWhenItsAttemptIsCarriedOut() {
         PoolSpec deleting = aws(5, "v1.33.1", Map.of(), T0);
