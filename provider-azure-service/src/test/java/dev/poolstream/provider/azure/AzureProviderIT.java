@@ -737,6 +737,40 @@ class AzureProviderIT {
         return all.subList(mark, all.size()).stream().filter(r -> !r.method().equals("GET")).toList();
     }
 
+    /**
+     * A scale set taken over whose upgrade policy is Automatic: a new model would be applied by Azure to every VM at
+     * once, none drained. The model write is refused, said, and nothing is written; its size is still changed (a
+     * capacity write leaves the VMs' model alone).
+     */
+    @Test
+    void shouldRefuseANewModelOnAScaleSetWhoseUpgradePolicyIsNotManualAndWriteNothing() {
+        String pool = "clusters/auto-upgrade";
+        arm.seedScaleSet(SUBSCRIPTION, RESOURCE_GROUP, "auto-upgrade", 2, Map.of(CAPZ_OWNED, "owned",
+                POOL_TAG, pool), "Automatic");
+        bootstrapSecret("auto-upgrade-bootstrap", "#cloud-config auto-upgrade");
+        ArmFake.ScaleSetView before = scaleSet("auto-upgrade");
+        int fakeMark = arm.requests().size();
+
+        RollOut rollOut = RollOut.of(pool, 2, "auto-upgrade", template("auto-upgrade", "Standard_D4s_v3",
+                "133.0.20250301", 2));
+        send(rollOut);
+
+        await("the RollOut dead-lettered").atMost(WAIT).until(() ->
+                deadLetterIds(pool, "UpgradePolicyNotManual").contains(rollOut.id()));
+        assertThat(awaitLastError(pool, "UpgradePolicyNotManual").lastError().message()).isEqualTo("scale set"
+                + " auto-upgrade has upgrade policy Automatic: a new model would be applied by Azure to its VMs,"
+                + " undrained. Nothing was written. Set its upgradePolicy.mode to Manual (az vmss update --set"
+                + " upgradePolicy.mode=Manual) and Poolstream rolls the model out through drains");
+        assertThat(writesSince(fakeMark)).isEmpty();
+        assertThat(scaleSet("auto-upgrade")).isEqualTo(before);
+
+        SetCapacity up = SetCapacity.of(pool, 2, "auto-upgrade", new Capacity(3, 1, 10, false));
+        send(up);
+        awaitDone(up);
+        assertThat(scaleSet("auto-upgrade").capacity()).isEqualTo(3);
+        assertThat(scaleSet("auto-upgrade").virtualMachineProfile()).isEqualTo(before.virtualMachineProfile());
+    }
+
     @Test
     void shouldNeitherWriteNorDeleteWhenScaleSetWasMadeByCapzWithoutPoolTag() {
         arm.seedScaleSet(SUBSCRIPTION, RESOURCE_GROUP, "capz-made", 3, Map.of(CAPZ_OWNED, "owned",

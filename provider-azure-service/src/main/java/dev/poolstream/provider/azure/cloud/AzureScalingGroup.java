@@ -13,6 +13,7 @@ import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMI
 import com.azure.resourcemanager.compute.models.ImageReference;
 import com.azure.resourcemanager.compute.models.OrchestrationMode;
 import com.azure.resourcemanager.compute.models.Sku;
+import com.azure.resourcemanager.compute.models.UpgradeMode;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
 import dev.poolstream.events.Cloud;
@@ -79,8 +80,13 @@ public class AzureScalingGroup implements ScalingGroup {
     }
 
     /** @param etag the scale set's etag at that describe: a PATCH made from it is made only if nothing changed since */
-    private record Seen(long capacity, String skuName, Map<String, String> tags, List<String> zones, String etag) {
+    /** @param upgradeMode the scale set's upgrade policy mode; null when it has none (Azure takes that as Manual) */
+    private record Seen(long capacity, String skuName, Map<String, String> tags, List<String> zones, String etag,
+                        UpgradeMode upgradeMode) {
     }
+
+    /** The reason a model write is refused on a scale set that would apply it to its VMs itself, undrained. */
+    static final String UPGRADE_POLICY_NOT_MANUAL = "UpgradePolicyNotManual";
 
     /**
      * @param operationWait how long a command waits for a long-running operation to finish; after that it returns
@@ -132,7 +138,7 @@ public class AzureScalingGroup implements ScalingGroup {
         long capacity = vmss.sku() == null || vmss.sku().capacity() == null ? 0 : vmss.sku().capacity();
         String skuName = vmss.sku() == null ? null : vmss.sku().name();
         seen.put(group, new Seen(capacity, skuName, tags, vmss.zones() == null ? List.of() : vmss.zones(),
-                vmss.etag()));
+                vmss.etag(), vmss.upgradePolicy() == null ? null : vmss.upgradePolicy().mode()));
         boolean flexible = OrchestrationMode.FLEXIBLE.equals(vmss.orchestrationMode());
         List<InstanceSnapshot> instances = flexible ? flexibleInstances(vmss, version) : uniformInstances(group,
                 version);
@@ -247,6 +253,16 @@ public class AzureScalingGroup implements ScalingGroup {
             if (refused.isPresent()) {
                 throw new CommandRefusedException(refused.get());
             }
+        }
+        if (update.templateVersion() != null && current.upgradeMode() != null
+                && !UpgradeMode.MANUAL.equals(current.upgradeMode())) {
+            // Automatic or Rolling: Azure would upgrade (reimage, resize) the VMs to the new model itself, at once or
+            // in batches, none drained. Poolstream replaces them through drains and needs Manual (it creates its own
+            // so; a scale set taken over may not be).
+            throw new CommandRefusedException(new Failure(UPGRADE_POLICY_NOT_MANUAL, "scale set " + group
+                    + " has upgrade policy " + current.upgradeMode() + ": a new model would be applied by Azure to"
+                    + " its VMs, undrained. Nothing was written. Set its upgradePolicy.mode to Manual (az vmss update"
+                    + " --set upgradePolicy.mode=Manual) and Poolstream rolls the model out through drains"));
         }
         Prepared p = update.templateVersion() == null ? null : preparedFor(group, update.templateVersion());
         VirtualMachineScaleSetUpdate patch = new VirtualMachineScaleSetUpdate();

@@ -191,6 +191,12 @@ public final class ArmFake implements AutoCloseable {
      */
     public synchronized void seedScaleSet(String subscription, String resourceGroup, String name, int capacity,
                                           Map<String, String> tags) {
+        seedScaleSet(subscription, resourceGroup, name, capacity, tags, "Manual");
+    }
+
+    /** The same, with upgrade policy {@code upgradeMode} (Manual, Automatic, Rolling). */
+    public synchronized void seedScaleSet(String subscription, String resourceGroup, String name, int capacity,
+                                          Map<String, String> tags, String upgradeMode) {
         ObjectNode resource = json.createObjectNode();
         resource.put("location", "westeurope");
         resource.putObject("sku").put("name", "Standard_D2s_v3").put("tier", "Standard").put("capacity", capacity);
@@ -198,7 +204,7 @@ public final class ArmFake implements AutoCloseable {
         tags.forEach(tagNode::put);
         ObjectNode props = resource.putObject("properties");
         props.put("orchestrationMode", "Uniform").put("overprovision", false);
-        props.putObject("upgradePolicy").put("mode", "Manual");
+        props.putObject("upgradePolicy").put("mode", upgradeMode);
         ObjectNode profile = props.putObject("virtualMachineProfile");
         profile.putObject("storageProfile").putObject("imageReference").put("publisher", "cncf-upstream")
                 .put("offer", "capi").put("sku", "ubuntu-2404-gen1").put("version", "133.0.20250101");
