@@ -118,11 +118,14 @@ public final class StatusCalculator {
         status.setInitialization(initialization);
         status.setVersions(versions(listed));
         status.setDeprecated(deprecated(counts, provisioned, previousStatus, now));
-        // Observed when this generation was looked at with nothing in the way; else what was observed before.
+        // Observed when this generation was looked at with nothing in the way, and the cloud's last command did not
+        // fail (a RollOut refused: the reconcile of the generation did not succeed, as Cluster API writes it only
+        // after a reconcile that did); else what was observed before.
         Long previousObserved = previousStatus == null || previousStatus.status() == null ? null
                 : previousStatus.status().getObservedGeneration();
+        boolean reconciled = problems.isEmpty() && (group == null || group.lastError() == null);
         // The schema's minimum is 1: a generation the API server never gives (0, a record built by hand) is not one.
-        status.setObservedGeneration(problems.isEmpty() && spec.generation() >= 1 ? Long.valueOf(spec.generation())
+        status.setObservedGeneration(reconciled && spec.generation() >= 1 ? Long.valueOf(spec.generation())
                 : previousObserved);
 
         // Still reported by the cloud, terminating: a termination handler may be draining the Node under a lifecycle

@@ -614,6 +614,27 @@ class StatusCalculatorTest {
                 .getObservedGeneration()).isNull();
     }
 
+    /**
+     * A generation whose command the cloud refused (a RollOut to an image that does not exist) is not observed: the
+     * reconcile of it did not succeed. Once a command succeeds, it is.
+     */
+    @Test
+    void shouldNotObserveAGenerationWhileTheCloudsLastCommandFailed() {
+        PoolView before = look(new PoolInputs(spec(5), group(5), Pools.ready(5)), null, T0).view();
+        PoolSpec next = spec(5);
+        PoolSpec newer = new PoolSpec(next.namespace(), next.name(), next.uid(), 4, next.labels(), next.annotations(),
+                next.finalizers(), null, next.spec(), next.infrastructure(), false);
+        ScalingGroupState g = group(5);
+        ScalingGroupState refused = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(),
+                g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(),
+                new Failure("InvalidTemplate", "image ami-0123 does not exist"));
+
+        assertThat(look(new PoolInputs(newer, refused, Pools.ready(5)), before, T0.plusSeconds(1)).status().status()
+                .getObservedGeneration()).isEqualTo(3L);
+        assertThat(look(new PoolInputs(newer, g, Pools.ready(5)), before, T0.plusSeconds(2)).status().status()
+                .getObservedGeneration()).isEqualTo(4L);
+    }
+
     @Test
     void shouldKeepThePreviousPhaseWhenNoPhaseRuleMatches() {
         PoolView running = look(new PoolInputs(spec(1), group(1), Pools.ready(1)), null, T0).view();
