@@ -240,7 +240,7 @@ public class AwsScalingGroup implements ScalingGroup {
     @Override
     public void update(String group, GroupUpdate update) {
         if (update.changesGroup()) {
-            protectBeforeLowering(group, update.desired());
+            protectBeforeLowering(group, update.desired(), update.max());
             UpdateAutoScalingGroupRequest.Builder b = UpdateAutoScalingGroupRequest.builder()
                     .autoScalingGroupName(group).newInstancesProtectedFromScaleIn(true)
                     .minSize(update.min()).maxSize(update.max()).desiredCapacity(update.desired());
@@ -265,9 +265,17 @@ public class AwsScalingGroup implements ScalingGroup {
         }
     }
 
-    private void protectBeforeLowering(String group, Integer desired) {
+    /**
+     * A max below the desired capacity lowers it too (an autoscaled pool's max lowered): Auto Scaling then ends
+     * instances of its choosing, so they are protected first all the same.
+     */
+    private void protectBeforeLowering(String group, Integer desired, Integer max) {
         Seen last = seen.getOrDefault(group, Seen.NOTHING);
-        if (desired == null || desired >= last.desired() || last.unprotected().isEmpty()) {
+        int after = desired != null ? desired : last.desired();
+        if (max != null) {
+            after = Math.min(after, max);
+        }
+        if (after >= last.desired() || last.unprotected().isEmpty()) {
             return;
         }
         for (List<String> batch : AwsInstances.batches(last.unprotected(), AwsInstances.PROTECT_BATCH)) {
@@ -275,7 +283,7 @@ public class AwsScalingGroup implements ScalingGroup {
                     .autoScalingGroupName(group).instanceIds(batch).protectedFromScaleIn(true)));
         }
         log.info("group {}: protected instances {} from scale-in before lowering desired capacity to {}", group,
-                last.unprotected(), desired);
+                last.unprotected(), after);
     }
 
     /**

@@ -115,6 +115,18 @@ class AwsScalingGroupTest {
                 "UpdateAutoScalingGroup desired null protectNew true min 1");
     }
 
+    /** A max lowered below the desired capacity lowers it as well: Auto Scaling would end instances of its choice. */
+    @Test
+    void shouldProtectUnprotectedInServiceInstancesBeforeLoweringTheMaxBelowTheDesiredCapacity() {
+        autoScaling.desired = 3;
+        groupWith(ids(0, 3), "InService");
+
+        adapter.update(GROUP, new GroupUpdate(null, null, 2, null, null, Map.of()));
+
+        assertThat(calls).first().isEqualTo("SetInstanceProtection " + ids(0, 3) + " true");
+        assertThat(calls).hasSize(2);
+    }
+
     @Test
     void shouldProtectNothingWhenEveryInServiceInstanceIsProtectedAlready() {
         autoScaling.desired = 5;
