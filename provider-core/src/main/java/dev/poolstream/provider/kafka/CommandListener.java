@@ -296,11 +296,8 @@ public class CommandListener implements ConsumerAwareRebalanceListener,
                 // Throws when Kafka does not take it: the retry thread then tries the record again in a second.
                 deadLetters.accept(d.record, failure);
                 d.deadLettered = true;
-                RetryableCommandException retryable = ProviderKafkaConfiguration.find(failure,
-                        RetryableCommandException.class);
-                if (retryable != null) {
-                    executor.reportFailure(d.command, new Failure(Reasons.RETRIES_EXHAUSTED, retryable.getMessage()));
-                }
+                // Whatever the error: each attempt said the pool was retrying it, and it no longer is.
+                executor.reportFailure(d.command, new Failure(Reasons.RETRIES_EXHAUSTED, errorOf(failure)));
             }
         }
     }

@@ -274,6 +274,35 @@ class CommandListenerTest {
         assertThat(statesOf("ns/b")).isEmpty();
     }
 
+    /**
+     * An error the provider did not expect (a bug, an SDK failure it does not classify) is retried as any other, and
+     * when the retries run out the pool says so: it no longer says it is retrying a command that went to the DLT.
+     */
+    @Test
+    void shouldReportAnUnexpectedErrorWhenItsRetriesRunOut() {
+        start(ProviderKafkaConfiguration.commandBackOff(new ProviderProperties.CommandRetry(2, Duration.ofMillis(10),
+                2.0, Duration.ofMillis(50))));
+        deliver(ensure("a", 2));
+        AtomicInteger attempts = new AtomicInteger();
+        cloud.whenDescribing("a", () -> {
+            if (attempts.incrementAndGet() <= 3) {
+                throw new IllegalStateException("unexpected answer");
+            }
+        });
+        SetCapacity first = set("a", 2, 4);
+
+        deliver(first);
+
+        await().atMost(WAIT).until(() -> !deadLetters.isEmpty());
+        await().atMost(WAIT).until(() -> statesOf("ns/a").stream().anyMatch(s -> s.lastError() != null
+                && s.lastError().reason().equals(Reasons.RETRIES_EXHAUSTED)));
+        assertThat(statesOf("ns/a")).last().satisfies(s -> {
+            assertThat(s.lastError().reason()).isEqualTo(Reasons.RETRIES_EXHAUSTED);
+            assertThat(s.lastError().message()).contains("unexpected answer");
+        });
+        assertThat(done(first)).isFalse();
+    }
+
     @Test
     void shouldDeadLetterOnceWithTheReasonAndReportItWhenTheRetriesRunOut() {
         start(ProviderKafkaConfiguration.commandBackOff(new ProviderProperties.CommandRetry(2, Duration.ofMillis(10),
