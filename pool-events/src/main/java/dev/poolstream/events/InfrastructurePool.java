@@ -10,6 +10,8 @@ import java.util.List;
  *
  * @param finalizers        the infrastructure pool's finalizers: Poolstream's own sits here
  * @param deletionTimestamp set when the infrastructure pool itself is being deleted
+ * @param paused            true when it carries {@code cluster.x-k8s.io/paused}; else null, so that a record says it
+ *                          only when it is
  */
 public record InfrastructurePool(
         String apiGroup,
@@ -20,7 +22,8 @@ public record InfrastructurePool(
         List<String> finalizers,
         Instant deletionTimestamp,
         InfraSpec spec,
-        Failure error) {
+        Failure error,
+        Boolean paused) {
 
     /** Reasons for {@link #error}. */
     public static final String REASON_REF_MISSING = "InfrastructureRefMissing";
@@ -31,10 +34,17 @@ public record InfrastructurePool(
 
     public InfrastructurePool {
         finalizers = Copies.list(finalizers);
+        paused = Boolean.TRUE.equals(paused) ? Boolean.TRUE : null;
         if ((spec == null) == (error == null)) {
             throw new IllegalArgumentException("infrastructure pool " + kind + "/" + name
                     + " needs exactly one of spec and error");
         }
+    }
+
+    /** Not paused. */
+    public InfrastructurePool(String apiGroup, String kind, String name, String uid, long generation,
+                              List<String> finalizers, Instant deletionTimestamp, InfraSpec spec, Failure error) {
+        this(apiGroup, kind, name, uid, generation, finalizers, deletionTimestamp, spec, error, false);
     }
 
     public static InfrastructurePool unresolved(String apiGroup, String kind, String name, Failure error) {

@@ -1,6 +1,7 @@
 package dev.poolstream.events;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.MachinePools;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolSpec;
@@ -111,5 +112,14 @@ public record PoolSpec(
 
     public boolean replicasManagedExternally() {
         return MachinePools.replicasManagedExternally(annotations);
+    }
+
+    /**
+     * Whether nothing is to be done for the pool: its Cluster is paused ({@code spec.paused}), or the MachinePool or its
+     * infrastructure pool carries {@code cluster.x-k8s.io/paused} (CAPA and CAPZ honour it on theirs).
+     */
+    public boolean paused() {
+        return clusterPaused || annotations.containsKey(ClusterApi.PAUSED_ANNOTATION)
+                || infrastructure != null && Boolean.TRUE.equals(infrastructure.paused());
     }
 }

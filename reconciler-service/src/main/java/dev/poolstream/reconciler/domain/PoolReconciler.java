@@ -109,7 +109,7 @@ public final class PoolReconciler {
         if (spec.workloadCluster() != null) {
             memory = memory.withNodesUnseenAt(look.now());
         }
-        if (spec.clusterPaused() || spec.annotations().containsKey(ClusterApi.PAUSED_ANNOTATION)) {
+        if (spec.paused()) {
             // Nothing is done, and a drain under way stops (forgotten, the reconciler cancels it): a Node's
             // drain-started annotation brings its victim and its deadline back when the pool is resumed.
             return Decision.nothing(memory.withDrains(Map.of()));

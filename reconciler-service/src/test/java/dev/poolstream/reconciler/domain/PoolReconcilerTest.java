@@ -15,6 +15,7 @@ import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
@@ -1199,6 +1200,24 @@ class PoolReconcilerTest {
         assertThat(decision.commands()).isEmpty();
         assertThat(decision.actions()).isEmpty();
         assertThat(decision.drains()).isEmpty();
+    }
+
+    /** Paused on its infrastructure pool alone (CAPA and CAPZ honour it there): nothing either. */
+    @Test
+    void shouldDoNothingForAPoolWhoseInfrastructurePoolIsPaused() {
+        PoolSpec s = aws(20);
+        InfrastructurePool i = s.infrastructure();
+        PoolSpec paused = new PoolSpec(s.namespace(), s.name(), s.uid(), s.generation(), s.labels(), s.annotations(),
+                s.finalizers(), s.deletionTimestamp(), s.spec(), new InfrastructurePool(i.apiGroup(), i.kind(),
+                i.name(), i.uid(), i.generation(), i.finalizers(), i.deletionTimestamp(), i.spec(), i.error(), true),
+                false);
+
+        Decision decision = PoolReconciler.decide(look(paused, group(5, "x"), status(members(5)), Memory.EMPTY));
+
+        assertThat(decision.commands()).isEmpty();
+        assertThat(decision.actions()).isEmpty();
+        assertThat(PoolReconciler.decide(look(s, group(5, "x"), status(members(5)), Memory.EMPTY)).commands())
+                .isNotEmpty();
     }
 
     /**

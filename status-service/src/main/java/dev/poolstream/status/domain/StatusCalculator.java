@@ -90,8 +90,7 @@ public final class StatusCalculator {
         boolean bootstrapReady = template != null && template.getBootstrap() != null
                 && template.getBootstrap().getDataSecretName() != null;
         List<Failure> problems = PoolSpecChecks.problems(spec);
-        boolean paused = spec.clusterPaused()
-                || spec.annotations().containsKey(dev.poolstream.api.ClusterApi.PAUSED_ANNOTATION);
+        boolean paused = spec.paused();
 
         MachinePoolStatus status = new MachinePoolStatus();
         status.setReplicas(counts.replicas());

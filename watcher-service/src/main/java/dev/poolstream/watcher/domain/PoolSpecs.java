@@ -106,7 +106,8 @@ public final class PoolSpecs {
         ObjectMeta meta = object.getMetadata();
         return new InfrastructurePool(ref.getApiGroup(), ref.getKind(), ref.getName(), meta.getUid(),
                 meta.getGeneration() == null ? 0 : meta.getGeneration(), meta.getFinalizers(),
-                KubeTime.parse(meta.getDeletionTimestamp()), spec, null);
+                KubeTime.parse(meta.getDeletionTimestamp()), spec, null,
+                meta.getAnnotations() != null && meta.getAnnotations().containsKey(ClusterApi.PAUSED_ANNOTATION));
     }
 
     /**

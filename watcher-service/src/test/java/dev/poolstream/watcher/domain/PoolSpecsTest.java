@@ -47,6 +47,22 @@ class PoolSpecsTest {
         assertThat(infrastructure.generation()).isEqualTo(3);
         assertThat(infrastructure.finalizers()).containsExactly(ClusterApi.POOLSTREAM_FINALIZER);
         assertThat(infrastructure.spec()).isEqualTo(new InfraSpec.Aws(awsSpec));
+        assertThat(infrastructure.paused()).isNull();
+    }
+
+    /** Paused on the infrastructure pool alone, as CAPA and CAPZ honour it on theirs: the pool is paused. */
+    @Test
+    void shouldTellAPauseAnnotationOnTheInfrastructurePool() {
+        AzureMachinePool azure = new AzureMachinePool();
+        azure.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("workers-az")
+                .addToAnnotations(ClusterApi.PAUSED_ANNOTATION, "").build());
+        azure.setSpec(new AzureMachinePoolSpec());
+
+        PoolSpec spec = PoolSpecs.of(pool("AzureMachinePool", "workers-az"), Optional.of(azure), null);
+
+        assertThat(spec.infrastructure().paused()).isTrue();
+        assertThat(spec.paused()).isTrue();
+        assertThat(spec.clusterPaused()).isFalse();
     }
 
     @Test
