@@ -6,6 +6,7 @@ import static dev.poolstream.watcher.it.Objects.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePool;
@@ -159,6 +160,17 @@ class WatcherRealApiIT {
                 r -> resolved(r) && instanceType((PoolSpec) r.value()).equals("m6i.xlarge")).value();
         assertThat(republished.spec().getReplicas()).isEqualTo(3);
         assertThat(republished.infrastructure().generation()).isEqualTo(2);
+
+        // Paused there alone (its metadata: no new generation), as CAPA and CAPZ honour it on theirs.
+        kube.resources(AWSMachinePool.class).inNamespace(aws.getMetadata().getNamespace())
+                .withName(aws.getMetadata().getName()).edit(a -> {
+                    a.getMetadata().setAnnotations(java.util.Map.of(ClusterApi.PAUSED_ANNOTATION, ""));
+                    return a;
+                });
+        PoolSpec paused = (PoolSpec) tail.await("team-a/infra-pool",
+                r -> resolved(r) && Boolean.TRUE.equals(((PoolSpec) r.value()).infrastructure().paused())).value();
+        assertThat(paused.paused()).isTrue();
+        assertThat(paused.infrastructure().generation()).isEqualTo(2);
     }
 
     @Test
