@@ -292,11 +292,17 @@ public final class InstanceMachines {
             }
         }
         if (ClusterApi.KIND_MACHINE.equals(want.kind())) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> wanted = (List<Map<String, Object>>) want.status().get("conditions");
+            if (!want.status().containsKey("nodeRef") && current.get("nodeRef") instanceof Map<?, ?> nodeRef) {
+                // Its Node is gone while the instance is a member: as Cluster API's Machine controller, the nodeRef
+                // stays, and with it phase Running, and Ready says the Node was deleted (not that one is awaited).
+                next.put("phase", PHASE_RUNNING);
+                wanted = List.of(nodeDeleted(String.valueOf(nodeRef.get("name"))));
+            }
             if (have.deleting()) {
                 next.put("phase", PHASE_DELETING);
             }
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> wanted = (List<Map<String, Object>>) want.status().get("conditions");
             next.put("conditions", mergeConditions(current.get("conditions"), wanted, now));
         }
         return next.equals(current) ? Optional.empty() : Optional.of(next);
@@ -493,6 +499,16 @@ public final class InstanceMachines {
         if (member.nodeReadySince() != null) {
             condition.put("lastTransitionTime", time(member.nodeReadySince()));
         }
+        return condition;
+    }
+
+    /** The Machine's Ready condition once the Node it referred to is gone, in Cluster API's words. */
+    static Map<String, Object> nodeDeleted(String nodeName) {
+        Map<String, Object> condition = new LinkedHashMap<>();
+        condition.put("type", CONDITION_READY);
+        condition.put("status", "False");
+        condition.put("reason", "NodeDeleted");
+        condition.put("message", "Node " + nodeName + " has been deleted while the Machine still exists");
         return condition;
     }
 

@@ -301,6 +301,31 @@ class InstanceMachinesTest {
                 .satisfies(c -> assertThat(map(c)).containsEntry("lastTransitionTime", "2026-11-21T06:01:00Z"));
     }
 
+    /**
+     * A member whose Node was deleted (by hand, a cloud controller) while the instance runs: as Cluster API's Machine
+     * controller, the Machine keeps its nodeRef and phase Running, and Ready says the Node was deleted; it did say
+     * Provisioning beside the gone Node's name.
+     */
+    @Test
+    void shouldSayTheNodeWasDeletedAndStayRunningWhenAMembersNodeIsGone() {
+        Desired withNode = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
+                ConditionStatus.TRUE, true)), ClusterApi.KIND_MACHINE);
+        Existing running = written(withNode);
+        Desired nodeGone = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)),
+                ClusterApi.KIND_MACHINE);
+
+        Map<String, Object> next = InstanceMachines.statusToWrite(nodeGone, running, T0.plusSeconds(60))
+                .orElseThrow();
+
+        assertThat(next).containsEntry("phase", "Running").containsEntry("nodeRef", Map.of("name", "node-1"));
+        assertThat((List<?>) next.get("conditions")).singleElement().satisfies(c -> assertThat(map(c))
+                .containsEntry("status", "False").containsEntry("reason", "NodeDeleted")
+                .containsEntry("message", "Node node-1 has been deleted while the Machine still exists"));
+        // A Machine that never had a Node still waits for one.
+        assertThat(InstanceMachines.statusToWrite(nodeGone, written(nodeGone), T0.plusSeconds(60))).isEmpty();
+        assertThat(written(nodeGone).status()).containsEntry("phase", "Provisioning");
+    }
+
     @Test
     void shouldSayDeletingOnAMachineWhoseDeletionWasAskedWhileItsInstanceIsStillAMember() {
         Desired machine = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
