@@ -384,15 +384,9 @@ class InstanceMachinesRealApiIT {
         Names n = new Names(namespace, "taken", CLUSTER, "im-taken");
         objects.pool(n, 1, Map.of());
         String name = PoolMachines.machineName(n.pool(), n.providerId(1));
-        kube.genericKubernetesResources(context(AWSMachine.class)).inNamespace(namespace)
-                .resource(new GenericKubernetesResourceBuilder()
-                        .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta2")
-                        .withKind(ClusterApi.KIND_AWS_MACHINE)
-                        .withNewMetadata().withNamespace(namespace).withName(name)
-                        .addToLabels(ClusterApi.POOL_NAME_LABEL, "another").endMetadata()
-                        .addToAdditionalProperties("spec", Map.of("instanceType", "m5.large",
-                                "providerID", "aws:///eu-west-1a/i-another"))
-                        .build()).create();
+        anothers(namespace, AWSMachine.class, ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta2",
+                ClusterApi.KIND_AWS_MACHINE, name, Map.of("instanceType", "m5.large",
+                        "providerID", "aws:///eu-west-1a/i-another"));
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
         PoolStatus status = look(spec(n, 1), members(n, 1));
 
@@ -422,16 +416,10 @@ class InstanceMachinesRealApiIT {
         Names n = new Names(namespace, "taken", CLUSTER, "im-taken-owner");
         objects.pool(n, 1, Map.of());
         String name = PoolMachines.machineName(n.pool(), n.providerId(1));
-        kube.genericKubernetesResources(context(Machine.class)).inNamespace(namespace)
-                .resource(new GenericKubernetesResourceBuilder()
-                        .withApiVersion("cluster.x-k8s.io/v1beta2").withKind(ClusterApi.KIND_MACHINE)
-                        .withNewMetadata().withNamespace(namespace).withName(name)
-                        .addToLabels(ClusterApi.POOL_NAME_LABEL, "another").endMetadata()
-                        .addToAdditionalProperties("spec", Map.of("clusterName", CLUSTER,
-                                "bootstrap", Map.of("dataSecretName", "another-bootstrap"),
-                                "infrastructureRef", Map.of("apiGroup", ClusterApi.INFRASTRUCTURE_GROUP,
-                                        "kind", ClusterApi.KIND_AWS_MACHINE, "name", "another")))
-                        .build()).create();
+        anothers(namespace, Machine.class, "cluster.x-k8s.io/v1beta2", ClusterApi.KIND_MACHINE, name,
+                Map.of("clusterName", CLUSTER, "bootstrap", Map.of("dataSecretName", "another-bootstrap"),
+                        "infrastructureRef", Map.of("apiGroup", ClusterApi.INFRASTRUCTURE_GROUP,
+                                "kind", ClusterApi.KIND_AWS_MACHINE, "name", "another")));
         StatusWriter writer = writer(StatusProperties.Mode.OWNER);
 
         writer.write(look(spec(n, 1), members(n, 1)));
@@ -455,14 +443,8 @@ class InstanceMachinesRealApiIT {
         String name = PoolMachines.machineName(n.pool(), n.providerId(1));
         String another = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets"
                 + "/another/virtualMachines/0";
-        kube.genericKubernetesResources(context(AzureMachinePoolMachine.class)).inNamespace(namespace)
-                .resource(new GenericKubernetesResourceBuilder()
-                        .withApiVersion(ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta1")
-                        .withKind(ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)
-                        .withNewMetadata().withNamespace(namespace).withName(name)
-                        .addToLabels(ClusterApi.POOL_NAME_LABEL, "another").endMetadata()
-                        .addToAdditionalProperties("spec", Map.of("providerID", another))
-                        .build()).create();
+        anothers(namespace, AzureMachinePoolMachine.class, ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta1",
+                ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE, name, Map.of("providerID", another));
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
 
         writer.write(look(azure(spec(n, 1), n), members(n, 1)));
@@ -480,6 +462,16 @@ class InstanceMachinesRealApiIT {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------------
+
+    /** An object of {@code name} that is another pool's (its pool label says "another"), with {@code spec}. */
+    private static void anothers(String namespace, Class<? extends HasMetadata> type, String apiVersion, String kind,
+                                 String name, Map<String, Object> spec) {
+        kube.genericKubernetesResources(context(type)).inNamespace(namespace)
+                .resource(new GenericKubernetesResourceBuilder().withApiVersion(apiVersion).withKind(kind)
+                        .withNewMetadata().withNamespace(namespace).withName(name)
+                        .addToLabels(ClusterApi.POOL_NAME_LABEL, "another").endMetadata()
+                        .addToAdditionalProperties("spec", spec).build()).create();
+    }
 
     /** An AzureMachinePool and its MachinePool of {@code replicas}. */
     private static void azurePool(Names n, int replicas) {
