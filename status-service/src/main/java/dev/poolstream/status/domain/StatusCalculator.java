@@ -207,7 +207,8 @@ public final class StatusCalculator {
         V1beta1 v1beta1 = new V1beta1();
         v1beta1.setReadyReplicas(counts.ready());
         v1beta1.setAvailableReplicas(counts.available());
-        v1beta1.setUnavailableReplicas(Math.max(0, counts.desired() - counts.available()));
+        // As Cluster API counts it: the instances there that are not available (not those still to come).
+        v1beta1.setUnavailableReplicas(counts.replicas() - counts.available());
         boolean ready = provisioned && counts.ready() == counts.desired() && counts.replicas() == counts.desired();
         var condition = new dev.poolstream.api.cluster.v1beta2.machinepoolstatus.deprecated.v1beta1.Conditions();
         condition.setType("Ready");

@@ -539,7 +539,12 @@ class StatusCalculatorTest {
         void shouldSayWaitingForInfrastructureAsInfoWhenTheGroupDoesNotExist() {
             var block = v1beta1(new PoolInputs(spec(2), null, Map.of()), null, T0);
 
-            assertThat(block.getUnavailableReplicas()).isEqualTo(2);
+            // As Cluster API counts them: the replicas there that are not available, none yet.
+            assertThat(block.getUnavailableReplicas()).isZero();
+            Map<String, Member> oneOfTwoReady = new HashMap<>(Pools.ready(1));
+            oneOfTwoReady.put(aws(2), new Member(instance(aws(2), 2), node("n2", aws(2), ConditionStatus.FALSE, T0)));
+            assertThat(v1beta1(new PoolInputs(spec(3), group(3), oneOfTwoReady), null, T0).getUnavailableReplicas())
+                    .isEqualTo(1);
             assertThat(block.getConditions()).singleElement().satisfies(c -> {
                 assertThat(c.getStatus()).isEqualTo("False");
                 assertThat(c.getSeverity()).isEqualTo("Info");
