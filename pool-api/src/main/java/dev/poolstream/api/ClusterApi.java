@@ -1,5 +1,6 @@
 package dev.poolstream.api;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -107,6 +108,12 @@ public final class ClusterApi {
                 && Objects.equals(annotations.get(NODE_OWNER_KIND_ANNOTATION), KIND_MACHINE_POOL)
                 && Objects.equals(annotations.get(NODE_OWNER_NAME_ANNOTATION), poolName)
                 && taintKeys.noneMatch(UNINITIALIZED_TAINT_KEY::equals);
+    }
+
+    /** The keys of {@code annotations} (null: none) that start with {@code prefix}, sorted: a Machine's hooks. */
+    public static List<String> withPrefix(Map<String, String> annotations, String prefix) {
+        return annotations == null ? List.of()
+                : annotations.keySet().stream().filter(k -> k.startsWith(prefix)).sorted().toList();
     }
 
     private ClusterApi() {

@@ -36,6 +36,11 @@ public final class InstanceMachines {
      * clock, which a later status's time is compared with exactly ({@link #steps}).
      */
     public static final String MADE_AT_ANNOTATION = "poolstream.dev/made-for-status-at";
+    /**
+     * On a Machine (owner mode) deleted because its instance left the pool while it carried machine deletion hooks:
+     * its finalizer waits for them, as Cluster API's Machine controller waits, and goes once they are removed.
+     */
+    public static final String INSTANCE_GONE_ANNOTATION = "poolstream.dev/instance-gone";
 
     public static final String MACHINE_API_VERSION = ClusterApi.CLUSTER_GROUP + "/v1beta2";
     public static final String CONDITION_READY = "Ready";
@@ -90,13 +95,23 @@ public final class InstanceMachines {
      * @param madeAt            the time of the status this service made it for ({@link #MADE_AT_ANNOTATION}: this
      *                          service's clock, to the millisecond); null for an object made by another (Cluster API's
      *                          Machine) or before
+     * @param hooks             a Machine's pre-drain and pre-terminate deletion hook annotations
+     * @param instanceGone      a Machine carries {@link #INSTANCE_GONE_ANNOTATION}
      */
     public record Existing(String kind, String name, String providerID, String infrastructureRef,
                            List<String> finalizers, boolean deleting, String version, Map<String, Object> status,
-                           Instant created, Instant madeAt) {
+                           Instant created, Instant madeAt, List<String> hooks, boolean instanceGone) {
         public Existing {
             finalizers = finalizers == null ? List.of() : List.copyOf(finalizers);
             status = status == null ? Map.of() : status;
+            hooks = hooks == null ? List.of() : List.copyOf(hooks);
+        }
+
+        public Existing(String kind, String name, String providerID, String infrastructureRef, List<String> finalizers,
+                        boolean deleting, String version, Map<String, Object> status, Instant created,
+                        Instant madeAt) {
+            this(kind, name, providerID, infrastructureRef, finalizers, deleting, version, status, created, madeAt,
+                    List.of(), false);
         }
 
         public Existing(String kind, String name, String providerID, String infrastructureRef, List<String> finalizers,
@@ -140,8 +155,19 @@ public final class InstanceMachines {
     /**
      * The instance left the pool: remove {@code finalizer} (null: none of ours to remove) and delete the object
      * unless its deletion was asked already.
+     *
+     * @param hooks a Machine's deletion hooks that hold its finalizer (then null): it is marked
+     *              {@link #INSTANCE_GONE_ANNOTATION} so that their removal lets it go; empty for none
      */
-    public record Release(String kind, String name, String finalizer, boolean delete) implements Step {
+    public record Release(String kind, String name, String finalizer, boolean delete, List<String> hooks)
+            implements Step {
+        public Release {
+            hooks = hooks == null ? List.of() : List.copyOf(hooks);
+        }
+
+        public Release(String kind, String name, String finalizer, boolean delete) {
+            this(kind, name, finalizer, delete, List.of());
+        }
     }
 
     /** The objects the pool's members should have; none for a kind Poolstream does not know. */
@@ -273,10 +299,25 @@ public final class InstanceMachines {
 
     private static Optional<Step> release(Existing have, String finalizer) {
         String remove = finalizer != null && have.finalizers().contains(finalizer) ? finalizer : null;
+        if (remove != null && !have.hooks().isEmpty()) {
+            // As Cluster API's Machine controller: a Machine is not let go while a deletion hook holds it, even with
+            // its instance gone (the hook's owner may still have work to do); marked, it goes once they are removed.
+            return have.deleting() && have.instanceGone() ? Optional.empty()
+                    : Optional.of(new Release(have.kind(), have.name(), null, !have.deleting(), have.hooks()));
+        }
         if (remove == null && have.deleting()) {
             return Optional.empty(); // nothing of ours holds it; its deletion is under way
         }
         return Optional.of(new Release(have.kind(), have.name(), remove, !have.deleting()));
+    }
+
+    /**
+     * Whether a Machine this service marked {@link #INSTANCE_GONE_ANNOTATION} may lose its finalizer now: it is being
+     * deleted, carries the finalizer and no deletion hook any more.
+     */
+    public static boolean hooksDone(Existing machine, String finalizer) {
+        return machine.instanceGone() && machine.deleting() && machine.hooks().isEmpty()
+                && machine.finalizers().contains(finalizer);
     }
 
     /**

@@ -52,6 +52,8 @@ final class MachineCache implements AutoCloseable {
     private final List<String> namespaces;
     /** kind/namespace (or kind/ for all) → its informer. */
     private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new LinkedHashMap<>();
+    /** Told each object an informer adds or updates, with its kind; on the informer's thread, so it must not block. */
+    private volatile java.util.function.BiConsumer<String, GenericKubernetesResource> shown = (kind, object) -> { };
     /** Notified on every informer event: {@link #newerThan} waits on it. */
     private final Object changes = new Object();
     /** kind/namespace/name → what this service wrote, until the informer shows something else. */
@@ -77,6 +79,11 @@ final class MachineCache implements AutoCloseable {
     MachineCache(KubernetesClient client, List<String> namespaces) {
         this.client = client;
         this.namespaces = List.copyOf(namespaces);
+    }
+
+    /** Tells {@code listener} each object the informers add or update from now on (it must not block). */
+    void onShown(java.util.function.BiConsumer<String, GenericKubernetesResource> listener) {
+        this.shown = listener;
     }
 
     static ResourceDefinitionContext context(String kind) {
@@ -184,11 +191,13 @@ final class MachineCache implements AutoCloseable {
             @Override
             public void onAdd(GenericKubernetesResource object) {
                 changed();
+                shown.accept(kind, object);
             }
 
             @Override
             public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
                 changed();
+                shown.accept(kind, after);
             }
 
             @Override

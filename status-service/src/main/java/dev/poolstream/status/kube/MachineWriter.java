@@ -52,6 +52,7 @@ final class MachineWriter implements AutoCloseable {
     static final String ACTION = "WriteMachines";
     static final String REASON_REFUSED = "MachineWriteRefused";
     static final String REASON_NAME_TAKEN = "MachineNameTaken";
+    static final String REASON_WAITING_FOR_HOOKS = "WaitingForDeletionHooks";
 
     private static final Logger log = LoggerFactory.getLogger(MachineWriter.class);
     private static final int CONFLICT_ATTEMPTS = 3;
@@ -63,6 +64,13 @@ final class MachineWriter implements AutoCloseable {
     private final MeterRegistry registry;
     private final Clock clock;
     private final MachineCache cache;
+    /** Lets the Machines go whose deletion hooks were removed, off the informers' threads. */
+    private final java.util.concurrent.ExecutorService hooksDone = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread thread = new Thread(r, "machine-hooks");
+                thread.setDaemon(true);
+                return thread;
+            });
     /** How long a conflicting write may take to reach the informer before the pool's write is tried again later. */
     private static final java.time.Duration CONFLICT_WAIT = java.time.Duration.ofSeconds(5);
     private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -82,6 +90,40 @@ final class MachineWriter implements AutoCloseable {
         this.registry = registry;
         this.clock = clock;
         this.cache = new MachineCache(management, namespaces);
+        if (owner) {
+            cache.onShown((kind, object) -> {
+                if (ClusterApi.KIND_MACHINE.equals(kind)
+                        && InstanceMachines.hooksDone(existing(kind, object), ClusterApi.MACHINE_FINALIZER)) {
+                    hooksDone.execute(() -> letGoAfterHooks(object));
+                }
+            });
+        }
+    }
+
+    /**
+     * A Machine marked {@link InstanceMachines#INSTANCE_GONE_ANNOTATION} whose last deletion hook was removed: its
+     * finalizer goes (conditional on what was seen: one changed meanwhile is shown again, and looked at again).
+     */
+    private void letGoAfterHooks(GenericKubernetesResource machine) {
+        String namespace = machine.getMetadata().getNamespace();
+        String name = machine.getMetadata().getName();
+        List<String> rest = new ArrayList<>(machine.getMetadata().getFinalizers());
+        rest.remove(ClusterApi.MACHINE_FINALIZER);
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("resourceVersion", machine.getMetadata().getResourceVersion());
+        metadata.put("finalizers", rest);
+        try {
+            objects(ClusterApi.KIND_MACHINE, namespace).resource(machine).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    serialization.asJson(Map.of("metadata", metadata)));
+            count("finalizer-removed", ClusterApi.KIND_MACHINE);
+            log.info("let Machine {}/{} go: its instance {} left its pool, and its deletion hooks are removed",
+                    namespace, name, providerId(machine));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND && e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                log.warn("Machine {}/{}: could not remove its finalizer once its deletion hooks were removed ({});"
+                        + " the pool's next status write does", namespace, name, StatusWriter.describe(e));
+            }
+        }
     }
 
     /**
@@ -359,6 +401,19 @@ final class MachineWriter implements AutoCloseable {
             resource.delete();
             count("deleted", step.kind());
         }
+        if (!step.hooks().isEmpty()) {
+            // Deleted and held by its finalizer: the mark says its instance is gone, so that the hooks' removal lets
+            // it go (a mark lost to a failure here is made at the pool's next status).
+            GenericKubernetesResource marked = resource.patch(PatchContext.of(PatchType.JSON_MERGE),
+                    serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(
+                            InstanceMachines.INSTANCE_GONE_ANNOTATION, String.valueOf(providerId(current)))))));
+            cache.wrote(step.kind(), key.namespace(), step.name(), versionBefore, marked);
+            String note = "Instance " + providerId(current) + " left the pool; the Machine waits for its deletion"
+                    + " hooks " + step.hooks() + " before it goes, as Cluster API's Machine controller does";
+            log.info("pool {}: Machine {}/{}: {}", key, key.namespace(), step.name(), note);
+            events.record(current, KubeEvents.Type.Normal, ACTION, REASON_WAITING_FOR_HOOKS, note);
+            return;
+        }
         cache.wrote(step.kind(), key.namespace(), step.name(), versionBefore, null);
         log.info("let {} {}/{} of pool {} go: its instance {} left the pool", step.kind(), key.namespace(),
                 step.name(), key, providerId(current));
@@ -423,11 +478,19 @@ final class MachineWriter implements AutoCloseable {
 
     static Existing existing(String kind, GenericKubernetesResource object) {
         Map<String, Object> spec = map(object.getAdditionalProperties().get("spec"));
+        Map<String, String> annotations = object.getMetadata().getAnnotations() == null ? Map.of()
+                : object.getMetadata().getAnnotations();
+        List<String> hooks = new ArrayList<>();
+        if (ClusterApi.KIND_MACHINE.equals(kind)) {
+            hooks.addAll(ClusterApi.withPrefix(annotations, ClusterApi.PRE_DRAIN_HOOK_PREFIX));
+            hooks.addAll(ClusterApi.withPrefix(annotations, ClusterApi.PRE_TERMINATE_HOOK_PREFIX));
+        }
         return new Existing(kind, object.getMetadata().getName(), providerId(object),
                 (String) map(spec.get("infrastructureRef")).get("name"), object.getMetadata().getFinalizers(),
                 object.getMetadata().getDeletionTimestamp() != null, (String) spec.get("version"),
                 map(object.getAdditionalProperties().get("status")),
-                KubeTime.parse(object.getMetadata().getCreationTimestamp()), madeAt(object));
+                KubeTime.parse(object.getMetadata().getCreationTimestamp()), madeAt(object), hooks,
+                annotations.containsKey(InstanceMachines.INSTANCE_GONE_ANNOTATION));
     }
 
     /** The status time this service put on an object it made; null without one, or one that cannot be read. */
@@ -494,5 +557,6 @@ final class MachineWriter implements AutoCloseable {
     @Override
     public void close() {
         cache.close();
+        hooksDone.shutdownNow();
     }
 }

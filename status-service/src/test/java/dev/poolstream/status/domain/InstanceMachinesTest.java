@@ -326,6 +326,43 @@ class InstanceMachinesTest {
         assertThat(written(nodeGone).status()).containsEntry("phase", "Provisioning");
     }
 
+    /**
+     * Owner mode, an instance gone on its own whose Machine carries a deletion hook: the Machine is deleted and marked,
+     * its finalizer kept; marked and deleting, nothing more until the hooks are removed; then it goes.
+     */
+    @Test
+    void shouldHoldAGoneInstancesMachineWhileItCarriesDeletionHooks() {
+        Desired machine = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",
+                ConditionStatus.TRUE, true)), ClusterApi.KIND_MACHINE);
+        Existing plain = written(machine);
+        List<String> hooks = List.of(ClusterApi.PRE_TERMINATE_HOOK_PREFIX + "/backup");
+        Existing hooked = new Existing(plain.kind(), plain.name(), plain.providerID(), plain.infrastructureRef(),
+                plain.finalizers(), false, plain.version(), plain.status(), null, null, hooks, false);
+        Existing marked = new Existing(plain.kind(), plain.name(), plain.providerID(), plain.infrastructureRef(),
+                plain.finalizers(), true, plain.version(), plain.status(), null, null, hooks, true);
+        Existing hooksRemoved = new Existing(plain.kind(), plain.name(), plain.providerID(),
+                plain.infrastructureRef(), plain.finalizers(), true, plain.version(), plain.status(), null, null,
+                List.of(), true);
+
+        assertThat(InstanceMachines.steps(List.of(), List.of(hooked), members(), true, T0))
+                .containsExactly(new Release(ClusterApi.KIND_MACHINE, plain.name(), null, true, hooks));
+        assertThat(InstanceMachines.steps(List.of(), List.of(marked), members(), true, T0)).isEmpty();
+        assertThat(InstanceMachines.hooksDone(marked, ClusterApi.MACHINE_FINALIZER)).isFalse();
+        assertThat(InstanceMachines.hooksDone(hooksRemoved, ClusterApi.MACHINE_FINALIZER)).isTrue();
+        assertThat(InstanceMachines.steps(List.of(), List.of(hooksRemoved), members(), true, T0))
+                .containsExactly(new Release(ClusterApi.KIND_MACHINE, plain.name(), ClusterApi.MACHINE_FINALIZER,
+                        false));
+        // Infrastructure-provider mode: the finalizer and the hooks are Cluster API's Machine controller's.
+        assertThat(InstanceMachines.steps(List.of(), List.of(hooked), members(), false, T0))
+                .containsExactly(new Release(ClusterApi.KIND_MACHINE, plain.name(), null, true));
+        // Not marked (deleted by a user before its instance left): it is marked, not deleted again.
+        Existing deletedByAUser = new Existing(plain.kind(), plain.name(), plain.providerID(),
+                plain.infrastructureRef(), plain.finalizers(), true, plain.version(), plain.status(), null, null,
+                hooks, false);
+        assertThat(InstanceMachines.steps(List.of(), List.of(deletedByAUser), members(), true, T0))
+                .containsExactly(new Release(ClusterApi.KIND_MACHINE, plain.name(), null, false, hooks));
+    }
+
     @Test
     void shouldSayDeletingOnAMachineWhoseDeletionWasAskedWhileItsInstanceIsStillAMember() {
         Desired machine = only(desired(MACHINE_POOL, member(AWS_1, InstanceLifecycle.RUNNING, "node-1",

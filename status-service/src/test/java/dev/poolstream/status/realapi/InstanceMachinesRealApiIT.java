@@ -227,6 +227,53 @@ class InstanceMachinesRealApiIT {
         assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
     }
 
+    /**
+     * Owner mode: an instance that vanished on its own (a spot interruption) whose Machine carries a pre-terminate
+     * deletion hook. As Cluster API's Machine controller, the Machine is deleted but held by its finalizer while the
+     * hook is there (said with an Event), and goes once the hook's owner removes it, without another status.
+     */
+    @Test
+    void shouldHoldTheMachineOfAVanishedInstanceForItsDeletionHooksAndLetItGoOnceTheyAreRemoved() {
+        String namespace = NAMESPACE + "-hooks";
+        server.namespace(namespace);
+        Names n = new Names(namespace, "hooked", CLUSTER, "im-hooks");
+        objects.pool(n, 2, Map.of());
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+        writer.write(look(spec(n, 2), PoolShapes.ready(n, 2)));
+        String two = PoolMachines.machineName(n.pool(), n.providerId(2));
+        String hook = ClusterApi.PRE_TERMINATE_HOOK_PREFIX + "/volume-backup";
+        kube.genericKubernetesResources(context(Machine.class)).inNamespace(namespace).withName(two)
+                .edit(m -> {
+                    m.getMetadata().getAnnotations().put(hook, "backup-controller");
+                    return m;
+                });
+
+        writer.write(look(spec(n, 1), PoolShapes.ready(n, 1)));
+
+        GenericKubernetesResource held = get(namespace, Machine.class, two);
+        assertThat(held.getMetadata().getDeletionTimestamp()).isNotNull();
+        assertThat(held.getMetadata().getFinalizers()).containsExactly(ClusterApi.MACHINE_FINALIZER);
+        assertThat(held.getMetadata().getAnnotations()).containsEntry(InstanceMachines.INSTANCE_GONE_ANNOTATION,
+                n.providerId(2));
+        assertThat(RealApiObjects.eventsOn(kube, held)).filteredOn(e -> "WaitingForDeletionHooks".equals(
+                e.getReason())).singleElement().satisfies(e -> assertThat(e.getNote()).contains(hook));
+        await().atMost(WAIT).until(() -> get(namespace, AWSMachine.class, two) == null);
+        // Another status of the pool while the hook is there: still held, and said once.
+        writer.write(look(spec(n, 1), PoolShapes.ready(n, 1)));
+        assertThat(get(namespace, Machine.class, two)).isNotNull();
+        assertThat(RealApiObjects.eventsOn(kube, held)).filteredOn(e -> "WaitingForDeletionHooks".equals(
+                e.getReason())).hasSize(1);
+
+        kube.genericKubernetesResources(context(Machine.class)).inNamespace(namespace).withName(two)
+                .edit(m -> {
+                    m.getMetadata().getAnnotations().remove(hook);
+                    return m;
+                });
+
+        await().atMost(WAIT).until(() -> get(namespace, Machine.class, two) == null);
+        assertThat(get(namespace, Machine.class, PoolMachines.machineName(n.pool(), n.providerId(1)))).isNotNull();
+    }
+
     @Test
     void shouldMakeAwsMachinesButNoMachineInInfrastructureProviderMode() {
         Names n = new Names(NAMESPACE, "infra-aws", CLUSTER, "im-infra");

@@ -162,10 +162,7 @@ public final class MachineRequests {
 
     /** The object's annotations that start with {@code prefix}, sorted, so that the record is stable. */
     private static List<String> withPrefix(ObjectMeta meta, String prefix) {
-        if (meta == null || meta.getAnnotations() == null) {
-            return List.of();
-        }
-        return meta.getAnnotations().keySet().stream().filter(k -> k.startsWith(prefix)).sorted().toList();
+        return ClusterApi.withPrefix(meta == null ? null : meta.getAnnotations(), prefix);
     }
 
     private static Conditions condition(Machine machine, String type) {
