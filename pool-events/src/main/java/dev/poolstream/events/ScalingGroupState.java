@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param appliedGeneration  the MachinePool generation of the last command that was carried out
  * @param lastCommandId      the id of that command
  * @param lastError          why the last command failed, or null
+ * @param templateFingerprint the {@code GroupTemplate.fingerprint()} of the last template carried out on the group
+ *                           (an EnsureGroup's or a RollOut's); null when not known (a provider from before)
  */
 @CloudEventType("dev.poolstream.scalinggroup.state.v1")
 public record ScalingGroupState(
@@ -27,11 +29,20 @@ public record ScalingGroupState(
         boolean rolloutInFlight,
         long appliedGeneration,
         String lastCommandId,
-        Failure lastError) implements Keyed {
+        Failure lastError,
+        String templateFingerprint) implements Keyed {
 
     public ScalingGroupState {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(group, "group");
+    }
+
+    /** Without a known template. */
+    public ScalingGroupState(String pool, Cloud cloud, String group, boolean exists, int desired, int min, int max,
+                             String templateVersion, boolean rolloutInFlight, long appliedGeneration,
+                             String lastCommandId, Failure lastError) {
+        this(pool, cloud, group, exists, desired, min, max, templateVersion, rolloutInFlight, appliedGeneration,
+                lastCommandId, lastError, null);
     }
 
     @Override

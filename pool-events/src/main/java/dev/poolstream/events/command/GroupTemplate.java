@@ -2,6 +2,8 @@ package dev.poolstream.events.command;
 
 import dev.poolstream.events.Copies;
 import dev.poolstream.events.InfraSpec;
+import dev.poolstream.events.InfrastructurePool;
+import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.serde.EventJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -31,6 +33,16 @@ public record GroupTemplate(
     public GroupTemplate {
         failureDomains = Copies.list(failureDomains);
         tags = Copies.map(tags);
+    }
+
+    /** The template a pool's spec asks for; its spec has a template and a resolved infrastructure pool. */
+    public static GroupTemplate of(PoolSpec spec) {
+        var template = spec.spec().getTemplate().getSpec();
+        InfrastructurePool infrastructure = spec.infrastructure();
+        return new GroupTemplate(spec.spec().getClusterName(), template.getVersion(), infrastructure.spec(),
+                infrastructure.generation(),
+                new SecretRef(spec.namespace(), template.getBootstrap().getDataSecretName()),
+                spec.spec().getFailureDomains(), Map.of());
     }
 
     /**

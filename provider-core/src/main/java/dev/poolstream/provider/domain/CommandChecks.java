@@ -97,6 +97,12 @@ public final class CommandChecks {
         return cluster == null || cluster.isBlank() ? null : cluster;
     }
 
+    /** The fingerprint of the template a command carries (EnsureGroup, RollOut), or null. */
+    public static String templateFingerprint(ScalingGroupCommand command) {
+        GroupTemplate template = templateOf(command);
+        return template == null ? null : template.fingerprint();
+    }
+
     /** The bootstrap Secret a command will have read, or null. */
     public static SecretRef secretOf(ScalingGroupCommand command) {
         GroupTemplate template = templateOf(command);

@@ -20,17 +20,31 @@ public final class Projection {
     public static ScalingGroupState state(String pool, Cloud cloud, String group, Optional<GroupSnapshot> snapshot,
                                           Optional<ScalingGroupState> previous, long appliedGeneration,
                                           String commandId, Failure error) {
+        return state(pool, cloud, group, snapshot, previous, appliedGeneration, commandId, error, null);
+    }
+
+    /**
+     * @param templateFingerprint the fingerprint of the template the command carried out (an EnsureGroup's or a
+     *                            RollOut's); null: the one last published carries over
+     */
+    public static ScalingGroupState state(String pool, Cloud cloud, String group, Optional<GroupSnapshot> snapshot,
+                                          Optional<ScalingGroupState> previous, long appliedGeneration,
+                                          String commandId, Failure error, String templateFingerprint) {
+        String fingerprint = templateFingerprint != null ? templateFingerprint
+                : previous.filter(s -> Objects.equals(s.group(), group))
+                        .map(ScalingGroupState::templateFingerprint).orElse(null);
         long generation = appliedGeneration >= 0 ? appliedGeneration
                 : previous.map(ScalingGroupState::appliedGeneration).orElse(0L);
         String id = commandId != null ? commandId : previous.map(ScalingGroupState::lastCommandId).orElse(null);
         Failure lastError = appliedGeneration >= 0 || error != null ? error
                 : previous.map(ScalingGroupState::lastError).orElse(null);
         if (snapshot.isEmpty()) {
-            return new ScalingGroupState(pool, cloud, group, false, 0, 0, 0, null, false, generation, id, lastError);
+            return new ScalingGroupState(pool, cloud, group, false, 0, 0, 0, null, false, generation, id, lastError,
+                    null);
         }
         GroupSnapshot g = snapshot.get();
         return new ScalingGroupState(pool, cloud, group, !g.deleting(), g.desired(), g.min(), g.max(),
-                g.templateVersion(), g.rolloutInFlight(), generation, id, lastError);
+                g.templateVersion(), g.rolloutInFlight(), generation, id, lastError, fingerprint);
     }
 
     /**
@@ -42,7 +56,7 @@ public final class Projection {
         return previous.filter(s -> Objects.equals(s.group(), group))
                 .map(s -> new ScalingGroupState(s.pool(), s.cloud(), s.group(), s.exists(), s.desired(), s.min(),
                         s.max(), s.templateVersion(), s.rolloutInFlight(), s.appliedGeneration(), s.lastCommandId(),
-                        error))
+                        error, s.templateFingerprint()))
                 .orElseGet(() -> state(pool, cloud, group, Optional.empty(), previous, -1, null, error));
     }
 

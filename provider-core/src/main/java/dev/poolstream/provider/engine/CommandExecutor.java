@@ -146,7 +146,8 @@ public class CommandExecutor {
                 }
                 Optional<GroupSnapshot> after = wrote ? ownOr(command, cloud.describe(command.group()), before)
                         : before;
-                InventoryDiff diff = publisher.publish(record, after, command.generation(), command.id(), null, true);
+                InventoryDiff diff = publisher.publish(record, after, command.generation(), command.id(), null, true,
+                        CommandChecks.templateFingerprint(command));
                 recentIds.add(command.id());
                 log.info("{} {} done: {} write(s), published {} instance change(s) and {} tombstone(s)", kind,
                         command.id(), wrote ? "with" : "no", diff.upserts().size(), diff.tombstones().size());

@@ -29,8 +29,14 @@ final class PoolPublisher {
      */
     InventoryDiff publish(PoolRecord record, Optional<GroupSnapshot> snapshot, long appliedGeneration,
                           String commandId, Failure error, boolean alwaysState) {
+        return publish(record, snapshot, appliedGeneration, commandId, error, alwaysState, null);
+    }
+
+    /** @param templateFingerprint the template the command carried out; null: the last one published stays */
+    InventoryDiff publish(PoolRecord record, Optional<GroupSnapshot> snapshot, long appliedGeneration,
+                          String commandId, Failure error, boolean alwaysState, String templateFingerprint) {
         ScalingGroupState state = Projection.state(record.pool(), cloud, record.group(), snapshot,
-                record.lastState(), appliedGeneration, commandId, error);
+                record.lastState(), appliedGeneration, commandId, error, templateFingerprint);
         List<InstanceState> instances = Projection.instances(record.pool(), cloud, snapshot);
         InventoryDiff diff = InventoryDiff.between(record.published(), instances);
         boolean stateChanged = alwaysState || !record.lastState().map(state::equals).orElse(false);

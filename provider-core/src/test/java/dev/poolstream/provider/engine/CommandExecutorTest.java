@@ -60,6 +60,24 @@ class CommandExecutorTest {
         assertThat(inventory.get(POOL)).isPresent();
     }
 
+    /**
+     * The state names the template the group last carried out, so that the status can tell instances on the group's
+     * template from instances on the spec's: an EnsureGroup's, then a RollOut's; a capacity command keeps it.
+     */
+    @Test
+    void shouldPublishTheFingerprintOfTheLastTemplateCarriedOut() {
+        executor.execute(ensure(1, 2));
+        assertThat(published.lastState().templateFingerprint()).isEqualTo(template("c1", 1).fingerprint());
+
+        RollOut rollOut = RollOut.of(POOL, 2, "workers", template("c1", 2, "v1.34.0"));
+        executor.execute(rollOut);
+        assertThat(published.lastState().templateFingerprint()).isEqualTo(rollOut.template().fingerprint())
+                .isNotEqualTo(template("c1", 1).fingerprint());
+
+        executor.execute(SetCapacity.of(POOL, 2, "workers", capacity(3, 1, 30)));
+        assertThat(published.lastState().templateFingerprint()).isEqualTo(rollOut.template().fingerprint());
+    }
+
     @Test
     void shouldMakeNoCloudCallWhenCommandIdWasSeen() {
         executor.execute(ensure(1, 5));

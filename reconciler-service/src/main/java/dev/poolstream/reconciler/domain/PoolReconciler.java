@@ -720,12 +720,7 @@ public final class PoolReconciler {
     }
 
     static GroupTemplate template(PoolSpec spec) {
-        Spec template = spec.spec().getTemplate().getSpec();
-        InfrastructurePool infrastructure = spec.infrastructure();
-        return new GroupTemplate(spec.spec().getClusterName(), template.getVersion(), infrastructure.spec(),
-                infrastructure.generation(),
-                new SecretRef(spec.namespace(), template.getBootstrap().getDataSecretName()),
-                spec.spec().getFailureDomains(), Map.of());
+        return GroupTemplate.of(spec);
     }
 
     /** What, changed, makes instances out of date: the template's content, never the infra pool's generation. */

@@ -20,6 +20,7 @@ import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolSpecChecks;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,10 +74,16 @@ public final class StatusCalculator {
         String clusterName = mpSpec == null ? null : mpSpec.getClusterName();
 
         List<Member> listed = Membership.listed(inputs.members().values());
+        // A member is up to date on the group's current template: the reconciler replaces the others, and must not
+        // replace members for a RollOut that was refused (their replacements would get the same template).
         List<PoolMember> members = listed.stream()
                 .map(m -> Membership.member(m, upToDate(m, group), minReadySeconds, now, key.namespace(),
                         key.name(), clusterName))
                 .toList();
+        // The status says none is while the group is still on another template than the spec asks for (its RollOut
+        // not carried out yet, or refused), so that a user waiting for a roll-out does not see it done before it began.
+        List<Failure> problems = PoolSpecChecks.problems(spec);
+        boolean groupOnOtherTemplate = problems.isEmpty() && onOtherTemplate(spec, group);
         // Cluster API keeps the list when a provider reports a count but no IDs. Here an instance record always has
         // its ID, and leaves only by a tombstone the provider writes after a successful describe: follow it.
         List<String> providerIDs = listed.stream().map(Member::providerID).toList();
@@ -85,11 +92,10 @@ public final class StatusCalculator {
         Counts counts = new Counts(spec.desiredReplicas(), members.size(),
                 (int) members.stream().filter(PoolMember::ready).count(),
                 (int) members.stream().filter(PoolMember::available).count(),
-                (int) members.stream().filter(PoolMember::upToDate).count());
+                groupOnOtherTemplate ? 0 : (int) members.stream().filter(PoolMember::upToDate).count());
         boolean provisioned = group != null && group.exists();
         boolean bootstrapReady = template != null && template.getBootstrap() != null
                 && template.getBootstrap().getDataSecretName() != null;
-        List<Failure> problems = PoolSpecChecks.problems(spec);
         boolean paused = spec.paused();
 
         MachinePoolStatus status = new MachinePoolStatus();
@@ -162,6 +168,18 @@ public final class StatusCalculator {
      * Up to date: the instance runs the group's current template, which the reconciler keeps equal to the pool's
      * (version, bootstrap data, infrastructure template) through RollOut.
      */
+    /**
+     * Whether the group is known to have carried out another template than the one the spec (one without problems)
+     * asks for. Unknown (a provider that does not say) is not.
+     */
+    static boolean onOtherTemplate(PoolSpec spec, ScalingGroupState group) {
+        if (group == null || group.templateFingerprint() == null || spec.infrastructure() == null
+                || !spec.infrastructure().resolved()) {
+            return false;
+        }
+        return !GroupTemplate.of(spec).fingerprint().equals(group.templateFingerprint());
+    }
+
     static boolean upToDate(Member member, ScalingGroupState group) {
         if (!member.instance().latestModel()) {
             return false;

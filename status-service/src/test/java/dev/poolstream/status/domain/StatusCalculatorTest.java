@@ -640,6 +640,36 @@ class StatusCalculatorTest {
                 .getObservedGeneration()).isEqualTo(4L);
     }
 
+    /**
+     * Between a spec change and its RollOut carried out, the group is still on the template before: its instances are
+     * on the group's current template, and still none is up to date with the spec, so a user waiting for the roll-out
+     * to finish does not see it finished before it began. A provider that names no template leaves it as it was.
+     */
+    @Test
+    void shouldCountNoInstanceUpToDateWhileTheGroupIsOnAnotherTemplateThanTheSpecAsksFor() {
+        PoolSpec spec = spec(3);
+        ScalingGroupState g = group(3);
+        String wanted = dev.poolstream.events.command.GroupTemplate.of(spec).fingerprint();
+
+        MachinePoolStatus before = status(new PoolInputs(spec, withTemplate(g, "0123456789abcdef"), Pools.ready(3)));
+        MachinePoolStatus after = status(new PoolInputs(spec, withTemplate(g, wanted), Pools.ready(3)));
+
+        assertThat(before.getUpToDateReplicas()).isZero();
+        assertThat(condition(before, "RollingOut").getStatus()).isEqualTo(Conditions.Status.TRUE);
+        assertThat(after.getUpToDateReplicas()).isEqualTo(3);
+        assertThat(status(new PoolInputs(spec, g, Pools.ready(3))).getUpToDateReplicas()).isEqualTo(3);
+        // The members the reconciler reads stay up to date on the group's template: were the RollOut refused, their
+        // replacements would get the same template, and be replaced in turn.
+        assertThat(look(new PoolInputs(spec, withTemplate(g, "0123456789abcdef"), Pools.ready(3)), null, T0).status()
+                .members()).hasSize(3).allMatch(PoolMember::upToDate);
+    }
+
+    private static ScalingGroupState withTemplate(ScalingGroupState g, String fingerprint) {
+        return new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(), g.min(), g.max(),
+                g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(), g.lastError(),
+                fingerprint);
+    }
+
     @Test
     void shouldKeepThePreviousPhaseWhenNoPhaseRuleMatches() {
         PoolView running = look(new PoolInputs(spec(1), group(1), Pools.ready(1)), null, T0).view();
