@@ -1,7 +1,6 @@
 package dev.poolstream.reconciler.domain;
 
 import dev.poolstream.api.ClusterApi;
-import dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.Spec;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InfrastructurePool;
@@ -12,7 +11,6 @@ import dev.poolstream.events.PoolSpecChecks;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.ScalingGroupNames;
 import dev.poolstream.events.ScalingGroupState;
-import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
