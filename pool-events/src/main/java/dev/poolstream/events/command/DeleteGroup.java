@@ -8,8 +8,8 @@ import java.util.Objects;
  * Delete the group with all its instances, then its template.
  *
  * @param cluster the pool's cluster: the provider acts only on a group that cluster owns (its tag), so that a
- *                pool of another cluster never acts on it by name (null in records from before 0.2: the group's
- *                one owner, whichever it is)
+ *                pool of another cluster never acts on it by name (null in a record of a reconciler
+ *                from before it: the group's one owner, whichever it is)
  */
 @CloudEventType("dev.poolstream.scalinggroup.command.deletegroup.v1")
 public record DeleteGroup(

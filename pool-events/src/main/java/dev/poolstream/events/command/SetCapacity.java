@@ -4,7 +4,13 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.poolstream.events.CloudEventType;
 import java.util.Objects;
 
-/** Change the group's size. On Azure a scale-down arrives as {@link TerminateInstances} instead. */
+/**
+ * Change the group's size. On Azure a scale-down arrives as {@link TerminateInstances} instead.
+ *
+ * @param cluster the pool's cluster: the provider acts only on a group that cluster owns (its tag), so that a
+ *                pool of another cluster never acts on it by name (null in a record of a reconciler
+ *                from before it: the group's one owner, whichever it is)
+ */
 @CloudEventType("dev.poolstream.scalinggroup.command.setcapacity.v1")
 public record SetCapacity(
         @JsonProperty(required = true) String id,

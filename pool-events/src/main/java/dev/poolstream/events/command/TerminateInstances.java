@@ -11,8 +11,8 @@ import java.util.Objects;
  *
  * @param providerIDs the instances, by provider ID exactly as on {@code scalinggroup.instances.v1}
  * @param cluster     the pool's cluster: the provider acts only on a group that cluster owns (its tag), so that a
- *                    pool of another cluster never acts on it by name (null in records from before 0.2: the group's
- *                    one owner, whichever it is)
+ *                    pool of another cluster never acts on it by name (null in a record of a reconciler
+ *                    from before it: the group's one owner, whichever it is)
  */
 @CloudEventType("dev.poolstream.scalinggroup.command.terminateinstances.v1")
 public record TerminateInstances(

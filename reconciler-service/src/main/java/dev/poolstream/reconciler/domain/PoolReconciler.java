@@ -200,7 +200,7 @@ public final class PoolReconciler {
         }
         String pool = spec.key();
         long generation = spec.generation();
-        GroupTemplate template = template(spec);
+        GroupTemplate template = GroupTemplate.of(spec);
         String templateKey = templateKey(spec);
         int desired = spec.replicasManagedExternally() && groupExists ? group.desired() : spec.desiredReplicas();
         RolloutBudget budget = RolloutBudget.of(infrastructure.spec(), desired);
@@ -717,13 +717,9 @@ public final class PoolReconciler {
         }
     }
 
-    static GroupTemplate template(PoolSpec spec) {
-        return GroupTemplate.of(spec);
-    }
-
     /** What, changed, makes instances out of date: the template's content, never the infra pool's generation. */
     static String templateKey(PoolSpec spec) {
-        return template(spec).fingerprint();
+        return GroupTemplate.of(spec).fingerprint();
     }
 
     private static Capacity capacity(PoolSpec spec, int desired, RolloutBudget budget) {

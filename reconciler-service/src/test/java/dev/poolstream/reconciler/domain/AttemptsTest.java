@@ -8,6 +8,7 @@ import dev.poolstream.events.Failure;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
@@ -275,7 +276,7 @@ class AttemptsTest {
     }
 
     static Stream<Arguments> commands() {
-        var template = PoolReconciler.template(Pools.aws(3));
+        var template = GroupTemplate.of(Pools.aws(3));
         Capacity capacity = new Capacity(3, 0, 50, false);
         return Stream.of(
                 Arguments.of(EnsureGroup.of(POOL, 7, "workers", template, capacity)),

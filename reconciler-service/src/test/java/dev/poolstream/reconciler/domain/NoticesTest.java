@@ -10,6 +10,7 @@ import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
@@ -29,7 +30,7 @@ class NoticesTest {
             false, 7, "x", null);
 
     static Stream<Arguments> sent() {
-        var template = PoolReconciler.template(Pools.aws(3));
+        var template = GroupTemplate.of(Pools.aws(3));
         EnsureGroup ensure = EnsureGroup.of(POOL, 7, "workers-1a2b", template, new Capacity(3, 0, 50, false));
         SetCapacity set = SetCapacity.of(POOL, 7, "workers", new Capacity(20, 0, 50, false), "x");
         RollOut rollOut = RollOut.of(POOL, 7, "workers", template);

@@ -165,10 +165,6 @@ public final class StatusCalculator {
     }
 
     /**
-     * Up to date: the instance runs the group's current template, which the reconciler keeps equal to the pool's
-     * (version, bootstrap data, infrastructure template) through RollOut.
-     */
-    /**
      * Whether the group is known to have carried out another template than the one the spec (one without problems)
      * asks for. Unknown (a provider that does not say) is not.
      */
@@ -180,6 +176,10 @@ public final class StatusCalculator {
         return !GroupTemplate.of(spec).fingerprint().equals(group.templateFingerprint());
     }
 
+    /**
+     * Up to date: the instance runs the group's current template, which the reconciler keeps equal to the pool's
+     * (version, bootstrap data, infrastructure template) through RollOut.
+     */
     static boolean upToDate(Member member, ScalingGroupState group) {
         if (!member.instance().latestModel()) {
             return false;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,7 @@ final class MachineCache implements AutoCloseable {
     /** kind/namespace (or kind/ for all) → its informer. */
     private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new LinkedHashMap<>();
     /** Told each object an informer adds or updates, with its kind; on the informer's thread, so it must not block. */
-    private volatile java.util.function.BiConsumer<String, GenericKubernetesResource> shown = (kind, object) -> { };
+    private volatile BiConsumer<String, GenericKubernetesResource> shown = (kind, object) -> { };
     /** Notified on every informer event: {@link #newerThan} waits on it. */
     private final Object changes = new Object();
     /** kind/namespace/name → what this service wrote, until the informer shows something else. */
@@ -82,7 +83,7 @@ final class MachineCache implements AutoCloseable {
     }
 
     /** Tells {@code listener} each object the informers add or update from now on (it must not block). */
-    void onShown(java.util.function.BiConsumer<String, GenericKubernetesResource> listener) {
+    void onShown(BiConsumer<String, GenericKubernetesResource> listener) {
         this.shown = listener;
     }
 

@@ -32,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -65,12 +67,11 @@ final class MachineWriter implements AutoCloseable {
     private final Clock clock;
     private final MachineCache cache;
     /** Lets the Machines go whose deletion hooks were removed, off the informers' threads. */
-    private final java.util.concurrent.ExecutorService hooksDone = java.util.concurrent.Executors
-            .newSingleThreadExecutor(r -> {
-                Thread thread = new Thread(r, "machine-hooks");
-                thread.setDaemon(true);
-                return thread;
-            });
+    private final ExecutorService hooksDone = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "machine-hooks");
+        thread.setDaemon(true);
+        return thread;
+    });
     /** How long a conflicting write may take to reach the informer before the pool's write is tried again later. */
     private static final java.time.Duration CONFLICT_WAIT = java.time.Duration.ofSeconds(5);
     private final KubernetesSerialization serialization = new KubernetesSerialization();
@@ -92,7 +93,9 @@ final class MachineWriter implements AutoCloseable {
         this.cache = new MachineCache(management, namespaces);
         if (owner) {
             cache.onShown((kind, object) -> {
-                if (ClusterApi.KIND_MACHINE.equals(kind)
+                // Only a Machine this service marked is looked at closer: the informers show every status write.
+                if (ClusterApi.KIND_MACHINE.equals(kind) && object.getMetadata().getAnnotations() != null
+                        && object.getMetadata().getAnnotations().containsKey(InstanceMachines.INSTANCE_GONE_ANNOTATION)
                         && InstanceMachines.hooksDone(existing(kind, object), ClusterApi.MACHINE_FINALIZER)) {
                     hooksDone.execute(() -> letGoAfterHooks(object));
                 }

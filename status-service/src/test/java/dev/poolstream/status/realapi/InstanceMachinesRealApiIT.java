@@ -234,9 +234,8 @@ class InstanceMachinesRealApiIT {
      */
     @Test
     void shouldHoldTheMachineOfAVanishedInstanceForItsDeletionHooksAndLetItGoOnceTheyAreRemoved() {
-        String namespace = NAMESPACE + "-hooks";
-        server.namespace(namespace);
-        Names n = new Names(namespace, "hooked", CLUSTER, "im-hooks");
+        Names n = inNamespaceOfItsOwn("hooks", "hooked", "im-hooks");
+        String namespace = n.namespace();
         objects.pool(n, 2, Map.of());
         StatusWriter writer = writer(StatusProperties.Mode.OWNER);
         writer.write(look(spec(n, 2), PoolShapes.ready(n, 2)));
@@ -390,9 +389,8 @@ class InstanceMachinesRealApiIT {
 
     @Test
     void shouldTellAnAwsMachineTheApiServerRefusesAndStillWriteTheRestOfThePool() {
-        String namespace = NAMESPACE + "-refused";
-        server.namespace(namespace);
-        Names n = new Names(namespace, "no-type", CLUSTER, "im-refused");
+        Names n = inNamespaceOfItsOwn("refused", "no-type", "im-refused");
+        String namespace = n.namespace();
         objects.pool(n, 1, Map.of());
         // No instance type: the AWSMachine CRD requires one.
         kube.genericKubernetesResources(context(AWSMachinePool.class)).inNamespace(namespace).withName(n.pool())
@@ -426,9 +424,8 @@ class InstanceMachinesRealApiIT {
      */
     @Test
     void shouldSayOnceThatAnInstancesObjectNameIsTakenByAnotherAndLeaveThatObjectAlone() {
-        String namespace = NAMESPACE + "-taken";
-        server.namespace(namespace);
-        Names n = new Names(namespace, "taken", CLUSTER, "im-taken");
+        Names n = inNamespaceOfItsOwn("taken", "taken", "im-taken");
+        String namespace = n.namespace();
         objects.pool(n, 1, Map.of());
         String name = PoolMachines.machineName(n.pool(), n.providerId(1));
         anothers(namespace, AWSMachine.class, ClusterApi.INFRASTRUCTURE_GROUP + "/v1beta2",
@@ -458,9 +455,8 @@ class InstanceMachinesRealApiIT {
     /** The same in owner mode, for the Machine: its AWSMachine is made, its Machine's name is another's. */
     @Test
     void shouldSayThatAnInstancesMachineNameIsTakenByAnotherInOwnerMode() {
-        String namespace = NAMESPACE + "-taken-owner";
-        server.namespace(namespace);
-        Names n = new Names(namespace, "taken", CLUSTER, "im-taken-owner");
+        Names n = inNamespaceOfItsOwn("taken-owner", "taken", "im-taken-owner");
+        String namespace = n.namespace();
         objects.pool(n, 1, Map.of());
         String name = PoolMachines.machineName(n.pool(), n.providerId(1));
         anothers(namespace, Machine.class, "cluster.x-k8s.io/v1beta2", ClusterApi.KIND_MACHINE, name,
@@ -483,9 +479,8 @@ class InstanceMachinesRealApiIT {
     /** The same for an Azure pool: the name its AzureMachinePoolMachine would have is another's. */
     @Test
     void shouldSayThatAnAzureInstancesObjectNameIsTakenByAnother() {
-        String namespace = NAMESPACE + "-taken-azure";
-        server.namespace(namespace);
-        Names n = new Names(namespace, "taken", CLUSTER, "im-taken-azure");
+        Names n = inNamespaceOfItsOwn("taken-azure", "taken", "im-taken-azure");
+        String namespace = n.namespace();
         azurePool(n, 1);
         String name = PoolMachines.machineName(n.pool(), n.providerId(1));
         String another = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets"
@@ -509,6 +504,13 @@ class InstanceMachinesRealApiIT {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------------
+
+    /** The names of a pool in a namespace of its own on the server, {@code <NAMESPACE>-<suffix>}. */
+    private static Names inNamespaceOfItsOwn(String suffix, String pool, String instances) {
+        String namespace = NAMESPACE + "-" + suffix;
+        server.namespace(namespace);
+        return new Names(namespace, pool, CLUSTER, instances);
+    }
 
     /** An object of {@code name} that is another pool's (its pool label says "another"), with {@code spec}. */
     private static void anothers(String namespace, Class<? extends HasMetadata> type, String apiVersion, String kind,

@@ -79,8 +79,11 @@ public class AzureScalingGroup implements ScalingGroup {
     private record Prepared(String version, ScaleSetModel model, byte[] customData) {
     }
 
-    /** @param etag the scale set's etag at that describe: a PATCH made from it is made only if nothing changed since */
-    /** @param upgradeMode the scale set's upgrade policy mode; null when it has none (Azure takes that as Manual) */
+    /**
+     * @param etag        the scale set's etag at that describe: a PATCH made from it is made only if nothing changed
+     *                    since
+     * @param upgradeMode the scale set's upgrade policy mode; null when it has none (Azure takes that as Manual)
+     */
     private record Seen(long capacity, String skuName, Map<String, String> tags, List<String> zones, String etag,
                         UpgradeMode upgradeMode) {
     }
