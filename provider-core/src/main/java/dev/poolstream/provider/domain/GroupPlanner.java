@@ -6,6 +6,7 @@ import dev.poolstream.events.command.Capacity;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,15 +73,16 @@ public final class GroupPlanner {
     }
 
     /**
-     * TerminateInstances: the named instances the group still holds and is not already terminating. Names the
-     * group does not hold (already gone) need nothing.
+     * TerminateInstances: the named instances the group still holds and is not already terminating, each once. Names
+     * the group does not hold (already gone) need nothing. A name given twice is one instance: counted twice, AWS would
+     * lower the group's min size by one too many to end it, and an Azure delete would name a VM twice.
      */
     public static Plan terminate(Optional<GroupSnapshot> current, List<String> providerIDs) {
         if (current.isEmpty()) {
             return new Plan.NoChange("the group is gone, and its instances with it");
         }
         List<String> ids = new ArrayList<>();
-        for (String providerID : providerIDs) {
+        for (String providerID : new LinkedHashSet<>(providerIDs)) {
             current.get().instanceByProviderId(providerID)
                     .filter(i -> i.lifecycle() != InstanceLifecycle.TERMINATING)
                     .ifPresent(i -> ids.add(i.instanceId()));
