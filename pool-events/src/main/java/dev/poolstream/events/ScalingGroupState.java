@@ -15,6 +15,9 @@ import java.util.Objects;
  * @param lastError          why the last command failed, or null
  * @param templateFingerprint the {@code GroupTemplate.fingerprint()} of the last template carried out on the group
  *                           (an EnsureGroup's or a RollOut's); null when not known (a provider from before)
+ * @param launchFailure      why the cloud's latest attempt to launch an instance into the group failed, while the group
+ *                           is short of its desired capacity (AWS: the group's latest launch activity); null when it
+ *                           is not short, its latest launch did not fail, or the provider cannot tell
  */
 @CloudEventType("dev.poolstream.scalinggroup.state.v1")
 public record ScalingGroupState(
@@ -30,19 +33,28 @@ public record ScalingGroupState(
         long appliedGeneration,
         String lastCommandId,
         Failure lastError,
-        String templateFingerprint) implements Keyed {
+        String templateFingerprint,
+        Failure launchFailure) implements Keyed {
 
     public ScalingGroupState {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(group, "group");
     }
 
-    /** Without a known template. */
+    /** Without a launch failure. */
+    public ScalingGroupState(String pool, Cloud cloud, String group, boolean exists, int desired, int min, int max,
+                             String templateVersion, boolean rolloutInFlight, long appliedGeneration,
+                             String lastCommandId, Failure lastError, String templateFingerprint) {
+        this(pool, cloud, group, exists, desired, min, max, templateVersion, rolloutInFlight, appliedGeneration,
+                lastCommandId, lastError, templateFingerprint, null);
+    }
+
+    /** Without a known template or a launch failure. */
     public ScalingGroupState(String pool, Cloud cloud, String group, boolean exists, int desired, int min, int max,
                              String templateVersion, boolean rolloutInFlight, long appliedGeneration,
                              String lastCommandId, Failure lastError) {
         this(pool, cloud, group, exists, desired, min, max, templateVersion, rolloutInFlight, appliedGeneration,
-                lastCommandId, lastError, null);
+                lastCommandId, lastError, null, null);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.poolstream.provider.domain;
 
 import dev.poolstream.events.Copies;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,19 @@ import java.util.Optional;
  * @param placement       subnets or zones, in the cloud's own terms, sorted
  * @param tags            the tags on the group
  * @param rolloutInFlight the cloud itself is replacing instances (an instance refresh, a VMSS upgrade)
+ * @param launchFailure   why the cloud's latest launch into the group failed, read only while the group is short of
+ *                        its desired capacity; null when it is not short, the launch did not fail, or it was not read
  */
 public record GroupSnapshot(String group, boolean deleting, int desired, int min, int max, String templateVersion,
                             List<String> placement, Map<String, String> tags, boolean rolloutInFlight,
-                            List<InstanceSnapshot> instances) {
+                            List<InstanceSnapshot> instances, Failure launchFailure) {
+
+    /** Without a launch failure. */
+    public GroupSnapshot(String group, boolean deleting, int desired, int min, int max, String templateVersion,
+                         List<String> placement, Map<String, String> tags, boolean rolloutInFlight,
+                         List<InstanceSnapshot> instances) {
+        this(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight, instances, null);
+    }
 
     public GroupSnapshot {
         Objects.requireNonNull(group, "group");

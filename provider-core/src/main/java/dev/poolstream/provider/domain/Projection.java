@@ -44,7 +44,7 @@ public final class Projection {
         }
         GroupSnapshot g = snapshot.get();
         return new ScalingGroupState(pool, cloud, group, !g.deleting(), g.desired(), g.min(), g.max(),
-                g.templateVersion(), g.rolloutInFlight(), generation, id, lastError, fingerprint);
+                g.templateVersion(), g.rolloutInFlight(), generation, id, lastError, fingerprint, g.launchFailure());
     }
 
     /**
@@ -56,7 +56,7 @@ public final class Projection {
         return previous.filter(s -> Objects.equals(s.group(), group))
                 .map(s -> new ScalingGroupState(s.pool(), s.cloud(), s.group(), s.exists(), s.desired(), s.min(),
                         s.max(), s.templateVersion(), s.rolloutInFlight(), s.appliedGeneration(), s.lastCommandId(),
-                        error, s.templateFingerprint()))
+                        error, s.templateFingerprint(), s.launchFailure()))
                 .orElseGet(() -> state(pool, cloud, group, Optional.empty(), previous, -1, null, error));
     }
 

@@ -48,6 +48,12 @@ public final class Reasons {
      * show; the reconciler decides again from what the cloud has. A failed delete is tried again.
      */
     public static final String CLOUD_OPERATION_FAILED = "CloudOperationFailed";
+    /**
+     * The cloud's latest attempt to launch an instance into a group short of its desired capacity failed (an AMI gone,
+     * no capacity of the instance type in the zone, a quota reached): a group state's {@code launchFailure}, not a
+     * command's error, since the command that asked for the capacity was carried out.
+     */
+    public static final String LAUNCH_FAILED = "LaunchFailed";
     /** The record could not be read. */
     public static final String MALFORMED_RECORD = "MalformedRecord";
     /**

@@ -134,4 +134,22 @@ class ProjectionTest {
         assertThat(Projection.withError("ns/p", Cloud.AWS, "g", Optional.empty(), new Failure("X", "y")).exists())
                 .isFalse();
     }
+
+    /** A poll of a short group that cannot launch says why; the next poll that finds it launching again clears it. */
+    @Test
+    void shouldPublishTheGroupsLaunchFailureAsTheCloudLastDescribedIt() {
+        GroupSnapshot g = group(5, 1, 10, "3", 2);
+        Failure noCapacity = new Failure("LaunchFailed", "no capacity of m5.large in us-east-1a");
+        GroupSnapshot failing = new GroupSnapshot(g.group(), false, 5, 1, 10, "3", g.placement(), g.tags(), false,
+                g.instances(), noCapacity);
+        ScalingGroupState polled = Projection.state("ns/p", Cloud.AWS, "g", Optional.of(failing), Optional.empty(), 7,
+                "id-7", null);
+
+        assertThat(polled.launchFailure()).isEqualTo(noCapacity);
+        assertThat(polled.lastError()).as("not the command's error").isNull();
+        assertThat(Projection.state("ns/p", Cloud.AWS, "g", Optional.of(g), Optional.of(polled), -1, null, null)
+                .launchFailure()).isNull();
+        assertThat(Projection.withError("ns/p", Cloud.AWS, "g", Optional.of(polled), new Failure("X", "y"))
+                .launchFailure()).as("a refusal keeps what the last description said").isEqualTo(noCapacity);
+    }
 }

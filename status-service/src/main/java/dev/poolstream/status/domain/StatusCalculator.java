@@ -114,7 +114,7 @@ public final class StatusCalculator {
                 || previousStatus.status().getConditions() == null ? List.of()
                 : previousStatus.status().getConditions();
         status.setConditions(PoolConditions.of(new PoolConditions.Facts(counts, provisioned, bootstrapReady,
-                spec.deleting(), paused, problems, group == null ? null : group.lastError(), spec.generation(),
+                spec.deleting(), paused, problems, cloudError(group), spec.generation(),
                 spec.workloadCluster()),
                 previousConditions, now));
         Initialization initialization = new Initialization();
@@ -310,6 +310,18 @@ public final class StatusCalculator {
         listed.forEach(m -> Membership.becomesAvailable(m.node(), minReadySeconds, now).ifPresent(moments::add));
         retired.values().forEach(r -> moments.add(r.at().plus(RETIRED_KEPT)));
         return moments.stream().min(Instant::compareTo).orElse(null);
+    }
+
+    /**
+     * What the cloud says is wrong with the group: its last command's failure, else its latest failure to launch an
+     * instance while the group is short (the command that asked for the capacity was carried out, so it does not hold
+     * observedGeneration back).
+     */
+    private static Failure cloudError(ScalingGroupState group) {
+        if (group == null) {
+            return null;
+        }
+        return group.lastError() != null ? group.lastError() : group.launchFailure();
     }
 
     private StatusCalculator() {

@@ -641,6 +641,37 @@ class StatusCalculatorTest {
     }
 
     /**
+     * The cloud cannot launch the instances the pool asks for (an AMI gone, no capacity): InfrastructureReady says so,
+     * and the generation is still observed, since the command that asked for them was carried out. A command's failure
+     * comes first: it is what the user changes the spec for.
+     */
+    @Test
+    void shouldShowTheCloudsLaunchFailureOnInfrastructureReadyAndStillObserveTheGeneration() {
+        ScalingGroupState g = group(3);
+        Failure noImage = new Failure("LaunchFailed", "Auto Scaling could not launch an instance into group workers: "
+                + "The image id '[ami-0abc]' does not exist. Launching EC2 instance failed.");
+        ScalingGroupState failing = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(),
+                g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(),
+                null, null, noImage);
+        ScalingGroupState alsoRefused = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(),
+                g.desired(), g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(),
+                g.lastCommandId(), new Failure("InvalidTemplate", "image ami-0123 does not exist"), null, noImage);
+
+        MachinePoolStatus short1 = status(new PoolInputs(spec(3), failing, Pools.ready(1)));
+
+        assertThat(condition(short1, "InfrastructureReady")).satisfies(c -> {
+            assertThat(c.getStatus()).isEqualTo(Conditions.Status.FALSE);
+            assertThat(c.getReason()).isEqualTo("LaunchFailed");
+            assertThat(c.getMessage()).isEqualTo(noImage.message());
+        });
+        assertThat(short1.getObservedGeneration()).isEqualTo(3L);
+        assertThat(condition(status(new PoolInputs(spec(3), alsoRefused, Pools.ready(1))), "InfrastructureReady")
+                .getReason()).isEqualTo("InvalidTemplate");
+        assertThat(condition(status(new PoolInputs(spec(3), g, Pools.ready(1))), "InfrastructureReady").getStatus())
+                .isEqualTo(Conditions.Status.TRUE);
+    }
+
+    /**
      * Between a spec change and its RollOut carried out, the group is still on the template before: its instances are
      * on the group's current template, and still none is up to date with the spec, so a user waiting for the roll-out
      * to finish does not see it finished before it began. A provider that names no template leaves it as it was.

@@ -2,6 +2,7 @@ package dev.poolstream.provider.aws.cloud;
 
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.events.Cloud;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import dev.poolstream.events.command.GroupTemplate;
@@ -36,9 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.Activity;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.Instance;
 import software.amazon.awssdk.services.autoscaling.model.LaunchTemplateSpecification;
+import software.amazon.awssdk.services.autoscaling.model.ScalingActivityStatusCode;
 import software.amazon.awssdk.services.autoscaling.model.Tag;
 import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
@@ -158,9 +161,47 @@ public class AwsScalingGroup implements ScalingGroup {
         seen.put(group, new Seen(Map.copyOf(byId), g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
                 g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds), tags.get(CapaTags.POOL)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
-        return Optional.of(new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
-                g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances));
+        GroupSnapshot snapshot = new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
+                g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances);
+        if (snapshot.deleting() || snapshot.liveInstances() >= snapshot.desired()) {
+            return Optional.of(snapshot);
+        }
+        return Optional.of(new GroupSnapshot(snapshot.group(), false, snapshot.desired(), snapshot.min(),
+                snapshot.max(), version, placement, tags, false, instances, launchFailure(group)));
     }
+
+    /**
+     * The group's latest launch activity, when it failed: how Auto Scaling says it cannot launch (an AMI gone, no
+     * capacity of the type in the zone, a quota reached), which nothing in the group's description shows. Read only
+     * while the group is short of its desired capacity, so a steady fleet pays no call for it. Without the timestamp,
+     * so that the same failure retried reads the same. A failure to read the activities is logged and taken as none:
+     * it must not stop the group's description, on which every command waits.
+     */
+    private Failure launchFailure(String group) {
+        List<Activity> activities;
+        try {
+            activities = AwsErrors.call("DescribeScalingActivities " + group, () -> autoScaling
+                    .describeScalingActivities(b -> b.autoScalingGroupName(group).maxRecords(LAUNCH_ACTIVITIES))
+                    .activities());
+        } catch (RuntimeException e) {
+            log.warn("group {}: its scaling activities could not be read, so a failure to launch instances into it "
+                    + "is not shown: {}", group, e.getMessage());
+            return null;
+        }
+        return activities.stream().filter(a -> a.description() != null && a.description().startsWith(LAUNCHING))
+                .findFirst()
+                .filter(a -> a.statusCode() == ScalingActivityStatusCode.FAILED
+                        || a.statusCode() == ScalingActivityStatusCode.CANCELLED)
+                .map(a -> new Failure(Reasons.LAUNCH_FAILED, "Auto Scaling could not launch an instance into group "
+                        + group + ": " + (a.statusMessage() == null || a.statusMessage().isBlank()
+                        ? a.description() : a.statusMessage())))
+                .orElse(null);
+    }
+
+    /** How Auto Scaling describes a launch activity, successful or not ("Launching a new EC2 instance: i-..."). */
+    private static final String LAUNCHING = "Launching a new EC2 instance";
+    /** The latest activities read for the latest launch: newest first, terminations and launches mixed. */
+    private static final int LAUNCH_ACTIVITIES = 20;
 
     @Override
     public GroupShape shapeOf(String pool, String group, GroupTemplate template) {

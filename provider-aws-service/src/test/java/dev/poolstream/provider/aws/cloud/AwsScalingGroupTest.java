@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import dev.poolstream.provider.domain.InstanceSnapshot;
+import dev.poolstream.provider.domain.Reasons;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,13 +24,17 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
+import software.amazon.awssdk.services.autoscaling.model.Activity;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingException;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGroupsRequest;
 import software.amazon.awssdk.services.autoscaling.model.DescribeAutoScalingGroupsResponse;
+import software.amazon.awssdk.services.autoscaling.model.DescribeScalingActivitiesRequest;
+import software.amazon.awssdk.services.autoscaling.model.DescribeScalingActivitiesResponse;
 import software.amazon.awssdk.services.autoscaling.model.DetachInstancesRequest;
 import software.amazon.awssdk.services.autoscaling.model.DetachInstancesResponse;
 import software.amazon.awssdk.services.autoscaling.model.Instance;
+import software.amazon.awssdk.services.autoscaling.model.ScalingActivityStatusCode;
 import software.amazon.awssdk.services.autoscaling.model.SetInstanceProtectionRequest;
 import software.amazon.awssdk.services.autoscaling.model.SetInstanceProtectionResponse;
 import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupRequest;
@@ -136,6 +142,72 @@ class AwsScalingGroupTest {
         adapter.update(GROUP, new GroupUpdate(3, null, null, null, null, Map.of()));
 
         assertThat(calls).containsExactly("UpdateAutoScalingGroup desired 3 protectNew true");
+    }
+
+    // --- launch failures ---------------------------------------------------------------------------------------
+
+    private static Activity activity(String description, ScalingActivityStatusCode status, String message) {
+        return Activity.builder().autoScalingGroupName(GROUP).description(description).statusCode(status)
+                .statusMessage(message).build();
+    }
+
+    private static final String NO_AMI = "The image id '[ami-0abc]' does not exist. Launching EC2 instance failed.";
+
+    @Test
+    void shouldReportTheLatestLaunchFailureWhileTheGroupIsShort() {
+        autoScaling.desired = 3;
+        autoScaling.activities.add(activity("Terminating EC2 instance: i-0009", ScalingActivityStatusCode.SUCCESSFUL,
+                null));
+        autoScaling.activities.add(activity("Launching a new EC2 instance.  Status Reason: " + NO_AMI,
+                ScalingActivityStatusCode.FAILED, NO_AMI));
+        autoScaling.activities.add(activity("Launching a new EC2 instance: i-0001", ScalingActivityStatusCode.SUCCESSFUL,
+                null));
+
+        Optional<GroupSnapshot> described = groupWith(ids(0, 1), "InService");
+
+        assertThat(described.orElseThrow().launchFailure()).isEqualTo(new Failure(Reasons.LAUNCH_FAILED,
+                "Auto Scaling could not launch an instance into group " + GROUP + ": " + NO_AMI));
+    }
+
+    @Test
+    void shouldReportNoLaunchFailureOnceALaterLaunchWentThrough() {
+        autoScaling.desired = 3;
+        autoScaling.activities.add(activity("Launching a new EC2 instance: i-0002",
+                ScalingActivityStatusCode.IN_PROGRESS, null));
+        autoScaling.activities.add(activity("Launching a new EC2 instance.  Status Reason: " + NO_AMI,
+                ScalingActivityStatusCode.FAILED, NO_AMI));
+
+        assertThat(groupWith(ids(0, 1), "InService").orElseThrow().launchFailure()).isNull();
+    }
+
+    @Test
+    void shouldNotReadTheActivitiesOfAGroupThatIsNotShort() {
+        autoScaling.desired = 3;
+        autoScaling.activities.add(activity("Launching a new EC2 instance.  Status Reason: " + NO_AMI,
+                ScalingActivityStatusCode.FAILED, NO_AMI));
+        autoScaling.states.clear();
+        ids(0, 2).forEach(id -> autoScaling.states.put(id, "InService"));
+        autoScaling.states.put("i-pend", "Pending");
+
+        Optional<GroupSnapshot> described = adapter.describe(GROUP);
+
+        assertThat(described.orElseThrow().launchFailure()).isNull();
+        assertThat(calls).containsExactly("DescribeAutoScalingGroups");
+    }
+
+    @Test
+    void shouldDescribeTheGroupWithoutALaunchFailureWhenItsActivitiesCannotBeRead() {
+        autoScaling.desired = 3;
+        autoScaling.refuseActivities = AutoScalingException.builder().statusCode(403).awsErrorDetails(AwsErrorDetails
+                .builder().errorCode("AccessDenied").errorMessage("not authorized: DescribeScalingActivities").build())
+                .build();
+
+        Optional<GroupSnapshot> described = groupWith(ids(0, 1), "InService");
+
+        assertThat(described).get().satisfies(g -> {
+            assertThat(g.desired()).isEqualTo(3);
+            assertThat(g.launchFailure()).isNull();
+        });
     }
 
     // --- terminate ----------------------------------------------------------------------------------------------
@@ -367,6 +439,9 @@ class AwsScalingGroupTest {
 
         final Map<String, String> states = new LinkedHashMap<>();
         final Set<String> protectedIds = new java.util.HashSet<>();
+        /** The group's scaling activities, newest first, as Auto Scaling lists them. */
+        final List<Activity> activities = new ArrayList<>();
+        RuntimeException refuseActivities;
         Integer desired;
         /** The group's min size: a decrement below it is refused, as AWS refuses it. */
         int min;
@@ -393,6 +468,16 @@ class AwsScalingGroupTest {
 
         int current() {
             return desired == null ? states.size() : desired;
+        }
+
+        @Override
+        public DescribeScalingActivitiesResponse describeScalingActivities(DescribeScalingActivitiesRequest request) {
+            calls.add("DescribeScalingActivities " + request.autoScalingGroupName());
+            if (refuseActivities != null) {
+                throw refuseActivities;
+            }
+            return DescribeScalingActivitiesResponse.builder().activities(activities.stream()
+                    .limit(request.maxRecords() == null ? 100 : request.maxRecords()).toList()).build();
         }
 
         @Override

@@ -147,7 +147,7 @@ public class AzureScalingGroup implements ScalingGroup {
                 version);
         return Optional.of(new GroupSnapshot(group, VmssLifecycle.deleting(vmss.provisioningState()),
                 (int) capacity, Bookkeeping.minSize(tags).orElse(0), Bookkeeping.maxSize(tags).orElse(0), version,
-                vmss.zones(), tags, false, instances));
+                vmss.zones(), tags, false, instances, VmssLifecycle.launchFailure(group, capacity, instances)));
     }
 
     private List<InstanceSnapshot> uniformInstances(String group, String version) {

@@ -1,6 +1,10 @@
 package dev.poolstream.provider.azure.domain;
 
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.provider.domain.InstanceSnapshot;
+import dev.poolstream.provider.domain.Reasons;
+import java.util.List;
 import java.util.Locale;
 
 /** A scale set VM's provisioning state in the contract's terms. */
@@ -16,6 +20,25 @@ public final class VmssLifecycle {
             case "failed", "canceled" -> InstanceLifecycle.FAILED;
             default -> InstanceLifecycle.PENDING; // Creating, Accepted and whatever ARM adds
         };
+    }
+
+    /**
+     * Why the scale set is short of its capacity, when VMs of it failed to provision (an allocation failure, a quota,
+     * an extension that failed): Azure keeps such a VM in the scale set, counted in its capacity, with provisioning
+     * state Failed; the reason is in its instance view, which the listing does not carry. Null when the scale set is
+     * not short or none of its VMs failed.
+     */
+    public static Failure launchFailure(String scaleSet, long capacity, List<InstanceSnapshot> instances) {
+        List<String> failed = instances.stream().filter(i -> i.lifecycle() == InstanceLifecycle.FAILED)
+                .map(InstanceSnapshot::instanceId).sorted().toList();
+        long live = instances.stream().filter(i -> i.lifecycle() == InstanceLifecycle.PENDING
+                || i.lifecycle() == InstanceLifecycle.RUNNING).count();
+        if (failed.isEmpty() || live >= capacity) {
+            return null;
+        }
+        return new Failure(Reasons.LAUNCH_FAILED, "scale set " + scaleSet + ": " + failed.size()
+                + (failed.size() == 1 ? " VM" : " VMs") + " failed to provision " + failed
+                + "; the instance view of each says why");
     }
 
     /** Whether the scale set itself is being deleted. */

@@ -2,7 +2,10 @@ package dev.poolstream.provider.azure.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.provider.domain.InstanceSnapshot;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,5 +27,24 @@ class VmssLifecycleTest {
     @org.junit.jupiter.api.Test
     void shouldTreatAnUnknownStateAsPendingWhenArmHasNotToldYet() {
         assertThat(VmssLifecycle.of(null)).isEqualTo(InstanceLifecycle.PENDING);
+    }
+
+    private static InstanceSnapshot vm(String id, String state) {
+        return new InstanceSnapshot(id, "azure:///vmss/" + id, "1", VmssLifecycle.of(state), state, "m1", null);
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldNameTheFailedVmsWhenTheScaleSetIsShortOfItsCapacity() {
+        List<InstanceSnapshot> vms = List.of(vm("3", "Failed"), vm("0", "Succeeded"), vm("1", "Canceled"),
+                vm("2", "Creating"));
+
+        assertThat(VmssLifecycle.launchFailure("workers", 4, vms)).isEqualTo(new Failure("LaunchFailed",
+                "scale set workers: 2 VMs failed to provision [1, 3]; the instance view of each says why"));
+        assertThat(VmssLifecycle.launchFailure("workers", 2, vms)).as("not short: two live of two").isNull();
+        assertThat(VmssLifecycle.launchFailure("workers", 3, List.of(vm("0", "Succeeded"), vm("1", "Creating"))))
+                .as("short, but nothing failed: still launching").isNull();
+        assertThat(VmssLifecycle.launchFailure("workers", 2, List.of(vm("0", "Succeeded"), vm("1", "Failed"))))
+                .extracting(Failure::message).isEqualTo("scale set workers: 1 VM failed to provision [1]; the "
+                        + "instance view of each says why");
     }
 }
