@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.serde.EventJson;
 import dev.poolstream.status.domain.Member;
 import dev.poolstream.status.domain.PoolInputs;
@@ -74,7 +77,53 @@ final class RecordJson {
         }
         Bench.OUT.println("  (write and read in µs per record: java.time's formatter / the contract's InstantText)");
         result.put("records", rows);
+        result.put("look", lookCost(fleet, members));
         return result;
+    }
+
+    /**
+     * What a look of a pool of 20 costs, with a group state that names the template last carried out (as a current
+     * provider's does), and of that what comparing it with the spec's template costs: the spec's
+     * {@code GroupTemplate.of(spec).fingerprint()} (its JSON, then SHA-256), computed at every such look.
+     */
+    private static Map<String, Object> lookCost(SteadyState fleet, Map<String, Member> members) {
+        PoolSpec spec = fleet.spec(0);
+        ScalingGroupState g = fleet.group(0);
+        String fingerprint = GroupTemplate.of(spec).fingerprint();
+        ScalingGroupState named = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(),
+                g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(),
+                g.lastError(), fingerprint);
+        PoolInputs inputs = new PoolInputs(spec, named, members);
+        int iterations = 20_000;
+        double[] looks = new double[ROUNDS];
+        double[] fingerprints = new double[ROUNDS];
+        long sink = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            Instant now = Instant.now();
+            long start = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                sink += StatusCalculator.look(SteadyState.poolKey(0), inputs, null, now).status().status()
+                        .getUpToDateReplicas();
+            }
+            long looked = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                sink += GroupTemplate.of(spec).fingerprint().length();
+            }
+            long printed = System.nanoTime();
+            looks[round] = (looked - start) / 1e3 / iterations;
+            fingerprints[round] = (printed - looked) / 1e3 / iterations;
+        }
+        if (sink == 0) {
+            throw new IllegalStateException("nothing was computed");
+        }
+        Arrays.sort(looks);
+        Arrays.sort(fingerprints);
+        double look = looks[ROUNDS / 2];
+        double print = fingerprints[ROUNDS / 2];
+        Bench.OUT.printf(Locale.ROOT, "%na look at a pool of 20 (StatusCalculator.look), median of %d rounds: %.2f µs;"
+                + " of it the spec's template fingerprint (GroupTemplate.of(spec).fingerprint()): %.2f µs (%.0f%%)%n",
+                ROUNDS, look, print, 100 * print / look);
+        return Map.of("lookMicros", look, "specFingerprintMicros", print);
     }
 
     /** µs per write and per read, over the case's iterations (the first rounds warm the JIT up). */

@@ -601,6 +601,16 @@ class AzureProviderIT {
         assertThat(state.desired()).isEqualTo(4);
         await("the unplaced VMs published Failed").atMost(WAIT).until(() -> instancesOf(ensure.pool()).values()
                 .stream().filter(i -> i.lifecycle() == InstanceLifecycle.FAILED).count() == 2);
+        // Short of its capacity with two VMs failed: the state names them as its launch failure, beside the command's
+        // error, which stays the one the pool shows.
+        await("the failed VMs named as the launch failure").atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+            return s != null && s.launchFailure() != null;
+        });
+        ScalingGroupState short2 = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+        assertThat(short2.launchFailure().reason()).isEqualTo(Reasons.LAUNCH_FAILED);
+        assertThat(short2.launchFailure().message()).startsWith("scale set unplaced: 2 VMs failed to provision [");
+        assertThat(short2.lastError().reason()).isEqualTo(Reasons.CLOUD_OPERATION_FAILED);
         assertThat(armRequestsSince(fakeMark)).filteredOn(r -> !r.method().equals("GET"))
                 .extracting(ArmFake.Request::method).containsExactly("PATCH");
         assertThat(deadLetterIds(ensure.pool(), Reasons.CLOUD_OPERATION_FAILED)).containsExactly(up.id());
