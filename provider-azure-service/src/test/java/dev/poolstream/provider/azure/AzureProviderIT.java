@@ -607,10 +607,10 @@ class AzureProviderIT {
             ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
             return s != null && s.launchFailure() != null;
         });
-        ScalingGroupState short2 = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
-        assertThat(short2.launchFailure().reason()).isEqualTo(Reasons.LAUNCH_FAILED);
-        assertThat(short2.launchFailure().message()).startsWith("scale set unplaced: 2 VMs failed to provision [");
-        assertThat(short2.lastError().reason()).isEqualTo(Reasons.CLOUD_OPERATION_FAILED);
+        ScalingGroupState failing = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+        assertThat(failing.launchFailure().reason()).isEqualTo(Reasons.LAUNCH_FAILED);
+        assertThat(failing.launchFailure().message()).startsWith("scale set unplaced: 2 VMs failed to provision [");
+        assertThat(failing.lastError().reason()).isEqualTo(Reasons.CLOUD_OPERATION_FAILED);
         assertThat(armRequestsSince(fakeMark)).filteredOn(r -> !r.method().equals("GET"))
                 .extracting(ArmFake.Request::method).containsExactly("PATCH");
         assertThat(deadLetterIds(ensure.pool(), Reasons.CLOUD_OPERATION_FAILED)).containsExactly(up.id());
