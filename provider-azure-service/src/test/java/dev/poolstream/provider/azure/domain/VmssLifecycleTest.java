@@ -43,6 +43,8 @@ class VmssLifecycleTest {
         assertThat(VmssLifecycle.launchFailure("workers", 2, vms)).as("not short: two live of two").isNull();
         assertThat(VmssLifecycle.launchFailure("workers", 3, List.of(vm("0", "Succeeded"), vm("1", "Creating"))))
                 .as("short, but nothing failed: still launching").isNull();
+        assertThat(VmssLifecycle.launchFailure("workers", 2, List.of(vm("0", "Succeeded"), vm("1", "Succeeded"),
+                vm("2", "Failed")))).as("a failed VM beside a full scale set: nothing is short").isNull();
         assertThat(VmssLifecycle.launchFailure("workers", 2, List.of(vm("0", "Succeeded"), vm("1", "Failed"))))
                 .extracting(Failure::message).isEqualTo("scale set workers: 1 VM failed to provision [1]; the "
                         + "instance view of each says why");
