@@ -17,7 +17,8 @@ import java.util.Map;
  * @param desired        the desired replicas of the last look, to see a scale start
  * @param run            the scale under way, or null
  * @param retired        provider ID → a member that left with a Node, and when; kept while its Node may linger
- * @param problemReasons the reasons of the spec's problems at the last look, to publish a change only once
+ * @param problemReasons the reasons of the errors published as {@code PoolError} at the last look (the spec's
+ *                       problems, else the cloud's launch failure), to publish a change only once
  * @param nextLook       when time alone will change the status (a Node becoming available), or null
  * @param recent         the lifecycle events published in the last {@link #RECENT_KEPT} (at most {@link #RECENT_MAX}),
  *                       with their ids: a restart publishes them again, in case the view was kept and they were not

@@ -156,10 +156,15 @@ public final class StatusCalculator {
                         .filter(m -> !stillTerminating.contains(m.providerID())).toList(),
                 terminating, spec.uid(), infrastructure == null ? null : infrastructure.uid());
 
-        Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, problems, now);
+        // What subscribers hear of as a PoolError: the spec's problems, else the cloud's failure to launch the pool's
+        // instances, which no command is in flight to tell of (a command's own error is retried or dead-lettered by
+        // the provider, and told as Events).
+        List<Failure> errors = !problems.isEmpty() || group == null || group.launchFailure() == null ? problems
+                : List.of(group.launchFailure());
+        Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, errors, now);
         Instant nextLook = nextLook(listed, minReadySeconds, retired, now);
         PoolView view = new PoolView(poolStatus, counts.desired(), transitions.run(), retired,
-                problems.stream().map(Failure::reason).toList(), nextLook, List.of(), transitions.scalingRuns(),
+                errors.stream().map(Failure::reason).toList(), nextLook, List.of(), transitions.scalingRuns(),
                 transitions.errors());
         return new Look(view, transitions.events());
     }

@@ -29,7 +29,8 @@ final class Transitions {
     record Outcome(ScalingRun run, List<PoolLifecycleEvent> events, long scalingRuns, long errors) {
     }
 
-    static Outcome between(PoolView previous, PoolStatus current, Counts counts, List<Failure> problems,
+    /** @param failures what a {@code PoolError} tells of, when their reasons change: the first one */
+    static Outcome between(PoolView previous, PoolStatus current, Counts counts, List<Failure> failures,
                            Instant now) {
         String pool = current.pool();
         long generation = current.generation();
@@ -88,10 +89,10 @@ final class Transitions {
             events.add(new PoolReady(pool, now, generation, counts.replicas()));
         }
 
-        List<String> reasons = problems.stream().map(Failure::reason).toList();
+        List<String> reasons = failures.stream().map(Failure::reason).toList();
         List<String> reasonsBefore = previous == null ? List.of() : previous.problemReasons();
         if (!reasons.isEmpty() && !reasons.equals(reasonsBefore)) {
-            events.add(new PoolError(pool, now, problems.get(0)));
+            events.add(new PoolError(pool, now, failures.get(0)));
             errors++;
         }
         return new Outcome(run, events, scalingRuns, errors);

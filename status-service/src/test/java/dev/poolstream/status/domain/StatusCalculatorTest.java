@@ -671,6 +671,34 @@ class StatusCalculatorTest {
                 .isEqualTo(Conditions.Status.TRUE);
     }
 
+    /** Subscribers hear of a launch failure once, as a PoolError, and of it again only when it returns. */
+    @Test
+    void shouldPublishALaunchFailureAsAPoolErrorOnceWhenItAppears() {
+        ScalingGroupState g = group(3);
+        Failure noCapacity = new Failure("LaunchFailed", "Auto Scaling could not launch an instance into group "
+                + "workers: We currently do not have sufficient m5.large capacity in the Availability Zone you "
+                + "requested (us-east-1a).");
+        ScalingGroupState failing = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(),
+                g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(),
+                null, null, noCapacity);
+        PoolView before = look(new PoolInputs(spec(3), g, Pools.ready(1)), null, T0).view();
+
+        StatusCalculator.Look failed = look(new PoolInputs(spec(3), failing, Pools.ready(1)), before,
+                T0.plusSeconds(1));
+        StatusCalculator.Look again = look(new PoolInputs(spec(3), failing, Pools.ready(1)), failed.view(),
+                T0.plusSeconds(2));
+        StatusCalculator.Look cleared = look(new PoolInputs(spec(3), g, Pools.ready(2)), again.view(),
+                T0.plusSeconds(3));
+        StatusCalculator.Look returned = look(new PoolInputs(spec(3), failing, Pools.ready(2)), cleared.view(),
+                T0.plusSeconds(4));
+
+        assertThat(failed.events()).filteredOn(PoolError.class::isInstance).singleElement()
+                .satisfies(e -> assertThat(((PoolError) e).failure()).isEqualTo(noCapacity));
+        assertThat(again.events()).noneMatch(PoolError.class::isInstance);
+        assertThat(cleared.events()).noneMatch(PoolError.class::isInstance);
+        assertThat(returned.events()).filteredOn(PoolError.class::isInstance).hasSize(1);
+    }
+
     /**
      * Between a spec change and its RollOut carried out, the group is still on the template before: its instances are
      * on the group's current template, and still none is up to date with the spec, so a user waiting for the roll-out
