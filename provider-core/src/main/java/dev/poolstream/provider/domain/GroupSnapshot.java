@@ -41,6 +41,20 @@ public record GroupSnapshot(String group, boolean deleting, int desired, int min
         return instances.stream().filter(i -> i.providerID().equals(providerID)).findFirst();
     }
 
+    /**
+     * Fewer live instances than the desired capacity: what a launch failure is read for, and shown only while it is
+     * (the AWS and Azure adapters).
+     */
+    public boolean isShort() {
+        return liveInstances() < desired;
+    }
+
+    /** The same description, with what the cloud says of its latest launch. */
+    public GroupSnapshot withLaunchFailure(Failure failure) {
+        return new GroupSnapshot(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight,
+                instances, failure);
+    }
+
     /** Instances the cloud counts towards the group's size and is not already removing. */
     public long liveInstances() {
         return instances.stream().filter(i -> i.lifecycle() == InstanceLifecycle.PENDING

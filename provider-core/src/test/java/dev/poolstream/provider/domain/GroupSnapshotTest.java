@@ -5,6 +5,7 @@ import static dev.poolstream.provider.domain.Snapshots.instance;
 import static dev.poolstream.provider.domain.Snapshots.with;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -36,5 +37,19 @@ class GroupSnapshotTest {
         assertThat(g.placement()).containsExactly("a", "b");
         assertThat(g.tags()).isEmpty();
         assertThat(g.instances()).isEmpty();
+    }
+
+    /** Short: fewer pending or running instances than desired, whatever else it holds (failed, terminating). */
+    @Test
+    void shouldBeShortWhileFewerInstancesLiveThanDesiredAndKeepAllButTheLaunchFailureWhenGivenOne() {
+        GroupSnapshot full = with(group(2, 0, 5, "1", 0), List.of(instance("i-1", InstanceLifecycle.RUNNING, "1"),
+                instance("i-2", InstanceLifecycle.PENDING, "1"), instance("i-3", InstanceLifecycle.FAILED, "1")));
+        GroupSnapshot shortOne = with(group(3, 0, 5, "1", 0), full.instances());
+        Failure failure = new Failure("LaunchFailed", "no capacity");
+
+        assertThat(full.isShort()).isFalse();
+        assertThat(shortOne.isShort()).isTrue();
+        assertThat(shortOne.withLaunchFailure(failure)).isEqualTo(new GroupSnapshot(shortOne.group(), false, 3, 0, 5,
+                "1", shortOne.placement(), shortOne.tags(), false, shortOne.instances(), failure));
     }
 }

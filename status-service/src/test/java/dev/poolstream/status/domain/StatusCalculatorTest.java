@@ -650,12 +650,9 @@ class StatusCalculatorTest {
         ScalingGroupState g = group(3);
         Failure noImage = new Failure("LaunchFailed", "Auto Scaling could not launch an instance into group workers: "
                 + "The image id '[ami-0abc]' does not exist. Launching EC2 instance failed.");
-        ScalingGroupState failing = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(),
-                g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(),
-                null, null, noImage);
-        ScalingGroupState alsoRefused = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(),
-                g.desired(), g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(),
-                g.lastCommandId(), new Failure("InvalidTemplate", "image ami-0123 does not exist"), null, noImage);
+        ScalingGroupState failing = withLaunchFailure(g, null, noImage);
+        ScalingGroupState alsoRefused = withLaunchFailure(g,
+                new Failure("InvalidTemplate", "image ami-0123 does not exist"), noImage);
 
         MachinePoolStatus short1 = status(new PoolInputs(spec(3), failing, Pools.ready(1)));
 
@@ -678,9 +675,7 @@ class StatusCalculatorTest {
         Failure noCapacity = new Failure("LaunchFailed", "Auto Scaling could not launch an instance into group "
                 + "workers: We currently do not have sufficient m5.large capacity in the Availability Zone you "
                 + "requested (us-east-1a).");
-        ScalingGroupState failing = new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(),
-                g.min(), g.max(), g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(),
-                null, null, noCapacity);
+        ScalingGroupState failing = withLaunchFailure(g, null, noCapacity);
         PoolView before = look(new PoolInputs(spec(3), g, Pools.ready(1)), null, T0).view();
 
         StatusCalculator.Look failed = look(new PoolInputs(spec(3), failing, Pools.ready(1)), before,
@@ -721,6 +716,13 @@ class StatusCalculatorTest {
         // replacements would get the same template, and be replaced in turn.
         assertThat(look(new PoolInputs(spec, withTemplate(g, "0123456789abcdef"), Pools.ready(3)), null, T0).status()
                 .members()).hasSize(3).allMatch(PoolMember::upToDate);
+    }
+
+    /** {@code g} with this last error, no known template, and this launch failure. */
+    private static ScalingGroupState withLaunchFailure(ScalingGroupState g, Failure lastError, Failure launchFailure) {
+        return new ScalingGroupState(g.pool(), g.cloud(), g.group(), g.exists(), g.desired(), g.min(), g.max(),
+                g.templateVersion(), g.rolloutInFlight(), g.appliedGeneration(), g.lastCommandId(), lastError, null,
+                launchFailure);
     }
 
     private static ScalingGroupState withTemplate(ScalingGroupState g, String fingerprint) {

@@ -163,11 +163,8 @@ public class AwsScalingGroup implements ScalingGroup {
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
         GroupSnapshot snapshot = new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
                 g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances);
-        if (snapshot.deleting() || snapshot.liveInstances() >= snapshot.desired()) {
-            return Optional.of(snapshot);
-        }
-        return Optional.of(new GroupSnapshot(snapshot.group(), false, snapshot.desired(), snapshot.min(),
-                snapshot.max(), version, placement, tags, false, instances, launchFailure(group)));
+        return Optional.of(!snapshot.deleting() && snapshot.isShort()
+                ? snapshot.withLaunchFailure(launchFailure(group)) : snapshot);
     }
 
     /**

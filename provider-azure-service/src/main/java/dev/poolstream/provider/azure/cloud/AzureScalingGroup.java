@@ -145,9 +145,10 @@ public class AzureScalingGroup implements ScalingGroup {
         boolean flexible = OrchestrationMode.FLEXIBLE.equals(vmss.orchestrationMode());
         List<InstanceSnapshot> instances = flexible ? flexibleInstances(vmss, version) : uniformInstances(group,
                 version);
-        return Optional.of(new GroupSnapshot(group, VmssLifecycle.deleting(vmss.provisioningState()),
+        GroupSnapshot snapshot = new GroupSnapshot(group, VmssLifecycle.deleting(vmss.provisioningState()),
                 (int) capacity, Bookkeeping.minSize(tags).orElse(0), Bookkeeping.maxSize(tags).orElse(0), version,
-                vmss.zones(), tags, false, instances, VmssLifecycle.launchFailure(group, capacity, instances)));
+                vmss.zones(), tags, false, instances);
+        return Optional.of(snapshot.withLaunchFailure(VmssLifecycle.launchFailure(snapshot)));
     }
 
     private List<InstanceSnapshot> uniformInstances(String group, String version) {

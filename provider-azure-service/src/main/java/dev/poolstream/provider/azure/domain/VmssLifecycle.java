@@ -2,6 +2,7 @@ package dev.poolstream.provider.azure.domain;
 
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.InstanceSnapshot;
 import dev.poolstream.provider.domain.Reasons;
 import java.util.List;
@@ -26,17 +27,15 @@ public final class VmssLifecycle {
      * Why the scale set is short of its capacity, when VMs of it failed to provision (an allocation failure, a quota,
      * an extension that failed): Azure keeps such a VM in the scale set, counted in its capacity, with provisioning
      * state Failed; the reason is in its instance view, which the listing does not carry. Null when the scale set is
-     * not short or none of its VMs failed.
+     * not short ({@link GroupSnapshot#isShort}) or none of its VMs failed.
      */
-    public static Failure launchFailure(String scaleSet, long capacity, List<InstanceSnapshot> instances) {
-        List<String> failed = instances.stream().filter(i -> i.lifecycle() == InstanceLifecycle.FAILED)
+    public static Failure launchFailure(GroupSnapshot scaleSet) {
+        List<String> failed = scaleSet.instances().stream().filter(i -> i.lifecycle() == InstanceLifecycle.FAILED)
                 .map(InstanceSnapshot::instanceId).sorted().toList();
-        long live = instances.stream().filter(i -> i.lifecycle() == InstanceLifecycle.PENDING
-                || i.lifecycle() == InstanceLifecycle.RUNNING).count();
-        if (failed.isEmpty() || live >= capacity) {
+        if (failed.isEmpty() || !scaleSet.isShort()) {
             return null;
         }
-        return new Failure(Reasons.LAUNCH_FAILED, "scale set " + scaleSet + ": " + failed.size()
+        return new Failure(Reasons.LAUNCH_FAILED, "scale set " + scaleSet.group() + ": " + failed.size()
                 + (failed.size() == 1 ? " VM" : " VMs") + " failed to provision " + failed
                 + "; the instance view of each says why");
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.InstanceSnapshot;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,19 +34,25 @@ class VmssLifecycleTest {
         return new InstanceSnapshot(id, "azure:///vmss/" + id, "1", VmssLifecycle.of(state), state, "m1", null);
     }
 
+    /** A scale set of this capacity holding these VMs, as the adapter describes it. */
+    private static Failure launchFailure(int capacity, List<InstanceSnapshot> vms) {
+        return VmssLifecycle.launchFailure(new GroupSnapshot("workers", false, capacity, 0, 10, "m1", List.of(),
+                java.util.Map.of(), false, vms));
+    }
+
     @org.junit.jupiter.api.Test
     void shouldNameTheFailedVmsWhenTheScaleSetIsShortOfItsCapacity() {
         List<InstanceSnapshot> vms = List.of(vm("3", "Failed"), vm("0", "Succeeded"), vm("1", "Canceled"),
                 vm("2", "Creating"));
 
-        assertThat(VmssLifecycle.launchFailure("workers", 4, vms)).isEqualTo(new Failure("LaunchFailed",
+        assertThat(launchFailure(4, vms)).isEqualTo(new Failure("LaunchFailed",
                 "scale set workers: 2 VMs failed to provision [1, 3]; the instance view of each says why"));
-        assertThat(VmssLifecycle.launchFailure("workers", 2, vms)).as("not short: two live of two").isNull();
-        assertThat(VmssLifecycle.launchFailure("workers", 3, List.of(vm("0", "Succeeded"), vm("1", "Creating"))))
+        assertThat(launchFailure(2, vms)).as("not short: two live of two").isNull();
+        assertThat(launchFailure(3, List.of(vm("0", "Succeeded"), vm("1", "Creating"))))
                 .as("short, but nothing failed: still launching").isNull();
-        assertThat(VmssLifecycle.launchFailure("workers", 2, List.of(vm("0", "Succeeded"), vm("1", "Succeeded"),
+        assertThat(launchFailure(2, List.of(vm("0", "Succeeded"), vm("1", "Succeeded"),
                 vm("2", "Failed")))).as("a failed VM beside a full scale set: nothing is short").isNull();
-        assertThat(VmssLifecycle.launchFailure("workers", 2, List.of(vm("0", "Succeeded"), vm("1", "Failed"))))
+        assertThat(launchFailure(2, List.of(vm("0", "Succeeded"), vm("1", "Failed"))))
                 .extracting(Failure::message).isEqualTo("scale set workers: 1 VM failed to provision [1]; the "
                         + "instance view of each says why");
     }
