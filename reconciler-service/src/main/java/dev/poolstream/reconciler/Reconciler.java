@@ -30,6 +30,7 @@ import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -101,8 +102,8 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
     private final Set<String> reading = new HashSet<>();
     /** Pools with a look scheduled after a failed write. */
     private final Set<String> retrying = new HashSet<>();
-    /** Pools with a look scheduled at a time a decision named, and that time. */
-    private final Map<String, Instant> scheduled = new HashMap<>();
+    /** Pools with looks scheduled at times decisions named, and those times: one per timer not yet run. */
+    private final Map<String, List<Instant>> scheduled = new HashMap<>();
     /** pool → providerID → each drain running in this process. */
     private final Map<String, Map<String, Running>> draining = new HashMap<>();
     private final ReconcilerProperties properties;
@@ -512,24 +513,40 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
 
     /**
      * Looks at the pool again at {@code at} (just after it: the decision compares strictly), unless a look is
-     * already scheduled before then. A time already past is one this look has dealt with.
+     * already scheduled between now and then. A time already past is one this look has dealt with.
      */
     private void lookAt(String key, Instant at, Instant now) {
         if (at.isBefore(now)) {
             return;
         }
-        Instant already = scheduled.get(key);
-        if (already != null && !already.isAfter(at) && already.isAfter(now)) {
+        List<Instant> times = scheduled.computeIfAbsent(key, k -> new ArrayList<>());
+        if (times.stream().anyMatch(t -> t.isAfter(now) && !t.isAfter(at))) {
             return;
         }
-        scheduled.put(key, at);
+        times.add(at);
         long delay = Duration.between(now, at).toMillis() + 1;
         later.schedule(() -> loop.execute(() -> {
-            if (at.equals(scheduled.get(key))) {
+            List<Instant> left = scheduled.get(key);
+            left.remove(at);
+            if (left.isEmpty()) {
                 scheduled.remove(key);
             }
             look(key);
         }), delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Whether anything under way here looks at the pool again before {@code before}: a drain running, a read of its
+     * bootstrap config, a look after a failed write, or a look a decision named. Answered on the reconcile loop, so
+     * after everything handed to it before the call has been taken in and looked at: false means that, given what it
+     * was sent, the reconciler has said all it will about the pool until then. What a test waits for.
+     */
+    public CompletableFuture<Boolean> looksAgainBefore(String key, Instant before) {
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        loop.execute(() -> answer.complete(draining.containsKey(key) || reading.contains(key)
+                || retrying.contains(key) || scheduled.getOrDefault(key, List.of()).stream()
+                .anyMatch(at -> at.isBefore(before))));
+        return answer;
     }
 
     private static Cloud cloudOf(Pool pool) {

@@ -183,6 +183,43 @@ class ReconcilerTest {
         return four;
     }
 
+    /**
+     * What a test waits on before it says the reconciler is done with a pool. The EnsureGroup's look names its
+     * timeout; a failure's look names the next attempt, sooner. Both timers are counted until each has run: the
+     * timeout's still looks at the pool after the attempt's has, and keeps a later one from being scheduled.
+     */
+    @Test
+    void shouldSayWhetherAnythingLooksAtThePoolAgainBeforeATime() throws Exception {
+        catchUp();
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
+        await().atMost(WAIT).until(() -> sent.size() == 1);
+        Instant timeout = T0.plus(Duration.ofMinutes(2));
+        assertThat(reconciler.looksAgainBefore(POOL, timeout).get()).isFalse();
+        assertThat(reconciler.looksAgainBefore(POOL, timeout.plusMillis(1)).get()).isTrue();
+        assertThat(reconciler.looksAgainBefore("team-a/other", Instant.MAX).get()).isFalse();
+
+        clock.advance(Duration.ofSeconds(1));
+        reconciler.commandFailed(POOL, sent.get(0).command(), new Failure("Throttling", "Rate exceeded"));
+        Instant attempt = T0.plusSeconds(11);
+        assertThat(reconciler.looksAgainBefore(POOL, attempt.plusMillis(1)).get()).isTrue();
+        clock.set(attempt.plusMillis(1));
+        later.runDue();
+        await().atMost(WAIT).until(() -> sent.size() == 2);
+
+        assertThat(reconciler.looksAgainBefore(POOL, timeout).get()).isFalse();
+        assertThat(reconciler.looksAgainBefore(POOL, timeout.plusMillis(1)).get()).as("the first timeout's timer")
+                .isTrue();
+        assertThat(later.scheduled()).as("the second's is scheduled by the look at the first's")
+                .containsExactly(timeout.plusMillis(1));
+    }
+
+    @Test
+    void shouldSayThatARunningDrainLooksAtThePoolAgain() throws Exception {
+        drainOneOfFour();
+
+        assertThat(reconciler.looksAgainBefore(POOL, Instant.MIN).get()).isTrue();
+    }
+
     @Test
     void shouldNotBeReadyFromARevocationOnEvenWhileItsLoopIsBusy() throws Exception {
         catchUp();
@@ -245,7 +282,7 @@ class ReconcilerTest {
      * look named comes, with nothing else arriving; once the Secret exists, the next attempt is carried out.
      */
     @Test
-    void shouldSendTheNextAttemptWhenItsBackoffIsOverPastTheAttemptsWithNothingElseArriving() {
+    void shouldSendTheNextAttemptWhenItsBackoffIsOverPastTheAttemptsWithNothingElseArriving() throws Exception {
         catchUp();
         reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec(7));
         await().atMost(WAIT).until(() -> sent.size() == 1);
@@ -257,12 +294,19 @@ class ReconcilerTest {
             clock.advance(Duration.ofSeconds(1));
             Instant failedAt = clock.instant();
             reconciler.commandFailed(POOL, sent.get(failed - 1).command(), missing);
-            // The look that takes the failure in schedules the next one just after the backoff (lookAt: +1 ms).
+            int retries = failed;
+            await().atMost(WAIT).until(() -> counted("poolstream.reconciler.command.retries") == retries);
+            // The next look is just after the backoff (lookAt: +1 ms). One scheduled before then (an await timeout)
+            // sends nothing, and names that time again if the failure's look did not.
             Instant due = failedAt.plusSeconds(pauses[failed - 1]).plusMillis(1);
-            await().atMost(WAIT).until(() -> later.scheduled().contains(due));
-            assertThat(counted("poolstream.reconciler.command.retries")).isEqualTo(failed);
+            for (Instant at = later.next(); at.isBefore(due); at = later.next()) {
+                clock.set(at);
+                later.runDue();
+                reconciler.looksAgainBefore(POOL, at).get(); // after the look
+                assertThat(sent).as("at " + at).hasSize(failed);
+            }
+            assertThat(later.next()).isEqualTo(due);
 
-            // Its time comes (and that of every look scheduled before it, an await timeout among them).
             clock.set(due);
             later.runDue();
 

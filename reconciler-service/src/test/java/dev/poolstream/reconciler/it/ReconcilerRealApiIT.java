@@ -72,14 +72,20 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -92,6 +98,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.KafkaHeaders;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.context.EmbeddedKafka;
@@ -109,6 +116,10 @@ class ReconcilerRealApiIT {
     private static final String NS = "reconciler-real";
     private static final String CLUSTER = "demo";
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** A look scheduled this soon is one a settled pool waits for (retries and rechecks here take 100–200 ms). */
+    private static final Duration SOON = Duration.ofSeconds(2);
+    /** The reconciler's consumer group (reconciler-service.yaml). */
+    private static final String RECONCILER_GROUP = "poolstream-reconciler";
     /** Another controller's finalizer: it keeps a deleted object until that controller is done. */
     private static final String AUDIT_FINALIZER = "example.com/audit";
     /** Cluster API's bootstrap group: CABPK's KubeadmConfig and CAPA's EKSConfig, the kinds k8s/ lets it read. */
@@ -127,6 +138,14 @@ class ReconcilerRealApiIT {
     private ConfigurableApplicationContext app;
     private MeterRegistry meters;
     private KafkaProducer<String, byte[]> producer;
+    /** Reads the offsets the reconciler's group committed: how far it has taken in what the test published. */
+    private Admin admin;
+    /** Partition → the offset past the last record the test published to it. */
+    private final Map<TopicPartition, Long> published = new ConcurrentHashMap<>();
+    /** Pool key → how many records the test (its feed, its simulated clouds) published for it. */
+    private final Map<String, Long> publishedFor = new ConcurrentHashMap<>();
+    /** Commands dead-lettered since the reconciler started, which it takes in from the DLT (committing nothing). */
+    private int deadLettered;
     private KafkaConsumer<String, ScalingGroupCommand> commands;
     private final List<ConsumerRecord<String, ScalingGroupCommand>> others = new ArrayList<>();
     private SpecFeed feed;
@@ -181,6 +200,7 @@ class ReconcilerRealApiIT {
                 + KubeApiServer.POOLSTREAM_NAMESPACE + ",system:authenticated");
         brokers = broker.getBrokersAsString();
         startReconciler();
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers));
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
@@ -222,6 +242,7 @@ class ReconcilerRealApiIT {
                 "--poolstream.reconciler.retry-backoff=200ms",
                 "--logging.structured.format.console=");
         meters = app.getBean(MeterRegistry.class);
+        deadLettered = 0;
         // Deciding from here on: a record published now is acted on as it arrives, not folded into a read-back.
         Reconciler reconciler = app.getBean(Reconciler.class);
         await().atMost(WAIT).until(reconciler::caughtUpNow);
@@ -236,7 +257,7 @@ class ReconcilerRealApiIT {
 
     @AfterAll
     void stop() {
-        for (AutoCloseable closeable : new AutoCloseable[] {kubelet, feed, commands, producer, app}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {kubelet, feed, commands, producer, admin, app}) {
             try {
                 if (closeable != null) {
                     closeable.close();
@@ -827,10 +848,8 @@ class ReconcilerRealApiIT {
                 serializer.serialize(Topics.SCALINGGROUP_COMMANDS_AWS.name(), command));
         record.headers().add(DeadLetters.REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
         record.headers().add(KafkaHeaders.DLT_EXCEPTION_MESSAGE, message.getBytes(StandardCharsets.UTF_8));
-        synchronized (producer) {
-            producer.send(record);
-            producer.flush();
-        }
+        send(record);
+        deadLettered++;
     }
 
     /** The Events about an object, as {@code kubectl describe} lists them: by {@code regarding.uid}. */
@@ -980,11 +999,37 @@ class ReconcilerRealApiIT {
     }
 
     private void publish(Topics.TopicSpec topic, String key, Keyed value) {
-        synchronized (producer) {
-            producer.send(new ProducerRecord<>(topic.name(), key,
-                    value == null ? null : serializer.serialize(topic.name(), value)));
-            producer.flush();
+        send(new ProducerRecord<>(topic.name(), key, value == null ? null : serializer.serialize(topic.name(),
+                value)));
+        publishedFor.merge(key, 1L, Long::sum);
+    }
+
+    /** Sends and waits for the broker's ack; remembers the offset past it. */
+    private void send(ProducerRecord<String, byte[]> record) {
+        try {
+            RecordMetadata sent = producer.send(record).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            published.merge(new TopicPartition(sent.topic(), sent.partition()), sent.offset() + 1, Math::max);
+        } catch (Exception e) {
+            throw new IllegalStateException("publishing to " + record.topic() + " failed", e);
         }
+    }
+
+    /**
+     * Whether the reconciler has been handed every record the test published: its group committed past each one of
+     * the pool topics (it commits what it has delivered to the reconcile loop), and it counted every dead letter.
+     */
+    private boolean reconcilerTookInAllPublished() throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(RECONCILER_GROUP)
+                .partitionsToOffsetAndMetadata().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        return count("poolstream.reconciler.commands.failed") >= deadLettered && published.entrySet().stream()
+                .filter(e -> !e.getKey().topic().equals(Topics.SCALINGGROUP_COMMANDS_AWS.deadLetter().name()))
+                .allMatch(e -> committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue());
+    }
+
+    /** Flushes the reconciler's producers: every command it has sent is on its topic. */
+    private void flushReconcilersCommands() {
+        app.getBeansOfType(KafkaTemplate.class).values().forEach(KafkaTemplate::flush);
     }
 
     /** One pool of the test: its objects on the server, its simulated cloud, and the commands it received. */
@@ -1079,22 +1124,31 @@ class ReconcilerRealApiIT {
         }
 
         /**
-         * Answers commands until one matching {@code expected} has been answered (if one is expected) and no command
-         * has come for a second: the reconciler has nothing more to say about the pool.
+         * Answers commands until one matching {@code expected} has been answered (if one is expected) and the
+         * reconciler has nothing more to say about the pool: a round in which it took in everything published (the
+         * feed's records of the objects as the server holds them, the answers), looked at it, and sent no command,
+         * with nothing under way that looks at the pool again within {@link #SOON}. Looks a decision named for later
+         * (an awaited command's timeout, a scale-down's settle time) are left out.
          */
         void settle(Predicate<ScalingGroupCommand> expected) {
-            long[] quietSince = {System.nanoTime()};
             boolean[] matched = {expected == null};
-            await().atMost(WAIT).until(() -> {
-                List<ScalingGroupCommand> batch = poll();
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> {
+                long before = publishedFor.getOrDefault(key, 0L);
+                MachinePool current = machinePool();
+                if (!feed.publishedFrom(name, current, current == null ? null : infrastructure())
+                        || !reconcilerTookInAllPublished()) {
+                    return false;
+                }
+                Reconciler reconciler = app.getBean(Reconciler.class);
+                boolean busy = reconciler.looksAgainBefore(key, clock.instant().plus(SOON))
+                        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                flushReconcilersCommands();
+                List<ScalingGroupCommand> batch = pollToEnd();
                 for (ScalingGroupCommand c : batch) {
                     matched[0] |= expected != null && expected.test(c);
                     answer(c);
                 }
-                if (!batch.isEmpty()) {
-                    quietSince[0] = System.nanoTime();
-                }
-                return matched[0] && System.nanoTime() - quietSince[0] > Duration.ofSeconds(1).toNanos();
+                return matched[0] && batch.isEmpty() && !busy && publishedFor.getOrDefault(key, 0L) == before;
             });
         }
 
@@ -1122,6 +1176,22 @@ class ReconcilerRealApiIT {
             commands.add(command);
             sim.handle(command);
             publishObserved();
+        }
+
+        /** Polls until every command on the topic now has been read; returns the pool's (and those read before). */
+        List<ScalingGroupCommand> pollToEnd() {
+            KafkaConsumer<String, ScalingGroupCommand> consumer = ReconcilerRealApiIT.this.commands;
+            synchronized (ReconcilerRealApiIT.this) {
+                List<ScalingGroupCommand> mine = new ArrayList<>(poll());
+                while (consumer.assignment().isEmpty()) {
+                    mine.addAll(poll());
+                }
+                Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+                while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                    mine.addAll(poll());
+                }
+                return mine;
+            }
         }
 
         List<ScalingGroupCommand> poll() {

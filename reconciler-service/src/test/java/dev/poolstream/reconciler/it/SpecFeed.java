@@ -12,7 +12,9 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -34,6 +36,8 @@ final class SpecFeed implements AutoCloseable {
     private final BiConsumer<String, PoolSpec> publish;
     private final Set<String> followed = ConcurrentHashMap.newKeySet();
     private final Map<String, PoolSpec> last = new HashMap<>();
+    /** Pool → the resource versions of its MachinePool and AWSMachinePool its last record was made from. */
+    private final Map<String, List<String>> madeFrom = new HashMap<>();
     private final SharedIndexInformer<MachinePool> pools;
     private final SharedIndexInformer<AWSMachinePool> infrastructure;
 
@@ -60,14 +64,29 @@ final class SpecFeed implements AutoCloseable {
             return;
         }
         MachinePool pool = pools.getStore().getByKey(namespace + "/" + name);
-        PoolSpec spec = pool == null ? null : spec(pool, infrastructure.getStore()
-                .getByKey(namespace + "/" + infrastructureName(pool)));
+        AWSMachinePool infra = pool == null ? null : infrastructure.getStore()
+                .getByKey(namespace + "/" + infrastructureName(pool));
+        PoolSpec spec = pool == null ? null : spec(pool, infra);
+        madeFrom.put(name, resourceVersions(pool, infra));
         boolean known = last.containsKey(name);
         if (known ? Objects.equals(last.get(name), spec) : spec == null) {
             return;
         }
         last.put(name, spec);
         publish.accept(namespace + "/" + name, spec);
+    }
+
+    /**
+     * Whether the pool's last record was made from these objects as the server holds them now (null for one that is
+     * not there): it has been published, or needed no record.
+     */
+    synchronized boolean publishedFrom(String name, MachinePool pool, AWSMachinePool infra) {
+        return resourceVersions(pool, infra).equals(madeFrom.get(name));
+    }
+
+    private static List<String> resourceVersions(MachinePool pool, AWSMachinePool infra) {
+        return Arrays.asList(pool == null ? null : pool.getMetadata().getResourceVersion(),
+                infra == null ? null : infra.getMetadata().getResourceVersion());
     }
 
     /** The watcher's fold of a MachinePool and its AWSMachinePool (watcher-service {@code PoolSpecs.of}). */
