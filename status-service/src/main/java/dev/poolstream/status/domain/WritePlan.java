@@ -18,7 +18,10 @@ import java.util.Optional;
  * @param machinePoolStatus   write the MachinePool's whole status (owner mode, not paused)
  * @param pausedConditionOnly write only the MachinePool's Paused condition, keeping the rest of its status as it
  *                            stands on the object (owner mode, paused)
- * @param providerIdLists     write the provider ID lists of the MachinePool (owner mode) and the infrastructure pool
+ * @param providerIdLists     write the provider ID lists of the MachinePool (owner mode) and the infrastructure pool;
+ *                            not before the provider reports the group provisioned (a group taken over keeps the
+ *                            list it came with until then, as Cluster API copies a list only from a ready
+ *                            infrastructure pool)
  * @param infrastructurePool  write the infrastructure pool's status
  * @param nodes               annotate and untaint the referenced Nodes, delete the retired ones (owner mode)
  * @param events              record Kubernetes Events on the MachinePool and the infrastructure pool (both modes;
@@ -35,7 +38,7 @@ public record WritePlan(boolean machinePoolStatus, boolean pausedConditionOnly, 
             // The infrastructure pool's conditions wait with the rest: while paused it is not written at all.
             return new WritePlan(false, owner, false, false, false, false);
         }
-        return new WritePlan(owner, false, true, true, owner, true);
+        return new WritePlan(owner, false, status.infrastructureReady(), true, owner, true);
     }
 
     /** The computed status says the pool is paused: its Paused condition is True. */

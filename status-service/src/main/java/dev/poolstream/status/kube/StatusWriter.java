@@ -166,14 +166,14 @@ public final class StatusWriter implements AutoCloseable {
         GenericKubernetesResource machinePool = null;
         GenericKubernetesResource infrastructurePool = null;
         if (plan.machinePoolStatus()) {
-            machinePool = parts.call("the MachinePool's status", () -> writeMachinePool(key, status));
+            machinePool = parts.call("the MachinePool's status", () -> writeMachinePool(key, status, plan.providerIdLists()));
         } else if (plan.pausedConditionOnly()) {
             parts.run("the MachinePool's Paused condition", () -> writePausedCondition(key, status));
         }
         if (plan.infrastructurePool()) {
             infrastructurePool = parts.call("the status of " + status.infrastructureKind() + " "
                     + key.namespace() + "/" + status.infrastructureName(),
-                    () -> writeInfrastructurePool(key, status));
+                    () -> writeInfrastructurePool(key, status, plan.providerIdLists()));
         }
         if (plan.events()) {
             GenericKubernetesResource pool = machinePool;
@@ -336,9 +336,10 @@ public final class StatusWriter implements AutoCloseable {
      * The InfraMachinePool contract: {@code status.ready}, {@code status.replicas}, {@code spec.providerIDList}; and
      * the provider's conditions (CAPA's, CAPZ's) with the Ready summary Cluster API mirrors onto the MachinePool.
      *
+     * @param providerIds write {@code spec.providerIDList} too ({@link WritePlan#providerIdLists})
      * @return the infrastructure pool as it is now, null when there is none
      */
-    private GenericKubernetesResource writeInfrastructurePool(PoolKey key, PoolStatus status) {
+    private GenericKubernetesResource writeInfrastructurePool(PoolKey key, PoolStatus status, boolean providerIds) {
         Class<? extends HasMetadata> type = status.infrastructureKind() == null ? null
                 : INFRASTRUCTURE_KINDS.get(status.infrastructureKind());
         if (type == null || status.infrastructureName() == null) {
@@ -370,11 +371,15 @@ public final class StatusWriter implements AutoCloseable {
             current.getAdditionalProperties().put("status", merged);
             return true;
         }, "infrastructure-status");
-        return patchProviderIdList(now, objects, seen, status.providerIDList(), "infrastructure-provider-ids");
+        return providerIds ? patchProviderIdList(now, objects, seen, status.providerIDList(),
+                "infrastructure-provider-ids") : now;
     }
 
-    /** @return the MachinePool as it is now, null when it is gone */
-    private GenericKubernetesResource writeMachinePool(PoolKey key, PoolStatus status) {
+    /**
+     * @param providerIds write {@code spec.providerIDList} too ({@link WritePlan#providerIdLists})
+     * @return the MachinePool as it is now, null when it is gone
+     */
+    private GenericKubernetesResource writeMachinePool(PoolKey key, PoolStatus status, boolean providerIds) {
         var objects = objects(MachinePool.class, key.namespace());
         Resource<GenericKubernetesResource> resource = objects.withName(key.name());
         // As JSON values, as the object read back holds them (observedGeneration an Integer there, not a Long).
@@ -387,7 +392,8 @@ public final class StatusWriter implements AutoCloseable {
             current.getAdditionalProperties().put("status", wanted);
             return true;
         }, "machinepool-status");
-        return patchProviderIdList(now, objects, seen, status.providerIDList(), "machinepool-provider-ids");
+        return providerIds ? patchProviderIdList(now, objects, seen, status.providerIDList(),
+                "machinepool-provider-ids") : now;
     }
 
     /** A paused pool: its Paused condition, and the rest of the status as it stands on the object. */

@@ -7,7 +7,9 @@ import static dev.poolstream.status.domain.Pools.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.events.Cloud;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.ScalingGroupState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,24 @@ class WritePlanTest {
     void shouldWriteEverythingOfTheModeWhenThePoolIsNotPaused() {
         assertThat(WritePlan.of(status(false), true)).isEqualTo(new WritePlan(true, false, true, true, true, true));
         assertThat(WritePlan.of(status(false), false)).isEqualTo(new WritePlan(false, false, true, true, false, true));
+    }
+
+    /**
+     * A group taken over keeps the provider ID list it came with (Cluster API's, or CAPA's) until the provider has
+     * reported it: empty before then, it would take every Node out of cluster-autoscaler's node group.
+     */
+    @Test
+    void shouldWriteNoProviderIdListBeforeTheProviderReportsTheGroup() {
+        for (ScalingGroupState group : java.util.Arrays.asList(null, new ScalingGroupState(POOL, Cloud.AWS, "workers",
+                false, 0, 0, 100, null, false, 3, "c", null))) {
+            PoolStatus status = StatusCalculator.look(POOL, new PoolInputs(spec(2, 0, Map.of(), false), group,
+                    Map.of()), null, T0).status();
+
+            assertThat(WritePlan.of(status, true)).as(String.valueOf(group))
+                    .isEqualTo(new WritePlan(true, false, false, true, true, true));
+            assertThat(WritePlan.of(status, false)).as(String.valueOf(group))
+                    .isEqualTo(new WritePlan(false, false, false, true, false, true));
+        }
     }
 
     @Test

@@ -221,6 +221,50 @@ class StatusWriterRealApiIT {
     }
 
     /**
+     * A pool Poolstream takes over (owner mode) comes with the provider ID lists Cluster API and CAPA wrote. Until the
+     * provider reports its group, its status is written and the lists stay: cluster-autoscaler finds the pool's Nodes
+     * by them. Once the group is reported, they are the provider's.
+     */
+    @Test
+    void shouldKeepTheProviderIdListsOfAPoolTakenOverUntilItsGroupIsReported() {
+        Names n = new Names(NAMESPACE, "taken-over", CLUSTER, "wr-taken-over");
+        objects.pool(n, 3, Map.of());
+        List<String> theirs = List.of(n.providerId(1), n.providerId(2));
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).edit(p -> {
+            p.getSpec().setProviderIDList(theirs);
+            return p;
+        });
+        kube.resources(AWSMachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).edit(p -> {
+            p.getSpec().setProviderIDList(theirs);
+            return p;
+        });
+        StatusWriter writer = writer(StatusProperties.Mode.OWNER);
+        StatusCalculator.Look unreported = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 3), null, Map.of()), null, PoolShape.T0);
+
+        writer.write(unreported.status());
+
+        assertThat(map(objects.machinePool(n).getAdditionalProperties().get("status")))
+                .isEqualTo(json(unreported.status().status())).containsEntry("replicas", 0);
+        assertThat(map(objects.awsMachinePool(n).getAdditionalProperties().get("status")))
+                .containsEntry("ready", false);
+        assertThat(map(objects.machinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(theirs);
+        assertThat(map(objects.awsMachinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(theirs);
+
+        StatusCalculator.Look reported = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 3), group(n, 3, "1", null), ready(n, 3)), unreported.view(), PoolShape.T0);
+        writer.write(reported.status());
+
+        List<String> three = List.of(n.providerId(1), n.providerId(2), n.providerId(3));
+        assertThat(map(objects.machinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(three);
+        assertThat(map(objects.awsMachinePool(n).getAdditionalProperties().get("spec")).get("providerIDList"))
+                .isEqualTo(three);
+    }
+
+    /**
      * A pool being deleted: Cluster API's controllers then run only their delete path and write no spec, so
      * {@code spec.providerIDList} stays and the generation with it (each new generation had the reconciler send another
      * DeleteGroup: four for one deletion in the e2e scenario {@code delete-pool}). The status is still written.
