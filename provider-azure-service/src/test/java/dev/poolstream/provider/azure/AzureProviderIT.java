@@ -609,11 +609,39 @@ class AzureProviderIT {
         });
         ScalingGroupState failing = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
         assertThat(failing.launchFailure().reason()).isEqualTo(Reasons.LAUNCH_FAILED);
-        assertThat(failing.launchFailure().message()).startsWith("scale set unplaced: 2 VMs failed to provision [");
+        // Why, from the instance view of the first of them: ARM's error, which the listing does not carry.
+        assertThat(failing.launchFailure().message()).matches("scale set unplaced: 2 VMs failed to provision "
+                + "\\[\\d+, \\d+]; VM \\d+: AllocationFailed: Allocation failed\\. We do not have sufficient capacity for "
+                + "the requested VM size in this region\\.");
         assertThat(failing.lastError().reason()).isEqualTo(Reasons.CLOUD_OPERATION_FAILED);
         assertThat(armRequestsSince(fakeMark)).filteredOn(r -> !r.method().equals("GET"))
                 .extracting(ArmFake.Request::method).containsExactly("PATCH");
         assertThat(deadLetterIds(ensure.pool(), Reasons.CLOUD_OPERATION_FAILED)).containsExactly(up.id());
+    }
+
+    /** Flexible: the failed VM's instance view is the VM's own, as a Flexible scale set has no scale set VM API. */
+    @Test
+    void shouldSayWhyAFlexibleScaleSetsVmFailedToProvisionFromItsInstanceView() {
+        bootstrapSecret("flex-unplaced-bootstrap", "#cloud-config flex-unplaced");
+        EnsureGroup ensure = EnsureGroup.of("clusters/flex-unplaced", 1, "flex-unplaced", AzurePools.template(CLUSTER,
+                AzurePools.flexible(AzurePools.spec("Standard_D2s_v3", "133.0.20250101")), 1,
+                new SecretRef("clusters", "flex-unplaced-bootstrap")), new Capacity(1, 1, 10, false));
+        send(ensure);
+        awaitDone(ensure);
+        awaitRunning(ensure.pool(), 1);
+        arm.failNextOperation("PATCH", "/virtualMachineScaleSets/flex-unplaced", "SkuNotAvailable",
+                "The requested VM size Standard_D2s_v3 is currently not available in location 'westeurope'.");
+
+        send(SetCapacity.of(ensure.pool(), 2, "flex-unplaced", new Capacity(2, 1, 10, false)));
+
+        await("the failed VM named as the launch failure").atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+            return s != null && s.launchFailure() != null;
+        });
+        assertThat(probe().latest(STATE, ScalingGroupState.class).get(ensure.pool()).launchFailure().message())
+                .matches("scale set flex-unplaced: 1 VM failed to provision \\[(flex-unplaced_[0-9a-f]{8})]; VM \\1: "
+                        + "SkuNotAvailable: The requested VM size Standard_D2s_v3 is currently not available in "
+                        + "location 'westeurope'\\.");
     }
 
     /** Scale set names whose pools' commands share one partition of the command topic. */

@@ -11,6 +11,7 @@ import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
 import com.azure.resourcemanager.compute.models.ImageReference;
+import com.azure.resourcemanager.compute.models.InstanceViewStatus;
 import com.azure.resourcemanager.compute.models.OrchestrationMode;
 import com.azure.resourcemanager.compute.models.Sku;
 import com.azure.resourcemanager.compute.models.UpgradeMode;
@@ -148,7 +149,31 @@ public class AzureScalingGroup implements ScalingGroup {
         GroupSnapshot snapshot = new GroupSnapshot(group, VmssLifecycle.deleting(vmss.provisioningState()),
                 (int) capacity, Bookkeeping.minSize(tags).orElse(0), Bookkeeping.maxSize(tags).orElse(0), version,
                 vmss.zones(), tags, false, instances);
-        return Optional.of(snapshot.withLaunchFailure(VmssLifecycle.launchFailure(snapshot)));
+        List<String> failed = VmssLifecycle.failedVms(snapshot);
+        String whyFirst = failed.isEmpty() ? null : whyFailed(group, flexible, failed.get(0));
+        return Optional.of(snapshot.withLaunchFailure(VmssLifecycle.launchFailure(snapshot, whyFirst)));
+    }
+
+    /**
+     * What the instance view of a VM that failed to provision says went wrong, which the listing does not carry.
+     * Read only while the scale set is short with failed VMs, for the first of them. A failure to read it is logged
+     * and the launch failure shown without the reason: it must not stop the scale set's description, on which every
+     * command waits.
+     */
+    private String whyFailed(String group, boolean flexible, String instanceId) {
+        String rg = settings.resourceGroup();
+        try {
+            List<InstanceViewStatus> statuses = AzureErrors.call("GET instance view of VM " + instanceId
+                    + " of scale set " + group, () -> flexible
+                    ? client.getVirtualMachines().instanceView(rg, instanceId).statuses()
+                    : client.getVirtualMachineScaleSetVMs().getInstanceView(rg, group, instanceId).statuses());
+            return VmssLifecycle.provisioningError(statuses == null ? List.of() : statuses.stream()
+                    .map(s -> new VmssLifecycle.ViewStatus(s.code(), s.message())).toList());
+        } catch (RuntimeException e) {
+            log.warn("scale set {}: the instance view of its failed VM {} could not be read, so why it failed is not "
+                    + "shown: {}", group, instanceId, e.getMessage());
+            return null;
+        }
     }
 
     private List<InstanceSnapshot> uniformInstances(String group, String version) {

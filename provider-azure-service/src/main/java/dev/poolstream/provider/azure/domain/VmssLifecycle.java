@@ -24,21 +24,57 @@ public final class VmssLifecycle {
     }
 
     /**
-     * Why the scale set is short of its capacity, when VMs of it failed to provision (an allocation failure, a quota,
-     * an extension that failed): Azure keeps such a VM in the scale set, counted in its capacity, with provisioning
-     * state Failed; the reason is in its instance view, which the listing does not carry. Null when the scale set is
-     * not short ({@link GroupSnapshot#isShort}) or none of its VMs failed.
+     * The VMs to name when the scale set is short of its capacity ({@link GroupSnapshot#isShort}) and VMs of it
+     * failed to provision (an allocation failure, a quota, an extension that failed): Azure keeps such a VM in the
+     * scale set, counted in its capacity, with provisioning state Failed. By instance ID; empty otherwise.
      */
-    public static Failure launchFailure(GroupSnapshot scaleSet) {
-        List<String> failed = scaleSet.instances().stream().filter(i -> i.lifecycle() == InstanceLifecycle.FAILED)
+    public static List<String> failedVms(GroupSnapshot scaleSet) {
+        if (!scaleSet.isShort()) {
+            return List.of();
+        }
+        return scaleSet.instances().stream().filter(i -> i.lifecycle() == InstanceLifecycle.FAILED)
                 .map(InstanceSnapshot::instanceId).sorted().toList();
-        if (failed.isEmpty() || !scaleSet.isShort()) {
+    }
+
+    /**
+     * Why the scale set is short, when VMs of it failed to provision ({@link #failedVms}); null when none did.
+     *
+     * @param whyFirst what the instance view of the first of them says ({@link #provisioningError}); null when it
+     *                 was not read, and the message says where to look
+     */
+    public static Failure launchFailure(GroupSnapshot scaleSet, String whyFirst) {
+        List<String> failed = failedVms(scaleSet);
+        if (failed.isEmpty()) {
             return null;
         }
         return new Failure(Reasons.LAUNCH_FAILED, "scale set " + scaleSet.group() + ": " + failed.size()
                 + (failed.size() == 1 ? " VM" : " VMs") + " failed to provision " + failed
-                + "; the instance view of each says why");
+                + (whyFirst == null ? "; the instance view of each says why"
+                : "; VM " + failed.get(0) + ": " + whyFirst));
     }
+
+    /** A status of a VM's instance view: its code ({@code ProvisioningState/failed/AllocationFailed}) and message. */
+    public record ViewStatus(String code, String message) {
+    }
+
+    /**
+     * What a failed VM's instance view says went wrong: its failed provisioning status, as the error code ARM puts
+     * after {@code ProvisioningState/failed/} and the message ({@code AllocationFailed: Allocation failed. We do not
+     * have sufficient capacity ...}). Null when no status says provisioning failed.
+     */
+    public static String provisioningError(List<ViewStatus> statuses) {
+        return statuses.stream().filter(s -> s.code() != null
+                        && s.code().toLowerCase(Locale.ROOT).startsWith(PROVISIONING_FAILED))
+                .findFirst()
+                .map(s -> {
+                    String code = s.code().substring(PROVISIONING_FAILED.length());
+                    String message = s.message() == null || s.message().isBlank() ? null : s.message().strip();
+                    return code.isEmpty() ? message : message == null ? code : code + ": " + message;
+                })
+                .orElse(null);
+    }
+
+    private static final String PROVISIONING_FAILED = "provisioningstate/failed/";
 
     /** Whether the scale set itself is being deleted. */
     public static boolean deleting(String scaleSetProvisioningState) {

@@ -41,7 +41,8 @@ import java.util.regex.Pattern;
  * at which point the VMs finish provisioning or deleting. Requests without {@code api-version} or a bearer token are
  * rejected as ARM rejects them. {@link #throttleNext} answers the next matching requests with 429 and
  * {@code Retry-After: 1}; {@link #failNextOperation} ends the next matching write's operation {@code Failed} with an ARM
- * error, as an allocation failure does, after the write took effect. A scale set has an etag that every change of it
+ * error, as an allocation failure does, after the write took effect; the VMs it left failed carry that error in their
+ * instance views ({@code .../instanceView} of a scale set VM, or of a Flexible VM). A scale set has an etag that every change of it
  * moves, and a {@code PATCH} with {@code If-Match} naming another is refused 412. ARM returns the resource group of VM IDs upper-cased, as here.
  */
 public final class ArmFake implements AutoCloseable {
@@ -67,6 +68,9 @@ public final class ArmFake implements AutoCloseable {
     private static final Pattern SCALE_SET_VMS = Pattern.compile(API + "virtualMachineScaleSets/([^/]+)/virtualMachines$");
     private static final Pattern DELETE_INSTANCES = Pattern.compile(API + "virtualMachineScaleSets/([^/]+)/delete$");
     private static final Pattern VMS = Pattern.compile(API + "virtualMachines$");
+    private static final Pattern SCALE_SET_VM_VIEW = Pattern.compile(API
+            + "virtualMachineScaleSets/([^/]+)/virtualMachines/([^/]+)/instanceView$");
+    private static final Pattern VM_VIEW = Pattern.compile(API + "virtualMachines/([^/]+)/instanceView$");
     private static final Pattern OPERATION = Pattern.compile("^/operations/([^/]+)(/result)?$");
     private static final Pattern FILTER = Pattern.compile("'virtualMachineScaleSet/id'\\s+eq\\s+'([^']+)'",
             Pattern.CASE_INSENSITIVE);
@@ -295,6 +299,8 @@ public final class ArmFake implements AutoCloseable {
         Instant timeCreated;
         String vmSize;
         JsonNode image;
+        /** Why it failed to provision, for its instance view. */
+        Failing failure;
     }
 
     private static final class Operation {
@@ -405,6 +411,18 @@ public final class ArmFake implements AutoCloseable {
         if ((m = DELETE_INSTANCES.matcher(path)).matches() && method.equals("POST")) {
             return deleteInstances(m.group(2), m.group(3), body);
         }
+        if ((m = SCALE_SET_VM_VIEW.matcher(path)).matches() && method.equals("GET")) {
+            ScaleSet s = scaleSets.get(key(m.group(2), m.group(3)));
+            Vm vm = s == null || s.flexible() ? null : s.vms.get(m.group(4));
+            return vm == null ? notFound(m.group(4)) : Response.json(200, write(instanceView(vm)));
+        }
+        if ((m = VM_VIEW.matcher(path)).matches() && method.equals("GET")) {
+            String rg = m.group(2);
+            String name = m.group(3);
+            return scaleSets.values().stream().filter(s -> s.flexible() && s.resourceGroup.equalsIgnoreCase(rg))
+                    .map(s -> s.vms.get(name)).filter(java.util.Objects::nonNull).findFirst()
+                    .map(vm -> Response.json(200, write(instanceView(vm)))).orElseGet(() -> notFound(name));
+        }
         if ((m = VMS.matcher(path)).matches() && method.equals("GET")) {
             return listVms(m.group(2), params.get("$filter"));
         }
@@ -452,7 +470,8 @@ public final class ArmFake implements AutoCloseable {
             resize(s, before, s.capacity());
         }
         ScaleSet done = s;
-        String op = startOperation(() -> finish(done), () -> fail(done));
+        Failing why = failingNow;
+        String op = startOperation(() -> finish(done), () -> fail(done, why));
         return new Response(created ? 201 : 200, Map.of("Azure-AsyncOperation", operationUrl(op)), write(view(s)));
     }
 
@@ -495,7 +514,8 @@ public final class ArmFake implements AutoCloseable {
         s.provisioningState = "Updating";
         s.version++;
         resize(s, before, s.capacity());
-        String op = startOperation(() -> finish(s), () -> fail(s));
+        Failing why = failingNow;
+        String op = startOperation(() -> finish(s), () -> fail(s, why));
         return new Response(200, Map.of("Azure-AsyncOperation", operationUrl(op)), write(view(s)));
     }
 
@@ -626,12 +646,21 @@ public final class ArmFake implements AutoCloseable {
         s.vms.values().forEach(v -> v.provisioningState = "Succeeded");
     }
 
-    /** An allocation failure: the VMs being created could not be placed; the scale set keeps its new capacity. */
-    private void fail(ScaleSet s) {
+    /**
+     * An allocation failure: the VMs being created could not be placed, and their instance views say why; the scale
+     * set keeps its new capacity.
+     */
+    private void fail(ScaleSet s, Failing why) {
         s.provisioningState = "Failed";
         s.vms.values().removeIf(v -> v.provisioningState.equals("Deleting"));
-        s.vms.values().forEach(v -> v.provisioningState = v.provisioningState.equals("Creating") ? "Failed"
-                : "Succeeded");
+        for (Vm v : s.vms.values()) {
+            if (v.provisioningState.equals("Creating")) {
+                v.provisioningState = "Failed";
+                v.failure = why;
+            } else {
+                v.provisioningState = "Succeeded";
+            }
+        }
     }
 
     /** Adds VMs up to the new capacity, or marks the newest ones deleting when it fell (Azure's default scale-in). */
@@ -700,6 +729,28 @@ public final class ArmFake implements AutoCloseable {
         props.put("vmId", UUID.nameUUIDFromBytes(v.name.getBytes(StandardCharsets.UTF_8)).toString());
         props.putObject("osProfile").put("computerName", s.name + String.format("%06d", Integer.parseInt(v.instanceId)));
         return vm;
+    }
+
+    /**
+     * A VM's instance view as ARM gives it: its provisioning status (for a failed VM the error's code and message, as
+     * {@code ProvisioningState/failed/<code>}), then its power state.
+     */
+    private ObjectNode instanceView(Vm v) {
+        ObjectNode view = json.createObjectNode();
+        ArrayNode statuses = view.putArray("statuses");
+        if (v.provisioningState.equals("Failed")) {
+            ObjectNode failed = statuses.addObject().put("code", "ProvisioningState/failed/"
+                    + (v.failure == null ? "InternalOperationError" : v.failure.code()))
+                    .put("level", "Error").put("displayStatus", "Provisioning failed");
+            failed.put("message", v.failure == null ? "An internal execution error occurred." : v.failure.message());
+        } else {
+            statuses.addObject().put("code", "ProvisioningState/" + v.provisioningState.toLowerCase(Locale.ROOT))
+                    .put("level", "Info").put("displayStatus", "Provisioning " + v.provisioningState
+                            .toLowerCase(Locale.ROOT));
+            statuses.addObject().put("code", "PowerState/running").put("level", "Info")
+                    .put("displayStatus", "VM running");
+        }
+        return view;
     }
 
     private ObjectNode flexibleVm(ScaleSet s, Vm v) {

@@ -36,8 +36,11 @@ class VmssLifecycleTest {
 
     /** A scale set of this capacity holding these VMs, as the adapter describes it. */
     private static Failure launchFailure(int capacity, List<InstanceSnapshot> vms) {
-        return VmssLifecycle.launchFailure(new GroupSnapshot("workers", false, capacity, 0, 10, "m1", List.of(),
-                java.util.Map.of(), false, vms));
+        return VmssLifecycle.launchFailure(scaleSet(capacity, vms), null);
+    }
+
+    private static GroupSnapshot scaleSet(int capacity, List<InstanceSnapshot> vms) {
+        return new GroupSnapshot("workers", false, capacity, 0, 10, "m1", List.of(), java.util.Map.of(), false, vms);
     }
 
     @org.junit.jupiter.api.Test
@@ -55,5 +58,35 @@ class VmssLifecycleTest {
         assertThat(launchFailure(2, List.of(vm("0", "Succeeded"), vm("1", "Failed"))))
                 .extracting(Failure::message).isEqualTo("scale set workers: 1 VM failed to provision [1]; the "
                         + "instance view of each says why");
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldSayWhyTheFirstFailedVmFailedWhenItsInstanceViewWasRead() {
+        List<InstanceSnapshot> vms = List.of(vm("3", "Failed"), vm("0", "Succeeded"), vm("1", "Failed"));
+
+        assertThat(VmssLifecycle.failedVms(scaleSet(3, vms))).containsExactly("1", "3");
+        assertThat(VmssLifecycle.failedVms(scaleSet(1, vms))).as("not short").isEmpty();
+        assertThat(VmssLifecycle.launchFailure(scaleSet(3, vms), "AllocationFailed: Allocation failed."))
+                .extracting(Failure::message).isEqualTo("scale set workers: 2 VMs failed to provision [1, 3]; VM 1: "
+                        + "AllocationFailed: Allocation failed.");
+    }
+
+    /** A failed VM's instance view as ARM gives it: the failed provisioning status among the others. */
+    @org.junit.jupiter.api.Test
+    void shouldTakeTheFailedProvisioningStatusOfAnInstanceView() {
+        var running = new VmssLifecycle.ViewStatus("PowerState/running", "VM running");
+        var succeeded = new VmssLifecycle.ViewStatus("ProvisioningState/succeeded", null);
+        var allocation = new VmssLifecycle.ViewStatus("ProvisioningState/failed/AllocationFailed",
+                " Allocation failed. We do not have sufficient capacity for the requested VM size in this region. ");
+
+        assertThat(VmssLifecycle.provisioningError(List.of(running, allocation))).isEqualTo("AllocationFailed: "
+                + "Allocation failed. We do not have sufficient capacity for the requested VM size in this region.");
+        assertThat(VmssLifecycle.provisioningError(List.of(succeeded, running))).isNull();
+        assertThat(VmssLifecycle.provisioningError(List.of())).isNull();
+        assertThat(VmssLifecycle.provisioningError(List.of(new VmssLifecycle.ViewStatus(
+                "provisioningState/Failed/VMExtensionProvisioningError", null)))).as("any case; no message")
+                .isEqualTo("VMExtensionProvisioningError");
+        assertThat(VmssLifecycle.provisioningError(List.of(new VmssLifecycle.ViewStatus("ProvisioningState/failed/",
+                "Internal error")))).as("no code").isEqualTo("Internal error");
     }
 }
