@@ -83,6 +83,11 @@ class VmssLifecycleTest {
                 + "Allocation failed. We do not have sufficient capacity for the requested VM size in this region.");
         assertThat(VmssLifecycle.provisioningError(List.of(succeeded, running))).isNull();
         assertThat(VmssLifecycle.provisioningError(List.of())).isNull();
+        assertThat(VmssLifecycle.provisioningError(List.of(new VmssLifecycle.ViewStatus(null, "no code at all"))))
+                .isNull();
+        assertThat(VmssLifecycle.provisioningError(List.of(new VmssLifecycle.ViewStatus(
+                "ProvisioningState/failed/OSProvisioningTimedOut", "  ")))).as("a blank message")
+                .isEqualTo("OSProvisioningTimedOut");
         assertThat(VmssLifecycle.provisioningError(List.of(new VmssLifecycle.ViewStatus(
                 "provisioningState/Failed/VMExtensionProvisioningError", null)))).as("any case; no message")
                 .isEqualTo("VMExtensionProvisioningError");
