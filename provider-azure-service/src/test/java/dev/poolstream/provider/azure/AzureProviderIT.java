@@ -247,6 +247,17 @@ class AzureProviderIT {
         return ensure;
     }
 
+    /** A Flexible scale set of this capacity, its EnsureGroup carried out (its VMs may still be provisioning). */
+    private EnsureGroup createFlexibleGroup(String name, int desired) {
+        bootstrapSecret(name + "-bootstrap", "#cloud-config " + name);
+        EnsureGroup ensure = EnsureGroup.of("clusters/" + name, 1, name, AzurePools.template(CLUSTER,
+                AzurePools.flexible(AzurePools.spec("Standard_D2s_v3", "133.0.20250101")), 1,
+                new SecretRef("clusters", name + "-bootstrap")), new Capacity(desired, 1, 10, false));
+        send(ensure);
+        awaitDone(ensure);
+        return ensure;
+    }
+
     /** Commands of this kind carried out with this outcome so far (the provider's own counter). */
     private double commands(String kind, String outcome) {
         var counter = meters.find("poolstream.provider.commands").tags("kind", kind, "outcome", outcome).counter();
@@ -622,12 +633,7 @@ class AzureProviderIT {
     /** Flexible: the failed VM's instance view is the VM's own, as a Flexible scale set has no scale set VM API. */
     @Test
     void shouldSayWhyAFlexibleScaleSetsVmFailedToProvisionFromItsInstanceView() {
-        bootstrapSecret("flex-unplaced-bootstrap", "#cloud-config flex-unplaced");
-        EnsureGroup ensure = EnsureGroup.of("clusters/flex-unplaced", 1, "flex-unplaced", AzurePools.template(CLUSTER,
-                AzurePools.flexible(AzurePools.spec("Standard_D2s_v3", "133.0.20250101")), 1,
-                new SecretRef("clusters", "flex-unplaced-bootstrap")), new Capacity(1, 1, 10, false));
-        send(ensure);
-        awaitDone(ensure);
+        EnsureGroup ensure = createFlexibleGroup("flex-unplaced", 1);
         awaitRunning(ensure.pool(), 1);
         arm.failNextOperation("PATCH", "/virtualMachineScaleSets/flex-unplaced", "SkuNotAvailable",
                 "The requested VM size Standard_D2s_v3 is currently not available in location 'westeurope'.");
@@ -700,12 +706,7 @@ class AzureProviderIT {
 
     @Test
     void shouldPublishVmProviderIdsWhenPoolAsksForFlexibleOrchestration() {
-        bootstrapSecret("flex-bootstrap", "#cloud-config flex");
-        EnsureGroup ensure = EnsureGroup.of("clusters/flex", 1, "flex", AzurePools.template(CLUSTER,
-                AzurePools.flexible(AzurePools.spec("Standard_D2s_v3", "133.0.20250101")), 1,
-                new SecretRef("clusters", "flex-bootstrap")), new Capacity(3, 1, 10, false));
-        send(ensure);
-        awaitDone(ensure);
+        EnsureGroup ensure = createFlexibleGroup("flex", 3);
 
         Map<String, InstanceState> instances = awaitRunning(ensure.pool(), 3);
         assertThat(instances.values()).allSatisfy(i -> {
