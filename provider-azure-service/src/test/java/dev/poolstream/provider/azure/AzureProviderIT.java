@@ -622,8 +622,8 @@ class AzureProviderIT {
         assertThat(failing.launchFailure().reason()).isEqualTo(Reasons.LAUNCH_FAILED);
         // Why, from the instance view of the first of them: ARM's error, which the listing does not carry.
         assertThat(failing.launchFailure().message()).matches("scale set unplaced: 2 VMs failed to provision "
-                + "\\[\\d+, \\d+]; VM \\d+: AllocationFailed: Allocation failed\\. We do not have sufficient capacity for "
-                + "the requested VM size in this region\\.");
+                + "\\[\\d+, \\d+]; VM \\d+: AllocationFailed: Allocation failed\\. We do not have sufficient "
+                + "capacity for the requested VM size in this region\\.");
         assertThat(failing.lastError().reason()).isEqualTo(Reasons.CLOUD_OPERATION_FAILED);
         assertThat(armRequestsSince(fakeMark)).filteredOn(r -> !r.method().equals("GET"))
                 .extracting(ArmFake.Request::method).containsExactly("PATCH");

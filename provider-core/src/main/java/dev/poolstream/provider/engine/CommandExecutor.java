@@ -78,7 +78,8 @@ public class CommandExecutor {
     }
 
     /**
-     * As {@link #execute(String, ScalingGroupCommand)}, asking {@code stillOurs} before every cloud write: once the
+     * As {@link #execute(String, ScalingGroupCommand)}, asking {@code stillOurs} before each write step (the template,
+     * the plan's writes, a terminate's finish, the template's delete; not between the calls of one step): once the
      * command's partition has gone to another consumer, it writes nothing more ({@link CommandFencedException}). A
      * write from a read made before the hand-over would undo what the new owner wrote since (on Azure, an absolute
      * capacity below it removes VMs of Azure's choosing, undrained).

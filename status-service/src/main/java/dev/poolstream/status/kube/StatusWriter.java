@@ -166,7 +166,8 @@ public final class StatusWriter implements AutoCloseable {
         GenericKubernetesResource machinePool = null;
         GenericKubernetesResource infrastructurePool = null;
         if (plan.machinePoolStatus()) {
-            machinePool = parts.call("the MachinePool's status", () -> writeMachinePool(key, status, plan.providerIdLists()));
+            machinePool = parts.call("the MachinePool's status",
+                    () -> writeMachinePool(key, status, plan.providerIdLists()));
         } else if (plan.pausedConditionOnly()) {
             parts.run("the MachinePool's Paused condition", () -> writePausedCondition(key, status));
         }

@@ -42,8 +42,9 @@ import java.util.regex.Pattern;
  * rejected as ARM rejects them. {@link #throttleNext} answers the next matching requests with 429 and
  * {@code Retry-After: 1}; {@link #failNextOperation} ends the next matching write's operation {@code Failed} with an ARM
  * error, as an allocation failure does, after the write took effect; the VMs it left failed carry that error in their
- * instance views ({@code .../instanceView} of a scale set VM, or of a Flexible VM). A scale set has an etag that every change of it
- * moves, and a {@code PATCH} with {@code If-Match} naming another is refused 412. ARM returns the resource group of VM IDs upper-cased, as here.
+ * instance views ({@code .../instanceView} of a scale set VM, or of a Flexible VM). A scale set has an etag that
+ * every change of it moves, and a {@code PATCH} with {@code If-Match} naming another is refused 412. ARM returns the
+ * resource group of VM IDs upper-cased, as here.
  */
 public final class ArmFake implements AutoCloseable {
 
