@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,6 +105,8 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
      * offset at the assignment, then the positions committed since. The consumer thread's only.
      */
     private final Map<TopicPartition, Long> deadLetteredUpTo = new HashMap<>();
+    /** Pool partitions whose last asynchronous commit was turned down: committed again next round. Thread's only. */
+    private final Set<TopicPartition> commitAgain = new HashSet<>();
     /** Why the thread ended when it was not stopped; null while it runs (or was stopped). */
     private volatile Throwable died;
     /** When the loop last went round (System.nanoTime()): a poll that returned. */
@@ -224,6 +227,7 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         catchingUp = false;
         catchUpTo = Map.of();
         partitions.forEach(deadLetteredUpTo::remove);
+        partitions.forEach(commitAgain::remove);
         listener.revoked(partitions);
     }
 
@@ -255,13 +259,18 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         listener.record(record.topic(), record.key(), value);
     }
 
-    /** Commits the pool partitions whose position went past what is dead-lettered already; a failure waits. */
+    /**
+     * Commits the pool partitions whose position went past what is dead-lettered already, and those whose last commit
+     * was turned down (a rebalance in progress): made again next round, not left to the next revocation.
+     */
     private void commitAsync(Consumer<String, byte[]> c) {
         Map<TopicPartition, OffsetAndMetadata> further = new HashMap<>();
         for (TopicPartition partition : c.assignment()) {
             if (TOPICS.contains(partition.topic())) {
                 long position = c.position(partition);
-                if (position > deadLetteredUpTo.getOrDefault(partition, 0L)) {
+                long upTo = deadLetteredUpTo.getOrDefault(partition, 0L);
+                boolean again = commitAgain.remove(partition);
+                if (position > upTo || again && position == upTo) {
                     further.put(partition, new OffsetAndMetadata(position));
                     deadLetteredUpTo.put(partition, position);
                 }
@@ -270,8 +279,8 @@ public final class PoolTopicsConsumer implements SmartLifecycle {
         if (!further.isEmpty()) {
             c.commitAsync(further, (offsets, e) -> {
                 if (e != null) {
-                    // The next synchronous commit (a revocation, the stop) carries the same offsets.
-                    log.debug("committing {} failed: {}", offsets.keySet(), e.toString());
+                    log.debug("committing {} failed: {}; again next round", offsets.keySet(), e.toString());
+                    commitAgain.addAll(offsets.keySet());
                 }
             });
         }

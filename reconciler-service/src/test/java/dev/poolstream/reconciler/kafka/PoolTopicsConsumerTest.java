@@ -108,7 +108,7 @@ class PoolTopicsConsumerTest {
     /** The coordinator turns the asynchronous commits down (a rebalance in progress): the synchronous ones count. */
     @Test
     void shouldCommitWhatItDeadLetteredWhenItsPartitionsAreRevokedAndWhenItStops() {
-        consumer.refuseAsyncCommits = true;
+        consumer.refuseAsyncCommits = Integer.MAX_VALUE;
         start(new StaticMembership(null));
         assign(3, List.of(valid(0), malformed(1), valid(2)));
         await().atMost(WAIT).until(() -> told.contains("caughtUp"));
@@ -124,6 +124,22 @@ class PoolTopicsConsumerTest {
         pools.stop();
         assertThat(committed()).isEqualTo(5);
         assertThat(deadLettered).containsExactly(1L, 3L);
+    }
+
+    /**
+     * The coordinator turns one asynchronous commit down: it is made again the next round, not left to the next
+     * revocation. Else the group's offset stays below what was dead-lettered, and a restart in between dead-letters
+     * those records again.
+     */
+    @Test
+    void shouldCommitAgainTheNextRoundWhatTheCoordinatorTurnedDown() {
+        consumer.refuseAsyncCommits = 1;
+        start(new StaticMembership(null));
+        assign(3, List.of(valid(0), malformed(1), valid(2)));
+
+        await().atMost(WAIT).until(() -> committed() == 3);
+        assertThat(consumer.refusedAsyncCommits).isEqualTo(1);
+        assertThat(consumer.commits).containsExactly(3L);
     }
 
     /**
@@ -243,7 +259,9 @@ class PoolTopicsConsumerTest {
      */
     private static final class Coordinator extends MockConsumer<String, byte[]> {
         volatile boolean holdAssignments;
-        volatile boolean refuseAsyncCommits;
+        /** How many asynchronous commits to turn down from now on. */
+        volatile int refuseAsyncCommits;
+        volatile int refusedAsyncCommits;
         /** What an earlier run committed of {@code status-0} (the mock forgets commits made before it subscribes). */
         volatile Long committedBefore;
         final List<Long> commits = new CopyOnWriteArrayList<>();
@@ -272,7 +290,9 @@ class PoolTopicsConsumerTest {
         @Override
         public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
                                              OffsetCommitCallback callback) {
-            if (refuseAsyncCommits) {
+            if (refuseAsyncCommits > 0) {
+                refuseAsyncCommits--;
+                refusedAsyncCommits++;
                 callback.onComplete(offsets, new RebalanceInProgressException("a rebalance is in progress (test)"));
             } else {
                 note(offsets);
