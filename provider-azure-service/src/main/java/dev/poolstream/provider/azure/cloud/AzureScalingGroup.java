@@ -151,7 +151,7 @@ public class AzureScalingGroup implements ScalingGroup {
                 vmss.zones(), tags, false, instances);
         List<String> failed = VmssLifecycle.failedVms(snapshot);
         String whyFirst = failed.isEmpty() ? null : whyFailed(group, flexible, failed.get(0));
-        return Optional.of(snapshot.withLaunchFailure(VmssLifecycle.launchFailure(snapshot, whyFirst)));
+        return Optional.of(snapshot.withLaunchFailure(VmssLifecycle.launchFailure(group, failed, whyFirst)));
     }
 
     /**

@@ -37,17 +37,17 @@ public final class VmssLifecycle {
     }
 
     /**
-     * Why the scale set is short, when VMs of it failed to provision ({@link #failedVms}); null when none did.
+     * Why the scale set is short, when VMs of it failed to provision; null when none did.
      *
+     * @param failed   its {@link #failedVms}
      * @param whyFirst what the instance view of the first of them says ({@link #provisioningError}); null when it
      *                 was not read, and the message says where to look
      */
-    public static Failure launchFailure(GroupSnapshot scaleSet, String whyFirst) {
-        List<String> failed = failedVms(scaleSet);
+    public static Failure launchFailure(String scaleSet, List<String> failed, String whyFirst) {
         if (failed.isEmpty()) {
             return null;
         }
-        return new Failure(Reasons.LAUNCH_FAILED, "scale set " + scaleSet.group() + ": " + failed.size()
+        return new Failure(Reasons.LAUNCH_FAILED, "scale set " + scaleSet + ": " + failed.size()
                 + (failed.size() == 1 ? " VM" : " VMs") + " failed to provision " + failed
                 + (whyFirst == null ? "; the instance view of each says why"
                 : "; VM " + failed.get(0) + ": " + whyFirst));

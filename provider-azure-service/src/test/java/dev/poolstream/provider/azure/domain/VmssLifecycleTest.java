@@ -36,7 +36,7 @@ class VmssLifecycleTest {
 
     /** A scale set of this capacity holding these VMs, as the adapter describes it. */
     private static Failure launchFailure(int capacity, List<InstanceSnapshot> vms) {
-        return VmssLifecycle.launchFailure(scaleSet(capacity, vms), null);
+        return VmssLifecycle.launchFailure("workers", VmssLifecycle.failedVms(scaleSet(capacity, vms)), null);
     }
 
     private static GroupSnapshot scaleSet(int capacity, List<InstanceSnapshot> vms) {
@@ -66,7 +66,8 @@ class VmssLifecycleTest {
 
         assertThat(VmssLifecycle.failedVms(scaleSet(3, vms))).containsExactly("1", "3");
         assertThat(VmssLifecycle.failedVms(scaleSet(1, vms))).as("not short").isEmpty();
-        assertThat(VmssLifecycle.launchFailure(scaleSet(3, vms), "AllocationFailed: Allocation failed."))
+        assertThat(VmssLifecycle.launchFailure("workers", VmssLifecycle.failedVms(scaleSet(3, vms)),
+                "AllocationFailed: Allocation failed."))
                 .extracting(Failure::message).isEqualTo("scale set workers: 2 VMs failed to provision [1, 3]; VM 1: "
                         + "AllocationFailed: Allocation failed.");
     }
