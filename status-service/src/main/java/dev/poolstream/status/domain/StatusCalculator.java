@@ -52,7 +52,10 @@ public final class StatusCalculator {
     static final int VERSIONS_MAX_ITEMS = 100;
     static final int VERSION_MAX_LENGTH = 256;
 
-    /** The outcome of one look. {@code view} is null when the pool is gone. */
+    /**
+     * The outcome of one look. {@code view} is null when the pool is gone, or when it has none yet and its status
+     * waits for the provider's first report ({@link #waitsForTheProvidersFirstReport}).
+     */
     public record Look(PoolView view, List<PoolLifecycleEvent> events) {
 
         public PoolStatus status() {
@@ -83,6 +86,9 @@ public final class StatusCalculator {
         // The status says none is while the group is still on another template than the spec asks for (its RollOut
         // not carried out yet, or refused), so that a user waiting for a roll-out does not see it done before it began.
         List<Failure> problems = PoolSpecChecks.problems(spec);
+        if (waitsForTheProvidersFirstReport(spec, group, previous, problems)) {
+            return new Look(null, List.of());
+        }
         boolean groupOnOtherTemplate = problems.isEmpty() && onOtherTemplate(spec, group);
         // Cluster API keeps the list when a provider reports a count but no IDs. Here an instance record always has
         // its ID, and leaves only by a tombstone the provider writes after a successful describe: follow it.
@@ -161,12 +167,32 @@ public final class StatusCalculator {
         // the provider, and told as Events).
         List<Failure> errors = !problems.isEmpty() || group == null || group.launchFailure() == null ? problems
                 : List.of(group.launchFailure());
-        Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, errors, now);
+        // A pool that ran before is first seen as it is: no scale from 0 to its size, no Node Ready just now.
+        boolean seenRunning = previous == null && listsInstances(spec);
+        Transitions.Outcome transitions = Transitions.between(previous, poolStatus, counts, errors, seenRunning, now);
         Instant nextLook = nextLook(listed, minReadySeconds, retired, now);
         PoolView view = new PoolView(poolStatus, counts.desired(), transitions.run(), retired,
                 errors.stream().map(Failure::reason).toList(), nextLook, List.of(), transitions.scalingRuns(),
                 transitions.errors());
         return new Look(view, transitions.events());
+    }
+
+    /**
+     * A pool that ran before Poolstream looked at it (its spec lists instances: one taken over from Cluster API's own
+     * controllers, or this service's state lost) keeps the status it has until the provider's first report of its
+     * group: from an empty picture the status would say 0 replicas, and subscribers would hear of a scale-up that
+     * never happened. Not while the spec has problems or the pool is paused: no command then makes the provider
+     * report, and the status must say why.
+     */
+    static boolean waitsForTheProvidersFirstReport(PoolSpec spec, ScalingGroupState group, PoolView previous,
+                                                    List<Failure> problems) {
+        return previous == null && group == null && problems.isEmpty() && !spec.paused() && listsInstances(spec);
+    }
+
+    /** The spec lists instances: Cluster API (or Poolstream before its state was lost) saw the pool running. */
+    static boolean listsInstances(PoolSpec spec) {
+        List<String> listed = spec.spec() == null ? null : spec.spec().getProviderIDList();
+        return listed != null && !listed.isEmpty();
     }
 
     /**

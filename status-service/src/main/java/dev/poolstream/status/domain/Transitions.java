@@ -29,9 +29,13 @@ final class Transitions {
     record Outcome(ScalingRun run, List<PoolLifecycleEvent> events, long scalingRuns, long errors) {
     }
 
-    /** @param failures what a {@code PoolError} tells of, when their reasons change: the first one */
+    /**
+     * @param failures     what a {@code PoolError} tells of, when their reasons change: the first one
+     * @param seenRunning  the first look at a pool that ran before: it did not scale from 0 to its size, and its Nodes
+     *                     already Ready did not become Ready now (their {@code NodeReady} measures nothing: -1)
+     */
     static Outcome between(PoolView previous, PoolStatus current, Counts counts, List<Failure> failures,
-                           Instant now) {
+                           boolean seenRunning, Instant now) {
         String pool = current.pool();
         long generation = current.generation();
         List<PoolLifecycleEvent> events = new ArrayList<>();
@@ -42,7 +46,7 @@ final class Transitions {
         ScalingRun run = previous == null ? null : previous.run();
         long scalingRuns = previous == null ? 0 : previous.scalingRuns();
         long errors = previous == null ? 0 : previous.errors();
-        int desiredBefore = previous == null ? 0 : previous.desired();
+        int desiredBefore = previous != null ? previous.desired() : seenRunning ? counts.desired() : 0;
         if (counts.desired() != desiredBefore) {
             events.add(new ScalingStarted(pool, now, generation, desiredBefore, counts.desired()));
             run = new ScalingRun(generation, desiredBefore, counts.desired(), now, Map.of());
@@ -55,7 +59,7 @@ final class Transitions {
                 events.add(new NodeJoined(pool, now, member.nodeName(), member.providerID()));
             }
             if (member.ready() && (then == null || !then.ready())) {
-                long sinceLaunch = member.launchTime() == null ? -1
+                long sinceLaunch = seenRunning || member.launchTime() == null ? -1
                         : Duration.between(member.launchTime(), now).toMillis();
                 events.add(new NodeReady(pool, now, member.nodeName(), member.providerID(), sinceLaunch));
                 if (run != null) {

@@ -443,6 +443,97 @@ class StatusCalculatorTest {
         assertThat(look.status()).isNull();
     }
 
+    /** A pool that ran before Poolstream looked at it: its spec lists instances that only the provider can report. */
+    @Nested
+    class RunningBefore {
+
+        private PoolSpec listing(PoolSpec spec, String... providerIds) {
+            spec.spec().setProviderIDList(List.of(providerIds));
+            return spec;
+        }
+
+        @Test
+        void shouldKeepTheStatusItHasUntilTheProvidersFirstReport() {
+            PoolSpec spec = listing(spec(2), aws(1), aws(2));
+
+            StatusCalculator.Look before = look(new PoolInputs(spec, null, Map.of()), null, T0);
+            StatusCalculator.Look reported = look(new PoolInputs(spec, group(2), Pools.ready(2)), before.view(),
+                    T0.plusSeconds(1));
+
+            assertThat(before.view()).isNull();
+            assertThat(before.events()).isEmpty();
+            assertThat(reported.status().status().getReadyReplicas()).isEqualTo(2);
+        }
+
+        @Test
+        void shouldTellOfItsNodesButOfNoScaleAndNoReadinessTimeAtTheFirstLook() {
+            PoolSpec spec = listing(spec(2), aws(1), aws(2));
+
+            StatusCalculator.Look first = look(new PoolInputs(spec, group(2), Pools.ready(2)), null,
+                    T0.plusSeconds(3600));
+
+            assertThat(first.events()).noneMatch(e -> e instanceof ScalingStarted || e instanceof ScalingFinished);
+            assertThat(first.events()).filteredOn(NodeJoined.class::isInstance).hasSize(2);
+            // They were Ready before Poolstream looked: an hour since launch is no time to Ready.
+            assertThat(first.events()).filteredOn(NodeReady.class::isInstance).hasSize(2)
+                    .allSatisfy(e -> assertThat(((NodeReady) e).sinceLaunchMillis()).isEqualTo(-1));
+            assertThat(first.events()).filteredOn(PoolReady.class::isInstance).hasSize(1);
+            // A scale after it is one, and a Node Ready after it is measured.
+            StatusCalculator.Look scaled = look(new PoolInputs(listing(spec(3), aws(1), aws(2)), group(3),
+                    Pools.ready(3)), first.view(), T0.plusSeconds(3601));
+            assertThat(scaled.events()).filteredOn(ScalingStarted.class::isInstance).singleElement()
+                    .satisfies(e -> {
+                        assertThat(((ScalingStarted) e).fromReplicas()).isEqualTo(2);
+                        assertThat(((ScalingStarted) e).toReplicas()).isEqualTo(3);
+                    });
+            assertThat(scaled.events()).filteredOn(NodeReady.class::isInstance).singleElement()
+                    .satisfies(e -> assertThat(((NodeReady) e).sinceLaunchMillis()).isPositive());
+        }
+
+        @Test
+        void shouldKeepItWhenTheInstancesAreReportedBeforeTheGroup() {
+            PoolSpec spec = listing(spec(2), aws(1), aws(2));
+
+            assertThat(look(new PoolInputs(spec, null, Pools.ready(2)), null, T0).view()).isNull();
+        }
+
+        @Test
+        void shouldNotWaitOnceItHasAStatus() {
+            PoolSpec spec = listing(spec(2), aws(1), aws(2));
+            PoolView reported = look(new PoolInputs(spec, group(2), Pools.ready(2)), null, T0).view();
+
+            // A group record deleted (its topic compacted to a tombstone): the status follows what is known.
+            assertThat(look(new PoolInputs(spec, null, Pools.ready(2)), reported, T0.plusSeconds(1)).status())
+                    .isNotNull();
+        }
+
+        @Test
+        void shouldWriteANewPoolsStatusAtOnce() {
+            assertThat(look(new PoolInputs(spec(2), null, Map.of()), null, T0).status()).isNotNull();
+            assertThat(look(new PoolInputs(listing(spec(2)), null, Map.of()), null, T0).status()).isNotNull();
+        }
+
+        @Test
+        void shouldSayWhatIsWrongWithItsSpecWithoutWaiting() {
+            // No command goes out for it, so no report would come.
+            PoolSpec tooMany = listing(spec(500), aws(1));
+
+            StatusCalculator.Look look = look(new PoolInputs(tooMany, null, Map.of()), null, T0);
+
+            assertThat(condition(look.status().status(), "InfrastructureReady").getReason())
+                    .isEqualTo("ReplicasOutOfRange");
+        }
+
+        @Test
+        void shouldSayItIsPausedWithoutWaiting() {
+            PoolSpec paused = listing(spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""), false), aws(1));
+
+            StatusCalculator.Look look = look(new PoolInputs(paused, null, Map.of()), null, T0);
+
+            assertThat(condition(look.status().status(), "Paused").getStatus()).isEqualTo(Conditions.Status.TRUE);
+        }
+    }
+
     /** The lifecycle events derived from transitions. */
     @Nested
     class Lifecycle {

@@ -285,6 +285,31 @@ class StatusTopologyTest {
         assertThat(statuses.isEmpty()).isTrue();
     }
 
+    @Test
+    void shouldPublishNothingForAPoolThatRanBeforeUntilTheProviderReportsItsGroup() {
+        // Taken over from Cluster API: its spec lists the instance, which only the provider can report.
+        MachinePoolSpec spec = MachinePoolSpecs.of("demo", 1, "v1.33.1", "bootstrap",
+                ClusterApi.KIND_AWS_MACHINE_POOL, "workers", 0);
+        spec.setProviderIDList(List.of(ID_1));
+        var aws = new dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec();
+        aws.setMinSize(0);
+        aws.setMaxSize(10);
+        pipe(specs, new PoolSpec("team-a", "workers", "uid", 1, Map.of(), Map.of(), List.of(), null, spec,
+                new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, "workers",
+                        "u", 1, List.of(), null, new InfraSpec.Aws(aws), null), false));
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        pipe(instances, instance(POOL, ID_1));
+        tick();
+        assertThat(statuses.isEmpty()).isTrue();
+        assertThat(lifecycle.isEmpty()).isTrue();
+
+        pipe(groups, new ScalingGroupState(POOL, Cloud.AWS, "workers", true, 1, 0, 10, "1", false, 1, "c", null));
+
+        assertThat(last(POOL).status().getReadyReplicas()).isEqualTo(1);
+        assertThat(lifecycle.readValuesToList()).extracting(e -> e.getClass().getSimpleName())
+                .containsExactlyInAnyOrder("NodeJoined", "NodeReady", "PoolReady");
+    }
+
     private void pool(String pool, int replicas, int minReadySeconds) {
         String[] key = pool.split("/");
         MachinePoolSpec spec = MachinePoolSpecs.of("demo", replicas, "v1.33.1", "bootstrap",
