@@ -16,8 +16,10 @@ import java.util.Objects;
  * @param templateFingerprint the {@code GroupTemplate.fingerprint()} of the last template carried out on the group
  *                           (an EnsureGroup's or a RollOut's); null when not known (a provider from before)
  * @param launchFailure      why the cloud's latest attempt to launch an instance into the group failed, while the group
- *                           is short of its desired capacity (AWS: the group's latest launch activity); null when it
- *                           is not short, its latest launch did not fail, or the provider cannot tell
+ *                           is short of its desired capacity (AWS: the group's latest launch activity; Azure: the VMs
+ *                           that failed to provision), or, on Azure, why the scale set itself is {@code Failed}
+ *                           ({@code ScaleSetProvisionFailed}); null when none of these holds or the provider cannot
+ *                           tell
  */
 @CloudEventType("dev.poolstream.scalinggroup.state.v1")
 public record ScalingGroupState(

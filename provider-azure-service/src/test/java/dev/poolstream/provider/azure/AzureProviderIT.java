@@ -7,6 +7,7 @@ import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InstanceState;
@@ -648,6 +649,32 @@ class AzureProviderIT {
                 .matches("scale set flex-unplaced: 1 VM failed to provision \\[(flex-unplaced_[0-9a-f]{8})]; VM \\1: "
                         + "SkuNotAvailable: The requested VM size Standard_D2s_v3 is currently not available in "
                         + "location 'westeurope'\\.");
+    }
+
+    /** A scale set whose own operation failed with no VM failed: an extension, after the provider stopped waiting. */
+    @Test
+    void shouldSayWhyAScaleSetIsFailedFromItsInstanceViewUntilAnOperationSucceeds() {
+        EnsureGroup ensure = createGroup("ext-failed", 1);
+        awaitRunning(ensure.pool(), 1);
+
+        arm.failScaleSet(RESOURCE_GROUP, "ext-failed", "VMExtensionProvisioningError",
+                "VM has reported a failure when processing extension 'CustomScript'.");
+
+        await("the scale set's failure published").atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+            return s != null && s.launchFailure() != null;
+        });
+        Failure failure = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool()).launchFailure();
+        assertThat(failure.reason()).isEqualTo(Reasons.SCALE_SET_FAILED);
+        assertThat(failure.message()).isEqualTo("scale set ext-failed is in provisioning state Failed: "
+                + "VMExtensionProvisioningError: VM has reported a failure when processing extension 'CustomScript'.");
+
+        send(SetCapacity.of(ensure.pool(), 2, "ext-failed", new Capacity(2, 1, 10, false)));
+
+        await("the failure cleared by an operation that succeeded").atMost(WAIT).until(() -> {
+            ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+            return s.desired() == 2 && s.launchFailure() == null;
+        });
     }
 
     /** Scale set names whose pools' commands share one partition of the command topic. */

@@ -54,6 +54,13 @@ public final class Reasons {
      * command's error, since the command that asked for the capacity was carried out.
      */
     public static final String LAUNCH_FAILED = "LaunchFailed";
+    /**
+     * An Azure scale set is itself in provisioning state {@code Failed} (its last operation failed: a model update or
+     * an extension, one the provider had stopped following) with no VM failed to provision: a group state's
+     * {@code launchFailure}, as CAPZ says it on {@code ScaleSetRunning}. The scale set's next operation that succeeds
+     * clears it.
+     */
+    public static final String SCALE_SET_FAILED = "ScaleSetProvisionFailed";
     /** The record could not be read. */
     public static final String MALFORMED_RECORD = "MalformedRecord";
     /**

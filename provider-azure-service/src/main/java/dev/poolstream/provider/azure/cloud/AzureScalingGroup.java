@@ -51,6 +51,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,6 +151,11 @@ public class AzureScalingGroup implements ScalingGroup {
                 (int) capacity, Bookkeeping.minSize(tags).orElse(0), Bookkeeping.maxSize(tags).orElse(0), version,
                 vmss.zones(), tags, false, instances);
         List<String> failed = VmssLifecycle.failedVms(snapshot);
+        if (failed.isEmpty() && VmssLifecycle.failed(vmss.provisioningState())) {
+            return Optional.of(snapshot.withLaunchFailure(VmssLifecycle.scaleSetFailure(group,
+                    readWhy(group, null, () -> client.getVirtualMachineScaleSets()
+                            .getInstanceView(rg, group).statuses()))));
+        }
         String whyFirst = failed.isEmpty() ? null : whyFailed(group, flexible, failed.get(0));
         return Optional.of(snapshot.withLaunchFailure(VmssLifecycle.launchFailure(group, failed, whyFirst)));
     }
@@ -162,16 +168,26 @@ public class AzureScalingGroup implements ScalingGroup {
      */
     private String whyFailed(String group, boolean flexible, String instanceId) {
         String rg = settings.resourceGroup();
+        return readWhy(group, instanceId, () -> flexible
+                ? client.getVirtualMachines().instanceView(rg, instanceId).statuses()
+                : client.getVirtualMachineScaleSetVMs().getInstanceView(rg, group, instanceId).statuses());
+    }
+
+    /**
+     * What an instance view says failed ({@link VmssLifecycle#provisioningError}); null, logged, when it cannot be
+     * read.
+     *
+     * @param failedVm the failed VM whose instance view {@code read} reads; null for the scale set's own
+     */
+    private String readWhy(String group, String failedVm, Supplier<List<InstanceViewStatus>> read) {
+        String whose = failedVm == null ? "scale set " + group : "VM " + failedVm + " of scale set " + group;
         try {
-            List<InstanceViewStatus> statuses = AzureErrors.call("GET instance view of VM " + instanceId
-                    + " of scale set " + group, () -> flexible
-                    ? client.getVirtualMachines().instanceView(rg, instanceId).statuses()
-                    : client.getVirtualMachineScaleSetVMs().getInstanceView(rg, group, instanceId).statuses());
+            List<InstanceViewStatus> statuses = AzureErrors.call("GET instance view of " + whose, read);
             return VmssLifecycle.provisioningError(statuses == null ? List.of() : statuses.stream()
                     .map(s -> new VmssLifecycle.ViewStatus(s.code(), s.message())).toList());
         } catch (RuntimeException e) {
-            log.warn("scale set {}: the instance view of its failed VM {} could not be read, so why it failed is not "
-                    + "shown: {}", group, instanceId, e.getMessage());
+            log.warn("scale set {}: the instance view of {} could not be read, so why it failed is not shown: {}",
+                    group, failedVm == null ? "the scale set" : "its failed VM " + failedVm, e.getMessage());
             return null;
         }
     }
@@ -348,7 +364,7 @@ public class AzureScalingGroup implements ScalingGroup {
         log.info("scale set {}: deleted instances {}", group, instanceIds);
     }
 
-    private java.util.function.Supplier<SyncPoller<? extends PollResult<?>, ?>> deleteInstances(String group,
+    private Supplier<SyncPoller<? extends PollResult<?>, ?>> deleteInstances(String group,
                                                                                                 List<String> ids) {
         VirtualMachineScaleSetVMInstanceRequiredIDs request = new VirtualMachineScaleSetVMInstanceRequiredIDs()
                 .withInstanceIds(ids);
@@ -393,7 +409,7 @@ public class AzureScalingGroup implements ScalingGroup {
      *                    allocation failure leaves the new capacity): tried again, the command would find the change
      *                    made, report success and hide the error. A delete tried again deletes what is left.
      */
-    private void await(String what, java.util.function.Supplier<SyncPoller<? extends PollResult<?>, ?>> start,
+    private void await(String what, Supplier<SyncPoller<? extends PollResult<?>, ?>> start,
                        boolean changeStays) {
         AzureErrors.run(what, () -> {
             SyncPoller<? extends PollResult<?>, ?> poller = start.get();

@@ -76,6 +76,25 @@ public final class VmssLifecycle {
 
     private static final String PROVISIONING_FAILED = "provisioningstate/failed/";
 
+    /**
+     * Whether the scale set itself is {@code Failed}: its last operation failed (a model update, an extension) after
+     * no one waited for it any more (the provider follows an operation for a while only), or ARM's own did.
+     */
+    public static boolean failed(String scaleSetProvisioningState) {
+        return "failed".equalsIgnoreCase(scaleSetProvisioningState);
+    }
+
+    /**
+     * Why the scale set is {@link #failed}, when no VM of it failed to provision (they say more, and come first).
+     *
+     * @param why what its instance view says ({@link #provisioningError}); null when it was not read, and the message
+     *            says where to look
+     */
+    public static Failure scaleSetFailure(String scaleSet, String why) {
+        return new Failure(Reasons.SCALE_SET_FAILED, "scale set " + scaleSet + " is in provisioning state Failed"
+                + (why == null ? "; its instance view says why" : ": " + why));
+    }
+
     /** Whether the scale set itself is being deleted. */
     public static boolean deleting(String scaleSetProvisioningState) {
         return "deleting".equalsIgnoreCase(scaleSetProvisioningState);

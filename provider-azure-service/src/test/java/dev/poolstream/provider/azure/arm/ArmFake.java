@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * rejected as ARM rejects them. {@link #throttleNext} answers the next matching requests with 429 and
  * {@code Retry-After: 1}; {@link #failNextOperation} ends the next matching write's operation {@code Failed} with an ARM
  * error, as an allocation failure does, after the write took effect; the VMs it left failed carry that error in their
- * instance views ({@code .../instanceView} of a scale set VM, or of a Flexible VM). A scale set has an etag that
+ * instance views ({@code .../instanceView} of a scale set VM, or of a Flexible VM), and the scale set in its own;
+ * {@link #failScaleSet} ends a scale set's operation {@code Failed} with no one waiting for it. A scale set has an etag that
  * every change of it moves, and a {@code PATCH} with {@code If-Match} naming another is refused 412. ARM returns the
  * resource group of VM IDs upper-cased, as here.
  */
@@ -72,6 +73,8 @@ public final class ArmFake implements AutoCloseable {
     private static final Pattern SCALE_SET_VM_VIEW = Pattern.compile(API
             + "virtualMachineScaleSets/([^/]+)/virtualMachines/([^/]+)/instanceView$");
     private static final Pattern VM_VIEW = Pattern.compile(API + "virtualMachines/([^/]+)/instanceView$");
+    private static final Pattern SCALE_SET_VIEW = Pattern.compile(API
+            + "virtualMachineScaleSets/([^/]+)/instanceView$");
     private static final Pattern OPERATION = Pattern.compile("^/operations/([^/]+)(/result)?$");
     private static final Pattern FILTER = Pattern.compile("'virtualMachineScaleSet/id'\\s+eq\\s+'([^']+)'",
             Pattern.CASE_INSENSITIVE);
@@ -139,6 +142,17 @@ public final class ArmFake implements AutoCloseable {
      */
     public synchronized void failNextOperation(String method, String pathSuffix, String code, String message) {
         failing.add(new Failing(method, pathSuffix, code, message));
+    }
+
+    /**
+     * Ends the scale set's last operation {@code Failed} with this ARM error while no one waits for it (an extension
+     * or a model update that failed after the provider stopped following it), its VMs untouched: the scale set is
+     * {@code Failed} and its instance view says why, until its next operation succeeds.
+     */
+    public synchronized void failScaleSet(String resourceGroup, String scaleSet, String code, String message) {
+        ScaleSet s = scaleSets.get(key(resourceGroup, scaleSet));
+        s.provisioningState = "Failed";
+        s.failure = new Failing("", "", code, message);
     }
 
     /** Deletes a VM of a scale set as a person or another tool would, outside the scale set's capacity changes. */
@@ -268,6 +282,8 @@ public final class ArmFake implements AutoCloseable {
         ObjectNode resource;
         String customData;
         String provisioningState;
+        /** What its last operation ended with, while it is {@code Failed}: its instance view says it. */
+        Failing failure;
         int nextInstance;
         /** Bumped by every change of the scale set resource: its etag, which a write's If-Match must name. */
         int version = 1;
@@ -416,6 +432,11 @@ public final class ArmFake implements AutoCloseable {
             ScaleSet s = scaleSets.get(key(m.group(2), m.group(3)));
             Vm vm = s == null || s.flexible() ? null : s.vms.get(m.group(4));
             return vm == null ? notFound(m.group(4)) : Response.json(200, write(instanceView(vm)));
+        }
+        if ((m = SCALE_SET_VIEW.matcher(path)).matches() && method.equals("GET")) {
+            ScaleSet s = scaleSets.get(key(m.group(2), m.group(3)));
+            return s == null ? notFound(m.group(3)) : Response.json(200, write(instanceView(s.provisioningState,
+                    s.failure)));
         }
         if ((m = VM_VIEW.matcher(path)).matches() && method.equals("GET")) {
             String rg = m.group(2);
@@ -643,6 +664,7 @@ public final class ArmFake implements AutoCloseable {
 
     private void finish(ScaleSet s) {
         s.provisioningState = "Succeeded";
+        s.failure = null;
         s.vms.values().removeIf(v -> v.provisioningState.equals("Deleting"));
         s.vms.values().forEach(v -> v.provisioningState = "Succeeded");
     }
@@ -653,6 +675,7 @@ public final class ArmFake implements AutoCloseable {
      */
     private void fail(ScaleSet s, Failing why) {
         s.provisioningState = "Failed";
+        s.failure = why;
         s.vms.values().removeIf(v -> v.provisioningState.equals("Deleting"));
         for (Vm v : s.vms.values()) {
             if (v.provisioningState.equals("Creating")) {
@@ -737,19 +760,27 @@ public final class ArmFake implements AutoCloseable {
      * {@code ProvisioningState/failed/<code>}), then its power state.
      */
     private ObjectNode instanceView(Vm v) {
+        ObjectNode view = instanceView(v.provisioningState, v.failure);
+        if (!v.provisioningState.equals("Failed")) {
+            ((ArrayNode) view.get("statuses")).addObject().put("code", "PowerState/running").put("level", "Info")
+                    .put("displayStatus", "VM running");
+        }
+        return view;
+    }
+
+    /** An instance view's provisioning status, a VM's or a scale set's. */
+    private ObjectNode instanceView(String provisioningState, Failing failure) {
         ObjectNode view = json.createObjectNode();
         ArrayNode statuses = view.putArray("statuses");
-        if (v.provisioningState.equals("Failed")) {
-            ObjectNode failed = statuses.addObject().put("code", "ProvisioningState/failed/"
-                    + (v.failure == null ? "InternalOperationError" : v.failure.code()))
-                    .put("level", "Error").put("displayStatus", "Provisioning failed");
-            failed.put("message", v.failure == null ? "An internal execution error occurred." : v.failure.message());
+        if (provisioningState.equals("Failed")) {
+            statuses.addObject().put("code", "ProvisioningState/failed/"
+                            + (failure == null ? "InternalOperationError" : failure.code()))
+                    .put("level", "Error").put("displayStatus", "Provisioning failed")
+                    .put("message", failure == null ? "An internal execution error occurred." : failure.message());
         } else {
-            statuses.addObject().put("code", "ProvisioningState/" + v.provisioningState.toLowerCase(Locale.ROOT))
-                    .put("level", "Info").put("displayStatus", "Provisioning " + v.provisioningState
+            statuses.addObject().put("code", "ProvisioningState/" + provisioningState.toLowerCase(Locale.ROOT))
+                    .put("level", "Info").put("displayStatus", "Provisioning " + provisioningState
                             .toLowerCase(Locale.ROOT));
-            statuses.addObject().put("code", "PowerState/running").put("level", "Info")
-                    .put("displayStatus", "VM running");
         }
         return view;
     }

@@ -25,6 +25,22 @@ class VmssLifecycleTest {
         assertThat(VmssLifecycle.deleting(state)).isEqualTo(deleting);
     }
 
+    @ParameterizedTest
+    @CsvSource(value = {"Failed, true", "failed, true", "Succeeded, false", "Updating, false", "null, false"},
+            nullValues = "null")
+    void shouldTellAFailedScaleSetWhenItsOwnStateIsFailed(String state, boolean failed) {
+        assertThat(VmssLifecycle.failed(state)).isEqualTo(failed);
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldSayWhyAScaleSetIsFailedOrWhereToLook() {
+        assertThat(VmssLifecycle.scaleSetFailure("workers", "VMExtensionProvisioningError: extension failed"))
+                .isEqualTo(new Failure("ScaleSetProvisionFailed", "scale set workers is in provisioning state Failed: "
+                        + "VMExtensionProvisioningError: extension failed"));
+        assertThat(VmssLifecycle.scaleSetFailure("workers", null).message())
+                .isEqualTo("scale set workers is in provisioning state Failed; its instance view says why");
+    }
+
     @org.junit.jupiter.api.Test
     void shouldTreatAnUnknownStateAsPendingWhenArmHasNotToldYet() {
         assertThat(VmssLifecycle.of(null)).isEqualTo(InstanceLifecycle.PENDING);
