@@ -16,6 +16,7 @@ import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.cloud.ThrottledWarnings;
 import dev.poolstream.provider.domain.CommandRules;
 import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
@@ -23,6 +24,8 @@ import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import dev.poolstream.provider.domain.InstanceSnapshot;
 import dev.poolstream.provider.domain.Reasons;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,6 +69,8 @@ public class AwsScalingGroup implements ScalingGroup {
      * capacity, delete ends those still running after it.
      */
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+    /** A short group's activities are read at every describe: one that cannot be read is warned of now and then. */
+    private final ThrottledWarnings unreadable = new ThrottledWarnings(Duration.ofMinutes(10), Clock.systemUTC());
 
     /**
      * @param instances   the group's instances by id, each with its Auto Scaling lifecycle state (its cloud state)
@@ -181,8 +186,8 @@ public class AwsScalingGroup implements ScalingGroup {
                     .describeScalingActivities(b -> b.autoScalingGroupName(group).maxRecords(LAUNCH_ACTIVITIES))
                     .activities());
         } catch (RuntimeException e) {
-            log.warn("group {}: its scaling activities could not be read, so a failure to launch instances into it "
-                    + "is not shown: {}", group, e.getMessage());
+            log.atLevel(unreadable.level(group)).log("group {}: its scaling activities could not be read, so a "
+                    + "failure to launch instances into it is not shown: {}", group, e.getMessage());
             return null;
         }
         return activities.stream().filter(a -> a.description() != null && a.description().startsWith(LAUNCHING))

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.provider.cloud.CommandRefusedException;
@@ -21,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
@@ -202,12 +207,27 @@ class AwsScalingGroupTest {
                 .builder().errorCode("AccessDenied").errorMessage("not authorized: DescribeScalingActivities").build())
                 .build();
 
-        Optional<GroupSnapshot> described = groupWith(ids(0, 1), "InService");
+        Logger logger = (Logger) LoggerFactory.getLogger(AwsScalingGroup.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        Level levelBefore = logger.getLevel();
+        logger.setLevel(Level.DEBUG);
+        try {
+            Optional<GroupSnapshot> described = groupWith(ids(0, 1), "InService");
+            adapter.describe(GROUP);
 
-        assertThat(described).get().satisfies(g -> {
-            assertThat(g.desired()).isEqualTo(3);
-            assertThat(g.launchFailure()).isNull();
-        });
+            assertThat(described).get().satisfies(g -> {
+                assertThat(g.desired()).isEqualTo(3);
+                assertThat(g.launchFailure()).isNull();
+            });
+            // Said once, not at every describe while the group stays short.
+            assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("activities could not be read"))
+                    .extracting(ILoggingEvent::getLevel).containsExactly(Level.WARN, Level.DEBUG);
+        } finally {
+            logger.detachAppender(logged);
+            logger.setLevel(levelBefore);
+        }
     }
 
     // --- terminate ----------------------------------------------------------------------------------------------

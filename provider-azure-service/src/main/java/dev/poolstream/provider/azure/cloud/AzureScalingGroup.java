@@ -36,6 +36,7 @@ import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.provider.cloud.ScalingGroup;
+import dev.poolstream.provider.cloud.ThrottledWarnings;
 import dev.poolstream.provider.domain.CommandRules;
 import dev.poolstream.provider.domain.GroupOwnership;
 import dev.poolstream.provider.domain.GroupShape;
@@ -43,6 +44,7 @@ import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import dev.poolstream.provider.domain.InstanceSnapshot;
 import dev.poolstream.provider.domain.Reasons;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +78,8 @@ public class AzureScalingGroup implements ScalingGroup {
     private final Map<String, Prepared> prepared = new ConcurrentHashMap<>();
     /** What the last describe saw, by group: a PATCH needs the current tags and SKU. */
     private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+    /** A failed scale set's instance view is read at every describe: one unreadable is warned of now and then. */
+    private final ThrottledWarnings unreadable = new ThrottledWarnings(Duration.ofMinutes(10), Clock.systemUTC());
 
     /** A model ready to write, with the custom data read from the Secret (kept only until it is written). */
     private record Prepared(String version, ScaleSetModel model, byte[] customData) {
@@ -186,8 +190,9 @@ public class AzureScalingGroup implements ScalingGroup {
             return VmssLifecycle.provisioningError(statuses == null ? List.of() : statuses.stream()
                     .map(s -> new VmssLifecycle.ViewStatus(s.code(), s.message())).toList());
         } catch (RuntimeException e) {
-            log.warn("scale set {}: the instance view of {} could not be read, so why it failed is not shown: {}",
-                    group, failedVm == null ? "the scale set" : "its failed VM " + failedVm, e.getMessage());
+            log.atLevel(unreadable.level(group)).log("scale set {}: the instance view of {} could not be read, so why "
+                    + "it failed is not shown: {}", group, failedVm == null ? "the scale set" : "its failed VM "
+                    + failedVm, e.getMessage());
             return null;
         }
     }
