@@ -54,9 +54,13 @@ public final class StatusCalculator {
 
     /**
      * The outcome of one look. {@code view} is null when the pool is gone, or when it has none yet and its status
-     * waits for the provider's first report ({@link #waitsForTheProvidersFirstReport}).
+     * waits for the provider's first report ({@code waitsForProvider}, {@link #waitsForTheProvidersFirstReport}).
      */
-    public record Look(PoolView view, List<PoolLifecycleEvent> events) {
+    public record Look(PoolView view, List<PoolLifecycleEvent> events, boolean waitsForProvider) {
+
+        public Look(PoolView view, List<PoolLifecycleEvent> events) {
+            this(view, events, false);
+        }
 
         public PoolStatus status() {
             return view == null ? null : view.status();
@@ -87,7 +91,7 @@ public final class StatusCalculator {
         // not carried out yet, or refused), so that a user waiting for a roll-out does not see it done before it began.
         List<Failure> problems = PoolSpecChecks.problems(spec);
         if (waitsForTheProvidersFirstReport(spec, group, previous, problems)) {
-            return new Look(null, List.of());
+            return new Look(null, List.of(), true);
         }
         boolean groupOnOtherTemplate = problems.isEmpty() && onOtherTemplate(spec, group);
         // Cluster API keeps the list when a provider reports a count but no IDs. Here an instance record always has

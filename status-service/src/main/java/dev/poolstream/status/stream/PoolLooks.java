@@ -102,6 +102,8 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
      * status stayed on the compacted topic, and the writer never let go of its objects.
      */
     private final Set<String> specDeleted = new HashSet<>();
+    /** Pools of this task whose status waits for the provider's first report of their group (StatusCalculator). */
+    private final Set<String> waitingForProvider = new HashSet<>();
     private boolean started;
 
     PoolLooks(Duration lookInterval, Duration maxLookDelay, StatusMetrics metrics) {
@@ -279,6 +281,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         StatusCalculator.Look look = StatusCalculator.look(pool,
                 new PoolInputs(inputs.spec, inputs.group, poolMembers), previous, now);
         boolean specTombstoned = specDeleted.remove(pool);
+        waiting(pool, look.waitsForProvider());
         if (look.view() == null) {
             timeChanges.remove(pool);
             lookedAt.remove(pool);
@@ -316,6 +319,24 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             send(pool, event, timestamp);
             metrics.record(event.event());
         }
+    }
+
+    /** Counts the pool in the gauge, and says it once, while its status waits for the provider's first report. */
+    private void waiting(String pool, boolean waits) {
+        if (waits ? waitingForProvider.add(pool) : waitingForProvider.remove(pool)) {
+            metrics.waitingForProvider(waits ? 1 : -1);
+            if (waits) {
+                log.info("pool {} ran before (its spec lists instances): its status is left as it is until the "
+                        + "provider's first report of its group", pool);
+            }
+        }
+    }
+
+    /** The task leaves this instance: its pools are another's to count. */
+    @Override
+    public void close() {
+        metrics.waitingForProvider(-waitingForProvider.size());
+        waitingForProvider.clear();
     }
 
     private void send(String pool, PoolView.Sent event, long timestamp) {

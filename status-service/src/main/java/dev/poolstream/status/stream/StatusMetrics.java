@@ -4,11 +4,13 @@ import dev.poolstream.events.lifecycle.NodeReady;
 import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.events.lifecycle.ScalingFinished;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The topology's counters (looks, statuses published, lifecycle events by kind), registered at the start so that
@@ -23,6 +25,8 @@ public final class StatusMetrics {
     private final Counter looks;
     private final Counter lookFailures;
     private final Counter published;
+    /** Pools that ran before whose status waits for the provider's first report, over this instance's tasks. */
+    private final AtomicInteger waitingForProvider = new AtomicInteger();
     /** One per kind of event, registered at the start: a kind never seen reads 0, not absent. */
     private final Map<Class<?>, Counter> events = new HashMap<>();
 
@@ -30,6 +34,10 @@ public final class StatusMetrics {
         this.looks = registry.counter("poolstream.status.looks");
         this.lookFailures = registry.counter("poolstream.status.look.failures");
         this.published = registry.counter("poolstream.status.published");
+        Gauge.builder("poolstream.status.pools.waiting", waitingForProvider, AtomicInteger::get)
+                .description("Pools that ran before (their spec lists instances) whose status waits for the "
+                        + "provider's first report of their group")
+                .register(registry);
         for (Class<?> kind : PoolLifecycleEvent.class.getPermittedSubclasses()) {
             events.put(kind, registry.counter("poolstream.status.lifecycle.events", "event", kind.getSimpleName()));
         }
@@ -57,6 +65,10 @@ public final class StatusMetrics {
 
     void lookFailed() {
         lookFailures.increment();
+    }
+
+    void waitingForProvider(int change) {
+        waitingForProvider.addAndGet(change);
     }
 
     void statusPublished() {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
+import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.Keyed;
@@ -29,7 +30,9 @@ import java.util.List;
 import java.util.Map;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.events.serde.EventDeserializer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -73,24 +76,9 @@ class StatusServiceRealApiIT {
         Names n = new Names(NAMESPACE, "workers", "e2e", "e2e");
         objects.kubeconfigSecret(server, NAMESPACE, n.cluster());
         MachinePool pool = objects.pool(n, 1, Map.of());
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
 
-        Map<String, String> saved = new HashMap<>();
-        CLIENT_PROPERTIES.forEach(p -> saved.put(p, System.getProperty(p)));
-        System.clearProperty("kubernetes.master");
-        System.setProperty("kubeconfig", kubeconfig.toString());
-        System.setProperty("kubernetes.auth.tryKubeConfig", "true");
-        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-        // The service's own client, from the kubeconfig, acts as its ServiceAccount with the RBAC of k8s/.
-        RealApiObjects.IMPERSONATION.forEach(System::setProperty);
-        try (ConfigurableApplicationContext app = StatusApplication.builder().run(
-                "--server.port=0",
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
-                "--spring.kafka.streams.state-dir=" + dir.resolve("state"),
-                "--poolstream.kafka.create-topics=true",
-                "--poolstream.status.mode=owner",
-                "--poolstream.kafka.instance-id=status-pod-0",
-                "--logging.structured.format.console=");
+        Map<String, String> saved = useKubeconfig(server, dir);
+        try (ConfigurableApplicationContext app = start(broker, dir);
              KafkaProducer<String, byte[]> producer = producer(broker)) {
             PoolSpec spec = PoolShapes.spec(n, 1);
             send(producer, Topics.MACHINEPOOL_SPEC, new PoolSpec(spec.namespace(), spec.name(),
@@ -191,38 +179,139 @@ class StatusServiceRealApiIT {
         } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
             throw new AssertionError(e);
         } finally {
-            saved.forEach((p, v) -> {
-                if (v == null) {
-                    System.clearProperty(p);
-                } else {
-                    System.setProperty(p, v);
-                }
-            });
+            restore(saved);
         }
+    }
+
+    /**
+     * A pool Cluster API ran before Poolstream took it over: its spec lists its instance and its status says Running.
+     * Until the provider's first report of its group, the status service leaves that status as it is (it had written
+     * replicas 0 from an empty picture); then it writes the pool as it is, and tells subscribers of no scale.
+     */
+    @Test
+    void shouldLeaveTheStatusOfAPoolThatRanBeforeAsItIsUntilTheProviderReportsItsGroup(EmbeddedKafkaBroker broker,
+                                                                                       @TempDir Path dir)
+            throws IOException {
+        KubeApiServer server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(RealApiObjects.K8S_RBAC);
+        RealApiObjects objects = new RealApiObjects(server);
+        Names n = new Names(NAMESPACE, "taken", "taken", "taken");
+        objects.kubeconfigSecret(server, NAMESPACE, n.cluster());
+        objects.pool(n, 1, Map.of());
+        var pools = server.client().resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool());
+        MachinePool listed = pools.edit(p -> {
+            p.getSpec().setProviderIDList(List.of(n.providerId(1)));
+            return p;
+        });
+        MachinePool running = pools.editStatus(p -> {
+            MachinePoolStatus status = new MachinePoolStatus();
+            status.setReplicas(1);
+            status.setReadyReplicas(1);
+            status.setPhase(MachinePoolStatus.Phase.RUNNING);
+            p.setStatus(status);
+            return p;
+        });
+        Node node = objects.node(PoolShapes.node(n, 1, ConditionStatus.TRUE, PoolShapes.KUBELET));
+
+        Map<String, String> saved = useKubeconfig(server, dir);
+        try (ConfigurableApplicationContext app = start(broker, dir);
+             KafkaProducer<String, byte[]> producer = producer(broker)) {
+            PoolSpec spec = PoolShapes.spec(n, 1);
+            spec.spec().setProviderIDList(List.of(n.providerId(1)));
+            send(producer, Topics.MACHINEPOOL_SPEC, new PoolSpec(spec.namespace(), spec.name(),
+                    listed.getMetadata().getUid(), listed.getMetadata().getGeneration(), spec.labels(),
+                    spec.annotations(), spec.finalizers(), null, spec.spec(), spec.infrastructure(), false));
+            send(producer, Topics.SCALINGGROUP_INSTANCES, PoolShapes.instance(n, 1, InstanceLifecycle.RUNNING, "1"));
+            NodeState ready = PoolShapes.node(n, 1, ConditionStatus.TRUE, PoolShapes.KUBELET);
+            send(producer, Topics.NODE, new NodeState(ready.cluster(), ready.name(), node.getMetadata().getUid(),
+                    ready.providerID(), ConditionStatus.TRUE, java.time.Instant.now().minusSeconds(3600),
+                    PoolShapes.KUBELET, false, ready.taints(), Map.of()));
+
+            // Looked at, and waiting: nothing published, nothing written.
+            MeterRegistry registry = app.getBean(MeterRegistry.class);
+            await("the pool waiting for the provider").atMost(WAIT)
+                    .until(() -> registry.get("poolstream.status.pools.waiting").gauge().value() == 1);
+            assertThat(lastStatus(broker, n.poolKey())).isNull();
+            assertThat(pools.get().getMetadata().getResourceVersion())
+                    .isEqualTo(running.getMetadata().getResourceVersion());
+
+            send(producer, Topics.SCALINGGROUP_STATE, PoolShapes.group(n, 1, "1", null));
+
+            await().atMost(WAIT).untilAsserted(() -> assertThat(status(objects, n)).containsEntry("replicas", 1)
+                    .containsEntry("readyReplicas", 1).containsEntry("phase", "Running"));
+            assertThat(registry.get("poolstream.status.pools.waiting").gauge().value()).isZero();
+            assertThat(lifecycle(broker, n.poolKey())).extracting(e -> e.getClass().getSimpleName())
+                    .contains("NodeJoined", "NodeReady").doesNotContain("ScalingStarted", "ScalingFinished");
+        } finally {
+            restore(saved);
+        }
+    }
+
+    /** The service's own client, from a kubeconfig, acts as its ServiceAccount with the RBAC of k8s/. */
+    private static Map<String, String> useKubeconfig(KubeApiServer server, Path dir) throws IOException {
+        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
+        Map<String, String> saved = new HashMap<>();
+        CLIENT_PROPERTIES.forEach(p -> saved.put(p, System.getProperty(p)));
+        System.clearProperty("kubernetes.master");
+        System.setProperty("kubeconfig", kubeconfig.toString());
+        System.setProperty("kubernetes.auth.tryKubeConfig", "true");
+        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
+        RealApiObjects.IMPERSONATION.forEach(System::setProperty);
+        return saved;
+    }
+
+    private static void restore(Map<String, String> saved) {
+        saved.forEach((p, v) -> {
+            if (v == null) {
+                System.clearProperty(p);
+            } else {
+                System.setProperty(p, v);
+            }
+        });
+    }
+
+    private static ConfigurableApplicationContext start(EmbeddedKafkaBroker broker, Path dir) {
+        return StatusApplication.builder().run(
+                "--server.port=0",
+                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--spring.kafka.streams.state-dir=" + dir.resolve("state"),
+                "--poolstream.kafka.create-topics=true",
+                "--poolstream.status.mode=owner",
+                "--poolstream.kafka.instance-id=status-pod-0",
+                "--logging.structured.format.console=");
     }
 
     /** The pool's latest record on {@code machinepool.status.v1}, as the writer reads it (committed only). */
     private static PoolStatus lastStatus(EmbeddedKafkaBroker broker, String pool) {
-        try (KafkaConsumer<String, PoolStatus> consumer = new KafkaConsumer<>(Map.of(
+        List<PoolStatus> all = records(broker, Topics.MACHINEPOOL_STATUS.name(), PoolStatus.class, pool);
+        return all.isEmpty() ? null : all.get(all.size() - 1);
+    }
+
+    private static List<PoolLifecycleEvent> lifecycle(EmbeddedKafkaBroker broker, String pool) {
+        return records(broker, Topics.MACHINEPOOL_LIFECYCLE.name(), PoolLifecycleEvent.class, pool);
+    }
+
+    /** The pool's records on a topic, read to its end (committed only). */
+    private static <T> List<T> records(EmbeddedKafkaBroker broker, String topic, Class<T> type, String pool) {
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new EventDeserializer<>(PoolStatus.class))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.MACHINEPOOL_STATUS.name()).stream()
+                new StringDeserializer(), new EventDeserializer<>(type))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            PoolStatus last = null;
+            List<T> found = new java.util.ArrayList<>();
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                assertThat(System.nanoTime()).as("read to the end of the status topic").isLessThan(deadline);
+                assertThat(System.nanoTime()).as("read to the end of " + topic).isLessThan(deadline);
                 for (var record : consumer.poll(Duration.ofMillis(200))) {
                     if (pool.equals(record.key())) {
-                        last = record.value();
+                        found.add(record.value());
                     }
                 }
             }
-            return last;
+            return found;
         }
     }
 

@@ -55,6 +55,7 @@ class StatusTopologyTest {
     private static final String ID_1 = "aws:///us-east-1a/i-0001";
 
     private TopologyTestDriver driver;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     /** The wall-clock time of the driver. */
     private Instant now = T0;
     private TestInputTopic<String, Keyed> specs;
@@ -67,8 +68,7 @@ class StatusTopologyTest {
     @BeforeEach
     void start(@TempDir Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, LOOK_INTERVAL, Duration.ofSeconds(2),
-                new StatusMetrics(new SimpleMeterRegistry()));
+        StatusTopology.build(builder, LOOK_INTERVAL, Duration.ofSeconds(2), new StatusMetrics(registry));
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -88,7 +88,9 @@ class StatusTopologyTest {
 
     @AfterEach
     void stop() {
-        driver.close();
+        if (driver != null) {
+            driver.close();
+        }
     }
 
     @Test
@@ -287,27 +289,45 @@ class StatusTopologyTest {
 
     @Test
     void shouldPublishNothingForAPoolThatRanBeforeUntilTheProviderReportsItsGroup() {
-        // Taken over from Cluster API: its spec lists the instance, which only the provider can report.
+        pipe(specs, ranBefore());
+        pipe(nodes, node("n1", ID_1, "uid-1"));
+        pipe(instances, instance(POOL, ID_1));
+        tick();
+        assertThat(statuses.isEmpty()).isTrue();
+        assertThat(lifecycle.isEmpty()).isTrue();
+        assertThat(registry.get("poolstream.status.pools.waiting").gauge().value()).isEqualTo(1);
+
+        pipe(groups, new ScalingGroupState(POOL, Cloud.AWS, "workers", true, 1, 0, 10, "1", false, 1, "c", null));
+
+        assertThat(last(POOL).status().getReadyReplicas()).isEqualTo(1);
+        assertThat(registry.get("poolstream.status.pools.waiting").gauge().value()).isZero();
+        assertThat(lifecycle.readValuesToList()).extracting(e -> e.getClass().getSimpleName())
+                .containsExactlyInAnyOrder("NodeJoined", "NodeReady", "PoolReady");
+    }
+
+    @Test
+    void shouldNoLongerCountAPoolWaitingForTheProviderOnceItsTaskLeaves() {
+        pipe(specs, ranBefore());
+        tick();
+        assertThat(registry.get("poolstream.status.pools.waiting").gauge().value()).isEqualTo(1);
+
+        driver.close();
+        driver = null;
+
+        assertThat(registry.get("poolstream.status.pools.waiting").gauge().value()).isZero();
+    }
+
+    /** A pool taken over from Cluster API: its spec lists the instance, which only the provider can report. */
+    private static PoolSpec ranBefore() {
         MachinePoolSpec spec = MachinePoolSpecs.of("demo", 1, "v1.33.1", "bootstrap",
                 ClusterApi.KIND_AWS_MACHINE_POOL, "workers", 0);
         spec.setProviderIDList(List.of(ID_1));
         var aws = new dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec();
         aws.setMinSize(0);
         aws.setMaxSize(10);
-        pipe(specs, new PoolSpec("team-a", "workers", "uid", 1, Map.of(), Map.of(), List.of(), null, spec,
+        return new PoolSpec("team-a", "workers", "uid", 1, Map.of(), Map.of(), List.of(), null, spec,
                 new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, "workers",
-                        "u", 1, List.of(), null, new InfraSpec.Aws(aws), null), false));
-        pipe(nodes, node("n1", ID_1, "uid-1"));
-        pipe(instances, instance(POOL, ID_1));
-        tick();
-        assertThat(statuses.isEmpty()).isTrue();
-        assertThat(lifecycle.isEmpty()).isTrue();
-
-        pipe(groups, new ScalingGroupState(POOL, Cloud.AWS, "workers", true, 1, 0, 10, "1", false, 1, "c", null));
-
-        assertThat(last(POOL).status().getReadyReplicas()).isEqualTo(1);
-        assertThat(lifecycle.readValuesToList()).extracting(e -> e.getClass().getSimpleName())
-                .containsExactlyInAnyOrder("NodeJoined", "NodeReady", "PoolReady");
+                        "u", 1, List.of(), null, new InfraSpec.Aws(aws), null), false);
     }
 
     private void pool(String pool, int replicas, int minReadySeconds) {
