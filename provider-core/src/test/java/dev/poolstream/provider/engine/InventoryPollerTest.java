@@ -15,12 +15,11 @@ import dev.poolstream.provider.domain.PollSchedule;
 import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import dev.poolstream.provider.testing.InMemoryScalingGroup;
+import dev.poolstream.provider.testing.ManualClock;
 import dev.poolstream.provider.testing.RecordingPublication;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -28,31 +27,7 @@ class InventoryPollerTest {
 
     private static final String POOL = "ns/workers";
 
-    /** A clock the test moves by hand. */
-    private static final class ManualClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-    }
-
-    private final ManualClock clock = new ManualClock();
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final Inventory inventory = new Inventory();
     private final PoolLocks locks = new PoolLocks();
     private final RecordingPublication published = new RecordingPublication();
@@ -126,7 +101,7 @@ class InventoryPollerTest {
 
         assertThat(cloud.reads()).isEqualTo(describes);
         assertThat(published.tombstones()).isEmpty();
-        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.now.plusMillis(100));
+        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.instant().plusMillis(100));
         assertThat(meters.counter("poolstream.provider.polls", "outcome", "lease_lapsed").count()).isEqualTo(1);
 
         // Lapsed during the describe: what it saw is dropped.
@@ -159,12 +134,12 @@ class InventoryPollerTest {
     void shouldPollFastAfterCommandThenSlowAtRest() {
         executor.execute(EnsureGroup.of(POOL, 1, "workers", template("c", 1), capacity(3, 1, 5)));
         poller.pollDue();
-        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.now.plusSeconds(2));
+        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.instant().plusSeconds(2));
 
         clock.advance(Duration.ofSeconds(11));
         poller.pollDue();
 
-        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.now.plusSeconds(60));
+        assertThat(inventory.get(POOL).orElseThrow().nextPollAt()).isEqualTo(clock.instant().plusSeconds(60));
         int describes = cloud.reads();
         clock.advance(Duration.ofSeconds(30));
         poller.pollDue();
@@ -184,7 +159,7 @@ class InventoryPollerTest {
         poller.pollDue();
 
         assertThat(inventory.get(POOL).orElseThrow().pollFailures()).isGreaterThanOrEqualTo(2);
-        assertThat(first).isBetween(clock.now.minusSeconds(3).plusMillis(500), clock.now.minusSeconds(2));
+        assertThat(first).isBetween(clock.instant().minusSeconds(3).plusMillis(500), clock.instant().minusSeconds(2));
         assertThat(meters.counter("poolstream.provider.polls", "outcome", "failed").count()).isGreaterThanOrEqualTo(2);
     }
 

@@ -74,6 +74,10 @@ public final class StatusCalculator {
         }
         PoolKey key = PoolKey.parse(poolKey);
         ScalingGroupState group = inputs.group();
+        List<Failure> problems = PoolSpecChecks.problems(spec);
+        if (waitsForTheProvidersFirstReport(spec, group, previous, problems)) {
+            return new Look(null, List.of(), true);
+        }
         MachinePoolSpec mpSpec = spec.spec();
         Spec template = mpSpec == null || mpSpec.getTemplate() == null ? null : mpSpec.getTemplate().getSpec();
         int minReadySeconds = template == null || template.getMinReadySeconds() == null ? 0
@@ -89,10 +93,6 @@ public final class StatusCalculator {
                 .toList();
         // The status says none is while the group is still on another template than the spec asks for (its RollOut
         // not carried out yet, or refused), so that a user waiting for a roll-out does not see it done before it began.
-        List<Failure> problems = PoolSpecChecks.problems(spec);
-        if (waitsForTheProvidersFirstReport(spec, group, previous, problems)) {
-            return new Look(null, List.of(), true);
-        }
         boolean groupOnOtherTemplate = problems.isEmpty() && onOtherTemplate(spec, group);
         // Cluster API keeps the list when a provider reports a count but no IDs. Here an instance record always has
         // its ID, and leaves only by a tombstone the provider writes after a successful describe: follow it.

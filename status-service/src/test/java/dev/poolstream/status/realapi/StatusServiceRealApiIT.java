@@ -22,10 +22,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import dev.poolstream.events.PoolMember;
@@ -63,9 +61,6 @@ class StatusServiceRealApiIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String NAMESPACE = "status-e2e";
-    private static final List<String> CLIENT_PROPERTIES = List.of("kubeconfig", "kubernetes.master",
-            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount", "kubernetes.impersonate.username",
-            "kubernetes.impersonate.group");
 
     @Test
     void shouldWriteAStatusTheServerAcceptsAdoptTheNodeAndFollowThePoolsDeletionToTheEnd(EmbeddedKafkaBroker broker,
@@ -77,7 +72,7 @@ class StatusServiceRealApiIT {
         objects.kubeconfigSecret(server, NAMESPACE, n.cluster());
         MachinePool pool = objects.pool(n, 1, Map.of());
 
-        Map<String, String> saved = useKubeconfig(server, dir);
+        Map<String, String> saved = RealApiObjects.useKubeconfig(server, dir);
         try (ConfigurableApplicationContext app = start(broker, dir);
              KafkaProducer<String, byte[]> producer = producer(broker)) {
             PoolSpec spec = PoolShapes.spec(n, 1);
@@ -179,7 +174,7 @@ class StatusServiceRealApiIT {
         } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
             throw new AssertionError(e);
         } finally {
-            restore(saved);
+            RealApiObjects.restore(saved);
         }
     }
 
@@ -212,7 +207,7 @@ class StatusServiceRealApiIT {
         });
         Node node = objects.node(PoolShapes.node(n, 1, ConditionStatus.TRUE, PoolShapes.KUBELET));
 
-        Map<String, String> saved = useKubeconfig(server, dir);
+        Map<String, String> saved = RealApiObjects.useKubeconfig(server, dir);
         try (ConfigurableApplicationContext app = start(broker, dir);
              KafkaProducer<String, byte[]> producer = producer(broker)) {
             PoolSpec spec = PoolShapes.spec(n, 1);
@@ -242,31 +237,8 @@ class StatusServiceRealApiIT {
             assertThat(lifecycle(broker, n.poolKey())).extracting(e -> e.getClass().getSimpleName())
                     .contains("NodeJoined", "NodeReady").doesNotContain("ScalingStarted", "ScalingFinished");
         } finally {
-            restore(saved);
+            RealApiObjects.restore(saved);
         }
-    }
-
-    /** The service's own client, from a kubeconfig, acts as its ServiceAccount with the RBAC of k8s/. */
-    private static Map<String, String> useKubeconfig(KubeApiServer server, Path dir) throws IOException {
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
-        Map<String, String> saved = new HashMap<>();
-        CLIENT_PROPERTIES.forEach(p -> saved.put(p, System.getProperty(p)));
-        System.clearProperty("kubernetes.master");
-        System.setProperty("kubeconfig", kubeconfig.toString());
-        System.setProperty("kubernetes.auth.tryKubeConfig", "true");
-        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-        RealApiObjects.IMPERSONATION.forEach(System::setProperty);
-        return saved;
-    }
-
-    private static void restore(Map<String, String> saved) {
-        saved.forEach((p, v) -> {
-            if (v == null) {
-                System.clearProperty(p);
-            } else {
-                System.setProperty(p, v);
-            }
-        });
     }
 
     private static ConfigurableApplicationContext start(EmbeddedKafkaBroker broker, Path dir) {

@@ -24,11 +24,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,11 +71,8 @@ class StatusWorkerRealApiIT {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String NAMESPACE = "status-worker";
-    private static final List<String> CLIENT_PROPERTIES = List.of("kubeconfig", "kubernetes.master",
-            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount", "kubernetes.impersonate.username",
-            "kubernetes.impersonate.group");
 
-    private final Map<String, String> savedProperties = new HashMap<>();
+    private Map<String, String> savedProperties = Map.of();
     private final HttpClient http = HttpClient.newHttpClient();
     private KubeApiServer server;
     private RealApiObjects objects;
@@ -86,25 +81,12 @@ class StatusWorkerRealApiIT {
     void pointTheServiceAtTheRealApiServer(@TempDir Path dir) throws IOException {
         server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(RealApiObjects.K8S_RBAC);
         objects = new RealApiObjects(server);
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
-        CLIENT_PROPERTIES.forEach(p -> savedProperties.put(p, System.getProperty(p)));
-        System.clearProperty("kubernetes.master");
-        System.setProperty("kubeconfig", kubeconfig.toString());
-        System.setProperty("kubernetes.auth.tryKubeConfig", "true");
-        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-        // The service's own client, from the kubeconfig, acts as its ServiceAccount with the RBAC of k8s/.
-        RealApiObjects.IMPERSONATION.forEach(System::setProperty);
+        savedProperties = RealApiObjects.useKubeconfig(server, dir);
     }
 
     @AfterEach
     void restoreProperties() {
-        savedProperties.forEach((p, v) -> {
-            if (v == null) {
-                System.clearProperty(p);
-            } else {
-                System.setProperty(p, v);
-            }
-        });
+        RealApiObjects.restore(savedProperties);
     }
 
     @Test
