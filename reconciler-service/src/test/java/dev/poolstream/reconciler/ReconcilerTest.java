@@ -30,6 +30,7 @@ import dev.poolstream.reconciler.domain.Attempts;
 import dev.poolstream.reconciler.kafka.CommandSender;
 import dev.poolstream.reconciler.kube.PoolEvents;
 import dev.poolstream.testing.MachinePoolSpecs;
+import dev.poolstream.testing.MovableClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.InvocationTargetException;
@@ -37,8 +38,6 @@ import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +66,7 @@ class ReconcilerTest {
     private static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private final TestClock clock = new TestClock();
+    private final MovableClock clock = MovableClock.at(T0);
     private final ManualScheduler later = new ManualScheduler(clock);
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final MockProducer<String, Keyed> producer = new MockProducer<>(true, null, new StringSerializer(),
@@ -202,7 +201,7 @@ class ReconcilerTest {
         reconciler.commandFailed(POOL, sent.get(0).command(), new Failure("Throttling", "Rate exceeded"));
         Instant attempt = T0.plusSeconds(11);
         assertThat(reconciler.looksAgainBefore(POOL, attempt.plusMillis(1)).get()).isTrue();
-        clock.set(attempt.plusMillis(1));
+        clock.moveTo(attempt.plusMillis(1));
         later.runDue();
         await().atMost(WAIT).until(() -> sent.size() == 2);
 
@@ -300,14 +299,14 @@ class ReconcilerTest {
             // sends nothing, and names that time again if the failure's look did not.
             Instant due = failedAt.plusSeconds(pauses[failed - 1]).plusMillis(1);
             for (Instant at = later.next(); at.isBefore(due); at = later.next()) {
-                clock.set(at);
+                clock.moveTo(at);
                 later.runDue();
                 reconciler.looksAgainBefore(POOL, at).get(); // after the look
                 assertThat(sent).as("at " + at).hasSize(failed);
             }
             assertThat(later.next()).isEqualTo(due);
 
-            clock.set(due);
+            clock.moveTo(due);
             later.runDue();
 
             int attempts = failed + 1;
@@ -418,34 +417,6 @@ class ReconcilerTest {
                 new InfrastructurePool(ClusterApi.INFRASTRUCTURE_GROUP, ClusterApi.KIND_AWS_MACHINE_POOL, "workers",
                         "u", 2, List.of(ClusterApi.POOLSTREAM_FINALIZER), null, new InfraSpec.Aws(aws), null),
                 false);
-    }
-
-    /** A clock that moves only when the test moves it. */
-    private static final class TestClock extends Clock {
-        private volatile Instant now = T0;
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        void set(Instant at) {
-            now = at;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     /** Keeps what is scheduled, at the clock's time plus its delay, and runs it when the test says it is due. */

@@ -6,10 +6,8 @@ import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.kube.KubeEvents;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,39 +15,20 @@ import org.junit.jupiter.api.Test;
 /** Real-API-server tier: Events on a MachinePool as kubectl describe shows them, repeats counted on one Event. */
 class KubeEventsRealApiIT {
 
-    private static final class SteppedClock extends Clock {
-        Instant now = Instant.parse("2026-11-29T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void shouldCountARepeatedEventOnItsSeriesAndWriteADifferentOneAnew() {
         KubeApiServer server = KubeApiServer.shared().namespace("events");
         KubernetesClient kube = server.client();
         MachinePool pool = kube.resource(MachinePoolSpecs.machinePool("events", "workers", "demo", 3)).create();
-        SteppedClock clock = new SteppedClock();
+        MovableClock clock = MovableClock.at(Instant.parse("2026-11-29T12:00:00Z"));
         KubeEvents events = new KubeEvents(kube, "poolstream.dev/reconciler", "reconciler-0", clock);
 
         events.record(pool, KubeEvents.Type.Warning, "Drain", "DrainBlocked", "Node n1: a PodDisruptionBudget refused");
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         events.record(pool, KubeEvents.Type.Warning, "Drain", "DrainBlocked", "Node n1: a PodDisruptionBudget refused");
         assertThat(events(kube)).singleElement().satisfies(e -> assertThat(e.getSeries()).isNull());
 
-        clock.now = clock.now.plus(KubeEvents.SERIES_INTERVAL);
+        clock.advance(KubeEvents.SERIES_INTERVAL);
         events.record(pool, KubeEvents.Type.Warning, "Drain", "DrainBlocked", "Node n1: a PodDisruptionBudget refused");
         events.record(pool, KubeEvents.Type.Normal, "Drain", "NodeDrained", "Node n1 drained");
 
@@ -62,7 +41,7 @@ class KubeEventsRealApiIT {
         assertThat(written.get(0).getReportingController()).isEqualTo("poolstream.dev/reconciler");
         assertThat(written.get(1).getReason()).isEqualTo("NodeDrained");
 
-        clock.now = clock.now.plus(KubeEvents.SERIES_WINDOW).plus(Duration.ofSeconds(1));
+        clock.advance(KubeEvents.SERIES_WINDOW.plus(Duration.ofSeconds(1)));
         events.record(pool, KubeEvents.Type.Normal, "Drain", "NodeDrained", "Node n1 drained");
         assertThat(events(kube)).filteredOn(e -> e.getReason().equals("NodeDrained")).hasSize(2);
     }

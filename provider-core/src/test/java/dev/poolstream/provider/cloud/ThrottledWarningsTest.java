@@ -2,7 +2,7 @@ package dev.poolstream.provider.cloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.poolstream.provider.testing.ManualClock;
+import dev.poolstream.testing.MovableClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -10,7 +10,7 @@ import org.slf4j.event.Level;
 
 class ThrottledWarningsTest {
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
+    private final MovableClock clock = MovableClock.at(Instant.parse("2026-12-04T12:00:00Z"));
     private final ThrottledWarnings warnings = new ThrottledWarnings(Duration.ofMinutes(10), clock);
 
     @Test

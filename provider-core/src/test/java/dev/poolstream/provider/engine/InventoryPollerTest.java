@@ -15,8 +15,8 @@ import dev.poolstream.provider.domain.PollSchedule;
 import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import dev.poolstream.provider.testing.InMemoryScalingGroup;
-import dev.poolstream.provider.testing.ManualClock;
 import dev.poolstream.provider.testing.RecordingPublication;
+import dev.poolstream.testing.MovableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +27,7 @@ class InventoryPollerTest {
 
     private static final String POOL = "ns/workers";
 
-    private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final MovableClock clock = MovableClock.at(Instant.parse("2026-01-01T00:00:00Z"));
     private final Inventory inventory = new Inventory();
     private final PoolLocks locks = new PoolLocks();
     private final RecordingPublication published = new RecordingPublication();

@@ -11,6 +11,7 @@ import dev.poolstream.reconciler.domain.Notices;
 import dev.poolstream.reconciler.kube.Drainer;
 import dev.poolstream.testing.AuditedRequest;
 import dev.poolstream.testing.KubeApiServer;
+import dev.poolstream.testing.MovableClock;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -33,11 +34,8 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -66,31 +64,12 @@ class DrainerRealApiIT {
     /** An instance no Node of the tests carries. */
     private static final String NO_NODES_ID = "aws:///us-east-1a/i-0001";
 
-    /** The system clock, moved forward by the test: the drain's deadline is reached by moving it, not by waiting. */
-    private static final class MovableClock extends Clock {
-        volatile Duration offset = Duration.ZERO;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
-        }
-    }
-
     private KubeApiServer server;
     private KubernetesClient kube;
     private SharedIndexInformer<Pod> kubelet;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final MovableClock clock = new MovableClock();
+    /** The system clock, moved forward by the test: the drain's deadline is reached by moving it, not by waiting. */
+    private final MovableClock clock = MovableClock.system();
     private final List<Notice> notices = new CopyOnWriteArrayList<>();
     /** Nodes whose kubelet is gone: their stopping pods are not removed (a kubelet would end them). */
     private final java.util.Set<String> kubeletGone = new CopyOnWriteArraySet<>();
@@ -158,7 +137,7 @@ class DrainerRealApiIT {
             assertThat(notices).extracting(Notice::reason).contains(Notices.DRAIN_BLOCKED);
 
             // nodeDrainTimeoutSeconds has passed: the drain ends, timed out, with the pod still there.
-            clock.offset = Duration.ofSeconds(601);
+            clock.advance(Duration.ofSeconds(601));
             DrainOutcome outcome = drain.orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join();
             assertThat(outcome).isInstanceOfSatisfying(DrainOutcome.TimedOut.class, t -> {
                 assertThat(t.podsLeft()).isEqualTo(1);
@@ -166,7 +145,7 @@ class DrainerRealApiIT {
             });
             assertThat(kube.pods().inNamespace(NS).withName("guarded").get()).isNotNull();
         } finally {
-            clock.offset = Duration.ZERO;
+            clock.reset();
         }
     }
 
@@ -322,11 +301,11 @@ class DrainerRealApiIT {
             // were). With no kubelet to end them, the pods stay, stopping, until then.
             assertThat(drain).as("drained while a pod's grace period runs").isNotDone();
 
-            clock.offset = Duration.ofSeconds(302);
+            clock.advance(Duration.ofSeconds(302));
             assertThat(drain.orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
                     .isInstanceOf(DrainOutcome.Drained.class);
         } finally {
-            clock.offset = Duration.ZERO;
+            clock.reset();
             kubeletGone.remove(node);
             for (String pod : List.of("stuck-on-unreachable", "running-on-unreachable")) {
                 kube.pods().inNamespace(NS).withName(pod).withGracePeriod(0).delete();

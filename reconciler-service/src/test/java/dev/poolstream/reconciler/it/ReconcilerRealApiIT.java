@@ -35,6 +35,7 @@ import dev.poolstream.reconciler.ReconcilerApplication;
 import dev.poolstream.testing.AuditedRequest;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.testing.MachinePoolSpecs;
+import dev.poolstream.testing.MovableClock;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -65,8 +66,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -152,27 +151,7 @@ class ReconcilerRealApiIT {
     private SharedIndexInformer<Pod> kubelet;
     private final EventSerializer<Keyed> serializer = new EventSerializer<>(URI.create("/test"), Clock.systemUTC());
     /** The reconciler's clock (its decisions, drains and Events): now, moved forward by a test. */
-    private final MovableClock clock = new MovableClock();
-
-    /** The system clock plus an offset a test moves forward: a series interval passes without waiting for it. */
-    private static final class MovableClock extends Clock {
-        volatile Duration offset = Duration.ZERO;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
-        }
-    }
+    private final MovableClock clock = MovableClock.system();
 
     @BeforeAll
     void start(EmbeddedKafkaBroker broker) throws IOException {
@@ -443,7 +422,7 @@ class ReconcilerRealApiIT {
         // once per series interval, which the reconciler's clock passes here).
         String uid = pool.machinePool().getMetadata().getUid();
         await().atMost(WAIT).until(() -> events(uid).stream().anyMatch(e -> e.getReason().equals("DrainBlocked")));
-        clock.offset = clock.offset.plus(KubeEvents.SERIES_INTERVAL);
+        clock.advance(KubeEvents.SERIES_INTERVAL);
         await().atMost(WAIT).untilAsserted(() -> assertThat(events(uid))
                 .filteredOn(e -> e.getReason().equals("DrainBlocked")).singleElement()
                 .satisfies(e -> assertThat(e.getSeries()).isNotNull()
@@ -536,7 +515,7 @@ class ReconcilerRealApiIT {
         // Down for half an hour: the drain's minute ran out meanwhile. Counted from the restart, it would have a
         // minute left, longer than this test waits.
         app.close();
-        clock.offset = clock.offset.plus(Duration.ofMinutes(30));
+        clock.advance(Duration.ofMinutes(30));
         startReconciler();
 
         TerminateInstances terminate = (TerminateInstances) pool.settleUntil(TerminateInstances.class::isInstance,

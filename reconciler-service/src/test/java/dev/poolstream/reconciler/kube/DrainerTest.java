@@ -8,6 +8,7 @@ import dev.poolstream.reconciler.domain.DrainOutcome;
 import dev.poolstream.reconciler.domain.Notice;
 import dev.poolstream.reconciler.domain.Notices;
 import dev.poolstream.testing.MockCluster;
+import dev.poolstream.testing.MovableClock;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -16,11 +17,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -53,30 +51,11 @@ class DrainerTest {
     /** An instance no Node carries. */
     private static final String NO_NODES_ID = "aws:///us-east-1a/i-0001";
 
-    /** The drain's time: moved by the test, never waited for. */
-    private static final class MovableClock extends Clock {
-        volatile Instant now = Instant.parse("2026-11-21T06:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     private MockCluster cluster;
     private KubernetesClient kube;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final MovableClock clock = new MovableClock();
+    /** The drain's time: moved by the test, never waited for. */
+    private final MovableClock clock = MovableClock.at(Instant.parse("2026-11-21T06:00:00Z"));
     private final List<Notice> notices = new CopyOnWriteArrayList<>();
     private Drainer drainer;
 
@@ -266,7 +245,7 @@ class DrainerTest {
         assertThat(pause[2]).as(pauses).isGreaterThanOrEqualTo(400);
         assertThat(pause[3]).as(pauses).isGreaterThanOrEqualTo(400);
         assertThat(drain).isNotDone();
-        clock.now = clock.now.plusSeconds(61);
+        clock.advance(Duration.ofSeconds(61));
         assertThat(join(drain)).isEqualTo(new DrainOutcome.TimedOut(1, "a PodDisruptionBudget refuses evicting"
                 + " apps/db-0"));
         assertThat(kube.pods().inNamespace("apps").withName("db-0").get()).isNotNull();
@@ -295,12 +274,12 @@ class DrainerTest {
         CompletableFuture<DrainOutcome> drain = drainer().drain("team-a/workers", "team-a/demo", "n1",
                 PROVIDER_ID, clock.instant(), deadline,
                 notices::add);
-        clock.now = deadline;
+        clock.moveTo(deadline);
         double refused = count("poolstream.reconciler.evictions", "refused");
         await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= refused + 2);
         assertThat(drain).as("at the deadline, not past it").isNotDone();
 
-        clock.now = deadline.plusMillis(1);
+        clock.moveTo(deadline.plusMillis(1));
         assertThat(join(drain)).isInstanceOf(DrainOutcome.TimedOut.class);
     }
 
@@ -314,7 +293,7 @@ class DrainerTest {
                 Duration.ofHours(1)).drain("team-a/workers", "team-a/demo", "n1", PROVIDER_ID, clock.instant(),
                 deadline, notices::add);
         await().atMost(WAIT).until(() -> count("poolstream.reconciler.evictions", "refused") >= 1);
-        clock.now = deadline.plusMillis(1);
+        clock.moveTo(deadline.plusMillis(1));
 
         assertThat(join(drain)).isEqualTo(new DrainOutcome.TimedOut(1, "a PodDisruptionBudget refuses evicting"
                 + " apps/db-0"));
@@ -344,7 +323,7 @@ class DrainerTest {
         }, RETRY, RETRY).drain("team-a/workers", "team-a/demo", "n1",
                 PROVIDER_ID, clock.instant(), clock.instant().plusSeconds(60), notices::add);
         await().atMost(WAIT).until(() -> asked.get() >= 1);
-        clock.now = clock.now.plusSeconds(61);
+        clock.advance(Duration.ofSeconds(61));
 
         assertThat(join(drain)).isEqualTo(new DrainOutcome.TimedOut(-1,
                 "cluster team-a/demo has no kubeconfig Secret"));
@@ -424,7 +403,7 @@ class DrainerTest {
                     || drain.isDone());
             assertThat(drain).as("not done while the cluster cannot be asked").isNotDone();
 
-            clock.now = deadline.plusMillis(1);
+            clock.moveTo(deadline.plusMillis(1));
             assertThat(join(drain)).isInstanceOfSatisfying(DrainOutcome.TimedOut.class, t -> {
                 assertThat(t.podsLeft()).isEqualTo(-1);
                 assertThat(t.why()).startsWith("the workload cluster's API server: ");

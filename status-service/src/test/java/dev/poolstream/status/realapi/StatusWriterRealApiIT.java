@@ -29,6 +29,7 @@ import dev.poolstream.status.shapes.PoolShape;
 import dev.poolstream.status.shapes.PoolShape.Names;
 import dev.poolstream.status.shapes.PoolShapes;
 import dev.poolstream.testing.KubeApiServer;
+import dev.poolstream.testing.MovableClock;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -38,8 +39,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -661,7 +660,8 @@ class StatusWriterRealApiIT {
     void shouldCountAnErrorThatComesBackOnTheSeriesOfItsFirstEvent() {
         Names n = new Names(NAMESPACE, "error-again", CLUSTER, "wr-error-again");
         objects.pool(n, 2, Map.of());
-        SteppedClock clock = new SteppedClock();
+        /* The Events' clock: now, moved forward by the test. */
+        MovableClock clock = MovableClock.system();
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER, clock);
         StatusCalculator.Look invalid = StatusCalculator.look(n.poolKey(),
                 new PoolInputs(spec(n, 500), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
@@ -673,7 +673,7 @@ class StatusWriterRealApiIT {
 
         // The same error again, past the interval at which one Event's series is written: the first Event counts
         // it (read, then updated: events.k8s.io get and update), no second Event is made.
-        clock.step(KubeEvents.SERIES_INTERVAL);
+        clock.advance(KubeEvents.SERIES_INTERVAL);
         StatusCalculator.Look again = StatusCalculator.look(n.poolKey(),
                 new PoolInputs(spec(n, 500), group(n, 2, "1", null), ready(n, 2)), valid.view(),
                 PoolShape.T0.plusSeconds(120));
@@ -691,30 +691,6 @@ class StatusWriterRealApiIT {
                         && r.user().endsWith(":" + RealApiObjects.SERVICE_ACCOUNT) && r.resource().equals("events"))
                 .extracting(r -> r.verb() + " " + r.code()).contains("create 201", "get 200", "update 200");
         assertThat(server.refusedWrites()).filteredOn(r -> NAMESPACE.equals(r.namespace())).isEmpty();
-    }
-
-    /** The Events' clock: now, moved forward by the test. */
-    private static final class SteppedClock extends Clock {
-        private volatile Duration offset = Duration.ZERO;
-
-        void step(Duration by) {
-            offset = offset.plus(by);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(offset);
-        }
     }
 
     @Test
