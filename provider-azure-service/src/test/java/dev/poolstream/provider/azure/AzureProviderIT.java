@@ -3,6 +3,10 @@ package dev.poolstream.provider.azure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
@@ -26,6 +30,7 @@ import dev.poolstream.events.serde.EventDeserializer;
 import dev.poolstream.provider.azure.arm.ArmCalls;
 import dev.poolstream.provider.azure.arm.ArmFake;
 import dev.poolstream.provider.azure.arm.TestCertificate;
+import dev.poolstream.provider.azure.cloud.AzureScalingGroup;
 import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.kafka.Partitions;
 import dev.poolstream.provider.testing.KafkaProbe;
@@ -51,6 +56,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -675,6 +681,48 @@ class AzureProviderIT {
             ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
             return s.desired() == 2 && s.launchFailure() == null;
         });
+    }
+
+    /**
+     * An identity without the instance view's action: the failure is still shown and says where to look, and the WARN
+     * that the view could not be read comes once, not at every describe while the scale set stays Failed.
+     */
+    @Test
+    void shouldShowAFailedScaleSetWhoseInstanceViewIsForbiddenAndWarnOfItOnce() {
+        EnsureGroup ensure = createGroup("view-forbidden", 1);
+        awaitRunning(ensure.pool(), 1);
+        Logger logger = (Logger) LoggerFactory.getLogger(AzureScalingGroup.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        Level levelBefore = logger.getLevel();
+        logger.setLevel(Level.DEBUG);
+        try {
+            arm.forbid("GET", "/virtualMachineScaleSets/view-forbidden/instanceView");
+            arm.failScaleSet(RESOURCE_GROUP, "view-forbidden", "VMExtensionProvisioningError", "extension failed");
+
+            await("the scale set's failure published").atMost(WAIT).until(() -> {
+                ScalingGroupState s = probe().latest(STATE, ScalingGroupState.class).get(ensure.pool());
+                return s != null && s.launchFailure() != null;
+            });
+            assertThat(probe().latest(STATE, ScalingGroupState.class).get(ensure.pool()).launchFailure().message())
+                    .isEqualTo("scale set view-forbidden is in provisioning state Failed; its instance view says why");
+            await("a second describe in that state").atMost(Duration.ofSeconds(60))
+                    .until(() -> unreadableViews(logged, "view-forbidden").size() >= 2);
+            List<Level> levels = unreadableViews(logged, "view-forbidden");
+            assertThat(levels.get(0)).isEqualTo(Level.WARN);
+            assertThat(levels.subList(1, levels.size())).containsOnly(Level.DEBUG);
+        } finally {
+            logger.detachAppender(logged);
+            logger.setLevel(levelBefore);
+        }
+    }
+
+    private static List<Level> unreadableViews(ListAppender<ILoggingEvent> logged, String scaleSet) {
+        synchronized (logged.list) {
+            return logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("scale set " + scaleSet
+                    + ": the instance view of the scale set could not be read")).map(ILoggingEvent::getLevel).toList();
+        }
     }
 
     /** Scale set names whose pools' commands share one partition of the command topic. */

@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  * {@code Retry-After: 1}; {@link #failNextOperation} ends the next matching write's operation {@code Failed} with an ARM
  * error, as an allocation failure does, after the write took effect; the VMs it left failed carry that error in their
  * instance views ({@code .../instanceView} of a scale set VM, or of a Flexible VM), and the scale set in its own;
- * {@link #failScaleSet} ends a scale set's operation {@code Failed} with no one waiting for it. A scale set has an etag that
+ * {@link #failScaleSet} ends a scale set's operation {@code Failed} with no one waiting for it; {@link #forbid} answers
+ * requests 403 as for an identity without their action. A scale set has an etag that
  * every change of it moves, and a {@code PATCH} with {@code If-Match} naming another is refused 412. ARM returns the
  * resource group of VM IDs upper-cased, as here.
  */
@@ -90,6 +91,8 @@ public final class ArmFake implements AutoCloseable {
     private final Map<String, ScaleSet> scaleSets = new LinkedHashMap<>();
     private final Map<String, Operation> operations = new LinkedHashMap<>();
     private final List<Throttle> throttles = new ArrayList<>();
+    /** Method and path suffix of the requests answered 403, as for an identity without their action. */
+    private final List<Throttle> forbidden = new ArrayList<>();
     private final List<Before> before = new ArrayList<>();
     private final List<Failing> failing = new ArrayList<>();
     /** The failure the operation of the request being answered ends with; null for one that succeeds. */
@@ -120,6 +123,14 @@ public final class ArmFake implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    /**
+     * Answers every request of {@code method} whose path ends with {@code pathSuffix} with 403
+     * {@code AuthorizationFailed}, as ARM answers an identity whose role lacks the request's action.
+     */
+    public synchronized void forbid(String method, String pathSuffix) {
+        forbidden.add(new Throttle(method, pathSuffix, Integer.MAX_VALUE));
     }
 
     /** Answers the next {@code times} requests of {@code method} whose path ends with {@code pathSuffix} with 429. */
@@ -384,6 +395,13 @@ public final class ArmFake implements AutoCloseable {
                 it.remove();
                 failingNow = f;
                 break;
+            }
+        }
+        for (Throttle f : forbidden) {
+            if (f.method.equalsIgnoreCase(method) && path.toLowerCase(Locale.ROOT)
+                    .endsWith(f.pathSuffix.toLowerCase(Locale.ROOT))) {
+                return error(403, "AuthorizationFailed", "The client does not have authorization to perform action "
+                        + "over scope '" + path + "' or the scope is invalid.");
             }
         }
         for (Iterator<Throttle> it = throttles.iterator(); it.hasNext(); ) {
