@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
@@ -33,6 +30,7 @@ import dev.poolstream.provider.azure.arm.TestCertificate;
 import dev.poolstream.provider.azure.cloud.AzureScalingGroup;
 import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.kafka.Partitions;
+import dev.poolstream.provider.testing.CapturedLog;
 import dev.poolstream.provider.testing.KafkaProbe;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,7 +54,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -691,13 +688,7 @@ class AzureProviderIT {
     void shouldShowAFailedScaleSetWhoseInstanceViewIsForbiddenAndWarnOfItOnce() {
         EnsureGroup ensure = createGroup("view-forbidden", 1);
         awaitRunning(ensure.pool(), 1);
-        Logger logger = (Logger) LoggerFactory.getLogger(AzureScalingGroup.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        logger.addAppender(logged);
-        Level levelBefore = logger.getLevel();
-        logger.setLevel(Level.DEBUG);
-        try {
+        try (CapturedLog log = CapturedLog.of(AzureScalingGroup.class)) {
             arm.forbid("GET", "/virtualMachineScaleSets/view-forbidden/instanceView");
             arm.failScaleSet(RESOURCE_GROUP, "view-forbidden", "VMExtensionProvisioningError", "extension failed");
 
@@ -707,21 +698,12 @@ class AzureProviderIT {
             });
             assertThat(probe().latest(STATE, ScalingGroupState.class).get(ensure.pool()).launchFailure().message())
                     .isEqualTo("scale set view-forbidden is in provisioning state Failed; its instance view says why");
+            String unreadable = "scale set view-forbidden: the instance view of the scale set could not be read";
             await("a second describe in that state").atMost(Duration.ofSeconds(60))
-                    .until(() -> unreadableViews(logged, "view-forbidden").size() >= 2);
-            List<Level> levels = unreadableViews(logged, "view-forbidden");
+                    .until(() -> log.levelsOf(unreadable).size() >= 2);
+            List<Level> levels = log.levelsOf(unreadable);
             assertThat(levels.get(0)).isEqualTo(Level.WARN);
             assertThat(levels.subList(1, levels.size())).containsOnly(Level.DEBUG);
-        } finally {
-            logger.detachAppender(logged);
-            logger.setLevel(levelBefore);
-        }
-    }
-
-    private static List<Level> unreadableViews(ListAppender<ILoggingEvent> logged, String scaleSet) {
-        synchronized (logged.list) {
-            return logged.list.stream().filter(e -> e.getFormattedMessage().startsWith("scale set " + scaleSet
-                    + ": the instance view of the scale set could not be read")).map(ILoggingEvent::getLevel).toList();
         }
     }
 

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.provider.cloud.CommandRefusedException;
@@ -16,6 +13,7 @@ import dev.poolstream.provider.domain.GroupSnapshot;
 import dev.poolstream.provider.domain.GroupUpdate;
 import dev.poolstream.provider.domain.InstanceSnapshot;
 import dev.poolstream.provider.domain.Reasons;
+import dev.poolstream.provider.testing.CapturedLog;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
@@ -207,13 +204,7 @@ class AwsScalingGroupTest {
                 .builder().errorCode("AccessDenied").errorMessage("not authorized: DescribeScalingActivities").build())
                 .build();
 
-        Logger logger = (Logger) LoggerFactory.getLogger(AwsScalingGroup.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        logger.addAppender(logged);
-        Level levelBefore = logger.getLevel();
-        logger.setLevel(Level.DEBUG);
-        try {
+        try (CapturedLog log = CapturedLog.of(AwsScalingGroup.class)) {
             Optional<GroupSnapshot> described = groupWith(ids(0, 1), "InService");
             adapter.describe(GROUP);
 
@@ -222,11 +213,7 @@ class AwsScalingGroupTest {
                 assertThat(g.launchFailure()).isNull();
             });
             // Said once, not at every describe while the group stays short.
-            assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("activities could not be read"))
-                    .extracting(ILoggingEvent::getLevel).containsExactly(Level.WARN, Level.DEBUG);
-        } finally {
-            logger.detachAppender(logged);
-            logger.setLevel(levelBefore);
+            assertThat(log.levelsOf("activities could not be read")).containsExactly(Level.WARN, Level.DEBUG);
         }
     }
 
