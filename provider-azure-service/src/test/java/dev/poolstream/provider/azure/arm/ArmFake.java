@@ -91,8 +91,8 @@ public final class ArmFake implements AutoCloseable {
     private final Map<String, ScaleSet> scaleSets = new LinkedHashMap<>();
     private final Map<String, Operation> operations = new LinkedHashMap<>();
     private final List<Throttle> throttles = new ArrayList<>();
-    /** Method and path suffix of the requests answered 403, as for an identity without their action. */
-    private final List<Throttle> forbidden = new ArrayList<>();
+    /** The requests answered 403, as for an identity without their action. */
+    private final List<Requests> forbidden = new ArrayList<>();
     private final List<Before> before = new ArrayList<>();
     private final List<Failing> failing = new ArrayList<>();
     /** The failure the operation of the request being answered ends with; null for one that succeeds. */
@@ -130,12 +130,12 @@ public final class ArmFake implements AutoCloseable {
      * {@code AuthorizationFailed}, as ARM answers an identity whose role lacks the request's action.
      */
     public synchronized void forbid(String method, String pathSuffix) {
-        forbidden.add(new Throttle(method, pathSuffix, Integer.MAX_VALUE));
+        forbidden.add(new Requests(method, pathSuffix));
     }
 
     /** Answers the next {@code times} requests of {@code method} whose path ends with {@code pathSuffix} with 429. */
     public synchronized void throttleNext(String method, String pathSuffix, int times) {
-        throttles.add(new Throttle(method, pathSuffix, times));
+        throttles.add(new Throttle(new Requests(method, pathSuffix), times));
     }
 
     /**
@@ -143,7 +143,7 @@ public final class ArmFake implements AutoCloseable {
      * answered, as if someone else acted on ARM between the caller's previous request and that one.
      */
     public synchronized void beforeNext(String method, String pathSuffix, Runnable action) {
-        before.add(new Before(method, pathSuffix, action));
+        before.add(new Before(new Requests(method, pathSuffix), action));
     }
 
     /**
@@ -152,7 +152,7 @@ public final class ArmFake implements AutoCloseable {
      * request changed (its new capacity) and is {@code Failed}, and the VMs it was creating end {@code Failed}.
      */
     public synchronized void failNextOperation(String method, String pathSuffix, String code, String message) {
-        failing.add(new Failing(method, pathSuffix, code, message));
+        failing.add(new Failing(new Requests(method, pathSuffix), code, message));
     }
 
     /**
@@ -163,7 +163,7 @@ public final class ArmFake implements AutoCloseable {
     public synchronized void failScaleSet(String resourceGroup, String scaleSet, String code, String message) {
         ScaleSet s = scaleSets.get(key(resourceGroup, scaleSet));
         s.provisioningState = "Failed";
-        s.failure = new Failing("", "", code, message);
+        s.failure = new Failing(null, code, message); // no request of the test's ended it
     }
 
     /** Deletes a VM of a scale set as a person or another tool would, outside the scale set's capacity changes. */
@@ -260,28 +260,26 @@ public final class ArmFake implements AutoCloseable {
         }
     }
 
-    private record Before(String method, String pathSuffix, Runnable action) {
+    /** The requests of a method whose path ends with a suffix, in any case. */
+    private record Requests(String method, String pathSuffix) {
         boolean matches(String method, String path) {
             return this.method.equalsIgnoreCase(method)
                     && path.toLowerCase(Locale.ROOT).endsWith(pathSuffix.toLowerCase(Locale.ROOT));
         }
     }
 
-    private record Failing(String method, String pathSuffix, String code, String message) {
-        boolean matches(String method, String path) {
-            return this.method.equalsIgnoreCase(method)
-                    && path.toLowerCase(Locale.ROOT).endsWith(pathSuffix.toLowerCase(Locale.ROOT));
-        }
+    private record Before(Requests requests, Runnable action) {
+    }
+
+    private record Failing(Requests requests, String code, String message) {
     }
 
     private static final class Throttle {
-        final String method;
-        final String pathSuffix;
+        final Requests requests;
         int remaining;
 
-        Throttle(String method, String pathSuffix, int remaining) {
-            this.method = method;
-            this.pathSuffix = pathSuffix;
+        Throttle(Requests requests, int remaining) {
+            this.requests = requests;
             this.remaining = remaining;
         }
     }
@@ -383,7 +381,7 @@ public final class ArmFake implements AutoCloseable {
         }
         for (Iterator<Before> it = before.iterator(); it.hasNext(); ) {
             Before b = it.next();
-            if (b.matches(method, path)) {
+            if (b.requests().matches(method, path)) {
                 it.remove();
                 b.action().run();
             }
@@ -391,23 +389,21 @@ public final class ArmFake implements AutoCloseable {
         failingNow = null;
         for (Iterator<Failing> it = failing.iterator(); it.hasNext(); ) {
             Failing f = it.next();
-            if (f.matches(method, path)) {
+            if (f.requests().matches(method, path)) {
                 it.remove();
                 failingNow = f;
                 break;
             }
         }
-        for (Throttle f : forbidden) {
-            if (f.method.equalsIgnoreCase(method) && path.toLowerCase(Locale.ROOT)
-                    .endsWith(f.pathSuffix.toLowerCase(Locale.ROOT))) {
+        for (Requests f : forbidden) {
+            if (f.matches(method, path)) {
                 return error(403, "AuthorizationFailed", "The client does not have authorization to perform action "
                         + "over scope '" + path + "' or the scope is invalid.");
             }
         }
         for (Iterator<Throttle> it = throttles.iterator(); it.hasNext(); ) {
             Throttle t = it.next();
-            if (t.method.equalsIgnoreCase(method) && path.toLowerCase(Locale.ROOT)
-                    .endsWith(t.pathSuffix.toLowerCase(Locale.ROOT))) {
+            if (t.requests.matches(method, path)) {
                 if (--t.remaining <= 0) {
                     it.remove();
                 }
