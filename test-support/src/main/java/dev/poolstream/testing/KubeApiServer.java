@@ -298,11 +298,28 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public KubernetesClient clientAs(String service) {
         Config config = config();
-        config.setImpersonateUsername("system:serviceaccount:" + POOLSTREAM_NAMESPACE + ":" + service);
-        config.setImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + POOLSTREAM_NAMESPACE,
-                "system:authenticated");
+        config.setImpersonateUsername(serviceAccountUser(service));
+        config.setImpersonateGroups(SERVICE_ACCOUNT_GROUPS.toArray(String[]::new));
         return new KubernetesClientBuilder().withConfig(config).build();
     }
+
+    /**
+     * Writes this server's kubeconfig to {@code kubeconfig} and sets the system properties with which fabric8's
+     * auto-configured client (a service's own client bean) reads it and acts as {@code poolstream/<service>}, as
+     * {@link #clientAs} does. Close the result to put the properties back.
+     */
+    public ServiceAccountProperties serviceAccountProperties(String service, Path kubeconfig) throws IOException {
+        Files.writeString(kubeconfig, kubeconfig());
+        return new ServiceAccountProperties(kubeconfig.toString(), serviceAccountUser(service),
+                SERVICE_ACCOUNT_GROUPS);
+    }
+
+    private static String serviceAccountUser(String service) {
+        return "system:serviceaccount:" + POOLSTREAM_NAMESPACE + ":" + service;
+    }
+
+    private static final List<String> SERVICE_ACCOUNT_GROUPS = List.of("system:serviceaccounts",
+            "system:serviceaccounts:" + POOLSTREAM_NAMESPACE, "system:authenticated");
 
     /**
      * Applies the ServiceAccounts, (Cluster)Roles and their bindings of the manifests (other kinds are skipped), as

@@ -7,15 +7,12 @@ import dev.poolstream.events.SecretRef;
 import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.RetryableCommandException;
 import dev.poolstream.testing.KubeApiServer;
+import dev.poolstream.testing.ServiceAccountProperties;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,9 +27,6 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 class SecretBootstrapDataRealApiIT {
 
     private static final String NAMESPACE = "provider-bootstrap";
-    private static final List<String> CLIENT_PROPERTIES = List.of("kubeconfig", "kubernetes.master",
-            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount", "kubernetes.impersonate.username",
-            "kubernetes.impersonate.group");
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"provider-aws-service, overlays/aws/provider-aws-service.yaml",
@@ -46,19 +40,9 @@ class SecretBootstrapDataRealApiIT {
                 .endMetadata().addToData(SecretBootstrapData.KEY, Base64.getEncoder().encodeToString(
                         ("#cloud-config for " + service).getBytes(StandardCharsets.UTF_8))).build())
                 .createOr(existing -> existing.update());
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
-
-        Map<String, String> saved = new HashMap<>();
-        CLIENT_PROPERTIES.forEach(p -> saved.put(p, System.getProperty(p)));
-        System.clearProperty("kubernetes.master");
-        System.setProperty("kubeconfig", kubeconfig.toString());
-        System.setProperty("kubernetes.auth.tryKubeConfig", "true");
-        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-        System.setProperty("kubernetes.impersonate.username",
-                "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + service);
-        System.setProperty("kubernetes.impersonate.group", "system:serviceaccounts,system:serviceaccounts:"
-                + KubeApiServer.POOLSTREAM_NAMESPACE + ",system:authenticated");
-        try (AnnotationConfigApplicationContext context =
+        try (ServiceAccountProperties asTheService = server.serviceAccountProperties(service,
+                dir.resolve("kubeconfig"));
+             AnnotationConfigApplicationContext context =
                      new AnnotationConfigApplicationContext(BootstrapDataConfiguration.class)) {
             BootstrapData bootstrap = context.getBean(BootstrapData.class);
 
@@ -68,14 +52,6 @@ class SecretBootstrapDataRealApiIT {
             assertThatThrownBy(() -> bootstrap.read(new SecretRef(NAMESPACE, "not-yet")))
                     .isInstanceOfSatisfying(RetryableCommandException.class,
                             e -> assertThat(e.reason()).isEqualTo("BootstrapDataSecretNotFound"));
-        } finally {
-            saved.forEach((p, v) -> {
-                if (v == null) {
-                    System.clearProperty(p);
-                } else {
-                    System.setProperty(p, v);
-                }
-            });
         }
 
         String account = "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + service;

@@ -36,6 +36,7 @@ import dev.poolstream.testing.AuditedRequest;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.testing.MachinePoolSpecs;
 import dev.poolstream.testing.MovableClock;
+import dev.poolstream.testing.ServiceAccountProperties;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -132,7 +133,8 @@ class ReconcilerRealApiIT {
     private KubeApiServer server;
     private KubernetesClient kube;
     private Path kubeconfig;
-    private final Map<String, String> savedProperties = new HashMap<>();
+    /** The reconciler's own client acts as its ServiceAccount, with the RBAC of k8s/. */
+    private ServiceAccountProperties asTheReconciler;
     private String brokers;
     private ConfigurableApplicationContext app;
     private MeterRegistry meters;
@@ -168,15 +170,7 @@ class ReconcilerRealApiIT {
         // management cluster is authorized by the RBAC of k8s/. The workload cluster's client, from the kubeconfig
         // Secret, stays the admin's, as Cluster API's kubeconfig is.
         kubeconfig = Files.createTempFile("reconciler-real-api", ".kubeconfig");
-        Files.writeString(kubeconfig, server.kubeconfig());
-        property("kubeconfig", kubeconfig.toString());
-        property("kubernetes.master", null);
-        property("kubernetes.auth.tryKubeConfig", "true");
-        property("kubernetes.auth.tryServiceAccount", "false");
-        property("kubernetes.impersonate.username",
-                "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + SERVICE_ACCOUNT);
-        property("kubernetes.impersonate.group", "system:serviceaccounts,system:serviceaccounts:"
-                + KubeApiServer.POOLSTREAM_NAMESPACE + ",system:authenticated");
+        asTheReconciler = server.serviceAccountProperties(SERVICE_ACCOUNT, kubeconfig);
         brokers = broker.getBrokersAsString();
         startReconciler();
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers));
@@ -248,13 +242,9 @@ class ReconcilerRealApiIT {
         if (kubeconfig != null) {
             kubeconfig.toFile().delete();
         }
-        savedProperties.forEach((name, value) -> {
-            if (value == null) {
-                System.clearProperty(name);
-            } else {
-                System.setProperty(name, value);
-            }
-        });
+        if (asTheReconciler != null) {
+            asTheReconciler.close();
+        }
     }
 
     @Test
@@ -964,14 +954,6 @@ class ReconcilerRealApiIT {
         return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % Topics.PARTITIONS;
     }
 
-    private void property(String name, String value) {
-        savedProperties.putIfAbsent(name, System.getProperty(name));
-        if (value == null) {
-            System.clearProperty(name);
-        } else {
-            System.setProperty(name, value);
-        }
-    }
 
     private void publishSpec(String key, PoolSpec spec) {
         publish(Topics.MACHINEPOOL_SPEC, key, spec);

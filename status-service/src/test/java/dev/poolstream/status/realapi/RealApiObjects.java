@@ -19,14 +19,11 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,49 +39,7 @@ final class RealApiObjects {
      */
     static final Path[] K8S_RBAC = {Path.of("..", "k8s", "base", "status-service.yaml"),
             Path.of("..", "k8s", "components", "owner-mode", "rbac.yaml")};
-    /**
-     * The system properties that make fabric8's auto-configured client (the service's own {@code KubernetesClient}
-     * bean, from a kubeconfig) act as the ServiceAccount: the admin of the kubeconfig impersonates it.
-     */
-    static final Map<String, String> IMPERSONATION = Map.of(
-            "kubernetes.impersonate.username",
-            "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + SERVICE_ACCOUNT,
-            "kubernetes.impersonate.group", "system:serviceaccounts,system:serviceaccounts:"
-                    + KubeApiServer.POOLSTREAM_NAMESPACE + ",system:authenticated");
-
-    private static final List<String> CLIENT_PROPERTIES = List.of("kubeconfig", "kubernetes.master",
-            "kubernetes.auth.tryKubeConfig", "kubernetes.auth.tryServiceAccount", "kubernetes.impersonate.username",
-            "kubernetes.impersonate.group");
-
     private final KubernetesClient kube;
-
-    /**
-     * Points the service's own client at the server through a kubeconfig in {@code dir}, acting as its ServiceAccount
-     * with the RBAC of k8s/ ({@link #IMPERSONATION}).
-     *
-     * @return the system properties it replaced, for {@link #restore}
-     */
-    static Map<String, String> useKubeconfig(KubeApiServer server, Path dir) throws IOException {
-        Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), server.kubeconfig());
-        Map<String, String> saved = new HashMap<>();
-        CLIENT_PROPERTIES.forEach(p -> saved.put(p, System.getProperty(p)));
-        System.clearProperty("kubernetes.master");
-        System.setProperty("kubeconfig", kubeconfig.toString());
-        System.setProperty("kubernetes.auth.tryKubeConfig", "true");
-        System.setProperty("kubernetes.auth.tryServiceAccount", "false");
-        IMPERSONATION.forEach(System::setProperty);
-        return saved;
-    }
-
-    static void restore(Map<String, String> saved) {
-        saved.forEach((p, v) -> {
-            if (v == null) {
-                System.clearProperty(p);
-            } else {
-                System.setProperty(p, v);
-            }
-        });
-    }
 
     RealApiObjects(KubeApiServer server) {
         this.kube = server.client();

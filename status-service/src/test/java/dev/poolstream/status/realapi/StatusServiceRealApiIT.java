@@ -18,6 +18,7 @@ import dev.poolstream.status.StatusApplication;
 import dev.poolstream.status.shapes.PoolShape.Names;
 import dev.poolstream.status.shapes.PoolShapes;
 import dev.poolstream.testing.KubeApiServer;
+import dev.poolstream.testing.ServiceAccountProperties;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
 import java.io.IOException;
@@ -72,8 +73,9 @@ class StatusServiceRealApiIT {
         objects.kubeconfigSecret(server, NAMESPACE, n.cluster());
         MachinePool pool = objects.pool(n, 1, Map.of());
 
-        Map<String, String> saved = RealApiObjects.useKubeconfig(server, dir);
-        try (ConfigurableApplicationContext app = start(broker, dir);
+        try (ServiceAccountProperties asTheService = server.serviceAccountProperties(RealApiObjects.SERVICE_ACCOUNT,
+                dir.resolve("kubeconfig"));
+             ConfigurableApplicationContext app = start(broker, dir);
              KafkaProducer<String, byte[]> producer = producer(broker)) {
             PoolSpec spec = PoolShapes.spec(n, 1);
             send(producer, Topics.MACHINEPOOL_SPEC, new PoolSpec(spec.namespace(), spec.name(),
@@ -173,8 +175,6 @@ class StatusServiceRealApiIT {
                     });
         } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
             throw new AssertionError(e);
-        } finally {
-            RealApiObjects.restore(saved);
         }
     }
 
@@ -207,8 +207,9 @@ class StatusServiceRealApiIT {
         });
         Node node = objects.node(PoolShapes.node(n, 1, ConditionStatus.TRUE, PoolShapes.KUBELET));
 
-        Map<String, String> saved = RealApiObjects.useKubeconfig(server, dir);
-        try (ConfigurableApplicationContext app = start(broker, dir);
+        try (ServiceAccountProperties asTheService = server.serviceAccountProperties(RealApiObjects.SERVICE_ACCOUNT,
+                dir.resolve("kubeconfig"));
+             ConfigurableApplicationContext app = start(broker, dir);
              KafkaProducer<String, byte[]> producer = producer(broker)) {
             PoolSpec spec = PoolShapes.spec(n, 1);
             spec.spec().setProviderIDList(List.of(n.providerId(1)));
@@ -236,8 +237,6 @@ class StatusServiceRealApiIT {
             assertThat(registry.get("poolstream.status.pools.waiting").gauge().value()).isZero();
             assertThat(lifecycle(broker, n.poolKey())).extracting(e -> e.getClass().getSimpleName())
                     .contains("NodeJoined", "NodeReady").doesNotContain("ScalingStarted", "ScalingFinished");
-        } finally {
-            RealApiObjects.restore(saved);
         }
     }
 

@@ -17,6 +17,7 @@ import dev.poolstream.status.shapes.PoolShape.Names;
 import dev.poolstream.status.shapes.PoolShapes;
 import dev.poolstream.status.stream.StreamThreadDeaths;
 import dev.poolstream.testing.KubeApiServer;
+import dev.poolstream.testing.ServiceAccountProperties;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.io.IOException;
 import java.net.URI;
@@ -72,7 +73,7 @@ class StatusWorkerRealApiIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String NAMESPACE = "status-worker";
 
-    private Map<String, String> savedProperties = Map.of();
+    private ServiceAccountProperties asTheService;
     private final HttpClient http = HttpClient.newHttpClient();
     private KubeApiServer server;
     private RealApiObjects objects;
@@ -81,12 +82,12 @@ class StatusWorkerRealApiIT {
     void pointTheServiceAtTheRealApiServer(@TempDir Path dir) throws IOException {
         server = KubeApiServer.shared().namespace(NAMESPACE).applyRbac(RealApiObjects.K8S_RBAC);
         objects = new RealApiObjects(server);
-        savedProperties = RealApiObjects.useKubeconfig(server, dir);
+        asTheService = server.serviceAccountProperties(RealApiObjects.SERVICE_ACCOUNT, dir.resolve("kubeconfig"));
     }
 
     @AfterEach
     void restoreProperties() {
-        RealApiObjects.restore(savedProperties);
+        asTheService.close();
     }
 
     @Test
