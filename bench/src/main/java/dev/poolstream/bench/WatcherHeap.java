@@ -1,5 +1,6 @@
 package dev.poolstream.bench;
 
+import dev.poolstream.api.kube.ManagementClients;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.watcher.config.WatcherProperties;
 import dev.poolstream.watcher.domain.NodeRecords;
@@ -204,7 +205,7 @@ final class WatcherHeap {
                     answered.countDown();
                 }
             }
-        }, properties);
+        }, properties, ManagementClients.userAgent("watcher-service"));
         holder[0] = workloads;
         String[] parts = CLUSTER.split("/");
         workloads.reconcile(parts[0], parts[1]);

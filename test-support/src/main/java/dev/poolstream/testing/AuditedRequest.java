@@ -18,6 +18,7 @@ import java.util.Set;
  * One request a real API server answered, as its audit log records it.
  *
  * @param user        the user the request was made as: the impersonated user where there is one
+ * @param userAgent   the client's {@code User-Agent}, which names the service that made the request
  * @param verb        Kubernetes' verb: get, list, watch, create, update, patch, delete, deletecollection
  * @param group       the API group, "" for the core group
  * @param resource    the resource (plural), e.g. {@code machinepools}
@@ -34,7 +35,7 @@ import java.util.Set;
  * @param responseObject the object the server answered with, where the audit policy records bodies for this
  *                    request ({@link KubeApiServer#startRecordingBodies}), else null; not in {@link #json}
  */
-public record AuditedRequest(String user, String verb, String group, String resource, String subresource,
+public record AuditedRequest(String user, String userAgent, String verb, String group, String resource, String subresource,
                              String namespace, String name, int code, String message, Instant received,
                              Instant completed, JsonNode responseObject) {
 
@@ -117,7 +118,7 @@ public record AuditedRequest(String user, String verb, String group, String reso
         JsonNode user = event.path("impersonatedUser").isMissingNode() ? event.path("user")
                 : event.path("impersonatedUser");
         JsonNode response = event.path("responseObject");
-        return Optional.of(new AuditedRequest(user.path("username").asText(""),
+        return Optional.of(new AuditedRequest(user.path("username").asText(""), event.path("userAgent").asText(""),
                 event.path("verb").asText(""), ref.path("apiGroup").asText(""),
                 ref.path("resource").asText(""), ref.path("subresource").asText(""),
                 ref.path("namespace").asText(""), ref.path("name").asText(""),

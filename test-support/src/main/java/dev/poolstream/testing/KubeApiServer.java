@@ -1,6 +1,7 @@
 package dev.poolstream.testing;
 
 import dev.poolstream.api.Crds;
+import dev.poolstream.api.kube.ManagementClients;
 import io.fabric8.kubeapitest.KubeAPIServer;
 import io.fabric8.kubeapitest.KubeAPIServerConfigBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -294,10 +295,12 @@ public final class KubeApiServer implements AutoCloseable {
     /**
      * A client that acts as the ServiceAccount {@code poolstream/<service>} (impersonated by the admin), so that the
      * server authorizes every call with that account's RBAC, as in a cluster. Apply the RBAC with
-     * {@link #applyRbac(Path...)}.
+     * {@link #applyRbac(Path...)}. Its requests name the service as the service's own client's do
+     * ({@link ManagementClients#userAgent}).
      */
     public KubernetesClient clientAs(String service) {
         Config config = config();
+        config.setUserAgent(ManagementClients.userAgent(service));
         config.setImpersonateUsername(serviceAccountUser(service));
         config.setImpersonateGroups(SERVICE_ACCOUNT_GROUPS.toArray(String[]::new));
         return new KubernetesClientBuilder().withConfig(config).build();

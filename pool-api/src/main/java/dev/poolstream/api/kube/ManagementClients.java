@@ -19,19 +19,36 @@ import io.fabric8.kubernetes.client.utils.Utils;
  * certificate is read once anyway: the client's TLS is set up when it is built. With a token (a service account's,
  * an exec plugin's, a kubeconfig's) the configuration stays as fabric8 makes it, refreshed each minute, as a rotating
  * token needs.
+ *
+ * <p>Every client names the service that makes its requests ({@link #userAgent}): the API server's audit log shows
+ * who made a request by it, and an update's field manager in {@code managedFields} is taken from it, as Kubernetes'
+ * own controllers are named there.
  */
 public final class ManagementClients {
 
     private ManagementClients() {
     }
 
-    public static KubernetesClient create() {
-        return new KubernetesClientBuilder().withConfig(config()).build();
+    /** @param service the service's name, e.g. {@code status-service} ({@code spring.application.name}) */
+    public static KubernetesClient create(String service) {
+        return new KubernetesClientBuilder().withConfig(config(service)).build();
     }
 
-    /** The configuration {@link #create()} builds its client with. */
-    static Config config() {
+    /**
+     * The {@code User-Agent} of a service's requests, {@code poolstream-<service>/<version>}. The API server takes an
+     * update's field manager from what comes before the {@code /}, so that {@code managedFields} say
+     * {@code poolstream-status-service} where fabric8 would say {@code fabric8-kubernetes-client} for every client
+     * built with it.
+     */
+    public static String userAgent(String service) {
+        String version = ManagementClients.class.getPackage().getImplementationVersion();
+        return "poolstream-" + service + "/" + (version == null ? "dev" : version);
+    }
+
+    /** The configuration {@link #create} builds its client with. */
+    static Config config(String service) {
         Config config = Config.autoConfigure(null);
+        config.setUserAgent(userAgent(service));
         if (!certificateOnly(config)) {
             return config;
         }

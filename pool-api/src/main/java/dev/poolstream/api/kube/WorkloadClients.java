@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its consumer thread. A workload cluster that does not answer costs an attempt a few seconds, not fabric8's default
  * of ten retries with backoff (minutes, during which a single-threaded caller serves no other pool). The kubeconfig is
  * never logged or quoted: a kubeconfig that cannot be used is named by its Secret ({@link WorkloadClusterException}),
- * since a parser's message can hold the file.
+ * since a parser's message can hold the file. Its requests carry the management client's {@code User-Agent}, which
+ * names the service ({@link ManagementClients#userAgent}).
  */
 public final class WorkloadClients implements AutoCloseable {
 
@@ -81,6 +82,7 @@ public final class WorkloadClients implements AutoCloseable {
                     .withConnectionTimeout(timeoutMillis)
                     .withRequestTimeout(timeoutMillis)
                     .withRequestRetryBackoffLimit(0)
+                    .withUserAgent(management.getConfiguration().getUserAgent())
                     .build()).build();
         } catch (WorkloadKubeconfig.Refused e) {
             throw new WorkloadClusterException("the kubeconfig in Secret " + secret(cluster) + " " + e.getMessage());

@@ -43,7 +43,7 @@ class ManagementClientsTest {
     void shouldNotReadAClientCertificatesKubeconfigAgain() throws IOException {
         write("https://management-a:6443", "client-certificate-data: " + base64("cert")
                 + "\n    client-key-data: " + base64("key"));
-        Config config = ManagementClients.config();
+        Config config = ManagementClients.config("status-service");
         assertThat(config.getMasterUrl()).isEqualTo("https://management-a:6443/");
 
         // What the file says now is never read: not a request's worth of parsing, and not another server either.
@@ -59,12 +59,23 @@ class ManagementClientsTest {
     @Test
     void shouldReadATokensKubeconfigAgainSoThatARotatedTokenIsUsed() throws IOException {
         write("https://management-a:6443", "token: first");
-        Config config = ManagementClients.config();
+        Config config = ManagementClients.config("status-service");
         assertThat(config.getAutoOAuthToken()).isEqualTo("first");
 
         write("https://management-a:6443", "token: rotated");
 
         assertThat(config.refresh().getAutoOAuthToken()).isEqualTo("rotated");
+    }
+
+    @Test
+    void shouldNameTheServiceInEveryRequestSoThatManagedFieldsAndTheAuditLogSayWhoWrote() throws IOException {
+        write("https://management-a:6443", "token: first");
+
+        Config config = ManagementClients.config("status-service");
+
+        // The API server takes an update's field manager from what comes before the "/".
+        assertThat(config.getUserAgent()).startsWith("poolstream-status-service/");
+        assertThat(ManagementClients.userAgent("reconciler-service")).startsWith("poolstream-reconciler-service/");
     }
 
     private void write(String server, String user) throws IOException {

@@ -3,6 +3,7 @@ package dev.poolstream.provider.kube;
 import dev.poolstream.api.kube.ManagementClients;
 import dev.poolstream.provider.cloud.BootstrapData;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -13,10 +14,13 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class BootstrapDataConfiguration {
 
-    /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
+    /**
+     * The management cluster: in-cluster service account, or the usual kubeconfig / system properties; its requests
+     * name the service.
+     */
     @Bean(destroyMethod = "close")
-    KubernetesClient kubernetesClient() {
-        return ManagementClients.create();
+    KubernetesClient kubernetesClient(@Value("${spring.application.name}") String service) {
+        return ManagementClients.create(service);
     }
 
     @Bean

@@ -13,10 +13,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.core.env.MapPropertySource;
 
 /**
  * Real tier: the cloud providers read a pool's bootstrap data Secret as their own ServiceAccount, with the RBAC of
@@ -42,8 +44,11 @@ class SecretBootstrapDataRealApiIT {
                 .createOr(existing -> existing.update());
         try (ServiceAccountProperties asTheService = server.serviceAccountProperties(service,
                 dir.resolve("kubeconfig"));
-             AnnotationConfigApplicationContext context =
-                     new AnnotationConfigApplicationContext(BootstrapDataConfiguration.class)) {
+             AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext()) {
+            context.getEnvironment().getPropertySources().addFirst(
+                    new MapPropertySource("service", Map.of("spring.application.name", service)));
+            context.register(BootstrapDataConfiguration.class);
+            context.refresh();
             BootstrapData bootstrap = context.getBean(BootstrapData.class);
 
             assertThat(new String(bootstrap.read(new SecretRef(NAMESPACE, name)), StandardCharsets.UTF_8))
@@ -59,5 +64,8 @@ class SecretBootstrapDataRealApiIT {
                 .extracting(r -> r.verb() + " " + r.resource() + " " + r.namespace() + "/" + r.name() + " " + r.code())
                 .containsExactly("get secrets " + NAMESPACE + "/" + name + " 200",
                         "get secrets " + NAMESPACE + "/not-yet 404");
+        // Each request names the service, for the audit log and the server's field managers.
+        assertThat(server.requests()).filteredOn(r -> r.user().equals(account))
+                .allSatisfy(r -> assertThat(r.userAgent()).startsWith("poolstream-" + service + "/"));
     }
 }

@@ -33,10 +33,13 @@ import org.springframework.kafka.core.KafkaTemplate;
 @Configuration(proxyBeanMethods = false)
 public class ReconcilerConfiguration {
 
-    /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
+    /**
+     * The management cluster: in-cluster service account, or the usual kubeconfig / system properties; its requests
+     * name the service.
+     */
     @Bean(destroyMethod = "close")
-    KubernetesClient kubernetesClient() {
-        return ManagementClients.create();
+    KubernetesClient kubernetesClient(@Value("${spring.application.name}") String service) {
+        return ManagementClients.create(service);
     }
 
     @Bean(destroyMethod = "close")

@@ -255,6 +255,13 @@ class ReconcilerRealApiIT {
         await().atMost(WAIT).until(() -> pool.machinePool().getMetadata().getFinalizers()
                 .contains(ClusterApi.MACHINE_POOL_FINALIZER)
                 && pool.infrastructure().getMetadata().getFinalizers().contains(ClusterApi.POOLSTREAM_FINALIZER));
+        // The reconciler's requests name it, and so do the field managers of what it wrote.
+        assertThat(pool.machinePool().getMetadata().getManagedFields())
+                .anySatisfy(f -> assertThat(f.getManager()).isEqualTo("poolstream-reconciler-service"));
+        assertThat(server.requests()).filteredOn(r -> r.namespace().equals(NS)
+                        && r.user().endsWith(":" + SERVICE_ACCOUNT))
+                .isNotEmpty().allSatisfy(r -> assertThat(r.userAgent()).as(r.verb() + " " + r.resource())
+                        .startsWith("poolstream-reconciler-service/"));
 
         // As `kubectl delete`: both objects hold finalizers, so the server only marks them.
         kube.resources(MachinePool.class).inNamespace(NS).withName(pool.name).delete();

@@ -47,10 +47,13 @@ import org.springframework.kafka.streams.RecoveringDeserializationExceptionHandl
 @EnableKafkaStreams
 public class StatusConfiguration {
 
-    /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
+    /**
+     * The management cluster: in-cluster service account, or the usual kubeconfig / system properties; its requests
+     * name the service.
+     */
     @Bean(destroyMethod = "close")
-    KubernetesClient kubernetesClient() {
-        return ManagementClients.create();
+    KubernetesClient kubernetesClient(@Value("${spring.application.name}") String service) {
+        return ManagementClients.create(service);
     }
 
     @Bean(destroyMethod = "close")

@@ -113,6 +113,19 @@ class StatusServiceRealApiIT {
                         .isEqualTo(List.of(n.providerId(1)));
             });
 
+            // Every request names the service, the workload cluster's too, and so does the status's field manager:
+            // kubectl get --show-managed-fields and the audit log say who wrote it.
+            assertThat(server.requests()).filteredOn(r -> r.namespace().equals(NAMESPACE)
+                            && r.user().endsWith(":" + RealApiObjects.SERVICE_ACCOUNT)
+                            || r.resource().equals("nodes") && r.name().equals(n.nodeName(1)) && r.verb().equals("patch"))
+                    .isNotEmpty().allSatisfy(r -> assertThat(r.userAgent()).as(r.verb() + " " + r.resource())
+                            .startsWith("poolstream-status-service/"));
+            assertThat(objects.awsMachinePool(n).getMetadata().getManagedFields())
+                    .anySatisfy(f -> {
+                        assertThat(f.getManager()).isEqualTo("poolstream-status-service");
+                        assertThat(f.getSubresource()).isEqualTo("status");
+                    });
+
             // Static membership: the pod's name in each group's member, so that a restart takes its partitions back.
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                     broker.getBrokersAsString()))) {

@@ -22,8 +22,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,11 +35,14 @@ import org.springframework.kafka.core.ProducerFactory;
 @Configuration(proxyBeanMethods = false)
 public class WatcherConfiguration {
 
-    /** The management cluster: in-cluster service account, or the usual kubeconfig / system properties. */
+    /**
+     * The management cluster: in-cluster service account, or the usual kubeconfig / system properties; its requests
+     * name the service.
+     */
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
-    KubernetesClient kubernetesClient() {
-        return ManagementClients.create();
+    KubernetesClient kubernetesClient(@Value("${spring.application.name}") String service) {
+        return ManagementClients.create(service);
     }
 
     @Bean
@@ -85,7 +88,8 @@ public class WatcherConfiguration {
 
     @Bean(destroyMethod = "close")
     WorkloadClusters workloadClusters(ManagementCache cache, Watcher watcher, WatchReports reports,
-                                      WatcherProperties properties, MeterRegistry registry) {
+                                      WatcherProperties properties, MeterRegistry registry,
+                                      KubernetesClient client) {
         WorkloadClusters workloads = new WorkloadClusters(new WorkloadClusters.Clusters() {
             @Override
             public boolean watched(String namespace, String name) {
@@ -96,7 +100,7 @@ public class WatcherConfiguration {
             public Optional<String> kubeconfig(String namespace, String name) {
                 return cache.kubeconfig(namespace, name);
             }
-        }, watcher, properties);
+        }, watcher, properties, client.getConfiguration().getUserAgent());
         watcher.bind(cache, workloads, reports);
         for (WorkloadClusters.State state : WorkloadClusters.State.values()) {
             Gauge.builder("poolstream.watcher.clusters", workloads,

@@ -79,6 +79,7 @@ public final class WorkloadClusters implements AutoCloseable {
     private final Clusters clusters;
     private final Listener listener;
     private final WatcherProperties properties;
+    private final String userAgent;
     private final ScheduledExecutorService lifecycle = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "workload-clusters");
         thread.setDaemon(true);
@@ -86,10 +87,12 @@ public final class WorkloadClusters implements AutoCloseable {
     });
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
 
-    public WorkloadClusters(Clusters clusters, Listener listener, WatcherProperties properties) {
+    /** @param userAgent the {@code User-Agent} of the Node watches' requests, the management client's */
+    public WorkloadClusters(Clusters clusters, Listener listener, WatcherProperties properties, String userAgent) {
         this.clusters = clusters;
         this.listener = listener;
         this.properties = properties;
+        this.userAgent = userAgent;
     }
 
     /** Looks at one cluster again: starts, restarts or stops its watch as its Cluster and Secret now say. */
@@ -234,6 +237,7 @@ public final class WorkloadClusters implements AutoCloseable {
             config.setRequestTimeout((int) properties.workload().connectTimeout().toMillis());
             // One try per attempt: the backoff between attempts is this class's, and shows in health.
             config.setRequestRetryBackoffLimit(0);
+            config.setUserAgent(userAgent);
             watch.client = new KubernetesClientBuilder().withConfig(config).build();
         } catch (RuntimeException e) {
             // Say which Secret, never what it holds: a parser's message can quote the file.

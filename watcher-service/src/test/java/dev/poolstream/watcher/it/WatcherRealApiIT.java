@@ -250,6 +250,9 @@ class WatcherRealApiIT {
         node = kube.resource(node).updateStatus();
         tail.await(id, r -> r.value() instanceof NodeState n && n.ready() == ConditionStatus.TRUE);
         assertThat(tail.recordsFor(id)).hasSize(2);
+        // The workload cluster's Node watch names the watcher, as its management client does.
+        assertThat(server.requests()).filteredOn(r -> r.resource().equals("nodes") && r.verb().equals("watch"))
+                .anySatisfy(r -> assertThat(r.userAgent()).startsWith("poolstream-watcher-service/"));
 
         long written = tail.written();
         double looked = looks(Topics.NODE);
