@@ -44,7 +44,9 @@ class ManifestsTest {
             Map.entry("rbac.authorization.k8s.io/v1/Role", Role.class),
             Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", RoleBinding.class),
             Map.entry("kafka.strimzi.io/v1beta2/KafkaTopic", GenericKubernetesResource.class),
-            Map.entry("kafka.strimzi.io/v1beta2/KafkaUser", GenericKubernetesResource.class));
+            Map.entry("kafka.strimzi.io/v1beta2/KafkaUser", GenericKubernetesResource.class),
+            Map.entry("monitoring.coreos.com/v1/ServiceMonitor", GenericKubernetesResource.class),
+            Map.entry("monitoring.coreos.com/v1/PrometheusRule", GenericKubernetesResource.class));
 
     private static final Path K8S = Repo.k8s();
 
@@ -131,7 +133,7 @@ class ManifestsTest {
         List<Path> kustomizations = Manifests.yamlFiles().stream().filter(Manifests::isKustomization).toList();
         assertThat(kustomizations).extracting(p -> K8S.relativize(p.getParent()).toString().replace('\\', '/'))
                 .contains("base", "overlays/aws", "overlays/azure", "overlays/strimzi-topics",
-                        "components/owner-mode");
+                        "components/owner-mode", "components/monitoring");
         for (Path file : kustomizations) {
             Map<String, Object> k = Manifests.kustomization(file.getParent());
             assertThat(k.get("apiVersion")).as(file.toString()).asString().startsWith("kustomize.config.k8s.io/");

@@ -470,7 +470,7 @@ class RbacTest {
         }
     }
 
-    private static List<Path> javaFiles(Path dir) {
+    static List<Path> javaFiles(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
