@@ -29,7 +29,8 @@ class AlertsTest {
 
     @Test
     void shouldWatchOnlyMetricsTheServicesExportWithTheTypeEachExpressionAssumes() {
-        String code = CODE.stream().flatMap(m -> RbacTest.javaFiles(Repo.root().resolve(m).resolve("src/main/java")).stream())
+        String code = CODE.stream()
+                .flatMap(m -> RbacTest.javaFiles(Repo.root().resolve(m).resolve("src/main/java")).stream())
                 .map(Manifests::readString).collect(Collectors.joining("\n"));
         List<String> problems = new ArrayList<>();
         Set<String> watched = new TreeSet<>();

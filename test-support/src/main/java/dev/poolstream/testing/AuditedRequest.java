@@ -35,9 +35,9 @@ import java.util.Set;
  * @param responseObject the object the server answered with, where the audit policy records bodies for this
  *                    request ({@link KubeApiServer#startRecordingBodies}), else null; not in {@link #json}
  */
-public record AuditedRequest(String user, String userAgent, String verb, String group, String resource, String subresource,
-                             String namespace, String name, int code, String message, Instant received,
-                             Instant completed, JsonNode responseObject) {
+public record AuditedRequest(String user, String userAgent, String verb, String group, String resource,
+                             String subresource, String namespace, String name, int code, String message,
+                             Instant received, Instant completed, JsonNode responseObject) {
 
     private static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new JavaTimeModule());
     private static final Set<String> WRITES = Set.of("create", "update", "patch", "delete", "deletecollection");

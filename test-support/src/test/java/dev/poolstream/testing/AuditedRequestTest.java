@@ -15,7 +15,8 @@ class AuditedRequestTest {
             {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a1",\
             "stage":"ResponseComplete","requestURI":"/apis/cluster.x-k8s.io/v1beta2/namespaces/bench/machinepools/p/status",\
             "verb":"update","user":{"username":"admin"},"userAgent":"poolstream-status-service/0.1.0",\
-            "objectRef":{"resource":"machinepools","namespace":"bench","name":"p","apiGroup":"cluster.x-k8s.io","apiVersion":"v1beta2","subresource":"status"},\
+            "objectRef":{"resource":"machinepools","namespace":"bench","name":"p","apiGroup":"cluster.x-k8s.io",\
+            "apiVersion":"v1beta2","subresource":"status"},\
             "responseStatus":{"metadata":{},"code":200},"responseObject":{"status":{"readyReplicas":19}},\
             "requestReceivedTimestamp":"2026-11-30T08:30:00.123456Z","stageTimestamp":"2026-11-30T08:30:00.131002Z"}""";
     private static final String WATCH_STARTED = """

@@ -117,7 +117,8 @@ class StatusServiceRealApiIT {
             // kubectl get --show-managed-fields and the audit log say who wrote it.
             assertThat(server.requests()).filteredOn(r -> r.namespace().equals(NAMESPACE)
                             && r.user().endsWith(":" + RealApiObjects.SERVICE_ACCOUNT)
-                            || r.resource().equals("nodes") && r.name().equals(n.nodeName(1)) && r.verb().equals("patch"))
+                            || r.resource().equals("nodes") && r.name().equals(n.nodeName(1))
+                            && r.verb().equals("patch"))
                     .isNotEmpty().allSatisfy(r -> assertThat(r.userAgent()).as(r.verb() + " " + r.resource())
                             .startsWith("poolstream-status-service/"));
             assertThat(objects.awsMachinePool(n).getMetadata().getManagedFields())
