@@ -299,11 +299,19 @@ public final class KubeApiServer implements AutoCloseable {
      * ({@link ManagementClients#userAgent}).
      */
     public KubernetesClient clientAs(String service) {
-        Config config = config();
+        return new KubernetesClientBuilder().withConfig(actingAs(config(), service)).build();
+    }
+
+    /**
+     * {@code config}, changed to act as the ServiceAccount {@code poolstream/<service>} (its admin impersonates it)
+     * and to name the service in its requests, as {@link #clientAs} does: for a client of this server's kubeconfig
+     * that reaches it another way (e.g. through a proxy).
+     */
+    public static Config actingAs(Config config, String service) {
         config.setUserAgent(ManagementClients.userAgent(service));
         config.setImpersonateUsername(serviceAccountUser(service));
         config.setImpersonateGroups(SERVICE_ACCOUNT_GROUPS.toArray(String[]::new));
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return config;
     }
 
     /**
@@ -317,7 +325,8 @@ public final class KubeApiServer implements AutoCloseable {
                 SERVICE_ACCOUNT_GROUPS);
     }
 
-    private static String serviceAccountUser(String service) {
+    /** The user a request made as the ServiceAccount {@code poolstream/<service>} is audited as. */
+    public static String serviceAccountUser(String service) {
         return "system:serviceaccount:" + POOLSTREAM_NAMESPACE + ":" + service;
     }
 

@@ -2,8 +2,6 @@ package dev.poolstream.api.kube;
 
 import dev.poolstream.api.ClusterApi;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -34,7 +32,7 @@ public final class WorkloadClients implements AutoCloseable {
     }
 
     private final KubernetesClient management;
-    private final int timeoutMillis;
+    private final Duration timeout;
     private final Map<String, Cached> clients = new ConcurrentHashMap<>();
 
     public WorkloadClients(KubernetesClient management) {
@@ -44,7 +42,7 @@ public final class WorkloadClients implements AutoCloseable {
     /** @param timeout how long one request to a workload cluster may take to connect, and to be answered */
     public WorkloadClients(KubernetesClient management, Duration timeout) {
         this.management = management;
-        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        this.timeout = timeout;
     }
 
     /**
@@ -77,13 +75,9 @@ public final class WorkloadClients implements AutoCloseable {
         try {
             String kubeconfig = new String(Base64.getDecoder().decode(
                     secret.getData().get(ClusterApi.KUBECONFIG_SECRET_KEY)), StandardCharsets.UTF_8);
-            Config config = WorkloadKubeconfig.parse(kubeconfig);
-            client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(config)
-                    .withConnectionTimeout(timeoutMillis)
-                    .withRequestTimeout(timeoutMillis)
-                    .withRequestRetryBackoffLimit(0)
-                    .withUserAgent(management.getConfiguration().getUserAgent())
-                    .build()).build();
+            client = new KubernetesClientBuilder().withConfig(WorkloadKubeconfig.forOneTry(
+                    WorkloadKubeconfig.parse(kubeconfig), timeout,
+                    management.getConfiguration().getUserAgent())).build();
         } catch (WorkloadKubeconfig.Refused e) {
             throw new WorkloadClusterException("the kubeconfig in Secret " + secret(cluster) + " " + e.getMessage());
         } catch (RuntimeException e) {

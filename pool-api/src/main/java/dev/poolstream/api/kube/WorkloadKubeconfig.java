@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.Cluster;
 import io.fabric8.kubernetes.api.model.NamedAuthInfo;
 import io.fabric8.kubernetes.api.model.NamedCluster;
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -87,6 +89,17 @@ public final class WorkloadKubeconfig {
         if (path != null && !path.isBlank()) {
             refused.add(who + " reads a file of this pod (" + field + ")");
         }
+    }
+
+    /**
+     * The configuration of a workload cluster's client: each request bounded by {@code timeout} (to connect, and to
+     * be answered) and made once, as trying again is the caller's, with its backoff; and named by the service's
+     * {@code User-Agent} ({@link ManagementClients#userAgent}), as its management client's requests are.
+     */
+    public static Config forOneTry(Config parsed, Duration timeout, String userAgent) {
+        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        return new ConfigBuilder(parsed).withConnectionTimeout(millis).withRequestTimeout(millis)
+                .withRequestRetryBackoffLimit(0).withUserAgent(userAgent).build();
     }
 
     private WorkloadKubeconfig() {

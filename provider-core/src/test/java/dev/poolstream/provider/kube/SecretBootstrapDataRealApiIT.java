@@ -59,7 +59,7 @@ class SecretBootstrapDataRealApiIT {
                             e -> assertThat(e.reason()).isEqualTo("BootstrapDataSecretNotFound"));
         }
 
-        String account = "system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":" + service;
+        String account = KubeApiServer.serviceAccountUser(service);
         assertThat(server.requests()).filteredOn(r -> r.user().equals(account))
                 .extracting(r -> r.verb() + " " + r.resource() + " " + r.namespace() + "/" + r.name() + " " + r.code())
                 .containsExactly("get secrets " + NAMESPACE + "/" + name + " 200",

@@ -961,7 +961,6 @@ class ReconcilerRealApiIT {
         return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % Topics.PARTITIONS;
     }
 
-
     private void publishSpec(String key, PoolSpec spec) {
         publish(Topics.MACHINEPOOL_SPEC, key, spec);
     }

@@ -233,12 +233,9 @@ public final class WorkloadClusters implements AutoCloseable {
                 return;
             }
             watch.server = config.getMasterUrl();
-            config.setConnectionTimeout((int) properties.workload().connectTimeout().toMillis());
-            config.setRequestTimeout((int) properties.workload().connectTimeout().toMillis());
             // One try per attempt: the backoff between attempts is this class's, and shows in health.
-            config.setRequestRetryBackoffLimit(0);
-            config.setUserAgent(userAgent);
-            watch.client = new KubernetesClientBuilder().withConfig(config).build();
+            watch.client = new KubernetesClientBuilder().withConfig(WorkloadKubeconfig.forOneTry(config,
+                    properties.workload().connectTimeout(), userAgent)).build();
         } catch (RuntimeException e) {
             // Say which Secret, never what it holds: a parser's message can quote the file.
             failed(cluster, namespace, name, watch, "the kubeconfig in Secret " + namespace + "/" + name

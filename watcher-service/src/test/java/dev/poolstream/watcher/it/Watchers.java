@@ -61,12 +61,8 @@ final class Watchers {
      * ServiceAccount, impersonated as {@code KubeApiServer.clientAs} does.
      */
     static KubernetesClient asServiceAccount(String kubeconfig) {
-        Config config = Config.fromKubeconfig(kubeconfig);
-        config.setImpersonateUsername("system:serviceaccount:" + KubeApiServer.POOLSTREAM_NAMESPACE + ":"
-                + SERVICE_ACCOUNT);
-        config.setImpersonateGroups("system:serviceaccounts",
-                "system:serviceaccounts:" + KubeApiServer.POOLSTREAM_NAMESPACE, "system:authenticated");
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return new KubernetesClientBuilder().withConfig(
+                KubeApiServer.actingAs(Config.fromKubeconfig(kubeconfig), SERVICE_ACCOUNT)).build();
     }
 
     private static String[] arguments(String brokers, String identity, List<String> overrides) {
