@@ -80,7 +80,7 @@ public final class KubeApiServer implements AutoCloseable {
                 // from k8s/'s RBAC.
                 .withApiServerFlag("--enable-admission-plugins", "OwnerReferencesPermissionEnforcement");
         flags.forEach(config::withApiServerFlag);
-        server = startAcrossMidnight(config);
+        server = startTryingTwice(config);
         kubeconfig = inlined(server.getKubeConfigYaml());
         client = new KubernetesClientBuilder().withConfig(config()).build();
         installCrds(crdsLeftOut);
@@ -127,31 +127,93 @@ public final class KubeApiServer implements AutoCloseable {
     }
 
     /**
-     * kube-api-test 7.4 times its readiness wait with {@link LocalTime}, which wraps at midnight: a start in the
-     * last {@link #STARTUP_TIMEOUT} before midnight gives up at its first poll. Such a start is stopped and tried
-     * again once midnight has passed; any other failure stops the processes and is thrown.
+     * Starts the processes, trying once more in two cases outside the test's control:
+     * <ul>
+     * <li>kube-api-test picks etcd's and kube-apiserver's ports at random in 49152-65535, which overlaps Linux's
+     * ephemeral range: a port free when picked can be some connection's source port by the time the process binds
+     * it, and the process exits. A start during which a process exited is tried again, with new ports.</li>
+     * <li>kube-api-test 7.4 times its readiness wait with {@link LocalTime}, which wraps at midnight: a start in the
+     * last {@link #STARTUP_TIMEOUT} before midnight gives up at its first poll. It is tried again once midnight has
+     * passed.</li>
+     * </ul>
+     * A failure in any other case, or a second failure, is thrown.
      */
-    private static KubeAPIServer startAcrossMidnight(KubeAPIServerConfigBuilder config) {
+    private static KubeAPIServer startTryingTwice(KubeAPIServerConfigBuilder config) {
         for (int attempt = 1; ; attempt++) {
-            KubeAPIServer server = new KubeAPIServer(config.build());
+            Starting server = new Starting(config.build());
             LocalTime started = LocalTime.now();
             try {
-                server.start();
+                server.startOrFailFast();
                 return server;
             } catch (KubeAPITestException e) {
-                server.stop();
-                boolean wrapped = started.plus(STARTUP_TIMEOUT).isBefore(started);
-                if (!wrapped || attempt > 1) {
-                    throw e;
-                }
-                LocalTime now = LocalTime.now();
-                long untilMidnight = now.isBefore(started) ? 0 : Duration.between(now, LocalTime.MAX).toMillis() + 1;
+                RuntimeException failure = server.exited == null ? e
+                        : new IllegalStateException(server.exited + " while starting (its output is logged at DEBUG"
+                                + " by io.fabric8.kubeapitest)", e);
+                // kube-api-test has stopped and cleaned up after a process that exited by itself; stopping again
+                // fails on the directories it removed, which must not hide the cause.
                 try {
-                    Thread.sleep(untilMidnight + 1_000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw e;
+                    server.stop();
+                } catch (RuntimeException alreadyStopped) {
+                    failure.addSuppressed(alreadyStopped);
                 }
+                boolean wrapped = started.plus(STARTUP_TIMEOUT).isBefore(started);
+                if (attempt > 1 || (server.exited == null && !wrapped)) {
+                    throw failure;
+                }
+                System.err.println("kube-api-test: " + failure.getMessage() + "; trying once more");
+                if (wrapped) {
+                    sleepPastMidnight(started, failure);
+                }
+            }
+        }
+    }
+
+    private static void sleepPastMidnight(LocalTime started, RuntimeException cause) {
+        LocalTime now = LocalTime.now();
+        long untilMidnight = now.isBefore(started) ? 0 : Duration.between(now, LocalTime.MAX).toMillis() + 1;
+        try {
+            Thread.sleep(untilMidnight + 1_000);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw cause;
+        }
+    }
+
+    /**
+     * kube-api-test's server, which hears when etcd or kube-apiserver exits by itself. kube-api-test then stops the
+     * other process but goes on polling for readiness until its timeout; this ends the start at once instead.
+     */
+    private static final class Starting extends KubeAPIServer {
+        private volatile Thread starting;
+        private volatile String exited;
+
+        Starting(io.fabric8.kubeapitest.KubeAPIServerConfig config) {
+            super(config);
+        }
+
+        void startOrFailFast() {
+            starting = Thread.currentThread();
+            try {
+                start();
+                if (exited != null) {
+                    throw new KubeAPITestException("ready, but a process had exited");
+                }
+            } finally {
+                starting = null;
+                if (exited != null) {
+                    Thread.interrupted(); // ours, not the caller's
+                }
+            }
+        }
+
+        @Override
+        public void processStopped(Process process) {
+            // kube-api-test's own ERROR line just before says which of the two.
+            exited = "etcd or kube-apiserver exited with code " + process.exitValue();
+            super.processStopped(process);
+            Thread waiting = starting;
+            if (waiting != null) {
+                waiting.interrupt();
             }
         }
     }

@@ -8,6 +8,9 @@ import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import dev.poolstream.api.cluster.v1beta2.machinepoolstatus.Versions;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,5 +65,24 @@ class KubeApiServerIT {
                 .extracting(AuditedRequest::verb, AuditedRequest::code)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("list", 200),
                         org.assertj.core.groups.Tuple.tuple("create", 403));
+    }
+
+    @Test
+    void shouldStopWaitingWhenKubeApiServerExitsWhileStartingAndTryOnceMore() {
+        PrintStream err = System.err;
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(said, true, StandardCharsets.UTF_8));
+        try {
+            assertThatThrownBy(() -> KubeApiServer.start("--no-such-flag=1"))
+                    .hasMessage("etcd or kube-apiserver exited with code 1 while starting (its output is logged at DEBUG by"
+                            + " io.fabric8.kubeapitest)")
+                    // the readiness wait was ended when the process exited, not at its two-minute timeout
+                    .hasRootCauseInstanceOf(InterruptedException.class);
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(said.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("trying once more")))
+                .singleElement().asString().contains("etcd or kube-apiserver exited with code 1");
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
     }
 }
