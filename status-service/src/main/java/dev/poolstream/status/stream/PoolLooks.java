@@ -42,9 +42,10 @@ import org.slf4j.MDC;
  * events of the look with their ids ({@link LifecycleIds}).
  *
  * <p>While the topology is behind (a change reaches it later than the look interval after it was written: a burst, a
- * backlog after a stop), a changed pool's look waits as long as the change was late, up to the max look delay, and the
- * pool's further changes meanwhile join that look, as in a controller's work queue: a status already late by that much
- * comes at most that much later, and the backlog is worked off with far fewer looks than changes.
+ * backlog after a stop), a changed pool's look waits as long as the change was late beyond the look interval, up to
+ * the max look delay, and the pool's further changes meanwhile join that look, as in a controller's work queue: a
+ * status already late by that much comes at most that much later, and the backlog is worked off with far fewer looks
+ * than changes.
  *
  * <p>At-least-once: a crash can lose what was sent since the last commit while the stores kept it, or the other way
  * round. So at its first run after a start it looks at every pool again and sends each status (unchanged or not), and
@@ -132,9 +133,12 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         Instant now = now();
         long lateMillis = now.toEpochMilli() - record.timestamp();
-        if (lateMillis > lookInterval.toMillis()) {
-            // Behind: the look waits as long as the change was late (bounded), and the pool's next changes join it.
-            changed.putNoLaterThan(pool, now.plusMillis(Math.min(lateMillis, maxLookDelay.toMillis())));
+        long beyondInterval = lateMillis - lookInterval.toMillis();
+        if (beyondInterval > 0) {
+            // Behind: the look waits as long as the change was late beyond the look interval (bounded), and the
+            // pool's next changes join it. Beyond, not in all: a change that just missed the interval (one stall of
+            // the stream, no backlog) waits next to nothing, where it once waited as long again.
+            changed.putNoLaterThan(pool, now.plusMillis(Math.min(beyondInterval, maxLookDelay.toMillis())));
             return;
         }
         Instant last = lookedAt.get(pool);

@@ -91,26 +91,43 @@ class PoolLooksTest {
     }
 
     @Test
-    void shouldLetALateChangesLookWaitAsLongAsItWasLateAndTakeThePoolsNextChangesIntoIt() {
+    void shouldLetALateChangesLookWaitAsLongAsItWasLateBeyondTheIntervalAndTakeThePoolsNextChangesIntoIt() {
         pool(3);
         punctuate();
         now = now.plusSeconds(1);
         context.resetForwards();
         double looksBefore = looks();
 
-        // Written 500 ms ago: the topology is behind, the pool's look waits 500 ms and its next changes join it.
-        lateMember(1, Duration.ofMillis(500));
+        // Written 400 ms more than the look interval ago: the topology is behind, the pool's look waits those 400 ms,
+        // and its next changes join it.
+        lateMember(1, INTERVAL.plusMillis(400));
         now = now.plusMillis(200);
-        lateMember(2, Duration.ofMillis(500));
-        now = now.plusMillis(299);
+        lateMember(2, INTERVAL.plusMillis(400));
+        now = now.plusMillis(199);
         punctuate();
         assertThat(statuses()).isEmpty();
-        lateMember(3, Duration.ofMillis(400));
+        lateMember(3, INTERVAL.plusMillis(300));
         now = now.plusMillis(1);
         punctuate();
 
         assertThat(statuses()).singleElement().satisfies(s -> assertThat(s.status().getReadyReplicas()).isEqualTo(3));
         assertThat(looks() - looksBefore).isEqualTo(1);
+    }
+
+    /** One stall of the stream, no backlog: the change just missed the interval, and its look does not wait as long again. */
+    @Test
+    void shouldLookAtAChangeThatJustMissedTheIntervalAlmostAtOnce() {
+        pool(1);
+        punctuate();
+        now = now.plusSeconds(1);
+        context.resetForwards();
+
+        lateMember(1, INTERVAL.plusMillis(1));
+        assertThat(statuses()).isEmpty();
+        now = now.plusMillis(1);
+        punctuate();
+
+        assertThat(statuses()).singleElement().satisfies(s -> assertThat(s.status().getReplicas()).isEqualTo(1));
     }
 
     @Test
