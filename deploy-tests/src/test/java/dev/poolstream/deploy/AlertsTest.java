@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -103,9 +104,8 @@ class AlertsTest {
      * annotations an operator reads, not before its {@code for} and not on a counter that stopped counting.
      */
     @Test
-    void shouldFireEachAlertOnTheSeriesThatMeanItAsPrometheusEvaluatesIt() throws Exception {
+    void shouldFireEachAlertOnTheSeriesThatMeanItAsPrometheusEvaluatesIt(@TempDir Path dir) throws Exception {
         Path promtool = promtool();
-        Path dir = Files.createTempDirectory("poolstream-alerts");
         Map<String, Object> spec = map(prometheusRule().getAdditionalProperties().get("spec"));
         Files.writeString(dir.resolve("alerts.rules.yaml"), new KubernetesSerialization().asYaml(spec));
         try (InputStream tests = AlertsTest.class.getResourceAsStream("/alerts-test.yaml")) {

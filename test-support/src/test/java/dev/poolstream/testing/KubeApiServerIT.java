@@ -74,8 +74,8 @@ class KubeApiServerIT {
         System.setErr(new PrintStream(said, true, StandardCharsets.UTF_8));
         try {
             assertThatThrownBy(() -> KubeApiServer.start("--no-such-flag=1"))
-                    .hasMessage("etcd or kube-apiserver exited with code 1 while starting (its output is logged at DEBUG by"
-                            + " io.fabric8.kubeapitest)")
+                    .hasMessage("etcd or kube-apiserver exited with code 1 while starting (its output is logged at"
+                            + " DEBUG by io.fabric8.kubeapitest)")
                     // the readiness wait was ended when the process exited, not at its two-minute timeout
                     .hasRootCauseInstanceOf(InterruptedException.class);
         } finally {

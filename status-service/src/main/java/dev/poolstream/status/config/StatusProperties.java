@@ -18,8 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxLookDelay            the longest a changed pool's look waits while the topology is behind: a change that
  *                                reaches it later than {@code lookInterval} after it was written makes the pool's
  *                                look wait as long as the change was late beyond {@code lookInterval}, up to
- *                                this, and the pool's changes
- *                                meanwhile join that look (a backlog is worked off in far fewer looks than changes)
+ *                                this, and the pool's changes meanwhile join that look (a backlog is worked off in
+ *                                far fewer looks than changes)
  * @param threadReplacements      how many dead stream threads are replaced within {@code threadReplacementWindow}
  *                                before Kafka Streams is shut down and liveness goes DOWN (a thread that dies on
  *                                every try makes no progress)

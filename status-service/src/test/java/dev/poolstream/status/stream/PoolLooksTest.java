@@ -114,7 +114,10 @@ class PoolLooksTest {
         assertThat(looks() - looksBefore).isEqualTo(1);
     }
 
-    /** One stall of the stream, no backlog: the change just missed the interval, and its look does not wait as long again. */
+    /**
+     * One stall of the stream, no backlog: the change just missed the interval, and its look does not wait as long
+     * again.
+     */
     @Test
     void shouldLookAtAChangeThatJustMissedTheIntervalAlmostAtOnce() {
         pool(1);
