@@ -35,7 +35,10 @@ import org.springframework.util.backoff.BackOffExecution;
  * nothing of its own (ack mode MANUAL, never acknowledged).
  *
  * <p>The consumers of a concurrent container can share one: a record's first attempt runs on the thread of the
- * consumer its partition is assigned to, and each consumer commits only its own partitions.
+ * consumer its partition is assigned to, and each consumer commits only its own partitions. Or every attempt runs on
+ * the work's own thread ({@link FirstAttempt#ON_OWN_THREAD}): a second kind of work on the same records that must not
+ * hold the consumer up, whose records are then committed only once both are done with them
+ * ({@link #alsoWaitFor(KeyedRetries)}).
  *
  * @param <V> the record's value
  */
@@ -49,6 +52,14 @@ public final class KeyedRetries<V> implements AutoCloseable {
         IN_ORDER,
         /** Replace it: only the newest value of a key matters. */
         LATEST_WINS
+    }
+
+    /** Where a record's first attempt runs. */
+    public enum FirstAttempt {
+        /** On the thread that submits it (the consumer's); later ones on the retry thread. */
+        ON_SUBMITTER,
+        /** On the retry thread, as every later one: {@link #submit} only queues it. */
+        ON_OWN_THREAD
     }
 
     /** The work on one record; an exception means it failed. */
@@ -74,11 +85,14 @@ public final class KeyedRetries<V> implements AutoCloseable {
 
     private final String name;
     private final Order order;
+    private final FirstAttempt firstAttempt;
     private final Work<V> work;
     private final BackOff backOff;
     private final Predicate<Exception> retryable;
     private final Outcomes<V> outcomes;
     private final ScheduledExecutorService retryThread;
+    /** Another's work on the same records: a record is committed only once that is done with it too. */
+    private volatile KeyedRetries<?> alongside;
 
     /** Key → its records whose work is waiting, oldest first (at most one with LATEST_WINS). */
     private final Map<String, Deque<Item<V>>> waiting = new HashMap<>();
@@ -96,8 +110,15 @@ public final class KeyedRetries<V> implements AutoCloseable {
      */
     public KeyedRetries(String name, Order order, Work<V> work, BackOff backOff, Predicate<Exception> retryable,
                         Outcomes<V> outcomes) {
+        this(name, order, FirstAttempt.ON_SUBMITTER, work, backOff, retryable, outcomes);
+    }
+
+    /** @param firstAttempt where a record's first attempt runs */
+    public KeyedRetries(String name, Order order, FirstAttempt firstAttempt, Work<V> work, BackOff backOff,
+                        Predicate<Exception> retryable, Outcomes<V> outcomes) {
         this.name = name;
         this.order = order;
+        this.firstAttempt = firstAttempt;
         this.work = work;
         this.backOff = backOff;
         this.retryable = retryable;
@@ -124,8 +145,17 @@ public final class KeyedRetries<V> implements AutoCloseable {
     }
 
     /**
+     * Commits a record only once {@code other} is done with it too: a second kind of work on the same records, each
+     * of which is submitted here first and then there, on the same consumer thread.
+     */
+    public void alsoWaitFor(KeyedRetries<?> other) {
+        this.alongside = other;
+    }
+
+    /**
      * On the consumer thread: runs the record's work now, unless its key has work waiting (then it waits behind it,
-     * or replaces it). A failure is tried again later on the retry thread; the call returns either way.
+     * or replaces it). A failure is tried again later on the retry thread; the call returns either way. With
+     * {@link FirstAttempt#ON_OWN_THREAD} the work is queued for the retry thread, never run here.
      */
     public void submit(ConsumerRecord<String, ?> record, V value) {
         Item<V> item = new Item<>(record, value);
@@ -146,6 +176,14 @@ public final class KeyedRetries<V> implements AutoCloseable {
                 pending(item);
                 return;
             }
+            if (firstAttempt == FirstAttempt.ON_OWN_THREAD) {
+                waiting.computeIfAbsent(record.key(), k -> new ArrayDeque<>()).addLast(item);
+                pending(item);
+            }
+        }
+        if (firstAttempt == FirstAttempt.ON_OWN_THREAD) {
+            schedule(record.key(), 0);
+            return;
         }
         attempt(item, false);
     }
@@ -275,15 +313,30 @@ public final class KeyedRetries<V> implements AutoCloseable {
      */
     public synchronized Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> owned) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        delivered.forEach((partition, end) -> {
-            if (!owned.contains(partition)) {
-                return;
-            }
-            TreeMap<Long, Item<V>> open = pending.get(partition);
-            long safe = open == null || open.isEmpty() ? end : open.firstKey();
-            if (!Long.valueOf(safe).equals(handedOut.get(partition))) {
+        Map<TopicPartition, Long> done = doneUpTo(owned);
+        KeyedRetries<?> other = alongside;
+        if (other != null) {
+            other.doneUpTo(owned).forEach((partition, safe) -> done.merge(partition, safe, Math::min));
+        }
+        done.forEach((partition, safe) -> {
+            if (!safe.equals(handedOut.get(partition))) {
                 offsets.put(partition, new OffsetAndMetadata(safe));
                 handedOut.put(partition, safe);
+            }
+        });
+        return offsets;
+    }
+
+    /**
+     * Per partition of {@code owned} that records were submitted from: the offset of the oldest record whose work is
+     * not done, or the end of what was submitted. What an owner of two commits the least of.
+     */
+    public synchronized Map<TopicPartition, Long> doneUpTo(Collection<TopicPartition> owned) {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        delivered.forEach((partition, end) -> {
+            if (owned.contains(partition)) {
+                TreeMap<Long, Item<V>> open = pending.get(partition);
+                offsets.put(partition, open == null || open.isEmpty() ? end : open.firstKey());
             }
         });
         return offsets;
@@ -335,9 +388,20 @@ public final class KeyedRetries<V> implements AutoCloseable {
         });
     }
 
-    /** Keys with work waiting for another attempt. */
+    /** Keys with work waiting for another attempt (or, {@link FirstAttempt#ON_OWN_THREAD}, for its first). */
     public synchronized int waitingKeys() {
         return waiting.size();
+    }
+
+    /** The keys whose work failed and waits for another attempt. */
+    public synchronized Set<String> failingKeys() {
+        Set<String> keys = new HashSet<>();
+        waiting.forEach((key, queue) -> {
+            if (!queue.isEmpty() && queue.peekFirst().failures > 0) {
+                keys.add(key);
+            }
+        });
+        return keys;
     }
 
     /** Whether a key has work waiting. */

@@ -35,8 +35,23 @@ class KeyedRetriesTest {
     private final List<String> heard = Collections.synchronizedList(new ArrayList<>());
     private KeyedRetries<String> retries;
 
+    /** Runs of the work, "value on thread". */
+    private final List<String> threads = Collections.synchronizedList(new ArrayList<>());
+    /** Keys (or values) whose work waits on this latch before it runs. */
+    private final Map<String, CountDownLatch> held = new ConcurrentHashMap<>();
+
     private KeyedRetries<String> retries(KeyedRetries.Order order, FixedBackOff backOff) {
-        retries = new KeyedRetries<>("test", order, (key, value) -> {
+        return retries(order, KeyedRetries.FirstAttempt.ON_SUBMITTER, backOff);
+    }
+
+    private KeyedRetries<String> retries(KeyedRetries.Order order, KeyedRetries.FirstAttempt firstAttempt,
+                                         FixedBackOff backOff) {
+        retries = new KeyedRetries<>("test", order, firstAttempt, (key, value) -> {
+            threads.add(value + " on " + Thread.currentThread().getName());
+            CountDownLatch hold = held.containsKey(key) ? held.get(key) : held.get(value);
+            if (hold != null) {
+                assertThat(hold.await(5, TimeUnit.SECONDS)).as("released").isTrue();
+            }
             if (erring.remove(key)) {
                 throw new NoClassDefFoundError("com/example/Missing");
             }
@@ -101,6 +116,100 @@ class KeyedRetriesTest {
                 .filter(h -> h.startsWith("retrying a1")).count());
         assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
         assertThat(retries.committable(OWNED)).as("nothing moved since").isEmpty();
+    }
+
+    @Test
+    void onItsOwnThreadEveryAttemptRunsThereAndTheRecordIsDoneOnlyOnceItRan() {
+        retries(KeyedRetries.Order.LATEST_WINS, KeyedRetries.FirstAttempt.ON_OWN_THREAD,
+                new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        CountDownLatch hold = new CountDownLatch(1);
+        held.put("a", hold);
+
+        submit(0, "a", "a1");
+        submit(1, "b", "b1");
+
+        // The submitter went on while a1 runs (held) on the work's thread; b1 waits for that thread.
+        await().atMost(Duration.ofSeconds(5)).until(() -> threads.contains("a1 on test-retries"));
+        assertThat(done).isEmpty();
+        assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 0L));
+        assertThat(retries.failingKeys()).as("queued, not failed").isEmpty();
+
+        hold.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.size() == 2);
+        assertThat(done).containsExactly("a=a1", "b=b1");
+        assertThat(threads).containsExactly("a1 on test-retries", "b1 on test-retries");
+        await().atMost(Duration.ofSeconds(5)).until(() -> retries.waitingKeys() == 0);
+        assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 2L));
+    }
+
+    @Test
+    void onItsOwnThreadANewerValueWaitsForTheOneRunningAndReplacesTheOneQueued() {
+        retries(KeyedRetries.Order.LATEST_WINS, KeyedRetries.FirstAttempt.ON_OWN_THREAD,
+                new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        CountDownLatch hold = new CountDownLatch(1);
+        held.put("a", hold);
+        submit(0, "a", "a1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> threads.contains("a1 on test-retries"));
+
+        submit(1, "a", "a2");
+        submit(2, "a", "a3");
+        hold.countDown();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> retries.waitingKeys() == 0);
+        assertThat(done).containsExactly("a=a1", "a=a3");
+        assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 3L));
+    }
+
+    @Test
+    void onItsOwnThreadAFailingKeyIsRetriedAndSaidToFailWhileTheOthersGoOn() {
+        retries(KeyedRetries.Order.LATEST_WINS, KeyedRetries.FirstAttempt.ON_OWN_THREAD,
+                new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        broken.add("a");
+
+        submit(0, "a", "a1");
+        submit(1, "b", "b1");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.contains("b=b1"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> retries.failingKeys().equals(Set.of("a")));
+        assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 0L));
+
+        broken.remove("a");
+        await().atMost(Duration.ofSeconds(5)).until(() -> retries.waitingKeys() == 0);
+        assertThat(done).containsExactly("b=b1", "a=a1");
+        assertThat(retries.failingKeys()).isEmpty();
+        assertThat(heard).contains("recovered a1 after " + heard.stream()
+                .filter(h -> h.startsWith("retrying a1")).count());
+        assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 2L));
+    }
+
+    @Test
+    void aRecordIsCommittedOnlyOnceTheWorkItIsAlsoWaitedForIsDoneWithIt() {
+        KeyedRetries<String> second = retries(KeyedRetries.Order.LATEST_WINS,
+                KeyedRetries.FirstAttempt.ON_OWN_THREAD, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        KeyedRetries<String> first = retries(KeyedRetries.Order.LATEST_WINS,
+                new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        first.alsoWaitFor(second);
+        CountDownLatch hold = new CountDownLatch(1);
+        held.put("held", hold);
+        try {
+            for (long offset = 0; offset < 3; offset++) {
+                ConsumerRecord<String, String> record = record(offset, "k" + offset, "v" + offset);
+                first.submit(record, record.value());
+                // Only the second's work on the record at offset 1 is held.
+                second.submit(record, offset == 1 ? "held" : record.value());
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> threads.contains("held on test-retries"));
+
+            // The first is done with all three; the second not with the one at offset 1.
+            assertThat(first.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 3L));
+            assertThat(first.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(1)));
+
+            hold.countDown();
+            await().atMost(Duration.ofSeconds(5)).until(() -> second.waitingKeys() == 0);
+            assertThat(first.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(3)));
+        } finally {
+            second.close();
+        }
     }
 
     @Test

@@ -152,13 +152,23 @@ public class StatusConfiguration {
     StatusWriteListener.Writer kubernetesStatusWriter(StatusWriter writer) {
         return new StatusWriteListener.Writer() {
             @Override
-            public void write(PoolStatus status, Instant computedAt) {
-                writer.write(status, computedAt);
+            public void writePool(PoolStatus status, Instant computedAt) {
+                writer.writePool(status, computedAt);
             }
 
             @Override
-            public void forget(String pool, Instant at) {
-                writer.forget(pool, at);
+            public void writeInstances(PoolStatus status, Instant computedAt) {
+                writer.writeInstances(status, computedAt);
+            }
+
+            @Override
+            public void forgetPool(String pool) {
+                writer.forgetPool(pool);
+            }
+
+            @Override
+            public void forgetInstances(String pool, Instant at) {
+                writer.forgetInstances(pool, at);
             }
 
             @Override

@@ -44,10 +44,15 @@ import org.springframework.util.backoff.BackOff;
  * only each pool's latest record is written (a scale-up makes many in a row). A record that cannot be read goes to
  * the DLT; nothing else does.
  *
- * <p>Offsets are committed only up to the oldest record whose write is not done, by this listener on the consumer
- * thread (the container commits nothing): a restart delivers again what was still being retried. It is also the
- * container's rebalance listener: before partitions go it commits what is done, drops their waiting writes (their new
- * owner reads them again) and waits for one still running.
+ * <p>Each status is written in two lanes: the pool's own objects ({@link Writer#writePool}: the MachinePool, the
+ * infrastructure pool, the Events) on the consumer thread, then its per-instance objects ({@link
+ * Writer#writeInstances}: machines, Nodes) on a thread of their own. A pool's status never waits behind another
+ * pool's Machines; each lane retries its own failures.
+ *
+ * <p>Offsets are committed only up to the oldest record whose write is not done in both lanes, by this listener on
+ * the consumer thread (the container commits nothing): a restart delivers again what was still being written or
+ * retried. It is also the container's rebalance listener: before partitions go it commits what is done, drops their
+ * waiting writes (their new owner reads them again) and waits for those still running.
  */
 public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         ApplicationListener<ListenerContainerIdleEvent>, AutoCloseable {
@@ -64,11 +69,21 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
 
     /** Where statuses go: the Kubernetes writer, in the service. */
     public interface Writer {
-        /** @param computedAt when the status was computed: its record's time */
-        void write(PoolStatus status, Instant computedAt);
+        /**
+         * The pool's own objects.
+         *
+         * @param computedAt when the status was computed: its record's time
+         */
+        void writePool(PoolStatus status, Instant computedAt);
 
-        /** The pool's status was tombstoned (at {@code at}, its record's time): the pool is gone. */
-        void forget(String pool, Instant at);
+        /** The pool's per-instance objects, after {@link #writePool} of the same status. */
+        void writeInstances(PoolStatus status, Instant computedAt);
+
+        /** The pool's status was tombstoned: the pool is gone, what was seen and told of it is let go. */
+        void forgetPool(String pool);
+
+        /** The pool's status was tombstoned (at {@code at}, its record's time): its instances' objects let go. */
+        void forgetInstances(String pool, Instant at);
 
         /** Tells where users look that the pool's status write fails and is tried again. */
         void tellRetrying(String pool, String note);
@@ -95,16 +110,32 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         }
     }
 
+    /** The two lanes a status is written in. */
+    enum Lane {
+        /** The pool's own objects, on the consumer thread: what users wait for first. */
+        POOL("its status"),
+        /** Its per-instance objects, on a thread of their own. */
+        INSTANCES("its instances' objects");
+
+        private final String what;
+
+        Lane(String what) {
+            this.what = what;
+        }
+    }
+
     private final Writer writer;
     private final ConsumerRecordRecoverer deadLetters;
     private final Clock clock;
-    private final KeyedRetries<Delivery> retries;
+    /** The pool lane; it commits, what both lanes are done with. */
+    private final KeyedRetries<Delivery> poolWrites;
+    private final KeyedRetries<Delivery> instanceWrites;
     private final RetryReports reports = new RetryReports(REPORT_INTERVAL);
     private final Counter failures;
     /** Partitions given up and not assigned again: a write of theirs still waiting is their new owner's. */
     private final Set<TopicPartition> gone = ConcurrentHashMap.newKeySet();
     private volatile boolean joined;
-    /** Pool → the partition of its write running now. */
+    /** Lane and pool → the partition of its write running now. */
     private final Map<String, TopicPartition> inFlight = new ConcurrentHashMap<>();
 
     /**
@@ -117,9 +148,13 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.clock = clock;
-        this.retries = new KeyedRetries<>(ID, KeyedRetries.Order.LATEST_WINS, this::attempt, backOff, e -> true,
-                new Outcomes());
-        Gauge.builder("poolstream.status.write.retrying", retries, KeyedRetries::waitingKeys)
+        this.poolWrites = new KeyedRetries<>(ID, KeyedRetries.Order.LATEST_WINS,
+                (pool, delivery) -> attempt(Lane.POOL, pool, delivery), backOff, e -> true, new Outcomes(Lane.POOL));
+        this.instanceWrites = new KeyedRetries<>(ID + "-instances", KeyedRetries.Order.LATEST_WINS,
+                KeyedRetries.FirstAttempt.ON_OWN_THREAD, (pool, delivery) -> attempt(Lane.INSTANCES, pool, delivery),
+                backOff, e -> true, new Outcomes(Lane.INSTANCES));
+        poolWrites.alsoWaitFor(instanceWrites);
+        Gauge.builder("poolstream.status.write.retrying", this, StatusWriteListener::retryingPools)
                 .description("pools whose status write failed and waits for another attempt")
                 .register(registry);
         this.failures = Counter.builder("poolstream.status.write.failures")
@@ -160,11 +195,16 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         for (Delivery delivery : deliveries) {
             @SuppressWarnings("unchecked")
             ConsumerRecord<String, ?> record = (ConsumerRecord<String, ?>) delivery.record();
-            // An unreadable record is no status of its pool: in a queue of its own, it neither replaces a status
-            // waiting to be written (the latest wins) nor waits behind it.
-            retries.submit(delivery instanceof Delivery.Malformed ? queuedApart(record) : record, delivery);
+            if (delivery instanceof Delivery.Malformed) {
+                // An unreadable record is no status of its pool: in a queue of its own, it neither replaces a status
+                // waiting to be written (the latest wins) nor waits behind it.
+                poolWrites.submit(queuedApart(record), delivery);
+            } else {
+                poolWrites.submit(record, delivery);
+                instanceWrites.submit(record, delivery);
+            }
         }
-        retries.commit(consumer);
+        poolWrites.commit(consumer);
     }
 
     /** Why the record's key names no pool this status can be written for, or null. */
@@ -190,30 +230,38 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onApplicationEvent(ListenerContainerIdleEvent event) {
         if (event.getListenerId().startsWith(ID) && event.getConsumer() != null) {
-            retries.commit(event.getConsumer()); // the event comes on the consumer thread
+            poolWrites.commit(event.getConsumer()); // the event comes on the consumer thread
         }
     }
 
-    /** One attempt at a record, on the consumer thread or the retry thread. What it throws is tried again. */
-    private void attempt(String pool, Delivery delivery) {
+    /** One attempt at a record in a lane, on its thread or the retry thread. What it throws is tried again. */
+    private void attempt(Lane lane, String pool, Delivery delivery) {
         TopicPartition partition = new TopicPartition(delivery.record().topic(), delivery.record().partition());
+        String running = lane + " " + pool;
         synchronized (inFlight) {
             if (gone.contains(partition)) {
                 return; // its new owner writes it
             }
-            inFlight.put(pool == null ? "" : pool, partition);
+            inFlight.put(running, partition);
         }
         try {
+            Instant at = Instant.ofEpochMilli(delivery.record().timestamp());
             if (delivery instanceof Delivery.Write write) {
-                writer.write(write.status(), Instant.ofEpochMilli(write.record().timestamp()));
+                if (lane == Lane.POOL) {
+                    writer.writePool(write.status(), at);
+                } else {
+                    writer.writeInstances(write.status(), at);
+                }
             } else if (delivery instanceof Delivery.Malformed malformed) {
                 deadLetters.accept(malformed.record(), malformed.error());
+            } else if (lane == Lane.POOL) {
+                writer.forgetPool(pool);
             } else {
-                writer.forget(pool, Instant.ofEpochMilli(delivery.record().timestamp()));
+                writer.forgetInstances(pool, at);
             }
         } finally {
             synchronized (inFlight) {
-                inFlight.remove(pool == null ? "" : pool);
+                inFlight.remove(running);
                 inFlight.notifyAll();
             }
         }
@@ -221,13 +269,19 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
 
     private final class Outcomes implements KeyedRetries.Outcomes<Delivery> {
 
+        private final Lane lane;
+
+        Outcomes(Lane lane) {
+            this.lane = lane;
+        }
+
         @Override
         public void retrying(ConsumerRecord<String, ?> queued, Delivery delivery, int failedAttempts, Duration next,
                              Exception e) {
             ConsumerRecord<?, ?> record = delivery.record();
             String pool = (String) record.key();
             failures.increment();
-            if (!reports.failed(String.valueOf(pool), clock.instant())) {
+            if (!reports.failed(lane + " " + pool, clock.instant())) {
                 return;
             }
             try (var ignored = MDC.putCloseable("pool", pool)) {
@@ -237,9 +291,10 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
                             failedAttempts, seconds(next), describe(e));
                     return;
                 }
-                log.warn("pool {}: writing its status failed (attempt {}), next attempt in {}, and on until it is "
-                        + "written: {}", pool, failedAttempts, seconds(next), describe(e));
-                writer.tellRetrying(pool, "Writing the pool's status failed and is tried again with backoff: "
+                log.warn("pool {}: writing {} failed (attempt {}), next attempt in {}, and on until it is "
+                        + "written: {}", pool, lane.what, failedAttempts, seconds(next), describe(e));
+                writer.tellRetrying(pool, "Writing " + (lane == Lane.POOL ? "the pool's status"
+                        : "the objects of the pool's instances") + " failed and is tried again with backoff: "
                         + describe(e));
             }
         }
@@ -247,9 +302,9 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         @Override
         public void recovered(ConsumerRecord<String, ?> queued, Delivery delivery, int failedAttempts) {
             String pool = (String) delivery.record().key();
-            reports.recovered(String.valueOf(pool));
+            reports.recovered(lane + " " + pool);
             try (var ignored = MDC.putCloseable("pool", pool)) {
-                String done = delivery instanceof Delivery.Write ? "its status was written"
+                String done = delivery instanceof Delivery.Write ? lane.what + " written"
                         : delivery instanceof Delivery.Forget ? "it is gone (its status tombstoned)"
                         : "an unreadable record of it was dead-lettered";
                 log.info("pool {}: {} after {} failed attempt(s)", pool, done, failedAttempts);
@@ -261,7 +316,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
             ConsumerRecord<?, ?> record = delivery.record();
             // The backoff never stops and every failure is retryable: this is a bug if it happens.
             try (var ignored = MDC.putCloseable("pool", (String) record.key())) {
-                log.error("pool {}: gave up writing its status ({}-{}@{}): {}", record.key(), record.topic(),
+                log.error("pool {}: gave up writing {} ({}-{}@{}): {}", record.key(), lane.what, record.topic(),
                         record.partition(), record.offset(), describe(e));
             }
         }
@@ -280,7 +335,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // Synchronously, while the partitions are still ours: their next owner starts at the oldest write not done.
-        retries.commitSync(consumer, Duration.ofSeconds(10));
+        poolWrites.commitSync(consumer, Duration.ofSeconds(10));
         letGo(partitions);
     }
 
@@ -308,7 +363,8 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         synchronized (inFlight) {
             gone.addAll(partitions);
         }
-        retries.revoked(partitions);
+        poolWrites.revoked(partitions);
+        instanceWrites.revoked(partitions);
         try {
             awaitInFlight(partitions);
         } finally {
@@ -337,13 +393,16 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         }
     }
 
-    /** Pools whose status write waits for another attempt. */
+    /** Pools whose status write (or their instances' objects') failed and waits for another attempt. */
     public int retryingPools() {
-        return retries.waitingKeys();
+        Set<String> pools = new java.util.HashSet<>(poolWrites.failingKeys());
+        pools.addAll(instanceWrites.failingKeys());
+        return pools.size();
     }
 
     @Override
     public void close() {
-        retries.close();
+        poolWrites.close();
+        instanceWrites.close();
     }
 }

@@ -131,10 +131,11 @@ public final class StatusWriter implements AutoCloseable {
     }
 
     /**
-     * Writes what this mode may change of the pool's status. The parts are independent: the MachinePool (owner
-     * mode), the infrastructure pool, the Events, then the Nodes in the workload cluster; each is tried whatever the
-     * others did, so that a workload cluster that cannot be reached (or a kubeconfig that cannot be used) never keeps
-     * the pool's status from its objects.
+     * Writes what this mode may change of the pool's status: {@link #writePool}, then {@link #writeInstances}. The
+     * parts are independent: the MachinePool (owner mode), the infrastructure pool, the Events, the instances'
+     * machines, then the Nodes in the workload cluster; each is tried whatever the others did, so that a workload
+     * cluster that cannot be reached (or a kubeconfig that cannot be used) never keeps the pool's status from its
+     * objects.
      *
      * @throws StatusWriteException when a part failed: the write is to be tried again (what was done makes no request
      *                              the next time)
@@ -148,9 +149,34 @@ public final class StatusWriter implements AutoCloseable {
      *                   alone, whatever the status says of the instance (null: unknown)
      */
     public void write(PoolStatus status, Instant computedAt) {
+        write(status, computedAt, true, true);
+    }
+
+    /**
+     * The pool's own objects, what users and cluster-autoscaler wait for: the MachinePool's status (owner mode), the
+     * infrastructure pool's, and the Events. The status service writes them apart from {@link #writeInstances}, so
+     * that no pool's status waits behind another pool's per-instance writes.
+     *
+     * @throws StatusWriteException when a part failed
+     */
+    public void writePool(PoolStatus status, Instant computedAt) {
+        write(status, computedAt, true, false);
+    }
+
+    /**
+     * The pool's per-instance objects: the instances' machines (docs/machines.md) and, in the workload cluster, their
+     * Nodes. Based on the pool's objects as {@link #writePool} last left them (read when it has none).
+     *
+     * @throws StatusWriteException when a part failed
+     */
+    public void writeInstances(PoolStatus status, Instant computedAt) {
+        write(status, computedAt, false, true);
+    }
+
+    private void write(PoolStatus status, Instant computedAt, boolean pool, boolean instances) {
         PoolKey key = PoolKey.parse(status.pool());
         try (var ignored = MDC.putCloseable("pool", status.pool())) {
-            writeParts(key, status, computedAt);
+            writeParts(key, status, computedAt, pool, instances);
         } catch (ObjectReplaced e) {
             // The status of a pool deleted since: the next status, the new pool's, is written.
             log.info("status of pool {} not written: {}", status.pool(), e.getMessage());
@@ -158,11 +184,21 @@ public final class StatusWriter implements AutoCloseable {
         }
     }
 
-    private void writeParts(PoolKey key, PoolStatus status, Instant computedAt) {
+    private void writeParts(PoolKey key, PoolStatus status, Instant computedAt, boolean pool, boolean instances) {
         // What this mode may change, and nothing but the Paused condition while the pool is paused.
         WritePlan plan = WritePlan.of(status, mode == StatusProperties.Mode.OWNER);
         Parts parts = new Parts();
-        // What users wait for first: the MachinePool (owner mode), then the infrastructure pool, then the Nodes.
+        if (pool) {
+            writePoolParts(key, status, plan, parts);
+        }
+        if (instances) {
+            writeInstanceParts(key, status, computedAt, plan, parts);
+        }
+        parts.throwIfFailed(status.pool());
+    }
+
+    private void writePoolParts(PoolKey key, PoolStatus status, WritePlan plan, Parts parts) {
+        // What users wait for first: the MachinePool (owner mode), then the infrastructure pool.
         GenericKubernetesResource machinePool = null;
         GenericKubernetesResource infrastructurePool = null;
         if (plan.machinePoolStatus()) {
@@ -181,16 +217,40 @@ public final class StatusWriter implements AutoCloseable {
             GenericKubernetesResource infra = infrastructurePool;
             parts.run("the Events", () -> tell(key, status, pool, infra));
         }
-        if (machines != null && plan.infrastructurePool()) {
-            // Paused: as the infrastructure pool, its instances' objects wait.
-            GenericKubernetesResource pool = machinePool;
-            GenericKubernetesResource infra = infrastructurePool;
-            parts.run("the instances' machines", () -> machines.write(status, infra, pool, computedAt));
+    }
+
+    private void writeInstanceParts(PoolKey key, PoolStatus status, Instant computedAt, WritePlan plan,
+                                    Parts parts) {
+        // Paused: as the infrastructure pool, its instances' objects wait.
+        boolean machinesToWrite = machines != null && plan.infrastructurePool();
+        boolean nodesToTend = plan.nodes() && hasNodesToTend(status);
+        if (!machinesToWrite && !nodesToTend) {
+            return;
         }
-        if (plan.nodes()) {
+        // The pool's objects as its status write left them: no read, and none of its instances' objects is written
+        // for a pool deleted and made again since the status.
+        GenericKubernetesResource machinePool = mode == StatusProperties.Mode.OWNER ? lastSeen.get(
+                seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name())) : null;
+        GenericKubernetesResource infrastructurePool = status.infrastructureKind() == null
+                || status.infrastructureName() == null ? null : lastSeen.get(
+                seenKey(status.infrastructureKind(), key.namespace(), status.infrastructureName()));
+        if ((machinePool != null && !hasUid(machinePool, status.poolUid()))
+                || (infrastructurePool != null && !hasUid(infrastructurePool, status.infrastructureUid()))) {
+            throw new ObjectReplaced("the pool's objects are others now (deleted and made again): its instances' "
+                    + "objects are left to the new pool's status");
+        }
+        if (machinesToWrite) {
+            parts.run("the instances' machines",
+                    () -> machines.write(status, infrastructurePool, machinePool, computedAt));
+        }
+        if (nodesToTend) {
             parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
         }
-        parts.throwIfFailed(status.pool());
+    }
+
+    private static boolean hasNodesToTend(PoolStatus status) {
+        return status.cluster() != null && (!status.retired().isEmpty()
+                || status.members().stream().anyMatch(m -> m.hasNode() && !m.nodeAdopted()));
     }
 
     /** Tells, as a Warning Event on the MachinePool (when it can be read), that the pool's status is being retried. */
@@ -275,11 +335,21 @@ public final class StatusWriter implements AutoCloseable {
 
     /** @param at when the pool's status was tombstoned: objects made after it are a new pool's of the same name */
     public void forget(String pool, Instant at) {
+        forgetPool(pool);
+        forgetInstances(pool, at);
+    }
+
+    /** The pool is gone: what this writer saw of its objects, and what its Events told, is let go. */
+    public void forgetPool(String pool) {
         PoolKey forgotten = PoolKey.parse(pool);
         lastSeen.remove(seenKey(ClusterApi.KIND_MACHINE_POOL, forgotten.namespace(), forgotten.name()));
         synchronized (this) {
             told.remove(pool);
         }
+    }
+
+    /** The pool is gone: what is left of its instances' objects made before {@code at} lets them go. */
+    public void forgetInstances(String pool, Instant at) {
         if (machines != null) {
             try (var ignored = MDC.putCloseable("pool", pool)) {
                 machines.forget(pool, at);
@@ -417,9 +487,7 @@ public final class StatusWriter implements AutoCloseable {
 
     /** Annotates and untaints the pool's Nodes, and deletes the Nodes of instances that left it. */
     private void tendNodes(PoolStatus status) {
-        List<PoolMember> toAdopt = status.members().stream().filter(m -> m.hasNode() && !m.nodeAdopted()).toList();
-        List<PoolMember> retired = status.retired();
-        if ((toAdopt.isEmpty() && retired.isEmpty()) || status.cluster() == null) {
+        if (!hasNodesToTend(status)) {
             return;
         }
         Optional<KubernetesClient> workload = workloads.client(status.cluster());

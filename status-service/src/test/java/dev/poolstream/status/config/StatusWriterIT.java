@@ -70,17 +70,24 @@ class StatusWriterIT {
     private static final String GROUP = "poolstream-status-writer";
     private static final String TOPIC = Topics.MACHINEPOOL_STATUS.name();
 
-    /** The writer double: what was written, tried, forgotten and told; it fails for the pools in {@link #failing}. */
+    /**
+     * The writer double: what was written, tried, forgotten and told; it fails for the pools in {@link #failing}, and
+     * their instances' objects for those in {@link #instancesFailing}.
+     */
     static final class Writes implements StatusWriteListener.Writer {
         final Set<String> failing = ConcurrentHashMap.newKeySet();
+        final Set<String> instancesFailing = ConcurrentHashMap.newKeySet();
         final List<String> attempted = new CopyOnWriteArrayList<>();
         final List<String> written = new CopyOnWriteArrayList<>();
+        final List<String> instancesAttempted = new CopyOnWriteArrayList<>();
+        final List<String> instancesWritten = new CopyOnWriteArrayList<>();
         final List<String> forgotten = new CopyOnWriteArrayList<>();
+        final List<String> instancesForgotten = new CopyOnWriteArrayList<>();
         final List<String> told = new CopyOnWriteArrayList<>();
         final AtomicInteger seenObjectsForgotten = new AtomicInteger();
 
         @Override
-        public void write(PoolStatus status, Instant computedAt) {
+        public void writePool(PoolStatus status, Instant computedAt) {
             PoolKey.parse(status.pool()); // as the real writer: a status of no pool can never be written
             String write = status.pool() + "@" + status.generation();
             attempted.add(write);
@@ -91,8 +98,23 @@ class StatusWriterIT {
         }
 
         @Override
-        public void forget(String pool, Instant at) {
+        public void writeInstances(PoolStatus status, Instant computedAt) {
+            String write = status.pool() + "@" + status.generation();
+            instancesAttempted.add(write);
+            if (instancesFailing.contains(status.pool())) {
+                throw new IllegalStateException("workload cluster of " + status.pool() + " cannot be reached");
+            }
+            instancesWritten.add(write);
+        }
+
+        @Override
+        public void forgetPool(String pool) {
             forgotten.add(pool);
+        }
+
+        @Override
+        public void forgetInstances(String pool, Instant at) {
+            instancesForgotten.add(pool);
         }
 
         @Override
@@ -259,6 +281,35 @@ class StatusWriterIT {
     }
 
     @Test
+    void shouldDeliverAStatusAgainAfterARestartWhileItsInstancesWereNotWrittenThoughThePoolsStatusWas()
+            throws Exception {
+        String group = "writer-restart-instances";
+        Writes before = new Writes();
+        before.instancesFailing.add("t7/unreachable");
+        ConfigurableApplicationContext first = start(before, group, "--poolstream.kafka.instance-id=writer-it-7");
+        long offset = send(7, "t7/unreachable", status("t7/unreachable", 1)).offset();
+        long healthy = send(7, "t7/healthy", status("t7/healthy", 1)).offset();
+        await().atMost(WAIT).until(() -> before.written.containsAll(List.of("t7/unreachable@1", "t7/healthy@1"))
+                && before.instancesWritten.contains("t7/healthy@1")
+                && before.instancesAttempted.stream().filter("t7/unreachable@1"::equals).count() >= 2);
+        await().atMost(WAIT).until(() -> gauge(first) == 1.0);
+        assertThat(before.told).singleElement().satisfies(t -> assertThat(t).startsWith("t7/unreachable: Writing "
+                + "the objects of the pool's instances failed").contains("cannot be reached"));
+        TopicPartition seven = new TopicPartition(TOPIC, 7);
+        // Its status written, its instances not: not committed past it.
+        OffsetAndMetadata committed = committed(group).get(seven);
+        assertThat(committed == null ? 0 : committed.offset()).isLessThanOrEqualTo(offset);
+
+        first.close();
+        Writes after = new Writes();
+        start(after, group, "--poolstream.kafka.instance-id=writer-it-7");
+
+        await().atMost(WAIT).until(() -> after.instancesWritten.contains("t7/unreachable@1"));
+        await().atMost(WAIT).until(() -> committed(group).get(seven) != null
+                && committed(group).get(seven).offset() == healthy + 1);
+    }
+
+    @Test
     void shouldForgetATombstonedPoolEvenWhileItsLastStatusWaits() throws Exception {
         Writes writes = new Writes();
         writes.failing.add("t3/going");
@@ -268,7 +319,8 @@ class StatusWriterIT {
 
         send(3, "t3/going", null);
 
-        await().atMost(WAIT).until(() -> writes.forgotten.contains("t3/going"));
+        await().atMost(WAIT).until(() -> writes.forgotten.contains("t3/going")
+                && writes.instancesForgotten.contains("t3/going"));
         await().atMost(WAIT).until(() -> gauge(context) == 0.0);
         long attempts = writes.attempts("t3/going@1");
         // The waiting status was replaced: no more attempts at it (one may have been under way).

@@ -36,7 +36,7 @@ class StatusWriteListenerTest {
         AtomicInteger attempts = new AtomicInteger();
         StatusWriteListener.Writer writer = new StatusWriteListener.Writer() {
             @Override
-            public void write(PoolStatus status, Instant computedAt) {
+            public void writePool(PoolStatus status, Instant computedAt) {
                 if (attempts.incrementAndGet() == 1) {
                     throw new IllegalStateException("the API server answered 500");
                 }
@@ -51,7 +51,15 @@ class StatusWriteListenerTest {
             }
 
             @Override
-            public void forget(String pool, Instant at) {
+            public void writeInstances(PoolStatus status, Instant computedAt) {
+            }
+
+            @Override
+            public void forgetPool(String pool) {
+            }
+
+            @Override
+            public void forgetInstances(String pool, Instant at) {
             }
 
             @Override
@@ -68,9 +76,8 @@ class StatusWriteListenerTest {
         MockConsumer<String, Object> consumer = new MockConsumer<>("earliest");
         consumer.assign(List.of(P0));
         listener.onPartitionsAssigned(consumer, List.of(P0));
-        PoolStatus status = new PoolStatus("team-a/demo", 1, null, null, null, null, List.of(), false, List.of(),
-                List.of());
-        listener.onStatuses(List.of(new ConsumerRecord<String, Keyed>(TOPIC, 0, 0, status.pool(), status)), consumer);
+        PoolStatus status = status("team-a/demo");
+        listener.onStatuses(List.of(record(0, status)), consumer);
         assertThat(running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the retry in flight").isTrue();
 
         Thread losing = new Thread(() -> listener.onPartitionsLost(consumer, List.of(P0)));
@@ -84,5 +91,188 @@ class StatusWriteListenerTest {
         assertThat(losing.isAlive()).isFalse();
         assertThat(timeline).containsExactly("write begins", "write ends", "objects forgotten");
         listener.close();
+    }
+
+    @Test
+    void shouldWriteAPoolsStatusWhileAnotherPoolsInstancesAreStillWrittenAndCommitOnlyWhatBothLanesDid()
+            throws Exception {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        Lanes writer = new Lanes(timeline) {
+            @Override
+            public void writeInstances(PoolStatus status, Instant computedAt) {
+                timeline.add("instances of " + status.pool() + " on " + Thread.currentThread().getName());
+                if (status.pool().equals("team-a/one")) {
+                    waitFor(release);
+                }
+            }
+        };
+        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
+                Clock.systemUTC(), new SimpleMeterRegistry());
+        MockConsumer<String, Object> consumer = assigned(listener);
+
+        listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
+        await().atMost(WAIT).until(() -> timeline.contains("instances of team-a/one on status-writer-instances-retries"));
+        listener.onStatuses(List.of(record(1, status("team-a/two"))), consumer);
+
+        // The second pool's status was written on the consumer thread while the first pool's instances still were.
+        assertThat(timeline).startsWith("pool team-a/one on " + Thread.currentThread().getName(),
+                "instances of team-a/one on status-writer-instances-retries",
+                "pool team-a/two on " + Thread.currentThread().getName());
+        assertThat(committed(consumer)).as("the first pool's instances not written yet").isEqualTo(0);
+
+        release.countDown();
+        await().atMost(WAIT).until(() -> timeline.contains(
+                "instances of team-a/two on status-writer-instances-retries"));
+        await().atMost(WAIT).untilAsserted(() -> {
+            listener.onApplicationEvent(idle(consumer));
+            assertThat(committed(consumer)).isEqualTo(2);
+        });
+        listener.close();
+    }
+
+    @Test
+    void shouldRetryAPoolsInstancesAloneAndCountThePoolAsRetrying() {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger attempts = new AtomicInteger();
+        Lanes writer = new Lanes(timeline) {
+            @Override
+            public void writeInstances(PoolStatus status, Instant computedAt) {
+                if (attempts.incrementAndGet() <= 3) {
+                    throw new IllegalStateException("workload cluster team-a/c: 503");
+                }
+                timeline.add("instances of " + status.pool());
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { },
+                new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS), Clock.systemUTC(), registry);
+        MockConsumer<String, Object> consumer = assigned(listener);
+
+        listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
+
+        await().atMost(WAIT).until(() -> listener.retryingPools() == 1);
+        assertThat(registry.get("poolstream.status.write.retrying").gauge().value()).isEqualTo(1.0);
+        String consumerThread = Thread.currentThread().getName();
+        // Told once the attempt is queued again (right after it counts as retrying).
+        await().atMost(WAIT).untilAsserted(() -> assertThat(timeline).startsWith(
+                "pool team-a/one on " + consumerThread,
+                "told team-a/one: Writing the objects of the pool's instances failed and is tried again with backoff:"
+                        + " workload cluster team-a/c: 503"));
+        await().atMost(WAIT).until(() -> timeline.contains("instances of team-a/one"));
+        assertThat(timeline).as("told once").filteredOn(t -> t.startsWith("told")).hasSize(1);
+        await().atMost(WAIT).until(() -> listener.retryingPools() == 0);
+        assertThat(timeline).as("the pool's status written once").filteredOn(t -> t.startsWith("pool")).hasSize(1);
+        await().atMost(WAIT).untilAsserted(() -> {
+            listener.onApplicationEvent(idle(consumer));
+            assertThat(committed(consumer)).isEqualTo(1);
+        });
+        listener.close();
+    }
+
+    @Test
+    void shouldWaitForTheInstancesWriteInFlightOfAPartitionThatGoes() throws Exception {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Lanes writer = new Lanes(timeline) {
+            @Override
+            public void writeInstances(PoolStatus status, Instant computedAt) {
+                timeline.add("instances begin");
+                running.countDown();
+                waitFor(release);
+                timeline.add("instances end");
+            }
+        };
+        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
+                Clock.systemUTC(), new SimpleMeterRegistry());
+        MockConsumer<String, Object> consumer = assigned(listener);
+        listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
+        assertThat(running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+        Thread revoking = new Thread(() -> listener.onPartitionsRevokedBeforeCommit(consumer, List.of(P0)));
+        revoking.start();
+        await().atMost(WAIT).until(() -> revoking.getState() == Thread.State.TIMED_WAITING
+                || revoking.getState() == Thread.State.TERMINATED);
+        assertThat(timeline).as("while the instances are written").endsWith("instances begin");
+        assertThat(committed(consumer)).as("committed before it went: the instances not done").isEqualTo(0);
+
+        release.countDown();
+        revoking.join(WAIT.toMillis());
+        assertThat(revoking.isAlive()).isFalse();
+        assertThat(timeline).endsWith("instances begin", "instances end", "objects forgotten");
+        listener.close();
+    }
+
+    /** A writer that notes what it does, each lane and the thread it ran on. */
+    private static class Lanes implements StatusWriteListener.Writer {
+        final List<String> timeline;
+
+        Lanes(List<String> timeline) {
+            this.timeline = timeline;
+        }
+
+        @Override
+        public void writePool(PoolStatus status, Instant computedAt) {
+            timeline.add("pool " + status.pool() + " on " + Thread.currentThread().getName());
+        }
+
+        @Override
+        public void writeInstances(PoolStatus status, Instant computedAt) {
+            timeline.add("instances of " + status.pool());
+        }
+
+        @Override
+        public void forgetPool(String pool) {
+        }
+
+        @Override
+        public void forgetInstances(String pool, Instant at) {
+        }
+
+        @Override
+        public void tellRetrying(String pool, String note) {
+            timeline.add("told " + pool + ": " + note);
+        }
+
+        @Override
+        public void forgetSeenObjects() {
+            timeline.add("objects forgotten");
+        }
+    }
+
+    private static MockConsumer<String, Object> assigned(StatusWriteListener listener) {
+        MockConsumer<String, Object> consumer = new MockConsumer<>("earliest");
+        consumer.assign(List.of(P0));
+        listener.onPartitionsAssigned(consumer, List.of(P0));
+        return consumer;
+    }
+
+    private static PoolStatus status(String pool) {
+        return new PoolStatus(pool, 1, null, null, null, null, List.of(), false, List.of(), List.of());
+    }
+
+    private static ConsumerRecord<String, Keyed> record(long offset, PoolStatus status) {
+        return new ConsumerRecord<>(TOPIC, 0, offset, status.pool(), status);
+    }
+
+    /** The offset committed of partition 0, -1 for none. */
+    private static long committed(MockConsumer<String, Object> consumer) {
+        var offset = consumer.committed(java.util.Set.of(P0)).get(P0);
+        return offset == null ? -1 : offset.offset();
+    }
+
+    private static org.springframework.kafka.event.ListenerContainerIdleEvent idle(
+            MockConsumer<String, Object> consumer) {
+        return new org.springframework.kafka.event.ListenerContainerIdleEvent(new Object(), new Object(), 1000,
+                StatusWriteListener.ID, List.of(P0), consumer, false);
+    }
+
+    private static void waitFor(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("released").isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
