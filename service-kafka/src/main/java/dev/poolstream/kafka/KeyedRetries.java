@@ -90,7 +90,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
     private final BackOff backOff;
     private final Predicate<Exception> retryable;
     private final Outcomes<V> outcomes;
-    private final ScheduledExecutorService retryThread;
+    private final ScheduledExecutorService retryThreads;
     /** Another's work on the same records: a record is committed only once that is done with it too. */
     private volatile KeyedRetries<?> alongside;
 
@@ -110,12 +110,16 @@ public final class KeyedRetries<V> implements AutoCloseable {
      */
     public KeyedRetries(String name, Order order, Work<V> work, BackOff backOff, Predicate<Exception> retryable,
                         Outcomes<V> outcomes) {
-        this(name, order, FirstAttempt.ON_SUBMITTER, work, backOff, retryable, outcomes);
+        this(name, order, FirstAttempt.ON_SUBMITTER, 1, work, backOff, retryable, outcomes);
     }
 
-    /** @param firstAttempt where a record's first attempt runs */
-    public KeyedRetries(String name, Order order, FirstAttempt firstAttempt, Work<V> work, BackOff backOff,
-                        Predicate<Exception> retryable, Outcomes<V> outcomes) {
+    /**
+     * @param firstAttempt where a record's first attempt runs
+     * @param threads      how many keys' attempts may run at once (one key's never do: a key has at most one run
+     *                     scheduled, the next scheduled only when it ends)
+     */
+    public KeyedRetries(String name, Order order, FirstAttempt firstAttempt, int threads, Work<V> work,
+                        BackOff backOff, Predicate<Exception> retryable, Outcomes<V> outcomes) {
         this.name = name;
         this.order = order;
         this.firstAttempt = firstAttempt;
@@ -123,7 +127,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
         this.backOff = backOff;
         this.retryable = retryable;
         this.outcomes = outcomes;
-        this.retryThread = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.retryThreads = Executors.newScheduledThreadPool(threads, r -> {
             Thread thread = new Thread(r, name + "-retries");
             thread.setDaemon(true);
             return thread;
@@ -266,7 +270,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
 
     private void schedule(String key, long delayMillis) {
         try {
-            retryThread.schedule(() -> retry(key), delayMillis, TimeUnit.MILLISECONDS);
+            retryThreads.schedule(() -> retry(key), delayMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             log.debug("{}: not retrying {}: stopping", name, key);
         }
@@ -411,6 +415,6 @@ public final class KeyedRetries<V> implements AutoCloseable {
 
     @Override
     public void close() {
-        retryThread.shutdownNow();
+        retryThreads.shutdownNow();
     }
 }

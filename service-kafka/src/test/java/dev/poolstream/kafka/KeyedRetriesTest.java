@@ -41,12 +41,17 @@ class KeyedRetriesTest {
     private final Map<String, CountDownLatch> held = new ConcurrentHashMap<>();
 
     private KeyedRetries<String> retries(KeyedRetries.Order order, FixedBackOff backOff) {
-        return retries(order, KeyedRetries.FirstAttempt.ON_SUBMITTER, backOff);
+        return retries(order, KeyedRetries.FirstAttempt.ON_SUBMITTER, 1, backOff);
     }
 
     private KeyedRetries<String> retries(KeyedRetries.Order order, KeyedRetries.FirstAttempt firstAttempt,
                                          FixedBackOff backOff) {
-        retries = new KeyedRetries<>("test", order, firstAttempt, (key, value) -> {
+        return retries(order, firstAttempt, 1, backOff);
+    }
+
+    private KeyedRetries<String> retries(KeyedRetries.Order order, KeyedRetries.FirstAttempt firstAttempt,
+                                         int threadCount, FixedBackOff backOff) {
+        retries = new KeyedRetries<>("test", order, firstAttempt, threadCount, (key, value) -> {
             threads.add(value + " on " + Thread.currentThread().getName());
             CountDownLatch hold = held.containsKey(key) ? held.get(key) : held.get(value);
             if (hold != null) {
@@ -180,6 +185,28 @@ class KeyedRetriesTest {
         assertThat(heard).contains("recovered a1 after " + heard.stream()
                 .filter(h -> h.startsWith("retrying a1")).count());
         assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 2L));
+    }
+
+    @Test
+    void onThreadsOfItsOwnOneKeyHeldNeverHoldsAnotherAndAKeysRecordsNeverRunAtOnce() {
+        retries(KeyedRetries.Order.IN_ORDER, KeyedRetries.FirstAttempt.ON_OWN_THREAD, 2,
+                new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        CountDownLatch hold = new CountDownLatch(1);
+        held.put("slow", hold);
+
+        submit(0, "slow", "s1");
+        submit(1, "slow", "s2");
+        submit(2, "quick", "q1");
+
+        // q1 ran on the other thread while s1 is held; s2 waits behind s1, not beside it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.contains("quick=q1"));
+        assertThat(threads).containsExactlyInAnyOrder("s1 on test-retries", "q1 on test-retries");
+        assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 0L));
+
+        hold.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> retries.waitingKeys() == 0);
+        assertThat(done).containsExactly("quick=q1", "slow=s1", "slow=s2");
+        assertThat(retries.doneUpTo(OWNED)).containsExactly(Map.entry(P0, 3L));
     }
 
     @Test

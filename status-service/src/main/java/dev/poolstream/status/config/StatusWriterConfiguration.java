@@ -74,7 +74,8 @@ public class StatusWriterConfiguration {
         ExponentialBackOff backOff = new ExponentialBackOff(properties.writeRetryInitial().toMillis(), 2);
         backOff.setMaxInterval(properties.writeRetryMax().toMillis());
         backOff.setMaxElapsedTime(Long.MAX_VALUE);
-        return new StatusWriteListener(writer, deadLetters, backOff, Clock.systemUTC(), registry);
+        return new StatusWriteListener(writer, deadLetters, backOff, Clock.systemUTC(), registry,
+                properties.writers());
     }
 
     /** The listener handles every record itself; should it ever throw, nothing is committed for it here. */

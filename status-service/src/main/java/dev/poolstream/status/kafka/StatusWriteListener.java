@@ -46,8 +46,8 @@ import org.springframework.util.backoff.BackOff;
  *
  * <p>Each status is written in two lanes: the pool's own objects ({@link Writer#writePool}: the MachinePool, the
  * infrastructure pool, the Events) on the consumer thread, then its per-instance objects ({@link
- * Writer#writeInstances}: machines, Nodes) on a thread of their own. A pool's status never waits behind another
- * pool's Machines; each lane retries its own failures.
+ * Writer#writeInstances}: machines, Nodes) on threads of their own, as many as there are consumers. A pool's status
+ * never waits behind another pool's Machines; each lane retries its own failures.
  *
  * <p>Offsets are committed only up to the oldest record whose write is not done in both lanes, by this listener on
  * the consumer thread (the container commits nothing): a restart delivers again what was still being written or
@@ -142,16 +142,18 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
      * @param deadLetters where a record goes that cannot be read (it throws when Kafka did not take it: tried again)
      * @param backOff     between attempts of one pool's write; it should never stop (a status write failing is
      *                    taken as transient)
+     * @param instanceThreads how many pools' instances' objects are written at once
      */
     public StatusWriteListener(Writer writer, ConsumerRecordRecoverer deadLetters, BackOff backOff, Clock clock,
-                               MeterRegistry registry) {
+                               MeterRegistry registry, int instanceThreads) {
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.clock = clock;
         this.poolWrites = new KeyedRetries<>(ID, KeyedRetries.Order.LATEST_WINS,
                 (pool, delivery) -> attempt(Lane.POOL, pool, delivery), backOff, e -> true, new Outcomes(Lane.POOL));
         this.instanceWrites = new KeyedRetries<>(ID + "-instances", KeyedRetries.Order.LATEST_WINS,
-                KeyedRetries.FirstAttempt.ON_OWN_THREAD, (pool, delivery) -> attempt(Lane.INSTANCES, pool, delivery),
+                KeyedRetries.FirstAttempt.ON_OWN_THREAD, instanceThreads,
+                (pool, delivery) -> attempt(Lane.INSTANCES, pool, delivery),
                 backOff, e -> true, new Outcomes(Lane.INSTANCES));
         poolWrites.alsoWaitFor(instanceWrites);
         Gauge.builder("poolstream.status.write.retrying", this, StatusWriteListener::retryingPools)

@@ -72,7 +72,7 @@ class StatusWriteListenerTest {
             }
         };
         StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry());
+                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
         MockConsumer<String, Object> consumer = new MockConsumer<>("earliest");
         consumer.assign(List.of(P0));
         listener.onPartitionsAssigned(consumer, List.of(P0));
@@ -108,7 +108,7 @@ class StatusWriteListenerTest {
             }
         };
         StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry());
+                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
         MockConsumer<String, Object> consumer = assigned(listener);
 
         listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
@@ -146,7 +146,7 @@ class StatusWriteListenerTest {
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { },
-                new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS), Clock.systemUTC(), registry);
+                new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS), Clock.systemUTC(), registry, 1);
         MockConsumer<String, Object> consumer = assigned(listener);
 
         listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
@@ -185,7 +185,7 @@ class StatusWriteListenerTest {
             }
         };
         StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry());
+                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
         MockConsumer<String, Object> consumer = assigned(listener);
         listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
         assertThat(running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
