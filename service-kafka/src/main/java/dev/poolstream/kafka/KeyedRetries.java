@@ -163,9 +163,10 @@ public final class KeyedRetries<V> implements AutoCloseable {
      */
     public void submit(ConsumerRecord<String, ?> record, V value) {
         Item<V> item = new Item<>(record, value);
+        Deque<Item<V>> queue;
         synchronized (this) {
             delivered.merge(item.partition, record.offset() + 1, Math::max);
-            Deque<Item<V>> queue = waiting.get(record.key());
+            queue = waiting.get(record.key());
             if (queue != null) {
                 if (order == Order.LATEST_WINS) {
                     // The waiting value is superseded; the new one keeps the retry schedule already running.
@@ -181,12 +182,14 @@ public final class KeyedRetries<V> implements AutoCloseable {
                 return;
             }
             if (firstAttempt == FirstAttempt.ON_OWN_THREAD) {
-                waiting.computeIfAbsent(record.key(), k -> new ArrayDeque<>()).addLast(item);
+                queue = new ArrayDeque<>();
+                queue.addLast(item);
+                waiting.put(record.key(), queue);
                 pending(item);
             }
         }
-        if (firstAttempt == FirstAttempt.ON_OWN_THREAD) {
-            schedule(record.key(), 0);
+        if (queue != null) {
+            schedule(record.key(), queue, 0);
             return;
         }
         attempt(item, false);
@@ -232,6 +235,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
             }
             return;
         }
+        Deque<Item<V>> queue;
         synchronized (this) {
             if (!retry) {
                 if (!delivered.containsKey(item.partition)) {
@@ -240,17 +244,22 @@ public final class KeyedRetries<V> implements AutoCloseable {
                 waiting.computeIfAbsent(item.record.key(), k -> new ArrayDeque<>()).addFirst(item);
                 pending(item);
             }
+            queue = waiting.get(item.record.key());
+        }
+        if (queue == null) {
+            return; // revoked meanwhile
         }
         outcomes.retrying(item.record, item.value, item.failures, Duration.ofMillis(next), e);
-        schedule(item.record.key(), next);
+        schedule(item.record.key(), queue, next);
     }
 
     /** The item's work is done (succeeded, given up, or replaced while it ran): the key's next goes on. */
     private void finished(Item<V> item) {
         String key = item.record.key();
         boolean more;
+        Deque<Item<V>> queue;
         synchronized (this) {
-            Deque<Item<V>> queue = waiting.get(key);
+            queue = waiting.get(key);
             if (queue == null) {
                 return; // revoked
             }
@@ -264,23 +273,27 @@ public final class KeyedRetries<V> implements AutoCloseable {
             }
         }
         if (more) {
-            schedule(key, 0);
+            schedule(key, queue, 0);
         }
     }
 
-    private void schedule(String key, long delayMillis) {
+    /**
+     * Runs the head of the key's queue after the delay, if that queue is still the key's: one dropped when its
+     * partition was revoked is not, and a new one made since (the partition assigned again) has a run of its own, so
+     * that a key's work never runs twice at once.
+     */
+    private void schedule(String key, Deque<Item<V>> queue, long delayMillis) {
         try {
-            retryThreads.schedule(() -> retry(key), delayMillis, TimeUnit.MILLISECONDS);
+            retryThreads.schedule(() -> retry(key, queue), delayMillis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             log.debug("{}: not retrying {}: stopping", name, key);
         }
     }
 
-    private void retry(String key) {
+    private void retry(String key, Deque<Item<V>> queue) {
         Item<V> head;
         synchronized (this) {
-            Deque<Item<V>> queue = waiting.get(key);
-            head = queue == null ? null : queue.peekFirst();
+            head = waiting.get(key) == queue ? queue.peekFirst() : null;
         }
         if (head != null) {
             try {
@@ -289,7 +302,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
                 // An Error too: left to the executor, it would end this key's retries silently, its head waiting and
                 // every later record of the key, and the partition's commits, behind it for good.
                 log.error("{}: retrying {} failed unexpectedly; trying again in 1 s", name, key, e);
-                schedule(key, 1_000);
+                schedule(key, queue, 1_000);
             }
         }
     }

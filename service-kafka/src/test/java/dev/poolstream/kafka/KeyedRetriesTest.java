@@ -210,6 +210,33 @@ class KeyedRetriesTest {
     }
 
     @Test
+    void aRetryDueForARevokedRecordNeverRunsTheKeysWorkBesideItsNextOwnersRun() {
+        retries(KeyedRetries.Order.LATEST_WINS, KeyedRetries.FirstAttempt.ON_OWN_THREAD, 2,
+                new FixedBackOff(200, FixedBackOff.UNLIMITED_ATTEMPTS));
+        broken.add("a");
+        submit(0, "a", "a1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("retrying a1 after 1: a is broken"));
+
+        // Its retry is due in 200 ms; the partition goes, and comes back with the key's record before then.
+        retries.revoked(List.of(P0));
+        broken.remove("a");
+        CountDownLatch hold = new CountDownLatch(1);
+        held.put("a", hold);
+        submit(0, "a", "a2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> threads.contains("a2 on test-retries"));
+        // A retry due after the revoked one's: once it ran, the revoked one's time has come and gone.
+        broken.add("z");
+        submit(1, "z", "z1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("retrying z1 after 2: z is broken"));
+
+        assertThat(threads).as("a2 not run a second time beside the first").filteredOn(t -> t.startsWith("a2"))
+                .hasSize(1);
+        hold.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.contains("a=a2"));
+        assertThat(done).containsExactly("a=a2");
+    }
+
+    @Test
     void aRecordIsCommittedOnlyOnceTheWorkItIsAlsoWaitedForIsDoneWithIt() {
         KeyedRetries<String> second = retries(KeyedRetries.Order.LATEST_WINS,
                 KeyedRetries.FirstAttempt.ON_OWN_THREAD, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));

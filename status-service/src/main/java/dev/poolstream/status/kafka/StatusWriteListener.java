@@ -114,7 +114,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     enum Lane {
         /** The pool's own objects, on the consumer thread: what users wait for first. */
         POOL("its status"),
-        /** Its per-instance objects, on a thread of their own. */
+        /** Its per-instance objects, on threads of their own. */
         INSTANCES("its instances' objects");
 
         private final String what;
@@ -127,7 +127,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     private final Writer writer;
     private final ConsumerRecordRecoverer deadLetters;
     private final Clock clock;
-    /** The pool lane; it commits, what both lanes are done with. */
+    /** The pool lane; it commits what both lanes are done with. */
     private final KeyedRetries<Delivery> poolWrites;
     private final KeyedRetries<Delivery> instanceWrites;
     private final RetryReports reports = new RetryReports(REPORT_INTERVAL);
@@ -236,7 +236,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         }
     }
 
-    /** One attempt at a record in a lane, on its thread or the retry thread. What it throws is tried again. */
+    /** One attempt at a record in a lane, on the lane's thread or its retry thread. What it throws is tried again. */
     private void attempt(Lane lane, String pool, Delivery delivery) {
         TopicPartition partition = new TopicPartition(delivery.record().topic(), delivery.record().partition());
         String running = lane + " " + pool;

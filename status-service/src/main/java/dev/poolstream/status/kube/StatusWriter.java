@@ -227,8 +227,9 @@ public final class StatusWriter implements AutoCloseable {
         if (!machinesToWrite && !nodesToTend) {
             return;
         }
-        // The pool's objects as its status write left them: no read, and none of its instances' objects is written
-        // for a pool deleted and made again since the status.
+        // The pool's objects as its status write left them, with no read. When they show the pool deleted and made
+        // again since the status, none of its instances' objects is written (without them, the machines' writer
+        // reads them and checks the same).
         GenericKubernetesResource machinePool = mode == StatusProperties.Mode.OWNER ? lastSeen.get(
                 seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name())) : null;
         GenericKubernetesResource infrastructurePool = status.infrastructureKind() == null
