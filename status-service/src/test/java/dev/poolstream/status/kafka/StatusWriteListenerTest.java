@@ -34,7 +34,7 @@ class StatusWriteListenerTest {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger attempts = new AtomicInteger();
-        StatusWriteListener.Writer writer = new StatusWriteListener.Writer() {
+        Lanes writer = new Lanes(timeline) {
             @Override
             public void writePool(PoolStatus status, Instant computedAt) {
                 if (attempts.incrementAndGet() == 1) {
@@ -42,11 +42,7 @@ class StatusWriteListenerTest {
                 }
                 timeline.add("write begins");
                 running.countDown();
-                try {
-                    release.await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                waitFor(release);
                 timeline.add("write ends"); // it kept the copies it read or wrote
             }
 
@@ -55,29 +51,13 @@ class StatusWriteListenerTest {
             }
 
             @Override
-            public void forgetPool(String pool) {
-            }
-
-            @Override
-            public void forgetInstances(String pool, Instant at) {
-            }
-
-            @Override
             public void tellRetrying(String pool, String note) {
-            }
-
-            @Override
-            public void forgetSeenObjects() {
-                timeline.add("objects forgotten");
             }
         };
         StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
                 Clock.systemUTC(), new SimpleMeterRegistry(), 1);
-        MockConsumer<String, Object> consumer = new MockConsumer<>("earliest");
-        consumer.assign(List.of(P0));
-        listener.onPartitionsAssigned(consumer, List.of(P0));
-        PoolStatus status = status("team-a/demo");
-        listener.onStatuses(List.of(record(0, status)), consumer);
+        MockConsumer<String, Object> consumer = assigned(listener);
+        listener.onStatuses(List.of(record(0, status("team-a/demo"))), consumer);
         assertThat(running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the retry in flight").isTrue();
 
         Thread losing = new Thread(() -> listener.onPartitionsLost(consumer, List.of(P0)));
