@@ -542,7 +542,7 @@ final class NodeToStatus {
     private static void publishCloud(SteadyState fleet, String brokers) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers));
              KafkaProducer<String, Keyed> producer = StatusThroughput.producer(brokers)) {
-            StatusThroughput.createTopics(admin, Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE,
+            Sandbox.createTopics(admin, Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE,
                     Topics.SCALINGGROUP_STATE, Topics.SCALINGGROUP_INSTANCES, Topics.MACHINEPOOL_STATUS,
                     Topics.MACHINEPOOL_LIFECYCLE));
             for (int pool = 0; pool < fleet.pools(); pool++) {

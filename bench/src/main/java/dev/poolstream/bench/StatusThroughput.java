@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -46,7 +45,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -162,7 +160,7 @@ final class StatusThroughput {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 broker.getBrokersAsString()));
              KafkaProducer<String, Keyed> producer = producer(broker.getBrokersAsString())) {
-            createTopics(admin, Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE, Topics.SCALINGGROUP_STATE,
+            Sandbox.createTopics(admin, Stream.of(Topics.MACHINEPOOL_SPEC, Topics.NODE, Topics.SCALINGGROUP_STATE,
                     Topics.SCALINGGROUP_INSTANCES, Topics.MACHINEPOOL_STATUS, Topics.MACHINEPOOL_LIFECYCLE));
             for (int pool = 0; pool < fleet.pools(); pool++) {
                 send(producer, Topics.MACHINEPOOL_SPEC.name(), fleet.spec(pool));
@@ -457,33 +455,6 @@ final class StatusThroughput {
         producer.flush();
         if (FAILED_SENDS.get() != null) {
             throw new IllegalStateException("the load could not be sent", FAILED_SENDS.get());
-        }
-    }
-
-    /** Every partition of the topics has a leader; false too while a topic just created is not known yet. */
-    private static boolean haveLeaders(Admin admin, List<String> names) throws InterruptedException {
-        try {
-            return admin.describeTopics(names).allTopicNames().get().values().stream()
-                    .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return false;
-            }
-            throw new IllegalStateException("cannot describe the topics", e.getCause());
-        }
-    }
-
-    /** Creates the topics and waits until every partition has a leader. */
-    static void createTopics(Admin admin, Stream<Topics.TopicSpec> topics) throws Exception {
-        List<Topics.TopicSpec> all = topics.toList();
-        admin.createTopics(all.stream().map(t -> t.newTopic((short) 1)).toList()).all().get();
-        Instant deadline = Instant.now().plusSeconds(60);
-        List<String> names = all.stream().map(Topics.TopicSpec::name).toList();
-        while (!haveLeaders(admin, names)) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("the topics got no leaders within 60 s");
-            }
-            Thread.sleep(20);
         }
     }
 

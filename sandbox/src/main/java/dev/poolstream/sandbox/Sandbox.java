@@ -20,7 +20,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
@@ -48,6 +54,16 @@ public final class Sandbox implements AutoCloseable {
 
     public Sandbox(SandboxOptions options) {
         broker = startBroker();
+        // The contract's topics, made and known to the broker before any service starts, as a deployment declares them
+        // (k8s/). Made by each service as it starts, a Kafka Streams rebalance just after could see the broker's
+        // metadata without them yet ("missing source topics", logged at ERROR, then tried again).
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.getBrokersAsString()))) {
+            createTopics(admin, Topics.all().stream());
+        } catch (Exception e) {
+            broker.destroy();
+            throw new IllegalStateException("cannot create the topics on the sandbox's broker", e);
+        }
         if (options.kubeconfig() == null) {
             managementServer = new MockCluster();
             workloadServer = new MockCluster();
@@ -102,6 +118,33 @@ public final class Sandbox implements AutoCloseable {
                 "offsets.topic.replication.factor", "1"));
         broker.afterPropertiesSet();
         return broker;
+    }
+
+    /** Creates the topics (replication factor 1) and waits until every partition has a leader. */
+    public static void createTopics(Admin admin, Stream<Topics.TopicSpec> topics) throws Exception {
+        List<Topics.TopicSpec> all = topics.toList();
+        admin.createTopics(all.stream().map(t -> t.newTopic((short) 1)).toList()).all().get();
+        Instant deadline = Instant.now().plusSeconds(60);
+        List<String> names = all.stream().map(Topics.TopicSpec::name).toList();
+        while (!haveLeaders(admin, names)) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the topics got no leaders within 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Every partition of the topics has a leader; false too while a topic just created is not known yet. */
+    private static boolean haveLeaders(Admin admin, List<String> names) throws InterruptedException {
+        try {
+            return admin.describeTopics(names).allTopicNames().get().values().stream()
+                    .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false;
+            }
+            throw new IllegalStateException("cannot describe the topics", e.getCause());
+        }
     }
 
     private void start(SpringApplicationBuilder builder, String... extra) {

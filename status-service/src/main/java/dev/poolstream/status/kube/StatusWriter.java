@@ -227,14 +227,16 @@ public final class StatusWriter implements AutoCloseable {
         if (!machinesToWrite && !nodesToTend) {
             return;
         }
-        // The pool's objects as its status write left them, with no read. When they show the pool deleted and made
-        // again since the status, none of its instances' objects is written (without them, the machines' writer
-        // reads them and checks the same).
-        GenericKubernetesResource machinePool = mode == StatusProperties.Mode.OWNER ? lastSeen.get(
-                seenKey(ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name())) : null;
-        GenericKubernetesResource infrastructurePool = status.infrastructureKind() == null
-                || status.infrastructureName() == null ? null : lastSeen.get(
-                seenKey(status.infrastructureKind(), key.namespace(), status.infrastructureName()));
+        // The pool's objects as its status write left them (read when it left none: another replica wrote them, or
+        // the copies were let go at a hand-over). When they show the pool deleted and made again since the status,
+        // none of its instances' objects is written.
+        GenericKubernetesResource machinePool = mode == StatusProperties.Mode.OWNER
+                ? seenOrRead(MachinePool.class, ClusterApi.KIND_MACHINE_POOL, key.namespace(), key.name()) : null;
+        Class<? extends HasMetadata> infrastructureType = status.infrastructureKind() == null ? null
+                : INFRASTRUCTURE_KINDS.get(status.infrastructureKind());
+        GenericKubernetesResource infrastructurePool = infrastructureType == null
+                || status.infrastructureName() == null ? null : seenOrRead(infrastructureType,
+                status.infrastructureKind(), key.namespace(), status.infrastructureName());
         if ((machinePool != null && !hasUid(machinePool, status.poolUid()))
                 || (infrastructurePool != null && !hasUid(infrastructurePool, status.infrastructureUid()))) {
             throw new ObjectReplaced("the pool's objects are others now (deleted and made again): its instances' "
@@ -247,6 +249,13 @@ public final class StatusWriter implements AutoCloseable {
         if (nodesToTend) {
             parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
         }
+    }
+
+    /** The copy this writer keeps of the object, else the object as the API server has it now (null: none). */
+    private GenericKubernetesResource seenOrRead(Class<? extends HasMetadata> type, String kind, String namespace,
+                                                 String name) {
+        GenericKubernetesResource seen = lastSeen.get(seenKey(kind, namespace, name));
+        return seen != null ? seen : objects(type, namespace).withName(name).get();
     }
 
     private static boolean hasNodesToTend(PoolStatus status) {

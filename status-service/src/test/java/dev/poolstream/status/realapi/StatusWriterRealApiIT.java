@@ -505,6 +505,44 @@ class StatusWriterRealApiIT {
         }
     }
 
+    /**
+     * The instances' lane of a writer that kept no copy of the pool's objects (another replica wrote the pool's
+     * status, or the copies went at a hand-over) reads them, and writes none of the instances' objects of a late
+     * status of the pool deleted since: no machine, no Node adopted.
+     */
+    @ParameterizedTest
+    @EnumSource(StatusProperties.Mode.class)
+    void shouldWriteNoInstanceObjectOfADeletedPoolsStatusWithoutACopyOfItsObjects(StatusProperties.Mode mode) {
+        Names n = new Names(NAMESPACE, "lane-again-" + mode.name().toLowerCase().replace('_', '-'), CLUSTER,
+                "wr-lane-again-" + mode.ordinal());
+        MachinePool old = objects.pool(n, 2, Map.of());
+        PoolSpec oldSpec = PoolShapes.withUids(spec(n, 2), n, old.getMetadata().getUid(),
+                objects.awsMachinePool(n).getMetadata().getUid());
+        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+        kube.resources(AWSMachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
+        objects.pool(n, 2, Map.of());
+        GenericKubernetesResource madeInfra = objects.awsMachinePool(n);
+        PoolShapes.ready(n, 2).values().forEach(m -> objects.node(m.node()));
+        StatusCalculator.Look late = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(oldSpec, group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+        assertThat(late.status().members()).as("Nodes to adopt").anyMatch(m -> m.hasNode() && !m.nodeAdopted());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StatusWriter writer = new StatusWriter(management, workloads, mode, RealApiObjects.events(management,
+                Clock.systemUTC()), registry);
+
+        writer.writeInstances(late.status(), null);
+
+        for (int i = 1; i <= 2; i++) {
+            assertThat(adopted(objects.node(n.nodeName(i)), n)).as(n.nodeName(i)).isFalse();
+        }
+        assertThat(kube.genericKubernetesResources(ResourceDefinitionContext.fromResourceType(
+                        dev.poolstream.api.infrastructure.v1beta2.AWSMachine.class)).inNamespace(NAMESPACE).list()
+                .getItems()).flatExtracting(m -> m.getMetadata().getOwnerReferences())
+                .extracting(r -> r.getUid()).doesNotContain(madeInfra.getMetadata().getUid());
+        assertThat(registry.counter("poolstream.status.writes.skipped", "reason", "pool-replaced").count())
+                .isEqualTo(1);
+    }
+
     @Test
     void shouldNotPatchTheProviderIdsOfAPoolMadeAgainUnderItsNameFromTheCopyOfTheOldOne() {
         // A namespace of its own: the other tests find no write refused in theirs.
@@ -530,12 +568,14 @@ class StatusWriterRealApiIT {
                 written.infrastructureKind(), written.infrastructureName(), written.status(),
                 written.providerIDList().subList(0, 1), written.infrastructureReady(), three,
                 written.retired(), written.terminating(), written.poolUid(), written.infrastructureUid());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.write(ids))
-                .hasMessageContaining("the MachinePool's status");
+        // Not thrown (not to be tried again): the instances' part reads the pool's objects after the refused patch,
+        // finds them others, and the status is skipped as a replaced pool's.
+        writer.write(ids);
         writer.write(ids);
 
-        // The patch refused by its test of the uid; the machines' read of the MachinePool after it, which finds the
-        // other object and writes none; the next write's read, which finds the other object and writes nothing.
+        // The patch refused by its test of the uid; the instances' part's read of the MachinePool after it, which
+        // finds the other object and writes none; the next write's read, which finds the other object and writes
+        // nothing.
         assertThat(machinePoolCalls(n, afterMade)).containsExactly("patch  422", "get  200", "get  200");
         assertThat(objects.machinePool(n).getMetadata().getResourceVersion())
                 .isEqualTo(made.getMetadata().getResourceVersion());
