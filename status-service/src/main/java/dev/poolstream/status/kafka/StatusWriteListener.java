@@ -113,14 +113,18 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     /** The two lanes a status is written in. */
     enum Lane {
         /** The pool's own objects, on the consumer thread: what users wait for first. */
-        POOL("its status"),
+        POOL("its status", "the pool's status"),
         /** Its per-instance objects, on threads of their own. */
-        INSTANCES("its instances' objects");
+        INSTANCES("its instances' objects", "the objects of the pool's instances");
 
+        /** What the lane writes, in a log line that names the pool. */
         private final String what;
+        /** The same, in a note on the pool's own object. */
+        private final String whatOnThePool;
 
-        Lane(String what) {
+        Lane(String what, String whatOnThePool) {
             this.what = what;
+            this.whatOnThePool = whatOnThePool;
         }
     }
 
@@ -295,8 +299,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
                 }
                 log.warn("pool {}: writing {} failed (attempt {}), next attempt in {}, and on until it is "
                         + "written: {}", pool, lane.what, failedAttempts, seconds(next), describe(e));
-                writer.tellRetrying(pool, "Writing " + (lane == Lane.POOL ? "the pool's status"
-                        : "the objects of the pool's instances") + " failed and is tried again with backoff: "
+                writer.tellRetrying(pool, "Writing " + lane.whatOnThePool + " failed and is tried again with backoff: "
                         + describe(e));
             }
         }

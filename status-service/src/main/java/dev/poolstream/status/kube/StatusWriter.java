@@ -495,11 +495,11 @@ public final class StatusWriter implements AutoCloseable {
         }, "machinepool-status");
     }
 
-    /** Annotates and untaints the pool's Nodes, and deletes the Nodes of instances that left it. */
+    /**
+     * Annotates and untaints the pool's Nodes, and deletes the Nodes of instances that left it; called when it
+     * {@link #hasNodesToTend has some}.
+     */
     private void tendNodes(PoolStatus status) {
-        if (!hasNodesToTend(status)) {
-            return;
-        }
         Optional<KubernetesClient> workload = workloads.client(status.cluster());
         if (workload.isEmpty()) {
             log.warn("pool {} has Nodes to tend, but its cluster {} has no kubeconfig Secret", status.pool(),

@@ -89,22 +89,24 @@ class StatusWriterIT {
         @Override
         public void writePool(PoolStatus status, Instant computedAt) {
             PoolKey.parse(status.pool()); // as the real writer: a status of no pool can never be written
-            String write = status.pool() + "@" + status.generation();
-            attempted.add(write);
-            if (failing.contains(status.pool())) {
-                throw new IllegalStateException("MachinePool " + status.pool() + " is invalid: status refused");
-            }
-            written.add(write);
+            write(status, attempted, failing, written, "MachinePool " + status.pool() + " is invalid: status refused");
         }
 
         @Override
         public void writeInstances(PoolStatus status, Instant computedAt) {
+            write(status, instancesAttempted, instancesFailing, instancesWritten,
+                    "workload cluster of " + status.pool() + " cannot be reached");
+        }
+
+        /** Notes the attempt, fails it with {@code why} when the pool is in {@code failing}, else notes it written. */
+        private static void write(PoolStatus status, List<String> attempted, Set<String> failing, List<String> written,
+                                  String why) {
             String write = status.pool() + "@" + status.generation();
-            instancesAttempted.add(write);
-            if (instancesFailing.contains(status.pool())) {
-                throw new IllegalStateException("workload cluster of " + status.pool() + " cannot be reached");
+            attempted.add(write);
+            if (failing.contains(status.pool())) {
+                throw new IllegalStateException(why);
             }
-            instancesWritten.add(write);
+            written.add(write);
         }
 
         @Override

@@ -458,9 +458,7 @@ class StatusWriterRealApiIT {
     void shouldWriteNothingOfADeletedPoolsStatusOntoThePoolMadeAgainUnderItsName(StatusProperties.Mode mode) {
         Names n = new Names(NAMESPACE, "again-" + mode.name().toLowerCase().replace('_', '-'), CLUSTER,
                 "wr-again-" + mode.ordinal());
-        MachinePool old = objects.pool(n, 2, Map.of());
-        PoolSpec oldSpec = PoolShapes.withUids(spec(n, 2), n, old.getMetadata().getUid(),
-                objects.awsMachinePool(n).getMetadata().getUid());
+        PoolSpec oldSpec = madeWithUids(n);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         StatusWriter writer = new StatusWriter(management, workloads, mode, RealApiObjects.events(management,
                 Clock.systemUTC()), registry);
@@ -469,10 +467,7 @@ class StatusWriterRealApiIT {
         writer.write(first.status());
         assertThat(status(objects.awsMachinePool(n))).containsEntry("replicas", 1);
 
-        // kubectl delete, then apply of the same manifests: the same names, new objects.
-        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
-        kube.resources(AWSMachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
-        MachinePool made = objects.pool(n, 2, Map.of());
+        MachinePool made = madeAgain(n);
         GenericKubernetesResource madeInfra = objects.awsMachinePool(n);
         // A status of the old pool, computed before it went, reaches the writer late (it kept the old objects).
         StatusCalculator.Look late = StatusCalculator.look(n.poolKey(),
@@ -515,12 +510,8 @@ class StatusWriterRealApiIT {
     void shouldWriteNoInstanceObjectOfADeletedPoolsStatusWithoutACopyOfItsObjects(StatusProperties.Mode mode) {
         Names n = new Names(NAMESPACE, "lane-again-" + mode.name().toLowerCase().replace('_', '-'), CLUSTER,
                 "wr-lane-again-" + mode.ordinal());
-        MachinePool old = objects.pool(n, 2, Map.of());
-        PoolSpec oldSpec = PoolShapes.withUids(spec(n, 2), n, old.getMetadata().getUid(),
-                objects.awsMachinePool(n).getMetadata().getUid());
-        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
-        kube.resources(AWSMachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
-        objects.pool(n, 2, Map.of());
+        PoolSpec oldSpec = madeWithUids(n);
+        madeAgain(n);
         GenericKubernetesResource madeInfra = objects.awsMachinePool(n);
         PoolShapes.ready(n, 2).values().forEach(m -> objects.node(m.node()));
         StatusCalculator.Look late = StatusCalculator.look(n.poolKey(),
@@ -549,15 +540,11 @@ class StatusWriterRealApiIT {
         String namespace = NAMESPACE + "-again";
         server.namespace(namespace);
         Names n = new Names(namespace, "again-ids", CLUSTER, "wr-again-ids");
-        MachinePool old = objects.pool(n, 2, Map.of());
-        PoolSpec oldSpec = PoolShapes.withUids(spec(n, 2), n, old.getMetadata().getUid(),
-                objects.awsMachinePool(n).getMetadata().getUid());
+        PoolSpec oldSpec = madeWithUids(n);
         StatusWriter writer = writer(StatusProperties.Mode.OWNER);
         PoolStatus written = look(new PoolInputs(oldSpec, group(n, 2, "1", null), ready(n, 2)));
         writer.write(written);
-        kube.resources(MachinePool.class).inNamespace(namespace).withName(n.pool()).delete();
-        kube.resources(AWSMachinePool.class).inNamespace(namespace).withName(n.pool()).delete();
-        MachinePool made = objects.pool(n, 2, Map.of());
+        MachinePool made = madeAgain(n);
         Instant afterMade = Instant.now();
 
         // The same status with other provider IDs: only the list is to be written, on the copy the writer kept, with
@@ -668,9 +655,7 @@ class StatusWriterRealApiIT {
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
         writer.write(look(new PoolInputs(PoolShapes.withUids(spec(n, 500), n, old.getMetadata().getUid(),
                 objects.awsMachinePool(n).getMetadata().getUid()), group(n, 2, "1", null), ready(n, 2))));
-        kube.resources(MachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
-        kube.resources(AWSMachinePool.class).inNamespace(NAMESPACE).withName(n.pool()).delete();
-        MachinePool made = objects.pool(n, 2, Map.of());
+        MachinePool made = madeAgain(n);
 
         // Its status comes before the old one's tombstone reached the writer (a batch takes the latest of a pool).
         writer.write(look(new PoolInputs(PoolShapes.withUids(spec(n, 500), n, made.getMetadata().getUid(),
@@ -784,6 +769,20 @@ class StatusWriterRealApiIT {
     }
 
     /** The spec as the watcher publishes it when the infrastructure pool does not exist. */
+    /** A pool of 2 made on the API server, and its spec naming its objects' uids. */
+    private static PoolSpec madeWithUids(Names n) {
+        MachinePool made = objects.pool(n, 2, Map.of());
+        return PoolShapes.withUids(spec(n, 2), n, made.getMetadata().getUid(),
+                objects.awsMachinePool(n).getMetadata().getUid());
+    }
+
+    /** kubectl delete, then apply of the same manifests: the same names, new objects. */
+    private static MachinePool madeAgain(Names n) {
+        kube.resources(MachinePool.class).inNamespace(n.namespace()).withName(n.pool()).delete();
+        kube.resources(AWSMachinePool.class).inNamespace(n.namespace()).withName(n.pool()).delete();
+        return objects.pool(n, 2, Map.of());
+    }
+
     private static PoolSpec infrastructureMissing(Names n) {
         return withInfrastructure(spec(n, 2), InfrastructurePool.unresolved(ClusterApi.INFRASTRUCTURE_GROUP,
                 ClusterApi.KIND_AWS_MACHINE_POOL, n.pool(), new dev.poolstream.events.Failure(
