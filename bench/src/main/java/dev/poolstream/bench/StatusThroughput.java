@@ -77,6 +77,8 @@ final class StatusThroughput {
     private static final Duration CATCH_UP_LIMIT = Duration.ofMinutes(15);
     /** The topology's own counters: how many looks the events cost. */
     private static final SimpleMeterRegistry METRICS = new SimpleMeterRegistry();
+    /** One for every round, as a service has one: a second would register its gauge again, which Micrometer refuses. */
+    private static final StatusMetrics STATUS_METRICS = new StatusMetrics(METRICS);
 
     /** One size's figures; {@code behindAtEndSeconds} only for paced flips (null when they were queued). */
     record Size(int nodes, int flips, double seedSeconds, double seedEventsPerSecond, long heapBytes,
@@ -400,7 +402,7 @@ final class StatusThroughput {
 
     private static Topology topology(Duration lookInterval, Duration maxLookDelay) {
         StreamsBuilder builder = new StreamsBuilder();
-        StatusTopology.build(builder, lookInterval, maxLookDelay, new StatusMetrics(METRICS));
+        StatusTopology.build(builder, lookInterval, maxLookDelay, STATUS_METRICS);
         return builder.build();
     }
 
