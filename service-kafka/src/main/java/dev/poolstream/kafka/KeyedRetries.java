@@ -192,32 +192,43 @@ public final class KeyedRetries<V> implements AutoCloseable {
             schedule(record.key(), queue, 0);
             return;
         }
-        attempt(item, false);
+        try {
+            attempt(item, null);
+        } catch (Error e) {
+            // As on the retry threads: thrown into the consumer's container, it would stop every consumer, and the
+            // record's partition could be committed past it on the way out.
+            log.error("{}: {} failed unexpectedly; trying again in 1 s", name, record.key(), e);
+            retryLater(item);
+        }
     }
 
-    /** Runs one attempt of an item; on the retry thread the item is the head of its key's queue. */
-    private void attempt(Item<V> item, boolean retry) {
+    /**
+     * Runs one attempt of an item: its first on the submitter ({@code queue} null), or on the retry thread as the
+     * head of {@code queue}, its key's queue when the run was scheduled.
+     */
+    private void attempt(Item<V> item, Deque<Item<V>> queue) {
         try {
             work.run(item.record.key(), item.value);
         } catch (Exception e) {
-            failed(item, retry, e);
+            failed(item, queue, e);
             return;
         }
-        if (retry) {
+        if (queue != null) {
             if (item.failures > 0) {
                 outcomes.recovered(item.record, item.value, item.failures);
             }
-            finished(item);
+            finished(item, queue);
         }
     }
 
-    private void failed(Item<V> item, boolean retry, Exception e) {
+    private void failed(Item<V> item, Deque<Item<V>> queue, Exception e) {
+        boolean retry = queue != null;
         boolean stillWanted;
         synchronized (this) {
-            stillWanted = !retry || isHead(item);
+            stillWanted = !retry || (waiting.get(item.record.key()) == queue && queue.peekFirst() == item);
         }
         if (!stillWanted) {
-            finished(item); // replaced by a newer value, or revoked, while it ran: the failure is moot
+            finished(item, queue); // replaced by a newer value, or revoked, while it ran: the failure is moot
             return;
         }
         item.failures++;
@@ -231,37 +242,52 @@ public final class KeyedRetries<V> implements AutoCloseable {
         if (next == BackOffExecution.STOP) {
             outcomes.gaveUp(item.record, item.value, e);
             if (retry) {
-                finished(item);
+                finished(item, queue);
             }
             return;
         }
-        Deque<Item<V>> queue;
-        synchronized (this) {
-            if (!retry) {
-                if (!delivered.containsKey(item.partition)) {
-                    return; // revoked meanwhile: its new owner reads it again
-                }
-                waiting.computeIfAbsent(item.record.key(), k -> new ArrayDeque<>()).addFirst(item);
-                pending(item);
+        if (!retry) {
+            queue = queueFirst(item);
+            if (queue == null) {
+                return; // revoked meanwhile: its new owner reads it again
             }
-            queue = waiting.get(item.record.key());
-        }
-        if (queue == null) {
-            return; // revoked meanwhile
         }
         outcomes.retrying(item.record, item.value, item.failures, Duration.ofMillis(next), e);
         schedule(item.record.key(), queue, next);
     }
 
-    /** The item's work is done (succeeded, given up, or replaced while it ran): the key's next goes on. */
-    private void finished(Item<V> item) {
+    /** A first attempt that threw an Error: queued as a failed one, and tried again in a second. */
+    private void retryLater(Item<V> item) {
+        item.failures++;
+        Deque<Item<V>> queue = queueFirst(item);
+        if (queue != null) {
+            schedule(item.record.key(), queue, 1_000);
+        }
+    }
+
+    /** Puts a failed first attempt at the head of its key's queue; null if its partition was revoked meanwhile. */
+    private synchronized Deque<Item<V>> queueFirst(Item<V> item) {
+        if (!delivered.containsKey(item.partition)) {
+            return null;
+        }
+        Deque<Item<V>> queue = waiting.computeIfAbsent(item.record.key(), k -> new ArrayDeque<>());
+        queue.addFirst(item);
+        pending(item);
+        return queue;
+    }
+
+    /**
+     * The item's work is done (succeeded, given up, or replaced while it ran): the key's next goes on, if
+     * {@code queue}, the one the item's run was scheduled for, is still the key's. One dropped when its partition was
+     * revoked is not; a queue made since (the partition assigned again) has a run of its own, and scheduling its head
+     * from here would run it twice at once.
+     */
+    private void finished(Item<V> item, Deque<Item<V>> queue) {
         String key = item.record.key();
         boolean more;
-        Deque<Item<V>> queue;
         synchronized (this) {
-            queue = waiting.get(key);
-            if (queue == null) {
-                return; // revoked
+            if (waiting.get(key) != queue) {
+                return; // revoked, and perhaps assigned again
             }
             if (queue.peekFirst() == item) {
                 queue.pollFirst();
@@ -297,7 +323,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
         }
         if (head != null) {
             try {
-                attempt(head, true);
+                attempt(head, queue);
             } catch (RuntimeException | Error e) {
                 // An Error too: left to the executor, it would end this key's retries silently, its head waiting and
                 // every later record of the key, and the partition's commits, behind it for good.
@@ -305,11 +331,6 @@ public final class KeyedRetries<V> implements AutoCloseable {
                 schedule(key, queue, 1_000);
             }
         }
-    }
-
-    private boolean isHead(Item<V> item) {
-        Deque<Item<V>> queue = waiting.get(item.record.key());
-        return queue != null && queue.peekFirst() == item;
     }
 
     private void pending(Item<V> item) {
@@ -361,7 +382,12 @@ public final class KeyedRetries<V> implements AutoCloseable {
 
     /** On the consumer thread: commits what is safe (asynchronously; a lost commit only means work done twice). */
     public void commit(Consumer<?, ?> consumer) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = committable(consumer.assignment());
+        commit(consumer, consumer.assignment());
+    }
+
+    /** The same, for those of the consumer's partitions that are still its own ({@code owned}). */
+    public void commit(Consumer<?, ?> consumer, Collection<TopicPartition> owned) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned);
         if (!offsets.isEmpty()) {
             consumer.commitAsync(offsets, (committed, e) -> {
                 if (e != null) {

@@ -1,6 +1,7 @@
 package dev.poolstream.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -234,6 +235,45 @@ class KeyedRetriesTest {
         hold.countDown();
         await().atMost(Duration.ofSeconds(5)).until(() -> done.contains("a=a2"));
         assertThat(done).containsExactly("a=a2");
+    }
+
+    @Test
+    void aRunThatEndsAfterItsPartitionCameBackLeavesTheKeysNewWorkToItsOwnRun() {
+        retries(KeyedRetries.Order.LATEST_WINS, KeyedRetries.FirstAttempt.ON_OWN_THREAD, 1,
+                new FixedBackOff(10_000, FixedBackOff.UNLIMITED_ATTEMPTS));
+        CountDownLatch hold = new CountDownLatch(1);
+        held.put("a1", hold);
+        submit(0, "a", "a1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> threads.contains("a1 on test-retries"));
+
+        // The partition goes and comes back while a1 runs; the key's record of the new assignment fails, and its next
+        // attempt is 10 s away.
+        retries.revoked(List.of(P0));
+        broken.add("a2");
+        submit(1, "a", "a2");
+        hold.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("retrying a2 after 1: a is broken"));
+        // On the one thread, whatever a1's end scheduled runs before what is submitted now.
+        submit(2, "z", "z1");
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.contains("z=z1"));
+
+        assertThat(threads).as("a2 run once, not again by a1's end beside its own retry").filteredOn(
+                t -> t.startsWith("a2")).hasSize(1);
+        assertThat(heard).filteredOn(h -> h.startsWith("retrying a2")).hasSize(1);
+    }
+
+    @Test
+    void aFirstAttemptThatThrowsAnErrorIsTriedAgainNotThrownIntoTheConsumer() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS));
+        erring.add("a");
+
+        assertThatCode(() -> submit(0, "a", "a1")).doesNotThrowAnyException();
+        assertThat(retries.committable(OWNED)).as("a1 not done").containsExactly(
+                Map.entry(P0, new OffsetAndMetadata(0)));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.contains("a=a1"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !retries.isWaiting("a"));
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(1)));
     }
 
     @Test
