@@ -138,6 +138,12 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     private final Counter failures;
     /** Partitions given up and not assigned again: a write of theirs still waiting is their new owner's. */
     private final Set<TopicPartition> gone = ConcurrentHashMap.newKeySet();
+    /**
+     * Partition → the consumer of this listener it was last assigned to. The consumers share the lanes, whose state is
+     * per partition: one that lost a partition (it stayed past {@code max.poll.interval.ms}) must neither submit the
+     * rest of its batch of it nor let go of it once another consumer here has it.
+     */
+    private final Map<TopicPartition, Consumer<?, ?>> owners = new ConcurrentHashMap<>();
     private volatile boolean joined;
     /** Lane and pool → the partition of its write running now. */
     private final Map<String, TopicPartition> inFlight = new ConcurrentHashMap<>();
@@ -170,33 +176,26 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     @KafkaListener(id = ID, idIsGroup = false, topics = "machinepool.status.v1", batch = "true",
             containerFactory = "statusWriterContainerFactory")
     public void onStatuses(List<ConsumerRecord<String, Keyed>> records, Consumer<?, ?> consumer) {
-        // A status replaces the one before: of each pool only its latest record, in the order they came.
+        // A status replaces the one before: of each pool only its latest status (or tombstone), in the order they
+        // came. A malformed record is none, and replaces nothing.
         Map<String, ConsumerRecord<String, Keyed>> latest = new LinkedHashMap<>();
         List<Delivery> deliveries = new ArrayList<>();
         for (ConsumerRecord<String, Keyed> record : records) {
-            DeserializationException unreadable = SerializationUtils.getExceptionFromHeader(record,
-                    KafkaUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG_ACCESSOR);
-            if (unreadable != null) {
-                deliveries.add(new Delivery.Malformed(record, unreadable));
+            Consumer<?, ?> owner = owners.get(new TopicPartition(record.topic(), record.partition()));
+            if (owner != null && owner != consumer) {
+                continue; // the partition went to another consumer here meanwhile, which reads it again
+            }
+            Delivery.Malformed malformed = malformed(record);
+            if (malformed != null) {
+                deliveries.add(malformed);
             } else {
                 latest.remove(record.key());
                 latest.put(record.key(), record);
             }
         }
         for (ConsumerRecord<String, Keyed> record : latest.values()) {
-            String keyProblem = keyProblem(record);
-            if (keyProblem != null) {
-                // Never writable: retried, it would hold the partition's commits at this record for good.
-                deliveries.add(new Delivery.Malformed(record, MalformedRecordException.at(record, PoolStatus.class,
-                        new IllegalArgumentException(keyProblem))));
-            } else if (record.value() == null) {
-                deliveries.add(new Delivery.Forget(record));
-            } else if (record.value() instanceof PoolStatus status) {
-                deliveries.add(new Delivery.Write(record, status));
-            } else {
-                deliveries.add(new Delivery.Malformed(record, new IllegalArgumentException(
-                        "not a pool status: " + record.value().getClass().getSimpleName())));
-            }
+            deliveries.add(record.value() == null ? new Delivery.Forget(record)
+                    : new Delivery.Write(record, (PoolStatus) record.value()));
         }
         for (Delivery delivery : deliveries) {
             @SuppressWarnings("unchecked")
@@ -210,7 +209,37 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
                 instanceWrites.submit(record, delivery);
             }
         }
-        poolWrites.commit(consumer);
+        commit(consumer);
+    }
+
+    /** Commits what both lanes are done with, of the partitions that are still the consumer's own. */
+    private void commit(Consumer<?, ?> consumer) {
+        poolWrites.commit(consumer, consumer.assignment().stream().filter(partition -> {
+            Consumer<?, ?> owner = owners.get(partition);
+            return owner == null || owner == consumer;
+        }).toList());
+    }
+
+    /**
+     * The record as a malformed one, or null for a status or tombstone of the pool its key names. Neither is ever
+     * writable: retried, it would hold the partition's commits at this record for good.
+     */
+    private static Delivery.Malformed malformed(ConsumerRecord<String, Keyed> record) {
+        DeserializationException unreadable = SerializationUtils.getExceptionFromHeader(record,
+                KafkaUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG_ACCESSOR);
+        if (unreadable != null) {
+            return new Delivery.Malformed(record, unreadable);
+        }
+        String keyProblem = keyProblem(record);
+        if (keyProblem != null) {
+            return new Delivery.Malformed(record, MalformedRecordException.at(record, PoolStatus.class,
+                    new IllegalArgumentException(keyProblem)));
+        }
+        if (record.value() != null && !(record.value() instanceof PoolStatus)) {
+            return new Delivery.Malformed(record, new IllegalArgumentException(
+                    "not a pool status: " + record.value().getClass().getSimpleName()));
+        }
+        return null;
     }
 
     /** Why the record's key names no pool this status can be written for, or null. */
@@ -236,7 +265,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onApplicationEvent(ListenerContainerIdleEvent event) {
         if (event.getListenerId().startsWith(ID) && event.getConsumer() != null) {
-            poolWrites.commit(event.getConsumer()); // the event comes on the consumer thread
+            commit(event.getConsumer()); // the event comes on the consumer thread
         }
     }
 
@@ -341,16 +370,17 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // Synchronously, while the partitions are still ours: their next owner starts at the oldest write not done.
         poolWrites.commitSync(consumer, Duration.ofSeconds(10));
-        letGo(partitions);
+        letGo(consumer, partitions);
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        letGo(partitions); // nothing can be committed for them any more
+        letGo(consumer, partitions); // nothing can be committed for them any more
     }
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        partitions.forEach(partition -> owners.put(partition, consumer));
         gone.removeAll(partitions);
         joined = true;
     }
@@ -364,7 +394,14 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
      * Drops the partitions' waiting writes, and waits for one of theirs still running on the retry thread: an older
      * status written after their new owner wrote a newer one would stand until the pool's next change.
      */
-    private void letGo(Collection<TopicPartition> partitions) {
+    private void letGo(Consumer<?, ?> consumer, Collection<TopicPartition> given) {
+        // Only those still the consumer's: one that another consumer here has since is that one's to keep.
+        List<TopicPartition> partitions = given.stream()
+                .filter(partition -> owners.get(partition) == null || owners.remove(partition, consumer))
+                .toList();
+        if (partitions.isEmpty()) {
+            return;
+        }
         synchronized (inFlight) {
             gone.addAll(partitions);
         }

@@ -112,6 +112,50 @@ class StatusWriteListenerTest {
     }
 
     @Test
+    void shouldNeitherWriteNorLetGoOfAPartitionThatAnotherConsumerHereHasSince() {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        StatusWriteListener listener = new StatusWriteListener(new Lanes(timeline), (record, e) -> { },
+                new FixedBackOff(10, 100), Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        // Consumer a stayed in its batch past max.poll.interval.ms: the partition went to consumer b of this pod.
+        MockConsumer<String, Object> a = assigned(listener);
+        MockConsumer<String, Object> b = assigned(listener);
+
+        // a ends its old batch, then hears at its next poll that it lost the partition; b goes on with it.
+        listener.onStatuses(List.of(record(4, status("team-a/old"))), a);
+        listener.onPartitionsLost(a, List.of(P0));
+        listener.onStatuses(List.of(record(5, status("team-a/one"))), b);
+
+        await().atMost(WAIT).until(() -> timeline.contains("instances of team-a/one"));
+        assertThat(timeline).containsExactly("pool team-a/one on " + Thread.currentThread().getName(),
+                "instances of team-a/one");
+        await().atMost(WAIT).untilAsserted(() -> {
+            listener.onApplicationEvent(idle(b));
+            assertThat(committed(b)).isEqualTo(6);
+        });
+        assertThat(committed(a)).as("nothing of b's committed by a").isEqualTo(-1);
+        listener.close();
+    }
+
+    @Test
+    void shouldWriteAPoolsStatusThatAMalformedRecordUnderItsKeyCameAfter() {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        List<Long> deadLettered = Collections.synchronizedList(new ArrayList<>());
+        StatusWriteListener listener = new StatusWriteListener(new Lanes(timeline),
+                (record, e) -> deadLettered.add(record.offset()), new FixedBackOff(10, 100), Clock.systemUTC(),
+                new SimpleMeterRegistry(), 1);
+        MockConsumer<String, Object> consumer = assigned(listener);
+
+        listener.onStatuses(List.of(record(0, status("team-a/one")),
+                new ConsumerRecord<>(TOPIC, 0, 1, "team-a/one", status("team-a/two"))), consumer);
+
+        await().atMost(WAIT).until(() -> timeline.contains("instances of team-a/one"));
+        assertThat(timeline).containsExactly("pool team-a/one on " + Thread.currentThread().getName(),
+                "instances of team-a/one");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(deadLettered).containsExactly(1L));
+        listener.close();
+    }
+
+    @Test
     void shouldRetryAPoolsInstancesAloneAndCountThePoolAsRetrying() {
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger attempts = new AtomicInteger();
