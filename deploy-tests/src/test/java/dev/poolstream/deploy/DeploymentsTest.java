@@ -97,6 +97,16 @@ class DeploymentsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("services")
+    void shouldChooseItsGarbageCollectorRatherThanLeaveItToItsLimits(String service) {
+        // Under 1,792 MiB or 2 CPUs the JVM takes the Serial collector by itself; a limit changed later would
+        // silently change the collector too.
+        assertThat(container(service).getEnv()).filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+                .singleElement().extracting(EnvVar::getValue).asString()
+                .contains("-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("services")
     void shouldRunNonRootOnAReadOnlyRootFilesystemWithAWritableTmp(String service) {
         PodSpec pod = deployment(service).getSpec().getTemplate().getSpec();
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
