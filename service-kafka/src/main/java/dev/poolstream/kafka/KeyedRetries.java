@@ -27,7 +27,8 @@ import org.springframework.util.backoff.BackOffExecution;
  * own, while the consumer goes on with every other key: one pool's failing cloud or API server never delays
  * another pool. Work for one key is never run twice at once, and while a key has work waiting, later records of
  * that key wait behind it ({@link Order#IN_ORDER}: commands) or replace it ({@link Order#LATEST_WINS}: a status
- * replaces the one before).
+ * replaces the one before). An Error the work throws (a class missing at run time, a stack too deep) is a failure
+ * like any other, as a {@link WorkError}: retried, told, and given up when the backoff stops.
  *
  * <p>Nothing is lost on a restart: {@link #committable(Collection)} gives, per partition, the offset of the oldest
  * record whose work is not done (or the end of what was delivered), so a record is committed only once its work is
@@ -134,6 +135,13 @@ public final class KeyedRetries<V> implements AutoCloseable {
         });
     }
 
+    /** An Error the work threw, as the failure it is to the caller (its message names the Error). */
+    public static final class WorkError extends RuntimeException {
+        WorkError(Error cause) {
+            super(cause.toString(), cause);
+        }
+    }
+
     private static final class Item<V> {
         final ConsumerRecord<String, ?> record;
         final V value;
@@ -192,14 +200,7 @@ public final class KeyedRetries<V> implements AutoCloseable {
             schedule(record.key(), queue, 0);
             return;
         }
-        try {
-            attempt(item, null);
-        } catch (Error e) {
-            // As on the retry threads: thrown into the consumer's container, it would stop every consumer, and the
-            // record's partition could be committed past it on the way out.
-            log.error("{}: {} failed unexpectedly; trying again in 1 s", name, record.key(), e);
-            retryLater(item);
-        }
+        attempt(item, null);
     }
 
     /**
@@ -211,6 +212,12 @@ public final class KeyedRetries<V> implements AutoCloseable {
             work.run(item.record.key(), item.value);
         } catch (Exception e) {
             failed(item, queue, e);
+            return;
+        } catch (Error e) {
+            // A failure of the work like any other: retried with backoff, told, given up when the backoff stops. On
+            // the consumer thread it would stop every consumer of the container, and a revoke on the way out could
+            // commit past the record.
+            failed(item, queue, new WorkError(e));
             return;
         }
         if (queue != null) {
@@ -254,15 +261,6 @@ public final class KeyedRetries<V> implements AutoCloseable {
         }
         outcomes.retrying(item.record, item.value, item.failures, Duration.ofMillis(next), e);
         schedule(item.record.key(), queue, next);
-    }
-
-    /** A first attempt that threw an Error: queued as a failed one, and tried again in a second. */
-    private void retryLater(Item<V> item) {
-        item.failures++;
-        Deque<Item<V>> queue = queueFirst(item);
-        if (queue != null) {
-            schedule(item.record.key(), queue, 1_000);
-        }
     }
 
     /** Puts a failed first attempt at the head of its key's queue; null if its partition was revoked meanwhile. */
@@ -403,7 +401,12 @@ public final class KeyedRetries<V> implements AutoCloseable {
      * since the last one comes again, and says so.
      */
     public void commitSync(Consumer<?, ?> consumer, Duration timeout) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = committable(consumer.assignment());
+        commitSync(consumer, consumer.assignment(), timeout);
+    }
+
+    /** The same, for those of the consumer's partitions that are still its own ({@code owned}). */
+    public void commitSync(Consumer<?, ?> consumer, Collection<TopicPartition> owned, Duration timeout) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable(owned);
         if (!offsets.isEmpty()) {
             try {
                 consumer.commitSync(offsets, timeout);

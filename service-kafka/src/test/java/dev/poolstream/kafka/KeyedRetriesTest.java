@@ -58,7 +58,7 @@ class KeyedRetriesTest {
             if (hold != null) {
                 assertThat(hold.await(5, TimeUnit.SECONDS)).as("released").isTrue();
             }
-            if (erring.remove(key)) {
+            if (erring.remove(key) || value.startsWith("erring")) {
                 throw new NoClassDefFoundError("com/example/Missing");
             }
             if (broken.contains(key) || broken.contains(value)) {
@@ -365,6 +365,22 @@ class KeyedRetriesTest {
         assertThat(heard).containsExactly("gave up refused-1 at 0: refused a");
         assertThat(done).containsExactly("a=a2");
         assertThat(retries.waitingKeys()).isZero();
+        assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
+    }
+
+    @Test
+    void anErrorEveryTimeIsAFailureLikeAnyOtherToldAndGivenUpWhenTheBackOffStops() {
+        retries(KeyedRetries.Order.IN_ORDER, new FixedBackOff(10, 2));
+
+        assertThatCode(() -> submit(0, "a", "erring-1")).doesNotThrowAnyException();
+        submit(1, "a", "a2");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> done.contains("a=a2"));
+        assertThat(heard).containsExactly(
+                "retrying erring-1 after 1: java.lang.NoClassDefFoundError: com/example/Missing",
+                "retrying erring-1 after 2: java.lang.NoClassDefFoundError: com/example/Missing",
+                "gave up erring-1 at 0: java.lang.NoClassDefFoundError: com/example/Missing");
+        await().atMost(Duration.ofSeconds(5)).until(() -> retries.waitingKeys() == 0);
         assertThat(retries.committable(OWNED)).containsExactly(Map.entry(P0, new OffsetAndMetadata(2)));
     }
 

@@ -181,10 +181,6 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         Map<String, ConsumerRecord<String, Keyed>> latest = new LinkedHashMap<>();
         List<Delivery> deliveries = new ArrayList<>();
         for (ConsumerRecord<String, Keyed> record : records) {
-            Consumer<?, ?> owner = owners.get(new TopicPartition(record.topic(), record.partition()));
-            if (owner != null && owner != consumer) {
-                continue; // the partition went to another consumer here meanwhile, which reads it again
-            }
             Delivery.Malformed malformed = malformed(record);
             if (malformed != null) {
                 deliveries.add(malformed);
@@ -200,6 +196,11 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         for (Delivery delivery : deliveries) {
             @SuppressWarnings("unchecked")
             ConsumerRecord<String, ?> record = (ConsumerRecord<String, ?>) delivery.record();
+            if (!owns(consumer, new TopicPartition(record.topic(), record.partition()))) {
+                // The partition went to another consumer here while this one was in its batch (each first attempt
+                // runs here, and they take time): that one reads it again.
+                continue;
+            }
             if (delivery instanceof Delivery.Malformed) {
                 // An unreadable record is no status of its pool: in a queue of its own, it neither replaces a status
                 // waiting to be written (the latest wins) nor waits behind it.
@@ -214,10 +215,17 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
 
     /** Commits what both lanes are done with, of the partitions that are still the consumer's own. */
     private void commit(Consumer<?, ?> consumer) {
-        poolWrites.commit(consumer, consumer.assignment().stream().filter(partition -> {
-            Consumer<?, ?> owner = owners.get(partition);
-            return owner == null || owner == consumer;
-        }).toList());
+        poolWrites.commit(consumer, owned(consumer));
+    }
+
+    /** The consumer's partitions that no other consumer of this listener has been assigned since. */
+    private List<TopicPartition> owned(Consumer<?, ?> consumer) {
+        return consumer.assignment().stream().filter(partition -> owns(consumer, partition)).toList();
+    }
+
+    private boolean owns(Consumer<?, ?> consumer, TopicPartition partition) {
+        Consumer<?, ?> owner = owners.get(partition);
+        return owner == null || owner == consumer;
     }
 
     /**
@@ -369,7 +377,7 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
     @Override
     public void onPartitionsRevokedBeforeCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // Synchronously, while the partitions are still ours: their next owner starts at the oldest write not done.
-        poolWrites.commitSync(consumer, Duration.ofSeconds(10));
+        poolWrites.commitSync(consumer, owned(consumer), Duration.ofSeconds(10));
         letGo(consumer, partitions);
     }
 
@@ -380,9 +388,14 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        partitions.forEach(partition -> owners.put(partition, consumer));
-        gone.removeAll(partitions);
+        synchronized (inFlight) {
+            partitions.forEach(partition -> owners.put(partition, consumer));
+            gone.removeAll(partitions);
+        }
         joined = true;
+        // A consumer of this pod that lost them while in a batch may still be writing one of their statuses: its
+        // older status must not land after this one's newer.
+        awaitInFlight(partitions);
     }
 
     /** A consumer of the writer has had its first assignment (partitions or none): it is in its group. */
@@ -395,15 +408,16 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
      * status written after their new owner wrote a newer one would stand until the pool's next change.
      */
     private void letGo(Consumer<?, ?> consumer, Collection<TopicPartition> given) {
-        // Only those still the consumer's: one that another consumer here has since is that one's to keep.
-        List<TopicPartition> partitions = given.stream()
-                .filter(partition -> owners.get(partition) == null || owners.remove(partition, consumer))
-                .toList();
+        List<TopicPartition> partitions;
+        synchronized (inFlight) {
+            // Only those still the consumer's: one that another consumer here has since is that one's to keep.
+            partitions = given.stream()
+                    .filter(partition -> owners.get(partition) == null || owners.remove(partition, consumer))
+                    .toList();
+            gone.addAll(partitions);
+        }
         if (partitions.isEmpty()) {
             return;
-        }
-        synchronized (inFlight) {
-            gone.addAll(partitions);
         }
         poolWrites.revoked(partitions);
         instanceWrites.revoked(partitions);

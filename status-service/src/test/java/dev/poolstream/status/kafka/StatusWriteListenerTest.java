@@ -137,6 +137,84 @@ class StatusWriteListenerTest {
     }
 
     @Test
+    void shouldStopABatchWhosePartitionAnotherConsumerHereWasGivenAndLetThatOneStartOnlyOnceItsWriteIsDone()
+            throws Exception {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch inWrite = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Lanes writer = new Lanes(timeline) {
+            @Override
+            public void writePool(PoolStatus status, Instant computedAt) {
+                super.writePool(status, computedAt);
+                if (status.pool().equals("team-a/old")) {
+                    inWrite.countDown();
+                    waitFor(release);
+                    timeline.add("old written");
+                }
+            }
+        };
+        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
+                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        MockConsumer<String, Object> a = assigned(listener);
+        // Consumer a is in its batch, writing its first status, past max.poll.interval.ms...
+        Thread consumerA = new Thread(() -> listener.onStatuses(List.of(record(4, status("team-a/old")),
+                record(5, status("team-b/one"))), a), "consumer-a");
+        consumerA.start();
+        assertThat(inWrite.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        // ...when the partition goes to consumer b of this pod.
+        Thread consumerB = new Thread(() -> {
+            assigned(listener);
+            timeline.add("b assigned");
+        }, "consumer-b");
+        consumerB.start();
+        await().atMost(WAIT).until(() -> consumerB.getState() == Thread.State.TIMED_WAITING);
+
+        release.countDown();
+        consumerA.join(WAIT.toMillis());
+        consumerB.join(WAIT.toMillis());
+
+        assertThat(timeline).as("a's batch stopped at the partition's hand-over")
+                .doesNotContain("pool team-b/one on consumer-a");
+        assertThat(timeline).as("b's assignment waited for a's write in flight")
+                .containsSubsequence("pool team-a/old on consumer-a", "old written", "b assigned");
+        listener.close();
+    }
+
+    @Test
+    void shouldCommitNothingOfAPartitionThatAnotherConsumerHereHasWhenItHearsOfItsLoss() {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch release = new CountDownLatch(1);
+        Lanes writer = new Lanes(timeline) {
+            @Override
+            public void writeInstances(PoolStatus status, Instant computedAt) {
+                super.writeInstances(status, computedAt);
+                if (status.pool().equals("team-a/two")) {
+                    waitFor(release);
+                }
+            }
+        };
+        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
+                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        MockConsumer<String, Object> a = assigned(listener);
+        MockConsumer<String, Object> b = assigned(listener);
+        listener.onStatuses(List.of(record(5, status("team-a/one")), record(6, status("team-a/two"))), b);
+        // On the one instances thread, two's write began: one's is done, and b committed before it was.
+        await().atMost(WAIT).until(() -> timeline.contains("instances of team-a/two"));
+
+        // Spring Kafka tells a consumer that lost its partitions of the loss, then of a revoke, which commits first.
+        listener.onPartitionsLost(a, List.of(P0));
+        listener.onPartitionsRevokedBeforeCommit(a, List.of(P0));
+        release.countDown();
+
+        assertThat(committed(a)).as("a commits nothing of b's partition").isEqualTo(-1);
+        await().atMost(WAIT).untilAsserted(() -> {
+            listener.onApplicationEvent(idle(b));
+            assertThat(committed(b)).isEqualTo(7);
+        });
+        listener.close();
+    }
+
+    @Test
     void shouldWriteAPoolsStatusThatAMalformedRecordUnderItsKeyCameAfter() {
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
         List<Long> deadLettered = Collections.synchronizedList(new ArrayList<>());
