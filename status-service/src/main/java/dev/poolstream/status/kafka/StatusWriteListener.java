@@ -41,8 +41,9 @@ import org.springframework.util.backoff.BackOff;
  * own: a pool whose write fails is tried again with backoff on the retry thread ({@link KeyedRetries}, keyed by
  * pool), for as long as it fails, while every other pool's status is written at once. A newer status of a waiting
  * pool replaces the waiting one ({@link KeyedRetries.Order#LATEST_WINS}), and so does its tombstone. Of each batch,
- * only each pool's latest record is written (a scale-up makes many in a row). A record that cannot be read goes to
- * the DLT; nothing else does.
+ * only each pool's latest status is written (a scale-up makes many in a row). A record that can never be written (one
+ * that cannot be read, is keyed by no pool or by another pool than its status's, or is no status) goes to the DLT,
+ * on a queue of its own; nothing else does.
  *
  * <p>Each status is written in two lanes: the pool's own objects ({@link Writer#writePool}: the MachinePool, the
  * infrastructure pool, the Events) on the consumer thread, then its per-instance objects ({@link
@@ -76,7 +77,10 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
          */
         void writePool(PoolStatus status, Instant computedAt);
 
-        /** The pool's per-instance objects, after {@link #writePool} of the same status. */
+        /**
+         * The pool's per-instance objects: submitted after the first attempt of {@link #writePool} with the same
+         * status, and not waiting for it to succeed (each lane retries its own failures).
+         */
         void writeInstances(PoolStatus status, Instant computedAt);
 
         /** The pool's status was tombstoned: the pool is gone, what was seen and told of it is let go. */
