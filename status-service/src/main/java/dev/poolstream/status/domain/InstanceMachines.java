@@ -289,7 +289,16 @@ public final class InstanceMachines {
         if (have.madeAt() != null) {
             return have.madeAt().isBefore(statusAt);
         }
-        return have.created() == null || !have.created().plus(CREATED_UNCERTAINTY).isAfter(statusAt);
+        return surelyCreatedBefore(have.created(), statusAt);
+    }
+
+    /**
+     * Whether an object the API server says it created at {@code created} (whole seconds, by its clock) surely existed
+     * before a status computed at {@code statusAt} (this service's clock): made at least {@link #CREATED_UNCERTAINTY}
+     * before it, or either time unknown. One made since is not the one the status speaks of, whatever its name.
+     */
+    public static boolean surelyCreatedBefore(Instant created, Instant statusAt) {
+        return created == null || statusAt == null || !created.plus(CREATED_UNCERTAINTY).isAfter(statusAt);
     }
 
     /** An object whose instance is known and is no member (any more). */

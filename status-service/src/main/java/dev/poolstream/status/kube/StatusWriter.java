@@ -14,6 +14,7 @@ import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.config.StatusProperties;
 import dev.poolstream.status.domain.InfrastructurePoolConditions;
+import dev.poolstream.status.domain.InstanceMachines;
 import dev.poolstream.status.domain.PoolNotices;
 import dev.poolstream.status.domain.WritePlan;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -247,7 +248,7 @@ public final class StatusWriter implements AutoCloseable {
                     () -> machines.write(status, infrastructurePool, machinePool, computedAt));
         }
         if (nodesToTend) {
-            parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status));
+            parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status, computedAt));
         }
     }
 
@@ -499,7 +500,7 @@ public final class StatusWriter implements AutoCloseable {
      * Annotates and untaints the pool's Nodes, and deletes the Nodes of instances that left it; called when it
      * {@link #hasNodesToTend has some}.
      */
-    private void tendNodes(PoolStatus status) {
+    private void tendNodes(PoolStatus status, Instant computedAt) {
         Optional<KubernetesClient> workload = workloads.client(status.cluster());
         if (workload.isEmpty()) {
             log.warn("pool {} has Nodes to tend, but its cluster {} has no kubeconfig Secret", status.pool(),
@@ -507,7 +508,7 @@ public final class StatusWriter implements AutoCloseable {
             return;
         }
         try {
-            tendNodes(status, workload.get());
+            tendNodes(status, computedAt, workload.get());
         } catch (KubernetesClientException e) {
             // Never the client's message: it names the request's URL, the kubeconfig's server.
             throw new WorkloadClusterException("workload cluster " + status.cluster() + ": "
@@ -515,7 +516,7 @@ public final class StatusWriter implements AutoCloseable {
         }
     }
 
-    private void tendNodes(PoolStatus status, KubernetesClient workload) {
+    private void tendNodes(PoolStatus status, Instant computedAt, KubernetesClient workload) {
         List<PoolMember> toAdopt = status.members().stream().filter(m -> m.hasNode() && !m.nodeAdopted()).toList();
         List<PoolMember> retired = status.retired();
         PoolKey pool = PoolKey.parse(status.pool());
@@ -534,14 +535,23 @@ public final class StatusWriter implements AutoCloseable {
         for (PoolMember member : retired) {
             Node current = workload.nodes().withName(member.nodeName()).get();
             // Only the Node this pool referenced (a Node name can come back on a new instance), and not once another
-            // owner adopted it (its instance moved to another pool, which serves it now).
+            // owner adopted it (its instance moved to another pool, which serves it now). Nor one made since the
+            // status, read again or late: an Azure scale set reuses an instance's ID, and so its Node's name and
+            // provider ID, for a new VM, whose running Node this would delete undrained.
             if (current != null && member.providerID().equals(providerId(current))
-                    && !ownedByAnother(current, pool, clusterName) && deleteAsRead(workload, current)) {
+                    && !ownedByAnother(current, pool, clusterName)
+                    && InstanceMachines.surelyCreatedBefore(created(current), computedAt)
+                    && deleteAsRead(workload, current)) {
                 log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
                         status.pool(), member.providerID());
                 count("node-deleted");
             }
         }
+    }
+
+    private static Instant created(Node node) {
+        String created = node.getMetadata().getCreationTimestamp();
+        return created == null ? null : Instant.parse(created);
     }
 
     /**

@@ -67,6 +67,19 @@ class InstanceMachinesTest {
 
     // ---- desired objects ------------------------------------------------------------------------------------------
 
+    @ParameterizedTest(name = "created {0}, status at {1}: {2}")
+    @CsvSource(nullValues = "null", value = {
+            "2026-01-01T00:00:07Z, 2026-01-01T00:00:10Z, true",   // made 3 s before: surely
+            "2026-01-01T00:00:08Z, 2026-01-01T00:00:10Z, true",   // made 2 s before: the uncertainty, just
+            "2026-01-01T00:00:09Z, 2026-01-01T00:00:10.500Z, false", // whole seconds: it may be 09.999
+            "2026-01-01T00:00:11Z, 2026-01-01T00:00:10Z, false",  // made after: another object of that name
+            "null, 2026-01-01T00:00:10Z, true",
+            "2026-01-01T00:00:11Z, null, true"})
+    void anObjectIsSurelyOlderThanAStatusOnlyBeyondTheUncertaintyOfItsCreationTime(Instant created, Instant statusAt,
+                                                                               boolean older) {
+        assertThat(InstanceMachines.surelyCreatedBefore(created, statusAt)).isEqualTo(older);
+    }
+
     @Test
     void shouldDescribeAnAwsMachineOwnedButNotControlledByTheInfrastructurePoolWithTheLaunchTemplatesTypeAndAmi() {
         List<Desired> desired = InstanceMachines.desired(status(ClusterApi.KIND_AWS_MACHINE_POOL,

@@ -220,6 +220,45 @@ class StatusWriterRealApiIT {
     }
 
     /**
+     * An Azure scale set reuses a deleted instance's ID for a new VM, whose Node comes back under the retired one's name
+     * and provider ID. The status that retired the old Node, read again after a restart (or written late by a lagging
+     * lane), must not delete the new one, running and undrained.
+     */
+    @Test
+    void shouldNotDeleteANodeMadeSinceUnderARetiredNodesNameWhenItsStatusIsWrittenAgain() {
+        Names n = new Names(NAMESPACE, "reused", CLUSTER, "wr-reused");
+        objects.pool(n, 2, Map.of());
+        PoolShapes.ready(n, 2).values().forEach(m -> objects.node(m.node()));
+        StatusCalculator.Look first = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
+        writer(StatusProperties.Mode.OWNER).write(first.status());
+        StatusCalculator.Look second = StatusCalculator.look(n.poolKey(),
+                new PoolInputs(spec(n, 1), group(n, 1, "1", null), new HashMap<>(ready(n, 1))), first.view(),
+                PoolShape.T0.plusSeconds(60));
+        assertThat(second.status().retired()).extracting(PoolMember::providerID).containsExactly(n.providerId(2));
+        Instant computed = Instant.now();
+        writer(StatusProperties.Mode.OWNER).write(second.status());
+        assertThat(objects.node(n.nodeName(2))).isNull();
+
+        // The instance's ID, Node name and provider ID come back on a new VM, whose Node the pool adopts.
+        Node back = objects.node(PoolShapes.ready(n, 2).get(n.providerId(2)).node());
+        kube.nodes().withName(n.nodeName(2)).edit(node -> {
+            node.getMetadata().setAnnotations(new HashMap<>(Map.of(
+                    ClusterApi.NODE_CLUSTER_NAME_ANNOTATION, n.cluster(),
+                    ClusterApi.NODE_CLUSTER_NAMESPACE_ANNOTATION, n.namespace(),
+                    ClusterApi.NODE_OWNER_KIND_ANNOTATION, ClusterApi.KIND_MACHINE_POOL,
+                    ClusterApi.NODE_OWNER_NAME_ANNOTATION, n.pool())));
+            return node;
+        });
+
+        // A restarted writer (no copies) is given the status that retired the old Node, with its time.
+        writer(StatusProperties.Mode.OWNER).write(second.status(), computed);
+
+        assertThat(objects.node(n.nodeName(2))).as("the new VM's Node").isNotNull()
+                .extracting(node -> node.getMetadata().getUid()).isEqualTo(back.getMetadata().getUid());
+    }
+
+    /**
      * A pool Poolstream takes over (owner mode) comes with the provider ID lists Cluster API and CAPA wrote. Until the
      * provider reports its group, its status is written and the lists stay: cluster-autoscaler finds the pool's Nodes
      * by them. Once the group is reported, they are the provider's.
