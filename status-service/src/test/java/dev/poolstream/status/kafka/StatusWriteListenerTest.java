@@ -54,8 +54,7 @@ class StatusWriteListenerTest {
             public void tellRetrying(String pool, String note) {
             }
         };
-        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        StatusWriteListener listener = listener(writer);
         MockConsumer<String, Object> consumer = assigned(listener);
         listener.onStatuses(List.of(record(0, status("team-a/demo"))), consumer);
         assertThat(running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the retry in flight").isTrue();
@@ -87,8 +86,7 @@ class StatusWriteListenerTest {
                 }
             }
         };
-        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        StatusWriteListener listener = listener(writer);
         MockConsumer<String, Object> consumer = assigned(listener);
 
         listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
@@ -104,18 +102,14 @@ class StatusWriteListenerTest {
         release.countDown();
         await().atMost(WAIT).until(() -> timeline.contains(
                 "instances of team-a/two on status-writer-instances-retries"));
-        await().atMost(WAIT).untilAsserted(() -> {
-            listener.onApplicationEvent(idle(consumer));
-            assertThat(committed(consumer)).isEqualTo(2);
-        });
+        awaitCommitted(listener, consumer, 2);
         listener.close();
     }
 
     @Test
     void shouldNeitherWriteNorLetGoOfAPartitionThatAnotherConsumerHereHasSince() {
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
-        StatusWriteListener listener = new StatusWriteListener(new Lanes(timeline), (record, e) -> { },
-                new FixedBackOff(10, 100), Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        StatusWriteListener listener = listener(new Lanes(timeline));
         // Consumer a stayed in its batch past max.poll.interval.ms: the partition went to consumer b of this pod.
         MockConsumer<String, Object> a = assigned(listener);
         MockConsumer<String, Object> b = assigned(listener);
@@ -128,10 +122,7 @@ class StatusWriteListenerTest {
         await().atMost(WAIT).until(() -> timeline.contains("instances of team-a/one"));
         assertThat(timeline).containsExactly("pool team-a/one on " + Thread.currentThread().getName(),
                 "instances of team-a/one");
-        await().atMost(WAIT).untilAsserted(() -> {
-            listener.onApplicationEvent(idle(b));
-            assertThat(committed(b)).isEqualTo(6);
-        });
+        awaitCommitted(listener, b, 6);
         assertThat(committed(a)).as("nothing of b's committed by a").isEqualTo(-1);
         listener.close();
     }
@@ -153,8 +144,7 @@ class StatusWriteListenerTest {
                 }
             }
         };
-        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        StatusWriteListener listener = listener(writer);
         MockConsumer<String, Object> a = assigned(listener);
         // Consumer a is in its batch, writing its first status, past max.poll.interval.ms...
         Thread consumerA = new Thread(() -> listener.onStatuses(List.of(record(4, status("team-a/old")),
@@ -193,8 +183,7 @@ class StatusWriteListenerTest {
                 }
             }
         };
-        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        StatusWriteListener listener = listener(writer);
         MockConsumer<String, Object> a = assigned(listener);
         MockConsumer<String, Object> b = assigned(listener);
         listener.onStatuses(List.of(record(5, status("team-a/one")), record(6, status("team-a/two"))), b);
@@ -207,10 +196,7 @@ class StatusWriteListenerTest {
         release.countDown();
 
         assertThat(committed(a)).as("a commits nothing of b's partition").isEqualTo(-1);
-        await().atMost(WAIT).untilAsserted(() -> {
-            listener.onApplicationEvent(idle(b));
-            assertThat(committed(b)).isEqualTo(7);
-        });
+        awaitCommitted(listener, b, 7);
         listener.close();
     }
 
@@ -265,10 +251,7 @@ class StatusWriteListenerTest {
         assertThat(timeline).as("told once").filteredOn(t -> t.startsWith("told")).hasSize(1);
         await().atMost(WAIT).until(() -> listener.retryingPools() == 0);
         assertThat(timeline).as("the pool's status written once").filteredOn(t -> t.startsWith("pool")).hasSize(1);
-        await().atMost(WAIT).untilAsserted(() -> {
-            listener.onApplicationEvent(idle(consumer));
-            assertThat(committed(consumer)).isEqualTo(1);
-        });
+        awaitCommitted(listener, consumer, 1);
         listener.close();
     }
 
@@ -286,8 +269,7 @@ class StatusWriteListenerTest {
                 timeline.add("instances end");
             }
         };
-        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100),
-                Clock.systemUTC(), new SimpleMeterRegistry(), 1);
+        StatusWriteListener listener = listener(writer);
         MockConsumer<String, Object> consumer = assigned(listener);
         listener.onStatuses(List.of(record(0, status("team-a/one"))), consumer);
         assertThat(running.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
@@ -341,6 +323,21 @@ class StatusWriteListenerTest {
         public void forgetSeenObjects() {
             timeline.add("objects forgotten");
         }
+    }
+
+    /** A listener with one thread per lane, a quick backoff and no dead letters to tell. */
+    private static StatusWriteListener listener(Lanes writer) {
+        return new StatusWriteListener(writer, (record, e) -> { }, new FixedBackOff(10, 100), Clock.systemUTC(),
+                new SimpleMeterRegistry(), 1);
+    }
+
+    /** Until the consumer, committing when idle, has committed up to the offset. */
+    private static void awaitCommitted(StatusWriteListener listener, MockConsumer<String, Object> consumer,
+                                       long offset) {
+        await().atMost(WAIT).untilAsserted(() -> {
+            listener.onApplicationEvent(idle(consumer));
+            assertThat(committed(consumer)).isEqualTo(offset);
+        });
     }
 
     private static MockConsumer<String, Object> assigned(StatusWriteListener listener) {
