@@ -29,8 +29,10 @@ import java.util.Set;
  */
 public final class InstanceMachines {
 
-    /** The second a creationTimestamp leaves out, and as much again for the API server's clock against this one's. */
-    public static final Duration CREATED_UNCERTAINTY = Duration.ofSeconds(2);
+    /** How far the API server's clock may be from this one's. */
+    static final Duration API_SERVER_CLOCK = Duration.ofSeconds(1);
+    /** The second a creationTimestamp leaves out, and the API server's clock against this one's. */
+    public static final Duration CREATED_UNCERTAINTY = Duration.ofSeconds(1).plus(API_SERVER_CLOCK);
     /**
      * On an object this service makes: the time of the status it made it for, to the millisecond by this service's
      * clock, which a later status's time is compared with exactly ({@link #steps}).
@@ -297,8 +299,17 @@ public final class InstanceMachines {
      * before a status computed at {@code statusAt} (this service's clock): made at least {@link #CREATED_UNCERTAINTY}
      * before it, or either time unknown. One made since is not the one the status speaks of, whatever its name.
      */
-    public static boolean surelyCreatedBefore(Instant created, Instant statusAt) {
+    static boolean surelyCreatedBefore(Instant created, Instant statusAt) {
         return created == null || statusAt == null || !created.plus(CREATED_UNCERTAINTY).isAfter(statusAt);
+    }
+
+    /**
+     * Whether an object the API server says it created at {@code created} was surely made after a status computed at
+     * {@code statusAt}: its creationTimestamp, which can only be early (whole seconds), is later than the status's time
+     * by more than the API server's clock can differ from this one's. Either time unknown: no.
+     */
+    public static boolean surelyCreatedAfter(Instant created, Instant statusAt) {
+        return created != null && statusAt != null && created.isAfter(statusAt.plus(API_SERVER_CLOCK));
     }
 
     /** An object whose instance is known and is no member (any more). */

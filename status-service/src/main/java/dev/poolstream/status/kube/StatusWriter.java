@@ -535,12 +535,13 @@ public final class StatusWriter implements AutoCloseable {
         for (PoolMember member : retired) {
             Node current = workload.nodes().withName(member.nodeName()).get();
             // Only the Node this pool referenced (a Node name can come back on a new instance), and not once another
-            // owner adopted it (its instance moved to another pool, which serves it now). Nor one made since the
-            // status, read again or late: an Azure scale set reuses an instance's ID, and so its Node's name and
-            // provider ID, for a new VM, whose running Node this would delete undrained.
+            // owner adopted it (its instance moved to another pool, which serves it now). Nor one surely made after
+            // the status, read again or late: an Azure scale set reuses an instance's ID, and so its Node's name and
+            // provider ID, for a new VM, whose running Node this would delete undrained. (Not "surely made before":
+            // a Node that joined and left within seconds would then wait for a status that may never come.)
             if (current != null && member.providerID().equals(providerId(current))
                     && !ownedByAnother(current, pool, clusterName)
-                    && InstanceMachines.surelyCreatedBefore(created(current), computedAt)
+                    && !InstanceMachines.surelyCreatedAfter(created(current), computedAt)
                     && deleteAsRead(workload, current)) {
                 log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
                         status.pool(), member.providerID());

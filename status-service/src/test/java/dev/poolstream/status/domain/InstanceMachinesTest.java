@@ -67,6 +67,20 @@ class InstanceMachinesTest {
 
     // ---- desired objects ------------------------------------------------------------------------------------------
 
+    @ParameterizedTest(name = "created {0}, status at {1}: surely after {2}")
+    @CsvSource(nullValues = "null", value = {
+            "2026-01-01T00:00:12Z, 2026-01-01T00:00:10.500Z, true",  // its second began 1.5 s after the status
+            "2026-01-01T00:00:11Z, 2026-01-01T00:00:10Z, false",     // within the API server's clock of it
+            "2026-01-01T00:00:11Z, 2026-01-01T00:00:09.999Z, true",
+            "2026-01-01T00:00:10Z, 2026-01-01T00:00:10.500Z, false", // made in the status's second, either side
+            "2026-01-01T00:00:05Z, 2026-01-01T00:00:10Z, false",
+            "null, 2026-01-01T00:00:10Z, false",
+            "2026-01-01T00:00:15Z, null, false"})
+    void anObjectIsSurelyNewerThanAStatusOnlyBeyondTheApiServersClock(Instant created, Instant statusAt,
+                                                                     boolean newer) {
+        assertThat(InstanceMachines.surelyCreatedAfter(created, statusAt)).isEqualTo(newer);
+    }
+
     @ParameterizedTest(name = "created {0}, status at {1}: {2}")
     @CsvSource(nullValues = "null", value = {
             "2026-01-01T00:00:07Z, 2026-01-01T00:00:10Z, true",   // made 3 s before: surely

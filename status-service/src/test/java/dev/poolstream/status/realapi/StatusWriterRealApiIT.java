@@ -236,7 +236,8 @@ class StatusWriterRealApiIT {
                 new PoolInputs(spec(n, 1), group(n, 1, "1", null), new HashMap<>(ready(n, 1))), first.view(),
                 PoolShape.T0.plusSeconds(60));
         assertThat(second.status().retired()).extracting(PoolMember::providerID).containsExactly(n.providerId(2));
-        Instant computed = Instant.now();
+        // Computed a while before the VM comes back (a new VM takes minutes to boot and join).
+        Instant computed = Instant.now().minusSeconds(10);
         writer(StatusProperties.Mode.OWNER).write(second.status());
         assertThat(objects.node(n.nodeName(2))).isNull();
 
