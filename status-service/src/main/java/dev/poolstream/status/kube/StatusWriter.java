@@ -1,6 +1,7 @@
 package dev.poolstream.status.kube;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.KubeTime;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.kube.KubeEvents;
@@ -541,18 +542,14 @@ public final class StatusWriter implements AutoCloseable {
             // a Node that joined and left within seconds would then wait for a status that may never come.)
             if (current != null && member.providerID().equals(providerId(current))
                     && !ownedByAnother(current, pool, clusterName)
-                    && !InstanceMachines.surelyCreatedAfter(created(current), computedAt)
+                    && !InstanceMachines.surelyCreatedAfter(
+                            KubeTime.parse(current.getMetadata().getCreationTimestamp()), computedAt)
                     && deleteAsRead(workload, current)) {
                 log.info("deleted Node {} of pool {}: its instance {} left the pool", member.nodeName(),
                         status.pool(), member.providerID());
                 count("node-deleted");
             }
         }
-    }
-
-    private static Instant created(Node node) {
-        String created = node.getMetadata().getCreationTimestamp();
-        return created == null ? null : Instant.parse(created);
     }
 
     /**
