@@ -6,6 +6,7 @@ import dev.poolstream.api.kube.WorkloadClients;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.Topics;
 import dev.poolstream.kafka.StaticMembership;
+import dev.poolstream.status.domain.StatusPosition;
 import dev.poolstream.status.domain.ThreadReplacements;
 import dev.poolstream.status.kafka.StatusWriteListener;
 import dev.poolstream.status.kube.StatusWriter;
@@ -17,7 +18,6 @@ import dev.poolstream.status.stream.StreamThreadDeaths;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -152,12 +152,12 @@ public class StatusConfiguration {
     StatusWriteListener.Writer kubernetesStatusWriter(StatusWriter writer) {
         return new StatusWriteListener.Writer() {
             @Override
-            public void writePool(PoolStatus status, Instant computedAt) {
+            public void writePool(PoolStatus status, StatusPosition computedAt) {
                 writer.writePool(status, computedAt);
             }
 
             @Override
-            public void writeInstances(PoolStatus status, Instant computedAt) {
+            public void writeInstances(PoolStatus status, StatusPosition computedAt) {
                 writer.writeInstances(status, computedAt);
             }
 
@@ -167,7 +167,7 @@ public class StatusConfiguration {
             }
 
             @Override
-            public void forgetInstances(String pool, Instant at) {
+            public void forgetInstances(String pool, StatusPosition at) {
                 writer.forgetInstances(pool, at);
             }
 

@@ -29,15 +29,24 @@ import java.util.Set;
  */
 public final class InstanceMachines {
 
-    /** How far the API server's clock may be from this one's. */
-    static final Duration API_SERVER_CLOCK = Duration.ofSeconds(1);
-    /** The second a creationTimestamp leaves out, and the API server's clock against this one's. */
-    public static final Duration CREATED_UNCERTAINTY = Duration.ofSeconds(1).plus(API_SERVER_CLOCK);
     /**
-     * On an object this service makes: the time of the status it made it for, to the millisecond by this service's
-     * clock, which a later status's time is compared with exactly ({@link #steps}).
+     * How far two clocks of the system may differ: the API server's and this service's, or two replicas' of this
+     * service. Times by two clocks are compared only beyond it.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofSeconds(1);
+    /** The second a creationTimestamp leaves out, and the API server's clock against this one's. */
+    public static final Duration CREATED_UNCERTAINTY = Duration.ofSeconds(1).plus(CLOCK_SKEW);
+    /**
+     * On an object this service makes: the time of the status it made it for, to the millisecond by the clock of the
+     * replica that computed that status ({@link StatusPosition#at}).
      */
     public static final String MADE_AT_ANNOTATION = "poolstream.dev/made-for-status-at";
+    /**
+     * On an object this service makes: the place of the status it made it for in the status topic,
+     * {@code <topic>-<partition>@<offset>} ({@link StatusPosition#record}), which a later status's place is compared
+     * with exactly ({@link #steps}).
+     */
+    public static final String MADE_FOR_RECORD_ANNOTATION = "poolstream.dev/made-for-status-record";
     /**
      * On a Machine (owner mode) deleted because its instance left the pool while it carried machine deletion hooks:
      * its finalizer waits for them, as Cluster API's Machine controller waits, and goes once they are removed.
@@ -94,15 +103,15 @@ public final class InstanceMachines {
      * @param version           a Machine's {@code spec.version}
      * @param status            its {@code status} as JSON values, empty when it has none
      * @param created           its creationTimestamp (whole seconds, the API server's clock); null when unknown
-     * @param madeAt            the time of the status this service made it for ({@link #MADE_AT_ANNOTATION}: this
-     *                          service's clock, to the millisecond); null for an object made by another (Cluster API's
+     * @param madeFor           the status this service made it for ({@link #MADE_AT_ANNOTATION},
+     *                          {@link #MADE_FOR_RECORD_ANNOTATION}); null for an object made by another (Cluster API's
      *                          Machine) or before
      * @param hooks             a Machine's pre-drain and pre-terminate deletion hook annotations
      * @param instanceGone      a Machine carries {@link #INSTANCE_GONE_ANNOTATION}
      */
     public record Existing(String kind, String name, String providerID, String infrastructureRef,
                            List<String> finalizers, boolean deleting, String version, Map<String, Object> status,
-                           Instant created, Instant madeAt, List<String> hooks, boolean instanceGone) {
+                           Instant created, StatusPosition madeFor, List<String> hooks, boolean instanceGone) {
         public Existing {
             finalizers = finalizers == null ? List.of() : List.copyOf(finalizers);
             status = status == null ? Map.of() : status;
@@ -111,8 +120,8 @@ public final class InstanceMachines {
 
         public Existing(String kind, String name, String providerID, String infrastructureRef, List<String> finalizers,
                         boolean deleting, String version, Map<String, Object> status, Instant created,
-                        Instant madeAt) {
-            this(kind, name, providerID, infrastructureRef, finalizers, deleting, version, status, created, madeAt,
+                        StatusPosition madeFor) {
+            this(kind, name, providerID, infrastructureRef, finalizers, deleting, version, status, created, madeFor,
                     List.of(), false);
         }
 
@@ -208,13 +217,13 @@ public final class InstanceMachines {
     }
 
     /**
-     * @param statusAt when the status was computed (null: unknown). An object made after it is none of that status's
-     *                 business: a status read again from an older offset (a restart, a rebalance, a pool whose write
-     *                 held the commit point) does not know the instances that joined since, and would let their
-     *                 objects go, a Machine's delete taking its running instance with it.
+     * @param status where the status stands among the pool's (null: unknown). An object made for a later status is
+     *               none of this one's business: a status read again from an older offset (a restart, a rebalance, a
+     *               pool whose write held the commit point) does not know the instances that joined since, and would
+     *               let their objects go, a Machine's delete taking its running instance with it.
      */
     public static List<Step> steps(List<Desired> desired, List<Existing> existing, Set<String> members, boolean owner,
-                                   Instant now, Instant statusAt) {
+                                   Instant now, StatusPosition status) {
         Map<String, Existing> byKey = new LinkedHashMap<>();
         existing.forEach(e -> byKey.put(e.kind() + "/" + e.name(), e));
         List<Step> steps = new ArrayList<>();
@@ -235,14 +244,14 @@ public final class InstanceMachines {
         Set<String> goneInfrastructure = new HashSet<>();
         for (Existing have : existing) {
             if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && gone(have.providerID(), members)
-                    && olderThan(have, statusAt)) {
+                    && olderThan(have, status)) {
                 goneInfrastructure.add(have.name());
                 release(have, ClusterApi.INSTANCE_FINALIZER).ifPresent(steps::add);
             }
         }
         for (Existing have : existing) {
             // A Machine Cluster API made may not have its provider ID yet: its infrastructure machine tells.
-            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && olderThan(have, statusAt)
+            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && olderThan(have, status)
                     && (gone(have.providerID(), members)
                     || (have.providerID() == null && goneInfrastructure.contains(have.infrastructureRef())))) {
                 // In infrastructure-provider mode the Machine's finalizer is Cluster API's: only the delete is ours.
@@ -262,14 +271,14 @@ public final class InstanceMachines {
         Set<String> ourInfrastructure = new HashSet<>();
         List<Existing> ours = new ArrayList<>();
         for (Existing have : existing) {
-            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && (have.madeAt() != null
+            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && (have.madeFor() != null
                     || have.finalizers().contains(ClusterApi.INSTANCE_FINALIZER))) {
                 ourInfrastructure.add(have.name());
                 ours.add(have);
             }
         }
         for (Existing have : existing) {
-            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && (have.madeAt() != null
+            if (ClusterApi.KIND_MACHINE.equals(have.kind()) && (have.madeFor() != null
                     || have.infrastructureRef() != null && ourInfrastructure.contains(have.infrastructureRef()))) {
                 ours.add(have);
             }
@@ -278,20 +287,21 @@ public final class InstanceMachines {
     }
 
     /**
-     * Made before the status was computed, or either time unknown. An object this service made says for which status
-     * ({@link #MADE_AT_ANNOTATION}), which compares exactly. For another (Cluster API's Machine), its creationTimestamp
-     * is whole seconds (one made at 06:00:00.700 says 06:00:00) by the API server's clock, and the status's time this
-     * service's clock to the millisecond: only one made at least {@link #CREATED_UNCERTAINTY} before it is surely
-     * older, and one made within that of a status that says its instance left waits for the pool's next status.
+     * Made for a status surely before this one, or the status unknown. An object this service made says for which
+     * status ({@link #MADE_FOR_RECORD_ANNOTATION}), whose offset compares exactly with the status's
+     * ({@link StatusPosition#surelyBefore}). For another (Cluster API's Machine), its creationTimestamp is whole seconds
+     * (one made at 06:00:00.700 says 06:00:00) by the API server's clock, and the status's time a replica's clock to
+     * the millisecond: only one made at least {@link #CREATED_UNCERTAINTY} before it is surely older. One made within
+     * that of a status that says its instance left waits for the pool's next status.
      */
-    private static boolean olderThan(Existing have, Instant statusAt) {
-        if (statusAt == null) {
+    private static boolean olderThan(Existing have, StatusPosition status) {
+        if (status == null) {
             return true;
         }
-        if (have.madeAt() != null) {
-            return have.madeAt().isBefore(statusAt);
+        if (have.madeFor() != null) {
+            return have.madeFor().surelyBefore(status);
         }
-        return surelyCreatedBefore(have.created(), statusAt);
+        return surelyCreatedBefore(have.created(), status.at());
     }
 
     /**
@@ -309,7 +319,7 @@ public final class InstanceMachines {
      * by more than the API server's clock can differ from this one's. Either time unknown: no.
      */
     public static boolean surelyCreatedAfter(Instant created, Instant statusAt) {
-        return created != null && statusAt != null && created.isAfter(statusAt.plus(API_SERVER_CLOCK));
+        return created != null && statusAt != null && created.isAfter(statusAt.plus(CLOCK_SKEW));
     }
 
     /** An object whose instance is known and is no member (any more). */

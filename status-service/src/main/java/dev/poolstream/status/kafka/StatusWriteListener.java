@@ -6,6 +6,7 @@ import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.serde.MalformedRecordException;
 import dev.poolstream.kafka.KeyedRetries;
 import dev.poolstream.status.domain.RetryReports;
+import dev.poolstream.status.domain.StatusPosition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -73,21 +74,21 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         /**
          * The pool's own objects.
          *
-         * @param computedAt when the status was computed: its record's time
+         * @param computedAt where the status stands among the pool's: its record's place and time
          */
-        void writePool(PoolStatus status, Instant computedAt);
+        void writePool(PoolStatus status, StatusPosition computedAt);
 
         /**
          * The pool's per-instance objects: submitted after the first attempt of {@link #writePool} with the same
          * status, and not waiting for it to succeed (each lane retries its own failures).
          */
-        void writeInstances(PoolStatus status, Instant computedAt);
+        void writeInstances(PoolStatus status, StatusPosition computedAt);
 
         /** The pool's status was tombstoned: the pool is gone, what was seen and told of it is let go. */
         void forgetPool(String pool);
 
-        /** The pool's status was tombstoned (at {@code at}, its record's time): its instances' objects let go. */
-        void forgetInstances(String pool, Instant at);
+        /** The pool's status was tombstoned (at {@code at}, its record's place): its instances' objects let go. */
+        void forgetInstances(String pool, StatusPosition at);
 
         /** Tells where users look that the pool's status write fails and is tried again. */
         void tellRetrying(String pool, String note);
@@ -292,7 +293,8 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
             inFlight.put(running, partition);
         }
         try {
-            Instant at = Instant.ofEpochMilli(delivery.record().timestamp());
+            StatusPosition at = new StatusPosition(Instant.ofEpochMilli(delivery.record().timestamp()),
+                    partition.toString(), delivery.record().offset());
             if (delivery instanceof Delivery.Write write) {
                 if (lane == Lane.POOL) {
                     writer.writePool(write.status(), at);

@@ -11,6 +11,7 @@ import dev.poolstream.status.domain.InstanceMachines;
 import dev.poolstream.status.domain.InstanceMachines.Desired;
 import dev.poolstream.status.domain.InstanceMachines.Existing;
 import dev.poolstream.status.domain.InstanceMachines.Step;
+import dev.poolstream.status.domain.StatusPosition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -136,7 +137,7 @@ final class MachineWriter implements AutoCloseable {
      * @param machinePool        the MachinePool as the status write left it (owner mode; null: read here)
      */
     void write(PoolStatus status, GenericKubernetesResource infrastructurePool,
-               GenericKubernetesResource machinePool, Instant statusAt) {
+               GenericKubernetesResource machinePool, StatusPosition statusAt) {
         String infraKind = PoolMachines.infrastructureMachineKind(status.infrastructureKind());
         if (infraKind == null || status.infrastructureName() == null) {
             return;
@@ -163,11 +164,11 @@ final class MachineWriter implements AutoCloseable {
     }
 
     /**
-     * The pool is gone: every object of it made before {@code at} (its tombstone's time; null: unknown) lets its
+     * The pool is gone: every object of it made before {@code at} (its tombstone's place; null: unknown) lets its
      * instance go (none is a member any more). One made later is a pool's of the same name made again. Only objects
      * of this service's ({@link InstanceMachines#ours}): the pool may have been another provider's.
      */
-    void forget(String pool, Instant at) {
+    void forget(String pool, StatusPosition at) {
         PoolKey key = PoolKey.parse(pool);
         for (String infraKind : List.of(ClusterApi.KIND_AWS_MACHINE, ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)) {
             try {
@@ -195,7 +196,7 @@ final class MachineWriter implements AutoCloseable {
 
     /** @param onlyOurs let go only objects surely this service's ({@link InstanceMachines#ours}) */
     private void apply(PoolKey key, String infraKind, List<Desired> desired, Set<String> members,
-                       GenericKubernetesResource infra, Instant statusAt, boolean onlyOurs) {
+                       GenericKubernetesResource infra, StatusPosition statusAt, boolean onlyOurs) {
         List<String> kinds = List.of(infraKind, ClusterApi.KIND_MACHINE);
         Map<String, GenericKubernetesResource> byKey = new LinkedHashMap<>();
         List<Existing> existing = new ArrayList<>();
@@ -241,8 +242,11 @@ final class MachineWriter implements AutoCloseable {
         }
     }
 
-    /** @param statusAt the time of the status it is made for, put on it ({@link InstanceMachines#MADE_AT_ANNOTATION}) */
-    private void create(PoolKey key, Desired desired, GenericKubernetesResource infra, Instant statusAt) {
+    /**
+     * @param statusAt the status it is made for, put on it ({@link InstanceMachines#MADE_AT_ANNOTATION},
+     *                 {@link InstanceMachines#MADE_FOR_RECORD_ANNOTATION})
+     */
+    private void create(PoolKey key, Desired desired, GenericKubernetesResource infra, StatusPosition statusAt) {
         String refusedKey = "create/" + desired.kind() + "/" + key.namespace() + "/" + desired.name();
         if (Objects.equals(refusedObject(refusedKey), desired.object())) {
             return; // refused as it is: told already
@@ -252,8 +256,13 @@ final class MachineWriter implements AutoCloseable {
         if (statusAt != null) {
             Map<String, String> annotations = new LinkedHashMap<>(java.util.Optional.ofNullable(
                     object.getMetadata().getAnnotations()).orElse(Map.of()));
-            annotations.put(InstanceMachines.MADE_AT_ANNOTATION, statusAt.toString());
-            object.getMetadata().setAnnotations(annotations);
+            if (statusAt.at() != null) {
+                annotations.put(InstanceMachines.MADE_AT_ANNOTATION, statusAt.at().toString());
+            }
+            if (statusAt.record() != null) {
+                annotations.put(InstanceMachines.MADE_FOR_RECORD_ANNOTATION, statusAt.record());
+            }
+            object.getMetadata().setAnnotations(annotations.isEmpty() ? null : annotations);
         }
         GenericKubernetesResource created;
         try {
@@ -492,19 +501,17 @@ final class MachineWriter implements AutoCloseable {
                 (String) map(spec.get("infrastructureRef")).get("name"), object.getMetadata().getFinalizers(),
                 object.getMetadata().getDeletionTimestamp() != null, (String) spec.get("version"),
                 map(object.getAdditionalProperties().get("status")),
-                KubeTime.parse(object.getMetadata().getCreationTimestamp()), madeAt(object), hooks,
+                KubeTime.parse(object.getMetadata().getCreationTimestamp()), madeFor(annotations), hooks,
                 annotations.containsKey(InstanceMachines.INSTANCE_GONE_ANNOTATION));
     }
 
-    /** The status time this service put on an object it made; null without one, or one that cannot be read. */
-    private static Instant madeAt(GenericKubernetesResource object) {
-        String value = object.getMetadata().getAnnotations() == null ? null
-                : object.getMetadata().getAnnotations().get(InstanceMachines.MADE_AT_ANNOTATION);
-        try {
-            return value == null ? null : Instant.parse(value);
-        } catch (java.time.format.DateTimeParseException e) {
-            return null; // then its creationTimestamp tells, with its uncertainty
-        }
+    /**
+     * The status this service made an object for, as it put it on; null without one, or one that cannot be read (then
+     * its creationTimestamp tells, with its uncertainty).
+     */
+    private static StatusPosition madeFor(Map<String, String> annotations) {
+        return StatusPosition.parse(annotations.get(InstanceMachines.MADE_AT_ANNOTATION),
+                annotations.get(InstanceMachines.MADE_FOR_RECORD_ANNOTATION));
     }
 
     private static String providerId(GenericKubernetesResource object) {

@@ -17,6 +17,7 @@ import dev.poolstream.status.config.StatusProperties;
 import dev.poolstream.status.domain.InfrastructurePoolConditions;
 import dev.poolstream.status.domain.InstanceMachines;
 import dev.poolstream.status.domain.PoolNotices;
+import dev.poolstream.status.domain.StatusPosition;
 import dev.poolstream.status.domain.WritePlan;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -147,10 +148,11 @@ public final class StatusWriter implements AutoCloseable {
     }
 
     /**
-     * @param computedAt when the status was computed (its record's time): an instance's objects made after it are left
-     *                   alone, whatever the status says of the instance (null: unknown)
+     * @param computedAt where the status stands among the pool's (its record's place and time): an instance's
+     *                   objects made for a later status are left alone, whatever this one says of the instance (null:
+     *                   unknown)
      */
-    public void write(PoolStatus status, Instant computedAt) {
+    public void write(PoolStatus status, StatusPosition computedAt) {
         write(status, computedAt, true, true);
     }
 
@@ -161,7 +163,7 @@ public final class StatusWriter implements AutoCloseable {
      *
      * @throws StatusWriteException when a part failed
      */
-    public void writePool(PoolStatus status, Instant computedAt) {
+    public void writePool(PoolStatus status, StatusPosition computedAt) {
         write(status, computedAt, true, false);
     }
 
@@ -171,11 +173,11 @@ public final class StatusWriter implements AutoCloseable {
      *
      * @throws StatusWriteException when a part failed
      */
-    public void writeInstances(PoolStatus status, Instant computedAt) {
+    public void writeInstances(PoolStatus status, StatusPosition computedAt) {
         write(status, computedAt, false, true);
     }
 
-    private void write(PoolStatus status, Instant computedAt, boolean pool, boolean instances) {
+    private void write(PoolStatus status, StatusPosition computedAt, boolean pool, boolean instances) {
         PoolKey key = PoolKey.parse(status.pool());
         try (var ignored = MDC.putCloseable("pool", status.pool())) {
             writeParts(key, status, computedAt, pool, instances);
@@ -186,7 +188,8 @@ public final class StatusWriter implements AutoCloseable {
         }
     }
 
-    private void writeParts(PoolKey key, PoolStatus status, Instant computedAt, boolean pool, boolean instances) {
+    private void writeParts(PoolKey key, PoolStatus status, StatusPosition computedAt, boolean pool,
+                            boolean instances) {
         // What this mode may change, and nothing but the Paused condition while the pool is paused.
         WritePlan plan = WritePlan.of(status, mode == StatusProperties.Mode.OWNER);
         Parts parts = new Parts();
@@ -221,7 +224,7 @@ public final class StatusWriter implements AutoCloseable {
         }
     }
 
-    private void writeInstanceParts(PoolKey key, PoolStatus status, Instant computedAt, WritePlan plan,
+    private void writeInstanceParts(PoolKey key, PoolStatus status, StatusPosition computedAt, WritePlan plan,
                                     Parts parts) {
         // Paused: as the infrastructure pool, its instances' objects wait.
         boolean machinesToWrite = machines != null && plan.infrastructurePool();
@@ -249,7 +252,7 @@ public final class StatusWriter implements AutoCloseable {
                     () -> machines.write(status, infrastructurePool, machinePool, computedAt));
         }
         if (nodesToTend) {
-            parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status, computedAt));
+            parts.run("the Nodes in workload cluster " + status.cluster(), () -> tendNodes(status, computedAt == null ? null : computedAt.at()));
         }
     }
 
@@ -345,8 +348,8 @@ public final class StatusWriter implements AutoCloseable {
         forget(pool, null);
     }
 
-    /** @param at when the pool's status was tombstoned: objects made after it are a new pool's of the same name */
-    public void forget(String pool, Instant at) {
+    /** @param at where the pool's status was tombstoned: objects made after it are a new pool's of the same name */
+    public void forget(String pool, StatusPosition at) {
         forgetPool(pool);
         forgetInstances(pool, at);
     }
@@ -361,7 +364,7 @@ public final class StatusWriter implements AutoCloseable {
     }
 
     /** The pool is gone: what is left of its instances' objects made before {@code at} lets them go. */
-    public void forgetInstances(String pool, Instant at) {
+    public void forgetInstances(String pool, StatusPosition at) {
         if (machines != null) {
             try (var ignored = MDC.putCloseable("pool", pool)) {
                 machines.forget(pool, at);

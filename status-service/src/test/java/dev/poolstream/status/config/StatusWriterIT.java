@@ -10,13 +10,13 @@ import dev.poolstream.events.Topics;
 import dev.poolstream.events.serde.EventSerializer;
 import dev.poolstream.kafka.DeadLetters;
 import dev.poolstream.status.kafka.StatusWriteListener;
+import dev.poolstream.status.domain.StatusPosition;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,13 +87,13 @@ class StatusWriterIT {
         final AtomicInteger seenObjectsForgotten = new AtomicInteger();
 
         @Override
-        public void writePool(PoolStatus status, Instant computedAt) {
+        public void writePool(PoolStatus status, StatusPosition computedAt) {
             PoolKey.parse(status.pool()); // as the real writer: a status of no pool can never be written
             write(status, attempted, failing, written, "MachinePool " + status.pool() + " is invalid: status refused");
         }
 
         @Override
-        public void writeInstances(PoolStatus status, Instant computedAt) {
+        public void writeInstances(PoolStatus status, StatusPosition computedAt) {
             write(status, instancesAttempted, instancesFailing, instancesWritten,
                     "workload cluster of " + status.pool() + " cannot be reached");
         }
@@ -115,7 +115,7 @@ class StatusWriterIT {
         }
 
         @Override
-        public void forgetInstances(String pool, Instant at) {
+        public void forgetInstances(String pool, StatusPosition at) {
             instancesForgotten.add(pool);
         }
 

@@ -436,10 +436,10 @@ class InstanceMachinesTest {
         List<Existing> after = gone.stream().map(d -> made(written(d), T0.plusSeconds(1))).toList();
         List<Existing> atOnce = gone.stream().map(d -> made(written(d), T0)).toList();
 
-        assertThat(InstanceMachines.steps(List.of(), before, members(AWS_1), true, T0, T0)).hasSize(2)
+        assertThat(InstanceMachines.steps(List.of(), before, members(AWS_1), true, T0, at(T0))).hasSize(2)
                 .allMatch(s -> s instanceof Release);
-        assertThat(InstanceMachines.steps(List.of(), after, members(AWS_1), true, T0, T0)).isEmpty();
-        assertThat(InstanceMachines.steps(List.of(), atOnce, members(AWS_1), true, T0, T0)).isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), after, members(AWS_1), true, T0, at(T0))).isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), atOnce, members(AWS_1), true, T0, at(T0))).isEmpty();
         assertThat(InstanceMachines.steps(List.of(), after, members(AWS_1), true, T0, null))
                 .as("the status's time unknown").hasSize(2);
     }
@@ -452,33 +452,66 @@ class InstanceMachinesTest {
         List<Existing> sameSecond = gone.stream().map(d -> made(written(d), T0)).toList();
         List<Existing> secondBefore = gone.stream().map(d -> made(written(d), T0.minusSeconds(1))).toList();
 
-        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, T0.plusMillis(400)))
+        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, at(T0.plusMillis(400))))
                 .isEmpty();
-        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, T0.plusMillis(1999)))
+        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, at(T0.plusMillis(1999))))
                 .as("the API server's clock up to a second behind this one's").isEmpty();
-        assertThat(InstanceMachines.steps(List.of(), secondBefore, members(AWS_1), true, T0, T0.plusMillis(400)))
-                .isEmpty();
-        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, T0.plusSeconds(2)))
+        assertThat(InstanceMachines.steps(List.of(), secondBefore, members(AWS_1), true, T0,
+                at(T0.plusMillis(400)))).isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), sameSecond, members(AWS_1), true, T0, at(T0.plusSeconds(2))))
                 .as("two seconds after its creationTimestamp: surely older").hasSize(2);
     }
 
     @Test
-    void shouldCompareTheStatusAnObjectWasMadeForToTheMillisecond() {
-        // An object this service made says for which status: no uncertainty, either way.
-        List<Desired> gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true));
-        List<Existing> madeFor700 = gone.stream().map(d -> {
+    void shouldOrderTheStatusAnObjectWasMadeForAndALaterOneByTheirOffsetsWhateverTheirReplicasClocks() {
+        // Made for the status at offset 10, computed at 06:00:00.700 by one replica's clock.
+        List<Existing> madeFor10 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10));
+
+        assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(400), PARTITION, 9)))
+                .as("a status before the one it was made for").isEmpty();
+        assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(700), PARTITION, 10)))
+                .as("the status it was made for").isEmpty();
+        assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(1500), PARTITION, 9)))
+                .as("a status before it, read again, stamped by a replica whose clock runs 0.8 s ahead").isEmpty();
+        assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(400), PARTITION, 11)))
+                .as("the next status, stamped by a replica whose clock runs behind").hasSize(2)
+                .allMatch(step -> step instanceof Release);
+    }
+
+    @Test
+    void shouldCompareTheStatusesTimesOnlyBeyondTheClocksSkewWhereTheirOffsetsCannotBeCompared() {
+        List<Existing> timeOnly = madeFor(StatusPosition.at(T0.plusMillis(700))); // made before places were kept
+        List<Existing> otherPartition = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10));
+
+        assertThat(steps(timeOnly, new StatusPosition(T0.plusMillis(1700), PARTITION, 3)))
+                .as("a second later: maybe another clock's earlier status").isEmpty();
+        assertThat(steps(timeOnly, new StatusPosition(T0.plusMillis(1701), PARTITION, 3))).hasSize(2);
+        assertThat(steps(otherPartition, new StatusPosition(T0.plusMillis(1700), "machinepool.status.v1-4", 99)))
+                .as("the topic's partitions changed: offsets of two partitions say nothing").isEmpty();
+        assertThat(steps(otherPartition, new StatusPosition(T0.plusMillis(1701), "machinepool.status.v1-4", 2)))
+                .hasSize(2);
+        assertThat(steps(otherPartition, new StatusPosition(T0.plusSeconds(60), PARTITION, 2)))
+                .as("an offset before, a minute later: the topic made again").hasSize(2);
+    }
+
+    private static final String PARTITION = "machinepool.status.v1-3";
+
+    /** The pool's Machine and AWSMachine of an instance that left, made for the status at {@code madeFor}. */
+    private static List<Existing> madeFor(StatusPosition madeFor) {
+        return desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true)).stream().map(d -> {
             Existing e = written(d);
             return new Existing(e.kind(), e.name(), e.providerID(), e.infrastructureRef(), e.finalizers(),
-                    e.deleting(), e.version(), e.status(), T0, T0.plusMillis(700));
+                    e.deleting(), e.version(), e.status(), T0, madeFor);
         }).toList();
+    }
 
-        assertThat(InstanceMachines.steps(List.of(), madeFor700, members(AWS_1), true, T0, T0.plusMillis(400)))
-                .as("a status before the one it was made for").isEmpty();
-        assertThat(InstanceMachines.steps(List.of(), madeFor700, members(AWS_1), true, T0, T0.plusMillis(700)))
-                .as("the status it was made for").isEmpty();
-        assertThat(InstanceMachines.steps(List.of(), madeFor700, members(AWS_1), true, T0, T0.plusMillis(701)))
-                .as("a status after it, within a second of its creationTimestamp").hasSize(2)
-                .allMatch(step -> step instanceof Release);
+    /** The steps of a status at {@code status} in which the instance of {@code existing} is no member. */
+    private static List<Step> steps(List<Existing> existing, StatusPosition status) {
+        return InstanceMachines.steps(List.of(), existing, members(AWS_1), true, T0, status);
+    }
+
+    private static StatusPosition at(Instant time) {
+        return StatusPosition.at(time);
     }
 
     private static Existing made(Existing e, java.time.Instant created) {
@@ -521,11 +554,11 @@ class InstanceMachinesTest {
         Desired gone = desired(MACHINE_POOL, member(AWS_2, InstanceLifecycle.RUNNING, null, null, true)).get(0);
         Existing held = written(gone);
         Existing made = new Existing(ClusterApi.KIND_AWS_MACHINE, "made", AWS_1, null, List.of(), true, null,
-                Map.of(), T0, T0);
+                Map.of(), T0, at(T0));
         Existing capiMachine = new Existing(ClusterApi.KIND_MACHINE, "workers-infra-i-0bbb", AWS_2,
                 "workers-infra-i-0bbb", List.of(ClusterApi.MACHINE_FINALIZER), false, null, Map.of());
         Existing ownerMachine = new Existing(ClusterApi.KIND_MACHINE, "owner-made", null, "elsewhere", List.of(),
-                false, null, Map.of(), T0, T0);
+                false, null, Map.of(), T0, at(T0));
         Existing capas = new Existing(ClusterApi.KIND_AWS_MACHINE, "workers-x7k2p", "aws:///us-east-1a/i-0ccc", null,
                 List.of("awsmachine.infrastructure.cluster.x-k8s.io"), false, null, Map.of(), T0);
         Existing capasMachine = new Existing(ClusterApi.KIND_MACHINE, "workers-x7k2p", "aws:///us-east-1a/i-0ccc",

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.PoolStatus;
+import dev.poolstream.status.domain.StatusPosition;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +37,7 @@ class StatusWriteListenerTest {
         AtomicInteger attempts = new AtomicInteger();
         Lanes writer = new Lanes(timeline) {
             @Override
-            public void writePool(PoolStatus status, Instant computedAt) {
+            public void writePool(PoolStatus status, StatusPosition computedAt) {
                 if (attempts.incrementAndGet() == 1) {
                     throw new IllegalStateException("the API server answered 500");
                 }
@@ -47,7 +48,7 @@ class StatusWriteListenerTest {
             }
 
             @Override
-            public void writeInstances(PoolStatus status, Instant computedAt) {
+            public void writeInstances(PoolStatus status, StatusPosition computedAt) {
             }
 
             @Override
@@ -79,7 +80,7 @@ class StatusWriteListenerTest {
         CountDownLatch release = new CountDownLatch(1);
         Lanes writer = new Lanes(timeline) {
             @Override
-            public void writeInstances(PoolStatus status, Instant computedAt) {
+            public void writeInstances(PoolStatus status, StatusPosition computedAt) {
                 timeline.add("instances of " + status.pool() + " on " + Thread.currentThread().getName());
                 if (status.pool().equals("team-a/one")) {
                     waitFor(release);
@@ -135,7 +136,7 @@ class StatusWriteListenerTest {
         CountDownLatch release = new CountDownLatch(1);
         Lanes writer = new Lanes(timeline) {
             @Override
-            public void writePool(PoolStatus status, Instant computedAt) {
+            public void writePool(PoolStatus status, StatusPosition computedAt) {
                 super.writePool(status, computedAt);
                 if (status.pool().equals("team-a/old")) {
                     inWrite.countDown();
@@ -176,7 +177,7 @@ class StatusWriteListenerTest {
         CountDownLatch release = new CountDownLatch(1);
         Lanes writer = new Lanes(timeline) {
             @Override
-            public void writeInstances(PoolStatus status, Instant computedAt) {
+            public void writeInstances(PoolStatus status, StatusPosition computedAt) {
                 super.writeInstances(status, computedAt);
                 if (status.pool().equals("team-a/two")) {
                     waitFor(release);
@@ -225,7 +226,7 @@ class StatusWriteListenerTest {
         AtomicInteger attempts = new AtomicInteger();
         Lanes writer = new Lanes(timeline) {
             @Override
-            public void writeInstances(PoolStatus status, Instant computedAt) {
+            public void writeInstances(PoolStatus status, StatusPosition computedAt) {
                 if (attempts.incrementAndGet() <= 3) {
                     throw new IllegalStateException("workload cluster team-a/c: 503");
                 }
@@ -256,13 +257,49 @@ class StatusWriteListenerTest {
     }
 
     @Test
+    void shouldTellEachLaneWhereItsStatusStandsInItsPartitionAndWhen() throws Exception {
+        // The place orders a pool's statuses whichever replica computed them; the time is that replica's clock.
+        List<String> told = Collections.synchronizedList(new ArrayList<>());
+        Lanes writer = new Lanes(new ArrayList<>()) {
+            @Override
+            public void writePool(PoolStatus status, StatusPosition computedAt) {
+                told.add("pool " + status.pool() + " " + computedAt);
+            }
+
+            @Override
+            public void writeInstances(PoolStatus status, StatusPosition computedAt) {
+                told.add("instances " + status.pool() + " " + computedAt);
+            }
+
+            @Override
+            public void forgetInstances(String pool, StatusPosition at) {
+                told.add("forget instances " + pool + " " + at);
+            }
+        };
+        StatusWriteListener listener = listener(writer);
+        MockConsumer<String, Object> consumer = assigned(listener);
+        Instant computed = Instant.parse("2026-12-05T07:00:00.123Z");
+
+        listener.onStatuses(List.of(timed(record(41, status("team-a/one")), computed),
+                timed(new ConsumerRecord<>(TOPIC, 0, 42, "team-a/two", null), computed.plusMillis(5))), consumer);
+
+        await().atMost(WAIT).until(() -> told.size() == 3);
+        assertThat(told).containsExactlyInAnyOrder(
+                "pool team-a/one " + new StatusPosition(computed, "machinepool.status.v1-0", 41),
+                "instances team-a/one " + new StatusPosition(computed, "machinepool.status.v1-0", 41),
+                "forget instances team-a/two "
+                        + new StatusPosition(computed.plusMillis(5), "machinepool.status.v1-0", 42));
+        listener.close();
+    }
+
+    @Test
     void shouldWaitForTheInstancesWriteInFlightOfAPartitionThatGoes() throws Exception {
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Lanes writer = new Lanes(timeline) {
             @Override
-            public void writeInstances(PoolStatus status, Instant computedAt) {
+            public void writeInstances(PoolStatus status, StatusPosition computedAt) {
                 timeline.add("instances begin");
                 running.countDown();
                 waitFor(release);
@@ -297,12 +334,12 @@ class StatusWriteListenerTest {
         }
 
         @Override
-        public void writePool(PoolStatus status, Instant computedAt) {
+        public void writePool(PoolStatus status, StatusPosition computedAt) {
             timeline.add("pool " + status.pool() + " on " + Thread.currentThread().getName());
         }
 
         @Override
-        public void writeInstances(PoolStatus status, Instant computedAt) {
+        public void writeInstances(PoolStatus status, StatusPosition computedAt) {
             timeline.add("instances of " + status.pool());
         }
 
@@ -311,7 +348,7 @@ class StatusWriteListenerTest {
         }
 
         @Override
-        public void forgetInstances(String pool, Instant at) {
+        public void forgetInstances(String pool, StatusPosition at) {
         }
 
         @Override
@@ -353,6 +390,13 @@ class StatusWriteListenerTest {
 
     private static ConsumerRecord<String, Keyed> record(long offset, PoolStatus status) {
         return new ConsumerRecord<>(TOPIC, 0, offset, status.pool(), status);
+    }
+
+    /** The record as the broker gives it: with the time its producer stamped. */
+    private static ConsumerRecord<String, Keyed> timed(ConsumerRecord<String, Keyed> record, Instant at) {
+        return new ConsumerRecord<>(record.topic(), record.partition(), record.offset(), at.toEpochMilli(),
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, -1, -1, record.key(), record.value(),
+                new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty());
     }
 
     /** The offset committed of partition 0, -1 for none. */

@@ -29,6 +29,7 @@ import dev.poolstream.status.domain.Member;
 import dev.poolstream.status.domain.PoolInputs;
 import dev.poolstream.status.domain.PoolView;
 import dev.poolstream.status.domain.StatusCalculator;
+import dev.poolstream.status.domain.StatusPosition;
 import dev.poolstream.status.kube.StatusWriter;
 import dev.poolstream.status.shapes.PoolShape;
 import dev.poolstream.status.shapes.PoolShape.Names;
@@ -292,7 +293,7 @@ class InstanceMachinesRealApiIT {
         // A tombstone older than the object (read again from an older offset; the pool made again since) lets go of
         // nothing; the pool gone now (its status tombstoned): nothing of it hangs on a finalizer.
         Instant made = KubeTime.parse(get(AWSMachine.class, one).getMetadata().getCreationTimestamp());
-        writer.forget(n.poolKey(), made.minusSeconds(60));
+        writer.forget(n.poolKey(), StatusPosition.at(made.minusSeconds(60)));
         assertThat(get(AWSMachine.class, one)).as("made after that tombstone").isNotNull()
                 .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
         writer.forget(n.poolKey(), afterTheObjects());
@@ -317,11 +318,12 @@ class InstanceMachinesRealApiIT {
             try (KubernetesClient asService = RealApiObjects.asStatusService(alone)) {
                 StatusWriter writer = writer(asService, StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
                 String one = PoolMachines.machineName(n.pool(), n.providerId(1));
-                writer.write(look(spec(n, 1), members(n, 1)), afterTheObjects());
+                Instant computed = Instant.now();
+                writer.write(look(spec(n, 1), members(n, 1)), new StatusPosition(computed, "status-0", 1));
                 assertThat(admin.genericKubernetesResources(context(AWSMachine.class)).inNamespace(NAMESPACE)
                         .withName(one).get()).isNotNull();
 
-                writer.forget(n.poolKey(), afterTheObjects());
+                writer.forget(n.poolKey(), new StatusPosition(computed.plusMillis(5), "status-0", 2));
 
                 await().atMost(WAIT).until(() -> admin.genericKubernetesResources(context(AWSMachine.class))
                         .inNamespace(NAMESPACE).withName(one).get() == null);
@@ -330,25 +332,27 @@ class InstanceMachinesRealApiIT {
     }
 
     @Test
-    void shouldLeaveTheObjectsOfAnInstanceThatJoinedAfterAStatusReadAgainFromAnOlderOffset() {
+    void shouldLeaveTheObjectsOfAnInstanceThatJoinedAfterAStatusReadAgainFromAnOlderOffsetWhateverItsReplicasClock() {
         Names n = new Names(NAMESPACE, "replayed", CLUSTER, "im-replayed");
         objects.pool(n, 2, Map.of());
         StatusWriter writer = writer(StatusProperties.Mode.INFRASTRUCTURE_PROVIDER);
         String two = PoolMachines.machineName(n.pool(), n.providerId(2));
-        Instant beforeTwo = Instant.now().minusSeconds(60);
-        Instant madeFor = Instant.now();
-        writer.write(look(spec(n, 2), members(n, 2)), madeFor);
+        String partition = "machinepool.status.v1-5";
+        Instant computed = Instant.now();
+        writer.write(look(spec(n, 2), members(n, 2)), new StatusPosition(computed, partition, 20));
         assertThat(get(AWSMachine.class, two)).isNotNull().satisfies(o -> assertThat(o.getMetadata().getAnnotations())
-                .containsEntry(InstanceMachines.MADE_AT_ANNOTATION, madeFor.toString()));
+                .containsEntry(InstanceMachines.MADE_AT_ANNOTATION, computed.toString())
+                .containsEntry(InstanceMachines.MADE_FOR_RECORD_ANNOTATION, partition + "@20"));
 
-        // The status from before instance 2 joined, read again after a restart: its objects are none of its business.
-        writer.write(look(spec(n, 1), members(n, 1)), beforeTwo);
-        assertThat(get(AWSMachine.class, two)).as("made after that status").isNotNull()
+        // The status from before instance 2 joined, read again after a restart: its objects are none of its business,
+        // though the replica that computed it, its clock 0.8 s ahead of the next one's, stamped it later.
+        writer.write(look(spec(n, 1), members(n, 1)), new StatusPosition(computed.plusMillis(800), partition, 19));
+        assertThat(get(AWSMachine.class, two)).as("made for a later status").isNotNull()
                 .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
 
-        // Instance 2 gone, said by a status newer than the one its objects were made for, if by a millisecond: they
-        // go (their creationTimestamp alone would not tell, in the same second).
-        writer.write(look(spec(n, 1), members(n, 1)), madeFor.plusMillis(1));
+        // Instance 2 gone, said by the status after the one its objects were made for, stamped by a clock behind:
+        // they go (their creationTimestamp alone would not tell, in the same second).
+        writer.write(look(spec(n, 1), members(n, 1)), new StatusPosition(computed.minusMillis(300), partition, 21));
         await().atMost(WAIT).until(() -> get(AWSMachine.class, two) == null);
     }
 
@@ -599,8 +603,8 @@ class InstanceMachinesRealApiIT {
                 .toList();
     }
 
-    /** A status's time surely after the objects made until now: their creationTimestamps are whole seconds. */
-    private static Instant afterTheObjects() {
-        return Instant.now().plus(InstanceMachines.CREATED_UNCERTAINTY).plusSeconds(1);
+    /** A status surely after the objects made until now: their creationTimestamps are whole seconds. */
+    private static StatusPosition afterTheObjects() {
+        return StatusPosition.at(Instant.now().plus(InstanceMachines.CREATED_UNCERTAINTY).plusSeconds(1));
     }
 }

@@ -24,6 +24,7 @@ import dev.poolstream.status.domain.Member;
 import dev.poolstream.status.domain.PoolInputs;
 import dev.poolstream.status.domain.PoolView;
 import dev.poolstream.status.domain.StatusCalculator;
+import dev.poolstream.status.domain.StatusPosition;
 import dev.poolstream.status.kube.StatusWriter;
 import dev.poolstream.status.shapes.PoolShape;
 import dev.poolstream.status.shapes.PoolShape.Names;
@@ -253,7 +254,7 @@ class StatusWriterRealApiIT {
         });
 
         // A restarted writer (no copies) is given the status that retired the old Node, with its time.
-        writer(StatusProperties.Mode.OWNER).write(second.status(), computed);
+        writer(StatusProperties.Mode.OWNER).write(second.status(), StatusPosition.at(computed));
 
         assertThat(objects.node(n.nodeName(2))).as("the new VM's Node").isNotNull()
                 .extracting(node -> node.getMetadata().getUid()).isEqualTo(back.getMetadata().getUid());
