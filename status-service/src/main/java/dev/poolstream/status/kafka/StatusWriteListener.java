@@ -49,7 +49,8 @@ import org.springframework.util.backoff.BackOff;
  * <p>Each status is written in two lanes: the pool's own objects ({@link Writer#writePool}: the MachinePool, the
  * infrastructure pool, the Events) on the consumer thread, then its per-instance objects ({@link
  * Writer#writeInstances}: machines, Nodes) on threads of their own, as many as there are consumers. A pool's status
- * never waits behind another pool's Machines; each lane retries its own failures.
+ * never waits behind another pool's Machines; each lane retries its own failures, on as many threads, so that one
+ * pool's slow retry does not hold the other pools' back.
  *
  * <p>Offsets are committed only up to the oldest record whose write is not done in both lanes, by this listener on
  * the consumer thread (the container commits nothing): a restart delivers again what was still being written or
@@ -157,17 +158,19 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
      * @param deadLetters where a record goes that cannot be read (it throws when Kafka did not take it: tried again)
      * @param backOff     between attempts of one pool's write; it should never stop (a status write failing is
      *                    taken as transient)
-     * @param instanceThreads how many pools' instances' objects are written at once
+     * @param laneThreads how many pools' writes each lane runs at once off the consumer threads: the instances'
+     *                    objects, and each lane's retries
      */
     public StatusWriteListener(Writer writer, ConsumerRecordRecoverer deadLetters, BackOff backOff, Clock clock,
-                               MeterRegistry registry, int instanceThreads) {
+                               MeterRegistry registry, int laneThreads) {
         this.writer = writer;
         this.deadLetters = deadLetters;
         this.clock = clock;
         this.poolWrites = new KeyedRetries<>(ID, KeyedRetries.Order.LATEST_WINS,
+                KeyedRetries.FirstAttempt.ON_SUBMITTER, laneThreads,
                 (pool, delivery) -> attempt(Lane.POOL, pool, delivery), backOff, e -> true, new Outcomes(Lane.POOL));
         this.instanceWrites = new KeyedRetries<>(ID + "-instances", KeyedRetries.Order.LATEST_WINS,
-                KeyedRetries.FirstAttempt.ON_OWN_THREAD, instanceThreads,
+                KeyedRetries.FirstAttempt.ON_OWN_THREAD, laneThreads,
                 (pool, delivery) -> attempt(Lane.INSTANCES, pool, delivery),
                 backOff, e -> true, new Outcomes(Lane.INSTANCES));
         poolWrites.alsoWaitFor(instanceWrites);

@@ -293,6 +293,43 @@ class StatusWriteListenerTest {
     }
 
     @Test
+    void shouldRetryAnotherPoolsStatusWhileOnePoolsRetryStillRuns() throws Exception {
+        // The pool lane's retries once ran on one thread: a retry waiting on a slow API server held every other
+        // pool's retry back.
+        CountDownLatch slowRetryRunning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> written = Collections.synchronizedList(new ArrayList<>());
+        java.util.Map<String, AtomicInteger> attempts = new java.util.concurrent.ConcurrentHashMap<>();
+        Lanes writer = new Lanes(Collections.synchronizedList(new ArrayList<>())) {
+            @Override
+            public void writePool(PoolStatus status, StatusPosition computedAt) {
+                if (attempts.computeIfAbsent(status.pool(), p -> new AtomicInteger()).incrementAndGet() == 1) {
+                    throw new IllegalStateException("the API server answered 500");
+                }
+                if (status.pool().equals("team-a/slow")) {
+                    slowRetryRunning.countDown();
+                    waitFor(release);
+                }
+                written.add(status.pool());
+            }
+        };
+        StatusWriteListener listener = new StatusWriteListener(writer, (record, e) -> { },
+                new FixedBackOff(10, FixedBackOff.UNLIMITED_ATTEMPTS), Clock.systemUTC(), new SimpleMeterRegistry(), 2);
+        MockConsumer<String, Object> consumer = assigned(listener);
+        listener.onStatuses(List.of(record(0, status("team-a/slow"))), consumer);
+        assertThat(slowRetryRunning.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("its retry runs").isTrue();
+
+        listener.onStatuses(List.of(record(1, status("team-a/other"))), consumer);
+
+        await().atMost(WAIT).until(() -> written.contains("team-a/other"));
+        assertThat(written).as("while the slow pool's retry still runs").containsExactly("team-a/other");
+        release.countDown();
+        await().atMost(WAIT).until(() -> written.contains("team-a/slow"));
+        awaitCommitted(listener, consumer, 2);
+        listener.close();
+    }
+
+    @Test
     void shouldWaitForTheInstancesWriteInFlightOfAPartitionThatGoes() throws Exception {
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch running = new CountDownLatch(1);
