@@ -1,17 +1,26 @@
 package dev.poolstream.status.domain;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
  * Where a status stands among its pool's statuses: its record's partition of the status topic and offset there, and
  * its time, which the replica that computed it stamped by its own clock.
  *
- * <p>A pool's statuses all go to one partition, in the order its topology task computed them (exactly-once: a
- * task's statuses from before a rebalance are committed before the next owner's, or never). So two offsets of one
- * partition order two statuses exactly, whichever replicas computed them. Their times do not: two replicas' clocks
- * differ, and an old status stamped by a clock ahead could look newer than the one after it. Times are compared only
- * where offsets cannot be (another partition: the topic's partitions changed; a topic made again; a position not
- * known), and then only beyond how far two clocks may differ ({@link InstanceMachines#CLOCK_SKEW}).
+ * <p>A pool's statuses all go to one partition (the topic is keyed by pool). Neither order alone is safe to let an
+ * instance's objects go by:
+ * <ul>
+ *   <li>times are two replicas' clocks: a status read again after a rebalance, stamped by a clock ahead, looked newer
+ *       than the next replica's status after it;</li>
+ *   <li>offsets are the order statuses reached the broker, not the order they were computed: the topology runs
+ *       at-least-once, and a replica that lost its task can still have a status in flight that lands after the next
+ *       owner's.</li>
+ * </ul>
+ * So within one partition a status is surely before another only when both say so. Where offsets cannot tell (another
+ * partition, after the topic's partitions changed; a position not known), times alone decide, beyond how far two
+ * clocks may differ ({@link InstanceMachines#CLOCK_SKEW}). A status at a lower offset of the same partition stamped
+ * more than {@link #OFFSETS_BEGAN_AGAIN} later says that the partition's offsets began again (the topic made again,
+ * or moved to another cluster), which no clock here is off by.
  *
  * @param at        the record's time; null when unknown
  * @param partition the topic and partition, as Kafka prints them ({@code machinepool.status.v1-3}); null when unknown
@@ -19,20 +28,24 @@ import java.time.Instant;
  */
 public record StatusPosition(Instant at, String partition, long offset) {
 
+    /** How much later a status at a lower offset is stamped when its partition's offsets began again. */
+    static final Duration OFFSETS_BEGAN_AGAIN = Duration.ofMinutes(1);
+
     /** A status known by its time alone (an object made before positions were kept on it). */
     public static StatusPosition at(Instant at) {
         return new StatusPosition(at, null, -1);
     }
 
-    /**
-     * Whether the status at this position surely came before the one at {@code later}: by their offsets when both are
-     * of one partition and that says so, otherwise by their times, when those differ by more than two clocks can.
-     */
+    /** Whether the status at this position surely came before the one at {@code later} (the class says how). */
     public boolean surelyBefore(StatusPosition later) {
-        if (partition != null && partition.equals(later.partition) && offset < later.offset) {
-            return true;
+        boolean timesKnown = at != null && later.at != null;
+        if (partition != null && partition.equals(later.partition) && offset >= 0 && later.offset >= 0) {
+            if (offset < later.offset) {
+                return !timesKnown || !later.at.isBefore(at);
+            }
+            return timesKnown && at.plus(OFFSETS_BEGAN_AGAIN).isBefore(later.at);
         }
-        return at != null && later.at != null && at.plus(InstanceMachines.CLOCK_SKEW).isBefore(later.at);
+        return timesKnown && at.plus(InstanceMachines.CLOCK_SKEW).isBefore(later.at);
     }
 
     /** {@link #partition}{@code @}{@link #offset}, as an object keeps it; null when unknown. */

@@ -463,19 +463,22 @@ class InstanceMachinesTest {
     }
 
     @Test
-    void shouldOrderTheStatusAnObjectWasMadeForAndALaterOneByTheirOffsetsWhateverTheirReplicasClocks() {
-        // Made for the status at offset 10, computed at 06:00:00.700 by one replica's clock.
+    void shouldLetGoTheObjectsOfAnInstanceOnlyWhenTheStatusThatSaysItLeftIsAfterTheirsByOffsetAndByTime() {
+        // Made for the status at offset 10, computed at 06:00:00.700 by one replica's clock (StatusPositionTest has
+        // the whole rule).
         List<Existing> madeFor10 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10));
 
         assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(400), PARTITION, 9)))
                 .as("a status before the one it was made for").isEmpty();
         assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(700), PARTITION, 10)))
                 .as("the status it was made for").isEmpty();
-        assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(1500), PARTITION, 9)))
-                .as("a status before it, read again, stamped by a replica whose clock runs 0.8 s ahead").isEmpty();
-        assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(400), PARTITION, 11)))
-                .as("the next status, stamped by a replica whose clock runs behind").hasSize(2)
-                .allMatch(step -> step instanceof Release);
+        assertThat(steps(madeFor10, new StatusPosition(T0.plusSeconds(5), PARTITION, 9)))
+                .as("a status before it, read again, stamped by a replica whose clock runs 4.3 s ahead").isEmpty();
+        assertThat(steps(madeFor10, new StatusPosition(T0.minusSeconds(6), PARTITION, 11)))
+                .as("a status after it on the topic, computed before it: a replica that lost the pool's task")
+                .isEmpty();
+        assertThat(steps(madeFor10, new StatusPosition(T0.plusMillis(701), PARTITION, 11)))
+                .as("the next status").hasSize(2).allMatch(step -> step instanceof Release);
     }
 
     @Test
@@ -490,8 +493,8 @@ class InstanceMachinesTest {
                 .as("the topic's partitions changed: offsets of two partitions say nothing").isEmpty();
         assertThat(steps(otherPartition, new StatusPosition(T0.plusMillis(1701), "machinepool.status.v1-4", 2)))
                 .hasSize(2);
-        assertThat(steps(otherPartition, new StatusPosition(T0.plusSeconds(60), PARTITION, 2)))
-                .as("an offset before, a minute later: the topic made again").hasSize(2);
+        assertThat(steps(otherPartition, new StatusPosition(T0.plusSeconds(62), PARTITION, 2)))
+                .as("an offset before, a minute later: the partition's offsets began again").hasSize(2);
     }
 
     private static final String PARTITION = "machinepool.status.v1-3";

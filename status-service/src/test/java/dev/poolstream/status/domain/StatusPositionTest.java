@@ -34,6 +34,39 @@ class StatusPositionTest {
         assertThat(StatusPosition.parse(at, record)).isEqualTo(new StatusPosition(time, partition, offset));
     }
 
+    /** The object's status at offset 10 of partition p, computed at 07:00:00.700; the other status as given. */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(nullValues = "null", delimiter = '|', value = {
+            "the next status                                       | p | 11 | 07:00:00.701 | true",
+            "the next status, stamped in the same millisecond      | p | 11 | 07:00:00.700 | true",
+            "one before it                                         | p |  9 | 07:00:00.400 | false",
+            "itself                                                | p | 10 | 07:00:00.700 | false",
+            "one before it, stamped by a clock 4.3 s ahead         | p |  9 | 07:00:05     | false",
+            "one after it on the topic, computed 6.7 s before it   | p | 11 | 06:59:54     | false",
+            "one at a lower offset stamped 1 min later: offsets    | p |  9 | 07:01:00.701 | true",
+            "... and just within that minute                       | p |  9 | 07:01:00.700 | false",
+            "another partition, more than the clocks' skew later   | q |  2 | 07:00:01.701 | true",
+            "another partition, within the clocks' skew            | q | 99 | 07:00:01.700 | false",
+            "no partition known, more than the skew later          | null | -1 | 07:00:01.701 | true",
+            "no time known, the next offset                        | p | 11 | null         | true",
+            "no time known, another partition                      | q | 11 | null         | false"})
+    void shouldComeBeforeAnotherStatusOnlyWhenOffsetsAndTimesBothSaySo(String what, String partition, long offset,
+                                                                        String time, boolean before) {
+        StatusPosition made = new StatusPosition(T0, "p", 10);
+        Instant at = time == null ? null : Instant.parse("2026-12-05T" + time + "Z");
+
+        assertThat(made.surelyBefore(new StatusPosition(at, partition, offset))).as(what).isEqualTo(before);
+    }
+
+    @Test
+    void shouldComparePositionsOfUnknownTimeOrPlaceOnlyByWhatTheyHave() {
+        assertThat(new StatusPosition(null, "p", 10).surelyBefore(new StatusPosition(T0, "p", 11))).isTrue();
+        assertThat(new StatusPosition(null, "p", 10).surelyBefore(new StatusPosition(T0, "p", 10))).isFalse();
+        assertThat(StatusPosition.at(null).surelyBefore(StatusPosition.at(T0))).isFalse();
+        assertThat(new StatusPosition(T0, "p", -1).surelyBefore(new StatusPosition(T0.plusMillis(1), "p", 11)))
+                .as("an offset not known is no offset").isFalse();
+    }
+
     @Test
     void shouldBeNothingWhenAnObjectSaysNeitherItsTimeNorItsPlace() {
         assertThat(StatusPosition.parse(null, null)).isNull();
