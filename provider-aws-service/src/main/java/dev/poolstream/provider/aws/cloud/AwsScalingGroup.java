@@ -277,13 +277,17 @@ public class AwsScalingGroup implements ScalingGroup {
      * lower desired capacity never lets Auto Scaling end an instance of its own choice: the engine lowers it only to
      * the instances it saw, and one launched between that describe and this update would otherwise make Auto Scaling
      * end another, undrained. Instances leave only by name ({@link #terminate}), which protection does not stop.
-     * Before lowering it on a group whose in-service instances are not all protected (made before this, or by CAPA),
-     * they are protected first.
+     * Before lowering it, or changing the group's subnets or zones, on a group whose in-service instances are not all
+     * protected (made before this, or by CAPA), they are protected first.
      */
     @Override
     public void update(String group, GroupUpdate update) {
         if (update.changesGroup()) {
-            protectBeforeLowering(group, update.desired(), update.max());
+            if (update.placement() != null) {
+                protectTheOthers(group, seen.getOrDefault(group, Seen.NOTHING), List.of(), "changing its placement");
+            } else {
+                protectBeforeLowering(group, update.desired(), update.max());
+            }
             UpdateAutoScalingGroupRequest.Builder b = UpdateAutoScalingGroupRequest.builder()
                     .autoScalingGroupName(group).newInstancesProtectedFromScaleIn(true)
                     .minSize(update.min()).maxSize(update.max()).desiredCapacity(update.desired());
@@ -318,15 +322,27 @@ public class AwsScalingGroup implements ScalingGroup {
         if (max != null) {
             after = Math.min(after, max);
         }
-        if (after >= last.desired() || last.unprotected().isEmpty()) {
+        if (after < last.desired()) {
+            protectTheOthers(group, last, List.of(), "lowering desired capacity to " + after);
+        }
+    }
+
+    /**
+     * Protects the group's unprotected in-service instances but {@code going} from scale-in, before a write after
+     * which Auto Scaling may end instances of its own choosing: a lower desired capacity, and whatever leaves the
+     * zones uneven (instances taken out of some zones, a change of subnets), which its zone rebalancing evens out by
+     * ending instances in the others.
+     */
+    private void protectTheOthers(String group, Seen last, List<String> going, String before) {
+        List<String> others = last.unprotected().stream().filter(id -> !going.contains(id)).toList();
+        if (others.isEmpty()) {
             return;
         }
-        for (List<String> batch : AwsInstances.batches(last.unprotected(), AwsInstances.PROTECT_BATCH)) {
+        for (List<String> batch : AwsInstances.batches(others, AwsInstances.PROTECT_BATCH)) {
             AwsErrors.run("SetInstanceProtection " + group + " " + batch, () -> autoScaling.setInstanceProtection(b -> b
                     .autoScalingGroupName(group).instanceIds(batch).protectedFromScaleIn(true)));
         }
-        log.info("group {}: protected instances {} from scale-in before lowering desired capacity to {}", group,
-                last.unprotected(), after);
+        log.info("group {}: protected instances {} from scale-in before {}", group, others, before);
     }
 
     /**
@@ -345,6 +361,7 @@ public class AwsScalingGroup implements ScalingGroup {
         List<String> inService = instanceIds.stream().filter(id -> AwsInstances.detachable(last.state(id))).toList();
         List<String> others = instanceIds.stream().filter(id -> !inService.contains(id)).toList();
         markForFinding(group, last, inService);
+        protectTheOthers(group, last, instanceIds, "taking " + instanceIds + " out");
         lowerMinFor(group, last, instanceIds.size());
         List<String> detached = new ArrayList<>();
         List<String> notInGroup = new ArrayList<>();

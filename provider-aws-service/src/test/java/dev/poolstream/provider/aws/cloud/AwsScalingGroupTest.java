@@ -83,6 +83,12 @@ class AwsScalingGroupTest {
         return described;
     }
 
+    /** A group Poolstream made: every instance protected from scale-in. */
+    private Optional<GroupSnapshot> poolstreamsGroupWith(List<String> ids, String state) {
+        autoScaling.protectedIds.addAll(ids);
+        return groupWith(ids, state);
+    }
+
     private Optional<GroupSnapshot> groupWith(List<String> ids, String state) {
         Map<String, String> states = new LinkedHashMap<>();
         ids.forEach(id -> states.put(id, state));
@@ -130,6 +136,32 @@ class AwsScalingGroupTest {
         groupWith(ids(0, 3), "InService");
 
         adapter.update(GROUP, new GroupUpdate(null, null, 2, null, null, Map.of()));
+
+        assertThat(calls).first().isEqualTo("SetInstanceProtection " + ids(0, 3) + " true");
+        assertThat(calls).hasSize(2);
+    }
+
+    /**
+     * A group taken over from CAPA, its instances unprotected: taking some out leaves its zones uneven, and Auto
+     * Scaling's zone rebalancing then ends instances of its own choosing in the others, undrained.
+     */
+    @Test
+    void shouldProtectTheOtherUnprotectedInstancesBeforeTakingSomeOut() {
+        autoScaling.protectedIds.add("i-0004");
+        groupWith(ids(0, 6), "InService");
+
+        adapter.terminate(GROUP, ids(0, 2));
+
+        assertThat(calls).containsExactly("SetInstanceProtection [i-0002, i-0003, i-0005] true",
+                "DetachInstances " + ids(0, 2) + " decrement", "TerminateInstances " + ids(0, 2));
+    }
+
+    @Test
+    void shouldProtectTheUnprotectedInstancesBeforeChangingTheGroupsSubnets() {
+        autoScaling.desired = 3;
+        groupWith(ids(0, 3), "InService");
+
+        adapter.update(GROUP, new GroupUpdate(null, null, null, null, List.of("subnet-1", "subnet-2"), Map.of()));
 
         assertThat(calls).first().isEqualTo("SetInstanceProtection " + ids(0, 3) + " true");
         assertThat(calls).hasSize(2);
@@ -221,7 +253,7 @@ class AwsScalingGroupTest {
 
     @Test
     void shouldDetachThenTerminateInTwoWritesWhenFifteenInServiceInstancesAreNamed() {
-        groupWith(ids(0, 20), "InService");
+        poolstreamsGroupWith(ids(0, 20), "InService");
 
         adapter.terminate(GROUP, ids(0, 15));
 
@@ -231,7 +263,7 @@ class AwsScalingGroupTest {
 
     @Test
     void shouldDetachInBatchesOfTwentyAndTerminateOnceWhenManyAreNamed() {
-        groupWith(ids(0, 50), "InService");
+        poolstreamsGroupWith(ids(0, 50), "InService");
 
         adapter.terminate(GROUP, ids(0, 45));
 
@@ -253,7 +285,7 @@ class AwsScalingGroupTest {
 
     @Test
     void shouldTerminateThroughGroupOneByOneWhenDetachIsRefusedAsInvalid() {
-        groupWith(ids(0, 5), "InService");
+        poolstreamsGroupWith(ids(0, 5), "InService");
         autoScaling.refuseDetach = "The instance i-0001 is not in InService.";
 
         adapter.terminate(GROUP, ids(0, 2));
@@ -267,7 +299,7 @@ class AwsScalingGroupTest {
     void shouldAskForRetryWhenInstancesInServiceAreNeitherDetachableNorInTheGroup() {
         // The detach took effect but its answer was lost; the SDK's retry of it met "not part of the group", and the
         // group has the instances no more to terminate: they may run outside it, which only a look there tells.
-        groupWith(ids(0, 5), "InService");
+        poolstreamsGroupWith(ids(0, 5), "InService");
         autoScaling.detachThenLoseAnswer = true;
 
         assertThatThrownBy(() -> adapter.terminate(GROUP, ids(0, 2)))
@@ -284,7 +316,7 @@ class AwsScalingGroupTest {
         // A pool at its minSize replacing one instance (a deleting Machine, a remediation): AWS refuses a decrement
         // below the min, and the terminate was refused for good, its Node drained.
         autoScaling.min = 3;
-        groupWith(ids(0, 3), "InService");
+        poolstreamsGroupWith(ids(0, 3), "InService");
 
         adapter.terminate(GROUP, ids(1, 2));
 
@@ -295,7 +327,7 @@ class AwsScalingGroupTest {
     @Test
     void shouldLeaveTheMinSizeAloneWhenTheGroupStaysAtOrAboveIt() {
         autoScaling.min = 2;
-        groupWith(ids(0, 3), "InService");
+        poolstreamsGroupWith(ids(0, 3), "InService");
 
         adapter.terminate(GROUP, ids(1, 2));
 
@@ -305,7 +337,7 @@ class AwsScalingGroupTest {
 
     @Test
     void shouldTerminateWhatIsDetachedBeforeRefusingWhenLaterInstancesCannotLeave() {
-        groupWith(ids(0, 30), "InService");
+        poolstreamsGroupWith(ids(0, 30), "InService");
         autoScaling.refuseDetachFrom = 1;
         autoScaling.refuseDetach = "Detaching would violate the group's minimum size.";
         autoScaling.refuseTerminate = "Terminating instance without replacement will violate group's min size "
@@ -327,6 +359,7 @@ class AwsScalingGroupTest {
         adapter.terminate(GROUP, ids(0, 3));
 
         assertThat(calls).containsExactly("CreateTags [i-0001, i-0002] [Name=workers, poolstream.dev/pool=ns/workers]",
+                "SetInstanceProtection " + ids(3, 5) + " true",
                 "DetachInstances " + ids(0, 3) + " decrement", "TerminateInstances " + ids(0, 3));
     }
 
@@ -339,6 +372,7 @@ class AwsScalingGroupTest {
         adapter.terminate(GROUP, ids(0, 2));
 
         assertThat(calls).containsExactly("CreateTags [i-0001] [Name=workers, poolstream.dev/pool=ns/workers]",
+                "SetInstanceProtection " + ids(2, 5) + " true",
                 "DetachInstances " + ids(0, 2) + " decrement", "TerminateInstances " + ids(0, 2));
     }
 
