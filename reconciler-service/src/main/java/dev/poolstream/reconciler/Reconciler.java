@@ -152,9 +152,13 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
                     // Another object (gone, or made again under the same name): what was read of the bootstrap
                     // config was the old one's, and would give the new pool its data Secret before its config does.
                     // Its failed commands too: the new one starts at generation 1 again, below theirs, so pruning by
-                    // generation keeps them, and it would be shown retrying a command it never sent.
+                    // generation keeps them, and it would be shown retrying a command it never sent. And all the
+                    // look remembered: the old pool's drains, ended TimedOut or NodeGone, made the instances of the
+                    // new one that came back under the same provider IDs (a scale set's reused IDs) victims
+                    // terminated undrained; its running drains are stopped by the look.
                     pool.bootstrap = null;
                     pool.failures.clear();
+                    pool.memory = Memory.EMPTY;
                 }
                 pool.spec = spec;
             } else if (topic.equals(Topics.SCALINGGROUP_STATE.name())) {

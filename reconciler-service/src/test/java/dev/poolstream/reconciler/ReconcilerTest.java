@@ -22,6 +22,7 @@ import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.Topics;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
 import dev.poolstream.events.command.TerminateInstances;
@@ -160,6 +161,40 @@ class ReconcilerTest {
         await().atMost(WAIT).until(() -> sent.stream().anyMatch(s -> s.command() instanceof TerminateInstances));
         assertThat(registry.find("poolstream.reconciler.drains").tag("outcome", "timed-out").counter())
                 .isNotNull();
+    }
+
+    /**
+     * A pool deleted and made again under the same name while a drain of the first one ran: the new pool remembers
+     * none of the old one's drains, and starts its own (its Draining Event, its start, its deadline). Carried over,
+     * an old drain ended TimedOut or NodeGone made the new pool's instance of the same provider ID (a scale set's
+     * reused ID) a victim terminated undrained.
+     */
+    /**
+     * A pool deleted and made again under the same name remembers nothing of the deleted one: not the terminate it
+     * awaited (the new pool once waited on it), nor its drains (one ended TimedOut or NodeGone made the new pool's
+     * instance of the same provider ID, a scale set's reused ID, a victim terminated undrained).
+     */
+    @Test
+    void shouldRememberNothingOfTheDeletedPoolForAPoolMadeAgainUnderTheSameName() {
+        drainOneOfFour();
+        clock.advance(Duration.ofMinutes(10));
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, withDrainTimeout(spec(7), 60));
+        await().atMost(WAIT).until(() -> sent.stream().anyMatch(s -> s.command() instanceof TerminateInstances));
+        int before = sent.size();
+
+        // No tombstone between them: the watcher, down while it happened, publishes only what differs after.
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, withDrainTimeout(spec("uid-of-the-second", 7, 3), 60));
+
+        await().atMost(WAIT).until(() -> sent.size() > before);
+        assertThat(sent.get(before).command()).as("the new pool's first look confirms its group; it terminates nothing")
+                .isInstanceOf(RollOut.class);
+    }
+
+    private static PoolSpec withDrainTimeout(PoolSpec spec, int seconds) {
+        var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
+        deletion.setNodeDrainTimeoutSeconds(seconds);
+        spec.spec().getTemplate().getSpec().setDeletion(deletion);
+        return spec;
     }
 
     /** A pool of 3 with 4 members: one is the victim, and its drain waits (no kubeconfig Secret yet). */
