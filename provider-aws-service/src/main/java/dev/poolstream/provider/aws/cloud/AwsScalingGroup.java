@@ -389,7 +389,9 @@ public class AwsScalingGroup implements ScalingGroup {
             // In service at the last describe, then neither detachable nor in the group: gone, or detached by this
             // very detach when its answer was lost and the SDK's retry met "not part of the group". Which, only a look
             // outside the group tells: the command carried out again finds them left out and ends those still running
-            // with the pool's tags (finishTerminate).
+            // with the pool's tags (finishTerminate). Until then they are listed as detached, as those this call
+            // detached: missing from the describes, they were published gone while they may still run.
+            runningDetached(group, last, notInGroup);
             throw new RetryableCommandException(Reasons.CLOUD_REJECTED, "group " + group + ": instances " + notInGroup
                     + " were in service, and now Auto Scaling has them neither to detach nor to terminate; they may "
                     + "run outside the group: looking for them", null);

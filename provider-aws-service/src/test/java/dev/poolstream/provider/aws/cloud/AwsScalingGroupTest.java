@@ -309,6 +309,11 @@ class AwsScalingGroupTest {
         assertThat(calls).containsExactly("DetachInstances " + ids(0, 2) + " decrement",
                 "TerminateInstanceInAutoScalingGroup i-0000 decrement",
                 "TerminateInstanceInAutoScalingGroup i-0001 decrement");
+        // Until the command carried out again looks outside the group, they are listed as detached, not gone.
+        autoScaling.states.keySet().removeAll(ids(0, 2));
+        assertThat(adapter.describe(GROUP).orElseThrow().instances()).filteredOn(i -> ids(0, 2).contains(
+                i.instanceId())).extracting(InstanceSnapshot::cloudState)
+                .containsExactly(AwsScalingGroup.DETACHED_STATE, AwsScalingGroup.DETACHED_STATE);
     }
 
     @Test
