@@ -428,20 +428,23 @@ public final class Reconciler implements PoolTopicsConsumer.Listener {
             objects.setBootstrapDataSecretName(spec, set.name());
         } else if (action instanceof KubeAction.RemediateMachine remediate) {
             // The mark first, then the delete: a look that fails between them finds the mark and deletes again.
-            boolean marked = objects.setMachineConditions(spec, remediate.machine(), remediate.conditions(),
-                    clock.instant());
-            objects.deleteMachine(spec, remediate.machine(), "to remediate it");
+            boolean marked = objects.setMachineConditions(spec, remediate.machine(), remediate.providerID(),
+                    remediate.conditions(), clock.instant());
+            objects.deleteMachine(spec, remediate.machine(), remediate.providerID(), "to remediate it");
             if (marked) {
                 show(spec, remediate.notices());
             }
         } else if (action instanceof KubeAction.ClearRemediation clear) {
-            if (objects.clearRemediation(spec, clear.machine(), clear.markHealthy(), clock.instant())) {
+            if (objects.clearRemediation(spec, clear.machine(), clear.providerID(), clear.markHealthy(),
+                    clock.instant())) {
                 show(spec, clear.notices());
             }
         } else if (action instanceof KubeAction.DeleteMachine delete) {
-            objects.deleteMachine(spec, delete.machine(), "so that the owners of its deletion hooks act");
+            objects.deleteMachine(spec, delete.machine(), delete.providerID(),
+                    "so that the owners of its deletion hooks act");
         } else if (action instanceof KubeAction.DeferRemediation defer) {
-            if (objects.setMachineConditions(spec, defer.machine(), defer.conditions(), clock.instant())) {
+            if (objects.setMachineConditions(spec, defer.machine(), defer.providerID(), defer.conditions(),
+                    clock.instant())) {
                 show(spec, defer.notices());
             }
         }

@@ -1,6 +1,7 @@
 package dev.poolstream.reconciler.kube;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.cluster.v1beta2.Machine;
 import dev.poolstream.api.cluster.v1beta2.MachinePool;
 import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePool;
@@ -209,13 +210,18 @@ public final class PoolObjects {
      * fresh read and guarded by that read's resourceVersion (a 409 is computed again). A condition already False
      * with the same reason and message is left as it is; one that turns False gets {@code lastTransitionTime} now.
      *
-     * @return whether it wrote (false when every condition already held, or the Machine is gone)
+     * @param providerID the instance it is the Machine of: one of another pool or instance is left alone
+     *                   ({@link #notThePools})
+     * @return whether it wrote (false when every condition already held, or the Machine is gone or not the pool's)
      */
-    public boolean setMachineConditions(PoolSpec spec, String machine, List<KubeAction.MachineCondition> conditions,
-                                        Instant now) {
+    public boolean setMachineConditions(PoolSpec spec, String machine, String providerID,
+                                        List<KubeAction.MachineCondition> conditions, Instant now) {
         String transition = now.truncatedTo(ChronoUnit.SECONDS).toString();
         return patchFreshlyRead(machine(spec, machine), true, "Machine " + spec.namespace() + "/" + machine
                 + " of pool " + spec.key(), current -> {
+                    if (leftAlone(current, spec, providerID, "marked")) {
+                        return null;
+                    }
                     List<Map<String, Object>> written = conditionsOf(current);
                     List<Map<String, Object>> after = new ArrayList<>(written);
                     for (KubeAction.MachineCondition condition : conditions) {
@@ -237,12 +243,17 @@ public final class PoolObjects {
      * MachineHealthCheck writes it); without, a Machine its MachineHealthCheck finds unhealthy again by now keeps its
      * mark, which may be the check's new one.
      *
-     * @return whether it wrote (false when the Machine already was so, or is gone, or is unhealthy again)
+     * @return whether it wrote (false when the Machine already was so, or is gone, or is unhealthy again, or is not
+     *         the pool's instance's: {@link #notThePools})
      */
-    public boolean clearRemediation(PoolSpec spec, String machine, boolean markHealthy, Instant now) {
+    public boolean clearRemediation(PoolSpec spec, String machine, String providerID, boolean markHealthy,
+                                    Instant now) {
         String transition = now.truncatedTo(ChronoUnit.SECONDS).toString();
         return patchFreshlyRead(machine(spec, machine), true, "Machine " + spec.namespace() + "/" + machine
                 + " of pool " + spec.key(), current -> {
+                    if (leftAlone(current, spec, providerID, "cleared")) {
+                        return null;
+                    }
                     List<Map<String, Object>> written = conditionsOf(current);
                     List<Map<String, Object>> after = new ArrayList<>(written);
                     boolean failed = after.stream().anyMatch(c -> ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED
@@ -264,17 +275,59 @@ public final class PoolObjects {
     }
 
     /**
-     * Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left.
+     * Deletes the pool's Machine (its finalizers hold it until its instance is gone); one already gone is left, and so
+     * is one of another pool or instance ({@link #notThePools}), as read just before the delete.
      *
-     * @param why ends the log line
+     * @param providerID the instance it is the Machine of
+     * @param why        ends the log line
      */
-    public void deleteMachine(PoolSpec spec, String machine, String why) {
-        if (machine(spec, machine).byName().delete().isEmpty()) {
-            log.debug("Machine {}/{} of pool {} does not exist: nothing deleted", spec.namespace(), machine,
-                    spec.key());
+    public void deleteMachine(PoolSpec spec, String machine, String providerID, String why) {
+        Named named = machine(spec, machine);
+        GenericKubernetesResource current = named.byName().get();
+        if (current == null || leftAlone(current, spec, providerID, "deleted")) {
+            log.debug("Machine {}/{} of pool {} does not exist or is not its instance's: nothing deleted",
+                    spec.namespace(), machine, spec.key());
+            return;
+        }
+        if (named.byName().delete().isEmpty()) {
+            log.debug("Machine {}/{} of pool {} is gone: nothing deleted", spec.namespace(), machine, spec.key());
         } else {
             log.info("deleted Machine {}/{} of pool {} {}", spec.namespace(), machine, spec.key(), why);
         }
+    }
+
+    /**
+     * Why a Machine read by the name of the pool's instance's Machine is not that Machine, null when it is. The name is
+     * derived (infrastructure pool and instance ID) when the watcher reported no Machine for the instance, and another
+     * pool's can have it: two infrastructure pools whose names run together ({@code web.a}, {@code web-a}), scale sets
+     * that both number their VMs from 0. Marked and deleted, that pool's healthy instance would be drained and
+     * replaced. The Machine must carry the pool's {@code cluster.x-k8s.io/pool-name} label (as Cluster API formats
+     * it: {@link PoolMachines#poolNameLabel}), and the instance's provider ID once it has one.
+     */
+    static String notThePools(GenericKubernetesResource machine, PoolSpec spec, String providerID) {
+        Map<String, String> labels = machine.getMetadata().getLabels() == null ? Map.of()
+                : machine.getMetadata().getLabels();
+        String pool = labels.get(ClusterApi.POOL_NAME_LABEL);
+        if (!PoolMachines.poolNameLabel(spec.name()).equals(pool)) {
+            return pool == null ? "it carries no " + ClusterApi.POOL_NAME_LABEL + " label"
+                    : "it is pool " + pool + "'s";
+        }
+        Object machineProviderId = at(machine.getAdditionalProperties(), "spec").map(m -> m.get("providerID"))
+                .orElse(null);
+        if (providerID != null && machineProviderId != null && !providerID.equals(machineProviderId)) {
+            return "it is instance " + machineProviderId + "'s, not " + providerID + "'s";
+        }
+        return null;
+    }
+
+    private static boolean leftAlone(GenericKubernetesResource machine, PoolSpec spec, String providerID,
+                                     String what) {
+        String why = notThePools(machine, spec, providerID);
+        if (why != null) {
+            log.warn("pool {}: Machine {}/{} not {}: {}", spec.key(), spec.namespace(),
+                    machine.getMetadata().getName(), what, why);
+        }
+        return why != null;
     }
 
     /** The condition to write, or null when the Machine already has it so. */

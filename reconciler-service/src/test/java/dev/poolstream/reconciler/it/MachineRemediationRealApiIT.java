@@ -68,8 +68,8 @@ class MachineRemediationRealApiIT {
                         "Waiting for remediation", "2026-11-21T05:30:00Z")));
         long generation = machine(name).get().getMetadata().getGeneration();
 
-        boolean written = objects.setMachineConditions(pool, name, List.of(MACHINE_DELETING), Instant.now());
-        objects.deleteMachine(pool, name, "to remediate it");
+        boolean written = objects.setMachineConditions(pool, name, providerId(name), List.of(MACHINE_DELETING), Instant.now());
+        objects.deleteMachine(pool, name, providerId(name), "to remediate it");
 
         assertThat(written).isTrue();
         await().atMost(WAIT).untilAsserted(() -> {
@@ -94,8 +94,8 @@ class MachineRemediationRealApiIT {
                     .containsEntry("lastTransitionTime", "2026-11-21T05:30:00Z");
         });
         // Again (a look before the watcher shows the delete): nothing to write, and a delete that changes nothing.
-        assertThat(objects.setMachineConditions(pool, name, List.of(MACHINE_DELETING), Instant.now())).isFalse();
-        objects.deleteMachine(pool, name, "to remediate it");
+        assertThat(objects.setMachineConditions(pool, name, providerId(name), List.of(MACHINE_DELETING), Instant.now())).isFalse();
+        objects.deleteMachine(pool, name, providerId(name), "to remediate it");
         assertThat(machine(name).get()).isNotNull();
         assertThat(refusedWrites()).isEmpty();
     }
@@ -108,7 +108,7 @@ class MachineRemediationRealApiIT {
                 "2026-11-21T05:00:00Z")));
         Instant now = Instant.parse("2026-11-21T06:00:00.123Z");
 
-        boolean written = objects.setMachineConditions(pool, name, List.of(
+        boolean written = objects.setMachineConditions(pool, name, providerId(name), List.of(
                 new KubeAction.MachineCondition(ClusterApi.CONDITION_HEALTH_CHECK_SUCCEEDED, "NodeStartupTimeout",
                         "Health check failed: instance i-0002 has no Node 600s after its launch"),
                 new KubeAction.MachineCondition(ClusterApi.CONDITION_OWNER_REMEDIATED,
@@ -141,7 +141,7 @@ class MachineRemediationRealApiIT {
                         "Waiting: 1 remediation in flight, at most 1", "2026-11-21T05:30:00Z")));
         Instant now = Instant.parse("2026-11-21T06:00:00.123Z");
 
-        boolean written = objects.clearRemediation(pool, name, true, now);
+        boolean written = objects.clearRemediation(pool, name, providerId(name), true, now);
 
         assertThat(written).isTrue();
         await().atMost(WAIT).untilAsserted(() -> {
@@ -155,7 +155,7 @@ class MachineRemediationRealApiIT {
             assertThat(find(conditions, "Ready")).containsEntry("lastTransitionTime", "2026-11-21T05:00:00Z");
             assertThat(machine.getMetadata().getDeletionTimestamp()).isNull();
         });
-        assertThat(objects.clearRemediation(pool, name, true, now.plusSeconds(5))).as("nothing left to write").isFalse();
+        assertThat(objects.clearRemediation(pool, name, providerId(name), true, now.plusSeconds(5))).as("nothing left to write").isFalse();
         assertThat(refusedWrites()).isEmpty();
     }
 
@@ -180,8 +180,8 @@ class MachineRemediationRealApiIT {
                         "Waiting", "2026-11-21T05:30:00Z")));
         Instant now = Instant.parse("2026-11-21T06:00:00.123Z");
 
-        assertThat(objects.clearRemediation(pool, name, false, now)).isTrue();
-        assertThat(objects.clearRemediation(pool, unhealthyAgain, false, now)).isFalse();
+        assertThat(objects.clearRemediation(pool, name, providerId(name), false, now)).isTrue();
+        assertThat(objects.clearRemediation(pool, unhealthyAgain, providerId(unhealthyAgain), false, now)).isFalse();
 
         await().atMost(WAIT).untilAsserted(() -> {
             List<Map<String, Object>> conditions = conditions(machine(name).get());
@@ -199,11 +199,48 @@ class MachineRemediationRealApiIT {
 
     @Test
     void shouldDoNothingForAMachineThatDoesNotExist() {
-        assertThat(objects.setMachineConditions(pool, "workers-i-0404", List.of(MACHINE_DELETING), Instant.now()))
+        assertThat(objects.setMachineConditions(pool, "workers-i-0404", providerId("workers-i-0404"), List.of(MACHINE_DELETING), Instant.now()))
                 .isFalse();
-        objects.deleteMachine(pool, "workers-i-0404", "to remediate it");
+        objects.deleteMachine(pool, "workers-i-0404", providerId("workers-i-0404"), "to remediate it");
 
         assertThat(machine("workers-i-0404").get()).isNull();
+    }
+
+    /**
+     * A Machine of the name the pool's instance's would have, but another pool's or another instance's (the name is
+     * derived when the watcher reported none of the pool's for it): neither marked nor deleted. It once was, and that
+     * pool's healthy instance was drained and replaced.
+     */
+    @Test
+    void shouldNeitherMarkNorDeleteAMachineOfThatNameThatIsAnotherPoolsOrInstances() {
+        String others = "workers-i-0007";
+        machine(others, List.of(), "web", "aws:///us-east-1a/i-0007");
+        String otherInstance = "workers-i-0008";
+        machine(otherInstance, List.of(), "workers", "aws:///us-east-1a/i-0099");
+
+        for (String name : List.of(others, otherInstance)) {
+            assertThat(objects.setMachineConditions(pool, name, providerId(name), List.of(MACHINE_DELETING),
+                    Instant.now())).as(name).isFalse();
+            assertThat(objects.clearRemediation(pool, name, providerId(name), true, Instant.now())).as(name).isFalse();
+            objects.deleteMachine(pool, name, providerId(name), "to remediate it");
+
+            assertThat(machine(name).get()).as(name).isNotNull().satisfies(m -> {
+                assertThat(m.getMetadata().getDeletionTimestamp()).isNull();
+                assertThat(conditions(m)).isEmpty();
+            });
+        }
+        // The pool's own, by the same calls: marked and deleted.
+        String own = "workers-i-0009";
+        machine(own, List.of());
+        assertThat(objects.setMachineConditions(pool, own, providerId(own), List.of(MACHINE_DELETING),
+                Instant.now())).isTrue();
+        objects.deleteMachine(pool, own, providerId(own), "to remediate it");
+        assertThat(machine(own).get().getMetadata().getDeletionTimestamp()).isNotNull();
+    }
+
+    /** The instance a Machine of this pool's is named for (as {@code machine} makes it). */
+    private static String providerId(String name) {
+        return "aws:///us-east-1a/" + name.substring("workers-".length());
     }
 
     private Resource<GenericKubernetesResource> machine(String name) {
@@ -212,19 +249,23 @@ class MachineRemediationRealApiIT {
 
     /** A pool's Machine as owner mode creates it, with its finalizer and the conditions others wrote. */
     private void machine(String name, List<Map<String, Object>> conditions) {
+        machine(name, conditions, "workers", providerId(name));
+    }
+
+    private void machine(String name, List<Map<String, Object>> conditions, String poolName, String providerId) {
         GenericKubernetesResource machine = new GenericKubernetesResource();
         machine.setApiVersion(ClusterApi.CLUSTER_GROUP + "/v1beta2");
         machine.setKind(ClusterApi.KIND_MACHINE);
         machine.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(NS)
                 .withFinalizers(ClusterApi.MACHINE_FINALIZER)
-                .withLabels(Map.of(ClusterApi.POOL_NAME_LABEL, "workers", ClusterApi.CLUSTER_NAME_LABEL, "demo"))
+                .withLabels(Map.of(ClusterApi.POOL_NAME_LABEL, poolName, ClusterApi.CLUSTER_NAME_LABEL, "demo"))
                 .build());
         machine.setAdditionalProperty("spec", Map.of(
                 "clusterName", "demo",
                 "bootstrap", Map.of("dataSecretName", ""),
                 "infrastructureRef", Map.of("apiGroup", ClusterApi.INFRASTRUCTURE_GROUP,
                         "kind", ClusterApi.KIND_AWS_MACHINE, "name", name),
-                "providerID", "aws:///us-east-1a/" + name.substring("workers-".length())));
+                "providerID", providerId));
         kube.genericKubernetesResources(MACHINES).inNamespace(NS).resource(machine).create();
         machine(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE),
                 kube.getKubernetesSerialization().asJson(Map.of("status", Map.of("conditions", conditions))));
