@@ -19,6 +19,10 @@ class StatusPositionTest {
         assertThat(StatusPosition.parse(T0.toString(), position.record())).isEqualTo(position);
         assertThat(StatusPosition.at(T0).record()).as("no place known").isNull();
         assertThat(new StatusPosition(T0, "machinepool.status.v1-3", -1).record()).isNull();
+        assertThat(new StatusPosition(T0, "machinepool.status.v1-3", 0).record()).as("a partition's first record")
+                .isEqualTo("machinepool.status.v1-3@0");
+        assertThat(StatusPosition.parse(null, "machinepool.status.v1-3@0"))
+                .isEqualTo(new StatusPosition(null, "machinepool.status.v1-3", 0));
     }
 
     @ParameterizedTest(name = "at {0}, record {1}: {2} {3} {4}")
@@ -65,6 +69,10 @@ class StatusPositionTest {
         assertThat(StatusPosition.at(null).surelyBefore(StatusPosition.at(T0))).isFalse();
         assertThat(new StatusPosition(T0, "p", -1).surelyBefore(new StatusPosition(T0.plusMillis(1), "p", 11)))
                 .as("an offset not known is no offset").isFalse();
+        assertThat(new StatusPosition(T0, "p", 0).surelyBefore(new StatusPosition(T0.plusMillis(1), "p", 1)))
+                .as("from a partition's first record").isTrue();
+        assertThat(new StatusPosition(T0, "p", 0).surelyBefore(new StatusPosition(T0.plusSeconds(2), "p", 0)))
+                .as("a partition's first record is not after itself, whatever the time").isFalse();
     }
 
     @Test
