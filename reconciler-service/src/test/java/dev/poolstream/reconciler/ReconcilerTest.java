@@ -151,24 +151,14 @@ class ReconcilerTest {
     void shouldTimeOutARunningDrainByATimeoutSetWhileItRan() {
         drainOneOfFour();
         clock.advance(Duration.ofMinutes(10));
-        PoolSpec spec = spec(7);
-        var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
-        deletion.setNodeDrainTimeoutSeconds(60);
-        spec.spec().getTemplate().getSpec().setDeletion(deletion);
 
-        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, spec);
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, withDrainTimeout(spec(7), 60));
 
         await().atMost(WAIT).until(() -> sent.stream().anyMatch(s -> s.command() instanceof TerminateInstances));
         assertThat(registry.find("poolstream.reconciler.drains").tag("outcome", "timed-out").counter())
                 .isNotNull();
     }
 
-    /**
-     * A pool deleted and made again under the same name while a drain of the first one ran: the new pool remembers
-     * none of the old one's drains, and starts its own (its Draining Event, its start, its deadline). Carried over,
-     * an old drain ended TimedOut or NodeGone made the new pool's instance of the same provider ID (a scale set's
-     * reused ID) a victim terminated undrained.
-     */
     /**
      * A pool deleted and made again under the same name remembers nothing of the deleted one: not the terminate it
      * awaited (the new pool once waited on it), nor its drains (one ended TimedOut or NodeGone made the new pool's
@@ -183,13 +173,15 @@ class ReconcilerTest {
         int before = sent.size();
 
         // No tombstone between them: the watcher, down while it happened, publishes only what differs after.
-        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL, withDrainTimeout(spec("uid-of-the-second", 7, 3), 60));
+        reconciler.record(Topics.MACHINEPOOL_SPEC.name(), POOL,
+                withDrainTimeout(spec("uid-of-the-second", 7, 3), 60));
 
         await().atMost(WAIT).until(() -> sent.size() > before);
-        assertThat(sent.get(before).command()).as("the new pool's first look confirms its group; it terminates nothing")
-                .isInstanceOf(RollOut.class);
+        assertThat(sent.get(before).command())
+                .as("the new pool's first look confirms its group; it terminates nothing").isInstanceOf(RollOut.class);
     }
 
+    /** The spec with the template's {@code deletion.nodeDrainTimeoutSeconds} set. */
     private static PoolSpec withDrainTimeout(PoolSpec spec, int seconds) {
         var deletion = new dev.poolstream.api.cluster.v1beta2.machinepoolspec.template.spec.Deletion();
         deletion.setNodeDrainTimeoutSeconds(seconds);

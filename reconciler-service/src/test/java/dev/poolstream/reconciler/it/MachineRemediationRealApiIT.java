@@ -68,7 +68,8 @@ class MachineRemediationRealApiIT {
                         "Waiting for remediation", "2026-11-21T05:30:00Z")));
         long generation = machine(name).get().getMetadata().getGeneration();
 
-        boolean written = objects.setMachineConditions(pool, name, providerId(name), List.of(MACHINE_DELETING), Instant.now());
+        boolean written = objects.setMachineConditions(pool, name, providerId(name), List.of(MACHINE_DELETING),
+                Instant.now());
         objects.deleteMachine(pool, name, providerId(name), "to remediate it");
 
         assertThat(written).isTrue();
@@ -94,7 +95,8 @@ class MachineRemediationRealApiIT {
                     .containsEntry("lastTransitionTime", "2026-11-21T05:30:00Z");
         });
         // Again (a look before the watcher shows the delete): nothing to write, and a delete that changes nothing.
-        assertThat(objects.setMachineConditions(pool, name, providerId(name), List.of(MACHINE_DELETING), Instant.now())).isFalse();
+        assertThat(objects.setMachineConditions(pool, name, providerId(name), List.of(MACHINE_DELETING),
+                Instant.now())).isFalse();
         objects.deleteMachine(pool, name, providerId(name), "to remediate it");
         assertThat(machine(name).get()).isNotNull();
         assertThat(refusedWrites()).isEmpty();
@@ -155,7 +157,8 @@ class MachineRemediationRealApiIT {
             assertThat(find(conditions, "Ready")).containsEntry("lastTransitionTime", "2026-11-21T05:00:00Z");
             assertThat(machine.getMetadata().getDeletionTimestamp()).isNull();
         });
-        assertThat(objects.clearRemediation(pool, name, providerId(name), true, now.plusSeconds(5))).as("nothing left to write").isFalse();
+        assertThat(objects.clearRemediation(pool, name, providerId(name), true, now.plusSeconds(5)))
+                .as("nothing left to write").isFalse();
         assertThat(refusedWrites()).isEmpty();
     }
 
@@ -199,7 +202,8 @@ class MachineRemediationRealApiIT {
 
     @Test
     void shouldDoNothingForAMachineThatDoesNotExist() {
-        assertThat(objects.setMachineConditions(pool, "workers-i-0404", providerId("workers-i-0404"), List.of(MACHINE_DELETING), Instant.now()))
+        assertThat(objects.setMachineConditions(pool, "workers-i-0404", providerId("workers-i-0404"),
+                List.of(MACHINE_DELETING), Instant.now()))
                 .isFalse();
         objects.deleteMachine(pool, "workers-i-0404", providerId("workers-i-0404"), "to remediate it");
 

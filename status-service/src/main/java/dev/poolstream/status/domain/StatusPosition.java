@@ -1,5 +1,6 @@
 package dev.poolstream.status.domain;
 
+import dev.poolstream.api.KubeTime;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -59,12 +60,7 @@ public record StatusPosition(Instant at, String partition, long offset) {
      * @return null when neither is known
      */
     public static StatusPosition parse(String at, String record) {
-        Instant time = null;
-        try {
-            time = at == null ? null : Instant.parse(at);
-        } catch (java.time.format.DateTimeParseException e) {
-            // then the record alone, or the object's creationTimestamp, tells
-        }
+        Instant time = KubeTime.parse(at); // unreadable: the record alone, or the object's creationTimestamp, tells
         int sign = record == null ? -1 : record.lastIndexOf('@');
         long offset = -1;
         try {
