@@ -25,6 +25,10 @@ import java.util.Objects;
  *                            written before it was carried). A MachinePool deleted and made again under its name has
  *                            another: the status writer writes nothing of the old one's status onto it.
  * @param infrastructureUid   the same for the infrastructure pool
+ * @param departed            the members that left the pool within the last hour, newest first (at most 1,000): the
+ *                            only instances whose objects the status writer lets go. A member that is missing from
+ *                            this status but not listed here may be missing only for a moment (a status computed
+ *                            again after a crash); its objects stay.
  */
 @CloudEventType("dev.poolstream.machinepool.status.v1")
 public record PoolStatus(
@@ -40,7 +44,8 @@ public record PoolStatus(
         List<PoolMember> retired,
         List<String> terminating,
         String poolUid,
-        String infrastructureUid) implements Keyed {
+        String infrastructureUid,
+        List<PoolDeparture> departed) implements Keyed {
 
     public PoolStatus {
         Objects.requireNonNull(pool, "pool");
@@ -48,6 +53,16 @@ public record PoolStatus(
         members = Copies.list(members);
         retired = Copies.list(retired);
         terminating = Copies.list(terminating);
+        departed = Copies.list(departed);
+    }
+
+    /** A status that says no member left. */
+    public PoolStatus(String pool, long generation, String cluster, String infrastructureKind,
+                      String infrastructureName, MachinePoolStatus status, List<String> providerIDList,
+                      boolean infrastructureReady, List<PoolMember> members, List<PoolMember> retired,
+                      List<String> terminating, String poolUid, String infrastructureUid) {
+        this(pool, generation, cluster, infrastructureKind, infrastructureName, status, providerIDList,
+                infrastructureReady, members, retired, terminating, poolUid, infrastructureUid, List.of());
     }
 
     public PoolStatus(String pool, long generation, String cluster, String infrastructureKind,

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,6 +137,57 @@ public final class InstanceMachines {
         }
     }
 
+    /**
+     * Who is in the pool, as one status says it.
+     *
+     * @param current  the provider IDs of its members, terminating ones included: an object of one is never let go
+     * @param departed those that surely left ({@link PoolStatus#departed}), and when: the only ones whose objects are
+     *                 let go, and only objects made before. One only missing from {@code current} may be missing for
+     *                 a moment: a status computed again after a crash can lack a member that joined just before it.
+     * @param poolGone the pool is gone (its status tombstone): every instance left, the evidence the tombstone itself
+     */
+    public record Members(Set<String> current, Map<String, Instant> departed, boolean poolGone) {
+        public Members {
+            current = Set.copyOf(current);
+            departed = Map.copyOf(departed);
+        }
+
+        public Members(Set<String> current, Map<String, Instant> departed) {
+            this(current, departed, false);
+        }
+
+        /** The pool is gone: none is a member, every one left. */
+        public static Members poolIsGone() {
+            return new Members(Set.of(), Map.of(), true);
+        }
+
+        /** The status's members and the instances the cloud still reports terminating; its departures. */
+        public static Members of(PoolStatus status) {
+            Set<String> current = new HashSet<>();
+            status.members().forEach(m -> current.add(m.providerID()));
+            current.addAll(status.terminating());
+            Map<String, Instant> departed = new HashMap<>();
+            status.departed().forEach(d -> departed.merge(d.providerID(), d.at(), (a, b) -> a.isAfter(b) ? a : b));
+            return new Members(current, departed);
+        }
+
+        /**
+         * Whether the object's instance surely left after the object was made: known, no member, and departed
+         * later than the object was made, by more than two clocks can differ ({@link #madeSurelyBefore}).
+         */
+        boolean surelyLeftAfter(Existing have) {
+            String id = have.providerID();
+            if (id == null || id.isEmpty() || current.contains(id)) {
+                return false;
+            }
+            if (poolGone) {
+                return true;
+            }
+            Instant at = departed.get(id);
+            return at != null && madeSurelyBefore(have, at);
+        }
+    }
+
     /** What to do about one object. */
     public sealed interface Step {
         String kind();
@@ -207,11 +259,10 @@ public final class InstanceMachines {
     /**
      * What to do so that what exists becomes what is desired.
      *
-     * @param members the provider IDs of the pool's members, terminating ones included: an object of a member is
-     *                never let go
+     * @param members who is in the pool and who surely left it: only the objects of those that left are let go
      * @param owner   owner mode: the Machines' finalizer is this service's to remove
      */
-    public static List<Step> steps(List<Desired> desired, List<Existing> existing, Set<String> members, boolean owner,
+    public static List<Step> steps(List<Desired> desired, List<Existing> existing, Members members, boolean owner,
                                    Instant now) {
         return steps(desired, existing, members, owner, now, null);
     }
@@ -222,7 +273,7 @@ public final class InstanceMachines {
      *               pool whose write held the commit point) does not know the instances that joined since, and would
      *               let their objects go, a Machine's delete taking its running instance with it.
      */
-    public static List<Step> steps(List<Desired> desired, List<Existing> existing, Set<String> members, boolean owner,
+    public static List<Step> steps(List<Desired> desired, List<Existing> existing, Members members, boolean owner,
                                    Instant now, StatusPosition status) {
         Map<String, Existing> byKey = new LinkedHashMap<>();
         existing.forEach(e -> byKey.put(e.kind() + "/" + e.name(), e));
@@ -243,7 +294,7 @@ public final class InstanceMachines {
         }
         Set<String> goneInfrastructure = new HashSet<>();
         for (Existing have : existing) {
-            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && gone(have.providerID(), members)
+            if (!ClusterApi.KIND_MACHINE.equals(have.kind()) && members.surelyLeftAfter(have)
                     && olderThan(have, status)) {
                 goneInfrastructure.add(have.name());
                 release(have, ClusterApi.INSTANCE_FINALIZER).ifPresent(steps::add);
@@ -252,7 +303,7 @@ public final class InstanceMachines {
         for (Existing have : existing) {
             // A Machine Cluster API made may not have its provider ID yet: its infrastructure machine tells.
             if (ClusterApi.KIND_MACHINE.equals(have.kind()) && olderThan(have, status)
-                    && (gone(have.providerID(), members)
+                    && (members.surelyLeftAfter(have)
                     || (have.providerID() == null && goneInfrastructure.contains(have.infrastructureRef())))) {
                 // In infrastructure-provider mode the Machine's finalizer is Cluster API's: only the delete is ours.
                 release(have, owner ? ClusterApi.MACHINE_FINALIZER : null).ifPresent(steps::add);
@@ -322,9 +373,17 @@ public final class InstanceMachines {
         return created != null && statusAt != null && created.isAfter(statusAt.plus(CLOCK_SKEW));
     }
 
-    /** An object whose instance is known and is no member (any more). */
-    private static boolean gone(String providerID, Set<String> members) {
-        return providerID != null && !providerID.isEmpty() && !members.contains(providerID);
+    /**
+     * Whether an object was surely made before {@code at}, a time by a clock of this system: one this service made, for
+     * a status more than {@link #CLOCK_SKEW} before (the two times can be two replicas' clocks); another (Cluster API's
+     * Machine), created at least {@link #CREATED_UNCERTAINTY} before. An instance that leaves and comes back under its
+     * provider ID (a scale set's instance ID) has a departure from before its objects: not theirs to act on.
+     */
+    static boolean madeSurelyBefore(Existing have, Instant at) {
+        if (have.madeFor() != null && have.madeFor().at() != null) {
+            return at.isAfter(have.madeFor().at().plus(CLOCK_SKEW));
+        }
+        return surelyCreatedBefore(have.created(), at);
     }
 
     private static Optional<Step> release(Existing have, String finalizer) {

@@ -15,6 +15,7 @@ import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolSpecChecks;
@@ -27,6 +28,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +50,13 @@ public final class StatusCalculator {
      * instance is gone: its tombstone cannot be told from its absence): long enough for a slow delete, bounded.
      */
     static final Duration RETIRED_KEPT = Duration.ofMinutes(10);
+    /**
+     * How long a member that left stays in the status's {@code departed} list: the status writer lets its objects go
+     * only on seeing it there, so this is how far the writer can fall behind and still let them go.
+     */
+    public static final Duration DEPARTED_KEPT = Duration.ofHours(1);
+    /** At most this many of them, the newest: a status of 1,000 departures is some 100 KB. */
+    static final int DEPARTED_MAX = 1_000;
     /** The v1beta2 schema's bounds on {@code status.versions}: {@code maxItems}, and each version's {@code maxLength}. */
     static final int VERSIONS_MAX_ITEMS = 100;
     static final int VERSION_MAX_LENGTH = 256;
@@ -150,8 +159,7 @@ public final class StatusCalculator {
                 .filter(m -> !m.instanceGone() && m.instance().lifecycle() == InstanceLifecycle.TERMINATING)
                 .map(Member::providerID).sorted().toList();
         Set<String> stillTerminating = Set.copyOf(terminating);
-        Map<String, PoolView.Retired> retired = retired(previous, inputs.members(), members, paused,
-                stillTerminating, now);
+        Map<String, PoolView.Retired> retired = retired(previous, inputs, members, paused, stillTerminating, now);
         // Only a resolved reference names an object the writer may write. An unresolved one names none it may: missing,
         // of a kind Poolstream does not run, or another pool's (InfrastructurePoolShared: writing this pool's status
         // there emptied the other pool's provider IDs and replicas).
@@ -164,7 +172,8 @@ public final class StatusCalculator {
                 status, providerIDs, provisioned, members,
                 retired.values().stream().map(PoolView.Retired::member)
                         .filter(m -> !stillTerminating.contains(m.providerID())).toList(),
-                terminating, spec.uid(), infrastructure == null ? null : infrastructure.uid());
+                terminating, spec.uid(), infrastructure == null ? null : infrastructure.uid(),
+                departed(inputs, now));
 
         // What subscribers hear of as a PoolError: the spec's problems, else the cloud's failure to launch the pool's
         // instances, which no command is in flight to tell of (a command's own error is retried or dead-lettered by
@@ -285,16 +294,39 @@ public final class StatusCalculator {
     }
 
     /**
+     * The members that left within {@link #DEPARTED_KEPT}, newest first, at most {@link #DEPARTED_MAX}: those whose
+     * instance is gone (their Node may linger) and those gone altogether; not one that is listed again (a provider ID
+     * can come back), nor one still reported terminating.
+     */
+    static List<PoolDeparture> departed(PoolInputs inputs, Instant now) {
+        Instant since = now.minus(DEPARTED_KEPT);
+        return inputs.departures().entrySet().stream()
+                .filter(d -> d.getValue().isAfter(since) && hasNoInstance(inputs.members().get(d.getKey())))
+                .map(d -> new PoolDeparture(d.getKey(), d.getValue()))
+                .sorted(Comparator.comparing(PoolDeparture::at).reversed().thenComparing(PoolDeparture::providerID))
+                .limit(DEPARTED_MAX)
+                .toList();
+    }
+
+    private static boolean hasNoInstance(Member member) {
+        return member == null || member.instanceGone();
+    }
+
+    /**
      * Members that left with a Node this pool referenced: the Nodes to delete (owner mode), and what a deletion waits
-     * for. One leaves the list as soon as its Node is seen gone ({@link #nodeGone}); {@link #RETIRED_KEPT} only bounds
+     * for. Only a member still in the inputs (terminating, or its instance gone) or whose departure was seen
+     * ({@link PoolInputs#departures}): one missing from the inputs without it may be missing only because a crash lost
+     * its join, and its Node is a live one.
+     * One leaves the list as soon as its Node is seen gone ({@link #nodeGone}); {@link #RETIRED_KEPT} only bounds
      * how long one is kept whose Node is never seen to go. While the pool is paused nobody deletes their Nodes, so
      * that bound stands still: each is kept, and the time counts again from the moment the pool resumes (a Node seen
      * gone leaves the list even then: there is nothing left to delete). Likewise while its instance is still reported
      * terminating: kept, the bound standing still, and left out of what is to be deleted.
      */
-    private static Map<String, PoolView.Retired> retired(PoolView previous, Map<String, Member> inputs,
+    private static Map<String, PoolView.Retired> retired(PoolView previous, PoolInputs poolInputs,
                                                          List<PoolMember> members, boolean paused,
                                                          Set<String> terminating, Instant now) {
+        Map<String, Member> inputs = poolInputs.members();
         Map<String, PoolView.Retired> retired = new HashMap<>();
         if (previous == null) {
             return retired;
@@ -314,6 +346,8 @@ public final class StatusCalculator {
         if (previous.status() != null) {
             previous.status().members().stream()
                     .filter(m -> m.hasNode() && !current.contains(m.providerID())
+                            && (inputs.containsKey(m.providerID())
+                            || poolInputs.departures().containsKey(m.providerID()))
                             && !nodeGone(m, inputs.get(m.providerID())))
                     .forEach(m -> retired.putIfAbsent(m.providerID(), new PoolView.Retired(m, now)));
         }

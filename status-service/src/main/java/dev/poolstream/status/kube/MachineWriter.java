@@ -5,7 +5,6 @@ import dev.poolstream.api.KubeTime;
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.kube.KubeEvents;
-import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.domain.InstanceMachines;
 import dev.poolstream.status.domain.InstanceMachines.Desired;
@@ -32,11 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,10 +153,8 @@ final class MachineWriter implements AutoCloseable {
         InstanceMachines.Owners owners = owners(key, status, infra, pool);
         List<Desired> desired = InstanceMachines.desired(status, owners);
         // An instance the cloud still reports as terminating keeps its objects (a Machine's finalizer holds it for
-        // its hooks, and Cluster API's drain of it) until it is gone.
-        Set<String> members = Stream.concat(status.members().stream().map(PoolMember::providerID),
-                status.terminating().stream()).collect(Collectors.toSet());
-        apply(key, infraKind, desired, members, infra, statusAt, false);
+        // its hooks, and Cluster API's drain of it) until it is gone; one only missing from the status keeps them.
+        apply(key, infraKind, desired, InstanceMachines.Members.of(status), infra, statusAt, false);
     }
 
     /**
@@ -172,7 +166,7 @@ final class MachineWriter implements AutoCloseable {
         PoolKey key = PoolKey.parse(pool);
         for (String infraKind : List.of(ClusterApi.KIND_AWS_MACHINE, ClusterApi.KIND_AZURE_MACHINE_POOL_MACHINE)) {
             try {
-                apply(key, infraKind, List.of(), Set.of(), null, at, true);
+                apply(key, infraKind, List.of(), InstanceMachines.Members.poolIsGone(), null, at, true);
             } catch (IllegalStateException e) {
                 if (!notServed(e)) {
                     throw e;
@@ -195,7 +189,7 @@ final class MachineWriter implements AutoCloseable {
     }
 
     /** @param onlyOurs let go only objects surely this service's ({@link InstanceMachines#ours}) */
-    private void apply(PoolKey key, String infraKind, List<Desired> desired, Set<String> members,
+    private void apply(PoolKey key, String infraKind, List<Desired> desired, InstanceMachines.Members members,
                        GenericKubernetesResource infra, StatusPosition statusAt, boolean onlyOurs) {
         List<String> kinds = List.of(infraKind, ClusterApi.KIND_MACHINE);
         Map<String, GenericKubernetesResource> byKey = new LinkedHashMap<>();

@@ -59,6 +59,13 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     static final String SPECS = "specs";
     static final String GROUPS = "groups";
     static final String VIEWS = "pool-views";
+    /**
+     * When each member that left its pool left it (or its instance went), under the same keys as {@link #MEMBERS}:
+     * written as the record that says so is processed, so a crash keeps it exactly when it keeps that record's
+     * offset. The status lists them ({@link StatusCalculator#departed}) as the evidence on which the status writer
+     * lets their objects go; a member only missing is none.
+     */
+    static final String DEPARTURES = "pool-departures";
     /** Between the pool key and the provider ID in a member's key: no pool key has it. */
     static final char SEPARATOR = '|';
 
@@ -83,6 +90,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private KeyValueStore<String, PoolSpec> specs;
     private KeyValueStore<String, ScalingGroupState> groups;
     private KeyValueStore<String, PoolView> views;
+    private KeyValueStore<String, Instant> departures;
     /**
      * Each pool's spec, cloud group and view as its stores hold them, read from them once (at its first record or look
      * since the start) and written through: a view at the look that made it, before its events are sent. Its members
@@ -120,18 +128,19 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         this.specs = context.getStateStore(SPECS);
         this.groups = context.getStateStore(GROUPS);
         this.views = context.getStateStore(VIEWS);
+        this.departures = context.getStateStore(DEPARTURES);
         context.schedule(lookInterval, PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
     public void process(Record<String, Input> record) {
         String pool = record.key();
+        Instant now = now();
         try {
-            keep(pool, record.value());
+            keep(pool, record.value(), now);
         } catch (RuntimeException e) {
             throw new PoolProcessingException(pool, e);
         }
-        Instant now = now();
         long lateMillis = now.toEpochMilli() - record.timestamp();
         long beyondInterval = lateMillis - lookInterval.toMillis();
         if (beyondInterval > 0) {
@@ -149,12 +158,23 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
     }
 
-    private void keep(String key, Input input) {
+    private void keep(String key, Input input, Instant now) {
         if (input instanceof MemberChange change) {
             String memberKey = key + SEPARATOR + change.providerID();
             if (change.member() == null) {
+                // A member leaves now; one that is none already (told again after a start) left when it was seen.
+                if (members.get(memberKey) != null || departures.get(memberKey) == null) {
+                    departures.put(memberKey, now);
+                }
                 members.delete(memberKey);
             } else {
+                if (change.member().instanceGone()) {
+                    // Its instance went (its Node lingers): a Node without an instance before is no departure.
+                    Member before = members.get(memberKey);
+                    if (before != null && !before.instanceGone()) {
+                        departures.put(memberKey, now);
+                    }
+                }
                 members.put(memberKey, change.member());
             }
         } else if (input instanceof SpecInput spec) {
@@ -186,6 +206,27 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private Pool readGroup(String key, Pool pool) {
         pool.group = groups.get(key);
         return pool;
+    }
+
+    /**
+     * The pool's departures within {@link StatusCalculator#DEPARTED_KEPT}, with one prefix scan; older ones are
+     * deleted.
+     */
+    private Map<String, Instant> readDepartures(String key, Instant now) {
+        Map<String, Instant> found = new HashMap<>();
+        List<String> expired = new ArrayList<>();
+        Instant since = now.minus(StatusCalculator.DEPARTED_KEPT);
+        try (KeyValueIterator<String, Instant> all = departures.prefixScan(key + SEPARATOR, KEYS)) {
+            all.forEachRemaining(entry -> {
+                if (entry.value.isAfter(since)) {
+                    found.put(entry.key.substring(key.length() + 1), entry.value);
+                } else {
+                    expired.add(entry.key);
+                }
+            });
+        }
+        expired.forEach(departures::delete);
+        return found;
     }
 
     /** The pool's members, with one prefix scan. */
@@ -282,8 +323,9 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         Pool inputs = pool(pool);
         PoolView previous = inputs.view;
         Map<String, Member> poolMembers = readMembers(pool);
+        Map<String, Instant> poolDepartures = readDepartures(pool, now);
         StatusCalculator.Look look = StatusCalculator.look(pool,
-                new PoolInputs(inputs.spec, inputs.group, poolMembers), previous, now);
+                new PoolInputs(inputs.spec, inputs.group, poolMembers, poolDepartures), previous, now);
         boolean specTombstoned = specDeleted.remove(pool);
         waiting(pool, look.waitsForProvider());
         if (look.view() == null) {
@@ -292,6 +334,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             inputs.view = null;
             if (inputs.spec == null && inputs.group == null && poolMembers.isEmpty()) {
                 pools.remove(pool);
+                poolDepartures.keySet().forEach(id -> departures.delete(pool + SEPARATOR + id));
             }
             if (specTombstoned || previous != null) {
                 views.delete(pool);

@@ -14,6 +14,7 @@ import dev.poolstream.status.domain.PoolView;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -34,7 +35,8 @@ import org.apache.kafka.streams.state.Stores;
  * node.v1 ───────────────────┴─▶ the member, keyed by its pool ─▶ members-by-pool (the one repartition) ─┐
  * machinepool.spec.v1 ──────────────────────────────────────────────────────────────────────────────────┤
  * scalinggroup.state.v1 ────────────────────────────────────────────────────────────────────────────────┴─▶ PoolLooks
- *   (stores pool-members: one entry per member under the pool's prefix; specs, groups, pool-views)
+ *   (stores pool-members: one entry per member under the pool's prefix; specs, groups, pool-views;
+ *    pool-departures: when each member that left did)
  *   ─▶ machinepool.status.v1 (changed statuses), machinepool.lifecycle.v1 (transitions, with their ids)
  * </pre>
  *
@@ -76,11 +78,12 @@ public final class StatusTopology {
         builder.addStateStore(store(PoolLooks.SPECS, PoolSpec.class));
         builder.addStateStore(store(PoolLooks.GROUPS, ScalingGroupState.class));
         builder.addStateStore(store(PoolLooks.VIEWS, PoolView.class));
+        builder.addStateStore(store(PoolLooks.DEPARTURES, Instant.class));
         Serde<Keyed> out = Serdes.serdeFrom(new EventSerializer<>(SOURCE, Clock.systemUTC()),
                 new EventDeserializer<>(Keyed.class));
         members.merge(specs, Named.as("members-and-specs")).merge(groups, Named.as("pool-inputs"))
                 .process(() -> new PoolLooks(lookInterval, maxLookDelay, metrics), Named.as("status"),
-                        PoolLooks.MEMBERS, PoolLooks.SPECS, PoolLooks.GROUPS, PoolLooks.VIEWS)
+                        PoolLooks.MEMBERS, PoolLooks.SPECS, PoolLooks.GROUPS, PoolLooks.VIEWS, PoolLooks.DEPARTURES)
                 .to((pool, value, context) -> value == null || value instanceof PoolStatus
                                 ? Topics.MACHINEPOOL_STATUS.name() : Topics.MACHINEPOOL_LIFECYCLE.name(),
                         Produced.with(keys, out).withName("status-and-lifecycle"));

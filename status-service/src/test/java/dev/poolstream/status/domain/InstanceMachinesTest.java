@@ -6,22 +6,27 @@ import dev.poolstream.api.ClusterApi;
 import dev.poolstream.api.cluster.v1beta2.MachinePoolStatus;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.status.domain.InstanceMachines.Create;
 import dev.poolstream.status.domain.InstanceMachines.Desired;
 import dev.poolstream.status.domain.InstanceMachines.Existing;
+import dev.poolstream.status.domain.InstanceMachines.Members;
 import dev.poolstream.status.domain.InstanceMachines.Owners;
 import dev.poolstream.status.domain.InstanceMachines.Ref;
 import dev.poolstream.status.domain.InstanceMachines.Release;
 import dev.poolstream.status.domain.InstanceMachines.SetVersion;
 import dev.poolstream.status.domain.InstanceMachines.Step;
 import dev.poolstream.status.domain.InstanceMachines.WriteStatus;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,6 +36,7 @@ class InstanceMachinesTest {
     private static final Instant T0 = Instant.parse("2026-11-21T06:00:00Z");
     private static final String AWS_1 = "aws:///us-east-1a/i-0aaa";
     private static final String AWS_2 = "aws:///us-east-1a/i-0bbb";
+    private static final String AWS_4 = "aws:///us-east-1a/i-0ccc";
     private static final String AZURE_3 = "azure:///subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/"
             + "virtualMachineScaleSets/workers/virtualMachines/3";
     private static final Ref AWS_POOL = new Ref("infrastructure.cluster.x-k8s.io/v1beta2", "AWSMachinePool",
@@ -236,8 +242,86 @@ class InstanceMachinesTest {
         return existing(d, status, false);
     }
 
-    private static Set<String> members(String... ids) {
-        return Set.of(ids);
+    /** Long after every object of these tests was made. */
+    private static final Instant LEFT_LATER = T0.plus(Duration.ofHours(1));
+
+    /** {@code ids} are the members; every other instance of these tests surely left, after their objects were made. */
+    private static Members members(String... ids) {
+        Map<String, Instant> departed = new HashMap<>();
+        Stream.of(AWS_1, AWS_2, AZURE_3, AWS_4).forEach(id -> departed.put(id, LEFT_LATER));
+        Set.of(ids).forEach(departed::remove);
+        return new Members(Set.of(ids), departed);
+    }
+
+    @Test
+    void shouldKeepTheObjectsOfAnInstanceThatIsOnlyMissingFromTheStatus() {
+        // A status computed again after a crash that lost the member's join: missing, but not said to have left. Its
+        // Machine's delete would have the reconciler drain and replace a running instance.
+        List<Existing> madeFor10 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10));
+        Members missing = new Members(Set.of(AWS_1), Map.of());
+
+        assertThat(InstanceMachines.steps(List.of(), madeFor10, missing, true, T0,
+                new StatusPosition(T0.plusSeconds(30), PARTITION, 11))).isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor10, new Members(Set.of(AWS_1),
+                Map.of(AWS_1, LEFT_LATER)), true, T0, new StatusPosition(T0.plusSeconds(30), PARTITION, 11)))
+                .as("another instance's departure").isEmpty();
+    }
+
+    @Test
+    void shouldLetGoOnlyTheObjectsMadeBeforeTheirInstanceLeft() {
+        // A scale set's instance ID that left and came back: its departure is older than the objects made since.
+        List<Existing> madeFor10 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10));
+        StatusPosition next = new StatusPosition(T0.plusSeconds(30), PARTITION, 11);
+
+        assertThat(InstanceMachines.steps(List.of(), madeFor10, leftAt(T0), true, T0, next))
+                .as("left before the status its objects were made for").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor10, leftAt(T0.plusMillis(1700)), true, T0, next))
+                .as("within the second two clocks can differ by").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor10, leftAt(T0.plusMillis(1701)), true, T0, next))
+                .hasSize(2).allMatch(step -> step instanceof Release);
+        List<Existing> capiMachine = List.of(new Existing(ClusterApi.KIND_MACHINE, "workers-infra-i-0bbb", AWS_2,
+                null, List.of(), false, null, Map.of(), T0));
+        assertThat(InstanceMachines.steps(List.of(), capiMachine, leftAt(T0.plusMillis(1999)), false, T0, next))
+                .as("another's object: created in that whole second, by the API server's clock").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), capiMachine, leftAt(T0.plusSeconds(2)), false, T0, next))
+                .hasSize(1);
+        List<Existing> unreadableTime = madeFor(new StatusPosition(null, PARTITION, 10));
+        assertThat(InstanceMachines.steps(List.of(), unreadableTime, leftAt(T0.plusMillis(1999)), true, T0, next))
+                .as("the time it was made for unreadable: its creationTimestamp tells").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), unreadableTime, leftAt(T0.plusSeconds(2)), true, T0, next))
+                .hasSize(2);
+    }
+
+    @Test
+    void shouldLetGoEveryObjectMadeBeforeTheStatusTombstoneOfAPoolThatIsGone() {
+        // The tombstone is the evidence: the pool's instances left with it, whether a status said so or not.
+        List<Existing> madeFor10 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10));
+
+        assertThat(InstanceMachines.steps(List.of(), madeFor10, Members.poolIsGone(), true, T0,
+                new StatusPosition(T0.plusMillis(701), PARTITION, 11))).hasSize(2).allMatch(s -> s instanceof Release);
+        assertThat(InstanceMachines.steps(List.of(), madeFor10, Members.poolIsGone(), true, T0,
+                new StatusPosition(T0.plusMillis(600), PARTITION, 9))).as("a tombstone before them").isEmpty();
+    }
+
+    private static Members leftAt(Instant at) {
+        return new Members(Set.of(AWS_1), Map.of(AWS_2, at));
+    }
+
+    @Test
+    void shouldTakeTheMembersTheTerminatingAndTheDeparturesFromTheStatus() {
+        PoolStatus status = new PoolStatus("team-a/workers", 1, "team-a/demo", "AWSMachinePool", "workers-infra",
+                null, List.of(AWS_1), true, List.of(member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)),
+                List.of(), List.of(AZURE_3), null, null, List.of(new PoolDeparture(AWS_2, T0),
+                new PoolDeparture(AWS_2, T0.plusSeconds(9)), new PoolDeparture(AWS_1, T0),
+                new PoolDeparture(AWS_4, T0.plusSeconds(9)), new PoolDeparture(AWS_4, T0)));
+
+        Members members = Members.of(status);
+
+        assertThat(members.current()).containsExactlyInAnyOrder(AWS_1, AZURE_3);
+        assertThat(members.departed()).as("the later of two, in either order").containsEntry(AWS_2, T0.plusSeconds(9))
+                .containsEntry(AWS_4, T0.plusSeconds(9));
+        assertThat(members.poolGone()).isFalse();
+        assertThat(Members.poolIsGone().poolGone()).isTrue();
     }
 
     @Test

@@ -271,7 +271,8 @@ class StatusCalculatorTest {
         Map<String, Member> one = new HashMap<>(Pools.ready(1));
         PoolSpec paused = spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""), false);
 
-        PoolView retiring = look(new PoolInputs(paused, group(1), one), before, T0.plusSeconds(5)).view();
+        PoolView retiring = look(new PoolInputs(paused, group(1), one, Map.of(aws(2), T0.plusSeconds(4))), before,
+                T0.plusSeconds(5)).view();
         PoolView anHourLater = look(new PoolInputs(paused, group(1), one), retiring, T0.plusSeconds(3600)).view();
         PoolView resumed = look(new PoolInputs(spec(1), group(1), one), anHourLater, T0.plusSeconds(3605)).view();
         PoolView resumedLong = look(new PoolInputs(spec(1), group(1), one), resumed,
@@ -408,11 +409,13 @@ class StatusCalculatorTest {
         Map<String, Member> twoLeft = new HashMap<>(Pools.ready(3));
         twoLeft.remove(aws(3));
 
-        PoolInputs afterInputs = new PoolInputs(spec(2), group(2), twoLeft);
+        PoolInputs afterInputs = new PoolInputs(spec(2), group(2), twoLeft, Map.of(aws(3), T0.plusSeconds(4)));
         PoolView after = look(afterInputs, before, T0.plusSeconds(5)).view();
 
         assertThat(after.status().retired()).extracting(PoolMember::nodeName).containsExactly("node-3");
         assertThat(after.status().retired()).extracting(PoolMember::providerID).containsExactly(aws(3));
+        assertThat(look(new PoolInputs(spec(2), group(2), twoLeft), before, T0.plusSeconds(5)).status().retired())
+                .as("only missing, not seen to leave: a crash lost its join, and its Node is a live one").isEmpty();
         PoolView muchLater = look(afterInputs, after, T0.plus(StatusCalculator.RETIRED_KEPT).plusSeconds(6))
                 .view();
         assertThat(muchLater.status().retired()).isEmpty();
@@ -841,7 +844,8 @@ class StatusCalculatorTest {
         PoolView before = look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null, T0).view();
         Map<String, Member> one = new HashMap<>(Pools.ready(1));
 
-        PoolView after = look(new PoolInputs(spec(1), group(1), one), before, T0.plusSeconds(5)).view();
+        PoolView after = look(new PoolInputs(spec(1), group(1), one, Map.of(aws(2), T0.plusSeconds(4))), before,
+                T0.plusSeconds(5)).view();
 
         assertThat(before.nextLook()).isNull();
         assertThat(after.nextLook()).isEqualTo(T0.plusSeconds(5).plus(StatusCalculator.RETIRED_KEPT));

@@ -48,6 +48,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -207,13 +208,13 @@ class InstanceMachinesRealApiIT {
         assertThat(get(Machine.class, two).getMetadata().getFinalizers()).containsExactly(ClusterApi.MACHINE_FINALIZER);
 
         // Instance 2 leaves: its objects go. Instance 1 is still a member: its objects stay.
-        writer.write(look(spec(n, 1), members(n, 1)));
+        writer.write(look(spec(n, 1), members(n, 1), n.providerId(2)));
         await().atMost(WAIT).until(() -> get(AWSMachine.class, two) == null && get(Machine.class, two) == null);
         assertThat(get(AWSMachine.class, one)).isNotNull();
         assertThat(get(Machine.class, one)).isNotNull();
 
         // The reconciler terminated instance 1: its tombstone lets the objects whose deletion was asked go.
-        writer.write(look(spec(n, 0), Map.of()));
+        writer.write(look(spec(n, 0), Map.of(), n.providerId(1), n.providerId(2)));
         await().atMost(WAIT).until(() -> get(AWSMachine.class, one) == null && get(Machine.class, one) == null);
 
         List<String> lifetime = machineRequests(n).stream().filter(r -> two.equals(r.name()))
@@ -248,7 +249,7 @@ class InstanceMachinesRealApiIT {
                     return m;
                 });
 
-        writer.write(look(spec(n, 1), PoolShapes.ready(n, 1)));
+        writer.write(look(spec(n, 1), PoolShapes.ready(n, 1), n.providerId(2)));
 
         GenericKubernetesResource held = get(namespace, Machine.class, two);
         assertThat(held.getMetadata().getDeletionTimestamp()).isNotNull();
@@ -259,7 +260,7 @@ class InstanceMachinesRealApiIT {
                 e.getReason())).singleElement().satisfies(e -> assertThat(e.getNote()).contains(hook));
         await().atMost(WAIT).until(() -> get(namespace, AWSMachine.class, two) == null);
         // Another status of the pool while the hook is there: still held, and said once.
-        writer.write(look(spec(n, 1), PoolShapes.ready(n, 1)));
+        writer.write(look(spec(n, 1), PoolShapes.ready(n, 1), n.providerId(2)));
         assertThat(get(namespace, Machine.class, two)).isNotNull();
         assertThat(RealApiObjects.eventsOn(kube, held)).filteredOn(e -> "WaitingForDeletionHooks".equals(
                 e.getReason())).hasSize(1);
@@ -346,17 +347,24 @@ class InstanceMachinesRealApiIT {
 
         // The status from before instance 2 joined, read again after a restart: its objects are none of its business,
         // though the replica that computed it, its clock 4.3 s ahead of the next one's, stamped it later.
-        writer.write(look(spec(n, 1), members(n, 1)), new StatusPosition(computed.plusMillis(4300), partition, 19));
+        writer.write(look(spec(n, 1), members(n, 1), n.providerId(2)),
+                new StatusPosition(computed.plusMillis(4300), partition, 19));
         assertThat(get(AWSMachine.class, two)).as("made for a later status").isNotNull()
                 .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
         // Nor a status from before it that reached the topic after it: a replica that lost the pool's task.
-        writer.write(look(spec(n, 1), members(n, 1)), new StatusPosition(computed.minusSeconds(6), partition, 21));
+        writer.write(look(spec(n, 1), members(n, 1), n.providerId(2)),
+                new StatusPosition(computed.minusSeconds(6), partition, 21));
         assertThat(get(AWSMachine.class, two)).as("made for a status computed later").isNotNull()
                 .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
 
         // Instance 2 gone, said by the status after the one its objects were made for: they go (their
         // creationTimestamp alone would not tell, in the same second).
+        // Only missing from a status (a crash lost its join): not gone.
         writer.write(look(spec(n, 1), members(n, 1)), new StatusPosition(computed.plusMillis(1), partition, 22));
+        assertThat(get(AWSMachine.class, two)).as("only missing").isNotNull()
+                .satisfies(o -> assertThat(o.getMetadata().getDeletionTimestamp()).isNull());
+        writer.write(look(spec(n, 1), members(n, 1), n.providerId(2)),
+                new StatusPosition(computed.plusMillis(2), partition, 23));
         await().atMost(WAIT).until(() -> get(AWSMachine.class, two) == null);
     }
 
@@ -387,7 +395,7 @@ class InstanceMachinesRealApiIT {
                 .containsEntry("infrastructureMachineKind", "AzureMachinePoolMachine");
         assertThat(get(Machine.class, one)).isNull();
 
-        writer.write(look(azure(spec(n, 1), n), members(n, 1)));
+        writer.write(look(azure(spec(n, 1), n), members(n, 1), n.providerId(2)));
 
         await().atMost(WAIT).until(() -> get(AzureMachinePoolMachine.class, two) == null);
         assertThat(get(AzureMachinePoolMachine.class, one).getMetadata().getFinalizers())
@@ -557,11 +565,19 @@ class InstanceMachinesRealApiIT {
         return members;
     }
 
-    private static PoolStatus look(PoolSpec spec, Map<String, Member> members) {
+    /**
+     * The pool's status with these members, and {@code left} seen leaving after every object here was made (objects
+     * made without a status's place are compared by their creationTimestamp).
+     */
+    private static PoolStatus look(PoolSpec spec, Map<String, Member> members, String... left) {
         Names anyGroup = new Names(spec.namespace(), spec.name(), CLUSTER, "g");
+        Map<String, Instant> departures = new HashMap<>();
+        for (String id : left) {
+            departures.put(id, afterTheObjects().at());
+        }
         return StatusCalculator.look(spec.namespace() + "/" + spec.name(),
-                new PoolInputs(spec, group(anyGroup, members.size(), "1", null), members), (PoolView) null,
-                PoolShape.T0).status();
+                new PoolInputs(spec, group(anyGroup, members.size(), "1", null), members, departures),
+                (PoolView) null, PoolShape.T0).status();
     }
 
     private static PoolSpec azure(PoolSpec s, Names n) {

@@ -193,7 +193,9 @@ class StatusWriterRealApiIT {
                 List.of(), Map.of()));
         Map<String, Member> one = new HashMap<>(ready(n, 1));
         StatusCalculator.Look second = StatusCalculator.look(n.poolKey(),
-                new PoolInputs(spec(n, 1), group(n, 1, "1", null), one), first.view(), PoolShape.T0.plusSeconds(60));
+                new PoolInputs(spec(n, 1), group(n, 1, "1", null), one, Map.of(n.providerId(2),
+                        PoolShape.T0.plusSeconds(59), n.providerId(3), PoolShape.T0.plusSeconds(59))), first.view(),
+                PoolShape.T0.plusSeconds(60));
         assertThat(second.status().retired()).hasSize(2);
 
         writer.write(second.status());
@@ -211,7 +213,8 @@ class StatusWriterRealApiIT {
             return node;
         });
         StatusCalculator.Look third = StatusCalculator.look(n.poolKey(),
-                new PoolInputs(spec(n, 0), group(n, 0, "1", null), Map.of()), second.view(),
+                new PoolInputs(spec(n, 0), group(n, 0, "1", null), Map.of(),
+                        Map.of(n.providerId(1), PoolShape.T0.plusSeconds(119))), second.view(),
                 PoolShape.T0.plusSeconds(120));
         assertThat(third.status().retired()).extracting(PoolMember::providerID).contains(n.providerId(1));
 
@@ -234,7 +237,8 @@ class StatusWriterRealApiIT {
                 new PoolInputs(spec(n, 2), group(n, 2, "1", null), ready(n, 2)), null, PoolShape.T0);
         writer(StatusProperties.Mode.OWNER).write(first.status());
         StatusCalculator.Look second = StatusCalculator.look(n.poolKey(),
-                new PoolInputs(spec(n, 1), group(n, 1, "1", null), new HashMap<>(ready(n, 1))), first.view(),
+                new PoolInputs(spec(n, 1), group(n, 1, "1", null), new HashMap<>(ready(n, 1)),
+                        Map.of(n.providerId(2), PoolShape.T0.plusSeconds(59))), first.view(),
                 PoolShape.T0.plusSeconds(60));
         assertThat(second.status().retired()).extracting(PoolMember::providerID).containsExactly(n.providerId(2));
         // Computed a while before the VM comes back (a new VM takes minutes to boot and join).

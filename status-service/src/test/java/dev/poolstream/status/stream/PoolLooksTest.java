@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.ScalingGroupState;
@@ -20,6 +21,7 @@ import dev.poolstream.events.lifecycle.NodeReady;
 import dev.poolstream.events.lifecycle.PoolLifecycleEvent;
 import dev.poolstream.status.domain.Member;
 import dev.poolstream.status.domain.PoolView;
+import dev.poolstream.status.domain.StatusCalculator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,7 +53,9 @@ class PoolLooksTest {
     private final KeyValueStore<String, ScalingGroupState> groups =
             MockedTask.store(PoolLooks.GROUPS, ScalingGroupState.class);
     private final KeyValueStore<String, PoolView> views = MockedTask.store(PoolLooks.VIEWS, PoolView.class);
-    private final MockedTask<String, Keyed> task = new MockedTask<>(List.of(members, specs, groups, views));
+    private final KeyValueStore<String, Instant> departures = MockedTask.store(PoolLooks.DEPARTURES, Instant.class);
+    private final MockedTask<String, Keyed> task = new MockedTask<>(
+            List.of(members, specs, groups, views, departures));
     private MockProcessorContext<String, Keyed> context = task.context();
     private PoolLooks looks;
     private Instant now = T0;
@@ -180,6 +184,123 @@ class PoolLooksTest {
         now = now.plus(INTERVAL);
         punctuate();
         assertThat(last().providerIDList()).containsExactly(aws(2));
+    }
+
+    @Test
+    void shouldSayInTheStatusWhichMemberLeftAndWhenTheLeaveWasProcessed() {
+        pool(2);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        member(2, adoptedNode("node-2", aws(2)));
+        now = now.plusSeconds(1);
+        Instant left = now;
+
+        leave(1);
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(last().departed()).containsExactly(new PoolDeparture(aws(1), left));
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isEqualTo(left);
+    }
+
+    @Test
+    void shouldNotSayThatAMemberLeftWhoseJoinACrashLost() {
+        // Its join was sent on (the status that listed it reached the broker), its write to the members' changelog
+        // was lost with the crash: the store restored without it. Missing, it did not leave.
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        now = now.plus(INTERVAL);
+        punctuate();
+        assertThat(last().providerIDList()).containsExactly(aws(1));
+        members.delete(POOL + PoolLooks.SEPARATOR + aws(1));
+
+        restart();
+        now = now.plusSeconds(1);
+        punctuate();
+
+        PoolStatus atTheStart = last();
+        assertThat(atTheStart.providerIDList()).isEmpty();
+        assertThat(atTheStart.departed()).isEmpty();
+    }
+
+    @Test
+    void shouldSayThatAnInstanceLeftWhenItWentAndItsNodeLingersButNotForANodeThatNeverHadOne() {
+        pool(2);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        now = now.plusSeconds(1);
+        Instant went = now;
+
+        process(new Record<>(POOL, new MemberChange(aws(1), new Member(null, adoptedNode("node-1", aws(1)))),
+                now.toEpochMilli()));
+        process(new Record<>(POOL, new MemberChange(aws(2), new Member(null, adoptedNode("node-2", aws(2)))),
+                now.toEpochMilli()));
+        now = now.plusSeconds(1);
+        process(new Record<>(POOL, new MemberChange(aws(1), new Member(null, adoptedNode("node-1", aws(1)))),
+                now.toEpochMilli()));
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(last().departed()).as("the instance went at the first record that said so")
+                .containsExactly(new PoolDeparture(aws(1), went));
+    }
+
+    @Test
+    void shouldKeepWhenAMemberLeftWhenItsLeaveIsToldAgain() {
+        // MemberJoin tells the pools left within the last minute again at every start.
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        Instant left = now;
+        leave(1);
+        now = now.plusSeconds(30);
+
+        leave(1);
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(last().departed()).containsExactly(new PoolDeparture(aws(1), left));
+    }
+
+    @Test
+    void shouldTakeTheLastDepartureOfAMemberThatCameBackAndLeftAgain() {
+        // A scale set's instance ID back in its pool: the objects made since are the later departure's to let go.
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        leave(1);
+        now = now.plusSeconds(30);
+        member(1, adoptedNode("node-1", aws(1)));
+        now = now.plusSeconds(30);
+        Instant leftAgain = now;
+
+        leave(1);
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(last().departed()).containsExactly(new PoolDeparture(aws(1), leftAgain));
+    }
+
+    @Test
+    void shouldForgetADepartureAfterTheTimeItIsKept() {
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        Instant left = now;
+        leave(1);
+
+        now = left.plus(StatusCalculator.DEPARTED_KEPT).minusMillis(1);
+        member(2, adoptedNode("node-2", aws(2)));
+        assertThat(last().departed()).as("a millisecond short of the time kept").containsExactly(
+                new PoolDeparture(aws(1), left));
+        now = left.plus(StatusCalculator.DEPARTED_KEPT);
+        member(2, adoptedNode("node-2b", aws(2)));
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(last().departed()).isEmpty();
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
     }
 
     @Test
@@ -399,6 +520,10 @@ class PoolLooksTest {
     private void member(int n, NodeState node) {
         process(new Record<>(POOL, new MemberChange(aws(n), new Member(instance(aws(n), n), node)),
                 now.toEpochMilli()));
+    }
+
+    private void leave(int n) {
+        process(new Record<>(POOL, new MemberChange(aws(n), null), now.toEpochMilli()));
     }
 
     /** A second pool of the task, with one replica: its first look starts a scale. */
