@@ -27,10 +27,13 @@ import java.util.Map;
  *                       which tells a transition that comes again in one generation (an autoscaler outside Cluster
  *                       API moving the desired capacity back and forth, an error that clears and comes back) from a
  *                       repeat of the same one; 0 in a view written before they were kept
+ * @param departuresKeptFrom the earliest time from which a departure's hour counts: the look of the pool's resume (and
+ *                       every look while it is paused), since nothing lets a paused pool's objects go; null when it
+ *                       was never paused
  */
 public record PoolView(PoolStatus status, int desired, ScalingRun run,
                        Map<String, Retired> retired, List<String> problemReasons, Instant nextLook,
-                       List<Sent> recent, long scalingRuns, long errors) {
+                       List<Sent> recent, long scalingRuns, long errors, Instant departuresKeptFrom) {
 
     /** Longer than a commit interval and the commit itself: what a crash can lose of what was sent. */
     public static final Duration RECENT_KEPT = Duration.ofSeconds(10);
@@ -44,7 +47,7 @@ public record PoolView(PoolStatus status, int desired, ScalingRun run,
 
     public PoolView(PoolStatus status, int desired, ScalingRun run, Map<String, Retired> retired,
                     List<String> problemReasons, Instant nextLook) {
-        this(status, desired, run, retired, problemReasons, nextLook, List.of(), 0, 0);
+        this(status, desired, run, retired, problemReasons, nextLook, List.of(), 0, 0, null);
     }
 
     /**
@@ -59,7 +62,8 @@ public record PoolView(PoolStatus status, int desired, ScalingRun run,
         }
         kept.addAll(sent);
         List<Sent> newest = kept.size() <= RECENT_MAX ? kept : kept.subList(kept.size() - RECENT_MAX, kept.size());
-        return new PoolView(status, desired, run, retired, problemReasons, nextLook, newest, scalingRuns, errors);
+        return new PoolView(status, desired, run, retired, problemReasons, nextLook, newest, scalingRuns, errors,
+                departuresKeptFrom);
     }
 
     public record Retired(PoolMember member, Instant at) {

@@ -160,6 +160,10 @@ public final class StatusCalculator {
                 .map(Member::providerID).sorted().toList();
         Set<String> stillTerminating = Set.copyOf(terminating);
         Map<String, PoolView.Retired> retired = retired(previous, inputs, members, paused, stillTerminating, now);
+        // Nothing lets a paused pool's objects go: its departures' hour counts from its resume.
+        boolean wasPaused = previousStatus != null && WritePlan.paused(previousStatus);
+        Instant departuresKeptFrom = paused || wasPaused ? now
+                : previous == null ? null : previous.departuresKeptFrom();
         // Only a resolved reference names an object the writer may write. An unresolved one names none it may: missing,
         // of a kind Poolstream does not run, or another pool's (InfrastructurePoolShared: writing this pool's status
         // there emptied the other pool's provider IDs and replicas).
@@ -173,7 +177,7 @@ public final class StatusCalculator {
                 retired.values().stream().map(PoolView.Retired::member)
                         .filter(m -> !stillTerminating.contains(m.providerID())).toList(),
                 terminating, spec.uid(), infrastructure == null ? null : infrastructure.uid(),
-                departed(inputs, now));
+                departed(inputs, departuresKeptFrom, now));
 
         // What subscribers hear of as a PoolError: the spec's problems, else the cloud's failure to launch the pool's
         // instances, which no command is in flight to tell of (a command's own error is retried or dead-lettered by
@@ -186,7 +190,7 @@ public final class StatusCalculator {
         Instant nextLook = nextLook(listed, minReadySeconds, retired, now);
         PoolView view = new PoolView(poolStatus, counts.desired(), transitions.run(), retired,
                 errors.stream().map(Failure::reason).toList(), nextLook, List.of(), transitions.scalingRuns(),
-                transitions.errors());
+                transitions.errors(), departuresKeptFrom);
         return new Look(view, transitions.events());
     }
 
@@ -294,18 +298,27 @@ public final class StatusCalculator {
     }
 
     /**
-     * The members that left within {@link #DEPARTED_KEPT}, newest first, at most {@link #DEPARTED_MAX}: those whose
-     * instance is gone (their Node may linger) and those gone altogether; not one that is listed again (a provider ID
-     * can come back), nor one still reported terminating.
+     * The members that left and are still kept ({@link #departureKept}), newest first, at most {@link #DEPARTED_MAX}:
+     * those whose instance is gone (their Node may linger) and those gone altogether; not one that is listed again (a
+     * provider ID can come back), nor one still reported terminating.
      */
-    static List<PoolDeparture> departed(PoolInputs inputs, Instant now) {
-        Instant since = now.minus(DEPARTED_KEPT);
+    static List<PoolDeparture> departed(PoolInputs inputs, Instant keptFrom, Instant now) {
         return inputs.departures().entrySet().stream()
-                .filter(d -> d.getValue().isAfter(since) && hasNoInstance(inputs.members().get(d.getKey())))
+                .filter(d -> departureKept(d.getValue(), keptFrom, now)
+                        && hasNoInstance(inputs.members().get(d.getKey())))
                 .map(d -> new PoolDeparture(d.getKey(), d.getValue()))
                 .sorted(Comparator.comparing(PoolDeparture::at).reversed().thenComparing(PoolDeparture::providerID))
                 .limit(DEPARTED_MAX)
                 .toList();
+    }
+
+    /**
+     * Whether a departure at {@code at} is still listed: within {@link #DEPARTED_KEPT} of it, or of {@code keptFrom}
+     * when that is later ({@link PoolView#departuresKeptFrom}, the pool's resume).
+     */
+    public static boolean departureKept(Instant at, Instant keptFrom, Instant now) {
+        Instant from = keptFrom != null && keptFrom.isAfter(at) ? keptFrom : at;
+        return from.plus(DEPARTED_KEPT).isAfter(now);
     }
 
     private static boolean hasNoInstance(Member member) {

@@ -208,25 +208,22 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         return pool;
     }
 
-    /**
-     * The pool's departures within {@link StatusCalculator#DEPARTED_KEPT}, with one prefix scan; older ones are
-     * deleted.
-     */
-    private Map<String, Instant> readDepartures(String key, Instant now) {
+    /** The pool's departures, by provider ID, with one prefix scan. */
+    private Map<String, Instant> readDepartures(String key) {
         Map<String, Instant> found = new HashMap<>();
-        List<String> expired = new ArrayList<>();
-        Instant since = now.minus(StatusCalculator.DEPARTED_KEPT);
         try (KeyValueIterator<String, Instant> all = departures.prefixScan(key + SEPARATOR, KEYS)) {
-            all.forEachRemaining(entry -> {
-                if (entry.value.isAfter(since)) {
-                    found.put(entry.key.substring(key.length() + 1), entry.value);
-                } else {
-                    expired.add(entry.key);
-                }
-            });
+            all.forEachRemaining(entry -> found.put(entry.key.substring(key.length() + 1), entry.value));
         }
-        expired.forEach(departures::delete);
         return found;
+    }
+
+    /** Deletes the departures the view no longer lists for their age ({@link StatusCalculator#departureKept}). */
+    private void forgetOldDepartures(String pool, Map<String, Instant> found, PoolView view, Instant now) {
+        found.forEach((id, at) -> {
+            if (!StatusCalculator.departureKept(at, view.departuresKeptFrom(), now)) {
+                departures.delete(pool + SEPARATOR + id);
+            }
+        });
     }
 
     /** The pool's members, with one prefix scan. */
@@ -323,7 +320,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         Pool inputs = pool(pool);
         PoolView previous = inputs.view;
         Map<String, Member> poolMembers = readMembers(pool);
-        Map<String, Instant> poolDepartures = readDepartures(pool, now);
+        Map<String, Instant> poolDepartures = readDepartures(pool);
         StatusCalculator.Look look = StatusCalculator.look(pool,
                 new PoolInputs(inputs.spec, inputs.group, poolMembers, poolDepartures), previous, now);
         boolean specTombstoned = specDeleted.remove(pool);
@@ -349,6 +346,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         }
         PoolView view = look.view().remembering(previous, sent, now);
         inputs.view = view;
+        forgetOldDepartures(pool, poolDepartures, view, now);
         // Written before anything is sent, at every look: a crash then finds a view at least as new as every event
         // sent before the last commit, and sends the view's recent events again. A view written later (it was once a
         // second) let a change and its undoing collapse into no change at the restart, and the second event was lost.

@@ -8,8 +8,10 @@ import static dev.poolstream.status.domain.Pools.instance;
 import static dev.poolstream.status.domain.Pools.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.PoolDeparture;
+import dev.poolstream.events.PoolSpec;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +30,7 @@ class DeparturesTest {
         Map<String, Instant> departures = Map.of(aws(1), T0.plusSeconds(5), aws(2), T0.plusSeconds(9),
                 aws(3), T0.plusSeconds(5));
 
-        assertThat(StatusCalculator.departed(new PoolInputs(spec(1), group(1), Map.of(), departures), NOW))
+        assertThat(StatusCalculator.departed(new PoolInputs(spec(1), group(1), Map.of(), departures), null, NOW))
                 .containsExactly(new PoolDeparture(aws(2), T0.plusSeconds(9)),
                         new PoolDeparture(aws(1), T0.plusSeconds(5)), new PoolDeparture(aws(3), T0.plusSeconds(5)));
     }
@@ -41,7 +43,7 @@ class DeparturesTest {
         members.put(aws(3), new Member(instance(aws(3), 3, InstanceLifecycle.TERMINATING, "1"), null));
         Map<String, Instant> departures = Map.of(aws(1), NOW, aws(2), NOW, aws(3), NOW);
 
-        assertThat(StatusCalculator.departed(new PoolInputs(spec(1), group(1), members, departures), NOW))
+        assertThat(StatusCalculator.departed(new PoolInputs(spec(1), group(1), members, departures), null, NOW))
                 .as("its Node lingers; back in the pool; reported terminating, a member still")
                 .containsExactly(new PoolDeparture(aws(1), NOW));
     }
@@ -55,15 +57,50 @@ class DeparturesTest {
         }
         PoolInputs inputs = new PoolInputs(spec(1), group(1), Map.of(), departures);
 
-        assertThat(StatusCalculator.departed(inputs, NOW.minusMillis(1))).hasSize(StatusCalculator.DEPARTED_MAX)
+        assertThat(StatusCalculator.departed(inputs, null, NOW.minusMillis(1))).hasSize(StatusCalculator.DEPARTED_MAX)
                 .first().isEqualTo(new PoolDeparture(aws(StatusCalculator.DEPARTED_MAX),
                         T0.plusMillis(StatusCalculator.DEPARTED_MAX)));
-        assertThat(StatusCalculator.departed(inputs, NOW.minusMillis(1))).last()
+        assertThat(StatusCalculator.departed(inputs, null, NOW.minusMillis(1))).last()
                 .isEqualTo(new PoolDeparture(aws(1), T0.plusMillis(1)));
-        assertThat(StatusCalculator.departed(inputs, NOW)).as("an hour after the first")
+        assertThat(StatusCalculator.departed(inputs, null, NOW)).as("an hour after the first")
                 .hasSize(StatusCalculator.DEPARTED_MAX).noneMatch(d -> d.providerID().equals(aws(0)));
-        assertThat(StatusCalculator.departed(inputs, NOW.plusMillis(1))).as("and a millisecond after the second")
+        assertThat(StatusCalculator.departed(inputs, null, NOW.plusMillis(1))).as("and a millisecond after the second")
                 .hasSize(StatusCalculator.DEPARTED_MAX - 1);
+    }
+
+    @Test
+    void shouldCountADeparturesHourFromThePoolsResumeWhenThatIsLater() {
+        assertThat(StatusCalculator.departureKept(T0, T0.plusSeconds(600), NOW.plusSeconds(599))).isTrue();
+        assertThat(StatusCalculator.departureKept(T0, T0.plusSeconds(600), NOW.plusSeconds(600))).isFalse();
+        assertThat(StatusCalculator.departureKept(T0.plusSeconds(600), T0, NOW.plusSeconds(599))).isTrue();
+        assertThat(StatusCalculator.departureKept(T0, null, NOW.minusMillis(1))).isTrue();
+        assertThat(StatusCalculator.departureKept(T0, null, NOW)).isFalse();
+    }
+
+    @Test
+    void shouldKeepListingWhatLeftWhileThePoolWasPausedForAnHourAfterItsResume() {
+        // Nothing lets a paused pool's objects go: a departure aged out while paused was never let go at all.
+        PoolSpec paused = spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""), false);
+        Map<String, Instant> departures = Map.of(aws(2), T0.plusSeconds(1));
+        PoolView running = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
+                T0).view();
+        PoolView pausedView = StatusCalculator.look(Pools.POOL, new PoolInputs(paused, group(1), Pools.ready(1),
+                departures), running, T0.plusSeconds(2)).view();
+        Instant resume = T0.plusSeconds(7200);
+        PoolView resumed = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(1), group(1), Pools.ready(1),
+                departures), pausedView, resume).view();
+        PoolView later = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(1), group(1), Pools.ready(1),
+                departures), resumed, resume.plus(StatusCalculator.DEPARTED_KEPT).minusMillis(1)).view();
+        PoolView anHourAfter = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(1), group(1), Pools.ready(1),
+                departures), later, resume.plus(StatusCalculator.DEPARTED_KEPT)).view();
+
+        assertThat(running.departuresKeptFrom()).isNull();
+        assertThat(pausedView.departuresKeptFrom()).isEqualTo(T0.plusSeconds(2));
+        assertThat(resumed.departuresKeptFrom()).as("the look of the resume").isEqualTo(resume);
+        assertThat(resumed.status().departed()).containsExactly(new PoolDeparture(aws(2), T0.plusSeconds(1)));
+        assertThat(later.departuresKeptFrom()).isEqualTo(resume);
+        assertThat(later.status().departed()).hasSize(1);
+        assertThat(anHourAfter.status().departed()).isEmpty();
     }
 
     @Test

@@ -146,6 +146,7 @@ class LifecycleIdsTest {
     private static PoolView counted(long scalingRuns, long errors, long generation, PoolMember... members) {
         PoolStatus status = new PoolStatus(POOL, generation, "team-a/demo", "AWSMachinePool", "workers",
                 new MachinePoolStatus(), List.of(), true, List.of(members), List.of());
-        return new PoolView(status, 0, null, Map.of(), List.of(), null, List.of(), scalingRuns, errors);
+        return new PoolView(status, 0, null, Map.of(), List.of(), null, List.of(), scalingRuns, errors,
+                null);
     }
 }

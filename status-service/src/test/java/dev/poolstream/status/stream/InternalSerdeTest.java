@@ -14,21 +14,25 @@ import org.junit.jupiter.api.Test;
 class InternalSerdeTest {
 
     @Test
-    void shouldReadAViewWrittenBeforeItCountedScaleRunsAndErrorsAsCountingNone() throws Exception {
+    void shouldReadAViewWrittenBeforeItCountedScaleRunsAndErrorsAsCountingNoneAndBeforeItKeptAResumeAsNone()
+            throws Exception {
         Serde<PoolView> serde = InternalSerde.of(PoolView.class);
         PoolView view = new PoolView(new PoolStatus("team-a/workers", 3, "team-a/demo", "AWSMachinePool", "workers",
-                null, List.of(), true, List.of(), List.of()), 3, null, Map.of(), List.of("X"), null, List.of(), 4, 2);
+                null, List.of(), true, List.of(), List.of()), 3, null, Map.of(), List.of("X"), null, List.of(), 4, 2,
+                java.time.Instant.parse("2026-12-05T10:00:00Z"));
         SmileMapper plain = new SmileMapper();
         @SuppressWarnings("unchecked")
         Map<String, Object> fields = plain.readValue(serde.serializer().serialize("views", view), Map.class);
         assertThat(fields).containsEntry("scalingRuns", 4).containsEntry("errors", 2);
         fields.remove("scalingRuns");
         fields.remove("errors");
+        fields.remove("departuresKeptFrom");
 
         PoolView old = serde.deserializer().deserialize("views", plain.writeValueAsBytes(fields));
 
         assertThat(old.scalingRuns()).isZero();
         assertThat(old.errors()).isZero();
+        assertThat(old.departuresKeptFrom()).isNull();
         assertThat(old.status()).isEqualTo(view.status());
         assertThat(old.problemReasons()).containsExactly("X");
         assertThat(serde.deserializer().deserialize("views", serde.serializer().serialize("views", view)))

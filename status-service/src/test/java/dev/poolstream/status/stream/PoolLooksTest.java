@@ -9,6 +9,7 @@ import static dev.poolstream.status.domain.Pools.instance;
 import static dev.poolstream.status.domain.Pools.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.NodeState;
@@ -280,6 +281,26 @@ class PoolLooksTest {
         punctuate();
 
         assertThat(last().departed()).containsExactly(new PoolDeparture(aws(1), leftAgain));
+    }
+
+    @Test
+    void shouldKeepADepartureOfAPausedPoolForAnHourAfterItsResume() {
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        process(new Record<>(POOL, new PoolLooks.SpecInput(spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""),
+                false)), now.toEpochMilli()));
+        now = now.plusSeconds(1);
+        Instant left = now;
+        leave(1);
+        now = now.plusSeconds(7200);
+
+        pool(1);
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(last().departed()).as("resumed two hours later").containsExactly(new PoolDeparture(aws(1), left));
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isEqualTo(left);
     }
 
     @Test
