@@ -25,10 +25,13 @@ import java.util.Objects;
  *                            written before it was carried). A MachinePool deleted and made again under its name has
  *                            another: the status writer writes nothing of the old one's status onto it.
  * @param infrastructureUid   the same for the infrastructure pool
- * @param departed            the members that left the pool within the last hour, newest first (at most 1,000): the
+ * @param departed            the members that left the pool within the last hour, newest first (at most 10,000): the
  *                            only instances whose objects the status writer lets go. A member that is missing from
  *                            this status but not listed here may be missing only for a moment (a status computed
  *                            again after a crash); its objects stay.
+ * @param look                the number of this status among the pool's: one more than the status before whenever a
+ *                            look of the pool changes it, whichever replica makes it. It orders a pool's statuses
+ *                            and departures with no clock; 0 when unknown (a record written before it was carried)
  */
 @CloudEventType("dev.poolstream.machinepool.status.v1")
 public record PoolStatus(
@@ -45,7 +48,8 @@ public record PoolStatus(
         List<String> terminating,
         String poolUid,
         String infrastructureUid,
-        List<PoolDeparture> departed) implements Keyed {
+        List<PoolDeparture> departed,
+        Long look) implements Keyed {
 
     public PoolStatus {
         Objects.requireNonNull(pool, "pool");
@@ -54,6 +58,7 @@ public record PoolStatus(
         retired = Copies.list(retired);
         terminating = Copies.list(terminating);
         departed = Copies.list(departed);
+        look = look == null ? 0L : look; // optional in the schema: records written before it was carried lack it
     }
 
     /** A status that says no member left. */
@@ -62,7 +67,7 @@ public record PoolStatus(
                       boolean infrastructureReady, List<PoolMember> members, List<PoolMember> retired,
                       List<String> terminating, String poolUid, String infrastructureUid) {
         this(pool, generation, cluster, infrastructureKind, infrastructureName, status, providerIDList,
-                infrastructureReady, members, retired, terminating, poolUid, infrastructureUid, List.of());
+                infrastructureReady, members, retired, terminating, poolUid, infrastructureUid, List.of(), 0L);
     }
 
     public PoolStatus(String pool, long generation, String cluster, String infrastructureKind,
@@ -79,6 +84,12 @@ public record PoolStatus(
                       List<String> terminating) {
         this(pool, generation, cluster, infrastructureKind, infrastructureName, status, providerIDList,
                 infrastructureReady, members, retired, terminating, null, null);
+    }
+
+    /** This status as the look numbered {@code look} computed it. */
+    public PoolStatus withLook(long look) {
+        return new PoolStatus(pool, generation, cluster, infrastructureKind, infrastructureName, status, providerIDList,
+                infrastructureReady, members, retired, terminating, poolUid, infrastructureUid, departed, look);
     }
 
     @Override

@@ -196,7 +196,7 @@ public final class Fixtures {
                 List.of(new PoolMember(AWS_ID, "ip-10-0-0-1", "uid-node-1", InstanceLifecycle.RUNNING, AT, true, true,
                         true, false, true, ConditionStatus.TRUE, AT, "v1.33.1")), List.of(new PoolMember("aws:///us-east-1a/i-0old", "ip-10-0-0-0",
                 "uid-node-0", InstanceLifecycle.TERMINATING, AT, false, false, true, false, true)), List.of(), null, null,
-                List.of(new PoolDeparture("aws:///us-east-1a/i-0gone", AT)));
+                List.of(new PoolDeparture("aws:///us-east-1a/i-0gone", AT, 6)), 7L);
     }
 
     private Fixtures() {

@@ -5,6 +5,7 @@ import dev.poolstream.api.PoolMachines;
 import dev.poolstream.api.ProviderId;
 import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolStatus;
 import java.time.Duration;
@@ -48,6 +49,12 @@ public final class InstanceMachines {
      * with exactly ({@link #steps}).
      */
     public static final String MADE_FOR_RECORD_ANNOTATION = "poolstream.dev/made-for-status-record";
+    /**
+     * On an object this service makes: the number of the pool's look whose status it was made for
+     * ({@link StatusPosition#look}), which the look after which its instance left is compared with exactly
+     * ({@link Members}).
+     */
+    public static final String MADE_FOR_LOOK_ANNOTATION = "poolstream.dev/made-for-status-look";
     /**
      * On a Machine (owner mode) deleted because its instance left the pool while it carried machine deletion hooks:
      * its finalizer waits for them, as Cluster API's Machine controller waits, and goes once they are removed.
@@ -141,18 +148,18 @@ public final class InstanceMachines {
      * Who is in the pool, as one status says it.
      *
      * @param current  the provider IDs of its members, terminating ones included: an object of one is never let go
-     * @param departed those that surely left ({@link PoolStatus#departed}), and when: the only ones whose objects are
-     *                 let go, and only objects made before. One only missing from {@code current} may be missing for
-     *                 a moment: a status computed again after a crash can lack a member that joined just before it.
+     * @param departed those that surely left ({@link PoolStatus#departed}), by provider ID: the only ones whose objects
+     *                 are let go, and only objects made before. One only missing from {@code current} may be missing
+     *                 for a moment: a status computed again after a crash can lack a member that joined just before it.
      * @param poolGone the pool is gone (its status tombstone): every instance left, the evidence the tombstone itself
      */
-    public record Members(Set<String> current, Map<String, Instant> departed, boolean poolGone) {
+    public record Members(Set<String> current, Map<String, PoolDeparture> departed, boolean poolGone) {
         public Members {
             current = Set.copyOf(current);
             departed = Map.copyOf(departed);
         }
 
-        public Members(Set<String> current, Map<String, Instant> departed) {
+        public Members(Set<String> current, Map<String, PoolDeparture> departed) {
             this(current, departed, false);
         }
 
@@ -166,14 +173,16 @@ public final class InstanceMachines {
             Set<String> current = new HashSet<>();
             status.members().forEach(m -> current.add(m.providerID()));
             current.addAll(status.terminating());
-            Map<String, Instant> departed = new HashMap<>();
-            status.departed().forEach(d -> departed.merge(d.providerID(), d.at(), (a, b) -> a.isAfter(b) ? a : b));
+            Map<String, PoolDeparture> departed = new HashMap<>();
+            status.departed().forEach(d -> departed.merge(d.providerID(), d, (a, b) -> a.at().isAfter(b.at()) ? a : b));
             return new Members(current, departed);
         }
 
         /**
-         * Whether the object's instance surely left after the object was made: known, no member, and departed
-         * later than the object was made, by more than two clocks can differ ({@link #madeSurelyBefore}).
+         * Whether the object's instance surely left after the object was made: known, no member, and departed after
+         * the look whose status the object was made for or a later one (the pool's looks count up, whichever replica
+         * makes them: no clock); where either look is unknown (objects made before looks were kept), departed later
+         * than the object was made by more than two clocks can differ ({@link #madeSurelyBefore}).
          */
         boolean surelyLeftAfter(Existing have) {
             String id = have.providerID();
@@ -183,8 +192,14 @@ public final class InstanceMachines {
             if (poolGone) {
                 return true;
             }
-            Instant at = departed.get(id);
-            return at != null && madeSurelyBefore(have, at);
+            PoolDeparture left = departed.get(id);
+            if (left == null) {
+                return false;
+            }
+            if (left.afterLook() > 0 && have.madeFor() != null && have.madeFor().look() > 0) {
+                return left.afterLook() >= have.madeFor().look();
+            }
+            return madeSurelyBefore(have, left.at());
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.poolstream.status.domain;
 
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.ScalingGroupState;
-import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -10,12 +10,12 @@ import java.util.Map;
  * Any part can be missing while the pipeline catches up.
  *
  * @param members    by provider ID
- * @param departures provider ID → when the member left the pool (the record that took it out was processed), for
- *                   {@link StatusCalculator#DEPARTED_KEPT}: the evidence that a member missing now has left, and is
- *                   not missing only because a crash lost its join
+ * @param departures provider ID → when the member left the pool (the record that took it out was processed) and
+ *                   after which look, for {@link StatusCalculator#DEPARTED_KEPT}: the evidence that a member missing
+ *                   now has left, and is not missing only because a crash lost its join
  */
 public record PoolInputs(PoolSpec spec, ScalingGroupState group, Map<String, Member> members,
-                         Map<String, Instant> departures) {
+                         Map<String, PoolDeparture> departures) {
 
     public PoolInputs {
         members = members == null ? Map.of() : Map.copyOf(members);

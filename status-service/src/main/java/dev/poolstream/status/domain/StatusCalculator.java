@@ -55,8 +55,12 @@ public final class StatusCalculator {
      * only on seeing it there, so this is how far the writer can fall behind and still let them go.
      */
     public static final Duration DEPARTED_KEPT = Duration.ofHours(1);
-    /** At most this many of them, the newest: a status of 1,000 departures is some 100 KB. */
-    static final int DEPARTED_MAX = 1_000;
+    /**
+     * At most this many of them, the newest: 10,000 departures are some 1 to 2 MB of JSON, 4,000 members' worth, well
+     * within a status record (docs/status.md, "How large a pool can be"), and more than a writer working through a
+     * scale to 0 of a pool of thousands falls behind by.
+     */
+    static final int DEPARTED_MAX = 10_000;
     /** The v1beta2 schema's bounds on {@code status.versions}: {@code maxItems}, and each version's {@code maxLength}. */
     static final int VERSIONS_MAX_ITEMS = 100;
     static final int VERSION_MAX_LENGTH = 256;
@@ -177,7 +181,11 @@ public final class StatusCalculator {
                 retired.values().stream().map(PoolView.Retired::member)
                         .filter(m -> !stillTerminating.contains(m.providerID())).toList(),
                 terminating, spec.uid(), infrastructure == null ? null : infrastructure.uid(),
-                departed(inputs, departuresKeptFrom, now));
+                departed(inputs, departuresKeptFrom, now), previousStatus == null ? 0 : previousStatus.look());
+        if (!poolStatus.equals(previousStatus)) {
+            // A status that changes is the pool's next: its number orders it against the departures with no clock.
+            poolStatus = poolStatus.withLook(poolStatus.look() + 1);
+        }
 
         // What subscribers hear of as a PoolError: the spec's problems, else the cloud's failure to launch the pool's
         // instances, which no command is in flight to tell of (a command's own error is retried or dead-lettered by
@@ -303,10 +311,8 @@ public final class StatusCalculator {
      * provider ID can come back), nor one still reported terminating.
      */
     static List<PoolDeparture> departed(PoolInputs inputs, Instant keptFrom, Instant now) {
-        return inputs.departures().entrySet().stream()
-                .filter(d -> departureKept(d.getValue(), keptFrom, now)
-                        && hasNoInstance(inputs.members().get(d.getKey())))
-                .map(d -> new PoolDeparture(d.getKey(), d.getValue()))
+        return inputs.departures().values().stream()
+                .filter(d -> departureKept(d.at(), keptFrom, now) && hasNoInstance(inputs.members().get(d.providerID())))
                 .sorted(Comparator.comparing(PoolDeparture::at).reversed().thenComparing(PoolDeparture::providerID))
                 .limit(DEPARTED_MAX)
                 .toList();
@@ -319,6 +325,14 @@ public final class StatusCalculator {
     public static boolean departureKept(Instant at, Instant keptFrom, Instant now) {
         Instant from = keptFrom != null && keptFrom.isAfter(at) ? keptFrom : at;
         return from.plus(DEPARTED_KEPT).isAfter(now);
+    }
+
+    /**
+     * Whether {@code left} says its member left after the look {@code look}, the one that listed it: a departure from
+     * before (an instance ID that left and came back) is not this member's. Either look unknown (0): it did.
+     */
+    static boolean leftAfter(PoolDeparture left, long look) {
+        return left != null && (left.afterLook() == 0 || look == 0 || left.afterLook() >= look);
     }
 
     private static boolean hasNoInstance(Member member) {
@@ -360,7 +374,7 @@ public final class StatusCalculator {
             previous.status().members().stream()
                     .filter(m -> m.hasNode() && !current.contains(m.providerID())
                             && (inputs.containsKey(m.providerID())
-                            || poolInputs.departures().containsKey(m.providerID()))
+                            || leftAfter(poolInputs.departures().get(m.providerID()), previous.status().look()))
                             && !nodeGone(m, inputs.get(m.providerID())))
                     .forEach(m -> retired.putIfAbsent(m.providerID(), new PoolView.Retired(m, now)));
         }

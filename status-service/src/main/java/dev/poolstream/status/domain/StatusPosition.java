@@ -26,8 +26,14 @@ import java.time.Instant;
  * @param at        the record's time; null when unknown
  * @param partition the topic and partition, as Kafka prints them ({@code machinepool.status.v1-3}); null when unknown
  * @param offset    the record's offset in that partition; -1 when unknown
+ * @param look      the number of the pool's look that computed it ({@code PoolStatus.look}); 0 when unknown. It orders
+ *                  the status against the pool's departures ({@link InstanceMachines.Members}).
  */
-public record StatusPosition(Instant at, String partition, long offset) {
+public record StatusPosition(Instant at, String partition, long offset, long look) {
+
+    public StatusPosition(Instant at, String partition, long offset) {
+        this(at, partition, offset, 0);
+    }
 
     /** How much later a status at a lower offset is stamped when its partition's offsets began again. */
     static final Duration OFFSETS_BEGAN_AGAIN = Duration.ofMinutes(1);
@@ -55,10 +61,27 @@ public record StatusPosition(Instant at, String partition, long offset) {
     }
 
     /**
-     * The position an object keeps: its time and {@link #record()}, either null or unreadable when not known.
+     * The position an object keeps: its time, {@link #record()} and look, any of them null or unreadable when not
+     * known.
      *
-     * @return null when neither is known
+     * @return null when none is known
      */
+    public static StatusPosition parse(String at, String record, String look) {
+        StatusPosition position = parse(at, record);
+        long number = 0;
+        try {
+            number = look == null ? 0 : Math.max(0, Long.parseLong(look));
+        } catch (NumberFormatException e) {
+            // the others tell
+        }
+        if (number == 0) {
+            return position;
+        }
+        return position == null ? new StatusPosition(null, null, -1, number)
+                : new StatusPosition(position.at, position.partition, position.offset, number);
+    }
+
+    /** The position an object keeps without its look. */
     public static StatusPosition parse(String at, String record) {
         Instant time = KubeTime.parse(at); // unreadable: the record alone, or the object's creationTimestamp, tells
         int sign = record == null ? -1 : record.lastIndexOf('@');

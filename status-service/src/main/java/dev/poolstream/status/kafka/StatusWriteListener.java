@@ -297,7 +297,8 @@ public class StatusWriteListener implements ConsumerAwareRebalanceListener,
         }
         try {
             StatusPosition at = new StatusPosition(Instant.ofEpochMilli(delivery.record().timestamp()),
-                    partition.toString(), delivery.record().offset());
+                    partition.toString(), delivery.record().offset(),
+                    delivery instanceof Delivery.Write write ? write.status().look() : 0);
             if (delivery instanceof Delivery.Write write) {
                 if (lane == Lane.POOL) {
                     writer.writePool(write.status(), at);

@@ -238,7 +238,7 @@ final class MachineWriter implements AutoCloseable {
 
     /**
      * @param statusAt the status it is made for, put on it ({@link InstanceMachines#MADE_AT_ANNOTATION},
-     *                 {@link InstanceMachines#MADE_FOR_RECORD_ANNOTATION})
+     *                 {@link InstanceMachines#MADE_FOR_RECORD_ANNOTATION}, {@link InstanceMachines#MADE_FOR_LOOK_ANNOTATION})
      */
     private void create(PoolKey key, Desired desired, GenericKubernetesResource infra, StatusPosition statusAt) {
         String refusedKey = "create/" + desired.kind() + "/" + key.namespace() + "/" + desired.name();
@@ -255,6 +255,9 @@ final class MachineWriter implements AutoCloseable {
             }
             if (statusAt.record() != null) {
                 annotations.put(InstanceMachines.MADE_FOR_RECORD_ANNOTATION, statusAt.record());
+            }
+            if (statusAt.look() > 0) {
+                annotations.put(InstanceMachines.MADE_FOR_LOOK_ANNOTATION, Long.toString(statusAt.look()));
             }
             object.getMetadata().setAnnotations(annotations.isEmpty() ? null : annotations);
         }
@@ -505,7 +508,8 @@ final class MachineWriter implements AutoCloseable {
      */
     private static StatusPosition madeFor(Map<String, String> annotations) {
         return StatusPosition.parse(annotations.get(InstanceMachines.MADE_AT_ANNOTATION),
-                annotations.get(InstanceMachines.MADE_FOR_RECORD_ANNOTATION));
+                annotations.get(InstanceMachines.MADE_FOR_RECORD_ANNOTATION),
+                annotations.get(InstanceMachines.MADE_FOR_LOOK_ANNOTATION));
     }
 
     private static String providerId(GenericKubernetesResource object) {

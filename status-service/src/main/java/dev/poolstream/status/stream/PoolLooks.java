@@ -2,6 +2,7 @@ package dev.poolstream.status.stream;
 
 import dev.poolstream.api.PoolKey;
 import dev.poolstream.events.Keyed;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.serde.EventSerializer;
@@ -90,7 +91,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     private KeyValueStore<String, PoolSpec> specs;
     private KeyValueStore<String, ScalingGroupState> groups;
     private KeyValueStore<String, PoolView> views;
-    private KeyValueStore<String, Instant> departures;
+    private KeyValueStore<String, PoolDeparture> departures;
     /**
      * Each pool's spec, cloud group and view as its stores hold them, read from them once (at its first record or look
      * since the start) and written through: a view at the look that made it, before its events are sent. Its members
@@ -164,7 +165,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             if (change.member() == null) {
                 // A member leaves now; one that is none already (told again after a start) left when it was seen.
                 if (members.get(memberKey) != null || departures.get(memberKey) == null) {
-                    departures.put(memberKey, now);
+                    departures.put(memberKey, departure(key, change.providerID(), now));
                 }
                 members.delete(memberKey);
             } else {
@@ -172,7 +173,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
                     // Its instance went (its Node lingers): a Node without an instance before is no departure.
                     Member before = members.get(memberKey);
                     if (before != null && !before.instanceGone()) {
-                        departures.put(memberKey, now);
+                        departures.put(memberKey, departure(key, change.providerID(), now));
                     }
                 }
                 members.put(memberKey, change.member());
@@ -189,6 +190,12 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             put(groups, key, group.group());
             pool(key).group = group.group();
         }
+    }
+
+    /** A departure now, after the pool's last status: the objects made for that one or an earlier one go. */
+    private PoolDeparture departure(String pool, String providerID, Instant now) {
+        PoolView view = pool(pool).view;
+        return new PoolDeparture(providerID, now, view == null || view.status() == null ? 0 : view.status().look());
     }
 
     private Pool pool(String key) {
@@ -209,18 +216,18 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     }
 
     /** The pool's departures, by provider ID, with one prefix scan. */
-    private Map<String, Instant> readDepartures(String key) {
-        Map<String, Instant> found = new HashMap<>();
-        try (KeyValueIterator<String, Instant> all = departures.prefixScan(key + SEPARATOR, KEYS)) {
-            all.forEachRemaining(entry -> found.put(entry.key.substring(key.length() + 1), entry.value));
+    private Map<String, PoolDeparture> readDepartures(String key) {
+        Map<String, PoolDeparture> found = new HashMap<>();
+        try (KeyValueIterator<String, PoolDeparture> all = departures.prefixScan(key + SEPARATOR, KEYS)) {
+            all.forEachRemaining(entry -> found.put(entry.value.providerID(), entry.value));
         }
         return found;
     }
 
     /** Deletes the departures the view no longer lists for their age ({@link StatusCalculator#departureKept}). */
-    private void forgetOldDepartures(String pool, Map<String, Instant> found, PoolView view, Instant now) {
-        found.forEach((id, at) -> {
-            if (!StatusCalculator.departureKept(at, view.departuresKeptFrom(), now)) {
+    private void forgetOldDepartures(String pool, Map<String, PoolDeparture> found, PoolView view, Instant now) {
+        found.forEach((id, departure) -> {
+            if (!StatusCalculator.departureKept(departure.at(), view.departuresKeptFrom(), now)) {
                 departures.delete(pool + SEPARATOR + id);
             }
         });
@@ -320,7 +327,7 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
         Pool inputs = pool(pool);
         PoolView previous = inputs.view;
         Map<String, Member> poolMembers = readMembers(pool);
-        Map<String, Instant> poolDepartures = readDepartures(pool);
+        Map<String, PoolDeparture> poolDepartures = readDepartures(pool);
         StatusCalculator.Look look = StatusCalculator.look(pool,
                 new PoolInputs(inputs.spec, inputs.group, poolMembers, poolDepartures), previous, now);
         boolean specTombstoned = specDeleted.remove(pool);

@@ -3,6 +3,7 @@ package dev.poolstream.status.stream;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.Keyed;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
 import dev.poolstream.events.ScalingGroupState;
@@ -14,7 +15,6 @@ import dev.poolstream.status.domain.PoolView;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -78,7 +78,7 @@ public final class StatusTopology {
         builder.addStateStore(store(PoolLooks.SPECS, PoolSpec.class));
         builder.addStateStore(store(PoolLooks.GROUPS, ScalingGroupState.class));
         builder.addStateStore(store(PoolLooks.VIEWS, PoolView.class));
-        builder.addStateStore(store(PoolLooks.DEPARTURES, Instant.class));
+        builder.addStateStore(store(PoolLooks.DEPARTURES, PoolDeparture.class));
         Serde<Keyed> out = Serdes.serdeFrom(new EventSerializer<>(SOURCE, Clock.systemUTC()),
                 new EventDeserializer<>(Keyed.class));
         members.merge(specs, Named.as("members-and-specs")).merge(groups, Named.as("pool-inputs"))

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.PoolDeparture;
+import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import java.time.Instant;
 import java.util.HashMap;
@@ -27,12 +28,13 @@ class DeparturesTest {
 
     @Test
     void shouldListTheMembersThatLeftNewestFirst() {
-        Map<String, Instant> departures = Map.of(aws(1), T0.plusSeconds(5), aws(2), T0.plusSeconds(9),
-                aws(3), T0.plusSeconds(5));
+        Map<String, PoolDeparture> departures = new HashMap<>(Pools.left(T0.plusSeconds(5), aws(1), aws(3)));
+        departures.putAll(Pools.left(T0.plusSeconds(9), aws(2)));
 
         assertThat(StatusCalculator.departed(new PoolInputs(spec(1), group(1), Map.of(), departures), null, NOW))
-                .containsExactly(new PoolDeparture(aws(2), T0.plusSeconds(9)),
-                        new PoolDeparture(aws(1), T0.plusSeconds(5)), new PoolDeparture(aws(3), T0.plusSeconds(5)));
+                .containsExactly(new PoolDeparture(aws(2), T0.plusSeconds(9), 0),
+                        new PoolDeparture(aws(1), T0.plusSeconds(5), 0),
+                        new PoolDeparture(aws(3), T0.plusSeconds(5), 0));
     }
 
     @Test
@@ -41,27 +43,26 @@ class DeparturesTest {
         members.put(aws(1), new Member(null, adoptedNode("node-1", aws(1))));
         members.put(aws(2), new Member(instance(aws(2), 2), null));
         members.put(aws(3), new Member(instance(aws(3), 3, InstanceLifecycle.TERMINATING, "1"), null));
-        Map<String, Instant> departures = Map.of(aws(1), NOW, aws(2), NOW, aws(3), NOW);
+        Map<String, PoolDeparture> departures = Pools.left(NOW, aws(1), aws(2), aws(3));
 
         assertThat(StatusCalculator.departed(new PoolInputs(spec(1), group(1), members, departures), null, NOW))
                 .as("its Node lingers; back in the pool; reported terminating, a member still")
-                .containsExactly(new PoolDeparture(aws(1), NOW));
+                .containsExactly(new PoolDeparture(aws(1), NOW, 0));
     }
 
     @Test
     void shouldListADepartureForAnHourAndAThousandAtMost() {
-        Map<String, Instant> departures = new HashMap<>();
-        departures.put(aws(0), T0);
+        Map<String, PoolDeparture> departures = new HashMap<>(Pools.left(T0, aws(0)));
         for (int i = 1; i <= StatusCalculator.DEPARTED_MAX; i++) {
-            departures.put(aws(i), T0.plusMillis(i));
+            departures.putAll(Pools.left(T0.plusMillis(i), aws(i)));
         }
         PoolInputs inputs = new PoolInputs(spec(1), group(1), Map.of(), departures);
 
         assertThat(StatusCalculator.departed(inputs, null, NOW.minusMillis(1))).hasSize(StatusCalculator.DEPARTED_MAX)
                 .first().isEqualTo(new PoolDeparture(aws(StatusCalculator.DEPARTED_MAX),
-                        T0.plusMillis(StatusCalculator.DEPARTED_MAX)));
+                        T0.plusMillis(StatusCalculator.DEPARTED_MAX), 0));
         assertThat(StatusCalculator.departed(inputs, null, NOW.minusMillis(1))).last()
-                .isEqualTo(new PoolDeparture(aws(1), T0.plusMillis(1)));
+                .isEqualTo(new PoolDeparture(aws(1), T0.plusMillis(1), 0));
         assertThat(StatusCalculator.departed(inputs, null, NOW)).as("an hour after the first")
                 .hasSize(StatusCalculator.DEPARTED_MAX).noneMatch(d -> d.providerID().equals(aws(0)));
         assertThat(StatusCalculator.departed(inputs, null, NOW.plusMillis(1))).as("and a millisecond after the second")
@@ -81,7 +82,7 @@ class DeparturesTest {
     void shouldKeepListingWhatLeftWhileThePoolWasPausedForAnHourAfterItsResume() {
         // Nothing lets a paused pool's objects go: a departure aged out while paused was never let go at all.
         PoolSpec paused = spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""), false);
-        Map<String, Instant> departures = Map.of(aws(2), T0.plusSeconds(1));
+        Map<String, PoolDeparture> departures = Pools.left(T0.plusSeconds(1), aws(2));
         PoolView running = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
                 T0).view();
         PoolView pausedView = StatusCalculator.look(Pools.POOL, new PoolInputs(paused, group(1), Pools.ready(1),
@@ -97,17 +98,51 @@ class DeparturesTest {
         assertThat(running.departuresKeptFrom()).isNull();
         assertThat(pausedView.departuresKeptFrom()).isEqualTo(T0.plusSeconds(2));
         assertThat(resumed.departuresKeptFrom()).as("the look of the resume").isEqualTo(resume);
-        assertThat(resumed.status().departed()).containsExactly(new PoolDeparture(aws(2), T0.plusSeconds(1)));
+        assertThat(resumed.status().departed()).containsExactly(new PoolDeparture(aws(2), T0.plusSeconds(1), 0));
         assertThat(later.departuresKeptFrom()).isEqualTo(resume);
         assertThat(later.status().departed()).hasSize(1);
         assertThat(anHourAfter.status().departed()).isEmpty();
     }
 
     @Test
+    void shouldNumberAStatusOneMoreThanTheOneBeforeOnlyWhenItChanges() {
+        PoolView first = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
+                T0).view();
+        PoolView same = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), first,
+                T0.plusSeconds(1)).view();
+        PoolView changed = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(1),
+                Pools.left(T0.plusSeconds(1), aws(2))), same, T0.plusSeconds(2)).view();
+
+        assertThat(first.status().look()).isEqualTo(1);
+        assertThat(same.status()).as("unchanged: the same status, not sent again").isEqualTo(first.status());
+        assertThat(changed.status().look()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldNotRetireTheNodeOfAMemberMissingNowByADepartureFromBeforeTheStatusThatListedIt() {
+        // An Azure instance ID left after status 1, came back and was listed by status 3; a crash lost its join
+        // again: missing now, and the only departure is the old one. Its Node is a live one.
+        PoolView one = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
+                T0).view();
+        PoolView listed = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(3)), one,
+                T0.plusSeconds(60)).view();
+        Map<String, PoolDeparture> old = Map.of(aws(3), new PoolDeparture(aws(3), T0.plusSeconds(10),
+                one.status().look()));
+        Map<String, PoolDeparture> fresh = Map.of(aws(3), new PoolDeparture(aws(3), T0.plusSeconds(61),
+                listed.status().look()));
+
+        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), old), listed,
+                T0.plusSeconds(62)).status().retired()).isEmpty();
+        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), fresh), listed,
+                T0.plusSeconds(62)).status().retired()).extracting(PoolMember::providerID).containsExactly(aws(3));
+    }
+
+    @Test
     void shouldPutTheDeparturesInTheStatus() {
-        PoolInputs inputs = new PoolInputs(spec(1), group(1), Pools.ready(1), Map.of(aws(2), T0.minusSeconds(1)));
+        PoolInputs inputs = new PoolInputs(spec(1), group(1), Pools.ready(1),
+                Pools.left(T0.minusSeconds(1), aws(2)));
 
         assertThat(StatusCalculator.look(Pools.POOL, inputs, null, T0).status().departed())
-                .containsExactly(new PoolDeparture(aws(2), T0.minusSeconds(1)));
+                .containsExactly(new PoolDeparture(aws(2), T0.minusSeconds(1), 0));
     }
 }

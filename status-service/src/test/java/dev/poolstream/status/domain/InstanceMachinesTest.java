@@ -247,8 +247,8 @@ class InstanceMachinesTest {
 
     /** {@code ids} are the members; every other instance of these tests surely left, after their objects were made. */
     private static Members members(String... ids) {
-        Map<String, Instant> departed = new HashMap<>();
-        Stream.of(AWS_1, AWS_2, AZURE_3, AWS_4).forEach(id -> departed.put(id, LEFT_LATER));
+        Map<String, PoolDeparture> departed = new HashMap<>();
+        Stream.of(AWS_1, AWS_2, AZURE_3, AWS_4).forEach(id -> departed.put(id, new PoolDeparture(id, LEFT_LATER, 0)));
         Set.of(ids).forEach(departed::remove);
         return new Members(Set.of(ids), departed);
     }
@@ -263,7 +263,8 @@ class InstanceMachinesTest {
         assertThat(InstanceMachines.steps(List.of(), madeFor10, missing, true, T0,
                 new StatusPosition(T0.plusSeconds(30), PARTITION, 11))).isEmpty();
         assertThat(InstanceMachines.steps(List.of(), madeFor10, new Members(Set.of(AWS_1),
-                Map.of(AWS_1, LEFT_LATER)), true, T0, new StatusPosition(T0.plusSeconds(30), PARTITION, 11)))
+                Map.of(AWS_1, new PoolDeparture(AWS_1, LEFT_LATER, 0))), true, T0,
+                new StatusPosition(T0.plusSeconds(30), PARTITION, 11)))
                 .as("another instance's departure").isEmpty();
     }
 
@@ -303,23 +304,56 @@ class InstanceMachinesTest {
                 new StatusPosition(T0.plusMillis(600), PARTITION, 9))).as("a tombstone before them").isEmpty();
     }
 
+    @Test
+    void shouldNeverLetGoTheObjectsOfAMemberWhateverTheStatusSaysOfItsDeparture() {
+        List<Existing> madeFor5 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10, 5));
+
+        assertThat(InstanceMachines.steps(List.of(), madeFor5, new Members(Set.of(AWS_2),
+                Map.of(AWS_2, new PoolDeparture(AWS_2, LEFT_LATER, 9))), true, T0,
+                new StatusPosition(T0.plusSeconds(30), PARTITION, 11, 9))).isEmpty();
+    }
+
     private static Members leftAt(Instant at) {
-        return new Members(Set.of(AWS_1), Map.of(AWS_2, at));
+        return leftAfter(at, 0);
+    }
+
+    private static Members leftAfter(Instant at, long look) {
+        return new Members(Set.of(AWS_1), Map.of(AWS_2, new PoolDeparture(AWS_2, at, look)));
+    }
+
+    @Test
+    void shouldLetGoTheObjectsOfAnInstanceThatLeftAfterTheStatusTheyWereMadeForByTheStatusesNumbersAlone() {
+        // Made for the pool's status number 5. Numbers need no clock: a leave processed within a second of that status
+        // (a backlog worked off after an outage) lets them go, and a departure from before (the instance ID left and
+        // came back) does not, whatever the clocks say.
+        List<Existing> madeFor5 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10, 5));
+        StatusPosition next = new StatusPosition(T0.plusSeconds(30), PARTITION, 11, 6);
+
+        assertThat(InstanceMachines.steps(List.of(), madeFor5, leftAfter(T0.plusMillis(701), 5), true, T0, next))
+                .as("left after status 5, a millisecond later").hasSize(2).allMatch(step -> step instanceof Release);
+        assertThat(InstanceMachines.steps(List.of(), madeFor5, leftAfter(T0.plusSeconds(20), 4), true, T0, next))
+                .as("left after status 4, by a clock 20 s ahead").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor5, leftAfter(T0.plusMillis(701), 0), true, T0, next))
+                .as("the departure's number unknown: the times, within the clocks' skew").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10)),
+                leftAfter(T0.plusMillis(701), 5), true, T0, next))
+                .as("the object's number unknown: the times, within the clocks' skew").isEmpty();
     }
 
     @Test
     void shouldTakeTheMembersTheTerminatingAndTheDeparturesFromTheStatus() {
         PoolStatus status = new PoolStatus("team-a/workers", 1, "team-a/demo", "AWSMachinePool", "workers-infra",
                 null, List.of(AWS_1), true, List.of(member(AWS_1, InstanceLifecycle.RUNNING, null, null, true)),
-                List.of(), List.of(AZURE_3), null, null, List.of(new PoolDeparture(AWS_2, T0),
-                new PoolDeparture(AWS_2, T0.plusSeconds(9)), new PoolDeparture(AWS_1, T0),
-                new PoolDeparture(AWS_4, T0.plusSeconds(9)), new PoolDeparture(AWS_4, T0)));
+                List.of(), List.of(AZURE_3), null, null, List.of(new PoolDeparture(AWS_2, T0, 3),
+                new PoolDeparture(AWS_2, T0.plusSeconds(9), 4), new PoolDeparture(AWS_1, T0, 3),
+                new PoolDeparture(AWS_4, T0.plusSeconds(9), 4), new PoolDeparture(AWS_4, T0, 3)), 5L);
 
         Members members = Members.of(status);
 
         assertThat(members.current()).containsExactlyInAnyOrder(AWS_1, AZURE_3);
-        assertThat(members.departed()).as("the later of two, in either order").containsEntry(AWS_2, T0.plusSeconds(9))
-                .containsEntry(AWS_4, T0.plusSeconds(9));
+        assertThat(members.departed()).as("the later of two, in either order")
+                .containsEntry(AWS_2, new PoolDeparture(AWS_2, T0.plusSeconds(9), 4))
+                .containsEntry(AWS_4, new PoolDeparture(AWS_4, T0.plusSeconds(9), 4));
         assertThat(members.poolGone()).isFalse();
         assertThat(Members.poolIsGone().poolGone()).isTrue();
     }

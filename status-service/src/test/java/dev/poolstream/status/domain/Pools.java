@@ -11,6 +11,7 @@ import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.InstanceState;
 import dev.poolstream.events.NodeState;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.Taint;
@@ -93,6 +94,18 @@ public final class Pools {
             members.put(instances.get(i).providerID(), new Member(instances.get(i), nodes.get(i)));
         }
         return members;
+    }
+
+    /**
+     * Departures of these instances at {@code at}, after a status of unknown number (then, as for a record written
+     * before statuses were numbered, their time decides).
+     */
+    public static Map<String, PoolDeparture> left(Instant at, String... providerIds) {
+        Map<String, PoolDeparture> left = new HashMap<>();
+        for (String id : providerIds) {
+            left.put(id, new PoolDeparture(id, at, 0));
+        }
+        return left;
     }
 
     /** {@code n} running instances with Ready Nodes. */

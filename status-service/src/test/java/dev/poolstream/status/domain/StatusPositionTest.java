@@ -79,5 +79,19 @@ class StatusPositionTest {
     void shouldBeNothingWhenAnObjectSaysNeitherItsTimeNorItsPlace() {
         assertThat(StatusPosition.parse(null, null)).isNull();
         assertThat(StatusPosition.parse("yesterday", "nowhere")).isNull();
+        assertThat(StatusPosition.parse(null, null, null)).isNull();
+        assertThat(StatusPosition.parse(null, null, "seven")).isNull();
+        assertThat(StatusPosition.parse(null, null, "-7")).isNull();
+        assertThat(StatusPosition.parse(null, null, "0")).isNull();
+    }
+
+    @Test
+    void shouldReadTheNumberOfTheStatusAnObjectWasMadeForWithItsPlaceOrAlone() {
+        assertThat(StatusPosition.parse(T0.toString(), "machinepool.status.v1-3@12", "7"))
+                .isEqualTo(new StatusPosition(T0, "machinepool.status.v1-3", 12, 7));
+        assertThat(StatusPosition.parse(null, null, "7")).isEqualTo(new StatusPosition(null, null, -1, 7));
+        assertThat(StatusPosition.parse(T0.toString(), "machinepool.status.v1-3@12", "seven"))
+                .as("unreadable: the time and place alone")
+                .isEqualTo(new StatusPosition(T0, "machinepool.status.v1-3", 12));
     }
 }

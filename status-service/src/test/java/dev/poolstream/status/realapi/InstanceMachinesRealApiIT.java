@@ -20,6 +20,7 @@ import dev.poolstream.events.ConditionStatus;
 import dev.poolstream.events.InfraSpec;
 import dev.poolstream.events.InfrastructurePool;
 import dev.poolstream.events.InstanceLifecycle;
+import dev.poolstream.events.PoolDeparture;
 import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.PoolStatus;
@@ -48,7 +49,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -340,10 +340,11 @@ class InstanceMachinesRealApiIT {
         String two = PoolMachines.machineName(n.pool(), n.providerId(2));
         String partition = "machinepool.status.v1-5";
         Instant computed = Instant.now();
-        writer.write(look(spec(n, 2), members(n, 2)), new StatusPosition(computed, partition, 20));
+        writer.write(look(spec(n, 2), members(n, 2)), new StatusPosition(computed, partition, 20, 4));
         assertThat(get(AWSMachine.class, two)).isNotNull().satisfies(o -> assertThat(o.getMetadata().getAnnotations())
                 .containsEntry(InstanceMachines.MADE_AT_ANNOTATION, computed.toString())
-                .containsEntry(InstanceMachines.MADE_FOR_RECORD_ANNOTATION, partition + "@20"));
+                .containsEntry(InstanceMachines.MADE_FOR_RECORD_ANNOTATION, partition + "@20")
+                .containsEntry(InstanceMachines.MADE_FOR_LOOK_ANNOTATION, "4"));
 
         // The status from before instance 2 joined, read again after a restart: its objects are none of its business,
         // though the replica that computed it, its clock 4.3 s ahead of the next one's, stamped it later.
@@ -571,10 +572,7 @@ class InstanceMachinesRealApiIT {
      */
     private static PoolStatus look(PoolSpec spec, Map<String, Member> members, String... left) {
         Names anyGroup = new Names(spec.namespace(), spec.name(), CLUSTER, "g");
-        Map<String, Instant> departures = new HashMap<>();
-        for (String id : left) {
-            departures.put(id, afterTheObjects().at());
-        }
+        Map<String, PoolDeparture> departures = dev.poolstream.status.domain.Pools.left(afterTheObjects().at(), left);
         return StatusCalculator.look(spec.namespace() + "/" + spec.name(),
                 new PoolInputs(spec, group(anyGroup, members.size(), "1", null), members, departures),
                 (PoolView) null, PoolShape.T0).status();

@@ -161,10 +161,11 @@ class PausedPoolRealApiIT {
     /** The members of the previous look that are none now were seen leaving a second before. */
     private static StatusCalculator.Look look(Names n, PoolSpec spec, Map<String, Member> members,
                                               dev.poolstream.status.domain.PoolView previous, Instant now) {
-        Map<String, Instant> departures = new java.util.HashMap<>();
+        Map<String, dev.poolstream.events.PoolDeparture> departures = new java.util.HashMap<>();
         if (previous != null) {
             previous.status().members().stream().filter(m -> !members.containsKey(m.providerID()))
-                    .forEach(m -> departures.put(m.providerID(), now.minusSeconds(1)));
+                    .forEach(m -> departures.put(m.providerID(), new dev.poolstream.events.PoolDeparture(
+                            m.providerID(), now.minusSeconds(1), previous.status().look())));
         }
         return StatusCalculator.look(n.poolKey(), new PoolInputs(spec, group(n, 3, "1", null), members, departures),
                 previous, now);

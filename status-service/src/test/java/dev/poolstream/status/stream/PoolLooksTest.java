@@ -8,6 +8,7 @@ import static dev.poolstream.status.domain.Pools.group;
 import static dev.poolstream.status.domain.Pools.instance;
 import static dev.poolstream.status.domain.Pools.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.poolstream.api.ClusterApi;
 import dev.poolstream.events.ConditionStatus;
@@ -54,7 +55,8 @@ class PoolLooksTest {
     private final KeyValueStore<String, ScalingGroupState> groups =
             MockedTask.store(PoolLooks.GROUPS, ScalingGroupState.class);
     private final KeyValueStore<String, PoolView> views = MockedTask.store(PoolLooks.VIEWS, PoolView.class);
-    private final KeyValueStore<String, Instant> departures = MockedTask.store(PoolLooks.DEPARTURES, Instant.class);
+    private final KeyValueStore<String, PoolDeparture> departures =
+            MockedTask.store(PoolLooks.DEPARTURES, PoolDeparture.class);
     private final MockedTask<String, Keyed> task = new MockedTask<>(
             List.of(members, specs, groups, views, departures));
     private MockProcessorContext<String, Keyed> context = task.context();
@@ -193,6 +195,9 @@ class PoolLooksTest {
         punctuate();
         member(1, adoptedNode("node-1", aws(1)));
         member(2, adoptedNode("node-2", aws(2)));
+        now = now.plus(INTERVAL);
+        punctuate();
+        long listed = last().look();
         now = now.plusSeconds(1);
         Instant left = now;
 
@@ -200,8 +205,12 @@ class PoolLooksTest {
         now = now.plus(INTERVAL);
         punctuate();
 
-        assertThat(last().departed()).containsExactly(new PoolDeparture(aws(1), left));
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isEqualTo(left);
+        PoolStatus after = last();
+        assertThat(after.departed()).as("after the last status that listed it")
+                .containsExactly(new PoolDeparture(aws(1), left, listed));
+        assertThat(after.look()).as("the pool's next status").isEqualTo(listed + 1);
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isEqualTo(new PoolDeparture(aws(1), left,
+                listed));
     }
 
     @Test
@@ -244,7 +253,45 @@ class PoolLooksTest {
         punctuate();
 
         assertThat(last().departed()).as("the instance went at the first record that said so")
-                .containsExactly(new PoolDeparture(aws(1), went));
+                .extracting(PoolDeparture::providerID, PoolDeparture::at)
+                .containsExactly(tuple(aws(1), went));
+    }
+
+    @Test
+    void shouldWriteTheDepartureWhenItsLeaveIsReadAgainAfterACrashKeptOnlyTheMembersDeletion() {
+        // The two writes of a leave go to two changelogs: a crash before the commit can keep one. The leave, not
+        // committed, is read again.
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        members.delete(POOL + PoolLooks.SEPARATOR + aws(1));
+        restart();
+        now = now.plusSeconds(1);
+        Instant readAgain = now;
+
+        leave(1);
+
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).extracting(PoolDeparture::at)
+                .isEqualTo(readAgain);
+    }
+
+    @Test
+    void shouldForgetTheDeparturesOfAPoolThatIsGone() {
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        leave(1);
+        now = now.plus(INTERVAL);
+        punctuate();
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNotNull();
+
+        process(new Record<>(POOL, new PoolLooks.SpecInput(null), now.toEpochMilli()));
+        process(new Record<>(POOL, new PoolLooks.GroupInput(null), now.toEpochMilli()));
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(tombstones()).contains(POOL);
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
     }
 
     @Test
@@ -261,7 +308,8 @@ class PoolLooksTest {
         now = now.plus(INTERVAL);
         punctuate();
 
-        assertThat(last().departed()).containsExactly(new PoolDeparture(aws(1), left));
+        assertThat(last().departed()).extracting(PoolDeparture::providerID, PoolDeparture::at)
+                .containsExactly(tuple(aws(1), left));
     }
 
     @Test
@@ -280,7 +328,8 @@ class PoolLooksTest {
         now = now.plus(INTERVAL);
         punctuate();
 
-        assertThat(last().departed()).containsExactly(new PoolDeparture(aws(1), leftAgain));
+        assertThat(last().departed()).extracting(PoolDeparture::providerID, PoolDeparture::at)
+                .containsExactly(tuple(aws(1), leftAgain));
     }
 
     @Test
@@ -299,8 +348,10 @@ class PoolLooksTest {
         now = now.plus(INTERVAL);
         punctuate();
 
-        assertThat(last().departed()).as("resumed two hours later").containsExactly(new PoolDeparture(aws(1), left));
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isEqualTo(left);
+        assertThat(last().departed()).as("resumed two hours later")
+                .extracting(PoolDeparture::providerID, PoolDeparture::at).containsExactly(tuple(aws(1), left));
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).extracting(PoolDeparture::at)
+                .isEqualTo(left);
     }
 
     @Test
@@ -313,8 +364,9 @@ class PoolLooksTest {
 
         now = left.plus(StatusCalculator.DEPARTED_KEPT).minusMillis(1);
         member(2, adoptedNode("node-2", aws(2)));
-        assertThat(last().departed()).as("a millisecond short of the time kept").containsExactly(
-                new PoolDeparture(aws(1), left));
+        assertThat(last().departed()).as("a millisecond short of the time kept")
+                .extracting(PoolDeparture::providerID, PoolDeparture::at)
+                .containsExactly(tuple(aws(1), left));
         now = left.plus(StatusCalculator.DEPARTED_KEPT);
         member(2, adoptedNode("node-2b", aws(2)));
         now = now.plus(INTERVAL);
