@@ -343,6 +343,10 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             if (specTombstoned || previous != null) {
                 views.delete(pool);
                 context.forward(new Record<>(pool, null, timestamp));
+                // The tombstone lets every object of the pool go. Its departures say nothing of a pool made again
+                // under its name, whose statuses are numbered from 1 again (and an Azure scale set of the same name
+                // numbers its VMs from 0 again): a departure after its old status 50 was after the new one's status 3.
+                poolDepartures.keySet().forEach(id -> departures.delete(pool + SEPARATOR + id));
             }
             return;
         }

@@ -295,6 +295,34 @@ class PoolLooksTest {
     }
 
     @Test
+    void shouldForgetTheDeparturesOfADeletedPoolWithItsTombstoneWhileItsGroupIsStillThere() {
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+        leave(1);
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        process(new Record<>(POOL, new PoolLooks.SpecInput(null), now.toEpochMilli()));
+        now = now.plus(INTERVAL);
+        punctuate();
+
+        assertThat(tombstones()).contains(POOL);
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
+    }
+
+    @Test
+    void shouldForgetTheDeparturesOfAPoolThatNeverHadASpec() {
+        // Its members' records came, its spec never did: the look of its last leave forgets the pool.
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+
+        leave(1);
+
+        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
+    }
+
+    @Test
     void shouldKeepWhenAMemberLeftWhenItsLeaveIsToldAgain() {
         // MemberJoin tells the pools left within the last minute again at every start.
         pool(1);
