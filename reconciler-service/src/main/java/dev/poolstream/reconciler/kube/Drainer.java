@@ -135,6 +135,8 @@ public final class Drainer implements AutoCloseable {
         String problem = "nothing yet";
         /** The last problem reaching the cluster shown as an Event; null since a round got through. */
         String shown;
+        /** The uid of the Node this run cordoned; null while it cordoned none. */
+        String cordonedUid;
 
         Run(String pool, String cluster, String nodeName, String providerID, Instant started, Instant deadline,
             Consumer<Notice> progress) {
@@ -219,6 +221,14 @@ public final class Drainer implements AutoCloseable {
             // instance's, not to be cordoned or emptied; this instance's is gone.
             log.info("Node {} of pool {} is now instance {}'s, not {}'s: nothing of {} to drain", run.nodeName,
                     run.pool, carried, run.providerID, run.providerID);
+            if (node.getMetadata().getUid() != null && node.getMetadata().getUid().equals(run.cordonedUid)) {
+                // Cordoned by this run while it had no provider ID yet (a new Node under the name): it is another
+                // instance's, and would stay unschedulable, its mark making that instance look drained. A failure
+                // fails the round, and the next one undoes it again.
+                client.nodes().resource(node).patch(PatchContext.of(PatchType.JSON_MERGE), UNDO_CORDON);
+                log.info("uncordoned Node {} of pool {} again: this drain cordoned it before it named instance {}",
+                        run.nodeName, run.pool, carried);
+            }
             end(run, new DrainOutcome.NodeGone());
             return;
         }
@@ -232,6 +242,7 @@ public final class Drainer implements AutoCloseable {
                 blocked(run, "the cordon of Node " + run.nodeName + " did not hold");
                 return;
             }
+            run.cordonedUid = cordoned.getMetadata().getUid();
             log.info("cordoned Node {} of pool {}", run.nodeName, run.pool);
         }
         run.shown = null;
@@ -367,6 +378,10 @@ public final class Drainer implements AutoCloseable {
         return "{\"metadata\":{\"annotations\":{\"" + ClusterApi.DRAIN_STARTED_ANNOTATION + "\":\"" + started
                 + "\"}},\"spec\":{\"unschedulable\":true}}";
     }
+
+    /** A cordon and its drain's start undone. */
+    static final String UNDO_CORDON = "{\"metadata\":{\"annotations\":{\"" + ClusterApi.DRAIN_STARTED_ANNOTATION
+            + "\":null}},\"spec\":{\"unschedulable\":null}}";
 
     private static String drainStarted(Node node) {
         Map<String, String> annotations = node.getMetadata().getAnnotations();

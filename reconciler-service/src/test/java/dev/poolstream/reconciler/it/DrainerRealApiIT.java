@@ -13,6 +13,7 @@ import dev.poolstream.testing.AuditedRequest;
 import dev.poolstream.testing.KubeApiServer;
 import dev.poolstream.testing.MovableClock;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -447,6 +448,41 @@ class DrainerRealApiIT {
                 .filteredOn(r -> r.write() && (r.name().equals(node) || r.name().equals("newcomer"))).isEmpty();
         assertThat(requests).as("the Node was read")
                 .anyMatch(r -> r.resource().equals("nodes") && r.name().equals(node) && r.verb().equals("get"));
+    }
+
+    /**
+     * A Node that came back under the name before it had a provider ID (the cloud's node controller sets it a moment
+     * after the kubelet registers) is cordoned; once it names another instance, the drain undoes its cordon and its
+     * mark: it would stay unschedulable, and the mark would make its instance look drained.
+     */
+    @Test
+    void shouldUndoTheCordonOfANodeThatNamedAnotherInstanceOnlyAfterItWasCordoned() {
+        String node = "drainer-name-reused-late";
+        kube.nodes().withName(node).delete();
+        await().atMost(WAIT).until(() -> kube.nodes().withName(node).get() == null);
+        kube.resource(new NodeBuilder().withNewMetadata().withName(node).endMetadata().build()).create();
+        runningPod("late-newcomer", node, Map.of("app", "late-newcomer"));
+        budget("late-newcomer", 0);
+
+        try (Drainer drainer = drainer(cluster -> Optional.of(kube))) {
+            CompletableFuture<DrainOutcome> drain = drainer.drain("drainer-real/reused-late", "any/cluster", node,
+                    "aws:///us-east-1a/i-previous", clock.instant(), null, notices::add);
+            await().atMost(WAIT).until(() -> Boolean.TRUE.equals(kube.nodes().withName(node).get().getSpec()
+                    .getUnschedulable()));
+            kube.nodes().withName(node).edit(n -> new NodeBuilder(n).editSpec()
+                    .withProviderID("aws:///us-east-1a/i-newcomer").endSpec().build());
+
+            assertThat(drain.orTimeout(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).join())
+                    .isInstanceOf(DrainOutcome.NodeGone.class);
+        }
+
+        Node after = kube.nodes().withName(node).get();
+        assertThat(after.getSpec().getUnschedulable()).as("uncordoned").isNull();
+        assertThat(after.getMetadata().getAnnotations() == null ? Map.<String, String>of()
+                : after.getMetadata().getAnnotations()).as("unmarked")
+                .doesNotContainKey(ClusterApi.DRAIN_STARTED_ANNOTATION);
+        assertThat(kube.pods().inNamespace(NS).withName("late-newcomer").get().getMetadata().getDeletionTimestamp())
+                .as("not evicted").isNull();
     }
 
     /** The audit log: the Node's cordon (a patch the server accepted) came before the pod's eviction. */
