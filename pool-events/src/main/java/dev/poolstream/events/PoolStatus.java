@@ -25,10 +25,10 @@ import java.util.Objects;
  *                            written before it was carried). A MachinePool deleted and made again under its name has
  *                            another: the status writer writes nothing of the old one's status onto it.
  * @param infrastructureUid   the same for the infrastructure pool
- * @param departed            the members that left the pool within the last hour, newest first (at most 10,000): the
- *                            only instances whose objects the status writer lets go. A member that is missing from
- *                            this status but not listed here may be missing only for a moment (a status computed
- *                            again after a crash); its objects stay.
+ * @param departed            the members that left the pool within the last hour (longer while paused), newest
+ *                            first (at most 10,000): the only instances whose objects the status writer lets go. A
+ *                            member that is missing from this status but not listed here may be missing only for a
+ *                            moment (a status computed again after a crash); its objects stay.
  * @param look                the number of this status among the pool's: one more than the status before whenever a
  *                            look of the pool changes it, whichever replica makes it. It orders a pool's statuses
  *                            and departures with no clock; 0 when unknown (a record written before it was carried)

@@ -180,9 +180,10 @@ public final class InstanceMachines {
 
         /**
          * Whether the object's instance surely left after the object was made: known, no member, and departed after
-         * the look whose status the object was made for or a later one (the pool's looks count up, whichever replica
-         * makes them: no clock); where either look is unknown (objects made before looks were kept), departed later
-         * than the object was made by more than two clocks can differ ({@link #madeSurelyBefore}).
+         * the pool's status the object was made for or a later one (the pool's statuses are numbered: no clock
+         * within a minute), unless the times say the numbers began again ({@link #numbersSayLeftAfter}); where either
+         * number is unknown (objects made before statuses were numbered), departed later than the object was made by
+         * more than two clocks can differ ({@link #madeSurelyBefore}).
          */
         boolean surelyLeftAfter(Existing have) {
             String id = have.providerID();
@@ -197,9 +198,26 @@ public final class InstanceMachines {
                 return false;
             }
             if (left.afterLook() > 0 && have.madeFor() != null && have.madeFor().look() > 0) {
-                return left.afterLook() >= have.madeFor().look();
+                return numbersSayLeftAfter(left, have.madeFor());
             }
             return madeSurelyBefore(have, left.at());
+        }
+
+        /**
+         * The numbers decide, but a pool's numbers can begin again: a reset of the topology's state, a version without
+         * them run in between, a pool made again under its name, a view restored behind a status already sent. So
+         * where the times disagree with the numbers by more than a minute ({@link StatusPosition#OFFSETS_BEGAN_AGAIN},
+         * as for offsets), the times decide: a lower number that left a minute after the object was made left after
+         * it; a higher one that left a minute before it was made is another incarnation's (an Azure instance ID of a
+         * pool made again).
+         */
+        private static boolean numbersSayLeftAfter(PoolDeparture left, StatusPosition madeFor) {
+            boolean after = left.afterLook() >= madeFor.look();
+            if (madeFor.at() == null) {
+                return after;
+            }
+            return after ? !left.at().plus(StatusPosition.OFFSETS_BEGAN_AGAIN).isBefore(madeFor.at())
+                    : madeFor.at().plus(StatusPosition.OFFSETS_BEGAN_AGAIN).isBefore(left.at());
         }
     }
 

@@ -312,7 +312,8 @@ public final class StatusCalculator {
      */
     static List<PoolDeparture> departed(PoolInputs inputs, Instant keptFrom, Instant now) {
         return inputs.departures().values().stream()
-                .filter(d -> departureKept(d.at(), keptFrom, now) && hasNoInstance(inputs.members().get(d.providerID())))
+                .filter(d -> departureKept(d.at(), keptFrom, now)
+                        && hasNoInstance(inputs.members().get(d.providerID())))
                 .sorted(Comparator.comparing(PoolDeparture::at).reversed().thenComparing(PoolDeparture::providerID))
                 .limit(DEPARTED_MAX)
                 .toList();
@@ -328,11 +329,13 @@ public final class StatusCalculator {
     }
 
     /**
-     * Whether {@code left} says its member left after the look {@code look}, the one that listed it: a departure from
-     * before (an instance ID that left and came back) is not this member's. Either look unknown (0): it did.
+     * Whether {@code left} says its member left after the status numbered {@code look}, the one that listed it: a
+     * departure from before (an instance ID that left and came back) is not this member's, nor one of unknown number
+     * (0, written while the pool had no view: before an incarnation of it that listed the member). After a status of
+     * unknown number (0, a view written before statuses were numbered), any departure is.
      */
     static boolean leftAfter(PoolDeparture left, long look) {
-        return left != null && (left.afterLook() == 0 || look == 0 || left.afterLook() >= look);
+        return left != null && left.afterLook() >= look;
     }
 
     private static boolean hasNoInstance(Member member) {

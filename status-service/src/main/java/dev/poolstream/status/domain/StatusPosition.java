@@ -35,7 +35,10 @@ public record StatusPosition(Instant at, String partition, long offset, long loo
         this(at, partition, offset, 0);
     }
 
-    /** How much later a status at a lower offset is stamped when its partition's offsets began again. */
+    /**
+     * How much later a status at a lower offset (or of a lower number, {@link InstanceMachines.Members}) is stamped
+     * when its partition's offsets (the pool's status numbers) began again: more than any clock here is off by.
+     */
     static final Duration OFFSETS_BEGAN_AGAIN = Duration.ofMinutes(1);
 
     /** A status known by its time alone (an object made before positions were kept on it). */

@@ -15,6 +15,7 @@ import dev.poolstream.events.PoolMember;
 import dev.poolstream.events.PoolSpec;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -135,6 +136,14 @@ class DeparturesTest {
                 T0.plusSeconds(62)).status().retired()).isEmpty();
         assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), fresh), listed,
                 T0.plusSeconds(62)).status().retired()).extracting(PoolMember::providerID).containsExactly(aws(3));
+        Map<String, PoolDeparture> unnumbered = Map.of(aws(3), new PoolDeparture(aws(3), T0.plusSeconds(61), 0));
+        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), unnumbered),
+                listed, T0.plusSeconds(62)).status().retired())
+                .as("a departure written while the pool had no view: before the incarnation that listed it").isEmpty();
+        PoolView unnumberedView = new PoolView(listed.status().withLook(0), 3, null, Map.of(), List.of(), null);
+        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), unnumbered),
+                unnumberedView, T0.plusSeconds(62)).status().retired()).as("a view written before the numbers")
+                .hasSize(1);
     }
 
     @Test

@@ -305,6 +305,30 @@ class InstanceMachinesTest {
     }
 
     @Test
+    void shouldLetTheTimesDecideWhereTheyDisagreeWithTheNumbersByMoreThanAMinute() {
+        // Made for status 4,800 at T0. A reset of the topology's state numbers the pool's statuses from 1 again: a
+        // departure after status 37 a minute later left after the object was made.
+        List<Existing> madeFor4800 = madeFor(new StatusPosition(T0, PARTITION, 10, 4_800));
+        StatusPosition next = new StatusPosition(T0.plusSeconds(90), PARTITION, 11, 38);
+
+        assertThat(InstanceMachines.steps(List.of(), madeFor4800, leftAfter(T0.plusSeconds(60), 37), true, T0, next))
+                .as("a minute: no clock here is off by that much, but no more").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor4800, leftAfter(T0.plusSeconds(60).plusMillis(1), 37),
+                true, T0, next)).as("the numbers began again").hasSize(2);
+        // A pool made again under its name: an old departure after its status 480, and the new objects of the same
+        // Azure instance ID made for the new pool's status 3.
+        List<Existing> madeFor3 = madeFor(new StatusPosition(T0, PARTITION, 10, 3));
+        StatusPosition after = new StatusPosition(T0.plusSeconds(90), PARTITION, 11, 4);
+        assertThat(InstanceMachines.steps(List.of(), madeFor3, leftAfter(T0.minusSeconds(60), 480), true, T0, after))
+                .hasSize(2);
+        assertThat(InstanceMachines.steps(List.of(), madeFor3, leftAfter(T0.minusSeconds(60).minusMillis(1), 480),
+                true, T0, after)).as("another incarnation's departure").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor(new StatusPosition(null, PARTITION, 10, 3)),
+                leftAfter(T0.minusSeconds(600), 480), true, T0, after)).as("its time unknown: the numbers alone")
+                .hasSize(2);
+    }
+
+    @Test
     void shouldNeverLetGoTheObjectsOfAMemberWhateverTheStatusSaysOfItsDeparture() {
         List<Existing> madeFor5 = madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10, 5));
 
