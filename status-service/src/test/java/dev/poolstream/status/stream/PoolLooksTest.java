@@ -217,9 +217,7 @@ class PoolLooksTest {
     void shouldNotSayThatAMemberLeftWhoseJoinACrashLost() {
         // Its join was sent on (the status that listed it reached the broker), its write to the members' changelog
         // was lost with the crash: the store restored without it. Missing, it did not leave.
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         now = now.plus(INTERVAL);
         punctuate();
         assertThat(last().providerIDList()).containsExactly(aws(1));
@@ -261,9 +259,7 @@ class PoolLooksTest {
     void shouldWriteTheDepartureWhenItsLeaveIsReadAgainAfterACrashKeptOnlyTheMembersDeletion() {
         // The two writes of a leave go to two changelogs: a crash before the commit can keep one. The leave, not
         // committed, is read again.
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         members.delete(POOL + PoolLooks.SEPARATOR + aws(1));
         restart();
         now = now.plusSeconds(1);
@@ -277,9 +273,7 @@ class PoolLooksTest {
 
     @Test
     void shouldForgetTheDeparturesOfAPoolThatIsGone() {
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         leave(1);
         now = now.plus(INTERVAL);
         punctuate();
@@ -296,9 +290,7 @@ class PoolLooksTest {
 
     @Test
     void shouldForgetTheDeparturesOfADeletedPoolWithItsTombstoneWhileItsGroupIsStillThere() {
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         leave(1);
         now = now.plus(INTERVAL);
         punctuate();
@@ -325,27 +317,20 @@ class PoolLooksTest {
     @Test
     void shouldKeepWhenAMemberLeftWhenItsLeaveIsToldAgain() {
         // MemberJoin tells the pools left within the last minute again at every start.
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         Instant left = now;
         leave(1);
         now = now.plusSeconds(30);
 
         leave(1);
-        now = now.plus(INTERVAL);
-        punctuate();
 
-        assertThat(last().departed()).extracting(PoolDeparture::providerID, PoolDeparture::at)
-                .containsExactly(tuple(aws(1), left));
+        assertThat(departedAfterTheInterval()).containsExactly(tuple(aws(1), left));
     }
 
     @Test
     void shouldTakeTheLastDepartureOfAMemberThatCameBackAndLeftAgain() {
         // A scale set's instance ID back in its pool: the objects made since are the later departure's to let go.
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         leave(1);
         now = now.plusSeconds(30);
         member(1, adoptedNode("node-1", aws(1)));
@@ -353,18 +338,13 @@ class PoolLooksTest {
         Instant leftAgain = now;
 
         leave(1);
-        now = now.plus(INTERVAL);
-        punctuate();
 
-        assertThat(last().departed()).extracting(PoolDeparture::providerID, PoolDeparture::at)
-                .containsExactly(tuple(aws(1), leftAgain));
+        assertThat(departedAfterTheInterval()).containsExactly(tuple(aws(1), leftAgain));
     }
 
     @Test
     void shouldKeepADepartureOfAPausedPoolForAnHourAfterItsResume() {
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         process(new Record<>(POOL, new PoolLooks.SpecInput(spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""),
                 false)), now.toEpochMilli()));
         now = now.plusSeconds(1);
@@ -384,9 +364,7 @@ class PoolLooksTest {
 
     @Test
     void shouldForgetADepartureAfterTheTimeItIsKept() {
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         Instant left = now;
         leave(1);
 
@@ -406,9 +384,7 @@ class PoolLooksTest {
 
     @Test
     void shouldSendEveryStatusAgainAtAStartEvenWhenUnchanged() {
-        pool(1);
-        punctuate();
-        member(1, adoptedNode("node-1", aws(1)));
+        poolOfOneMember();
         now = now.plus(INTERVAL);
         punctuate();
         PoolStatus before = last();
@@ -621,6 +597,20 @@ class PoolLooksTest {
     private void member(int n, NodeState node) {
         process(new Record<>(POOL, new MemberChange(aws(n), new Member(instance(aws(n), n), node)),
                 now.toEpochMilli()));
+    }
+
+    /** A pool of one replica, looked at, and its member. */
+    private void poolOfOneMember() {
+        pool(1);
+        punctuate();
+        member(1, adoptedNode("node-1", aws(1)));
+    }
+
+    /** The pool looked at after the look interval: the departures its status lists, as (provider ID, when). */
+    private List<org.assertj.core.groups.Tuple> departedAfterTheInterval() {
+        now = now.plus(INTERVAL);
+        punctuate();
+        return last().departed().stream().map(d -> tuple(d.providerID(), d.at())).toList();
     }
 
     private void leave(int n) {
