@@ -61,9 +61,9 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     static final String GROUPS = "groups";
     static final String VIEWS = "pool-views";
     /**
-     * When each member that left its pool left it (or its instance went), under the same keys as {@link #MEMBERS}:
-     * written as the record that says so is processed, so a crash keeps it exactly when it keeps that record's
-     * offset. The status lists them ({@link StatusCalculator#departed}) as the evidence on which the status writer
+     * When each member that left its pool left it (or its instance went), and after which status, under the same keys
+     * as {@link #MEMBERS}: written as the record that says so is processed, whose offset Kafka Streams commits only
+     * once the write is in the changelog (a crash that loses it reads the record again). The status lists them ({@link StatusCalculator#departed}) as the evidence on which the status writer
      * lets their objects go; a member only missing is none.
      */
     static final String DEPARTURES = "pool-departures";
