@@ -108,6 +108,15 @@ public final class Pools {
         return left;
     }
 
+    /** Departures of these instances at {@code at}, after the status of {@code listed}, the look that listed them. */
+    public static Map<String, PoolDeparture> leftAfter(PoolView listed, Instant at, String... providerIds) {
+        Map<String, PoolDeparture> left = new HashMap<>();
+        for (String id : providerIds) {
+            left.put(id, new PoolDeparture(id, at, listed.status().look()));
+        }
+        return left;
+    }
+
     /** {@code n} running instances with Ready Nodes. */
     public static Map<String, Member> ready(int n) {
         Map<String, Member> members = new HashMap<>();

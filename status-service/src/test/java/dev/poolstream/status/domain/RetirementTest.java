@@ -98,7 +98,7 @@ class RetirementTest {
             PoolView running = look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null, T0).view();
             Map<String, Member> one = new HashMap<>(Pools.ready(1));
 
-            PoolView retiring = look(new PoolInputs(spec(1), group(1), one, Pools.left(T0.plusMillis(500), aws(2))),
+            PoolView retiring = look(new PoolInputs(spec(1), group(1), one, Pools.leftAfter(running, T0.plusMillis(500), aws(2))),
                     running, T0.plusSeconds(1)).view();
             PoolView justBefore = look(new PoolInputs(spec(1), group(1), one), retiring,
                     T0.plusSeconds(1).plus(StatusCalculator.RETIRED_KEPT).minusMillis(1)).view();

@@ -271,7 +271,8 @@ class StatusCalculatorTest {
         Map<String, Member> one = new HashMap<>(Pools.ready(1));
         PoolSpec paused = spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""), false);
 
-        PoolView retiring = look(new PoolInputs(paused, group(1), one, Pools.left(T0.plusSeconds(4), aws(2))), before,
+        PoolView retiring = look(new PoolInputs(paused, group(1), one, Pools.leftAfter(before, T0.plusSeconds(4), aws(2))),
+                before,
                 T0.plusSeconds(5)).view();
         PoolView anHourLater = look(new PoolInputs(paused, group(1), one), retiring, T0.plusSeconds(3600)).view();
         PoolView resumed = look(new PoolInputs(spec(1), group(1), one), anHourLater, T0.plusSeconds(3605)).view();
@@ -409,7 +410,8 @@ class StatusCalculatorTest {
         Map<String, Member> twoLeft = new HashMap<>(Pools.ready(3));
         twoLeft.remove(aws(3));
 
-        PoolInputs afterInputs = new PoolInputs(spec(2), group(2), twoLeft, Pools.left(T0.plusSeconds(4), aws(3)));
+        PoolInputs afterInputs = new PoolInputs(spec(2), group(2), twoLeft,
+                Pools.leftAfter(before, T0.plusSeconds(4), aws(3)));
         PoolView after = look(afterInputs, before, T0.plusSeconds(5)).view();
 
         assertThat(after.status().retired()).extracting(PoolMember::nodeName).containsExactly("node-3");
@@ -844,7 +846,8 @@ class StatusCalculatorTest {
         PoolView before = look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null, T0).view();
         Map<String, Member> one = new HashMap<>(Pools.ready(1));
 
-        PoolView after = look(new PoolInputs(spec(1), group(1), one, Pools.left(T0.plusSeconds(4), aws(2))), before,
+        PoolView after = look(new PoolInputs(spec(1), group(1), one, Pools.leftAfter(before, T0.plusSeconds(4), aws(2))),
+                before,
                 T0.plusSeconds(5)).view();
 
         assertThat(before.nextLook()).isNull();

@@ -193,8 +193,8 @@ class StatusWriterRealApiIT {
                 List.of(), Map.of()));
         Map<String, Member> one = new HashMap<>(ready(n, 1));
         StatusCalculator.Look second = StatusCalculator.look(n.poolKey(),
-                new PoolInputs(spec(n, 1), group(n, 1, "1", null), one, dev.poolstream.status.domain.Pools.left(
-                        PoolShape.T0.plusSeconds(59), n.providerId(2), n.providerId(3))), first.view(),
+                new PoolInputs(spec(n, 1), group(n, 1, "1", null), one, dev.poolstream.status.domain.Pools.leftAfter(
+                        first.view(), PoolShape.T0.plusSeconds(59), n.providerId(2), n.providerId(3))), first.view(),
                 PoolShape.T0.plusSeconds(60));
         assertThat(second.status().retired()).hasSize(2);
 
@@ -214,7 +214,8 @@ class StatusWriterRealApiIT {
         });
         StatusCalculator.Look third = StatusCalculator.look(n.poolKey(),
                 new PoolInputs(spec(n, 0), group(n, 0, "1", null), Map.of(),
-                        dev.poolstream.status.domain.Pools.left(PoolShape.T0.plusSeconds(119), n.providerId(1))), second.view(),
+                        dev.poolstream.status.domain.Pools.leftAfter(second.view(), PoolShape.T0.plusSeconds(119),
+                                n.providerId(1))), second.view(),
                 PoolShape.T0.plusSeconds(120));
         assertThat(third.status().retired()).extracting(PoolMember::providerID).contains(n.providerId(1));
 
@@ -238,7 +239,8 @@ class StatusWriterRealApiIT {
         writer(StatusProperties.Mode.OWNER).write(first.status());
         StatusCalculator.Look second = StatusCalculator.look(n.poolKey(),
                 new PoolInputs(spec(n, 1), group(n, 1, "1", null), new HashMap<>(ready(n, 1)),
-                        dev.poolstream.status.domain.Pools.left(PoolShape.T0.plusSeconds(59), n.providerId(2))), first.view(),
+                        dev.poolstream.status.domain.Pools.leftAfter(first.view(), PoolShape.T0.plusSeconds(59),
+                                n.providerId(2))), first.view(),
                 PoolShape.T0.plusSeconds(60));
         assertThat(second.status().retired()).extracting(PoolMember::providerID).containsExactly(n.providerId(2));
         // Computed a while before the VM comes back (a new VM takes minutes to boot and join).
