@@ -326,6 +326,9 @@ class InstanceMachinesTest {
         assertThat(InstanceMachines.steps(List.of(), madeFor(new StatusPosition(null, PARTITION, 10, 3)),
                 leftAfter(T0.minusSeconds(600), 480), true, T0, after)).as("its time unknown: the numbers alone")
                 .hasSize(2);
+        assertThat(InstanceMachines.steps(List.of(), madeFor(new StatusPosition(null, PARTITION, 10, 3)),
+                leftAfter(T0.plusSeconds(600), 2), true, T0, after)).as("its time unknown: the numbers alone")
+                .isEmpty();
     }
 
     @Test
@@ -359,6 +362,8 @@ class InstanceMachinesTest {
                 .as("left after status 4, by a clock 20 s ahead").isEmpty();
         assertThat(InstanceMachines.steps(List.of(), madeFor5, leftAfter(T0.plusMillis(701), 0), true, T0, next))
                 .as("the departure's number unknown: the times, within the clocks' skew").isEmpty();
+        assertThat(InstanceMachines.steps(List.of(), madeFor5, leftAfter(T0.plusSeconds(5), 0), true, T0, next))
+                .as("the departure's number unknown: the times, seconds apart").hasSize(2);
         assertThat(InstanceMachines.steps(List.of(), madeFor(new StatusPosition(T0.plusMillis(700), PARTITION, 10)),
                 leftAfter(T0.plusMillis(701), 5), true, T0, next))
                 .as("the object's number unknown: the times, within the clocks' skew").isEmpty();
