@@ -408,13 +408,14 @@ public final class InstanceMachines {
 
     /**
      * Whether an object was surely made before {@code at}, a time by a clock of this system: one this service made, for
-     * a status more than {@link #CLOCK_SKEW} before (the two times can be two replicas' clocks); another (Cluster API's
-     * Machine), created at least {@link #CREATED_UNCERTAINTY} before. An instance that leaves and comes back under its
+     * a status more than {@link #CLOCK_SKEW} before ({@link StatusPosition#surelyBefore} by times alone: the two times
+     * can be two replicas' clocks); another (Cluster API's Machine), created at least {@link #CREATED_UNCERTAINTY}
+     * before. An instance that leaves and comes back under its
      * provider ID (a scale set's instance ID) has a departure from before its objects: not theirs to act on.
      */
     static boolean madeSurelyBefore(Existing have, Instant at) {
         if (have.madeFor() != null && have.madeFor().at() != null) {
-            return at.isAfter(have.madeFor().at().plus(CLOCK_SKEW));
+            return have.madeFor().surelyBefore(StatusPosition.at(at));
         }
         return surelyCreatedBefore(have.created(), at);
     }

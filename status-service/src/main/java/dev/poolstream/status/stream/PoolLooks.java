@@ -63,8 +63,9 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
     /**
      * When each member that left its pool left it (or its instance went), and after which status, under the same keys
      * as {@link #MEMBERS}: written as the record that says so is processed, whose offset Kafka Streams commits only
-     * once the write is in the changelog (a crash that loses it reads the record again). The status lists them ({@link StatusCalculator#departed}) as the evidence on which the status writer
-     * lets their objects go; a member only missing is none.
+     * once the write is in the changelog (a crash that loses it reads the record again). The status lists them
+     * ({@link StatusCalculator#departed}) as the evidence on which the status writer lets their objects go; a member
+     * only missing is none.
      */
     static final String DEPARTURES = "pool-departures";
     /** Between the pool key and the provider ID in a member's key: no pool key has it. */
@@ -226,11 +227,12 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
 
     /** Deletes the departures the view no longer lists for their age ({@link StatusCalculator#departureKept}). */
     private void forgetOldDepartures(String pool, Map<String, PoolDeparture> found, PoolView view, Instant now) {
-        found.forEach((id, departure) -> {
-            if (!StatusCalculator.departureKept(departure.at(), view.departuresKeptFrom(), now)) {
-                departures.delete(pool + SEPARATOR + id);
-            }
-        });
+        forgetDepartures(pool, found.values().stream()
+                .filter(d -> !StatusCalculator.departureKept(d.at(), view.departuresKeptFrom(), now)).toList());
+    }
+
+    private void forgetDepartures(String pool, Collection<PoolDeparture> gone) {
+        gone.forEach(departure -> departures.delete(pool + SEPARATOR + departure.providerID()));
     }
 
     /** The pool's members, with one prefix scan. */
@@ -336,17 +338,21 @@ final class PoolLooks implements Processor<String, PoolLooks.Input, String, Keye
             timeChanges.remove(pool);
             lookedAt.remove(pool);
             inputs.view = null;
-            if (inputs.spec == null && inputs.group == null && poolMembers.isEmpty()) {
+            boolean forgotten = inputs.spec == null && inputs.group == null && poolMembers.isEmpty();
+            if (forgotten) {
                 pools.remove(pool);
-                poolDepartures.keySet().forEach(id -> departures.delete(pool + SEPARATOR + id));
             }
-            if (specTombstoned || previous != null) {
+            boolean tombstoned = specTombstoned || previous != null;
+            if (tombstoned) {
                 views.delete(pool);
                 context.forward(new Record<>(pool, null, timestamp));
-                // The tombstone lets every object of the pool go. Its departures say nothing of a pool made again
-                // under its name, whose statuses are numbered from 1 again (and an Azure scale set of the same name
-                // numbers its VMs from 0 again): a departure after its old status 50 was after the new one's status 3.
-                poolDepartures.keySet().forEach(id -> departures.delete(pool + SEPARATOR + id));
+            }
+            if (forgotten || tombstoned) {
+                // Forgotten, nothing reads them again. Tombstoned, every object of the pool is let go, and its
+                // departures say nothing of a pool made again under its name, whose statuses are numbered from 1 again
+                // (and an Azure scale set of the same name numbers its VMs from 0 again): a departure after its old
+                // status 50 was after the new one's status 3.
+                forgetDepartures(pool, poolDepartures.values());
             }
             return;
         }
