@@ -84,16 +84,16 @@ class DeparturesTest {
         // Nothing lets a paused pool's objects go: a departure aged out while paused was never let go at all.
         PoolSpec paused = spec(1, 0, Map.of(ClusterApi.PAUSED_ANNOTATION, ""), false);
         Map<String, PoolDeparture> departures = Pools.left(T0.plusSeconds(1), aws(2));
-        PoolView running = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
+        PoolView running = Pools.look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
                 T0).view();
-        PoolView pausedView = StatusCalculator.look(Pools.POOL, new PoolInputs(paused, group(1), Pools.ready(1),
+        PoolView pausedView = Pools.look(new PoolInputs(paused, group(1), Pools.ready(1),
                 departures), running, T0.plusSeconds(2)).view();
         Instant resume = T0.plusSeconds(7200);
-        PoolView resumed = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(1), group(1), Pools.ready(1),
+        PoolView resumed = Pools.look(new PoolInputs(spec(1), group(1), Pools.ready(1),
                 departures), pausedView, resume).view();
-        PoolView later = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(1), group(1), Pools.ready(1),
+        PoolView later = Pools.look(new PoolInputs(spec(1), group(1), Pools.ready(1),
                 departures), resumed, resume.plus(StatusCalculator.DEPARTED_KEPT).minusMillis(1)).view();
-        PoolView anHourAfter = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(1), group(1), Pools.ready(1),
+        PoolView anHourAfter = Pools.look(new PoolInputs(spec(1), group(1), Pools.ready(1),
                 departures), later, resume.plus(StatusCalculator.DEPARTED_KEPT)).view();
 
         assertThat(running.departuresKeptFrom()).isNull();
@@ -107,11 +107,11 @@ class DeparturesTest {
 
     @Test
     void shouldNumberAStatusOneMoreThanTheOneBeforeOnlyWhenItChanges() {
-        PoolView first = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
+        PoolView first = Pools.look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
                 T0).view();
-        PoolView same = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), first,
+        PoolView same = Pools.look(new PoolInputs(spec(2), group(2), Pools.ready(2)), first,
                 T0.plusSeconds(1)).view();
-        PoolView changed = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(1),
+        PoolView changed = Pools.look(new PoolInputs(spec(2), group(2), Pools.ready(1),
                 Pools.left(T0.plusSeconds(1), aws(2))), same, T0.plusSeconds(2)).view();
 
         assertThat(first.status().look()).isEqualTo(1);
@@ -123,25 +123,25 @@ class DeparturesTest {
     void shouldNotRetireTheNodeOfAMemberMissingNowByADepartureFromBeforeTheStatusThatListedIt() {
         // An Azure instance ID left after status 1, came back and was listed by status 3; a crash lost its join
         // again: missing now, and the only departure is the old one. Its Node is a live one.
-        PoolView one = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
+        PoolView one = Pools.look(new PoolInputs(spec(2), group(2), Pools.ready(2)), null,
                 T0).view();
-        PoolView listed = StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(3)), one,
+        PoolView listed = Pools.look(new PoolInputs(spec(3), group(3), Pools.ready(3)), one,
                 T0.plusSeconds(60)).view();
         Map<String, PoolDeparture> old = Map.of(aws(3), new PoolDeparture(aws(3), T0.plusSeconds(10),
                 one.status().look()));
         Map<String, PoolDeparture> fresh = Map.of(aws(3), new PoolDeparture(aws(3), T0.plusSeconds(61),
                 listed.status().look()));
 
-        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), old), listed,
+        assertThat(Pools.look(new PoolInputs(spec(3), group(3), Pools.ready(2), old), listed,
                 T0.plusSeconds(62)).status().retired()).isEmpty();
-        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), fresh), listed,
+        assertThat(Pools.look(new PoolInputs(spec(3), group(3), Pools.ready(2), fresh), listed,
                 T0.plusSeconds(62)).status().retired()).extracting(PoolMember::providerID).containsExactly(aws(3));
         Map<String, PoolDeparture> unnumbered = Map.of(aws(3), new PoolDeparture(aws(3), T0.plusSeconds(61), 0));
-        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), unnumbered),
+        assertThat(Pools.look(new PoolInputs(spec(3), group(3), Pools.ready(2), unnumbered),
                 listed, T0.plusSeconds(62)).status().retired())
                 .as("a departure written while the pool had no view: before the incarnation that listed it").isEmpty();
         PoolView unnumberedView = new PoolView(listed.status().withLook(0), 3, null, Map.of(), List.of(), null);
-        assertThat(StatusCalculator.look(Pools.POOL, new PoolInputs(spec(3), group(3), Pools.ready(2), unnumbered),
+        assertThat(Pools.look(new PoolInputs(spec(3), group(3), Pools.ready(2), unnumbered),
                 unnumberedView, T0.plusSeconds(62)).status().retired()).as("a view written before the numbers")
                 .hasSize(1);
     }
@@ -151,7 +151,7 @@ class DeparturesTest {
         PoolInputs inputs = new PoolInputs(spec(1), group(1), Pools.ready(1),
                 Pools.left(T0.minusSeconds(1), aws(2)));
 
-        assertThat(StatusCalculator.look(Pools.POOL, inputs, null, T0).status().departed())
+        assertThat(Pools.look(inputs, null, T0).status().departed())
                 .containsExactly(new PoolDeparture(aws(2), T0.minusSeconds(1), 0));
     }
 }

@@ -117,6 +117,11 @@ public final class Pools {
         return left;
     }
 
+    /** A look of {@link #POOL}. */
+    public static StatusCalculator.Look look(PoolInputs inputs, PoolView previous, Instant now) {
+        return StatusCalculator.look(POOL, inputs, previous, now);
+    }
+
     /** {@code n} running instances with Ready Nodes. */
     public static Map<String, Member> ready(int n) {
         Map<String, Member> members = new HashMap<>();

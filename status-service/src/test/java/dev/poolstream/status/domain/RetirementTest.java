@@ -5,6 +5,7 @@ import static dev.poolstream.status.domain.Pools.T0;
 import static dev.poolstream.status.domain.Pools.adoptedNode;
 import static dev.poolstream.status.domain.Pools.aws;
 import static dev.poolstream.status.domain.Pools.group;
+import static dev.poolstream.status.domain.Pools.look;
 import static dev.poolstream.status.domain.Pools.instance;
 import static dev.poolstream.status.domain.Pools.readyNode;
 import static dev.poolstream.status.domain.Pools.spec;
@@ -37,10 +38,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * bounds one never seen to go. And a pool being deleted says so, with counts that follow its instances going.
  */
 class RetirementTest {
-
-    private static StatusCalculator.Look look(PoolInputs inputs, PoolView previous, Instant now) {
-        return StatusCalculator.look(POOL, inputs, previous, now);
-    }
 
     private static List<String> retired(PoolView view) {
         return view.status().retired().stream().map(PoolMember::nodeName).sorted().toList();

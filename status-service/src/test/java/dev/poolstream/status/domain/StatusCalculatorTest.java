@@ -4,6 +4,7 @@ import static dev.poolstream.status.domain.Pools.POOL;
 import static dev.poolstream.status.domain.Pools.T0;
 import static dev.poolstream.status.domain.Pools.aws;
 import static dev.poolstream.status.domain.Pools.group;
+import static dev.poolstream.status.domain.Pools.look;
 import static dev.poolstream.status.domain.Pools.instance;
 import static dev.poolstream.status.domain.Pools.members;
 import static dev.poolstream.status.domain.Pools.node;
@@ -45,10 +46,6 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 class StatusCalculatorTest {
-
-    private static StatusCalculator.Look look(PoolInputs inputs, PoolView previous, Instant now) {
-        return StatusCalculator.look(POOL, inputs, previous, now);
-    }
 
     private static MachinePoolStatus status(PoolInputs inputs) {
         return look(inputs, null, T0.plusSeconds(60)).status().status();

@@ -209,7 +209,7 @@ class PoolLooksTest {
         assertThat(after.departed()).as("after the last status that listed it")
                 .containsExactly(new PoolDeparture(aws(1), left, listed));
         assertThat(after.look()).as("the pool's next status").isEqualTo(listed + 1);
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isEqualTo(new PoolDeparture(aws(1), left,
+        assertThat(departure(1)).isEqualTo(new PoolDeparture(aws(1), left,
                 listed));
     }
 
@@ -267,7 +267,7 @@ class PoolLooksTest {
 
         leave(1);
 
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).extracting(PoolDeparture::at)
+        assertThat(departure(1)).extracting(PoolDeparture::at)
                 .isEqualTo(readAgain);
     }
 
@@ -277,7 +277,7 @@ class PoolLooksTest {
         leave(1);
         now = now.plus(INTERVAL);
         punctuate();
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNotNull();
+        assertThat(departure(1)).isNotNull();
 
         process(new Record<>(POOL, new PoolLooks.SpecInput(null), now.toEpochMilli()));
         process(new Record<>(POOL, new PoolLooks.GroupInput(null), now.toEpochMilli()));
@@ -285,7 +285,7 @@ class PoolLooksTest {
         punctuate();
 
         assertThat(tombstones()).contains(POOL);
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
+        assertThat(departure(1)).isNull();
     }
 
     @Test
@@ -300,7 +300,7 @@ class PoolLooksTest {
         punctuate();
 
         assertThat(tombstones()).contains(POOL);
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
+        assertThat(departure(1)).isNull();
     }
 
     @Test
@@ -311,7 +311,7 @@ class PoolLooksTest {
 
         leave(1);
 
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
+        assertThat(departure(1)).isNull();
     }
 
     @Test
@@ -358,7 +358,7 @@ class PoolLooksTest {
 
         assertThat(last().departed()).as("resumed two hours later")
                 .extracting(PoolDeparture::providerID, PoolDeparture::at).containsExactly(tuple(aws(1), left));
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).extracting(PoolDeparture::at)
+        assertThat(departure(1)).extracting(PoolDeparture::at)
                 .isEqualTo(left);
     }
 
@@ -379,7 +379,7 @@ class PoolLooksTest {
         punctuate();
 
         assertThat(last().departed()).isEmpty();
-        assertThat(departures.get(POOL + PoolLooks.SEPARATOR + aws(1))).isNull();
+        assertThat(departure(1)).isNull();
     }
 
     @Test
@@ -611,6 +611,11 @@ class PoolLooksTest {
         now = now.plus(INTERVAL);
         punctuate();
         return last().departed().stream().map(d -> tuple(d.providerID(), d.at())).toList();
+    }
+
+    /** The departure of instance {@code n} as the store holds it; null when none. */
+    private PoolDeparture departure(int n) {
+        return departures.get(POOL + PoolLooks.SEPARATOR + aws(n));
     }
 
     private void leave(int n) {
