@@ -7,6 +7,10 @@ import dev.poolstream.events.PoolSpec;
 import dev.poolstream.events.SecretRef;
 import dev.poolstream.events.serde.EventJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.poolstream.api.infrastructure.v1beta1.AzureMachinePoolSpec;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -58,5 +62,31 @@ public record GroupTemplate(
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot fingerprint the template", e);
         }
+    }
+
+    /**
+     * What the group itself is made of, beside what its instances are built from: the infrastructure pool's whole
+     * spec (where instances go, the group's tags, on AWS its suspended processes and size bounds) and the failure
+     * domains, hashed. Not the provider ID list, which is written back into the spec all the time. A {@link RollOut}
+     * carries a change of it to the group; a change of the instance tags in it (AWS {@code additionalTags}) is also
+     * one of the launch template's content, which the provider then versions.
+     */
+    public String groupFingerprint() {
+        try {
+            byte[] content = WITHOUT_PROVIDER_IDS.writeValueAsBytes(java.util.Arrays.asList(infrastructure,
+                    failureDomains, tags));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)).substring(0, 16);
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot fingerprint the group", e);
+        }
+    }
+
+    /** The contract's mapping, leaving out the provider ID list of either infrastructure pool's spec. */
+    private static final ObjectMapper WITHOUT_PROVIDER_IDS = EventJson.mapper().copy()
+            .addMixIn(AWSMachinePoolSpec.class, WithoutProviderIds.class)
+            .addMixIn(AzureMachinePoolSpec.class, WithoutProviderIds.class);
+
+    @JsonIgnoreProperties("providerIDList")
+    private abstract static class WithoutProviderIds {
     }
 }

@@ -5,8 +5,9 @@ import dev.poolstream.events.CloudEventType;
 import java.util.Objects;
 
 /**
- * Make a new template version (AWS) or model (Azure) the one new instances get. Existing instances are replaced
- * by the reconciler, within the pool's surge and unavailability budget, through drain and {@link TerminateInstances}.
+ * Make a new template version (AWS) or model (Azure) the one new instances get, and bring the group's placement,
+ * tags and settings (AWS: its suspended processes) to the template's. Existing instances are replaced by the
+ * reconciler, within the pool's surge and unavailability budget, through drain and {@link TerminateInstances}.
  */
 @CloudEventType("dev.poolstream.scalinggroup.command.rollout.v1")
 public record RollOut(
@@ -34,7 +35,8 @@ public record RollOut(
      *              again from the same picture (a restart, a retry's base) keeps its id
      */
     public static RollOut of(String pool, long generation, String group, GroupTemplate template, String after) {
-        String id = CommandIds.derive("RollOut", pool, generation, group, template.fingerprint(), after);
+        String id = CommandIds.derive("RollOut", pool, generation, group, template.fingerprint(),
+                template.groupFingerprint(), after);
         return new RollOut(id, pool, generation, group, template);
     }
 

@@ -1,6 +1,8 @@
 package dev.poolstream.provider.aws;
 
 import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
+import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.SuspendProcesses;
+import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.suspendprocesses.Processes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -62,6 +64,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
+import software.amazon.awssdk.services.autoscaling.model.SuspendedProcess;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Ec2Exception;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
@@ -269,6 +272,8 @@ class AwsProviderIT {
         assertThat(group.instances()).allSatisfy(i -> assertThat(i.protectedFromScaleIn()).isTrue());
         assertThat(group.availabilityZones()).containsExactlyInAnyOrder("us-east-1a", "us-east-1b");
         assertThat(group.launchTemplate().version()).isEqualTo("1");
+        // Zone rebalancing would end instances undrained: suspended from the start.
+        assertThat(group.suspendedProcesses()).extracting(SuspendedProcess::processName).containsExactly("AZRebalance");
         Map<String, String> tags = new HashMap<>();
         group.tags().forEach(t -> tags.put(t.key(), t.value()));
         assertThat(tags).containsEntry("kubernetes.io/cluster/" + CLUSTER, "owned")
@@ -463,6 +468,46 @@ class AwsProviderIT {
         assertThat(new String(Base64.getDecoder().decode(templateData("rolled", "3").userData()),
                 StandardCharsets.UTF_8)).isEqualTo("#cloud-config rotated token");
         assertThat(templateData("rolled", "3").instanceTypeAsString()).isEqualTo("t3.xlarge");
+    }
+
+    @Test
+    void shouldMoveAndSuspendAnExistingGroupWithoutANewVersionWhenOnlyItsShapeChanges() {
+        EnsureGroup ensure = createGroup("reshaped", 2);
+        AWSMachinePoolSpec spec = AwsPools.spec(ami, "t3.large", securityGroup);
+        spec.setAvailabilityZones(List.of("us-east-1c"));
+        Processes healthCheck = new Processes();
+        healthCheck.setHealthCheck(true);
+        SuspendProcesses suspend = new SuspendProcesses();
+        suspend.setProcesses(healthCheck);
+        spec.setSuspendProcesses(suspend);
+
+        RollOut reshape = RollOut.of(ensure.pool(), 2, "reshaped", AwsPools.template(CLUSTER, spec, 2,
+                new SecretRef("clusters", "reshaped-bootstrap")));
+        send(reshape);
+
+        assertThat(awaitDone(reshape).templateVersion()).isEqualTo("1");
+        AutoScalingGroup group = asg("reshaped");
+        assertThat(group.availabilityZones()).containsExactly("us-east-1c");
+        assertThat(group.suspendedProcesses()).extracting(SuspendedProcess::processName)
+                .containsExactlyInAnyOrder("AZRebalance", "HealthCheck");
+        assertThat(group.launchTemplate().version()).isEqualTo("1");
+        assertThat(group.desiredCapacity()).isEqualTo(2);
+
+        // Tags are instance tags too: a new version, as CAPA makes one (its instances are then replaced through
+        // drains). Zone rebalancing set false runs again; health checks, no longer named, too.
+        spec.setAdditionalTags(Map.of("team", "payments"));
+        Processes rebalance = new Processes();
+        rebalance.setAzRebalance(false);
+        suspend.setProcesses(rebalance);
+        RollOut retag = RollOut.of(ensure.pool(), 3, "reshaped", AwsPools.template(CLUSTER, spec, 3,
+                new SecretRef("clusters", "reshaped-bootstrap")));
+        send(retag);
+
+        assertThat(awaitDone(retag).templateVersion()).isEqualTo("2");
+        group = asg("reshaped");
+        assertThat(group.tags()).anySatisfy(t -> assertThat(t.key() + "=" + t.value()).isEqualTo("team=payments"));
+        assertThat(group.suspendedProcesses()).isEmpty();
+        assertThat(group.availabilityZones()).containsExactly("us-east-1c");
     }
 
     @Test

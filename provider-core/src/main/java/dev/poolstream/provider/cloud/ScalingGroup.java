@@ -72,6 +72,14 @@ public interface ScalingGroup {
      */
     TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template, Optional<String> currentVersion);
 
+    /**
+     * Whether an existing group can be moved from placement {@code from} to {@code to} by an update (both in the
+     * cloud's own terms, as {@link #describe} and {@link #shapeOf} give them). The default says yes. Computes only.
+     */
+    default boolean canMovePlacement(List<String> from, List<String> to) {
+        return true;
+    }
+
     void create(String pool, String group, GroupShape shape, String templateVersion, Capacity capacity);
 
     /** Applies the non-null parts of {@code update}; {@code update} is never empty. */

@@ -18,7 +18,10 @@ import java.util.Optional;
  */
 public final class GroupPlanner {
 
-    /** EnsureGroup: create the group, or bring size, template version, placement and tags up to date. */
+    /**
+     * EnsureGroup: create the group, or bring size, template version, placement, tags and suspended processes up to
+     * date.
+     */
     public static Plan ensure(Optional<GroupSnapshot> current, GroupShape shape, String templateVersion,
                               Capacity capacity) {
         Optional<Failure> invalid = CapacityRules.check(capacity);
@@ -34,13 +37,23 @@ public final class GroupPlanner {
         if (shrinks.isPresent()) {
             return new Plan.Refuse(shrinks.get());
         }
+        GroupUpdate update = shapeChange(group, shape, templateVersion, size);
+        return update.isEmpty() ? new Plan.NoChange("the group already matches the template and capacity")
+                : new Plan.Update(update);
+    }
+
+    /** What brings the group's template version and shape to the template's, with a change of size. */
+    private static GroupUpdate shapeChange(GroupSnapshot group, GroupShape shape, String templateVersion,
+                                           SizeChange size) {
         String version = Objects.equals(group.templateVersion(), templateVersion) ? null : templateVersion;
         List<String> placement = new HashSet<>(group.placement()).equals(new HashSet<>(shape.placement()))
                 ? null : shape.placement();
-        GroupUpdate update = new GroupUpdate(size.desired, size.min, size.max, version, placement,
-                missingTags(group.tags(), shape.tags()));
-        return update.isEmpty() ? new Plan.NoChange("the group already matches the template and capacity")
-                : new Plan.Update(update);
+        List<String> suspend = shape.suspendedProcesses().stream()
+                .filter(p -> !group.suspendedProcesses().contains(p)).toList();
+        List<String> resume = group.suspendedProcesses().stream()
+                .filter(p -> !shape.suspendedProcesses().contains(p)).toList();
+        return new GroupUpdate(size.desired, size.min, size.max, version, placement,
+                missingTags(group.tags(), shape.tags()), suspend, resume);
     }
 
     /** SetCapacity: change min, max and (unless externally managed) desired where they differ. */
@@ -61,15 +74,23 @@ public final class GroupPlanner {
         return update.isEmpty() ? new Plan.NoChange("the group already has this capacity") : new Plan.Update(update);
     }
 
-    /** RollOut: put the (already ensured) template version on the group. */
-    public static Plan rollOut(Optional<GroupSnapshot> current, String templateVersion) {
-        if (current.isEmpty() || current.get().deleting()) {
-            return notFound(current);
+    /** Whether a RollOut can be carried out on the group as described: it must exist. */
+    public static Optional<Plan> rollOutRefused(Optional<GroupSnapshot> current) {
+        return current.isEmpty() || current.get().deleting() ? Optional.of(notFound(current)) : Optional.empty();
+    }
+
+    /**
+     * RollOut: put the (already ensured) template version on the group, and bring its placement, tags and suspended
+     * processes to the template's shape. Its size stays: that is SetCapacity's.
+     */
+    public static Plan rollOut(Optional<GroupSnapshot> current, GroupShape shape, String templateVersion) {
+        Optional<Plan> refused = rollOutRefused(current);
+        if (refused.isPresent()) {
+            return refused.get();
         }
-        if (Objects.equals(current.get().templateVersion(), templateVersion)) {
-            return new Plan.NoChange("the group already uses template version " + templateVersion);
-        }
-        return new Plan.Update(new GroupUpdate(null, null, null, templateVersion, null, null));
+        GroupUpdate update = shapeChange(current.get(), shape, templateVersion, new SizeChange(null, null, null));
+        return update.isEmpty() ? new Plan.NoChange("the group already uses template version " + templateVersion
+                + " and has the template's shape") : new Plan.Update(update);
     }
 
     /**

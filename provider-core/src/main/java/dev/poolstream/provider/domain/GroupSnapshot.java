@@ -18,16 +18,19 @@ import java.util.Optional;
  * @param rolloutInFlight the cloud itself is replacing instances (an instance refresh, a VMSS upgrade)
  * @param launchFailure   why the cloud's latest launch into the group failed, read only while the group is short of
  *                        its desired capacity; null when it is not short, the launch did not fail, or it was not read
+ * @param suspendedProcesses the cloud's processes suspended on the group (AWS Auto Scaling's names), sorted; empty on
+ *                        a cloud without them
  */
 public record GroupSnapshot(String group, boolean deleting, int desired, int min, int max, String templateVersion,
                             List<String> placement, Map<String, String> tags, boolean rolloutInFlight,
-                            List<InstanceSnapshot> instances, Failure launchFailure) {
+                            List<InstanceSnapshot> instances, Failure launchFailure, List<String> suspendedProcesses) {
 
-    /** Without a launch failure. */
+    /** Without a launch failure, on a cloud without processes to suspend. */
     public GroupSnapshot(String group, boolean deleting, int desired, int min, int max, String templateVersion,
                          List<String> placement, Map<String, String> tags, boolean rolloutInFlight,
                          List<InstanceSnapshot> instances) {
-        this(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight, instances, null);
+        this(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight, instances, null,
+                List.of());
     }
 
     public GroupSnapshot {
@@ -35,6 +38,7 @@ public record GroupSnapshot(String group, boolean deleting, int desired, int min
         placement = Copies.list(placement).stream().sorted().toList();
         tags = Copies.map(tags);
         instances = Copies.list(instances);
+        suspendedProcesses = Copies.list(suspendedProcesses).stream().distinct().sorted().toList();
     }
 
     public Optional<InstanceSnapshot> instanceByProviderId(String providerID) {
@@ -52,7 +56,18 @@ public record GroupSnapshot(String group, boolean deleting, int desired, int min
     /** The same description, with what the cloud says of its latest launch. */
     public GroupSnapshot withLaunchFailure(Failure failure) {
         return new GroupSnapshot(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight,
-                instances, failure);
+                instances, failure, suspendedProcesses);
+    }
+
+    /** The group's own shape: as placed, no tags asked for, the processes it has suspended. */
+    public GroupShape shape() {
+        return new GroupShape(placement, Map.of(), suspendedProcesses);
+    }
+
+    /** The same description, with the processes suspended on the group. */
+    public GroupSnapshot withSuspendedProcesses(List<String> processes) {
+        return new GroupSnapshot(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight,
+                instances, launchFailure, processes);
     }
 
     /** Instances the cloud counts towards the group's size and is not already removing. */

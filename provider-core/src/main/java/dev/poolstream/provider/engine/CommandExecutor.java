@@ -3,6 +3,7 @@ package dev.poolstream.provider.engine;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
@@ -24,6 +25,7 @@ import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -294,16 +296,9 @@ public class CommandExecutor {
 
     private Planned plan(ScalingGroupCommand command, Optional<GroupSnapshot> before, BooleanSupplier stillOurs) {
         if (command instanceof EnsureGroup ensure) {
-            Optional<GroupOwnership.TagNames> names = cloud.ownership();
-            GroupShape shape = cloud.shapeOf(ensure.pool(), ensure.group(), ensure.template());
-            if (names.isPresent()) {
-                String cluster = CommandChecks.clusterOf(ensure); // present: checked before the cloud
-                // Every group is created with the tags that make it the pool's own.
-                shape = new GroupShape(shape.placement(), GroupOwnership.stamp(names.get(), shape.tags(),
-                        ensure.pool(), cluster));
-                if (before.isEmpty()) {
-                    ownTemplateExists(ensure); // refuses a template of that name that is not the pool's own
-                }
+            GroupShape shape = shape(ensure, ensure.template());
+            if (before.isEmpty()) {
+                ownTemplateExists(ensure); // refuses a template of that name that is not the pool's own
             }
             fence(stillOurs, ensure);
             ScalingGroup.TemplateVersion version = cloud.ensureTemplate(ensure.pool(), ensure.group(),
@@ -315,14 +310,15 @@ public class CommandExecutor {
             return new Planned(GroupPlanner.capacity(before, set.capacity()), false);
         }
         if (command instanceof RollOut rollOut) {
-            Plan precheck = GroupPlanner.rollOut(before, null);
-            if (precheck instanceof Plan.Refuse) {
-                return new Planned(precheck, false);
+            Optional<Plan> refused = GroupPlanner.rollOutRefused(before);
+            if (refused.isPresent()) {
+                return new Planned(refused.get(), false);
             }
+            GroupShape shape = rollOutShape(rollOut, before.get());
             fence(stillOurs, rollOut);
             ScalingGroup.TemplateVersion version = cloud.ensureTemplate(rollOut.pool(), rollOut.group(),
                     rollOut.template(), before.map(GroupSnapshot::templateVersion));
-            return new Planned(GroupPlanner.rollOut(before, version.version()), version.written());
+            return new Planned(GroupPlanner.rollOut(before, shape, version.version()), version.written());
         }
         if (command instanceof TerminateInstances terminate) {
             return new Planned(GroupPlanner.terminate(before, terminate.providerIDs()), false);
@@ -331,6 +327,47 @@ public class CommandExecutor {
             return new Planned(GroupPlanner.delete(before), false);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+    }
+
+    /**
+     * The group's shape for the template, with the tags that make it the pool's own on a cloud that keeps them: every
+     * group is created with them, and one that lost them gets them back.
+     */
+    private GroupShape shape(ScalingGroupCommand command, GroupTemplate template) {
+        GroupShape shape = cloud.shapeOf(command.pool(), command.group(), template);
+        Optional<GroupOwnership.TagNames> names = cloud.ownership();
+        if (names.isEmpty()) {
+            return shape;
+        }
+        String cluster = CommandChecks.clusterOf(command); // present: checked before the cloud
+        return shape.withTags(GroupOwnership.stamp(names.get(), shape.tags(), command.pool(), cluster));
+    }
+
+    /**
+     * The shape a RollOut brings the group to: the template's, except where the template cannot have it by an update,
+     * which is said in a WARN line and leaves the roll-out of the template itself to go on (it went on before the
+     * RollOut carried a shape): a placement the cloud cannot move the group to (Azure's zones; AWS zones to subnets
+     * or back) stays as it is; a placement that cannot be read from the template (a taken-over group's pool whose
+     * subnets are given by filters) leaves the whole shape as it is.
+     */
+    private GroupShape rollOutShape(RollOut rollOut, GroupSnapshot group) {
+        GroupShape wanted;
+        try {
+            wanted = shape(rollOut, rollOut.template());
+        } catch (CommandRefusedException e) {
+            log.warn("pool {}: group {} keeps its placement, tags and suspended processes, since the pool's cannot "
+                    + "be read ({}: {}); its template is rolled out", rollOut.pool(), rollOut.group(),
+                    e.failure().reason(), e.failure().message());
+            return group.shape();
+        }
+        if (new HashSet<>(group.placement()).equals(new HashSet<>(wanted.placement()))
+                || cloud.canMovePlacement(group.placement(), wanted.placement())) {
+            return wanted;
+        }
+        log.warn("pool {}: group {} stays in {}: the pool asks for {}, where the cloud cannot move an existing group; "
+                + "the rest of the roll-out goes on. Delete the pool's group and let it be made again to move it",
+                rollOut.pool(), rollOut.group(), group.placement(), wanted.placement());
+        return new GroupShape(group.placement(), wanted.tags(), wanted.suspendedProcesses());
     }
 
     /**

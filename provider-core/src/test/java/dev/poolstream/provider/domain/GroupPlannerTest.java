@@ -187,7 +187,7 @@ class GroupPlannerTest {
 
     static List<Arguments> commandsThatNeedALiveGroup() {
         Function<Optional<GroupSnapshot>, Plan> capacity = g -> GroupPlanner.capacity(g, new Capacity(2, 1, 3, false));
-        Function<Optional<GroupSnapshot>, Plan> rollOut = g -> GroupPlanner.rollOut(g, "2");
+        Function<Optional<GroupSnapshot>, Plan> rollOut = g -> GroupPlanner.rollOut(g, SHAPE, "2");
         Optional<GroupSnapshot> gone = Optional.empty();
         Optional<GroupSnapshot> beingDeleted = Optional.of(deleting(group(2, 1, 3, "1", 2)));
         return List.of(
@@ -210,19 +210,53 @@ class GroupPlannerTest {
 
     @Test
     void shouldRefuseRollOutWhenGroupDoesNotExist() {
-        assertThat(GroupPlanner.rollOut(Optional.empty(), "2")).isInstanceOf(Plan.Refuse.class);
+        assertThat(GroupPlanner.rollOut(Optional.empty(), SHAPE, "2")).isInstanceOf(Plan.Refuse.class);
     }
 
     @Test
     void shouldPutNewVersionOnGroupWhenRollingOut() {
-        Plan plan = GroupPlanner.rollOut(Optional.of(group(5, 1, 10, "1", 5)), "2");
+        Plan plan = GroupPlanner.rollOut(Optional.of(group(5, 1, 10, "1", 5)), SHAPE, "2");
 
         assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, null, "2", null, Map.of())));
     }
 
     @Test
     void shouldMakeNoWriteWhenGroupAlreadyRunsVersion() {
-        assertThat(GroupPlanner.rollOut(Optional.of(group(5, 1, 10, "2", 5)), "2")).isInstanceOf(Plan.NoChange.class);
+        assertThat(GroupPlanner.rollOut(Optional.of(group(5, 1, 10, "2", 5)), SHAPE, "2"))
+                .isInstanceOf(Plan.NoChange.class);
+    }
+
+    @Test
+    void shouldMoveTagAndSuspendWithoutResizingWhenRollOutCarriesANewShape() {
+        GroupShape changed = new GroupShape(List.of("us-east-1c"), Map.of("Name", "g", "team", "a"),
+                List.of("AZRebalance"));
+
+        Plan plan = GroupPlanner.rollOut(Optional.of(group(9, 1, 10, "2", 5)), changed, "2");
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, null, null, List.of("us-east-1c"),
+                Map.of("team", "a"), List.of("AZRebalance"), List.of())));
+    }
+
+    @Test
+    void shouldSuspendWhatTheShapeNamesAndResumeWhatItDoesNot() {
+        GroupSnapshot suspended = group(5, 1, 10, "1", 5).withSuspendedProcesses(List.of("Launch", "AZRebalance"));
+        GroupShape shape = new GroupShape(SHAPE.placement(), SHAPE.tags(), List.of("AZRebalance", "HealthCheck"));
+
+        Plan plan = GroupPlanner.ensure(Optional.of(suspended), shape, "1", new Capacity(5, 1, 10, false));
+
+        assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, null, null, null, Map.of(),
+                List.of("HealthCheck"), List.of("Launch"))));
+        assertThat(((Plan.Update) plan).update().changesGroup()).isFalse();
+    }
+
+    @Test
+    void shouldMakeNoWriteWhenTheSameProcessesAreSuspended() {
+        GroupSnapshot suspended = group(5, 1, 10, "1", 5).withSuspendedProcesses(List.of("AZRebalance"));
+        GroupShape shape = new GroupShape(SHAPE.placement(), SHAPE.tags(), List.of("AZRebalance"));
+
+        assertThat(GroupPlanner.rollOut(Optional.of(suspended), shape, "1")).isInstanceOf(Plan.NoChange.class);
+        assertThat(GroupPlanner.ensure(Optional.of(suspended), shape, "1", new Capacity(5, 1, 10, false)))
+                .isInstanceOf(Plan.NoChange.class);
     }
 
     @Test

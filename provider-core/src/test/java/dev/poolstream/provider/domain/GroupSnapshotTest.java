@@ -50,6 +50,6 @@ class GroupSnapshotTest {
         assertThat(full.isShort()).isFalse();
         assertThat(shortOne.isShort()).isTrue();
         assertThat(shortOne.withLaunchFailure(failure)).isEqualTo(new GroupSnapshot(shortOne.group(), false, 3, 0, 5,
-                "1", shortOne.placement(), shortOne.tags(), false, shortOne.instances(), failure));
+                "1", shortOne.placement(), shortOne.tags(), false, shortOne.instances(), failure, List.of()));
     }
 }

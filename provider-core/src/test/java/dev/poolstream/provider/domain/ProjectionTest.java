@@ -141,7 +141,7 @@ class ProjectionTest {
         GroupSnapshot g = group(5, 1, 10, "3", 2);
         Failure noCapacity = new Failure("LaunchFailed", "no capacity of m5.large in us-east-1a");
         GroupSnapshot failing = new GroupSnapshot(g.group(), false, 5, 1, 10, "3", g.placement(), g.tags(), false,
-                g.instances(), noCapacity);
+                g.instances(), noCapacity, List.of());
         ScalingGroupState polled = Projection.state("ns/p", Cloud.AWS, "g", Optional.of(failing), Optional.empty(), 7,
                 "id-7", null);
 

@@ -268,6 +268,51 @@ class CommandExecutorTest {
     }
 
     @Test
+    void shouldMoveAndTagTheGroupWhenARollOutCarriesNewFailureDomainsAndTags() {
+        executor.execute(ensure(1, 2));
+        GroupTemplate moved = new GroupTemplate("c1", "v1.33.0", null, 2, new SecretRef("ns", "c1-bootstrap"),
+                List.of("zone-c"), Map.of("team", "b"));
+
+        executor.execute(RollOut.of(POOL, 2, "workers", moved));
+
+        GroupSnapshot group = cloud.peek("workers").orElseThrow();
+        assertThat(group.placement()).containsExactly("zone-c");
+        assertThat(group.tags()).containsEntry("team", "b");
+        assertThat(group.desired()).isEqualTo(2);
+    }
+
+    /**
+     * Where the cloud cannot move the group (Azure's zones), a RollOut keeps its placement, and its template and tags
+     * still go: a Kubernetes upgrade is not held up by a zone the pool asks for in vain.
+     */
+    @Test
+    void shouldRollOutTheTemplateAndTagsButKeepThePlacementTheCloudCannotMove() {
+        executor.execute(ensure(1, 2));
+        cloud.placementMovable(false);
+        GroupTemplate moved = new GroupTemplate("c1", "v1.34.0", null, 2, new SecretRef("ns", "c1-bootstrap"),
+                List.of("zone-c"), Map.of("team", "b"));
+
+        executor.execute(RollOut.of(POOL, 2, "workers", moved));
+
+        GroupSnapshot group = cloud.peek("workers").orElseThrow();
+        assertThat(group.placement()).containsExactly("zone-a", "zone-b");
+        assertThat(group.tags()).containsEntry("team", "b");
+        assertThat(published.lastState().templateVersion()).isEqualTo("2");
+    }
+
+    /** A template whose placement cannot be read (subnets by filters) leaves the group's shape, not its roll-out. */
+    @Test
+    void shouldRollOutTheTemplateWhenItsShapeCannotBeRead() {
+        executor.execute(ensure(1, 2));
+        cloud.refuseShapes(new CommandRefusedException(new Failure("SubnetFiltersUnsupported", "by filters")));
+
+        executor.execute(RollOut.of(POOL, 2, "workers", template("c1", 2, "v1.34.0")));
+
+        assertThat(published.lastState().templateVersion()).isEqualTo("2");
+        assertThat(cloud.peek("workers").orElseThrow().placement()).containsExactly("zone-a", "zone-b");
+    }
+
+    @Test
     void shouldRefuseRollOutWithoutWritingWhenGroupDoesNotExist() {
         assertThatThrownBy(() -> executor.execute(RollOut.of(POOL, 2, "workers", template("c1", 2))))
                 .isInstanceOfSatisfying(CommandRefusedException.class,

@@ -118,8 +118,29 @@ public class InMemoryScalingGroup implements ScalingGroup {
                 false, List.copyOf(g.instances)));
     }
 
+    private volatile boolean placementMovable = true;
+    private volatile CommandRefusedException shapeRefusal;
+
+    /** Whether an update can move a group to other zones (as AWS can and Azure cannot). */
+    public void placementMovable(boolean movable) {
+        this.placementMovable = movable;
+    }
+
+    /** The shape of every template is refused from now on with this (a placement that cannot be read). */
+    public void refuseShapes(CommandRefusedException refusal) {
+        this.shapeRefusal = refusal;
+    }
+
+    @Override
+    public boolean canMovePlacement(List<String> from, List<String> to) {
+        return placementMovable;
+    }
+
     @Override
     public GroupShape shapeOf(String pool, String group, GroupTemplate template) {
+        if (shapeRefusal != null) {
+            throw shapeRefusal;
+        }
         Map<String, String> tags = new LinkedHashMap<>(template.tags());
         tags.put("Name", group);
         return new GroupShape(template.failureDomains(), tags);

@@ -201,7 +201,7 @@ public final class PoolReconciler {
         String pool = spec.key();
         long generation = spec.generation();
         GroupTemplate template = GroupTemplate.of(spec);
-        String templateKey = templateKey(spec);
+        String templateKey = templateKey(template);
         int desired = spec.replicasManagedExternally() && groupExists ? group.desired() : spec.desiredReplicas();
         RolloutBudget budget = RolloutBudget.of(infrastructure.spec(), desired);
 
@@ -717,9 +717,17 @@ public final class PoolReconciler {
         }
     }
 
-    /** What, changed, makes instances out of date: the template's content, never the infra pool's generation. */
+    /**
+     * What, changed, is rolled out: the template's content (which makes instances out of date) and the group's own
+     * settings (placement, tags, suspended processes), which the same RollOut carries to the group; never the infra
+     * pool's generation or provider ID list.
+     */
     static String templateKey(PoolSpec spec) {
-        return GroupTemplate.of(spec).fingerprint();
+        return templateKey(GroupTemplate.of(spec));
+    }
+
+    private static String templateKey(GroupTemplate template) {
+        return template.fingerprint() + "/" + template.groupFingerprint();
     }
 
     private static Capacity capacity(PoolSpec spec, int desired, RolloutBudget budget) {

@@ -12,6 +12,7 @@ import static dev.poolstream.reconciler.domain.Pools.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.poolstream.api.ClusterApi;
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
 import dev.poolstream.events.Cloud;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InfraSpec;
@@ -24,6 +25,7 @@ import dev.poolstream.events.ScalingGroupNames;
 import dev.poolstream.events.ScalingGroupState;
 import dev.poolstream.events.command.DeleteGroup;
 import dev.poolstream.events.command.EnsureGroup;
+import dev.poolstream.events.command.GroupTemplate;
 import dev.poolstream.events.command.RollOut;
 import dev.poolstream.events.command.ScalingGroupCommand;
 import dev.poolstream.events.command.SetCapacity;
@@ -91,6 +93,41 @@ class PoolReconcilerTest {
         assertThat(again.commands()).extracting(c -> c.id()).isEqualTo(first.commands().stream().map(c -> c.id())
                 .toList());
         assertThat(PoolReconciler.decide(look(spec, group, status(members(5)), first.memory())).commands()).isEmpty();
+    }
+
+    /**
+     * Subnets, zones, tags and suspended processes are the group's, not its instances': a change of them alone (an
+     * AWSMachinePool edited, its MachinePool not) goes to the group in a RollOut, once. The provider ID list, written
+     * into the same spec at every instance's join, sends nothing.
+     */
+    @Test
+    void shouldRollOutAChangeOfTheGroupsSettingsAloneButNotOfItsProviderIdList() {
+        PoolSpec before = aws(5);
+        AWSMachinePoolSpec changed = ((InfraSpec.Aws) before.infrastructure().spec()).spec().edit()
+                .withAvailabilityZones("us-east-1c").withNewSuspendProcesses().withAll(true).endSuspendProcesses()
+                .build();
+        PoolSpec after = withInfra(before, changed);
+        AWSMachinePoolSpec listed = ((InfraSpec.Aws) before.infrastructure().spec()).spec().edit()
+                .withProviderIDList("aws:///us-east-1a/i-0001").build();
+
+        Decision decision = PoolReconciler.decide(look(after, group(5, "x"), status(members(5)), seen(before)));
+
+        assertThat(decision.commands()).singleElement().isInstanceOfSatisfying(RollOut.class, r -> {
+            assertThat(r.template().infrastructure()).isEqualTo(after.infrastructure().spec());
+            assertThat(r.template().fingerprint()).isEqualTo(GroupTemplate.of(before).fingerprint());
+        });
+        assertThat(PoolReconciler.decide(look(after, group(5, decision.commands().get(0).id()), status(members(5)),
+                decision.memory())).commands()).isEmpty();
+        assertThat(PoolReconciler.decide(look(withInfra(before, listed), group(5, "x"), status(members(5)),
+                seen(before))).commands()).isEmpty();
+    }
+
+    private static PoolSpec withInfra(PoolSpec spec, AWSMachinePoolSpec aws) {
+        InfrastructurePool infra = spec.infrastructure();
+        return new PoolSpec(spec.namespace(), spec.name(), spec.uid(), spec.generation(), spec.labels(),
+                spec.annotations(), spec.finalizers(), spec.deletionTimestamp(), spec.spec(),
+                new InfrastructurePool(infra.apiGroup(), infra.kind(), infra.name(), infra.uid(),
+                        infra.generation() + 1, infra.finalizers(), null, new InfraSpec.Aws(aws), null, null), false);
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.poolstream.provider.aws.domain.CapaTags;
 import dev.poolstream.provider.domain.InvalidTemplateException;
 import dev.poolstream.provider.aws.domain.LaunchTemplateSpec;
 import dev.poolstream.provider.aws.domain.Placement;
+import dev.poolstream.provider.aws.domain.SuspendedProcesses;
 import dev.poolstream.provider.cloud.BootstrapData;
 import dev.poolstream.provider.cloud.CommandRefusedException;
 import dev.poolstream.provider.cloud.RetryableCommandException;
@@ -45,6 +46,7 @@ import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.Instance;
 import software.amazon.awssdk.services.autoscaling.model.LaunchTemplateSpecification;
 import software.amazon.awssdk.services.autoscaling.model.ScalingActivityStatusCode;
+import software.amazon.awssdk.services.autoscaling.model.SuspendedProcess;
 import software.amazon.awssdk.services.autoscaling.model.Tag;
 import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupRequest;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplateVersion;
@@ -80,9 +82,9 @@ public class AwsScalingGroup implements ScalingGroup {
      */
     /** @param poolValue the group's {@code poolstream.dev/pool} tag */
     private record Seen(Map<String, InstanceSnapshot> instances, int desired, int min, List<String> unprotected,
-                        String poolValue) {
+                        String poolValue, List<String> placement) {
 
-        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of(), null);
+        static final Seen NOTHING = new Seen(Map.of(), 0, 0, List.of(), null, List.of());
 
         /** The instance's Auto Scaling lifecycle state, null when the group did not list it. */
         String state(String instanceId) {
@@ -164,13 +166,25 @@ public class AwsScalingGroup implements ScalingGroup {
             }
         });
         seen.put(group, new Seen(Map.copyOf(byId), g.desiredCapacity() == null ? 0 : g.desiredCapacity(),
-                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds), tags.get(CapaTags.POOL)));
+                g.minSize() == null ? 0 : g.minSize(), List.copyOf(unprotectedIds), tags.get(CapaTags.POOL),
+                List.copyOf(placement)));
         String version = g.launchTemplate() == null ? null : g.launchTemplate().version();
+        List<String> suspended = g.suspendedProcesses().stream().map(SuspendedProcess::processName).toList();
         GroupSnapshot snapshot = new GroupSnapshot(g.autoScalingGroupName(), DELETE_IN_PROGRESS.equals(g.status()),
-                g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances);
-        return Optional.of(!snapshot.deleting() && snapshot.isShort()
-                ? snapshot.withLaunchFailure(launchFailure(group)) : snapshot);
+                g.desiredCapacity(), g.minSize(), g.maxSize(), version, placement, tags, false, instances)
+                .withSuspendedProcesses(suspended);
+        if (snapshot.deleting() || !snapshot.isShort()) {
+            return Optional.of(snapshot);
+        }
+        // With Launch suspended, Auto Scaling tries no launch, and no activity would say why the group stays short.
+        return Optional.of(snapshot.withLaunchFailure(suspended.contains(SuspendedProcesses.LAUNCH)
+                ? new Failure(LAUNCH_SUSPENDED, "Auto Scaling's Launch process is suspended on group " + group
+                        + " (the AWSMachinePool's suspendProcesses): no instance is started, and the group stays at "
+                        + snapshot.liveInstances() + " of its desired " + snapshot.desired())
+                : launchFailure(group)));
     }
+
+    static final String LAUNCH_SUSPENDED = "LaunchSuspended";
 
     /**
      * The group's latest launch activity, when it failed: how Auto Scaling says it cannot launch (an AMI gone, no
@@ -210,10 +224,19 @@ public class AwsScalingGroup implements ScalingGroup {
         try {
             AWSMachinePoolSpec spec = awsSpec(template);
             return new GroupShape(Placement.of(template), CapaTags.of(template.clusterName(), group, template.tags(),
-                    spec.getAdditionalTags()));
+                    spec.getAdditionalTags()), SuspendedProcesses.of(spec));
         } catch (InvalidTemplateException e) {
             throw new CommandRefusedException(e.failure());
         }
+    }
+
+    /**
+     * Subnets to subnets, or zones to zones: a group placed by subnets (a VPC) given zones alone, or one placed by
+     * zones given subnets, is not moved by an update (its instances would launch outside the network they ran in).
+     */
+    @Override
+    public boolean canMovePlacement(List<String> from, List<String> to) {
+        return from.stream().allMatch(Placement::isSubnet) == to.stream().allMatch(Placement::isSubnet);
     }
 
     @Override
@@ -270,6 +293,29 @@ public class AwsScalingGroup implements ScalingGroup {
         }));
         log.info("created Auto Scaling Group {} (desired {}, min {}, max {}, launch template version {})", group,
                 capacity.desired(), capacity.min(), capacity.max(), templateVersion);
+        // A group is created with every process running. Should this fail, the command is tried again and finds the
+        // group without them suspended (GroupPlanner.ensure).
+        suspend(group, shape.suspendedProcesses());
+    }
+
+    /** SuspendProcesses of the named processes; none named, no call (an empty list would suspend every process). */
+    private void suspend(String group, List<String> processes) {
+        if (processes.isEmpty()) {
+            return;
+        }
+        AwsErrors.run("SuspendProcesses " + group + " " + processes, () -> autoScaling.suspendProcesses(b -> b
+                .autoScalingGroupName(group).scalingProcesses(processes)));
+        log.info("group {}: suspended processes {}", group, processes);
+    }
+
+    /** ResumeProcesses of the named processes; none named, no call (an empty list would resume every process). */
+    private void resume(String group, List<String> processes) {
+        if (processes.isEmpty()) {
+            return;
+        }
+        AwsErrors.run("ResumeProcesses " + group + " " + processes, () -> autoScaling.resumeProcesses(b -> b
+                .autoScalingGroupName(group).scalingProcesses(processes)));
+        log.info("group {}: resumed processes {}", group, processes);
     }
 
     /**
@@ -282,6 +328,16 @@ public class AwsScalingGroup implements ScalingGroup {
      */
     @Override
     public void update(String group, GroupUpdate update) {
+        List<String> placed = seen.getOrDefault(group, Seen.NOTHING).placement();
+        if (update.placement() != null && !canMovePlacement(placed, update.placement())) {
+            // An EnsureGroup of a group taken over (a RollOut keeps the placement it cannot move): nothing written.
+            throw new CommandRefusedException(new Failure(PLACEMENT_IMMOVABLE, "group " + group + " is placed in "
+                    + placed + " and the pool asks for " + update.placement() + ": an update cannot move a group "
+                    + "between subnets and zones. Nothing was written. Name the group's subnets in the "
+                    + "AWSMachinePool's subnets, or delete the pool's group and let it be made again"));
+        }
+        // Suspended first, resumed last: zone rebalancing must not start on a change of subnets made with it.
+        suspend(group, update.suspend());
         if (update.changesGroup()) {
             if (update.placement() != null) {
                 protectTheOthers(group, seen.getOrDefault(group, Seen.NOTHING), List.of(), "changing its placement");
@@ -310,6 +366,7 @@ public class AwsScalingGroup implements ScalingGroup {
             update.tags().forEach((k, v) -> tags.add(tag(group, k, v)));
             AwsErrors.run("CreateOrUpdateTags " + group, () -> autoScaling.createOrUpdateTags(b -> b.tags(tags)));
         }
+        resume(group, update.resume());
     }
 
     /**
@@ -490,6 +547,7 @@ public class AwsScalingGroup implements ScalingGroup {
     }
 
     private static final String DETACHED = "detached from the group";
+    static final String PLACEMENT_IMMOVABLE = "PlacementImmovable";
     /** The cloud state published for an instance detached from the group and not yet ended. */
     static final String DETACHED_STATE = "Detached";
     private static final String OF_DELETED_GROUP = "left running by the group's deletion";

@@ -39,6 +39,7 @@ import software.amazon.awssdk.services.autoscaling.model.Instance;
 import software.amazon.awssdk.services.autoscaling.model.ScalingActivityStatusCode;
 import software.amazon.awssdk.services.autoscaling.model.SetInstanceProtectionRequest;
 import software.amazon.awssdk.services.autoscaling.model.SetInstanceProtectionResponse;
+import software.amazon.awssdk.services.autoscaling.model.SuspendedProcess;
 import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupRequest;
 import software.amazon.awssdk.services.autoscaling.model.UpdateAutoScalingGroupResponse;
 import software.amazon.awssdk.services.autoscaling.model.TerminateInstanceInAutoScalingGroupRequest;
@@ -157,14 +158,38 @@ class AwsScalingGroupTest {
     }
 
     @Test
-    void shouldProtectTheUnprotectedInstancesBeforeChangingTheGroupsSubnets() {
+    void shouldProtectTheUnprotectedInstancesBeforeChangingTheGroupsZones() {
         autoScaling.desired = 3;
         groupWith(ids(0, 3), "InService");
 
-        adapter.update(GROUP, new GroupUpdate(null, null, null, null, List.of("subnet-1", "subnet-2"), Map.of()));
+        adapter.update(GROUP, new GroupUpdate(null, null, null, null, List.of("us-east-1a", "us-east-1b"), Map.of()));
 
         assertThat(calls).first().isEqualTo("SetInstanceProtection " + ids(0, 3) + " true");
         assertThat(calls).hasSize(2);
+    }
+
+    /**
+     * A group placed by zones (or by subnets) is not moved to subnets (or zones) by an update: its instances would
+     * launch outside the network they ran in. Said, and nothing written.
+     */
+    @Test
+    void shouldRefuseToMoveAGroupFromZonesToSubnetsAndWriteNothing() {
+        groupWith(ids(0, 3), "InService");
+        calls.clear();
+
+        assertThatThrownBy(() -> adapter.update(GROUP, new GroupUpdate(null, null, null, null,
+                List.of("subnet-1"), Map.of(), List.of("AZRebalance"), List.of())))
+                .isInstanceOfSatisfying(CommandRefusedException.class, e -> {
+                    assertThat(e.failure().reason()).isEqualTo(AwsScalingGroup.PLACEMENT_IMMOVABLE);
+                    assertThat(e.failure().message()).isEqualTo("group " + GROUP + " is placed in [us-east-1a] and "
+                            + "the pool asks for [subnet-1]: an update cannot move a group between subnets and zones."
+                            + " Nothing was written. Name the group's subnets in the AWSMachinePool's subnets, or "
+                            + "delete the pool's group and let it be made again");
+                });
+        assertThat(calls).isEmpty();
+        assertThat(adapter.canMovePlacement(List.of("subnet-1"), List.of("subnet-2", "subnet-3"))).isTrue();
+        assertThat(adapter.canMovePlacement(List.of("subnet-1"), List.of("us-east-1a"))).isFalse();
+        assertThat(adapter.canMovePlacement(List.of("us-east-1a"), List.of("us-east-1b"))).isTrue();
     }
 
     @Test
@@ -201,6 +226,23 @@ class AwsScalingGroupTest {
 
         assertThat(described.orElseThrow().launchFailure()).isEqualTo(new Failure(Reasons.LAUNCH_FAILED,
                 "Auto Scaling could not launch an instance into group " + GROUP + ": " + NO_AMI));
+    }
+
+    /** Launch suspended (the pool's suspendProcesses): no activity says why the group stays short, so this does. */
+    @Test
+    void shouldSayTheGroupIsShortBecauseItsLaunchProcessIsSuspended() {
+        autoScaling.desired = 3;
+        autoScaling.suspended.addAll(List.of("AZRebalance", "Launch"));
+
+        Optional<GroupSnapshot> described = groupWith(ids(0, 1), "InService");
+
+        assertThat(described.orElseThrow().launchFailure()).isEqualTo(new Failure(AwsScalingGroup.LAUNCH_SUSPENDED,
+                "Auto Scaling's Launch process is suspended on group " + GROUP + " (the AWSMachinePool's "
+                        + "suspendProcesses): no instance is started, and the group stays at 1 of its desired 3"));
+        assertThat(described.orElseThrow().suspendedProcesses()).containsExactly("AZRebalance", "Launch");
+        assertThat(calls).doesNotContain("DescribeScalingActivities " + GROUP);
+        autoScaling.desired = 1;
+        assertThat(adapter.describe(GROUP).orElseThrow().launchFailure()).isNull();
     }
 
     @Test
@@ -487,6 +529,7 @@ class AwsScalingGroupTest {
         final Set<String> protectedIds = new java.util.HashSet<>();
         /** The group's scaling activities, newest first, as Auto Scaling lists them. */
         final List<Activity> activities = new ArrayList<>();
+        final List<String> suspended = new ArrayList<>();
         RuntimeException refuseActivities;
         Integer desired;
         /** The group's min size: a decrement below it is refused, as AWS refuses it. */
@@ -509,7 +552,8 @@ class AwsScalingGroupTest {
                     .autoScalingGroupName(GROUP).desiredCapacity(desired == null ? states.size() : desired)
                     .minSize(min).maxSize(100).tags(software.amazon.awssdk.services.autoscaling.model.TagDescription
                             .builder().key("poolstream.dev/pool").value(POOL).propagateAtLaunch(true).build())
-                    .availabilityZones("us-east-1a").instances(instances).build()).build();
+                    .availabilityZones("us-east-1a").instances(instances).suspendedProcesses(suspended.stream()
+                            .map(p -> SuspendedProcess.builder().processName(p).build()).toList()).build()).build();
         }
 
         int current() {

@@ -255,6 +255,12 @@ public class AzureScalingGroup implements ScalingGroup {
         return new GroupShape(model.zones(), model.tags());
     }
 
+    /** Azure cannot move a scale set to other zones. */
+    @Override
+    public boolean canMovePlacement(List<String> from, List<String> to) {
+        return false;
+    }
+
     @Override
     public TemplateVersion ensureTemplate(String pool, String group, GroupTemplate template,
                                           Optional<String> currentVersion) {
