@@ -60,8 +60,9 @@ public interface ScalingGroup {
     Optional<GroupSnapshot> describe(String group);
 
     /**
-     * Where the group's instances go and how it is tagged, for this template. Computes only (no I/O); refuses a
-     * template that cannot be placed with a {@link CommandRefusedException}.
+     * Where the group's instances go, how it is tagged and which of the cloud's processes it suspends, for this
+     * template. Computes only (no I/O); a placement that cannot be read from the template gives a shape that says why
+     * ({@link GroupShape#unplaced}); refuses another invalid template with a {@link CommandRefusedException}.
      */
     GroupShape shapeOf(String pool, String group, GroupTemplate template);
 

@@ -28,6 +28,9 @@ public final class GroupPlanner {
         if (invalid.isPresent()) {
             return new Plan.Refuse(invalid.get());
         }
+        if (shape.unplaced() != null) {
+            return new Plan.Refuse(shape.unplaced());
+        }
         if (current.isEmpty() || current.get().deleting()) {
             return new Plan.Create(shape, templateVersion, capacity);
         }

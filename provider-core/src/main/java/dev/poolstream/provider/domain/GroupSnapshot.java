@@ -59,11 +59,6 @@ public record GroupSnapshot(String group, boolean deleting, int desired, int min
                 instances, failure, suspendedProcesses);
     }
 
-    /** The group's own shape: as placed, no tags asked for, the processes it has suspended. */
-    public GroupShape shape() {
-        return new GroupShape(placement, Map.of(), suspendedProcesses);
-    }
-
     /** The same description, with the processes suspended on the group. */
     public GroupSnapshot withSuspendedProcesses(List<String> processes) {
         return new GroupSnapshot(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight,

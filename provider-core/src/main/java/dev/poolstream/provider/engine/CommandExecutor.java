@@ -297,6 +297,9 @@ public class CommandExecutor {
     private Planned plan(ScalingGroupCommand command, Optional<GroupSnapshot> before, BooleanSupplier stillOurs) {
         if (command instanceof EnsureGroup ensure) {
             GroupShape shape = shape(ensure, ensure.template());
+            if (shape.unplaced() != null) {
+                throw new CommandRefusedException(shape.unplaced()); // before any write: no template for it either
+            }
             if (before.isEmpty()) {
                 ownTemplateExists(ensure); // refuses a template of that name that is not the pool's own
             }
@@ -344,21 +347,18 @@ public class CommandExecutor {
     }
 
     /**
-     * The shape a RollOut brings the group to: the template's, except where the template cannot have it by an update,
-     * which is said in a WARN line and leaves the roll-out of the template itself to go on (it went on before the
-     * RollOut carried a shape): a placement the cloud cannot move the group to (Azure's zones; AWS zones to subnets
-     * or back) stays as it is; a placement that cannot be read from the template (a taken-over group's pool whose
-     * subnets are given by filters) leaves the whole shape as it is.
+     * The shape a RollOut brings the group to: the template's, but where the group is when the template's placement
+     * cannot be had by an update, which is said in a WARN line while the rest goes on (a Kubernetes upgrade is not
+     * held up by it): a placement the cloud cannot move the group to (Azure's zones; AWS zones to subnets or back),
+     * or one that cannot be read from the template (a taken-over group's pool whose subnets are given by filters).
      */
     private GroupShape rollOutShape(RollOut rollOut, GroupSnapshot group) {
-        GroupShape wanted;
-        try {
-            wanted = shape(rollOut, rollOut.template());
-        } catch (CommandRefusedException e) {
-            log.warn("pool {}: group {} keeps its placement, tags and suspended processes, since the pool's cannot "
-                    + "be read ({}: {}); its template is rolled out", rollOut.pool(), rollOut.group(),
-                    e.failure().reason(), e.failure().message());
-            return group.shape();
+        GroupShape wanted = shape(rollOut, rollOut.template());
+        if (wanted.unplaced() != null) {
+            log.warn("pool {}: group {} stays in {}, since the pool's placement cannot be read ({}: {}); the rest of "
+                    + "the roll-out goes on", rollOut.pool(), rollOut.group(), group.placement(),
+                    wanted.unplaced().reason(), wanted.unplaced().message());
+            return wanted.at(group.placement());
         }
         if (new HashSet<>(group.placement()).equals(new HashSet<>(wanted.placement()))
                 || cloud.canMovePlacement(group.placement(), wanted.placement())) {
@@ -367,7 +367,7 @@ public class CommandExecutor {
         log.warn("pool {}: group {} stays in {}: the pool asks for {}, where the cloud cannot move an existing group; "
                 + "the rest of the roll-out goes on. Delete the pool's group and let it be made again to move it",
                 rollOut.pool(), rollOut.group(), group.placement(), wanted.placement());
-        return new GroupShape(group.placement(), wanted.tags(), wanted.suspendedProcesses());
+        return wanted.at(group.placement());
     }
 
     /**

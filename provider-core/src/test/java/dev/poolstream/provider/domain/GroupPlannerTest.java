@@ -6,6 +6,7 @@ import static dev.poolstream.provider.domain.Snapshots.instance;
 import static dev.poolstream.provider.domain.Snapshots.with;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import java.util.List;
@@ -247,6 +248,18 @@ class GroupPlannerTest {
         assertThat(plan).isEqualTo(new Plan.Update(new GroupUpdate(null, null, null, null, null, Map.of(),
                 List.of("HealthCheck"), List.of("Launch"))));
         assertThat(((Plan.Update) plan).update().changesGroup()).isFalse();
+    }
+
+    @Test
+    void shouldRefuseToCreateOrEnsureAGroupWhosePlacementCannotBeRead() {
+        Failure filters = new Failure("SubnetFiltersUnsupported", "by filters");
+        GroupShape unplaced = GroupShape.unplaced(filters, SHAPE.tags(), List.of("AZRebalance"));
+
+        assertThat(GroupPlanner.ensure(Optional.empty(), unplaced, "1", new Capacity(5, 1, 10, false)))
+                .isEqualTo(new Plan.Refuse(filters));
+        assertThat(GroupPlanner.ensure(Optional.of(group(5, 1, 10, "1", 5)), unplaced, "1",
+                new Capacity(5, 1, 10, false))).isEqualTo(new Plan.Refuse(filters));
+        assertThat(unplaced.at(List.of("zone-a")).unplaced()).isNull();
     }
 
     @Test

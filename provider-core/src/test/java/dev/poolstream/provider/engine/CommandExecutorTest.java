@@ -300,16 +300,35 @@ class CommandExecutorTest {
         assertThat(published.lastState().templateVersion()).isEqualTo("2");
     }
 
-    /** A template whose placement cannot be read (subnets by filters) leaves the group's shape, not its roll-out. */
+    /**
+     * A template whose placement cannot be read (a taken-over group's pool, its subnets given by filters) keeps the
+     * group where it is, and rolls out its template and tags all the same.
+     */
     @Test
-    void shouldRollOutTheTemplateWhenItsShapeCannotBeRead() {
+    void shouldRollOutTheTemplateAndTagsWhenThePlacementCannotBeRead() {
         executor.execute(ensure(1, 2));
-        cloud.refuseShapes(new CommandRefusedException(new Failure("SubnetFiltersUnsupported", "by filters")));
+        cloud.unplaceShapes(new Failure("SubnetFiltersUnsupported", "by filters"));
+        GroupTemplate retagged = new GroupTemplate("c1", "v1.34.0", null, 2, new SecretRef("ns", "c1-bootstrap"),
+                List.of("zone-c"), Map.of("team", "b"));
 
-        executor.execute(RollOut.of(POOL, 2, "workers", template("c1", 2, "v1.34.0")));
+        executor.execute(RollOut.of(POOL, 2, "workers", retagged));
 
         assertThat(published.lastState().templateVersion()).isEqualTo("2");
-        assertThat(cloud.peek("workers").orElseThrow().placement()).containsExactly("zone-a", "zone-b");
+        GroupSnapshot group = cloud.peek("workers").orElseThrow();
+        assertThat(group.placement()).containsExactly("zone-a", "zone-b");
+        assertThat(group.tags()).containsEntry("team", "b");
+    }
+
+    /** No group is made where its placement cannot be read, nor its template: refused before any write. */
+    @Test
+    void shouldRefuseAnEnsureGroupWhosePlacementCannotBeReadBeforeAnyWrite() {
+        cloud.unplaceShapes(new Failure("SubnetFiltersUnsupported", "by filters"));
+
+        assertThatThrownBy(() -> executor.execute(ensure(1, 2)))
+                .isInstanceOfSatisfying(CommandRefusedException.class,
+                        e -> assertThat(e.failure().reason()).isEqualTo("SubnetFiltersUnsupported"));
+        assertThat(cloud.writes()).isZero();
+        assertThat(cloud.hasTemplate("workers")).isFalse();
     }
 
     @Test

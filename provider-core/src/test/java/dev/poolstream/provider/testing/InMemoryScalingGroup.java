@@ -119,16 +119,16 @@ public class InMemoryScalingGroup implements ScalingGroup {
     }
 
     private volatile boolean placementMovable = true;
-    private volatile CommandRefusedException shapeRefusal;
+    private volatile Failure unplaced;
 
     /** Whether an update can move a group to other zones (as AWS can and Azure cannot). */
     public void placementMovable(boolean movable) {
         this.placementMovable = movable;
     }
 
-    /** The shape of every template is refused from now on with this (a placement that cannot be read). */
-    public void refuseShapes(CommandRefusedException refusal) {
-        this.shapeRefusal = refusal;
+    /** No template's placement can be read from now on, for this reason (subnets given by filters). */
+    public void unplaceShapes(Failure why) {
+        this.unplaced = why;
     }
 
     @Override
@@ -138,12 +138,10 @@ public class InMemoryScalingGroup implements ScalingGroup {
 
     @Override
     public GroupShape shapeOf(String pool, String group, GroupTemplate template) {
-        if (shapeRefusal != null) {
-            throw shapeRefusal;
-        }
         Map<String, String> tags = new LinkedHashMap<>(template.tags());
         tags.put("Name", group);
-        return new GroupShape(template.failureDomains(), tags);
+        return unplaced != null ? GroupShape.unplaced(unplaced, tags, List.of())
+                : new GroupShape(template.failureDomains(), tags);
     }
 
     @Override

@@ -179,8 +179,9 @@ public class AwsScalingGroup implements ScalingGroup {
         // With Launch suspended, Auto Scaling tries no launch, and no activity would say why the group stays short.
         return Optional.of(snapshot.withLaunchFailure(suspended.contains(SuspendedProcesses.LAUNCH)
                 ? new Failure(LAUNCH_SUSPENDED, "Auto Scaling's Launch process is suspended on group " + group
-                        + " (the AWSMachinePool's suspendProcesses): no instance is started, and the group stays at "
-                        + snapshot.liveInstances() + " of its desired " + snapshot.desired())
+                        + " (by the AWSMachinePool's suspendProcesses, or outside Poolstream): no instance is started, "
+                        + "and the group stays at " + snapshot.liveInstances() + " of its desired "
+                        + snapshot.desired())
                 : launchFailure(group)));
     }
 
@@ -221,12 +222,17 @@ public class AwsScalingGroup implements ScalingGroup {
 
     @Override
     public GroupShape shapeOf(String pool, String group, GroupTemplate template) {
+        AWSMachinePoolSpec spec;
         try {
-            AWSMachinePoolSpec spec = awsSpec(template);
-            return new GroupShape(Placement.of(template), CapaTags.of(template.clusterName(), group, template.tags(),
-                    spec.getAdditionalTags()), SuspendedProcesses.of(spec));
+            spec = awsSpec(template);
         } catch (InvalidTemplateException e) {
             throw new CommandRefusedException(e.failure());
+        }
+        Map<String, String> tags = CapaTags.of(template.clusterName(), group, template.tags(), spec.getAdditionalTags());
+        try {
+            return new GroupShape(Placement.of(template), tags, SuspendedProcesses.of(spec));
+        } catch (InvalidTemplateException e) {
+            return GroupShape.unplaced(e.failure(), tags, SuspendedProcesses.of(spec));
         }
     }
 
@@ -329,11 +335,11 @@ public class AwsScalingGroup implements ScalingGroup {
     @Override
     public void update(String group, GroupUpdate update) {
         List<String> placed = seen.getOrDefault(group, Seen.NOTHING).placement();
-        if (update.placement() != null && !canMovePlacement(placed, update.placement())) {
+        if (update.placement() != null && !placed.isEmpty() && !canMovePlacement(placed, update.placement())) {
             // An EnsureGroup of a group taken over (a RollOut keeps the placement it cannot move): nothing written.
             throw new CommandRefusedException(new Failure(PLACEMENT_IMMOVABLE, "group " + group + " is placed in "
                     + placed + " and the pool asks for " + update.placement() + ": an update cannot move a group "
-                    + "between subnets and zones. Nothing was written. Name the group's subnets in the "
+                    + "between subnets and zones. The group was not changed. Name the group's subnets in the "
                     + "AWSMachinePool's subnets, or delete the pool's group and let it be made again"));
         }
         // Suspended first, resumed last: zone rebalancing must not start on a change of subnets made with it.

@@ -1,5 +1,11 @@
 package dev.poolstream.provider.aws.cloud;
 
+import dev.poolstream.api.infrastructure.v1beta2.AWSMachinePoolSpec;
+import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.Subnets;
+import dev.poolstream.api.infrastructure.v1beta2.awsmachinepoolspec.subnets.Filters;
+import dev.poolstream.events.SecretRef;
+import dev.poolstream.provider.aws.AwsPools;
+import dev.poolstream.provider.domain.GroupShape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
@@ -169,6 +175,30 @@ class AwsScalingGroupTest {
     }
 
     /**
+     * Subnets given by filters cannot be read: the shape says so instead of being refused, so that a RollOut of a
+     * taken-over group still gets the pool's tags and suspended processes; an EnsureGroup is refused by the engine.
+     */
+    @Test
+    void shouldShapeATemplateWhosePlacementCannotBeReadWithItsTagsAndProcessesAndWhy() {
+        AWSMachinePoolSpec spec = AwsPools.spec("ami-1", "t3.large", null);
+        Subnets byFilter = new Subnets();
+        byFilter.setFilters(List.of(new Filters()));
+        spec.setSubnets(List.of(byFilter));
+
+        GroupShape shape = adapter.shapeOf(POOL, GROUP, AwsPools.template("c1", spec, 1, new SecretRef("ns", "s")));
+
+        assertThat(shape.unplaced().reason()).isEqualTo("SubnetFiltersUnsupported");
+        assertThat(shape.placement()).isEmpty();
+        assertThat(shape.suspendedProcesses()).containsExactly("AZRebalance");
+        assertThat(shape.tags()).containsEntry("Name", GROUP).containsEntry("team", "platform");
+        assertThat(adapter.shapeOf(POOL, GROUP, AwsPools.template("c1", AwsPools.spec("ami-1", "t3.large", null), 1,
+                new SecretRef("ns", "s")))).satisfies(placed -> {
+                    assertThat(placed.unplaced()).isNull();
+                    assertThat(placed.placement()).containsExactly("us-east-1a", "us-east-1b");
+                });
+    }
+
+    /**
      * A group placed by zones (or by subnets) is not moved to subnets (or zones) by an update: its instances would
      * launch outside the network they ran in. Said, and nothing written.
      */
@@ -183,7 +213,7 @@ class AwsScalingGroupTest {
                     assertThat(e.failure().reason()).isEqualTo(AwsScalingGroup.PLACEMENT_IMMOVABLE);
                     assertThat(e.failure().message()).isEqualTo("group " + GROUP + " is placed in [us-east-1a] and "
                             + "the pool asks for [subnet-1]: an update cannot move a group between subnets and zones."
-                            + " Nothing was written. Name the group's subnets in the AWSMachinePool's subnets, or "
+                            + " The group was not changed. Name the group's subnets in the AWSMachinePool's subnets, or "
                             + "delete the pool's group and let it be made again");
                 });
         assertThat(calls).isEmpty();
@@ -237,8 +267,9 @@ class AwsScalingGroupTest {
         Optional<GroupSnapshot> described = groupWith(ids(0, 1), "InService");
 
         assertThat(described.orElseThrow().launchFailure()).isEqualTo(new Failure(AwsScalingGroup.LAUNCH_SUSPENDED,
-                "Auto Scaling's Launch process is suspended on group " + GROUP + " (the AWSMachinePool's "
-                        + "suspendProcesses): no instance is started, and the group stays at 1 of its desired 3"));
+                "Auto Scaling's Launch process is suspended on group " + GROUP + " (by the AWSMachinePool's "
+                        + "suspendProcesses, or outside Poolstream): no instance is started, and the group stays at 1 of "
+                        + "its desired 3"));
         assertThat(described.orElseThrow().suspendedProcesses()).containsExactly("AZRebalance", "Launch");
         assertThat(calls).doesNotContain("DescribeScalingActivities " + GROUP);
         autoScaling.desired = 1;
