@@ -481,11 +481,7 @@ class AwsProviderIT {
         suspend.setProcesses(healthCheck);
         spec.setSuspendProcesses(suspend);
 
-        RollOut reshape = RollOut.of(ensure.pool(), 2, "reshaped", AwsPools.template(CLUSTER, spec, 2,
-                new SecretRef("clusters", "reshaped-bootstrap")));
-        send(reshape);
-
-        assertThat(awaitDone(reshape).templateVersion()).isEqualTo("1");
+        assertThat(rollOut(ensure, spec, 2).templateVersion()).isEqualTo("1");
         AutoScalingGroup group = asg("reshaped");
         assertThat(group.availabilityZones()).containsExactly("us-east-1c");
         assertThat(group.suspendedProcesses()).extracting(SuspendedProcess::processName)
@@ -499,15 +495,19 @@ class AwsProviderIT {
         Processes rebalance = new Processes();
         rebalance.setAzRebalance(false);
         suspend.setProcesses(rebalance);
-        RollOut retag = RollOut.of(ensure.pool(), 3, "reshaped", AwsPools.template(CLUSTER, spec, 3,
-                new SecretRef("clusters", "reshaped-bootstrap")));
-        send(retag);
-
-        assertThat(awaitDone(retag).templateVersion()).isEqualTo("2");
+        assertThat(rollOut(ensure, spec, 3).templateVersion()).isEqualTo("2");
         group = asg("reshaped");
         assertThat(group.tags()).anySatisfy(t -> assertThat(t.key() + "=" + t.value()).isEqualTo("team=payments"));
         assertThat(group.suspendedProcesses()).isEmpty();
         assertThat(group.availabilityZones()).containsExactly("us-east-1c");
+    }
+
+    /** Rolls the group {@code ensure} made out to {@code spec} at {@code generation}; the state once carried out. */
+    private ScalingGroupState rollOut(EnsureGroup ensure, AWSMachinePoolSpec spec, long generation) {
+        RollOut rollOut = RollOut.of(ensure.pool(), generation, ensure.group(), AwsPools.template(CLUSTER, spec,
+                generation, ensure.template().bootstrapDataSecret()));
+        send(rollOut);
+        return awaitDone(rollOut);
     }
 
     @Test

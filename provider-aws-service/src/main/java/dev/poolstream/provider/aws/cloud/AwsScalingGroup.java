@@ -306,22 +306,20 @@ public class AwsScalingGroup implements ScalingGroup {
 
     /** SuspendProcesses of the named processes; none named, no call (an empty list would suspend every process). */
     private void suspend(String group, List<String> processes) {
-        if (processes.isEmpty()) {
-            return;
+        if (!processes.isEmpty()) {
+            AwsErrors.run("SuspendProcesses " + group + " " + processes, () -> autoScaling.suspendProcesses(b -> b
+                    .autoScalingGroupName(group).scalingProcesses(processes)));
+            log.info("group {}: suspended processes {}", group, processes);
         }
-        AwsErrors.run("SuspendProcesses " + group + " " + processes, () -> autoScaling.suspendProcesses(b -> b
-                .autoScalingGroupName(group).scalingProcesses(processes)));
-        log.info("group {}: suspended processes {}", group, processes);
     }
 
     /** ResumeProcesses of the named processes; none named, no call (an empty list would resume every process). */
     private void resume(String group, List<String> processes) {
-        if (processes.isEmpty()) {
-            return;
+        if (!processes.isEmpty()) {
+            AwsErrors.run("ResumeProcesses " + group + " " + processes, () -> autoScaling.resumeProcesses(b -> b
+                    .autoScalingGroupName(group).scalingProcesses(processes)));
+            log.info("group {}: resumed processes {}", group, processes);
         }
-        AwsErrors.run("ResumeProcesses " + group + " " + processes, () -> autoScaling.resumeProcesses(b -> b
-                .autoScalingGroupName(group).scalingProcesses(processes)));
-        log.info("group {}: resumed processes {}", group, processes);
     }
 
     /**
