@@ -334,7 +334,7 @@ public class AwsScalingGroup implements ScalingGroup {
     public void update(String group, GroupUpdate update) {
         List<String> placed = seen.getOrDefault(group, Seen.NOTHING).placement();
         if (update.placement() != null && !placed.isEmpty() && !canMovePlacement(placed, update.placement())) {
-            // An EnsureGroup of a group taken over (a RollOut keeps the placement it cannot move): nothing written.
+            // An EnsureGroup of a group taken over (a RollOut keeps the placement it cannot move): the group unchanged.
             throw new CommandRefusedException(new Failure(PLACEMENT_IMMOVABLE, "group " + group + " is placed in "
                     + placed + " and the pool asks for " + update.placement() + ": an update cannot move a group "
                     + "between subnets and zones. The group was not changed. Name the group's subnets in the "
