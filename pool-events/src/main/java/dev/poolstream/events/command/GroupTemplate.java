@@ -55,13 +55,8 @@ public record GroupTemplate(
      * ID list into its spec moves that all the time.
      */
     public String fingerprint() {
-        try {
-            byte[] content = EventJson.mapper().writeValueAsBytes(java.util.Arrays.asList(version,
-                    bootstrapDataSecret, infrastructure == null ? null : infrastructure.instanceTemplate()));
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)).substring(0, 16);
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot fingerprint the template", e);
-        }
+        return hash(EventJson.mapper(), "template", version, bootstrapDataSecret,
+                infrastructure == null ? null : infrastructure.instanceTemplate());
     }
 
     /**
@@ -72,12 +67,16 @@ public record GroupTemplate(
      * one of the launch template's content, which the provider then versions.
      */
     public String groupFingerprint() {
+        return hash(WITHOUT_PROVIDER_IDS, "group", infrastructure, failureDomains, tags);
+    }
+
+    /** The first 16 hex digits of the SHA-256 of the parts, as {@code mapper} writes them in a JSON array. */
+    private static String hash(ObjectMapper mapper, String what, Object... parts) {
         try {
-            byte[] content = WITHOUT_PROVIDER_IDS.writeValueAsBytes(java.util.Arrays.asList(infrastructure,
-                    failureDomains, tags));
+            byte[] content = mapper.writeValueAsBytes(java.util.Arrays.asList(parts));
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)).substring(0, 16);
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot fingerprint the group", e);
+            throw new IllegalStateException("cannot fingerprint the " + what, e);
         }
     }
 

@@ -4,7 +4,6 @@ import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
 import dev.poolstream.events.command.Capacity;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,8 +48,7 @@ public final class GroupPlanner {
     private static GroupUpdate shapeChange(GroupSnapshot group, GroupShape shape, String templateVersion,
                                            SizeChange size) {
         String version = Objects.equals(group.templateVersion(), templateVersion) ? null : templateVersion;
-        List<String> placement = new HashSet<>(group.placement()).equals(new HashSet<>(shape.placement()))
-                ? null : shape.placement();
+        List<String> placement = group.isPlacedAt(shape.placement()) ? null : shape.placement();
         List<String> suspend = shape.suspendedProcesses().stream()
                 .filter(p -> !group.suspendedProcesses().contains(p)).toList();
         List<String> resume = group.suspendedProcesses().stream()

@@ -3,6 +3,7 @@ package dev.poolstream.provider.domain;
 import dev.poolstream.events.Copies;
 import dev.poolstream.events.Failure;
 import dev.poolstream.events.InstanceLifecycle;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,6 +58,11 @@ public record GroupSnapshot(String group, boolean deleting, int desired, int min
     public GroupSnapshot withLaunchFailure(Failure failure) {
         return new GroupSnapshot(group, deleting, desired, min, max, templateVersion, placement, tags, rolloutInFlight,
                 instances, failure, suspendedProcesses);
+    }
+
+    /** Whether the group is placed exactly in {@code placement} (compared as a set, as the cloud keeps it). */
+    public boolean isPlacedAt(List<String> placement) {
+        return new HashSet<>(this.placement).equals(new HashSet<>(placement));
     }
 
     /** The same description, with the processes suspended on the group. */

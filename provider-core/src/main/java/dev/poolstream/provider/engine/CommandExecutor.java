@@ -25,7 +25,6 @@ import dev.poolstream.provider.domain.Reasons;
 import dev.poolstream.provider.domain.RecentIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -360,8 +359,7 @@ public class CommandExecutor {
                     wanted.unplaced().reason(), wanted.unplaced().message());
             return wanted.at(group.placement());
         }
-        if (new HashSet<>(group.placement()).equals(new HashSet<>(wanted.placement()))
-                || cloud.canMovePlacement(group.placement(), wanted.placement())) {
+        if (group.isPlacedAt(wanted.placement()) || cloud.canMovePlacement(group.placement(), wanted.placement())) {
             return wanted;
         }
         log.warn("pool {}: group {} stays in {}: the pool asks for {}, where the cloud cannot move an existing group; "

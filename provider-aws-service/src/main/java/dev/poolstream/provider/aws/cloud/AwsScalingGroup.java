@@ -229,10 +229,11 @@ public class AwsScalingGroup implements ScalingGroup {
             throw new CommandRefusedException(e.failure());
         }
         Map<String, String> tags = CapaTags.of(template.clusterName(), group, template.tags(), spec.getAdditionalTags());
+        List<String> suspended = SuspendedProcesses.of(spec);
         try {
-            return new GroupShape(Placement.of(template), tags, SuspendedProcesses.of(spec));
+            return new GroupShape(Placement.of(template), tags, suspended);
         } catch (InvalidTemplateException e) {
-            return GroupShape.unplaced(e.failure(), tags, SuspendedProcesses.of(spec));
+            return GroupShape.unplaced(e.failure(), tags, suspended);
         }
     }
 
